@@ -1,0 +1,202 @@
+package drift
+
+import (
+	"math"
+	"testing"
+)
+
+func relClose(got, want, tol float64) bool {
+	if got == want {
+		return true
+	}
+	return math.Abs(got-want) <= tol*math.Abs(want)
+}
+
+// R1 of drift.md §7: p-value functions from SciPy's ks_2samp docs.
+func TestKSPValueReference(t *testing.T) {
+	cases := []struct {
+		d    float64
+		n, m int
+		alt  Alternative
+		want float64
+	}{
+		{0.10927318295739348, 105, 95, TwoSided, 0.5438289009927495},
+		{0.4055137844611529, 105, 95, Less, 3.5474563068855554e-08},
+	}
+	for _, c := range cases {
+		got := KSExactPValue(c.d, c.n, c.m, c.alt)
+		if !relClose(got, c.want, 1e-9) {
+			t.Errorf("KSExactPValue(%v, %d, %d, %v) = %.17g, want %.17g", c.d, c.n, c.m, c.alt, got, c.want)
+		}
+		if got := KSPValue(c.d, c.n, c.m, c.alt); !relClose(got, c.want, 1e-9) {
+			t.Errorf("KSPValue(%v, %d, %d, %v) = %.17g, want %.17g", c.d, c.n, c.m, c.alt, got, c.want)
+		}
+	}
+	// Below the precision floor: only "< 1e-12".
+	if got := KSExactPValue(0.5454545454545454, 100, 110, TwoSided); !(got < 1e-12) || got <= 0 {
+		t.Errorf("tiny exact p = %g, want in (0, 1e-12)", got)
+	}
+	// Kolmogorov limit column.
+	lam := 0.10927318295739348 * math.Sqrt(105.0*95/200)
+	if got, want := KolmogorovSurvival(lam), 0.5907738372037401; !relClose(got, want, 1e-9) {
+		t.Errorf("limit = %.17g, want %.17g", got, want)
+	}
+	if got := KSAsymptoticPValue(0.5454545454545454, 100, 110, TwoSided); !(got < 1e-12) {
+		t.Errorf("limit tiny = %g", got)
+	}
+}
+
+// Examples from drift.md §2b, given to 5 digits.
+func TestKSExactTable2b(t *testing.T) {
+	cases := []struct {
+		n, m int
+		d    float64
+		want float64
+	}{
+		{200, 150, 0.125, 0.12765},
+		{1000, 800, 0.041, 0.43261},
+	}
+	for _, c := range cases {
+		if got := KSExactPValue(c.d, c.n, c.m, TwoSided); math.Abs(got-c.want) > 1e-5 {
+			t.Errorf("exact(%d, %d, %v) = %.6g, want %.5g", c.n, c.m, c.d, got, c.want)
+		}
+	}
+}
+
+// R5 of drift.md §7: the Kolmogorov distribution and its inverse.
+func TestKolmogorovSurvivalReference(t *testing.T) {
+	cases := []struct{ lambda, want float64 }{
+		{0.5, 0.9639452436648751},
+		{0.8, 0.5441424115741981},
+		{1.0, 0.26999967167735456},
+		{1.2238, 0.10002342783567782},
+		{1.3581, 0.0499996304316674},
+		{1.36, 0.049485876755377876},
+		{1.6276, 0.010001537333060776},
+		{2.0, 0.0006709252557796953},
+		{3.0, 3.045995948942526e-08},
+	}
+	for _, c := range cases {
+		if got := KolmogorovSurvival(c.lambda); !relClose(got, c.want, 1e-9) {
+			t.Errorf("KolmogorovSurvival(%v) = %.17g, want %.17g", c.lambda, got, c.want)
+		}
+	}
+	inv := []struct{ p, want float64 }{
+		{0.05, 1.3580986393225507},
+		{0.01, 1.6276236115189504},
+		{0.001, 1.9494746035043753},
+	}
+	for _, c := range inv {
+		if got := KolmogorovSurvivalInverse(c.p); !relClose(got, c.want, 1e-9) {
+			t.Errorf("KolmogorovSurvivalInverse(%v) = %.17g, want %.17g", c.p, got, c.want)
+		}
+	}
+	if KolmogorovSurvival(0) != 1 || !math.IsNaN(KolmogorovSurvival(math.NaN())) {
+		t.Error("special cases")
+	}
+}
+
+// bruteKS enumerates every interleaving of n x-values and m y-values and
+// returns the exact null P(D ≥ d) by counting: an independent check of the
+// lattice programme.
+func bruteKS(n, m int, num int64, alt Alternative) float64 {
+	var total, hits int
+	var rec func(i, j int, plus, minus int64)
+	rec = func(i, j int, plus, minus int64) {
+		if i == n && j == m {
+			total++
+			if pick(plus, minus, alt) >= num {
+				hits++
+			}
+			return
+		}
+		if i < n {
+			d := int64(i+1)*int64(m) - int64(j)*int64(n)
+			rec(i+1, j, max(plus, d), max(minus, -d))
+		}
+		if j < m {
+			d := int64(i)*int64(m) - int64(j+1)*int64(n)
+			rec(i, j+1, max(plus, d), max(minus, -d))
+		}
+	}
+	rec(0, 0, 0, 0)
+	return float64(hits) / float64(total)
+}
+
+func TestKSExactAgainstEnumeration(t *testing.T) {
+	for _, sz := range [][2]int{{5, 4}, {6, 6}, {7, 3}, {3, 8}, {8, 6}} {
+		n, m := sz[0], sz[1]
+		for _, alt := range []Alternative{TwoSided, Greater, Less} {
+			for num := int64(1); num <= int64(n*m); num++ {
+				want := bruteKS(n, m, num, alt)
+				got := KSExactPValue(float64(num)/float64(n*m), n, m, alt)
+				if math.Abs(got-want) > 1e-12 {
+					t.Fatalf("n=%d m=%d num=%d %v: got %.15g want %.15g", n, m, num, alt, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestKSProperties(t *testing.T) {
+	x := []float64{1, 2, 2, 3, 5, 8, 13}
+	r := KSTest(x, x, TwoSided)
+	if r.D != 0 || r.P != 1 {
+		t.Errorf("identical samples: D=%v P=%v, want 0 and 1", r.D, r.P)
+	}
+	y := []float64{0.5, 2, 4, 4, 9, 10}
+	a, b := KSTest(x, y, TwoSided), KSTest(y, x, TwoSided)
+	if a.D != b.D || !relClose(a.P, b.P, 1e-12) {
+		t.Errorf("not symmetric: %+v vs %+v", a, b)
+	}
+	g, l := KSTest(x, y, Greater), KSTest(y, x, Less)
+	if g.D != l.D || !relClose(g.P, l.P, 1e-12) {
+		t.Errorf("greater(x,y) %+v != less(y,x) %+v", g, l)
+	}
+	// Ties across samples: x = {1,1,2}, y = {1,2,2}: F−G at 1 is 2/3−1/3.
+	if got := KS([]float64{1, 1, 2}, []float64{1, 2, 2}); math.Abs(got-1.0/3) > 1e-15 {
+		t.Errorf("ties: D=%v, want 1/3", got)
+	}
+	if !math.IsNaN(KS([]float64{1, math.NaN()}, []float64{1})) {
+		t.Error("NaN data must give NaN")
+	}
+	if KS(nil, []float64{1}) != 1 || KS(nil, nil) != 0 {
+		t.Error("empty special cases")
+	}
+	// Counts over a shared support equal the expanded samples.
+	xc := []int64{2, 1, 0, 3}
+	yc := []int64{1, 0, 4, 1}
+	sup := []float64{1, 2, 3, 4}
+	expand := func(c []int64) []float64 {
+		var v []float64
+		for k, n := range c {
+			for range n {
+				v = append(v, sup[k])
+			}
+		}
+		return v
+	}
+	rc := KSCounts(xc, yc, TwoSided)
+	rs := KSTest(expand(xc), expand(yc), TwoSided)
+	if rc != rs {
+		t.Errorf("KSCounts %+v != KSTest %+v", rc, rs)
+	}
+}
+
+func TestKSPanicsUnsorted(t *testing.T) {
+	defer func() {
+		if r := recover(); r == nil {
+			t.Error("no panic on unsorted data")
+		}
+	}()
+	KS([]float64{2, 1}, []float64{1})
+}
+
+func TestKSAsymptoticMatchesExactLarge(t *testing.T) {
+	// For n·m around 1e6 the limit is within a few per cent (drift.md §2b).
+	e := KSExactPValue(0.041, 1000, 800, TwoSided)
+	a := KSAsymptoticPValue(0.041, 1000, 800, TwoSided)
+	if math.Abs(a-0.44378) > 1e-5 || math.Abs(a-e) > 0.02 {
+		t.Errorf("limit %v exact %v", a, e)
+	}
+}
