@@ -1,0 +1,86 @@
+package sources
+
+import (
+	"sort"
+	"time"
+)
+
+// Sample is one stored value: T in Unix nanoseconds.
+type Sample struct {
+	T int64
+	V float64
+}
+
+// Time returns the sample's timestamp.
+func (s Sample) Time() time.Time { return time.Unix(0, s.T) }
+
+// ring is a time-ordered circular buffer that grows lazily up to max.
+// A sample closer than res to the newest one replaces it, so a ring holds at
+// most one sample per resolution step; an older sample than the newest is dropped.
+type ring[T any] struct {
+	ts   []int64
+	vs   []T
+	head int // index of the oldest element once full
+	max  int
+}
+
+func newRing[T any](max int) *ring[T] { return &ring[T]{max: max} }
+
+func (r *ring[T]) len() int { return len(r.ts) }
+
+// at returns the i-th element, oldest first.
+func (r *ring[T]) at(i int) (int64, T) {
+	j := r.head + i
+	if j >= len(r.ts) {
+		j -= len(r.ts)
+	}
+	return r.ts[j], r.vs[j]
+}
+
+func (r *ring[T]) last() (int64, T, bool) {
+	if len(r.ts) == 0 {
+		var zero T
+		return 0, zero, false
+	}
+	t, v := r.at(len(r.ts) - 1)
+	return t, v, true
+}
+
+// push appends (t, v). It reports false when t is older than the newest sample.
+func (r *ring[T]) push(t int64, v T, res int64) bool {
+	n := len(r.ts)
+	if n > 0 {
+		lt, _ := r.at(n - 1)
+		if t < lt {
+			return false
+		}
+		if t-lt < res || t == lt {
+			j := r.head + n - 1
+			if j >= n {
+				j -= n
+			}
+			r.ts[j], r.vs[j] = t, v
+			return true
+		}
+	}
+	if n < r.max {
+		// Still growing: the ring is linear (head is 0).
+		r.ts = append(r.ts, t)
+		r.vs = append(r.vs, v)
+		return true
+	}
+	r.ts[r.head], r.vs[r.head] = t, v
+	r.head++
+	if r.head == n {
+		r.head = 0
+	}
+	return true
+}
+
+// search returns the index of the first element with timestamp > t.
+func (r *ring[T]) search(t int64) int {
+	return sort.Search(len(r.ts), func(i int) bool {
+		ti, _ := r.at(i)
+		return ti > t
+	})
+}

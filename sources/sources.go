@@ -1,0 +1,365 @@
+// Package sources is vigil's data model: what sources see (Frame and its
+// parts), the Source interfaces every collector implements, the Hub that fans
+// frames in, and the bounded Store the panes read.
+//
+// Sources speak their own dialect; presets translate it into the canonical
+// signal names below so that panes never know which stack a number came from.
+// A value that no source gives is absent (n/a), never 0.
+package sources
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+)
+
+// Canonical signal names. GPU series are keyed by host, gpu (index), uuid and
+// model; service series by host, service and stack.
+const (
+	GPUUtilization   = "gpu_utilization_ratio"        // ratio 0..1
+	GPUMemUtil       = "gpu_memory_utilization_ratio" // ratio 0..1 (memory controller busy)
+	GPUMemoryUsed    = "gpu_memory_used_bytes"        // bytes
+	GPUMemoryTotal   = "gpu_memory_total_bytes"       // bytes
+	GPUTemperature   = "gpu_temperature_celsius"      // °C
+	GPUMemTemp       = "gpu_memory_temperature_celsius"
+	GPUPower         = "gpu_power_watts"       // W
+	GPUPowerLimit    = "gpu_power_limit_watts" // W
+	GPUSMClock       = "gpu_sm_clock_hz"       // Hz
+	GPUMemClock      = "gpu_memory_clock_hz"   // Hz
+	GPUFan           = "gpu_fan_ratio"         // ratio 0..1
+	GPUPState        = "gpu_pstate"            // 0..15
+	GPUThrottle      = "gpu_throttle_reasons"  // NVML clock-event bitmask
+	GPUXIDLast       = "gpu_xid_last"          // last XID code, 0 for none
+	GPUECCErrors     = "gpu_ecc_errors_total"  // counter; label type=corrected|uncorrected
+	GPUPCIeReplay    = "gpu_pcie_replay_total" // counter
+	GPUEnergy        = "gpu_energy_joules_total"
+	GPURemappedRows  = "gpu_remapped_rows"           // label state=pending|failed|correctable|uncorrectable
+	SvcLatency       = "svc_request_latency_seconds" // histogram
+	SvcTTFT          = "svc_ttft_seconds"            // histogram
+	SvcITL           = "svc_itl_seconds"             // histogram
+	SvcQueueTime     = "svc_queue_time_seconds"      // histogram
+	SvcRequests      = "svc_requests_total"          // counter; label outcome=ok|error|abort
+	SvcTokens        = "svc_tokens_total"            // counter; label kind=prompt|generation
+	SvcQueueDepth    = "svc_queue_depth"             // requests waiting
+	SvcRunning       = "svc_running"                 // requests running
+	SvcKVCache       = "svc_kv_cache_ratio"          // ratio 0..1
+	SvcLatencyQuant  = "svc_request_latency_quantile_seconds"
+	HostCPUBusy      = "host_cpu_seconds_total" // counter; label mode
+	HostMemUsedRatio = "host_memory_used_ratio"
+	HostLoad1        = "host_load1"
+)
+
+// Canonical label names.
+const (
+	LabelHost    = "host"
+	LabelGPU     = "gpu"
+	LabelUUID    = "uuid"
+	LabelModel   = "model"
+	LabelService = "service"
+	LabelStack   = "stack"
+	LabelOutcome = "outcome"
+	LabelKind    = "kind"
+)
+
+// Outcome label values of SvcRequests.
+const (
+	OutcomeOK    = "ok"
+	OutcomeError = "error"
+	OutcomeAbort = "abort"
+)
+
+// Kind says how a series' values are to be read.
+type Kind uint8
+
+// Series kinds.
+const (
+	Gauge Kind = iota
+	Counter
+)
+
+// Label is one name/value pair of a series.
+type Label struct {
+	Name, Value string
+}
+
+// Series identifies one time series: a metric name and a sorted label set.
+// Build it with NewSeries; the zero value is a series with no name.
+type Series struct {
+	Name   string
+	Labels []Label // sorted by Name
+	Kind   Kind
+	key    string
+}
+
+// NewSeries returns the series name{kv[0]=kv[1], ...}. Pairs with an empty
+// value are dropped, as Prometheus does. kv must have even length.
+func NewSeries(name string, kind Kind, kv ...string) Series {
+	if len(kv)%2 != 0 {
+		panic("sources: NewSeries: odd number of label arguments")
+	}
+	ls := make([]Label, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			ls = append(ls, Label{kv[i], kv[i+1]})
+		}
+	}
+	return SeriesOf(name, kind, ls)
+}
+
+// SeriesOf is NewSeries over a label slice, which it sorts in place.
+func SeriesOf(name string, kind Kind, ls []Label) Series {
+	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+	return Series{Name: name, Labels: ls, Kind: kind, key: seriesKey(name, ls)}
+}
+
+func seriesKey(name string, ls []Label) string {
+	n := len(name) + 2
+	for _, l := range ls {
+		n += len(l.Name) + len(l.Value) + 4
+	}
+	var b strings.Builder
+	b.Grow(n)
+	b.WriteString(name)
+	b.WriteByte('{')
+	for i, l := range ls {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(l.Name)
+		b.WriteString(`="`)
+		b.WriteString(l.Value)
+		b.WriteByte('"')
+	}
+	b.WriteByte('}')
+	return b.String()
+}
+
+// Key is the series' identity, in Prometheus notation: name{a="x",b="y"}.
+func (s Series) Key() string {
+	if s.key == "" {
+		return seriesKey(s.Name, s.Labels)
+	}
+	return s.key
+}
+
+// Label returns the value of the named label, or "".
+func (s Series) Label(name string) string {
+	for _, l := range s.Labels {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// Point is one sample of a series, stamped by the source.
+type Point struct {
+	Series Series
+	At     time.Time
+	Value  float64
+}
+
+// Bucket is one cumulative histogram bucket: the count of observations ≤ UpperBound.
+type Bucket struct {
+	UpperBound float64 // the last bucket's is +Inf
+	Count      float64 // cumulative
+}
+
+// Histogram is one snapshot of a cumulative histogram series.
+type Histogram struct {
+	Series  Series
+	At      time.Time
+	Buckets []Bucket // ascending UpperBound, ending in +Inf
+	Count   float64
+	Sum     float64
+}
+
+// Level is a log record's severity.
+type Level int8
+
+// Log levels, ordered.
+const (
+	LevelUnknown Level = iota
+	LevelTrace
+	LevelDebug
+	LevelInfo
+	LevelWarn
+	LevelError
+	LevelFatal
+)
+
+var levelNames = [...]string{"?", "trace", "debug", "info", "warn", "error", "fatal"}
+
+func (l Level) String() string {
+	if int(l) < 0 || int(l) >= len(levelNames) {
+		return "?"
+	}
+	return levelNames[l]
+}
+
+// ParseLevel reads the common spellings of a level ("WARNING", "err", "E", 30 as in pino...).
+func ParseLevel(s string) Level {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "trace", "trc", "t", "10":
+		return LevelTrace
+	case "debug", "dbg", "d", "20":
+		return LevelDebug
+	case "info", "inf", "i", "information", "notice", "30":
+		return LevelInfo
+	case "warn", "warning", "wrn", "w", "40":
+		return LevelWarn
+	case "error", "err", "e", "eror", "50":
+		return LevelError
+	case "fatal", "crit", "critical", "panic", "emerg", "alert", "f", "60":
+		return LevelFatal
+	}
+	return LevelUnknown
+}
+
+// LogRecord is one parsed log line. Fields holds the structured fields,
+// flattened with dots ("prediction.confidence"), as text.
+type LogRecord struct {
+	At      time.Time
+	Source  string
+	Level   Level
+	Service string
+	Msg     string
+	TraceID string
+	SpanID  string
+	Fields  map[string]string
+	Raw     string // the line as read, already stripped of control sequences
+}
+
+// SpanStatus is a span's outcome.
+type SpanStatus uint8
+
+// Span statuses, as in OpenTelemetry.
+const (
+	SpanUnset SpanStatus = iota
+	SpanOK
+	SpanError
+)
+
+// SpanEvent is a timed annotation on a span.
+type SpanEvent struct {
+	At    time.Time
+	Name  string
+	Attrs map[string]string
+}
+
+// Span is one span of a trace.
+type Span struct {
+	TraceID  string
+	SpanID   string
+	ParentID string
+	Service  string
+	Name     string
+	Start    time.Time
+	End      time.Time
+	Status   SpanStatus
+	Attrs    map[string]string
+	Events   []SpanEvent
+}
+
+// Severity orders events and alerts.
+type Severity uint8
+
+// Severities.
+const (
+	SevInfo Severity = iota
+	SevWarning
+	SevCritical
+)
+
+func (s Severity) String() string {
+	switch s {
+	case SevWarning:
+		return "warning"
+	case SevCritical:
+		return "critical"
+	}
+	return "info"
+}
+
+// Event is something that happened at an instant: an XID error, a marker,
+// an alert transition.
+type Event struct {
+	At       time.Time
+	Kind     string // "xid", "marker", "alert", ...
+	Severity Severity
+	Labels   []Label // what it is about (host, gpu, service, ...)
+	Text     string
+}
+
+// HealthState is the state of a source.
+type HealthState uint8
+
+// Health states.
+const (
+	HealthUnknown HealthState = iota // not yet polled
+	HealthOK
+	HealthError
+	HealthDisabled // e.g. no NVIDIA driver: not an error, nothing to show
+)
+
+func (h HealthState) String() string {
+	switch h {
+	case HealthOK:
+		return "ok"
+	case HealthError:
+		return "error"
+	case HealthDisabled:
+		return "disabled"
+	}
+	return "unknown"
+}
+
+// Health is a source's own report of its last poll.
+type Health struct {
+	Source   string
+	Kind     string // "scrape", "prom", "nvml", "logs", "traces", ...
+	Target   string // URL or path; never carries credentials
+	State    HealthState
+	Err      string    // last error, one line
+	LastOK   time.Time // the last poll that succeeded
+	At       time.Time // the last poll
+	Duration time.Duration
+	Interval time.Duration // how often the source polls; 0 for streams
+	Bytes    int
+	Series   int
+	Detail   string // e.g. "vllm" (what was recognised)
+}
+
+// Frame is what one source saw at one instant.
+type Frame struct {
+	Source     string
+	At         time.Time
+	Points     []Point
+	Histograms []Histogram
+	Logs       []LogRecord
+	Spans      []Span
+	Events     []Event
+	Health     *Health // nil when the source has nothing to say about itself
+}
+
+// Source is anything that brings data in.
+type Source interface {
+	// Name identifies the source in health reports ("scrape 127.0.0.1:8000").
+	Name() string
+}
+
+// Poller is a source polled on an interval. Poll must honour ctx and return
+// a frame stamped with now; an error becomes the source's health.
+type Poller interface {
+	Source
+	Interval() time.Duration
+	Poll(ctx context.Context, now time.Time) (Frame, error)
+}
+
+// Streamer is a source that pushes frames as they come (logs, OTLP, replay).
+// Run blocks until ctx is done or the stream ends for good.
+type Streamer interface {
+	Source
+	Run(ctx context.Context, emit func(Frame)) error
+}

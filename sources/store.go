@@ -1,0 +1,655 @@
+package sources
+
+import (
+	"math"
+	"sort"
+	"sync"
+	"time"
+)
+
+// StoreOptions bounds a Store. Zero fields take the defaults.
+type StoreOptions struct {
+	Retention  time.Duration // how far back series are kept; default 1h
+	Resolution time.Duration // one sample per series per step; default 1s
+	Lookback   time.Duration // a gauge older than this is n/a; default 5m
+	MaxLogs    int           // log records kept; default 100,000
+	MaxSpans   int           // spans kept; default 50,000
+	MaxEvents  int           // events kept; default 10,000
+}
+
+func (o StoreOptions) withDefaults() StoreOptions {
+	if o.Retention <= 0 {
+		o.Retention = time.Hour
+	}
+	if o.Resolution <= 0 {
+		o.Resolution = time.Second
+	}
+	if o.Lookback <= 0 {
+		o.Lookback = 5 * time.Minute
+	}
+	if o.MaxLogs <= 0 {
+		o.MaxLogs = 100_000
+	}
+	if o.MaxSpans <= 0 {
+		o.MaxSpans = 50_000
+	}
+	if o.MaxEvents <= 0 {
+		o.MaxEvents = 10_000
+	}
+	return o
+}
+
+// Drops counts what the store's bounded buffers let go of.
+type Drops struct {
+	Logs       uint64 // log records pushed out of the full buffer
+	Spans      uint64
+	Events     uint64
+	OutOfOrder uint64 // samples older than their series' newest, ignored
+	Series     uint64 // series evicted after a retention without samples
+}
+
+type histSnap struct {
+	bounds []float64 // shared between snapshots of the same layout
+	counts []float64 // cumulative, same length as bounds
+	count  float64
+	sum    float64
+}
+
+type seriesData struct {
+	series Series
+	ring   *ring[float64]
+}
+
+type histData struct {
+	series Series
+	ring   *ring[histSnap]
+}
+
+// Store is the bounded, time-indexed state every pane reads. It is safe for
+// concurrent use: the hub writes, the console and once mode read.
+type Store struct {
+	mu     sync.RWMutex
+	opts   StoreOptions
+	cap    int
+	res    int64
+	series map[string]*seriesData
+	hists  map[string]*histData
+	byName map[string]map[string]Series // name → key → series (points and histograms)
+
+	logs   *fifo[LogRecord]
+	spans  *fifo[Span]
+	events *fifo[Event]
+	health map[string]Health
+	drops  Drops
+	newest int64 // newest timestamp ingested
+	swept  int64
+	gen    uint64 // bumped on every ingest
+}
+
+// NewStore returns an empty store.
+func NewStore(opts StoreOptions) *Store {
+	opts = opts.withDefaults()
+	n := int(opts.Retention / opts.Resolution)
+	if n < 2 {
+		n = 2
+	}
+	return &Store{
+		opts:   opts,
+		cap:    n,
+		res:    int64(opts.Resolution),
+		series: make(map[string]*seriesData),
+		hists:  make(map[string]*histData),
+		byName: make(map[string]map[string]Series),
+		logs:   newFifo[LogRecord](opts.MaxLogs),
+		spans:  newFifo[Span](opts.MaxSpans),
+		events: newFifo[Event](opts.MaxEvents),
+		health: make(map[string]Health),
+	}
+}
+
+// Options returns the store's bounds, defaults filled in.
+func (s *Store) Options() StoreOptions { return s.opts }
+
+// Ingest adds a frame. Samples older than their series' newest are ignored
+// and counted in Drops.OutOfOrder.
+func (s *Store) Ingest(f Frame) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.gen++
+	for i := range f.Points {
+		p := &f.Points[i]
+		k := p.Series.Key()
+		d := s.series[k]
+		if d == nil {
+			d = &seriesData{series: p.Series, ring: newRing[float64](s.cap)}
+			s.series[k] = d
+			s.index(p.Series, k)
+		}
+		t := p.At.UnixNano()
+		if !d.ring.push(t, p.Value, s.res) {
+			s.drops.OutOfOrder++
+		}
+		if t > s.newest {
+			s.newest = t
+		}
+	}
+	for i := range f.Histograms {
+		h := &f.Histograms[i]
+		k := h.Series.Key()
+		d := s.hists[k]
+		if d == nil {
+			d = &histData{series: h.Series, ring: newRing[histSnap](s.cap)}
+			s.hists[k] = d
+			s.index(h.Series, k)
+		}
+		snap := histSnap{counts: make([]float64, len(h.Buckets)), count: h.Count, sum: h.Sum}
+		_, prev, ok := d.ring.last()
+		same := ok && len(prev.bounds) == len(h.Buckets)
+		for j, b := range h.Buckets {
+			snap.counts[j] = b.Count
+			if same && prev.bounds[j] != b.UpperBound {
+				same = false
+			}
+		}
+		if same {
+			snap.bounds = prev.bounds
+		} else {
+			snap.bounds = make([]float64, len(h.Buckets))
+			for j, b := range h.Buckets {
+				snap.bounds[j] = b.UpperBound
+			}
+		}
+		t := h.At.UnixNano()
+		if !d.ring.push(t, snap, s.res) {
+			s.drops.OutOfOrder++
+		}
+		if t > s.newest {
+			s.newest = t
+		}
+	}
+	for _, l := range f.Logs {
+		if s.logs.push(l) {
+			s.drops.Logs++
+		}
+	}
+	for _, sp := range f.Spans {
+		if s.spans.push(sp) {
+			s.drops.Spans++
+		}
+	}
+	for _, e := range f.Events {
+		if s.events.push(e) {
+			s.drops.Events++
+		}
+	}
+	if f.Health != nil {
+		s.health[f.Health.Source] = *f.Health
+	}
+	if s.newest-s.swept > int64(s.opts.Retention)/10 {
+		s.sweep()
+	}
+}
+
+func (s *Store) index(ser Series, k string) {
+	m := s.byName[ser.Name]
+	if m == nil {
+		m = make(map[string]Series)
+		s.byName[ser.Name] = m
+	}
+	m[k] = ser
+}
+
+// sweep evicts series whose newest sample is older than the retention, so
+// that label churn cannot grow the store without bound.
+func (s *Store) sweep() {
+	s.swept = s.newest
+	cut := s.newest - int64(s.opts.Retention)
+	for k, d := range s.series {
+		if t, _, ok := d.ring.last(); !ok || t < cut {
+			delete(s.series, k)
+			s.unindex(d.series.Name, k)
+			s.drops.Series++
+		}
+	}
+	for k, d := range s.hists {
+		if t, _, ok := d.ring.last(); !ok || t < cut {
+			delete(s.hists, k)
+			s.unindex(d.series.Name, k)
+			s.drops.Series++
+		}
+	}
+}
+
+func (s *Store) unindex(name, k string) {
+	if m := s.byName[name]; m != nil {
+		delete(m, k)
+		if len(m) == 0 {
+			delete(s.byName, name)
+		}
+	}
+}
+
+// Generation changes every time a frame is ingested; readers use it to skip
+// work when nothing changed.
+func (s *Store) Generation() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.gen
+}
+
+// Newest is the newest sample time ingested, or the zero time.
+func (s *Store) Newest() time.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.newest == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, s.newest)
+}
+
+// Select returns the series (points or histograms) called name whose labels
+// include every matcher, sorted by key.
+func (s *Store) Select(name string, match ...Label) []Series {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var out []Series
+	for _, ser := range s.byName[name] {
+		if matches(ser, match) {
+			out = append(out, ser)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+// Names returns every series name the store holds, sorted.
+func (s *Store) Names() []string {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]string, 0, len(s.byName))
+	for n := range s.byName {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func matches(ser Series, match []Label) bool {
+	for _, m := range match {
+		if ser.Label(m.Name) != m.Value {
+			return false
+		}
+	}
+	return true
+}
+
+// Last returns the newest sample of the series at or before at, if it is no
+// older than the lookback.
+func (s *Store) Last(key string, at time.Time) (Sample, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.series[key]
+	if d == nil {
+		return Sample{}, false
+	}
+	t := at.UnixNano()
+	i := d.ring.search(t)
+	if i == 0 {
+		return Sample{}, false
+	}
+	ts, v := d.ring.at(i - 1)
+	if t-ts > int64(s.opts.Lookback) {
+		return Sample{}, false
+	}
+	return Sample{ts, v}, true
+}
+
+// Range returns the samples of the series in (from, to], oldest first.
+func (s *Store) Range(key string, from, to time.Time) []Sample {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.series[key]
+	if d == nil {
+		return nil
+	}
+	return rangeOf(d.ring, from.UnixNano(), to.UnixNano(), nil)
+}
+
+func rangeOf(r *ring[float64], from, to int64, dst []Sample) []Sample {
+	i, j := r.search(from), r.search(to)
+	for ; i < j; i++ {
+		t, v := r.at(i)
+		dst = append(dst, Sample{t, v})
+	}
+	return dst
+}
+
+// Increase returns how much a counter grew in (at-window, at], counting
+// resets as Prometheus does (a drop means the counter restarted from 0), and
+// the span of time the samples cover. It needs two samples in the window.
+func (s *Store) Increase(key string, window time.Duration, at time.Time) (inc float64, span time.Duration, ok bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.series[key]
+	if d == nil {
+		return 0, 0, false
+	}
+	r := d.ring
+	i, j := r.search(at.Add(-window).UnixNano()), r.search(at.UnixNano())
+	if j-i < 2 {
+		return 0, 0, false
+	}
+	t0, prev := r.at(i)
+	var tl int64
+	for k := i + 1; k < j; k++ {
+		t, v := r.at(k)
+		if v >= prev {
+			inc += v - prev
+		} else {
+			inc += v // reset
+		}
+		prev, tl = v, t
+	}
+	return inc, time.Duration(tl - t0), true
+}
+
+// Rate returns a counter's per-second rate over (at-window, at]: the increase
+// divided by the time between the first and last samples in the window. Unlike
+// PromQL it does not extrapolate to the window's edges, so two scrapes 15 s
+// apart that differ by 45 give exactly 3/s.
+func (s *Store) Rate(key string, window time.Duration, at time.Time) (float64, bool) {
+	inc, span, ok := s.Increase(key, window, at)
+	if !ok || span <= 0 {
+		return 0, false
+	}
+	return inc / span.Seconds(), true
+}
+
+// HistDelta is a histogram's distribution over a window: per-bucket counts
+// (cumulative, ascending bounds ending in +Inf), their total and sum.
+type HistDelta struct {
+	Bounds   []float64
+	Counts   []float64 // cumulative
+	Count    float64
+	Sum      float64
+	Lifetime bool // true when only one snapshot was available: counts since the process started
+	Reset    bool // a counter reset happened inside the window
+	Layout   bool // the bucket layout changed inside the window; only the part after it is counted
+}
+
+// HistogramDelta returns the distribution of the histogram series over
+// (at-window, at]: the newest snapshot at or before at minus the last one at or
+// before at-window (or the first one in the window when there is none before
+// it). Across a counter reset the newer snapshot counts from zero; across a
+// layout change only snapshots of the newest layout are used. With a single
+// snapshot it returns the lifetime distribution, flagged.
+func (s *Store) HistogramDelta(key string, window time.Duration, at time.Time) (HistDelta, bool) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	d := s.hists[key]
+	if d == nil {
+		return HistDelta{}, false
+	}
+	r := d.ring
+	j := r.search(at.UnixNano())
+	if j == 0 {
+		return HistDelta{}, false
+	}
+	tj, cur := r.at(j - 1)
+	if at.UnixNano()-tj > int64(s.opts.Lookback)+int64(window) {
+		return HistDelta{}, false
+	}
+	i := r.search(at.Add(-window).UnixNano()) - 1
+	if i < 0 {
+		i = 0
+	}
+	out := HistDelta{Bounds: cur.bounds, Counts: make([]float64, len(cur.counts)), Count: cur.count, Sum: cur.sum}
+	copy(out.Counts, cur.counts)
+	if i >= j-1 {
+		out.Lifetime = true
+		return out, true
+	}
+	// Walk from the newest back to the base, stopping at a layout change,
+	// and detect resets on the way.
+	base := j - 1
+	for k := j - 2; k >= i; k-- {
+		_, sn := r.at(k)
+		if !sameBounds(sn.bounds, cur.bounds) {
+			out.Layout = true
+			break
+		}
+		_, next := r.at(k + 1)
+		if next.count < sn.count {
+			// The newest restart happened after sn: everything the newest
+			// snapshot counts lies inside the window.
+			out.Reset = true
+			return out, true
+		}
+		base = k
+	}
+	if base == j-1 {
+		// The layout changed right before the newest snapshot: it alone
+		// is all we can say.
+		return out, true
+	}
+	_, b := r.at(base)
+	for k := range out.Counts {
+		out.Counts[k] -= b.counts[k]
+		if out.Counts[k] < 0 {
+			out.Counts[k] = 0
+		}
+		if k > 0 && out.Counts[k] < out.Counts[k-1] {
+			out.Counts[k] = out.Counts[k-1] // keep buckets monotonic
+		}
+	}
+	out.Count -= b.count
+	out.Sum -= b.sum
+	return out, true
+}
+
+func sameBounds(a, b []float64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	if len(a) > 0 && &a[0] == &b[0] {
+		return true
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Merge adds o into h, bucket by bucket; layouts must match, else it reports false.
+func (h *HistDelta) Merge(o HistDelta) bool {
+	if h.Bounds == nil {
+		*h = HistDelta{Bounds: o.Bounds, Counts: append([]float64(nil), o.Counts...), Count: o.Count, Sum: o.Sum,
+			Lifetime: o.Lifetime, Reset: o.Reset, Layout: o.Layout}
+		return true
+	}
+	if !sameBounds(h.Bounds, o.Bounds) {
+		return false
+	}
+	for i := range h.Counts {
+		h.Counts[i] += o.Counts[i]
+	}
+	h.Count += o.Count
+	h.Sum += o.Sum
+	h.Lifetime = h.Lifetime || o.Lifetime
+	h.Reset = h.Reset || o.Reset
+	h.Layout = h.Layout || o.Layout
+	return true
+}
+
+// Quantile returns the q-quantile (0 ≤ q ≤ 1) of the distribution as PromQL's
+// histogram_quantile computes it: linear interpolation inside the bucket that
+// holds rank q·count, 0 as the lower bound of the first bucket, and the largest
+// finite bound when the rank falls in the +Inf bucket. NaN when empty.
+func (h HistDelta) Quantile(q float64) float64 {
+	n := len(h.Counts)
+	if n == 0 || math.IsNaN(q) {
+		return math.NaN()
+	}
+	total := h.Counts[n-1]
+	if total <= 0 {
+		return math.NaN()
+	}
+	if q < 0 {
+		return math.Inf(-1)
+	}
+	if q > 1 {
+		return math.Inf(1)
+	}
+	rank := q * total
+	b := sort.Search(n, func(i int) bool { return h.Counts[i] >= rank })
+	if b >= n {
+		b = n - 1
+	}
+	if math.IsInf(h.Bounds[b], 1) {
+		if b == 0 {
+			return math.NaN()
+		}
+		return h.Bounds[b-1]
+	}
+	lo, below := 0.0, 0.0
+	if b > 0 {
+		lo, below = h.Bounds[b-1], h.Counts[b-1]
+	} else if h.Bounds[0] <= 0 {
+		return h.Bounds[0]
+	}
+	inBucket := h.Counts[b] - below
+	if inBucket <= 0 {
+		return h.Bounds[b]
+	}
+	return lo + (h.Bounds[b]-lo)*(rank-below)/inBucket
+}
+
+// Mean is Sum/Count, NaN when empty.
+func (h HistDelta) Mean() float64 {
+	if h.Count <= 0 {
+		return math.NaN()
+	}
+	return h.Sum / h.Count
+}
+
+// Logs returns up to limit of the newest log records in [from, to] that keep
+// says to keep (nil keeps all), oldest first.
+func (s *Store) Logs(from, to time.Time, limit int, keep func(*LogRecord) bool) []LogRecord {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return collect(s.logs, limit, func(l *LogRecord) bool {
+		return !l.At.Before(from) && !l.At.After(to) && (keep == nil || keep(l))
+	})
+}
+
+// Spans returns up to limit of the newest spans that keep keeps, oldest first.
+func (s *Store) Spans(limit int, keep func(*Span) bool) []Span {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return collect(s.spans, limit, keep)
+}
+
+// Events returns up to limit of the newest events in [from, to], oldest first.
+func (s *Store) Events(from, to time.Time, limit int) []Event {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return collect(s.events, limit, func(e *Event) bool { return !e.At.Before(from) && !e.At.After(to) })
+}
+
+// Health returns every source's last health report, sorted by source name.
+func (s *Store) Health() []Health {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	out := make([]Health, 0, len(s.health))
+	for _, h := range s.health {
+		out = append(out, h)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Source < out[j].Source })
+	return out
+}
+
+// Drops returns what the store has let go of so far.
+func (s *Store) Drops() Drops {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.drops
+}
+
+// Sizes reports how many series, histogram series, logs, spans and events the
+// store holds, and the most samples any one series holds.
+func (s *Store) Sizes() (series, hists, logs, spans, events, maxRing int) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for _, d := range s.series {
+		maxRing = max(maxRing, d.ring.len())
+	}
+	for _, d := range s.hists {
+		maxRing = max(maxRing, d.ring.len())
+	}
+	return len(s.series), len(s.hists), s.logs.len(), s.spans.len(), s.events.len(), maxRing
+}
+
+// Reset empties the store (replay uses it before a backward seek).
+func (s *Store) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*s = Store{opts: s.opts, cap: s.cap, res: s.res,
+		series: make(map[string]*seriesData), hists: make(map[string]*histData),
+		byName: make(map[string]map[string]Series),
+		logs:   newFifo[LogRecord](s.opts.MaxLogs), spans: newFifo[Span](s.opts.MaxSpans),
+		events: newFifo[Event](s.opts.MaxEvents), health: make(map[string]Health), gen: s.gen + 1}
+}
+
+// fifo is a bounded queue that pushes out its oldest element when full.
+type fifo[T any] struct {
+	buf  []T
+	head int
+	max  int
+}
+
+func newFifo[T any](max int) *fifo[T] { return &fifo[T]{max: max} }
+
+func (f *fifo[T]) len() int { return len(f.buf) }
+
+// push appends v and reports whether the oldest element was dropped for it.
+func (f *fifo[T]) push(v T) bool {
+	if len(f.buf) < f.max {
+		f.buf = append(f.buf, v)
+		return false
+	}
+	f.buf[f.head] = v
+	f.head++
+	if f.head == len(f.buf) {
+		f.head = 0
+	}
+	return true
+}
+
+func (f *fifo[T]) at(i int) *T {
+	j := f.head + i
+	if j >= len(f.buf) {
+		j -= len(f.buf)
+	}
+	return &f.buf[j]
+}
+
+// collect walks newest to oldest, keeps up to limit (≤0: all) and returns them oldest first.
+func collect[T any](f *fifo[T], limit int, keep func(*T) bool) []T {
+	var out []T
+	for i := f.len() - 1; i >= 0; i-- {
+		v := f.at(i)
+		if keep != nil && !keep(v) {
+			continue
+		}
+		out = append(out, *v)
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}

@@ -1,0 +1,525 @@
+// Package view evaluates what the panes show from the store at one instant.
+// The console's panes and the headless --once output both call Evaluate, so
+// a number printed by a script is the number on the screen.
+//
+// JSON field names are part of vigil's interface (documented in README.md);
+// a value no source gives is null, never 0.
+package view
+
+import (
+	"encoding/json"
+	"math"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// Num is an optional number: OK false means n/a, encoded as JSON null.
+type Num struct {
+	V  float64
+	OK bool
+}
+
+// Some returns a present number; NaN and ±Inf are n/a.
+func Some(v float64) Num {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return Num{}
+	}
+	return Num{V: v, OK: true}
+}
+
+// MarshalJSON writes the number or null.
+func (n Num) MarshalJSON() ([]byte, error) {
+	if !n.OK {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, n.V, 'g', -1, 64), nil
+}
+
+// UnmarshalJSON reads a number or null.
+func (n *Num) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		*n = Num{}
+		return nil
+	}
+	var v float64
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*n = Num{V: v, OK: true}
+	return nil
+}
+
+// Options says how to evaluate.
+type Options struct {
+	Window       time.Duration      // rate and quantile window; default 1m
+	ErrorTarget  float64            // default error-rate target, ratio; default 0.01
+	Strict       map[string]bool    // services with the strict target
+	StrictTarget float64            // default 0.001
+	Targets      map[string]float64 // per-service error target, ratio
+}
+
+func (o Options) withDefaults() Options {
+	if o.Window <= 0 {
+		o.Window = time.Minute
+	}
+	if o.ErrorTarget <= 0 {
+		o.ErrorTarget = 0.01
+	}
+	if o.StrictTarget <= 0 {
+		o.StrictTarget = 0.001
+	}
+	return o
+}
+
+// Basis says what a figure was computed over.
+const (
+	BasisWindow   = "window"   // deltas over the evaluation window
+	BasisLifetime = "lifetime" // cumulative since the exporter started (one scrape only)
+)
+
+// Quantiles summarises a latency histogram, in seconds.
+type Quantiles struct {
+	P50   Num    `json:"p50"`
+	P95   Num    `json:"p95"`
+	P99   Num    `json:"p99"`
+	Mean  Num    `json:"mean"`
+	Count Num    `json:"count"` // observations the figures rest on
+	Basis string `json:"basis,omitempty"`
+	Reset bool   `json:"reset,omitempty"` // a counter reset inside the window
+}
+
+// Service is one serving endpoint's figures.
+type Service struct {
+	Host        string         `json:"host"`
+	Name        string         `json:"service"`
+	Stack       string         `json:"stack"`
+	Latency     Quantiles      `json:"latency_seconds"`
+	TTFT        Quantiles      `json:"ttft_seconds"`
+	ITL         Quantiles      `json:"itl_seconds"`
+	Throughput  Num            `json:"requests_per_second"`
+	PromptTPS   Num            `json:"prompt_tokens_per_second"`
+	GenTPS      Num            `json:"generation_tokens_per_second"`
+	ErrorRate   Num            `json:"error_rate"` // ratio 0..1
+	ErrorBasis  string         `json:"error_rate_basis,omitempty"`
+	ErrorTarget float64        `json:"error_target"`
+	Outcomes    map[string]Num `json:"requests_by_outcome"` // increase over the window (or lifetime totals)
+	QueueDepth  Num            `json:"queue_depth"`
+	Running     Num            `json:"running"`
+	KVCache     Num            `json:"kv_cache_ratio"`
+}
+
+// Key identifies the service in the store: host/service/stack.
+func (s Service) Key() string { return s.Host + "/" + s.Name + "/" + s.Stack }
+
+// GPU is one GPU's gauges.
+type GPU struct {
+	Host       string   `json:"host"`
+	Index      string   `json:"gpu"`
+	UUID       string   `json:"uuid"`
+	Model      string   `json:"model"`
+	Util       Num      `json:"utilization_ratio"`
+	MemUtil    Num      `json:"memory_utilization_ratio"`
+	MemUsed    Num      `json:"memory_used_bytes"`
+	MemTotal   Num      `json:"memory_total_bytes"`
+	Temp       Num      `json:"temperature_celsius"`
+	MemTemp    Num      `json:"memory_temperature_celsius"`
+	Power      Num      `json:"power_watts"`
+	PowerLimit Num      `json:"power_limit_watts"`
+	SMClock    Num      `json:"sm_clock_hz"`
+	MemClock   Num      `json:"memory_clock_hz"`
+	Fan        Num      `json:"fan_ratio"`
+	PState     Num      `json:"pstate"`
+	Throttle   Num      `json:"throttle_reasons"`
+	Badges     []string `json:"throttle_badges"`
+	XIDLast    Num      `json:"xid_last"`
+	ECCCorr    Num      `json:"ecc_corrected_total"`
+	ECCUncorr  Num      `json:"ecc_uncorrected_total"`
+	PCIeReplay Num      `json:"pcie_replay_total"`
+}
+
+// MemRatio is used/total, n/a when either is missing.
+func (g GPU) MemRatio() Num {
+	if !g.MemUsed.OK || !g.MemTotal.OK || g.MemTotal.V <= 0 {
+		return Num{}
+	}
+	return Some(g.MemUsed.V / g.MemTotal.V)
+}
+
+// SourceHealth is a source's state as of the evaluation instant.
+type SourceHealth struct {
+	Source     string  `json:"source"`
+	Kind       string  `json:"kind,omitempty"`
+	Target     string  `json:"target,omitempty"`
+	State      string  `json:"state"` // ok, stale, error, disabled, unknown
+	Error      string  `json:"error,omitempty"`
+	AgeSeconds Num     `json:"age_seconds"` // since the last good poll
+	DurationMS float64 `json:"last_duration_ms"`
+	Bytes      int     `json:"last_bytes"`
+	Series     int     `json:"series"`
+	Detail     string  `json:"detail,omitempty"`
+}
+
+// Overview is everything the overview panes show at one instant.
+type Overview struct {
+	At       time.Time      `json:"at"`
+	Window   string         `json:"window"`
+	Services []Service      `json:"services"`
+	GPUs     []GPU          `json:"gpus"`
+	Sources  []SourceHealth `json:"sources"`
+	Drops    sources.Drops  `json:"-"`
+}
+
+// Evaluate computes the overview at instant at.
+func Evaluate(st *sources.Store, at time.Time, o Options) Overview {
+	o = o.withDefaults()
+	ov := Overview{At: at.UTC(), Window: o.Window.String(), Services: []Service{}, GPUs: []GPU{}, Sources: []SourceHealth{}}
+	ov.Services = Services(st, at, o)
+	ov.GPUs = GPUs(st, at)
+	ov.Sources = Health(st, at)
+	ov.Drops = st.Drops()
+	return ov
+}
+
+type svcID struct{ host, name, stack string }
+
+func svcOf(s sources.Series) svcID {
+	return svcID{s.Label(sources.LabelHost), s.Label(sources.LabelService), s.Label(sources.LabelStack)}
+}
+
+func (id svcID) match() []sources.Label {
+	return []sources.Label{{Name: sources.LabelHost, Value: id.host}, {Name: sources.LabelService, Value: id.name}, {Name: sources.LabelStack, Value: id.stack}}
+}
+
+// Services evaluates every service the store knows of, sorted by host and name.
+func Services(st *sources.Store, at time.Time, o Options) []Service {
+	o = o.withDefaults()
+	ids := map[svcID]bool{}
+	for _, name := range []string{sources.SvcRequests, sources.SvcLatency, sources.SvcTTFT, sources.SvcQueueDepth, sources.SvcRunning, sources.SvcKVCache, sources.SvcLatencyQuant} {
+		for _, s := range st.Select(name) {
+			ids[svcOf(s)] = true
+		}
+	}
+	out := make([]Service, 0, len(ids))
+	for id := range ids {
+		out = append(out, service(st, id, at, o))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	return out
+}
+
+func service(st *sources.Store, id svcID, at time.Time, o Options) Service {
+	m := id.match()
+	sv := Service{Host: id.host, Name: id.name, Stack: id.stack, Outcomes: map[string]Num{}}
+	sv.Latency = HistQuantiles(st, sources.SvcLatency, m, o.Window, at)
+	if !sv.Latency.P50.OK {
+		// Summaries (TorchServe, Triton opt-in) give quantiles directly.
+		sv.Latency = summaryQuantiles(st, m, at)
+	}
+	sv.TTFT = HistQuantiles(st, sources.SvcTTFT, m, o.Window, at)
+	sv.ITL = HistQuantiles(st, sources.SvcITL, m, o.Window, at)
+	sv.Throughput = SumRate(st, sources.SvcRequests, m, o.Window, at)
+	sv.PromptTPS = SumRate(st, sources.SvcTokens, append(m, sources.Label{Name: sources.LabelKind, Value: "prompt"}), o.Window, at)
+	sv.GenTPS = SumRate(st, sources.SvcTokens, append(m, sources.Label{Name: sources.LabelKind, Value: "generation"}), o.Window, at)
+	sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRate(st, m, o.Window, at)
+	sv.ErrorTarget = ErrorTarget(o, id.name)
+	sv.QueueDepth = SumLast(st, sources.SvcQueueDepth, m, at)
+	sv.Running = SumLast(st, sources.SvcRunning, m, at)
+	sv.KVCache = MaxLast(st, sources.SvcKVCache, m, at)
+	return sv
+}
+
+// ErrorTarget is the error-rate target for a service: its own, else the
+// strict one if marked strict, else the default.
+func ErrorTarget(o Options, service string) float64 {
+	o = o.withDefaults()
+	if t, ok := o.Targets[service]; ok && t > 0 {
+		return t
+	}
+	if o.Strict[service] {
+		return o.StrictTarget
+	}
+	return o.ErrorTarget
+}
+
+// HistQuantiles sums the histogram series called name that match m, bucket by
+// bucket, over the window ending at at, and returns p50/p95/p99 and the mean.
+func HistQuantiles(st *sources.Store, name string, m []sources.Label, window time.Duration, at time.Time) Quantiles {
+	var sum sources.HistDelta
+	for _, s := range st.Select(name, m...) {
+		d, ok := st.HistogramDelta(s.Key(), window, at)
+		if !ok {
+			continue
+		}
+		sum.Merge(d) // a series with another layout is left out rather than mixed
+	}
+	return QuantilesOf(sum)
+}
+
+// QuantilesOf summarises a distribution.
+func QuantilesOf(d sources.HistDelta) Quantiles {
+	if d.Bounds == nil {
+		return Quantiles{}
+	}
+	q := Quantiles{Basis: BasisWindow, Reset: d.Reset}
+	if d.Lifetime {
+		q.Basis = BasisLifetime
+	}
+	q.Count = Some(d.Count)
+	if d.Count > 0 {
+		q.P50, q.P95, q.P99 = Some(d.Quantile(0.5)), Some(d.Quantile(0.95)), Some(d.Quantile(0.99))
+		q.Mean = Some(d.Mean())
+	}
+	return q
+}
+
+func summaryQuantiles(st *sources.Store, m []sources.Label, at time.Time) Quantiles {
+	var q Quantiles
+	for _, s := range st.Select(sources.SvcLatencyQuant, m...) {
+		smp, ok := st.Last(s.Key(), at)
+		if !ok {
+			continue
+		}
+		switch s.Label("quantile") {
+		case "0.5":
+			q.P50 = maxNum(q.P50, Some(smp.V))
+		case "0.95":
+			q.P95 = maxNum(q.P95, Some(smp.V))
+		case "0.99":
+			q.P99 = maxNum(q.P99, Some(smp.V))
+		}
+	}
+	if q.P50.OK || q.P95.OK || q.P99.OK {
+		q.Basis = "summary"
+	}
+	return q
+}
+
+func maxNum(a, b Num) Num {
+	if !a.OK || b.OK && b.V > a.V {
+		return b
+	}
+	return a
+}
+
+// SumRate is the sum of the per-second rates of the matching counters; n/a
+// when none has two samples in the window.
+func SumRate(st *sources.Store, name string, m []sources.Label, window time.Duration, at time.Time) Num {
+	var out Num
+	for _, s := range st.Select(name, m...) {
+		if r, ok := st.Rate(s.Key(), window, at); ok {
+			out = Num{V: out.V + r, OK: true}
+		}
+	}
+	return out
+}
+
+// SumLast is the sum of the newest values of the matching gauges.
+func SumLast(st *sources.Store, name string, m []sources.Label, at time.Time) Num {
+	var out Num
+	for _, s := range st.Select(name, m...) {
+		if smp, ok := st.Last(s.Key(), at); ok && !math.IsNaN(smp.V) {
+			out = Num{V: out.V + smp.V, OK: true}
+		}
+	}
+	return out
+}
+
+// MaxLast is the largest newest value of the matching gauges.
+func MaxLast(st *sources.Store, name string, m []sources.Label, at time.Time) Num {
+	var out Num
+	for _, s := range st.Select(name, m...) {
+		if smp, ok := st.Last(s.Key(), at); ok {
+			out = maxNum(out, Some(smp.V))
+		}
+	}
+	return out
+}
+
+// errorRate is error / all outcomes over the window; with a single scrape it
+// falls back to the lifetime totals, flagged as such.
+func errorRate(st *sources.Store, m []sources.Label, window time.Duration, at time.Time) (Num, string, map[string]Num) {
+	series := st.Select(sources.SvcRequests, m...)
+	outcomes := map[string]Num{}
+	if len(series) == 0 {
+		return Num{}, "", outcomes
+	}
+	var all, errs float64
+	windowed := true
+	for _, s := range series {
+		if _, _, ok := st.Increase(s.Key(), window, at); !ok {
+			windowed = false
+		}
+	}
+	for _, s := range series {
+		var v float64
+		if windowed {
+			v, _, _ = st.Increase(s.Key(), window, at)
+		} else {
+			smp, ok := st.Last(s.Key(), at)
+			if !ok {
+				continue
+			}
+			v = smp.V
+		}
+		oc := s.Label(sources.LabelOutcome)
+		prev := outcomes[oc]
+		outcomes[oc] = Num{V: prev.V + v, OK: true}
+		all += v
+		if oc == sources.OutcomeError {
+			errs += v
+		}
+	}
+	basis := BasisWindow
+	if !windowed {
+		basis = BasisLifetime
+	}
+	if all <= 0 {
+		if windowed {
+			return Num{}, basis, outcomes // no requests in the window: no rate, not 0
+		}
+		return Num{}, basis, outcomes
+	}
+	return Some(errs / all), basis, outcomes
+}
+
+type gpuID struct{ host, index, uuid string }
+
+// GPUs evaluates every GPU the store knows of, sorted by host and index.
+func GPUs(st *sources.Store, at time.Time) []GPU {
+	byID := map[gpuID]*GPU{}
+	var order []gpuID
+	get := func(s sources.Series) *GPU {
+		id := gpuID{s.Label(sources.LabelHost), s.Label(sources.LabelGPU), s.Label(sources.LabelUUID)}
+		g := byID[id]
+		if g == nil {
+			g = &GPU{Host: id.host, Index: id.index, UUID: id.uuid, Model: s.Label(sources.LabelModel), Badges: []string{}}
+			byID[id] = g
+			order = append(order, id)
+		}
+		return g
+	}
+	fields := []struct {
+		name string
+		set  func(*GPU, sources.Series, Num)
+	}{
+		{sources.GPUUtilization, func(g *GPU, _ sources.Series, n Num) { g.Util = n }},
+		{sources.GPUMemUtil, func(g *GPU, _ sources.Series, n Num) { g.MemUtil = n }},
+		{sources.GPUMemoryUsed, func(g *GPU, _ sources.Series, n Num) { g.MemUsed = n }},
+		{sources.GPUMemoryTotal, func(g *GPU, _ sources.Series, n Num) { g.MemTotal = n }},
+		{sources.GPUTemperature, func(g *GPU, _ sources.Series, n Num) { g.Temp = n }},
+		{sources.GPUMemTemp, func(g *GPU, _ sources.Series, n Num) { g.MemTemp = n }},
+		{sources.GPUPower, func(g *GPU, _ sources.Series, n Num) { g.Power = n }},
+		{sources.GPUPowerLimit, func(g *GPU, _ sources.Series, n Num) { g.PowerLimit = n }},
+		{sources.GPUSMClock, func(g *GPU, _ sources.Series, n Num) { g.SMClock = n }},
+		{sources.GPUMemClock, func(g *GPU, _ sources.Series, n Num) { g.MemClock = n }},
+		{sources.GPUFan, func(g *GPU, _ sources.Series, n Num) { g.Fan = n }},
+		{sources.GPUPState, func(g *GPU, _ sources.Series, n Num) { g.PState = n }},
+		{sources.GPUThrottle, func(g *GPU, _ sources.Series, n Num) { g.Throttle = n }},
+		{sources.GPUXIDLast, func(g *GPU, _ sources.Series, n Num) { g.XIDLast = n }},
+		{sources.GPUPCIeReplay, func(g *GPU, _ sources.Series, n Num) { g.PCIeReplay = n }},
+		{sources.GPUECCErrors, func(g *GPU, s sources.Series, n Num) {
+			if s.Label("type") == "uncorrected" {
+				g.ECCUncorr = n
+			} else {
+				g.ECCCorr = n
+			}
+		}},
+	}
+	for _, f := range fields {
+		for _, s := range st.Select(f.name) {
+			smp, ok := st.Last(s.Key(), at)
+			if !ok {
+				continue
+			}
+			g := get(s)
+			f.set(g, s, Some(smp.V))
+			if g.Model == "" {
+				g.Model = s.Label(sources.LabelModel)
+			}
+		}
+	}
+	out := make([]GPU, 0, len(order))
+	for _, id := range order {
+		g := byID[id]
+		if g.Throttle.OK {
+			g.Badges = ThrottleBadges(uint64(g.Throttle.V))
+		}
+		out = append(out, *g)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Host != out[j].Host {
+			return out[i].Host < out[j].Host
+		}
+		ai, _ := strconv.Atoi(out[i].Index)
+		aj, _ := strconv.Atoi(out[j].Index)
+		if ai != aj {
+			return ai < aj
+		}
+		return out[i].UUID < out[j].UUID
+	})
+	return out
+}
+
+// NVML clock-event (throttle) reason bits.
+const (
+	ThrottleGPUIdle       = 0x1
+	ThrottleAppClocks     = 0x2
+	ThrottleSWPowerCap    = 0x4
+	ThrottleHWSlowdown    = 0x8
+	ThrottleSyncBoost     = 0x10
+	ThrottleSWThermal     = 0x20
+	ThrottleHWThermal     = 0x40
+	ThrottleHWPowerBrake  = 0x80
+	ThrottleDisplayClocks = 0x100
+)
+
+var badgeNames = []struct {
+	bit  uint64
+	name string
+}{
+	{ThrottleSWPowerCap, "PWR-CAP"},
+	{ThrottleHWThermal, "HW-THERM"},
+	{ThrottleSWThermal, "SW-THERM"},
+	{ThrottleHWSlowdown, "HW-SLOW"},
+	{ThrottleHWPowerBrake, "PWR-BRAKE"},
+	{ThrottleSyncBoost, "SYNC-BOOST"},
+	{ThrottleGPUIdle, "IDLE"},
+	{ThrottleAppClocks, "APP-CLK"},
+	{ThrottleDisplayClocks, "DISP-CLK"},
+}
+
+// ThrottleBadges decodes a clock-event bitmask into short badges, the
+// alarming ones first.
+func ThrottleBadges(mask uint64) []string {
+	out := []string{}
+	for _, b := range badgeNames {
+		if mask&b.bit != 0 {
+			out = append(out, b.name)
+		}
+	}
+	return out
+}
+
+// Health reports every source's state at at. A source whose last good poll is
+// older than three intervals (at least 5 s) is stale.
+func Health(st *sources.Store, at time.Time) []SourceHealth {
+	hs := st.Health()
+	out := make([]SourceHealth, 0, len(hs))
+	for _, h := range hs {
+		sh := SourceHealth{Source: h.Source, Kind: h.Kind, Target: h.Target, State: h.State.String(), Error: h.Err,
+			DurationMS: float64(h.Duration.Microseconds()) / 1000, Bytes: h.Bytes, Series: h.Series, Detail: h.Detail}
+		if !h.LastOK.IsZero() {
+			age := at.Sub(h.LastOK)
+			sh.AgeSeconds = Some(math.Max(0, age.Seconds()))
+			limit := max(3*h.Interval, 5*time.Second)
+			if h.State == sources.HealthOK && age > limit {
+				sh.State = "stale"
+			}
+		}
+		out = append(out, sh)
+	}
+	return out
+}
