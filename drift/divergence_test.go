@@ -89,12 +89,12 @@ func TestChiSquare(t *testing.T) {
 	if s := ChiSquare([]float64{20, 20, 20}, []float64{10, 20, 30}); !relClose(s.Stat, r.Stat, 1e-12) {
 		t.Errorf("not symmetric: %v vs %v", s.Stat, r.Stat)
 	}
-	// Small categories are pooled: the last two (expected < 5) become one.
-	m := ChiSquare([]float64{50, 50, 2, 1}, []float64{50, 50, 1, 3})
+	// Small categories are pooled: the last two (expected 3.5) become one.
+	m := ChiSquare([]float64{50, 40, 4, 3}, []float64{50, 60, 3, 4})
 	if m.Merged != 2 || m.DoF != 2 {
 		t.Errorf("merge: %+v", m)
 	}
-	want := ChiSquare([]float64{50, 50, 3}, []float64{50, 50, 4})
+	want := ChiSquare([]float64{50, 40, 7}, []float64{50, 60, 7})
 	if !relClose(m.Stat, want.Stat, 1e-12) {
 		t.Errorf("merged stat %v, want %v", m.Stat, want.Stat)
 	}
