@@ -1,0 +1,127 @@
+// Package pane is the contract between the console's root model and the pane
+// packages (latency, gpu, errors, drift, logs, traces, alerts, ...). The root
+// owns the clock, the shared window and cursor, focus and layout; a pane owns
+// its content and its keys.
+package pane
+
+import (
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+)
+
+// Env is what every pane reads when it refreshes. It is built by the root in
+// Update; panes never read the clock themselves.
+type Env struct {
+	Store    *sources.Store
+	Now      time.Time     // the instant shown: live now, the paused instant, or replay time
+	Window   time.Duration // the shared time window (zoom)
+	Cursor   time.Time     // the shared time cursor; zero when off
+	Mode     string        // "LIVE", "PAUSED" or "REPLAY"
+	Overview view.Overview // the overview evaluated at Now (shared so panes do not repeat it)
+	Options  view.Options
+}
+
+// From is the start of the shared window.
+func (e Env) From() time.Time { return e.Now.Add(-e.Window) }
+
+// Pane is one rectangle of the console.
+type Pane interface {
+	// Title is shown in the pane's border.
+	Title() string
+	// SetSize gives the pane its inner size (borders excluded). It may be 0x0.
+	SetSize(width, height int)
+	// Refresh recomputes the pane's content from env. It is called in Update
+	// when data arrives or time moves, never from View; View returns what
+	// Refresh prepared.
+	Refresh(env Env)
+	// HandleKey offers a key press to the focused pane. It reports whether
+	// the pane used it; unused keys go on to the global bindings.
+	HandleKey(msg tea.KeyMsg) (used bool, cmd tea.Cmd)
+	// View renders the pane's inner area at its size.
+	View() string
+	// Keys lists the pane's bindings for the status bar and help.
+	Keys() []key.Binding
+}
+
+// Focuser is implemented by panes that show focus (a selection highlight).
+type Focuser interface {
+	Focus()
+	Blur()
+}
+
+// Capturer is implemented by panes that have a text input open: while
+// Capturing is true, every key goes to the pane first, global keys included.
+type Capturer interface {
+	Capturing() bool
+}
+
+// Filterer is implemented by panes that take the global `/` filter.
+// An empty expression clears it; n/N move between matches.
+type Filterer interface {
+	SetFilter(expr string) error
+	Filter() string
+	NextMatch(back bool)
+}
+
+// Escaper is implemented by panes with a drill-down: Esc steps back one level
+// and reports whether there was a level to leave.
+type Escaper interface {
+	Escape() bool
+}
+
+// Receiver is implemented by panes that own asynchronous results (a trace
+// fetched, a pretty-printed line): the root offers every non-key message to
+// every Receiver, focused or not.
+type Receiver interface {
+	Receive(msg tea.Msg) tea.Cmd
+}
+
+// Target names where a jump goes.
+type Target string
+
+// Jump targets (KEYS.md: L / X / M, Enter on an alert, "around this moment").
+const (
+	TargetLogs    Target = "logs"
+	TargetTraces  Target = "traces"
+	TargetMetrics Target = "metrics"
+	TargetGPU     Target = "gpu"
+	TargetDrift   Target = "drift"
+	TargetAlerts  Target = "alerts"
+)
+
+// JumpMsg asks the root to show Target narrowed to what the user selected.
+// A pane returns it from a command; the root switches screen and hands it to
+// the target pane's Jump.
+type JumpMsg struct {
+	Target  Target
+	Service string
+	Host    string
+	GPU     string
+	TraceID string
+	SpanID  string
+	Feature string
+	From    time.Time // the window of interest; zero for "now"
+	To      time.Time
+}
+
+// Jumper is implemented by panes that can be jumped into.
+type Jumper interface {
+	Jump(msg JumpMsg) tea.Cmd
+}
+
+// CursorMsg asks the root to put the shared time cursor at At (Enter on an
+// alert jumps the cursor to where it began).
+type CursorMsg struct {
+	At time.Time
+}
+
+// StatusMsg shows a short message in the status bar for a few seconds.
+type StatusMsg struct {
+	Text  string
+	Error bool
+}
