@@ -175,6 +175,17 @@ type Histogram struct {
 	Sum     float64
 }
 
+// Exemplar links a sample to the trace that produced it (OpenMetrics
+// exemplars, Prometheus /api/v1/query_exemplars).
+type Exemplar struct {
+	Series  Series // the series it belongs to (for histograms, the bucket's family without le)
+	At      time.Time
+	Value   float64
+	TraceID string
+	SpanID  string
+	Labels  []Label // the exemplar's own labels besides trace and span ids
+}
+
 // Level is a log record's severity.
 type Level int8
 
@@ -340,6 +351,7 @@ type Frame struct {
 	Logs       []LogRecord
 	Spans      []Span
 	Events     []Event
+	Exemplars  []Exemplar
 	Health     *Health // nil when the source has nothing to say about itself
 }
 

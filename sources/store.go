@@ -9,12 +9,13 @@ import (
 
 // StoreOptions bounds a Store. Zero fields take the defaults.
 type StoreOptions struct {
-	Retention  time.Duration // how far back series are kept; default 1h
-	Resolution time.Duration // one sample per series per step; default 1s
-	Lookback   time.Duration // a gauge older than this is n/a; default 5m
-	MaxLogs    int           // log records kept; default 100,000
-	MaxSpans   int           // spans kept; default 50,000
-	MaxEvents  int           // events kept; default 10,000
+	Retention    time.Duration // how far back series are kept; default 1h
+	Resolution   time.Duration // one sample per series per step; default 1s
+	Lookback     time.Duration // a gauge older than this is n/a; default 5m
+	MaxLogs      int           // log records kept; default 100,000
+	MaxSpans     int           // spans kept; default 50,000
+	MaxEvents    int           // events kept; default 10,000
+	MaxExemplars int           // exemplars kept; default 10,000
 }
 
 func (o StoreOptions) withDefaults() StoreOptions {
@@ -35,6 +36,9 @@ func (o StoreOptions) withDefaults() StoreOptions {
 	}
 	if o.MaxEvents <= 0 {
 		o.MaxEvents = 10_000
+	}
+	if o.MaxExemplars <= 0 {
+		o.MaxExemplars = 10_000
 	}
 	return o
 }
@@ -76,14 +80,15 @@ type Store struct {
 	hists  map[string]*histData
 	byName map[string]map[string]Series // name → key → series (points and histograms)
 
-	logs   *fifo[LogRecord]
-	spans  *fifo[Span]
-	events *fifo[Event]
-	health map[string]Health
-	drops  Drops
-	newest int64 // newest timestamp ingested
-	swept  int64
-	gen    uint64 // bumped on every ingest
+	logs      *fifo[LogRecord]
+	spans     *fifo[Span]
+	events    *fifo[Event]
+	exemplars *fifo[Exemplar]
+	health    map[string]Health
+	drops     Drops
+	newest    int64 // newest timestamp ingested
+	swept     int64
+	gen       uint64 // bumped on every ingest
 }
 
 // NewStore returns an empty store.
@@ -94,16 +99,17 @@ func NewStore(opts StoreOptions) *Store {
 		n = 2
 	}
 	return &Store{
-		opts:   opts,
-		cap:    n,
-		res:    int64(opts.Resolution),
-		series: make(map[string]*seriesData),
-		hists:  make(map[string]*histData),
-		byName: make(map[string]map[string]Series),
-		logs:   newFifo[LogRecord](opts.MaxLogs),
-		spans:  newFifo[Span](opts.MaxSpans),
-		events: newFifo[Event](opts.MaxEvents),
-		health: make(map[string]Health),
+		opts:      opts,
+		cap:       n,
+		res:       int64(opts.Resolution),
+		series:    make(map[string]*seriesData),
+		hists:     make(map[string]*histData),
+		byName:    make(map[string]map[string]Series),
+		logs:      newFifo[LogRecord](opts.MaxLogs),
+		spans:     newFifo[Span](opts.MaxSpans),
+		events:    newFifo[Event](opts.MaxEvents),
+		exemplars: newFifo[Exemplar](opts.MaxExemplars),
+		health:    make(map[string]Health),
 	}
 }
 
@@ -181,6 +187,9 @@ func (s *Store) Ingest(f Frame) {
 		if s.events.push(e) {
 			s.drops.Events++
 		}
+	}
+	for _, e := range f.Exemplars {
+		s.exemplars.push(e) // the oldest exemplars going is expected, not a loss
 	}
 	if f.Health != nil {
 		s.health[f.Health.Source] = *f.Health
@@ -558,6 +567,16 @@ func (s *Store) Events(from, to time.Time, limit int) []Event {
 	return collect(s.events, limit, func(e *Event) bool { return !e.At.Before(from) && !e.At.After(to) })
 }
 
+// Exemplars returns up to limit of the newest exemplars in [from, to] that
+// keep keeps, oldest first.
+func (s *Store) Exemplars(from, to time.Time, limit int, keep func(*Exemplar) bool) []Exemplar {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return collect(s.exemplars, limit, func(e *Exemplar) bool {
+		return !e.At.Before(from) && !e.At.After(to) && (keep == nil || keep(e))
+	})
+}
+
 // Health returns every source's last health report, sorted by source name.
 func (s *Store) Health() []Health {
 	s.mu.RLock()
@@ -599,7 +618,8 @@ func (s *Store) Reset() {
 		series: make(map[string]*seriesData), hists: make(map[string]*histData),
 		byName: make(map[string]map[string]Series),
 		logs:   newFifo[LogRecord](s.opts.MaxLogs), spans: newFifo[Span](s.opts.MaxSpans),
-		events: newFifo[Event](s.opts.MaxEvents), health: make(map[string]Health), gen: s.gen + 1}
+		events: newFifo[Event](s.opts.MaxEvents), exemplars: newFifo[Exemplar](s.opts.MaxExemplars),
+		health: make(map[string]Health), gen: s.gen + 1}
 }
 
 // fifo is a bounded queue that pushes out its oldest element when full.
