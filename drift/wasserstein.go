@@ -34,6 +34,12 @@ func WassersteinWeighted(x, xw, y, yw []float64) float64 {
 	if !okx || !oky {
 		return math.NaN()
 	}
+	return w1Sorted(x, xw, sx, y, yw, sy)
+}
+
+// w1Sorted is WassersteinWeighted without the checks; sx and sy are the
+// total weights.
+func w1Sorted(x, xw []float64, sx float64, y, yw []float64, sy float64) float64 {
 	w := func(ws []float64, i int) float64 {
 		if ws == nil {
 			return 1

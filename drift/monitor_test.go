@@ -1,0 +1,265 @@
+package drift
+
+import (
+	"math"
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+func testConfig() Config {
+	c := DefaultConfig()
+	c.Baseline = 5 * time.Minute
+	c.Seed = 7
+	return c
+}
+
+// feedNormal sends perMin values of N(mu, 1) for each minute in [from, to).
+func feedNormal(t *testing.T, m *Monitor, rng *rand.Rand, feature string, from, to, perMin int, mu float64) {
+	t.Helper()
+	for minute := from; minute < to; minute++ {
+		for i := range perMin {
+			at := t0.Add(time.Duration(minute)*time.Minute + time.Duration(i)*time.Minute/time.Duration(perMin))
+			if err := m.ObserveValue(feature, at, mu+rng.NormFloat64()); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+func levels(r Row) []Level {
+	var l []Level
+	for _, c := range r.Cells {
+		l = append(l, c.Level)
+	}
+	return l
+}
+
+func TestMonitorNumericPinnedDrift(t *testing.T) {
+	m := NewMonitor(testConfig())
+	rng := rand.New(rand.NewPCG(1, 2))
+	feedNormal(t, m, rng, "latency", 0, 10, 600, 0)
+	feedNormal(t, m, rng, "latency", 10, 15, 600, 1)
+	m.Advance(t0.Add(15 * time.Minute))
+
+	row, ok := m.Row("latency")
+	if !ok {
+		t.Fatal("no row")
+	}
+	if row.Kind != KindNumeric || row.LowCardinality || !row.Reference.Ready || row.Reference.N != 3000 {
+		t.Fatalf("row header %+v", row.Reference)
+	}
+	if !row.Reference.Since.Equal(t0.Add(5 * time.Minute)) {
+		t.Errorf("pinned at %v, want %v", row.Reference.Since, t0.Add(5*time.Minute))
+	}
+	l := levels(row)
+	if len(l) != 15 {
+		t.Fatalf("%d cells, want 15: %v", len(l), l)
+	}
+	for i := range 5 {
+		if l[i] != LevelBaselining {
+			t.Errorf("cell %d = %v, want baselining", i, l[i])
+		}
+	}
+	hot := 0
+	for i := 5; i < 10; i++ {
+		if l[i].Heat() < 0 {
+			t.Errorf("cell %d = %v, want a heat level", i, l[i])
+		}
+		if l[i].Heat() > 0 {
+			hot++
+		}
+	}
+	if hot > 1 {
+		t.Errorf("no drift but %d coloured cells: %v", hot, l)
+	}
+	for i := 10; i < 15; i++ {
+		if l[i] != LevelHigh {
+			t.Errorf("cell %d = %v, want high (1σ shift)", i, l[i])
+		}
+		st := row.Cells[i].Stats
+		// A 1σ shift: D ≈ 0.38, W1/σ ≈ 1 (drift.md §2i).
+		if math.Abs(st.D-0.383) > 0.06 || math.Abs(st.W1Norm-1) > 0.15 || st.Q > 0.05 || st.N != 600 {
+			t.Errorf("cell %d stats %+v", i, st)
+		}
+	}
+	if got := m.Alerting(t0.Add(12 * time.Minute)); len(got) != 0 {
+		t.Errorf("alert after two hot cells: %v", got)
+	}
+	if got := m.Alerting(t0.Add(13 * time.Minute)); !slices.Equal(got, []string{"latency"}) {
+		t.Errorf("Alerting after three hot cells = %v", got)
+	}
+	if !row.Alert {
+		t.Error("row.Alert false")
+	}
+
+	d, ok := m.Detail("latency", t0.Add(12*time.Minute+30*time.Second))
+	if !ok {
+		t.Fatal("no detail")
+	}
+	if !d.Start.Equal(t0.Add(12*time.Minute)) || d.Level != LevelHigh || len(d.Bins) != 10 || len(d.Top) != 3 {
+		t.Fatalf("detail %+v", d)
+	}
+	var rs, cs float64
+	for _, b := range d.Bins {
+		rs += b.Ref
+		cs += b.Cur
+	}
+	if math.Abs(rs-1) > 1e-9 || math.Abs(cs-1) > 1e-9 {
+		t.Errorf("shares sum to %v and %v", rs, cs)
+	}
+	// The shift moves mass into the top decile, which leads the PSI terms.
+	if d.Top[0].Hi != math.Inf(1) || d.Top[0].Cur < 0.3 {
+		t.Errorf("top bin %+v", d.Top[0])
+	}
+	if math.Abs(d.MeanShift-1) > 0.15 || math.Abs(d.Reference.P50) > 0.1 || math.Abs(d.Current.P50-1) > 0.15 {
+		t.Errorf("summaries ref %+v cur %+v shift %v", d.Reference, d.Current, d.MeanShift)
+	}
+	if _, ok := m.Detail("latency", t0.Add(20*time.Minute)); ok {
+		t.Error("detail for an open window")
+	}
+
+	// Re-pin to the drifted level: later cells are quiet again.
+	if err := m.Repin("latency"); err != nil {
+		t.Fatal(err)
+	}
+	feedNormal(t, m, rng, "latency", 15, 20, 600, 1)
+	m.Advance(t0.Add(20 * time.Minute))
+	row, _ = m.Row("latency")
+	l = levels(row)
+	if l[15] != LevelHigh {
+		t.Errorf("re-pinned window itself = %v, want scored against the old reference", l[15])
+	}
+	hot = 0
+	for _, x := range l[16:] {
+		if x.Heat() > 0 {
+			hot++
+		}
+	}
+	if hot > 1 || !row.Reference.Since.Equal(t0.Add(16*time.Minute)) || row.Reference.N != 600 {
+		t.Errorf("after repin: %v, reference %+v", l[16:], row.Reference)
+	}
+	if got := m.Alerting(t0.Add(20 * time.Minute)); len(got) != 0 {
+		t.Errorf("still alerting after repin: %v", got)
+	}
+}
+
+func TestMonitorInsufficientLateInvalid(t *testing.T) {
+	m := NewMonitor(testConfig())
+	rng := rand.New(rand.NewPCG(3, 4))
+	if err := m.SetReference("x", normals(rng, 2000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	// Minute 0: 10 values → insufficient; minute 1: nothing; minute 2: 100.
+	for i := range 10 {
+		m.ObserveValue("x", t0.Add(time.Duration(i)*time.Second), rng.NormFloat64())
+	}
+	m.ObserveValue("x", t0.Add(2*time.Minute), math.NaN())
+	m.ObserveValue("x", t0.Add(2*time.Minute), math.Inf(1))
+	for i := range 100 {
+		m.ObserveValue("x", t0.Add(2*time.Minute+time.Duration(i)*time.Millisecond), rng.NormFloat64())
+	}
+	m.ObserveValue("x", t0.Add(time.Minute), 1) // late
+	m.Advance(t0.Add(3 * time.Minute))
+	row, _ := m.Row("x")
+	want := []Level{LevelInsufficient, LevelNoData}
+	if l := levels(row); len(l) != 3 || l[0] != want[0] || l[1] != want[1] || l[2].Heat() < 0 {
+		t.Errorf("levels %v", l)
+	}
+	if row.Late != 1 || row.Cells[2].Stats.Invalid != 2 || row.Cells[2].Stats.N != 100 {
+		t.Errorf("late %d, cell %+v", row.Late, row.Cells[2].Stats)
+	}
+	if err := m.ObserveCategory("x", t0.Add(3*time.Minute), "a"); err == nil {
+		t.Error("kind mismatch not reported")
+	}
+	if err := m.SetReference("y", []float64{1, 2, 3}); err == nil {
+		t.Error("tiny reference accepted")
+	}
+}
+
+func normals(rng *rand.Rand, n int, mu float64) []float64 {
+	v := make([]float64, n)
+	for i := range v {
+		v[i] = mu + rng.NormFloat64()
+	}
+	return v
+}
+
+func TestMonitorCategorical(t *testing.T) {
+	m := NewMonitor(testConfig())
+	rng := rand.New(rand.NewPCG(5, 6))
+	pick := func(p []float64, names []string) string {
+		u := rng.Float64()
+		for i, x := range p {
+			if u < x {
+				return names[i]
+			}
+			u -= x
+		}
+		return names[len(names)-1]
+	}
+	names := []string{"a", "b", "c", "d"}
+	for minute := range 10 {
+		p := []float64{0.5, 0.3, 0.2, 0}
+		if minute >= 7 {
+			p = []float64{0.2, 0.3, 0.3, 0.2}
+		}
+		for i := range 400 {
+			at := t0.Add(time.Duration(minute)*time.Minute + time.Duration(i)*100*time.Millisecond)
+			if err := m.ObserveCategory("model", at, pick(p, names)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	m.Advance(t0.Add(10 * time.Minute))
+	row, _ := m.Row("model")
+	l := levels(row)
+	if row.Kind != KindCategorical || l[4] != LevelBaselining || l[5].Heat() < 0 {
+		t.Fatalf("levels %v", l)
+	}
+	for i := 7; i < 10; i++ {
+		if l[i] != LevelHigh {
+			t.Errorf("cell %d = %v, want high", i, l[i])
+		}
+	}
+	d, _ := m.Detail("model", t0.Add(8*time.Minute))
+	if len(d.NewCategories) != 1 || d.NewCategories[0].Name != "d" || d.NewCategories[0].Count < 50 {
+		t.Errorf("new categories %+v", d.NewCategories)
+	}
+	if d.Top[0].Label != "a" && d.Top[0].Label != NewCategory {
+		t.Errorf("top shift %+v", d.Top)
+	}
+	if !math.IsNaN(d.Stats.D) || !(d.Stats.JS > 0.2) || d.Stats.Effect != d.Stats.JS {
+		t.Errorf("stats %+v", d.Stats)
+	}
+	if got := m.Alerting(t0.Add(10 * time.Minute)); !slices.Equal(got, []string{"model"}) {
+		t.Errorf("alerting %v", got)
+	}
+}
+
+func TestMonitorLowCardinalityNumeric(t *testing.T) {
+	m := NewMonitor(testConfig())
+	rng := rand.New(rand.NewPCG(8, 9))
+	ref := make([]float64, 2000)
+	for i := range ref {
+		ref[i] = float64(rng.IntN(5))
+	}
+	if err := m.SetReference("tokens", ref); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 500 {
+		m.ObserveValue("tokens", t0.Add(time.Duration(i)*time.Millisecond), float64(rng.IntN(3)))
+	}
+	m.Advance(t0.Add(time.Minute))
+	row, _ := m.Row("tokens")
+	if !row.LowCardinality || row.Cells[0].Level != LevelHigh {
+		t.Fatalf("row %+v", row)
+	}
+	d, _ := m.Detail("tokens", t0)
+	if len(d.Bins) != 5 || d.Bins[3].Label != "3" || d.Bins[3].CurCount != 0 {
+		t.Errorf("bins %+v", d.Bins)
+	}
+}

@@ -1,0 +1,662 @@
+package drift
+
+import (
+	"math"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// lambda05 is KolmogorovSurvivalInverse(0.05).
+const lambda05 = 1.3580986393225507
+
+// Category names of the two catch-all bins of a categorical reference.
+const (
+	OtherCategory = "(other)"
+	NewCategory   = "(new)"
+)
+
+// maxTrackedCategories bounds the distinct names a window or a baselining
+// reference keeps by name; beyond it values count under OtherCategory.
+const (
+	maxWindowCategories   = 256
+	maxBaselineCategories = 4096
+	maxNewNames           = 3
+)
+
+// Indexes into cellRec.st.
+const (
+	stEffect = iota
+	stP
+	stQ
+	stD
+	stKSP
+	stPSI
+	stJS
+	stW1
+	stScore
+	stP5
+	stP50
+	stP95
+	stMean
+	stStd
+	stOutside
+	nStat
+)
+
+// levelPending marks a cell waiting for the column's BH adjustment.
+const levelPending Level = 255
+
+const (
+	flagApprox uint8 = 1 << iota
+	flagRepaired
+)
+
+// cellRec is the compact form of a closed cell: about 100 bytes plus its bin
+// counts.
+type cellRec struct {
+	start   int64
+	n       int64
+	invalid int32
+	level   Level
+	flags   uint8
+	st      [nStat]float32
+	bins    []uint32 // current counts per reference bin (per bucket for histograms)
+	ref     *refSnap
+	newCats []CategoryCount
+}
+
+// refSnap is an immutable summary of a reference, shared by the cells scored
+// against it.
+type refSnap struct {
+	n       int64
+	lowCard bool
+	values  []float64 // low-cardinality numeric: the distinct values, one per bin
+	edges   []float64 // numeric interior bin edges: bin k is (edges[k−1], edges[k]]
+	bins    []float64 // reference counts per bin (per merged group for histograms)
+	cats    []string  // categorical bins, then OtherCategory, NewCategory
+	catIdx  map[string]int
+	bounds  []float64 // histogram layout
+	hist    []float64 // histogram per-bucket counts
+	groups  []int     // histogram merged groups (MergeBuckets)
+	at      int64
+
+	p5, p50, p95, mean, std, lo, hi float64
+}
+
+// window is the open cell of a series.
+type window struct {
+	n, invalid   int64
+	sum, sumsq   float64
+	below, above int64
+	sample       *Reservoir
+	bins         []float64
+	cats         map[string]int64
+	hb, hc       []float64 // histogram layout and per-bucket counts
+	reset        bool
+	layout       bool
+	repaired     bool
+}
+
+type series struct {
+	name      string
+	kind      Kind
+	firstCol  int64
+	firstSeen int64 // start of the window of the first observation, −1 before
+	late      int64
+	seed      uint64
+
+	// Reference.
+	ref       *refSnap // nil while baselining
+	refSorted []float64
+	baseN     int64 // values collected while baselining
+	baseStart int64
+	baseRes   *Reservoir
+	baseCats  map[string]int64
+	baseHB    []float64
+	baseHC    []float64
+	repin     bool
+
+	// Last histogram scrape.
+	lastB, lastC []float64
+
+	open window
+
+	cells []cellRec // ring
+	head  int       // index of the oldest cell once full
+}
+
+func newSeries(name string, kind Kind, cfg *Config, seed uint64) *series {
+	s := &series{name: name, kind: kind, firstSeen: -1, seed: seed}
+	s.open.sample = NewReservoir(cfg.CellSample, seed)
+	s.cells = make([]cellRec, 0, min(cfg.Columns, 16))
+	return s
+}
+
+func (s *series) addValue(v float64, cfg *Config) {
+	w := &s.open
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		w.invalid++
+		return
+	}
+	w.n++
+	w.sum += v
+	w.sumsq += v * v
+	w.sample.Add(v)
+	if s.ref == nil {
+		if s.baseRes == nil {
+			s.baseRes = NewReservoir(cfg.MaxReference, s.seed+1)
+		}
+		s.baseRes.Add(v)
+		s.baseN++
+		return
+	}
+	if w.bins != nil {
+		w.bins[binIndex(s.ref.edges, v)]++
+	}
+	if v < s.ref.lo {
+		w.below++
+	} else if v > s.ref.hi {
+		w.above++
+	}
+}
+
+func (s *series) addCategory(c string, cfg *Config) {
+	w := &s.open
+	w.n++
+	if w.cats == nil {
+		w.cats = map[string]int64{}
+	}
+	if _, ok := w.cats[c]; ok || len(w.cats) < maxWindowCategories {
+		w.cats[c]++
+	} else {
+		w.cats[OtherCategory]++
+	}
+	if s.ref == nil {
+		if s.baseCats == nil {
+			s.baseCats = map[string]int64{}
+		}
+		if _, ok := s.baseCats[c]; ok || len(s.baseCats) < maxBaselineCategories {
+			s.baseCats[c]++
+		} else {
+			s.baseCats[OtherCategory]++
+		}
+		s.baseN++
+		return
+	}
+	if w.bins != nil {
+		w.bins[s.ref.catBin(c)]++
+	}
+}
+
+func (r *refSnap) catBin(c string) int {
+	if i, ok := r.catIdx[c]; ok {
+		return i
+	}
+	return len(r.cats) - 1 // NewCategory
+}
+
+func (s *series) addHistogram(bounds, cum []float64) {
+	w := &s.open
+	if s.lastB == nil {
+		s.lastB, s.lastC = slices.Clone(bounds), slices.Clone(cum)
+		return
+	}
+	d := Delta(s.lastB, s.lastC, bounds, cum)
+	if !SameLayout(s.lastB, bounds) {
+		s.lastB = slices.Clone(bounds)
+	}
+	s.lastC = append(s.lastC[:0], cum...)
+	switch d.Status {
+	case DeltaLayoutChanged:
+		w.layout = true
+		w.hb = slices.Clone(bounds)
+		w.hc = make([]float64, len(bounds))
+		w.n = 0
+		return
+	case DeltaInvalid:
+		w.invalid++
+		return
+	case DeltaReset:
+		w.reset = true
+	}
+	w.repaired = w.repaired || d.Repaired
+	if w.hb == nil || !SameLayout(w.hb, bounds) {
+		w.hb = slices.Clone(bounds)
+		w.hc = make([]float64, len(bounds))
+		w.n = 0
+	}
+	var total float64
+	for k, c := range d.Counts {
+		w.hc[k] += c
+	}
+	for _, c := range w.hc {
+		total += c
+	}
+	w.n = int64(math.Round(total))
+}
+
+// resetWindow empties the open window, keeping its storage.
+func (s *series) resetWindow() {
+	w := &s.open
+	sample := w.sample
+	sample.Reset()
+	bins := w.bins
+	cats := w.cats
+	clear(cats)
+	*w = window{sample: sample, cats: cats}
+	if s.ref != nil && s.kind != KindHistogram {
+		if bins == nil || len(bins) != len(s.ref.bins) {
+			bins = make([]float64, len(s.ref.bins))
+		}
+		clear(bins)
+		w.bins = bins
+	}
+}
+
+// close scores the open window [start, end) and starts a new one.
+func (s *series) close(start, end int64, cfg *Config) cellRec {
+	w := &s.open
+	rec := cellRec{start: start, n: w.n, invalid: int32(min(w.invalid, math.MaxInt32)), ref: s.ref}
+	for i := range rec.st {
+		rec.st[i] = float32(math.NaN())
+	}
+	switch {
+	case s.kind == KindHistogram && w.layout:
+		rec.level = LevelLayoutChanged
+		// Rebuild the reference on the new layout, starting with this
+		// window's post-change counts.
+		s.ref, s.refSorted = nil, nil
+		s.baseHB, s.baseHC = w.hb, slices.Clone(w.hc)
+		s.baseN = w.n
+		s.baseStart = start
+	case w.n == 0:
+		rec.level = LevelNoData
+	case s.ref == nil:
+		rec.level = LevelBaselining
+		rec.st[stMean], rec.st[stStd] = float32(w.mean()), float32(w.std())
+		if s.kind == KindHistogram {
+			s.addBaseHist(w.hb, w.hc)
+		}
+	case w.n < int64(cfg.MinCount):
+		rec.level = LevelInsufficient
+	default:
+		s.score(&rec, cfg)
+	}
+	if s.ref == nil && !s.repin && s.firstSeen >= 0 &&
+		end-s.baseStart >= int64(cfg.Baseline) && s.baseN >= int64(cfg.MinReference) {
+		s.pinBaseline(end, cfg)
+	}
+	if s.repin {
+		s.repin = false
+		s.repinFromWindow(end, cfg)
+	}
+	s.resetWindow()
+	return rec
+}
+
+func (w *window) mean() float64 {
+	if w.n == 0 {
+		return math.NaN()
+	}
+	return w.sum / float64(w.n)
+}
+
+func (w *window) std() float64 {
+	if w.n == 0 {
+		return math.NaN()
+	}
+	m := w.sum / float64(w.n)
+	return math.Sqrt(max(0, w.sumsq/float64(w.n)-m*m))
+}
+
+func (s *series) addBaseHist(hb, hc []float64) {
+	if hb == nil {
+		return
+	}
+	if s.baseHB == nil || !SameLayout(s.baseHB, hb) {
+		s.baseHB = slices.Clone(hb)
+		s.baseHC = make([]float64, len(hb))
+		s.baseN = 0
+	}
+	var n float64
+	for k, c := range hc {
+		s.baseHC[k] += c
+	}
+	for _, c := range s.baseHC {
+		n += c
+	}
+	s.baseN = int64(math.Round(n))
+}
+
+// score computes a pinned cell's statistics and leaves it pending the
+// column's adjustment (or marked as a reset).
+func (s *series) score(rec *cellRec, cfg *Config) {
+	w := &s.open
+	ref := s.ref
+	st := &rec.st
+	switch s.kind {
+	case KindNumeric:
+		sample := w.sample.Values()
+		sortFloat64s(sample)
+		n, m := len(s.refSorted), len(sample)
+		plus, minus := ksNumerators(s.refSorted, sample)
+		ks := ksFinish(plus, minus, n, m, TwoSided)
+		st[stD], st[stKSP] = float32(ks.D), float32(ks.P)
+		st[stScore] = float32(ks.D / (lambda05 / math.Sqrt(float64(n)*float64(m)/float64(n+m))))
+		w1 := w1Sorted(s.refSorted, nil, float64(n), sample, nil, float64(m))
+		st[stW1] = float32(w1 / max(ref.std, StdFloor(ref.mean)))
+		st[stP5] = float32(quantileSorted(0.05, sample))
+		st[stP50] = float32(quantileSorted(0.5, sample))
+		st[stP95] = float32(quantileSorted(0.95, sample))
+		st[stMean], st[stStd] = float32(w.mean()), float32(w.std())
+		st[stOutside] = float32(float64(w.below+w.above) / float64(w.n))
+		s.scoreBins(rec, w.bins)
+		if ref.lowCard {
+			st[stEffect] = st[stJS]
+			st[stP] = float32(ChiSquare(ref.bins, w.bins).P)
+		} else {
+			st[stEffect], st[stP] = st[stD], st[stKSP]
+		}
+	case KindCategorical:
+		s.scoreBins(rec, w.bins)
+		st[stEffect] = st[stJS]
+		st[stP] = float32(ChiSquare(ref.bins, w.bins).P)
+		rec.newCats = newCategories(w.cats, ref)
+	case KindHistogram:
+		rec.flags |= flagApprox
+		if w.repaired {
+			rec.flags |= flagRepaired
+		}
+		if !SameLayout(w.hb, ref.bounds) {
+			// A reset onto a new layout is caught as a layout change;
+			// this is only reachable if scrapes stopped mid-change.
+			rec.level = LevelLayoutChanged
+			return
+		}
+		ks := KSBuckets(ref.hist, w.hc)
+		st[stD], st[stKSP] = float32(ks.D), float32(ks.P)
+		st[stEffect], st[stP] = st[stD], st[stKSP]
+		if ks.N > 0 && ks.M > 0 {
+			st[stScore] = float32(ks.D / (lambda05 / math.Sqrt(float64(ks.N)*float64(ks.M)/float64(ks.N+ks.M))))
+		}
+		st[stW1] = float32(WassersteinBuckets(ref.bounds, ref.hist, w.hc) / max(ref.std, StdFloor(ref.mean)))
+		st[stP5] = float32(BucketQuantile(0.05, ref.bounds, w.hc))
+		st[stP50] = float32(BucketQuantile(0.5, ref.bounds, w.hc))
+		st[stP95] = float32(BucketQuantile(0.95, ref.bounds, w.hc))
+		mean, std := bucketMeanStd(ref.bounds, w.hc)
+		st[stMean], st[stStd] = float32(mean), float32(std)
+		rec.bins = toCounts(w.hc)
+		g := Regroup(w.hc, ref.groups)
+		st[stPSI] = float32(PSI(Smoothed(ref.bins, Pseudocount), Smoothed(g, Pseudocount)))
+		st[stJS] = float32(JSDistance(ref.bins, g))
+	}
+	rec.level = levelPending
+	if w.reset {
+		rec.level = LevelReset
+	}
+	if math.IsNaN(float64(st[stP])) {
+		rec.level = LevelNone
+	}
+}
+
+func (s *series) scoreBins(rec *cellRec, bins []float64) {
+	ref := s.ref
+	rec.st[stPSI] = float32(PSI(Smoothed(ref.bins, Pseudocount), Smoothed(bins, Pseudocount)))
+	rec.st[stJS] = float32(JSDistance(ref.bins, bins))
+	rec.bins = toCounts(bins)
+}
+
+func toCounts(x []float64) []uint32 {
+	out := make([]uint32, len(x))
+	for i, v := range x {
+		out[i] = uint32(min(math.Round(v), math.MaxUint32))
+	}
+	return out
+}
+
+func newCategories(cats map[string]int64, ref *refSnap) []CategoryCount {
+	var out []CategoryCount
+	for name, c := range cats {
+		if _, ok := ref.catIdx[name]; ok || name == OtherCategory {
+			continue
+		}
+		out = append(out, CategoryCount{Name: name, Count: c})
+	}
+	sortCategoryCounts(out)
+	if len(out) > maxNewNames {
+		out = slices.Clip(out[:maxNewNames])
+	}
+	return out
+}
+
+func sortCategoryCounts(c []CategoryCount) {
+	slices.SortFunc(c, func(a, b CategoryCount) int {
+		if a.Count != b.Count {
+			if a.Count > b.Count {
+				return -1
+			}
+			return 1
+		}
+		if a.Name < b.Name {
+			return -1
+		}
+		if a.Name > b.Name {
+			return 1
+		}
+		return 0
+	})
+}
+
+// quantileSorted is Quantile without the checks.
+func quantileSorted(q float64, x []float64) float64 {
+	if len(x) == 0 {
+		return math.NaN()
+	}
+	h := q * float64(len(x)-1)
+	lo := int(h)
+	if lo >= len(x)-1 {
+		return x[len(x)-1]
+	}
+	return x[lo] + (h-float64(lo))*(x[lo+1]-x[lo])
+}
+
+func (s *series) pinBaseline(at int64, cfg *Config) {
+	switch s.kind {
+	case KindNumeric:
+		s.pinNumeric(slices.Clone(s.baseRes.Values()), s.baseN, at, cfg) // clone: exact size
+	case KindCategorical:
+		s.pinCategorical(s.baseCats, at, cfg)
+	case KindHistogram:
+		s.pinHistogram(s.baseHB, s.baseHC, at, cfg)
+	}
+}
+
+// clearBaseline drops the baseline state; a new baseline would start at at.
+func (s *series) clearBaseline(at int64) {
+	s.baseN, s.baseStart = 0, at
+	s.baseRes = nil
+	s.baseCats = nil
+	s.baseHB, s.baseHC = nil, nil
+}
+
+// repinFromWindow makes the open window the reference, or restarts the
+// baseline if it is too small.
+func (s *series) repinFromWindow(at int64, cfg *Config) {
+	w := &s.open
+	if w.n < int64(cfg.MinCount) {
+		s.ref, s.refSorted = nil, nil
+		s.clearBaseline(at)
+		return
+	}
+	switch s.kind {
+	case KindNumeric:
+		s.pinNumeric(slices.Clone(w.sample.Values()), w.n, at, cfg)
+	case KindCategorical:
+		s.pinCategorical(w.cats, at, cfg)
+	case KindHistogram:
+		s.pinHistogram(w.hb, w.hc, at, cfg)
+	}
+}
+
+// pinNumeric pins a numeric reference from sample (owned by the series from
+// now on), drawn from n values.
+func (s *series) pinNumeric(sample []float64, n int64, at int64, cfg *Config) {
+	sortFloat64s(sample)
+	r := &refSnap{n: n, at: at}
+	var distinct []float64
+	for i, v := range sample {
+		if i == 0 || v != sample[i-1] {
+			distinct = append(distinct, v)
+			if len(distinct) > LowCardinality {
+				break
+			}
+		}
+	}
+	if len(distinct) <= LowCardinality {
+		r.lowCard = true
+		r.values = distinct
+		for i := 1; i < len(distinct); i++ {
+			r.edges = append(r.edges, distinct[i-1]+(distinct[i]-distinct[i-1])/2)
+		}
+	} else {
+		for k := 1; k <= 9; k++ {
+			e := quantileSorted(float64(k)/10, sample)
+			if len(r.edges) == 0 || e > r.edges[len(r.edges)-1] {
+				r.edges = append(r.edges, e)
+			}
+		}
+	}
+	r.bins = make([]float64, len(r.edges)+1)
+	for _, v := range sample {
+		r.bins[binIndex(r.edges, v)]++
+	}
+	r.p5, r.p50, r.p95 = quantileSorted(0.05, sample), quantileSorted(0.5, sample), quantileSorted(0.95, sample)
+	r.mean, r.std = meanStd(sample)
+	r.lo, r.hi = sample[0], sample[len(sample)-1]
+	s.ref, s.refSorted = r, sample
+	s.clearBaseline(at)
+	s.open.bins = make([]float64, len(r.bins))
+}
+
+func (s *series) pinCategorical(counts map[string]int64, at int64, cfg *Config) {
+	all := make([]CategoryCount, 0, len(counts))
+	var n int64
+	for name, c := range counts {
+		all = append(all, CategoryCount{Name: name, Count: c})
+		n += c
+	}
+	sortCategoryCounts(all)
+	r := &refSnap{n: n, at: at, catIdx: make(map[string]int, len(all)), lo: math.NaN(), hi: math.NaN(),
+		p5: math.NaN(), p50: math.NaN(), p95: math.NaN(), mean: math.NaN(), std: math.NaN()}
+	for _, c := range all {
+		if c.Name != OtherCategory && len(r.cats) < cfg.MaxCategories {
+			r.catIdx[c.Name] = len(r.cats)
+			r.cats = append(r.cats, c.Name)
+		}
+	}
+	other := len(r.cats)
+	r.cats = append(r.cats, OtherCategory, NewCategory)
+	r.bins = make([]float64, len(r.cats))
+	for _, c := range all {
+		i, ok := r.catIdx[c.Name]
+		if !ok {
+			i = other
+			r.catIdx[c.Name] = other
+		}
+		r.bins[i] += float64(c.Count)
+	}
+	s.ref, s.refSorted = r, nil
+	s.clearBaseline(at)
+	s.open.bins = make([]float64, len(r.bins))
+}
+
+func (s *series) pinHistogram(bounds, counts []float64, at int64, cfg *Config) {
+	r := &refSnap{at: at, bounds: slices.Clone(bounds), hist: slices.Clone(counts)}
+	var n float64
+	for _, c := range counts {
+		n += c
+	}
+	r.n = int64(math.Round(n))
+	r.groups = MergeBuckets(counts, 0.02, MinExpected)
+	r.bins = Regroup(counts, r.groups)
+	r.p5 = BucketQuantile(0.05, bounds, counts)
+	r.p50 = BucketQuantile(0.5, bounds, counts)
+	r.p95 = BucketQuantile(0.95, bounds, counts)
+	r.mean, r.std = bucketMeanStd(bounds, counts)
+	r.lo, r.hi = math.NaN(), math.NaN()
+	s.ref, s.refSorted = r, nil
+	s.clearBaseline(at)
+}
+
+// push appends a closed cell to the ring.
+func (s *series) push(rec cellRec, cfg *Config) {
+	if len(s.cells) < cfg.Columns {
+		s.cells = append(s.cells, rec)
+		return
+	}
+	s.cells[s.head] = rec
+	s.head = (s.head + 1) % len(s.cells)
+}
+
+// at returns the i-th cell, oldest first.
+func (s *series) at(i int) *cellRec {
+	return &s.cells[(s.head+i)%len(s.cells)]
+}
+
+func (s *series) row(cfg *Config, window int64) Row {
+	r := Row{Feature: s.name, Kind: s.kind, Late: s.late}
+	r.Reference.Mode = cfg.Mode
+	if s.ref != nil {
+		r.Reference.Ready = true
+		r.Reference.N = s.ref.n
+		r.Reference.Since = time.Unix(0, s.ref.at).UTC()
+		r.LowCardinality = s.ref.lowCard
+	} else {
+		r.Reference.N = s.baseN
+	}
+	r.Cells = make([]Cell, len(s.cells))
+	for i := range s.cells {
+		c := s.at(i)
+		r.Cells[i] = Cell{Start: time.Unix(0, c.start).UTC(), Level: c.level, Stats: c.stats()}
+	}
+	if len(s.cells) > 0 {
+		last := s.at(len(s.cells) - 1)
+		r.Alert = s.alerting(last.start+window, window, cfg)
+	}
+	return r
+}
+
+func (c *cellRec) stats() Stats {
+	f := func(i int) float64 { return float64(c.st[i]) }
+	return Stats{
+		N: c.n, Invalid: int64(c.invalid),
+		Effect: f(stEffect), P: f(stP), Q: f(stQ),
+		D: f(stD), KSP: f(stKSP), PSI: f(stPSI), JS: f(stJS), W1Norm: f(stW1), Score: f(stScore),
+		P5: f(stP5), P50: f(stP50), P95: f(stP95), Mean: f(stMean), Std: f(stStd), Outside: f(stOutside),
+		Approximate: c.flags&flagApprox != 0, Repaired: c.flags&flagRepaired != 0,
+	}
+}
+
+func (s *series) alerting(t, window int64, cfg *Config) bool {
+	run := 0
+	for i := len(s.cells) - 1; i >= 0; i-- {
+		c := s.at(i)
+		if c.start+window > t {
+			continue
+		}
+		if c.level.Heat() < cfg.AlertLevel.Heat() {
+			return false
+		}
+		run++
+		if run >= cfg.AlertRun {
+			return true
+		}
+	}
+	return false
+}
+
+// fmtEdge formats a bin edge compactly.
+func fmtEdge(v float64) string {
+	return strconv.FormatFloat(v, 'g', 4, 64)
+}
