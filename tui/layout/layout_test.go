@@ -1,0 +1,132 @@
+package layout
+
+import (
+	"math/rand"
+	"testing"
+)
+
+func TestModeFor(t *testing.T) {
+	cases := []struct {
+		w, h int
+		want Mode
+	}{
+		{0, 0, TooSmall}, {1, 1, TooSmall}, {20, 5, TooSmall}, {39, 24, TooSmall}, {80, 9, TooSmall},
+		{40, 10, Single}, {79, 24, Single}, {80, 23, Single}, {200, 20, Single},
+		{80, 24, Compact}, {119, 50, Compact}, {200, 34, Compact},
+		{120, 35, Full}, {120, 40, Full}, {200, 50, Full},
+	}
+	for _, c := range cases {
+		if got := ModeFor(c.w, c.h); got != c.want {
+			t.Errorf("ModeFor(%d,%d) = %v, want %v", c.w, c.h, got, c.want)
+		}
+	}
+}
+
+func TestComputeOverview(t *testing.T) {
+	cases := []struct {
+		name  string
+		w, h  int
+		spec  Spec
+		panes []Rect
+		list  Rect
+	}{
+		{"full 200x50", 200, 50, Spec{Panes: 4}, []Rect{{0, 0, 120, 26}, {120, 0, 80, 26}, {0, 26, 80, 23}, {80, 26, 120, 23}}, Rect{}},
+		{"compact 80x24", 80, 24, Spec{Panes: 4}, []Rect{{0, 0, 40, 11}, {40, 0, 40, 11}, {0, 11, 40, 12}, {40, 11, 40, 12}}, Rect{}},
+		{"single 60x20 focus 2", 60, 20, Spec{Panes: 4, Focused: 2}, []Rect{{}, {}, {0, 0, 60, 18}, {}}, Rect{0, 18, 60, 1}},
+		{"maximised 200x50", 200, 50, Spec{Panes: 4, Focused: 3, Maximised: true}, []Rect{{}, {}, {}, {0, 0, 200, 49}}, Rect{}},
+		{"one pane screen 80x24", 80, 24, Spec{Panes: 1}, []Rect{{0, 0, 80, 23}}, Rect{}},
+		{"too small", 39, 9, Spec{Panes: 4}, []Rect{{}, {}, {}, {}}, Rect{}},
+	}
+	for _, c := range cases {
+		p := Compute(c.w, c.h, c.spec)
+		for i := range c.panes {
+			if p.Panes[i] != c.panes[i] {
+				t.Errorf("%s: pane %d = %+v, want %+v", c.name, i, p.Panes[i], c.panes[i])
+			}
+		}
+		if p.List != c.list {
+			t.Errorf("%s: list = %+v, want %+v", c.name, p.List, c.list)
+		}
+	}
+}
+
+func TestComputeStrips(t *testing.T) {
+	p := Compute(120, 40, Spec{Panes: 4, Timeline: 2, Alerts: 1, Prompt: true})
+	want := map[string]Rect{
+		"status":   {0, 39, 120, 1},
+		"prompt":   {0, 38, 120, 1},
+		"timeline": {0, 36, 120, 2},
+		"alerts":   {0, 35, 120, 1},
+		"content":  {0, 0, 120, 35},
+	}
+	got := map[string]Rect{"status": p.Status, "prompt": p.Prompt, "timeline": p.Timeline, "alerts": p.Alerts, "content": p.Content}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %+v, want %+v", k, got[k], v)
+		}
+	}
+}
+
+// TestComputeNeverOutside checks every size (a resize storm) for rectangles
+// inside the terminal, non-negative and not overlapping.
+func TestComputeNeverOutside(t *testing.T) {
+	rng := rand.New(rand.NewSource(1))
+	sizes := [][2]int{{0, 0}, {1, 1}, {20, 5}, {40, 10}, {41, 11}, {-5, -5}, {80, 24}, {300, 100}}
+	for i := 0; i < 2000; i++ {
+		sizes = append(sizes, [2]int{rng.Intn(260) - 5, rng.Intn(90) - 5})
+	}
+	for _, sz := range sizes {
+		for n := 0; n <= 5; n++ {
+			for _, spec := range []Spec{{Panes: n}, {Panes: n, Focused: 1, Maximised: true}, {Panes: n, Timeline: 3, Alerts: 1, Prompt: true, Focused: 9}} {
+				p := Compute(sz[0], sz[1], spec)
+				all := append([]Rect{p.List, p.Alerts, p.Timeline, p.Prompt, p.Status}, p.Panes...)
+				for j, r := range all {
+					if r.W < 0 || r.H < 0 || r.X < 0 || r.Y < 0 || (!r.Empty() && (r.X+r.W > max(sz[0], 0) || r.Y+r.H > max(sz[1], 0))) {
+						t.Fatalf("size %v spec %+v: rect %d = %+v outside", sz, spec, j, r)
+					}
+					for k := j + 1; k < len(all); k++ {
+						if overlap(r, all[k]) {
+							t.Fatalf("size %v spec %+v: rects %d %+v and %d %+v overlap", sz, spec, j, r, k, all[k])
+						}
+					}
+				}
+			}
+		}
+	}
+}
+
+func overlap(a, b Rect) bool {
+	if a.Empty() || b.Empty() {
+		return false
+	}
+	return a.X < b.X+b.W && b.X < a.X+a.W && a.Y < b.Y+b.H && b.Y < a.Y+a.H
+}
+
+func TestNeighbour(t *testing.T) {
+	p := Compute(200, 50, Spec{Panes: 4})
+	cases := []struct{ from, dx, dy, want int }{
+		{0, 1, 0, 1}, {0, 0, 1, 2}, {1, 0, 1, 3}, {1, -1, 0, 0}, {3, -1, 0, 2}, {3, 0, -1, 1}, {0, -1, 0, 0}, {2, 0, 1, 2},
+	}
+	for _, c := range cases {
+		if got := Neighbour(p.Panes, c.from, c.dx, c.dy); got != c.want {
+			t.Errorf("Neighbour(%d, %d, %d) = %d, want %d", c.from, c.dx, c.dy, got, c.want)
+		}
+	}
+}
+
+func FuzzCompute(f *testing.F) {
+	f.Add(0, 0, 4)
+	f.Add(20, 5, 4)
+	f.Add(80, 24, 1)
+	f.Fuzz(func(t *testing.T, w, h, n int) {
+		if n > 64 || n < -64 || w > 5000 || h > 5000 {
+			return
+		}
+		p := Compute(w, h, Spec{Panes: n, Timeline: 2, Alerts: 1})
+		for _, r := range p.Panes {
+			if r.W < 0 || r.H < 0 {
+				t.Fatalf("negative rect %+v", r)
+			}
+		}
+	})
+}

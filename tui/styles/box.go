@@ -1,0 +1,95 @@
+package styles
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// Box draws a rounded border of outer size w×h around content, with title
+// (and an optional right-hand note) set into the top edge. Content lines are
+// padded or truncated to the inner width; missing lines are blank. A box
+// smaller than 2×2 is drawn as blank space.
+func Box(title, note string, content string, w, h int, focused bool) string {
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	if w < 2 || h < 2 {
+		return strings.TrimSuffix(strings.Repeat(spaces(w)+"\n", h), "\n")
+	}
+	bs := Border
+	ts := Title
+	if focused {
+		bs = Focus
+		ts = Focus
+	}
+	inner := w - 2
+	var b strings.Builder
+	b.Grow(w * h * 2)
+	// Top edge: ╭─ Title ───── note ─╮
+	t := ""
+	if title != "" && inner >= 4 {
+		t = " " + Trunc(title, inner-3) + " "
+	}
+	nt := ""
+	if note != "" {
+		room := inner - 1 - ansi.StringWidth(t) - 3
+		if room >= 4 {
+			nt = " " + Trunc(note, room) + " "
+		}
+	}
+	fill := inner - 1 - ansi.StringWidth(t) - ansi.StringWidth(nt)
+	if t == "" {
+		fill = inner - ansi.StringWidth(nt)
+	}
+	b.WriteString(bs.Render("╭"))
+	if t != "" {
+		b.WriteString(bs.Render("─"))
+		b.WriteString(ts.Render(t))
+	}
+	if nt != "" {
+		b.WriteString(bs.Render(strings.Repeat("─", max(0, fill-1))))
+		b.WriteString(Dim.Render(nt))
+		b.WriteString(bs.Render("─╮"))
+	} else {
+		b.WriteString(bs.Render(strings.Repeat("─", max(0, fill)) + "╮"))
+	}
+	b.WriteByte('\n')
+	lines := strings.Split(content, "\n")
+	if content == "" {
+		lines = nil
+	}
+	side := bs.Render("│")
+	for i := 0; i < h-2; i++ {
+		b.WriteString(side)
+		if i < len(lines) {
+			b.WriteString(Fit(lines[i], inner))
+		} else {
+			b.WriteString(spaces(inner))
+		}
+		b.WriteString(side)
+		b.WriteByte('\n')
+	}
+	b.WriteString(bs.Render("╰" + strings.Repeat("─", inner) + "╯"))
+	return b.String()
+}
+
+// Block pads or truncates content to exactly w×h cells, line by line.
+func Block(content string, w, h int) string {
+	if w <= 0 || h <= 0 {
+		return ""
+	}
+	lines := strings.Split(content, "\n")
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i < len(lines) {
+			b.WriteString(Fit(lines[i], w))
+		} else {
+			b.WriteString(spaces(w))
+		}
+	}
+	return b.String()
+}

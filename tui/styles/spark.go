@@ -1,0 +1,73 @@
+package styles
+
+import (
+	"math"
+	"strings"
+)
+
+var sparkRunes = []rune("▁▂▃▄▅▆▇█")
+
+// Spark renders values as a one-row sparkline of exactly len(values) cells,
+// scaled to [0, top] (top ≤ 0 means the largest value). NaN cells (no data)
+// are drawn as a dim "·" so a gap never reads as zero. mark, when in range,
+// is the index of the time cursor's cell, drawn reversed.
+func Spark(values []float64, top float64, mark int, st func(v float64) int) string {
+	if top <= 0 {
+		for _, v := range values {
+			if !math.IsNaN(v) && v > top {
+				top = v
+			}
+		}
+	}
+	var b strings.Builder
+	b.Grow(len(values) * 4)
+	run := []rune{}
+	runLevel := -1
+	flush := func() {
+		if len(run) == 0 {
+			return
+		}
+		s := string(run)
+		switch runLevel {
+		case -2:
+			b.WriteString(Dim.Render(s))
+		case -3:
+			b.WriteString(Reverse.Render(s))
+		default:
+			b.WriteString(ForLevel(runLevel).Render(s))
+		}
+		run = run[:0]
+	}
+	for i, v := range values {
+		var r rune
+		lvl := LevelOK
+		if math.IsNaN(v) {
+			r, lvl = '·', -2
+		} else {
+			idx := 0
+			if top > 0 {
+				idx = int(math.Round(v / top * float64(len(sparkRunes)-1)))
+			}
+			idx = min(max(idx, 0), len(sparkRunes)-1)
+			r = sparkRunes[idx]
+			if st != nil {
+				lvl = st(v)
+			} else {
+				lvl = LevelNone
+			}
+		}
+		if i == mark {
+			lvl = -3
+			if r == '·' {
+				r = '│'
+			}
+		}
+		if lvl != runLevel {
+			flush()
+			runLevel = lvl
+		}
+		run = append(run, r)
+	}
+	flush()
+	return b.String()
+}
