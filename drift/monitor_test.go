@@ -263,3 +263,124 @@ func TestMonitorLowCardinalityNumeric(t *testing.T) {
 		t.Errorf("bins %+v", d.Bins)
 	}
 }
+
+func TestMonitorHistogram(t *testing.T) {
+	inf := math.Inf(1)
+	bounds := []float64{0.1, 0.25, 0.5, 1, 2.5, inf}
+	m := NewMonitor(testConfig())
+	rng := rand.New(rand.NewPCG(10, 11))
+	cum := make([]float64, len(bounds))
+	scrape := func(at time.Time, b []float64, c []float64) {
+		t.Helper()
+		if err := m.ObserveHistogram("ttft", at, b, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	observe := func(scale float64, n int) {
+		for range n {
+			v := scale * math.Exp(rng.NormFloat64()*0.6-1)
+			for k := range bounds {
+				if v <= bounds[k] {
+					cum[k]++
+				}
+			}
+		}
+	}
+	for minute := range 11 {
+		for s := range 4 {
+			at := t0.Add(time.Duration(minute)*time.Minute + time.Duration(s)*15*time.Second)
+			scale := 1.0
+			if minute >= 7 {
+				scale = 2
+			}
+			if minute == 10 && s == 2 {
+				observe(scale, 100) // lost: the process restarts before the scrape
+				clear(cum)
+			}
+			observe(scale, 250)
+			scrape(at, bounds, slices.Clone(cum))
+		}
+	}
+	// Minute 11: a deploy adds a bucket.
+	nb := []float64{0.1, 0.25, 0.5, 0.75, 1, 2.5, inf}
+	scrape(t0.Add(11*time.Minute), nb, []float64{1, 2, 3, 4, 5, 6, 7})
+	scrape(t0.Add(11*time.Minute+30*time.Second), nb, []float64{11, 22, 33, 44, 55, 66, 77})
+	m.Advance(t0.Add(12 * time.Minute))
+
+	row, _ := m.Row("ttft")
+	l := levels(row)
+	want := map[int]Level{0: LevelBaselining, 4: LevelBaselining, 7: LevelHigh, 8: LevelHigh, 9: LevelHigh, 10: LevelReset, 11: LevelLayoutChanged}
+	for i, w := range want {
+		if l[i] != w {
+			t.Errorf("cell %d = %v, want %v (all %v)", i, l[i], w, l)
+		}
+	}
+	for i := 5; i < 7; i++ {
+		if l[i].Heat() < 0 || l[i].Heat() > 1 {
+			t.Errorf("undrifted cell %d = %v", i, l[i])
+		}
+	}
+	// The first scrape only sets the starting point: minute 0 has 3 deltas.
+	if row.Cells[0].Stats.N != 750 || row.Cells[5].Stats.N != 1000 {
+		t.Errorf("counts %d %d", row.Cells[0].Stats.N, row.Cells[5].Stats.N)
+	}
+	// The reset window under-counts: 1100 observed, the 100 made before the
+	// restart are lost.
+	if row.Cells[10].Stats.N != 1000 {
+		t.Errorf("reset window N = %d, want 1000", row.Cells[10].Stats.N)
+	}
+	st := row.Cells[8].Stats
+	if !st.Approximate || st.D < 0.3 || st.P > 1e-6 {
+		t.Errorf("drifted histogram cell %+v", st)
+	}
+	d, _ := m.Detail("ttft", t0.Add(8*time.Minute))
+	// A doubled latency doubles the median, up to bucket interpolation.
+	if d.Current.P50 < 1.5*d.Reference.P50 || len(d.Bins) == 0 || d.Top[0].PSI <= 0 {
+		t.Errorf("detail ref %+v cur %+v bins %+v", d.Reference, d.Current, d.Bins)
+	}
+	if !slices.Equal(m.Alerting(t0.Add(10*time.Minute)), []string{"ttft"}) {
+		t.Error("no alert after three high cells")
+	}
+	// The reset cell breaks the run.
+	if got := m.Alerting(t0.Add(11 * time.Minute)); len(got) != 0 {
+		t.Errorf("alerting through a reset: %v", got)
+	}
+	if row.Reference.Ready {
+		t.Error("reference still ready after a layout change")
+	}
+}
+
+// BH across a column: with 200 undrifted series, few cells are coloured;
+// one drifted series among them still is.
+func TestMonitorColumnFDR(t *testing.T) {
+	cfg := testConfig()
+	m := NewMonitor(cfg)
+	rng := rand.New(rand.NewPCG(12, 13))
+	names := make([]string, 200)
+	for i := range names {
+		names[i] = "f" + string(rune('A'+i/26)) + string(rune('a'+i%26))
+		if err := m.SetReference(names[i], normals(rng, 2000, 0)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, name := range names {
+		mu := 0.0
+		if i == 0 {
+			mu = 0.5
+		}
+		for k := range 200 {
+			m.ObserveValue(name, t0.Add(time.Duration(k)*time.Millisecond), mu+rng.NormFloat64())
+		}
+	}
+	m.Advance(t0.Add(time.Minute))
+	coloured := 0
+	for _, r := range m.Rows() {
+		if r.Cells[0].Level.Heat() > 0 && r.Feature != names[0] {
+			coloured++
+		}
+	}
+	r0, _ := m.Row(names[0])
+	if coloured > 3 || r0.Cells[0].Level.Heat() < 3 {
+		t.Errorf("%d false positives; drifted cell %v", coloured, r0.Cells[0].Level)
+	}
+}
