@@ -1,0 +1,499 @@
+// Package logs brings log lines into vigil: files tailed with `tail -F`
+// semantics, a command's output, stdin, an HTTP stream of newline-delimited
+// JSON and a Loki-compatible query API. Every source hands its lines to a
+// Parser, a pure function over bytes that reads JSON, logfmt and plain text,
+// finds the time, level, service, trace and span ids, flattens nested fields
+// with dots, redacts configured fields and strips terminal control sequences.
+package logs
+
+import (
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// DefaultRedact is the set of field names redacted unless configured
+// otherwise: AI services often log user prompts and model outputs.
+var DefaultRedact = []string{"prompt", "completion", "messages", "input", "output"}
+
+// Redacted is what a redacted value shows.
+const Redacted = "[redacted]"
+
+// RedactRefField is the field that carries a redacted line's reference in
+// the Vault; the original line itself never leaves memory.
+const RedactRefField = "_redacted"
+
+// Default limits.
+const (
+	DefaultMaxLine   = 64 << 10 // bytes of a line kept; the rest is cut with a marker
+	DefaultMaxFields = 128      // fields kept per line
+	maxDepth         = 8        // JSON nesting flattened; deeper values stay as JSON text
+)
+
+// Rule is a per-field extraction rule: Regex runs on the raw line (or on the
+// field named From) and each named group becomes a field. Groups named time,
+// level, service, msg, trace_id or span_id set the record's own fields.
+type Rule struct {
+	From  string // field to match; "" for the whole line
+	Regex string // RE2 syntax with named groups, e.g. `^(?P<level>\w+) (?P<msg>.*)`
+	re    *regexp.Regexp
+}
+
+// ParseOptions configures a Parser. The zero value is usable.
+type ParseOptions struct {
+	// Redact lists field names whose values are replaced by [redacted]; a
+	// name matches a flattened key or its last dotted part. nil means
+	// DefaultRedact; an empty non-nil slice redacts nothing.
+	Redact []string
+	// Rules are extraction rules applied after the format is parsed.
+	Rules []Rule
+	// MaxLine is the number of bytes of a line kept (default 64 KiB).
+	MaxLine int
+	// MaxFields is the number of fields kept per line (default 128).
+	MaxFields int
+	// Location is the zone of timestamps that carry none (default time.Local).
+	Location *time.Location
+	// Vault keeps the originals of redacted lines in memory so that one can be
+	// revealed on request; nil keeps nothing.
+	Vault *Vault
+}
+
+// Parser turns lines into records. It is safe for concurrent use.
+type Parser struct {
+	redact  map[string]bool
+	rules   []Rule
+	maxLine int
+	maxF    int
+	loc     *time.Location
+	vault   *Vault
+
+	mu   sync.RWMutex
+	keys map[string]string // interned flattened keys
+}
+
+// NewParser compiles opts.
+func NewParser(opts ParseOptions) (*Parser, error) {
+	p := &Parser{redact: map[string]bool{}, maxLine: opts.MaxLine, maxF: opts.MaxFields,
+		loc: opts.Location, vault: opts.Vault, keys: map[string]string{}}
+	red := opts.Redact
+	if red == nil {
+		red = DefaultRedact
+	}
+	for _, r := range red {
+		if r = strings.TrimSpace(r); r != "" {
+			p.redact[r] = true
+		}
+	}
+	if p.maxLine <= 0 {
+		p.maxLine = DefaultMaxLine
+	}
+	if p.maxF <= 0 {
+		p.maxF = DefaultMaxFields
+	}
+	if p.loc == nil {
+		p.loc = time.Local
+	}
+	for _, r := range opts.Rules {
+		re, err := regexp.Compile(r.Regex)
+		if err != nil {
+			return nil, fmt.Errorf("logs: rule %q: %w", r.Regex, err)
+		}
+		r.re = re
+		p.rules = append(p.rules, r)
+	}
+	return p, nil
+}
+
+var defaultParser, _ = NewParser(ParseOptions{})
+
+// Parse parses one line with the default options (default redaction, no
+// rules, no vault). readAt stamps lines that carry no time of their own.
+func Parse(line []byte, readAt time.Time) sources.LogRecord {
+	return defaultParser.Parse(line, readAt)
+}
+
+// MaxLine is the number of bytes of a line the parser keeps.
+func (p *Parser) MaxLine() int { return p.maxLine }
+
+// Parse parses one line (without its newline). Lines longer than MaxLine are
+// cut with a marker. readAt stamps lines that carry no time of their own.
+func (p *Parser) Parse(line []byte, readAt time.Time) sources.LogRecord {
+	kept, cut := Cut(line, p.maxLine)
+	return p.ParseCut(kept, cut, readAt)
+}
+
+// ParseCut parses a line of which cut bytes were already dropped by the
+// reader (0 when whole); a cut line is parsed as plain text and its Raw ends
+// with a marker saying how much was cut.
+func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogRecord {
+	if len(line) > 0 && line[len(line)-1] == '\r' {
+		line = line[:len(line)-1]
+	}
+	s := sources.Sanitize(string(line))
+	st := state{p: p, s: s, rec: sources.LogRecord{Raw: s}, readAt: readAt}
+	if cut > 0 {
+		st.suffix = CutMarker(cut)
+		st.rec.Raw = s + st.suffix
+		st.plain(s)
+	} else {
+		t := strings.TrimLeft(s, " \t")
+		switch {
+		case len(t) > 0 && t[0] == '{' && st.json(t):
+		case st.logfmt(s):
+		default:
+			st.reset()
+			st.plain(s)
+		}
+	}
+	for i := range p.rules {
+		st.applyRule(&p.rules[i])
+	}
+	return st.finish(readAt)
+}
+
+// Cut returns the first max bytes of line (backed off to a UTF-8 boundary)
+// and how many bytes were dropped.
+func Cut(line []byte, max int) ([]byte, int64) {
+	if len(line) <= max {
+		return line, 0
+	}
+	n := max
+	for k := 0; k < 3 && n > 0 && line[n]&0xc0 == 0x80; k++ {
+		n--
+	}
+	return line[:n], int64(len(line) - n)
+}
+
+// CutMarker is the text appended to a line of which n bytes were cut.
+func CutMarker(n int64) string {
+	return " …[cut " + humanBytes(n) + "]"
+}
+
+func humanBytes(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%d KB", n>>10)
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// role is what a field means to the record.
+type role uint8
+
+const (
+	roleNone role = iota
+	roleTime
+	roleLevel
+	roleMsg
+	roleService
+	roleTrace
+	roleSpan
+	roleTraceparent
+	rolePriority // syslog priority 0..7 (journald)
+	roleEpochMicro
+)
+
+// roleOf maps the common spellings of a key to its role.
+func roleOf(k string) role {
+	switch k {
+	case "time", "ts", "timestamp", "@timestamp", "t", "date", "datetime", "asctime", "@t", "time_local", "eventTime":
+		return roleTime
+	case "__REALTIME_TIMESTAMP":
+		return roleEpochMicro
+	case "level", "lvl", "severity", "levelname", "log.level", "loglevel", "log_level", "severity_text",
+		"severityText", "@l", "level_name", "detected_level":
+		return roleLevel
+	case "PRIORITY":
+		return rolePriority
+	case "msg", "message", "@m", "body", "MESSAGE", "event", "log":
+		return roleMsg
+	case "service", "service.name", "service_name", "serviceName", "svc", "app", "application",
+		"resource.service.name", "SYSLOG_IDENTIFIER", "_SYSTEMD_UNIT", "component":
+		return roleService
+	case "trace_id", "traceId", "traceID", "traceid", "otel.trace_id", "trace.id", "dd.trace_id", "TraceId":
+		return roleTrace
+	case "span_id", "spanId", "spanID", "spanid", "otel.span_id", "span.id", "dd.span_id", "SpanId":
+		return roleSpan
+	case "traceparent":
+		return roleTraceparent
+	}
+	return roleNone
+}
+
+// state is one line being parsed.
+type state struct {
+	p      *Parser
+	s      string // the sanitized line
+	rec    sources.LogRecord
+	red    []span // value ranges of s to redact
+	readAt time.Time
+	hasT   bool
+	suffix string // the cut marker, if any
+	rank   [roleTraceparent + 1]uint8 // which spelling set a role (lower wins)
+	scratc [96]byte
+}
+
+// span is a range of the line to redact; q when it is a quoted JSON value.
+type span struct {
+	a, b int
+	q    bool
+}
+
+func (st *state) reset() {
+	st.rec = sources.LogRecord{Raw: st.s + st.suffix}
+	st.red = st.red[:0]
+	st.hasT = false
+	st.rank = [len(st.rank)]uint8{}
+}
+
+func (st *state) fields() map[string]string {
+	if st.rec.Fields == nil {
+		st.rec.Fields = make(map[string]string, 16)
+	}
+	return st.rec.Fields
+}
+
+// redacted reports whether key (flattened) or its last part is configured
+// for redaction.
+func (st *state) redacted(full, last string) bool {
+	if len(st.p.redact) == 0 {
+		return false
+	}
+	return st.p.redact[last] || st.p.redact[full]
+}
+
+// set records a field and gives it its role. Values arrive sanitized.
+func (st *state) set(k, v string) {
+	f := st.fields()
+	if _, dup := f[k]; !dup && len(f) >= st.p.maxF {
+		return
+	}
+	f[k] = v
+	st.role(k, v)
+}
+
+func (st *state) role(k, v string) {
+	r := roleOf(k)
+	if r == roleNone || v == "" {
+		return
+	}
+	switch r {
+	case roleTime:
+		if !st.hasT {
+			if t, ok := ParseTime(v, st.p.loc); ok {
+				st.rec.At, st.hasT = t, true
+			}
+		}
+	case roleEpochMicro:
+		if !st.hasT {
+			if t, ok := parseEpoch(v, 1e3); ok {
+				st.rec.At, st.hasT = t, true
+			}
+		}
+	case roleLevel:
+		if st.rec.Level == sources.LevelUnknown {
+			st.rec.Level = ParseLevel(v)
+		}
+	case rolePriority:
+		if st.rec.Level == sources.LevelUnknown {
+			st.rec.Level = syslogLevel(v)
+		}
+	case roleMsg:
+		if st.rec.Msg == "" {
+			st.rec.Msg = v
+		}
+	case roleService:
+		if st.rec.Service == "" {
+			st.rec.Service = v
+		}
+	case roleTrace:
+		if st.rec.TraceID == "" {
+			st.rec.TraceID = v
+		}
+	case roleSpan:
+		if st.rec.SpanID == "" {
+			st.rec.SpanID = v
+		}
+	case roleTraceparent:
+		if tr, sp, ok := ParseTraceparent(v); ok {
+			if st.rec.TraceID == "" {
+				st.rec.TraceID = tr
+			}
+			if st.rec.SpanID == "" {
+				st.rec.SpanID = sp
+			}
+		}
+	}
+}
+
+// ParseLevel reads a level: the spellings sources.ParseLevel knows, plus
+// numeric pino/bunyan levels (10..60) and single letters.
+func ParseLevel(v string) sources.Level {
+	if l := sources.ParseLevel(v); l != sources.LevelUnknown {
+		return l
+	}
+	if len(v) == 2 && v[0] >= '1' && v[0] <= '6' && v[1] >= '0' && v[1] <= '9' {
+		return sources.Level((v[0] - '0'))
+	}
+	return sources.LevelUnknown
+}
+
+// syslogLevel maps a syslog priority (0 emerg .. 7 debug) to a level.
+func syslogLevel(v string) sources.Level {
+	if len(v) != 1 || v[0] < '0' || v[0] > '7' {
+		return sources.LevelUnknown
+	}
+	switch v[0] {
+	case '0', '1', '2':
+		return sources.LevelFatal
+	case '3':
+		return sources.LevelError
+	case '4':
+		return sources.LevelWarn
+	case '5', '6':
+		return sources.LevelInfo
+	}
+	return sources.LevelDebug
+}
+
+// ParseTraceparent reads a W3C traceparent header value
+// (version-traceid-spanid-flags).
+func ParseTraceparent(v string) (traceID, spanID string, ok bool) {
+	if len(v) < 55 || v[2] != '-' || v[35] != '-' || v[52] != '-' {
+		return "", "", false
+	}
+	tr, sp := v[3:35], v[36:52]
+	if !isHex(tr) || !isHex(sp) {
+		return "", "", false
+	}
+	return tr, sp, true
+}
+
+func isHex(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return len(s) > 0
+}
+
+// key returns prefix.k, interned so that repeated keys do not allocate.
+func (st *state) key(prefix, k string) string {
+	if prefix == "" {
+		return k
+	}
+	n := len(prefix) + 1 + len(k)
+	var b []byte
+	if n <= len(st.scratc) {
+		b = st.scratc[:0]
+	} else {
+		b = make([]byte, 0, n)
+	}
+	b = append(b, prefix...)
+	b = append(b, '.')
+	b = append(b, k...)
+	p := st.p
+	p.mu.RLock()
+	v, ok := p.keys[string(b)]
+	p.mu.RUnlock()
+	if ok {
+		return v
+	}
+	v = string(b)
+	p.mu.Lock()
+	if len(p.keys) < 4096 {
+		p.keys[v] = v
+	}
+	p.mu.Unlock()
+	return v
+}
+
+// applyRule runs one extraction rule.
+func (st *state) applyRule(r *Rule) {
+	src := st.s
+	off := 0
+	if r.From != "" {
+		v, ok := st.rec.Fields[r.From]
+		if !ok {
+			return
+		}
+		src, off = v, -1
+	}
+	m := r.re.FindStringSubmatchIndex(src)
+	if m == nil {
+		return
+	}
+	for i, name := range r.re.SubexpNames() {
+		if i == 0 || name == "" || m[2*i] < 0 {
+			continue
+		}
+		v := src[m[2*i]:m[2*i+1]]
+		switch name {
+		case "time":
+			name = "time"
+			st.hasT = false
+		case "msg", "message":
+			st.rec.Msg = ""
+		case "level":
+			st.rec.Level = sources.LevelUnknown
+		case "service":
+			st.rec.Service = ""
+		}
+		if st.redacted(name, name) {
+			if off == 0 {
+				st.red = append(st.red, span{m[2*i], m[2*i+1], false})
+			}
+			v = Redacted
+		}
+		st.set(name, v)
+	}
+}
+
+// finish stamps the time, applies redaction and returns the record.
+func (st *state) finish(readAt time.Time) sources.LogRecord {
+	if !st.hasT {
+		st.rec.At = readAt
+	}
+	if st.rec.Msg == "" && st.rec.Fields == nil {
+		st.rec.Msg = strings.TrimSpace(st.rec.Raw)
+	}
+	if len(st.red) > 0 {
+		raw := spliceRedacted(st.s, st.red) + st.suffix
+		if st.p.vault != nil {
+			st.fields()[RedactRefField] = st.p.vault.Put(st.rec.Raw)
+		}
+		st.rec.Raw = raw
+	}
+	return st.rec
+}
+
+// spliceRedacted replaces each range of s with [redacted] (quoted for JSON).
+func spliceRedacted(s string, red []span) string {
+	sort.Slice(red, func(i, j int) bool { return red[i].a < red[j].a })
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for _, r := range red {
+		if r.a < last || r.b > len(s) || r.a > r.b {
+			continue
+		}
+		b.WriteString(s[last:r.a])
+		if r.q {
+			b.WriteString(`"` + Redacted + `"`)
+		} else {
+			b.WriteString(Redacted)
+		}
+		last = r.b
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}

@@ -1,0 +1,163 @@
+package logs
+
+import (
+	"strings"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// plain parses s as free text: a leading timestamp (ISO-like, Go's log
+// default, syslog, klog), a level word near the start, Python's default
+// "LEVEL:logger:message", and key=value tokens anywhere in the line.
+func (st *state) plain(s string) {
+	rest := strings.TrimLeft(s, " \t")
+	loc := st.p.loc
+	// klog / glog: I1127 07:25:40.123456 ...
+	if t, lv, n, ok := parseKlogPrefix(rest, st.readAt, loc); ok {
+		st.rec.At, st.hasT = t, true
+		st.rec.Level = sources.ParseLevel(string(lv))
+		rest = strings.TrimLeft(rest[n:], " ")
+		// pid and file:line] precede the message.
+		if k := strings.Index(rest, "] "); k >= 0 && k < 64 {
+			rest = rest[k+2:]
+		}
+	} else {
+		r := rest
+		br := len(r) > 0 && r[0] == '['
+		if br {
+			r = r[1:]
+		}
+		t, n, ok := parseISOPrefix(r, loc)
+		if !ok {
+			t, n, ok = parseSyslogPrefix(r, st.readAt, loc)
+		}
+		if ok {
+			st.rec.At, st.hasT = t, true
+			r = r[n:]
+			if br && len(r) > 0 && r[0] == ']' {
+				r = r[1:]
+			}
+			rest = r
+		}
+	}
+	rest = strings.TrimLeft(rest, " \t-|:")
+	if st.rec.Level == sources.LevelUnknown {
+		if lv, n := leadingLevel(rest); lv != sources.LevelUnknown {
+			st.rec.Level = lv
+			rest = rest[n:]
+			// Python's default format: LEVEL:logger:message.
+			if len(rest) > 0 && rest[0] == ':' {
+				if k := strings.IndexByte(rest[1:], ':'); k > 0 && k < 64 && !strings.ContainsAny(rest[1:k+1], " \t") {
+					st.set("logger", rest[1:k+1])
+					rest = rest[k+2:]
+				}
+			}
+			rest = strings.TrimLeft(rest, " \t-|:")
+		} else {
+			st.rec.Level = levelInText(rest)
+		}
+	}
+	st.rec.Msg = strings.TrimSpace(rest)
+	st.pairs(s)
+}
+
+// leadingLevel reads a level word (optionally in brackets) at the start of s
+// and returns the bytes it used.
+func leadingLevel(s string) (sources.Level, int) {
+	i := 0
+	br := len(s) > 0 && (s[0] == '[' || s[0] == '<' || s[0] == '(')
+	if br {
+		i = 1
+	}
+	j := i
+	for j < len(s) && (s[j] >= 'a' && s[j] <= 'z' || s[j] >= 'A' && s[j] <= 'Z') {
+		j++
+	}
+	if j-i < 3 || j-i > 8 {
+		return sources.LevelUnknown, 0
+	}
+	w := s[i:j]
+	if !br && strings.ToUpper(w) != w {
+		// Unbracketed words must be upper case: "error" opens prose too.
+		return sources.LevelUnknown, 0
+	}
+	lv := sources.ParseLevel(w)
+	if lv == sources.LevelUnknown {
+		return lv, 0
+	}
+	if br {
+		if j >= len(s) || (s[j] != ']' && s[j] != '>' && s[j] != ')') {
+			return sources.LevelUnknown, 0
+		}
+		j++
+	}
+	if j < len(s) && s[j] != ' ' && s[j] != ':' && s[j] != '\t' && s[j] != ']' && s[j] != '|' {
+		return sources.LevelUnknown, 0
+	}
+	return lv, j
+}
+
+// levelInText looks for an upper-case or bracketed level word in the first
+// 160 bytes of s.
+func levelInText(s string) sources.Level {
+	if len(s) > 160 {
+		s = s[:160]
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '[' && (c < 'A' || c > 'Z') {
+			continue
+		}
+		if i > 0 && s[i-1] != ' ' && s[i-1] != '\t' && s[i-1] != '|' && s[i-1] != ':' && s[i-1] != '-' && c != '[' {
+			continue
+		}
+		if lv, _ := leadingLevel(s[i:]); lv != sources.LevelUnknown {
+			return lv
+		}
+	}
+	return sources.LevelUnknown
+}
+
+// pairs records key=value tokens found in free text (level=warn,
+// trace_id=..., latency_ms=12).
+func (st *state) pairs(s string) {
+	for i := 0; i < len(s); {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
+			i++
+		}
+		start := i
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+			i++
+		}
+		tok := s[start:i]
+		eq := strings.IndexByte(tok, '=')
+		if eq <= 0 || eq == len(tok)-1 || eq > 48 {
+			continue
+		}
+		k := tok[:eq]
+		ok := true
+		for j := 0; j < len(k); j++ {
+			c := k[j]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '.' || c == '-') {
+				ok = false
+				break
+			}
+		}
+		if !ok {
+			continue
+		}
+		v := strings.Trim(tok[eq+1:], `",;`)
+		if st.redacted(k, lastPart(k)) {
+			st.red = append(st.red, span{start + eq + 1, i, false})
+			v = Redacted
+		}
+		if v == "" {
+			continue
+		}
+		prevLevel := st.rec.Level
+		st.set(k, v)
+		if prevLevel != sources.LevelUnknown {
+			st.rec.Level = prevLevel
+		}
+	}
+}
