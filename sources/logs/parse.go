@@ -235,7 +235,7 @@ type state struct {
 	red    []span // value ranges of s to redact
 	readAt time.Time
 	hasT   bool
-	suffix string // the cut marker, if any
+	suffix string                     // the cut marker, if any
 	rank   [roleTraceparent + 1]uint8 // which spelling set a role (lower wins)
 	scratc [96]byte
 }
