@@ -108,7 +108,9 @@ func WithError(call string, gpu int, ret nvml.Return) Option {
 // A nil state gives idle GPUs.
 func New(n int, state func(i int) GPUState, opts ...Option) *Mock {
 	if state == nil {
-		state = func(int) GPUState { return GPUState{Temp: 30, PowerW: 70, SMClockMHz: 345, MemClockMHz: 2619, Fan: -1, Throttle: 1} }
+		state = func(int) GPUState {
+			return GPUState{Temp: 30, PowerW: 70, SMClockMHz: 345, MemClockMHz: 2619, Fan: -1, Throttle: 1}
+		}
 	}
 	srv := server.NewServerWithGPUs("550.54.15", "12.550.54.15", 12040, gpus.Multiple(n, gpus.H100_SXM5_80GB)...)
 	m := &Mock{Server: srv, state: state, start: time.Now(),
