@@ -65,16 +65,18 @@ type Detail struct {
 }
 
 func (s *series) detail(start, window int64, cfg *Config) (Detail, bool) {
-	var c *cellRec
+	p := -1
 	for i := range s.cells {
-		if x := s.at(i); x.start == start {
-			c = x
+		if s.cells[i].start == start {
+			p = i
 			break
 		}
 	}
-	if c == nil {
+	if p < 0 {
 		return Detail{}, false
 	}
+	c := &s.cells[p]
+	bins := s.bins(p)
 	d := Detail{
 		Feature: s.name, Kind: s.kind,
 		Start: time.Unix(0, c.start).UTC(), End: time.Unix(0, c.start+window).UTC(),
@@ -83,7 +85,7 @@ func (s *series) detail(start, window int64, cfg *Config) (Detail, bool) {
 	}
 	d.Current = Summary{N: c.n, P5: d.Stats.P5, P50: d.Stats.P50, P95: d.Stats.P95, Mean: d.Stats.Mean, Std: d.Stats.Std}
 	r := c.ref
-	if r == nil || c.bins == nil {
+	if r == nil || bins == nil {
 		return d, true
 	}
 	d.Reference = Summary{N: r.n, P5: r.p5, P50: r.p50, P95: r.p95, Mean: r.mean, Std: r.std}
@@ -92,8 +94,8 @@ func (s *series) detail(start, window int64, cfg *Config) (Detail, bool) {
 		d.MeanShift = (d.Stats.Mean - r.mean) / sd
 		d.StdRatio = d.Stats.Std / sd
 	}
-	cur := make([]float64, len(c.bins))
-	for i, v := range c.bins {
+	cur := make([]float64, len(bins))
+	for i, v := range bins {
 		cur[i] = float64(v)
 	}
 	if s.kind == KindHistogram {
@@ -158,7 +160,9 @@ func (s *series) detail(start, window int64, cfg *Config) (Detail, bool) {
 		return 0
 	})
 	d.Top = top[:min(3, len(top))]
-	d.NewCategories = slices.Clone(c.newCats)
+	if s.newCats != nil {
+		d.NewCategories = slices.Clone(s.newCats[p])
+	}
 	return d, true
 }
 

@@ -317,9 +317,10 @@ type Row struct {
 // carries a time at or past their end. A Monitor is safe for concurrent use.
 //
 // Memory per numeric series is about 8·MaxReference bytes for the reference
-// sample, 16·CellSample bytes for the open and last windows, and about 100
-// bytes plus 4 bytes per bin for each of the Columns closed cells: about
-// 124 kB with the defaults (measured by TestMemoryPerSeries).
+// sample, 8·CellSample bytes for the open window, and 96 bytes plus 4 bytes
+// per bin for each of the Columns closed cells: about 125 kB with the
+// defaults at steady state (measured by TestMemoryPerSeries). While a pinned
+// reference is baselining, its reservoir takes the place of the sample.
 type Monitor struct {
 	mu        sync.Mutex
 	cfg       Config

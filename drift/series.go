@@ -50,10 +50,11 @@ const levelPending Level = 255
 const (
 	flagApprox uint8 = 1 << iota
 	flagRepaired
+	flagBins // bin counts stored in the slab
 )
 
-// cellRec is the compact form of a closed cell: about 100 bytes plus its bin
-// counts.
+// cellRec is the compact form of a closed cell: 96 bytes. Its bin counts, if
+// any, live in the series' slab.
 type cellRec struct {
 	start   int64
 	n       int64
@@ -61,9 +62,16 @@ type cellRec struct {
 	level   Level
 	flags   uint8
 	st      [nStat]float32
-	bins    []uint32 // current counts per reference bin (per bucket for histograms)
 	ref     *refSnap
-	newCats []CategoryCount
+}
+
+// nbins returns how many bin counts a cell scored against r stores: one per
+// reference bin, or one per bucket for histograms.
+func (r *refSnap) nbins() int {
+	if r.hist != nil {
+		return len(r.hist)
+	}
+	return len(r.bins)
 }
 
 // refSnap is an immutable summary of a reference, shared by the cells scored
@@ -124,12 +132,22 @@ type series struct {
 
 	cells []cellRec // ring
 	head  int       // index of the oldest cell once full
+
+	// slab holds the bin counts of the cell at ring position p in
+	// slab[p·stride:], stride being the most bins any reference had.
+	slab    []uint32
+	stride  int
+	newCats [][]CategoryCount // ring, categorical series only
+
+	// Scratch for the cell being closed.
+	scratch     []uint32
+	scratchCats []CategoryCount
 }
 
 func newSeries(name string, kind Kind, cfg *Config, seed uint64) *series {
 	s := &series{name: name, kind: kind, firstSeen: -1, seed: seed}
 	s.open.sample = NewReservoir(cfg.CellSample, seed)
-	s.cells = make([]cellRec, 0, min(cfg.Columns, 16))
+	s.cells = make([]cellRec, 0, cfg.Columns)
 	return s
 }
 
@@ -362,7 +380,7 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 		s.scoreBins(rec, w.bins)
 		st[stEffect] = st[stJS]
 		st[stP] = float32(ChiSquare(ref.bins, w.bins).P)
-		rec.newCats = newCategories(w.cats, ref)
+		s.scratchCats = newCategories(w.cats, ref)
 	case KindHistogram:
 		rec.flags |= flagApprox
 		if w.repaired {
@@ -386,7 +404,7 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 		st[stP95] = float32(BucketQuantile(0.95, ref.bounds, w.hc))
 		mean, std := bucketMeanStd(ref.bounds, w.hc)
 		st[stMean], st[stStd] = float32(mean), float32(std)
-		rec.bins = toCounts(w.hc)
+		s.setBins(rec, w.hc)
 		g := Regroup(w.hc, ref.groups)
 		st[stPSI] = float32(PSI(Smoothed(ref.bins, Pseudocount), Smoothed(g, Pseudocount)))
 		st[stJS] = float32(JSDistance(ref.bins, g))
@@ -404,15 +422,16 @@ func (s *series) scoreBins(rec *cellRec, bins []float64) {
 	ref := s.ref
 	rec.st[stPSI] = float32(PSI(Smoothed(ref.bins, Pseudocount), Smoothed(bins, Pseudocount)))
 	rec.st[stJS] = float32(JSDistance(ref.bins, bins))
-	rec.bins = toCounts(bins)
+	s.setBins(rec, bins)
 }
 
-func toCounts(x []float64) []uint32 {
-	out := make([]uint32, len(x))
-	for i, v := range x {
-		out[i] = uint32(min(math.Round(v), math.MaxUint32))
+// setBins stages a cell's bin counts for push.
+func (s *series) setBins(rec *cellRec, x []float64) {
+	s.scratch = s.scratch[:0]
+	for _, v := range x {
+		s.scratch = append(s.scratch, uint32(min(math.Round(v), math.MaxUint32)))
 	}
-	return out
+	rec.flags |= flagBins
 }
 
 func newCategories(cats map[string]int64, ref *refSnap) []CategoryCount {
@@ -589,19 +608,54 @@ func (s *series) pinHistogram(bounds, counts []float64, at int64, cfg *Config) {
 	s.clearBaseline(at)
 }
 
-// push appends a closed cell to the ring.
+// push appends a closed cell to the ring, with the bins and new categories
+// staged by score.
 func (s *series) push(rec cellRec, cfg *Config) {
+	var p int
 	if len(s.cells) < cfg.Columns {
+		p = len(s.cells)
 		s.cells = append(s.cells, rec)
-		return
+	} else {
+		p = s.head
+		s.cells[p] = rec
+		s.head = (s.head + 1) % len(s.cells)
 	}
-	s.cells[s.head] = rec
-	s.head = (s.head + 1) % len(s.cells)
+	if rec.flags&flagBins != 0 {
+		if nb := len(s.scratch); nb > s.stride {
+			slab := make([]uint32, cfg.Columns*nb)
+			for q := range len(s.cells) {
+				copy(slab[q*nb:q*nb+s.stride], s.slab[q*s.stride:])
+			}
+			s.slab, s.stride = slab, nb
+		}
+		copy(s.slab[p*s.stride:], s.scratch)
+	}
+	if s.kind == KindCategorical {
+		if s.newCats == nil {
+			s.newCats = make([][]CategoryCount, cfg.Columns)
+		}
+		s.newCats[p] = s.scratchCats
+	}
+	s.scratch, s.scratchCats = s.scratch[:0], nil
+}
+
+// pos returns the ring position of the i-th cell, oldest first.
+func (s *series) pos(i int) int {
+	return (s.head + i) % len(s.cells)
 }
 
 // at returns the i-th cell, oldest first.
 func (s *series) at(i int) *cellRec {
-	return &s.cells[(s.head+i)%len(s.cells)]
+	return &s.cells[s.pos(i)]
+}
+
+// bins returns the bin counts of the cell at ring position p, or nil.
+func (s *series) bins(p int) []uint32 {
+	c := &s.cells[p]
+	if c.flags&flagBins == 0 || c.ref == nil {
+		return nil
+	}
+	return s.slab[p*s.stride : p*s.stride+c.ref.nbins()]
 }
 
 func (s *series) row(cfg *Config, window int64) Row {
