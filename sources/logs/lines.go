@@ -1,0 +1,164 @@
+package logs
+
+import (
+	"bytes"
+	"sync"
+	"time"
+)
+
+// splitter cuts a byte stream into lines, keeping at most max bytes of each
+// and counting the rest, so that a 1 GB line costs max bytes of memory.
+type splitter struct {
+	max  int
+	buf  []byte // the start of a line whose end has not arrived
+	cut  int64  // bytes of the current line dropped
+	skip bool   // after a gap: discard up to the next newline
+	// skipped counts lines discarded after gaps.
+	skipped uint64
+}
+
+func newSplitter(max int) *splitter {
+	if max <= 0 {
+		max = DefaultMaxLine
+	}
+	return &splitter{max: max}
+}
+
+// feed splits p, calling fn for each complete line (without its newline).
+// line is only valid during the call.
+func (s *splitter) feed(p []byte, fn func(line []byte, cut int64)) {
+	for len(p) > 0 {
+		i := bytes.IndexByte(p, '\n')
+		if i < 0 {
+			if s.skip {
+				return
+			}
+			s.keep(p)
+			return
+		}
+		line := p[:i]
+		p = p[i+1:]
+		if s.skip {
+			s.skip = false
+			s.skipped++
+			continue
+		}
+		if len(s.buf) == 0 && s.cut == 0 {
+			kept, cut := Cut(line, s.max)
+			fn(kept, cut)
+			continue
+		}
+		s.keep(line)
+		fn(s.buf, s.cut)
+		s.buf, s.cut = s.buf[:0], 0
+	}
+}
+
+// keep appends p to the partial line, up to max bytes.
+func (s *splitter) keep(p []byte) {
+	room := s.max - len(s.buf)
+	if room >= len(p) {
+		s.buf = append(s.buf, p...)
+		return
+	}
+	if room > 0 {
+		kept, _ := Cut(p, room)
+		s.buf = append(s.buf, kept...)
+		s.cut += int64(len(p) - len(kept))
+		return
+	}
+	s.cut += int64(len(p))
+}
+
+// flush hands over a final line that had no newline (end of stream).
+func (s *splitter) flush(fn func(line []byte, cut int64)) {
+	if len(s.buf) > 0 || s.cut > 0 {
+		fn(s.buf, s.cut)
+	}
+	s.buf, s.cut, s.skip = s.buf[:0], 0, false
+}
+
+// gap says bytes were lost before the next feed: the partial line is
+// dropped and the next one, whose start is gone, is skipped.
+func (s *splitter) gap() {
+	s.buf, s.cut, s.skip = s.buf[:0], 0, true
+}
+
+// chunk is a piece of a stream as read, stamped with when it was read.
+type chunk struct {
+	b   []byte
+	at  time.Time
+	gap bool // bytes before this chunk were dropped
+}
+
+// pump sits between a stream's reader and its parser: the reader never
+// waits for the parser (nor the parser for the console), and when more than
+// max bytes wait, the oldest chunks are dropped and their lines counted.
+type pump struct {
+	mu        sync.Mutex
+	q         []chunk
+	bytes     int
+	max       int
+	dropLines uint64
+	dropBytes uint64
+	gap       bool
+	eof       bool
+	err       error
+	sig       chan struct{}
+}
+
+func newPump(max int) *pump {
+	if max <= 0 {
+		max = 8 << 20
+	}
+	return &pump{max: max, sig: make(chan struct{}, 1)}
+}
+
+// push queues b (which the pump now owns), dropping old chunks to make room.
+func (p *pump) push(b []byte, at time.Time) {
+	p.mu.Lock()
+	for p.bytes+len(b) > p.max && len(p.q) > 0 {
+		old := p.q[0]
+		p.q[0] = chunk{}
+		p.q = p.q[1:]
+		p.bytes -= len(old.b)
+		p.dropBytes += uint64(len(old.b))
+		p.dropLines += uint64(bytes.Count(old.b, []byte{'\n'}))
+		if len(p.q) > 0 {
+			p.q[0].gap = true
+		} else {
+			p.gap = true
+		}
+	}
+	c := chunk{b: b, at: at, gap: p.gap}
+	p.gap = false
+	p.q = append(p.q, c)
+	p.bytes += len(b)
+	p.mu.Unlock()
+	p.signal()
+}
+
+// end marks the end of the stream.
+func (p *pump) end(err error) {
+	p.mu.Lock()
+	p.eof, p.err = true, err
+	p.mu.Unlock()
+	p.signal()
+}
+
+func (p *pump) signal() {
+	select {
+	case p.sig <- struct{}{}:
+	default:
+	}
+}
+
+// take returns every queued chunk and whether the stream has ended.
+func (p *pump) take() (cs []chunk, eof bool, err error, dropped uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	cs = p.q
+	p.q = nil
+	p.bytes = 0
+	return cs, p.eof, p.err, p.dropLines
+}
