@@ -1,0 +1,208 @@
+// Package prom reads Prometheus expositions: it scrapes /metrics endpoints
+// (classic text 0.0.4 and OpenMetrics, chosen by the response's
+// Content-Type), recognises the AI serving stacks, GPU and host exporters by
+// their metric names, and translates what they export into vigil's canonical
+// signals (sources.SvcLatency, sources.GPUUtilization, ...) through presets
+// that are data: one table row per source metric.
+//
+// Parsing is a pure function over bytes (Parse); the Scraper is a thin HTTP
+// wrapper around it, and Discover probes the stacks' default ports on
+// loopback.
+package prom
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// Target says where an exposition came from and how to name what it holds.
+type Target struct {
+	URL     string // where it was scraped; its host:port is the fallback host and service
+	Host    string // optional: overrides the host label when the data names none
+	Service string // optional: overrides the service name when the data names none
+}
+
+// hostPort is the target's host:port, or the URL as given when it does not parse.
+func (t Target) hostPort() string {
+	if t.URL == "" {
+		return "local"
+	}
+	u, err := url.Parse(t.URL)
+	if err != nil || u.Host == "" {
+		return sources.Sanitize(t.URL)
+	}
+	return sources.Sanitize(u.Host)
+}
+
+// Stats describes one parsed exposition.
+type Stats struct {
+	Format    string   // "text", "openmetrics" or "protobuf"
+	Families  int      // metric families read
+	Series    int      // samples read (a histogram or summary counts once)
+	Created   int      // _created families ignored
+	Dropped   int      // samples left out: NaN, ±Inf, DCGM blank values, duplicates
+	Conflicts int      // histograms whose bucket layout differed from a sibling's (left out)
+	Stacks    []string // stacks recognised, sorted ("dcgm", "vllm", ...)
+	Signals   int      // canonical points and histograms emitted
+	Warning   string   // a parse error after which a partial result was kept
+}
+
+// Parse reads one exposition body whose HTTP Content-Type is contentType
+// ("" sniffs: a body ending in "# EOF" is OpenMetrics, else text 0.0.4),
+// recognises the stacks in it and returns their canonical signals in a frame
+// stamped now. Every value carries now as its timestamp.
+//
+// A body that fails to parse part-way returns what was read before the error,
+// together with the error; a body from which nothing could be read returns
+// only the error. An HTML page is an error.
+func Parse(body []byte, contentType string, t Target, now time.Time) (sources.Frame, Stats, error) {
+	f := sources.Frame{At: now}
+	var st Stats
+	if isHTML(body, contentType) {
+		return f, st, errors.New("got an HTML page, not metrics")
+	}
+	fams, format, perr := decode(body, contentType)
+	st.Format = format
+	if perr != nil && len(fams) == 0 {
+		return f, st, fmt.Errorf("parse %s exposition: %w", format, perr)
+	}
+	if perr != nil {
+		st.Warning = sources.OneLine(perr.Error())
+	}
+	sc := newScrape(fams, t, now, &st)
+	sc.translate(&f)
+	st.Signals = len(f.Points) + len(f.Histograms)
+	if perr != nil {
+		return f, st, fmt.Errorf("parse %s exposition (kept %d families read before the error): %w", format, len(fams), perr)
+	}
+	return f, st, nil
+}
+
+func isHTML(body []byte, contentType string) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
+		return true
+	}
+	b := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	if len(b) == 0 || b[0] != '<' {
+		return false
+	}
+	head := bytes.ToLower(b[:min(len(b), 64)])
+	return bytes.HasPrefix(head, []byte("<!doctype")) || bytes.HasPrefix(head, []byte("<html")) ||
+		bytes.HasPrefix(head, []byte("<head")) || bytes.HasPrefix(head, []byte("<body")) || bytes.HasPrefix(head, []byte("<?xml"))
+}
+
+// decode turns the body into metric families, choosing the parser from the
+// content type. It never panics: a parser panic becomes an error.
+func decode(body []byte, contentType string) (fams []*dto.MetricFamily, format string, err error) {
+	var fmtc expfmt.Format
+	if contentType != "" {
+		h := http.Header{}
+		h.Set("Content-Type", contentType)
+		fmtc = expfmt.ResponseFormat(h)
+	} else {
+		fmtc = expfmt.FmtUnknown
+	}
+	ft := fmtc.FormatType()
+	if ft == expfmt.TypeUnknown {
+		if bytes.HasSuffix(bytes.TrimRight(body, " \t\r\n"), []byte("# EOF")) {
+			ft, fmtc = expfmt.TypeOpenMetrics, expfmt.FmtOpenMetrics_1_0_0
+		} else {
+			ft = expfmt.TypeTextPlain
+		}
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("parser failed: %v", r)
+		}
+	}()
+	switch ft {
+	case expfmt.TypeOpenMetrics, expfmt.TypeProtoDelim:
+		format = "openmetrics"
+		if ft == expfmt.TypeProtoDelim {
+			format = "protobuf"
+		}
+		dec := expfmt.NewDecoder(bytes.NewReader(body), fmtc.WithEscapingScheme(model.NoEscaping))
+		for {
+			mf := &dto.MetricFamily{}
+			if e := dec.Decode(mf); e != nil {
+				if !errors.Is(e, io.EOF) {
+					err = e
+				}
+				break
+			}
+			fams = append(fams, mf)
+		}
+		return fams, format, err
+	default:
+		format = "text"
+		p := expfmt.NewTextParser(model.UTF8Validation)
+		m, e := p.TextToMetricFamilies(bytes.NewReader(body))
+		fams = make([]*dto.MetricFamily, 0, len(m))
+		for _, mf := range m {
+			fams = append(fams, mf)
+		}
+		// Map order is random; the translation must not depend on it.
+		sort.Slice(fams, func(i, j int) bool { return fams[i].GetName() < fams[j].GetName() })
+		return fams, format, e
+	}
+}
+
+// normName is the name presets match on: OpenTelemetry's dotted UTF-8 names
+// read as their underscore translation.
+func normName(n string) string {
+	if strings.IndexByte(n, '.') < 0 {
+		return n
+	}
+	return strings.ReplaceAll(n, ".", "_")
+}
+
+// value returns a gauge, counter or untyped sample's value.
+func value(m *dto.Metric) (float64, bool) {
+	switch {
+	case m.Gauge != nil:
+		return m.Gauge.GetValue(), true
+	case m.Counter != nil:
+		return m.Counter.GetValue(), true
+	case m.Untyped != nil:
+		return m.Untyped.GetValue(), true
+	}
+	return 0, false
+}
+
+// bad reports values that are not numbers a pane can show.
+func bad(v float64) bool { return math.IsNaN(v) || math.IsInf(v, 0) }
+
+// label returns the value of the named label of m, or "".
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.Label {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+// firstLabel returns the value of the first of names that m carries non-empty.
+func firstLabel(m *dto.Metric, names ...string) string {
+	for _, n := range names {
+		if v := label(m, n); v != "" {
+			return v
+		}
+	}
+	return ""
+}

@@ -1,0 +1,470 @@
+package prom
+
+import (
+	"strings"
+
+	dto "github.com/prometheus/client_model/go"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+)
+
+// Stack names: the value of the canonical stack label and of Health.Detail.
+const (
+	StackVLLM       = "vllm"
+	StackTGI        = "tgi"
+	StackSGLang     = "sglang"
+	StackTriton     = "triton"
+	StackTorchServe = "torchserve"
+	StackRayServe   = "rayserve"
+	StackDCGM       = "dcgm"
+	StackNode       = "node"
+	StackOTelGenAI  = "otel-genai"
+	StackHTTP       = "http"
+	StackPrometheus = "prometheus" // a Prometheus server's own /metrics: use it in query mode
+)
+
+// Extra canonical signals that only some stacks give. Panes that do not know
+// them ignore them.
+const (
+	SvcPrefixCacheQueries = "svc_prefix_cache_queries_total" // counter, tokens looked up in the prefix cache
+	SvcPrefixCacheHits    = "svc_prefix_cache_hits_total"    // counter, tokens found there
+	SvcPreemptions        = "svc_preemptions_total"          // counter
+	GPUSMActive           = "gpu_sm_active_ratio"            // ratio 0..1 (DCGM profiling: graphics engine active)
+	GPUTensorActive       = "gpu_tensor_active_ratio"        // ratio 0..1 (DCGM profiling)
+	GPUDRAMActive         = "gpu_dram_active_ratio"          // ratio 0..1 (DCGM profiling)
+)
+
+// Outcome values beyond sources.OutcomeOK/Error/Abort.
+const (
+	OutcomeClientError = "client_error" // 4xx, validation: the caller's fault, not an error of the service
+)
+
+// KindCached is the SvcTokens kind of prompt tokens served from the prefix cache.
+const KindCached = "cached"
+
+type sigKind uint8
+
+const (
+	kGauge     sigKind = iota
+	kCounter           // a counter sample
+	kHist              // a histogram (or, with summaryTo, a summary's quantiles)
+	kHistSum           // a histogram's _sum read as a counter
+	kHistCount         // a histogram's _count read as a counter
+	kMeanSum           // a counter of summed durations: the sum of a bucketless histogram
+	kMeanCount         // a counter of requests: the count of a bucketless histogram
+)
+
+type agg uint8
+
+const (
+	aggSum agg = iota // samples landing on one canonical series add up
+	aggMax            // ... or the largest wins (replicas reporting the same gauge)
+)
+
+type scope uint8
+
+const (
+	scopeSvc  scope = iota // labels host, service, stack
+	scopeGPU               // labels host, gpu, uuid, model (+ mig, namespace, pod, container)
+	scopeHost              // label host only
+)
+
+// rule maps one source family onto one canonical signal.
+type rule struct {
+	from      []string // source family names; the first present in a scrape is used
+	to        string   // canonical signal name
+	kind      sigKind
+	scope     scope
+	scale     float64  // unit conversion: value (and histogram bound and sum) × scale; 0 means 1
+	agg       agg      // how samples landing on one series combine
+	set       []string // static labels: name, value, ...
+	keep      []string // source labels kept: source name, canonical name, ...
+	summaryTo string   // for kHist: where a summary's quantiles go when the family is a summary
+
+	outcome func(m *dto.Metric) string // SvcRequests outcome of a sample; "" skips it
+	outs    []string                   // outcomes such a family can produce
+	minus   string                     // the samples are also taken away from this outcome
+	kindOf  func(m *dto.Metric) string // SvcTokens kind of a sample; "" skips it
+
+	service func(sc *scrape, m *dto.Metric) string // overrides the preset's
+	when    func(sc *scrape) bool                  // the rule applies to this scrape
+	skip    func(sc *scrape, m *dto.Metric) bool   // the sample is not this rule's
+}
+
+// preset is a stack: how to recognise it and how its families map.
+type preset struct {
+	stack      string
+	prefixes   []string // any family name with one of these prefixes recognises the stack
+	names      []string // ... or one of these exact names
+	hostLabels []string // labels naming the machine, in order of preference
+	service    func(sc *scrape, m *dto.Metric) string
+	blank      func(k sigKind, v float64) bool // placeholder values meaning "not supported"
+	rules      []rule
+}
+
+func (p *preset) recognises(name string) bool {
+	for _, x := range p.prefixes {
+		if strings.HasPrefix(name, x) {
+			return true
+		}
+	}
+	for _, x := range p.names {
+		if name == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Stacks lists the stacks the presets know, in table order.
+func Stacks() []string {
+	out := make([]string, 0, len(presets))
+	for _, p := range presets {
+		out = append(out, p.stack)
+	}
+	return out
+}
+
+func byLabel(names ...string) func(*scrape, *dto.Metric) string {
+	return func(_ *scrape, m *dto.Metric) string { return firstLabel(m, names...) }
+}
+
+// genericService is the generic HTTP rule: a service label, else job, else the target.
+var genericService = byLabel("service", "job")
+
+func static(v string) func(*dto.Metric) string { return func(*dto.Metric) string { return v } }
+
+// httpOutcome classes an HTTP status ("503", "5xx") by its first digit.
+func httpOutcome(names ...string) func(*dto.Metric) string {
+	return func(m *dto.Metric) string {
+		s := firstLabel(m, names...)
+		switch {
+		case s == "":
+			return sources.OutcomeOK
+		case s[0] == '5':
+			return sources.OutcomeError
+		case s[0] == '4':
+			return OutcomeClientError
+		}
+		return sources.OutcomeOK
+	}
+}
+
+// excludedHandler reports HTTP series of the exporter's own endpoints.
+func excludedHandler(m *dto.Metric) bool {
+	switch firstLabel(m, "handler", "path", "route", "http_route") {
+	case "/metrics", "/health", "/healthz", "/ping", "/ready", "/readyz", "/livez", "/version":
+		return true
+	}
+	return false
+}
+
+// ownedByVLLM reports an HTTP series of vLLM's own API server (no service
+// label, in a scrape with vllm: families): vLLM's preset reads it, the generic
+// HTTP preset must not.
+func ownedByVLLM(sc *scrape, m *dto.Metric) bool {
+	return sc.prefix[StackVLLM] && label(m, "service") == ""
+}
+
+func tokenKind(m *dto.Metric) string {
+	switch firstLabel(m, "gen_ai_token_type", "gen_ai.token.type") {
+	case "input", "prompt":
+		return "prompt"
+	case "output", "completion", "generation":
+		return "generation"
+	}
+	return ""
+}
+
+// dcgmBlank reports DCGM's placeholders for unsupported fields: int64 blanks
+// near 2^63 anywhere, int32 blanks (0x7ffffff0..) and the fp64 blank (2^47)
+// on gauges. Energy counters legitimately pass 2^31 mJ, so counters are only
+// checked for the int64 blanks.
+func dcgmBlank(k sigKind, v float64) bool {
+	if v >= 9.2e18 {
+		return true
+	}
+	if k == kCounter {
+		return false
+	}
+	return v >= 2147483632 && v <= 2147483647 || v >= 140737488355328
+}
+
+const mib = 1 << 20
+
+// presets is the table of stacks. Order matters only for Stacks().
+var presets = []*preset{
+	{
+		stack: StackVLLM, prefixes: []string{"vllm:"},
+		service: func(sc *scrape, m *dto.Metric) string {
+			if v := label(m, "model_name"); v != "" {
+				return v
+			}
+			return sc.vllmModel
+		},
+		rules: []rule{
+			{from: []string{"vllm:e2e_request_latency_seconds"}, to: sources.SvcLatency, kind: kHist},
+			{from: []string{"vllm:time_to_first_token_seconds"}, to: sources.SvcTTFT, kind: kHist},
+			{from: []string{"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"}, to: sources.SvcITL, kind: kHist},
+			{from: []string{"vllm:request_queue_time_seconds"}, to: sources.SvcQueueTime, kind: kHist},
+			{from: []string{"vllm:num_requests_waiting"}, to: sources.SvcQueueDepth},
+			{from: []string{"vllm:num_requests_running"}, to: sources.SvcRunning},
+			{from: []string{"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"}, to: sources.SvcKVCache, agg: aggMax},
+			{from: []string{"vllm:prompt_tokens_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("prompt")},
+			{from: []string{"vllm:generation_tokens_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("generation")},
+			{from: []string{"vllm:prompt_tokens_cached_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static(KindCached)},
+			{from: []string{"vllm:prefix_cache_queries_total", "vllm:gpu_prefix_cache_queries_total"}, to: SvcPrefixCacheQueries, kind: kCounter},
+			{from: []string{"vllm:prefix_cache_hits_total", "vllm:gpu_prefix_cache_hits_total"}, to: SvcPrefixCacheHits, kind: kCounter},
+			{from: []string{"vllm:num_preemptions_total"}, to: SvcPreemptions, kind: kCounter},
+			// Error rate: the HTTP 5xx share when the API server's counts are
+			// there, else the engine's finished_reason="error" share. abort is
+			// a client cancellation, not an error; stop, length and repetition
+			// are successes.
+			{from: []string{"vllm:request_success_total"}, to: sources.SvcRequests, kind: kCounter,
+				when: func(sc *scrape) bool { return !sc.vllmHTTP },
+				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort},
+				outcome: func(m *dto.Metric) string {
+					switch label(m, "finished_reason") {
+					case "error":
+						return sources.OutcomeError
+					case "abort":
+						return sources.OutcomeAbort
+					}
+					return sources.OutcomeOK
+				}},
+			{from: []string{"http_requests_total"}, to: sources.SvcRequests, kind: kCounter,
+				when: func(sc *scrape) bool { return sc.vllmHTTP },
+				skip: func(_ *scrape, m *dto.Metric) bool { return label(m, "service") != "" || excludedHandler(m) },
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("status", "code")},
+		},
+	},
+	{
+		stack: StackTGI, prefixes: []string{"tgi_"}, service: genericService,
+		rules: []rule{
+			{from: []string{"tgi_request_duration"}, to: sources.SvcLatency, kind: kHist, summaryTo: sources.SvcLatencyQuant},
+			{from: []string{"tgi_request_queue_duration"}, to: sources.SvcQueueTime, kind: kHist},
+			// Mean time per token includes prefill: an ITL proxy, the only one TGI has.
+			{from: []string{"tgi_request_mean_time_per_token_duration"}, to: sources.SvcITL, kind: kHist},
+			{from: []string{"tgi_request_success", "tgi_request_success_total"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"tgi_request_failure", "tgi_request_failure_total"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError},
+				outcome: func(m *dto.Metric) string {
+					if label(m, "err") == "validation" {
+						return OutcomeClientError
+					}
+					return sources.OutcomeError
+				}},
+			{from: []string{"tgi_request_input_length"}, to: sources.SvcTokens, kind: kHistSum, kindOf: static("prompt")},
+			{from: []string{"tgi_request_generated_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: static("generation")},
+			{from: []string{"tgi_queue_size"}, to: sources.SvcQueueDepth},
+			{from: []string{"tgi_batch_current_size"}, to: sources.SvcRunning},
+		},
+	},
+	{
+		// SGLang's scheduler gauges repeat on every tp_rank: take the max,
+		// never the sum. It has no error counter: the error rate is n/a.
+		stack: StackSGLang, prefixes: []string{"sglang:"}, service: byLabel("model_name"),
+		rules: []rule{
+			{from: []string{"sglang:e2e_request_latency_seconds"}, to: sources.SvcLatency, kind: kHist},
+			{from: []string{"sglang:time_to_first_token_seconds"}, to: sources.SvcTTFT, kind: kHist},
+			{from: []string{"sglang:inter_token_latency_seconds", "sglang:time_per_output_token_seconds"}, to: sources.SvcITL, kind: kHist},
+			{from: []string{"sglang:queue_time_seconds"}, to: sources.SvcQueueTime, kind: kHist},
+			{from: []string{"sglang:num_queue_reqs"}, to: sources.SvcQueueDepth, agg: aggMax},
+			{from: []string{"sglang:num_running_reqs"}, to: sources.SvcRunning, agg: aggMax},
+			{from: []string{"sglang:token_usage"}, to: sources.SvcKVCache, agg: aggMax},
+			{from: []string{"sglang:prompt_tokens_total"}, to: sources.SvcTokens, kind: kCounter, agg: aggMax, kindOf: static("prompt")},
+			{from: []string{"sglang:generation_tokens_total"}, to: sources.SvcTokens, kind: kCounter, agg: aggMax, kindOf: static("generation")},
+			{from: []string{"sglang:cached_tokens_total"}, to: sources.SvcTokens, kind: kCounter, agg: aggMax, kindOf: static(KindCached)},
+			{from: []string{"sglang:num_requests_total"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"sglang:num_aborted_requests_total"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeAbort), minus: sources.OutcomeOK},
+		},
+	},
+	{
+		// Triton: per-model services (an ensemble is its own service, never
+		// added to its composing models); cumulative microsecond counters give
+		// means only; summaries and the first-response histogram are opt-in.
+		stack: StackTriton, prefixes: []string{"nv_inference_", "nv_trt_llm_", "nv_gpu_", "nv_energy_", "nv_cache_", "nv_cpu_", "nv_pinned_"},
+		service: byLabel("model"),
+		rules: []rule{
+			{from: []string{"nv_inference_request_success"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"nv_inference_request_failure"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError},
+				outcome: func(m *dto.Metric) string {
+					if label(m, "reason") == "CANCELED" {
+						return sources.OutcomeAbort
+					}
+					return sources.OutcomeError
+				}},
+			{from: []string{"nv_inference_request_duration_us"}, to: sources.SvcLatency, kind: kMeanSum, scale: 1e-6},
+			{from: []string{"nv_inference_request_success"}, to: sources.SvcLatency, kind: kMeanCount,
+				when: func(sc *scrape) bool { return sc.byName["nv_inference_request_duration_us"] != nil }},
+			{from: []string{"nv_inference_queue_duration_us"}, to: sources.SvcQueueTime, kind: kMeanSum, scale: 1e-6},
+			{from: []string{"nv_inference_request_success"}, to: sources.SvcQueueTime, kind: kMeanCount,
+				when: func(sc *scrape) bool { return sc.byName["nv_inference_queue_duration_us"] != nil }},
+			{from: []string{"nv_inference_request_summary_us"}, to: sources.SvcLatencyQuant, kind: kHist, summaryTo: sources.SvcLatencyQuant, scale: 1e-6},
+			{from: []string{"nv_inference_first_response_histogram_ms"}, to: sources.SvcTTFT, kind: kHist, scale: 1e-3},
+			{from: []string{"nv_inference_pending_request_count"}, to: sources.SvcQueueDepth},
+			{from: []string{"nv_trt_llm_request_metrics"}, to: sources.SvcRunning,
+				skip: func(_ *scrape, m *dto.Metric) bool { return label(m, "request_type") != "active" }},
+			{from: []string{"nv_trt_llm_kv_cache_block_metrics"}, to: sources.SvcKVCache, agg: aggMax,
+				skip: func(_ *scrape, m *dto.Metric) bool { return label(m, "kv_cache_block_type") != "fraction" }},
+			{from: []string{"nv_gpu_utilization"}, to: sources.GPUUtilization, scope: scopeGPU},
+			{from: []string{"nv_gpu_memory_used_bytes"}, to: sources.GPUMemoryUsed, scope: scopeGPU},
+			{from: []string{"nv_gpu_memory_total_bytes"}, to: sources.GPUMemoryTotal, scope: scopeGPU},
+			{from: []string{"nv_gpu_power_usage"}, to: sources.GPUPower, scope: scopeGPU},
+			{from: []string{"nv_gpu_power_limit"}, to: sources.GPUPowerLimit, scope: scopeGPU},
+			{from: []string{"nv_energy_consumption"}, to: sources.GPUEnergy, kind: kCounter, scope: scopeGPU},
+		},
+	},
+	{
+		// TorchServe: the status counters carry no model, so they belong to
+		// the one model when there is one, else to the target.
+		stack: StackTorchServe, prefixes: []string{"ts_inference_", "ts_queue_"},
+		names:      []string{"Requests2XX", "Requests4XX", "Requests5XX", "WorkerThreadTime", "QueueTime"},
+		hostLabels: []string{"Hostname", "hostname"},
+		service:    byLabel("model_name"),
+		rules: []rule{
+			{from: []string{"Requests2XX", "Requests2XX_total"}, to: sources.SvcRequests, kind: kCounter, service: tsService,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"Requests4XX", "Requests4XX_total"}, to: sources.SvcRequests, kind: kCounter, service: tsService,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(OutcomeClientError)},
+			{from: []string{"Requests5XX", "Requests5XX_total"}, to: sources.SvcRequests, kind: kCounter, service: tsService,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeError)},
+			{from: []string{"ts_inference_latency_microseconds"}, to: sources.SvcLatency, kind: kMeanSum, scale: 1e-6},
+			{from: []string{"ts_inference_requests_total"}, to: sources.SvcLatency, kind: kMeanCount,
+				when: func(sc *scrape) bool { return sc.byName["ts_inference_latency_microseconds"] != nil }},
+			{from: []string{"ts_queue_latency_microseconds"}, to: sources.SvcQueueTime, kind: kMeanSum, scale: 1e-6},
+			{from: []string{"ts_inference_requests_total"}, to: sources.SvcQueueTime, kind: kMeanCount,
+				when: func(sc *scrape) bool { return sc.byName["ts_queue_latency_microseconds"] != nil }},
+			{from: []string{"GPUUtilization"}, to: sources.GPUUtilization, scope: scopeGPU, scale: 0.01},
+			// TorchServe states megabytes; it reads them from NVML in MiB.
+			{from: []string{"GPUMemoryUsed"}, to: sources.GPUMemoryUsed, scope: scopeGPU, scale: mib},
+		},
+	},
+	{
+		stack: StackRayServe, prefixes: []string{"ray_serve_"},
+		service: byLabel("application", "deployment", "route"),
+		rules: []rule{
+			{from: []string{"ray_serve_num_http_requests_total", "ray_serve_num_http_requests"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"ray_serve_num_http_error_requests_total", "ray_serve_num_http_error_requests"}, to: sources.SvcRequests, kind: kCounter,
+				outs:    []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError},
+				outcome: httpOutcome("error_code", "status_code"), minus: sources.OutcomeOK},
+			{from: []string{"ray_serve_http_request_latency_ms"}, to: sources.SvcLatency, kind: kHist, scale: 1e-3},
+			{from: []string{"ray_serve_deployment_queued_queries"}, to: sources.SvcQueueDepth},
+			{from: []string{"ray_serve_replica_processing_queries"}, to: sources.SvcRunning},
+		},
+	},
+	{
+		stack: StackDCGM, prefixes: []string{"DCGM_FI_"}, hostLabels: []string{"Hostname", "hostname"}, blank: dcgmBlank,
+		rules: []rule{
+			{from: []string{"DCGM_FI_DEV_GPU_UTIL"}, to: sources.GPUUtilization, scope: scopeGPU, scale: 0.01},
+			{from: []string{"DCGM_FI_DEV_MEM_COPY_UTIL"}, to: sources.GPUMemUtil, scope: scopeGPU, scale: 0.01},
+			{from: []string{"DCGM_FI_DEV_FB_USED"}, to: sources.GPUMemoryUsed, scope: scopeGPU, scale: mib},
+			{from: []string{"DCGM_FI_DEV_FB_TOTAL"}, to: sources.GPUMemoryTotal, scope: scopeGPU, scale: mib},
+			// Without FB_TOTAL, total = used + free (reserved memory left out).
+			{from: []string{"DCGM_FI_DEV_FB_USED"}, to: sources.GPUMemoryTotal, scope: scopeGPU, scale: mib, when: noFBTotal},
+			{from: []string{"DCGM_FI_DEV_FB_FREE"}, to: sources.GPUMemoryTotal, scope: scopeGPU, scale: mib, when: noFBTotal},
+			{from: []string{"DCGM_FI_DEV_GPU_TEMP"}, to: sources.GPUTemperature, scope: scopeGPU},
+			{from: []string{"DCGM_FI_DEV_MEMORY_TEMP"}, to: sources.GPUMemTemp, scope: scopeGPU},
+			{from: []string{"DCGM_FI_DEV_POWER_USAGE"}, to: sources.GPUPower, scope: scopeGPU},
+			{from: []string{"DCGM_FI_DEV_ENFORCED_POWER_LIMIT", "DCGM_FI_DEV_POWER_MGMT_LIMIT"}, to: sources.GPUPowerLimit, scope: scopeGPU},
+			{from: []string{"DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"}, to: sources.GPUEnergy, kind: kCounter, scope: scopeGPU, scale: 1e-3},
+			{from: []string{"DCGM_FI_DEV_SM_CLOCK"}, to: sources.GPUSMClock, scope: scopeGPU, scale: 1e6},
+			{from: []string{"DCGM_FI_DEV_MEM_CLOCK"}, to: sources.GPUMemClock, scope: scopeGPU, scale: 1e6},
+			{from: []string{"DCGM_FI_DEV_FAN_SPEED"}, to: sources.GPUFan, scope: scopeGPU, scale: 0.01},
+			{from: []string{"DCGM_FI_DEV_PSTATE"}, to: sources.GPUPState, scope: scopeGPU},
+			{from: []string{"DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS"}, to: sources.GPUThrottle, scope: scopeGPU},
+			// XID is a gauge holding the last code; err_code/err_msg change
+			// with it, so they are not part of the series.
+			{from: []string{"DCGM_FI_DEV_XID_ERRORS"}, to: sources.GPUXIDLast, scope: scopeGPU, agg: aggMax},
+			{from: []string{"DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL"}, to: sources.GPUECCErrors, kind: kCounter, scope: scopeGPU, set: []string{"type", "corrected"}},
+			{from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, to: sources.GPUECCErrors, kind: kCounter, scope: scopeGPU, set: []string{"type", "uncorrected"}},
+			{from: []string{"DCGM_FI_DEV_PCIE_REPLAY_COUNTER"}, to: sources.GPUPCIeReplay, kind: kCounter, scope: scopeGPU},
+			{from: []string{"DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS"}, to: sources.GPURemappedRows, scope: scopeGPU, set: []string{"state", "uncorrectable"}},
+			{from: []string{"DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS"}, to: sources.GPURemappedRows, scope: scopeGPU, set: []string{"state", "correctable"}},
+			{from: []string{"DCGM_FI_DEV_ROW_REMAP_FAILURE"}, to: sources.GPURemappedRows, scope: scopeGPU, set: []string{"state", "failed"}},
+			{from: []string{"DCGM_FI_DEV_ROW_REMAP_PENDING"}, to: sources.GPURemappedRows, scope: scopeGPU, set: []string{"state", "pending"}},
+			{from: []string{"DCGM_FI_PROF_GR_ENGINE_ACTIVE"}, to: GPUSMActive, scope: scopeGPU},
+			{from: []string{"DCGM_FI_PROF_PIPE_TENSOR_ACTIVE"}, to: GPUTensorActive, scope: scopeGPU},
+			{from: []string{"DCGM_FI_PROF_DRAM_ACTIVE"}, to: GPUDRAMActive, scope: scopeGPU},
+		},
+	},
+	{
+		stack: StackNode, prefixes: []string{"node_"},
+		rules: []rule{
+			{from: []string{"node_cpu_seconds_total"}, to: view.HostCPUSeconds, kind: kCounter, scope: scopeHost, keep: []string{"cpu", "cpu", "mode", "mode"}},
+			{from: []string{"node_load1"}, to: view.HostLoad1, scope: scopeHost},
+			{from: []string{"node_load5"}, to: view.HostLoad5, scope: scopeHost},
+			{from: []string{"node_load15"}, to: view.HostLoad15, scope: scopeHost},
+			{from: []string{"node_memory_MemTotal_bytes"}, to: view.HostMemTotal, scope: scopeHost},
+			{from: []string{"node_memory_MemAvailable_bytes"}, to: view.HostMemAvailable, scope: scopeHost},
+			{from: []string{"node_filesystem_size_bytes"}, to: view.HostFSSize, scope: scopeHost, agg: aggMax, keep: []string{"mountpoint", "mountpoint"}, skip: pseudoFS},
+			{from: []string{"node_filesystem_avail_bytes"}, to: view.HostFSAvail, scope: scopeHost, agg: aggMax, keep: []string{"mountpoint", "mountpoint"}, skip: pseudoFS},
+			{from: []string{"node_boot_time_seconds"}, to: view.HostBootTime, scope: scopeHost},
+			{from: []string{"node_time_seconds"}, to: view.HostTime, scope: scopeHost},
+			{from: []string{"node_network_receive_bytes_total"}, to: view.HostNetRx, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}, skip: loopback},
+			{from: []string{"node_network_transmit_bytes_total"}, to: view.HostNetTx, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}, skip: loopback},
+			{from: []string{"node_disk_read_bytes_total"}, to: view.HostDiskRead, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
+			{from: []string{"node_disk_written_bytes_total"}, to: view.HostDiskWritten, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
+		},
+	},
+	{
+		// OpenTelemetry GenAI metrics after the Prometheus translation (dots
+		// to underscores, unit suffixes), or with dotted UTF-8 names.
+		stack: StackOTelGenAI, prefixes: []string{"gen_ai_"}, service: genericService,
+		rules: []rule{
+			{from: []string{"gen_ai_server_request_duration_seconds", "gen_ai_client_operation_duration_seconds", "gen_ai_server_request_duration", "gen_ai_client_operation_duration"},
+				to: sources.SvcLatency, kind: kHist},
+			{from: []string{"gen_ai_server_request_duration_seconds", "gen_ai_client_operation_duration_seconds", "gen_ai_server_request_duration", "gen_ai_client_operation_duration"},
+				to: sources.SvcRequests, kind: kHistCount, outs: []string{sources.OutcomeOK, sources.OutcomeError},
+				outcome: func(m *dto.Metric) string {
+					if firstLabel(m, "error_type", "error.type") != "" {
+						return sources.OutcomeError
+					}
+					return sources.OutcomeOK
+				}},
+			{from: []string{"gen_ai_server_time_to_first_token_seconds", "gen_ai_server_time_to_first_token"}, to: sources.SvcTTFT, kind: kHist},
+			{from: []string{"gen_ai_server_time_per_output_token_seconds", "gen_ai_server_time_per_output_token"}, to: sources.SvcITL, kind: kHist},
+			{from: []string{"gen_ai_client_token_usage", "gen_ai_client_token_usage_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: tokenKind},
+		},
+	},
+	{
+		// Generic HTTP: any service with the conventional histogram and
+		// status counter. The service is its service label, else job, else
+		// the target.
+		stack: StackHTTP, service: genericService,
+		rules: []rule{
+			{from: []string{"http_request_duration_seconds"}, to: sources.SvcLatency, kind: kHist,
+				skip: func(sc *scrape, m *dto.Metric) bool { return ownedByVLLM(sc, m) || excludedHandler(m) }},
+			{from: []string{"http_requests_total"}, to: sources.SvcRequests, kind: kCounter,
+				skip: func(sc *scrape, m *dto.Metric) bool { return ownedByVLLM(sc, m) || excludedHandler(m) },
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("code", "status", "status_code")},
+		},
+	},
+	{stack: StackPrometheus, names: []string{"prometheus_build_info", "prometheus_tsdb_head_series"}},
+}
+
+func noFBTotal(sc *scrape) bool { return sc.byName["DCGM_FI_DEV_FB_TOTAL"] == nil }
+
+func tsService(sc *scrape, m *dto.Metric) string { return sc.tsModel }
+
+func loopback(_ *scrape, m *dto.Metric) bool { return label(m, "device") == "lo" }
+
+// pseudoFS reports filesystems that are not disks (tmpfs, overlays, ...)
+// and ones node_exporter could not read.
+func pseudoFS(_ *scrape, m *dto.Metric) bool {
+	if label(m, "device_error") != "" {
+		return true
+	}
+	switch label(m, "fstype") {
+	case "tmpfs", "devtmpfs", "ramfs", "overlay", "squashfs", "nsfs", "proc", "sysfs", "cgroup", "cgroup2", "autofs", "fuse.lxcfs", "rootfs":
+		return true
+	}
+	return false
+}

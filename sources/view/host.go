@@ -1,0 +1,139 @@
+package view
+
+import (
+	"math"
+	"sort"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// Canonical host signals, keyed by the host label. node_exporter's preset
+// fills them; any other source of host figures may.
+const (
+	HostCPUSeconds   = sources.HostCPUBusy                 // counter, seconds; labels cpu, mode
+	HostLoad1        = sources.HostLoad1                   // 1-minute load average
+	HostLoad5        = "host_load5"                        // 5-minute load average
+	HostLoad15       = "host_load15"                       // 15-minute load average
+	HostMemTotal     = "host_memory_total_bytes"           // bytes
+	HostMemAvailable = "host_memory_available_bytes"       // bytes
+	HostFSSize       = "host_filesystem_size_bytes"        // bytes; label mountpoint
+	HostFSAvail      = "host_filesystem_avail_bytes"       // bytes available to non-root; label mountpoint
+	HostBootTime     = "host_boot_time_seconds"            // Unix time, seconds
+	HostTime         = "host_time_seconds"                 // the host's clock, Unix time, seconds
+	HostNetRx        = "host_network_receive_bytes_total"  // counter, bytes; label device
+	HostNetTx        = "host_network_transmit_bytes_total" // counter, bytes; label device
+	HostDiskRead     = "host_disk_read_bytes_total"        // counter, bytes; label device
+	HostDiskWritten  = "host_disk_written_bytes_total"     // counter, bytes; label device
+)
+
+// Filesystem is one mounted filesystem's fill level.
+type Filesystem struct {
+	Mountpoint string `json:"mountpoint"`
+	UsedRatio  Num    `json:"used_ratio"` // 1 − avail/size, ratio 0..1
+	SizeBytes  Num    `json:"size_bytes"`
+}
+
+// Host is one machine's CPU, memory, disk and uptime.
+type Host struct {
+	Host         string       `json:"host"`
+	CPUCount     Num          `json:"cpu_count"`         // distinct cpu labels
+	CPUBusy      Num          `json:"cpu_busy_ratio"`    // 1 − Δ(idle+iowait)/Δall over the window; needs two scrapes
+	Load1        Num          `json:"load1"`             // 1-minute load average
+	MemUsedRatio Num          `json:"memory_used_ratio"` // 1 − available/total, ratio 0..1
+	MemTotal     Num          `json:"memory_total_bytes"`
+	Filesystems  []Filesystem `json:"filesystems"` // sorted by mountpoint
+	Uptime       Num          `json:"uptime_seconds"`
+}
+
+// Hosts evaluates every host the store has host signals for, sorted by
+// name. Rates use o.Window; a figure no source gives is n/a.
+func Hosts(st *sources.Store, at time.Time, o Options) []Host {
+	o = o.withDefaults()
+	names := map[string]bool{}
+	for _, n := range []string{HostCPUSeconds, HostLoad1, HostMemTotal, HostFSSize, HostBootTime, sources.HostMemUsedRatio} {
+		for _, s := range st.Select(n) {
+			names[s.Label(sources.LabelHost)] = true
+		}
+	}
+	out := make([]Host, 0, len(names))
+	for n := range names {
+		out = append(out, host(st, n, at, o.Window))
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
+	return out
+}
+
+func host(st *sources.Store, name string, at time.Time, window time.Duration) Host {
+	m := []sources.Label{{Name: sources.LabelHost, Value: name}}
+	h := Host{Host: name, Filesystems: []Filesystem{}}
+
+	cpus := map[string]bool{}
+	var all, idle float64
+	windowed := true
+	nseries := 0
+	for _, s := range st.Select(HostCPUSeconds, m...) {
+		if _, ok := st.Last(s.Key(), at); !ok {
+			continue
+		}
+		cpus[s.Label("cpu")] = true
+		nseries++
+		inc, _, ok := st.Increase(s.Key(), window, at)
+		if !ok {
+			windowed = false
+			continue
+		}
+		all += inc
+		if md := s.Label("mode"); md == "idle" || md == "iowait" {
+			idle += inc
+		}
+	}
+	if len(cpus) > 0 {
+		h.CPUCount = Some(float64(len(cpus)))
+	}
+	if nseries > 0 && windowed && all > 0 {
+		h.CPUBusy = Some(1 - idle/all)
+	}
+
+	h.Load1 = lastOf(st, HostLoad1, m, at)
+	total := lastOf(st, HostMemTotal, m, at)
+	avail := lastOf(st, HostMemAvailable, m, at)
+	h.MemTotal = total
+	if total.OK && avail.OK && total.V > 0 {
+		h.MemUsedRatio = Some(1 - avail.V/total.V)
+	} else {
+		h.MemUsedRatio = lastOf(st, sources.HostMemUsedRatio, m, at)
+	}
+
+	for _, s := range st.Select(HostFSSize, m...) {
+		mp := s.Label("mountpoint")
+		size, ok := st.Last(s.Key(), at)
+		if !ok {
+			continue
+		}
+		fs := Filesystem{Mountpoint: mp, SizeBytes: Some(size.V)}
+		av := lastOf(st, HostFSAvail, append(m[:1:1], sources.Label{Name: "mountpoint", Value: mp}), at)
+		if av.OK && size.V > 0 {
+			fs.UsedRatio = Some(1 - av.V/size.V)
+		}
+		h.Filesystems = append(h.Filesystems, fs)
+	}
+	sort.Slice(h.Filesystems, func(i, j int) bool { return h.Filesystems[i].Mountpoint < h.Filesystems[j].Mountpoint })
+
+	boot := lastOf(st, HostBootTime, m, at)
+	now := lastOf(st, HostTime, m, at)
+	if boot.OK && now.OK {
+		h.Uptime = Some(math.Max(0, now.V-boot.V))
+	}
+	return h
+}
+
+// lastOf is the newest value of the first series called name matching m.
+func lastOf(st *sources.Store, name string, m []sources.Label, at time.Time) Num {
+	for _, s := range st.Select(name, m...) {
+		if smp, ok := st.Last(s.Key(), at); ok {
+			return Some(smp.V)
+		}
+	}
+	return Num{}
+}
