@@ -3,6 +3,7 @@ package layout
 import (
 	"math/rand"
 	"testing"
+	"time"
 )
 
 func TestModeFor(t *testing.T) {
@@ -129,4 +130,34 @@ func FuzzCompute(f *testing.F) {
 			}
 		}
 	})
+}
+
+func TestAxis(t *testing.T) {
+	end := time.Date(2026, 1, 2, 3, 4, 37, 0, time.UTC)
+	a := NewAxis(end, 10*time.Minute, 10) // one column per minute
+	if !a.At(9).Equal(end) {
+		t.Errorf("last column ends at %v", a.At(9))
+	}
+	if want := time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC); !a.At(8).Equal(want) {
+		t.Errorf("At(8) = %v, want %v", a.At(8), want)
+	}
+	if want := time.Date(2026, 1, 2, 2, 56, 0, 0, time.UTC); !a.At(0).Equal(want) {
+		t.Errorf("At(0) = %v, want %v", a.At(0), want)
+	}
+	cases := []struct {
+		t    time.Time
+		want int
+	}{
+		{end, 9}, {end.Add(-10 * time.Second), 9}, {end.Add(-37 * time.Second), 8}, {end.Add(-38 * time.Second), 8},
+		{end.Add(-97 * time.Second), 7}, {time.Date(2026, 1, 2, 2, 55, 30, 0, time.UTC), 0},
+		{end.Add(time.Second), -1}, {end.Add(-time.Hour), -1}, {time.Time{}, -1},
+	}
+	for _, c := range cases {
+		if got := a.Index(c.t); got != c.want {
+			t.Errorf("Index(%v) = %d, want %d", c.t.Format("15:04:05"), got, c.want)
+		}
+	}
+	if NewAxis(end, time.Minute, 0).Index(end) != -1 {
+		t.Error("empty axis has a column")
+	}
 }

@@ -71,3 +71,74 @@ func Spark(values []float64, top float64, mark int, st func(v float64) int) stri
 	flush()
 	return b.String()
 }
+
+var eighths = []rune(" ▁▂▃▄▅▆▇█")
+
+// Chart renders values as a block chart h rows high and len(values) wide,
+// scaled to [0, top] (top ≤ 0: the largest value). NaN columns are left
+// blank with a dim "·" on the baseline. mark highlights one column (the time
+// cursor). The result has h lines, top first.
+func Chart(values []float64, top float64, h int, mark int, style func(v float64) int) []string {
+	if h <= 0 {
+		return nil
+	}
+	if top <= 0 {
+		for _, v := range values {
+			if !math.IsNaN(v) && v > top {
+				top = v
+			}
+		}
+	}
+	lines := make([]string, h)
+	for r := 0; r < h; r++ {
+		var b strings.Builder
+		level := h - 1 - r // rows below this one
+		for i, v := range values {
+			var ch rune
+			lvl := LevelAccent
+			if math.IsNaN(v) {
+				ch = ' '
+				if r == h-1 {
+					ch = '·'
+				}
+				lvl = -2
+			} else {
+				fill := 0.0
+				if top > 0 {
+					fill = v / top * float64(h)
+				}
+				part := fill - float64(level)
+				switch {
+				case part >= 1:
+					ch = '█'
+				case part <= 0:
+					ch = ' '
+					if r == h-1 {
+						ch = '▁'
+					}
+				default:
+					ch = eighths[max(1, int(math.Round(part*8)))]
+				}
+				if style != nil {
+					lvl = style(v)
+				}
+			}
+			s := string(ch)
+			switch {
+			case i == mark:
+				if ch == ' ' {
+					s = "│"
+				}
+				b.WriteString(Reverse.Render(s))
+			case lvl == -2:
+				b.WriteString(Dim.Render(s))
+			case ch == ' ':
+				b.WriteByte(' ')
+			default:
+				b.WriteString(ForLevel(lvl).Render(s))
+			}
+		}
+		lines[r] = b.String()
+	}
+	return lines
+}

@@ -1,0 +1,573 @@
+// Package drift is the drift heat-rows pane: one row per monitored feature,
+// one cell per drift window, coloured by the drift level the drift package
+// assigns (effect size gated by significance), with glyphs for the special
+// states (no data, insufficient data, baselining, counter reset, layout
+// change), a legend, and the statistics of the selected cell on Enter.
+package drift
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/drift"
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// Source is what the pane reads rows from; *drift.Monitor implements it.
+type Source interface {
+	Rows() []drift.Row
+	Config() drift.Config
+	Repin(feature string) error
+}
+
+// KeyMap is the pane's bindings.
+type KeyMap struct {
+	Up, Down, Top, Bottom, Open, Repin key.Binding
+}
+
+// DefaultKeyMap returns the default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:     key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("j/k", "move")),
+		Down:   key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/k", "move")),
+		Top:    key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/G", "top/bottom")),
+		Bottom: key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "cell statistics")),
+		Repin:  key.NewBinding(key.WithKeys("b"), key.WithHelp("b", "re-pin reference")),
+	}
+}
+
+// Option configures the pane.
+type Option func(*Model)
+
+// WithSource sets where rows come from.
+func WithSource(s Source) Option { return func(m *Model) { m.src = s } }
+
+// WithTopK caps the rows listed before "+N more" (default 100).
+func WithTopK(k int) Option { return func(m *Model) { m.topK = k } }
+
+// Model is the drift pane.
+type Model struct {
+	w, h    int
+	focused bool
+	topK    int
+	keys    KeyMap
+	src     Source
+	cellW   time.Duration
+
+	env    pane.Env
+	filter styles.Filter
+	sel    int
+	offset int
+	detail string
+
+	rows   []drift.Row // all, from the source at the last refresh
+	list   []drift.Row // filtered
+	hidden int
+	out    string
+	note   string
+}
+
+// New returns the pane.
+func New(opts ...Option) *Model {
+	m := &Model{topK: 100, keys: DefaultKeyMap()}
+	for _, o := range opts {
+		o(m)
+	}
+	m.cellW = time.Minute
+	if m.src != nil && m.src.Config().Window > 0 {
+		m.cellW = m.src.Config().Window
+	}
+	return m
+}
+
+// Title implements pane.Pane.
+func (m *Model) Title() string {
+	if m.detail != "" {
+		return "Drift › " + sources.Sanitize(m.detail)
+	}
+	return "Drift"
+}
+
+// Note is shown in the top-right of the border.
+func (m *Model) Note() string { return m.note }
+
+// SetSize implements pane.Pane.
+func (m *Model) SetSize(w, h int) {
+	if w == m.w && h == m.h {
+		return
+	}
+	m.w, m.h = max(w, 0), max(h, 0)
+	m.render()
+}
+
+// Focus implements pane.Focuser.
+func (m *Model) Focus() { m.focused = true; m.render() }
+
+// Blur implements pane.Focuser.
+func (m *Model) Blur() { m.focused = false; m.render() }
+
+// Refresh implements pane.Pane: it reads the rows once and draws them.
+func (m *Model) Refresh(env pane.Env) {
+	m.env = env
+	if m.src != nil {
+		m.rows = m.src.Rows()
+	}
+	m.render()
+}
+
+// View implements pane.Pane.
+func (m *Model) View() string { return m.out }
+
+// Keys implements pane.Pane.
+func (m *Model) Keys() []key.Binding {
+	return []key.Binding{m.keys.Down, m.keys.Open, m.keys.Repin}
+}
+
+// HandleKey implements pane.Pane.
+func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	var cmd tea.Cmd
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.sel--
+	case key.Matches(msg, m.keys.Down):
+		m.sel++
+	case key.Matches(msg, m.keys.Top):
+		m.sel = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.sel = len(m.list) - 1
+	case key.Matches(msg, m.keys.Open):
+		if m.detail != "" || len(m.list) == 0 {
+			return false, nil
+		}
+		m.detail = m.list[clamp(m.sel, 0, len(m.list)-1)].Feature
+	case key.Matches(msg, m.keys.Repin):
+		if m.src == nil || len(m.list) == 0 {
+			return true, status("no drift row selected", false)
+		}
+		f := m.list[clamp(m.sel, 0, len(m.list)-1)].Feature
+		if err := m.src.Repin(f); err != nil {
+			return true, status(fmt.Sprintf("drift: re-pin %s: %v", sources.OneLine(f), err), true)
+		}
+		return true, status("drift: reference for "+sources.OneLine(f)+" re-pinned to the current window", false)
+	default:
+		return false, nil
+	}
+	m.render()
+	return true, cmd
+}
+
+func status(text string, isErr bool) tea.Cmd {
+	return func() tea.Msg { return pane.StatusMsg{Text: text, Error: isErr} }
+}
+
+// Escape implements pane.Escaper.
+func (m *Model) Escape() bool {
+	if m.detail == "" {
+		return false
+	}
+	m.detail = ""
+	m.render()
+	return true
+}
+
+// SetFilter implements pane.Filterer (feature names).
+func (m *Model) SetFilter(expr string) error {
+	f, err := styles.NewFilter(expr)
+	if err != nil {
+		return err
+	}
+	m.filter = f
+	m.sel, m.offset = 0, 0
+	m.render()
+	return nil
+}
+
+// Filter implements pane.Filterer.
+func (m *Model) Filter() string { return m.filter.Expr }
+
+// NextMatch implements pane.Filterer.
+func (m *Model) NextMatch(back bool) {
+	if len(m.list) == 0 {
+		return
+	}
+	d := 1
+	if back {
+		d = len(m.list) - 1
+	}
+	m.sel = (clamp(m.sel, 0, len(m.list)-1) + d) % len(m.list)
+	m.render()
+}
+
+// Jump implements pane.Jumper: a drift jump selects the feature.
+func (m *Model) Jump(j pane.JumpMsg) tea.Cmd {
+	if j.Feature == "" {
+		return nil
+	}
+	for i, r := range m.list {
+		if r.Feature == j.Feature {
+			m.sel = i
+			m.render()
+			return nil
+		}
+	}
+	return nil
+}
+
+// Features lists the feature names (for palette completion).
+func (m *Model) Features() []string {
+	out := make([]string, len(m.rows))
+	for i, r := range m.rows {
+		out[i] = r.Feature
+	}
+	return out
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return min(max(v, lo), hi)
+}
+
+// Glyph returns the cell's glyph and severity level for l.
+func Glyph(l drift.Level) (string, int) {
+	switch l {
+	case drift.LevelNoData:
+		return " ", -1
+	case drift.LevelBaselining:
+		return "~", -1
+	case drift.LevelInsufficient:
+		return "·", -1
+	case drift.LevelNone:
+		return "░", styles.LevelOK
+	case drift.LevelTiny:
+		return "▒", styles.LevelNone
+	case drift.LevelSmall:
+		return "▒", styles.LevelWarn
+	case drift.LevelModerate:
+		return "▓", styles.LevelWarn
+	case drift.LevelHigh:
+		return "█", styles.LevelCrit
+	case drift.LevelReset:
+		return "↺", -1
+	case drift.LevelLayoutChanged:
+		return "≠", -1
+	}
+	return "?", -1
+}
+
+// Legend is the one-line key to the glyphs.
+func Legend() string {
+	parts := []struct {
+		l    drift.Level
+		name string
+	}{
+		{drift.LevelNone, "none"}, {drift.LevelTiny, "tiny"}, {drift.LevelSmall, "small"}, {drift.LevelModerate, "moderate"},
+		{drift.LevelHigh, "high"}, {drift.LevelInsufficient, "n<min"}, {drift.LevelBaselining, "baselining"},
+		{drift.LevelReset, "reset"}, {drift.LevelLayoutChanged, "layout"},
+	}
+	var b []string
+	for _, p := range parts {
+		g, lvl := Glyph(p.l)
+		b = append(b, paint(g, lvl)+" "+styles.Dim.Render(p.name))
+	}
+	return strings.Join(b, " ")
+}
+
+func paint(g string, lvl int) string {
+	if lvl < 0 {
+		return styles.Dim.Render(g)
+	}
+	return styles.ForLevel(lvl).Render(g)
+}
+
+func (m *Model) selectList() {
+	m.list = m.list[:0]
+	for _, r := range m.rows {
+		if m.filter.Keep(r.Feature) {
+			m.list = append(m.list, r)
+		}
+	}
+	m.hidden = len(m.rows) - len(m.list)
+	if m.detail != "" {
+		found := false
+		for _, r := range m.list {
+			if r.Feature == m.detail {
+				m.list, found = []drift.Row{r}, true
+				break
+			}
+		}
+		if !found {
+			m.detail = ""
+		}
+	}
+	if m.topK > 0 && len(m.list) > m.topK {
+		m.hidden += len(m.list) - m.topK
+		m.list = m.list[:m.topK]
+	}
+	m.sel = clamp(m.sel, 0, len(m.list)-1)
+}
+
+// lastStart is the start of the newest cell closed at the shown instant.
+func (m *Model) lastStart() time.Time {
+	w := m.cellW
+	return time.Unix(0, m.env.Now.UnixNano()/int64(w)*int64(w)).Add(-w)
+}
+
+func (m *Model) render() {
+	m.selectList()
+	var parts []string
+	if m.filter.Active() {
+		parts = append(parts, "/"+m.filter.Expr)
+	}
+	parts = append(parts, "cell "+shortDur(m.cellW))
+	if !m.env.Cursor.IsZero() {
+		parts = append(parts, "@"+m.env.Cursor.UTC().Format("15:04:05"))
+	}
+	m.note = strings.Join(parts, " ")
+	if m.w <= 0 || m.h <= 0 {
+		m.out = ""
+		return
+	}
+	switch {
+	case m.src == nil:
+		m.out = styles.Dim.Render("no drift monitor: drift rows come from model fields in logs (--log) or histograms")
+		m.out = wrap(m.out, m.w)
+		return
+	case len(m.list) == 0 && m.filter.Active():
+		m.out = styles.Dim.Render(styles.Trunc("no feature matches /"+m.filter.Expr, m.w))
+		return
+	case len(m.list) == 0:
+		m.out = styles.Dim.Render(styles.Trunc("no drift features observed yet", m.w))
+		return
+	}
+	if m.detail != "" {
+		m.out = m.renderDetail(m.list[0])
+		return
+	}
+	m.out = m.renderRows()
+}
+
+func wrap(s string, w int) string {
+	return lipglossWrap(s, w)
+}
+
+func shortDur(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func (m *Model) renderRows() string {
+	n := len(m.list)
+	legend := m.h >= 4
+	room := m.h
+	if legend {
+		room--
+	}
+	if m.hidden > 0 || n > room {
+		room--
+	}
+	room = max(room, 0)
+	if m.sel < m.offset {
+		m.offset = m.sel
+	}
+	if room > 0 && m.sel >= m.offset+room {
+		m.offset = m.sel - room + 1
+	}
+	m.offset = clamp(m.offset, 0, max(n-room, 0))
+	shown := min(room, n-m.offset)
+	nw := 6
+	for _, r := range m.list {
+		nw = max(nw, len(sources.Sanitize(r.Feature)))
+	}
+	nw = min(nw, max(8, m.w/4))
+	stW := 0
+	if m.w >= 60 {
+		stW = 16
+	}
+	cols := m.w - 2 - nw - 1 - stW
+	wantCols := int(m.env.Window / m.cellW)
+	if wantCols > 0 && cols > wantCols {
+		cols = wantCols
+	}
+	last := m.lastStart()
+	cur := -1
+	if !m.env.Cursor.IsZero() && cols > 0 {
+		d := last.Sub(m.env.Cursor.Truncate(m.cellW))
+		if k := int(d / m.cellW); d >= 0 && k < cols {
+			cur = cols - 1 - k
+		}
+	}
+	var lines []string
+	for i := m.offset; i < m.offset+shown; i++ {
+		r := m.list[i]
+		name := styles.Fit(sources.Sanitize(r.Feature), nw)
+		prefix := "  "
+		if i == m.sel && m.focused {
+			prefix, name = styles.Focus.Render("▸ "), styles.Bold.Render(name)
+		} else if i == m.sel {
+			prefix = "› "
+		}
+		line := prefix + name + " " + m.cells(r, last, cols, cur)
+		if stW > 0 {
+			line += " " + styles.Fit(m.state(r, last, cur), stW)
+		}
+		lines = append(lines, line)
+	}
+	if more := n - shown + m.hidden; more > 0 {
+		lines = append(lines, styles.Dim.Render("+"+strconv.Itoa(more)+" more · / to filter"))
+	}
+	if legend {
+		for len(lines) < m.h-1 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, styles.Trunc(Legend(), m.w))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cells draws the row's cells ending at last, one column per cell window.
+func (m *Model) cells(r drift.Row, last time.Time, cols, cur int) string {
+	if cols <= 0 {
+		return ""
+	}
+	byStart := make(map[int64]drift.Level, len(r.Cells))
+	for _, c := range r.Cells {
+		byStart[c.Start.UnixNano()] = c.Level
+	}
+	var b strings.Builder
+	runLvl, run := -9, ""
+	flush := func() {
+		if run == "" {
+			return
+		}
+		if runLvl == -3 {
+			b.WriteString(styles.Reverse.Render(run))
+		} else {
+			b.WriteString(paint(run, runLvl))
+		}
+		run = ""
+	}
+	for j := 0; j < cols; j++ {
+		start := last.Add(-time.Duration(cols-1-j) * m.cellW)
+		l, ok := byStart[start.UnixNano()]
+		g, lvl := " ", -1
+		if ok {
+			g, lvl = Glyph(l)
+		}
+		if j == cur {
+			lvl = -3
+			if g == " " {
+				g = "│"
+			}
+		}
+		if lvl != runLvl {
+			flush()
+			runLvl = lvl
+		}
+		run += g
+	}
+	flush()
+	return b.String()
+}
+
+// cellAt returns the cell starting at start.
+func cellAt(r drift.Row, start time.Time) (drift.Cell, bool) {
+	for i := len(r.Cells) - 1; i >= 0; i-- {
+		if r.Cells[i].Start.Equal(start) {
+			return r.Cells[i], true
+		}
+	}
+	return drift.Cell{}, false
+}
+
+func (m *Model) focusCell(r drift.Row, last time.Time) (drift.Cell, bool) {
+	if !m.env.Cursor.IsZero() {
+		return cellAt(r, time.Unix(0, m.env.Cursor.UnixNano()/int64(m.cellW)*int64(m.cellW)))
+	}
+	return cellAt(r, last)
+}
+
+// state is the row's right-hand summary: the shown cell's level and score,
+// "baselining n/N", or ALERT.
+func (m *Model) state(r drift.Row, last time.Time, cur int) string {
+	if !r.Reference.Ready {
+		minRef := 0
+		if m.src != nil {
+			minRef = m.src.Config().MinReference
+		}
+		return styles.Dim.Render(fmt.Sprintf("baselining %d/%d", r.Reference.N, minRef))
+	}
+	c, ok := m.focusCell(r, last)
+	if !ok {
+		return styles.NAText()
+	}
+	g, lvl := Glyph(c.Level)
+	s := paint(g, lvl) + " " + c.Level.String()
+	if c.Level.Heat() >= 0 && !math.IsNaN(c.Stats.Effect) {
+		s += " " + strconv.FormatFloat(c.Stats.Effect, 'f', 2, 64)
+	}
+	if r.Alert && cur < 0 {
+		return styles.Crit.Render("ALERT ") + s
+	}
+	return s
+}
+
+func f2(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return styles.NAText()
+	}
+	return strconv.FormatFloat(v, 'g', 3, 64)
+}
+
+func pval(v float64) string {
+	if math.IsNaN(v) {
+		return styles.NAText()
+	}
+	if v < 1e-12 {
+		return "<1e-12"
+	}
+	return strconv.FormatFloat(v, 'g', 2, 64)
+}
+
+func (m *Model) renderDetail(r drift.Row) string {
+	last := m.lastStart()
+	lines := []string{
+		styles.Bold.Render(sources.Sanitize(r.Feature)) + "  " + styles.Dim.Render(r.Kind.String()+"  reference "+r.Reference.Mode.String()),
+	}
+	cols := m.w - 2
+	lines = append(lines, "  "+m.cells(r, last, min(cols, len(r.Cells)+1), -1))
+	c, ok := m.focusCell(r, last)
+	if !ok {
+		lines = append(lines, styles.Dim.Render("no closed cell at this instant"))
+		return strings.Join(lines, "\n")
+	}
+	st := c.Stats
+	approx := ""
+	if st.Approximate {
+		approx = " ≈"
+	}
+	lines = append(lines,
+		styles.Dim.Render("cell ")+c.Start.UTC().Format("15:04:05")+styles.Dim.Render(" + "+shortDur(m.cellW))+"  "+m.state(r, last, -1),
+		styles.Dim.Render("n ")+strconv.FormatInt(st.N, 10)+styles.Dim.Render("  invalid ")+strconv.FormatInt(st.Invalid, 10)+styles.Dim.Render("  effect ")+f2(st.Effect)+styles.Dim.Render("  p"+approx+" ")+pval(st.P)+styles.Dim.Render("  q ")+pval(st.Q)+styles.Dim.Render("  score ")+f2(st.Score),
+		styles.Dim.Render("KS D ")+f2(st.D)+styles.Dim.Render("  PSI ")+f2(st.PSI)+styles.Dim.Render("  JS₂ ")+f2(st.JS)+styles.Dim.Render("  W1/σ ")+f2(st.W1Norm),
+		styles.Dim.Render("p5 ")+f2(st.P5)+styles.Dim.Render("  p50 ")+f2(st.P50)+styles.Dim.Render("  p95 ")+f2(st.P95)+styles.Dim.Render("  mean ")+f2(st.Mean)+styles.Dim.Render("  std ")+f2(st.Std)+styles.Dim.Render("  outside ref ")+f2(st.Outside),
+	)
+	if m.h > len(lines)+1 {
+		lines = append(lines, "", styles.Trunc(Legend(), m.w))
+	}
+	return strings.Join(lines, "\n")
+}

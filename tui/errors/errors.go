@@ -1,0 +1,490 @@
+// Package errors is the error-rate pane: per service, a sparkline of the
+// error ratio (errors / all requests over each column's window) and the
+// current figure coloured against the service's target (warning above half
+// the target, critical above it), with request counts by outcome beside it.
+// Rates are ratios 0..1, shown as percentages.
+package errors
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/layout"
+	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// MinRateWindow is the shortest window a column's error ratio is computed over.
+const MinRateWindow = 15 * time.Second
+
+// KeyMap is the pane's bindings.
+type KeyMap struct {
+	Up, Down, Top, Bottom, Open key.Binding
+}
+
+// DefaultKeyMap returns the default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:     key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("j/k", "move")),
+		Down:   key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/k", "move")),
+		Top:    key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/G", "top/bottom")),
+		Bottom: key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "service detail")),
+	}
+}
+
+// Option configures the pane.
+type Option func(*Model)
+
+// WithTopK caps the rows listed before "+N more" (default 50).
+func WithTopK(k int) Option { return func(m *Model) { m.topK = k } }
+
+// WithLowBandwidth leaves the still-filling newest column undrawn.
+func WithLowBandwidth(on bool) Option { return func(m *Model) { m.lowBW = on } }
+
+// Model is the errors pane.
+type Model struct {
+	w, h    int
+	focused bool
+	topK    int
+	lowBW   bool
+	keys    KeyMap
+
+	env    pane.Env
+	filter styles.Filter
+	sel    int
+	offset int
+	detail string
+
+	list   []view.Service
+	hidden int
+	cache  map[string]*series
+	stamp  stamp
+	out    string
+	note   string
+}
+
+type stamp struct {
+	now, cursor time.Time
+	window      time.Duration
+	cols        int
+	gen         uint64
+}
+
+type series struct {
+	ratio []float64 // per column, NaN when no requests
+	axis  layout.Axis
+	at    view.Num // at the cursor
+}
+
+// New returns the pane.
+func New(opts ...Option) *Model {
+	m := &Model{topK: 50, keys: DefaultKeyMap(), cache: map[string]*series{}}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// Title implements pane.Pane.
+func (m *Model) Title() string {
+	if m.detail != "" && len(m.list) == 1 {
+		return "Errors › " + sources.Sanitize(m.list[0].Name)
+	}
+	return "Errors"
+}
+
+// Note is shown in the top-right of the border.
+func (m *Model) Note() string { return m.note }
+
+// SetSize implements pane.Pane.
+func (m *Model) SetSize(w, h int) {
+	if w == m.w && h == m.h {
+		return
+	}
+	m.w, m.h = max(w, 0), max(h, 0)
+	m.render()
+}
+
+// Focus implements pane.Focuser.
+func (m *Model) Focus() { m.focused = true; m.render() }
+
+// Blur implements pane.Focuser.
+func (m *Model) Blur() { m.focused = false; m.render() }
+
+// Refresh implements pane.Pane.
+func (m *Model) Refresh(env pane.Env) { m.env = env; m.render() }
+
+// View implements pane.Pane.
+func (m *Model) View() string { return m.out }
+
+// Keys implements pane.Pane.
+func (m *Model) Keys() []key.Binding { return []key.Binding{m.keys.Down, m.keys.Open, m.keys.Top} }
+
+// HandleKey implements pane.Pane.
+func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.sel--
+	case key.Matches(msg, m.keys.Down):
+		m.sel++
+	case key.Matches(msg, m.keys.Top):
+		m.sel = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.sel = len(m.list) - 1
+	case key.Matches(msg, m.keys.Open):
+		if m.detail != "" || len(m.list) == 0 {
+			return false, nil
+		}
+		m.detail = m.list[clamp(m.sel, 0, len(m.list)-1)].Key()
+	default:
+		return false, nil
+	}
+	m.render()
+	return true, nil
+}
+
+// Escape implements pane.Escaper.
+func (m *Model) Escape() bool {
+	if m.detail == "" {
+		return false
+	}
+	m.detail = ""
+	m.render()
+	return true
+}
+
+// SetFilter implements pane.Filterer (service, host and stack).
+func (m *Model) SetFilter(expr string) error {
+	f, err := styles.NewFilter(expr)
+	if err != nil {
+		return err
+	}
+	m.filter = f
+	m.sel, m.offset = 0, 0
+	m.render()
+	return nil
+}
+
+// Filter implements pane.Filterer.
+func (m *Model) Filter() string { return m.filter.Expr }
+
+// NextMatch implements pane.Filterer.
+func (m *Model) NextMatch(back bool) {
+	if len(m.list) == 0 {
+		return
+	}
+	d := 1
+	if back {
+		d = len(m.list) - 1
+	}
+	m.sel = (clamp(m.sel, 0, len(m.list)-1) + d) % len(m.list)
+	m.render()
+}
+
+// Selection returns the selected service.
+func (m *Model) Selection() (pane.JumpMsg, bool) {
+	if len(m.list) == 0 {
+		return pane.JumpMsg{}, false
+	}
+	s := m.list[clamp(m.sel, 0, len(m.list)-1)]
+	return pane.JumpMsg{Service: s.Name, Host: s.Host}, true
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return min(max(v, lo), hi)
+}
+
+// Level is the severity of an error ratio against a target: LevelOK at or
+// below half the target, LevelWarn above half, LevelCrit above the target.
+func Level(ratio, target float64) int {
+	switch {
+	case math.IsNaN(ratio):
+		return styles.LevelNone
+	case ratio > target:
+		return styles.LevelCrit
+	case ratio > target/2:
+		return styles.LevelWarn
+	}
+	return styles.LevelOK
+}
+
+func (m *Model) selectList() {
+	all := m.env.Overview.Services
+	m.list = m.list[:0]
+	for _, s := range all {
+		if m.filter.Keep(s.Name + " " + s.Host + " " + s.Stack) {
+			m.list = append(m.list, s)
+		}
+	}
+	m.hidden = len(all) - len(m.list)
+	// Worst first: how far over its target each service is.
+	sort.SliceStable(m.list, func(i, j int) bool {
+		a, b := m.list[i], m.list[j]
+		if a.ErrorRate.OK != b.ErrorRate.OK {
+			return a.ErrorRate.OK
+		}
+		return a.ErrorRate.OK && a.ErrorRate.V/a.ErrorTarget > b.ErrorRate.V/b.ErrorTarget
+	})
+	if m.detail != "" {
+		found := false
+		for _, s := range m.list {
+			if s.Key() == m.detail {
+				m.list, found = []view.Service{s}, true
+				break
+			}
+		}
+		if !found {
+			m.detail = ""
+		}
+	}
+	if m.topK > 0 && len(m.list) > m.topK {
+		m.hidden += len(m.list) - m.topK
+		m.list = m.list[:m.topK]
+	}
+	m.sel = clamp(m.sel, 0, len(m.list)-1)
+}
+
+func (m *Model) compute(s view.Service, cols int) *series {
+	st := m.env.Store
+	if st == nil || cols <= 0 {
+		return &series{}
+	}
+	stp := stamp{now: m.env.Now, cursor: m.env.Cursor, window: m.env.Window, cols: cols, gen: st.Generation()}
+	if stp != m.stamp {
+		m.stamp = stp
+		clear(m.cache)
+	}
+	if c := m.cache[s.Key()]; c != nil {
+		return c
+	}
+	match := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
+	reqs := st.Select(sources.SvcRequests, match...)
+	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
+	win := max(ax.Step, MinRateWindow)
+	c := &series{ratio: make([]float64, cols), axis: ax}
+	ratioAt := func(at time.Time) float64 {
+		var all, errs float64
+		any := false
+		for _, r := range reqs {
+			inc, _, ok := st.Increase(r.Key(), win, at)
+			if !ok {
+				continue
+			}
+			any = true
+			all += inc
+			if r.Label(sources.LabelOutcome) == sources.OutcomeError {
+				errs += inc
+			}
+		}
+		if !any || all <= 0 {
+			return math.NaN()
+		}
+		return errs / all
+	}
+	for i := 0; i < cols; i++ {
+		c.ratio[i] = math.NaN()
+		if m.lowBW && i == cols-1 && cols > 1 {
+			continue
+		}
+		c.ratio[i] = ratioAt(ax.At(i))
+	}
+	if !m.env.Cursor.IsZero() {
+		c.at = view.Some(ratioAt(m.env.Cursor))
+	}
+	m.cache[s.Key()] = c
+	return c
+}
+
+func (m *Model) render() {
+	m.selectList()
+	var parts []string
+	if m.filter.Active() {
+		parts = append(parts, "/"+m.filter.Expr)
+	}
+	if !m.env.Cursor.IsZero() {
+		parts = append(parts, "@"+m.env.Cursor.UTC().Format("15:04:05"))
+	}
+	m.note = strings.Join(parts, " ")
+	if m.w <= 0 || m.h <= 0 {
+		m.out = ""
+		return
+	}
+	if m.env.Store == nil {
+		m.out = styles.Dim.Render("waiting for data…")
+		return
+	}
+	if len(m.list) == 0 {
+		msg := "no request counters yet"
+		if m.filter.Active() {
+			msg = "no service matches /" + m.filter.Expr
+		}
+		m.out = styles.Dim.Render(styles.Trunc(msg, m.w))
+		return
+	}
+	if m.detail != "" {
+		m.out = m.renderDetail(m.list[0])
+		return
+	}
+	m.out = m.renderList()
+}
+
+func (m *Model) rateStyle(target float64) func(float64) int {
+	return func(v float64) int { return Level(v, target) }
+}
+
+func (m *Model) figure(s view.Service, c *series) string {
+	n := s.ErrorRate
+	if !m.env.Cursor.IsZero() && c != nil {
+		n = c.at
+	}
+	v := styles.NumPlain(n, styles.Percent)
+	pad := styles.Pad(max(0, 6-len([]rune(v))))
+	if !n.OK {
+		return pad + styles.NAText()
+	}
+	return pad + styles.ForLevel(Level(n.V, s.ErrorTarget)).Render(v)
+}
+
+func outcomes(s view.Service) string {
+	names := make([]string, 0, len(s.Outcomes))
+	for k := range s.Outcomes {
+		names = append(names, k)
+	}
+	sort.Slice(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) || rank(names[i]) == rank(names[j]) && names[i] < names[j] })
+	var b []string
+	for _, k := range names {
+		label := sources.Sanitize(k)
+		if k == sources.OutcomeError {
+			label = "err"
+		}
+		b = append(b, styles.Dim.Render(label)+" "+styles.Num(s.Outcomes[k], styles.SI))
+	}
+	return strings.Join(b, " ")
+}
+
+func rank(o string) int {
+	switch o {
+	case sources.OutcomeOK:
+		return 0
+	case sources.OutcomeError:
+		return 1
+	case sources.OutcomeAbort:
+		return 2
+	}
+	return 3
+}
+
+func (m *Model) renderList() string {
+	n := len(m.list)
+	room := m.h
+	if m.hidden > 0 || n > m.h {
+		room = m.h - 1
+	}
+	m.offset = clamp(m.offset, 0, max(n-1, 0))
+	if m.sel < m.offset {
+		m.offset = m.sel
+	}
+	if room > 0 && m.sel >= m.offset+room {
+		m.offset = m.sel - room + 1
+	}
+	shown := min(max(room, 0), n-m.offset)
+	nw := 4
+	for _, s := range m.list[m.offset : m.offset+shown] {
+		nw = max(nw, len(sources.Sanitize(s.Name)))
+	}
+	nw = min(nw, max(8, m.w/5))
+	// name spark 1.2% /1% ok 1k err 3
+	tgtW := 6
+	outW := 0
+	if m.w >= 70 {
+		outW = min(32, m.w/3)
+	}
+	sw := m.w - 2 - nw - 1 - 1 - 6 - 1 - tgtW - 1 - outW
+	var lines []string
+	for i := m.offset; i < m.offset+shown; i++ {
+		s := m.list[i]
+		var c *series
+		spark := ""
+		if sw >= 4 {
+			c = m.compute(s, sw)
+			spark = " " + styles.Spark(c.ratio, sparkTop(c.ratio, s.ErrorTarget), c.axis.Index(m.env.Cursor), m.rateStyle(s.ErrorTarget))
+		}
+		line := m.name(s, i == m.sel, nw) + spark + " " + m.figure(s, c) + " " + styles.Dim.Render(styles.Fit("/"+styles.Percent(s.ErrorTarget), tgtW))
+		if outW > 0 {
+			line += " " + styles.Trunc(outcomes(s), outW)
+		}
+		lines = append(lines, line)
+	}
+	if more := n - shown + m.hidden; more > 0 {
+		lines = append(lines, styles.Dim.Render("+"+strconv.Itoa(more)+" more · / to filter"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// sparkTop scales a sparkline so the target sits at mid-height unless the
+// data goes higher: a quiet service reads as low, not as noise blown up.
+func sparkTop(v []float64, target float64) float64 {
+	top := 2 * target
+	for _, x := range v {
+		if !math.IsNaN(x) && x > top {
+			top = x
+		}
+	}
+	return top
+}
+
+func (m *Model) name(s view.Service, sel bool, nw int) string {
+	n := styles.Fit(sources.Sanitize(s.Name), nw)
+	if sel && m.focused {
+		return styles.Focus.Render("▸ ") + styles.Bold.Render(n)
+	}
+	if sel {
+		return "› " + n
+	}
+	return "  " + n
+}
+
+func (m *Model) renderDetail(s view.Service) string {
+	cols := m.w - 4
+	if cols < 4 {
+		return m.renderList()
+	}
+	c := m.compute(s, cols)
+	lines := []string{
+		styles.Bold.Render(sources.Sanitize(s.Name)) + "  " + styles.Dim.Render(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.Dim.Render("error rate ") + m.figure(s, c) + styles.Dim.Render("  target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
+		outcomes(s),
+	}
+	ch := max(1, min(10, m.h-len(lines)-1))
+	top := sparkTop(c.ratio, s.ErrorTarget)
+	for i, l := range styles.Chart(c.ratio, top, ch, c.axis.Index(m.env.Cursor), m.rateStyle(s.ErrorTarget)) {
+		if len(lines) >= m.h {
+			break
+		}
+		suffix := ""
+		if i == 0 {
+			suffix = styles.Dim.Render(" " + styles.Percent(top))
+		}
+		lines = append(lines, "    "+l+suffix)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func orNA(s string) string {
+	if s == "" {
+		return styles.NA
+	}
+	return s
+}

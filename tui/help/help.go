@@ -1,0 +1,81 @@
+// Package help renders the `?` overlay: the focused pane's keys first, then
+// the effective global key map (with the user's remappings applied).
+package help
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/vigil-dev/vigil/tui/keys"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// Render draws the help as a box of at most w×h cells. Entries flow into as
+// many columns as the width allows; what does not fit is cut with a note.
+func Render(w, h int, paneTitle string, paneKeys []key.Binding, global []keys.Entry) string {
+	if w < 10 || h < 4 {
+		return styles.Block("? help", w, h)
+	}
+	type entry struct{ k, d string }
+	var items []entry
+	section := func(title string) { items = append(items, entry{"", title}) }
+	section(paneTitle)
+	seen := map[string]bool{}
+	for _, b := range paneKeys {
+		hb := b.Help()
+		if !b.Enabled() || hb.Key == "" || seen[hb.Key+hb.Desc] {
+			continue
+		}
+		seen[hb.Key+hb.Desc] = true
+		items = append(items, entry{hb.Key, hb.Desc})
+	}
+	if len(items) == 1 {
+		items = append(items, entry{"", "(no keys of its own)"})
+	}
+	items = append(items, entry{"", ""})
+	section("Global")
+	for _, e := range global {
+		items = append(items, entry{e.Keys, e.Desc})
+	}
+	inner := h - 2
+	kw := 0
+	dw := 0
+	for _, it := range items {
+		if it.k != "" {
+			kw = max(kw, len([]rune(it.k)))
+			dw = max(dw, len([]rune(it.d)))
+		}
+	}
+	kw = min(kw, 12)
+	colW := kw + 2 + min(dw, 34) + 3
+	ncol := max(1, (w-2)/colW)
+	need := (len(items) + ncol - 1) / ncol
+	cut := false
+	if need > inner {
+		need = inner
+		cut = true
+	}
+	rows := make([]string, need)
+	for i, it := range items {
+		c, r := i/need, i%need
+		if c >= ncol {
+			break
+		}
+		var cell string
+		switch {
+		case it.k == "" && it.d != "":
+			cell = styles.Title.Render(it.d)
+		case it.k == "":
+			cell = ""
+		default:
+			cell = styles.Focus.Render(styles.Fit(it.k, kw)) + "  " + styles.Dim.Render(it.d)
+		}
+		rows[r] += styles.Fit(cell, colW)
+	}
+	note := "esc close"
+	if cut {
+		note = "more than fits · esc close"
+	}
+	return styles.Box("Help", note, strings.Join(rows, "\n"), w, min(h, need+2), true)
+}

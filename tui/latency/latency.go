@@ -1,0 +1,653 @@
+// Package latency is the latency pane: per service, sparklines of the p50,
+// p95 and p99 request latency over the shared window (histogram_quantile on
+// bucket deltas, evaluated at one point per column), the current figures,
+// time-to-first-token and inter-token latency for LLM stacks, throughput and
+// queue depth. Figures are in seconds, shown in ms/s.
+package latency
+
+import (
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/layout"
+	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// MinQuantileWindow is the shortest window a sparkline column's quantile is
+// computed over, so a column narrower than the scrape interval is not empty.
+const MinQuantileWindow = 15 * time.Second
+
+// KeyMap is the pane's bindings.
+type KeyMap struct {
+	Up, Down, Top, Bottom, Open, Sort key.Binding
+}
+
+// DefaultKeyMap returns the default bindings.
+func DefaultKeyMap() KeyMap {
+	return KeyMap{
+		Up:     key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("j/k", "move")),
+		Down:   key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/k", "move")),
+		Top:    key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/G", "top/bottom")),
+		Bottom: key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
+		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "service detail")),
+		Sort:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort p99/name/req/s")),
+	}
+}
+
+// Option configures the pane.
+type Option func(*Model)
+
+// WithTopK caps the rows shown before "+N more" (default 50; rows that do not
+// fit are counted too).
+func WithTopK(k int) Option { return func(m *Model) { m.topK = k } }
+
+// WithLowBandwidth stops the newest, still-filling column from being drawn so
+// sparklines only move when a column completes.
+func WithLowBandwidth(on bool) Option { return func(m *Model) { m.lowBW = on } }
+
+// WithKeyMap sets the bindings.
+func WithKeyMap(k KeyMap) Option { return func(m *Model) { m.keys = k } }
+
+const (
+	sortP99 = iota
+	sortName
+	sortRPS
+	nSorts
+)
+
+var sortNames = [...]string{"p99", "name", "req/s"}
+
+// Model is the latency pane.
+type Model struct {
+	w, h    int
+	focused bool
+	topK    int
+	lowBW   bool
+	keys    KeyMap
+
+	env    pane.Env
+	filter styles.Filter
+	sortBy int
+	sel    int
+	offset int
+	detail string // key of the service drilled into
+
+	list   []view.Service // filtered and sorted
+	hidden int            // filtered out or beyond top-k
+	cache  map[string]*series
+	stamp  stamp
+	out    string
+	note   string
+}
+
+type stamp struct {
+	now, cursor time.Time
+	window      time.Duration
+	cols        int
+	gen         uint64
+}
+
+// series is one service's quantiles per column, in seconds (NaN: no data).
+type series struct {
+	p50, p95, p99 []float64
+	axis          layout.Axis
+	at            view.Quantiles // at the cursor
+	rpsAt         view.Num
+}
+
+// New returns the pane.
+func New(opts ...Option) *Model {
+	m := &Model{topK: 50, keys: DefaultKeyMap(), cache: map[string]*series{}}
+	for _, o := range opts {
+		o(m)
+	}
+	return m
+}
+
+// Title implements pane.Pane.
+func (m *Model) Title() string {
+	if m.detail != "" {
+		for _, s := range m.list {
+			if s.Key() == m.detail {
+				return "Latency › " + sources.Sanitize(s.Name)
+			}
+		}
+	}
+	return "Latency"
+}
+
+// Note is shown in the top-right of the pane's border.
+func (m *Model) Note() string { return m.note }
+
+// SetSize implements pane.Pane.
+func (m *Model) SetSize(w, h int) {
+	if w == m.w && h == m.h {
+		return
+	}
+	m.w, m.h = max(w, 0), max(h, 0)
+	m.render()
+}
+
+// Focus implements pane.Focuser.
+func (m *Model) Focus() { m.focused = true; m.render() }
+
+// Blur implements pane.Focuser.
+func (m *Model) Blur() { m.focused = false; m.render() }
+
+// Refresh implements pane.Pane.
+func (m *Model) Refresh(env pane.Env) {
+	m.env = env
+	m.render()
+}
+
+// View implements pane.Pane.
+func (m *Model) View() string { return m.out }
+
+// Keys implements pane.Pane.
+func (m *Model) Keys() []key.Binding {
+	return []key.Binding{m.keys.Down, m.keys.Open, m.keys.Sort, m.keys.Top}
+}
+
+// HandleKey implements pane.Pane.
+func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	switch {
+	case key.Matches(msg, m.keys.Up):
+		m.sel--
+	case key.Matches(msg, m.keys.Down):
+		m.sel++
+	case key.Matches(msg, m.keys.Top):
+		m.sel = 0
+	case key.Matches(msg, m.keys.Bottom):
+		m.sel = len(m.list) - 1
+	case key.Matches(msg, m.keys.Sort):
+		m.sortBy = (m.sortBy + 1) % nSorts
+	case key.Matches(msg, m.keys.Open):
+		if m.detail != "" || len(m.list) == 0 {
+			return false, nil
+		}
+		m.detail = m.list[clamp(m.sel, 0, len(m.list)-1)].Key()
+	default:
+		return false, nil
+	}
+	m.render()
+	return true, nil
+}
+
+// Escape implements pane.Escaper: it leaves the service detail.
+func (m *Model) Escape() bool {
+	if m.detail == "" {
+		return false
+	}
+	m.detail = ""
+	m.render()
+	return true
+}
+
+// SetFilter implements pane.Filterer; it matches service, host and stack.
+func (m *Model) SetFilter(expr string) error {
+	f, err := styles.NewFilter(expr)
+	if err != nil {
+		return err
+	}
+	m.filter = f
+	m.sel, m.offset = 0, 0
+	m.render()
+	return nil
+}
+
+// Filter implements pane.Filterer.
+func (m *Model) Filter() string { return m.filter.Expr }
+
+// NextMatch implements pane.Filterer: every listed row matches, so it moves
+// the selection down (up with back), wrapping.
+func (m *Model) NextMatch(back bool) {
+	if len(m.list) == 0 {
+		return
+	}
+	if back {
+		m.sel = (clamp(m.sel, 0, len(m.list)-1) + len(m.list) - 1) % len(m.list)
+	} else {
+		m.sel = (clamp(m.sel, 0, len(m.list)-1) + 1) % len(m.list)
+	}
+	m.render()
+}
+
+// Jump implements pane.Jumper: a metrics jump for a service opens its detail.
+func (m *Model) Jump(j pane.JumpMsg) tea.Cmd {
+	if j.Service == "" {
+		return nil
+	}
+	m.filter, _ = styles.NewFilter("^" + regexpQuote(j.Service) + "$")
+	m.sel, m.offset, m.detail = 0, 0, ""
+	m.render()
+	if len(m.list) == 1 {
+		m.detail = m.list[0].Key()
+		m.render()
+	}
+	return nil
+}
+
+// Selection returns the selected service as a jump (target left to the caller).
+func (m *Model) Selection() (pane.JumpMsg, bool) {
+	if len(m.list) == 0 {
+		return pane.JumpMsg{}, false
+	}
+	s := m.list[clamp(m.sel, 0, len(m.list)-1)]
+	return pane.JumpMsg{Service: s.Name, Host: s.Host}, true
+}
+
+// Services lists the service names the pane knows (for palette completion).
+func (m *Model) Services() []string {
+	out := make([]string, 0, len(m.env.Overview.Services))
+	for _, s := range m.env.Overview.Services {
+		out = append(out, s.Name)
+	}
+	return out
+}
+
+func regexpQuote(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func clamp(v, lo, hi int) int {
+	if hi < lo {
+		return lo
+	}
+	return min(max(v, lo), hi)
+}
+
+func (m *Model) selectList() {
+	all := m.env.Overview.Services
+	m.list = m.list[:0]
+	for _, s := range all {
+		if m.filter.Keep(s.Name + " " + s.Host + " " + s.Stack) {
+			m.list = append(m.list, s)
+		}
+	}
+	m.hidden = len(all) - len(m.list)
+	switch m.sortBy {
+	case sortP99:
+		sort.SliceStable(m.list, func(i, j int) bool { return numGreater(m.list[i].Latency.P99, m.list[j].Latency.P99) })
+	case sortRPS:
+		sort.SliceStable(m.list, func(i, j int) bool { return numGreater(m.list[i].Throughput, m.list[j].Throughput) })
+	}
+	if m.detail != "" {
+		found := false
+		for _, s := range m.list {
+			if s.Key() == m.detail {
+				m.list = []view.Service{s}
+				found = true
+				break
+			}
+		}
+		if !found {
+			m.detail = ""
+		}
+	}
+	if len(m.list) > m.topK && m.topK > 0 {
+		m.hidden += len(m.list) - m.topK
+		m.list = m.list[:m.topK]
+	}
+	m.sel = clamp(m.sel, 0, len(m.list)-1)
+}
+
+// numGreater orders present values before n/a, larger first.
+func numGreater(a, b view.Num) bool {
+	if a.OK != b.OK {
+		return a.OK
+	}
+	return a.OK && a.V > b.V
+}
+
+// compute returns the service's columns, from the cache when nothing moved.
+func (m *Model) compute(s view.Service, cols int) *series {
+	st := m.env.Store
+	if st == nil || cols <= 0 {
+		return &series{}
+	}
+	stp := stamp{now: m.env.Now, cursor: m.env.Cursor, window: m.env.Window, cols: cols, gen: st.Generation()}
+	if stp != m.stamp {
+		m.stamp = stp
+		clear(m.cache)
+	}
+	if c := m.cache[s.Key()]; c != nil {
+		return c
+	}
+	match := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
+	keys := st.Select(sources.SvcLatency, match...)
+	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
+	win := max(ax.Step, MinQuantileWindow)
+	c := &series{p50: make([]float64, cols), p95: make([]float64, cols), p99: make([]float64, cols), axis: ax}
+	for i := 0; i < cols; i++ {
+		c.p50[i], c.p95[i], c.p99[i] = math.NaN(), math.NaN(), math.NaN()
+		if m.lowBW && i == cols-1 && cols > 1 {
+			continue
+		}
+		var sum sources.HistDelta
+		for _, k := range keys {
+			if d, ok := st.HistogramDelta(k.Key(), win, ax.At(i)); ok && !d.Lifetime {
+				sum.Merge(d)
+			}
+		}
+		if sum.Bounds != nil && sum.Count > 0 {
+			c.p50[i], c.p95[i], c.p99[i] = sum.Quantile(0.5), sum.Quantile(0.95), sum.Quantile(0.99)
+		}
+	}
+	if !m.env.Cursor.IsZero() {
+		c.at = view.HistQuantiles(st, sources.SvcLatency, match, win, m.env.Cursor)
+		if c.at.Basis == view.BasisLifetime {
+			c.at = view.Quantiles{}
+		}
+		c.rpsAt = view.SumRate(st, sources.SvcRequests, match, max(win, time.Minute), m.env.Cursor)
+	}
+	m.cache[s.Key()] = c
+	return c
+}
+
+// figures are the quantiles shown in a row: at the cursor when it is on.
+func (m *Model) figures(s view.Service, c *series) (view.Quantiles, view.Num) {
+	if !m.env.Cursor.IsZero() {
+		return c.at, c.rpsAt
+	}
+	return s.Latency, s.Throughput
+}
+
+func (m *Model) cursorMark(c *series) int {
+	if m.env.Cursor.IsZero() {
+		return -1
+	}
+	return c.axis.Index(m.env.Cursor)
+}
+
+func (m *Model) render() {
+	m.selectList()
+	m.note = m.makeNote()
+	if m.w <= 0 || m.h <= 0 {
+		m.out = ""
+		return
+	}
+	if m.env.Store == nil {
+		m.out = styles.Dim.Render("waiting for data…")
+		return
+	}
+	if len(m.list) == 0 {
+		msg := "no services yet: scrape a serving stack (--scrape URL, --prom URL)"
+		if m.filter.Active() {
+			msg = "no service matches /" + m.filter.Expr
+		}
+		m.out = styles.Dim.Render(wrap(msg, m.w))
+		return
+	}
+	if m.detail != "" {
+		m.out = m.renderDetail(m.list[0])
+		return
+	}
+	m.out = m.renderList()
+}
+
+func (m *Model) makeNote() string {
+	var parts []string
+	if m.filter.Active() {
+		parts = append(parts, "/"+m.filter.Expr)
+	}
+	if m.sortBy != sortP99 {
+		parts = append(parts, "by "+sortNames[m.sortBy])
+	}
+	if !m.env.Cursor.IsZero() {
+		parts = append(parts, "@"+m.env.Cursor.UTC().Format("15:04:05"))
+	}
+	return strings.Join(parts, " ")
+}
+
+func wrap(s string, w int) string {
+	if w <= 0 || len(s) <= w {
+		return s
+	}
+	var lines []string
+	line := ""
+	for _, word := range strings.Fields(s) {
+		if line != "" && len(line)+1+len(word) > w {
+			lines = append(lines, line)
+			line = ""
+		}
+		if line != "" {
+			line += " "
+		}
+		line += word
+	}
+	return strings.Join(append(lines, line), "\n")
+}
+
+// block heights per service by detail level.
+func blockHeight(lvl int, s view.Service) int {
+	switch lvl {
+	case 1:
+		return 1
+	case 2:
+		return 2
+	}
+	if isLLM(s) {
+		return 5
+	}
+	return 4
+}
+
+func isLLM(s view.Service) bool { return s.TTFT.Count.OK || s.ITL.Count.OK }
+
+func (m *Model) renderList() string {
+	n := len(m.list)
+	room := m.h
+	if m.hidden > 0 {
+		room-- // the "+N more" line
+	}
+	lvl := 1
+	for _, l := range []int{4, 2} {
+		tot := 0
+		for _, s := range m.list {
+			tot += blockHeight(l, s)
+		}
+		if tot <= room && m.w >= 40 {
+			lvl = l
+			break
+		}
+	}
+	// Rows that fit, scrolled so the selection shows.
+	fit := func(from int) int {
+		used, k := 0, 0
+		for i := from; i < n; i++ {
+			bh := blockHeight(lvl, m.list[i])
+			if used+bh > room {
+				break
+			}
+			used += bh
+			k++
+		}
+		return k
+	}
+	more := 0
+	if lvl == 1 && n > room {
+		room = m.h - 1 // "+N more" needs its line
+	}
+	m.offset = clamp(m.offset, 0, n-1)
+	if m.sel < m.offset {
+		m.offset = m.sel
+	}
+	for m.offset < m.sel && m.sel >= m.offset+fit(m.offset) {
+		m.offset++
+	}
+	shown := fit(m.offset)
+	more = n - shown + m.hidden
+	nw := 4
+	for _, s := range m.list[m.offset : m.offset+shown] {
+		nw = max(nw, len(sources.Sanitize(s.Name)))
+	}
+	nw = min(nw, max(8, m.w/5))
+	var lines []string
+	for i := m.offset; i < m.offset+shown; i++ {
+		lines = append(lines, m.renderRow(m.list[i], i == m.sel, lvl, nw)...)
+	}
+	if more > 0 {
+		lines = append(lines, styles.Dim.Render("+"+strconv.Itoa(more)+" more · / to filter"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (m *Model) name(s view.Service, sel bool, nw int) string {
+	n := styles.Fit(sources.Sanitize(s.Name), nw)
+	prefix := "  "
+	if sel && m.focused {
+		prefix = styles.Focus.Render("▸ ")
+		n = styles.Bold.Render(n)
+	} else if sel {
+		prefix = "› "
+	}
+	return prefix + n
+}
+
+func fig(label string, n view.Num, w int, f func(float64) string) string {
+	v := styles.NumPlain(n, f)
+	pad := styles.Pad(max(0, w-len([]rune(v))))
+	if !n.OK {
+		return styles.Dim.Render(label) + " " + pad + styles.NAText()
+	}
+	return styles.Dim.Render(label) + " " + pad + v
+}
+
+func rate(v float64) string { return styles.SI(v) + "/s" }
+
+func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
+	q, rps := m.figures(s, nil)
+	name := m.name(s, sel, nw)
+	if lvl == 1 {
+		// name ▁▂▃ p99 230ms 34/s
+		tail := " " + fig("p99", q.P99, 6, styles.Seconds) + " " + fig("", rps, 7, rate)
+		sw := m.w - 2 - nw - 1 - 16 - 1
+		spark := ""
+		if sw >= 4 {
+			c := m.compute(s, sw)
+			q, rps = m.figures(s, c)
+			tail = " " + fig("p99", q.P99, 6, styles.Seconds) + " " + fig("", rps, 7, rate)
+			spark = " " + styles.Spark(c.p99, 0, m.cursorMark(c), accent)
+		}
+		return []string{name + spark + tail}
+	}
+	sw := m.w - 6 - 9
+	var c *series
+	if sw >= 4 {
+		c = m.compute(s, sw)
+		q, rps = m.figures(s, c)
+	}
+	head := name + "  " + fig("p50", q.P50, 6, styles.Seconds) + "  " + fig("p95", q.P95, 6, styles.Seconds) + "  " + fig("p99", q.P99, 6, styles.Seconds) + "  " + fig("", rps, 7, rate)
+	extra := ""
+	if s.QueueDepth.OK {
+		extra += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
+	}
+	if isLLM(s) && lvl == 2 {
+		extra += "  " + fig("ttft p99", s.TTFT.P99, 0, styles.Seconds) + "  " + fig("itl p99", s.ITL.P99, 0, styles.Seconds)
+	}
+	if s.Stack != "" {
+		extra += "  " + styles.Dim.Render(sources.Sanitize(s.Stack))
+	}
+	lines := []string{head + extra}
+	if c == nil {
+		return lines
+	}
+	top := maxOf(c.p99)
+	mark := m.cursorMark(c)
+	scale := styles.Dim.Render(" " + styles.Seconds(top))
+	if math.IsNaN(top) || top <= 0 {
+		scale = " " + styles.NAText()
+	}
+	lines = append(lines, "  "+styles.Dim.Render("p99 ")+styles.Spark(c.p99, top, mark, accent)+scale)
+	if lvl >= 4 {
+		lines = append(lines, "  "+styles.Dim.Render("p95 ")+styles.Spark(c.p95, top, mark, accent))
+		lines = append(lines, "  "+styles.Dim.Render("p50 ")+styles.Spark(c.p50, top, mark, accent))
+		if isLLM(s) {
+			lines = append(lines, "  "+llmLine(s))
+		}
+	}
+	return lines
+}
+
+func llmLine(s view.Service) string {
+	return fig("ttft p50", s.TTFT.P50, 0, styles.Seconds) + "  " + fig("p99", s.TTFT.P99, 0, styles.Seconds) +
+		"   " + fig("itl p50", s.ITL.P50, 0, styles.Seconds) + "  " + fig("p99", s.ITL.P99, 0, styles.Seconds) +
+		"   " + fig("tok/s in", s.PromptTPS, 0, styles.SI) + "  " + fig("out", s.GenTPS, 0, styles.SI) +
+		"   " + fig("kv", s.KVCache, 0, styles.Percent)
+}
+
+func accent(float64) int { return styles.LevelAccent }
+
+func maxOf(v []float64) float64 {
+	top := math.NaN()
+	for _, x := range v {
+		if !math.IsNaN(x) && (math.IsNaN(top) || x > top) {
+			top = x
+		}
+	}
+	return top
+}
+
+func (m *Model) renderDetail(s view.Service) string {
+	cols := m.w - 6
+	if cols < 4 {
+		return m.renderList()
+	}
+	c := m.compute(s, cols)
+	q, rps := m.figures(s, c)
+	lines := []string{
+		styles.Bold.Render(sources.Sanitize(s.Name)) + "  " + styles.Dim.Render(sources.Sanitize(s.Host+" "+s.Stack)),
+		fig("p50", q.P50, 6, styles.Seconds) + "  " + fig("p95", q.P95, 6, styles.Seconds) + "  " + fig("p99", q.P99, 6, styles.Seconds) +
+			"  " + fig("mean", s.Latency.Mean, 6, styles.Seconds) + "  " + fig("req/s", rps, 6, styles.SI) +
+			"  " + fig("queue", s.QueueDepth, 0, styles.SI) + "  " + fig("running", s.Running, 0, styles.SI),
+	}
+	if isLLM(s) {
+		lines = append(lines, llmLine(s))
+	}
+	top := maxOf(c.p99)
+	mark := m.cursorMark(c)
+	room := m.h - len(lines) - 1
+	ch := max(1, min(8, (room-3)/3))
+	if room < 6 {
+		ch = 1
+	}
+	for _, qs := range []struct {
+		label string
+		v     []float64
+	}{{"p99", c.p99}, {"p95", c.p95}, {"p50", c.p50}} {
+		if len(lines)+ch > m.h-1 {
+			break
+		}
+		chart := styles.Chart(qs.v, top, ch, mark, accent)
+		for i, l := range chart {
+			label := "     "
+			if i == 0 {
+				label = styles.Dim.Render(qs.label) + "  "
+			}
+			if i == 0 && !math.IsNaN(top) {
+				l += styles.Dim.Render(" " + styles.Seconds(top))
+			}
+			lines = append(lines, label+l)
+		}
+	}
+	if len(lines) < m.h {
+		lines = append(lines, styles.Dim.Render("     "+c.axis.At(0).Add(-c.axis.Step).UTC().Format("15:04:05")+styles.Pad(max(1, cols-16))+c.axis.End.UTC().Format("15:04:05")))
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,73 @@
+package palette
+
+import (
+	"reflect"
+	"testing"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+func typeText(m *Model, s string) {
+	for _, r := range s {
+		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+}
+
+func TestParse(t *testing.T) {
+	got := Parse(":logs level>=warn  svc=api")
+	want := Command{Name: "logs", Args: []string{"level>=warn", "svc=api"}, Rest: "level>=warn  svc=api"}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("Parse = %+v, want %+v", got, want)
+	}
+	if c := Parse("Q"); c.Name != "q" || len(c.Args) != 0 {
+		t.Errorf("Parse(Q) = %+v", c)
+	}
+}
+
+func TestCompletionAndHistory(t *testing.T) {
+	cmds := []string{"gpu", "gpus", "logs", "range", "svc", "q"}
+	args := map[string][]string{"svc": {"api", "llama-8b"}, "range": {"1m", "15m", "1h"}}
+	m := New(":", func(l string) []string { return CompleteWords(l, cmds, args) })
+	m.Open("")
+	typeText(&m, "sv")
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.input.Value(); v != "svc " {
+		t.Fatalf("after tab: %q", v)
+	}
+	typeText(&m, "l")
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.input.Value(); v != "svc llama-8b" {
+		t.Fatalf("after second tab: %q", v)
+	}
+	if r, _ := m.Update(tea.KeyMsg{Type: tea.KeyEnter}); r != Submitted || m.Value() != "svc llama-8b" {
+		t.Fatalf("enter: %v %q", r, m.Value())
+	}
+	m.Open("")
+	typeText(&m, "range 1h")
+	m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	m.Open("")
+	m.Update(tea.KeyMsg{Type: tea.KeyUp})
+	m.Update(tea.KeyMsg{Type: tea.KeyUp})
+	if v := m.input.Value(); v != "svc llama-8b" {
+		t.Fatalf("history up twice: %q", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyDown})
+	if v := m.input.Value(); v != "range 1h" {
+		t.Fatalf("history down: %q", v)
+	}
+	if r, _ := m.Update(tea.KeyMsg{Type: tea.KeyEsc}); r != Cancelled || m.Active() {
+		t.Fatalf("esc did not close")
+	}
+	// Ambiguous: tab fills the common prefix, then cycles.
+	m.Open("")
+	typeText(&m, "g")
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.input.Value(); v != "gpu" {
+		t.Fatalf("common prefix: %q", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.input.Value(); v != "gpus" {
+		t.Fatalf("cycle: %q", v)
+	}
+}

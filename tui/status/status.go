@@ -1,0 +1,156 @@
+// Package status renders the console's one-line status bar: the time mode
+// (LIVE, PAUSED, REPLAY), the shown instant and window, the cursor, source
+// health with ages, and either a transient message or the focused pane's key
+// hints. It is a pure function of its input.
+package status
+
+import (
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// Bar is what the status bar shows.
+type Bar struct {
+	Mode    string        // "LIVE", "PAUSED" or "REPLAY"
+	At      time.Time     // the instant shown
+	Window  time.Duration // the shared window
+	Cursor  time.Time     // zero when off
+	Sources []view.SourceHealth
+	Hints   []key.Binding // the focused pane's keys, then a few global ones
+	Message string        // transient; replaces the hints
+	Error   bool
+	Flags   []string // short markers such as "LOW-BW"
+}
+
+// Render draws the bar exactly w cells wide.
+func Render(w int, b Bar) string {
+	if w <= 0 {
+		return ""
+	}
+	mode := styles.Badge
+	switch b.Mode {
+	case "LIVE":
+		mode = mode.Foreground(styles.ColorOK)
+	case "PAUSED":
+		mode = mode.Foreground(styles.ColorWarn)
+	default:
+		mode = mode.Foreground(styles.ColorAccent)
+	}
+	left := mode.Render(b.Mode) + " " + Window(b.Window)
+	if !b.At.IsZero() && b.Mode != "LIVE" {
+		left += styles.Dim.Render(" @" + b.At.UTC().Format("15:04:05"))
+	}
+	if !b.Cursor.IsZero() {
+		left += " " + styles.Accent.Render("┃"+b.Cursor.UTC().Format("15:04:05"))
+	}
+	for _, f := range b.Flags {
+		left += " " + styles.Dim.Render(f)
+	}
+	left += styles.Dim.Render(" │ ") + Health(b.Sources)
+	right := ""
+	switch {
+	case b.Message != "" && b.Error:
+		right = styles.Crit.Render(sources.OneLine(b.Message))
+	case b.Message != "":
+		right = styles.Accent.Render(sources.OneLine(b.Message))
+	default:
+		right = Hints(b.Hints)
+	}
+	lw := styles.Width(left)
+	if lw >= w {
+		return styles.Fit(left, w)
+	}
+	room := w - lw - 3
+	if room < 4 {
+		return styles.Fit(left, w)
+	}
+	right = styles.Trunc(right, room)
+	return styles.Fit(left+styles.Dim.Render(" │ ")+right, w)
+}
+
+// Window formats the shared window: 15m, 1h, 24h.
+func Window(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return styles.NA
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
+	}
+	return d.String()
+}
+
+// Health summarises source health: a count of healthy sources, then each
+// stale or failing one with its age.
+func Health(hs []view.SourceHealth) string {
+	if len(hs) == 0 {
+		return styles.Dim.Render("no sources")
+	}
+	ok := 0
+	var bad []string
+	for _, h := range hs {
+		name := sources.OneLine(h.Source)
+		switch h.State {
+		case "ok":
+			ok++
+		case "stale":
+			bad = append(bad, styles.Warn.Render("● "+name+" stale "+age(h.AgeSeconds)))
+		case "error":
+			s := "✖ " + name + " error"
+			if h.AgeSeconds.OK {
+				s += " " + age(h.AgeSeconds)
+			}
+			bad = append(bad, styles.Crit.Render(s))
+		case "disabled":
+			bad = append(bad, styles.Dim.Render("○ "+name+" off"))
+		default:
+			bad = append(bad, styles.Dim.Render("○ "+name+" waiting"))
+		}
+	}
+	var parts []string
+	if ok > 0 {
+		parts = append(parts, styles.OK.Render("● "+strconv.Itoa(ok)+" ok"))
+	}
+	return strings.Join(append(parts, bad...), " ")
+}
+
+func age(n view.Num) string {
+	if !n.OK {
+		return styles.NA
+	}
+	s := n.V
+	switch {
+	case s < 60:
+		return strconv.Itoa(int(math.Round(s))) + "s"
+	case s < 3600:
+		return strconv.Itoa(int(s/60)) + "m"
+	}
+	return strconv.Itoa(int(s/3600)) + "h"
+}
+
+// Hints renders key bindings as "key desc · key desc".
+func Hints(bs []key.Binding) string {
+	var parts []string
+	seen := map[string]bool{}
+	for _, b := range bs {
+		if !b.Enabled() {
+			continue
+		}
+		h := b.Help()
+		if h.Key == "" || seen[h.Key] {
+			continue
+		}
+		seen[h.Key] = true
+		parts = append(parts, styles.Bold.Render(h.Key)+" "+styles.Dim.Render(h.Desc))
+	}
+	return strings.Join(parts, styles.Dim.Render(" · "))
+}
