@@ -362,7 +362,9 @@ func outcomes(s view.Service) string {
 	for k := range s.Outcomes {
 		names = append(names, k)
 	}
-	sort.Slice(names, func(i, j int) bool { return rank(names[i]) < rank(names[j]) || rank(names[i]) == rank(names[j]) && names[i] < names[j] })
+	sort.Slice(names, func(i, j int) bool {
+		return rank(names[i]) < rank(names[j]) || rank(names[i]) == rank(names[j]) && names[i] < names[j]
+	})
 	var b []string
 	for _, k := range names {
 		label := sources.Sanitize(k)
