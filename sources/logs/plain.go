@@ -28,8 +28,10 @@ func (st *state) plain(s string) {
 			r = r[1:]
 		}
 		t, n, ok := parseISOPrefix(r, loc)
+		syslog := false
 		if !ok {
 			t, n, ok = parseSyslogPrefix(r, st.readAt, loc)
+			syslog = ok
 		}
 		if ok {
 			st.rec.At, st.hasT = t, true
@@ -38,6 +40,9 @@ func (st *state) plain(s string) {
 				r = r[1:]
 			}
 			rest = r
+			if syslog {
+				st.syslogTag(strings.TrimLeft(rest, " "))
+			}
 		}
 	}
 	rest = strings.TrimLeft(rest, " \t-|:")
@@ -160,4 +165,20 @@ func (st *state) pairs(s string) {
 			st.rec.Level = prevLevel
 		}
 	}
+}
+
+// syslogTag reads "host prog[pid]: " after a syslog timestamp and takes prog
+// as the service.
+func (st *state) syslogTag(s string) {
+	sp := strings.IndexByte(s, ' ')
+	if sp <= 0 || sp > 64 {
+		return
+	}
+	tag := s[sp+1:]
+	end := strings.IndexAny(tag, "[: ")
+	if end <= 0 || end > 48 || (tag[end] != '[' && tag[end] != ':') {
+		return
+	}
+	st.set("host", s[:sp])
+	st.rec.Service = tag[:end]
 }

@@ -51,6 +51,22 @@ func parseEpoch(v string, unit float64) (time.Time, bool) {
 		}
 		return time.Unix(i, 0), true
 	}
+	if dot := strings.IndexByte(v, '.'); dot > 0 && !strings.ContainsAny(v, "eE") {
+		// Decimal text: exact to the nanosecond, unlike a float64.
+		ip, err1 := strconv.ParseInt(v[:dot], 10, 64)
+		fr := v[dot+1:]
+		if err1 == nil && len(fr) > 0 && len(fr) <= 18 {
+			if _, err := strconv.ParseUint(fr, 10, 64); err == nil {
+				u := unit
+				if u == 0 {
+					u = epochUnit(math.Abs(float64(ip)))
+				}
+				if ns, ok := scaleEpoch(ip, fr, int64(u)); ok {
+					return time.Unix(0, ns), true
+				}
+			}
+		}
+	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return time.Time{}, false
@@ -64,6 +80,24 @@ func parseEpoch(v string, unit float64) (time.Time, bool) {
 	}
 	sec := math.Floor(ns / 1e9)
 	return time.Unix(int64(sec), int64(ns-sec*1e9)), true
+}
+
+// scaleEpoch returns ip.fr units in nanoseconds.
+func scaleEpoch(ip int64, fr string, unit int64) (int64, bool) {
+	if ip > math.MaxInt64/unit || ip < math.MinInt64/unit {
+		return 0, false
+	}
+	ns := ip * unit
+	var frac int64
+	scale := unit
+	for i := 0; i < len(fr) && scale > 1; i++ {
+		scale /= 10
+		frac += int64(fr[i]-'0') * scale
+	}
+	if ip < 0 {
+		frac = -frac
+	}
+	return ns + frac, true
 }
 
 func epochUnit(a float64) float64 {
