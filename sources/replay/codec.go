@@ -1,0 +1,1052 @@
+package replay
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// enc is an append-only byte buffer with varint helpers.
+type enc struct{ b []byte }
+
+func (e *enc) uv(v uint64)   { e.b = binary.AppendUvarint(e.b, v) }
+func (e *enc) sv(v int64)    { e.b = binary.AppendVarint(e.b, v) }
+func (e *enc) u8(v uint8)    { e.b = append(e.b, v) }
+func (e *enc) f64(v float64) { e.b = binary.LittleEndian.AppendUint64(e.b, math.Float64bits(v)) }
+func (e *enc) raw(s string)  { e.uv(uint64(len(s))); e.b = append(e.b, s...) }
+
+// timeRel writes t relative to ref (Unix ns): 0 for the zero time, else
+// 1 + zigzag(t - ref).
+func (e *enc) timeRel(t time.Time, ref int64) {
+	if t.IsZero() {
+		e.uv(0)
+		return
+	}
+	d := t.UnixNano() - ref
+	e.uv(uint64(d<<1^d>>63) + 1)
+}
+
+var errShort = errors.New("truncated data")
+
+// dec reads what enc wrote; the first error sticks and later reads return zeros.
+type dec struct {
+	b   []byte
+	err error
+}
+
+func (d *dec) fail(err error) {
+	if d.err == nil {
+		d.err = err
+	}
+	d.b = nil
+}
+
+func (d *dec) uv() uint64 {
+	v, n := binary.Uvarint(d.b)
+	if n <= 0 {
+		d.fail(errShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *dec) sv() int64 {
+	v, n := binary.Varint(d.b)
+	if n <= 0 {
+		d.fail(errShort)
+		return 0
+	}
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *dec) u8() uint8 {
+	if len(d.b) < 1 {
+		d.fail(errShort)
+		return 0
+	}
+	v := d.b[0]
+	d.b = d.b[1:]
+	return v
+}
+
+func (d *dec) f64() float64 {
+	if len(d.b) < 8 {
+		d.fail(errShort)
+		return 0
+	}
+	v := math.Float64frombits(binary.LittleEndian.Uint64(d.b))
+	d.b = d.b[8:]
+	return v
+}
+
+func (d *dec) bytes(n uint64) []byte {
+	if n > uint64(len(d.b)) {
+		d.fail(errShort)
+		return nil
+	}
+	v := d.b[:n]
+	d.b = d.b[n:]
+	return v
+}
+
+func (d *dec) raw() string { return string(d.bytes(d.uv())) }
+
+// count reads a length and checks it against what is left, so that a
+// corrupt count cannot make the decoder allocate without bound. Each item
+// takes at least min bytes.
+func (d *dec) count(min int) int {
+	n := d.uv()
+	if min < 1 {
+		min = 1
+	}
+	if n > uint64(len(d.b)/min) {
+		d.fail(fmt.Errorf("count %d exceeds the data left", n))
+		return 0
+	}
+	return int(n)
+}
+
+func (d *dec) timeRel(ref int64) time.Time {
+	v := d.uv()
+	if v == 0 {
+		return time.Time{}
+	}
+	u := v - 1
+	x := int64(u>>1) ^ -int64(u&1)
+	return time.Unix(0, ref+x)
+}
+
+// section reads a length-prefixed sub-buffer.
+func (d *dec) section() *dec { return &dec{b: d.bytes(d.uv())} }
+
+// strtab interns the strings of one block: each distinct string is stored
+// once and referenced by index.
+type strtab struct {
+	idx  map[string]uint64
+	list []string
+}
+
+func (t *strtab) ref(s string) uint64 {
+	if i, ok := t.idx[s]; ok {
+		return i
+	}
+	if t.idx == nil {
+		t.idx = make(map[string]uint64)
+	}
+	i := uint64(len(t.list))
+	t.idx[s] = i
+	t.list = append(t.list, s)
+	return i
+}
+
+func (t *strtab) reset() {
+	clear(t.idx)
+	t.list = t.list[:0]
+}
+
+// Notable kinds in a block's preamble (what n/N jump between).
+const (
+	NotableAlert    = 0 // an event of kind "alert"
+	NotableMarker   = 1 // a marker (event of kind "marker" or a MARK record)
+	NotableCritical = 2 // any other event of critical severity (an XID, ...)
+)
+
+// Notable is an event worth jumping to: an alert, a marker or a critical event.
+type Notable struct {
+	At       time.Time
+	Kind     int // NotableAlert, NotableMarker or NotableCritical
+	Severity sources.Severity
+	Text     string // one line, for the timeline and --info
+}
+
+func notableOf(e *sources.Event) (int, bool) {
+	switch {
+	case e.Kind == "alert":
+		return NotableAlert, true
+	case e.Kind == "marker":
+		return NotableMarker, true
+	case e.Severity >= sources.SevCritical:
+		return NotableCritical, true
+	}
+	return 0, false
+}
+
+// catalogue maps series to the ids of one segment file, and lists the
+// sources whose frames it holds.
+type catalogue struct {
+	ids     map[string]uint32 // kind byte + key → id
+	series  []sources.Series
+	added   []sources.Series // since the last SCHEMA record
+	srcs    map[string]bool
+	srcsNew []string // since the last SCHEMA record
+}
+
+func (c *catalogue) source(name string) {
+	if c.srcs[name] {
+		return
+	}
+	if c.srcs == nil {
+		c.srcs = make(map[string]bool)
+	}
+	c.srcs[name] = true
+	c.srcsNew = append(c.srcsNew, name)
+}
+
+func catKey(s *sources.Series) string {
+	return string(rune('0'+s.Kind)) + s.Key()
+}
+
+func (c *catalogue) id(s *sources.Series) uint32 {
+	k := catKey(s)
+	if id, ok := c.ids[k]; ok {
+		return id
+	}
+	if c.ids == nil {
+		c.ids = make(map[string]uint32)
+	}
+	id := uint32(len(c.series))
+	c.ids[k] = id
+	c.series = append(c.series, *s)
+	c.added = append(c.added, *s)
+	return id
+}
+
+// schemaPayload encodes the catalogue additions since the last call, the
+// first of them having id first.
+func (c *catalogue) schemaPayload() []byte {
+	if len(c.added) == 0 && len(c.srcsNew) == 0 {
+		return nil
+	}
+	var e enc
+	e.uv(uint64(len(c.series) - len(c.added)))
+	e.uv(uint64(len(c.added)))
+	for _, s := range c.added {
+		e.u8(uint8(s.Kind))
+		e.raw(s.Name)
+		e.uv(uint64(len(s.Labels)))
+		for _, l := range s.Labels {
+			e.raw(l.Name)
+			e.raw(l.Value)
+		}
+	}
+	e.uv(uint64(len(c.srcsNew)))
+	for _, s := range c.srcsNew {
+		e.raw(s)
+	}
+	c.added = c.added[:0]
+	c.srcsNew = c.srcsNew[:0]
+	return e.b
+}
+
+// parseSchema appends a SCHEMA record's series to list (ids must continue
+// it) and returns the source names it adds.
+func parseSchema(p []byte, list []sources.Series) ([]sources.Series, []string, error) {
+	d := &dec{b: p}
+	first := d.uv()
+	n := d.count(2)
+	if d.err == nil && first != uint64(len(list)) {
+		return list, nil, fmt.Errorf("schema starts at id %d, expected %d", first, len(list))
+	}
+	for i := 0; i < n && d.err == nil; i++ {
+		kind := sources.Kind(d.u8())
+		name := d.raw()
+		nl := d.count(2)
+		ls := make([]sources.Label, nl)
+		for j := range ls {
+			ls[j] = sources.Label{Name: d.raw(), Value: d.raw()}
+		}
+		list = append(list, sources.SeriesOf(name, kind, ls))
+	}
+	var srcs []string
+	if len(d.b) > 0 { // absent in a schema written before any frame had a source
+		ns := d.count(1)
+		for i := 0; i < ns && d.err == nil; i++ {
+			srcs = append(srcs, d.raw())
+		}
+	}
+	if d.err != nil {
+		return list, nil, fmt.Errorf("schema: %w", d.err)
+	}
+	return list, srcs, nil
+}
+
+// colKey names one numeric column of a block: a point series (sub 0) or
+// one part of a histogram series (sub 0 count, 1 sum, 2+j bucket j).
+type colKey struct {
+	hist bool
+	id   uint32
+	sub  uint32
+}
+
+// blockEnc accumulates frames and encodes them as one block body.
+type blockEnc struct {
+	cat *catalogue
+
+	frames  int
+	tFirst  int64
+	tLast   int64
+	prevAt  int64
+	meta    enc
+	aux     enc
+	strs    strtab
+	shapes  map[string]uint64
+	layouts map[string]uint64
+	cols    map[colKey]int
+	colVals [][]uint64 // XOR-ed bits, per column
+	colPrev []uint64
+	notable []Notable
+	samples int // numeric samples (points, and each histogram field)
+	logs    int
+	idbuf   []uint32
+	keybuf  []byte
+}
+
+func newBlockEnc(cat *catalogue) *blockEnc {
+	return &blockEnc{cat: cat, shapes: map[string]uint64{}, layouts: map[string]uint64{}, cols: map[colKey]int{}}
+}
+
+func (b *blockEnc) reset() {
+	b.frames, b.tFirst, b.tLast, b.prevAt = 0, 0, 0, 0
+	b.meta.b, b.aux.b = b.meta.b[:0], b.aux.b[:0]
+	b.strs.reset()
+	clear(b.shapes)
+	clear(b.layouts)
+	clear(b.cols)
+	for i := range b.colVals {
+		b.colVals[i] = b.colVals[i][:0]
+	}
+	b.colVals = b.colVals[:0]
+	b.colPrev = b.colPrev[:0]
+	b.notable = b.notable[:0]
+	b.samples, b.logs = 0, 0
+}
+
+func (b *blockEnc) empty() bool { return b.frames == 0 }
+
+func (b *blockEnc) str(e *enc, s string) { e.uv(b.strs.ref(s)) }
+
+func (b *blockEnc) value(k colKey, v float64) {
+	i, ok := b.cols[k]
+	if !ok {
+		i = len(b.colPrev)
+		b.cols[k] = i
+		b.colPrev = append(b.colPrev, 0)
+		if i < cap(b.colVals) {
+			b.colVals = b.colVals[:i+1]
+		} else {
+			b.colVals = append(b.colVals, nil)
+		}
+	}
+	bits := math.Float64bits(v)
+	b.colVals[i] = append(b.colVals[i], bits^b.colPrev[i])
+	b.colPrev[i] = bits
+	b.samples++
+}
+
+// shape writes a reference to the list of series ids in b.idbuf: an index
+// into the block's shape table, or 0 followed by the new list.
+func (b *blockEnc) shape(table map[string]uint64) {
+	b.keybuf = b.keybuf[:0]
+	for _, id := range b.idbuf {
+		b.keybuf = binary.AppendUvarint(b.keybuf, uint64(id))
+	}
+	if i, ok := table[string(b.keybuf)]; ok {
+		b.meta.uv(i + 1)
+		return
+	}
+	table[string(b.keybuf)] = uint64(len(table))
+	b.meta.uv(0)
+	b.meta.uv(uint64(len(b.idbuf)))
+	prev := int64(0)
+	for _, id := range b.idbuf {
+		b.meta.sv(int64(id) - prev)
+		prev = int64(id)
+	}
+}
+
+// Frame flags in a block's meta section.
+const (
+	ffPoints = 1 << iota
+	ffHists
+	ffLogs
+	ffSpans
+	ffEvents
+	ffExemplars
+	ffHealth
+	ffPointsAt // every point is stamped with the frame's time
+	ffHistsAt  // every histogram is stamped with the frame's time
+)
+
+func (b *blockEnc) add(f *sources.Frame) {
+	at := f.At.UnixNano()
+	if f.At.IsZero() {
+		at = b.prevAt
+	}
+	if b.frames == 0 {
+		b.tFirst, b.tLast, b.prevAt = at, at, at
+	}
+	b.frames++
+	b.tFirst = min(b.tFirst, at)
+	b.tLast = max(b.tLast, at)
+
+	var fl uint64
+	if len(f.Points) > 0 {
+		fl |= ffPoints | ffPointsAt
+		for i := range f.Points {
+			if !f.Points[i].At.Equal(f.At) {
+				fl &^= ffPointsAt
+				break
+			}
+		}
+	}
+	if len(f.Histograms) > 0 {
+		fl |= ffHists | ffHistsAt
+		for i := range f.Histograms {
+			if !f.Histograms[i].At.Equal(f.At) {
+				fl &^= ffHistsAt
+				break
+			}
+		}
+	}
+	if len(f.Logs) > 0 {
+		fl |= ffLogs
+	}
+	if len(f.Spans) > 0 {
+		fl |= ffSpans
+	}
+	if len(f.Events) > 0 {
+		fl |= ffEvents
+	}
+	if len(f.Exemplars) > 0 {
+		fl |= ffExemplars
+	}
+	if f.Health != nil {
+		fl |= ffHealth
+	}
+	m := &b.meta
+	b.cat.source(f.Source)
+	b.str(m, f.Source)
+	m.timeRel(f.At, b.prevAt)
+	b.prevAt = at
+	m.uv(fl)
+
+	if fl&ffPoints != 0 {
+		b.idbuf = b.idbuf[:0]
+		for i := range f.Points {
+			b.idbuf = append(b.idbuf, b.cat.id(&f.Points[i].Series))
+		}
+		b.shape(b.shapes)
+		for i := range f.Points {
+			p := &f.Points[i]
+			if fl&ffPointsAt == 0 {
+				m.timeRel(p.At, at)
+			}
+			b.value(colKey{id: b.idbuf[i]}, p.Value)
+		}
+	}
+	if fl&ffHists != 0 {
+		b.idbuf = b.idbuf[:0]
+		for i := range f.Histograms {
+			b.idbuf = append(b.idbuf, b.cat.id(&f.Histograms[i].Series))
+		}
+		ids := slices.Clone(b.idbuf)
+		b.shape(b.shapes)
+		for i := range f.Histograms {
+			h := &f.Histograms[i]
+			if fl&ffHistsAt == 0 {
+				m.timeRel(h.At, at)
+			}
+			b.layout(h.Buckets)
+			b.value(colKey{hist: true, id: ids[i], sub: 0}, h.Count)
+			b.value(colKey{hist: true, id: ids[i], sub: 1}, h.Sum)
+			for j, bk := range h.Buckets {
+				b.value(colKey{hist: true, id: ids[i], sub: 2 + uint32(j)}, bk.Count)
+			}
+		}
+	}
+	a := &b.aux
+	if fl&ffLogs != 0 {
+		a.uv(uint64(len(f.Logs)))
+		for i := range f.Logs {
+			b.log(&f.Logs[i], at)
+		}
+	}
+	if fl&ffSpans != 0 {
+		a.uv(uint64(len(f.Spans)))
+		for i := range f.Spans {
+			b.span(&f.Spans[i], at)
+		}
+	}
+	if fl&ffEvents != 0 {
+		a.uv(uint64(len(f.Events)))
+		for i := range f.Events {
+			ev := &f.Events[i]
+			a.timeRel(ev.At, at)
+			b.str(a, ev.Kind)
+			a.u8(uint8(ev.Severity))
+			b.labels(ev.Labels)
+			b.str(a, ev.Text)
+			if k, ok := notableOf(ev); ok {
+				t := ev.At
+				if t.IsZero() {
+					t = time.Unix(0, at)
+				}
+				b.notable = append(b.notable, Notable{At: t, Kind: k, Severity: ev.Severity, Text: sources.OneLine(ev.Text)})
+			}
+		}
+	}
+	if fl&ffExemplars != 0 {
+		a.uv(uint64(len(f.Exemplars)))
+		for i := range f.Exemplars {
+			x := &f.Exemplars[i]
+			a.uv(uint64(b.cat.id(&x.Series)))
+			a.timeRel(x.At, at)
+			a.f64(x.Value)
+			b.str(a, x.TraceID)
+			b.str(a, x.SpanID)
+			b.labels(x.Labels)
+		}
+	}
+	if fl&ffHealth != 0 {
+		h := scrubHealth(*f.Health)
+		b.str(a, h.Source)
+		b.str(a, h.Kind)
+		b.str(a, h.Target)
+		a.u8(uint8(h.State))
+		b.str(a, h.Err)
+		a.timeRel(h.LastOK, at)
+		a.timeRel(h.At, at)
+		a.sv(int64(h.Duration))
+		a.sv(int64(h.Interval))
+		a.sv(int64(h.Bytes))
+		a.sv(int64(h.Series))
+		b.str(a, h.Detail)
+	}
+}
+
+func (b *blockEnc) layout(bs []sources.Bucket) {
+	b.keybuf = b.keybuf[:0]
+	for _, bk := range bs {
+		b.keybuf = binary.LittleEndian.AppendUint64(b.keybuf, math.Float64bits(bk.UpperBound))
+	}
+	if i, ok := b.layouts[string(b.keybuf)]; ok {
+		b.meta.uv(i + 1)
+		return
+	}
+	b.layouts[string(b.keybuf)] = uint64(len(b.layouts))
+	b.meta.uv(0)
+	b.meta.uv(uint64(len(bs)))
+	b.meta.b = append(b.meta.b, b.keybuf...)
+}
+
+func (b *blockEnc) labels(ls []sources.Label) {
+	if ls == nil {
+		b.aux.uv(0)
+		return
+	}
+	b.aux.uv(uint64(len(ls)) + 1)
+	for _, l := range ls {
+		b.str(&b.aux, l.Name)
+		b.str(&b.aux, l.Value)
+	}
+}
+
+func (b *blockEnc) attrs(m map[string]string) {
+	if m == nil {
+		b.aux.uv(0)
+		return
+	}
+	b.aux.uv(uint64(len(m)) + 1)
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		b.str(&b.aux, k)
+		b.str(&b.aux, m[k])
+	}
+}
+
+func (b *blockEnc) log(l *sources.LogRecord, at int64) {
+	a := &b.aux
+	b.logs++
+	a.timeRel(l.At, at)
+	b.str(a, l.Source)
+	a.sv(int64(l.Level))
+	b.str(a, l.Service)
+	// The message is usually a substring of the raw line: store where.
+	if i := strings.Index(l.Raw, l.Msg); l.Msg != "" && i >= 0 {
+		a.uv(uint64(i) + 1)
+		a.uv(uint64(len(l.Msg)))
+	} else {
+		a.uv(0)
+		b.str(a, l.Msg)
+	}
+	b.str(a, l.TraceID)
+	b.str(a, l.SpanID)
+	b.attrs(l.Fields)
+	b.str(a, l.Raw)
+}
+
+func (b *blockEnc) span(s *sources.Span, at int64) {
+	a := &b.aux
+	b.str(a, s.TraceID)
+	b.str(a, s.SpanID)
+	b.str(a, s.ParentID)
+	b.str(a, s.Service)
+	b.str(a, s.Name)
+	a.timeRel(s.Start, at)
+	st := s.Start.UnixNano()
+	if s.Start.IsZero() {
+		st = at
+	}
+	a.timeRel(s.End, st)
+	a.u8(uint8(s.Status))
+	b.attrs(s.Attrs)
+	if s.Events == nil {
+		a.uv(0)
+	} else {
+		a.uv(uint64(len(s.Events)) + 1)
+		for i := range s.Events {
+			ev := &s.Events[i]
+			a.timeRel(ev.At, st)
+			b.str(a, ev.Name)
+			b.attrs(ev.Attrs)
+		}
+	}
+}
+
+// body returns the encoded block body (before compression):
+//
+//	strings | meta | numeric planes | aux
+//
+// each section length-prefixed. Numeric values are stored column by column
+// (columns in order of first appearance), each value XOR-ed with the
+// previous one of its column, and the 8 bytes of every value split into 8
+// byte planes so that the compressor sees the long runs of zero high bytes.
+func (b *blockEnc) body(dst []byte) []byte {
+	e := enc{b: dst}
+	e.uv(0) // block codec version
+	var st enc
+	st.uv(uint64(len(b.strs.list)))
+	for _, s := range b.strs.list {
+		st.raw(s)
+	}
+	e.uv(uint64(len(st.b)))
+	e.b = append(e.b, st.b...)
+	e.uv(uint64(b.frames))
+	e.uv(uint64(len(b.meta.b)))
+	e.b = append(e.b, b.meta.b...)
+	n := 0
+	for _, c := range b.colVals {
+		n += len(c)
+	}
+	e.uv(uint64(n * 8))
+	start := len(e.b)
+	e.b = slices.Grow(e.b, n*8)[:start+n*8]
+	planes := e.b[start:]
+	k := 0
+	for _, c := range b.colVals {
+		for _, v := range c {
+			for p := 0; p < 8; p++ {
+				planes[p*n+k] = byte(v >> (56 - 8*p))
+			}
+			k++
+		}
+	}
+	e.uv(uint64(len(b.aux.b)))
+	e.b = append(e.b, b.aux.b...)
+	return e.b
+}
+
+// preamble encodes the block's notable events, stored uncompressed ahead of
+// the body so that an index rebuild can read them without decompressing.
+func preamble(dst []byte, tFirst int64, ns []Notable, rawLen int) []byte {
+	e := enc{b: dst}
+	e.uv(uint64(len(ns)))
+	for _, n := range ns {
+		e.sv(n.At.UnixNano() - tFirst)
+		e.u8(uint8(n.Kind))
+		e.u8(uint8(n.Severity))
+		t := n.Text
+		if len(t) > 120 {
+			t = t[:120]
+		}
+		e.raw(t)
+	}
+	e.uv(uint64(rawLen))
+	return e.b
+}
+
+func parsePreamble(d *dec, tFirst int64) (ns []Notable, rawLen uint64) {
+	n := d.count(4)
+	for i := 0; i < n && d.err == nil; i++ {
+		ns = append(ns, Notable{At: time.Unix(0, tFirst+d.sv()), Kind: int(d.u8()), Severity: sources.Severity(d.u8()), Text: d.raw()})
+	}
+	rawLen = d.uv()
+	return ns, rawLen
+}
+
+// frameMeta is what decoding learns about one frame before values are filled.
+type frameMeta struct {
+	source   string
+	at       time.Time
+	ref      int64 // the frame's time, or the previous frame's when zero (Unix ns)
+	fl       uint64
+	pointIDs []uint32
+	pointAt  []time.Time
+	histIDs  []uint32
+	histAt   []time.Time
+	histLay  [][]float64
+}
+
+// decodeBody decodes a block body into frames using the file's catalogue.
+func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Frame, error) {
+	d := &dec{b: body}
+	if v := d.uv(); v != 0 && d.err == nil {
+		return nil, fmt.Errorf("block codec version %d unknown", v)
+	}
+	st := d.section()
+	ns := st.count(1)
+	strs := make([]string, ns)
+	for i := range strs {
+		strs[i] = st.raw()
+	}
+	if st.err != nil {
+		return nil, fmt.Errorf("strings: %w", st.err)
+	}
+	str := func(dd *dec) string {
+		i := dd.uv()
+		if i >= uint64(len(strs)) {
+			dd.fail(fmt.Errorf("string ref %d out of range", i))
+			return ""
+		}
+		return strs[i]
+	}
+	series := func(dd *dec, id uint64) sources.Series {
+		if id >= uint64(len(cat)) {
+			dd.fail(fmt.Errorf("series id %d not in the catalogue (%d)", id, len(cat)))
+			return sources.Series{}
+		}
+		return cat[id]
+	}
+
+	nf := d.count(3)
+	m := d.section()
+	metas := make([]frameMeta, nf)
+	var shapes [][]uint32
+	var layouts [][]float64
+	shapeRef := func() []uint32 {
+		r := m.uv()
+		if r > 0 {
+			if r-1 >= uint64(len(shapes)) {
+				m.fail(fmt.Errorf("shape %d out of range", r))
+				return nil
+			}
+			return shapes[r-1]
+		}
+		n := m.count(1)
+		ids := make([]uint32, n)
+		prev := int64(0)
+		for i := range ids {
+			prev += m.sv()
+			if prev < 0 || prev > math.MaxUint32 {
+				m.fail(fmt.Errorf("series id %d out of range", prev))
+				return nil
+			}
+			ids[i] = uint32(prev)
+		}
+		shapes = append(shapes, ids)
+		return ids
+	}
+	cols := map[colKey]int{}
+	var colLen []int
+	col := func(k colKey) {
+		i, ok := cols[k]
+		if !ok {
+			i = len(colLen)
+			cols[k] = i
+			colLen = append(colLen, 0)
+		}
+		colLen[i]++
+	}
+	prevAt := tFirst
+	for fi := range metas {
+		fm := &metas[fi]
+		fm.source = str(m)
+		fm.at = m.timeRel(prevAt)
+		if !fm.at.IsZero() {
+			prevAt = fm.at.UnixNano()
+		}
+		fm.fl = m.uv()
+		at := prevAt
+		fm.ref = at
+		if fm.fl&ffPoints != 0 {
+			fm.pointIDs = shapeRef()
+			if fm.fl&ffPointsAt == 0 {
+				fm.pointAt = make([]time.Time, len(fm.pointIDs))
+			}
+			for i, id := range fm.pointIDs {
+				if fm.pointAt != nil {
+					fm.pointAt[i] = m.timeRel(at)
+				}
+				col(colKey{id: id})
+			}
+		}
+		if fm.fl&ffHists != 0 {
+			fm.histIDs = shapeRef()
+			if fm.fl&ffHistsAt == 0 {
+				fm.histAt = make([]time.Time, len(fm.histIDs))
+			}
+			fm.histLay = make([][]float64, len(fm.histIDs))
+			for i, id := range fm.histIDs {
+				if fm.histAt != nil {
+					fm.histAt[i] = m.timeRel(at)
+				}
+				r := m.uv()
+				var lay []float64
+				if r > 0 {
+					if r-1 >= uint64(len(layouts)) {
+						m.fail(fmt.Errorf("layout %d out of range", r))
+						break
+					}
+					lay = layouts[r-1]
+				} else {
+					n := m.count(8)
+					lay = make([]float64, n)
+					for j := range lay {
+						lay[j] = m.f64()
+					}
+					layouts = append(layouts, lay)
+				}
+				fm.histLay[i] = lay
+				col(colKey{hist: true, id: id, sub: 0})
+				col(colKey{hist: true, id: id, sub: 1})
+				for j := range lay {
+					col(colKey{hist: true, id: id, sub: 2 + uint32(j)})
+				}
+			}
+		}
+		if m.err != nil {
+			return nil, fmt.Errorf("frame %d: %w", fi, m.err)
+		}
+	}
+	if d.err != nil {
+		return nil, d.err
+	}
+
+	// Numeric planes back into columns.
+	pl := d.section()
+	total := 0
+	for _, n := range colLen {
+		total += n
+	}
+	if d.err != nil || len(pl.b) != total*8 {
+		return nil, fmt.Errorf("numeric section has %d bytes, %d values expected", len(pl.b), total)
+	}
+	vals := make([]float64, total)
+	colStart := make([]int, len(colLen))
+	k := 0
+	for c, n := range colLen {
+		colStart[c] = k
+		var prev uint64
+		for i := 0; i < n; i++ {
+			var v uint64
+			for p := 0; p < 8; p++ {
+				v |= uint64(pl.b[p*total+k]) << (56 - 8*p)
+			}
+			prev ^= v
+			vals[k] = math.Float64frombits(prev)
+			k++
+		}
+	}
+	next := func(k colKey) float64 {
+		c := cols[k]
+		v := vals[colStart[c]]
+		colStart[c]++
+		return v
+	}
+
+	a := d.section()
+	if d.err != nil {
+		return nil, d.err
+	}
+	frames := make([]sources.Frame, nf)
+	for fi := range metas {
+		fm := &metas[fi]
+		f := &frames[fi]
+		f.Source, f.At = fm.source, fm.at
+		at := fm.ref
+		if fm.pointIDs != nil || fm.fl&ffPoints != 0 {
+			f.Points = make([]sources.Point, len(fm.pointIDs))
+			for i, id := range fm.pointIDs {
+				p := &f.Points[i]
+				p.Series = series(m, uint64(id))
+				p.At = fm.at
+				if fm.pointAt != nil {
+					p.At = fm.pointAt[i]
+				}
+				p.Value = next(colKey{id: id})
+			}
+		}
+		if fm.fl&ffHists != 0 {
+			f.Histograms = make([]sources.Histogram, len(fm.histIDs))
+			for i, id := range fm.histIDs {
+				h := &f.Histograms[i]
+				h.Series = series(m, uint64(id))
+				h.At = fm.at
+				if fm.histAt != nil {
+					h.At = fm.histAt[i]
+				}
+				h.Count = next(colKey{hist: true, id: id, sub: 0})
+				h.Sum = next(colKey{hist: true, id: id, sub: 1})
+				h.Buckets = make([]sources.Bucket, len(fm.histLay[i]))
+				for j, ub := range fm.histLay[i] {
+					h.Buckets[j] = sources.Bucket{UpperBound: ub, Count: next(colKey{hist: true, id: id, sub: 2 + uint32(j)})}
+				}
+			}
+		}
+		if m.err != nil {
+			return nil, m.err
+		}
+		if fm.fl&ffLogs != 0 {
+			n := a.count(8)
+			f.Logs = make([]sources.LogRecord, n)
+			for i := range f.Logs {
+				l := &f.Logs[i]
+				l.At = a.timeRel(at)
+				l.Source = str(a)
+				l.Level = sources.Level(a.sv())
+				l.Service = str(a)
+				var msgAt, msgLen uint64
+				if msgAt = a.uv(); msgAt > 0 {
+					msgLen = a.uv()
+				} else {
+					l.Msg = str(a)
+				}
+				l.TraceID = str(a)
+				l.SpanID = str(a)
+				l.Fields = attrs(a, str)
+				l.Raw = str(a)
+				if msgAt > 0 {
+					if msgAt-1+msgLen > uint64(len(l.Raw)) {
+						a.fail(fmt.Errorf("log message outside its line"))
+						break
+					}
+					l.Msg = l.Raw[msgAt-1 : msgAt-1+msgLen]
+				}
+			}
+		}
+		if fm.fl&ffSpans != 0 {
+			n := a.count(10)
+			f.Spans = make([]sources.Span, n)
+			for i := range f.Spans {
+				s := &f.Spans[i]
+				s.TraceID, s.SpanID, s.ParentID, s.Service, s.Name = str(a), str(a), str(a), str(a), str(a)
+				s.Start = a.timeRel(at)
+				st := s.Start.UnixNano()
+				if s.Start.IsZero() {
+					st = at
+				}
+				s.End = a.timeRel(st)
+				s.Status = sources.SpanStatus(a.u8())
+				s.Attrs = attrs(a, str)
+				if ne := a.uv(); ne > 0 {
+					if ne-1 > uint64(len(a.b)/3) {
+						a.fail(fmt.Errorf("span event count %d exceeds the data", ne-1))
+						break
+					}
+					s.Events = make([]sources.SpanEvent, ne-1)
+					for j := range s.Events {
+						s.Events[j] = sources.SpanEvent{At: a.timeRel(st), Name: str(a), Attrs: attrs(a, str)}
+					}
+				}
+			}
+		}
+		if fm.fl&ffEvents != 0 {
+			n := a.count(5)
+			f.Events = make([]sources.Event, n)
+			for i := range f.Events {
+				ev := &f.Events[i]
+				ev.At = a.timeRel(at)
+				ev.Kind = str(a)
+				ev.Severity = sources.Severity(a.u8())
+				ev.Labels = labels(a, str)
+				ev.Text = str(a)
+			}
+		}
+		if fm.fl&ffExemplars != 0 {
+			n := a.count(14)
+			f.Exemplars = make([]sources.Exemplar, n)
+			for i := range f.Exemplars {
+				x := &f.Exemplars[i]
+				x.Series = series(a, a.uv())
+				x.At = a.timeRel(at)
+				x.Value = a.f64()
+				x.TraceID = str(a)
+				x.SpanID = str(a)
+				x.Labels = labels(a, str)
+			}
+		}
+		if fm.fl&ffHealth != 0 {
+			h := &sources.Health{}
+			h.Source, h.Kind, h.Target = str(a), str(a), str(a)
+			h.State = sources.HealthState(a.u8())
+			h.Err = str(a)
+			h.LastOK = a.timeRel(at)
+			h.At = a.timeRel(at)
+			h.Duration = time.Duration(a.sv())
+			h.Interval = time.Duration(a.sv())
+			h.Bytes = int(a.sv())
+			h.Series = int(a.sv())
+			h.Detail = str(a)
+			f.Health = h
+		}
+		if a.err != nil {
+			return nil, fmt.Errorf("frame %d: %w", fi, a.err)
+		}
+	}
+	return frames, nil
+}
+
+func attrs(a *dec, str func(*dec) string) map[string]string {
+	n := a.uv()
+	if n == 0 {
+		return nil
+	}
+	if n-1 > uint64(len(a.b)/2) {
+		a.fail(fmt.Errorf("attribute count %d exceeds the data", n-1))
+		return nil
+	}
+	m := make(map[string]string, n-1)
+	for i := uint64(0); i < n-1; i++ {
+		k := str(a)
+		m[k] = str(a)
+	}
+	return m
+}
+
+func labels(a *dec, str func(*dec) string) []sources.Label {
+	n := a.uv()
+	if n == 0 {
+		return nil
+	}
+	if n-1 > uint64(len(a.b)/2) {
+		a.fail(fmt.Errorf("label count %d exceeds the data", n-1))
+		return nil
+	}
+	ls := make([]sources.Label, n-1)
+	for i := range ls {
+		ls[i] = sources.Label{Name: str(a), Value: str(a)}
+	}
+	return ls
+}

@@ -1,0 +1,228 @@
+package replay
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+var t0 = time.Date(2026, 11, 25, 14, 0, 0, 0, time.UTC)
+
+// richFrames exercises every field of a frame, with awkward values.
+func richFrames() []sources.Frame {
+	lat := sources.NewSeries(sources.SvcLatency, sources.Counter, "service", "api", "host", "h1")
+	util := sources.NewSeries(sources.GPUUtilization, sources.Gauge, "gpu", "0", "host", "h1")
+	noLabels := sources.NewSeries("up", sources.Gauge)
+	nanPayload := math.Float64frombits(0x7ff8_0000_dead_beef)
+	var out []sources.Frame
+	for i := 0; i < 40; i++ {
+		at := t0.Add(time.Duration(i)*time.Second + time.Duration(i*i)*time.Millisecond + 7)
+		f := sources.Frame{Source: "scrape a", At: at}
+		vals := []float64{0.5 + float64(i)/100, math.Inf(1), math.Inf(-1), math.Copysign(0, -1), nanPayload, math.MaxFloat64, math.SmallestNonzeroFloat64}
+		f.Points = []sources.Point{
+			{Series: util, At: at, Value: vals[i%len(vals)]},
+			{Series: noLabels, At: at, Value: 1},
+		}
+		if i%3 == 1 {
+			f.Points[1].At = at.Add(-250 * time.Millisecond) // a point stamped apart from its frame
+		}
+		bs := []sources.Bucket{{0.1, float64(i)}, {0.5, float64(2 * i)}, {math.Inf(1), float64(3*i) + 0.25}}
+		if i > 20 {
+			bs = []sources.Bucket{{1, float64(i)}, {math.Inf(1), float64(i + 1)}} // layout change
+		}
+		f.Histograms = []sources.Histogram{{Series: lat, At: at, Buckets: bs, Count: bs[len(bs)-1].Count, Sum: float64(i) * 0.1}}
+		f.Exemplars = []sources.Exemplar{{Series: lat, At: at.Add(-time.Millisecond), Value: 0.42, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: "00f067aa0ba902b7",
+			Labels: []sources.Label{{"pod", "p-1"}}}}
+		if i%5 == 0 {
+			f.Health = &sources.Health{Source: "scrape a", Kind: "scrape", Target: "http://127.0.0.1:9400/metrics", State: sources.HealthError,
+				Err: "connection refused", At: at, Duration: 12 * time.Millisecond, Interval: 15 * time.Second, Bytes: -1, Series: 3, Detail: "dcgm"}
+		}
+		out = append(out, f)
+		if i%4 == 0 {
+			out = append(out, sources.Frame{Source: "logs", At: at.Add(time.Millisecond), Logs: []sources.LogRecord{
+				{At: at, Source: "/var/log/app.log", Level: sources.LevelError, Service: "api", Msg: "boom: ünïcode ✓", Raw: `{"level":"error","msg":"boom: ünïcode ✓"}`,
+					TraceID: "abc", Fields: map[string]string{"msg": "boom", "prediction.confidence": "0.93"}},
+				{At: time.Time{}, Level: sources.Level(-3), Msg: "not in raw", Raw: "", Fields: map[string]string{}},
+			}})
+		}
+		if i%7 == 0 {
+			out = append(out, sources.Frame{Source: "otlp", At: at, Spans: []sources.Span{
+				{TraceID: "t1", SpanID: "s1", Service: "api", Name: "POST /v1/chat", Start: at.Add(-time.Second), End: at, Status: sources.SpanError,
+					Attrs: map[string]string{"http.status_code": "500"}, Events: []sources.SpanEvent{{At: at.Add(-time.Millisecond), Name: "exception", Attrs: nil}}},
+				{TraceID: "t1", SpanID: "s2", ParentID: "s1", Name: "zero end", Start: at, Events: []sources.SpanEvent{}},
+			}, Events: []sources.Event{
+				{At: at, Kind: "alert", Severity: sources.SevCritical, Labels: []sources.Label{{"service", "api"}}, Text: "error rate 5% > 1%"},
+				{At: at, Kind: "xid", Severity: sources.SevWarning, Text: "XID 31"},
+			}})
+		}
+	}
+	out = append(out, sources.Frame{Source: "empty", At: t0.Add(41 * time.Second)})
+	return out
+}
+
+// normTimes rewrites every time to time.Unix form, as the decoder returns it.
+func normTime(t *time.Time) {
+	if !t.IsZero() {
+		*t = time.Unix(0, t.UnixNano())
+	}
+}
+
+// canon makes a deep copy of frames with normalised times and the floats
+// moved out (returned separately as bits), so that DeepEqual can compare the
+// rest and the floats are compared bit for bit.
+func canon(in []sources.Frame) ([]sources.Frame, []uint64) {
+	var bits []uint64
+	fl := func(v *float64) {
+		bits = append(bits, math.Float64bits(*v))
+		*v = 0
+	}
+	out := make([]sources.Frame, len(in))
+	for i, f := range in {
+		normTime(&f.At)
+		f.Points = append([]sources.Point(nil), f.Points...)
+		for j := range f.Points {
+			normTime(&f.Points[j].At)
+			fl(&f.Points[j].Value)
+		}
+		f.Histograms = append([]sources.Histogram(nil), f.Histograms...)
+		for j := range f.Histograms {
+			h := &f.Histograms[j]
+			normTime(&h.At)
+			fl(&h.Count)
+			fl(&h.Sum)
+			h.Buckets = append([]sources.Bucket(nil), h.Buckets...)
+			for k := range h.Buckets {
+				fl(&h.Buckets[k].UpperBound)
+				fl(&h.Buckets[k].Count)
+			}
+		}
+		f.Exemplars = append([]sources.Exemplar(nil), f.Exemplars...)
+		for j := range f.Exemplars {
+			normTime(&f.Exemplars[j].At)
+			fl(&f.Exemplars[j].Value)
+		}
+		f.Logs = append([]sources.LogRecord(nil), f.Logs...)
+		for j := range f.Logs {
+			normTime(&f.Logs[j].At)
+		}
+		f.Spans = append([]sources.Span(nil), f.Spans...)
+		for j := range f.Spans {
+			s := &f.Spans[j]
+			normTime(&s.Start)
+			normTime(&s.End)
+			if s.Events != nil {
+				s.Events = append([]sources.SpanEvent{}, s.Events...)
+			}
+			for k := range s.Events {
+				normTime(&s.Events[k].At)
+			}
+		}
+		f.Events = append([]sources.Event(nil), f.Events...)
+		for j := range f.Events {
+			normTime(&f.Events[j].At)
+		}
+		if f.Health != nil {
+			h := *f.Health
+			normTime(&h.At)
+			normTime(&h.LastOK)
+			f.Health = &h
+		}
+		out[i] = f
+	}
+	return out, bits
+}
+
+func readAll(t testing.TB, r *Reader) []sources.Frame {
+	t.Helper()
+	var got []sources.Frame
+	r.Frames(time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64), func(f sources.Frame) bool {
+		got = append(got, f)
+		return true
+	})
+	return got
+}
+
+func assertSame(t *testing.T, want, got []sources.Frame) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("got %d frames, want %d", len(got), len(want))
+	}
+	w, wb := canon(want)
+	g, gb := canon(got)
+	if !reflect.DeepEqual(wb, gb) {
+		for i := range wb {
+			if i >= len(gb) || wb[i] != gb[i] {
+				t.Fatalf("float %d: got %#x, want %#x", i, gb[i], wb[i])
+			}
+		}
+		t.Fatalf("float counts differ: %d vs %d", len(gb), len(wb))
+	}
+	for i := range w {
+		if !reflect.DeepEqual(w[i], g[i]) {
+			t.Fatalf("frame %d differs:\n got  %+v\n want %+v", i, g[i], w[i])
+		}
+	}
+}
+
+func TestRoundTripWriteFile(t *testing.T) {
+	frames := richFrames()
+	path := filepath.Join(t.TempDir(), "x"+Ext)
+	if err := WriteFile(path, frames, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	assertSame(t, frames, readAll(t, r))
+	in := r.Info()
+	if !in.Files[0].Complete || in.Series != 3 || len(in.Warnings) != 0 {
+		t.Errorf("info: %+v", in)
+	}
+	if want := []string{"empty", "logs", "otlp", "scrape a"}; !reflect.DeepEqual(in.Sources, want) {
+		t.Errorf("sources %v, want %v", in.Sources, want)
+	}
+	// The alerts (kind alert, and the critical ones) are notables.
+	if n := len(r.Notables()); n != 6 {
+		t.Errorf("%d notables, want 6 (one alert per otlp frame)", n)
+	}
+}
+
+func TestRoundTripWithoutFooter(t *testing.T) {
+	frames := richFrames()
+	path := filepath.Join(t.TempDir(), "x"+Ext)
+	if err := WriteFile(path, frames, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// Cut the footer off: the index is rebuilt by scanning.
+	st, _ := os.Stat(path)
+	r0, _ := Open(path)
+	footer := footerLen(t, r0)
+	r0.Close()
+	if err := os.Truncate(path, st.Size()-footer); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	in := r.Info()
+	if in.Files[0].Complete {
+		t.Error("file without footer reported complete")
+	}
+	assertSame(t, frames, readAll(t, r))
+}
+
+// footerLen returns the bytes of the index and trailer records at the end.
+func footerLen(t *testing.T, r *Reader) int64 {
+	sf := r.files[0]
+	b := r.blocks[len(r.blocks)-1]
+	return sf.size - (b.off + recHeaderLen + int64(b.length))
+}

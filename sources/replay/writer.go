@@ -1,0 +1,297 @@
+package replay
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/klauspost/compress/zstd"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// indexEntry is one record of a segment as the footer index lists it.
+type indexEntry struct {
+	typ     uint8
+	off     int64
+	length  uint32 // payload bytes
+	tFirst  int64
+	tLast   int64
+	notable []Notable // BLOCK records only
+}
+
+// segment writes one file: a header, records and, on Close, the footer.
+// It is not safe for concurrent use.
+type segment struct {
+	path    string
+	f       *os.File
+	size    int64
+	cat     catalogue
+	blk     *blockEnc
+	zenc    *zstd.Encoder
+	entries []indexEntry
+	buf     []byte
+	body    []byte
+	tFirst  int64 // first frame time in the file (Unix ns), 0 before any
+	tLast   int64
+
+	// Stats of what this segment holds.
+	samples, logs, frames int
+}
+
+// createSegment creates path exclusively and writes its headers.
+func createSegment(path string, meta Meta, zenc *zstd.Encoder) (*segment, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("replay: create segment: %w", err)
+	}
+	s := &segment{path: path, f: f, zenc: zenc}
+	s.blk = newBlockEnc(&s.cat)
+	mj, _ := json.Marshal(meta)
+	b := fileHeader()
+	b = appendRecord(b, recHeader, 0, 0, 0, mj)
+	if err := s.write(b, indexEntry{typ: recHeader, off: fileHeaderLen, length: uint32(len(mj))}); err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	syncDir(filepath.Dir(path))
+	return s, nil
+}
+
+// write appends b (whole records) in one write call, and remembers e.
+// A short write leaves a torn tail that readers ignore; the segment is then
+// unusable and the caller starts a new one.
+func (s *segment) write(b []byte, es ...indexEntry) error {
+	n, err := s.f.Write(b)
+	s.size += int64(n)
+	if err == nil && n < len(b) {
+		err = io.ErrShortWrite
+	}
+	if err != nil {
+		return fmt.Errorf("replay: write %s: %w", filepath.Base(s.path), err)
+	}
+	s.entries = append(s.entries, es...)
+	return nil
+}
+
+// flushBlock writes the pending block (after any new catalogue entries).
+func (s *segment) flushBlock() error {
+	if s.blk.empty() {
+		return nil
+	}
+	b := s.buf[:0]
+	var es []indexEntry
+	if sp := s.cat.schemaPayload(); sp != nil {
+		es = append(es, indexEntry{typ: recSchema, off: s.size + int64(len(b)), length: uint32(len(sp))})
+		b = appendRecord(b, recSchema, 0, 0, 0, sp)
+	}
+	s.body = s.blk.body(s.body[:0])
+	payload := preamble(nil, s.blk.tFirst, s.blk.notable, len(s.body))
+	payload = s.zenc.EncodeAll(s.body, payload)
+	notable := append([]Notable(nil), s.blk.notable...)
+	es = append(es, indexEntry{typ: recBlock, off: s.size + int64(len(b)), length: uint32(len(payload)),
+		tFirst: s.blk.tFirst, tLast: s.blk.tLast, notable: notable})
+	b = appendRecord(b, recBlock, flagZstd, s.blk.tFirst, s.blk.tLast, payload)
+	if s.tFirst == 0 || s.blk.tFirst < s.tFirst {
+		s.tFirst = s.blk.tFirst
+	}
+	s.tLast = max(s.tLast, s.blk.tLast)
+	s.samples += s.blk.samples
+	s.logs += s.blk.logs
+	s.frames += s.blk.frames
+	s.blk.reset()
+	s.buf = b
+	return s.write(b, es...)
+}
+
+func (s *segment) mark(at time.Time, note string) error {
+	var e enc
+	e.sv(at.UnixNano())
+	e.raw(note)
+	t := at.UnixNano()
+	en := indexEntry{typ: recMark, off: s.size, length: uint32(len(e.b)), tFirst: t, tLast: t,
+		notable: []Notable{{At: at, Kind: NotableMarker, Text: note}}}
+	return s.write(appendRecord(nil, recMark, 0, t, t, e.b), en)
+}
+
+// indexPayload encodes the footer index.
+func indexPayload(es []indexEntry) []byte {
+	var e enc
+	e.uv(uint64(len(es)))
+	var prevOff, prevT int64
+	for _, x := range es {
+		e.u8(x.typ)
+		e.uv(uint64(x.off - prevOff))
+		e.uv(uint64(x.length))
+		e.sv(x.tFirst - prevT)
+		e.sv(x.tLast - x.tFirst)
+		prevOff, prevT = x.off, x.tFirst
+		if x.typ == recBlock {
+			e.b = preamble(e.b, x.tFirst, x.notable, 0)
+		}
+	}
+	return e.b
+}
+
+func parseIndex(p []byte) ([]indexEntry, error) {
+	d := &dec{b: p}
+	n := d.count(5)
+	es := make([]indexEntry, 0, n)
+	var prevOff, prevT int64
+	for i := 0; i < n && d.err == nil; i++ {
+		x := indexEntry{typ: d.u8()}
+		x.off = prevOff + int64(d.uv())
+		l := d.uv()
+		if l > maxRecordLen {
+			return nil, fmt.Errorf("index entry %d: length %d too large", i, l)
+		}
+		x.length = uint32(l)
+		x.tFirst = prevT + d.sv()
+		x.tLast = x.tFirst + d.sv()
+		prevOff, prevT = x.off, x.tFirst
+		if x.typ == recBlock {
+			x.notable, _ = parsePreamble(d, x.tFirst)
+		}
+		es = append(es, x)
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("index: %w", d.err)
+	}
+	return es, nil
+}
+
+// close flushes, writes the footer index and trailer, syncs and closes.
+func (s *segment) close() error {
+	err := s.flushBlock()
+	if err == nil {
+		ip := indexPayload(s.entries)
+		off := s.size
+		b := appendRecord(nil, recIndex, 0, s.tFirst, s.tLast, ip)
+		var tp [8]byte
+		putU64(tp[:], uint64(off))
+		b = appendRecord(b, recTrailer, 0, s.tFirst, s.tLast, tp[:])
+		err = s.write(b)
+	}
+	if err == nil {
+		err = s.f.Sync()
+	}
+	if cerr := s.f.Close(); err == nil && cerr != nil {
+		err = fmt.Errorf("replay: close %s: %w", filepath.Base(s.path), cerr)
+	}
+	return err
+}
+
+// abandon closes the file without a footer (after a write error).
+func (s *segment) abandon() { s.f.Close() }
+
+func (s *segment) sync() error {
+	if err := s.f.Sync(); err != nil {
+		return fmt.Errorf("replay: sync %s: %w", filepath.Base(s.path), err)
+	}
+	return nil
+}
+
+func putU64(b []byte, v uint64) {
+	for i := 0; i < 8; i++ {
+		b[i] = byte(v >> (8 * i))
+	}
+}
+
+func getU64(b []byte) uint64 {
+	var v uint64
+	for i := 0; i < 8; i++ {
+		v |= uint64(b[i]) << (8 * i)
+	}
+	return v
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// segmentName is the file name of a segment whose first frame is at t;
+// seq > 0 disambiguates files that would share a name.
+func segmentName(t time.Time, seq int) string {
+	n := "vigil-" + t.UTC().Format("20060102T150405Z")
+	if seq > 0 {
+		n += fmt.Sprintf("-%d", seq)
+	}
+	return n + Ext
+}
+
+// createUnique creates a segment named after t in dir, never reusing an
+// existing file (a torn tail is never appended to).
+func createUnique(dir string, t time.Time, meta Meta, zenc *zstd.Encoder) (*segment, error) {
+	for seq := 0; seq < 1000; seq++ {
+		s, err := createSegment(filepath.Join(dir, segmentName(t, seq)), meta, zenc)
+		if err == nil || !errors.Is(err, os.ErrExist) {
+			return s, err
+		}
+	}
+	return nil, fmt.Errorf("replay: no free segment name for %s in %s", t.UTC().Format(time.RFC3339), dir)
+}
+
+// WriteFile writes frames to a new single-segment recording at path
+// (which must not exist), with a footer. Frames should be in time order.
+func WriteFile(path string, frames []sources.Frame, blockInterval time.Duration) error {
+	if blockInterval <= 0 {
+		blockInterval = 10 * time.Second
+	}
+	zenc, err := newEncoder()
+	if err != nil {
+		return err
+	}
+	defer zenc.Close()
+	var created time.Time
+	if len(frames) > 0 {
+		created = frames[0].At
+	}
+	s, err := createSegment(path, defaultMeta(created, blockInterval, ""), zenc)
+	if err != nil {
+		return err
+	}
+	for i := range frames {
+		f := &frames[i]
+		if !s.blk.empty() && (f.At.UnixNano()-s.blk.tFirst >= int64(blockInterval)) {
+			if err := s.flushBlock(); err != nil {
+				s.abandon()
+				return err
+			}
+		}
+		s.blk.add(f)
+	}
+	return s.close()
+}
+
+func newEncoder() (*zstd.Encoder, error) {
+	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression),
+		zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false), zstd.WithLowerEncoderMem(true))
+	if err != nil {
+		return nil, fmt.Errorf("replay: zstd encoder: %w", err)
+	}
+	return e, nil
+}
+
+func defaultMeta(created time.Time, block time.Duration, host string) Meta {
+	if host == "" {
+		host, _ = os.Hostname()
+	}
+	name, off := created.Zone()
+	if created.IsZero() {
+		name, off = time.Now().Zone()
+	}
+	var c int64
+	if !created.IsZero() {
+		c = created.UnixNano()
+	}
+	return Meta{Created: c, Host: host, Writer: fmt.Sprintf("vigil replay/%d.%d", VersionMajor, VersionMinor),
+		BlockInterval: int64(block), TZ: name, Offset: off}
+}
