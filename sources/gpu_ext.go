@@ -1,0 +1,79 @@
+package sources
+
+import "time"
+
+// This file is additive (issue 4): what a GPU collector knows beyond time
+// series — static facts, per-field staleness, MIG layout and processes — in
+// types free of cgo, so that panes read it without importing go-nvml.
+
+// Extra GPU signals (same labels as the canonical GPU ones).
+const (
+	GPUPCIeTx       = "gpu_pcie_tx_bytes_per_second" // B/s (opt-in: blocks ~20 ms per call)
+	GPUPCIeRx       = "gpu_pcie_rx_bytes_per_second" // B/s (opt-in)
+	GPUSMClockMax   = "gpu_sm_clock_max_hz"          // Hz
+	GPUMemClockMax  = "gpu_memory_clock_max_hz"      // Hz
+	SelfCPU         = "vigil_cpu_ratio"              // vigil's own CPU, ratio of one core
+	SelfRSS         = "vigil_rss_bytes"              // vigil's resident set, bytes
+	SelfGoroutines  = "vigil_goroutines"             // count
+	SelfPollLatency = "vigil_source_poll_seconds"    // last poll duration per source; label source
+)
+
+// GPUField is the state of one field of one GPU as its collector last read it.
+type GPUField struct {
+	Name  string    // canonical signal name, or a short fact name ("mig", "processes")
+	At    time.Time // when the last good value was read; zero if never
+	Err   string    // the last error, "" when the last read was good
+	NA    string    // why the field is n/a for good: "driver too old", "not supported", "not reported under MIG"
+	Value float64   // the last good value
+}
+
+// MIGDevice is one MIG device (a compute instance in a GPU instance).
+type MIGDevice struct {
+	GI, CI        int    // GPU instance and compute instance ids
+	Profile       string // e.g. "3g.40gb"
+	UUID          string
+	MemUsedBytes  uint64 // bytes
+	MemTotalBytes uint64 // bytes
+}
+
+// GPUInfo is what a collector knows about one GPU besides its time series.
+type GPUInfo struct {
+	Host, Index, UUID, Model string // the series labels
+	BusID, Serial            string
+	Driver, NVML, CUDA       string // driver, library and CUDA driver versions
+	State                    string // "ok", "lost", "error"
+	Err                      string // the GPU's last error, one line
+	PCIeGen, PCIeWidth       int    // current link; 0 when unknown
+	MIGEnabled               bool
+	MIG                      []MIGDevice
+	Fields                   []GPUField // sorted by Name
+	LastPoll                 time.Time  // the last poll that reached this GPU
+	PollDuration             time.Duration
+}
+
+// GPUProcess is one process holding a GPU.
+type GPUProcess struct {
+	Host, GPU, UUID string // the GPU's labels
+	PID             uint32
+	User            string // "" when unknown (not in our PID namespace)
+	Container       string // container id (short) or pod, from /proc/<pid>/cgroup; "" on the host
+	Pod             string // Kubernetes pod UID when the cgroup names one
+	Command         string // command line, sanitized
+	MemBytes        uint64 // GPU memory used, bytes; 0 when the driver does not say
+	SMUtil          float64
+	SMUtilOK        bool // false: no sample from the driver (n/a, not 0)
+	Visible         bool // false: the PID is not in our PID namespace
+	MIG             string
+}
+
+// GPUInspector is implemented by GPU collectors that know more than series:
+// the GPU pane's detail view reads it. Methods return snapshots, safe for
+// concurrent use, and never block on the driver.
+type GPUInspector interface {
+	GPUInfos() []GPUInfo
+	GPUProcesses() []GPUProcess
+	// GPUNote is a one-line explanation for the whole source ("NVIDIA driver
+	// not found", "12 PIDs are outside our PID namespace: run with --pid=host"),
+	// or "".
+	GPUNote() string
+}

@@ -1,0 +1,390 @@
+// Package gpu is the console's GPU pane: one dense row per GPU (utilisation
+// and memory sparklines, temperature, power against its limit, SM clock and
+// decoded throttle/health badges) under a min/avg/max summary line, grouped
+// by host when several hosts report, and a detail view on Enter with every
+// field, history charts, the processes and the XID/ECC log.
+//
+// The pane reads only the store (env.Overview.GPUs and env.Store.Range), so
+// GPUs from NVML, from dcgm-exporter scrapes and from a recording look the
+// same. A collector that implements sources.GPUInspector adds static facts,
+// field ages, MIG layout and processes to the detail view.
+package gpu
+
+import (
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// Options configures the pane.
+type Options struct {
+	// Inspector, when set, supplies facts beyond the series (bus id, driver,
+	// field ages, MIG, processes). It must not block.
+	Inspector sources.GPUInspector
+	// Title is shown in the border; default "GPUs".
+	Title string
+}
+
+// row is one GPU as prepared by Refresh.
+type row struct {
+	g      view.GPU
+	util   []sources.Sample // utilisation ratio over the window
+	mem    []sources.Sample // memory used, bytes, over the window
+	info   *sources.GPUInfo // nil without an inspector
+	search string           // what the filter matches against
+}
+
+// Model is the GPU pane. Create it with New.
+type Model struct {
+	opts    Options
+	w, h    int
+	focused bool
+
+	env    pane.Env
+	all    []row // every GPU, sorted by host then index
+	rows   []row // after the filter
+	multi  bool  // several hosts: group rows under host headers
+	procs  []sources.GPUProcess
+	note   string
+	health []view.SourceHealth // GPU sources' health (nvml, dcgm scrapes)
+
+	sel      int    // index into rows
+	selKey   string // the selected GPU's identity, kept across refreshes
+	top      int    // first visible row (scrolling)
+	detail   bool
+	dtl      detailData
+	filter   styles.Filter
+	procSort int // 0 memory, 1 SM, 2 PID, 3 user
+	procRev  bool
+
+	out string // prepared view
+}
+
+// New returns a GPU pane.
+func New(opts Options) *Model {
+	if opts.Title == "" {
+		opts.Title = "GPUs"
+	}
+	return &Model{opts: opts}
+}
+
+var _ pane.Pane = (*Model)(nil)
+var _ pane.Focuser = (*Model)(nil)
+var _ pane.Escaper = (*Model)(nil)
+var _ pane.Filterer = (*Model)(nil)
+var _ pane.Jumper = (*Model)(nil)
+
+// Title implements pane.Pane: "GPUs", or "GPU 3" in the detail view.
+func (m *Model) Title() string {
+	if m.detail {
+		if r := m.selected(); r != nil {
+			t := "GPU " + r.g.Index
+			if m.multi && r.g.Host != "" {
+				t += " @ " + r.g.Host
+			}
+			return t
+		}
+	}
+	return m.opts.Title
+}
+
+// SetSize implements pane.Pane.
+func (m *Model) SetSize(w, h int) {
+	m.w, m.h = max(0, w), max(0, h)
+	m.render()
+}
+
+// Focus implements pane.Focuser.
+func (m *Model) Focus() { m.focused = true; m.render() }
+
+// Blur implements pane.Focuser.
+func (m *Model) Blur() { m.focused = false; m.render() }
+
+func idOf(g view.GPU) string { return g.Host + "/" + g.Index + "/" + g.UUID }
+
+func labelsOf(s sources.Series) string {
+	return s.Label(sources.LabelHost) + "/" + s.Label(sources.LabelGPU) + "/" + s.Label(sources.LabelUUID)
+}
+
+// Refresh implements pane.Pane: it reads the GPUs at env.Now and their
+// history over the shared window.
+func (m *Model) Refresh(env pane.Env) {
+	m.env = env
+	from := env.From()
+	keys := func(name string) map[string]string {
+		out := map[string]string{}
+		if env.Store == nil {
+			return out
+		}
+		for _, s := range env.Store.Select(name) {
+			out[labelsOf(s)] = s.Key()
+		}
+		return out
+	}
+	uk, mk := keys(sources.GPUUtilization), keys(sources.GPUMemoryUsed)
+	var infos map[string]*sources.GPUInfo
+	if m.opts.Inspector != nil {
+		is := m.opts.Inspector.GPUInfos()
+		infos = make(map[string]*sources.GPUInfo, len(is))
+		for i := range is {
+			infos[is[i].Host+"/"+is[i].Index+"/"+is[i].UUID] = &is[i]
+		}
+		m.procs = m.opts.Inspector.GPUProcesses()
+		m.note = m.opts.Inspector.GPUNote()
+	}
+	m.all = m.all[:0]
+	hosts := map[string]bool{}
+	for _, g := range env.Overview.GPUs {
+		id := idOf(g)
+		r := row{g: g, info: infos[id]}
+		if k, ok := uk[id]; ok {
+			r.util = env.Store.Range(k, from, env.Now)
+		}
+		if k, ok := mk[id]; ok {
+			r.mem = env.Store.Range(k, from, env.Now)
+		}
+		r.search = strings.Join([]string{g.Host, "gpu" + g.Index, g.Index, g.UUID, g.Model, strings.Join(g.Badges, " ")}, " ")
+		m.all = append(m.all, r)
+		hosts[g.Host] = true
+	}
+	m.multi = len(hosts) > 1
+	m.health = m.health[:0]
+	for _, h := range env.Overview.Sources {
+		if h.Kind == "nvml" || h.Kind == "dcgm" {
+			m.health = append(m.health, h)
+		}
+	}
+	m.applyFilter()
+	if m.detail {
+		m.loadDetail()
+	}
+	m.render()
+}
+
+// applyFilter rebuilds rows from all and keeps the selection on the same GPU.
+func (m *Model) applyFilter() {
+	m.rows = m.rows[:0]
+	for _, r := range m.all {
+		if m.filter.Keep(r.search) || m.detail {
+			m.rows = append(m.rows, r)
+		}
+	}
+	m.sel = 0
+	for i, r := range m.rows {
+		if idOf(r.g) == m.selKey {
+			m.sel = i
+		}
+	}
+	if len(m.rows) > 0 {
+		m.selKey = idOf(m.rows[m.sel].g)
+	} else if m.detail {
+		m.detail = false
+	}
+}
+
+func (m *Model) selected() *row {
+	if m.sel < 0 || m.sel >= len(m.rows) {
+		return nil
+	}
+	return &m.rows[m.sel]
+}
+
+func (m *Model) move(d int) {
+	if len(m.rows) == 0 {
+		return
+	}
+	m.sel = min(max(m.sel+d, 0), len(m.rows)-1)
+	m.selKey = idOf(m.rows[m.sel].g)
+}
+
+var (
+	keyDown  = key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/k", "select GPU"))
+	keyUp    = key.NewBinding(key.WithKeys("k", "up"))
+	keyTop   = key.NewBinding(key.WithKeys("g", "home"))
+	keyEnd   = key.NewBinding(key.WithKeys("G", "end"))
+	keyPgDn  = key.NewBinding(key.WithKeys("pgdown"))
+	keyPgUp  = key.NewBinding(key.WithKeys("pgup"))
+	keyEnter = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "GPU detail"))
+	keyEsc   = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))
+	keySort  = key.NewBinding(key.WithKeys("o"), key.WithHelp("o/O", "sort processes"))
+	keyRSort = key.NewBinding(key.WithKeys("O"))
+)
+
+// Keys implements pane.Pane.
+func (m *Model) Keys() []key.Binding {
+	if m.detail {
+		return []key.Binding{keyDown, keySort, keyEsc}
+	}
+	return []key.Binding{keyDown, keyEnter}
+}
+
+// HandleKey implements pane.Pane.
+func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	used := true
+	switch {
+	case key.Matches(msg, keyDown):
+		m.move(1)
+		m.reloadDetail()
+	case key.Matches(msg, keyUp):
+		m.move(-1)
+		m.reloadDetail()
+	case key.Matches(msg, keyTop):
+		m.move(-len(m.rows))
+		m.reloadDetail()
+	case key.Matches(msg, keyEnd):
+		m.move(len(m.rows))
+		m.reloadDetail()
+	case key.Matches(msg, keyPgDn):
+		m.move(max(1, m.h-2))
+		m.reloadDetail()
+	case key.Matches(msg, keyPgUp):
+		m.move(-max(1, m.h-2))
+		m.reloadDetail()
+	case key.Matches(msg, keyEnter):
+		if m.detail || m.selected() == nil {
+			used = false
+			break
+		}
+		m.detail = true
+		m.loadDetail()
+	case key.Matches(msg, keySort) && m.detail:
+		m.procSort = (m.procSort + 1) % 4
+		m.loadDetail()
+	case key.Matches(msg, keyRSort) && m.detail:
+		m.procRev = !m.procRev
+		m.loadDetail()
+	default:
+		used = false
+	}
+	if used {
+		m.render()
+	}
+	return used, nil
+}
+
+func (m *Model) reloadDetail() {
+	if m.detail {
+		m.loadDetail()
+	}
+}
+
+// Escape implements pane.Escaper: it leaves the detail view.
+func (m *Model) Escape() bool {
+	if !m.detail {
+		return false
+	}
+	m.detail = false
+	m.applyFilter()
+	m.render()
+	return true
+}
+
+// SetFilter implements pane.Filterer: a regex over host, index, UUID, model
+// and badges in the list; over user, container and command in the detail's
+// process table.
+func (m *Model) SetFilter(expr string) error {
+	f, err := styles.NewFilter(expr)
+	if err != nil {
+		return err
+	}
+	m.filter = f
+	m.applyFilter()
+	if m.detail {
+		m.loadDetail()
+	}
+	m.render()
+	return nil
+}
+
+// Filter implements pane.Filterer.
+func (m *Model) Filter() string { return m.filter.Expr }
+
+// NextMatch implements pane.Filterer: the filter already hides what does
+// not match, so n/N step through what is left.
+func (m *Model) NextMatch(back bool) {
+	if len(m.rows) == 0 {
+		return
+	}
+	if back {
+		m.sel = (m.sel - 1 + len(m.rows)) % len(m.rows)
+	} else {
+		m.sel = (m.sel + 1) % len(m.rows)
+	}
+	m.selKey = idOf(m.rows[m.sel].g)
+	m.reloadDetail()
+	m.render()
+}
+
+// Jump implements pane.Jumper: a jump naming a GPU selects it and opens its
+// detail.
+func (m *Model) Jump(msg pane.JumpMsg) tea.Cmd {
+	if msg.Target != pane.TargetGPU || msg.GPU == "" {
+		return nil
+	}
+	for i, r := range m.all {
+		if (r.g.Index == msg.GPU || r.g.UUID == msg.GPU) && (msg.Host == "" || msg.Host == r.g.Host) {
+			m.filter = styles.Filter{}
+			m.selKey = idOf(m.all[i].g)
+			m.detail = true
+			m.applyFilter()
+			m.loadDetail()
+			m.render()
+			return nil
+		}
+	}
+	return func() tea.Msg { return pane.StatusMsg{Text: "no GPU " + msg.GPU, Error: true} }
+}
+
+// View implements pane.Pane.
+func (m *Model) View() string { return m.out }
+
+func (m *Model) render() {
+	if m.w <= 0 || m.h <= 0 {
+		m.out = ""
+		return
+	}
+	var lines []string
+	if m.detail && m.selected() != nil {
+		lines = m.renderDetail()
+	} else {
+		lines = m.renderList()
+	}
+	m.out = styles.Block(strings.Join(lines, "\n"), m.w, m.h)
+}
+
+// age formats how long ago t was, relative to the pane's now.
+func (m *Model) age(t time.Time) string {
+	if t.IsZero() {
+		return "never"
+	}
+	d := m.env.Now.Sub(t)
+	if d < 0 {
+		d = 0
+	}
+	return styles.Seconds(d.Round(time.Second).Seconds())
+}
+
+var digits = regexp.MustCompile(`^\d+$`)
+
+func idxWidth(rows []row) int {
+	w := 1
+	for _, r := range rows {
+		n := len(r.g.Index)
+		if !digits.MatchString(r.g.Index) {
+			n = min(n, 3)
+		}
+		w = max(w, n)
+	}
+	return w
+}
+
+func itoa(i int) string { return strconv.Itoa(i) }

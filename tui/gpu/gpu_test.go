@@ -1,0 +1,353 @@
+package gpu
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/pane"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	lipgloss.SetHasDarkBackground(true)
+	os.Exit(m.Run())
+}
+
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+func uuidOf(host string, i int) string {
+	return fmt.Sprintf("GPU-test-%s-%02d", host, i)
+}
+
+// fill writes 5 minutes of 1 s samples for n GPUs on each host.
+func fill(st *sources.Store, hosts []string, n int) {
+	for hi, host := range hosts {
+		for s := 0; s <= 300; s++ {
+			at := t0.Add(time.Duration(s-300) * time.Second)
+			var pts []sources.Point
+			for i := 0; i < n; i++ {
+				lb := []string{sources.LabelHost, host, sources.LabelGPU, strconv.Itoa(i), sources.LabelUUID, uuidOf(host, i), sources.LabelModel, "NVIDIA H100 80GB HBM3"}
+				p := func(name string, v float64, kv ...string) {
+					pts = append(pts, sources.Point{Series: sources.NewSeries(name, sources.Gauge, append(append([]string{}, lb...), kv...)...), At: at, Value: v})
+				}
+				phase := float64((s+i*37+hi*11)%60) / 60
+				util := 0.1 + 0.85*phase
+				if i == 5 {
+					util = 0
+				}
+				p(sources.GPUUtilization, util)
+				p(sources.GPUMemUtil, util/2)
+				p(sources.GPUMemoryUsed, float64(uint64(10+i*9)<<30))
+				p(sources.GPUMemoryTotal, float64(uint64(80)<<30))
+				p(sources.GPUTemperature, 40+float64(i)*6)
+				p(sources.GPUMemTemp, 50+float64(i)*5)
+				p(sources.GPUPower, 100+util*550)
+				p(sources.GPUPowerLimit, 700)
+				p(sources.GPUSMClock, 1755e6)
+				p(sources.GPUMemClock, 2619e6)
+				p(sources.GPUPState, 0)
+				var thr float64
+				switch i {
+				case 2:
+					thr = 0x4
+				case 6:
+					thr = 0x4 | 0x40
+				case 5:
+					thr = 0x1
+				}
+				p(sources.GPUThrottle, thr)
+				xid := 0.0
+				if i == 7 && s >= 250 {
+					xid = 79
+				}
+				p(sources.GPUXIDLast, xid)
+				ecc := 0.0
+				if i == 3 && s > 200 {
+					ecc = 2
+				}
+				pts = append(pts, sources.Point{Series: sources.NewSeries(sources.GPUECCErrors, sources.Counter, append(append([]string{}, lb...), "type", "corrected")...), At: at, Value: ecc})
+				pts = append(pts, sources.Point{Series: sources.NewSeries(sources.GPUECCErrors, sources.Counter, append(append([]string{}, lb...), "type", "uncorrected")...), At: at, Value: 0})
+			}
+			f := sources.Frame{Source: "nvml " + host, At: at, Points: pts}
+			if s == 250 && host == hosts[0] && n > 7 {
+				f.Events = []sources.Event{{At: at, Kind: "xid", Severity: sources.SevCritical, Text: "XID 79 on GPU 7: GPU fell off the bus",
+					Labels: []sources.Label{{Name: sources.LabelHost, Value: host}, {Name: sources.LabelGPU, Value: "7"}, {Name: sources.LabelUUID, Value: uuidOf(host, 7)}}}}
+			}
+			st.Ingest(f)
+		}
+	}
+}
+
+type fakeInspector struct {
+	infos []sources.GPUInfo
+	procs []sources.GPUProcess
+	note  string
+}
+
+func (f fakeInspector) GPUInfos() []sources.GPUInfo        { return f.infos }
+func (f fakeInspector) GPUProcesses() []sources.GPUProcess { return f.procs }
+func (f fakeInspector) GPUNote() string                    { return f.note }
+
+func inspector(host string, n int) fakeInspector {
+	var fi fakeInspector
+	for i := 0; i < n; i++ {
+		info := sources.GPUInfo{Host: host, Index: strconv.Itoa(i), UUID: uuidOf(host, i), Model: "NVIDIA H100 80GB HBM3",
+			BusID: fmt.Sprintf("00000000:%02X:00.0", 0x18+i), Driver: "550.54.15", CUDA: "12.4", State: "ok", PCIeGen: 5, PCIeWidth: 16,
+			Fields: []sources.GPUField{{Name: sources.GPUFan, NA: "not supported"}}}
+		if i == 4 {
+			info.Fields = append(info.Fields, sources.GPUField{Name: sources.GPURemappedRows, NA: "driver too old"})
+		}
+		fi.infos = append(fi.infos, info)
+	}
+	fi.procs = []sources.GPUProcess{
+		{Host: host, GPU: "0", UUID: uuidOf(host, 0), PID: 4242, User: "alice", Container: "3f2a9c1b7d4e", MemBytes: 30 << 30, SMUtil: 0.61, SMUtilOK: true, Visible: true, Command: "python -m vllm.entrypoints.openai.api_server --model llama"},
+		{Host: host, GPU: "0", UUID: uuidOf(host, 0), PID: 4300, User: "bob", MemBytes: 2 << 30, Visible: true, Command: "python train.py\x1b[31m"},
+		{Host: host, GPU: "0", UUID: uuidOf(host, 0), PID: 99, MemBytes: 1 << 30, Visible: false},
+	}
+	return fi
+}
+
+func newEnv(st *sources.Store) pane.Env {
+	return pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE", Overview: view.Evaluate(st, t0, view.Options{})}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	}
+}
+
+// checkSize asserts the view is exactly w×h cells.
+func checkSize(t *testing.T, v string, w, h int) {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Fatalf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n != w {
+			t.Fatalf("line %d is %d cells, want %d: %q", i, n, w, l)
+		}
+	}
+}
+
+func TestListGoldens(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	for _, sz := range [][2]int{{38, 11}, {78, 22}, {118, 38}, {198, 48}} {
+		t.Run(fmt.Sprintf("%dx%d", sz[0], sz[1]), func(t *testing.T) {
+			m := New(Options{Inspector: inspector("gpu-box", 8)})
+			m.SetSize(sz[0], sz[1])
+			m.Focus()
+			m.Refresh(newEnv(st))
+			v := m.View()
+			checkSize(t, v, sz[0], sz[1])
+			golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), v)
+		})
+	}
+}
+
+func TestEightGPUsFitQuarter(t *testing.T) {
+	// A quarter of an 80x24 terminal, less borders: every GPU on screen.
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{})
+	m.SetSize(38, 10)
+	m.Refresh(newEnv(st))
+	v := m.View()
+	for i := 0; i < 8; i++ {
+		found := false
+		for _, l := range strings.Split(v, "\n") {
+			if strings.HasPrefix(strings.TrimLeft(l, " ▶"), strconv.Itoa(i)+" ") {
+				found = true
+			}
+		}
+		if !found {
+			t.Fatalf("GPU %d not visible:\n%s", i, v)
+		}
+	}
+}
+
+func TestSelectionDetailAndEscape(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{Inspector: inspector("gpu-box", 8)})
+	m.SetSize(78, 22)
+	m.Focus()
+	m.Refresh(newEnv(st))
+	for i := 0; i < 7; i++ {
+		m.HandleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{'j'}})
+	}
+	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !used {
+		t.Fatal("enter not used")
+	}
+	if m.Title() != "GPU 7" {
+		t.Fatalf("title %q", m.Title())
+	}
+	v := m.View()
+	checkSize(t, v, 78, 22)
+	if !strings.Contains(v, "79 GPU fell off the bus") || !strings.Contains(v, "XID 79 on GPU 7") {
+		t.Fatalf("detail lacks the XID:\n%s", v)
+	}
+	golden(t, "detail_gpu7_78x22", v)
+	if !m.Escape() || m.Title() != "GPUs" || m.Escape() {
+		t.Fatal("escape did not leave the detail exactly once")
+	}
+}
+
+func TestDetailProcessesGolden(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	for _, sz := range [][2]int{{78, 22}, {198, 48}} {
+		m := New(Options{Inspector: inspector("gpu-box", 8)})
+		m.SetSize(sz[0], sz[1])
+		m.Refresh(newEnv(st))
+		m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
+		v := m.View()
+		checkSize(t, v, sz[0], sz[1])
+		if strings.Contains(v, "\x1b[31m") {
+			t.Fatal("escape sequence from a command line reached the screen")
+		}
+		if !strings.Contains(v, "--pid=host") || !strings.Contains(v, "4242") {
+			t.Fatalf("processes missing:\n%s", v)
+		}
+		golden(t, fmt.Sprintf("detail_gpu0_%dx%d", sz[0], sz[1]), v)
+	}
+}
+
+func TestMultiHostGrouped(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"node-a", "node-b"}, 3)
+	m := New(Options{})
+	m.SetSize(78, 22)
+	m.Refresh(newEnv(st))
+	v := m.View()
+	a, b := strings.Index(v, "node-a"), strings.Index(v, "node-b")
+	if a < 0 || b < a {
+		t.Fatalf("hosts not grouped:\n%s", v)
+	}
+	golden(t, "multihost_78x22", v)
+}
+
+func TestFilterAndNoGPU(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{})
+	m.SetSize(78, 22)
+	m.Refresh(newEnv(st))
+	if err := m.SetFilter("HW-THERM"); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.rows) != 1 || m.rows[0].g.Index != "6" {
+		t.Fatalf("filter kept %d rows", len(m.rows))
+	}
+	if err := m.SetFilter("("); err == nil {
+		t.Fatal("bad regex accepted")
+	}
+	if err := m.SetFilter(""); err != nil || len(m.rows) != 8 {
+		t.Fatal("clearing the filter")
+	}
+
+	empty := sources.NewStore(sources.StoreOptions{})
+	empty.Ingest(sources.Frame{Source: "nvml", At: t0, Health: &sources.Health{Source: "nvml", Kind: "nvml", State: sources.HealthDisabled, Err: "NVIDIA driver not found", At: t0}})
+	m = New(Options{Inspector: fakeInspector{note: "NVIDIA driver not found"}})
+	m.SetSize(40, 6)
+	m.Refresh(newEnv(empty))
+	v := m.View()
+	checkSize(t, v, 40, 6)
+	if !strings.Contains(v, "NVIDIA driver not found") {
+		t.Fatalf("no-driver state not shown:\n%s", v)
+	}
+	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); used {
+		t.Fatal("enter with no GPU used")
+	}
+}
+
+func TestMIGSaysNotReported(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	lb := []string{sources.LabelHost, "h", sources.LabelGPU, "0", sources.LabelUUID, "GPU-x", sources.LabelModel, "NVIDIA A100-SXM4-40GB"}
+	st.Ingest(sources.Frame{Source: "nvml", At: t0, Points: []sources.Point{
+		{Series: sources.NewSeries(sources.GPUMemoryUsed, sources.Gauge, lb...), At: t0, Value: 1 << 30},
+		{Series: sources.NewSeries(sources.GPUMemoryTotal, sources.Gauge, lb...), At: t0, Value: 40 << 30},
+		{Series: sources.NewSeries(sources.GPUTemperature, sources.Gauge, lb...), At: t0, Value: 33},
+	}})
+	ins := fakeInspector{infos: []sources.GPUInfo{{Host: "h", Index: "0", UUID: "GPU-x", State: "ok", MIGEnabled: true,
+		MIG: []sources.MIGDevice{{GI: 1, CI: 0, Profile: "3g.20gb", MemTotalBytes: 20 << 30, MemUsedBytes: 1 << 30}}}}}
+	m := New(Options{Inspector: ins})
+	m.SetSize(78, 10)
+	m.Refresh(newEnv(st))
+	v := m.View()
+	if !strings.Contains(v, "MIG") || strings.Contains(v, " 0%") {
+		t.Fatalf("MIG GPU drawn as 0%%:\n%s", v)
+	}
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
+	v = m.View()
+	if !strings.Contains(v, "not reported under MIG") || !strings.Contains(v, "3g.20gb") {
+		t.Fatalf("detail:\n%s", v)
+	}
+}
+
+func TestJump(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{})
+	m.SetSize(78, 22)
+	m.Refresh(newEnv(st))
+	m.Jump(pane.JumpMsg{Target: pane.TargetGPU, GPU: "3"})
+	if m.Title() != "GPU 3" {
+		t.Fatalf("title %q", m.Title())
+	}
+	if cmd := m.Jump(pane.JumpMsg{Target: pane.TargetGPU, GPU: "42"}); cmd == nil {
+		t.Fatal("jump to a missing GPU should say so")
+	}
+}
+
+func TestTinySizes(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{Inspector: inspector("gpu-box", 8)})
+	m.Refresh(newEnv(st))
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {5, 2}, {12, 3}, {20, 4}} {
+		m.SetSize(sz[0], sz[1])
+		if sz[0] > 0 {
+			checkSize(t, m.View(), sz[0], sz[1])
+		} else if m.View() != "" {
+			t.Fatal("0x0 view not empty")
+		}
+		m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
+		if sz[0] > 0 {
+			checkSize(t, m.View(), sz[0], sz[1])
+		}
+		m.Escape()
+	}
+}
