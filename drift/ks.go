@@ -451,3 +451,67 @@ func logFactorials(n int) []float64 {
 	}
 	return lf
 }
+
+// ksW1 merge-walks sorted samples x and y once and returns the KS numerators
+// (as ksNumerators) and the Wasserstein-1 distance between them. It does not
+// check its inputs. The walk is driven by y, the smaller sample in the
+// monitor, with a tight inner loop over the runs of x between y's values:
+// inside such a run only x advances, so i·m − j·n is increasing and its
+// extremes are at the ends of the run.
+func ksW1(x, y []float64) (plus, minus int64, w1 float64) {
+	n, m := int64(len(x)), int64(len(y))
+	fm, fn := float64(m), float64(n)
+	var i, j int
+	var d int64   // i·m − j·n
+	var fd float64 // float64(d), kept alongside to avoid conversions
+	var area float64
+	prev := math.Inf(-1)
+	if len(x) > 0 && len(y) > 0 {
+		prev = min(x[0], y[0])
+	}
+	for j < len(y) {
+		t := y[j]
+		for i < len(x) && x[i] < t {
+			xi := x[i]
+			area += math.Abs(fd) * (xi - prev)
+			prev = xi
+			i++
+			d += m
+			fd += fm
+		}
+		if d > plus {
+			plus = d
+		}
+		area += math.Abs(fd) * (t - prev)
+		prev = t
+		for i < len(x) && x[i] == t {
+			i++
+			d += m
+			fd += fm
+		}
+		for j < len(y) && y[j] == t {
+			j++
+			d -= n
+			fd -= fn
+		}
+		if d > plus {
+			plus = d
+		}
+		if -d > minus {
+			minus = -d
+		}
+	}
+	// The rest of x, after the last y: d rises to 0.
+	for i < len(x) {
+		xi := x[i]
+		area += math.Abs(fd) * (xi - prev)
+		prev = xi
+		i++
+		d += m
+		fd += fm
+	}
+	if d > plus {
+		plus = d
+	}
+	return plus, minus, area / (fn * fm)
+}

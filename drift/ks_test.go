@@ -2,6 +2,8 @@ package drift
 
 import (
 	"math"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -198,5 +200,37 @@ func TestKSAsymptoticMatchesExactLarge(t *testing.T) {
 	a := KSAsymptoticPValue(0.041, 1000, 800, TwoSided)
 	if math.Abs(a-0.44378) > 1e-5 || math.Abs(a-e) > 0.02 {
 		t.Errorf("limit %v exact %v", a, e)
+	}
+}
+
+func TestKSW1Fused(t *testing.T) {
+	cases := [][2][]float64{
+		{{-1, 0, 0, 0.5, 2, 2, 3}, {-2, 0, 1, 2, 2.5}},
+		{{1, 2, 3}, {4, 5}},
+		{{4, 5}, {1, 2, 3}},
+		{{1, 1, 1}, {1, 1}},
+		{{0, 1, 2, 3, 4, 5, 6}, {2.5}},
+	}
+	rng := rand.New(rand.NewPCG(4, 4))
+	for range 50 {
+		x := make([]float64, 1+rng.IntN(40))
+		y := make([]float64, 1+rng.IntN(40))
+		for i := range x {
+			x[i] = float64(rng.IntN(15))
+		}
+		for i := range y {
+			y[i] = float64(rng.IntN(15)) + 0.5*float64(rng.IntN(2))
+		}
+		slices.Sort(x)
+		slices.Sort(y)
+		cases = append(cases, [2][]float64{x, y})
+	}
+	for _, c := range cases {
+		x, y := c[0], c[1]
+		p, mi, w := ksW1(x, y)
+		p2, m2 := ksNumerators(x, y)
+		if p != p2 || mi != m2 || !relClose(w, Wasserstein(x, y), 1e-12) {
+			t.Errorf("ksW1(%v, %v) = %d %d %v, want %d %d %v", x, y, p, mi, w, p2, m2, Wasserstein(x, y))
+		}
 	}
 }

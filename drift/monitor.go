@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"sort"
 	"sync"
@@ -472,11 +473,33 @@ func (m *Monitor) closeColumn() {
 	start := m.openStart
 	end := start + m.window
 	recs := make([]cellRec, len(m.names))
+	list := make([]*series, len(m.names))
+	for i, name := range m.names {
+		list[i] = m.series[name]
+	}
+	// Series are independent until the adjustment, so large columns are
+	// scored by a few goroutines; each touches only its own series.
+	workers := min(runtime.GOMAXPROCS(0), 4, len(list)/32)
+	if workers > 1 {
+		var wg sync.WaitGroup
+		chunk := (len(list) + workers - 1) / workers
+		for lo := 0; lo < len(list); lo += chunk {
+			hi := min(lo+chunk, len(list))
+			wg.Go(func() {
+				for i := lo; i < hi; i++ {
+					recs[i] = list[i].close(start, end, &m.cfg)
+				}
+			})
+		}
+		wg.Wait()
+	} else {
+		for i, s := range list {
+			recs[i] = s.close(start, end, &m.cfg)
+		}
+	}
 	var ps []float64
 	var idx []int
-	for i, name := range m.names {
-		s := m.series[name]
-		recs[i] = s.close(start, end, &m.cfg)
+	for i := range list {
 		if recs[i].level == levelPending {
 			ps = append(ps, float64(recs[i].st[stP]))
 			idx = append(idx, i)
@@ -492,8 +515,8 @@ func (m *Monitor) closeColumn() {
 			r.level = LevelNone
 		}
 	}
-	for i, name := range m.names {
-		m.series[name].push(recs[i], &m.cfg)
+	for i, s := range list {
+		s.push(recs[i], &m.cfg)
 	}
 }
 

@@ -1,0 +1,87 @@
+package drift
+
+import (
+	"math/rand/v2"
+	"slices"
+	"testing"
+	"time"
+)
+
+// BenchmarkKS100k: statistic and p-value for 100 000 vs 100 000 sorted
+// values (sorting is done once, as for a pinned reference).
+func BenchmarkKS100k(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x, y := normals(rng, 100000, 0), normals(rng, 100000, 0.01)
+	slices.Sort(x)
+	slices.Sort(y)
+	b.ResetTimer()
+	for b.Loop() {
+		r := KSTest(x, y, TwoSided)
+		if r.P < 0 {
+			b.Fatal(r)
+		}
+	}
+}
+
+// BenchmarkKS100kWithSort includes sorting both samples.
+func BenchmarkKS100kWithSort(b *testing.B) {
+	rng := rand.New(rand.NewPCG(1, 1))
+	x0, y0 := normals(rng, 100000, 0), normals(rng, 100000, 0.01)
+	x, y := make([]float64, len(x0)), make([]float64, len(y0))
+	b.ResetTimer()
+	for b.Loop() {
+		copy(x, x0)
+		copy(y, y0)
+		slices.Sort(x)
+		slices.Sort(y)
+		KSTest(x, y, TwoSided)
+	}
+}
+
+// BenchmarkKSExact1000: the exact p-value for n = m = 1000 at a D near the
+// 5% critical value (a wide band, the slow case).
+func BenchmarkKSExact1000(b *testing.B) {
+	for b.Loop() {
+		KSExactPValue(0.06, 1000, 1000, TwoSided)
+	}
+}
+
+// BenchmarkCloseColumn200: closing one heat column for 200 numeric series
+// with pinned 10 000-value references and 1024-value window samples.
+func BenchmarkCloseColumn200(b *testing.B) {
+	m := NewMonitor(DefaultConfig())
+	rng := rand.New(rand.NewPCG(2, 2))
+	names := make([]string, 200)
+	for i := range names {
+		names[i] = "s" + string(rune('a'+i%26)) + string(rune('a'+i/26))
+		if err := m.SetReference(names[i], normals(rng, 10000, 0)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	vals := normals(rng, 2000, 0.1)
+	minute := 0
+	fill := func() {
+		for _, name := range names {
+			for k, v := range vals {
+				m.ObserveValue(name, t0.Add(time.Duration(minute)*time.Minute+time.Duration(k)*time.Millisecond), v)
+			}
+		}
+	}
+	fill()
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		minute++
+		fill()
+		b.StartTimer()
+		m.Advance(t0.Add(time.Duration(minute+1) * time.Minute))
+	}
+}
+
+// BenchmarkSteadyStateMemory reports heap bytes per drifting series.
+func BenchmarkSteadyStateMemory(b *testing.B) {
+	for b.Loop() {
+		per := steadyStateBytes(b, 10) / 10
+		b.ReportMetric(float64(per), "B/series")
+	}
+}
