@@ -462,7 +462,7 @@ func ksW1(x, y []float64) (plus, minus int64, w1 float64) {
 	n, m := int64(len(x)), int64(len(y))
 	fm, fn := float64(m), float64(n)
 	var i, j int
-	var d int64   // i·m − j·n
+	var d int64    // i·m − j·n
 	var fd float64 // float64(d), kept alongside to avoid conversions
 	var area float64
 	prev := math.Inf(-1)
