@@ -139,4 +139,3 @@ func (g *refLoad) second() []sources.Frame {
 	sort.SliceStable(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
 	return out
 }
-

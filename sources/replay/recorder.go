@@ -154,6 +154,9 @@ func (r *Recorder) Dir() string { return r.dir }
 // never blocks: when the queue is full the frame is dropped and counted.
 // Writes after Close are ignored.
 func (r *Recorder) Write(f sources.Frame) {
+	if IsControl(&f) {
+		return
+	}
 	r.mu.RLock()
 	defer r.mu.RUnlock()
 	if r.closed {

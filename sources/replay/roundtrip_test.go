@@ -31,13 +31,13 @@ func richFrames() []sources.Frame {
 		if i%3 == 1 {
 			f.Points[1].At = at.Add(-250 * time.Millisecond) // a point stamped apart from its frame
 		}
-		bs := []sources.Bucket{{0.1, float64(i)}, {0.5, float64(2 * i)}, {math.Inf(1), float64(3*i) + 0.25}}
+		bs := []sources.Bucket{{UpperBound: 0.1, Count: float64(i)}, sources.Bucket{UpperBound: 0.5, Count: float64(2 * i)}, sources.Bucket{UpperBound: math.Inf(1), Count: float64(3*i) + 0.25}}
 		if i > 20 {
-			bs = []sources.Bucket{{1, float64(i)}, {math.Inf(1), float64(i + 1)}} // layout change
+			bs = []sources.Bucket{{UpperBound: 1, Count: float64(i)}, sources.Bucket{UpperBound: math.Inf(1), Count: float64(i + 1)}} // layout change
 		}
 		f.Histograms = []sources.Histogram{{Series: lat, At: at, Buckets: bs, Count: bs[len(bs)-1].Count, Sum: float64(i) * 0.1}}
 		f.Exemplars = []sources.Exemplar{{Series: lat, At: at.Add(-time.Millisecond), Value: 0.42, TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: "00f067aa0ba902b7",
-			Labels: []sources.Label{{"pod", "p-1"}}}}
+			Labels: []sources.Label{{Name: "pod", Value: "p-1"}}}}
 		if i%5 == 0 {
 			f.Health = &sources.Health{Source: "scrape a", Kind: "scrape", Target: "http://127.0.0.1:9400/metrics", State: sources.HealthError,
 				Err: "connection refused", At: at, Duration: 12 * time.Millisecond, Interval: 15 * time.Second, Bytes: -1, Series: 3, Detail: "dcgm"}
@@ -56,7 +56,7 @@ func richFrames() []sources.Frame {
 					Attrs: map[string]string{"http.status_code": "500"}, Events: []sources.SpanEvent{{At: at.Add(-time.Millisecond), Name: "exception", Attrs: nil}}},
 				{TraceID: "t1", SpanID: "s2", ParentID: "s1", Name: "zero end", Start: at, Events: []sources.SpanEvent{}},
 			}, Events: []sources.Event{
-				{At: at, Kind: "alert", Severity: sources.SevCritical, Labels: []sources.Label{{"service", "api"}}, Text: "error rate 5% > 1%"},
+				{At: at, Kind: "alert", Severity: sources.SevCritical, Labels: []sources.Label{{Name: "service", Value: "api"}}, Text: "error rate 5% > 1%"},
 				{At: at, Kind: "xid", Severity: sources.SevWarning, Text: "XID 31"},
 			}})
 		}
