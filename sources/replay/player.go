@@ -140,7 +140,7 @@ func (p *Player) Sink(f sources.Frame) {
 	switch f.Source {
 	case p.resetID:
 		if p.opts.Store != nil {
-			p.opts.Store.Reset()
+			p.opts.Store.Clear()
 		}
 	case p.posID:
 		p.mu.Lock()

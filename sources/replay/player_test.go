@@ -1,0 +1,176 @@
+package replay
+
+import (
+	"context"
+	"path/filepath"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// waitFor polls cond until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+}
+
+// loadFrames returns n seconds of the reference load starting at t0, with
+// an alert and a critical event in it.
+func loadFrames(n int) []sources.Frame {
+	g := newRefLoad(t0, 7)
+	var out []sources.Frame
+	for i := 0; i < n; i++ {
+		fs := g.second()
+		if i == n/3 {
+			fs = append(fs, sources.Frame{Source: "alerts", At: fs[len(fs)-1].At.Add(time.Millisecond), Events: []sources.Event{
+				{At: fs[len(fs)-1].At, Kind: "alert", Severity: sources.SevWarning, Text: "p99 latency above 2s"}}})
+		}
+		if i == 2*n/3 {
+			fs = append(fs, sources.Frame{Source: "nvml", At: fs[len(fs)-1].At.Add(time.Millisecond), Events: []sources.Event{
+				{At: fs[len(fs)-1].At, Kind: "xid", Severity: sources.SevCritical, Text: "XID 79 on GPU 3"}}})
+		}
+		out = append(out, fs...)
+	}
+	return out
+}
+
+// liveStore is what a live store held at t: every frame up to t ingested.
+func liveStore(frames []sources.Frame, t time.Time) *sources.Store {
+	st := sources.NewStore(sources.StoreOptions{})
+	for _, f := range frames {
+		if !f.At.After(t) {
+			st.Ingest(f)
+		}
+	}
+	return st
+}
+
+func sameStore(t *testing.T, what string, want, got *sources.Store, at time.Time) {
+	t.Helper()
+	from := at.Add(-time.Hour)
+	w, _ := canon(StoreFrames(want, from, at))
+	g, _ := canon(StoreFrames(got, from, at))
+	if len(w) == 0 {
+		t.Fatalf("%s: the live store is empty", what)
+	}
+	if !reflect.DeepEqual(w, g) {
+		t.Fatalf("%s: replayed store differs from live: %d vs %d frames", what, len(g), len(w))
+	}
+}
+
+func TestPlayerSeekStepSpeed(t *testing.T) {
+	frames := loadFrames(300)
+	path := filepath.Join(t.TempDir(), "p"+Ext)
+	if err := WriteFile(path, frames, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	wall := sources.NewManualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	store := sources.NewStore(sources.StoreOptions{})
+	p := NewPlayer(r, PlayerOptions{Paused: true, Wall: wall, Tick: time.Millisecond, NoFollow: true})
+	hub := sources.NewHub(store, p)
+	p.Attach(hub)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan struct{})
+	go func() { hub.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	from, to := r.Span()
+	waitFor(t, "start", func() bool { return p.Now().Equal(from) })
+
+	// Forward seek, then the same instant live.
+	mid := from.Add(200*time.Second + 500*time.Millisecond)
+	p.Seek(mid)
+	waitFor(t, "seek forward", func() bool { return p.Now().Equal(mid) })
+	sameStore(t, "forward seek", liveStore(frames, mid), store, mid)
+
+	// Backward seek resets the store and replays from before.
+	back := from.Add(42 * time.Second)
+	p.Seek(back)
+	waitFor(t, "seek back", func() bool { return p.Now().Equal(back) })
+	sameStore(t, "backward seek", liveStore(frames, back), store, back)
+
+	// Steps move to the next and previous sample times.
+	times := r.FrameTimes(back, back.Add(5*time.Second))
+	p.Step(1)
+	waitFor(t, "step forward", func() bool { return p.Now().Equal(times[0]) })
+	p.Step(1)
+	waitFor(t, "second step", func() bool { return p.Now().Equal(times[1]) })
+	p.Step(-1)
+	waitFor(t, "step back", func() bool { return p.Now().Equal(times[0]) })
+	sameStore(t, "step back", liveStore(frames, times[0]), store, times[0])
+
+	// Speed ladder and clamps.
+	p.Faster()
+	p.Faster()
+	waitFor(t, "faster", func() bool { return p.State().Speed == 4 })
+	p.SetSpeed(1e9)
+	waitFor(t, "clamp", func() bool { return p.State().Speed == MaxSpeed })
+	p.SetSpeed(0.001)
+	waitFor(t, "clamp low", func() bool { return p.State().Speed == MinSpeed })
+	p.Slower()
+	p.SetSpeed(2)
+	waitFor(t, "speed 2", func() bool { return p.State().Speed == 2 })
+
+	// Playing follows the wall clock times the speed.
+	pos := p.Now()
+	p.Play()
+	waitFor(t, "playing", func() bool { return p.State().Playing })
+	wall.Advance(5 * time.Second)
+	want := pos.Add(10 * time.Second)
+	waitFor(t, "play 10s", func() bool { return !p.Now().Before(want) })
+	p.Pause()
+	waitFor(t, "paused", func() bool { return !p.State().Playing })
+	at := p.Now()
+	sameStore(t, "after playing", liveStore(frames, at), store, at)
+
+	// Next and previous notable.
+	ns := p.State().Notables
+	if len(ns) != 2 {
+		t.Fatalf("%d notables, want 2", len(ns))
+	}
+	p.Seek(from)
+	p.SeekNotable(false)
+	waitFor(t, "next notable", func() bool { return p.Now().Equal(ns[0].At) })
+	p.SeekNotable(false)
+	waitFor(t, "next notable 2", func() bool { return p.Now().Equal(ns[1].At) })
+	p.SeekNotable(true)
+	waitFor(t, "previous notable", func() bool { return p.Now().Equal(ns[0].At) })
+
+	// Seeking past the end stops at the end.
+	p.Seek(to.Add(time.Hour))
+	waitFor(t, "end", func() bool { return p.Now().Equal(to) && p.State().AtEnd })
+	sameStore(t, "end", liveStore(frames, to), store, to)
+}
+
+func TestLoadMatchesLive(t *testing.T) {
+	frames := loadFrames(120)
+	path := filepath.Join(t.TempDir(), "l"+Ext)
+	if err := WriteFile(path, frames, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	for _, off := range []time.Duration{1500 * time.Millisecond, 59 * time.Second, 119 * time.Second} {
+		at := t0.Add(off)
+		st := sources.NewStore(sources.StoreOptions{})
+		r.Load(st, at, 0)
+		sameStore(t, off.String(), liveStore(frames, at), st, at)
+	}
+}
