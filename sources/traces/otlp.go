@@ -136,19 +136,25 @@ func Convert(rss []*tracepb.ResourceSpans, lim Limits) (spans []sources.Span, re
 	spans = make([]sources.Span, 0, n)
 	for _, rs := range rss {
 		service := ""
-		var resAttrs []*commonpb.KeyValue
+		// Resource attributes are the same for every span: render them once.
+		res := make(map[string]string)
 		for _, kv := range rs.GetResource().GetAttributes() {
 			if kv.GetKey() == attrServiceName {
-				service = cut(sources.OneLine(anyString(kv.GetValue(), lim)), lim.MaxNameLen)
+				service = cut(oneLine(anyString(kv.GetValue(), lim)), lim.MaxNameLen)
 				continue
 			}
-			resAttrs = append(resAttrs, kv)
+			putAttr(res, AttrResource, kv, lim)
 		}
+		resAttrs := make([][2]string, 0, len(res))
+		for k, v := range res {
+			resAttrs = append(resAttrs, [2]string{k, v})
+		}
+		sort.Slice(resAttrs, func(i, j int) bool { return resAttrs[i][0] < resAttrs[j][0] })
 		if service == "" {
 			service = UnknownService
 		}
 		for _, ss := range rs.GetScopeSpans() {
-			scope := ss.GetScope().GetName()
+			scope := cut(oneLine(ss.GetScope().GetName()), lim.MaxNameLen)
 			for _, sp := range ss.GetSpans() {
 				s, ok := convertSpan(sp, service, scope, resAttrs, lim)
 				if !ok {
@@ -177,7 +183,7 @@ func validID(b []byte, n int) bool {
 	return false
 }
 
-func convertSpan(sp *tracepb.Span, service, scope string, res []*commonpb.KeyValue, lim Limits) (sources.Span, bool) {
+func convertSpan(sp *tracepb.Span, service, scope string, res [][2]string, lim Limits) (sources.Span, bool) {
 	if !validID(sp.TraceId, 16) || !validID(sp.SpanId, 8) {
 		return sources.Span{}, false
 	}
@@ -185,7 +191,7 @@ func convertSpan(sp *tracepb.Span, service, scope string, res []*commonpb.KeyVal
 		TraceID: hex.EncodeToString(sp.TraceId),
 		SpanID:  hex.EncodeToString(sp.SpanId),
 		Service: service,
-		Name:    cut(sources.OneLine(sp.Name), lim.MaxNameLen),
+		Name:    cut(oneLine(sp.Name), lim.MaxNameLen),
 		Start:   unixNano(sp.StartTimeUnixNano),
 		End:     unixNano(sp.EndTimeUnixNano),
 	}
@@ -212,10 +218,13 @@ func convertSpan(sp *tracepb.Span, service, scope string, res []*commonpb.KeyVal
 		s.Attrs[AttrStatusMessage] = cut(sources.Sanitize(m), lim.MaxValueLen)
 	}
 	if scope != "" {
-		s.Attrs[AttrScope] = cut(sources.OneLine(scope), lim.MaxNameLen)
+		s.Attrs[AttrScope] = scope
 	}
 	for _, kv := range res {
-		putAttr(s.Attrs, AttrResource, kv, lim)
+		if len(s.Attrs) >= lim.MaxAttrs {
+			break
+		}
+		s.Attrs[kv[0]] = kv[1]
 	}
 	if len(s.Attrs) == 0 {
 		s.Attrs = nil
@@ -224,7 +233,7 @@ func convertSpan(sp *tracepb.Span, service, scope string, res []*commonpb.KeyVal
 		if i == lim.MaxEvents {
 			break
 		}
-		e := sources.SpanEvent{At: unixNano(ev.TimeUnixNano), Name: cut(sources.OneLine(ev.Name), lim.MaxNameLen)}
+		e := sources.SpanEvent{At: unixNano(ev.TimeUnixNano), Name: cut(oneLine(ev.Name), lim.MaxNameLen)}
 		if len(ev.Attributes) > 0 {
 			e.Attrs = make(map[string]string, len(ev.Attributes))
 			for _, kv := range ev.Attributes {
@@ -268,7 +277,7 @@ func putAttr(m map[string]string, prefix string, kv *commonpb.KeyValue, lim Limi
 	if len(m) >= lim.MaxAttrs {
 		return
 	}
-	key := prefix + cut(sources.OneLine(kv.GetKey()), lim.MaxNameLen)
+	key := prefix + cut(oneLine(kv.GetKey()), lim.MaxNameLen)
 	if kvl, ok := kv.GetValue().GetValue().(*commonpb.AnyValue_KvlistValue); ok {
 		for _, sub := range kvl.KvlistValue.GetValues() {
 			putAttr(m, key+".", sub, lim)
@@ -282,6 +291,14 @@ func putAttr(m map[string]string, prefix string, kv *commonpb.KeyValue, lim Limi
 // (sanitized), numbers and booleans as Go formats them, bytes as hex, arrays
 // and nested lists in a JSON-like form.
 func anyString(v *commonpb.AnyValue, lim Limits) string {
+	switch x := v.GetValue().(type) {
+	case *commonpb.AnyValue_StringValue:
+		return sources.Sanitize(x.StringValue)
+	case *commonpb.AnyValue_IntValue:
+		return strconv.FormatInt(x.IntValue, 10)
+	case *commonpb.AnyValue_BoolValue:
+		return strconv.FormatBool(x.BoolValue)
+	}
 	var b strings.Builder
 	writeAny(&b, v, lim, 0)
 	return b.String()
@@ -317,12 +334,27 @@ func writeAny(b *strings.Builder, v *commonpb.AnyValue, lim Limits, depth int) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			b.WriteString(sources.OneLine(kv.GetKey()))
+			b.WriteString(oneLine(kv.GetKey()))
 			b.WriteString(": ")
 			writeAny(b, kv.GetValue(), lim, depth+1)
 		}
 		b.WriteByte('}')
 	}
+}
+
+// oneLine sanitizes s and turns line breaks and tabs into spaces. Unlike
+// sources.OneLine it does not squeeze or trim, so clean text costs nothing.
+func oneLine(s string) string {
+	s = sources.Sanitize(s)
+	if strings.IndexAny(s, "\n\t") < 0 {
+		return s
+	}
+	return strings.Map(func(r rune) rune {
+		if r == '\n' || r == '\t' {
+			return ' '
+		}
+		return r
+	}, s)
 }
 
 // cut shortens s to at most n bytes on a rune boundary, marking the cut.

@@ -189,7 +189,7 @@ func TestReceiverOTelSDK(t *testing.T) {
 			if g.ParentID != root.SpanID || g.Status != sources.SpanError {
 				t.Errorf("gen span = %+v", g)
 			}
-			if g.Name != "generate" || strings.ContainsAny(g.Name, "\x1b\x07") {
+			if g.Name != "generate " || strings.ContainsAny(g.Name, "\x1b\x07") {
 				t.Errorf("span name not sanitized: %q", g.Name)
 			}
 			if g.Attrs["gen_ai.temperature"] != "0.7" {

@@ -1,0 +1,251 @@
+package traces
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// Backend is somewhere traces can be looked up: the local store (spans the
+// receiver got), Jaeger or Tempo.
+type Backend interface {
+	// Name identifies the backend in messages ("local", "jaeger http://...").
+	Name() string
+	// Trace returns every span of the trace with this id (32 hex digits),
+	// sorted by start time, or an error wrapping ErrNotFound.
+	Trace(ctx context.Context, id string) ([]sources.Span, error)
+	// Search lists traces matching q.
+	Search(ctx context.Context, q Query) ([]Summary, error)
+}
+
+// Order says how a search sorts its results.
+type Order uint8
+
+// Orders.
+const (
+	OrderRecent  Order = iota // newest start first
+	OrderWorst                // failed first, then slowest
+	OrderSlowest              // longest duration first
+)
+
+// Query narrows a trace search. Zero fields do not narrow.
+type Query struct {
+	Service     string        // a span of the trace belongs to this service
+	From, To    time.Time     // the trace overlaps [From, To]
+	MinDuration time.Duration // the trace lasts at least this long
+	ErrorsOnly  bool          // the trace has an error span
+	Limit       int           // at most this many results; 0 means 20
+	Order       Order
+}
+
+func (q Query) limit() int {
+	if q.Limit <= 0 {
+		return 20
+	}
+	return q.Limit
+}
+
+// Summary is one line of a trace list.
+type Summary struct {
+	TraceID  string
+	Service  string // the root span's service
+	Name     string // the root span's name
+	Start    time.Time
+	Duration time.Duration
+	Spans    int  // spans seen; 0 when the backend did not say
+	Errors   int  // spans with error status
+	Partial  bool // no root span was seen (it has not arrived or was dropped)
+	Services []string
+
+	// Exemplar is set when an exemplar pointed at this trace; ExemplarValue
+	// is the exemplar's value (seconds for latency histograms).
+	Exemplar      bool
+	ExemplarValue float64
+}
+
+// End is Start + Duration.
+func (s Summary) End() time.Time { return s.Start.Add(s.Duration) }
+
+// Failed reports whether any span of the trace failed.
+func (s Summary) Failed() bool { return s.Errors > 0 }
+
+// aggregator builds summaries from spans seen one at a time.
+type aggregator struct {
+	by    map[string]*aggTrace
+	match func(*sources.Span) bool
+}
+
+type aggTrace struct {
+	sum      Summary
+	end      time.Time
+	root     bool
+	matched  bool
+	services map[string]struct{}
+}
+
+func newAggregator(match func(*sources.Span) bool) *aggregator {
+	return &aggregator{by: make(map[string]*aggTrace), match: match}
+}
+
+func (a *aggregator) add(s *sources.Span) {
+	t := a.by[s.TraceID]
+	if t == nil {
+		t = &aggTrace{sum: Summary{TraceID: s.TraceID, Service: s.Service, Name: s.Name, Start: s.Start}, end: s.End,
+			services: make(map[string]struct{}, 2)}
+		a.by[s.TraceID] = t
+	}
+	t.sum.Spans++
+	if s.Status == sources.SpanError {
+		t.sum.Errors++
+	}
+	t.services[s.Service] = struct{}{}
+	if s.Start.Before(t.sum.Start) {
+		t.sum.Start = s.Start
+		if !t.root {
+			t.sum.Service, t.sum.Name = s.Service, s.Name
+		}
+	}
+	if s.End.After(t.end) {
+		t.end = s.End
+	}
+	if s.ParentID == "" && !t.root {
+		t.root = true
+		t.sum.Service, t.sum.Name = s.Service, s.Name
+	}
+	if !t.matched && (a.match == nil || a.match(s)) {
+		t.matched = true
+	}
+}
+
+// summaries returns the matched traces, unsorted.
+func (a *aggregator) summaries() []Summary {
+	out := make([]Summary, 0, len(a.by))
+	for _, t := range a.by {
+		if !t.matched {
+			continue
+		}
+		s := t.sum
+		s.Duration = t.end.Sub(s.Start)
+		s.Partial = !t.root
+		s.Services = make([]string, 0, len(t.services))
+		for k := range t.services {
+			s.Services = append(s.Services, k)
+		}
+		sort.Strings(s.Services)
+		out = append(out, s)
+	}
+	return out
+}
+
+// Summarize groups spans into traces, newest first.
+func Summarize(spans []sources.Span) []Summary {
+	a := newAggregator(nil)
+	for i := range spans {
+		a.add(&spans[i])
+	}
+	out := a.summaries()
+	SortSummaries(out, OrderRecent)
+	return out
+}
+
+// SortSummaries sorts in place; ties break on trace id so the order is stable.
+func SortSummaries(s []Summary, o Order) {
+	sort.Slice(s, func(i, j int) bool {
+		a, b := s[i], s[j]
+		switch o {
+		case OrderWorst:
+			if a.Failed() != b.Failed() {
+				return a.Failed()
+			}
+			if a.Duration != b.Duration {
+				return a.Duration > b.Duration
+			}
+		case OrderSlowest:
+			if a.Duration != b.Duration {
+				return a.Duration > b.Duration
+			}
+		}
+		if !a.Start.Equal(b.Start) {
+			return a.Start.After(b.Start)
+		}
+		return a.TraceID < b.TraceID
+	})
+}
+
+// filter keeps the summaries that q asks for, sorts them and cuts to the limit.
+func (q Query) filter(in []Summary) []Summary {
+	out := in[:0]
+	for _, s := range in {
+		if !q.From.IsZero() && s.End().Before(q.From) || !q.To.IsZero() && s.Start.After(q.To) {
+			continue
+		}
+		if s.Duration < q.MinDuration || q.ErrorsOnly && !s.Failed() {
+			continue
+		}
+		out = append(out, s)
+	}
+	SortSummaries(out, q.Order)
+	if len(out) > q.limit() {
+		out = out[:q.limit()]
+	}
+	return out
+}
+
+// StoreBackend looks traces up in the store's span buffer (what the OTLP
+// receiver and the trace pollers brought in).
+type StoreBackend struct {
+	Store *sources.Store
+}
+
+// Name is "local".
+func (StoreBackend) Name() string { return "local" }
+
+// Trace returns the trace's spans held in the store.
+func (b StoreBackend) Trace(_ context.Context, id string) ([]sources.Span, error) {
+	nid, ok := NormalizeID(id)
+	if !ok {
+		return nil, fmt.Errorf("local: %q is not a trace id", sources.OneLine(id))
+	}
+	spans := b.Store.Spans(0, func(s *sources.Span) bool { return s.TraceID == nid })
+	if len(spans) == 0 {
+		return nil, fmt.Errorf("local: %s: %w", nid, ErrNotFound)
+	}
+	SortSpans(spans)
+	return spans, nil
+}
+
+// Search scans the store's spans.
+func (b StoreBackend) Search(_ context.Context, q Query) ([]Summary, error) {
+	return q.filter(StoreSummaries(b.Store, q.match())), nil
+}
+
+// match is the span predicate of the query's service and window: a trace is
+// listed when one of its spans is of the service and overlaps the window.
+func (q Query) match() func(*sources.Span) bool {
+	if q.Service == "" && q.From.IsZero() && q.To.IsZero() {
+		return nil
+	}
+	return func(s *sources.Span) bool {
+		if q.Service != "" && s.Service != q.Service {
+			return false
+		}
+		if !q.From.IsZero() && s.End.Before(q.From) || !q.To.IsZero() && s.Start.After(q.To) {
+			return false
+		}
+		return true
+	}
+}
+
+// StoreSummaries summarises every trace in the store that has at least one
+// span match keeps (nil keeps all), without copying the span buffer.
+func StoreSummaries(st *sources.Store, match func(*sources.Span) bool) []Summary {
+	a := newAggregator(match)
+	st.Spans(0, func(s *sources.Span) bool {
+		a.add(s)
+		return false
+	})
+	return a.summaries()
+}
