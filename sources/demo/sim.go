@@ -61,7 +61,16 @@ type sim struct {
 	xidOn   bool
 
 	llmSampleP, recSampleP float64
+
+	// traceCutoff: requests that ended before it are not traced. A long
+	// catch-up (a stalled process, a clock jump) would otherwise flood the
+	// exporter's queue with old spans and drop the recent ones.
+	traceCutoff time.Time
 }
+
+// traceMaxAge is how far behind the clock a request may have ended and still
+// be sent as spans.
+const traceMaxAge = 30 * time.Second
 
 func newSim(o Options, start time.Time, llm *llmMetrics, rec *recsysMetrics, lw *logWriter, tr *tracing) *sim {
 	seed := uint64(o.Seed)
@@ -110,6 +119,7 @@ func (s *sim) advance(now time.Time) bool {
 	if due-s.next > maxCatchUpSteps {
 		s.next = due - maxCatchUpSteps
 	}
+	s.traceCutoff = now.Add(-traceMaxAge)
 	for ; s.next < due; s.next++ {
 		s.step(s.next)
 	}
@@ -169,7 +179,7 @@ func (s *sim) llmRequest(t float64, c conditions, queueDelay float64) {
 			s.log.add(end, &logLine{Level: "warn", Service: llmModelName,
 				Msg: "invalid request: max_tokens exceeds context length", TraceID: id.traceHex(), SpanID: id.spanHex(),
 				LatencyMS: round(lat*1000, 1), Status: 400, Route: "/v1/chat/completions", Model: llmModelName})
-			s.tr.emit(s.traceLLM(), id, "POST /v1/chat/completions", end.Add(-secs(lat)), end,
+			s.emit(s.traceLLM(), id, "POST /v1/chat/completions", end.Add(-secs(lat)), end,
 				[]attribute.KeyValue{attribute.String("http.request.method", "POST"), attribute.Int("http.response.status_code", 400)},
 				nil, "")
 		}
@@ -248,7 +258,7 @@ func (s *sim) llmRequest(t float64, c conditions, queueDelay float64) {
 	if reason == "error" {
 		decodeErr = "CUDA out of memory"
 	}
-	s.tr.emit(s.traceLLM(), id, "POST /v1/chat/completions", start, end,
+	s.emit(s.traceLLM(), id, "POST /v1/chat/completions", start, end,
 		[]attribute.KeyValue{
 			attribute.String("http.request.method", "POST"),
 			attribute.String("http.route", "/v1/chat/completions"),
@@ -354,7 +364,7 @@ func (s *sim) recsysRequest(t float64, c conditions) {
 			phases[1].err = errMsg
 		}
 	}
-	s.tr.emit(s.traceRecsys(), id, "POST /v1/recommend", start, end,
+	s.emit(s.traceRecsys(), id, "POST /v1/recommend", start, end,
 		[]attribute.KeyValue{
 			attribute.String("http.request.method", "POST"),
 			attribute.String("http.route", "/v1/recommend"),
@@ -398,6 +408,15 @@ func (s *sim) gpuLogs(t float64, c conditions) {
 				Msg: fmt.Sprintf("engine worker on GPU %d died (XID %d); restarting", gi, xidCode), GPU: &gi, XID: xidCode})
 		}
 	}
+}
+
+// emit sends a request's spans unless tracing is off or the request is too old.
+func (s *sim) emit(tr traceTracer, id *ids, name string, start, end time.Time,
+	attrs []attribute.KeyValue, phases []phase, errMsg string) {
+	if s.tr == nil || end.Before(s.traceCutoff) {
+		return
+	}
+	s.tr.emit(tr, id, name, start, end, attrs, phases, errMsg)
 }
 
 func (s *sim) newIDs() *ids {

@@ -71,8 +71,7 @@ type quietExporter struct {
 	lastWarn time.Time
 	failures int64
 	exported atomic.Int64
-	shutOnce sync.Once
-	shutErr  error
+	users    atomic.Int32 // tracer providers sharing it; the last Shutdown shuts the inner exporter
 }
 
 func (q *quietExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOnlySpan) error {
@@ -95,8 +94,10 @@ func (q *quietExporter) ExportSpans(ctx context.Context, spans []sdktrace.ReadOn
 }
 
 func (q *quietExporter) Shutdown(ctx context.Context) error {
-	q.shutOnce.Do(func() { q.shutErr = q.inner.Shutdown(ctx) })
-	return q.shutErr
+	if q.users.Add(-1) != 0 {
+		return nil
+	}
+	return q.inner.Shutdown(ctx)
 }
 
 // tracing emits the sampled requests' spans over OTLP/HTTP.
@@ -137,6 +138,7 @@ func newTracing(ctx context.Context, endpoint string, log *slog.Logger) (*tracin
 		return nil, fmt.Errorf("demo: otlp exporter: %w", err)
 	}
 	t := &tracing{exp: &quietExporter{inner: inner, log: log}}
+	t.exp.users.Store(2)
 	gen := &seededIDs{}
 	tp := func(service string) *sdktrace.TracerProvider {
 		res := resource.NewSchemaless(
@@ -151,7 +153,7 @@ func newTracing(ctx context.Context, endpoint string, log *slog.Logger) (*tracin
 			sdktrace.WithBatcher(t.exp,
 				sdktrace.WithBatchTimeout(time.Second),
 				sdktrace.WithExportTimeout(3*time.Second),
-				sdktrace.WithMaxQueueSize(4096)),
+				sdktrace.WithMaxQueueSize(8192)),
 		)
 	}
 	t.llmTP = tp(llmModelName)
