@@ -95,14 +95,49 @@ type lokiEntry struct {
 	hash   uint64
 }
 
-// Poll queries the lines since the last poll.
+// Poll queries the lines since the last poll, up to five full pages.
 func (l *Loki) Poll(ctx context.Context, now time.Time) (sources.Frame, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	f := sources.Frame{Health: &sources.Health{Kind: "logs", Target: redactURL(l.base)}}
 	start := l.last
 	if start == 0 {
 		start = now.Add(-l.opts.Lookback).UnixNano()
 	}
+	for page := 0; page < 5; page++ {
+		entries, n, err := l.fetch(ctx, start, now)
+		if err != nil {
+			if len(f.Logs) > 0 {
+				break // keep what the earlier pages brought
+			}
+			return sources.Frame{}, err
+		}
+		f.Health.Bytes += n
+		got := len(f.Logs)
+		l.take(&f, entries, start)
+		if len(entries) < l.opts.Limit {
+			break
+		}
+		// A full page: more may wait. When a page brought nothing new (a
+		// whole page at one instant), step past it rather than loop.
+		start = l.last
+		if len(f.Logs) == got {
+			start = l.last + 1
+			l.last = start
+		}
+	}
+	if l.last == 0 {
+		// Nothing yet: the next query starts where this one ended.
+		l.last = now.UnixNano()
+	}
+	l.lines += uint64(len(f.Logs))
+	f.Health.Detail = fmt.Sprintf("%d lines", l.lines)
+	f.Points = []sources.Point{{Series: l.linesS, At: now, Value: float64(l.lines)}}
+	return f, nil
+}
+
+// fetch runs one query_range from start to now.
+func (l *Loki) fetch(ctx context.Context, start int64, now time.Time) ([]lokiEntry, int, error) {
 	q := url.Values{}
 	q.Set("query", l.query)
 	q.Set("start", strconv.FormatInt(start, 10))
@@ -111,10 +146,10 @@ func (l *Loki) Poll(ctx context.Context, now time.Time) (sources.Frame, error) {
 	q.Set("direction", "forward")
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, l.base+"/loki/api/v1/query_range?"+q.Encode(), nil)
 	if err != nil {
-		return sources.Frame{}, fmt.Errorf("loki: %w", err)
+		return nil, 0, fmt.Errorf("loki: %w", err)
 	}
 	if err := addAuth(req, l.opts.Options); err != nil {
-		return sources.Frame{}, err
+		return nil, 0, err
 	}
 	client := l.opts.Client
 	if client == nil {
@@ -122,21 +157,22 @@ func (l *Loki) Poll(ctx context.Context, now time.Time) (sources.Frame, error) {
 	}
 	resp, err := client.Do(req)
 	if err != nil {
-		return sources.Frame{}, fmt.Errorf("loki: %s", sources.OneLine(err.Error()))
+		return nil, 0, fmt.Errorf("loki: %s", sources.OneLine(err.Error()))
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
-		return sources.Frame{}, fmt.Errorf("loki: read: %w", err)
+		return nil, 0, fmt.Errorf("loki: read: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
-		return sources.Frame{}, fmt.Errorf("loki: %s: %s", resp.Status, sources.OneLine(lokiError(body)))
+		return nil, 0, fmt.Errorf("loki: %s: %s", resp.Status, sources.OneLine(lokiError(body)))
 	}
 	entries, err := decodeLoki(body)
-	if err != nil {
-		return sources.Frame{}, err
-	}
-	f := sources.Frame{Health: &sources.Health{Kind: "logs", Target: l.base, Bytes: len(body)}}
+	return entries, len(body), err
+}
+
+// take parses the entries not yet seen into f and moves the start.
+func (l *Loki) take(f *sources.Frame, entries []lokiEntry, start int64) {
 	newLast := l.last
 	nb := map[uint64]bool{}
 	for _, e := range entries {
@@ -161,15 +197,7 @@ func (l *Loki) Poll(ctx context.Context, now time.Time) (sources.Frame, error) {
 			nb[h] = true
 		}
 	}
-	if newLast == 0 {
-		// Nothing yet: the next query starts where this one ended.
-		newLast = now.UnixNano()
-	}
 	l.last, l.boundary = newLast, nb
-	l.lines += uint64(len(f.Logs))
-	f.Health.Detail = fmt.Sprintf("%d lines", l.lines)
-	f.Points = []sources.Point{{Series: l.linesS, At: now, Value: float64(l.lines)}}
-	return f, nil
 }
 
 // decodeLoki reads a query_range response of type streams into entries
