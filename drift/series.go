@@ -538,12 +538,7 @@ func (s *series) pinNumeric(sample []float64, n int64, at int64, cfg *Config) {
 			r.edges = append(r.edges, distinct[i-1]+(distinct[i]-distinct[i-1])/2)
 		}
 	} else {
-		for k := 1; k <= 9; k++ {
-			e := quantileSorted(float64(k)/10, sample)
-			if len(r.edges) == 0 || e > r.edges[len(r.edges)-1] {
-				r.edges = append(r.edges, e)
-			}
-		}
+		r.edges = QuantileEdges(sample, 10)
 	}
 	r.bins = make([]float64, len(r.edges)+1)
 	for _, v := range sample {
