@@ -3,8 +3,6 @@ package prom
 import (
 	"strings"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
 )
@@ -82,14 +80,14 @@ type rule struct {
 	keep      []string // source labels kept: source name, canonical name, ...
 	summaryTo string   // for kHist: where a summary's quantiles go when the family is a summary
 
-	outcome func(m *dto.Metric) string // SvcRequests outcome of a sample; "" skips it
-	outs    []string                   // outcomes such a family can produce
-	minus   string                     // the samples are also taken away from this outcome
-	kindOf  func(m *dto.Metric) string // SvcTokens kind of a sample; "" skips it
+	outcome func(m *metric) string // SvcRequests outcome of a sample; "" skips it
+	outs    []string               // outcomes such a family can produce
+	minus   string                 // the samples are also taken away from this outcome
+	kindOf  func(m *metric) string // SvcTokens kind of a sample; "" skips it
 
-	service func(sc *scrape, m *dto.Metric) string // overrides the preset's
-	when    func(sc *scrape) bool                  // the rule applies to this scrape
-	skip    func(sc *scrape, m *dto.Metric) bool   // the sample is not this rule's
+	service func(sc *scrape, m *metric) string // overrides the preset's
+	when    func(sc *scrape) bool              // the rule applies to this scrape
+	skip    func(sc *scrape, m *metric) bool   // the sample is not this rule's
 }
 
 // preset is a stack: how to recognise it and how its families map.
@@ -98,7 +96,7 @@ type preset struct {
 	prefixes   []string // any family name with one of these prefixes recognises the stack
 	names      []string // ... or one of these exact names
 	hostLabels []string // labels naming the machine, in order of preference
-	service    func(sc *scrape, m *dto.Metric) string
+	service    func(sc *scrape, m *metric) string
 	blank      func(k sigKind, v float64) bool // placeholder values meaning "not supported"
 	rules      []rule
 }
@@ -126,18 +124,18 @@ func Stacks() []string {
 	return out
 }
 
-func byLabel(names ...string) func(*scrape, *dto.Metric) string {
-	return func(_ *scrape, m *dto.Metric) string { return firstLabel(m, names...) }
+func byLabel(names ...string) func(*scrape, *metric) string {
+	return func(_ *scrape, m *metric) string { return firstLabel(m, names...) }
 }
 
 // genericService is the generic HTTP rule: a service label, else job, else the target.
 var genericService = byLabel("service", "job")
 
-func static(v string) func(*dto.Metric) string { return func(*dto.Metric) string { return v } }
+func static(v string) func(*metric) string { return func(*metric) string { return v } }
 
 // httpOutcome classes an HTTP status ("503", "5xx") by its first digit.
-func httpOutcome(names ...string) func(*dto.Metric) string {
-	return func(m *dto.Metric) string {
+func httpOutcome(names ...string) func(*metric) string {
+	return func(m *metric) string {
 		s := firstLabel(m, names...)
 		switch {
 		case s == "":
@@ -152,7 +150,7 @@ func httpOutcome(names ...string) func(*dto.Metric) string {
 }
 
 // excludedHandler reports HTTP series of the exporter's own endpoints.
-func excludedHandler(m *dto.Metric) bool {
+func excludedHandler(m *metric) bool {
 	switch firstLabel(m, "handler", "path", "route", "http_route") {
 	case "/metrics", "/health", "/healthz", "/ping", "/ready", "/readyz", "/livez", "/version":
 		return true
@@ -163,11 +161,11 @@ func excludedHandler(m *dto.Metric) bool {
 // ownedByVLLM reports an HTTP series of vLLM's own API server (no service
 // label, in a scrape with vllm: families): vLLM's preset reads it, the generic
 // HTTP preset must not.
-func ownedByVLLM(sc *scrape, m *dto.Metric) bool {
+func ownedByVLLM(sc *scrape, m *metric) bool {
 	return sc.prefix[StackVLLM] && label(m, "service") == ""
 }
 
-func tokenKind(m *dto.Metric) string {
+func tokenKind(m *metric) string {
 	switch firstLabel(m, "gen_ai_token_type", "gen_ai.token.type") {
 	case "input", "prompt":
 		return "prompt"
@@ -197,7 +195,7 @@ const mib = 1 << 20
 var presets = []*preset{
 	{
 		stack: StackVLLM, prefixes: []string{"vllm:"},
-		service: func(sc *scrape, m *dto.Metric) string {
+		service: func(sc *scrape, m *metric) string {
 			if v := label(m, "model_name"); v != "" {
 				return v
 			}
@@ -224,7 +222,7 @@ var presets = []*preset{
 			{from: []string{"vllm:request_success_total"}, to: sources.SvcRequests, kind: kCounter,
 				when: func(sc *scrape) bool { return !sc.vllmHTTP },
 				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort},
-				outcome: func(m *dto.Metric) string {
+				outcome: func(m *metric) string {
 					switch label(m, "finished_reason") {
 					case "error":
 						return sources.OutcomeError
@@ -235,7 +233,7 @@ var presets = []*preset{
 				}},
 			{from: []string{"http_requests_total"}, to: sources.SvcRequests, kind: kCounter,
 				when: func(sc *scrape) bool { return sc.vllmHTTP },
-				skip: func(_ *scrape, m *dto.Metric) bool { return label(m, "service") != "" || excludedHandler(m) },
+				skip: func(_ *scrape, m *metric) bool { return label(m, "service") != "" || excludedHandler(m) },
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("status", "code")},
 		},
 	},
@@ -250,7 +248,7 @@ var presets = []*preset{
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
 			{from: []string{"tgi_request_failure", "tgi_request_failure_total"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError},
-				outcome: func(m *dto.Metric) string {
+				outcome: func(m *metric) string {
 					if label(m, "err") == "validation" {
 						return OutcomeClientError
 					}
@@ -294,7 +292,7 @@ var presets = []*preset{
 				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
 			{from: []string{"nv_inference_request_failure"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, sources.OutcomeError},
-				outcome: func(m *dto.Metric) string {
+				outcome: func(m *metric) string {
 					if label(m, "reason") == "CANCELED" {
 						return sources.OutcomeAbort
 					}
@@ -310,9 +308,9 @@ var presets = []*preset{
 			{from: []string{"nv_inference_first_response_histogram_ms"}, to: sources.SvcTTFT, kind: kHist, scale: 1e-3},
 			{from: []string{"nv_inference_pending_request_count"}, to: sources.SvcQueueDepth},
 			{from: []string{"nv_trt_llm_request_metrics"}, to: sources.SvcRunning,
-				skip: func(_ *scrape, m *dto.Metric) bool { return label(m, "request_type") != "active" }},
+				skip: func(_ *scrape, m *metric) bool { return label(m, "request_type") != "active" }},
 			{from: []string{"nv_trt_llm_kv_cache_block_metrics"}, to: sources.SvcKVCache, agg: aggMax,
-				skip: func(_ *scrape, m *dto.Metric) bool { return label(m, "kv_cache_block_type") != "fraction" }},
+				skip: func(_ *scrape, m *metric) bool { return label(m, "kv_cache_block_type") != "fraction" }},
 			{from: []string{"nv_gpu_utilization"}, to: sources.GPUUtilization, scope: scopeGPU},
 			{from: []string{"nv_gpu_memory_used_bytes"}, to: sources.GPUMemoryUsed, scope: scopeGPU},
 			{from: []string{"nv_gpu_memory_total_bytes"}, to: sources.GPUMemoryTotal, scope: scopeGPU},
@@ -423,7 +421,7 @@ var presets = []*preset{
 				to: sources.SvcLatency, kind: kHist},
 			{from: []string{"gen_ai_server_request_duration_seconds", "gen_ai_client_operation_duration_seconds", "gen_ai_server_request_duration", "gen_ai_client_operation_duration"},
 				to: sources.SvcRequests, kind: kHistCount, outs: []string{sources.OutcomeOK, sources.OutcomeError},
-				outcome: func(m *dto.Metric) string {
+				outcome: func(m *metric) string {
 					if firstLabel(m, "error_type", "error.type") != "" {
 						return sources.OutcomeError
 					}
@@ -441,9 +439,9 @@ var presets = []*preset{
 		stack: StackHTTP, service: genericService,
 		rules: []rule{
 			{from: []string{"http_request_duration_seconds"}, to: sources.SvcLatency, kind: kHist,
-				skip: func(sc *scrape, m *dto.Metric) bool { return ownedByVLLM(sc, m) || excludedHandler(m) }},
+				skip: func(sc *scrape, m *metric) bool { return ownedByVLLM(sc, m) || excludedHandler(m) }},
 			{from: []string{"http_requests_total"}, to: sources.SvcRequests, kind: kCounter,
-				skip: func(sc *scrape, m *dto.Metric) bool { return ownedByVLLM(sc, m) || excludedHandler(m) },
+				skip: func(sc *scrape, m *metric) bool { return ownedByVLLM(sc, m) || excludedHandler(m) },
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("code", "status", "status_code")},
 		},
 	},
@@ -452,13 +450,13 @@ var presets = []*preset{
 
 func noFBTotal(sc *scrape) bool { return sc.byName["DCGM_FI_DEV_FB_TOTAL"] == nil }
 
-func tsService(sc *scrape, m *dto.Metric) string { return sc.tsModel }
+func tsService(sc *scrape, m *metric) string { return sc.tsModel }
 
-func loopback(_ *scrape, m *dto.Metric) bool { return label(m, "device") == "lo" }
+func loopback(_ *scrape, m *metric) bool { return label(m, "device") == "lo" }
 
 // pseudoFS reports filesystems that are not disks (tmpfs, overlays, ...)
 // and ones node_exporter could not read.
-func pseudoFS(_ *scrape, m *dto.Metric) bool {
+func pseudoFS(_ *scrape, m *metric) bool {
 	if label(m, "device_error") != "" {
 		return true
 	}

@@ -8,8 +8,6 @@ import (
 	"strings"
 	"time"
 
-	dto "github.com/prometheus/client_model/go"
-
 	"github.com/vigil-dev/vigil/sources"
 )
 
@@ -18,11 +16,11 @@ type scrape struct {
 	t       Target
 	now     time.Time
 	st      *Stats
-	byName  map[string]*dto.MetricFamily // normalised name → family, duplicates removed
-	prefix  map[string]bool              // stacks recognised by name prefix
-	emitted map[string]bool              // stacks that produced a signal
-	defHost string                       // Target.Host, else the target's host:port
-	defSvc  string                       // Target.Service, else the target's host:port
+	byName  map[string]*family // normalised name → family, duplicates removed
+	prefix  map[string]bool    // stacks recognised by name prefix
+	emitted map[string]bool    // stacks that produced a signal
+	defHost string             // Target.Host, else the target's host:port
+	defSvc  string             // Target.Service, else the target's host:port
 
 	nodeHost  string // node_uname_info's nodename
 	vllmModel string // the one model_name of the vllm: families ("" for none or several)
@@ -60,8 +58,8 @@ type acc struct {
 
 var seed = maphash.MakeSeed()
 
-func newScrape(fams []*dto.MetricFamily, t Target, now time.Time, st *Stats) *scrape {
-	sc := &scrape{t: t, now: now, st: st, byName: make(map[string]*dto.MetricFamily, len(fams)),
+func newScrape(fams []*family, t Target, now time.Time, st *Stats) *scrape {
+	sc := &scrape{t: t, now: now, st: st, byName: make(map[string]*family, len(fams)),
 		prefix: map[string]bool{}, emitted: map[string]bool{}, accs: map[string]*acc{}, outs: map[string]*svcOuts{}}
 	sc.defHost = t.Host
 	if sc.defHost == "" {
@@ -73,22 +71,22 @@ func newScrape(fams []*dto.MetricFamily, t Target, now time.Time, st *Stats) *sc
 	}
 	names := make(map[string]bool, len(fams))
 	for _, mf := range fams {
-		names[mf.GetName()] = true
+		names[mf.name] = true
 	}
 	seen := map[uint64]int{}
 	for _, mf := range fams {
-		name := mf.GetName()
+		name := mf.name
 		if base, ok := strings.CutSuffix(name, "_created"); ok && (names[base] || names[base+"_total"]) {
 			st.Created++
 			continue
 		}
 		st.Families++
-		mf.Metric = dedupe(mf.Metric, seen, st)
-		st.Series += len(mf.Metric)
+		mf.metrics = dedupe(mf.metrics, seen, st)
+		st.Series += len(mf.metrics)
 		n := normName(name)
 		if prev := sc.byName[n]; prev != nil {
 			// The same family twice (dotted and underscored spellings): keep both.
-			prev.Metric = append(prev.Metric, mf.Metric...)
+			prev.metrics = append(prev.metrics, mf.metrics...)
 			continue
 		}
 		sc.byName[n] = mf
@@ -98,13 +96,13 @@ func newScrape(fams []*dto.MetricFamily, t Target, now time.Time, st *Stats) *sc
 			}
 		}
 	}
-	if mf := sc.byName["node_uname_info"]; mf != nil && len(mf.Metric) > 0 {
-		sc.nodeHost = sources.Sanitize(label(mf.Metric[0], "nodename"))
+	if mf := sc.byName["node_uname_info"]; mf != nil && len(mf.metrics) > 0 {
+		sc.nodeHost = sources.Sanitize(label(mf.metrics[0], "nodename"))
 	}
 	sc.vllmModel = singleLabel(sc.byName, "vllm:", "model_name")
 	if sc.prefix["vllm"] && sc.vllmModel != "" {
 		if mf := sc.byName["http_requests_total"]; mf != nil {
-			for _, m := range mf.Metric {
+			for _, m := range mf.metrics {
 				if label(m, "service") == "" && !excludedHandler(m) {
 					sc.vllmHTTP = true
 					break
@@ -113,13 +111,13 @@ func newScrape(fams []*dto.MetricFamily, t Target, now time.Time, st *Stats) *sc
 		}
 	}
 	if mf := sc.byName["ts_inference_requests_total"]; mf != nil {
-		sc.tsModel = oneValue(mf.Metric, "model_name")
+		sc.tsModel = oneValue(mf.metrics, "model_name")
 	}
 	return sc
 }
 
 // dedupe keeps the last of samples with identical label sets.
-func dedupe(ms []*dto.Metric, seen map[uint64]int, st *Stats) []*dto.Metric {
+func dedupe(ms []*metric, seen map[uint64]int, st *Stats) []*metric {
 	if len(ms) < 2 {
 		return ms
 	}
@@ -128,10 +126,10 @@ func dedupe(ms []*dto.Metric, seen map[uint64]int, st *Stats) []*dto.Metric {
 	var h maphash.Hash
 	for _, m := range ms {
 		h.SetSeed(seed)
-		for _, l := range m.Label {
-			h.WriteString(l.GetName())
+		for _, l := range m.labels {
+			h.WriteString(l.name)
 			h.WriteByte(0)
-			h.WriteString(l.GetValue())
+			h.WriteString(l.value)
 			h.WriteByte(0)
 		}
 		k := h.Sum64()
@@ -146,27 +144,19 @@ func dedupe(ms []*dto.Metric, seen map[uint64]int, st *Stats) []*dto.Metric {
 	return out
 }
 
-func sameLabels(a, b *dto.Metric) bool {
-	if len(a.Label) != len(b.Label) {
-		return false
-	}
-	for i := range a.Label {
-		if a.Label[i].GetName() != b.Label[i].GetName() || a.Label[i].GetValue() != b.Label[i].GetValue() {
-			return false
-		}
-	}
-	return true
+func sameLabels(a, b *metric) bool {
+	return equalPairs(a.labels, b.labels)
 }
 
 // singleLabel is the one value of label across the families whose names
 // start with prefix, or "" when there is none or more than one.
-func singleLabel(byName map[string]*dto.MetricFamily, prefix, name string) string {
+func singleLabel(byName map[string]*family, prefix, name string) string {
 	v := ""
 	for n, mf := range byName {
 		if !strings.HasPrefix(n, prefix) {
 			continue
 		}
-		for _, m := range mf.Metric {
+		for _, m := range mf.metrics {
 			x := label(m, name)
 			if x == "" {
 				continue
@@ -180,7 +170,7 @@ func singleLabel(byName map[string]*dto.MetricFamily, prefix, name string) strin
 	return sources.Sanitize(v)
 }
 
-func oneValue(ms []*dto.Metric, name string) string {
+func oneValue(ms []*metric, name string) string {
 	v := ""
 	for _, m := range ms {
 		x := label(m, name)
@@ -204,7 +194,7 @@ func (sc *scrape) translate(f *sources.Frame) {
 			if r.when != nil && !r.when(sc) {
 				continue
 			}
-			var mf *dto.MetricFamily
+			var mf *family
 			for _, n := range r.from {
 				if mf = sc.byName[n]; mf != nil {
 					break
@@ -213,7 +203,7 @@ func (sc *scrape) translate(f *sources.Frame) {
 			if mf == nil {
 				continue
 			}
-			for _, m := range mf.Metric {
+			for _, m := range mf.metrics {
 				sc.apply(p, r, m)
 			}
 		}
@@ -235,7 +225,7 @@ func (sc *scrape) translate(f *sources.Frame) {
 	sc.st.Stacks = stacks
 }
 
-func (sc *scrape) apply(p *preset, r *rule, m *dto.Metric) {
+func (sc *scrape) apply(p *preset, r *rule, m *metric) {
 	if r.skip != nil && r.skip(sc, m) {
 		return
 	}
@@ -307,14 +297,14 @@ func (sc *scrape) apply(p *preset, r *rule, m *dto.Metric) {
 
 	switch r.kind {
 	case kGauge, kCounter:
-		v, ok := value(m)
-		if !ok {
+		if !m.hasValue {
 			sc.ls = ls
 			return
 		}
+		v := m.value
 		a := sc.accFor(r.to, r.kind, r.agg, ls)
-		if m.Counter != nil && m.Counter.Exemplar != nil {
-			a.exemplars = appendExemplar(a.exemplars, m.Counter.Exemplar, sc.now)
+		if m.ex != nil {
+			a.exemplars = appendExemplar(a.exemplars, m.ex, sc.now)
 		}
 		if bad(v) || p.blank != nil && p.blank(r.kind, v) {
 			sc.st.Dropped++
@@ -340,38 +330,42 @@ func (sc *scrape) apply(p *preset, r *rule, m *dto.Metric) {
 		}
 		a.add(v)
 	case kHist, kHistSum, kHistCount:
-		if m.Summary != nil && r.kind == kHist {
+		if m.summ != nil && r.kind == kHist {
 			if r.summaryTo != "" {
 				sc.summary(r, m, ls, scale)
 			}
 			break
 		}
-		h := m.Histogram
+		h := m.hist
 		if h == nil {
 			break
 		}
-		count := h.GetSampleCountFloat()
-		if count == 0 {
-			count = float64(h.GetSampleCount())
+		count := h.count
+		if !h.hasCount {
+			count = math.NaN() // taken from the +Inf bucket
 		}
 		switch r.kind {
 		case kHistSum:
 			a := sc.accFor(r.to, kCounter, aggSum, ls)
-			if bad(h.GetSampleSum()) {
+			if !h.hasSum || bad(h.sum) {
 				a.invalid = true
 				break
 			}
-			a.add(h.GetSampleSum() * scale)
+			a.add(h.sum * scale)
 		case kHistCount:
 			a := sc.accFor(r.to, kCounter, aggSum, ls)
+			if bad(count) {
+				a.invalid = true
+				break
+			}
 			a.add(count)
 		default:
 			a := sc.accFor(r.to, kHist, aggSum, ls)
 			sc.addHist(a, h, count, scale)
 		}
 	case kMeanSum, kMeanCount:
-		v, ok := value(m)
-		if !ok || bad(v) {
+		v := m.value
+		if !m.hasValue || bad(v) {
 			sc.st.Dropped++
 			break
 		}
@@ -440,31 +434,25 @@ func sortLabels(ls []sources.Label) {
 	}
 }
 
-func (sc *scrape) summary(r *rule, m *dto.Metric, ls []sources.Label, scale float64) {
+func (sc *scrape) summary(r *rule, m *metric, ls []sources.Label, scale float64) {
 	n := len(ls)
-	for _, q := range m.Summary.Quantile {
-		v := q.GetValue()
-		if bad(v) || bad(q.GetQuantile()) {
+	for _, q := range m.summ.q {
+		v := q.v
+		if bad(v) || bad(q.q) {
 			continue // an empty summary window reports NaN
 		}
-		ls = append(ls[:n], sources.Label{Name: "quantile", Value: strconv.FormatFloat(q.GetQuantile(), 'g', -1, 64)})
+		ls = append(ls[:n], sources.Label{Name: "quantile", Value: strconv.FormatFloat(q.q, 'g', -1, 64)})
 		a := sc.accFor(r.summaryTo, kGauge, aggMax, ls)
 		a.add(v * scale)
 	}
 }
 
 // addHist adds a cumulative histogram into a, scaling its bounds and sum.
-func (sc *scrape) addHist(a *acc, h *dto.Histogram, count, scale float64) {
-	bs := h.GetBucket()
-	type bk struct{ ub, c float64 }
-	tmp := make([]bk, 0, len(bs)+1)
-	for _, b := range bs {
-		c := b.GetCumulativeCountFloat()
-		if c == 0 {
-			c = float64(b.GetCumulativeCount())
-		}
-		ub := b.GetUpperBound()
-		if math.IsNaN(ub) || bad(c) {
+func (sc *scrape) addHist(a *acc, h *histo, count, scale float64) {
+	tmp := make([]bucket, 0, len(h.buckets)+1)
+	for _, b := range h.buckets {
+		ub := b.ub
+		if math.IsNaN(ub) || bad(b.c) || b.c < 0 {
 			sc.st.Dropped++
 			a.invalid = true
 			return
@@ -472,15 +460,17 @@ func (sc *scrape) addHist(a *acc, h *dto.Histogram, count, scale float64) {
 		if !math.IsInf(ub, 0) {
 			ub *= scale
 		}
-		tmp = append(tmp, bk{ub, c})
-		if b.Exemplar != nil {
-			a.exemplars = appendExemplar(a.exemplars, b.Exemplar, sc.now)
+		tmp = append(tmp, bucket{ub: ub, c: b.c})
+		if b.ex != nil {
+			a.exemplars = appendExemplar(a.exemplars, b.ex, sc.now)
 		}
 	}
-	for _, e := range h.GetExemplars() {
+	for _, e := range h.ex {
 		a.exemplars = appendExemplar(a.exemplars, e, sc.now)
 	}
-	sort.SliceStable(tmp, func(i, j int) bool { return tmp[i].ub < tmp[j].ub })
+	if !sort.SliceIsSorted(tmp, func(i, j int) bool { return tmp[i].ub < tmp[j].ub }) {
+		sort.SliceStable(tmp, func(i, j int) bool { return tmp[i].ub < tmp[j].ub })
+	}
 	// Duplicate bounds (a series repeated in the exposition): keep the last.
 	w := 0
 	for i := range tmp {
@@ -492,13 +482,22 @@ func (sc *scrape) addHist(a *acc, h *dto.Histogram, count, scale float64) {
 		w++
 	}
 	tmp = tmp[:w]
+	if len(tmp) == 0 && bad(count) {
+		a.invalid = true
+		return
+	}
 	if len(tmp) == 0 || !math.IsInf(tmp[len(tmp)-1].ub, 1) {
-		tmp = append(tmp, bk{math.Inf(1), count})
+		// No +Inf bucket: the count is its population.
+		c := count
+		if bad(c) {
+			c = tmp[len(tmp)-1].c
+		}
+		tmp = append(tmp, bucket{ub: math.Inf(1), c: c})
 	}
 	if bad(count) {
 		count = tmp[len(tmp)-1].c
 	}
-	sum := h.GetSampleSum() * scale
+	sum := h.sum * scale
 	if a.bounds == nil && !a.hasCount {
 		a.bounds = make([]float64, len(tmp))
 		a.counts = make([]float64, len(tmp))
@@ -531,20 +530,20 @@ func (sc *scrape) addHist(a *acc, h *dto.Histogram, count, scale float64) {
 	a.sum += sum
 }
 
-func appendExemplar(dst []sources.Exemplar, e *dto.Exemplar, now time.Time) []sources.Exemplar {
-	x := sources.Exemplar{At: now, Value: e.GetValue()}
-	if ts := e.GetTimestamp(); ts != nil {
-		x.At = ts.AsTime()
+func appendExemplar(dst []sources.Exemplar, e *exemplar, now time.Time) []sources.Exemplar {
+	x := sources.Exemplar{At: now, Value: e.value}
+	if !e.at.IsZero() {
+		x.At = e.at
 	}
-	for _, l := range e.GetLabel() {
-		v := sources.Sanitize(l.GetValue())
-		switch l.GetName() {
+	for _, l := range e.labels {
+		v := sources.Sanitize(l.value)
+		switch l.name {
 		case "trace_id", "traceID", "traceId", "trace.id":
 			x.TraceID = v
 		case "span_id", "spanID", "spanId", "span.id":
 			x.SpanID = v
 		default:
-			x.Labels = append(x.Labels, sources.Label{Name: sources.Sanitize(l.GetName()), Value: v})
+			x.Labels = append(x.Labels, sources.Label{Name: sources.Sanitize(l.name), Value: v})
 		}
 	}
 	return append(dst, x)
