@@ -284,8 +284,9 @@ type Cell struct {
 // ReferenceInfo describes a row's reference.
 type ReferenceInfo struct {
 	Mode ReferenceMode
-	// Ready reports whether the reference is complete (pinned, or the
-	// trailing range holds at least MinCount values).
+	// Ready reports whether the reference is complete: pinned, or a
+	// trailing range holding at least MinReference values (or at least
+	// MinCount once the series is older than the range).
 	Ready bool
 	// N is how many values the reference was built from (for a pinned
 	// reference still baselining, how many have arrived: "baselining
@@ -331,6 +332,7 @@ type Monitor struct {
 	series    map[string]*series
 	names     []string // sorted
 	seeds     uint64
+	buf       []float64 // scratch for trailing references
 }
 
 // NewMonitor returns a Monitor with the given settings (zero fields take
@@ -342,6 +344,10 @@ func NewMonitor(cfg Config) *Monitor {
 
 // Config returns the settings in use, defaults filled in.
 func (m *Monitor) Config() Config { return m.cfg }
+
+// ErrTrailing is returned by Repin and the SetReference family in Trailing
+// mode, where the reference follows time by itself.
+var ErrTrailing = errors.New("drift: the reference is trailing, not pinned")
 
 // ErrKindMismatch is returned when a feature is fed or configured as a kind
 // other than the one it was created with.
@@ -486,15 +492,16 @@ func (m *Monitor) closeColumn() {
 		for lo := 0; lo < len(list); lo += chunk {
 			hi := min(lo+chunk, len(list))
 			wg.Go(func() {
+				var buf []float64
 				for i := lo; i < hi; i++ {
-					recs[i] = list[i].close(start, end, &m.cfg)
+					recs[i] = list[i].close(start, end, &m.cfg, &buf)
 				}
 			})
 		}
 		wg.Wait()
 	} else {
 		for i, s := range list {
-			recs[i] = s.close(start, end, &m.cfg)
+			recs[i] = s.close(start, end, &m.cfg, &m.buf)
 		}
 	}
 	var ps []float64
@@ -532,6 +539,9 @@ func (m *Monitor) Repin(feature string) error {
 	s := m.series[feature]
 	if s == nil {
 		return fmt.Errorf("drift: unknown feature %q", feature)
+	}
+	if m.cfg.Mode != Pinned {
+		return ErrTrailing
 	}
 	s.repin = true
 	return nil
@@ -608,6 +618,9 @@ func (m *Monitor) SetHistogramReference(feature string, bounds, counts []float64
 }
 
 func (m *Monitor) lookup(feature string, kind Kind) (*series, error) {
+	if m.cfg.Mode != Pinned {
+		return nil, ErrTrailing
+	}
 	s := m.series[feature]
 	if s == nil {
 		s = m.newSeries(feature, kind)

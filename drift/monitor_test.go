@@ -384,3 +384,59 @@ func TestMonitorColumnFDR(t *testing.T) {
 		t.Errorf("%d false positives; drifted cell %v", coloured, r0.Cells[0].Level)
 	}
 }
+
+func TestMonitorTrailing(t *testing.T) {
+	cfg := testConfig()
+	cfg.Mode = Trailing
+	cfg.TrailingLength = 10 * time.Minute
+	cfg.TrailingLag = 2 * time.Minute
+	m := NewMonitor(cfg)
+	rng := rand.New(rand.NewPCG(40, 41))
+	feedNormal(t, m, rng, "x", 0, 20, 300, 0)
+	feedNormal(t, m, rng, "x", 20, 35, 300, 1)
+	m.Advance(t0.Add(35 * time.Minute))
+	row, _ := m.Row("x")
+	l := levels(row)
+	// Cell s uses windows [s−12, s−2): four windows (1200 values) first at
+	// s = 6.
+	for i := range 6 {
+		if l[i] != LevelBaselining {
+			t.Errorf("cell %d = %v, want baselining", i, l[i])
+		}
+	}
+	hot := 0
+	for i := 6; i < 20; i++ {
+		if l[i].Heat() < 0 {
+			t.Errorf("cell %d = %v", i, l[i])
+		}
+		if l[i].Heat() > 0 {
+			hot++
+		}
+	}
+	if hot > 1 {
+		t.Errorf("undrifted cells coloured: %v", l[6:20])
+	}
+	for i := 20; i < 23; i++ {
+		if l[i] != LevelHigh {
+			t.Errorf("cell %d = %v, want high", i, l[i])
+		}
+	}
+	// From cell 32 on the trailing range holds only drifted windows.
+	for i := 32; i < 35; i++ {
+		if l[i].Heat() > 1 {
+			t.Errorf("cell %d = %v after the reference caught up", i, l[i])
+		}
+	}
+	if d20, d27 := row.Cells[20].Stats.D, row.Cells[27].Stats.D; !(d27 < d20) {
+		t.Errorf("D did not fall as the reference trailed: %v then %v", d20, d27)
+	}
+	if !row.Reference.Ready || row.Reference.Mode != Trailing || !row.Reference.Since.IsZero() {
+		t.Errorf("reference %+v", row.Reference)
+	}
+	if err := m.Repin("x"); err != ErrTrailing {
+		t.Errorf("Repin in trailing mode: %v", err)
+	}
+	if !slices.Equal(m.Alerting(t0.Add(23*time.Minute)), []string{"x"}) || len(m.Alerting(t0.Add(35*time.Minute))) != 0 {
+		t.Error("trailing alerts")
+	}
+}

@@ -2,6 +2,7 @@ package drift
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"strconv"
 	"time"
@@ -133,6 +134,13 @@ type series struct {
 	cells []cellRec // ring
 	head  int       // index of the oldest cell once full
 
+	// Trailing mode.
+	trail       []trailWin // ring
+	trailHead   int
+	trailEdges  []float64 // numeric bin layout, frozen at the first reference
+	trailValues []float64
+	rng         *rand.Rand
+
 	// slab holds the bin counts of the cell at ring position p in
 	// slab[p·stride:], stride being the most bins any reference had.
 	slab    []uint32
@@ -161,6 +169,9 @@ func (s *series) addValue(v float64, cfg *Config) {
 	w.sum += v
 	w.sumsq += v * v
 	w.sample.Add(v)
+	if cfg.Mode == Trailing && s.ref == nil {
+		return
+	}
 	if s.ref == nil {
 		if s.baseRes == nil {
 			s.baseRes = NewReservoir(cfg.MaxReference, s.seed+1)
@@ -189,6 +200,9 @@ func (s *series) addCategory(c string, cfg *Config) {
 		w.cats[c]++
 	} else {
 		w.cats[OtherCategory]++
+	}
+	if s.ref == nil && cfg.Mode == Trailing {
+		return
 	}
 	if s.ref == nil {
 		if s.baseCats == nil {
@@ -273,7 +287,10 @@ func (s *series) resetWindow() {
 }
 
 // close scores the open window [start, end) and starts a new one.
-func (s *series) close(start, end int64, cfg *Config) cellRec {
+func (s *series) close(start, end int64, cfg *Config, buf *[]float64) cellRec {
+	if cfg.Mode == Trailing {
+		return s.closeTrailing(start, cfg, buf)
+	}
 	w := &s.open
 	rec := cellRec{start: start, n: w.n, invalid: int32(min(w.invalid, math.MaxInt32)), ref: s.ref}
 	for i := range rec.st {
@@ -521,38 +538,54 @@ func (s *series) repinFromWindow(at int64, cfg *Config) {
 // now on), drawn from n values.
 func (s *series) pinNumeric(sample []float64, n int64, at int64, cfg *Config) {
 	sortFloat64s(sample)
-	r := &refSnap{n: n, at: at}
-	var distinct []float64
-	for i, v := range sample {
-		if i == 0 || v != sample[i-1] {
-			distinct = append(distinct, v)
-			if len(distinct) > LowCardinality {
-				break
-			}
-		}
-	}
-	if len(distinct) <= LowCardinality {
-		r.lowCard = true
-		r.values = distinct
-		for i := 1; i < len(distinct); i++ {
-			r.edges = append(r.edges, distinct[i-1]+(distinct[i]-distinct[i-1])/2)
-		}
-	} else {
-		r.edges = QuantileEdges(sample, 10)
-	}
-	r.bins = make([]float64, len(r.edges)+1)
-	for _, v := range sample {
-		r.bins[binIndex(r.edges, v)]++
-	}
-	r.p5, r.p50, r.p95 = quantileSorted(0.05, sample), quantileSorted(0.5, sample), quantileSorted(0.95, sample)
-	r.mean, r.std = meanStd(sample)
-	r.lo, r.hi = sample[0], sample[len(sample)-1]
+	r := numericSnap(sample, n, at, nil, nil)
 	s.ref, s.refSorted = r, sample
 	s.clearBaseline(at)
 	s.open.bins = make([]float64, len(r.bins))
 }
 
+// numericSnap summarises the sorted reference sample drawn from n values.
+// With edges nil the bins are chosen here (deciles, or one per value for at
+// most LowCardinality distinct values); otherwise edges (and values, for a
+// low-cardinality layout) are reused so cells stay comparable.
+func numericSnap(sample []float64, n int64, at int64, edges, values []float64) *refSnap {
+	r := &refSnap{n: n, at: at, edges: edges, values: values, lowCard: values != nil}
+	if edges == nil {
+		var distinct []float64
+		for i, v := range sample {
+			if i == 0 || v != sample[i-1] {
+				distinct = append(distinct, v)
+				if len(distinct) > LowCardinality {
+					break
+				}
+			}
+		}
+		if len(distinct) <= LowCardinality {
+			r.lowCard = true
+			r.values = distinct
+			r.edges = []float64{}
+			for i := 1; i < len(distinct); i++ {
+				r.edges = append(r.edges, distinct[i-1]+(distinct[i]-distinct[i-1])/2)
+			}
+		} else {
+			r.edges = QuantileEdges(sample, 10)
+		}
+	}
+	r.bins = BinCounts(r.edges, sample)
+	r.p5, r.p50, r.p95 = quantileSorted(0.05, sample), quantileSorted(0.5, sample), quantileSorted(0.95, sample)
+	r.mean, r.std = meanStd(sample)
+	r.lo, r.hi = sample[0], sample[len(sample)-1]
+	return r
+}
+
 func (s *series) pinCategorical(counts map[string]int64, at int64, cfg *Config) {
+	r := categoricalSnap(counts, at, cfg)
+	s.ref, s.refSorted = r, nil
+	s.clearBaseline(at)
+	s.open.bins = make([]float64, len(r.bins))
+}
+
+func categoricalSnap(counts map[string]int64, at int64, cfg *Config) *refSnap {
 	all := make([]CategoryCount, 0, len(counts))
 	var n int64
 	for name, c := range counts {
@@ -579,12 +612,15 @@ func (s *series) pinCategorical(counts map[string]int64, at int64, cfg *Config) 
 		}
 		r.bins[i] += float64(c.Count)
 	}
-	s.ref, s.refSorted = r, nil
-	s.clearBaseline(at)
-	s.open.bins = make([]float64, len(r.bins))
+	return r
 }
 
 func (s *series) pinHistogram(bounds, counts []float64, at int64, cfg *Config) {
+	s.ref, s.refSorted = histogramSnap(bounds, counts, at), nil
+	s.clearBaseline(at)
+}
+
+func histogramSnap(bounds, counts []float64, at int64) *refSnap {
 	r := &refSnap{at: at, bounds: slices.Clone(bounds), hist: slices.Clone(counts)}
 	var n float64
 	for _, c := range counts {
@@ -598,8 +634,7 @@ func (s *series) pinHistogram(bounds, counts []float64, at int64, cfg *Config) {
 	r.p95 = BucketQuantile(0.95, bounds, counts)
 	r.mean, r.std = bucketMeanStd(bounds, counts)
 	r.lo, r.hi = math.NaN(), math.NaN()
-	s.ref, s.refSorted = r, nil
-	s.clearBaseline(at)
+	return r
 }
 
 // push appends a closed cell to the ring, with the bins and new categories
@@ -658,7 +693,9 @@ func (s *series) row(cfg *Config, window int64) Row {
 	if s.ref != nil {
 		r.Reference.Ready = true
 		r.Reference.N = s.ref.n
-		r.Reference.Since = time.Unix(0, s.ref.at).UTC()
+		if cfg.Mode == Pinned {
+			r.Reference.Since = time.Unix(0, s.ref.at).UTC()
+		}
 		r.LowCardinality = s.ref.lowCard
 	} else {
 		r.Reference.N = s.baseN
