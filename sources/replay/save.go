@@ -14,7 +14,7 @@ const SnapshotSource = "snapshot"
 // StoreFrames rebuilds frames from what store holds in (from, to]: one frame
 // per distinct sample time with every point and histogram stamped then,
 // plus the logs, spans (by start), events and exemplars of the range, and
-// each source's last health. Replaying them into an empty store gives back
+// each source's last health (nil when the range holds no data). Replaying them into an empty store gives back
 // the store's contents for that range.
 func StoreFrames(store *sources.Store, from, to time.Time) []sources.Frame {
 	byT := map[int64]*sources.Frame{}
@@ -67,6 +67,9 @@ func StoreFrames(store *sources.Store, from, to time.Time) []sources.Frame {
 		out = append(out, *f)
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].At.Before(out[j].At) })
+	if len(out) == 0 {
+		return nil
+	}
 	for _, h := range store.Health() {
 		h := h
 		t := h.At

@@ -12,7 +12,7 @@ import (
 var (
 	reUserinfo = regexp.MustCompile(`(://)[^/@\s]+@`)
 	reAuth     = regexp.MustCompile(`(?i)\b(bearer|basic|token)(\s+)[A-Za-z0-9._~+/=-]{6,}`)
-	reParam    = regexp.MustCompile(`(?i)\b(password|passwd|pwd|token|access_token|api_key|apikey|secret|auth)=([^&\s"']+)`)
+	reParam    = regexp.MustCompile(`(?i)\b(password|passwd|pwd|token|access_token|api_key|apikey|secret|auth)=([^&\s"'()]+)`)
 )
 
 // Scrub removes credentials from s: URL user information, bearer/basic
