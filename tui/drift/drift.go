@@ -396,11 +396,13 @@ func (m *Model) renderRows() string {
 	nw = min(nw, max(8, m.w/4))
 	stW := 0
 	if m.w >= 60 {
-		stW = 16
+		stW = 22
 	}
 	cols := m.w - 2 - nw - 1 - stW
+	cw := 1
 	wantCols := int(m.env.Window / m.cellW)
 	if wantCols > 0 && cols > wantCols {
+		cw = min(3, cols/wantCols)
 		cols = wantCols
 	}
 	last := m.lastStart()
@@ -421,7 +423,7 @@ func (m *Model) renderRows() string {
 		} else if i == m.sel {
 			prefix = "› "
 		}
-		line := prefix + name + " " + m.cells(r, last, cols, cur)
+		line := prefix + name + " " + m.cells(r, last, cols, cur, cw)
 		if stW > 0 {
 			line += " " + styles.Fit(m.state(r, last, cur), stW)
 		}
@@ -440,7 +442,7 @@ func (m *Model) renderRows() string {
 }
 
 // cells draws the row's cells ending at last, one column per cell window.
-func (m *Model) cells(r drift.Row, last time.Time, cols, cur int) string {
+func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
 	if cols <= 0 {
 		return ""
 	}
@@ -455,7 +457,7 @@ func (m *Model) cells(r drift.Row, last time.Time, cols, cur int) string {
 			return
 		}
 		if runLvl == -3 {
-			b.WriteString(styles.Reverse.Render(run))
+			b.WriteString(styles.Mark(run))
 		} else {
 			b.WriteString(paint(run, runLvl))
 		}
@@ -470,15 +472,12 @@ func (m *Model) cells(r drift.Row, last time.Time, cols, cur int) string {
 		}
 		if j == cur {
 			lvl = -3
-			if g == " " {
-				g = "│"
-			}
 		}
 		if lvl != runLvl {
 			flush()
 			runLvl = lvl
 		}
-		run += g
+		run += strings.Repeat(g, cw)
 	}
 	flush()
 	return b.String()
@@ -549,7 +548,7 @@ func (m *Model) renderDetail(r drift.Row) string {
 		styles.Bold.Render(sources.Sanitize(r.Feature)) + "  " + styles.Dim.Render(r.Kind.String()+"  reference "+r.Reference.Mode.String()),
 	}
 	cols := m.w - 2
-	lines = append(lines, "  "+m.cells(r, last, min(cols, len(r.Cells)+1), -1))
+	lines = append(lines, "  "+m.cells(r, last, min(cols, len(r.Cells)+1), -1, 1))
 	c, ok := m.focusCell(r, last)
 	if !ok {
 		lines = append(lines, styles.Dim.Render("no closed cell at this instant"))

@@ -371,7 +371,7 @@ func outcomes(s view.Service) string {
 		if k == sources.OutcomeError {
 			label = "err"
 		}
-		b = append(b, styles.Dim.Render(label)+" "+styles.Num(s.Outcomes[k], styles.SI))
+		b = append(b, styles.Dim.Render(label)+" "+styles.Num(s.Outcomes[k], styles.Count))
 	}
 	return strings.Join(b, " ")
 }

@@ -48,7 +48,7 @@ func Render(w, h int, paneTitle string, paneKeys []key.Binding, global []keys.En
 		}
 	}
 	kw = min(kw, 12)
-	colW := kw + 2 + min(dw, 34) + 3
+	colW := kw + 2 + min(dw, 26) + 2
 	ncol := max(1, (w-2)/colW)
 	need := (len(items) + ncol - 1) / ncol
 	cut := false
@@ -69,7 +69,7 @@ func Render(w, h int, paneTitle string, paneKeys []key.Binding, global []keys.En
 		case it.k == "":
 			cell = ""
 		default:
-			cell = styles.Focus.Render(styles.Fit(it.k, kw)) + "  " + styles.Dim.Render(it.d)
+			cell = styles.Focus.Render(styles.Fit(it.k, kw)) + "  " + styles.Dim.Render(styles.Trunc(it.d, colW-kw-4))
 		}
 		rows[r] += styles.Fit(cell, colW)
 	}

@@ -362,7 +362,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 
 // figures are the quantiles shown in a row: at the cursor when it is on.
 func (m *Model) figures(s view.Service, c *series) (view.Quantiles, view.Num) {
-	if !m.env.Cursor.IsZero() {
+	if !m.env.Cursor.IsZero() && c != nil {
 		return c.at, c.rpsAt
 	}
 	return s.Latency, s.Throughput
@@ -537,7 +537,7 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 	if lvl == 1 {
 		// name ▁▂▃ p99 230ms 34/s
 		tail := " " + fig("p99", q.P99, 6, styles.Seconds) + " " + fig("", rps, 7, rate)
-		sw := m.w - 2 - nw - 1 - 16 - 1
+		sw := m.w - 2 - nw - 1 - 20
 		spark := ""
 		if sw >= 4 {
 			c := m.compute(s, sw)

@@ -24,6 +24,11 @@ func Box(title, note string, content string, w, h int, focused bool) string {
 		ts = Focus
 	}
 	inner := w - 2
+	// Focus reads without colour too (NO_COLOR): heavy lines.
+	tl, tr, bl, br, hz, vt := "╭", "╮", "╰", "╯", "─", "│"
+	if focused {
+		tl, tr, bl, br, hz, vt = "┏", "┓", "┗", "┛", "━", "┃"
+	}
 	var b strings.Builder
 	b.Grow(w * h * 2)
 	// Top edge: ╭─ Title ───── note ─╮
@@ -42,24 +47,24 @@ func Box(title, note string, content string, w, h int, focused bool) string {
 	if t == "" {
 		fill = inner - ansi.StringWidth(nt)
 	}
-	b.WriteString(bs.Render("╭"))
+	b.WriteString(bs.Render(tl))
 	if t != "" {
-		b.WriteString(bs.Render("─"))
+		b.WriteString(bs.Render(hz))
 		b.WriteString(ts.Render(t))
 	}
 	if nt != "" {
-		b.WriteString(bs.Render(strings.Repeat("─", max(0, fill-1))))
+		b.WriteString(bs.Render(strings.Repeat(hz, max(0, fill-1))))
 		b.WriteString(Dim.Render(nt))
-		b.WriteString(bs.Render("─╮"))
+		b.WriteString(bs.Render(hz + tr))
 	} else {
-		b.WriteString(bs.Render(strings.Repeat("─", max(0, fill)) + "╮"))
+		b.WriteString(bs.Render(strings.Repeat(hz, max(0, fill)) + tr))
 	}
 	b.WriteByte('\n')
 	lines := strings.Split(content, "\n")
 	if content == "" {
 		lines = nil
 	}
-	side := bs.Render("│")
+	side := bs.Render(vt)
 	for i := 0; i < h-2; i++ {
 		b.WriteString(side)
 		if i < len(lines) {
@@ -70,7 +75,7 @@ func Box(title, note string, content string, w, h int, focused bool) string {
 		b.WriteString(side)
 		b.WriteByte('\n')
 	}
-	b.WriteString(bs.Render("╰" + strings.Repeat("─", inner) + "╯"))
+	b.WriteString(bs.Render(bl + strings.Repeat(hz, inner) + br))
 	return b.String()
 }
 

@@ -112,3 +112,18 @@ func NumPlain(n view.Num, f func(float64) string) string {
 	}
 	return f(n.V)
 }
+
+// Count formats a count: whole numbers below 1000 as integers, larger ones
+// with SI suffixes.
+func Count(v float64) string {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return NA
+	}
+	if math.Abs(v) < 1000 {
+		if r := math.Round(v); math.Abs(v-r) < 0.05 {
+			return strconv.FormatFloat(r, 'f', 0, 64)
+		}
+		return trim(v, 1)
+	}
+	return SI(v)
+}

@@ -3,6 +3,9 @@ package styles
 import (
 	"math"
 	"strings"
+
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 var sparkRunes = []rune("▁▂▃▄▅▆▇█")
@@ -32,7 +35,7 @@ func Spark(values []float64, top float64, mark int, st func(v float64) int) stri
 		case -2:
 			b.WriteString(Dim.Render(s))
 		case -3:
-			b.WriteString(Reverse.Render(s))
+			b.WriteString(Mark(s))
 		default:
 			b.WriteString(ForLevel(runLevel).Render(s))
 		}
@@ -58,9 +61,6 @@ func Spark(values []float64, top float64, mark int, st func(v float64) int) stri
 		}
 		if i == mark {
 			lvl = -3
-			if r == '·' {
-				r = '│'
-			}
 		}
 		if lvl != runLevel {
 			flush()
@@ -126,10 +126,7 @@ func Chart(values []float64, top float64, h int, mark int, style func(v float64)
 			s := string(ch)
 			switch {
 			case i == mark:
-				if ch == ' ' {
-					s = "│"
-				}
-				b.WriteString(Reverse.Render(s))
+				b.WriteString(Mark(s))
 			case lvl == -2:
 				b.WriteString(Dim.Render(s))
 			case ch == ' ':
@@ -141,4 +138,13 @@ func Chart(values []float64, top float64, h int, mark int, style func(v float64)
 		lines[r] = b.String()
 	}
 	return lines
+}
+
+// Mark draws the time cursor over a cell: reversed where the terminal shows
+// attributes, else (NO_COLOR, ASCII profile) a heavy bar in place of the glyph.
+func Mark(s string) string {
+	if lipgloss.ColorProfile() == termenv.Ascii {
+		return strings.Repeat("┃", max(1, len([]rune(s))))
+	}
+	return Reverse.Render(s)
 }

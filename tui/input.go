@@ -1,0 +1,325 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/tui/keys"
+	"github.com/vigil-dev/vigil/tui/layout"
+	"github.com/vigil-dev/vigil/tui/palette"
+	"github.com/vigil-dev/vigil/tui/pane"
+)
+
+// selector is implemented by panes that can say what is selected, for the
+// L / X / M jumps.
+type selector interface {
+	Selection() (pane.JumpMsg, bool)
+}
+
+// handleKey routes a key: prompts and capturing panes first, then the replay
+// timeline, the cursor, the global bindings, and last the focused pane.
+func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
+	if s.keys.Is(msg, keys.ForceQuit) {
+		s.quitting = true
+		return nil
+	}
+	if s.palette.Active() {
+		if r, cmd := s.palette.Update(msg); r == palette.Submitted {
+			return tea.Batch(cmd, s.runCommand(s.palette.Value()))
+		} else {
+			return cmd
+		}
+	}
+	if s.filter.Active() {
+		r, cmd := s.filter.Update(msg)
+		if r == palette.Submitted {
+			s.applyFilter(s.filter.Value())
+		}
+		return cmd
+	}
+	focused := s.screen().focused()
+	if c, ok := focused.(pane.Capturer); ok && c.Capturing() {
+		if used, cmd := focused.HandleKey(msg); used {
+			return cmd
+		}
+	}
+	action := s.keys.Action(msg)
+	if s.help {
+		switch action {
+		case keys.Help, keys.Back, keys.Quit:
+			s.help = false
+		}
+		return nil
+	}
+	if s.o.Timeline != nil {
+		if used, cmd := s.o.Timeline.HandleKey(msg); used {
+			return cmd
+		}
+	}
+	if !s.t.cursor.IsZero() {
+		switch action {
+		case keys.CursorLeft:
+			s.t.moveCursor(-1)
+			s.refresh()
+			return nil
+		case keys.CursorRight:
+			s.t.moveCursor(1)
+			s.refresh()
+			return nil
+		case keys.Open:
+			from, to := s.t.around()
+			return jumpCmd(pane.JumpMsg{Target: pane.TargetLogs, From: from, To: to})
+		}
+	}
+	if cmd, done := s.global(action, focused); done {
+		return cmd
+	}
+	if focused != nil {
+		_, cmd := focused.HandleKey(msg)
+		return cmd
+	}
+	return nil
+}
+
+func jumpCmd(j pane.JumpMsg) tea.Cmd { return func() tea.Msg { return j } }
+
+// global runs a global action; done is false when the key should go on to
+// the focused pane.
+func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool) {
+	sc := s.screen()
+	switch action {
+	case "":
+		return nil, false
+	case keys.Help:
+		s.help = true
+	case keys.Palette:
+		s.palette.Open("")
+	case keys.Filter:
+		f, ok := focused.(pane.Filterer)
+		if !ok {
+			s.setMessage(titleOf(focused)+" has no filter", false)
+			return nil, true
+		}
+		s.filter.Open(f.Filter())
+	case keys.NextMatch, keys.PrevMatch:
+		f, ok := focused.(pane.Filterer)
+		if !ok || f.Filter() == "" {
+			return nil, false
+		}
+		f.NextMatch(action == keys.PrevMatch)
+	case keys.Back:
+		s.escape(focused)
+	case keys.Quit:
+		s.back(focused)
+	case keys.Screen1, keys.Screen2, keys.Screen3, keys.Screen4, keys.Screen5, keys.Screen6, keys.Screen7:
+		n := action2screen[action]
+		s.switchTo(n)
+	case keys.NextPane, keys.PrevPane:
+		d := 1
+		if action == keys.PrevPane {
+			d = -1
+		}
+		s.setFocus(sc.focus + d)
+	case keys.FocusLeft, keys.FocusRight, keys.FocusUp, keys.FocusDown:
+		d := focusDirs[action]
+		dx, dy := d[0], d[1]
+		if s.plan.Mode == layout.Single || sc.max {
+			s.setFocus(sc.focus + dx + dy)
+		} else {
+			s.setFocus(layout.Neighbour(s.plan.Panes, sc.focus, dx, dy))
+		}
+	case keys.Maximise:
+		if len(sc.panes) > 1 {
+			sc.max = !sc.max
+		}
+	case keys.Pause:
+		if s.t.paused {
+			s.t.resume()
+			s.setMessage("live", false)
+		} else {
+			s.t.pause()
+			s.setMessage("paused at "+s.t.at.UTC().Format("15:04:05"), false)
+		}
+		s.refresh()
+	case keys.ZoomIn, keys.ZoomOut:
+		dir := -1
+		if action == keys.ZoomOut {
+			dir = 1
+		}
+		if !s.t.zoom(dir) {
+			s.setMessage("window "+windowText(s.t.window)+" is the limit", false)
+		}
+		s.refresh()
+	case keys.PanBack, keys.PanForward:
+		dir := -1
+		if action == keys.PanForward {
+			dir = 1
+		}
+		if note := s.t.pan(dir); note != "" {
+			s.setMessage(note, false)
+		}
+		s.refresh()
+	case keys.Cursor:
+		s.t.toggleCursor()
+		s.refresh()
+	case keys.Refresh:
+		if s.o.Hub == nil {
+			s.setMessage("no hub to poll", false)
+			return nil, true
+		}
+		hub := s.o.Hub
+		s.setMessage("polling every source", false)
+		return func() tea.Msg { hub.PollNow(); return nil }, true
+	case keys.JumpLogs, keys.JumpTraces, keys.JumpMetrics:
+		sel, ok := focused.(selector)
+		if !ok {
+			return nil, false
+		}
+		j, ok := sel.Selection()
+		if !ok {
+			s.setMessage("nothing selected", false)
+			return nil, true
+		}
+		j.Target = map[string]pane.Target{keys.JumpLogs: pane.TargetLogs, keys.JumpTraces: pane.TargetTraces, keys.JumpMetrics: pane.TargetMetrics}[action]
+		if j.From.IsZero() {
+			if !s.t.cursor.IsZero() {
+				j.From, j.To = s.t.around()
+			} else {
+				j.From, j.To = s.t.shown().Add(-s.t.window), s.t.shown()
+			}
+		}
+		return jumpCmd(j), true
+	default:
+		// Cursor keys and Enter with the cursor off belong to the pane.
+		return nil, false
+	}
+	return nil, true
+}
+
+var focusDirs = map[string][2]int{keys.FocusLeft: {-1, 0}, keys.FocusRight: {1, 0}, keys.FocusUp: {0, -1}, keys.FocusDown: {0, 1}}
+
+var action2screen = map[string]int{
+	keys.Screen1: ScreenOverview, keys.Screen2: ScreenGPUs, keys.Screen3: ScreenLatency, keys.Screen4: ScreenErrors,
+	keys.Screen5: ScreenDrift, keys.Screen6: ScreenLogs, keys.Screen7: ScreenTraces,
+}
+
+func titleOf(p pane.Pane) string {
+	if p == nil {
+		return "this screen"
+	}
+	return p.Title()
+}
+
+// escape steps back one rung: overlay → filter → drill-down → maximise → cursor.
+func (s *state) escape(focused pane.Pane) {
+	if f, ok := focused.(pane.Filterer); ok && f.Filter() != "" {
+		_ = f.SetFilter("")
+		s.setMessage("filter cleared", false)
+		return
+	}
+	if e, ok := focused.(pane.Escaper); ok && e.Escape() {
+		return
+	}
+	if sc := s.screen(); sc.max {
+		sc.max = false
+		return
+	}
+	if !s.t.cursor.IsZero() {
+		s.t.cursor = time.Time{}
+		s.refresh()
+	}
+}
+
+// back is q: leave a drill-down, restore a maximised pane, return to the
+// overview, and quit from the overview.
+func (s *state) back(focused pane.Pane) {
+	if e, ok := focused.(pane.Escaper); ok && e.Escape() {
+		return
+	}
+	sc := s.screen()
+	if sc.max {
+		sc.max = false
+		return
+	}
+	if sc.num != ScreenOverview {
+		s.switchTo(ScreenOverview)
+		return
+	}
+	s.quitting = true
+}
+
+func (s *state) applyFilter(expr string) {
+	f, ok := s.screen().focused().(pane.Filterer)
+	if !ok {
+		return
+	}
+	if err := f.SetFilter(expr); err != nil {
+		s.setMessage(err.Error(), true)
+		return
+	}
+	if expr == "" {
+		s.setMessage("filter cleared", false)
+	}
+}
+
+// handleMouse focuses the pane under a click and scrolls it with the wheel.
+func (s *state) handleMouse(msg tea.MouseMsg) tea.Cmd {
+	if !s.o.Mouse || s.help || s.plan.Mode == layout.TooSmall {
+		return nil
+	}
+	sc := s.screen()
+	hit := -1
+	for i, r := range s.plan.Panes {
+		if r.Contains(msg.X, msg.Y) {
+			hit = i
+		}
+	}
+	if hit < 0 {
+		return nil
+	}
+	switch msg.Button {
+	case tea.MouseButtonLeft:
+		if msg.Action == tea.MouseActionPress && hit != sc.focus {
+			s.setFocus(hit)
+		}
+	case tea.MouseButtonWheelUp, tea.MouseButtonWheelDown:
+		if hit != sc.focus {
+			s.setFocus(hit)
+		}
+		k := tea.KeyMsg{Type: tea.KeyDown}
+		if msg.Button == tea.MouseButtonWheelUp {
+			k = tea.KeyMsg{Type: tea.KeyUp}
+		}
+		_, cmd := sc.focused().HandleKey(k)
+		return cmd
+	}
+	return nil
+}
+
+var target2screen = map[pane.Target]int{
+	pane.TargetLogs: ScreenLogs, pane.TargetTraces: ScreenTraces, pane.TargetMetrics: ScreenLatency,
+	pane.TargetGPU: ScreenGPUs, pane.TargetDrift: ScreenDrift, pane.TargetAlerts: ScreenOverview,
+}
+
+// jump shows the jump's target screen and hands it the jump.
+func (s *state) jump(j pane.JumpMsg) tea.Cmd {
+	n, ok := target2screen[j.Target]
+	if !ok {
+		s.setMessage(fmt.Sprintf("no screen for %q", j.Target), true)
+		return nil
+	}
+	s.switchTo(n)
+	p := s.screen().focused()
+	if _, isNotice := p.(*notice); isNotice {
+		s.setMessage(strings.ToLower(p.Title())+": no source configured (see the screen for flags)", false)
+		return nil
+	}
+	s.relayout() // the target gets its size and the newest evaluation first
+	if jp, ok := p.(pane.Jumper); ok {
+		return jp.Jump(j)
+	}
+	return nil
+}

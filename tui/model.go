@@ -1,0 +1,324 @@
+// Package tui is vigil's console: a root Bubble Tea model that routes keys,
+// messages and sizes to the panes (one package each), owns the one time every
+// pane shares (live, paused or replay instant, zoom window, cursor), and lays
+// the screens out with tui/layout. Heavy work happens in Update on refresh;
+// View only assembles prepared strings.
+package tui
+
+import (
+	"sort"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/keys"
+	"github.com/vigil-dev/vigil/tui/layout"
+	"github.com/vigil-dev/vigil/tui/palette"
+	"github.com/vigil-dev/vigil/tui/pane"
+)
+
+func init() {
+	// Never ask the terminal for its background colour (an OSC 11 query
+	// can hang over SSH and tmux); vigil's palette assumes a dark one.
+	lipgloss.SetHasDarkBackground(true)
+}
+
+// Model is the root tea.Model. Copies share state: Bubble Tea keeps only the
+// model Update returns, so the console mutates one state behind a pointer.
+type Model struct{ s *state }
+
+type state struct {
+	o    Options
+	keys keys.Map
+
+	w, h  int
+	sized bool
+	plan  layout.Plan
+
+	t           timeState
+	started     bool // a first clock reading arrived
+	dirty       bool // data arrived since the last refresh
+	lastRefresh time.Time
+	env         pane.Env
+	envGen      uint64
+	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
+	alerts      []string             // firing alerts, one line each
+
+	screens []*screen
+	cur     int // index into screens
+
+	help    bool
+	palette palette.Model
+	filter  palette.Model
+
+	msg      string
+	msgErr   bool
+	msgUntil time.Time
+	quitting bool
+}
+
+// Messages.
+type (
+	// tickMsg carries the clock's time, read inside the command.
+	tickMsg struct{ at time.Time }
+	// dataMsg says the hub ingested frames.
+	dataMsg struct{ at time.Time }
+)
+
+// New returns the console's root model.
+func New(o Options) Model {
+	o = o.withDefaults()
+	s := &state{o: o, seen: map[pane.Pane]uint64{}}
+	km, err := keys.New(o.Keys)
+	s.keys = km
+	if err != nil {
+		s.msg, s.msgErr = err.Error(), true
+	}
+	s.t.window = o.Window
+	if o.Store != nil {
+		s.t.retention = o.Store.Options().Retention
+		if s.t.window > s.t.retention {
+			s.t.window = s.t.retention
+		}
+	}
+	s.screens = buildScreens(o)
+	s.palette = palette.New(":", s.completeCommand)
+	s.filter = palette.New("/", nil)
+	s.focusChanged(nil)
+	return Model{s: s}
+}
+
+// tick schedules the next refresh, reading the clock when it fires.
+func tick(d time.Duration, clock sources.Clock) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{at: clock.Now()} })
+}
+
+// readClock delivers the clock's time at once.
+func readClock(clock sources.Clock) tea.Cmd {
+	return func() tea.Msg { return tickMsg{at: clock.Now()} }
+}
+
+// waitForUpdate blocks until the hub has ingested frames.
+func waitForUpdate(ch <-chan struct{}, clock sources.Clock) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		if _, ok := <-ch; !ok {
+			return nil
+		}
+		return dataMsg{at: clock.Now()}
+	}
+}
+
+// Init implements tea.Model.
+func (m Model) Init() tea.Cmd {
+	s := m.s
+	cmds := []tea.Cmd{readClock(s.o.Clock)}
+	if s.o.Hub != nil {
+		cmds = append(cmds, waitForUpdate(s.o.Hub.Updates(), s.o.Clock))
+	}
+	if s.o.Timeline != nil {
+		if i, ok := s.o.Timeline.(interface{ Init() tea.Cmd }); ok {
+			cmds = append(cmds, i.Init())
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// Update implements tea.Model.
+func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	s := m.s
+	var cmd tea.Cmd
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		s.w, s.h, s.sized = max(msg.Width, 0), max(msg.Height, 0), true
+	case tickMsg:
+		first := !s.started
+		s.observe(msg.at)
+		if !s.t.paused || s.dirty || first {
+			s.refresh()
+		}
+		cmd = tick(s.o.Refresh, s.o.Clock)
+	case dataMsg:
+		s.observe(msg.at)
+		s.dirty = true
+		if s.started && !s.t.paused && msg.at.Sub(s.lastRefresh) >= s.o.Refresh {
+			s.refresh()
+		}
+		if s.o.Hub != nil {
+			cmd = waitForUpdate(s.o.Hub.Updates(), s.o.Clock)
+		}
+	case tea.KeyMsg:
+		cmd = s.handleKey(msg)
+	case tea.MouseMsg:
+		cmd = s.handleMouse(msg)
+	case pane.JumpMsg:
+		cmd = s.jump(msg)
+	case pane.CursorMsg:
+		s.t.setCursor(msg.At)
+		s.refresh()
+	case pane.StatusMsg:
+		s.setMessage(msg.Text, msg.Error)
+	default:
+		cmd = s.broadcast(msg)
+	}
+	if s.quitting {
+		return m, tea.Quit
+	}
+	s.relayout()
+	return m, cmd
+}
+
+// observe takes a clock reading.
+func (s *state) observe(at time.Time) {
+	if at.After(s.t.now) || !s.started {
+		s.t.now = at
+	}
+	s.started = true
+	if s.msg != "" && !s.msgUntil.IsZero() && !s.t.now.Before(s.msgUntil) {
+		s.msg, s.msgErr, s.msgUntil = "", false, time.Time{}
+	}
+	if s.msg != "" && s.msgUntil.IsZero() {
+		s.msgUntil = s.t.now.Add(MessageTTL)
+	}
+}
+
+func (s *state) setMessage(text string, isErr bool) {
+	s.msg, s.msgErr = sources.OneLine(sources.Sanitize(text)), isErr
+	s.msgUntil = time.Time{}
+	if s.started {
+		s.msgUntil = s.t.now.Add(MessageTTL)
+	}
+}
+
+// mode is LIVE, PAUSED or REPLAY.
+func (s *state) mode() string {
+	switch {
+	case s.t.paused:
+		return "PAUSED"
+	case s.o.Timeline != nil:
+		return "REPLAY"
+	}
+	return "LIVE"
+}
+
+// refresh evaluates the overview once at the shown instant and hands it to
+// the visible panes (others catch up when they become visible).
+func (s *state) refresh() {
+	if s.o.Store == nil || !s.started {
+		return
+	}
+	at := s.t.shown()
+	s.t.clampCursor()
+	s.env = pane.Env{
+		Store:    s.o.Store,
+		Now:      at,
+		Window:   s.t.window,
+		Cursor:   s.t.cursor,
+		Mode:     s.mode(),
+		Overview: view.Evaluate(s.o.Store, at, s.o.View),
+		Options:  s.o.View,
+	}
+	s.envGen++
+	s.dirty = false
+	s.lastRefresh = s.t.now
+	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())
+	if s.o.Timeline != nil {
+		s.o.Timeline.Refresh(s.env)
+		s.seen[s.o.Timeline] = s.envGen
+	}
+}
+
+// broadcast offers a message to every Receiver (focused or not) and the timeline.
+func (s *state) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	done := map[pane.Pane]bool{}
+	offer := func(p pane.Pane) {
+		if p == nil || done[p] {
+			return
+		}
+		done[p] = true
+		if r, ok := p.(pane.Receiver); ok {
+			cmds = append(cmds, r.Receive(msg))
+		}
+	}
+	offer(s.o.Timeline)
+	for _, sc := range s.screens {
+		for _, p := range sc.panes {
+			offer(p)
+		}
+	}
+	return tea.Batch(cmds...)
+}
+
+// firingAlerts lists alerts whose newest event in the store's retention is
+// not a resolution, newest first.
+func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string {
+	evs := st.Events(at.Add(-span), at, 2000)
+	type state struct {
+		ev     sources.Event
+		firing bool
+	}
+	last := map[string]state{}
+	for _, e := range evs {
+		if e.Kind != "alert" {
+			continue
+		}
+		name := labelOf(e.Labels, "alertname")
+		if name == "" {
+			name = e.Text
+		}
+		st := labelOf(e.Labels, "state")
+		prev, ok := last[name]
+		if ok && prev.ev.At.After(e.At) {
+			continue
+		}
+		last[name] = state{ev: e, firing: st == "" || st == "firing"}
+	}
+	var firing []sources.Event
+	for _, v := range last {
+		if v.firing {
+			firing = append(firing, v.ev)
+		}
+	}
+	sort.Slice(firing, func(i, j int) bool {
+		if firing[i].Severity != firing[j].Severity {
+			return firing[i].Severity > firing[j].Severity
+		}
+		if !firing[i].At.Equal(firing[j].At) {
+			return firing[i].At.After(firing[j].At)
+		}
+		return firing[i].Text < firing[j].Text
+	})
+	out := make([]string, 0, len(firing))
+	for _, e := range firing {
+		out = append(out, alertLine(e))
+	}
+	return out
+}
+
+func labelOf(ls []sources.Label, name string) string {
+	for _, l := range ls {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+func alertLine(e sources.Event) string {
+	text := e.Text
+	if n := labelOf(e.Labels, "alertname"); n != "" && n != text {
+		text = n + ": " + text
+	}
+	for _, k := range []string{sources.LabelService, sources.LabelHost, sources.LabelGPU} {
+		if v := labelOf(e.Labels, k); v != "" {
+			text += " " + k + "=" + v
+		}
+	}
+	return e.Severity.String() + " " + sources.OneLine(sources.Sanitize(text)) + " since " + e.At.UTC().Format("15:04:05")
+}

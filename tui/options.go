@@ -1,0 +1,85 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	driftpane "github.com/vigil-dev/vigil/tui/drift"
+	"github.com/vigil-dev/vigil/tui/pane"
+)
+
+// Defaults.
+const (
+	DefaultRefresh = time.Second      // --fps 1
+	DefaultWindow  = 15 * time.Minute // the shared window at start
+	// LowBandwidthRefresh is the slowest refresh the low-bandwidth profile
+	// allows itself to raise the refresh to.
+	LowBandwidthRefresh = 2 * time.Second
+	// MessageTTL is how long a status message stays.
+	MessageTTL = 5 * time.Second
+	// DefaultTopK is how many rows a pane lists before "+N more".
+	DefaultTopK = 50
+)
+
+// Options configures the console. Store and Clock are required; everything
+// else is optional.
+type Options struct {
+	Store *sources.Store
+	// Hub, when set, is polled at once on Ctrl-R, and its Updates channel
+	// redraws the console promptly when frames arrive (at most once per
+	// Refresh).
+	Hub   *sources.Hub
+	Clock sources.Clock
+	// View is how figures are evaluated (rate window, error targets).
+	View view.Options
+	// Refresh is the redraw interval (--fps: 1/Refresh); default 1 s.
+	Refresh time.Duration
+	// Window is the shared time window at start; default 15 m.
+	Window time.Duration
+	// Keys maps action names (keys.Actions) to keys; a user's binding wins.
+	Keys map[string][]string
+	// LowBandwidth slows the refresh to at least 2 s and stops sparklines
+	// from redrawing their still-filling newest column.
+	LowBandwidth bool
+	// Mouse enables click-to-focus and wheel scrolling (the program must be
+	// started with tea.WithMouseCellMotion).
+	Mouse bool
+	// Timeline is the replay strip, shown above the status bar; it is
+	// offered keys before the global bindings, and the mode reads REPLAY.
+	Timeline pane.Pane
+	// TimelineHeight is the strip's height in rows; default 2.
+	TimelineHeight int
+	// Screens supplies panes for screens 6 (logs), 7 (traces) and any
+	// extra screens (8, 9); a screen's title is its pane's Title.
+	Screens map[int]pane.Pane
+	// GPU is the GPU pane; nil shows a notice in its slot.
+	GPU pane.Pane
+	// Drift is where the drift heat rows come from (a *drift.Monitor); nil
+	// shows how to feed it.
+	Drift driftpane.Source
+	// TopK caps the rows each list pane shows before "+N more"; default 50.
+	TopK int
+}
+
+func (o Options) withDefaults() Options {
+	if o.Refresh <= 0 {
+		o.Refresh = DefaultRefresh
+	}
+	if o.LowBandwidth && o.Refresh < LowBandwidthRefresh {
+		o.Refresh = LowBandwidthRefresh
+	}
+	if o.Window <= 0 {
+		o.Window = DefaultWindow
+	}
+	if o.TimelineHeight <= 0 {
+		o.TimelineHeight = 2
+	}
+	if o.TopK <= 0 {
+		o.TopK = DefaultTopK
+	}
+	if o.Clock == nil {
+		o.Clock = sources.WallClock{}
+	}
+	return o
+}

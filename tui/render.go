@@ -1,0 +1,217 @@
+package tui
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+
+	"github.com/vigil-dev/vigil/tui/help"
+	"github.com/vigil-dev/vigil/tui/keys"
+	"github.com/vigil-dev/vigil/tui/layout"
+	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/status"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// noter is implemented by panes with a note for the top-right of their border.
+type noter interface{ Note() string }
+
+// View implements tea.Model. It only assembles strings the panes prepared.
+func (m Model) View() string {
+	s := m.s
+	if s.quitting {
+		return ""
+	}
+	if !s.sized {
+		return "vigil: starting…"
+	}
+	if s.w <= 0 || s.h <= 0 {
+		return ""
+	}
+	if s.plan.Mode == layout.TooSmall {
+		return tooSmall(s.w, s.h)
+	}
+	rows := make([]string, 0, s.h)
+	rows = append(rows, s.content()...)
+	if r := s.plan.Alerts; !r.Empty() {
+		rows = append(rows, s.alertStrip(r.W))
+	}
+	if r := s.plan.Timeline; !r.Empty() {
+		rows = append(rows, strings.Split(styles.Block(s.o.Timeline.View(), r.W, r.H), "\n")...)
+	}
+	if r := s.plan.Prompt; !r.Empty() {
+		if s.palette.Active() {
+			rows = append(rows, s.palette.View(r.W))
+		} else {
+			rows = append(rows, s.filter.View(r.W))
+		}
+	}
+	if r := s.plan.Status; !r.Empty() {
+		rows = append(rows, s.statusBar(r.W))
+	}
+	return strings.Join(rows, "\n")
+}
+
+// tooSmall is the notice shown below the minimum size, cut to fit.
+func tooSmall(w, h int) string {
+	lines := []string{
+		"terminal too small",
+		"need " + strconv.Itoa(layout.MinW) + "×" + strconv.Itoa(layout.MinH),
+		"have " + strconv.Itoa(w) + "×" + strconv.Itoa(h),
+	}
+	if w >= 34 {
+		lines = []string{"terminal too small: need " + strconv.Itoa(layout.MinW) + "×" + strconv.Itoa(layout.MinH), "(now " + strconv.Itoa(w) + "×" + strconv.Itoa(h) + ")"}
+	}
+	top := max(0, (h-len(lines))/2)
+	out := make([]string, h)
+	for i := range out {
+		j := i - top
+		if j >= 0 && j < len(lines) {
+			l := styles.Trunc(lines[j], w)
+			pad := max(0, (w-styles.Width(l))/2)
+			out[i] = styles.Fit(styles.Pad(pad)+styles.Warn.Render(l), w)
+		} else {
+			out[i] = styles.Pad(w)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// content draws the panes (or the help) into the content rectangle.
+func (s *state) content() []string {
+	c := s.plan.Content
+	if c.Empty() {
+		return nil
+	}
+	if s.help {
+		return s.helpView(c)
+	}
+	sc := s.screen()
+	lines := make([]string, c.H)
+	type placed struct {
+		r     layout.Rect
+		lines []string
+	}
+	var ps []placed
+	for i, p := range sc.panes {
+		r := s.plan.Panes[i]
+		if r.Empty() {
+			continue
+		}
+		note := ""
+		if n, ok := p.(noter); ok {
+			note = n.Note()
+		}
+		title := p.Title()
+		if len(sc.panes) > 1 && sc.max {
+			title += " (maximised)"
+		}
+		box := styles.Box(title, note, p.View(), r.W, r.H, i == sc.focus)
+		ps = append(ps, placed{r, strings.Split(box, "\n")})
+	}
+	for y := 0; y < c.H; y++ {
+		var b strings.Builder
+		x := 0
+		for _, p := range ps { // placed in reading order: left to right within a row
+			if y < p.r.Y || y >= p.r.Y+p.r.H {
+				continue
+			}
+			if p.r.X > x {
+				b.WriteString(styles.Pad(p.r.X - x))
+			}
+			if l := y - p.r.Y; l < len(p.lines) {
+				b.WriteString(p.lines[l])
+			}
+			x = p.r.X + p.r.W
+		}
+		if x < c.W {
+			b.WriteString(styles.Pad(c.W - x))
+		}
+		lines[y] = b.String()
+	}
+	if r := s.plan.List; !r.Empty() {
+		lines[r.Y] = s.paneList(r.W)
+	}
+	return lines
+}
+
+// paneList is the Single-mode list of the screen's panes under the one shown.
+func (s *state) paneList(w int) string {
+	sc := s.screen()
+	var parts []string
+	for i, p := range sc.panes {
+		t := p.Title()
+		if i == sc.focus {
+			parts = append(parts, styles.Focus.Render("▸"+t))
+		} else {
+			parts = append(parts, styles.Dim.Render(" "+t))
+		}
+	}
+	return styles.Fit(strings.Join(parts, "  ")+styles.Dim.Render("   tab next"), w)
+}
+
+func (s *state) helpView(c layout.Rect) []string {
+	p := s.screen().focused()
+	var pk []key.Binding
+	title := "Pane"
+	if p != nil {
+		pk = p.Keys()
+		title = p.Title()
+	}
+	if s.o.Timeline != nil {
+		pk = append(pk, s.o.Timeline.Keys()...)
+	}
+	hw := min(c.W, 110)
+	box := help.Render(hw, c.H, title+" keys", pk, s.keys.Entries())
+	return strings.Split(styles.Block(indent(box, (c.W-hw)/2), c.W, c.H), "\n")
+}
+
+func indent(s string, n int) string {
+	if n <= 0 {
+		return s
+	}
+	pad := styles.Pad(n)
+	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
+}
+
+func (s *state) alertStrip(w int) string {
+	line := styles.Crit.Render("▲ "+strconv.Itoa(len(s.alerts))+" firing") + " " + s.alerts[0]
+	if len(s.alerts) > 1 {
+		line += styles.Dim.Render("  +" + strconv.Itoa(len(s.alerts)-1) + " more")
+	}
+	return styles.Fit(line, w)
+}
+
+// statusBar builds the status line from the shown instant, the sources'
+// health and the focused pane's keys.
+func (s *state) statusBar(w int) string {
+	p := s.screen().focused()
+	var hints []key.Binding
+	if p != nil {
+		hints = append(hints, p.Keys()...)
+	}
+	for _, a := range []string{keys.Help, keys.Palette, keys.Filter, keys.Maximise, keys.Pause, keys.Quit} {
+		hints = append(hints, s.keys.Binding(a))
+	}
+	var flags []string
+	if s.o.LowBandwidth {
+		flags = append(flags, "LOW-BW")
+	}
+	if sc := s.screen(); sc.num != ScreenOverview {
+		flags = append(flags, strconv.Itoa(sc.num)+":"+sc.name)
+	}
+	return status.Render(w, status.Bar{
+		Mode:    s.mode(),
+		At:      s.t.shown(),
+		Window:  s.t.window,
+		Cursor:  s.t.cursor,
+		Sources: s.env.Overview.Sources,
+		Hints:   hints,
+		Message: s.msg,
+		Error:   s.msgErr,
+		Flags:   flags,
+	})
+}
+
+var _ pane.Pane = (*notice)(nil)
