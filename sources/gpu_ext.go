@@ -77,3 +77,48 @@ type GPUInspector interface {
 	// or "".
 	GPUNote() string
 }
+
+// xidMeanings is a short reading of the common XID codes (NVIDIA's XID
+// catalogue). Codes caused by the application rather than the GPU are
+// marked by xidAppFault.
+var xidMeanings = map[int]string{
+	8:   "GPU stopped processing (timeout)",
+	13:  "graphics engine exception",
+	31:  "GPU memory page fault",
+	32:  "invalid push buffer stream",
+	38:  "driver firmware error",
+	43:  "GPU stopped processing",
+	45:  "preemptive cleanup",
+	48:  "double-bit ECC error",
+	56:  "display engine error",
+	61:  "internal micro-controller breakpoint",
+	62:  "internal micro-controller halt",
+	63:  "ECC page retirement / row remap recorded",
+	64:  "ECC page retirement / row remap failed",
+	68:  "video processor exception",
+	69:  "graphics engine class error",
+	74:  "NVLink error",
+	79:  "GPU fell off the bus",
+	92:  "high single-bit ECC error rate",
+	94:  "contained ECC error",
+	95:  "uncontained ECC error",
+	109: "context switch timeout",
+	119: "GSP RPC timeout",
+	120: "GSP error",
+	121: "C2C link error",
+	140: "unrecovered ECC error",
+}
+
+var xidAppFault = map[int]bool{13: true, 31: true, 32: true, 43: true, 45: true, 68: true, 69: true}
+
+// XIDMeaning is a short reading of an XID code, or "" when unknown.
+func XIDMeaning(code int) string { return xidMeanings[code] }
+
+// XIDSeverity is SevWarning for XIDs usually caused by the application
+// (13, 31, 43, ...) and SevCritical for the rest.
+func XIDSeverity(code int) Severity {
+	if xidAppFault[code] {
+		return SevWarning
+	}
+	return SevCritical
+}

@@ -304,7 +304,7 @@ func xidText(n view.Num) string {
 	case n.V == 0:
 		return "none"
 	}
-	return styles.Crit.Render(strings.TrimSpace(numText(n) + " " + XIDMeaning(int(n.V))))
+	return styles.Crit.Render(strings.TrimSpace(numText(n) + " " + sources.XIDMeaning(int(n.V))))
 }
 
 // naFields lists the fields the collector cannot read and why, and the

@@ -1,0 +1,115 @@
+package nvml
+
+import (
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+var _ sources.Poller = (*Collector)(nil)
+var _ sources.GPUInspector = (*Collector)(nil)
+
+// GPUInfos implements sources.GPUInspector: every collected GPU's static
+// facts, state and per-field last-good time, sorted by index. It never
+// waits on the driver.
+func (c *Collector) GPUInfos() []sources.GPUInfo {
+	c.mu.Lock()
+	gpus, driver, nv, cuda := c.gpus, c.driver, c.nvmlVer, c.cuda
+	c.mu.Unlock()
+	out := make([]sources.GPUInfo, 0, len(gpus))
+	for _, g := range gpus {
+		g.mu.Lock()
+		info := sources.GPUInfo{Host: c.opts.Host, Index: strconv.Itoa(g.idx), UUID: g.uuid, Model: g.name, BusID: g.bus, Serial: g.serial,
+			Driver: driver, NVML: nv, CUDA: cuda, State: "ok", Err: g.err, PCIeGen: g.pcieGen, PCIeWidth: g.pcieWidth,
+			MIGEnabled: g.migOn, MIG: append([]sources.MIGDevice(nil), g.mig...), LastPoll: g.lastPoll, PollDuration: g.pollDur}
+		switch {
+		case g.lost:
+			info.State = "lost"
+		case g.err != "":
+			info.State = "error"
+		}
+		seen := map[string]bool{}
+		for id := range g.f {
+			f := g.f[id]
+			d := fieldDefs[id]
+			name := d.name
+			if len(d.kv) == 2 {
+				name += "{" + d.kv[0] + "=" + d.kv[1] + "}"
+			}
+			if seen[name] || (id == int(fPCIeTx) || id == int(fPCIeRx)) && !c.opts.PCIe {
+				continue
+			}
+			seen[name] = true
+			info.Fields = append(info.Fields, sources.GPUField{Name: name, At: f.at, Err: f.err, NA: f.na, Value: f.v})
+		}
+		g.mu.Unlock()
+		if g.busy.Load() && info.State == "ok" {
+			info.State = "busy"
+		}
+		sort.Slice(info.Fields, func(i, j int) bool { return info.Fields[i].Name < info.Fields[j].Name })
+		out = append(out, info)
+	}
+	return out
+}
+
+// GPUProcesses implements sources.GPUInspector: the processes seen at the
+// last process tier, by GPU then PID.
+func (c *Collector) GPUProcesses() []sources.GPUProcess {
+	c.mu.Lock()
+	gpus := c.gpus
+	c.mu.Unlock()
+	var out []sources.GPUProcess
+	hidden := 0
+	for _, g := range gpus {
+		g.mu.Lock()
+		for _, p := range g.procs {
+			if !p.Visible {
+				hidden++
+			}
+		}
+		out = append(out, g.procs...)
+		g.mu.Unlock()
+	}
+	c.hidden.Store(int64(hidden))
+	return out
+}
+
+// Processes is GPUProcesses under a shorter name.
+func (c *Collector) Processes() []sources.GPUProcess { return c.GPUProcesses() }
+
+// GPUNote implements sources.GPUInspector: why there is nothing to show,
+// or what the user should know about the whole source.
+func (c *Collector) GPUNote() string {
+	c.mu.Lock()
+	state, initErr, note := c.state, c.initErr, c.note
+	c.mu.Unlock()
+	var parts []string
+	switch state {
+	case stateNew, stateIniting:
+		parts = append(parts, "initialising NVML")
+	case stateFailed:
+		if initErr != nil {
+			parts = append(parts, initErr.Error())
+		}
+	}
+	if note != "" {
+		parts = append(parts, note)
+	}
+	c.xidMu.Lock()
+	if c.xidNote != "" {
+		parts = append(parts, c.xidNote)
+	}
+	c.xidMu.Unlock()
+	hidden := 0
+	for _, p := range c.GPUProcesses() {
+		if !p.Visible {
+			hidden++
+		}
+	}
+	if hidden > 0 {
+		parts = append(parts, strconv.Itoa(hidden)+" GPU process(es) outside our PID namespace: run vigil with --pid=host (docker) or hostPID: true (Kubernetes)")
+	}
+	return strings.Join(parts, "; ")
+}
