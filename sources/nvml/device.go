@@ -120,7 +120,7 @@ type gpu struct {
 	req chan request
 
 	busy  atomic.Bool
-	since atomic.Int64          // unix ns the current request started
+	since atomic.Int64           // unix ns the current request started
 	call  atomic.Pointer[string] // the call in flight
 
 	// Set once before the worker starts.
