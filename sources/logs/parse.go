@@ -66,6 +66,7 @@ type ParseOptions struct {
 // Parser turns lines into records. It is safe for concurrent use.
 type Parser struct {
 	redact  map[string]bool
+	redLen  [64]bool // lengths of redacted names (< 64): most keys skip the map
 	rules   []Rule
 	maxLine int
 	maxF    int
@@ -87,6 +88,11 @@ func NewParser(opts ParseOptions) (*Parser, error) {
 	for _, r := range red {
 		if r = strings.TrimSpace(r); r != "" {
 			p.redact[r] = true
+			if len(r) < len(p.redLen) {
+				p.redLen[len(r)] = true
+			} else {
+				p.redLen[0] = true // a long name: always look
+			}
 		}
 	}
 	if p.maxLine <= 0 {
@@ -144,7 +150,9 @@ func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogR
 		t := strings.TrimLeft(s, " \t")
 		switch {
 		case len(t) > 0 && t[0] == '{' && st.json(t):
+			st.structured = true
 		case st.logfmt(s):
+			st.structured = true
 		default:
 			st.reset()
 			st.plain(s)
@@ -229,15 +237,15 @@ func roleOf(k string) role {
 
 // state is one line being parsed.
 type state struct {
-	p      *Parser
-	s      string // the sanitized line
-	rec    sources.LogRecord
-	red    []span // value ranges of s to redact
-	readAt time.Time
-	hasT   bool
-	suffix string                     // the cut marker, if any
-	rank   [roleTraceparent + 1]uint8 // which spelling set a role (lower wins)
-	scratc [96]byte
+	p          *Parser
+	s          string // the sanitized line
+	rec        sources.LogRecord
+	red        []span // value ranges of s to redact
+	readAt     time.Time
+	hasT       bool
+	structured bool   // JSON or logfmt
+	suffix     string // the cut marker, if any
+	scratc     [96]byte
 }
 
 // span is a range of the line to redact; q when it is a quoted JSON value.
@@ -250,12 +258,11 @@ func (st *state) reset() {
 	st.rec = sources.LogRecord{Raw: st.s + st.suffix}
 	st.red = st.red[:0]
 	st.hasT = false
-	st.rank = [len(st.rank)]uint8{}
 }
 
 func (st *state) fields() map[string]string {
 	if st.rec.Fields == nil {
-		st.rec.Fields = make(map[string]string, 16)
+		st.rec.Fields = make(map[string]string, 8)
 	}
 	return st.rec.Fields
 }
@@ -263,74 +270,93 @@ func (st *state) fields() map[string]string {
 // redacted reports whether key (flattened) or its last part is configured
 // for redaction.
 func (st *state) redacted(full, last string) bool {
-	if len(st.p.redact) == 0 {
+	p := st.p
+	if len(p.redact) == 0 {
 		return false
 	}
-	return st.p.redact[last] || st.p.redact[full]
+	if !p.redLen[0] && (len(last) >= len(p.redLen) || !p.redLen[len(last)]) && (len(full) >= len(p.redLen) || !p.redLen[len(full)]) {
+		return false
+	}
+	return p.redact[last] || p.redact[full]
 }
 
-// set records a field and gives it its role. Values arrive sanitized.
+// set records a field and gives it its role. A field that becomes the
+// record's time, level, message, service, trace or span id is not kept in
+// Fields too: it is on the record, and small maps are much cheaper. Values
+// arrive sanitized.
 func (st *state) set(k, v string) {
-	f := st.fields()
-	if _, dup := f[k]; !dup && len(f) >= st.p.maxF {
+	if st.role(k, v) {
 		return
 	}
-	f[k] = v
-	st.role(k, v)
+	if st.rec.Fields == nil {
+		st.rec.Fields = make(map[string]string, 8)
+	} else if _, dup := st.rec.Fields[k]; !dup && len(st.rec.Fields) >= st.p.maxF {
+		return
+	}
+	st.rec.Fields[k] = v
 }
 
-func (st *state) role(k, v string) {
+// role gives a field its meaning and reports whether the record took it.
+func (st *state) role(k, v string) bool {
 	r := roleOf(k)
 	if r == roleNone || v == "" {
-		return
+		return false
 	}
 	switch r {
 	case roleTime:
 		if !st.hasT {
 			if t, ok := ParseTime(v, st.p.loc); ok {
 				st.rec.At, st.hasT = t, true
+				return true
 			}
 		}
 	case roleEpochMicro:
 		if !st.hasT {
 			if t, ok := parseEpoch(v, 1e3); ok {
 				st.rec.At, st.hasT = t, true
+				return true
 			}
 		}
 	case roleLevel:
 		if st.rec.Level == sources.LevelUnknown {
 			st.rec.Level = ParseLevel(v)
+			return st.rec.Level != sources.LevelUnknown
 		}
 	case rolePriority:
 		if st.rec.Level == sources.LevelUnknown {
 			st.rec.Level = syslogLevel(v)
+			return st.rec.Level != sources.LevelUnknown
 		}
 	case roleMsg:
 		if st.rec.Msg == "" {
 			st.rec.Msg = v
+			return true
 		}
 	case roleService:
 		if st.rec.Service == "" {
 			st.rec.Service = v
+			return true
 		}
 	case roleTrace:
 		if st.rec.TraceID == "" {
 			st.rec.TraceID = v
+			return true
 		}
 	case roleSpan:
 		if st.rec.SpanID == "" {
 			st.rec.SpanID = v
+			return true
 		}
 	case roleTraceparent:
-		if tr, sp, ok := ParseTraceparent(v); ok {
-			if st.rec.TraceID == "" {
-				st.rec.TraceID = tr
-			}
+		if tr, sp, ok := ParseTraceparent(v); ok && st.rec.TraceID == "" {
+			st.rec.TraceID = tr
 			if st.rec.SpanID == "" {
 				st.rec.SpanID = sp
 			}
+			return true
 		}
 	}
+	return false
 }
 
 // ParseLevel reads a level: the spellings sources.ParseLevel knows, plus
@@ -417,12 +443,30 @@ func (st *state) key(prefix, k string) string {
 	return v
 }
 
+// get reads a field by name, including those the record took.
+func (st *state) get(k string) (string, bool) {
+	if v, ok := st.rec.Fields[k]; ok {
+		return v, true
+	}
+	switch roleOf(k) {
+	case roleMsg:
+		return st.rec.Msg, st.rec.Msg != ""
+	case roleService:
+		return st.rec.Service, st.rec.Service != ""
+	case roleTrace:
+		return st.rec.TraceID, st.rec.TraceID != ""
+	case roleSpan:
+		return st.rec.SpanID, st.rec.SpanID != ""
+	}
+	return "", false
+}
+
 // applyRule runs one extraction rule.
 func (st *state) applyRule(r *Rule) {
 	src := st.s
 	off := 0
 	if r.From != "" {
-		v, ok := st.rec.Fields[r.From]
+		v, ok := st.get(r.From)
 		if !ok {
 			return
 		}
@@ -463,7 +507,7 @@ func (st *state) finish(readAt time.Time) sources.LogRecord {
 	if !st.hasT {
 		st.rec.At = readAt
 	}
-	if st.rec.Msg == "" && st.rec.Fields == nil {
+	if st.rec.Msg == "" && !st.structured {
 		st.rec.Msg = strings.TrimSpace(st.rec.Raw)
 	}
 	if len(st.red) > 0 {
