@@ -16,7 +16,12 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/*.golden")
+// updating reports the -update flag (defined by teatest's golden package,
+// which this package links in).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 func TestMain(m *testing.M) {
 	lipgloss.SetColorProfile(termenv.Ascii)
@@ -89,7 +94,7 @@ func typed(s string) []tea.Msg {
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -169,3 +174,5 @@ func TestGoldenStates(t *testing.T) {
 		})
 	}
 }
+
+func widthOf(s string) int { return lipgloss.Width(s) }

@@ -221,19 +221,23 @@ func (m *Model) NextMatch(back bool) {
 	m.render()
 }
 
-// Jump implements pane.Jumper: a metrics jump for a service opens its detail.
+// Jump implements pane.Jumper: a metrics jump for a service opens its
+// detail (any filter that would hide it is cleared).
 func (m *Model) Jump(j pane.JumpMsg) tea.Cmd {
 	if j.Service == "" {
 		return nil
 	}
-	m.filter, _ = styles.NewFilter("^" + regexpQuote(j.Service) + "$")
-	m.sel, m.offset, m.detail = 0, 0, ""
-	m.render()
-	if len(m.list) == 1 {
-		m.detail = m.list[0].Key()
-		m.render()
+	for _, s := range m.env.Overview.Services {
+		if s.Name == j.Service && (j.Host == "" || s.Host == j.Host) {
+			if !m.filter.Keep(s.Name + " " + s.Host + " " + s.Stack) {
+				m.filter = styles.Filter{}
+			}
+			m.detail = s.Key()
+			m.render()
+			return nil
+		}
 	}
-	return nil
+	return func() tea.Msg { return pane.StatusMsg{Text: "no service " + sources.OneLine(j.Service), Error: true} }
 }
 
 // Selection returns the selected service as a jump (target left to the caller).
@@ -252,17 +256,6 @@ func (m *Model) Services() []string {
 		out = append(out, s.Name)
 	}
 	return out
-}
-
-func regexpQuote(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune(`\.+*?()|[]{}^$`, r) {
-			b.WriteByte('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
 }
 
 func clamp(v, lo, hi int) int {

@@ -1,0 +1,405 @@
+package tui
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/tui/layout"
+	"github.com/vigil-dev/vigil/tui/pane"
+)
+
+// run feeds msgs and also runs any command that answers at once with a
+// JumpMsg (jumps are the only immediate messages the tests follow).
+func step(t *testing.T, m Model, msg tea.Msg) (Model, tea.Cmd) {
+	t.Helper()
+	nm, cmd := m.Update(msg)
+	return nm.(Model), cmd
+}
+
+func follow(t *testing.T, m Model, cmd tea.Cmd) Model {
+	t.Helper()
+	if cmd == nil {
+		return m
+	}
+	msg := cmd()
+	if j, ok := msg.(pane.JumpMsg); ok {
+		m, _ = step(t, m, j)
+	}
+	return m
+}
+
+func TestScreensAndQuit(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	for n := 1; n <= 7; n++ {
+		m = drive(m, keyMsg(string(rune('0'+n))))
+		if got := m.s.screen().num; got != n {
+			t.Fatalf("key %d → screen %d", n, got)
+		}
+	}
+	m = drive(m, keyMsg("q"))
+	if m.s.screen().num != ScreenOverview || m.s.quitting {
+		t.Fatalf("q on screen 7 should go back to the overview")
+	}
+	_, cmd := step(t, m, keyMsg("q"))
+	if cmd == nil || !m.s.quitting {
+		t.Fatalf("q on the overview should quit")
+	}
+	m2 := fixtureModel(t, 80, 24)
+	m2 = drive(m2, keyMsg("3"))
+	if _, cmd := step(t, m2, keyMsg("ctrl+c")); cmd == nil || !m2.s.quitting {
+		t.Fatalf("ctrl+c should quit from any screen")
+	}
+}
+
+func TestFocusAndMaximise(t *testing.T) {
+	m := fixtureModel(t, 200, 50)
+	sc := m.s.screen()
+	m = drive(m, keyMsg("tab"))
+	if sc.focus != 1 {
+		t.Fatalf("tab → focus %d", sc.focus)
+	}
+	m = drive(m, keyMsg("shift+tab"), keyMsg("shift+down"))
+	if sc.focus != 2 {
+		t.Fatalf("shift+down from latency → %d, want errors (2)", sc.focus)
+	}
+	m = drive(m, keyMsg("shift+right"))
+	if sc.focus != 3 {
+		t.Fatalf("shift+right from errors → %d, want drift (3)", sc.focus)
+	}
+	m = drive(m, keyMsg("f"))
+	if m.s.plan.Panes[3] != m.s.plan.Content || !m.s.plan.Panes[0].Empty() {
+		t.Fatalf("f did not maximise: %+v", m.s.plan.Panes)
+	}
+	if !strings.Contains(m.View(), "Drift (maximised)") {
+		t.Fatalf("maximised title missing")
+	}
+	m = drive(m, keyMsg("esc"))
+	if sc.max {
+		t.Fatalf("esc did not restore")
+	}
+}
+
+func TestPauseFreezesEveryPane(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	end := m.s.t.now
+	m = drive(m, keyMsg("p"))
+	if m.s.mode() != "PAUSED" {
+		t.Fatalf("mode %s", m.s.mode())
+	}
+	m = drive(m, tickMsg{at: end.Add(30 * time.Second)})
+	if !m.s.env.Now.Equal(end) {
+		t.Fatalf("paused env moved to %v", m.s.env.Now)
+	}
+	if !strings.Contains(m.View(), "PAUSED") {
+		t.Fatalf("status bar does not say PAUSED")
+	}
+	m = drive(m, keyMsg("p"))
+	if m.s.mode() != "LIVE" || !m.s.env.Now.Equal(end.Add(30*time.Second)) {
+		t.Fatalf("resume: mode %s now %v", m.s.mode(), m.s.env.Now)
+	}
+}
+
+func TestZoomAndPan(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	end := m.s.t.now
+	m = drive(m, keyMsg("+"))
+	if m.s.t.window != 10*time.Minute || m.s.env.Window != 10*time.Minute {
+		t.Fatalf("zoom in: %v", m.s.t.window)
+	}
+	m = drive(m, keysOf("-", "-", "-", "-", "-", "-")...)
+	if m.s.t.window != time.Hour {
+		t.Fatalf("zoom out capped at retention: %v", m.s.t.window)
+	}
+	if !strings.Contains(m.s.msg, "limit") {
+		t.Fatalf("no message at the zoom limit: %q", m.s.msg)
+	}
+	m = drive(m, keysOf("+", "+", "+")...) // 1h → 30m → 15m → 10m
+	if m.s.t.window != 10*time.Minute {
+		t.Fatalf("zoom back: %v", m.s.t.window)
+	}
+	m = drive(m, keyMsg("["))
+	if !m.s.t.paused || !m.s.env.Now.Equal(end.Add(-5*time.Minute)) {
+		t.Fatalf("pan back: paused %v at %v", m.s.t.paused, m.s.env.Now)
+	}
+	m = drive(m, keyMsg("]"))
+	if m.s.t.paused || !m.s.env.Now.Equal(end) {
+		t.Fatalf("pan forward to the live edge should resume: paused %v at %v", m.s.t.paused, m.s.env.Now)
+	}
+}
+
+func TestCursorAroundThisMoment(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	end := m.s.t.now
+	m = drive(m, keyMsg("i"))
+	if !m.s.env.Cursor.Equal(end) {
+		t.Fatalf("cursor at %v, want %v", m.s.env.Cursor, end)
+	}
+	m = drive(m, keyMsg("left"), keyMsg("left"))
+	want := end.Add(-30 * time.Second) // 15m / 60 steps = 15 s
+	if !m.s.env.Cursor.Equal(want) {
+		t.Fatalf("cursor after ←← at %v, want %v", m.s.env.Cursor, want)
+	}
+	if !strings.Contains(m.View(), "@"+want.Format("15:04:05")) {
+		t.Fatalf("panes do not show the cursor time")
+	}
+	m, cmd := step(t, m, keyMsg("enter"))
+	if cmd == nil {
+		t.Fatal("enter with the cursor on gave no command")
+	}
+	j, ok := cmd().(pane.JumpMsg)
+	if !ok || j.Target != pane.TargetLogs || !j.From.Before(want) || !j.To.After(want) {
+		t.Fatalf("enter → %+v", j)
+	}
+	m, _ = step(t, m, j)
+	if m.s.screen().num != ScreenLogs || !strings.Contains(m.s.msg, "no source") {
+		t.Fatalf("jump to logs: screen %d msg %q", m.s.screen().num, m.s.msg)
+	}
+	m = drive(m, keyMsg("1"), keyMsg("esc"))
+	if !m.s.t.cursor.IsZero() {
+		t.Fatalf("esc did not clear the cursor")
+	}
+	// A CursorMsg outside the window moves the window and pauses.
+	m = drive(m, pane.CursorMsg{At: end.Add(-40 * time.Minute)})
+	if !m.s.t.paused || !m.s.env.Cursor.Equal(end.Add(-40*time.Minute)) {
+		t.Fatalf("CursorMsg: paused %v cursor %v", m.s.t.paused, m.s.env.Cursor)
+	}
+}
+
+func TestHelpPaletteFilterEscChain(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	m = drive(m, keyMsg("?"))
+	if !m.s.help || !strings.Contains(m.View(), "Global") {
+		t.Fatal("? did not open help")
+	}
+	m = drive(m, keyMsg("esc"))
+	if m.s.help {
+		t.Fatal("esc did not close help")
+	}
+	// Palette: :range 1h
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("range 1h")...)
+	m = drive(m, keyMsg("enter"))
+	if m.s.t.window != time.Hour {
+		t.Fatalf(":range 1h → %v", m.s.t.window)
+	}
+	// :svc llama-8b opens the latency detail of that service.
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("svc llama")...)
+	m = drive(m, keyMsg("tab"))
+	m, cmd := step(t, m, keyMsg("enter"))
+	m = follow(t, m, cmd)
+	if m.s.screen().num != ScreenLatency || !strings.Contains(m.View(), "Latency › llama-8b") {
+		t.Fatalf(":svc did not open the detail; screen %d", m.s.screen().num)
+	}
+	// Esc chain: drill-down → filter → nothing left.
+	m = drive(m, keyMsg("esc"))
+	if strings.Contains(m.View(), "Latency › ") {
+		t.Fatal("esc did not clear the filter first")
+	}
+	m = drive(m, keyMsg("1"), keyMsg("/"))
+	m = drive(m, typed("recsys")...)
+	if !m.s.filter.Active() {
+		t.Fatal("/ did not open the filter prompt")
+	}
+	m = drive(m, keyMsg("enter"))
+	v := m.View()
+	lat := strings.Split(v, "\n")[1]
+	if !strings.Contains(lat, "recsys-api") || strings.Contains(v, "▸ llama-8b") {
+		t.Fatalf("filter not applied:\n%s", v)
+	}
+	if !strings.Contains(v, "/recsys") || !strings.Contains(v, "more") {
+		t.Fatalf("filter note or +N more missing:\n%s", v)
+	}
+	m = drive(m, keyMsg("/"), keyMsg("esc"))
+	if m.s.filter.Active() || m.s.screen().focused().(pane.Filterer).Filter() != "recsys" {
+		t.Fatal("esc in the prompt should close it and keep the filter")
+	}
+	m = drive(m, keyMsg("esc"))
+	if m.s.screen().focused().(pane.Filterer).Filter() != "" {
+		t.Fatal("esc did not clear the filter")
+	}
+	// Invalid regex reports an error.
+	m = drive(m, keyMsg("/"))
+	m = drive(m, typed("(")...)
+	m = drive(m, keyMsg("enter"))
+	if !m.s.msgErr {
+		t.Fatalf("bad regex: no error message (%q)", m.s.msg)
+	}
+	// Unknown palette command.
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("fly")...)
+	m = drive(m, keyMsg("enter"))
+	if !strings.Contains(m.s.msg, "unknown command") {
+		t.Fatalf("unknown command: %q", m.s.msg)
+	}
+	// :q quits.
+	m = drive(m, keyMsg(":"), keyMsg("q"), keyMsg("enter"))
+	if !m.s.quitting {
+		t.Fatal(":q did not quit")
+	}
+}
+
+func TestFilterNextMatchAndInvert(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	m = drive(m, keyMsg("/"))
+	m = drive(m, typed("!embedder")...)
+	m = drive(m, keyMsg("enter"))
+	v := m.View()
+	if strings.Contains(v, "embedder    p50") || !strings.Contains(v, "recsys-api  p50") {
+		t.Fatalf("inverted filter kept embedder:\n%s", v)
+	}
+	first := selected(m)
+	m = drive(m, keyMsg("n"))
+	if selected(m) == first {
+		t.Fatal("n did not move the selection")
+	}
+	m = drive(m, keyMsg("N"))
+	if selected(m) != first {
+		t.Fatal("N did not move back")
+	}
+}
+
+func selected(m Model) string {
+	j, _ := m.s.screen().focused().(selector).Selection()
+	return j.Service
+}
+
+func TestKeysRemapped(t *testing.T) {
+	st, mon, end := fixtureStore()
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Keys: map[string][]string{"help": {"h"}, "maximise": {"z"}}})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end})
+	m = drive(m, keyMsg("?"))
+	if m.s.help {
+		t.Fatal("? still opens help after remapping")
+	}
+	m = drive(m, keyMsg("h"))
+	if !m.s.help || !strings.Contains(m.View(), "h       help") {
+		t.Fatalf("h should open help showing the effective map:\n%s", m.View())
+	}
+	m = drive(m, keyMsg("h"), keyMsg("z"))
+	if !m.s.screen().max {
+		t.Fatal("z did not maximise")
+	}
+	bad := New(Options{Store: st, Clock: sources.NewManualClock(end), Keys: map[string][]string{"fly": {"x"}}})
+	if !bad.s.msgErr || !strings.Contains(bad.s.msg, "fly") {
+		t.Fatalf("unknown action not reported: %q", bad.s.msg)
+	}
+}
+
+func TestMouse(t *testing.T) {
+	st, mon, end := fixtureStore()
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Mouse: true})
+	m = drive(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: end})
+	r := m.s.plan.Panes[2]
+	m = drive(m, tea.MouseMsg{X: r.X + 3, Y: r.Y + 2, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	if m.s.screen().focus != 2 {
+		t.Fatalf("click did not focus the errors pane: %d", m.s.screen().focus)
+	}
+	before := selected(m)
+	m = drive(m, tea.MouseMsg{X: r.X + 3, Y: r.Y + 2, Button: tea.MouseButtonWheelDown, Action: tea.MouseActionPress})
+	if selected(m) == before {
+		t.Fatal("wheel did not scroll")
+	}
+}
+
+func TestDataCoalescing(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	end := m.s.t.now
+	gen := m.s.envGen
+	m = drive(m, dataMsg{at: end.Add(200 * time.Millisecond)})
+	if m.s.envGen != gen || !m.s.dirty {
+		t.Fatalf("data within the refresh interval refreshed at once")
+	}
+	m = drive(m, dataMsg{at: end.Add(1200 * time.Millisecond)})
+	if m.s.envGen != gen+1 || m.s.dirty {
+		t.Fatalf("data after the interval did not refresh")
+	}
+}
+
+func TestResizeStorm(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	rng := rand.New(rand.NewSource(3))
+	sizes := [][2]int{{0, 0}, {1, 1}, {20, 5}, {40, 10}, {39, 10}, {80, 24}, {2, 300}, {300, 2}}
+	for i := 0; i < 300; i++ {
+		sizes = append(sizes, [2]int{rng.Intn(240), rng.Intn(80)})
+	}
+	keys := []string{"1", "2", "5", "f", "tab", "?", "esc", "i", "left", "3", "enter", "esc"}
+	for i, sz := range sizes {
+		m = drive(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]}, keyMsg(keys[i%len(keys)]))
+		v := m.View()
+		if sz[0] == 0 || sz[1] == 0 {
+			if v != "" {
+				t.Fatalf("%v: non-empty view", sz)
+			}
+			continue
+		}
+		lines := strings.Split(v, "\n")
+		if len(lines) != sz[1] {
+			t.Fatalf("%v: %d lines", sz, len(lines))
+		}
+		for _, l := range lines {
+			if w := widthOf(l); w != sz[0] {
+				t.Fatalf("%v: line of width %d: %q", sz, w, l)
+			}
+		}
+		if layout.ModeFor(sz[0], sz[1]) == layout.TooSmall && !strings.Contains(v, "small") && sz[0] >= 18 && sz[1] >= 3 {
+			t.Fatalf("%v: no too-small notice:\n%s", sz, v)
+		}
+	}
+}
+
+func TestPlaceholderBeforeSize(t *testing.T) {
+	st, _, end := fixtureStore()
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end)})
+	if v := m.View(); !strings.Contains(v, "starting") {
+		t.Fatalf("placeholder: %q", v)
+	}
+	if m.Init() == nil {
+		t.Fatal("Init returned no command")
+	}
+}
+
+// timeline is a fake replay strip that takes the space key.
+type timeline struct {
+	w, h   int
+	spaces int
+	env    pane.Env
+}
+
+func (tl *timeline) Title() string       { return "Timeline" }
+func (tl *timeline) SetSize(w, h int)    { tl.w, tl.h = w, h }
+func (tl *timeline) Refresh(env pane.Env) { tl.env = env }
+func (tl *timeline) View() string        { return "▶ replay " + tl.env.Now.Format("15:04:05") }
+func (tl *timeline) Keys() []key.Binding {
+	return []key.Binding{key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "play/pause"))}
+}
+func (tl *timeline) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	if msg.String() == " " {
+		tl.spaces++
+		return true, nil
+	}
+	return false, nil
+}
+
+func TestTimelineReplay(t *testing.T) {
+	st, mon, end := fixtureStore()
+	tl := &timeline{}
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Timeline: tl})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end}, keyMsg(" "))
+	if tl.spaces != 1 {
+		t.Fatal("the timeline did not get the space key")
+	}
+	v := m.View()
+	if !strings.Contains(v, "REPLAY") || !strings.Contains(v, "▶ replay 14:20:00") {
+		t.Fatalf("replay strip or mode missing:\n%s", v)
+	}
+	if tl.h != 2 || tl.w != 120 {
+		t.Fatalf("timeline size %dx%d", tl.w, tl.h)
+	}
+}
