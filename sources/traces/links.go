@@ -138,9 +138,11 @@ func hasService(s Summary, svc string) bool {
 	return false
 }
 
-// BehindStore is Behind over the store: its exemplars and its spans of the
-// service that overlap the window.
-func BehindStore(st *sources.Store, sp Spike, extra []sources.Exemplar, limit int) []Summary {
+// BehindStore is Behind over the store (its exemplars and its spans of the
+// service that overlap the window) plus exemplars and summaries from
+// elsewhere (Prometheus, a Jaeger or Tempo search); the store's summary of a
+// trace wins over another's.
+func BehindStore(st *sources.Store, sp Spike, extra []sources.Exemplar, others []Summary, limit int) []Summary {
 	ex, _ := StoreExemplars{Store: st}.Exemplars(context.Background(), sp.Service, sp.From, sp.To)
 	ex = append(ex, extra...)
 	local := StoreSummaries(st, Query{Service: sp.Service, From: sp.From, To: sp.To}.match())
@@ -163,7 +165,17 @@ func BehindStore(st *sources.Store, sp Spike, extra []sources.Exemplar, limit in
 		}
 	}
 	if missing {
-		local = append(local, StoreSummaries(st, func(s *sources.Span) bool { return want[s.TraceID] && !have[s.TraceID] })...)
+		more := StoreSummaries(st, func(s *sources.Span) bool { return want[s.TraceID] && !have[s.TraceID] })
+		for _, s := range more {
+			have[s.TraceID] = true
+		}
+		local = append(local, more...)
+	}
+	for _, o := range others {
+		if !have[o.TraceID] {
+			have[o.TraceID] = true
+			local = append(local, o)
+		}
 	}
 	return Behind(sp, ex, local, limit)
 }

@@ -92,7 +92,7 @@ func TestBehind(t *testing.T) {
 		// An exemplar in the window pointing at a trace that started before it.
 		{Series: lat, At: t0.Add(10 * time.Second), Value: 0.2, TraceID: fmt.Sprintf("%032x", 5)},
 	}})
-	got := BehindStore(st, Spike{Service: "api", From: t0, To: t0.Add(time.Minute)}, nil, 0)
+	got := BehindStore(st, Spike{Service: "api", From: t0, To: t0.Add(time.Minute)}, nil, nil, 0)
 	want := []struct {
 		id       string
 		exemplar bool

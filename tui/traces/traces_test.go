@@ -1,0 +1,492 @@
+package traces
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
+
+	"github.com/vigil-dev/vigil/sources"
+	tsrc "github.com/vigil-dev/vigil/sources/traces"
+	"github.com/vigil-dev/vigil/tui/pane"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+func TestMain(m *testing.M) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	lipgloss.SetHasDarkBackground(true)
+	os.Exit(m.Run())
+}
+
+var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
+
+const chatTrace = "4bf92f3577b34da6a3ce929d0e0e4736"
+
+func ms(n int) time.Duration { return time.Duration(n) * time.Millisecond }
+
+// fixture fills a store with the demo's shape: one failing chat request
+// whose decode step ran out of GPU memory, its log lines, a few ordinary
+// traces, and an exemplar pointing at the failing one.
+func fixture() *sources.Store {
+	st := sources.NewStore(sources.StoreOptions{})
+	start := t0.Add(-30 * time.Second)
+	sp := func(id, parent, svc, name string, from, to int, status sources.SpanStatus, attrs map[string]string, evs ...sources.SpanEvent) sources.Span {
+		return sources.Span{TraceID: chatTrace, SpanID: id, ParentID: parent, Service: svc, Name: name,
+			Start: start.Add(ms(from)), End: start.Add(ms(to)), Status: status, Attrs: attrs, Events: evs}
+	}
+	spans := []sources.Span{
+		sp("00f067aa0ba902b7", "", "chat-api", "POST /v1/chat/completions", 0, 1250, sources.SpanError,
+			map[string]string{"http.route": "/v1/chat/completions", "http.response.status_code": "500", tsrc.AttrSpanKind: "server",
+				tsrc.AttrStatusMessage: "upstream failed", "resource.host.name": "gpu-01"}),
+		sp("1000000000000001", "00f067aa0ba902b7", "chat-api", "auth", 2, 14, sources.SpanUnset, nil),
+		sp("1000000000000002", "00f067aa0ba902b7", "chat-api", "queue", 15, 215, sources.SpanUnset, map[string]string{"queue.depth": "12"}),
+		sp("1000000000000003", "00f067aa0ba902b7", "vllm", "generate \x1b]0;owned\x07\x1b[2J", 220, 1240, sources.SpanError,
+			map[string]string{"gen_ai.request.model": "llama-3-70b", "gen_ai.usage.input_tokens": "812"}),
+		sp("1000000000000004", "1000000000000003", "vllm", "prefill", 225, 380, sources.SpanOK, nil),
+		sp("1000000000000005", "1000000000000003", "vllm", "decode", 380, 1238, sources.SpanError,
+			map[string]string{tsrc.AttrStatusMessage: "CUDA out of memory", "gen_ai.usage.output_tokens": "37"},
+			sources.SpanEvent{At: start.Add(ms(400)), Name: "first_token", Attrs: map[string]string{"tokens": "1"}},
+			sources.SpanEvent{At: start.Add(ms(1230)), Name: "exception", Attrs: map[string]string{"exception.type": "torch.OutOfMemoryError"}}),
+	}
+	st.Ingest(sources.Frame{Spans: spans})
+	for i := 0; i < 4; i++ {
+		id := fmt.Sprintf("%032x", 0xa0+i)
+		s := t0.Add(time.Duration(-50+i*10) * time.Second)
+		st.Ingest(sources.Frame{Spans: []sources.Span{
+			{TraceID: id, SpanID: fmt.Sprintf("%016x", 0xb0+i), Service: "chat-api", Name: "POST /v1/chat/completions", Start: s, End: s.Add(ms(180 + 40*i)), Status: sources.SpanOK},
+			{TraceID: id, SpanID: fmt.Sprintf("%016x", 0xc0+i), ParentID: fmt.Sprintf("%016x", 0xb0+i), Service: "vllm", Name: "generate", Start: s.Add(ms(5)), End: s.Add(ms(170 + 40*i))},
+		}})
+	}
+	st.Ingest(sources.Frame{Spans: []sources.Span{{TraceID: fmt.Sprintf("%032x", 0xee), SpanID: "00000000000000ee", ParentID: "00000000000000ef",
+		Service: "embedder", Name: "embed batch", Start: t0.Add(-5 * time.Second), End: t0.Add(-5*time.Second + ms(40))}}})
+	st.Ingest(sources.Frame{Logs: []sources.LogRecord{
+		{At: start.Add(ms(3)), Level: sources.LevelInfo, Service: "chat-api", Msg: "request accepted", TraceID: chatTrace, SpanID: "00f067aa0ba902b7"},
+		{At: start.Add(ms(1235)), Level: sources.LevelError, Service: "vllm", Msg: "decode failed: CUDA out of memory", TraceID: strings.ToUpper(chatTrace), SpanID: "1000000000000005"},
+		{At: start.Add(ms(1251)), Level: sources.LevelWarn, Service: "chat-api", Msg: "returning 500\x1b[31m", TraceID: chatTrace},
+		{At: start.Add(ms(1252)), Level: sources.LevelInfo, Service: "chat-api", Msg: "another trace", TraceID: fmt.Sprintf("%032x", 0xa0)},
+	}})
+	lat := sources.NewSeries(sources.SvcLatency, sources.Gauge, sources.LabelService, "chat-api")
+	st.Ingest(sources.Frame{Exemplars: []sources.Exemplar{{Series: lat, At: start.Add(ms(1250)), Value: 1.25, TraceID: chatTrace}}})
+	return st
+}
+
+func newEnv(st *sources.Store) pane.Env {
+	return pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE"}
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name+".golden")
+	if *update {
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update)", err)
+	}
+	if string(want) != got {
+		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
+	}
+}
+
+func checkSize(t *testing.T, v string, w, h int) {
+	t.Helper()
+	lines := strings.Split(v, "\n")
+	if len(lines) != h {
+		t.Errorf("%d lines, want %d", len(lines), h)
+	}
+	for i, l := range lines {
+		if n := ansi.StringWidth(l); n != w {
+			t.Errorf("line %d is %d cells, want %d: %q", i, n, w, l)
+		}
+	}
+	if strings.ContainsAny(v, "\x1b\x07") {
+		t.Errorf("view carries control characters: %q", v)
+	}
+}
+
+func newPane(st *sources.Store, w, h int) *Model {
+	m := New(Options{})
+	m.SetSize(w, h)
+	m.Focus()
+	m.Refresh(newEnv(st))
+	return m
+}
+
+func press(m *Model, keys ...string) tea.Cmd {
+	var last tea.Cmd
+	for _, k := range keys {
+		var msg tea.KeyMsg
+		switch k {
+		case "enter":
+			msg = tea.KeyMsg{Type: tea.KeyEnter}
+		case "space":
+			msg = tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}}
+		case "down":
+			msg = tea.KeyMsg{Type: tea.KeyDown}
+		default:
+			msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		}
+		_, last = m.HandleKey(msg)
+	}
+	return last
+}
+
+func TestListGoldens(t *testing.T) {
+	st := fixture()
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		m := newPane(st, sz[0], sz[1])
+		v := m.View()
+		checkSize(t, v, sz[0], sz[1])
+		golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), v)
+	}
+}
+
+func openChat(t *testing.T, st *sources.Store, w, h int) *Model {
+	t.Helper()
+	m := newPane(st, w, h)
+	for i, r := range m.rows {
+		if r.TraceID == chatTrace {
+			m.sel = i
+		}
+	}
+	if cmd := press(m, "enter"); cmd != nil {
+		t.Fatalf("a local trace opened with a command")
+	}
+	if m.mode != modeWaterfall || m.wf == nil || len(m.wf.spans) != 6 {
+		t.Fatalf("waterfall not open: %+v", m.wf)
+	}
+	return m
+}
+
+func TestWaterfallGoldens(t *testing.T) {
+	st := fixture()
+	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
+		m := openChat(t, st, sz[0], sz[1])
+		press(m, "e") // the first error span after the root: generate
+		v := m.View()
+		checkSize(t, v, sz[0], sz[1])
+		golden(t, fmt.Sprintf("waterfall_%dx%d", sz[0], sz[1]), v)
+	}
+}
+
+func TestWaterfallTree(t *testing.T) {
+	m := openChat(t, fixture(), 120, 40)
+	w := m.wf
+	var names []string
+	for _, vi := range w.vis {
+		n := w.nodes[vi]
+		names = append(names, fmt.Sprintf("%d:%s", n.depth, clean(w.spans[n.span].Name)))
+	}
+	want := "0:POST /v1/chat/completions,1:auth,1:queue,1:generate ,2:prefill,2:decode"
+	if got := strings.Join(names, ","); got != want {
+		t.Errorf("tree %s\nwant %s", got, want)
+	}
+	// Fold generate (Enter), then its children are hidden; Space unfolds.
+	press(m, "down", "down", "down")
+	if clean(w.selected().Name) != "generate " {
+		t.Fatalf("selected %q", w.selected().Name)
+	}
+	press(m, "enter")
+	if len(w.vis) != 4 || !strings.Contains(m.View(), "generate  (+2)") {
+		t.Errorf("after fold: %d visible\n%s", len(w.vis), m.View())
+	}
+	press(m, "space")
+	if len(w.vis) != 6 {
+		t.Errorf("after unfold: %d visible", len(w.vis))
+	}
+	// Folding the root hides everything but it; the selection stays on it.
+	press(m, "g", "enter")
+	if len(w.vis) != 1 || w.selected().SpanID != "00f067aa0ba902b7" {
+		t.Errorf("root fold: %d visible", len(w.vis))
+	}
+	// e finds the next error span and unfolds what hides it.
+	press(m, "e", "e")
+	if w.selected().Name != "decode" || len(w.vis) != 6 {
+		t.Errorf("e → %q, %d visible", w.selected().Name, len(w.vis))
+	}
+	v := m.View()
+	for _, s := range []string{"CUDA out of memory", "first_token", "torch.OutOfMemoryError", "gen_ai.usage.output_tokens", "decode failed: CUDA out of memory"} {
+		if !strings.Contains(v, s) {
+			t.Errorf("view lacks %q:\n%s", s, v)
+		}
+	}
+	// Logs of the selected span are marked; other traces' lines are not shown.
+	if strings.Contains(v, "another trace") {
+		t.Error("a log line of another trace is shown")
+	}
+	if !strings.Contains(v, "*08:59:31.235") {
+		t.Errorf("the selected span's log line is not marked:\n%s", v)
+	}
+	// Bars are placed by time: the root spans the whole width, decode starts later.
+	rootRow, decodeRow := "", ""
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(l, "POST /v1/chat") && strings.Contains(l, "1.25s") && rootRow == "" && strings.Contains(l, "█") {
+			rootRow = l
+		}
+		if strings.Contains(l, "decode") && strings.Contains(l, "█") {
+			decodeRow = l
+		}
+	}
+	if rootRow == "" || decodeRow == "" || strings.Index(decodeRow, "█") <= strings.Index(rootRow, "█") {
+		t.Errorf("bars not placed by time:\n%s\n%s", rootRow, decodeRow)
+	}
+	// Esc goes back to the list, on the same trace.
+	if !m.Escape() || m.mode != modeList || m.rows[m.sel].TraceID != chatTrace {
+		t.Errorf("escape: mode %v", m.mode)
+	}
+	if m.Escape() {
+		t.Error("escape at the top reported a level")
+	}
+}
+
+func TestLogsJump(t *testing.T) {
+	m := openChat(t, fixture(), 80, 24)
+	cmd := press(m, "L")
+	if cmd == nil {
+		t.Fatal("L gave no command")
+	}
+	j, ok := cmd().(pane.JumpMsg)
+	if !ok || j.Target != pane.TargetLogs || j.TraceID != chatTrace || j.Service != "chat-api" {
+		t.Fatalf("jump = %+v", j)
+	}
+	start := t0.Add(-30 * time.Second)
+	if !j.From.Equal(start.Add(-time.Second)) || !j.To.Equal(start.Add(ms(1250)+time.Second)) {
+		t.Errorf("window %v..%v", j.From, j.To)
+	}
+	// From the list too.
+	m.Escape()
+	j2, ok := m.Selection()
+	if !ok || j2.TraceID != chatTrace {
+		t.Errorf("selection %+v", j2)
+	}
+}
+
+func TestJumpToTrace(t *testing.T) {
+	st := fixture()
+	m := newPane(st, 80, 24)
+	if cmd := m.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: strings.ToUpper(chatTrace)}); cmd != nil {
+		t.Error("a held trace needs no command")
+	}
+	if m.mode != modeWaterfall || len(m.wf.spans) != 6 || m.Title() != "Trace 4bf92f35" {
+		t.Fatalf("not opened: %v %q", m.mode, m.Title())
+	}
+	// Unknown trace without backend: says so, no crash.
+	m.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: "0123456789abcdef0123456789abcdef"})
+	if !strings.Contains(m.View(), "no trace backend") {
+		t.Errorf("view:\n%s", m.View())
+	}
+}
+
+// fakeBackend answers from a map, or waits for ctx when slow.
+type fakeBackend struct {
+	spans  map[string][]sources.Span
+	search []tsrc.Summary
+	slow   bool
+}
+
+func (f *fakeBackend) Name() string { return "jaeger http://127.0.0.1:16686" }
+func (f *fakeBackend) Trace(ctx context.Context, id string) ([]sources.Span, error) {
+	if f.slow {
+		<-ctx.Done()
+		return nil, fmt.Errorf("jaeger: no answer: timed out after 50ms: %w", ctx.Err())
+	}
+	if s, ok := f.spans[id]; ok {
+		return s, nil
+	}
+	return nil, fmt.Errorf("jaeger: %w", tsrc.ErrNotFound)
+}
+func (f *fakeBackend) Search(ctx context.Context, q tsrc.Query) ([]tsrc.Summary, error) {
+	if f.slow {
+		<-ctx.Done()
+		return nil, errors.New("jaeger: no answer")
+	}
+	return f.search, nil
+}
+
+func TestBackendFetch(t *testing.T) {
+	remote := "0af7651916cd43dd8448eb211c80319c"
+	be := &fakeBackend{spans: map[string][]sources.Span{remote: {
+		{TraceID: remote, SpanID: "b7ad6b7169203331", Service: "ranker", Name: "rerank", Start: t0, End: t0.Add(ms(80))},
+	}}}
+	m := New(Options{Backend: be, Timeout: 50 * time.Millisecond})
+	m.SetSize(80, 24)
+	m.Refresh(newEnv(fixture()))
+	cmd := m.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: remote})
+	if cmd == nil || !strings.Contains(m.View(), "fetching from jaeger") {
+		t.Fatalf("no fetch:\n%s", m.View())
+	}
+	msg := cmd()
+	// Another instance must not take it.
+	other := New(Options{Backend: be})
+	other.SetSize(80, 24)
+	other.Refresh(newEnv(fixture()))
+	other.Jump(pane.JumpMsg{TraceID: remote})
+	other.Receive(msg)
+	if other.wf.loading == "" {
+		t.Error("another pane took the result")
+	}
+	m.Receive(msg)
+	if len(m.wf.spans) != 1 || !strings.Contains(m.View(), "rerank") {
+		t.Errorf("fetched trace not shown:\n%s", m.View())
+	}
+	// Not found, and a backend that never answers.
+	cmd = m.Jump(pane.JumpMsg{TraceID: "ffffffffffffffffffffffffffffffff"})
+	m.Receive(cmd())
+	if !strings.Contains(m.View(), "not found in jaeger") {
+		t.Errorf("not found:\n%s", m.View())
+	}
+	be.slow = true
+	cmd = m.Jump(pane.JumpMsg{TraceID: remote})
+	st := m.Receive(cmd())
+	if !strings.Contains(m.View(), "timed out after 50ms") {
+		t.Errorf("timeout:\n%s", m.View())
+	}
+	if sm, ok := st().(pane.StatusMsg); !ok || !sm.Error {
+		t.Errorf("status %+v", sm)
+	}
+}
+
+func TestBehindSpike(t *testing.T) {
+	st := fixture()
+	remote := tsrc.Summary{TraceID: "0af7651916cd43dd8448eb211c80319c", Service: "chat-api", Name: "POST /v1/chat/completions",
+		Start: t0.Add(-20 * time.Second), Duration: 3 * time.Second, Spans: 9, Errors: 1}
+	m := New(Options{Backend: &fakeBackend{search: []tsrc.Summary{remote}}})
+	m.SetSize(80, 24)
+	m.Focus()
+	m.Refresh(newEnv(st))
+	cmd := m.Jump(pane.JumpMsg{Target: pane.TargetTraces, Service: "chat-api", From: t0.Add(-time.Minute), To: t0})
+	if m.behind == nil || len(m.rows) == 0 {
+		t.Fatal("no spike list")
+	}
+	// The exemplar's trace comes first, then failed, then slowest.
+	if !m.rows[0].Exemplar || m.rows[0].TraceID != chatTrace {
+		t.Errorf("first row %+v", m.rows[0])
+	}
+	for _, r := range m.rows {
+		if r.Service == "embedder" {
+			t.Error("another service's trace listed")
+		}
+	}
+	m.Receive(cmd())
+	found := false
+	for _, r := range m.rows {
+		found = found || r.TraceID == remote.TraceID
+	}
+	if !found {
+		t.Errorf("backend result missing: %+v", m.rows)
+	}
+	v := m.View()
+	checkSize(t, v, 80, 24)
+	golden(t, "behind_80x24", v)
+	if m.Title() != "Traces behind the spike" {
+		t.Errorf("title %q", m.Title())
+	}
+	press(m, "enter")
+	if m.mode != modeWaterfall || m.wf.traceID != chatTrace {
+		t.Fatal("enter did not open the exemplar's trace")
+	}
+	m.Escape()
+	if m.behind == nil {
+		t.Error("esc from the waterfall left the spike list")
+	}
+	m.Escape()
+	if m.behind != nil || m.Title() != "Traces" {
+		t.Error("esc did not return to recent traces")
+	}
+}
+
+func TestFilterSortAndSmallSizes(t *testing.T) {
+	st := fixture()
+	m := newPane(st, 80, 24)
+	if err := m.SetFilter("embed"); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.rows) != 1 || m.rows[0].Service != "embedder" || !m.rows[0].Partial {
+		t.Errorf("filtered %+v", m.rows)
+	}
+	if err := m.SetFilter("("); err == nil {
+		t.Error("bad regex accepted")
+	}
+	_ = m.SetFilter("")
+	press(m, "o") // by duration
+	if m.rows[0].TraceID != chatTrace {
+		t.Errorf("slowest first: %+v", m.rows[0])
+	}
+	press(m, "O")
+	if m.rows[len(m.rows)-1].TraceID != chatTrace {
+		t.Error("reverse")
+	}
+	// Paused before the traces began: none shown.
+	env := newEnv(st)
+	env.Mode, env.Now = "PAUSED", t0.Add(-time.Hour)
+	m.Refresh(env)
+	if len(m.rows) != 0 {
+		t.Errorf("%d traces before they began", len(m.rows))
+	}
+	for _, sz := range [][2]int{{0, 0}, {1, 1}, {10, 3}, {30, 6}, {200, 50}} {
+		m := openChat(t, st, 120, 40)
+		m.SetSize(sz[0], sz[1])
+		v := m.View()
+		if sz[0] > 0 {
+			checkSize(t, v, sz[0], sz[1])
+		}
+		m.Escape()
+		if sz[0] > 0 {
+			checkSize(t, m.View(), sz[0], sz[1])
+		}
+	}
+	// In the waterfall the filter selects matching spans; n moves on.
+	m = openChat(t, st, 80, 24)
+	_ = m.SetFilter("prefill|decode")
+	if m.wf.selected().Name != "prefill" {
+		t.Errorf("filter → %q", m.wf.selected().Name)
+	}
+	m.NextMatch(false)
+	if m.wf.selected().Name != "decode" {
+		t.Errorf("n → %q", m.wf.selected().Name)
+	}
+}
+
+func TestEmptyAndHostile(t *testing.T) {
+	m := New(Options{Hint: "send OTLP to http://127.0.0.1:4318/v1/traces"})
+	m.SetSize(80, 5)
+	m.Refresh(newEnv(sources.NewStore(sources.StoreOptions{})))
+	if !strings.Contains(m.View(), "send OTLP") {
+		t.Errorf("empty view:\n%s", m.View())
+	}
+	// A cycle and a self-parent must not hang or lose spans.
+	st := sources.NewStore(sources.StoreOptions{})
+	id := "11111111111111111111111111111111"
+	st.Ingest(sources.Frame{Spans: []sources.Span{
+		{TraceID: id, SpanID: "a", ParentID: "b", Service: "x", Name: "a", Start: t0, End: t0.Add(time.Second)},
+		{TraceID: id, SpanID: "b", ParentID: "a", Service: "x", Name: "b", Start: t0, End: t0.Add(time.Second)},
+		{TraceID: id, SpanID: "c", ParentID: "c", Service: "x", Name: "c\x1b[2J\x9b31m", Start: t0, End: t0},
+	}})
+	m = newPane(st, 80, 24)
+	m.Jump(pane.JumpMsg{TraceID: id})
+	if len(m.wf.nodes) != 3 {
+		t.Errorf("%d nodes", len(m.wf.nodes))
+	}
+	checkSize(t, m.View(), 80, 24)
+	if strings.Contains(m.View(), "[2J") {
+		t.Errorf("escape sequence shown:\n%s", m.View())
+	}
+}
