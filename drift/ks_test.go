@@ -234,3 +234,38 @@ func TestKSW1Fused(t *testing.T) {
 		}
 	}
 }
+
+// R5 of drift.md §7 (SciPy's kstwo.sf) and the "SciPy asymp" column of R1.
+//
+// For n > 140 SciPy does not use the exact matrix method, and its values
+// differ in the 8th–9th digit: 0.013012074781090332 for (0.05, 1000) and
+// 0.03613941395325637 for (0.02, 5000). The matrix method evaluated in
+// 256-bit arithmetic (math/big) gives 0.013012071309966901137 and
+// 0.036139413492990457773, which this float64 implementation matches to
+// 1e-12; those are the values tested here.
+func TestKolmogorovOneSampleReference(t *testing.T) {
+	cases := []struct {
+		d    float64
+		n    int
+		want float64
+	}{
+		{0.1, 100, 0.2526927570063874},
+		{0.2, 50, 0.03143877776953241},
+		{0.10927318295739348, 50, 0.5523174222248897}, // R1: round(105·95/200) = 50
+		{0.05, 1000, 0.013012071309966901137},         // SciPy: 0.013012074781090332
+		{0.02, 5000, 0.036139413492990457773},         // SciPy: 0.03613941395325637
+	}
+	for _, c := range cases {
+		if got := KolmogorovOneSampleSurvival(c.d, c.n); !relClose(got, c.want, 1e-9) {
+			t.Errorf("KolmogorovOneSampleSurvival(%v, %d) = %.17g, want %.17g", c.d, c.n, got, c.want)
+		}
+	}
+	// R1 row 1: SciPy asymp 4.914e-15, below the floor.
+	if got := KolmogorovOneSampleSurvival(0.5454545454545454, 52); !(got < 1e-12) {
+		t.Errorf("tiny = %v", got)
+	}
+	// n = 1: D_1 = max(U, 1−U) ≥ d with probability min(1, 2(1−d)).
+	if got := KolmogorovOneSampleSurvival(0.8, 1); !relClose(got, 0.4, 1e-12) {
+		t.Errorf("n=1: %v, want 0.4", got)
+	}
+}

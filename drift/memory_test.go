@@ -104,3 +104,35 @@ func steadyStateBytes(t testing.TB, nSeries int) uint64 {
 	runtime.KeepAlive(m)
 	return after.HeapAlloc - before.HeapAlloc
 }
+
+func TestSortedReservoir(t *testing.T) {
+	rng := rand.New(rand.NewPCG(50, 51))
+	r := newSortedReservoir(100, 5)
+	var all []float64
+	for i := range 5000 {
+		v := float64(rng.IntN(300))
+		all = append(all, v)
+		r.add(v)
+		if !slices.IsSorted(r.values()) || len(r.values()) != min(i+1, 100) {
+			t.Fatalf("after %d adds: not sorted or wrong length %d", i+1, len(r.values()))
+		}
+	}
+	// Uniformity: over many runs every stream position is kept with
+	// probability k/N; check the mean kept value against the stream mean.
+	var sum, n float64
+	for seed := range 200 {
+		r := newSortedReservoir(100, uint64(seed))
+		for i := range 5000 {
+			r.add(float64(i))
+		}
+		for _, v := range r.values() {
+			sum += v
+			n++
+		}
+	}
+	// Mean of positions 0..4999 is 2499.5; sd of the mean of 20 000 draws
+	// is about 1443/√20000 ≈ 10.
+	if mean := sum / n; math.Abs(mean-2499.5) > 50 {
+		t.Errorf("kept positions have mean %v, want about 2499.5", mean)
+	}
+}

@@ -54,3 +54,63 @@ func (r *Reservoir) Reset() {
 	r.vals = r.vals[:0]
 	r.seen = 0
 }
+
+// sortedReservoir is a Reservoir whose sample is kept in increasing order, so
+// closing a window needs no sort: a value entering the sample replaces a
+// uniformly random slot with one memmove. The sample is the same uniform
+// random subset Algorithm R gives. Values must not be NaN.
+type sortedReservoir struct {
+	vals []float64
+	cap  int
+	seen int64
+	rng  *rand.Rand
+}
+
+func newSortedReservoir(k int, seed uint64) *sortedReservoir {
+	return &sortedReservoir{cap: k, rng: rand.New(rand.NewPCG(seed, 0x9e3779b97f4a7c15))}
+}
+
+func (r *sortedReservoir) add(v float64) {
+	r.seen++
+	if len(r.vals) < r.cap {
+		pos := searchFloat(r.vals, v)
+		r.vals = append(r.vals, 0)
+		copy(r.vals[pos+1:], r.vals[pos:])
+		r.vals[pos] = v
+		return
+	}
+	k := int(r.rng.Int64N(r.seen))
+	if k >= r.cap {
+		return
+	}
+	// Remove slot k and insert v in order: one shift between the two.
+	pos := searchFloat(r.vals, v)
+	if pos > k {
+		copy(r.vals[k:pos-1], r.vals[k+1:pos])
+		r.vals[pos-1] = v
+	} else {
+		copy(r.vals[pos+1:k+1], r.vals[pos:k])
+		r.vals[pos] = v
+	}
+}
+
+func (r *sortedReservoir) values() []float64 { return r.vals }
+
+func (r *sortedReservoir) reset() {
+	r.vals = r.vals[:0]
+	r.seen = 0
+}
+
+// searchFloat returns the first index i with x[i] ≥ v.
+func searchFloat(x []float64, v float64) int {
+	lo, hi := 0, len(x)
+	for lo < hi {
+		h := int(uint(lo+hi) >> 1)
+		if x[h] < v {
+			lo = h + 1
+		} else {
+			hi = h
+		}
+	}
+	return lo
+}

@@ -98,7 +98,7 @@ type window struct {
 	n, invalid   int64
 	sum, sumsq   float64
 	below, above int64
-	sample       *Reservoir
+	sample       *sortedReservoir
 	bins         []float64
 	cats         map[string]int64
 	hb, hc       []float64 // histogram layout and per-bucket counts
@@ -154,7 +154,7 @@ type series struct {
 
 func newSeries(name string, kind Kind, cfg *Config, seed uint64) *series {
 	s := &series{name: name, kind: kind, firstSeen: -1, seed: seed}
-	s.open.sample = NewReservoir(cfg.CellSample, seed)
+	s.open.sample = newSortedReservoir(cfg.CellSample, seed)
 	s.cells = make([]cellRec, 0, cfg.Columns)
 	return s
 }
@@ -168,7 +168,7 @@ func (s *series) addValue(v float64, cfg *Config) {
 	w.n++
 	w.sum += v
 	w.sumsq += v * v
-	w.sample.Add(v)
+	w.sample.add(v)
 	if cfg.Mode == Trailing && s.ref == nil {
 		return
 	}
@@ -272,7 +272,7 @@ func (s *series) addHistogram(bounds, cum []float64) {
 func (s *series) resetWindow() {
 	w := &s.open
 	sample := w.sample
-	sample.Reset()
+	sample.reset()
 	bins := w.bins
 	cats := w.cats
 	clear(cats)
@@ -372,8 +372,7 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 	st := &rec.st
 	switch s.kind {
 	case KindNumeric:
-		sample := w.sample.Values()
-		sortFloat64s(sample)
+		sample := w.sample.values() // sorted
 		n, m := len(s.refSorted), len(sample)
 		plus, minus, w1 := ksW1(s.refSorted, sample)
 		ks := ksFinish(plus, minus, n, m, TwoSided)
@@ -526,7 +525,7 @@ func (s *series) repinFromWindow(at int64, cfg *Config) {
 	}
 	switch s.kind {
 	case KindNumeric:
-		s.pinNumeric(slices.Clone(w.sample.Values()), w.n, at, cfg)
+		s.pinNumeric(slices.Clone(w.sample.values()), w.n, at, cfg)
 	case KindCategorical:
 		s.pinCategorical(w.cats, at, cfg)
 	case KindHistogram:

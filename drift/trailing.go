@@ -60,7 +60,7 @@ func (s *series) closeTrailing(start int64, cfg *Config, buf *[]float64) cellRec
 			if len(w.bins) != len(s.ref.bins) {
 				// Values arrived before the first reference existed:
 				// bin the window's sample.
-				w.bins = BinCounts(s.ref.edges, w.sample.Values())
+				w.bins = BinCounts(s.ref.edges, w.sample.values())
 			}
 		}
 		if s.kind == KindHistogram && !SameLayout(w.hb, s.ref.bounds) {
@@ -154,11 +154,19 @@ func (s *series) pushTrail(start int64, cfg *Config) {
 	t.start, t.n = start, w.n
 	switch s.kind {
 	case KindNumeric:
-		// The sample may have been sorted for scoring; shuffle so that any
-		// prefix is a uniform random subset.
-		v := w.sample.Values()
-		s.rng.Shuffle(len(v), func(i, j int) { v[i], v[j] = v[j], v[i] })
-		t.vals = append(t.vals[:0], v[:min(len(v), trailPerWindow(cfg))]...)
+		// Keep a uniform random subset of the (sorted) window sample, in
+		// random order so that any prefix is a uniform subset too.
+		v := w.sample.values()
+		k := min(len(v), trailPerWindow(cfg))
+		t.vals = t.vals[:0]
+		for i, x := range v { // Algorithm R over the sample
+			if i < k {
+				t.vals = append(t.vals, x)
+			} else if j := s.rng.IntN(i + 1); j < k {
+				t.vals[j] = x
+			}
+		}
+		s.rng.Shuffle(len(t.vals), func(i, j int) { t.vals[i], t.vals[j] = t.vals[j], t.vals[i] })
 	case KindCategorical:
 		t.cats = maps.Clone(w.cats)
 	case KindHistogram:
