@@ -20,8 +20,9 @@ type Summary struct {
 type Bin struct {
 	// Label is a category name or a range such as "(0.12, 0.5]".
 	Label string
-	// Lo and Hi are the numeric range (Lo, Hi], ±Inf at the ends; NaN for
-	// categories.
+	// Lo and Hi are the numeric range (Lo, Hi], ±Inf at the ends; both
+	// the value for a low-cardinality value bin; NaN for categories and
+	// "(other)".
 	Lo, Hi float64
 	// Ref and Cur are shares 0..1.
 	Ref, Cur float64
@@ -128,16 +129,21 @@ func (s *series) detail(start, window int64, cfg *Config) (Detail, bool) {
 			b.Hi = r.bounds[hi]
 			b.Label = rangeLabel(b.Lo, b.Hi)
 		case KindNumeric:
-			b.Lo, b.Hi = math.Inf(-1), math.Inf(1)
-			if i > 0 {
-				b.Lo = r.edges[i-1]
-			}
-			if i < len(r.edges) {
-				b.Hi = r.edges[i]
-			}
-			b.Label = rangeLabel(b.Lo, b.Hi)
-			if r.lowCard {
+			switch {
+			case r.lowCard && i < len(r.values):
 				b.Label = fmtEdge(r.values[i])
+				b.Lo, b.Hi = r.values[i], r.values[i]
+			case r.lowCard:
+				b.Label = OtherCategory
+			default:
+				b.Lo, b.Hi = math.Inf(-1), math.Inf(1)
+				if i > 0 {
+					b.Lo = r.edges[i-1]
+				}
+				if i < len(r.edges) {
+					b.Hi = r.edges[i]
+				}
+				b.Label = rangeLabel(b.Lo, b.Hi)
 			}
 		}
 		d.Bins[i] = b

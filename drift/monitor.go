@@ -567,7 +567,7 @@ func (m *Monitor) SetReference(feature string, values []float64) error {
 	if r.Len() < m.cfg.MinCount {
 		return fmt.Errorf("drift: %s: reference has %d valid values, need %d", feature, r.Len(), m.cfg.MinCount)
 	}
-	s.pinNumeric(r.Values(), r.Seen(), m.openStart, &m.cfg)
+	s.pinNumeric(r.Values(), r.Seen(), m.refTime(), &m.cfg)
 	return nil
 }
 
@@ -587,7 +587,7 @@ func (m *Monitor) SetCategoricalReference(feature string, values []string) error
 	for _, v := range values {
 		counts[v]++
 	}
-	s.pinCategorical(counts, m.openStart, &m.cfg)
+	s.pinCategorical(counts, m.refTime(), &m.cfg)
 	return nil
 }
 
@@ -613,8 +613,19 @@ func (m *Monitor) SetHistogramReference(feature string, bounds, counts []float64
 	if run < float64(m.cfg.MinCount) {
 		return fmt.Errorf("drift: %s: reference has %g observations, need %d", feature, run, m.cfg.MinCount)
 	}
-	s.pinHistogram(bounds, counts, m.openStart, &m.cfg)
+	s.pinHistogram(bounds, counts, m.refTime(), &m.cfg)
 	return nil
+}
+
+// noTime marks a reference loaded before the first observation.
+const noTime = math.MinInt64
+
+// refTime is the pin time of a loaded reference: the open window's start.
+func (m *Monitor) refTime() int64 {
+	if !m.started {
+		return noTime
+	}
+	return m.openStart
 }
 
 func (m *Monitor) lookup(feature string, kind Kind) (*series, error) {

@@ -153,6 +153,9 @@ func TestMonitorInsufficientLateInvalid(t *testing.T) {
 	if err := m.SetReference("x", normals(rng, 2000, 0)); err != nil {
 		t.Fatal(err)
 	}
+	if r, _ := m.Row("x"); !r.Reference.Ready || !r.Reference.Since.IsZero() || r.Reference.N != 2000 {
+		t.Errorf("loaded reference %+v", r.Reference)
+	}
 	// Minute 0: 10 values → insufficient; minute 1: nothing; minute 2: 100.
 	for i := range 10 {
 		m.ObserveValue("x", t0.Add(time.Duration(i)*time.Second), rng.NormFloat64())
@@ -253,14 +256,21 @@ func TestMonitorLowCardinalityNumeric(t *testing.T) {
 	for i := range 500 {
 		m.ObserveValue("tokens", t0.Add(time.Duration(i)*time.Millisecond), float64(rng.IntN(3)))
 	}
+	for i := range 20 { // never seen in the reference
+		m.ObserveValue("tokens", t0.Add(time.Second+time.Duration(i)*time.Millisecond), 2.5)
+	}
 	m.Advance(t0.Add(time.Minute))
 	row, _ := m.Row("tokens")
 	if !row.LowCardinality || row.Cells[0].Level != LevelHigh {
 		t.Fatalf("row %+v", row)
 	}
 	d, _ := m.Detail("tokens", t0)
-	if len(d.Bins) != 5 || d.Bins[3].Label != "3" || d.Bins[3].CurCount != 0 {
+	if len(d.Bins) != 6 || d.Bins[3].Label != "3" || d.Bins[3].CurCount != 0 ||
+		d.Bins[5].Label != OtherCategory || d.Bins[5].CurCount != 20 || d.Bins[5].Ref != 0 {
 		t.Errorf("bins %+v", d.Bins)
+	}
+	if d.Stats.Effect != d.Stats.JS || math.IsNaN(d.Stats.D) {
+		t.Errorf("low-cardinality stats %+v", d.Stats)
 	}
 }
 
@@ -438,5 +448,38 @@ func TestMonitorTrailing(t *testing.T) {
 	}
 	if !slices.Equal(m.Alerting(t0.Add(23*time.Minute)), []string{"x"}) || len(m.Alerting(t0.Add(35*time.Minute))) != 0 {
 		t.Error("trailing alerts")
+	}
+}
+
+// A loaded histogram reference and scrapes in another layout: the cell says
+// so and the reference is rebuilt on the scrapes' layout.
+func TestMonitorHistogramLoadedLayout(t *testing.T) {
+	inf := math.Inf(1)
+	cfg := testConfig()
+	cfg.Baseline = time.Minute
+	cfg.MinReference = 300 // reached at the end of the second window
+	m := NewMonitor(cfg)
+	if err := m.SetHistogramReference("h", []float64{1, 2, inf}, []float64{50, 30, 20}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetHistogramReference("bad", []float64{1, 2}, []float64{50, 30}); err == nil {
+		t.Error("reference without +Inf accepted")
+	}
+	b := []float64{1, 2, 4, inf}
+	for i := range 8 {
+		c := float64(i * 100)
+		m.ObserveHistogram("h", t0.Add(time.Duration(i)*30*time.Second), b, []float64{c / 2, c * 0.8, c * 0.9, c})
+	}
+	m.Advance(t0.Add(4 * time.Minute))
+	row, _ := m.Row("h")
+	l := levels(row)
+	if l[0] != LevelLayoutChanged || l[1] != LevelBaselining || l[2].Heat() < 0 {
+		t.Errorf("levels %v", l)
+	}
+	if !row.Reference.Ready || row.Reference.N != 300 {
+		t.Errorf("reference %+v", row.Reference)
+	}
+	if r, ok := m.Row("bad"); ok && r.Reference.Ready {
+		t.Error("bad reference pinned")
 	}
 }

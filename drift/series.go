@@ -181,7 +181,7 @@ func (s *series) addValue(v float64, cfg *Config) {
 		return
 	}
 	if w.bins != nil {
-		w.bins[binIndex(s.ref.edges, v)]++
+		w.bins[s.ref.bin(v)]++
 	}
 	if v < s.ref.lo {
 		w.below++
@@ -219,6 +219,29 @@ func (s *series) addCategory(c string, cfg *Config) {
 	if w.bins != nil {
 		w.bins[s.ref.catBin(c)]++
 	}
+}
+
+// bin returns the bin of a numeric value: by decile edges, or for a
+// low-cardinality reference the value's own bin, with values the reference
+// never had in a last "(other)" bin.
+func (r *refSnap) bin(v float64) int {
+	i := binIndex(r.edges, v)
+	if r.lowCard && r.values[i] != v {
+		return len(r.values)
+	}
+	return i
+}
+
+func (r *refSnap) binCounts(x []float64) []float64 {
+	n := len(r.edges) + 1
+	if r.lowCard {
+		n++
+	}
+	c := make([]float64, n)
+	for _, v := range x {
+		c[r.bin(v)]++
+	}
+	return c
 }
 
 func (r *refSnap) catBin(c string) int {
@@ -297,7 +320,7 @@ func (s *series) close(start, end int64, cfg *Config, buf *[]float64) cellRec {
 		rec.st[i] = float32(math.NaN())
 	}
 	switch {
-	case s.kind == KindHistogram && w.layout:
+	case s.kind == KindHistogram && (w.layout || (s.ref != nil && w.hb != nil && !SameLayout(w.hb, s.ref.bounds))):
 		rec.level = LevelLayoutChanged
 		// Rebuild the reference on the new layout, starting with this
 		// window's post-change counts.
@@ -570,7 +593,7 @@ func numericSnap(sample []float64, n int64, at int64, edges, values []float64) *
 			r.edges = QuantileEdges(sample, 10)
 		}
 	}
-	r.bins = BinCounts(r.edges, sample)
+	r.bins = r.binCounts(sample)
 	r.p5, r.p50, r.p95 = quantileSorted(0.05, sample), quantileSorted(0.5, sample), quantileSorted(0.95, sample)
 	r.mean, r.std = meanStd(sample)
 	r.lo, r.hi = sample[0], sample[len(sample)-1]
@@ -692,7 +715,7 @@ func (s *series) row(cfg *Config, window int64) Row {
 	if s.ref != nil {
 		r.Reference.Ready = true
 		r.Reference.N = s.ref.n
-		if cfg.Mode == Pinned {
+		if cfg.Mode == Pinned && s.ref.at != noTime {
 			r.Reference.Since = time.Unix(0, s.ref.at).UTC()
 		}
 		r.LowCardinality = s.ref.lowCard

@@ -60,7 +60,7 @@ func (s *series) closeTrailing(start int64, cfg *Config, buf *[]float64) cellRec
 			if len(w.bins) != len(s.ref.bins) {
 				// Values arrived before the first reference existed:
 				// bin the window's sample.
-				w.bins = BinCounts(s.ref.edges, w.sample.values())
+				w.bins = s.ref.binCounts(w.sample.values())
 			}
 		}
 		if s.kind == KindHistogram && !SameLayout(w.hb, s.ref.bounds) {
