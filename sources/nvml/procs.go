@@ -113,8 +113,9 @@ func (c *Collector) lookupProc(pid uint32, now time.Time) procInfo {
 	c.procMu.Unlock()
 	p := c.readProc(pid)
 	p.seen = now
+	cp := p
 	c.procMu.Lock()
-	c.procCache[pid] = &p
+	c.procCache[pid] = &cp
 	// Forget PIDs not seen for a while, so PID reuse and churn stay bounded.
 	if len(c.procCache) > 64 {
 		for k, v := range c.procCache {
