@@ -167,6 +167,7 @@ func (m *Model) Title() string {
 func (m *Model) SetSize(w, h int) {
 	m.w, m.h = max(0, w), max(0, h)
 	m.clamp()
+	m.chart()
 	m.render()
 }
 
@@ -667,7 +668,7 @@ func (m *Model) Jump(j pane.JumpMsg) tea.Cmd {
 	} else {
 		m.jump = &jc
 	}
-	m.jumpNote = ""
+	m.jumpNote, m.note = "", ""
 	m.pretty = nil
 	m.follow = false
 	m.stale = true

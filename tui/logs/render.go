@@ -263,22 +263,46 @@ func (m *Model) text(r *sources.LogRecord) string {
 		b.WriteString(oneLine(r.Raw))
 	}
 	room := m.w * 2 // enough to fill the row; the rest is cut anyway
-	for _, k := range sortedKeys(r.Fields) {
-		if b.Len() > room {
-			break
-		}
+	field := func(k, v string) {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(k)
 		b.WriteByte('=')
-		b.WriteString(oneLine(r.Fields[k]))
+		b.WriteString(oneLine(v))
 	}
-	if r.TraceID != "" && b.Len() <= room {
-		b.WriteString(" trace=" + short(r.TraceID))
+	// What a reader looks for first: the outcome, the latency, the trace.
+	for _, k := range leadKeys {
+		if v, ok := r.Fields[k]; ok {
+			field(k, v)
+		}
+	}
+	if r.TraceID != "" {
+		field("trace", short(r.TraceID))
+	}
+	for _, k := range sortedKeys(r.Fields) {
+		if b.Len() > room {
+			break
+		}
+		if isLeadKey(k) {
+			continue
+		}
+		field(k, r.Fields[k])
 	}
 	return b.String()
 }
 
 // View implements pane.Pane: what Refresh, SetSize or a key prepared.
 func (m *Model) View() string { return m.out }
+
+// leadKeys are shown right after the message, in this order.
+var leadKeys = []string{"status", "status_code", "http.status_code", "latency_ms", "duration_ms", "latency", "duration", "error", "err"}
+
+func isLeadKey(k string) bool {
+	for _, l := range leadKeys {
+		if k == l {
+			return true
+		}
+	}
+	return false
+}
