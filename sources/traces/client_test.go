@@ -231,9 +231,9 @@ func TestTempoOldShape(t *testing.T) {
 	if len(spans) != 1 || spans[0].Service != "old" || spans[0].Attrs[AttrScope] != "lib" || spans[0].TraceID != "2fe5f6cfaa4e425f9baa46896774812b" {
 		t.Fatalf("spans %+v", spans)
 	}
-	// A trace id with a space is neither hex nor base64: a clear error.
-	if _, err := tp.decodeTrace([]byte(tempoOldJSON)); err == nil {
-		t.Error("bad id accepted")
+	// A trace id with a space is neither hex nor base64: the span is rejected.
+	if spans, err := tp.decodeTrace([]byte(tempoOldJSON)); err != nil || len(spans) != 0 {
+		t.Errorf("bad id accepted: %+v %v", spans, err)
 	}
 }
 
@@ -317,5 +317,64 @@ func TestClientErrors(t *testing.T) {
 	j, _ = NewJaeger(ClientOptions{URL: garbage.URL})
 	if _, err := j.Trace(context.Background(), "0af7651916cd43dd8448eb211c80319c"); err == nil || !strings.Contains(err.Error(), "decoding") {
 		t.Errorf("garbage: %v", err)
+	}
+}
+
+func TestPollers(t *testing.T) {
+	var searches int
+	jsrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/services":
+			_, _ = w.Write([]byte(`{"data":["frontend"],"total":1,"limit":0,"offset":0,"errors":null}`))
+		case "/api/traces":
+			searches++
+			_, _ = w.Write([]byte(jaegerTraceJSON))
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer jsrv.Close()
+	j, _ := NewJaeger(ClientOptions{URL: jsrv.URL})
+	now := time.UnixMicro(1700000060000000)
+	p := NewPoller(j, PollerOptions{})
+	f, err := p.Poll(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Spans) != 2 || f.Health == nil || f.Health.Kind != "traces" || f.Health.Target != jsrv.URL || !strings.Contains(f.Health.Detail, "1 new traces (2 spans)") {
+		t.Fatalf("frame %+v health %+v", f.Spans, f.Health)
+	}
+	f, err = p.Poll(context.Background(), now.Add(15*time.Second))
+	if err != nil || len(f.Spans) != 0 || searches != 2 {
+		t.Errorf("second poll imported again: %d spans, %v", len(f.Spans), err)
+	}
+	// Tempo: search, then one fetch per new trace.
+	fetches := 0
+	tsrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/search":
+			_, _ = w.Write([]byte(tempoSearchJSON))
+		case "/api/traces/2fe5f6cfaa4e425f9baa46896774812b":
+			fetches++
+			_, _ = w.Write([]byte(tempoTraceJSON))
+		default:
+			w.WriteHeader(404)
+		}
+	}))
+	defer tsrv.Close()
+	tp, _ := NewTempo(ClientOptions{URL: tsrv.URL})
+	p = NewPoller(tp, PollerOptions{})
+	f, err = p.Poll(context.Background(), time.Unix(1700000030, 0))
+	if err != nil || len(f.Spans) != 2 || fetches != 1 {
+		t.Fatalf("tempo poll: %d spans, %d fetches, %v", len(f.Spans), fetches, err)
+	}
+	f, _ = p.Poll(context.Background(), time.Unix(1700000045, 0))
+	if len(f.Spans) != 0 || fetches != 1 {
+		t.Errorf("tempo re-imported: %d spans, %d fetches", len(f.Spans), fetches)
+	}
+	// A dead backend is an error the hub turns into health.
+	dead, _ := NewJaeger(ClientOptions{URL: "http://127.0.0.1:1", Timeout: 100 * time.Millisecond})
+	if _, err := NewPoller(dead, PollerOptions{}).Poll(context.Background(), now); err == nil {
+		t.Error("dead backend polled fine")
 	}
 }

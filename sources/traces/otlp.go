@@ -83,6 +83,12 @@ var jsonOpts = protojson.UnmarshalOptions{DiscardUnknown: true}
 // ids may be hex (as the OTLP/JSON encoding says) or base64 (as protojson
 // and Tempo write them); both are accepted.
 func DecodeJSON(body []byte) (*coltracepb.ExportTraceServiceRequest, error) {
+	return decodeJSONFast(body)
+}
+
+// decodeProtoJSON is DecodeJSON through protojson, kept as the reference the
+// fast decoder is tested against.
+func decodeProtoJSON(body []byte) (*coltracepb.ExportTraceServiceRequest, error) {
 	req := &coltracepb.ExportTraceServiceRequest{}
 	if err := jsonOpts.Unmarshal(body, req); err != nil {
 		return nil, fmt.Errorf("otlp: json: %s", sources.OneLine(err.Error()))

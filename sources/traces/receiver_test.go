@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/hex"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
@@ -491,4 +492,34 @@ func TestReceiverPortInUse(t *testing.T) {
 		t.Fatalf("Run on a used port: %v", err)
 	}
 	a.ln.Close()
+}
+
+// TestFastJSONMatchesProtojson: the encoding/json decoder reads what
+// protojson reads, for hex and base64 ids, numbers as strings and enums as names.
+func TestFastJSONMatchesProtojson(t *testing.T) {
+	pj, err := protojson.Marshal(bigRequest(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tb, err := protojson.Marshal(typicalBatch())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range map[string][]byte{"spec": []byte(specJSON), "protojson": pj, "typical": tb} {
+		a, err1 := decodeProtoJSON(body)
+		b, err2 := DecodeJSON(body)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v / %v", name, err1, err2)
+		}
+		sa, ra, _ := Convert(a.ResourceSpans, Limits{})
+		sb, rb, _ := Convert(b.ResourceSpans, Limits{})
+		if ra != rb || len(sa) != len(sb) {
+			t.Fatalf("%s: %d/%d spans, %d/%d rejected", name, len(sa), len(sb), ra, rb)
+		}
+		for i := range sa {
+			if fmt.Sprint(sa[i]) != fmt.Sprint(sb[i]) {
+				t.Errorf("%s span %d:\nprotojson %+v\nfast      %+v", name, i, sa[i], sb[i])
+			}
+		}
+	}
 }
