@@ -471,8 +471,7 @@ func (p *textParser) add(name string, v float64, le []byte, hasLE bool, q []byte
 			case g.typ == tCounter && suf == "_total":
 				// OpenMetrics: TYPE x counter, sample x_total. The family
 				// goes by the sample's name, as in the text format.
-				delete(p.byName, g.name)
-				g.name = name
+				g.name = name // the old name stays a key: x_created follows
 				p.byName[name] = g
 				f = g
 			case g.typ == tInfo && suf == "_info":
