@@ -86,7 +86,10 @@ func TestScrapeBadInputs(t *testing.T) {
 		{"50 MB body", func(w http.ResponseWriter, _ *http.Request) { w.Write(big) }, nil, "body larger than the 16 MiB limit"},
 		{"small cap", func(w http.ResponseWriter, _ *http.Request) { w.Write(readFixture(t, "vllm.prom")) },
 			func(c *ScrapeConfig) { c.MaxBodyBytes = 1000 }, "body larger than the 1000 bytes limit"},
-		{"401", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(401); w.Write([]byte("bad token s3cret-token")) },
+		{"401", func(w http.ResponseWriter, _ *http.Request) {
+			w.WriteHeader(401)
+			w.Write([]byte("bad token s3cret-token"))
+		},
 			func(c *ScrapeConfig) { c.Headers = map[string]string{"Authorization": "Bearer s3cret-token"} }, "authentication failed (HTTP 401)"},
 		{"403", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(403) }, nil, "authentication failed (HTTP 403)"},
 		{"500", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(500) }, nil, "HTTP 500 Internal Server Error"},
