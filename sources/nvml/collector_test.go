@@ -597,3 +597,35 @@ func BenchmarkFullPoll8(b *testing.B) {
 		}
 	}
 }
+
+func TestPCIeOptIn(t *testing.T) {
+	m := nvmlmock.New(2, func(i int) nvmlmock.GPUState {
+		s := busy(i)
+		s.PCIeTxKBs, s.PCIeRxKBs = 1000, 2000
+		return s
+	})
+	var calls atomic.Int64
+	m.SetHook("GetPcieThroughput", -1, func() { calls.Add(1) })
+	off := newTest(t, m, nil)
+	f, _ := poll(t, off, t0)
+	if len(byName(f)[sources.GPUPCIeTx]) != 0 || calls.Load() != 0 {
+		t.Fatal("PCIe throughput read without being asked")
+	}
+	off.Close()
+	on := newTest(t, m, func(o *Options) { o.PCIe = true })
+	deadline := time.Now().Add(10 * time.Second)
+	at := t0
+	for {
+		at = at.Add(time.Second)
+		f, _ = poll(t, on, at)
+		if p, ok := find(f, sources.GPUPCIeRx, "1"); ok {
+			if p.Value != 2000*1024 {
+				t.Fatalf("rx %v", p.Value)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no PCIe throughput")
+		}
+	}
+}

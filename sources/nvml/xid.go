@@ -14,7 +14,7 @@ const maxXIDQueue = 256
 
 // xidWait is how long one event-set wait blocks; it bounds how long Close
 // waits for the goroutine to notice.
-const xidWait = 500 // ms
+const xidWait = 1000 // ms
 
 // watchXID registers every GPU for XID events and delivers them until stop
 // is closed. GPUs that do not support the event get XID n/a.

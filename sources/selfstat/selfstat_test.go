@@ -89,3 +89,18 @@ func BenchmarkPoll(b *testing.B) {
 		p.Poll(context.Background(), time.Unix(int64(i), 0))
 	}
 }
+
+func TestSummary(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	at := time.Unix(1000, 0)
+	if Summary(st, at) != "" {
+		t.Fatal("summary of nothing")
+	}
+	p := New(Options{Host: "h"})
+	st.Ingest(sources.Frame{Source: "nvml", At: at, Health: &sources.Health{Source: "nvml", Kind: "nvml", State: sources.HealthOK, Duration: 310 * time.Microsecond}})
+	st.Ingest(sources.Frame{Source: "self", At: at, Points: []sources.Point{
+		{Series: p.cpu, At: at, Value: 0.004}, {Series: p.rss, At: at, Value: 23 << 20}}})
+	if got := Summary(st, at); got != "vigil 0.4% CPU · 23 MB · nvml 0.31 ms" {
+		t.Fatalf("%q", got)
+	}
+}

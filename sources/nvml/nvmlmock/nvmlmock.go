@@ -152,7 +152,7 @@ func (m *Mock) SetHook(call string, gpu int, fn func()) {
 }
 
 // Kick wakes event-set waiters so that a changed XID is seen at once
-// rather than at the next internal check (every 100 ms).
+// rather than at the next internal check (every 250 ms).
 func (m *Mock) Kick() {
 	select {
 	case m.kick <- struct{}{}:
@@ -336,7 +336,7 @@ func (e *eventSet) Wait(timeoutMs uint32) (nvml.EventData, nvml.Return) {
 	}
 	deadline := time.NewTimer(time.Duration(timeoutMs) * time.Millisecond)
 	defer deadline.Stop()
-	tick := time.NewTicker(100 * time.Millisecond)
+	tick := time.NewTicker(250 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		ev, ok, r := e.pending()
