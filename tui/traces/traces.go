@@ -69,10 +69,11 @@ type Model struct {
 	w, h    int
 	focused bool
 
-	env     pane.Env
-	lastGen uint64
-	lastNow time.Time
-	dirty   bool
+	env       pane.Env
+	lastGen   uint64
+	lastNow   time.Time
+	lastBuild time.Time // env.Now at the last rescan
+	dirty     bool
 
 	mode mode
 
@@ -150,8 +151,13 @@ func (m *Model) Focus() { m.focused = true; m.render() }
 // Blur implements pane.Focuser.
 func (m *Model) Blur() { m.focused = false; m.render() }
 
-// Refresh implements pane.Pane. It rescans the store only when it changed,
-// or when the shown instant moved while paused or replaying.
+// rescanEvery bounds how often new spans make the pane rescan the store
+// (a full span buffer takes tens of milliseconds), in the console's time.
+const rescanEvery = time.Second
+
+// Refresh implements pane.Pane. It rescans the store when it changed (at
+// most once per second of shown time while spans stream in), when the shown
+// instant moved while paused or replaying, or after a key or a jump.
 func (m *Model) Refresh(env pane.Env) {
 	m.env = env
 	var gen uint64
@@ -159,8 +165,9 @@ func (m *Model) Refresh(env pane.Env) {
 		gen = env.Store.Generation()
 	}
 	moved := env.Mode != "LIVE" && !env.Now.Equal(m.lastNow)
-	if gen != m.lastGen || moved || m.dirty {
-		m.lastGen, m.lastNow, m.dirty = gen, env.Now, false
+	fresh := gen != m.lastGen && (m.lastBuild.IsZero() || env.Now.Sub(m.lastBuild) >= rescanEvery || env.Now.Before(m.lastBuild))
+	if fresh || moved || m.dirty {
+		m.lastGen, m.lastNow, m.lastBuild, m.dirty = gen, env.Now, env.Now, false
 		m.rebuild()
 	}
 	m.render()

@@ -490,3 +490,22 @@ func TestEmptyAndHostile(t *testing.T) {
 		t.Errorf("escape sequence shown:\n%s", m.View())
 	}
 }
+
+func TestRefreshThrottle(t *testing.T) {
+	st := fixture()
+	m := newPane(st, 80, 24)
+	n := len(m.all)
+	id := "22222222222222222222222222222222"
+	st.Ingest(sources.Frame{Spans: []sources.Span{{TraceID: id, SpanID: "0000000000000001", Service: "x", Name: "new", Start: t0.Add(-time.Second), End: t0}}})
+	env := newEnv(st)
+	env.Now = t0.Add(100 * time.Millisecond)
+	m.Refresh(env)
+	if len(m.all) != n {
+		t.Error("rescanned within the second")
+	}
+	env.Now = t0.Add(time.Second)
+	m.Refresh(env)
+	if len(m.all) != n+1 {
+		t.Errorf("new trace not listed after a second: %d", len(m.all))
+	}
+}
