@@ -45,6 +45,8 @@ type state struct {
 	env         pane.Env
 	envGen      uint64
 	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
+	boxes       map[pane.Pane]boxEntry
+	statusLine  string // prepared in Update
 	alerts      []string             // firing alerts, one line each
 
 	screens []*screen
@@ -71,7 +73,7 @@ type (
 // New returns the console's root model.
 func New(o Options) Model {
 	o = o.withDefaults()
-	s := &state{o: o, seen: map[pane.Pane]uint64{}}
+	s := &state{o: o, seen: map[pane.Pane]uint64{}, boxes: map[pane.Pane]boxEntry{}}
 	km, err := keys.New(o.Keys)
 	s.keys = km
 	if err != nil {
@@ -170,6 +172,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, tea.Quit
 	}
 	s.relayout()
+	if r := s.plan.Status; !r.Empty() && s.plan.Mode != layout.TooSmall {
+		s.statusLine = s.statusBar(r.W)
+	}
 	return m, cmd
 }
 

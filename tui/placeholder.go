@@ -29,7 +29,7 @@ func (n *notice) View() string {
 	}
 	var out []string
 	for _, l := range n.lines {
-		out = append(out, styles.Dim.Render(styles.Trunc(l, n.w)))
+		out = append(out, styles.PDim.Paint(styles.Trunc(l, n.w)))
 	}
 	return strings.Join(out, "\n")
 }

@@ -48,7 +48,7 @@ func (m Model) View() string {
 		}
 	}
 	if r := s.plan.Status; !r.Empty() {
-		rows = append(rows, s.statusBar(r.W))
+		rows = append(rows, s.statusLine)
 	}
 	return strings.Join(rows, "\n")
 }
@@ -70,7 +70,7 @@ func tooSmall(w, h int) string {
 		if j >= 0 && j < len(lines) {
 			l := styles.Trunc(lines[j], w)
 			pad := max(0, (w-styles.Width(l))/2)
-			out[i] = styles.Fit(styles.Pad(pad)+styles.Warn.Render(l), w)
+			out[i] = styles.Fit(styles.Pad(pad)+styles.PWarn.Paint(l), w)
 		} else {
 			out[i] = styles.Pad(w)
 		}
@@ -107,8 +107,7 @@ func (s *state) content() []string {
 		if len(sc.panes) > 1 && sc.max {
 			title += " (maximised)"
 		}
-		box := styles.Box(title, note, p.View(), r.W, r.H, i == sc.focus)
-		ps = append(ps, placed{r, strings.Split(box, "\n")})
+		ps = append(ps, placed{r, s.boxed(p, title, note, r, i == sc.focus)})
 	}
 	for y := 0; y < c.H; y++ {
 		var b strings.Builder
@@ -136,6 +135,31 @@ func (s *state) content() []string {
 	return lines
 }
 
+// boxKey is what a pane's boxed lines depend on.
+type boxKey struct {
+	view, title, note string
+	w, h              int
+	focused           bool
+}
+
+type boxEntry struct {
+	key   boxKey
+	lines []string
+}
+
+// boxed returns the pane's view in its border, split into lines, reusing the
+// last result while nothing it depends on changed (string comparison of an
+// unchanged view is a pointer check).
+func (s *state) boxed(p pane.Pane, title, note string, r layout.Rect, focused bool) []string {
+	k := boxKey{p.View(), title, note, r.W, r.H, focused}
+	if e, ok := s.boxes[p]; ok && e.key == k {
+		return e.lines
+	}
+	lines := strings.Split(styles.Box(title, note, k.view, r.W, r.H, focused), "\n")
+	s.boxes[p] = boxEntry{k, lines}
+	return lines
+}
+
 // paneList is the Single-mode list of the screen's panes under the one shown.
 func (s *state) paneList(w int) string {
 	sc := s.screen()
@@ -143,12 +167,12 @@ func (s *state) paneList(w int) string {
 	for i, p := range sc.panes {
 		t := p.Title()
 		if i == sc.focus {
-			parts = append(parts, styles.Focus.Render("▸"+t))
+			parts = append(parts, styles.PFocus.Paint("▸"+t))
 		} else {
-			parts = append(parts, styles.Dim.Render(" "+t))
+			parts = append(parts, styles.PDim.Paint(" "+t))
 		}
 	}
-	return styles.Fit(strings.Join(parts, "  ")+styles.Dim.Render("   tab next"), w)
+	return styles.Fit(strings.Join(parts, "  ")+styles.PDim.Paint("   tab next"), w)
 }
 
 func (s *state) helpView(c layout.Rect) []string {
@@ -176,9 +200,9 @@ func indent(s string, n int) string {
 }
 
 func (s *state) alertStrip(w int) string {
-	line := styles.Crit.Render("▲ "+strconv.Itoa(len(s.alerts))+" firing") + " " + s.alerts[0]
+	line := styles.PCrit.Paint("▲ "+strconv.Itoa(len(s.alerts))+" firing") + " " + s.alerts[0]
 	if len(s.alerts) > 1 {
-		line += styles.Dim.Render("  +" + strconv.Itoa(len(s.alerts)-1) + " more")
+		line += styles.PDim.Paint("  +" + strconv.Itoa(len(s.alerts)-1) + " more")
 	}
 	return styles.Fit(line, w)
 }

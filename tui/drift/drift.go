@@ -278,16 +278,16 @@ func Legend() string {
 	var b []string
 	for _, p := range parts {
 		g, lvl := Glyph(p.l)
-		b = append(b, paint(g, lvl)+" "+styles.Dim.Render(p.name))
+		b = append(b, paint(g, lvl)+" "+styles.PDim.Paint(p.name))
 	}
 	return strings.Join(b, " ")
 }
 
 func paint(g string, lvl int) string {
 	if lvl < 0 {
-		return styles.Dim.Render(g)
+		return styles.PDim.Paint(g)
 	}
-	return styles.ForLevel(lvl).Render(g)
+	return styles.PaintLevel(lvl, g)
 }
 
 func (m *Model) selectList() {
@@ -340,14 +340,14 @@ func (m *Model) render() {
 	}
 	switch {
 	case m.src == nil:
-		m.out = styles.Dim.Render("no drift monitor: drift rows come from model fields in logs (--log) or histograms")
+		m.out = styles.PDim.Paint("no drift monitor: drift rows come from model fields in logs (--log) or histograms")
 		m.out = wrap(m.out, m.w)
 		return
 	case len(m.list) == 0 && m.filter.Active():
-		m.out = styles.Dim.Render(styles.Trunc("no feature matches /"+m.filter.Expr, m.w))
+		m.out = styles.PDim.Paint(styles.Trunc("no feature matches /"+m.filter.Expr, m.w))
 		return
 	case len(m.list) == 0:
-		m.out = styles.Dim.Render(styles.Trunc("no drift features observed yet", m.w))
+		m.out = styles.PDim.Paint(styles.Trunc("no drift features observed yet", m.w))
 		return
 	}
 	if m.detail != "" {
@@ -419,7 +419,7 @@ func (m *Model) renderRows() string {
 		name := styles.Fit(sources.Sanitize(r.Feature), nw)
 		prefix := "  "
 		if i == m.sel && m.focused {
-			prefix, name = styles.Focus.Render("▸ "), styles.Bold.Render(name)
+			prefix, name = styles.PFocus.Paint("▸ "), styles.PBold.Paint(name)
 		} else if i == m.sel {
 			prefix = "› "
 		}
@@ -430,7 +430,7 @@ func (m *Model) renderRows() string {
 		lines = append(lines, line)
 	}
 	if more := n - shown + m.hidden; more > 0 {
-		lines = append(lines, styles.Dim.Render("+"+strconv.Itoa(more)+" more · / to filter"))
+		lines = append(lines, styles.PDim.Paint("+"+strconv.Itoa(more)+" more · / to filter"))
 	}
 	if legend {
 		for len(lines) < m.h-1 {
@@ -508,7 +508,7 @@ func (m *Model) state(r drift.Row, last time.Time, cur int) string {
 		if m.src != nil {
 			minRef = m.src.Config().MinReference
 		}
-		return styles.Dim.Render(fmt.Sprintf("baselining %d/%d", r.Reference.N, minRef))
+		return styles.PDim.Paint(fmt.Sprintf("baselining %d/%d", r.Reference.N, minRef))
 	}
 	c, ok := m.focusCell(r, last)
 	if !ok {
@@ -520,7 +520,7 @@ func (m *Model) state(r drift.Row, last time.Time, cur int) string {
 		s += " " + strconv.FormatFloat(c.Stats.Effect, 'f', 2, 64)
 	}
 	if r.Alert && cur < 0 {
-		return styles.Crit.Render("ALERT ") + s
+		return styles.PCrit.Paint("ALERT ") + s
 	}
 	return s
 }
@@ -545,13 +545,13 @@ func pval(v float64) string {
 func (m *Model) renderDetail(r drift.Row) string {
 	last := m.lastStart()
 	lines := []string{
-		styles.Bold.Render(sources.Sanitize(r.Feature)) + "  " + styles.Dim.Render(r.Kind.String()+"  reference "+r.Reference.Mode.String()),
+		styles.PBold.Paint(sources.Sanitize(r.Feature)) + "  " + styles.PDim.Paint(r.Kind.String()+"  reference "+r.Reference.Mode.String()),
 	}
 	cols := m.w - 2
 	lines = append(lines, "  "+m.cells(r, last, min(cols, len(r.Cells)+1), -1, 1))
 	c, ok := m.focusCell(r, last)
 	if !ok {
-		lines = append(lines, styles.Dim.Render("no closed cell at this instant"))
+		lines = append(lines, styles.PDim.Paint("no closed cell at this instant"))
 		return strings.Join(lines, "\n")
 	}
 	st := c.Stats
@@ -560,10 +560,10 @@ func (m *Model) renderDetail(r drift.Row) string {
 		approx = " ≈"
 	}
 	lines = append(lines,
-		styles.Dim.Render("cell ")+c.Start.UTC().Format("15:04:05")+styles.Dim.Render(" + "+shortDur(m.cellW))+"  "+m.state(r, last, -1),
-		styles.Dim.Render("n ")+strconv.FormatInt(st.N, 10)+styles.Dim.Render("  invalid ")+strconv.FormatInt(st.Invalid, 10)+styles.Dim.Render("  effect ")+f2(st.Effect)+styles.Dim.Render("  p"+approx+" ")+pval(st.P)+styles.Dim.Render("  q ")+pval(st.Q)+styles.Dim.Render("  score ")+f2(st.Score),
-		styles.Dim.Render("KS D ")+f2(st.D)+styles.Dim.Render("  PSI ")+f2(st.PSI)+styles.Dim.Render("  JS₂ ")+f2(st.JS)+styles.Dim.Render("  W1/σ ")+f2(st.W1Norm),
-		styles.Dim.Render("p5 ")+f2(st.P5)+styles.Dim.Render("  p50 ")+f2(st.P50)+styles.Dim.Render("  p95 ")+f2(st.P95)+styles.Dim.Render("  mean ")+f2(st.Mean)+styles.Dim.Render("  std ")+f2(st.Std)+styles.Dim.Render("  outside ref ")+f2(st.Outside),
+		styles.PDim.Paint("cell ")+c.Start.UTC().Format("15:04:05")+styles.PDim.Paint(" + "+shortDur(m.cellW))+"  "+m.state(r, last, -1),
+		styles.PDim.Paint("n ")+strconv.FormatInt(st.N, 10)+styles.PDim.Paint("  invalid ")+strconv.FormatInt(st.Invalid, 10)+styles.PDim.Paint("  effect ")+f2(st.Effect)+styles.PDim.Paint("  p"+approx+" ")+pval(st.P)+styles.PDim.Paint("  q ")+pval(st.Q)+styles.PDim.Paint("  score ")+f2(st.Score),
+		styles.PDim.Paint("KS D ")+f2(st.D)+styles.PDim.Paint("  PSI ")+f2(st.PSI)+styles.PDim.Paint("  JS₂ ")+f2(st.JS)+styles.PDim.Paint("  W1/σ ")+f2(st.W1Norm),
+		styles.PDim.Paint("p5 ")+f2(st.P5)+styles.PDim.Paint("  p50 ")+f2(st.P50)+styles.PDim.Paint("  p95 ")+f2(st.P95)+styles.PDim.Paint("  mean ")+f2(st.Mean)+styles.PDim.Paint("  std ")+f2(st.Std)+styles.PDim.Paint("  outside ref ")+f2(st.Outside),
 	)
 	if m.h > len(lines)+1 {
 		lines = append(lines, "", styles.Trunc(Legend(), m.w))

@@ -322,7 +322,7 @@ func (m *Model) render() {
 		return
 	}
 	if m.env.Store == nil {
-		m.out = styles.Dim.Render("waiting for data…")
+		m.out = styles.PDim.Paint("waiting for data…")
 		return
 	}
 	if len(m.list) == 0 {
@@ -330,7 +330,7 @@ func (m *Model) render() {
 		if m.filter.Active() {
 			msg = "no service matches /" + m.filter.Expr
 		}
-		m.out = styles.Dim.Render(styles.Trunc(msg, m.w))
+		m.out = styles.PDim.Paint(styles.Trunc(msg, m.w))
 		return
 	}
 	if m.detail != "" {
@@ -354,7 +354,7 @@ func (m *Model) figure(s view.Service, c *series) string {
 	if !n.OK {
 		return pad + styles.NAText()
 	}
-	return pad + styles.ForLevel(Level(n.V, s.ErrorTarget)).Render(v)
+	return pad + styles.PaintLevel(Level(n.V, s.ErrorTarget), v)
 }
 
 func outcomes(s view.Service) string {
@@ -371,7 +371,7 @@ func outcomes(s view.Service) string {
 		if k == sources.OutcomeError {
 			label = "err"
 		}
-		b = append(b, styles.Dim.Render(label)+" "+styles.Num(s.Outcomes[k], styles.Count))
+		b = append(b, styles.PDim.Paint(label)+" "+styles.Num(s.Outcomes[k], styles.Count))
 	}
 	return strings.Join(b, " ")
 }
@@ -423,14 +423,14 @@ func (m *Model) renderList() string {
 			c = m.compute(s, sw)
 			spark = " " + styles.Spark(c.ratio, sparkTop(c.ratio, s.ErrorTarget), c.axis.Index(m.env.Cursor), m.rateStyle(s.ErrorTarget))
 		}
-		line := m.name(s, i == m.sel, nw) + spark + " " + m.figure(s, c) + " " + styles.Dim.Render(styles.Fit("/"+styles.Percent(s.ErrorTarget), tgtW))
+		line := m.name(s, i == m.sel, nw) + spark + " " + m.figure(s, c) + " " + styles.PDim.Paint(styles.Fit("/"+styles.Percent(s.ErrorTarget), tgtW))
 		if outW > 0 {
 			line += " " + styles.Trunc(outcomes(s), outW)
 		}
 		lines = append(lines, line)
 	}
 	if more := n - shown + m.hidden; more > 0 {
-		lines = append(lines, styles.Dim.Render("+"+strconv.Itoa(more)+" more · / to filter"))
+		lines = append(lines, styles.PDim.Paint("+"+strconv.Itoa(more)+" more · / to filter"))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -450,7 +450,7 @@ func sparkTop(v []float64, target float64) float64 {
 func (m *Model) name(s view.Service, sel bool, nw int) string {
 	n := styles.Fit(sources.Sanitize(s.Name), nw)
 	if sel && m.focused {
-		return styles.Focus.Render("▸ ") + styles.Bold.Render(n)
+		return styles.PFocus.Paint("▸ ") + styles.PBold.Paint(n)
 	}
 	if sel {
 		return "› " + n
@@ -465,8 +465,8 @@ func (m *Model) renderDetail(s view.Service) string {
 	}
 	c := m.compute(s, cols)
 	lines := []string{
-		styles.Bold.Render(sources.Sanitize(s.Name)) + "  " + styles.Dim.Render(sources.Sanitize(s.Host+" "+s.Stack)),
-		styles.Dim.Render("error rate ") + m.figure(s, c) + styles.Dim.Render("  target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
+		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.PDim.Paint("error rate ") + m.figure(s, c) + styles.PDim.Paint("  target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
 		outcomes(s),
 	}
 	ch := max(1, min(10, m.h-len(lines)-1))
@@ -477,7 +477,7 @@ func (m *Model) renderDetail(s view.Service) string {
 		}
 		suffix := ""
 		if i == 0 {
-			suffix = styles.Dim.Render(" " + styles.Percent(top))
+			suffix = styles.PDim.Paint(" " + styles.Percent(top))
 		}
 		lines = append(lines, "    "+l+suffix)
 	}

@@ -65,11 +65,11 @@ func Render(w, h int, paneTitle string, paneKeys []key.Binding, global []keys.En
 		var cell string
 		switch {
 		case it.k == "" && it.d != "":
-			cell = styles.Title.Render(it.d)
+			cell = styles.PTitle.Paint(it.d)
 		case it.k == "":
 			cell = ""
 		default:
-			cell = styles.Focus.Render(styles.Fit(it.k, kw)) + "  " + styles.Dim.Render(styles.Trunc(it.d, colW-kw-4))
+			cell = styles.PFocus.Paint(styles.Fit(it.k, kw)) + "  " + styles.PDim.Paint(styles.Trunc(it.d, colW-kw-4))
 		}
 		rows[r] += styles.Fit(cell, colW)
 	}

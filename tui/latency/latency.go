@@ -376,7 +376,7 @@ func (m *Model) render() {
 		return
 	}
 	if m.env.Store == nil {
-		m.out = styles.Dim.Render("waiting for data…")
+		m.out = styles.PDim.Paint("waiting for data…")
 		return
 	}
 	if len(m.list) == 0 {
@@ -384,7 +384,7 @@ func (m *Model) render() {
 		if m.filter.Active() {
 			msg = "no service matches /" + m.filter.Expr
 		}
-		m.out = styles.Dim.Render(wrap(msg, m.w))
+		m.out = styles.PDim.Paint(wrap(msg, m.w))
 		return
 	}
 	if m.detail != "" {
@@ -496,7 +496,7 @@ func (m *Model) renderList() string {
 		lines = append(lines, m.renderRow(m.list[i], i == m.sel, lvl, nw)...)
 	}
 	if more > 0 {
-		lines = append(lines, styles.Dim.Render("+"+strconv.Itoa(more)+" more · / to filter"))
+		lines = append(lines, styles.PDim.Paint("+"+strconv.Itoa(more)+" more · / to filter"))
 	}
 	return strings.Join(lines, "\n")
 }
@@ -505,8 +505,8 @@ func (m *Model) name(s view.Service, sel bool, nw int) string {
 	n := styles.Fit(sources.Sanitize(s.Name), nw)
 	prefix := "  "
 	if sel && m.focused {
-		prefix = styles.Focus.Render("▸ ")
-		n = styles.Bold.Render(n)
+		prefix = styles.PFocus.Paint("▸ ")
+		n = styles.PBold.Paint(n)
 	} else if sel {
 		prefix = "› "
 	}
@@ -517,9 +517,9 @@ func fig(label string, n view.Num, w int, f func(float64) string) string {
 	v := styles.NumPlain(n, f)
 	pad := styles.Pad(max(0, w-len([]rune(v))))
 	if !n.OK {
-		return styles.Dim.Render(label) + " " + pad + styles.NAText()
+		return styles.PDim.Paint(label) + " " + pad + styles.NAText()
 	}
-	return styles.Dim.Render(label) + " " + pad + v
+	return styles.PDim.Paint(label) + " " + pad + v
 }
 
 func rate(v float64) string { return styles.SI(v) + "/s" }
@@ -555,7 +555,7 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		extra += "  " + fig("ttft p99", s.TTFT.P99, 0, styles.Seconds) + "  " + fig("itl p99", s.ITL.P99, 0, styles.Seconds)
 	}
 	if s.Stack != "" {
-		extra += "  " + styles.Dim.Render(sources.Sanitize(s.Stack))
+		extra += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
 	}
 	lines := []string{head + extra}
 	if c == nil {
@@ -563,14 +563,14 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 	}
 	top := maxOf(c.p99)
 	mark := m.cursorMark(c)
-	scale := styles.Dim.Render(" " + styles.Seconds(top))
+	scale := styles.PDim.Paint(" " + styles.Seconds(top))
 	if math.IsNaN(top) || top <= 0 {
 		scale = " " + styles.NAText()
 	}
-	lines = append(lines, "  "+styles.Dim.Render("p99 ")+styles.Spark(c.p99, top, mark, accent)+scale)
+	lines = append(lines, "  "+styles.PDim.Paint("p99 ")+styles.Spark(c.p99, top, mark, accent)+scale)
 	if lvl >= 4 {
-		lines = append(lines, "  "+styles.Dim.Render("p95 ")+styles.Spark(c.p95, top, mark, accent))
-		lines = append(lines, "  "+styles.Dim.Render("p50 ")+styles.Spark(c.p50, top, mark, accent))
+		lines = append(lines, "  "+styles.PDim.Paint("p95 ")+styles.Spark(c.p95, top, mark, accent))
+		lines = append(lines, "  "+styles.PDim.Paint("p50 ")+styles.Spark(c.p50, top, mark, accent))
 		if isLLM(s) {
 			lines = append(lines, "  "+llmLine(s))
 		}
@@ -605,7 +605,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	c := m.compute(s, cols)
 	q, rps := m.figures(s, c)
 	lines := []string{
-		styles.Bold.Render(sources.Sanitize(s.Name)) + "  " + styles.Dim.Render(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
 		fig("p50", q.P50, 6, styles.Seconds) + "  " + fig("p95", q.P95, 6, styles.Seconds) + "  " + fig("p99", q.P99, 6, styles.Seconds) +
 			"  " + fig("mean", s.Latency.Mean, 6, styles.Seconds) + "  " + fig("req/s", rps, 6, styles.SI) +
 			"  " + fig("queue", s.QueueDepth, 0, styles.SI) + "  " + fig("running", s.Running, 0, styles.SI),
@@ -631,16 +631,16 @@ func (m *Model) renderDetail(s view.Service) string {
 		for i, l := range chart {
 			label := "     "
 			if i == 0 {
-				label = styles.Dim.Render(qs.label) + "  "
+				label = styles.PDim.Paint(qs.label) + "  "
 			}
 			if i == 0 && !math.IsNaN(top) {
-				l += styles.Dim.Render(" " + styles.Seconds(top))
+				l += styles.PDim.Paint(" " + styles.Seconds(top))
 			}
 			lines = append(lines, label+l)
 		}
 	}
 	if len(lines) < m.h {
-		lines = append(lines, styles.Dim.Render("     "+c.axis.At(0).Add(-c.axis.Step).UTC().Format("15:04:05")+styles.Pad(max(1, cols-16))+c.axis.End.UTC().Format("15:04:05")))
+		lines = append(lines, styles.PDim.Paint("     "+c.axis.At(0).Add(-c.axis.Step).UTC().Format("15:04:05")+styles.Pad(max(1, cols-16))+c.axis.End.UTC().Format("15:04:05")))
 	}
 	return strings.Join(lines, "\n")
 }

@@ -9,6 +9,8 @@ type Axis struct {
 	End  time.Time     // the instant shown (the right edge)
 	Step time.Duration // width of one column
 	N    int           // number of columns
+
+	aligned time.Time // End truncated to Step
 }
 
 // NewAxis returns the axis of n columns over the window ending at end.
@@ -21,7 +23,7 @@ func NewAxis(end time.Time, window time.Duration, n int) Axis {
 	if step <= 0 {
 		step = time.Nanosecond
 	}
-	return Axis{End: end, Step: step, N: n}
+	return Axis{End: end, Step: step, N: n, aligned: end.Truncate(step)}
 }
 
 // At returns the end of column i: End for the last column, else the Step
@@ -30,8 +32,7 @@ func (a Axis) At(i int) time.Time {
 	if i >= a.N-1 {
 		return a.End
 	}
-	aligned := a.End.Truncate(a.Step)
-	return aligned.Add(-time.Duration(a.N-2-i) * a.Step)
+	return a.aligned.Add(-time.Duration(a.N-2-i) * a.Step)
 }
 
 // Index returns the column containing t, or -1 when t is zero or outside.

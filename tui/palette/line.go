@@ -99,7 +99,7 @@ func (l *line) edit(msg tea.KeyMsg) bool {
 // View draws the text with the cursor as a reversed cell.
 func (l line) View() string {
 	if l.pos >= len(l.r) {
-		return string(l.r) + styles.Reverse.Render(" ")
+		return string(l.r) + styles.PReverse.Paint(" ")
 	}
-	return string(l.r[:l.pos]) + styles.Reverse.Render(string(l.r[l.pos])) + string(l.r[l.pos+1:])
+	return string(l.r[:l.pos]) + styles.PReverse.Paint(string(l.r[l.pos])) + string(l.r[l.pos+1:])
 }

@@ -168,14 +168,14 @@ func (m Model) View(w int) string {
 	if !m.open || w <= 0 {
 		return ""
 	}
-	line := styles.Focus.Render(m.prefix) + m.input.View()
+	line := styles.PFocus.Paint(m.prefix) + m.input.View()
 	if len(m.cands) > 1 {
 		var cs []string
 		for i, c := range m.cands {
 			if i == m.cidx {
-				cs = append(cs, styles.Reverse.Render(c))
+				cs = append(cs, styles.PReverse.Paint(c))
 			} else {
-				cs = append(cs, styles.Dim.Render(c))
+				cs = append(cs, styles.PDim.Paint(c))
 			}
 		}
 		line += "   " + strings.Join(cs, " ")

@@ -46,21 +46,21 @@ func Render(w int, b Bar) string {
 	}
 	left := mode.Render(b.Mode) + " " + Window(b.Window)
 	if !b.At.IsZero() && b.Mode != "LIVE" {
-		left += styles.Dim.Render(" @" + b.At.UTC().Format("15:04:05"))
+		left += styles.PDim.Paint(" @" + b.At.UTC().Format("15:04:05"))
 	}
 	if !b.Cursor.IsZero() {
-		left += " " + styles.Accent.Render("┃"+b.Cursor.UTC().Format("15:04:05"))
+		left += " " + styles.PAccent.Paint("┃"+b.Cursor.UTC().Format("15:04:05"))
 	}
 	for _, f := range b.Flags {
-		left += " " + styles.Dim.Render(f)
+		left += " " + styles.PDim.Paint(f)
 	}
-	left += styles.Dim.Render(" │ ") + Health(b.Sources)
+	left += styles.PDim.Paint(" │ ") + Health(b.Sources)
 	right := ""
 	switch {
 	case b.Message != "" && b.Error:
-		right = styles.Crit.Render(sources.OneLine(b.Message))
+		right = styles.PCrit.Paint(sources.OneLine(b.Message))
 	case b.Message != "":
-		right = styles.Accent.Render(sources.OneLine(b.Message))
+		right = styles.PAccent.Paint(sources.OneLine(b.Message))
 	default:
 		right = Hints(b.Hints)
 	}
@@ -73,7 +73,7 @@ func Render(w int, b Bar) string {
 		return styles.Fit(left, w)
 	}
 	right = styles.Trunc(right, room)
-	return styles.Fit(left+styles.Dim.Render(" │ ")+right, w)
+	return styles.Fit(left+styles.PDim.Paint(" │ ")+right, w)
 }
 
 // Window formats the shared window: 15m, 1h, 24h.
@@ -93,7 +93,7 @@ func Window(d time.Duration) string {
 // stale or failing one with its age.
 func Health(hs []view.SourceHealth) string {
 	if len(hs) == 0 {
-		return styles.Dim.Render("no sources")
+		return styles.PDim.Paint("no sources")
 	}
 	ok := 0
 	var bad []string
@@ -103,22 +103,22 @@ func Health(hs []view.SourceHealth) string {
 		case "ok":
 			ok++
 		case "stale":
-			bad = append(bad, styles.Warn.Render("● "+name+" stale "+age(h.AgeSeconds)))
+			bad = append(bad, styles.PWarn.Paint("● "+name+" stale "+age(h.AgeSeconds)))
 		case "error":
 			s := "✖ " + name + " error"
 			if h.AgeSeconds.OK {
 				s += " " + age(h.AgeSeconds)
 			}
-			bad = append(bad, styles.Crit.Render(s))
+			bad = append(bad, styles.PCrit.Paint(s))
 		case "disabled":
-			bad = append(bad, styles.Dim.Render("○ "+name+" off"))
+			bad = append(bad, styles.PDim.Paint("○ "+name+" off"))
 		default:
-			bad = append(bad, styles.Dim.Render("○ "+name+" waiting"))
+			bad = append(bad, styles.PDim.Paint("○ "+name+" waiting"))
 		}
 	}
 	var parts []string
 	if ok > 0 {
-		parts = append(parts, styles.OK.Render("● "+strconv.Itoa(ok)+" ok"))
+		parts = append(parts, styles.POK.Paint("● "+strconv.Itoa(ok)+" ok"))
 	}
 	return strings.Join(append(parts, bad...), " ")
 }
@@ -150,7 +150,7 @@ func Hints(bs []key.Binding) string {
 			continue
 		}
 		seen[h.Key] = true
-		parts = append(parts, styles.Bold.Render(h.Key)+" "+styles.Dim.Render(h.Desc))
+		parts = append(parts, styles.PBold.Paint(h.Key)+" "+styles.PDim.Paint(h.Desc))
 	}
-	return strings.Join(parts, styles.Dim.Render(" · "))
+	return strings.Join(parts, styles.PDim.Paint(" · "))
 }

@@ -1,10 +1,6 @@
 package styles
 
-import (
-	"strings"
-
-	"github.com/charmbracelet/x/ansi"
-)
+import "strings"
 
 // Box draws a rounded border of outer size w×h around content, with title
 // (and an optional right-hand note) set into the top edge. Content lines are
@@ -17,11 +13,11 @@ func Box(title, note string, content string, w, h int, focused bool) string {
 	if w < 2 || h < 2 {
 		return strings.TrimSuffix(strings.Repeat(spaces(w)+"\n", h), "\n")
 	}
-	bs := Border
-	ts := Title
+	bs := PBorder
+	ts := PTitle
 	if focused {
-		bs = Focus
-		ts = Focus
+		bs = PFocus
+		ts = PFocus
 	}
 	inner := w - 2
 	// Focus reads without colour too (NO_COLOR): heavy lines.
@@ -38,33 +34,33 @@ func Box(title, note string, content string, w, h int, focused bool) string {
 	}
 	nt := ""
 	if note != "" {
-		room := inner - 1 - ansi.StringWidth(t) - 3
+		room := inner - 1 - cellWidth(t) - 3
 		if room >= 4 {
 			nt = " " + Trunc(note, room) + " "
 		}
 	}
-	fill := inner - 1 - ansi.StringWidth(t) - ansi.StringWidth(nt)
+	fill := inner - 1 - cellWidth(t) - cellWidth(nt)
 	if t == "" {
-		fill = inner - ansi.StringWidth(nt)
+		fill = inner - cellWidth(nt)
 	}
-	b.WriteString(bs.Render(tl))
+	b.WriteString(bs.Paint(tl))
 	if t != "" {
-		b.WriteString(bs.Render(hz))
-		b.WriteString(ts.Render(t))
+		b.WriteString(bs.Paint(hz))
+		b.WriteString(ts.Paint(t))
 	}
 	if nt != "" {
-		b.WriteString(bs.Render(strings.Repeat(hz, max(0, fill-1))))
-		b.WriteString(Dim.Render(nt))
-		b.WriteString(bs.Render(hz + tr))
+		b.WriteString(bs.Paint(strings.Repeat(hz, max(0, fill-1))))
+		b.WriteString(PDim.Paint(nt))
+		b.WriteString(bs.Paint(hz + tr))
 	} else {
-		b.WriteString(bs.Render(strings.Repeat(hz, max(0, fill)) + tr))
+		b.WriteString(bs.Paint(strings.Repeat(hz, max(0, fill)) + tr))
 	}
 	b.WriteByte('\n')
 	lines := strings.Split(content, "\n")
 	if content == "" {
 		lines = nil
 	}
-	side := bs.Render(vt)
+	side := bs.Paint(vt)
 	for i := 0; i < h-2; i++ {
 		b.WriteString(side)
 		if i < len(lines) {
@@ -75,7 +71,7 @@ func Box(title, note string, content string, w, h int, focused bool) string {
 		b.WriteString(side)
 		b.WriteByte('\n')
 	}
-	b.WriteString(bs.Render(bl + strings.Repeat(hz, inner) + br))
+	b.WriteString(bs.Paint(bl + strings.Repeat(hz, inner) + br))
 	return b.String()
 }
 

@@ -11,7 +11,7 @@ import (
 const NA = "n/a"
 
 // NAText is "n/a" rendered dim.
-func NAText() string { return Dim.Render(NA) }
+func NAText() string { return PDim.Paint(NA) }
 
 // Seconds formats a duration in seconds in human units: 850µs, 12.3ms, 1.20s, 3m05s.
 func Seconds(s float64) string {

@@ -33,11 +33,11 @@ func Spark(values []float64, top float64, mark int, st func(v float64) int) stri
 		s := string(run)
 		switch runLevel {
 		case -2:
-			b.WriteString(Dim.Render(s))
+			b.WriteString(PDim.Paint(s))
 		case -3:
 			b.WriteString(Mark(s))
 		default:
-			b.WriteString(ForLevel(runLevel).Render(s))
+			b.WriteString(PaintLevel(runLevel, s))
 		}
 		run = run[:0]
 	}
@@ -128,11 +128,11 @@ func Chart(values []float64, top float64, h int, mark int, style func(v float64)
 			case i == mark:
 				b.WriteString(Mark(s))
 			case lvl == -2:
-				b.WriteString(Dim.Render(s))
+				b.WriteString(PDim.Paint(s))
 			case ch == ' ':
 				b.WriteByte(' ')
 			default:
-				b.WriteString(ForLevel(lvl).Render(s))
+				b.WriteString(PaintLevel(lvl, s))
 			}
 		}
 		lines[r] = b.String()
@@ -146,5 +146,5 @@ func Mark(s string) string {
 	if lipgloss.ColorProfile() == termenv.Ascii {
 		return strings.Repeat("┃", max(1, len([]rune(s))))
 	}
-	return Reverse.Render(s)
+	return PReverse.Paint(s)
 }

@@ -68,7 +68,7 @@ func Fit(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	n := ansi.StringWidth(s)
+	n := cellWidth(s)
 	switch {
 	case n == w:
 		return s
@@ -83,14 +83,35 @@ func Trunc(s string, w int) string {
 	if w <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) <= w {
+	if cellWidth(s) <= w {
 		return s
 	}
 	return ansi.Truncate(s, w, "…")
 }
 
 // Width is the display width of a rendered string's widest line.
-func Width(s string) int { return lipgloss.Width(s) }
+func Width(s string) int {
+	w := 0
+	for len(s) > 0 {
+		line := s
+		if i := indexByte(s, '\n'); i >= 0 {
+			line, s = s[:i], s[i+1:]
+		} else {
+			s = ""
+		}
+		w = max(w, cellWidth(line))
+	}
+	return w
+}
+
+func indexByte(s string, c byte) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == c {
+			return i
+		}
+	}
+	return -1
+}
 
 const blanks = "                                                                                                                                "
 

@@ -1,0 +1,127 @@
+package tui
+
+import (
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// benchModel is the benchmark console: 16 services, 8 GPUs, 32 drift
+// rows and a status bar with several sources, in 256 colours.
+func benchModel(b *testing.B, w, h int) Model {
+	b.Helper()
+	st, end := bigStore()
+	for i := 0; i < 6; i++ {
+		state := sources.HealthOK
+		last := end
+		if i == 4 {
+			last = end.Add(-time.Minute)
+		}
+		if i == 5 {
+			state = sources.HealthError
+		}
+		st.Ingest(sources.Frame{Source: "s" + strconv.Itoa(i), At: end, Health: &sources.Health{Source: "source-" + strconv.Itoa(i), State: state, LastOK: last, At: end, Interval: 5 * time.Second}})
+	}
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: manyDriftRows(32, end)})
+	m = drive(m, tea.WindowSizeMsg{Width: w, Height: h}, tickMsg{at: end})
+	m.s.setMessage("", false)
+	return m
+}
+
+// cpuTime is the process's user+system CPU time. The benchmarks report it
+// per op ("cpu-ns/op") beside wall time because the shared build machines
+// run many jobs at once and wall time there mostly measures waiting.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU starts the CPU clock; call the result when the loop ends.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+	}
+}
+
+func withColour(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	b.Cleanup(func() { lipgloss.SetColorProfile(termenv.Ascii) })
+}
+
+func benchView(b *testing.B, w, h int) {
+	withColour(b)
+	m := benchModel(b, w, h)
+	if len(m.View()) == 0 {
+		b.Fatal("empty view")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := reportCPU(b)
+	for i := 0; i < b.N; i++ {
+		_ = m.View()
+	}
+	done()
+}
+
+func BenchmarkOverviewView200x50(b *testing.B) { benchView(b, 200, 50) }
+func BenchmarkOverviewView80x24(b *testing.B)  { benchView(b, 80, 24) }
+
+// BenchmarkKeyToFrame is a navigation key (selection move) through Update
+// and the next View.
+func BenchmarkKeyToFrame(b *testing.B) {
+	withColour(b)
+	m := benchModel(b, 200, 50)
+	keys := []tea.Msg{keyMsg("j"), keyMsg("k")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := reportCPU(b)
+	for i := 0; i < b.N; i++ {
+		nm, _ := m.Update(keys[i%2])
+		m = nm.(Model)
+		_ = m.View()
+	}
+	done()
+}
+
+// BenchmarkZoomKeyToFrame is the costliest key: a zoom re-evaluates the
+// overview and recomputes every visible sparkline before the next View.
+func BenchmarkZoomKeyToFrame(b *testing.B) {
+	withColour(b)
+	m := benchModel(b, 200, 50)
+	keys := []tea.Msg{keyMsg("+"), keyMsg("-")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := reportCPU(b)
+	for i := 0; i < b.N; i++ {
+		nm, _ := m.Update(keys[i%2])
+		m = nm.(Model)
+		_ = m.View()
+	}
+	done()
+}
+
+// BenchmarkRefresh is one live refresh tick at 200x50 (evaluation and panes).
+func BenchmarkRefresh(b *testing.B) {
+	withColour(b)
+	m := benchModel(b, 200, 50)
+	at := m.s.t.now
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for i := 0; i < b.N; i++ {
+		at = at.Add(time.Second)
+		nm, _ := m.Update(tickMsg{at: at})
+		m = nm.(Model)
+	}
+}
