@@ -46,8 +46,8 @@ type state struct {
 	envGen      uint64
 	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
 	boxes       map[pane.Pane]boxEntry
-	statusLine  string // prepared in Update
-	alerts      []string             // firing alerts, one line each
+	statusLine  string   // prepared in Update
+	alerts      []string // firing alerts, one line each
 
 	screens []*screen
 	cur     int // index into screens

@@ -372,10 +372,10 @@ type timeline struct {
 	env    pane.Env
 }
 
-func (tl *timeline) Title() string       { return "Timeline" }
-func (tl *timeline) SetSize(w, h int)    { tl.w, tl.h = w, h }
+func (tl *timeline) Title() string        { return "Timeline" }
+func (tl *timeline) SetSize(w, h int)     { tl.w, tl.h = w, h }
 func (tl *timeline) Refresh(env pane.Env) { tl.env = env }
-func (tl *timeline) View() string        { return "▶ replay " + tl.env.Now.Format("15:04:05") }
+func (tl *timeline) View() string         { return "▶ replay " + tl.env.Now.Format("15:04:05") }
 func (tl *timeline) Keys() []key.Binding {
 	return []key.Binding{key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "play/pause"))}
 }
