@@ -629,3 +629,35 @@ func TestPCIeOptIn(t *testing.T) {
 		}
 	}
 }
+
+func TestDriverChangesUnderUs(t *testing.T) {
+	m := nvmlmock.New(2, busy, nvmlmock.WithError("DeviceGetHandleByIndex", 1, nvml.ERROR_GPU_IS_LOST))
+	c := newTest(t, m, nil)
+	f, err := poll(t, c, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(f.Health.Err, "GPU 1: "+MsgLost) || c.GPUInfos()[1].State != "lost" {
+		t.Fatalf("health %q infos %+v", f.Health.Err, c.GPUInfos()[1])
+	}
+	// The module is upgraded while vigil runs: every call fails with a
+	// version mismatch; the message says what to do, the values are kept.
+	for _, call := range []string{"GetUtilizationRates", "GetMemoryInfo", "GetPowerUsage"} {
+		m.SetError(call, 0, nvml.ERROR_LIB_RM_VERSION_MISMATCH)
+	}
+	_, err = poll(t, c, t0.Add(time.Second))
+	if err == nil || !strings.Contains(err.Error(), "driver upgraded: reload the module or reboot") {
+		t.Fatalf("err %v", err)
+	}
+	for _, fl := range c.GPUInfos()[0].Fields {
+		if fl.Name == sources.GPUUtilization && (fl.At != t0 || fl.Err == "") {
+			t.Fatalf("util field %+v", fl)
+		}
+	}
+	for _, call := range []string{"GetUtilizationRates", "GetMemoryInfo", "GetPowerUsage"} {
+		m.SetError(call, 0, nvml.SUCCESS)
+	}
+	if _, err = poll(t, c, t0.Add(2*time.Second)); err != nil {
+		t.Fatalf("after the fix: %v", err)
+	}
+}

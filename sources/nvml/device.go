@@ -261,6 +261,9 @@ func (g *gpu) serve(rq request) {
 	}()
 	g.mu.Lock()
 	lost := g.lost
+	if !lost {
+		g.err = "" // this request's calls say afresh what is wrong
+	}
 	if rq.tiers&tierSlow != 0 {
 		// Retry the fields that were n/a for a reason that can change
 		// (MIG turned off, permission granted); a missing function stays.
@@ -288,11 +291,6 @@ func (g *gpu) serve(rq request) {
 	if rq.tiers&tierProcs != 0 && !g.isLost() {
 		g.readProcs(rq.now)
 	}
-	g.mu.Lock()
-	if !g.lost {
-		g.err = ""
-	}
-	g.mu.Unlock()
 }
 
 func (g *gpu) isLost() bool {
@@ -361,6 +359,10 @@ func (g *gpu) set(id fieldID, v float64, r nvml.Return, now time.Time) {
 		f.err = "GPU lost"
 		g.lost = true
 		g.err = fmt.Sprintf("GPU %d: %s", g.idx, MsgLost)
+	case nvml.ERROR_LIB_RM_VERSION_MISMATCH, nvml.ERROR_DRIVER_NOT_LOADED, nvml.ERROR_UNINITIALIZED:
+		msg, _ := classify(r)
+		f.err = msg
+		g.err = fmt.Sprintf("GPU %d: %s", g.idx, msg)
 	default:
 		f.err = strings.ToLower(errString(r))
 	}

@@ -311,10 +311,20 @@ func xidText(n view.Num) string {
 // stale ones with their age.
 func naFields(info *sources.GPUInfo, m *Model) string {
 	var na, stale []string
+	seen := map[string]bool{}
 	for _, f := range info.Fields {
 		switch {
 		case f.NA != "":
-			na = append(na, fieldName(f.Name)+" ("+f.NA+")")
+			// One entry per signal: the labelled variants share the reason.
+			n := f.Name
+			if i := strings.IndexByte(n, '{'); i >= 0 {
+				n = n[:i]
+			}
+			if seen[n+f.NA] {
+				continue
+			}
+			seen[n+f.NA] = true
+			na = append(na, fieldName(n)+" ("+f.NA+")")
 		case f.Err != "":
 			stale = append(stale, fieldName(f.Name)+" "+m.age(f.At)+" ("+sources.OneLine(f.Err)+")")
 		}
@@ -415,11 +425,24 @@ var fieldNames = map[string]string{
 	sources.GPUPCIeTx: "PCIe tx", sources.GPUPCIeRx: "PCIe rx",
 }
 
+// fieldName is a field's short name; a labelled field ("gpu_ecc_errors_total{type=corrected}")
+// keeps its label value.
 func fieldName(s string) string {
-	if n, ok := fieldNames[s]; ok {
-		return n
+	base, lbl := s, ""
+	if i := strings.IndexByte(s, '{'); i >= 0 {
+		base = s[:i]
+		lbl = strings.TrimSuffix(s[i+1:], "}")
+		if j := strings.IndexByte(lbl, '='); j >= 0 {
+			lbl = lbl[j+1:]
+		}
 	}
-	return s
+	if n, ok := fieldNames[base]; ok {
+		base = n
+	}
+	if lbl != "" {
+		return base + " " + lbl
+	}
+	return base
 }
 
 func (m *Model) renderProcs(n int) []string {

@@ -351,3 +351,41 @@ func TestTinySizes(t *testing.T) {
 		m.Escape()
 	}
 }
+
+// BenchmarkRefresh8 is one Refresh and View of 8 GPUs with 5 minutes of
+// history at 80x24, as the console does when data arrives.
+func BenchmarkRefresh8(b *testing.B) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	env := newEnv(st)
+	m := New(Options{Inspector: inspector("gpu-box", 8)})
+	m.SetSize(78, 22)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.Refresh(env)
+		_ = m.View()
+	}
+}
+
+func TestFieldNames(t *testing.T) {
+	for in, want := range map[string]string{
+		sources.GPUFan:                              "fan",
+		sources.GPUECCErrors + "{type=uncorrected}": "ECC uncorrected",
+		"gpu_something_new":                         "gpu_something_new",
+	} {
+		if got := fieldName(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	info := &sources.GPUInfo{Fields: []sources.GPUField{
+		{Name: sources.GPURemappedRows + "{state=correctable}", NA: "driver too old"},
+		{Name: sources.GPURemappedRows + "{state=failed}", NA: "driver too old"},
+		{Name: sources.GPUTemperature, Err: "unknown", At: t0.Add(-12 * time.Second)},
+	}}
+	m := New(Options{})
+	m.env.Now = t0
+	if got := naFields(info, m); got != "n/a: remapped rows (driver too old); stale: temp 12.0s (unknown)" {
+		t.Fatalf("%q", got)
+	}
+}
