@@ -370,7 +370,7 @@ func BenchmarkRefresh8(b *testing.B) {
 
 func TestFieldNames(t *testing.T) {
 	for in, want := range map[string]string{
-		sources.GPUFan:                              "fan",
+		sources.GPUFan: "fan",
 		sources.GPUECCErrors + "{type=uncorrected}": "ECC uncorrected",
 		"gpu_something_new":                         "gpu_something_new",
 	} {
