@@ -131,6 +131,21 @@ func fixtureStore() (*sources.Store, *drift.Monitor, time.Time) {
 			}
 		}
 		f.Points = append(f.Points, sources.Point{Series: idle, At: at, Value: 0})
+		for g := 0; g < 4; g++ {
+			kv := []string{"host", "gpu-node-1", "gpu", strconv.Itoa(g), "uuid", "GPU-0000" + strconv.Itoa(g), "model", "NVIDIA H100 80GB HBM3"}
+			gp := func(name string, v float64) sources.Point {
+				return sources.Point{Series: sources.NewSeries(name, sources.Gauge, kv...), At: at, Value: v}
+			}
+			util := 0.55 + 0.1*float64(g) + 0.05*math.Sin(float64(step)/9+float64(g))
+			temp := 58 + 4*float64(g)
+			throttle := 0.0
+			if g == 3 && spike {
+				temp, throttle = 91, 0x20
+			}
+			f.Points = append(f.Points, gp(sources.GPUUtilization, util), gp(sources.GPUMemoryUsed, 40e9+5e9*float64(g)), gp(sources.GPUMemoryTotal, 80e9),
+				gp(sources.GPUTemperature, temp), gp(sources.GPUPower, 300+50*float64(g)), gp(sources.GPUPowerLimit, 700),
+				gp(sources.GPUSMClock, 1.98e9), gp(sources.GPUThrottle, throttle))
+		}
 		st.Ingest(f)
 		// Drift observations: 40 values per 5 s per feature.
 		for k, z := range z40 {
@@ -150,7 +165,8 @@ func fixtureStore() (*sources.Store, *drift.Monitor, time.Time) {
 	mon.Advance(end)
 	st.Ingest(sources.Frame{Source: "scrape vllm", At: end, Health: &sources.Health{Source: "scrape vllm", Kind: "scrape", Target: "http://127.0.0.1:8000/metrics", State: sources.HealthOK, LastOK: end, At: end, Interval: 5 * time.Second, Series: 40}})
 	st.Ingest(sources.Frame{Source: "scrape recsys", At: end, Health: &sources.Health{Source: "scrape recsys", Kind: "scrape", State: sources.HealthOK, LastOK: end.Add(-42 * time.Second), At: end.Add(-42 * time.Second), Interval: 5 * time.Second}})
-	st.Ingest(sources.Frame{Source: "nvml", At: end, Health: &sources.Health{Source: "nvml", Kind: "nvml", State: sources.HealthError, Err: "libnvidia-ml.so.1: not found", At: end}})
+	st.Ingest(sources.Frame{Source: "nvml", At: end, Health: &sources.Health{Source: "nvml", Kind: "nvml", State: sources.HealthOK, LastOK: end, At: end, Interval: time.Second, Series: 32}})
+	st.Ingest(sources.Frame{Source: "prom", At: end, Health: &sources.Health{Source: "prom", Kind: "prom", Target: "http://127.0.0.1:9090", State: sources.HealthError, Err: "connect: connection refused", At: end}})
 	st.Ingest(sources.Frame{Source: "alerts", At: end, Events: []sources.Event{
 		{At: t0.Add(12*time.Minute + 30*time.Second), Kind: "alert", Severity: sources.SevCritical, Labels: []sources.Label{{Name: "alertname", Value: "HighLatencyP99"}, {Name: "service", Value: "llama-8b"}, {Name: "state", Value: "firing"}}, Text: "p99 above 1s"},
 	}})

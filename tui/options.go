@@ -53,8 +53,11 @@ type Options struct {
 	// Screens supplies panes for screens 6 (logs), 7 (traces) and any
 	// extra screens (8, 9); a screen's title is its pane's Title.
 	Screens map[int]pane.Pane
-	// GPU is the GPU pane; nil shows a notice in its slot.
+	// GPU replaces the GPU pane (tui/gpu, built by default).
 	GPU pane.Pane
+	// GPUInspector gives the default GPU pane facts beyond the series
+	// (the NVML collector implements it); nil reads only the store.
+	GPUInspector sources.GPUInspector
 	// Drift is where the drift heat rows come from (a *drift.Monitor); nil
 	// shows how to feed it.
 	Drift driftpane.Source

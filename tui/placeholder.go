@@ -34,10 +34,6 @@ func (n *notice) View() string {
 	return strings.Join(out, "\n")
 }
 
-func gpuNotice() *notice {
-	return &notice{title: "GPUs", lines: []string{"GPU pane loading"}}
-}
-
 func logsNotice() *notice {
 	return &notice{title: "Logs", lines: []string{
 		"no log source.",

@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-dev/vigil/tui/pane"
 
 	driftpane "github.com/vigil-dev/vigil/tui/drift"
+	gpupane "github.com/vigil-dev/vigil/tui/gpu"
 )
 
 // Screen numbers.
@@ -50,7 +51,7 @@ func buildScreens(o Options) []*screen {
 	}
 	gpu := o.GPU
 	if gpu == nil {
-		gpu = gpuNotice()
+		gpu = gpupane.New(gpupane.Options{Inspector: o.GPUInspector})
 	}
 	logs, traces := pane.Pane(logsNotice()), pane.Pane(tracesNotice())
 	if p := o.Screens[ScreenLogs]; p != nil {
