@@ -2,8 +2,10 @@ package traces
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -248,4 +250,64 @@ func StoreSummaries(st *sources.Store, match func(*sources.Span) bool) []Summary
 		return false
 	})
 	return a.summaries()
+}
+
+// Multi asks several backends: Trace returns the first that has the trace,
+// Search merges their answers (a trace listed by two is listed once, with
+// the larger span count).
+type Multi []Backend
+
+// Name joins the backends' names.
+func (m Multi) Name() string {
+	names := make([]string, len(m))
+	for i, b := range m {
+		names[i] = b.Name()
+	}
+	return strings.Join(names, " + ")
+}
+
+// Trace tries each backend in turn.
+func (m Multi) Trace(ctx context.Context, id string) ([]sources.Span, error) {
+	var errs []error
+	for _, b := range m {
+		spans, err := b.Trace(ctx, id)
+		if err == nil && len(spans) > 0 {
+			return spans, nil
+		}
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return nil, fmt.Errorf("%s: %w", m.Name(), ErrNotFound)
+}
+
+// Search merges every backend's results; it fails only when all fail.
+func (m Multi) Search(ctx context.Context, q Query) ([]Summary, error) {
+	by := map[string]int{}
+	var out []Summary
+	var errs []error
+	for _, b := range m {
+		sums, err := b.Search(ctx, q)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		for _, s := range sums {
+			if i, ok := by[s.TraceID]; ok {
+				if s.Spans > out[i].Spans {
+					out[i] = s
+				}
+				continue
+			}
+			by[s.TraceID] = len(out)
+			out = append(out, s)
+		}
+	}
+	if len(errs) == len(m) && len(m) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return q.filter(out), nil
 }

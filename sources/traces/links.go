@@ -179,3 +179,12 @@ func BehindStore(st *sources.Store, sp Spike, extra []sources.Exemplar, others [
 	}
 	return Behind(sp, ex, local, limit)
 }
+
+// ExemplarFunc adapts a function to ExemplarSource, e.g. a closure over the
+// prom package's query_exemplars client with the service's latency selector.
+type ExemplarFunc func(ctx context.Context, service string, from, to time.Time) ([]sources.Exemplar, error)
+
+// Exemplars calls f.
+func (f ExemplarFunc) Exemplars(ctx context.Context, service string, from, to time.Time) ([]sources.Exemplar, error) {
+	return f(ctx, service, from, to)
+}

@@ -125,3 +125,41 @@ func TestBehind(t *testing.T) {
 		t.Errorf("plain %+v", plain)
 	}
 }
+
+func TestMultiAndHelpers(t *testing.T) {
+	a := StoreBackend{Store: storeWith(traceSpans(1, "api", t0, time.Second, false))}
+	b := StoreBackend{Store: storeWith(traceSpans(2, "api", t0, 2*time.Second, true), traceSpans(1, "api", t0, time.Second, false))}
+	m := Multi{a, b}
+	if _, err := m.Trace(context.Background(), "2"); err != nil {
+		t.Errorf("second backend not asked: %v", err)
+	}
+	if _, err := m.Trace(context.Background(), "3"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("missing: %v", err)
+	}
+	sums, err := m.Search(context.Background(), Query{Service: "api", Order: OrderWorst})
+	if err != nil || len(sums) != 2 || !sums[0].Failed() {
+		t.Errorf("merged %+v %v", sums, err)
+	}
+	if m.Name() != "local + local" {
+		t.Errorf("name %q", m.Name())
+	}
+	called := false
+	var src ExemplarSource = ExemplarFunc(func(ctx context.Context, svc string, from, to time.Time) ([]sources.Exemplar, error) {
+		called = svc == "api"
+		return nil, nil
+	})
+	_, _ = src.Exemplars(context.Background(), "api", t0, t0)
+	if !called {
+		t.Error("ExemplarFunc")
+	}
+	for addr, want := range map[string]bool{"127.0.0.1:4318": true, "localhost:1": true, "[::1]:4318": true, "0.0.0.0:4318": false, ":4318": false, "10.0.0.1:4318": false} {
+		if loopback(addr) != want {
+			t.Errorf("loopback(%q) = %v", addr, !want)
+		}
+	}
+	for in, want := range map[string]string{"ABC": "00000000000000000000000000000abc", "0af7651916cd43dd8448eb211c80319c": "0af7651916cd43dd8448eb211c80319c", "xyz": "", "": ""} {
+		if got, _ := NormalizeID(in); got != want {
+			t.Errorf("NormalizeID(%q) = %q", in, got)
+		}
+	}
+}

@@ -189,13 +189,30 @@ func (r *Receiver) Run(ctx context.Context, emit func(sources.Frame)) error {
 	}
 }
 
+// loopback reports whether addr's host is a loopback address or localhost.
+func loopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 func (r *Receiver) health() *sources.Health {
 	st := r.Stats()
 	now := r.opts.Clock.Now()
+	target := r.Endpoint()
+	if target == "" {
+		target = "http://" + r.opts.Listen + TracesPath
+	}
 	h := &sources.Health{
 		Source: r.opts.Name,
 		Kind:   "traces",
-		Target: "http://" + r.opts.Listen + TracesPath,
+		Target: target,
 		State:  sources.HealthOK,
 		At:     now,
 		LastOK: now,
@@ -204,6 +221,9 @@ func (r *Receiver) health() *sources.Health {
 	}
 	if st.Throttled > 0 {
 		h.Detail += fmt.Sprintf(", %d throttled", st.Throttled)
+	}
+	if !loopback(r.opts.Listen) {
+		h.Detail += "; listening beyond loopback"
 	}
 	r.mu.Lock()
 	h.Err = r.lastErr
