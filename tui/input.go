@@ -173,6 +173,13 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		hub := s.o.Hub
 		s.setMessage("polling every source", false)
 		return func() tea.Msg { hub.PollNow(); return nil }, true
+	case keys.Snapshot:
+		if s.o.Snapshot == nil {
+			s.setMessage("snapshots need a recorder (vigil --record FILE)", false)
+			return nil, true
+		}
+		s.setMessage("saving a snapshot…", false)
+		return s.o.Snapshot(s.t.shown(), s.t.window), true
 	case keys.JumpLogs, keys.JumpTraces, keys.JumpMetrics:
 		sel, ok := focused.(selector)
 		if !ok {

@@ -3,6 +3,8 @@ package tui
 import (
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
 	driftpane "github.com/vigil-dev/vigil/tui/drift"
@@ -61,6 +63,10 @@ type Options struct {
 	// Drift is where the drift heat rows come from (a *drift.Monitor); nil
 	// shows how to feed it.
 	Drift driftpane.Source
+	// Snapshot, when set, saves a recording of the last minutes (Ctrl-S);
+	// it gets the shown instant and window and returns a command whose
+	// message (a pane.StatusMsg, say) reports the file written.
+	Snapshot func(at time.Time, window time.Duration) tea.Cmd
 	// TopK caps the rows each list pane shows before "+N more"; default 50.
 	TopK int
 }

@@ -50,6 +50,7 @@ const (
 	JumpLogs    = "jump_logs"
 	JumpTraces  = "jump_traces"
 	JumpMetrics = "jump_metrics"
+	Snapshot    = "snapshot"
 )
 
 type def struct {
@@ -96,6 +97,7 @@ var defaults = []def{
 	{JumpLogs, []string{"L"}, "L", "logs of the selection"},
 	{JumpTraces, []string{"X"}, "X", "traces of the selection"},
 	{JumpMetrics, []string{"M"}, "M", "metrics of the selection"},
+	{Snapshot, []string{"ctrl+s"}, "ctrl+s", "save a snapshot recording"},
 }
 
 // Map is an effective key map: action → binding.

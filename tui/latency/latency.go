@@ -429,6 +429,9 @@ func wrap(s string, w int) string {
 
 // block heights per service by detail level.
 func blockHeight(lvl int, s view.Service) int {
+	if !hasLatency(s) {
+		return 1
+	}
 	switch lvl {
 	case 1:
 		return 1
@@ -440,6 +443,10 @@ func blockHeight(lvl int, s view.Service) int {
 	}
 	return 4
 }
+
+// hasLatency reports whether the service reports a latency distribution at all
+// (a service seen only through a gauge gets one line, not empty charts).
+func hasLatency(s view.Service) bool { return s.Latency.Count.OK || s.Latency.P50.OK }
 
 func isLLM(s view.Service) bool { return s.TTFT.Count.OK || s.ITL.Count.OK }
 
@@ -539,6 +546,16 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 			spark = " " + styles.Spark(c.p99, 0, m.cursorMark(c), accent)
 		}
 		return []string{name + spark + tail}
+	}
+	if !hasLatency(s) {
+		line := name + "  " + styles.PDim.Paint("no latency histogram")
+		if s.QueueDepth.OK {
+			line += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
+		}
+		if s.Stack != "" {
+			line += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
+		}
+		return []string{line}
 	}
 	sw := m.w - 6 - 9
 	var c *series
