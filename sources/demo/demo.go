@@ -90,7 +90,10 @@ type Service struct {
 }
 
 // Start starts the service and returns once its /metrics endpoint answers.
-// The service stops when ctx is done or Close is called.
+// Before it listens it simulates 30 scripted seconds of calm history (log
+// lines and spans stamped before the start), so that the first scrape already
+// shows traffic and warm GPUs. The service stops when ctx is done or Close is
+// called.
 func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.Speed <= 0 {
 		o.Speed = 1
@@ -142,6 +145,13 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	s.start = s.clock.Now()
 	s.sim = newSim(o, s.start, llm, rec, lw, tr)
 	s.incident = s.sim.sc.incidents(o.Speed)
+	s.sim.advance(s.start) // the warm-up
+	if err := lw.flush(); err != nil {
+		tr.shutdown(context.Background())
+		lw.close()
+		cleanup()
+		return nil, err
+	}
 	s.nvml = nvmlmock.New(o.GPUs, s.gpuState)
 
 	ln, err := net.Listen("tcp", o.Listen)

@@ -18,6 +18,10 @@ const (
 	// maxCatchUpSteps bounds the work one advance does after a long stall
 	// (a suspended laptop): older steps are skipped, not simulated.
 	maxCatchUpSteps = 20 * 60 / stepSeconds
+	// warmUpSteps are simulated at Start, before scripted time 0, so that the
+	// first scrape already has traffic, histograms and warm GPUs. They are
+	// always calm.
+	warmUpSteps = 30 / stepSeconds
 
 	llmBaseRate    = 6.0  // requests per scripted second
 	recsysBaseRate = 45.0 // requests per scripted second
@@ -38,11 +42,10 @@ var (
 
 // sim is the simulated service. All of its fields are guarded by Service.mu.
 type sim struct {
-	speed  float64
-	start  time.Time // wall time of scripted time 0
-	next   int64     // the next step to run
-	sc     script
-	phase0 float64 // last step's loop phase, to spot loop wrap-around
+	speed float64
+	start time.Time // wall time of scripted time 0
+	next  int64     // the next step to run
+	sc    script
 
 	rTraffic *rand.Rand
 	rGPU     *rand.Rand
@@ -86,6 +89,7 @@ func newSim(o Options, start time.Time, llm *llmMetrics, rec *recsysMetrics, lw 
 		tr:       tr,
 		recRate:  recsysBaseRate,
 	}
+	s.next = -warmUpSteps
 	s.gpus = newGPUs(o.GPUs, s.rGPU)
 	s.eccGPU = s.rGPU.IntN(o.GPUs)
 	s.llmSampleP = math.Min(1, llmLogRate/(llmBaseRate*o.Speed))
@@ -129,8 +133,10 @@ func (s *sim) advance(now time.Time) bool {
 // step simulates scripted interval [k·dt, (k+1)·dt).
 func (s *sim) step(k int64) {
 	t := float64(k) * stepSeconds
-	p := math.Mod(t, loopSeconds)
-	c := s.sc.at(p)
+	c := conditions{latFactor: 1, thermalGPU: -1, xidGPU: -1}
+	if t >= 0 {
+		c = s.sc.at(math.Mod(t, loopSeconds))
+	}
 	r := s.rTraffic
 
 	// Load varies slowly over the loop (a compressed "day") with some noise.
