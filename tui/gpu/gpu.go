@@ -36,11 +36,12 @@ type Options struct {
 
 // row is one GPU as prepared by Refresh.
 type row struct {
-	g      view.GPU
-	util   []sources.Sample // utilisation ratio over the window
-	mem    []sources.Sample // memory used, bytes, over the window
-	info   *sources.GPUInfo // nil without an inspector
-	search string           // what the filter matches against
+	g         view.GPU
+	util      []sources.Sample // utilisation ratio over the window
+	mem       []sources.Sample // memory used, bytes, over the window
+	info      *sources.GPUInfo // nil without an inspector
+	search    string           // what the filter matches against
+	xidRecent bool             // an XID event or a change of the last XID inside the window
 }
 
 // Model is the GPU pane. Create it with New.
@@ -130,7 +131,27 @@ func (m *Model) Refresh(env pane.Env) {
 		}
 		return out
 	}
-	uk, mk := keys(sources.GPUUtilization), keys(sources.GPUMemoryUsed)
+	uk, mk, xk := keys(sources.GPUUtilization), keys(sources.GPUMemoryUsed), keys(sources.GPUXIDLast)
+	xidEvents := map[string]bool{}
+	if env.Store != nil {
+		for _, e := range env.Store.Events(from, env.Now, 1000) {
+			if e.Kind != "xid" {
+				continue
+			}
+			var h, i, u string
+			for _, l := range e.Labels {
+				switch l.Name {
+				case sources.LabelHost:
+					h = l.Value
+				case sources.LabelGPU:
+					i = l.Value
+				case sources.LabelUUID:
+					u = l.Value
+				}
+			}
+			xidEvents[h+"/"+i+"/"+u] = true
+		}
+	}
 	var infos map[string]*sources.GPUInfo
 	if m.opts.Inspector != nil {
 		is := m.opts.Inspector.GPUInfos()
@@ -151,6 +172,17 @@ func (m *Model) Refresh(env pane.Env) {
 		}
 		if k, ok := mk[id]; ok {
 			r.mem = env.Store.Range(k, from, env.Now)
+		}
+		r.xidRecent = xidEvents[id]
+		if k, ok := xk[id]; ok && !r.xidRecent && g.XIDLast.OK && g.XIDLast.V != 0 {
+			// dcgm-exporter and recordings carry no events: a change of the
+			// last-XID gauge inside the window counts.
+			for _, smp := range env.Store.Range(k, from, env.Now) {
+				if smp.V != g.XIDLast.V {
+					r.xidRecent = true
+					break
+				}
+			}
 		}
 		r.search = strings.Join([]string{g.Host, "gpu" + g.Index, g.Index, g.UUID, g.Model, strings.Join(g.Badges, " ")}, " ")
 		m.all = append(m.all, r)

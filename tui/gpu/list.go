@@ -2,6 +2,7 @@ package gpu
 
 import (
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -118,7 +119,9 @@ func tempLevel(c float64) int {
 }
 
 // buckets spreads samples over n cells covering (from, to]; a cell holds the
-// mean of the values that fell in it (scaled by div), NaN when none did.
+// mean of the values that fell in it (scaled by div). A cell with no sample
+// carries the previous sample forward while it is fresh (gauges read every
+// few seconds stay valid until the next reading), else it is NaN (no data).
 func buckets(s []sources.Sample, from, to time.Time, n int, div float64) []float64 {
 	out := make([]float64, n)
 	cnt := make([]int, n)
@@ -150,8 +153,24 @@ func buckets(s []sources.Sample, from, to time.Time, n int, div float64) []float
 			out[i] /= float64(c)
 		}
 	}
+	cell := span / float64(n)
+	fresh := max(int(math.Ceil(float64(carryFor)/cell)), 1)
+	last, since := math.NaN(), 0
+	for i := range out {
+		if cnt[i] > 0 {
+			last, since = out[i], 0
+			continue
+		}
+		since++
+		if !math.IsNaN(last) && since <= fresh {
+			out[i] = last
+		}
+	}
 	return out
 }
+
+// carryFor is how long a gauge reading fills the cells after it.
+const carryFor = 10 * time.Second
 
 func pct(n view.Num) string {
 	if !n.OK {
@@ -160,12 +179,13 @@ func pct(n view.Num) string {
 	return itoa(int(math.Round(n.V*100))) + "%"
 }
 
+// gib formats bytes in GiB: "80", "8.5", "0".
 func gib(b float64) string {
 	g := b / (1 << 30)
-	if g >= 10 || g == 0 {
+	if g >= 9.95 || g == 0 {
 		return itoa(int(math.Round(g)))
 	}
-	return styles.SI(math.Round(g*10) / 10)
+	return strconv.FormatFloat(g, 'f', 1, 64)
 }
 
 func memText(g view.GPU) string {
@@ -229,7 +249,13 @@ func badgesOf(r *row) []badge {
 		out = append(out, badge{strings.ToUpper(r.info.State), styles.LevelCrit})
 	}
 	if g.XIDLast.OK && g.XIDLast.V != 0 {
-		out = append(out, badge{"XID" + itoa(int(g.XIDLast.V)), styles.LevelCrit})
+		// An XID in the window is an alarm; an older one (the gauge keeps
+		// the last code) is history.
+		lvl := -1
+		if r.xidRecent {
+			lvl = styles.LevelCrit
+		}
+		out = append(out, badge{"XID" + itoa(int(g.XIDLast.V)), lvl})
 	}
 	if g.ECCUncorr.OK && g.ECCUncorr.V > 0 {
 		out = append(out, badge{"ECC", styles.LevelCrit})
@@ -309,7 +335,11 @@ func (m *Model) renderRow(r *row, l layout, selected bool) string {
 	}
 	b.WriteString(marker)
 	b.WriteByte(' ')
-	b.WriteString(lpad(styles.Trunc(g.Index, l.idx), l.idx))
+	idx := lpad(styles.Trunc(g.Index, l.idx), l.idx)
+	if selected && m.focused {
+		idx = styles.Reverse.Render(idx)
+	}
+	b.WriteString(idx)
 	from, to := m.env.From(), m.env.Now
 	mig := r.info != nil && r.info.MIGEnabled && !g.Util.OK
 	if l.us > 0 {
@@ -503,7 +533,7 @@ func (m *Model) summary() string {
 		s += "  " + styles.Warn.Render(itoa(throttled)+" throttled")
 	}
 	if alarms > 0 {
-		s += "  " + styles.Crit.Render(itoa(alarms)+" alarm")
+		s += "  " + styles.Crit.Render(plural(alarms, "alarm"))
 	}
 	return s
 }
@@ -592,4 +622,11 @@ func (m *Model) renderList() []string {
 		lines = append(lines, body[i].text)
 	}
 	return lines
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return itoa(n) + " " + word + "s"
 }
