@@ -459,7 +459,7 @@ func (m *Model) name(s view.Service, sel bool, nw int) string {
 }
 
 func (m *Model) renderDetail(s view.Service) string {
-	cols := m.w - 4
+	cols := m.w - 4 - 7 // indent, then the scale after the chart
 	if cols < 4 {
 		return m.renderList()
 	}

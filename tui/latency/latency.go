@@ -615,7 +615,7 @@ func maxOf(v []float64) float64 {
 }
 
 func (m *Model) renderDetail(s view.Service) string {
-	cols := m.w - 6
+	cols := m.w - 5 - 8 // label column, then the scale after the chart
 	if cols < 4 {
 		return m.renderList()
 	}
@@ -633,7 +633,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	top := maxOf(c.p99)
 	mark := m.cursorMark(c)
 	room := m.h - len(lines) - 1
-	ch := max(1, min(8, (room-3)/3))
+	ch := max(1, min(12, (room-3)/3))
 	if room < 6 {
 		ch = 1
 	}
