@@ -164,7 +164,6 @@ type Collector struct {
 	procMu    sync.Mutex
 	procCache map[uint32]*procInfo
 	userCache map[string]string
-	hidden    atomic.Int64 // processes outside our PID namespace, last count
 }
 
 type doneMsg struct {

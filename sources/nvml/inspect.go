@@ -61,18 +61,11 @@ func (c *Collector) GPUProcesses() []sources.GPUProcess {
 	gpus := c.gpus
 	c.mu.Unlock()
 	var out []sources.GPUProcess
-	hidden := 0
 	for _, g := range gpus {
 		g.mu.Lock()
-		for _, p := range g.procs {
-			if !p.Visible {
-				hidden++
-			}
-		}
 		out = append(out, g.procs...)
 		g.mu.Unlock()
 	}
-	c.hidden.Store(int64(hidden))
 	return out
 }
 

@@ -3,6 +3,7 @@ package gpu
 import (
 	"flag"
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -18,6 +19,7 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -387,5 +389,47 @@ func TestFieldNames(t *testing.T) {
 	m.env.Now = t0
 	if got := naFields(info, m); got != "n/a: remapped rows (driver too old); stale: temp 12.0s (unknown)" {
 		t.Fatalf("%q", got)
+	}
+}
+
+func TestBucketsCarryForward(t *testing.T) {
+	from := t0
+	to := t0.Add(60 * time.Second)
+	s := []sources.Sample{{T: t0.Add(3 * time.Second).UnixNano(), V: 1}, {T: t0.Add(6 * time.Second).UnixNano(), V: 3}}
+	got := buckets(s, from, to, 60, 1)
+	// cells 0..2 before any sample: no data; 3 and 6 hold the samples;
+	// 4..5 and 7..16 carry forward (10 s); after that no data.
+	for i, v := range got {
+		var want float64
+		switch {
+		case i < 3:
+			want = math.NaN()
+		case i < 6:
+			want = 1
+		case i <= 16:
+			want = 3
+		default:
+			want = math.NaN()
+		}
+		if math.IsNaN(want) != math.IsNaN(v) || !math.IsNaN(want) && v != want {
+			t.Fatalf("cell %d = %v, want %v (%v)", i, v, want, got)
+		}
+	}
+}
+
+func TestXIDBadgeRecency(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{})
+	m.SetSize(78, 22)
+	env := newEnv(st)
+	m.Refresh(env)
+	if !m.rows[7].xidRecent || badgesOf(&m.rows[7])[0].level != styles.LevelCrit {
+		t.Fatal("an XID inside the window is an alarm")
+	}
+	env.Window = 20 * time.Second // the XID (50 s ago) is now outside the window
+	m.Refresh(env)
+	if m.rows[7].xidRecent || badgesOf(&m.rows[7])[0].level != -1 {
+		t.Fatal("an old XID is history, not an alarm")
 	}
 }
