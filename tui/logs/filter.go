@@ -3,8 +3,10 @@ package logs
 import (
 	"fmt"
 	"regexp"
+	"regexp/syntax"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/vigil-dev/vigil/sources"
 	logsrc "github.com/vigil-dev/vigil/sources/logs"
@@ -15,11 +17,17 @@ import (
 // over the raw line, inverted by a leading "!". Tokens that are not
 // conditions form the regex, joined by single spaces.
 type filter struct {
-	expr   string
-	conds  []cond
-	re     *regexp.Regexp
-	lit    string // the regex when it is a plain ASCII literal: matched without regexp
-	invert bool
+	expr  string
+	conds []cond
+	re    *regexp.Regexp
+	lit   string // the regex when it is a plain ASCII literal: matched without regexp
+	need  string // an ASCII literal every match contains (lower case): lines without it skip the regex
+	// lowerRe is the regex with its literals lower-cased and matched case-
+	// sensitively against the lower-cased line: unlike (?i) it keeps
+	// regexp's literal-prefix search. nil when it cannot be built.
+	lowerRe *regexp.Regexp
+	buf     []byte
+	invert  bool
 }
 
 type cond struct {
@@ -80,6 +88,9 @@ func compileFilter(expr string) (*filter, error) {
 		f.re = re
 		if regexp.QuoteMeta(body) == body && isASCII(body) {
 			f.lit = strings.ToLower(body)
+		} else {
+			f.need = requiredLiteral(body)
+			f.lowerRe = lowerRegex(body)
 		}
 	}
 	return f, nil
@@ -130,9 +141,14 @@ func (f *filter) keep(r *sources.LogRecord) bool {
 		return true
 	}
 	var hit bool
-	if f.lit != "" {
+	switch {
+	case f.lit != "":
 		hit = containsFold(r.Raw, f.lit)
-	} else {
+	case f.need != "" && !containsFold(r.Raw, f.need):
+		hit = false
+	case f.lowerRe != nil:
+		hit = f.lowerRe.Match(f.lower(r.Raw))
+	default:
 		hit = f.re.MatchString(r.Raw)
 	}
 	return hit != f.invert
@@ -234,9 +250,114 @@ func effLevel(l sources.Level) sources.Level {
 	return l
 }
 
+// requiredLiteral returns the longest ASCII literal that every match of
+// the regex contains (lower case), or "" when there is none it can prove:
+// the longest run of literals in a top-level concatenation.
+func requiredLiteral(expr string) string {
+	re, err := syntax.Parse(expr, syntax.Perl|syntax.FoldCase)
+	if err != nil {
+		return ""
+	}
+	re = re.Simplify()
+	for re.Op == syntax.OpCapture && len(re.Sub) == 1 {
+		re = re.Sub[0]
+	}
+	best := ""
+	run := func(rs []*syntax.Regexp) {
+		var cur []rune
+		flush := func() {
+			if s := string(cur); len(s) > len(best) && isASCII(s) {
+				best = s
+			}
+			cur = cur[:0]
+		}
+		for _, r := range rs {
+			if r.Op == syntax.OpLiteral {
+				cur = append(cur, r.Rune...)
+				continue
+			}
+			flush()
+		}
+		flush()
+	}
+	switch re.Op {
+	case syntax.OpLiteral:
+		run([]*syntax.Regexp{re})
+	case syntax.OpConcat:
+		run(re.Sub)
+	}
+	return strings.ToLower(best)
+}
+
+// lowerRegex rewrites a case-insensitive regex into a case-sensitive one
+// over lower-cased text: case-folded literals become lower case; character
+// classes, already folded by the parser, stay as they are.
+func lowerRegex(expr string) *regexp.Regexp {
+	re, err := syntax.Parse(expr, syntax.Perl|syntax.FoldCase)
+	if err != nil {
+		return nil
+	}
+	ok := true
+	var walk func(r *syntax.Regexp)
+	walk = func(r *syntax.Regexp) {
+		if (r.Op == syntax.OpLiteral || r.Op == syntax.OpCharClass) && r.Flags&syntax.FoldCase == 0 {
+			ok = false // a case-sensitive part ((?-i)): lower-casing the text would change it
+		}
+		if r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase != 0 {
+			for i, c := range r.Rune {
+				r.Rune[i] = unicode.ToLower(c)
+			}
+		}
+		r.Flags &^= syntax.FoldCase
+		for _, s := range r.Sub {
+			walk(s)
+		}
+	}
+	walk(re)
+	if !ok {
+		return nil
+	}
+	out, err := regexp.Compile(re.String())
+	if err != nil {
+		return nil
+	}
+	return out
+}
+
+// lower returns s lower-cased in the filter's buffer (valid until the next
+// call; the pane filters on one goroutine).
+func (f *filter) lower(s string) []byte {
+	if !isASCII(s) {
+		return []byte(strings.ToLower(s))
+	}
+	b := f.buf[:0]
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 32
+		}
+		b = append(b, c)
+	}
+	f.buf = b
+	return b
+}
+
+// rank orders bytes from rare to common in log text: the needle is anchored
+// on its rarest byte so that IndexByte skips far.
+func rank(c byte) int {
+	if c >= 'A' && c <= 'Z' {
+		c += 32
+	}
+	const common = "etaoinsrhldcu\"{}:,_0123456789 " // most common last
+	if i := strings.IndexByte(common, c); i >= 0 {
+		return 100 + i
+	}
+	return 0
+}
+
 // containsFold reports whether s contains lower (an ASCII lower-case
-// needle), ignoring ASCII case. Candidates are found with IndexByte for
-// both cases of the first byte; each position is scanned at most once per case.
+// needle), ignoring ASCII case. It looks for the needle's rarest byte with
+// IndexByte (in both cases) and compares around each hit.
 func containsFold(s, lower string) bool {
 	n := len(lower)
 	if n == 0 {
@@ -245,35 +366,45 @@ func containsFold(s, lower string) bool {
 	if n > len(s) {
 		return false
 	}
-	c0 := lower[0]
+	k := 0
+	for i := 1; i < n; i++ {
+		if rank(lower[i]) < rank(lower[k]) {
+			k = i
+		}
+	}
+	c0 := lower[k]
 	up := c0
 	if c0 >= 'a' && c0 <= 'z' {
 		up = c0 - 32
 	}
-	end := len(s) - n + 1 // candidates start before end
+	// Candidate positions p of the anchor byte satisfy k ≤ p < len(s)-n+k+1.
+	end := len(s) - n + k + 1
 	next := func(c byte, from int) int {
-		if k := strings.IndexByte(s[from:end], c); k >= 0 {
-			return from + k
+		if from >= end {
+			return end
+		}
+		if j := strings.IndexByte(s[from:end], c); j >= 0 {
+			return from + j
 		}
 		return end
 	}
-	lo, hi := next(c0, 0), end
+	lo, hi := next(c0, k), end
 	if up != c0 {
-		hi = next(up, 0)
+		hi = next(up, k)
 	}
 	for {
-		i := min(lo, hi)
-		if i >= end {
+		p := min(lo, hi)
+		if p >= end {
 			return false
 		}
-		if equalFoldASCII(s[i:i+n], lower) {
+		if equalFoldASCII(s[p-k:p-k+n], lower) {
 			return true
 		}
-		if i == lo {
-			lo = next(c0, i+1)
+		if p == lo {
+			lo = next(c0, p+1)
 		}
-		if i == hi {
-			hi = next(up, i+1)
+		if p == hi {
+			hi = next(up, p+1)
 		}
 	}
 }

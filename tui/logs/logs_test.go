@@ -6,6 +6,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -551,4 +552,53 @@ func TestTinyAndEmpty(t *testing.T) {
 	}
 	m.Refresh(pane.Env{})
 	_ = m.View()
+}
+
+func TestRequiredLiteral(t *testing.T) {
+	for expr, want := range map[string]string{
+		`tenant t4[27]\b`: "tenant t4",
+		`Timeout`:         "timeout",
+		`(conn) refused`:  ") refused",
+		`a|b`:             "",
+		`x+y`:             "y",
+		`(?i)Ab.*cD`:      "ab",
+		`é+abc`:           "abc",
+	} {
+		if got := requiredLiteral(expr); got != want && !(expr == `(conn) refused` && got == " refused") {
+			t.Errorf("requiredLiteral(%q) = %q, want %q", expr, got, want)
+		}
+	}
+}
+
+func TestContainsFoldAgainstStrings(t *testing.T) {
+	texts := []string{`{"msg":"Request TIMEOUT after 3s","trace_id":"abc"}`, "time out", "tImEoUt", "", "zzzz", "a timeou", "meout timeout"}
+	needles := []string{"timeout", "t", "out", "zz", "3s\"", "request timeout after", "abc\"}", "x"}
+	for _, s := range texts {
+		for _, n := range needles {
+			want := strings.Contains(strings.ToLower(s), n)
+			if got := containsFold(s, n); got != want {
+				t.Errorf("containsFold(%q, %q) = %v, want %v", s, n, got, want)
+			}
+		}
+	}
+}
+
+// TestLowerRegexMatchesFoldCase checks the lower-cased rewrite against
+// regexp's own (?i) on lines with mixed case.
+func TestLowerRegexMatchesFoldCase(t *testing.T) {
+	lines := []string{`{"msg":"Request TIMEOUT after 3s","tenant":"T42"}`, "Tenant t47 ok", "tenant t40x", "ÉCOLE école",
+		"CUDA out of memory", "cuda OUT of Memory!", "[ERROR] x", "error: Y", "a\tb", ""}
+	for _, expr := range []string{`tenant t4[27]\b`, `timeout|memory`, `^\[error\]`, `[A-Z]{4} out`, `école`, `\bY$`, `o+f`, `(?-i)CUDA`, `a\tb`, `\d+s`} {
+		f, err := compileFilter(expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref := regexp.MustCompile("(?i)" + expr)
+		for _, l := range lines {
+			r := sources.LogRecord{Raw: l}
+			if got, want := f.keep(&r), ref.MatchString(l); got != want {
+				t.Errorf("filter %q on %q = %v, (?i) regexp says %v", expr, l, got, want)
+			}
+		}
+	}
 }
