@@ -770,7 +770,14 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	}
 	cols := map[colKey]int{}
 	var colLen []int
+	// Every value takes 8 bytes of the body: a shape repeated beyond that
+	// is corrupt, and must not make the decoder allocate for it.
+	limit, nvals := len(body)/8, 0
 	col := func(k colKey) {
+		if nvals++; nvals > limit {
+			m.fail(fmt.Errorf("more values than the block holds"))
+			return
+		}
 		i, ok := cols[k]
 		if !ok {
 			i = len(colLen)
@@ -800,6 +807,9 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 					fm.pointAt[i] = m.timeRel(at)
 				}
 				col(colKey{id: id})
+				if m.err != nil {
+					break
+				}
 			}
 		}
 		if fm.fl&ffHists != 0 {
@@ -833,6 +843,9 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 				col(colKey{hist: true, id: id, sub: 1})
 				for j := range lay {
 					col(colKey{hist: true, id: id, sub: 2 + uint32(j)})
+				}
+				if m.err != nil {
+					break
 				}
 			}
 		}

@@ -1,0 +1,279 @@
+package replay
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// writeLoad writes secs seconds of the reference load to a new segment at
+// path with 10-second blocks and returns what it holds. To keep the 24-hour
+// file quick to build, the first hour's frames are generated once and
+// replayed shifted by whole hours (blocks are independent, so the size per
+// hour is the same as with fresh data).
+func writeLoad(tb testing.TB, path string, secs int, numbers, logs, footer bool) (samples, lines int) {
+	tb.Helper()
+	zenc, err := newEncoder()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer zenc.Close()
+	s, err := createSegment(path, defaultMeta(t0, 10*time.Second, "bench"), zenc)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	g := newRefLoad(t0, 11)
+	g.numbers, g.logs = numbers, logs
+	hour := min(secs, 3600)
+	seconds := make([][]sources.Frame, hour)
+	for i := range seconds {
+		seconds[i] = g.second()
+	}
+	for i := 0; i < secs; i++ {
+		shift := time.Duration(i/3600) * time.Hour
+		for _, f := range seconds[i%3600] {
+			if shift != 0 {
+				f.At = f.At.Add(shift)
+				f.Points = shiftPoints(f.Points, shift)
+				if f.Logs != nil {
+					l := f.Logs[0]
+					l.At = l.At.Add(shift)
+					f.Logs = []sources.LogRecord{l}
+				}
+			}
+			if !s.blk.empty() && f.At.UnixNano()-s.blk.tFirst >= int64(10*time.Second) {
+				if err := s.flushBlock(); err != nil {
+					tb.Fatal(err)
+				}
+			}
+			s.blk.add(&f)
+		}
+	}
+	if footer {
+		err = s.close()
+	} else {
+		err = s.flushBlock()
+		s.abandon()
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return s.samples, s.logs
+}
+
+func shiftPoints(ps []sources.Point, d time.Duration) []sources.Point {
+	out := make([]sources.Point, len(ps))
+	for i, p := range ps {
+		p.At = p.At.Add(d)
+		out[i] = p
+	}
+	return out
+}
+
+func fileSize(tb testing.TB, p string) int64 {
+	st, err := os.Stat(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return st.Size()
+}
+
+// BenchmarkSizeHour records one hour of the reference load (8 GPUs x 20
+// metrics and 200 Prometheus series at 1 s, 10 log lines/s) and reports
+// bytes per numeric sample, bytes per log line and MB per day.
+func BenchmarkSizeHour(b *testing.B) {
+	dir := b.TempDir()
+	for _, c := range []struct {
+		name          string
+		numbers, logs bool
+	}{{"numeric", true, false}, {"logs", false, true}, {"all", true, true}} {
+		b.Run(c.name, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				p := filepath.Join(dir, fmt.Sprintf("%s-%d%s", c.name, i, Ext))
+				samples, lines := writeLoad(b, p, 3600, c.numbers, c.logs, true)
+				size := float64(fileSize(b, p))
+				switch c.name {
+				case "numeric":
+					b.ReportMetric(size/float64(samples), "B/sample")
+				case "logs":
+					b.ReportMetric(size/float64(lines), "B/line")
+				default:
+					b.ReportMetric(size*24/1e6, "MB/day")
+				}
+				os.Remove(p)
+			}
+		})
+	}
+}
+
+var day struct {
+	once     sync.Once
+	dir      string
+	path     string // with footer
+	noFooter string // the same without its footer, as after kill -9
+	err      error
+}
+
+// dayFile builds the 24-hour reference recording once per test binary run.
+func dayFile(b *testing.B) (string, string) {
+	day.once.Do(func() {
+		day.dir, day.err = os.MkdirTemp("", "vigil-replay-bench-")
+		if day.err != nil {
+			return
+		}
+		day.path = filepath.Join(day.dir, "day"+Ext)
+		writeLoad(b, day.path, 24*3600, true, true, true)
+		r, err := Open(day.path)
+		if err != nil {
+			day.err = err
+			return
+		}
+		last := r.blocks[len(r.blocks)-1]
+		end := last.off + recHeaderLen + int64(last.length)
+		r.Close()
+		data, err := os.ReadFile(day.path)
+		if err != nil {
+			day.err = err
+			return
+		}
+		day.noFooter = filepath.Join(day.dir, "crashed"+Ext)
+		day.err = os.WriteFile(day.noFooter, data[:end], 0o600)
+	})
+	if day.err != nil {
+		b.Fatal(day.err)
+	}
+	return day.path, day.noFooter
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if day.dir != "" {
+		os.RemoveAll(day.dir)
+	}
+	os.Exit(code)
+}
+
+// BenchmarkSeek24h seeks to random instants of a 24-hour recording: find
+// the block, decode it and reach the frame at that instant (cold cache).
+func BenchmarkSeek24h(b *testing.B) {
+	path, _ := dayFile(b)
+	r, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	from, to := r.Span()
+	rng := rand.New(rand.NewPCG(5, 5))
+	b.ReportMetric(float64(fileSize(b, path))/1e6, "MB_file")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		t := from.Add(time.Duration(rng.Int64N(int64(to.Sub(from)))))
+		r.mu.Lock()
+		r.cache = r.cache[:0]
+		r.mu.Unlock()
+		n := 0
+		r.Frames(t.Add(-time.Second), t, func(sources.Frame) bool { n++; return true })
+		if n == 0 {
+			b.Fatalf("nothing at %s", t)
+		}
+	}
+}
+
+// BenchmarkDecode decodes the 24-hour recording block after block and
+// reports recorded seconds (ticks: one poll of every source) per second.
+func BenchmarkDecode(b *testing.B) {
+	path, _ := dayFile(b)
+	r, err := Open(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	b.ResetTimer()
+	var frames, blocks int
+	var span time.Duration
+	for i := 0; i < b.N; i++ {
+		k := i % len(r.blocks)
+		fs, err := r.decodeBlock(r.blocks[k])
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames += len(fs)
+		span += time.Duration(r.blocks[k].tLast-r.blocks[k].tFirst) + time.Second/10
+		blocks++
+	}
+	sec := b.Elapsed().Seconds()
+	b.ReportMetric(span.Seconds()/sec, "ticks/s")
+	b.ReportMetric(float64(frames)/sec, "frames/s")
+}
+
+// BenchmarkOpenCrashed opens the 24-hour recording without its footer (as
+// left by kill -9): the index is rebuilt by hopping record headers.
+func BenchmarkOpenCrashed(b *testing.B) {
+	_, crashed := dayFile(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, err := Open(crashed)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(r.blocks) < 8000 {
+			b.Fatalf("%d blocks", len(r.blocks))
+		}
+		r.Close()
+	}
+}
+
+// BenchmarkOpenClean opens the 24-hour recording through its footer index.
+func BenchmarkOpenClean(b *testing.B) {
+	path, _ := dayFile(b)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		r, err := Open(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		r.Close()
+	}
+}
+
+// BenchmarkRecorderSecond is the recorder's cost for one second of the
+// reference load, everything included (queueing, encoding, compression,
+// writes); %core is the share of one core that costs while live.
+func BenchmarkRecorderSecond(b *testing.B) {
+	g := newRefLoad(t0, 13)
+	const n = 600
+	secs := make([][]sources.Frame, n)
+	for i := range secs {
+		secs[i] = g.second()
+	}
+	rec, err := NewRecorder(b.TempDir(), RecorderOptions{Logger: quiet, MaxTotalBytes: -1, Queue: 1 << 16})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		shift := time.Duration(i/n) * time.Duration(n) * time.Second
+		for _, f := range secs[i%n] {
+			if shift != 0 {
+				f.At = f.At.Add(shift)
+			}
+			rec.Write(f)
+		}
+		if i%100 == 99 {
+			rec.Flush() // keep the queue from overflowing; the cost is counted
+		}
+	}
+	rec.Close()
+	b.StopTimer()
+	if d := rec.Stats().Dropped; d != 0 {
+		b.Fatalf("%d frames dropped", d)
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/1e7, "%core")
+}

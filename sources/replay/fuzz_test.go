@@ -1,0 +1,65 @@
+package replay
+
+import (
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// FuzzReader feeds arbitrary bytes to the reader as a recording file: it
+// must never panic, hang or allocate without bound, whatever it is given.
+func FuzzReader(f *testing.F) {
+	dir := f.TempDir()
+	p := filepath.Join(dir, "seed"+Ext)
+	if err := WriteFile(p, richFrames()[:12], 2*time.Second); err != nil {
+		f.Fatal(err)
+	}
+	good, _ := os.ReadFile(p)
+	f.Add(good)
+	f.Add(good[:len(good)-trailerLen])
+	f.Add(good[:len(good)/2])
+	f.Add(good[:fileHeaderLen+recHeaderLen+3])
+	f.Add([]byte{})
+	f.Add([]byte("VIGILREC"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(t.TempDir(), "f"+Ext)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		r, err := Open(path)
+		if err != nil {
+			return
+		}
+		defer r.Close()
+		r.Info()
+		r.Notables()
+		n := 0
+		r.Frames(time.Unix(0, math.MinInt64), time.Unix(0, math.MaxInt64), func(fr sources.Frame) bool {
+			n++
+			return n < 100000
+		})
+		r.Refresh()
+		from, to := r.Span()
+		st := sources.NewStore(sources.StoreOptions{})
+		r.Load(st, to, to.Sub(from)+1)
+	})
+}
+
+// FuzzDecodeBody feeds arbitrary bytes to the block decoder directly,
+// past the checksums that keep most garbage out of it in FuzzReader.
+func FuzzDecodeBody(f *testing.F) {
+	cat := &catalogue{}
+	b := newBlockEnc(cat)
+	for _, fr := range richFrames()[:8] {
+		b.add(&fr)
+	}
+	f.Add(b.body(nil))
+	f.Add([]byte{0, 0, 1})
+	f.Fuzz(func(t *testing.T, body []byte) {
+		decodeBody(body, 0, cat.series)
+	})
+}
