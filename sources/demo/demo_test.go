@@ -812,3 +812,27 @@ func BenchmarkScrape(b *testing.B) {
 		get(b, s.MetricsURL(), textAccept)
 	}
 }
+
+func TestLogRotates(t *testing.T) {
+	s, clk := startManual(t, Options{Seed: 1})
+	s.mu.Lock()
+	s.sim.log.max = 20 << 10
+	s.mu.Unlock()
+	for range 30 {
+		clk.Advance(time.Second)
+		s.Step()
+	}
+	old := readLog(t, s.LogPath()+".1")
+	cur := readLog(t, s.LogPath())
+	if len(old) == 0 || len(cur) == 0 {
+		t.Fatalf("rotation: %d lines in .1, %d in the current file", len(old), len(cur))
+	}
+	for _, p := range []string{s.LogPath(), s.LogPath() + ".1"} {
+		if st, err := os.Stat(p); err != nil || st.Size() > 20<<10 {
+			t.Errorf("%s: %v, size over the cap", p, err)
+		}
+	}
+	if o, c := old[len(old)-1]["time"].(string), cur[0]["time"].(string); o > c {
+		t.Errorf("rotated file ends at %s after the new one starts at %s", o, c)
+	}
+}

@@ -55,6 +55,9 @@ type features struct {
 // logWriter appends JSON lines to a file through a buffer that the simulation
 // flushes after each advance. Lines of one step are written in time order.
 type logWriter struct {
+	path    string
+	size    int64 // bytes in the current file
+	max     int64 // rotate past this size
 	f       *os.File
 	w       *bufio.Writer
 	pending []pendingLine
@@ -67,12 +70,50 @@ type pendingLine struct {
 	line *logLine
 }
 
+// MaxLogBytes is the size past which the log file is rotated: renamed to
+// LogFileName+".1" (replacing the previous one) and started afresh, so a demo
+// left running holds at most twice this on disk.
+const MaxLogBytes = 64 << 20
+
 func openLog(path string) (*logWriter, error) {
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("demo: open log: %w", err)
+	l := &logWriter{path: path, max: MaxLogBytes}
+	if err := l.open(); err != nil {
+		return nil, err
 	}
-	return &logWriter{f: f, w: bufio.NewWriterSize(f, 32<<10)}, nil
+	return l, nil
+}
+
+func (l *logWriter) open() error {
+	f, err := os.OpenFile(l.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	if err != nil {
+		return fmt.Errorf("demo: open log: %w", err)
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("demo: open log: %w", err)
+	}
+	l.f, l.size = f, st.Size()
+	if l.w == nil {
+		l.w = bufio.NewWriterSize(f, 32<<10)
+	} else {
+		l.w.Reset(f)
+	}
+	return nil
+}
+
+// rotate moves the full file aside and opens a new one.
+func (l *logWriter) rotate() error {
+	if err := l.w.Flush(); err != nil {
+		return fmt.Errorf("demo: write log: %w", err)
+	}
+	if err := l.f.Close(); err != nil {
+		return fmt.Errorf("demo: close log: %w", err)
+	}
+	if err := os.Rename(l.path, l.path+".1"); err != nil {
+		return fmt.Errorf("demo: rotate log: %w", err)
+	}
+	return l.open()
 }
 
 // add queues line, stamped at, for the end of the step.
@@ -107,10 +148,16 @@ func (l *logWriter) write(line *logLine) {
 		return
 	}
 	b = append(b, '\n')
+	if l.size+int64(len(b)) > l.max && l.size > 0 {
+		if l.err = l.rotate(); l.err != nil {
+			return
+		}
+	}
 	if _, err := l.w.Write(b); err != nil {
 		l.err = fmt.Errorf("demo: write log: %w", err)
 		return
 	}
+	l.size += int64(len(b))
 	l.lines++
 }
 
