@@ -1,0 +1,5 @@
+package drift
+
+import tea "github.com/charmbracelet/bubbletea"
+
+func keyB() tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("b")} }

@@ -1,0 +1,59 @@
+package errors
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+func TestLevelAgainstTarget(t *testing.T) {
+	cases := []struct {
+		ratio, target float64
+		want          int
+	}{
+		{0, 0.01, styles.LevelOK}, {0.005, 0.01, styles.LevelOK}, {0.0051, 0.01, styles.LevelWarn},
+		{0.01, 0.01, styles.LevelWarn}, {0.0101, 0.01, styles.LevelCrit}, {0.0006, 0.001, styles.LevelWarn},
+		{0.002, 0.001, styles.LevelCrit},
+	}
+	for _, c := range cases {
+		if got := Level(c.ratio, c.target); got != c.want {
+			t.Errorf("Level(%v, %v) = %d, want %d", c.ratio, c.target, got, c.want)
+		}
+	}
+}
+
+// TestTopKAndNA checks the cardinality guard and that a missing rate reads
+// n/a, never 0.
+func TestTopKAndNA(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	var svcs []view.Service
+	for i := 0; i < 30; i++ {
+		svcs = append(svcs, view.Service{Host: "h", Name: "svc" + string(rune('a'+i%26)) + strings.Repeat("x", i/26), ErrorTarget: 0.01})
+	}
+	m := New(WithTopK(10))
+	m.SetSize(60, 20)
+	m.Refresh(pane.Env{Store: st, Now: at, Window: 15 * time.Minute, Overview: view.Overview{Services: svcs}})
+	v := m.View()
+	if !strings.Contains(v, "+20 more") {
+		t.Fatalf("no +20 more:\n%s", v)
+	}
+	if !strings.Contains(v, "n/a") || strings.Contains(v, " 0%") {
+		t.Fatalf("missing rates must read n/a:\n%s", v)
+	}
+	if err := m.SetFilter("svcz|svcax"); err != nil {
+		t.Fatal(err)
+	}
+	v = m.View()
+	if !strings.Contains(v, "svcz") || !strings.Contains(v, "svcax") || !strings.Contains(v, "+28 more") {
+		t.Fatalf("filter should reach rows beyond the top-k:\n%s", v)
+	}
+	if err := m.SetFilter("("); err == nil {
+		t.Fatal("bad regex accepted")
+	}
+}

@@ -1,0 +1,52 @@
+package status
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/lipgloss"
+
+	"github.com/vigil-dev/vigil/sources/view"
+)
+
+func TestHealth(t *testing.T) {
+	hs := []view.SourceHealth{
+		{Source: "a", State: "ok"}, {Source: "b", State: "ok"},
+		{Source: "logs", State: "stale", AgeSeconds: view.Some(42.4)},
+		{Source: "prom", State: "error", Error: "refused"},
+		{Source: "nvml", State: "disabled"},
+	}
+	got := Health(hs)
+	for _, want := range []string{"2 ok", "logs stale 42s", "prom error", "nvml off"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Health = %q, missing %q", got, want)
+		}
+	}
+	if Health(nil) != "no sources" {
+		t.Errorf("no sources: %q", Health(nil))
+	}
+}
+
+func TestRenderWidthAndMessage(t *testing.T) {
+	b := Bar{Mode: "PAUSED", At: time.Date(2026, 1, 1, 14, 2, 3, 0, time.UTC), Window: time.Hour,
+		Hints: []key.Binding{key.NewBinding(key.WithKeys("j"), key.WithHelp("j/k", "move"))}}
+	for _, w := range []int{1, 10, 40, 80, 200} {
+		if got := lipgloss.Width(Render(w, b)); got != w {
+			t.Errorf("width %d: rendered %d", w, got)
+		}
+	}
+	v := Render(120, b)
+	if !strings.Contains(v, "PAUSED") || !strings.Contains(v, "1h") || !strings.Contains(v, "@14:02:03") || !strings.Contains(v, "j/k move") {
+		t.Errorf("bar: %q", v)
+	}
+	b.Message = "filter \"(\": missing )"
+	b.Error = true
+	if v := Render(120, b); !strings.Contains(v, "missing )") || strings.Contains(v, "j/k move") {
+		t.Errorf("message should replace hints: %q", v)
+	}
+	if Window(90*time.Second) != "1m30s" || Window(24*time.Hour) != "24h" {
+		t.Errorf("Window: %q %q", Window(90*time.Second), Window(24*time.Hour))
+	}
+}
