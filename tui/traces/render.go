@@ -175,7 +175,7 @@ func (m *Model) listRow(s tsrc.Summary, selected bool, c listCols) string {
 	}
 	ex := " "
 	if s.Exemplar {
-		ex = styles.Accent.Render("◆")
+		ex = "◆"
 	}
 	at := styles.Fit("", 8)
 	if !s.Start.IsZero() {
@@ -192,27 +192,33 @@ func (m *Model) listRow(s tsrc.Summary, selected bool, c listCols) string {
 	if s.Duration > 0 || s.Spans > 0 {
 		d = dur(s.Duration)
 	}
-	row := styles.Fit(clean(s.Service), c.svc) + " " + styles.Fit(name, c.name) + " " + rightAlign(d, 7)
+	svc := styles.Fit(clean(s.Service), c.svc)
+	row := " " + styles.Fit(name, c.name) + " " + rightAlign(d, 7)
+	spans, errs := "", ""
 	if c.spans {
-		spans, errs := "?", ""
+		spans = "?"
 		if s.Spans > 0 {
 			spans = strconv.Itoa(s.Spans)
 		}
 		if s.Errors > 0 {
-			errs = styles.Crit.Render(strconv.Itoa(s.Errors))
+			errs = strconv.Itoa(s.Errors)
 		}
-		row += " " + rightAlign(spans, 5) + " " + rightAlign(errs, 3)
+		spans, errs = " "+rightAlign(spans, 5), " "+rightAlign(errs, 3)
 	}
-	line := at + " " + row
+	// A selected row is styled whole: inner styles would cut its reverse video.
 	switch {
 	case selected && m.focused:
-		line = styles.Reverse.Render(line)
+		return mark + styles.Reverse.Render(ex+at+" "+svc+row+spans+errs)
 	case selected:
-		line = styles.Bold.Render(line)
-	case s.Failed():
-		line = styles.Crit.Render(at) + " " + row
+		return mark + styles.Bold.Render(ex+at+" "+svc+row+spans+errs)
 	}
-	return mark + ex + line
+	if s.Exemplar {
+		ex = styles.Accent.Render(ex)
+	}
+	if s.Failed() {
+		at, errs = styles.Crit.Render(at), styles.Crit.Render(errs)
+	}
+	return mark + ex + at + " " + serviceStyle(s.Service).Render(svc) + row + spans + errs
 }
 
 // treeHeight is how many span rows the waterfall shows.
@@ -384,7 +390,10 @@ func (m *Model) spanRow(vi, nameW, durW, barW int) string {
 	case selected:
 		text = styles.Bold.Render(styles.Fit(plain, nameW))
 	default:
-		text = styles.Fit(mark+styles.Dim.Render(label)+styles.Crit.Render(errMark)+name, nameW)
+		if errMark != "" {
+			errMark = styles.Crit.Render(errMark)
+		}
+		text = styles.Fit(mark+styles.Dim.Render(label)+errMark+name, nameW)
 	}
 	d := s.End.Sub(s.Start)
 	line := text + " " + rightAlign(dur(d), durW)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -507,5 +508,35 @@ func TestRefreshThrottle(t *testing.T) {
 	m.Refresh(env)
 	if len(m.all) != n+1 {
 		t.Errorf("new trace not listed after a second: %d", len(m.all))
+	}
+}
+
+// TestWaterfallColour renders with 256 colours, where colour is the point:
+// error spans' bars and marks are red (203), others take their service's colour.
+func TestWaterfallColour(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	m := openChat(t, fixture(), 80, 24)
+	v := m.View()
+	golden(t, "waterfall_80x24_ansi256", v)
+	lines := strings.Split(v, "\n")
+	for _, l := range lines {
+		plain := ansi.Strip(l)
+		switch {
+		case strings.Contains(plain, "! decode"):
+			if !regexp.MustCompile(`38;5;203m *[▐█]`).MatchString(l) {
+				t.Errorf("error bar not red: %q", l)
+			}
+		case strings.Contains(plain, "prefill"):
+			if strings.Contains(l, "38;5;203") {
+				t.Errorf("ok span drawn red: %q", l)
+			}
+		}
+		if n := ansi.StringWidth(l); n != 80 {
+			t.Errorf("width %d: %q", n, plain)
+		}
+	}
+	if strings.Contains(v, "\x1b]") || strings.Contains(v, "\x07") {
+		t.Error("OSC sequence in the view")
 	}
 }
