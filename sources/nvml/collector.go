@@ -152,6 +152,8 @@ type Collector struct {
 	detail   string // health detail, built once
 	stop     chan struct{}
 	shutdown bool
+	bg       sync.WaitGroup // the XID and PCIe goroutines
+	xidWait  uint32         // ms per event wait; tests shorten it
 
 	seq  atomic.Uint64
 	done chan doneMsg
@@ -178,7 +180,7 @@ func New(opts Options) *Collector {
 	if lib == nil {
 		lib = nvml.New()
 	}
-	return &Collector{opts: opts, lib: lib, procCache: map[uint32]*procInfo{}, userCache: map[string]string{}}
+	return &Collector{opts: opts, lib: lib, procCache: map[uint32]*procInfo{}, userCache: map[string]string{}, xidWait: xidWait}
 }
 
 // Name implements sources.Source.
@@ -230,6 +232,10 @@ func retryAfter(disabled bool) time.Duration {
 // until ctx is done. It reports whether the collector is ready.
 func (c *Collector) ensureInit(ctx context.Context, now time.Time) (bool, error) {
 	c.mu.Lock()
+	if c.shutdown {
+		c.mu.Unlock()
+		return false, errors.New("nvml: collector closed")
+	}
 	switch c.state {
 	case stateReady:
 		c.mu.Unlock()
@@ -283,9 +289,11 @@ func (c *Collector) initialise(done chan struct{}) {
 	for _, g := range gpus {
 		go g.work(c.done, c.stop)
 	}
-	go c.watchXID(gpus, c.stop)
+	c.bg.Add(1)
+	go func() { defer c.bg.Done(); c.watchXID(gpus, c.stop) }()
 	if c.opts.PCIe {
-		go c.pcieLoop(gpus, c.stop)
+		c.bg.Add(1)
+		go func() { defer c.bg.Done(); c.pcieLoop(gpus, c.stop) }()
 	}
 }
 
@@ -387,24 +395,43 @@ var checkedCalls = []string{
 	"GetPerformanceState", "GetFanSpeed", "GetMaxClockInfo", "GetSerial",
 }
 
-// Close stops the collector's goroutines and shuts the library down. The
-// collector must not be polled afterwards.
+// Close stops the collector's goroutines and shuts the library down. It
+// waits up to two seconds for the event and PCIe goroutines to leave the
+// library; if they (or a hung GPU call) do not, the library is left loaded
+// rather than shut under a call in flight. The collector reports "closed"
+// afterwards.
 func (c *Collector) Close() error {
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	if c.shutdown {
+		c.mu.Unlock()
 		return nil
 	}
 	c.shutdown = true
 	if c.stop != nil {
 		close(c.stop)
 	}
-	if c.state == stateReady {
-		c.state = stateFailed
-		c.initErr = errors.New("nvml: collector closed")
-		if r := c.lib.Shutdown(); r != nvml.SUCCESS {
-			return fmt.Errorf("nvml: shutdown: %w", r)
+	ready := c.state == stateReady
+	gpus := c.gpus
+	c.state = stateFailed
+	c.initErr = errors.New("nvml: collector closed")
+	c.mu.Unlock()
+	if !ready {
+		return nil
+	}
+	done := make(chan struct{})
+	go func() { c.bg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		return errors.New("nvml: close: event goroutine still inside the library; not shut down")
+	}
+	for _, g := range gpus {
+		if g.busy.Load() {
+			return fmt.Errorf("nvml: close: GPU %d still inside %s; not shut down", g.idx, *g.call.Load())
 		}
+	}
+	if r := c.lib.Shutdown(); r != nvml.SUCCESS {
+		return fmt.Errorf("nvml: shutdown: %w", r)
 	}
 	return nil
 }

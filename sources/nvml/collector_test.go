@@ -32,6 +32,7 @@ func newTest(t testing.TB, lib nvml.Interface, mod func(*Options)) *Collector {
 		mod(&o)
 	}
 	c := New(o)
+	c.xidWait = 20
 	t.Cleanup(func() { c.Close() })
 	return c
 }
@@ -661,3 +662,32 @@ func TestDriverChangesUnderUs(t *testing.T) {
 		t.Fatalf("after the fix: %v", err)
 	}
 }
+
+func TestCloseStopsAndStaysClosed(t *testing.T) {
+	var shut atomic.Int64
+	m := nvmlmock.New(2, busy)
+	c := New(Options{Lib: shutdownCounter{m, &shut}, Host: "h", ProcRoot: t.TempDir()})
+	c.xidWait = 20
+	if _, err := poll(t, c, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if shut.Load() != 1 {
+		t.Fatalf("%d shutdowns", shut.Load())
+	}
+	if _, err := poll(t, c, t0.Add(time.Hour)); err == nil || !strings.Contains(err.Error(), "closed") {
+		t.Fatalf("poll after close: %v", err)
+	}
+	if c.Close() != nil || shut.Load() != 1 {
+		t.Fatal("second close")
+	}
+}
+
+type shutdownCounter struct {
+	*nvmlmock.Mock
+	n *atomic.Int64
+}
+
+func (s shutdownCounter) Shutdown() nvml.Return { s.n.Add(1); return nvml.SUCCESS }

@@ -12,9 +12,9 @@ import (
 // maxXIDQueue bounds the XID events waiting for the next poll.
 const maxXIDQueue = 256
 
-// xidWait is how long one event-set wait blocks; it bounds how long Close
-// waits for the goroutine to notice.
-const xidWait = 1000 // ms
+// xidWait is how long one event-set wait blocks (ms); it bounds how long
+// Close waits for the goroutine to notice.
+const xidWait = 1000
 
 // watchXID registers every GPU for XID events and delivers them until stop
 // is closed. GPUs that do not support the event get XID n/a.
@@ -62,7 +62,7 @@ func (c *Collector) watchXID(gpus []*gpu, stop <-chan struct{}) {
 			return
 		default:
 		}
-		ev, r := set.Wait(xidWait)
+		ev, r := set.Wait(c.xidWait)
 		switch r {
 		case nvml.SUCCESS:
 			if ev.EventType&nvml.EventTypeXidCriticalError != 0 {
