@@ -836,3 +836,16 @@ func TestLogRotates(t *testing.T) {
 		t.Errorf("rotated file ends at %s after the new one starts at %s", o, c)
 	}
 }
+
+func TestStepsDueOnBoundaries(t *testing.T) {
+	s := &sim{speed: 1, start: t0}
+	for ms, want := range map[int]int64{0: 0, 99: 0, 100: 1, 300: 3, 700: 7, 2900: 29, 60000: 600} {
+		if got := s.stepsDue(t0.Add(time.Duration(ms) * time.Millisecond)); got != want {
+			t.Errorf("stepsDue(%d ms) = %d, want %d", ms, got, want)
+		}
+	}
+	s.speed = 3
+	if got := s.stepsDue(t0.Add(100 * time.Millisecond)); got != 3 {
+		t.Errorf("speed 3: stepsDue(100 ms) = %d, want 3", got)
+	}
+}

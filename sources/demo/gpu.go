@@ -94,13 +94,15 @@ func (s *sim) stepGPUs(c conditions, dt float64) {
 			}
 		}
 
-		// Memory: vLLM preallocates 90 % of each GPU it runs on; the
+		// Memory: vLLM preallocates most of each GPU it runs on; the
 		// recommendation model's memory follows its load. An XID restarts
 		// the engine, which frees and then reloads its memory.
 		var procMem uint64
 		var name string
 		if llmGPU(i, n) {
-			procMem = uint64(0.9 * gpuMemTotal)
+			// The KV cache is preallocated; activations and the
+			// allocator's cache grow with the batch.
+			procMem = uint64(0.86*gpuMemTotal + float64(2<<30)*math.Min(1, s.llmRunning/llmMaxRunning))
 			name = "vllm"
 		} else {
 			procMem = recsysGPUBaseMemory + uint64(float64(3<<30)*clamp(s.recRate/80, 0, 1))

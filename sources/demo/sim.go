@@ -111,7 +111,9 @@ func (s *sim) stepsDue(now time.Time) int64 {
 	if el <= 0 {
 		return 0
 	}
-	return int64(el.Seconds() * s.speed / stepSeconds)
+	// The epsilon keeps a clock set exactly on a step boundary (0.3 s) from
+	// landing a hair short of it in floating point.
+	return int64(el.Seconds()*s.speed/stepSeconds + 1e-6)
 }
 
 // advance runs every step that is complete at now and reports whether any ran.
