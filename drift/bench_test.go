@@ -81,7 +81,7 @@ func BenchmarkCloseColumn200(b *testing.B) {
 // BenchmarkSteadyStateMemory reports heap bytes per drifting series.
 func BenchmarkSteadyStateMemory(b *testing.B) {
 	for b.Loop() {
-		per := steadyStateBytes(b, 10) / 10
+		per := steadyStateBytes(b, 10, Pinned, 10000) / 10
 		b.ReportMetric(float64(per), "B/series")
 	}
 }

@@ -85,7 +85,7 @@ func (s *series) detail(start, window int64, cfg *Config) (Detail, bool) {
 		MeanShift: math.NaN(), StdRatio: math.NaN(),
 	}
 	d.Current = Summary{N: c.n, P5: d.Stats.P5, P50: d.Stats.P50, P95: d.Stats.P95, Mean: d.Stats.Mean, Std: d.Stats.Std}
-	r := c.ref
+	r := s.cellRef(p, cfg)
 	if r == nil || bins == nil {
 		return d, true
 	}

@@ -54,23 +54,39 @@ func TestReservoirError(t *testing.T) {
 }
 
 // TestMemoryPerSeries measures the heap held per drifting numeric series at
-// steady state (reference pinned, every ring full) with the default settings.
+// steady state (every ring full): pinned with the default settings, and
+// trailing with MaxReference 5000. With the default 10 000 a trailing series
+// holds about 160 kB (logged): its ring of window subsamples is 8·MaxReference
+// bytes, and the reference a cell was scored against is kept compactly.
 func TestMemoryPerSeries(t *testing.T) {
 	if testing.Short() {
 		t.Skip("slow")
 	}
-	const nSeries = 20
-	bytes := steadyStateBytes(t, nSeries)
-	per := bytes / nSeries
-	t.Logf("heap per drifting series: %d bytes (%.1f kB)", per, float64(per)/1024)
-	if per > 128*1024 {
-		t.Errorf("per-series memory %d bytes > 128 kB", per)
+	for _, c := range []struct {
+		mode   ReferenceMode
+		maxRef int
+		check  bool
+	}{{Pinned, 10000, true}, {Trailing, 5000, true}, {Trailing, 10000, false}} {
+		const nSeries = 10
+		per := steadyStateBytes(t, nSeries, c.mode, c.maxRef) / nSeries
+		t.Logf("%v, MaxReference %d: heap per drifting series: %d bytes (%.1f kB)", c.mode, c.maxRef, per, float64(per)/1024)
+		if c.check && per > 128*1024 {
+			t.Errorf("%v: per-series memory %d bytes > 128 kB", c.mode, per)
+		}
 	}
 }
 
-func steadyStateBytes(t testing.TB, nSeries int) uint64 {
+func steadyStateBytes(t testing.TB, nSeries int, mode ReferenceMode, maxRef int) uint64 {
+	b, _ := steadyState(t, nSeries, mode, maxRef)
+	return b
+}
+
+// steadyState drives a monitor to steady state and returns the heap it holds.
+func steadyState(t testing.TB, nSeries int, mode ReferenceMode, maxRef int) (uint64, *Monitor) {
 	cfg := DefaultConfig()
 	cfg.Seed = 3
+	cfg.Mode = mode
+	cfg.MaxReference = maxRef
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
@@ -98,11 +114,15 @@ func steadyStateBytes(t testing.TB, nSeries int) uint64 {
 	runtime.GC()
 	runtime.ReadMemStats(&after)
 	r, _ := m.Row(names[0])
-	if len(r.Cells) != cfg.Columns || !r.Reference.Ready || r.Cells[len(r.Cells)-1].Level.Heat() < 2 {
+	wantHeat := 2
+	if mode == Trailing {
+		wantHeat = 0 // the reference follows the slow drift
+	}
+	if len(r.Cells) != cfg.Columns || !r.Reference.Ready || r.Cells[len(r.Cells)-1].Level.Heat() < wantHeat {
 		t.Fatalf("not at steady drifting state: %d cells, ready %v, last %v", len(r.Cells), r.Reference.Ready, r.Cells[len(r.Cells)-1].Level)
 	}
 	runtime.KeepAlive(m)
-	return after.HeapAlloc - before.HeapAlloc
+	return after.HeapAlloc - before.HeapAlloc, m
 }
 
 func TestSortedReservoir(t *testing.T) {

@@ -144,7 +144,8 @@ type Config struct {
 	// reference needs before it is pinned. Default 1000.
 	MinReference int
 	// MaxReference caps the raw reference sample (a reservoir). Default
-	// 10 000, 80 kB.
+	// 10 000, 80 kB. In Trailing mode it caps the values kept for the
+	// whole ring of windows (length plus lag), spread evenly over them.
 	MaxReference int
 	// TrailingLength and TrailingLag define the trailing reference.
 	// Defaults 1 hour and 10 minutes.
@@ -322,7 +323,12 @@ type Row struct {
 // sample, 8·CellSample bytes for the open window, and 96 bytes plus 4 bytes
 // per bin for each of the Columns closed cells: about 125 kB with the
 // defaults at steady state (measured by TestMemoryPerSeries). While a pinned
-// reference is baselining, its reservoir takes the place of the sample.
+// reference is baselining, its reservoir takes the place of the sample. In
+// Trailing mode a series keeps 8·MaxReference bytes of window subsamples plus
+// about 70 bytes per cell for the reference it was scored against: about
+// 160 kB with the defaults, under 128 kB with MaxReference 5000. Each column
+// also re-sorts
+// every trailing reference, O(MaxReference·log) per series.
 type Monitor struct {
 	mu        sync.Mutex
 	cfg       Config

@@ -437,6 +437,15 @@ func TestMonitorTrailing(t *testing.T) {
 			t.Errorf("cell %d = %v after the reference caught up", i, l[i])
 		}
 	}
+	d, ok := m.Detail("x", t0.Add(21*time.Minute))
+	var refShare float64
+	for _, b := range d.Bins {
+		refShare += b.Ref
+	}
+	if !ok || len(d.Bins) != 10 || math.Abs(refShare-1) > 1e-9 || d.Reference.N != 3000 ||
+		math.Abs(d.Reference.P50) > 0.15 || math.Abs(d.Current.P50-1) > 0.2 {
+		t.Errorf("trailing detail: ref %+v cur %+v bins %d", d.Reference, d.Current, len(d.Bins))
+	}
 	if d20, d27 := row.Cells[20].Stats.D, row.Cells[27].Stats.D; !(d27 < d20) {
 		t.Errorf("D did not fall as the reference trailed: %v then %v", d20, d27)
 	}

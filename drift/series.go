@@ -66,31 +66,57 @@ type cellRec struct {
 	ref     *refSnap
 }
 
-// nbins returns how many bin counts a cell scored against r stores: one per
-// reference bin, or one per bucket for histograms.
-func (r *refSnap) nbins() int {
-	if r.hist != nil {
-		return len(r.hist)
+// nCur returns how many bin counts a cell scored against layout l stores:
+// one per reference bin, or one per bucket for histograms.
+func (l *refLayout) nCur() int {
+	switch {
+	case l.bounds != nil:
+		return len(l.bounds)
+	case l.cats != nil:
+		return len(l.cats)
+	case l.lowCard:
+		return len(l.values) + 1
 	}
-	return len(r.bins)
+	return len(l.edges) + 1
+}
+
+// nRef returns how many reference bins layout l has.
+func (l *refLayout) nRef() int {
+	if l.bounds != nil {
+		return len(l.groups)
+	}
+	return l.nCur()
+}
+
+// refQuant is what a trailing-mode cell keeps of its reference besides the
+// bins: 32 bytes instead of a whole snapshot.
+type refQuant struct {
+	n                       int64
+	p5, p50, p95, mean, std float32
 }
 
 // refSnap is an immutable summary of a reference, shared by the cells scored
-// against it.
+// against it. Its bin layout is shared between successive snapshots of a
+// trailing reference while it does not change.
 type refSnap struct {
-	n       int64
+	*refLayout
+	n    int64
+	at   int64
+	bins []float64 // reference counts per bin (per merged group for histograms)
+	hist []float64 // histogram per-bucket counts
+
+	p5, p50, p95, mean, std, lo, hi float64
+}
+
+// refLayout is the bin layout of a reference.
+type refLayout struct {
 	lowCard bool
 	values  []float64 // low-cardinality numeric: the distinct values, one per bin
 	edges   []float64 // numeric interior bin edges: bin k is (edges[k−1], edges[k]]
-	bins    []float64 // reference counts per bin (per merged group for histograms)
 	cats    []string  // categorical bins, then OtherCategory, NewCategory
 	catIdx  map[string]int
 	bounds  []float64 // histogram layout
-	hist    []float64 // histogram per-bucket counts
 	groups  []int     // histogram merged groups (MergeBuckets)
-	at      int64
-
-	p5, p50, p95, mean, std, lo, hi float64
 }
 
 // window is the open cell of a series.
@@ -137,8 +163,9 @@ type series struct {
 	// Trailing mode.
 	trail       []trailWin // ring
 	trailHead   int
-	trailEdges  []float64 // numeric bin layout, frozen at the first reference
-	trailValues []float64
+	trailLayout *refLayout // numeric bin layout, frozen at the first reference
+	refq        []refQuant // ring aligned with cells
+	thin        *refSnap   // layout-only snapshot the cells point at
 	rng         *rand.Rand
 
 	// slab holds the bin counts of the cell at ring position p in
@@ -560,19 +587,20 @@ func (s *series) repinFromWindow(at int64, cfg *Config) {
 // now on), drawn from n values.
 func (s *series) pinNumeric(sample []float64, n int64, at int64, cfg *Config) {
 	sortFloat64s(sample)
-	r := numericSnap(sample, n, at, nil, nil)
+	r := numericSnap(sample, n, at, nil)
 	s.ref, s.refSorted = r, sample
 	s.clearBaseline(at)
 	s.open.bins = make([]float64, len(r.bins))
 }
 
 // numericSnap summarises the sorted reference sample drawn from n values.
-// With edges nil the bins are chosen here (deciles, or one per value for at
-// most LowCardinality distinct values); otherwise edges (and values, for a
-// low-cardinality layout) are reused so cells stay comparable.
-func numericSnap(sample []float64, n int64, at int64, edges, values []float64) *refSnap {
-	r := &refSnap{n: n, at: at, edges: edges, values: values, lowCard: values != nil}
-	if edges == nil {
+// With layout nil the bins are chosen here (deciles, or one per value for at
+// most LowCardinality distinct values); otherwise layout is reused so cells
+// stay comparable.
+func numericSnap(sample []float64, n int64, at int64, layout *refLayout) *refSnap {
+	r := &refSnap{n: n, at: at, refLayout: layout}
+	if layout == nil {
+		r.refLayout = &refLayout{}
 		var distinct []float64
 		for i, v := range sample {
 			if i == 0 || v != sample[i-1] {
@@ -615,7 +643,7 @@ func categoricalSnap(counts map[string]int64, at int64, cfg *Config) *refSnap {
 		n += c
 	}
 	sortCategoryCounts(all)
-	r := &refSnap{n: n, at: at, catIdx: make(map[string]int, len(all)), lo: math.NaN(), hi: math.NaN(),
+	r := &refSnap{n: n, at: at, refLayout: &refLayout{catIdx: make(map[string]int, len(all))}, lo: math.NaN(), hi: math.NaN(),
 		p5: math.NaN(), p50: math.NaN(), p95: math.NaN(), mean: math.NaN(), std: math.NaN()}
 	for _, c := range all {
 		if c.Name != OtherCategory && len(r.cats) < cfg.MaxCategories {
@@ -643,7 +671,7 @@ func (s *series) pinHistogram(bounds, counts []float64, at int64, cfg *Config) {
 }
 
 func histogramSnap(bounds, counts []float64, at int64) *refSnap {
-	r := &refSnap{at: at, bounds: slices.Clone(bounds), hist: slices.Clone(counts)}
+	r := &refSnap{at: at, refLayout: &refLayout{bounds: slices.Clone(bounds)}, hist: slices.Clone(counts)}
 	var n float64
 	for _, c := range counts {
 		n += c
@@ -670,6 +698,25 @@ func (s *series) push(rec cellRec, cfg *Config) {
 		p = s.head
 		s.cells[p] = rec
 		s.head = (s.head + 1) % len(s.cells)
+	}
+	if cfg.Mode == Trailing && rec.ref != nil {
+		// Keep the reference's bins in the slab after the cell's and its
+		// quantiles in refq; the cell points at a snapshot that only
+		// carries the (shared) layout.
+		r := rec.ref
+		if rec.flags&flagBins != 0 {
+			for _, v := range r.bins {
+				s.scratch = append(s.scratch, uint32(min(math.Round(v), math.MaxUint32)))
+			}
+		}
+		if s.refq == nil {
+			s.refq = make([]refQuant, cfg.Columns)
+		}
+		s.refq[p] = refQuant{n: r.n, p5: float32(r.p5), p50: float32(r.p50), p95: float32(r.p95), mean: float32(r.mean), std: float32(r.std)}
+		if s.thin == nil || s.thin.refLayout != r.refLayout {
+			s.thin = &refSnap{refLayout: r.refLayout}
+		}
+		s.cells[p].ref = s.thin
 	}
 	if rec.flags&flagBins != 0 {
 		if nb := len(s.scratch); nb > s.stride {
@@ -706,7 +753,27 @@ func (s *series) bins(p int) []uint32 {
 	if c.flags&flagBins == 0 || c.ref == nil {
 		return nil
 	}
-	return s.slab[p*s.stride : p*s.stride+c.ref.nbins()]
+	return s.slab[p*s.stride : p*s.stride+c.ref.nCur()]
+}
+
+// cellRef returns the reference the cell at ring position p was scored
+// against: its snapshot, or in Trailing mode one rebuilt from the slab and
+// refq.
+func (s *series) cellRef(p int, cfg *Config) *refSnap {
+	c := &s.cells[p]
+	if cfg.Mode != Trailing || c.ref == nil {
+		return c.ref
+	}
+	q := s.refq[p]
+	r := &refSnap{refLayout: c.ref.refLayout, n: q.n,
+		p5: float64(q.p5), p50: float64(q.p50), p95: float64(q.p95), mean: float64(q.mean), std: float64(q.std)}
+	if c.flags&flagBins != 0 {
+		off := p*s.stride + c.ref.nCur()
+		for _, v := range s.slab[off : off+c.ref.nRef()] {
+			r.bins = append(r.bins, float64(v))
+		}
+	}
+	return r
 }
 
 func (s *series) row(cfg *Config, window int64) Row {

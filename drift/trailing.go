@@ -21,11 +21,11 @@ func trailSlots(cfg *Config) int {
 	return int((cfg.TrailingLength + cfg.TrailingLag + cfg.Window - 1) / cfg.Window)
 }
 
-// trailPerWindow returns how many values each window contributes at most, so
-// that a full trailing range holds about MaxReference values.
+// trailPerWindow returns how many values each window keeps at most, so that
+// the whole ring (length plus lag) holds at most MaxReference values: the
+// reference itself then holds MaxReference·length/(length+lag).
 func trailPerWindow(cfg *Config) int {
-	per := (cfg.TrailingLength + cfg.Window - 1) / cfg.Window
-	return max(1, (cfg.MaxReference+int(per)-1)/int(per))
+	return max(1, cfg.MaxReference/trailSlots(cfg))
 }
 
 // closeTrailing is close for Trailing mode: the reference is rebuilt from the
@@ -115,14 +115,8 @@ func (s *series) buildTrailing(start int64, cfg *Config, buf *[]float64) {
 		}
 		sortFloat64s(b)
 		*buf = b
-		var edges, values []float64
-		if s.ref != nil {
-			edges, values = s.ref.edges, s.ref.values
-		} else if s.trailEdges != nil {
-			edges, values = s.trailEdges, s.trailValues
-		}
-		s.ref = numericSnap(b, total, hi, edges, values)
-		s.trailEdges, s.trailValues = s.ref.edges, s.ref.values
+		s.ref = numericSnap(b, total, hi, s.trailLayout)
+		s.trailLayout = s.ref.refLayout
 		s.refSorted = b
 	case KindCategorical:
 		sum := map[string]int64{}
@@ -131,7 +125,11 @@ func (s *series) buildTrailing(start int64, cfg *Config, buf *[]float64) {
 				sum[name] += c
 			}
 		}
+		prev := s.ref
 		s.ref = categoricalSnap(sum, hi, cfg)
+		if prev != nil && sameCategories(prev.refLayout, s.ref.refLayout) {
+			s.ref.refLayout = prev.refLayout
+		}
 	case KindHistogram:
 		sum := make([]float64, len(wins[0].hb))
 		for _, t := range wins {
@@ -139,7 +137,11 @@ func (s *series) buildTrailing(start int64, cfg *Config, buf *[]float64) {
 				sum[k] += c
 			}
 		}
+		prev := s.ref
 		s.ref = histogramSnap(wins[0].hb, sum, hi)
+		if prev != nil && SameLayout(prev.bounds, s.ref.bounds) && slices.Equal(prev.groups, s.ref.groups) {
+			s.ref.refLayout = prev.refLayout
+		}
 	}
 }
 
@@ -158,6 +160,9 @@ func (s *series) pushTrail(start int64, cfg *Config) {
 		// random order so that any prefix is a uniform subset too.
 		v := w.sample.values()
 		k := min(len(v), trailPerWindow(cfg))
+		if cap(t.vals) < k {
+			t.vals = make([]float64, 0, trailPerWindow(cfg))
+		}
 		t.vals = t.vals[:0]
 		for i, x := range v { // Algorithm R over the sample
 			if i < k {
@@ -175,4 +180,18 @@ func (s *series) pushTrail(start int64, cfg *Config) {
 			t.n = 0 // mixed layouts inside the window
 		}
 	}
+}
+
+// sameCategories reports whether two categorical layouts bin every name the
+// same way.
+func sameCategories(a, b *refLayout) bool {
+	if !slices.Equal(a.cats, b.cats) || len(a.catIdx) != len(b.catIdx) {
+		return false
+	}
+	for name, i := range a.catIdx {
+		if j, ok := b.catIdx[name]; !ok || i != j {
+			return false
+		}
+	}
+	return true
 }
