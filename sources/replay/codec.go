@@ -300,8 +300,9 @@ type blockEnc struct {
 	shapes  map[string]uint64
 	layouts map[string]uint64
 	cols    map[colKey]int
-	colVals [][]uint64 // XOR-ed bits, per column
-	colPrev []uint64
+	colVals [][]uint64 // float64 bits, per column
+	colPrev []uint64   // unused slot kept per column (len = number of columns)
+	ints    enc
 	notable []Notable
 	samples int // numeric samples (points, and each histogram field)
 	logs    int
@@ -345,9 +346,7 @@ func (b *blockEnc) value(k colKey, v float64) {
 			b.colVals = append(b.colVals, nil)
 		}
 	}
-	bits := math.Float64bits(v)
-	b.colVals[i] = append(b.colVals[i], bits^b.colPrev[i])
-	b.colPrev[i] = bits
+	b.colVals[i] = append(b.colVals[i], math.Float64bits(v))
 	b.samples++
 }
 
@@ -627,12 +626,16 @@ func (b *blockEnc) span(s *sources.Span, at int64) {
 
 // body returns the encoded block body (before compression):
 //
-//	strings | meta | numeric planes | aux
+//	codec version | strings | frame count | meta | column modes | float planes | integers | aux
 //
 // each section length-prefixed. Numeric values are stored column by column
-// (columns in order of first appearance), each value XOR-ed with the
-// previous one of its column, and the 8 bytes of every value split into 8
-// byte planes so that the compressor sees the long runs of zero high bytes.
+// (columns in order of first appearance). A column whose values are all
+// decimals with at most maxScale digits after the point (integers, counts,
+// percentages as ratios, watts with mW resolution) and that convert back bit
+// for bit is stored as zigzag varint deltas of value x 10^scale. Any other
+// column stores each value's bits XOR-ed with the previous one, and the 8
+// bytes of all those values are split into 8 byte planes so that the
+// compressor sees the long runs of equal high bytes.
 func (b *blockEnc) body(dst []byte) []byte {
 	e := enc{b: dst}
 	e.uv(0) // block codec version
@@ -646,26 +649,83 @@ func (b *blockEnc) body(dst []byte) []byte {
 	e.uv(uint64(b.frames))
 	e.uv(uint64(len(b.meta.b)))
 	e.b = append(e.b, b.meta.b...)
+
+	modes := make([]byte, len(b.colVals))
 	n := 0
-	for _, c := range b.colVals {
-		n += len(c)
+	b.ints.b = b.ints.b[:0]
+	for c, col := range b.colVals {
+		if sc, ok := decimalScale(col); ok {
+			modes[c] = 1 + sc
+			p10 := pow10[sc]
+			var prev int64
+			for _, bits := range col {
+				x := int64(math.Round(math.Float64frombits(bits) * p10))
+				b.ints.sv(x - prev)
+				prev = x
+			}
+			continue
+		}
+		n += len(col)
 	}
+	e.uv(uint64(len(modes)))
+	e.b = append(e.b, modes...)
 	e.uv(uint64(n * 8))
 	start := len(e.b)
 	e.b = slices.Grow(e.b, n*8)[:start+n*8]
 	planes := e.b[start:]
 	k := 0
-	for _, c := range b.colVals {
-		for _, v := range c {
+	for c, col := range b.colVals {
+		if modes[c] != 0 {
+			continue
+		}
+		var prev uint64
+		for _, bits := range col {
+			v := bits ^ prev
+			prev = bits
 			for p := 0; p < 8; p++ {
 				planes[p*n+k] = byte(v >> (56 - 8*p))
 			}
 			k++
 		}
 	}
+	e.uv(uint64(len(b.ints.b)))
+	e.b = append(e.b, b.ints.b...)
 	e.uv(uint64(len(b.aux.b)))
 	e.b = append(e.b, b.aux.b...)
 	return e.b
+}
+
+const maxScale = 6
+
+var pow10 = [maxScale + 1]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
+
+// decimalScale finds the smallest scale s ≤ maxScale such that every value
+// v of the column is exactly round(v·10^s)/10^s, bit for bit, with the
+// scaled integer below 2^53.
+func decimalScale(col []uint64) (byte, bool) {
+	const lim = 1 << 53
+	s := 0
+	for _, bits := range col {
+		v := math.Float64frombits(bits)
+		for ; s <= maxScale; s++ {
+			x := math.Round(v * pow10[s])
+			if math.Abs(x) < lim && math.Float64bits(float64(int64(x))/pow10[s]) == bits {
+				break
+			}
+		}
+		if s > maxScale {
+			return 0, false
+		}
+	}
+	// The scale found for later values may be larger than the one
+	// earlier values were checked at; check them all at the final scale.
+	for _, bits := range col {
+		x := math.Round(math.Float64frombits(bits) * pow10[s])
+		if !(math.Abs(x) < lim) || math.Float64bits(float64(int64(x))/pow10[s]) != bits {
+			return 0, false
+		}
+	}
+	return byte(s), true
 }
 
 // preamble encodes the block's notable events, stored uncompressed ahead of
@@ -770,9 +830,9 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	}
 	cols := map[colKey]int{}
 	var colLen []int
-	// Every value takes 8 bytes of the body: a shape repeated beyond that
-	// is corrupt, and must not make the decoder allocate for it.
-	limit, nvals := len(body)/8, 0
+	// Every value takes at least a byte of the body: a shape repeated
+	// beyond that is corrupt, and must not make the decoder allocate for it.
+	limit, nvals := len(body), 0
 	col := func(k colKey) {
 		if nvals++; nvals > limit {
 			m.fail(fmt.Errorf("more values than the block holds"))
@@ -857,30 +917,55 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 		return nil, d.err
 	}
 
-	// Numeric planes back into columns.
+	// Columns back from their modes, the float planes and the integers.
+	md := d.section()
+	modes := md.bytes(uint64(len(md.b)))
 	pl := d.section()
-	total := 0
-	for _, n := range colLen {
-		total += n
+	in := d.section()
+	if d.err != nil || len(modes) != len(colLen) {
+		return nil, fmt.Errorf("%d column modes for %d columns", len(modes), len(colLen))
 	}
-	if d.err != nil || len(pl.b) != total*8 {
-		return nil, fmt.Errorf("numeric section has %d bytes, %d values expected", len(pl.b), total)
+	nf64, total := 0, 0
+	for c, n := range colLen {
+		total += n
+		if modes[c] == 0 {
+			nf64 += n
+		} else if modes[c] > 1+maxScale {
+			return nil, fmt.Errorf("column mode %d unknown", modes[c])
+		}
+	}
+	if len(pl.b) != nf64*8 {
+		return nil, fmt.Errorf("float section has %d bytes, %d values expected", len(pl.b), nf64)
 	}
 	vals := make([]float64, total)
 	colStart := make([]int, len(colLen))
-	k := 0
+	k, kf := 0, 0
 	for c, n := range colLen {
 		colStart[c] = k
+		if modes[c] != 0 {
+			p10 := pow10[modes[c]-1]
+			var x int64
+			for i := 0; i < n; i++ {
+				x += in.sv()
+				vals[k] = float64(x) / p10
+				k++
+			}
+			continue
+		}
 		var prev uint64
 		for i := 0; i < n; i++ {
 			var v uint64
 			for p := 0; p < 8; p++ {
-				v |= uint64(pl.b[p*total+k]) << (56 - 8*p)
+				v |= uint64(pl.b[p*nf64+kf]) << (56 - 8*p)
 			}
 			prev ^= v
 			vals[k] = math.Float64frombits(prev)
 			k++
+			kf++
 		}
+	}
+	if in.err != nil || len(in.b) != 0 {
+		return nil, fmt.Errorf("integer section does not match its columns")
 	}
 	next := func(k colKey) float64 {
 		c := cols[k]
