@@ -64,7 +64,8 @@ func KS(x, y []float64) float64 {
 }
 
 // KSStatistic returns the Kolmogorov–Smirnov statistic of sorted samples x and
-// y for the alternative alt. Special cases are those of KS.
+// y for the alternative alt. Special cases are those of KS, for every
+// alternative.
 func KSStatistic(x, y []float64, alt Alternative) float64 {
 	checkSorted(x, "x")
 	checkSorted(y, "y")
@@ -155,17 +156,10 @@ func ksFinish(plus, minus int64, n, m int, alt Alternative) KSResult {
 }
 
 func emptyD(n, m int, alt Alternative) float64 {
-	switch {
-	case n == 0 && m == 0:
+	if n == 0 && m == 0 {
 		return 0
-	case alt == TwoSided:
-		return 1
-	case alt == Greater && n > 0: // F is a step, G undefined: treat G as 0
-		return 1
-	case alt == Less && m > 0:
-		return 1
 	}
-	return 0
+	return 1
 }
 
 func pick(plus, minus int64, alt Alternative) int64 {

@@ -492,3 +492,31 @@ func TestMonitorHistogramLoadedLayout(t *testing.T) {
 		t.Error("bad reference pinned")
 	}
 }
+
+// A long silence: the columns in between are closed as no-data cells, at most
+// a row's worth, and nothing is scored across the gap.
+func TestMonitorGap(t *testing.T) {
+	cfg := testConfig()
+	cfg.Columns = 20
+	m := NewMonitor(cfg)
+	rng := rand.New(rand.NewPCG(60, 61))
+	if err := m.SetReference("x", normals(rng, 1000, 0)); err != nil {
+		t.Fatal(err)
+	}
+	feedNormal(t, m, rng, "x", 0, 1, 100, 0)
+	feedNormal(t, m, rng, "x", 100000, 100001, 100, 0)
+	m.Advance(t0.Add(100001 * time.Minute))
+	row, _ := m.Row("x")
+	if len(row.Cells) != 20 {
+		t.Fatalf("%d cells", len(row.Cells))
+	}
+	for i, c := range row.Cells[:19] {
+		if c.Level != LevelNoData {
+			t.Errorf("cell %d = %v, want no-data", i, c.Level)
+		}
+	}
+	last := row.Cells[19]
+	if !last.Start.Equal(t0.Add(100000*time.Minute)) || last.Level.Heat() < 0 || last.Stats.N != 100 {
+		t.Errorf("last cell %+v", last)
+	}
+}
