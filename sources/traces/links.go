@@ -30,8 +30,27 @@ func (s StoreExemplars) Exemplars(_ context.Context, service string, from, to ti
 		limit = 1000
 	}
 	return s.Store.Exemplars(from, to, limit, func(e *sources.Exemplar) bool {
-		return e.TraceID != "" && (service == "" || e.Series.Label(sources.LabelService) == service)
+		return e.TraceID != "" && exemplarOf(e, service)
 	}), nil
+}
+
+// exemplarOf reports whether an exemplar belongs to the service: by the
+// canonical service label, or, for a series that has none (a raw scrape not
+// mapped by a preset), by any label whose value is the service's name (vLLM's
+// model_name, a job label).
+func exemplarOf(e *sources.Exemplar, service string) bool {
+	if service == "" {
+		return true
+	}
+	if v := e.Series.Label(sources.LabelService); v != "" {
+		return v == service
+	}
+	for _, l := range e.Series.Labels {
+		if l.Value == service {
+			return true
+		}
+	}
+	return false
 }
 
 // Spike is a window of one service's metrics to explain: the time cursor or
@@ -59,7 +78,7 @@ func Behind(sp Spike, exemplars []sources.Exemplar, local []Summary, limit int) 
 		if e.TraceID == "" || e.At.Before(sp.From) || e.At.After(sp.To) {
 			continue
 		}
-		if sp.Service != "" && e.Series.Label(sources.LabelService) != sp.Service {
+		if !exemplarOf(&e, sp.Service) {
 			continue
 		}
 		ex = append(ex, e)

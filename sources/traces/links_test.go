@@ -89,6 +89,8 @@ func TestBehind(t *testing.T) {
 		{Series: lat, At: t0.Add(30 * time.Second), Value: 4.5, TraceID: "abcdef"}, // a trace vigil never saw
 		{Series: lat, At: t0.Add(40 * time.Second), Value: 0.1},                    // no trace id
 		{Series: sources.NewSeries(sources.SvcLatency, sources.Gauge, "service", "other"), At: t0.Add(time.Second), Value: 9, TraceID: fmt.Sprintf("%032x", 4)},
+		// A raw series without the canonical service label, naming it in another label.
+		{Series: sources.NewSeries("vllm:e2e_request_latency_seconds", sources.Gauge, "model_name", "other"), At: t0.Add(time.Second), Value: 7, TraceID: fmt.Sprintf("%032x", 4)},
 		// An exemplar in the window pointing at a trace that started before it.
 		{Series: lat, At: t0.Add(10 * time.Second), Value: 0.2, TraceID: fmt.Sprintf("%032x", 5)},
 	}})
@@ -118,6 +120,11 @@ func TestBehind(t *testing.T) {
 	// The held one carries the store's summary (span count) and the exemplar value.
 	if h := got[2]; h.Spans != 2 || h.Duration != 8*time.Second || h.ExemplarValue != 0.2 {
 		t.Errorf("held %+v", h)
+	}
+	// The raw series' exemplar counts for the service its label names.
+	other := BehindStore(st, Spike{Service: "other", From: t0, To: t0.Add(time.Minute)}, nil, nil, 0)
+	if len(other) == 0 || !other[0].Exemplar || other[0].TraceID != fmt.Sprintf("%032x", 4) || other[0].ExemplarValue != 9 {
+		t.Errorf("other %+v", other)
 	}
 	// Without exemplars: failed first, then slowest.
 	plain := Behind(Spike{Service: "api", From: t0, To: t0.Add(time.Minute)}, nil, StoreSummaries(st, nil), 2)

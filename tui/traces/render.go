@@ -489,8 +489,15 @@ func (m *Model) spanDetail(s *sources.Span, w, h int) []string {
 	}
 	room := h - len(out)
 	if len(body) > room && room > 0 {
-		more := len(body) - room + 1
-		body = append(body[:room-1], styles.Dim.Render(fmt.Sprintf("… %d more", more)))
+		// J/K scroll the body; the last line says what is left below.
+		wf.dtop = min(wf.dtop, len(body)-room+1)
+		if wf.dtop > 0 {
+			body = body[wf.dtop:]
+		}
+		if len(body) > room {
+			more := len(body) - room + 1
+			body = append(body[:room-1:room-1], styles.Dim.Render(fmt.Sprintf("… %d more (J/K)", more)))
+		}
 	}
 	out = append(out, body...)
 	if len(out) > h {

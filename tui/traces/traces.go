@@ -266,24 +266,26 @@ func (m *Model) applyFilter() {
 
 // keys of the pane.
 var (
-	keyUp      = key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up"))
-	keyDown    = key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down"))
-	keyTop     = key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top"))
-	keyBottom  = key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom"))
-	keyPgUp    = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("PgUp", "page up"))
-	keyPgDn    = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("PgDn", "page down"))
-	keyOpen    = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "waterfall"))
-	keyFold    = key.NewBinding(key.WithKeys("enter", " "), key.WithHelp("enter/space", "fold"))
-	keyFoldAll = key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "fold all / none"))
-	keySort    = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort"))
-	keySortRev = key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse"))
-	keyLogs    = key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "logs"))
-	keyBack    = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))
-	keyNextErr = key.NewBinding(key.WithKeys("e"), key.WithHelp("e/E", "next/prev error span"))
-	keyPrevErr = key.NewBinding(key.WithKeys("E"))
-	listKeys   = []key.Binding{keyUp, keyDown, keyOpen, keySort, keySortRev, keyLogs}
-	waterfKeys = []key.Binding{keyUp, keyDown, keyFold, keyFoldAll, keyNextErr, keyLogs, keyBack}
-	behindKeys = []key.Binding{keyUp, keyDown, keyOpen, keyLogs, keyBack}
+	keyUp         = key.NewBinding(key.WithKeys("up", "k"), key.WithHelp("↑/k", "up"))
+	keyDown       = key.NewBinding(key.WithKeys("down", "j"), key.WithHelp("↓/j", "down"))
+	keyTop        = key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g", "top"))
+	keyBottom     = key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom"))
+	keyPgUp       = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("PgUp", "page up"))
+	keyPgDn       = key.NewBinding(key.WithKeys("pgdown"), key.WithHelp("PgDn", "page down"))
+	keyOpen       = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "waterfall"))
+	keyFold       = key.NewBinding(key.WithKeys("enter", " "), key.WithHelp("enter/space", "fold"))
+	keyFoldAll    = key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "fold all / none"))
+	keySort       = key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort"))
+	keySortRev    = key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "reverse"))
+	keyLogs       = key.NewBinding(key.WithKeys("L"), key.WithHelp("L", "logs"))
+	keyBack       = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))
+	keyDetailDown = key.NewBinding(key.WithKeys("J"), key.WithHelp("J/K", "scroll span detail"))
+	keyDetailUp   = key.NewBinding(key.WithKeys("K"))
+	keyNextErr    = key.NewBinding(key.WithKeys("e"), key.WithHelp("e/E", "next/prev error span"))
+	keyPrevErr    = key.NewBinding(key.WithKeys("E"))
+	listKeys      = []key.Binding{keyUp, keyDown, keyOpen, keySort, keySortRev, keyLogs}
+	waterfKeys    = []key.Binding{keyUp, keyDown, keyFold, keyFoldAll, keyNextErr, keyDetailDown, keyLogs, keyBack}
+	behindKeys    = []key.Binding{keyUp, keyDown, keyOpen, keyLogs, keyBack}
 )
 
 // Keys implements pane.Pane.

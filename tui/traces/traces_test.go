@@ -540,3 +540,32 @@ func TestWaterfallColour(t *testing.T) {
 		t.Error("OSC sequence in the view")
 	}
 }
+
+func TestDetailScroll(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	attrs := map[string]string{}
+	for i := 0; i < 30; i++ {
+		attrs[fmt.Sprintf("attr.%02d", i)] = fmt.Sprint(i)
+	}
+	id := "33333333333333333333333333333333"
+	st.Ingest(sources.Frame{Spans: []sources.Span{{TraceID: id, SpanID: "0000000000000001", Service: "x", Name: "wide", Start: t0, End: t0.Add(time.Second), Attrs: attrs}}})
+	m := newPane(st, 80, 24)
+	m.Jump(pane.JumpMsg{TraceID: id})
+	v := m.View()
+	if !strings.Contains(v, "attr.00") || !strings.Contains(v, "more (J/K)") {
+		t.Fatalf("view:\n%s", v)
+	}
+	press(m, "J", "J")
+	v = m.View()
+	if strings.Contains(v, "attr.00") || strings.Contains(v, "attr.01") || !strings.Contains(v, "attr.02") {
+		t.Errorf("after J J:\n%s", v)
+	}
+	for i := 0; i < 50; i++ {
+		press(m, "J")
+	}
+	if v = m.View(); !strings.Contains(v, "attr.29") {
+		t.Errorf("cannot scroll to the end:\n%s", v)
+	}
+	press(m, "K")
+	checkSize(t, m.View(), 80, 24)
+}

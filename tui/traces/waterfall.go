@@ -32,6 +32,7 @@ type waterfall struct {
 	sel    int    // index into vis
 	selID  string // the selected span's id, kept across rebuilds
 	top    int
+	dtop   int // first attribute/event line shown of the selected span
 
 	start, end time.Time
 	errors     int
@@ -153,6 +154,9 @@ func (w *waterfall) relayout() {
 		}
 	}
 	if s := w.selected(); s != nil {
+		if s.SpanID != w.selID {
+			w.dtop = 0
+		}
 		w.selID = s.SpanID
 	}
 }
@@ -185,7 +189,9 @@ func (w *waterfall) move(d int) {
 		return
 	}
 	w.sel = min(max(w.sel+d, 0), len(w.vis)-1)
-	w.selID = w.selected().SpanID
+	if id := w.selected().SpanID; id != w.selID {
+		w.selID, w.dtop = id, 0
+	}
 }
 
 func (w *waterfall) toggle() {
@@ -307,6 +313,10 @@ func (m *Model) waterfallKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 		w.toggle()
 	case key.Matches(msg, keyFoldAll):
 		w.foldAll()
+	case key.Matches(msg, keyDetailDown):
+		w.dtop++ // clamped when drawn
+	case key.Matches(msg, keyDetailUp):
+		w.dtop = max(w.dtop-1, 0)
 	case key.Matches(msg, keyNextErr), key.Matches(msg, keyPrevErr):
 		back := key.Matches(msg, keyPrevErr)
 		if !w.seek(func(s *sources.Span) bool { return s.Status == sources.SpanError }, back, false) {
