@@ -1,9 +1,11 @@
 package nvml
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vigil-dev/vigil/sources"
 )
@@ -46,7 +48,12 @@ func (c *Collector) GPUInfos() []sources.GPUInfo {
 		}
 		g.mu.Unlock()
 		if g.busy.Load() && info.State == "ok" {
-			info.State = "busy"
+			// A request in flight is normal; one older than the call
+			// timeout is a hung driver call.
+			if d := time.Since(time.Unix(0, g.since.Load())); d > c.opts.CallTimeout {
+				info.State = "stalled"
+				info.Err = fmt.Sprintf("GPU %d: %s stalled for %s", g.idx, *g.call.Load(), d.Round(time.Second))
+			}
 		}
 		sort.Slice(info.Fields, func(i, j int) bool { return info.Fields[i].Name < info.Fields[j].Name })
 		out = append(out, info)

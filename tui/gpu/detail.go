@@ -206,7 +206,18 @@ func (m *Model) renderDetail() []string {
 		add(styles.Dim.Render(sources.OneLine(g.UUID)))
 	}
 	if r.info != nil && r.info.State != "" && r.info.State != "ok" {
-		add(styles.Crit.Render(strings.ToUpper(r.info.State)), styles.Crit.Render(sources.OneLine(r.info.Err)))
+		var newest time.Time
+		for _, f := range r.info.Fields {
+			if f.At.After(newest) {
+				newest = f.At
+			}
+		}
+		msg := r.info.Err
+		if rest, ok := strings.CutPrefix(msg, "GPU "+g.Index+": "); ok {
+			msg = rest
+		}
+		add(styles.Crit.Render(strings.ToUpper(r.info.State)), styles.Crit.Render(sources.OneLine(msg)),
+			styles.Dim.Render("last good reading "+m.age(newest)+" ago"))
 	}
 	// Gauges.
 	util := "util " + styled(pct(g.Util), styles.LevelNone)
@@ -228,10 +239,8 @@ func (m *Model) renderDetail() []string {
 		"SM "+styled(clockText(g.SMClock), styles.LevelNone)+"Hz", "mem clk "+styled(clockText(g.MemClock), styles.LevelNone)+"Hz")
 	add("XID "+xidText(g.XIDLast), "ECC corr "+numText(g.ECCCorr)+" uncorr "+numText(g.ECCUncorr), "PCIe replay "+numText(g.PCIeReplay))
 	var bs []badge
-	for _, b := range badgesOf(r) {
-		if !strings.HasPrefix(b.text, "XID") {
-			bs = append(bs, b)
-		}
+	for _, b := range g.Badges {
+		bs = append(bs, badge{b, badgeLevel(b)})
 	}
 	if len(bs) == 0 {
 		add("throttle " + styles.Dim.Render("none"))
@@ -483,6 +492,9 @@ func (m *Model) renderProcs(n int) []string {
 		ctr := p.Container
 		if p.Pod != "" {
 			ctr = "pod " + p.Pod
+		}
+		if ctr == "" && p.MIG != "" {
+			ctr = p.MIG
 		}
 		if ctr == "" {
 			ctr = "-"

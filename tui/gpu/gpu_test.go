@@ -433,3 +433,22 @@ func TestXIDBadgeRecency(t *testing.T) {
 		t.Fatal("an old XID is history, not an alarm")
 	}
 }
+
+func TestLostGPUDetail(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 2)
+	ins := inspector("gpu-box", 2)
+	ins.infos[1].State, ins.infos[1].Err = "lost", "GPU 1: GPU lost (fell off the bus or hung): reset the GPU or reboot"
+	ins.infos[1].Fields = append(ins.infos[1].Fields, sources.GPUField{Name: sources.GPUUtilization, At: t0.Add(-42 * time.Second), Value: 0.5})
+	m := New(Options{Inspector: ins})
+	m.SetSize(100, 20)
+	m.Refresh(newEnv(st))
+	if v := m.View(); !strings.Contains(v, "LOST") {
+		t.Fatalf("list:\n%s", v)
+	}
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyDown})
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
+	if v := m.View(); !strings.Contains(v, "reset the GPU or reboot") || !strings.Contains(v, "last good reading 42.0s ago") {
+		t.Fatalf("detail:\n%s", v)
+	}
+}
