@@ -39,8 +39,8 @@ const (
 // field named From) and each named group becomes a field. Groups named time,
 // level, service, msg, trace_id or span_id set the record's own fields.
 type Rule struct {
-	From  string // field to match; "" for the whole line
-	Regex string // RE2 syntax with named groups, e.g. `^(?P<level>\w+) (?P<msg>.*)`
+	From  string `yaml:"from"`  // field to match; "" for the whole line
+	Regex string `yaml:"regex"` // RE2 syntax with named groups, e.g. `^(?P<level>\w+) (?P<msg>.*)`
 	re    *regexp.Regexp
 }
 

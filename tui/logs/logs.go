@@ -579,7 +579,7 @@ func prettyLines(raw string, r *sources.LogRecord) []string {
 	t := strings.TrimSpace(raw)
 	if strings.HasPrefix(t, "{") {
 		var b bytes.Buffer
-		if err := json.Indent(&b, []byte(t), "", "  "); err == nil {
+		if err := json.Indent(&b, []byte(sources.Sanitize(t)), "", "  "); err == nil {
 			return strings.Split(sources.Sanitize(b.String()), "\n")
 		}
 	}
@@ -716,8 +716,11 @@ func sortedKeys(m map[string]string) []string {
 	return keys
 }
 
-// oneLine makes text one display line (it is already sanitized).
+// oneLine makes text from outside safe and one display line: records that
+// did not come through the parser (another source, a recording) are
+// sanitized here too.
 func oneLine(s string) string {
+	s = sources.Sanitize(s)
 	if strings.ContainsAny(s, "\n\t\r") {
 		s = strings.NewReplacer("\n", " ", "\t", " ", "\r", " ").Replace(s)
 	}

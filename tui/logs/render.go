@@ -230,7 +230,7 @@ func (m *Model) line(r *sources.LogRecord, svcW int, selected bool) string {
 	}
 	svc := ""
 	if svcW > 0 {
-		svc = styles.Fit(r.Service, svcW) + " "
+		svc = styles.Fit(oneLine(r.Service), svcW) + " "
 	}
 	text := m.text(r)
 	if selected {
@@ -267,7 +267,7 @@ func (m *Model) text(r *sources.LogRecord) string {
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
-		b.WriteString(k)
+		b.WriteString(oneLine(k))
 		b.WriteByte('=')
 		b.WriteString(oneLine(v))
 	}
@@ -278,7 +278,7 @@ func (m *Model) text(r *sources.LogRecord) string {
 		}
 	}
 	if r.TraceID != "" {
-		field("trace", short(r.TraceID))
+		field("trace", short(oneLine(r.TraceID)))
 	}
 	for _, k := range sortedKeys(r.Fields) {
 		if b.Len() > room {
