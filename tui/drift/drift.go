@@ -361,13 +361,15 @@ func wrap(s string, w int) string {
 	return lipglossWrap(s, w)
 }
 
+// shortDur formats a cell length: 10s, 1m, 1m30s, 2h.
 func shortDur(d time.Duration) string {
-	s := d.String()
-	s = strings.TrimSuffix(s, "0s")
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
+	switch {
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "h"
+	case d%time.Minute == 0:
+		return strconv.Itoa(int(d/time.Minute)) + "m"
 	}
-	return s
+	return d.String()
 }
 
 func (m *Model) renderRows() string {

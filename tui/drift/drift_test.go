@@ -64,3 +64,11 @@ func TestNoSource(t *testing.T) {
 		t.Fatalf("no-source text: %q", m.View())
 	}
 }
+
+func TestShortDur(t *testing.T) {
+	for d, want := range map[time.Duration]string{10 * time.Second: "10s", time.Minute: "1m", 90 * time.Second: "1m30s", 2 * time.Hour: "2h"} {
+		if got := shortDur(d); got != want {
+			t.Errorf("shortDur(%v) = %q, want %q", d, got, want)
+		}
+	}
+}
