@@ -71,3 +71,28 @@ func IsFailure(status string) bool {
 	}
 	return false
 }
+
+// Field returns a record's field by name, including those the parser moved
+// onto the record itself (and so left out of Fields): any spelling of the
+// message, service, trace id or span id, and "level" and "time". Drift and
+// filters read fields through it.
+func Field(r *sources.LogRecord, name string) (string, bool) {
+	if v, ok := r.Fields[name]; ok {
+		return v, true
+	}
+	switch roleOf(name) {
+	case roleMsg:
+		return r.Msg, r.Msg != ""
+	case roleService:
+		return r.Service, r.Service != ""
+	case roleTrace, roleTraceparent:
+		return r.TraceID, r.TraceID != ""
+	case roleSpan:
+		return r.SpanID, r.SpanID != ""
+	case roleLevel, rolePriority:
+		return r.Level.String(), r.Level != sources.LevelUnknown
+	case roleTime, roleEpochMicro:
+		return r.At.Format(time.RFC3339Nano), !r.At.IsZero()
+	}
+	return "", false
+}

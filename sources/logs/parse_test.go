@@ -226,3 +226,16 @@ func TestParseTime(t *testing.T) {
 		}
 	}
 }
+
+func TestField(t *testing.T) {
+	r := Parse([]byte(`{"ts":"2026-11-27T07:00:00Z","severity":"warn","svc":"api","message":"m","traceId":"t","spanId":"s","x":"1"}`), readAt)
+	for name, want := range map[string]string{"x": "1", "message": "m", "msg": "m", "svc": "api", "service": "api",
+		"trace_id": "t", "traceId": "t", "span_id": "s", "level": "warn", "time": "2026-11-27T07:00:00Z"} {
+		if got, ok := Field(&r, name); !ok || got != want {
+			t.Errorf("Field(%q) = %q %v, want %q", name, got, ok, want)
+		}
+	}
+	if _, ok := Field(&r, "absent"); ok {
+		t.Error("absent field found")
+	}
+}
