@@ -34,7 +34,7 @@ func typeOf(s string) mtype {
 		return tInfo
 	case "stateset":
 		return tStateset
-	case "gaugehistogram":
+	case "gaugehistogram", "gauge_histogram":
 		return tGaugeHistogram
 	}
 	return tUntyped

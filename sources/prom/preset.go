@@ -417,16 +417,12 @@ var presets = []*preset{
 		// to underscores, unit suffixes), or with dotted UTF-8 names.
 		stack: StackOTelGenAI, prefixes: []string{"gen_ai_"}, service: genericService,
 		rules: []rule{
-			{from: []string{"gen_ai_server_request_duration_seconds", "gen_ai_client_operation_duration_seconds", "gen_ai_server_request_duration", "gen_ai_client_operation_duration"},
-				to: sources.SvcLatency, kind: kHist},
-			{from: []string{"gen_ai_server_request_duration_seconds", "gen_ai_client_operation_duration_seconds", "gen_ai_server_request_duration", "gen_ai_client_operation_duration"},
-				to: sources.SvcRequests, kind: kHistCount, outs: []string{sources.OutcomeOK, sources.OutcomeError},
-				outcome: func(m *metric) string {
-					if firstLabel(m, "error_type", "error.type") != "" {
-						return sources.OutcomeError
-					}
-					return sources.OutcomeOK
-				}},
+			// A service that measures itself (server durations) is read from
+			// those; its client-side durations would count requests twice.
+			{from: otelServerDuration, to: sources.SvcLatency, kind: kHist},
+			{from: otelClientDuration, to: sources.SvcLatency, kind: kHist, skip: serverMeasured},
+			{from: otelServerDuration, to: sources.SvcRequests, kind: kHistCount, outs: otelOuts, outcome: otelOutcome},
+			{from: otelClientDuration, to: sources.SvcRequests, kind: kHistCount, outs: otelOuts, outcome: otelOutcome, skip: serverMeasured},
 			{from: []string{"gen_ai_server_time_to_first_token_seconds", "gen_ai_server_time_to_first_token"}, to: sources.SvcTTFT, kind: kHist},
 			{from: []string{"gen_ai_server_time_per_output_token_seconds", "gen_ai_server_time_per_output_token"}, to: sources.SvcITL, kind: kHist},
 			{from: []string{"gen_ai_client_token_usage", "gen_ai_client_token_usage_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: tokenKind},
@@ -446,6 +442,36 @@ var presets = []*preset{
 		},
 	},
 	{stack: StackPrometheus, names: []string{"prometheus_build_info", "prometheus_tsdb_head_series"}},
+}
+
+var (
+	otelServerDuration = []string{"gen_ai_server_request_duration_seconds", "gen_ai_server_request_duration"}
+	otelClientDuration = []string{"gen_ai_client_operation_duration_seconds", "gen_ai_client_operation_duration"}
+	otelOuts           = []string{sources.OutcomeOK, sources.OutcomeError}
+)
+
+// otelOutcome: a duration recorded with error.type is a failed operation.
+func otelOutcome(m *metric) string {
+	if firstLabel(m, "error_type", "error.type") != "" {
+		return sources.OutcomeError
+	}
+	return sources.OutcomeOK
+}
+
+// serverMeasured reports a client-side sample of a service that also
+// exports server-side durations.
+func serverMeasured(sc *scrape, m *metric) bool {
+	if sc.serverSvcs == nil {
+		sc.serverSvcs = map[string]bool{}
+		for _, n := range otelServerDuration {
+			if mf := sc.byName[n]; mf != nil {
+				for _, x := range mf.metrics {
+					sc.serverSvcs[sc.serviceOf(genericService, x)] = true
+				}
+			}
+		}
+	}
+	return sc.serverSvcs[sc.serviceOf(genericService, m)]
 }
 
 func noFBTotal(sc *scrape) bool { return sc.byName["DCGM_FI_DEV_FB_TOTAL"] == nil }

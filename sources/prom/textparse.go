@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 )
@@ -113,15 +114,16 @@ func (p *textParser) comment(ln []byte) error {
 	if err != nil {
 		return err
 	}
-	if len(name) == 0 {
-		return p.errf("%s line without a metric name", kw)
+	if len(name) == 0 || string(kw) != "TYPE" {
+		return nil // like expfmt: a HELP or TYPE line without a name is a comment
 	}
-	if string(kw) != "TYPE" {
+	// Like expfmt: the rest of the line, backslashes dropped, any case.
+	t := bytes.ReplaceAll(bytes.TrimSpace(rest), []byte{'\\'}, nil)
+	if len(t) == 0 {
 		return nil
 	}
-	t, _ := token(skipBlank(rest, " \t"))
-	typ := typeOf(string(t))
-	if typ == tUntyped && string(t) != "untyped" && string(t) != "unknown" {
+	typ := typeOf(strings.ToLower(string(t)))
+	if typ == tUntyped && !strings.EqualFold(string(t), "untyped") && !strings.EqualFold(string(t), "unknown") {
 		return p.errf("unknown metric type %q", t)
 	}
 	f := p.byName[string(name)]
@@ -442,8 +444,16 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
 func (p *textParser) add(name string, v float64, le []byte, hasLE bool, q []byte, hasQ bool, ex *exemplar) error {
 	f := p.byName[name]
 	role := byte(0) // 0 value, 'b' bucket, 's' sum, 'c' count, 'q' quantile
+	if f != nil && (f.typ == tHistogram || f.typ == tGaugeHistogram) && f.name == name && !hasLE {
+		// A histogram family's own name carries no value; like expfmt,
+		// the series exists, the value is dropped.
+		if m := p.seriesOf(f); m.hist == nil {
+			m.hist = &histo{}
+		}
+		return nil
+	}
 	if f != nil && (f.typ == tHistogram || f.typ == tGaugeHistogram) && f.name == name {
-		return nil // a histogram family's own name carries no samples; expfmt drops them too
+		role = 'b' // expfmt takes x{le=".."} as a bucket of histogram x
 	}
 	if f == nil {
 		for _, suf := range [...]string{"_bucket", "_sum", "_count", "_total", "_created", "_gsum", "_gcount", "_info"} {
@@ -489,12 +499,18 @@ func (p *textParser) add(name string, v float64, le []byte, hasLE bool, q []byte
 	}
 	if f.typ == tSummary && role == 0 {
 		if !hasQ {
-			return nil // expfmt drops these too
+			if m := p.seriesOf(f); m.summ == nil {
+				m.summ = &summ{} // like expfmt: the series exists, the value is dropped
+			}
+			return nil
 		}
 		role = 'q'
 	}
 	if (f.typ == tHistogram || f.typ == tGaugeHistogram) && role == 'b' && !hasLE {
-		return nil // expfmt drops these too
+		if m := p.seriesOf(f); m.hist == nil {
+			m.hist = &histo{} // like expfmt: the series exists, the value is dropped
+		}
+		return nil
 	}
 	switch role {
 	case 0:
@@ -511,14 +527,14 @@ func (p *textParser) add(name string, v float64, le []byte, hasLE bool, q []byte
 			if err != nil || math.IsNaN(ub) {
 				return p.errf("invalid le %q", le)
 			}
-			if v < 0 {
+			if v < 0 && f.typ != tSummary {
 				return p.errf("negative bucket count for %q", name)
 			}
 			m.hist.buckets = append(m.hist.buckets, bucket{ub: ub, c: v, ex: ex})
 		case 's':
 			m.hist.sum, m.hist.hasSum = v, true
 		case 'c':
-			if v < 0 {
+			if v < 0 && f.typ != tSummary {
 				return p.errf("negative count for %q", name)
 			}
 			m.hist.count, m.hist.hasCount = v, true

@@ -27,6 +27,8 @@ type scrape struct {
 	vllmHTTP  bool   // vLLM's error basis is its HTTP status counts
 	tsModel   string // TorchServe's one model_name ("" for none or several)
 
+	serverSvcs map[string]bool // OpenTelemetry services with server-side durations
+
 	accs  map[string]*acc
 	order []*acc
 	outs  map[string]*svcOuts // service identity → outcomes its request counters can produce
@@ -244,16 +246,11 @@ func (sc *scrape) apply(p *preset, r *rule, m *metric) {
 	switch r.scope {
 	case scopeSvc:
 		ls = append(ls, sources.Label{Name: sources.LabelStack, Value: p.stack})
-		svc := ""
+		fn := p.service
 		if r.service != nil {
-			svc = r.service(sc, m)
-		} else if p.service != nil {
-			svc = p.service(sc, m)
+			fn = r.service
 		}
-		if svc == "" {
-			svc = sc.defSvc
-		}
-		ls = append(ls, sources.Label{Name: sources.LabelService, Value: sources.Sanitize(svc)})
+		ls = append(ls, sources.Label{Name: sources.LabelService, Value: sc.serviceOf(fn, m)})
 	case scopeGPU:
 		ls = appendLabel(ls, sources.LabelGPU, firstLabel(m, "gpu", "DeviceId"))
 		ls = appendLabel(ls, sources.LabelUUID, firstLabel(m, "UUID", "uuid", "gpu_uuid"))
@@ -379,6 +376,18 @@ func (sc *scrape) apply(p *preset, r *rule, m *metric) {
 		}
 	}
 	sc.ls = ls[:0]
+}
+
+// serviceOf names m's service with fn, falling back to the target.
+func (sc *scrape) serviceOf(fn func(*scrape, *metric) string, m *metric) string {
+	svc := ""
+	if fn != nil {
+		svc = fn(sc, m)
+	}
+	if svc == "" {
+		svc = sc.defSvc
+	}
+	return sources.Sanitize(svc)
 }
 
 func appendLabel(ls []sources.Label, name, v string) []sources.Label {
