@@ -127,7 +127,9 @@ func differential(t *testing.T, body []byte) {
 	}
 }
 
-var conventionalLine = regexp.MustCompile(`^[ \t]*(#.*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{[^{}\\]*\})?[ \t]+[-+0-9.eEaINnf]+([ \t]+-?[0-9]+)?[ \t]*)?$`)
+var conventionalLine = regexp.MustCompile(`^[ \t]*(#.*|[a-zA-Z_:][a-zA-Z0-9_:]*(\{(` + lbl + `(,` + lbl + `)*,?)?\})?[ \t]+[-+0-9.eEaINnf]+([ \t]+-?[0-9]+)?[ \t]*)?$`)
+
+const lbl = `[ \t]*[a-zA-Z_][a-zA-Z0-9_]*[ \t]*=[ \t]*"[^"\\]*"[ \t]*`
 
 // conventional reports a body whose every line is a comment or a sample
 // written the ordinary way.
