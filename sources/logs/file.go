@@ -225,8 +225,15 @@ func (t *tailed) poll(ctx context.Context, b *batcher, buf []byte, backfill int6
 	pfi, err := os.Stat(t.path)
 	switch {
 	case err != nil:
-		// Renamed or removed and not yet recreated: keep the old handle,
-		// its writer may still be writing to it.
+		if unlinked(t.f) {
+			// Deleted: let go of it so that its disk space is freed,
+			// and wait for the path to come back.
+			t.drain(b, buf)
+			t.close()
+			return fmt.Errorf("waiting for %s: no such file", t.path)
+		}
+		// Renamed and not yet recreated: keep the old handle, its
+		// writer may still be writing to it.
 		return nil
 	case !os.SameFile(pfi, t.fi):
 		// Rotated: finish the old file, then follow the new one from its start.

@@ -46,6 +46,16 @@ func (st *state) plain(s string) {
 		}
 	}
 	rest = strings.TrimLeft(rest, " \t-|:")
+	// Python's common "%(asctime)s - %(name)s - %(levelname)s - %(message)s".
+	if st.hasT && st.rec.Level == sources.LevelUnknown {
+		if i := strings.Index(rest, " - "); i > 0 && i < 64 && !strings.ContainsAny(rest[:i], " \t") {
+			if lv, n := leadingLevel(rest[i+3:]); lv != sources.LevelUnknown && strings.HasPrefix(rest[i+3+n:], " - ") {
+				st.set("logger", rest[:i])
+				st.rec.Level = lv
+				rest = rest[i+3+n+3:]
+			}
+		}
+	}
 	if st.rec.Level == sources.LevelUnknown {
 		if lv, n := leadingLevel(rest); lv != sources.LevelUnknown {
 			st.rec.Level = lv

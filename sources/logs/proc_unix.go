@@ -3,6 +3,7 @@
 package logs
 
 import (
+	"os"
 	"os/exec"
 	"syscall"
 )
@@ -18,4 +19,15 @@ func setProcessGroup(cmd *exec.Cmd) {
 		}
 		return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	}
+}
+
+// unlinked reports whether an open file has been deleted (no name left), so
+// that the tail can let go of it and the disk space is freed.
+func unlinked(f *os.File) bool {
+	fi, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	return ok && st.Nlink == 0
 }

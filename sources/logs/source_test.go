@@ -420,3 +420,20 @@ func readMade(f *flood) int {
 	defer floodMu.Unlock()
 	return f.made
 }
+
+func TestFileDeletedIsLetGo(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "d.log")
+	appendFile(t, path, "before\n")
+	c := run(t, NewFile(path, fastOpts))
+	waitFor(t, "first line", func() bool { return hasAll(c.msgs(), "before") })
+	if err := os.Remove(path); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the deleted file to be let go", func() bool {
+		h := c.health()
+		return h.State == sources.HealthError && strings.Contains(h.Err, "no such file")
+	})
+	appendFile(t, path, "recreated\n")
+	waitFor(t, "the new file", func() bool { return hasAll(c.msgs(), "recreated") })
+}
