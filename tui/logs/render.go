@@ -112,7 +112,7 @@ func (m *Model) render() {
 	}
 	svcW = min(svcW, 14)
 	for i := m.top; i < end; i++ {
-		rows = append(rows, m.line(&m.lines[i], svcW, i == m.sel && m.focused))
+		rows = append(rows, m.line(&m.lines[i], svcW, i == m.sel))
 	}
 	m.out = finish(rows, m.w, m.h)
 }
@@ -221,8 +221,15 @@ var levelTags = map[sources.Level]string{
 	sources.LevelWarn: "WRN", sources.LevelError: "ERR", sources.LevelFatal: "FTL",
 }
 
-// line renders one log line: time, level, service, message and fields.
+// line renders one log line: a selection mark (readable without colour),
+// time, level, service, message and fields. The selected line is reversed
+// while the pane has focus.
 func (m *Model) line(r *sources.LogRecord, svcW int, selected bool) string {
+	w := m.w - 1
+	mark := " "
+	if selected {
+		mark = ">"
+	}
 	ts := r.At.In(m.opts.Location).Format("15:04:05.000")
 	tag, ok := levelTags[r.Level]
 	if !ok {
@@ -233,8 +240,8 @@ func (m *Model) line(r *sources.LogRecord, svcW int, selected bool) string {
 		svc = styles.Fit(oneLine(r.Service), svcW) + " "
 	}
 	text := m.text(r)
-	if selected {
-		return styles.Reverse.Render(styles.Fit(ts+" "+tag+" "+svc+text, m.w))
+	if selected && m.focused {
+		return mark + styles.Reverse.Render(styles.Fit(ts+" "+tag+" "+svc+text, w))
 	}
 	var lvl string
 	switch {
@@ -247,7 +254,7 @@ func (m *Model) line(r *sources.LogRecord, svcW int, selected bool) string {
 	default:
 		lvl = styles.Dim.Render(tag)
 	}
-	return styles.Fit(styles.Dim.Render(ts)+" "+lvl+" "+styles.Accent.Render(svc)+text, m.w)
+	return mark + styles.Fit(styles.Dim.Render(ts)+" "+lvl+" "+styles.Accent.Render(svc)+text, w)
 }
 
 // text is a line's message followed by its fields (key=value, sorted) and
