@@ -479,7 +479,7 @@ func TestProcesses(t *testing.T) {
 		s.Procs = []nvmlmock.Proc{{PID: 100, UsedBytes: 30 << 30, SMUtil: 61}, {PID: 4242, UsedBytes: 1 << 30, SMUtil: 5}}
 		return s
 	})
-	c := newTest(t, m, func(o *Options) { o.ProcRoot = root })
+	c := newTest(t, plainLib{m}, func(o *Options) { o.ProcRoot = root })
 	poll(t, c, t0)
 	ps := c.Processes()
 	if len(ps) != 4 {
@@ -691,3 +691,21 @@ type shutdownCounter struct {
 }
 
 func (s shutdownCounter) Shutdown() nvml.Return { s.n.Add(1); return nvml.SUCCESS }
+
+// plainLib hides the mock's process simulation, so /proc is read.
+type plainLib struct{ nvml.Interface }
+
+func TestSimulatedProcesses(t *testing.T) {
+	m := nvmlmock.New(1, func(int) nvmlmock.GPUState {
+		return nvmlmock.GPUState{Procs: []nvmlmock.Proc{{PID: 4100, UsedBytes: 1 << 30, SMUtil: 10, Name: "vllm serve llama"}}}
+	})
+	c := newTest(t, m, nil)
+	poll(t, c, t0)
+	ps := c.Processes()
+	if len(ps) != 1 || !ps[0].Visible || ps[0].User != "demo" || ps[0].Command != "vllm serve llama" {
+		t.Fatalf("%+v", ps)
+	}
+	if strings.Contains(c.GPUNote(), "--pid=host") {
+		t.Fatal("simulated processes are not outside our namespace")
+	}
+}

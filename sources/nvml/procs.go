@@ -128,8 +128,20 @@ func (c *Collector) lookupProc(pid uint32, now time.Time) procInfo {
 	return p
 }
 
+// procSimulator is implemented by simulated libraries (nvmlmock) whose
+// PIDs exist in no /proc: they describe their processes themselves.
+type procSimulator interface {
+	SimulatedProcess(pid uint32) (user, command string, ok bool)
+}
+
 // readProc reads a PID's owner, cgroup and command line under ProcRoot.
 func (c *Collector) readProc(pid uint32) procInfo {
+	if sim, ok := c.lib.(procSimulator); ok {
+		var p procInfo
+		user, cmd, found := sim.SimulatedProcess(pid)
+		p.visible, p.user, p.command = found, sources.OneLine(user), sources.OneLine(cmd)
+		return p
+	}
 	dir := filepath.Join(c.opts.ProcRoot, strconv.FormatUint(uint64(pid), 10))
 	var p procInfo
 	st, err := os.ReadFile(filepath.Join(dir, "status"))

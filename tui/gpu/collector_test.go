@@ -75,7 +75,7 @@ func TestFromCollector(t *testing.T) {
 	if testing.Verbose() {
 		t.Logf("\n%s", v)
 	}
-	for _, want := range []string{"GPU 2", "bus 0000:02:00.0", "driver 550.54.15", "XID 79 GPU fell off the bus", "1002", "outside our PID namespace"} {
+	for _, want := range []string{"GPU 2", "bus 0000:02:00.0", "driver 550.54.15", "XID 79 GPU fell off the bus", "1002", "demo", "process 1002"} {
 		if !strings.Contains(v, want) {
 			t.Fatalf("detail lacks %q:\n%s", want, v)
 		}

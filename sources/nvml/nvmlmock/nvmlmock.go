@@ -354,3 +354,21 @@ func (e *eventSet) Wait(timeoutMs uint32) (nvml.EventData, nvml.Return) {
 		}
 	}
 }
+
+// SimulatedProcess describes a simulated process, standing in for /proc,
+// which does not know the mock's PIDs: the user is "demo" and the command
+// the Proc's Name. ok is false for a PID no GPU reports.
+func (m *Mock) SimulatedProcess(pid uint32) (user, command string, ok bool) {
+	for i := range m.devs {
+		for _, p := range m.state(i).Procs {
+			if p.PID == pid {
+				name := p.Name
+				if name == "" {
+					name = "process " + fmt.Sprint(pid)
+				}
+				return "demo", name, true
+			}
+		}
+	}
+	return "", "", false
+}
