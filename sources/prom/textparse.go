@@ -572,11 +572,15 @@ func cutSuffix(s, suf string) (string, bool) {
 	return s, false
 }
 
-// labelsNoLE is p.lbuf without le and quantile.
-func (p *textParser) labelsNoLE() []lpair {
+// labelsNoLE is p.lbuf without le (histograms) or quantile (summaries).
+func (p *textParser) labelsNoLE(t mtype) []lpair {
+	skip := "le"
+	if t == tSummary {
+		skip = "quantile"
+	}
 	w := 0
 	for _, l := range p.lbuf {
-		if l.name == "le" || l.name == "quantile" {
+		if l.name == skip {
 			continue
 		}
 		p.lbuf[w] = l
@@ -597,7 +601,7 @@ func (p *textParser) copyLabels() []lpair {
 // labels (le and quantile aside): the family's newest one when adjacent, as
 // is usual, else by a keyed lookup.
 func (p *textParser) seriesOf(f *family) *metric {
-	ls := p.labelsNoLE()
+	ls := p.labelsNoLE(f.typ)
 	if n := len(f.metrics); n > 0 && equalPairs(f.metrics[n-1].labels, ls) {
 		return f.metrics[n-1]
 	}
