@@ -3,6 +3,7 @@ package tui
 import (
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/drift"
@@ -70,7 +71,20 @@ type fakeService struct {
 // latency spike and an error burst from minute 12 to 15), an idle service
 // with no traffic, source health in every state, and a drift monitor with a
 // feature that shifts at minute 12.
+// The UI only reads the store and monitor, so tests share one fixture.
 func fixtureStore() (*sources.Store, *drift.Monitor, time.Time) {
+	fixtureOnce.Do(func() { fixSt, fixMon, fixEnd = buildFixture() })
+	return fixSt, fixMon, fixEnd
+}
+
+var (
+	fixtureOnce sync.Once
+	fixSt       *sources.Store
+	fixMon      *drift.Monitor
+	fixEnd      time.Time
+)
+
+func buildFixture() (*sources.Store, *drift.Monitor, time.Time) {
 	st := sources.NewStore(sources.StoreOptions{Retention: time.Hour})
 	mon := drift.NewMonitor(drift.Config{Window: time.Minute, Baseline: 5 * time.Minute, MinReference: 300, Seed: 7})
 	svcs := []*fakeService{
