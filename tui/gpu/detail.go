@@ -16,6 +16,7 @@ import (
 // processes and the health log, prepared in Refresh and on key presses.
 type detailData struct {
 	hist  map[string][]sources.Sample // by signal name
+	extra map[string]view.Num         // signals view.GPU does not carry, by name or name{label}
 	procs []sources.GPUProcess
 	log   []logEntry // newest first
 }
@@ -52,6 +53,19 @@ func (m *Model) loadDetail() {
 	for _, c := range detailCharts {
 		if ss := st.Select(c.name, match...); len(ss) > 0 {
 			d.hist[c.name] = st.Range(ss[0].Key(), from, to)
+		}
+	}
+	// Signals the overview does not carry.
+	d.extra = map[string]view.Num{}
+	for _, name := range []string{sources.GPURemappedRows, sources.GPUEnergy, sources.GPUSMClockMax, sources.GPUMemClockMax, sources.GPUPCIeTx, sources.GPUPCIeRx} {
+		for _, s := range st.Select(name, match...) {
+			if smp, ok := st.Last(s.Key(), to); ok {
+				k := name
+				if v := s.Label("state"); v != "" {
+					k += "{" + v + "}"
+				}
+				d.extra[k] = view.Some(smp.V)
+			}
 		}
 	}
 	// Health log: XID events for this GPU, then ECC, replay and remap
@@ -238,6 +252,9 @@ func (m *Model) renderDetail() []string {
 	add("power "+styled(powerText(g), styles.LevelNone), "fan "+styled(fan, styles.LevelNone), "pstate "+styled(pstate, styles.LevelNone),
 		"SM "+styled(clockText(g.SMClock), styles.LevelNone)+"Hz", "mem clk "+styled(clockText(g.MemClock), styles.LevelNone)+"Hz")
 	add("XID "+xidText(g.XIDLast), "ECC corr "+numText(g.ECCCorr)+" uncorr "+numText(g.ECCUncorr), "PCIe replay "+numText(g.PCIeReplay))
+	if more := m.extraLine(); more != "" {
+		add(more)
+	}
 	var bs []badge
 	for _, b := range g.Badges {
 		bs = append(bs, badge{b, badgeLevel(b)})
@@ -512,4 +529,37 @@ func (m *Model) renderProcs(n int) []string {
 		out = append(out, line)
 	}
 	return out
+}
+
+// extraLine shows the signals beyond the overview: remapped rows, clock
+// ceilings, energy and PCIe throughput, those that are present.
+func (m *Model) extraLine() string {
+	x := m.dtl.extra
+	var parts []string
+	if _, ok := x[sources.GPURemappedRows+"{pending}"]; ok {
+		rr := "remapped rows"
+		for _, st := range [][2]string{{"correctable", "corr"}, {"uncorrectable", "uncorr"}} {
+			if v, ok := x[sources.GPURemappedRows+"{"+st[0]+"}"]; ok {
+				rr += " " + st[1] + " " + numText(v)
+			}
+		}
+		p, f := x[sources.GPURemappedRows+"{pending}"], x[sources.GPURemappedRows+"{failed}"]
+		switch {
+		case f.OK && f.V > 0:
+			rr += " " + styles.Crit.Render("remap FAILED")
+		case p.OK && p.V > 0:
+			rr += " " + styles.Warn.Render("pending (reset needed)")
+		}
+		parts = append(parts, rr)
+	}
+	if v, ok := x[sources.GPUSMClockMax]; ok && v.OK {
+		parts = append(parts, "SM max "+clockText(v)+"Hz")
+	}
+	if v, ok := x[sources.GPUEnergy]; ok && v.OK {
+		parts = append(parts, "energy "+styles.SI(v.V/3.6e6)+" kWh")
+	}
+	if tx, ok := x[sources.GPUPCIeTx]; ok && tx.OK {
+		parts = append(parts, "PCIe tx "+styles.SI(tx.V)+"B/s rx "+styles.SI(x[sources.GPUPCIeRx].V)+"B/s")
+	}
+	return strings.Join(parts, "  ")
 }

@@ -452,3 +452,27 @@ func TestLostGPUDetail(t *testing.T) {
 		t.Fatalf("detail:\n%s", v)
 	}
 }
+
+func TestColoursWhereTheyMatter(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{})
+	m.SetSize(78, 22)
+	m.Refresh(newEnv(st))
+	v := m.View()
+	line := ""
+	for _, l := range strings.Split(v, "\n") {
+		if strings.Contains(ansi.Strip(l), "HW-THERM") {
+			line = l
+		}
+	}
+	// HW-THERM is critical (203 on dark backgrounds), PWR-CAP a warning (214).
+	if !strings.Contains(line, "203") || !strings.Contains(line, "214") {
+		t.Fatalf("badges not coloured: %q", line)
+	}
+	if ansi.StringWidth(line) != 78 {
+		t.Fatalf("coloured line is %d cells", ansi.StringWidth(line))
+	}
+}
