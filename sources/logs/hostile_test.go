@@ -269,3 +269,30 @@ func TestPumpDrops(t *testing.T) {
 		t.Error("first chunk after drops not marked as a gap")
 	}
 }
+
+func TestCleanAgreesWithSanitize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := 0; i < 20000; i++ {
+		n := rng.IntN(40)
+		b := make([]byte, n)
+		for j := range b {
+			if rng.IntN(10) == 0 {
+				b[j] = byte(rng.UintN(256))
+			} else {
+				b[j] = byte(0x20 + rng.UintN(0x5f))
+			}
+		}
+		if clean(b) && sources.Sanitize(string(b)) != string(b) {
+			t.Fatalf("clean(%q) but Sanitize changes it", b)
+		}
+		want := true
+		for _, c := range b {
+			if c < 0x20 || c >= 0x7f {
+				want = false
+			}
+		}
+		if clean(b) != want {
+			t.Fatalf("clean(%q) = %v, want %v", b, clean(b), want)
+		}
+	}
+}

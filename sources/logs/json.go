@@ -240,24 +240,34 @@ func (j *jscan) skip(depth int) bool {
 }
 
 // strRaw passes over a string at j.i and reports whether it held escapes.
+// The closing quote is found with IndexByte; only a string with a backslash
+// is walked byte by byte.
 func (j *jscan) strRaw() (escaped bool, ok bool) {
 	if j.i >= len(j.s) || j.s[j.i] != '"' {
 		return false, false
 	}
 	j.i++
+	q := strings.IndexByte(j.s[j.i:], '"')
+	if q < 0 {
+		j.i = len(j.s)
+		return false, false
+	}
+	if strings.IndexByte(j.s[j.i:j.i+q], '\\') < 0 {
+		j.i += q + 1
+		return false, true
+	}
 	for j.i < len(j.s) {
 		switch j.s[j.i] {
 		case '"':
 			j.i++
-			return escaped, true
+			return true, true
 		case '\\':
-			escaped = true
 			j.i += 2
 			continue
 		}
 		j.i++
 	}
-	return escaped, false
+	return true, false
 }
 
 // str reads a string at j.i: a substring of the line when it holds no

@@ -7,6 +7,7 @@
 package logs
 
 import (
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"sort"
@@ -140,7 +141,12 @@ func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogR
 	if len(line) > 0 && line[len(line)-1] == '\r' {
 		line = line[:len(line)-1]
 	}
-	s := sources.Sanitize(string(line))
+	var s string
+	if clean(line) {
+		s = string(line)
+	} else {
+		s = sources.Sanitize(string(line))
+	}
 	st := state{p: p, s: s, rec: sources.LogRecord{Raw: s}, readAt: readAt}
 	if cut > 0 {
 		st.suffix = CutMarker(cut)
@@ -162,6 +168,33 @@ func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogR
 		st.applyRule(&p.rules[i])
 	}
 	return st.finish(readAt)
+}
+
+// clean reports whether line is printable ASCII (no control byte, no DEL,
+// nothing ≥ 0x80), eight bytes at a time; such a line needs no sanitizing.
+// Anything else, tabs included, goes through sources.Sanitize.
+func clean(line []byte) bool {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := 0
+	for ; i+8 <= len(line); i += 8 {
+		x := binary.LittleEndian.Uint64(line[i:])
+		// A byte ≥ 0x80, a byte < 0x20, or a byte equal to 0x7f.
+		if x&highs != 0 || (x-0x20*ones)&^x&highs != 0 {
+			return false
+		}
+		if y := x ^ 0x7f*ones; (y-ones)&^y&highs != 0 {
+			return false
+		}
+	}
+	for ; i < len(line); i++ {
+		if c := line[i]; c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
 }
 
 // Cut returns the first max bytes of line (backed off to a UTF-8 boundary)
