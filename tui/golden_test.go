@@ -149,6 +149,7 @@ func TestGoldenStates(t *testing.T) {
 	}{
 		{"help_80x24", 80, 24, keysOf("?")},
 		{"help_200x50", 200, 50, keysOf("?")},
+		{"help_scrolled_80x24", 80, 24, keysOf("?", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j", "j")},
 		{"maximised_latency_120x40", 120, 40, keysOf("f")},
 		{"cursor_200x50", 200, 50, append(keysOf("i"), keysOf("left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left")...)},
 		{"paused_zoomed_120x40", 120, 40, keysOf("p", "-", "-", "[")},
@@ -176,3 +177,11 @@ func TestGoldenStates(t *testing.T) {
 }
 
 func widthOf(s string) int { return lipgloss.Width(s) }
+
+// TestGoldenANSI256 pins the palette itself: the overview in 256 colours.
+func TestGoldenANSI256(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	m := fixtureModel(t, 80, 24)
+	checkGolden(t, "screen1_80x24_ansi256", m.View())
+}

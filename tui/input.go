@@ -48,9 +48,17 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	action := s.keys.Action(msg)
 	if s.help {
-		switch action {
-		case keys.Help, keys.Back, keys.Quit:
+		switch {
+		case action == keys.Help || action == keys.Back || action == keys.Quit:
 			s.help = false
+		case msg.String() == "j" || msg.Type == tea.KeyDown:
+			s.helpOffset++
+		case msg.String() == "k" || msg.Type == tea.KeyUp:
+			s.helpOffset = max(0, s.helpOffset-1)
+		case msg.Type == tea.KeyPgDown || msg.String() == " ":
+			s.helpOffset += 10
+		case msg.Type == tea.KeyPgUp:
+			s.helpOffset = max(0, s.helpOffset-10)
 		}
 		return nil
 	}
@@ -94,7 +102,7 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 	case "":
 		return nil, false
 	case keys.Help:
-		s.help = true
+		s.help, s.helpOffset = true, 0
 	case keys.Palette:
 		s.palette.Open("")
 	case keys.Filter:

@@ -52,9 +52,10 @@ type state struct {
 	screens []*screen
 	cur     int // index into screens
 
-	help    bool
-	palette palette.Model
-	filter  palette.Model
+	help       bool
+	helpOffset int
+	palette    palette.Model
+	filter     palette.Model
 
 	msg      string
 	msgErr   bool

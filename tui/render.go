@@ -187,7 +187,7 @@ func (s *state) helpView(c layout.Rect) []string {
 		pk = append(pk, s.o.Timeline.Keys()...)
 	}
 	hw := min(c.W, 110)
-	box := help.Render(hw, c.H, title+" keys", pk, s.keys.Entries())
+	box := help.Render(hw, c.H, s.helpOffset, title+" keys", pk, s.keys.Entries())
 	return strings.Split(styles.Block(indent(box, (c.W-hw)/2), c.W, c.H), "\n")
 }
 

@@ -3,6 +3,7 @@
 package help
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -12,8 +13,9 @@ import (
 )
 
 // Render draws the help as a box of at most w×h cells. Entries flow into as
-// many columns as the width allows; what does not fit is cut with a note.
-func Render(w, h int, paneTitle string, paneKeys []key.Binding, global []keys.Entry) string {
+// many columns as the width allows; when they do not fit, the box scrolls:
+// offset is the first row shown (clamped).
+func Render(w, h, offset int, paneTitle string, paneKeys []key.Binding, global []keys.Entry) string {
 	if w < 10 || h < 4 {
 		return styles.Block("? help", w, h)
 	}
@@ -53,7 +55,9 @@ func Render(w, h int, paneTitle string, paneKeys []key.Binding, global []keys.En
 	need := (len(items) + ncol - 1) / ncol
 	cut := false
 	if need > inner {
-		need = inner
+		// Too many for the columns: one column that scrolls.
+		ncol = 1
+		need = len(items)
 		cut = true
 	}
 	rows := make([]string, need)
@@ -75,7 +79,9 @@ func Render(w, h int, paneTitle string, paneKeys []key.Binding, global []keys.En
 	}
 	note := "esc close"
 	if cut {
-		note = "more than fits · esc close"
+		offset = min(max(offset, 0), need-inner)
+		rows = rows[offset : offset+inner]
+		note = "j/k scroll " + strconv.Itoa(offset+1) + "–" + strconv.Itoa(offset+inner) + "/" + strconv.Itoa(need) + " · esc close"
 	}
-	return styles.Box("Help", note, strings.Join(rows, "\n"), w, min(h, need+2), true)
+	return styles.Box("Help", note, strings.Join(rows, "\n"), w, min(h, len(rows)+2), true)
 }
