@@ -27,9 +27,14 @@ const (
 	recsysBaseRate = 45.0 // requests per scripted second
 	llmMaxTokens   = 1024 // max_tokens requests ask for; longer answers stop with "length"
 
-	// Log lines per real second at any speed (plus every error line).
-	llmLogRate    = 3.0
-	recsysLogRate = 7.0
+	// Log lines per real second at speed 1 (plus every error line). The
+	// recommendation API's lines carry the model features the drift rows
+	// watch, so their rate grows with the speed (up to 10x) to keep as many
+	// values per scripted minute: a compressed timeline still fills its
+	// drift reference before the drift begins.
+	llmLogRate       = 3.0
+	recsysLogRate    = 7.0
+	recsysLogSpeedUp = 10.0
 
 	priceMean = 49.9 // currency units
 	priceSD   = 12.3
@@ -93,7 +98,7 @@ func newSim(o Options, start time.Time, llm *llmMetrics, rec *recsysMetrics, lw 
 	s.gpus = newGPUs(o.GPUs, s.rGPU)
 	s.eccGPU = s.rGPU.IntN(o.GPUs)
 	s.llmSampleP = math.Min(1, llmLogRate/(llmBaseRate*o.Speed))
-	s.recSampleP = math.Min(1, recsysLogRate/(recsysBaseRate*o.Speed))
+	s.recSampleP = math.Min(1, recsysLogRate*math.Min(o.Speed, recsysLogSpeedUp)/(recsysBaseRate*o.Speed))
 	s.llm.running.Set(0)
 	s.llm.waiting.Set(0)
 	s.llm.kv.Set(0)
