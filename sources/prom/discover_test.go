@@ -14,7 +14,9 @@ import (
 )
 
 // listenOn serves h on 127.0.0.1 at a free port and returns the port.
-func listenOn(t *testing.T, h http.HandlerFunc) int {
+func listenOn(t *testing.T, h http.HandlerFunc) int { return listenOnB(t, h) }
+
+func listenOnB(t testing.TB, h http.HandlerFunc) int {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

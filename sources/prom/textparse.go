@@ -19,17 +19,18 @@ import (
 // by sanitising), a repeated # TYPE line. It allocates per series, not per
 // field, which keeps a 10,000-series scrape within a few milliseconds.
 type textParser struct {
-	fams    []*family
-	byName  map[string]*family
-	series  map[string]*metric // histogram/summary series by family and labels, for non-adjacent samples
-	intern  map[string]string
-	lbuf    []lpair
-	prev    []lpair // the previous sample's labels: consecutive lines mostly repeat them
-	vbuf    []byte
-	kbuf    []byte
-	line    int
-	created int
-	om      bool // the body ended in # EOF
+	fams     []*family
+	byName   map[string]*family
+	series   map[string]*metric // histogram/summary series by family and labels, for non-adjacent samples
+	intern   map[string]string
+	lbuf     []lpair
+	prev     []lpair // the previous sample's labels: consecutive lines mostly repeat them
+	prevName string
+	vbuf     []byte
+	kbuf     []byte
+	line     int
+	created  int
+	om       bool // the body ended in # EOF
 }
 
 type parseError struct {
@@ -211,6 +212,7 @@ func (p *textParser) quoted(b []byte) ([]byte, []byte, error) {
 
 func (p *textParser) sample(ln []byte) error {
 	var name []byte
+	var nameS string
 	var err error
 	rest := ln
 	p.lbuf = p.lbuf[:0]
@@ -224,7 +226,11 @@ func (p *textParser) sample(ln []byte) error {
 		if len(name) == 0 {
 			return p.errf("invalid metric name")
 		}
-		name = []byte(p.str(name))
+		if string(name) == p.prevName {
+			nameS = p.prevName
+		} else {
+			nameS = p.str(name)
+		}
 	}
 	rest = skipBlank(rest, " \t")
 	if len(rest) > 0 && rest[0] == '{' {
@@ -248,7 +254,7 @@ func (p *textParser) sample(ln []byte) error {
 			rest = skipBlank(rest, " \t")
 			if quotedName && name == nil && (len(rest) == 0 || rest[0] != '=') {
 				// {"metric.name", ...}: the quoted metric name of UTF-8 expositions.
-				name = []byte(lname)
+				name, nameS = []byte(lname), lname
 			} else {
 				if len(lname) == 0 {
 					return p.errf("invalid label name")
@@ -321,7 +327,8 @@ func (p *textParser) sample(ln []byte) error {
 			return err
 		}
 	}
-	return p.add(string(name), val, le, hasLE, q, hasQ, ex)
+	p.prevName = nameS
+	return p.add(nameS, val, le, hasLE, q, hasQ, ex)
 }
 
 func (p *textParser) exemplar(b []byte) (*exemplar, error) {
