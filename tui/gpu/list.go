@@ -508,38 +508,59 @@ func (m *Model) summary() string {
 			}
 		}
 	}
-	parts := []string{itoa(n) + " GPU"}
-	if n != 1 {
-		parts[0] += "s"
+	// Parts in display order, each with a rank: when the line is too wide
+	// the highest rank goes first, so alarms outlive the power total.
+	type part struct {
+		text string
+		rank int
 	}
+	gpus := itoa(n) + " GPU"
+	if n != 1 {
+		gpus += "s"
+	}
+	parts := []part{{gpus, 0}}
 	if un > 0 {
-		parts = append(parts, "util "+itoa(int(math.Round(umin*100)))+"/"+itoa(int(math.Round(usum/float64(un)*100)))+"/"+itoa(int(math.Round(umax*100)))+"%")
+		parts = append(parts, part{"util " + itoa(int(math.Round(umin*100))) + "–" + itoa(int(math.Round(umax*100))) + "% avg " + itoa(int(math.Round(usum/float64(un)*100))) + "%", 1})
 	}
 	if total > 0 {
-		parts = append(parts, "mem "+itoa(int(math.Round(used/total*100)))+"%")
+		parts = append(parts, part{"mem " + itoa(int(math.Round(used/total*100))) + "%", 4})
 	}
 	if !math.IsInf(tmin, 0) {
-		parts = append(parts, itoa(int(math.Round(tmin)))+"–"+itoa(int(math.Round(tmax)))+"°C")
+		parts = append(parts, part{itoa(int(math.Round(tmin))) + "–" + itoa(int(math.Round(tmax))) + "°C", 5})
 	}
 	if pw > 0 {
 		p := styles.SI(pw)
 		if pl > 0 {
 			p += "/" + styles.SI(pl)
 		}
-		parts = append(parts, p+"W")
+		parts = append(parts, part{p + "W", 6})
 	}
-	s := strings.Join(parts, "  ")
 	if throttled > 0 {
-		s += "  " + styles.Warn.Render(itoa(throttled)+" throttled")
+		parts = append(parts, part{styles.Warn.Render(itoa(throttled) + " throttled"), 3})
 	}
 	if alarms > 0 {
-		s += "  " + styles.Crit.Render(plural(alarms, "alarm"))
+		parts = append(parts, part{styles.Crit.Render(plural(alarms, "alarm")), 2})
 	}
-	return s
+	join := func() string {
+		texts := make([]string, len(parts))
+		for i, p := range parts {
+			texts[i] = p.text
+		}
+		return strings.Join(texts, "  ")
+	}
+	out := join()
+	for styles.Width(out) > m.w && len(parts) > 1 {
+		worst := 0
+		for i, p := range parts {
+			if p.rank > parts[worst].rank {
+				worst = i
+			}
+		}
+		parts = append(parts[:worst], parts[worst+1:]...)
+		out = join()
+	}
+	return out
 }
-
-// summaryLegend says what the summary's triple means, when there is room.
-const summaryLegend = "util min/avg/max"
 
 func (m *Model) emptyLines() []string {
 	var out []string
@@ -567,11 +588,7 @@ func (m *Model) renderList() []string {
 		return m.emptyLines()
 	}
 	l := layoutFor(m.w, idxWidth(m.rows))
-	sum := m.summary()
-	if m.w-styles.Width(sum) >= len(summaryLegend)+4 && len(m.rows) > 1 {
-		sum += "  " + styles.Dim.Render("("+summaryLegend+")")
-	}
-	lines := []string{sum}
+	lines := []string{m.summary()}
 	// Body: host headers (several hosts) and GPU rows; the header line
 	// only when everything fits with it.
 	type item struct {
