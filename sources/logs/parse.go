@@ -545,6 +545,18 @@ func (st *state) finish(readAt time.Time) sources.LogRecord {
 	}
 	if len(st.red) > 0 {
 		raw := spliceRedacted(st.s, st.red) + st.suffix
+		// Fields are substrings of the original line; copy them so that the
+		// line, secret included, is not kept alive by the record: the
+		// vault's bounded copy is the only one.
+		r := &st.rec
+		r.Msg, r.Service, r.TraceID, r.SpanID = strings.Clone(r.Msg), strings.Clone(r.Service), strings.Clone(r.TraceID), strings.Clone(r.SpanID)
+		if r.Fields != nil {
+			f := make(map[string]string, len(r.Fields)+1)
+			for k, v := range r.Fields {
+				f[strings.Clone(k)] = strings.Clone(v)
+			}
+			r.Fields = f
+		}
 		if st.p.vault != nil {
 			st.fields()[RedactRefField] = st.p.vault.Put(st.rec.Raw)
 		}
