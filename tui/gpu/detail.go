@@ -383,7 +383,7 @@ func (m *Model) renderCharts(r *row, n int) []string {
 		perCol = n / 2
 		h = 1
 	}
-	h = min(h, 6)
+	h = min(h, 10)
 	cw := (m.w - (cols-1)*2) / cols
 	var out []string
 	from, to := m.env.From(), m.env.Now
