@@ -1,6 +1,8 @@
 package logs
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -126,5 +128,37 @@ func BenchmarkStdlibJSONMap(b *testing.B) {
 		if err := json.Unmarshal(lines[i%len(lines)], &m); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkStreamPipeline is the whole path of a stream source per line:
+// read, split, parse, batch and ingest into a store (the hub's part).
+func BenchmarkStreamPipeline(b *testing.B) {
+	lines := benchJSONLines(4096)
+	var buf bytes.Buffer
+	for i := 0; i < b.N; i++ {
+		buf.Write(lines[i%len(lines)])
+		buf.WriteByte('\n')
+	}
+	st := sources.NewStore(sources.StoreOptions{})
+	done := make(chan struct{})
+	var got int
+	s := NewStdin(&buf, Options{MaxPending: 1 << 30, Parser: mustParser(b, ParseOptions{})})
+	b.ReportAllocs()
+	b.SetBytes(int64(buf.Len() / max(1, b.N)))
+	b.ResetTimer()
+	defer reportCPU(b, processCPU())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go s.Run(ctx, func(f sources.Frame) {
+		st.Ingest(f)
+		got += len(f.Logs)
+		if f.Health != nil && f.Health.Detail == "ended (EOF)" {
+			close(done)
+		}
+	})
+	<-done
+	if got != b.N {
+		b.Fatalf("%d lines of %d", got, b.N)
 	}
 }
