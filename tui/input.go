@@ -1,12 +1,15 @@
 package tui
 
 import (
+	"encoding/base64"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/tui/keys"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/palette"
@@ -47,6 +50,7 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 	}
 	action := s.keys.Action(msg)
+	s.lastKey = msg
 	if s.help {
 		switch {
 		case action == keys.Help || action == keys.Back || action == keys.Quit:
@@ -93,6 +97,27 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 }
 
 func jumpCmd(j pane.JumpMsg) tea.Cmd { return func() tea.Msg { return j } }
+
+func firstOf(ss ...string) string {
+	for _, s := range ss {
+		if s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// copyCmd puts text on the clipboard with OSC 52 (the terminal, or tmux with
+// set-clipboard on, does the rest) and reports it.
+func copyCmd(w io.Writer, text string) tea.Cmd {
+	seq := "\x1b]52;c;" + base64.StdEncoding.EncodeToString([]byte(text)) + "\a"
+	return func() tea.Msg {
+		if _, err := io.WriteString(w, seq); err != nil {
+			return pane.StatusMsg{Text: fmt.Sprintf("copy: %v", err), Error: true}
+		}
+		return pane.StatusMsg{Text: "copied " + sources.OneLine(text)}
+	}
+}
 
 // global runs a global action; done is false when the key should go on to
 // the focused pane.
@@ -188,7 +213,27 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		}
 		s.setMessage("saving a snapshot…", false)
 		return s.o.Snapshot(s.t.shown(), s.t.window), true
+	case keys.Copy:
+		if used, cmd := focused.HandleKey(s.lastKey); used {
+			return cmd, true
+		}
+		sel, ok := focused.(selector)
+		if !ok {
+			return nil, false
+		}
+		j, ok := sel.Selection()
+		text := firstOf(j.TraceID, j.SpanID, j.Feature, j.GPU, j.Service)
+		if !ok || text == "" {
+			s.setMessage("nothing selected to copy", false)
+			return nil, true
+		}
+		return copyCmd(s.o.Clipboard, text), true
 	case keys.JumpLogs, keys.JumpTraces, keys.JumpMetrics:
+		// A pane with its own meaning for the key (logs: X = this line's
+		// trace) gets it first.
+		if used, cmd := focused.HandleKey(s.lastKey); used {
+			return cmd, true
+		}
 		sel, ok := focused.(selector)
 		if !ok {
 			return nil, false

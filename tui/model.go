@@ -52,6 +52,7 @@ type state struct {
 	screens []*screen
 	cur     int // index into screens
 
+	lastKey    tea.KeyMsg // the key being routed (for pane-first actions)
 	help       bool
 	helpOffset int
 	palette    palette.Model

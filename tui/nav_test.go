@@ -403,3 +403,19 @@ func TestTimelineReplay(t *testing.T) {
 		t.Fatalf("timeline size %dx%d", tl.w, tl.h)
 	}
 }
+
+func TestCopySelection(t *testing.T) {
+	st, mon, end := fixtureStore()
+	var clip strings.Builder
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Clipboard: &clip})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end})
+	m, cmd := step(t, m, keyMsg("y"))
+	if cmd == nil {
+		t.Fatal("y gave no command")
+	}
+	msg := cmd().(pane.StatusMsg)
+	want := "\x1b]52;c;" + "bGxhbWEtOGI=" + "\a" // base64("llama-8b")
+	if clip.String() != want || !strings.Contains(msg.Text, "llama-8b") {
+		t.Fatalf("clipboard %q, message %q", clip.String(), msg.Text)
+	}
+}

@@ -1,6 +1,8 @@
 package tui
 
 import (
+	"io"
+	"os"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -67,6 +69,10 @@ type Options struct {
 	// it gets the shown instant and window and returns a command whose
 	// message (a pane.StatusMsg, say) reports the file written.
 	Snapshot func(at time.Time, window time.Duration) tea.Cmd
+	// Clipboard is where `y` writes its OSC 52 copy sequence; default
+	// os.Stdout (the terminal). The write happens in a command, never in
+	// Update.
+	Clipboard io.Writer
 	// TopK caps the rows each list pane shows before "+N more"; default 50.
 	TopK int
 }
@@ -86,6 +92,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.TopK <= 0 {
 		o.TopK = DefaultTopK
+	}
+	if o.Clipboard == nil {
+		o.Clipboard = os.Stdout
 	}
 	if o.Clock == nil {
 		o.Clock = sources.WallClock{}

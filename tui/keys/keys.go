@@ -51,6 +51,7 @@ const (
 	JumpTraces  = "jump_traces"
 	JumpMetrics = "jump_metrics"
 	Snapshot    = "snapshot"
+	Copy        = "copy"
 )
 
 type def struct {
@@ -98,6 +99,7 @@ var defaults = []def{
 	{JumpTraces, []string{"X"}, "X", "traces of the selection"},
 	{JumpMetrics, []string{"M"}, "M", "metrics of the selection"},
 	{Snapshot, []string{"ctrl+s"}, "ctrl+s", "save a snapshot recording"},
+	{Copy, []string{"y"}, "y", "copy the selected ID (OSC 52)"},
 }
 
 // Map is an effective key map: action → binding.
