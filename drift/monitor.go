@@ -699,9 +699,8 @@ func (m *Monitor) Detail(feature string, start time.Time) (Detail, bool) {
 	return s.detail(m.colStart(start.UnixNano()), m.window, &m.cfg)
 }
 
-// sortFloat64s sorts in place; slices.Sort orders NaN first but callers
-// never pass NaN.
-func sortFloat64s(x []float64) { slices.Sort(x) }
+// sortFloat64s sorts in place; callers never pass NaN.
+func sortFloat64s(x []float64) { Sort(x) }
 
 // binIndex returns the bin of v for interior edges: bin k holds
 // (edges[k−1], edges[k]].
