@@ -94,7 +94,6 @@ func BenchmarkCloseColumn200(b *testing.B) {
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
-
 // BenchmarkSteadyStateMemory reports heap bytes per drifting series.
 func BenchmarkSteadyStateMemory(b *testing.B) {
 	for b.Loop() {
