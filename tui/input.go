@@ -337,6 +337,20 @@ func (s *state) handleMouse(msg tea.MouseMsg) tea.Cmd {
 			hit = i
 		}
 	}
+	if s.plan.List.Contains(msg.X, msg.Y) && msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress {
+		// The pane list reads "▸Latency   GPUs   …": each entry is a marker,
+		// the title, then two spaces.
+		x := 0
+		for i, p := range sc.panes {
+			w := 1 + len([]rune(p.Title()))
+			if msg.X >= x && msg.X < x+w {
+				s.setFocus(i)
+				return nil
+			}
+			x += w + 2
+		}
+		return nil
+	}
 	if hit < 0 {
 		return nil
 	}

@@ -143,7 +143,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case tickMsg:
 		first := !s.started
 		s.observe(msg.at)
-		if !s.t.paused || s.dirty || first {
+		// While paused the shown instant is fixed: nothing to recompute.
+		if !s.t.paused || first {
 			s.refresh()
 		}
 		cmd = tick(s.o.Refresh, s.o.Clock)

@@ -306,6 +306,13 @@ func TestMouse(t *testing.T) {
 	if selected(m) == before {
 		t.Fatal("wheel did not scroll")
 	}
+	// Single mode: a click on the pane list shows that pane.
+	m = drive(m, tea.WindowSizeMsg{Width: 60, Height: 20})
+	l := m.s.plan.List
+	m = drive(m, tea.MouseMsg{X: strings.Index(m.s.paneList(l.W), "Drift") - 2, Y: l.Y, Button: tea.MouseButtonLeft, Action: tea.MouseActionPress})
+	if m.s.screen().focus != 3 {
+		t.Fatalf("click on the pane list: focus %d", m.s.screen().focus)
+	}
 }
 
 func TestDataCoalescing(t *testing.T) {
