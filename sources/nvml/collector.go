@@ -38,6 +38,9 @@ type Options struct {
 	// Lib is the NVML implementation; nil loads the system's
 	// libnvidia-ml.so.1 through go-nvml, lazily, on the first poll.
 	Lib nvml.Interface
+	// LibraryPath, when Lib is nil, loads NVML from this file instead of
+	// libnvidia-ml.so.1 (a driver in a non-standard place).
+	LibraryPath string
 	// Name is the source name; default "nvml".
 	Name string
 	// Host is the value of the host label (the OS hostname, passed in).
@@ -177,7 +180,11 @@ type doneMsg struct {
 func New(opts Options) *Collector {
 	opts = opts.withDefaults()
 	lib := opts.Lib
-	if lib == nil {
+	switch {
+	case lib != nil:
+	case opts.LibraryPath != "":
+		lib = nvml.New(nvml.WithLibraryPath(opts.LibraryPath))
+	default:
 		lib = nvml.New()
 	}
 	return &Collector{opts: opts, lib: lib, procCache: map[uint32]*procInfo{}, userCache: map[string]string{}, xidWait: xidWait}
@@ -450,10 +457,10 @@ func (c *Collector) Poll(ctx context.Context, now time.Time) (sources.Frame, err
 		disabled := c.disabled
 		c.mu.Unlock()
 		if disabled && err != nil {
-			f.Health = &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: "libnvidia-ml.so.1", State: sources.HealthDisabled, Err: err.Error()}
+			f.Health = &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: c.target(), State: sources.HealthDisabled, Err: err.Error()}
 			return f, nil
 		}
-		f.Health = &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: "libnvidia-ml.so.1", State: sources.HealthError}
+		f.Health = &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: c.target(), State: sources.HealthError}
 		return f, err
 	}
 	c.mu.Lock()
@@ -516,7 +523,7 @@ wait:
 		}
 	}
 	f.Events = c.drainXID()
-	h := &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: "libnvidia-ml.so.1", Series: len(f.Points),
+	h := &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: c.target(), Series: len(f.Points),
 		Duration: time.Since(start), Interval: c.opts.Interval}
 	c.mu.Lock()
 	if c.detail == "" {
@@ -551,4 +558,12 @@ func (c *Collector) Ready() bool {
 func hostname() string {
 	h, _ := os.Hostname()
 	return h
+}
+
+// target names the library in health reports.
+func (c *Collector) target() string {
+	if c.opts.LibraryPath != "" && c.opts.Lib == nil {
+		return c.opts.LibraryPath
+	}
+	return "libnvidia-ml.so.1"
 }

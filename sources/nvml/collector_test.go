@@ -709,3 +709,12 @@ func TestSimulatedProcesses(t *testing.T) {
 		t.Fatal("simulated processes are not outside our namespace")
 	}
 }
+
+func TestLibraryPathMissing(t *testing.T) {
+	c := New(Options{LibraryPath: filepath.Join(t.TempDir(), "libnvidia-ml.so.1")})
+	defer c.Close()
+	f, err := poll(t, c, t0)
+	if err != nil || f.Health.State != sources.HealthDisabled || f.Health.Err != MsgNoLibrary || !strings.HasSuffix(f.Health.Target, "libnvidia-ml.so.1") || !strings.HasPrefix(f.Health.Target, "/") {
+		t.Fatalf("%v %+v", err, f.Health)
+	}
+}
