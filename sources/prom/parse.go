@@ -1,6 +1,6 @@
 // Package prom reads Prometheus expositions: it scrapes /metrics endpoints
-// (classic text 0.0.4 and OpenMetrics, chosen by the response's
-// Content-Type), recognises the AI serving stacks, GPU and host exporters by
+// (classic text 0.0.4 and OpenMetrics 1.0, chosen by the response's
+// Content-Type as expfmt.ResponseFormat would), recognises the AI serving stacks, GPU and host exporters by
 // their metric names, and translates what they export into vigil's canonical
 // signals (sources.SvcLatency, sources.GPUUtilization, ...) through presets
 // that are data: one table row per source metric.
@@ -14,17 +14,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"math"
 	"mime"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
-
-	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 
 	"github.com/vigil-dev/vigil/sources"
 )
@@ -106,61 +100,57 @@ func isHTML(body []byte, contentType string) bool {
 		bytes.HasPrefix(head, []byte("<head")) || bytes.HasPrefix(head, []byte("<body")) || bytes.HasPrefix(head, []byte("<?xml"))
 }
 
-// decode turns the body into metric families, choosing the parser from the
-// content type. It never panics: a parser panic becomes an error.
+// decode turns the body into metric families, choosing the reading from
+// the content type: OpenMetrics, text 0.0.4, or (no or an unknown type) by
+// sniffing: a body ending in "# EOF" is OpenMetrics. vigil never asks for
+// protobuf, so a protobuf body is an error. It never panics.
 func decode(body []byte, contentType string) (fams []*family, format string, created int, err error) {
-	var fmtc expfmt.Format
-	if contentType != "" {
-		h := http.Header{}
-		h.Set("Content-Type", contentType)
-		fmtc = expfmt.ResponseFormat(h)
-	} else {
-		fmtc = expfmt.FmtUnknown
-	}
-	ft := fmtc.FormatType()
-	if ft == expfmt.TypeUnknown {
-		if bytes.HasSuffix(bytes.TrimRight(body, " \t\r\n"), []byte("# EOF")) {
-			ft, fmtc = expfmt.TypeOpenMetrics, expfmt.FmtOpenMetrics_1_0_0
-		} else {
-			ft = expfmt.TypeTextPlain
-		}
-	}
+	format = formatOf(body, contentType)
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("parser failed: %v", r)
 		}
 	}()
-	switch ft {
-	case expfmt.TypeProtoDelim:
-		format = "protobuf"
-		dec := expfmt.NewDecoder(bytes.NewReader(body), fmtc.WithEscapingScheme(model.NoEscaping))
-		var mfs []*dto.MetricFamily
-		for {
-			mf := &dto.MetricFamily{}
-			if e := dec.Decode(mf); e != nil {
-				if !errors.Is(e, io.EOF) {
-					err = e
-				}
-				break
-			}
-			mfs = append(mfs, mf)
-		}
-		return fromDTO(mfs), format, 0, err
-	case expfmt.TypeOpenMetrics:
+	switch format {
+	case "protobuf":
+		return nil, format, 0, errors.New("protobuf exposition not supported (the server ignored the Accept header)")
+	case "openmetrics":
 		// expfmt's OpenMetrics decoder checks every line against the ABNF
 		// grammar: about 10 ms a line, far too slow to scrape with. The text
 		// parser reads OpenMetrics too (tests hold it to expfmt's result).
-		format = "openmetrics"
 		fams, created, err = parseText(body)
-		if err == nil && !bytes.HasSuffix(bytes.TrimRight(body, " \t\r\n"), []byte("# EOF")) {
+		if err == nil && !hasEOF(body) {
 			err = errors.New("openmetrics body does not end with # EOF (truncated?)")
 		}
 		return fams, format, created, err
 	default:
-		format = "text"
 		fams, created, err = parseText(body)
 		return fams, format, created, err
 	}
+}
+
+// formatOf is expfmt.ResponseFormat's choice, with sniffing for the unknown.
+func formatOf(body []byte, contentType string) string {
+	if mt, params, err := mime.ParseMediaType(contentType); err == nil {
+		switch mt {
+		case "application/openmetrics-text":
+			return "openmetrics"
+		case "application/vnd.google.protobuf":
+			return "protobuf"
+		case "text/plain":
+			if v := params["version"]; v == "" || v == "0.0.4" {
+				return "text"
+			}
+		}
+	}
+	if hasEOF(body) {
+		return "openmetrics"
+	}
+	return "text"
+}
+
+func hasEOF(body []byte) bool {
+	return bytes.HasSuffix(bytes.TrimRight(body, " \t\r\n"), []byte("# EOF"))
 }
 
 // normName is the name presets match on: OpenTelemetry's dotted UTF-8 names
