@@ -253,7 +253,7 @@ func roleOf(k string) role {
 		return roleLevel
 	case "PRIORITY":
 		return rolePriority
-	case "msg", "message", "@m", "body", "MESSAGE", "event", "log":
+	case "msg", "message", "@m", "body", "MESSAGE", "event", "log", "fields.message":
 		return roleMsg
 	case "service", "service.name", "service_name", "serviceName", "svc", "app", "application",
 		"resource.service.name", "SYSLOG_IDENTIFIER", "_SYSTEMD_UNIT", "component":

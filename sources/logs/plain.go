@@ -2,6 +2,7 @@ package logs
 
 import (
 	"strings"
+	"time"
 
 	"github.com/vigil-dev/vigil/sources"
 )
@@ -45,6 +46,9 @@ func (st *state) plain(s string) {
 			}
 		}
 	}
+	if !st.hasT {
+		st.accessLog(s)
+	}
 	rest = strings.TrimLeft(rest, " \t-|:")
 	// Python's common "%(asctime)s - %(name)s - %(levelname)s - %(message)s".
 	if st.hasT && st.rec.Level == sources.LevelUnknown {
@@ -60,6 +64,19 @@ func (st *state) plain(s string) {
 		if lv, n := leadingLevel(rest); lv != sources.LevelUnknown {
 			st.rec.Level = lv
 			rest = rest[n:]
+			// vLLM: "INFO 11-27 07:25:40 [engine.py:123] message".
+			if !st.hasT {
+				if t, k, ok := parseMonthDayPrefix(strings.TrimLeft(rest, " "), st.readAt, loc); ok {
+					st.rec.At, st.hasT = t, true
+					rest = strings.TrimLeft(rest, " ")[k:]
+					if r := strings.TrimLeft(rest, " "); strings.HasPrefix(r, "[") {
+						if e := strings.IndexByte(r, ']'); e > 0 && e < 64 {
+							st.set("logger", r[1:e])
+							rest = r[e+1:]
+						}
+					}
+				}
+			}
 			// Python's default format: LEVEL:logger:message.
 			if len(rest) > 0 && rest[0] == ':' {
 				if k := strings.IndexByte(rest[1:], ':'); k > 0 && k < 64 && !strings.ContainsAny(rest[1:k+1], " \t") {
@@ -101,6 +118,9 @@ func leadingLevel(s string) (sources.Level, int) {
 		return lv, 0
 	}
 	if br {
+		for j < len(s) && s[j] == ' ' && j-i < 10 { // log4j pads: "[INFO ]"
+			j++
+		}
 		if j >= len(s) || (s[j] != ']' && s[j] != '>' && s[j] != ')') {
 			return sources.LevelUnknown, 0
 		}
@@ -191,4 +211,63 @@ func (st *state) syslogTag(s string) {
 	}
 	st.set("host", s[:sp])
 	st.rec.Service = tag[:end]
+}
+
+// parseMonthDayPrefix reads "11-27 07:25:40" (vLLM) at the start of s; the
+// year is the one of ref.
+func parseMonthDayPrefix(s string, ref time.Time, loc *time.Location) (time.Time, int, bool) {
+	if len(s) < 14 || s[2] != '-' || s[5] != ' ' || s[8] != ':' || s[11] != ':' {
+		return time.Time{}, 0, false
+	}
+	mo, ok1 := digits(s, 0, 2)
+	d, ok2 := digits(s, 3, 2)
+	h, ok3 := digits(s, 6, 2)
+	mi, ok4 := digits(s, 9, 2)
+	se, ok5 := digits(s, 12, 2)
+	if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 || mo < 1 || mo > 12 || d < 1 || d > 31 {
+		return time.Time{}, 0, false
+	}
+	return withYear(ref, time.Month(mo), d, h, mi, se, 0, loc), 14, true
+}
+
+// accessLog reads the common and combined access-log formats (nginx,
+// Apache): the time in brackets, the request in quotes, then the status,
+// whose class gives the level (5xx error, 4xx warn, else info).
+//
+//	127.0.0.1 - - [27/Nov/2026:07:25:40 +0000] "POST /v1/chat HTTP/1.1" 200 612 "-" "curl/8"
+func (st *state) accessLog(s string) {
+	i := strings.Index(s, " [")
+	if i < 0 || i > 80 || len(s) < i+2+26 || s[i+2+26] != ']' {
+		return
+	}
+	t, err := time.Parse("02/Jan/2006:15:04:05 -0700", s[i+2:i+2+26])
+	if err != nil {
+		return
+	}
+	st.rec.At, st.hasT = t, true
+	rest := s[i+2+27:]
+	if !strings.HasPrefix(rest, ` "`) {
+		return
+	}
+	q := strings.IndexByte(rest[2:], '"')
+	if q < 0 {
+		return
+	}
+	st.set("request", rest[2:2+q])
+	rest = rest[2+q+1:]
+	if len(rest) >= 4 && rest[0] == ' ' {
+		code := rest[1:4]
+		if _, ok := digits(code, 0, 3); ok {
+			st.set("status", code)
+			switch code[0] {
+			case '5':
+				st.rec.Level = sources.LevelError
+			case '4':
+				st.rec.Level = sources.LevelWarn
+			default:
+				st.rec.Level = sources.LevelInfo
+			}
+		}
+	}
+	st.set("client", s[:strings.IndexByte(s+" ", ' ')])
 }
