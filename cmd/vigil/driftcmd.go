@@ -335,7 +335,7 @@ func readNumeric(path string, opt drift.ReadOptions) ([]float64, sampleSummary, 
 	if len(good) == 0 {
 		return nil, sum, fmt.Errorf("%s: no finite values", path)
 	}
-	slices.Sort(good)
+	drift.Sort(good)
 	sum.N = len(good)
 	sum.P5 = ptr(drift.Quantile(0.05, good))
 	sum.P50 = ptr(drift.Quantile(0.5, good))
