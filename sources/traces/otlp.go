@@ -83,7 +83,7 @@ var jsonOpts = protojson.UnmarshalOptions{DiscardUnknown: true}
 // ids may be hex (as the OTLP/JSON encoding says) or base64 (as protojson
 // and Tempo write them); both are accepted.
 func DecodeJSON(body []byte) (*coltracepb.ExportTraceServiceRequest, error) {
-	return decodeJSONFast(body)
+	return scanRequest(body)
 }
 
 // decodeProtoJSON is DecodeJSON through protojson, kept as the reference the
