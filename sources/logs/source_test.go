@@ -437,3 +437,32 @@ func TestFileDeletedIsLetGo(t *testing.T) {
 	appendFile(t, path, "recreated\n")
 	waitFor(t, "the new file", func() bool { return hasAll(c.msgs(), "recreated") })
 }
+
+func TestCommandNotFound(t *testing.T) {
+	c := run(t, NewCommand(`vigil-no-such-command-xyz --flag`, fastOpts))
+	waitFor(t, "the failure in health", func() bool {
+		h := c.health()
+		return h.State == sources.HealthError && strings.Contains(h.Err, "exit status 127") && strings.Contains(h.Err, "not found")
+	})
+}
+
+func TestHTTPStreamSilentServer(t *testing.T) {
+	// A server that accepts and never answers: the source says so instead
+	// of hanging, and the console's ctx still stops it.
+	block := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-block:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(block)
+	o := fastOpts
+	o.Client = &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 50 * time.Millisecond}}
+	c := run(t, NewHTTPStream(srv.URL, o))
+	waitFor(t, "a timeout in health", func() bool {
+		h := c.health()
+		return h.State == sources.HealthError && strings.Contains(h.Err, "timeout")
+	})
+}

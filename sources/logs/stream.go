@@ -201,7 +201,11 @@ func (h *HTTPStream) Run(ctx context.Context, emit func(sources.Frame)) error {
 	bo := backoff{min: h.opts.BackoffMin, max: h.opts.BackoffMax}
 	client := h.opts.Client
 	if client == nil {
-		client = &http.Client{}
+		// No overall timeout (the stream is meant to last), but a server
+		// that accepts and never answers must not hang the source.
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.ResponseHeaderTimeout = 10 * time.Second
+		client = &http.Client{Transport: tr}
 	}
 	for ctx.Err() == nil {
 		start := time.Now()
@@ -232,6 +236,10 @@ func (h *HTTPStream) once(ctx context.Context, client *http.Client, b *batcher) 
 	}
 	if err := addAuth(req, h.opts); err != nil {
 		return err
+	}
+	if b.health.State == sources.HealthUnknown {
+		b.health.Detail = "connecting"
+		b.flush(true)
 	}
 	resp, err := client.Do(req)
 	if err != nil {
