@@ -19,6 +19,9 @@ const (
 	StackNode       = "node"
 	StackOTelGenAI  = "otel-genai"
 	StackHTTP       = "http"
+	StackTRTLLM     = "trtllm"     // trtllm-serve
+	StackLlamaCpp   = "llamacpp"   // llama.cpp's llama-server
+	StackKServe     = "kserve"     // KServe's Python model server
 	StackPrometheus = "prometheus" // a Prometheus server's own /metrics: use it in query mode
 )
 
@@ -221,16 +224,7 @@ var presets = []*preset{
 			// are successes.
 			{from: []string{"vllm:request_success_total"}, to: sources.SvcRequests, kind: kCounter,
 				when: func(sc *scrape) bool { return !sc.vllmHTTP },
-				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort},
-				outcome: func(m *metric) string {
-					switch label(m, "finished_reason") {
-					case "error":
-						return sources.OutcomeError
-					case "abort":
-						return sources.OutcomeAbort
-					}
-					return sources.OutcomeOK
-				}},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
 			{from: []string{"http_requests_total"}, to: sources.SvcRequests, kind: kCounter,
 				when: func(sc *scrape) bool { return sc.vllmHTTP },
 				skip: func(_ *scrape, m *metric) bool { return label(m, "service") != "" || excludedHandler(m) },
@@ -439,9 +433,82 @@ var presets = []*preset{
 			{from: []string{"http_requests_total"}, to: sources.SvcRequests, kind: kCounter,
 				skip: func(sc *scrape, m *metric) bool { return ownedByVLLM(sc, m) || excludedHandler(m) },
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("code", "status", "status_code")},
+			// OpenTelemetry's HTTP server histogram, when the classic pair is absent.
+			{from: otelHTTP, to: sources.SvcLatency, kind: kHist, when: noClassicHTTP, skip: func(_ *scrape, m *metric) bool { return excludedHandler(m) }},
+			{from: []string{"http_server_duration_milliseconds"}, to: sources.SvcLatency, kind: kHist, scale: 1e-3,
+				when: func(sc *scrape) bool { return noClassicHTTP(sc) && !hasAny(sc, otelHTTP) }, skip: func(_ *scrape, m *metric) bool { return excludedHandler(m) }},
+			{from: otelHTTPAll, to: sources.SvcRequests, kind: kHistCount, when: noClassicHTTP,
+				skip: func(_ *scrape, m *metric) bool { return excludedHandler(m) },
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("http_response_status_code", "http_status_code", "http.response.status_code")},
+		},
+	},
+	{
+		// trtllm-serve (TensorRT-LLM's OpenAI server), vLLM-shaped names.
+		stack: StackTRTLLM, prefixes: []string{"trtllm_"}, service: byLabel("model_name"),
+		rules: []rule{
+			{from: []string{"trtllm_e2e_request_latency_seconds"}, to: sources.SvcLatency, kind: kHist},
+			{from: []string{"trtllm_time_to_first_token_seconds"}, to: sources.SvcTTFT, kind: kHist},
+			{from: []string{"trtllm_inter_token_latency_seconds", "trtllm_time_per_output_token_seconds"}, to: sources.SvcITL, kind: kHist},
+			{from: []string{"trtllm_request_queue_time_seconds"}, to: sources.SvcQueueTime, kind: kHist},
+			{from: []string{"trtllm_num_requests_waiting"}, to: sources.SvcQueueDepth},
+			{from: []string{"trtllm_num_requests_running"}, to: sources.SvcRunning},
+			{from: []string{"trtllm_kv_cache_utilization"}, to: sources.SvcKVCache, agg: aggMax},
+			{from: []string{"trtllm_prompt_tokens_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("prompt")},
+			{from: []string{"trtllm_generation_tokens_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("generation")},
+			{from: []string{"trtllm_request_success_total"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
+		},
+	},
+	{
+		// llama.cpp's llama-server --metrics: one model per server, no labels.
+		stack: StackLlamaCpp, prefixes: []string{"llamacpp:"}, service: genericService,
+		rules: []rule{
+			{from: []string{"llamacpp:prompt_tokens_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("prompt")},
+			{from: []string{"llamacpp:tokens_predicted_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("generation")},
+			{from: []string{"llamacpp:prompt_tokens_cached_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static(KindCached)},
+			{from: []string{"llamacpp:requests_processing"}, to: sources.SvcRunning},
+			{from: []string{"llamacpp:requests_deferred"}, to: sources.SvcQueueDepth},
+			{from: []string{"llamacpp:kv_cache_usage_ratio"}, to: sources.SvcKVCache, agg: aggMax},
+		},
+	},
+	{
+		// KServe's Python model server: stage histograms per model_name. It
+		// counts no failures, so only successes are known (error rate n/a).
+		stack: StackKServe, names: []string{"request_predict_seconds", "request_preprocess_seconds", "request_postprocess_seconds", "request_explain_seconds"},
+		service: byLabel("model_name"),
+		rules: []rule{
+			{from: []string{"request_predict_seconds"}, to: sources.SvcLatency, kind: kHist},
+			{from: []string{"request_predict_seconds"}, to: sources.SvcRequests, kind: kHistCount, outs: []string{sources.OutcomeOK}, outcome: static(sources.OutcomeOK)},
 		},
 	},
 	{stack: StackPrometheus, names: []string{"prometheus_build_info", "prometheus_tsdb_head_series"}},
+}
+
+var (
+	otelHTTP    = []string{"http_server_request_duration_seconds", "http_server_duration_seconds"}
+	otelHTTPAll = []string{"http_server_request_duration_seconds", "http_server_duration_seconds", "http_server_duration_milliseconds"}
+)
+
+func noClassicHTTP(sc *scrape) bool { return sc.byName["http_requests_total"] == nil }
+
+func hasAny(sc *scrape, names []string) bool {
+	for _, n := range names {
+		if sc.byName[n] != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// finishedReason is vLLM's (and trtllm-serve's) request outcome.
+func finishedReason(m *metric) string {
+	switch label(m, "finished_reason") {
+	case "error":
+		return sources.OutcomeError
+	case "abort":
+		return sources.OutcomeAbort
+	}
+	return sources.OutcomeOK
 }
 
 var (

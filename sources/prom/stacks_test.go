@@ -366,3 +366,100 @@ func TestDCGMVariants(t *testing.T) {
 		na(t, "ecc corrected (blank)", g.ECCCorr)
 	}
 }
+
+func parseOne(t *testing.T, body string, url string) (*sources.Store, view.Overview) {
+	t.Helper()
+	fr, _, err := Parse([]byte(body), textCT, Target{URL: url}, t0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := sources.NewStore(sources.StoreOptions{})
+	st.Ingest(fr)
+	return st, view.Evaluate(st, t0, view.Options{})
+}
+
+func TestLlamaCpp(t *testing.T) {
+	_, ov := parseOne(t, `# TYPE llamacpp:prompt_tokens_total counter
+llamacpp:prompt_tokens_total 5000
+# TYPE llamacpp:tokens_predicted_total counter
+llamacpp:tokens_predicted_total 2000
+# TYPE llamacpp:requests_processing gauge
+llamacpp:requests_processing 2
+# TYPE llamacpp:requests_deferred gauge
+llamacpp:requests_deferred 1
+# TYPE llamacpp:kv_cache_usage_ratio gauge
+llamacpp:kv_cache_usage_ratio 0.25
+`, "http://127.0.0.1:8081/metrics")
+	sv := oneService(t, ov)
+	if sv.Stack != "llamacpp" || sv.Name != "127.0.0.1:8081" {
+		t.Errorf("identity %q %q", sv.Name, sv.Stack)
+	}
+	near(t, "running", sv.Running, 2)
+	near(t, "queue", sv.QueueDepth, 1)
+	near(t, "kv", sv.KVCache, 0.25)
+	na(t, "latency", sv.Latency.P50)
+	na(t, "error rate", sv.ErrorRate)
+}
+
+func TestKServe(t *testing.T) {
+	_, ov := parseOne(t, `# TYPE request_predict_seconds histogram
+request_predict_seconds_bucket{le="0.05",model_name="iris"} 60
+request_predict_seconds_bucket{le="0.1",model_name="iris"} 90
+request_predict_seconds_bucket{le="+Inf",model_name="iris"} 100
+request_predict_seconds_sum{model_name="iris"} 4
+request_predict_seconds_count{model_name="iris"} 100
+`, "http://127.0.0.1:8080/metrics")
+	sv := oneService(t, ov)
+	if sv.Stack != "kserve" || sv.Name != "iris" {
+		t.Errorf("identity %q %q", sv.Name, sv.Stack)
+	}
+	near(t, "p50 (0.05 × 50/60)", sv.Latency.P50, 0.0416667)
+	near(t, "mean", sv.Latency.Mean, 0.04)
+	near(t, "ok", sv.Outcomes["ok"], 100)
+	if _, ok := sv.Outcomes["error"]; ok {
+		t.Errorf("KServe counts no failures, yet an error outcome")
+	}
+}
+
+func TestTRTLLMServe(t *testing.T) {
+	_, ov := parseOne(t, `# TYPE trtllm_num_requests_running gauge
+trtllm_num_requests_running{model_name="llama"} 3
+# TYPE trtllm_num_requests_waiting gauge
+trtllm_num_requests_waiting{model_name="llama"} 2
+# TYPE trtllm_kv_cache_utilization gauge
+trtllm_kv_cache_utilization{model_name="llama"} 0.5
+# TYPE trtllm_request_success_total counter
+trtllm_request_success_total{model_name="llama",finished_reason="stop"} 97
+trtllm_request_success_total{model_name="llama",finished_reason="error"} 3
+`, "http://127.0.0.1:8000/metrics")
+	sv := oneService(t, ov)
+	if sv.Stack != "trtllm" || sv.Name != "llama" {
+		t.Errorf("identity %q %q", sv.Name, sv.Stack)
+	}
+	near(t, "running", sv.Running, 3)
+	near(t, "queue", sv.QueueDepth, 2)
+	near(t, "kv", sv.KVCache, 0.5)
+	near(t, "error rate", sv.ErrorRate, 0.03)
+}
+
+// TestOTelHTTPServer reads OpenTelemetry's HTTP server histogram when the
+// classic http_requests_total is absent.
+func TestOTelHTTPServer(t *testing.T) {
+	_, ov := parseOne(t, `# TYPE http_server_request_duration_seconds histogram
+http_server_request_duration_seconds_bucket{job="api",http_response_status_code="200",le="0.1"} 80
+http_server_request_duration_seconds_bucket{job="api",http_response_status_code="200",le="+Inf"} 90
+http_server_request_duration_seconds_sum{job="api",http_response_status_code="200"} 5
+http_server_request_duration_seconds_count{job="api",http_response_status_code="200"} 90
+http_server_request_duration_seconds_bucket{job="api",http_response_status_code="502",le="0.1"} 0
+http_server_request_duration_seconds_bucket{job="api",http_response_status_code="502",le="+Inf"} 10
+http_server_request_duration_seconds_sum{job="api",http_response_status_code="502"} 5
+http_server_request_duration_seconds_count{job="api",http_response_status_code="502"} 10
+`, "http://127.0.0.1:9464/metrics")
+	sv := oneService(t, ov)
+	if sv.Stack != "http" || sv.Name != "api" {
+		t.Errorf("identity %q %q", sv.Name, sv.Stack)
+	}
+	near(t, "error rate", sv.ErrorRate, 0.1)
+	near(t, "p50 (0.1 × 50/80)", sv.Latency.P50, 0.0625)
+	near(t, "mean", sv.Latency.Mean, 0.1)
+}
