@@ -68,6 +68,7 @@ type Model struct {
 	hidden int
 	cache  map[string]*series
 	stamp  stamp
+	cols   colCache
 	out    string
 	note   string
 }
@@ -293,12 +294,22 @@ func (m *Model) compute(s view.Service, cols int) *series {
 		}
 		return errs / all
 	}
+	final := m.cols.sync(st.Newest(), win)
 	for i := 0; i < cols; i++ {
 		c.ratio[i] = math.NaN()
 		if m.lowBW && i == cols-1 && cols > 1 {
 			continue
 		}
-		c.ratio[i] = ratioAt(ax.At(i))
+		at := ax.At(i)
+		ck := colKey{s.Key(), at.UnixNano()}
+		if v, ok := m.cols.m[ck]; ok {
+			c.ratio[i] = v
+			continue
+		}
+		c.ratio[i] = ratioAt(at)
+		if !at.After(final) {
+			m.cols.m[ck] = c.ratio[i]
+		}
 	}
 	if !m.env.Cursor.IsZero() {
 		c.at = view.Some(ratioAt(m.env.Cursor))
@@ -489,4 +500,31 @@ func orNA(s string) string {
 		return styles.NA
 	}
 	return s
+}
+
+// FinalLag is how far behind the store's newest sample a column must end
+// before its ratio is taken as final and cached.
+const FinalLag = 30 * time.Second
+
+const maxCachedCols = 100_000
+
+type colKey struct {
+	svc string
+	end int64
+}
+
+// colCache keeps the ratios of columns that can no longer change.
+type colCache struct {
+	m      map[colKey]float64
+	win    time.Duration
+	newest time.Time
+}
+
+func (c *colCache) sync(newest time.Time, win time.Duration) time.Time {
+	if c.m == nil || win != c.win || newest.Before(c.newest) || len(c.m) > maxCachedCols {
+		c.m = map[colKey]float64{}
+		c.win = win
+	}
+	c.newest = newest
+	return newest.Add(-FinalLag)
 }

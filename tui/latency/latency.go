@@ -85,6 +85,7 @@ type Model struct {
 	hidden int            // filtered out or beyond top-k
 	cache  map[string]*series
 	stamp  stamp
+	cols   colCache
 	out    string
 	note   string
 }
@@ -327,19 +328,29 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
 	win := max(ax.Step, MinQuantileWindow)
 	c := &series{p50: make([]float64, cols), p95: make([]float64, cols), p99: make([]float64, cols), axis: ax}
+	final := m.cols.sync(st.Newest(), win)
 	for i := 0; i < cols; i++ {
 		c.p50[i], c.p95[i], c.p99[i] = math.NaN(), math.NaN(), math.NaN()
 		if m.lowBW && i == cols-1 && cols > 1 {
 			continue
 		}
+		at := ax.At(i)
+		ck := colKey{s.Key(), at.UnixNano()}
+		if q, ok := m.cols.m[ck]; ok {
+			c.p50[i], c.p95[i], c.p99[i] = q[0], q[1], q[2]
+			continue
+		}
 		var sum sources.HistDelta
 		for _, k := range keys {
-			if d, ok := st.HistogramDelta(k.Key(), win, ax.At(i)); ok && !d.Lifetime {
+			if d, ok := st.HistogramDelta(k.Key(), win, at); ok && !d.Lifetime {
 				sum.Merge(d)
 			}
 		}
 		if sum.Bounds != nil && sum.Count > 0 {
 			c.p50[i], c.p95[i], c.p99[i] = sum.Quantile(0.5), sum.Quantile(0.95), sum.Quantile(0.99)
+		}
+		if !at.After(final) {
+			m.cols.m[ck] = [3]float64{c.p50[i], c.p95[i], c.p99[i]}
 		}
 	}
 	if !m.env.Cursor.IsZero() {
@@ -660,4 +671,36 @@ func (m *Model) renderDetail(s view.Service) string {
 		lines = append(lines, styles.PDim.Paint("     "+c.axis.At(0).Add(-c.axis.Step).UTC().Format("15:04:05")+styles.Pad(max(1, cols-16))+c.axis.End.UTC().Format("15:04:05")))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// FinalLag is how far behind the store's newest sample a column must end
+// before its figures are taken as final and cached (late scrapes of slower
+// sources land within it).
+const FinalLag = 30 * time.Second
+
+// maxCachedCols bounds the column cache.
+const maxCachedCols = 100_000
+
+type colKey struct {
+	svc string
+	end int64
+}
+
+// colCache keeps the quantiles of columns that can no longer change, so a
+// live refresh recomputes only the newest columns.
+type colCache struct {
+	m      map[colKey][3]float64
+	win    time.Duration
+	newest time.Time
+}
+
+// sync resets the cache when the column window changed or the store went
+// back in time (a replay seek), and returns the newest final column end.
+func (c *colCache) sync(newest time.Time, win time.Duration) time.Time {
+	if c.m == nil || win != c.win || newest.Before(c.newest) || len(c.m) > maxCachedCols {
+		c.m = map[colKey][3]float64{}
+		c.win = win
+	}
+	c.newest = newest
+	return newest.Add(-FinalLag)
 }

@@ -88,3 +88,27 @@ func TestNoDataIsNA(t *testing.T) {
 		t.Fatalf("empty: %q", m.View())
 	}
 }
+
+// TestColumnCacheMatchesFresh checks that cached final columns equal a fresh
+// computation after time moves on.
+func TestColumnCacheMatchesFresh(t *testing.T) {
+	st, end := fixture()
+	a := New()
+	a.SetSize(80, 10)
+	for _, at := range []time.Time{end.Add(-3 * time.Minute), end.Add(-2 * time.Minute), end} {
+		env := pane.Env{Store: st, Now: at, Window: 5 * time.Minute}
+		env.Overview = view.Evaluate(st, at, view.Options{})
+		a.Refresh(env)
+	}
+	b := New()
+	b.SetSize(80, 10)
+	env := pane.Env{Store: st, Now: end, Window: 5 * time.Minute}
+	env.Overview = view.Evaluate(st, end, view.Options{})
+	b.Refresh(env)
+	if a.View() != b.View() {
+		t.Fatalf("cached view differs from fresh:\n%s\n---\n%s", a.View(), b.View())
+	}
+	if len(a.cols.m) == 0 {
+		t.Fatal("nothing was cached")
+	}
+}
