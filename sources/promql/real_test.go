@@ -1,0 +1,187 @@
+package promql
+
+import (
+	"context"
+	"math"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/demo"
+	"github.com/vigil-dev/vigil/sources/prom"
+	"github.com/vigil-dev/vigil/sources/promql/promtest"
+	"github.com/vigil-dev/vigil/sources/view"
+)
+
+// TestRealPrometheus starts Debian's Prometheus scraping node-exporter and a
+// vigil demo service, reads them through query mode and compares the figures
+// with scrape mode reading the same demo directly.
+//
+// The demo runs on a manual clock, so its counters stand still between the
+// two moments the test moves the clock: every Prometheus scrape and every
+// direct scrape of one moment sees the same cumulative values. Both stores
+// then hold the same two states and every figure that does not depend on
+// when the samples were taken (quantiles, error rate, increases) must agree
+// exactly (relative 1e-9, float formatting). Rates are compared with a
+// tolerance: the two paths stamp the same increase with different scrape
+// times.
+func TestRealPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real servers")
+	}
+	promtest.Binary(t, "prometheus")
+	node := promtest.NodeExporter(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clock := sources.NewManualClock(time.Now())
+	svc, err := demo.Start(ctx, demo.Options{Seed: 1, Speed: 10, Clock: clock, GPUs: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc.Close()
+	du, _ := url.Parse(svc.MetricsURL())
+	rules := "groups:\n  - name: vigil-test\n    rules:\n      - alert: VigilTestAlways\n        expr: vector(1)\n        labels: {severity: warning}\n        annotations: {summary: always firing}\n"
+	promURL := promtest.Prometheus(t, 500*time.Millisecond, []promtest.Job{
+		{Name: "demo", Targets: []string{du.Host}, Path: du.Path},
+		{Name: "node", Targets: []string{node}},
+	}, rules)
+
+	src, err := New(Config{URL: promURL, Interval: time.Second, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	scr := prom.NewScraper(prom.ScrapeConfig{URL: svc.MetricsURL(), Interval: time.Second})
+	qStore := sources.NewStore(sources.StoreOptions{Resolution: time.Millisecond})
+	sStore := sources.NewStore(sources.StoreOptions{Resolution: time.Millisecond})
+	host := du.Host
+
+	// pollUntil polls query mode until the demo's target yields a sample
+	// stamped after since.
+	pollUntil := func(since time.Time) {
+		promtest.Eventually(t, 20*time.Second, "Prometheus scraped the demo", func() bool {
+			f, err := src.Poll(ctx, time.Now())
+			if err != nil {
+				t.Logf("poll: %v", err)
+				return false
+			}
+			qStore.Ingest(f)
+			for _, h := range f.Histograms {
+				if h.Series.Name == sources.SvcLatency && h.Series.Label(sources.LabelHost) == host && h.At.After(since) {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	scrapeOnce := func() {
+		f, err := scr.Poll(ctx, time.Now())
+		if err != nil {
+			t.Fatalf("scrape: %v", err)
+		}
+		sStore.Ingest(f)
+	}
+
+	pollUntil(time.Time{})
+	scrapeOnce()
+	clock.Advance(20 * time.Second) // 200 scripted seconds at speed 10
+	svc.Step()
+	// Prometheus stamps a sample with the scrape's scheduled start, which
+	// can precede the request by a few milliseconds: a sample stamped a full
+	// second after the move was certainly taken after it.
+	pollUntil(time.Now().Add(time.Second))
+	scrapeOnce()
+
+	o := view.Options{Window: 10 * time.Minute}
+	qs := view.Services(qStore, qStore.Newest(), o)
+	ss := view.Services(sStore, sStore.Newest(), o)
+	if len(ss) < 2 {
+		t.Fatalf("scrape mode sees %d services, want the demo's two", len(ss))
+	}
+	byKey := map[string]view.Service{}
+	for _, s := range qs {
+		byKey[s.Key()] = s
+	}
+	for _, s := range ss {
+		q, ok := byKey[s.Key()]
+		if !ok {
+			t.Errorf("query mode lacks service %s (has %v)", s.Key(), keys(qs))
+			continue
+		}
+		exact := map[string][2]view.Num{
+			"latency p50": {q.Latency.P50, s.Latency.P50}, "latency p95": {q.Latency.P95, s.Latency.P95},
+			"latency p99": {q.Latency.P99, s.Latency.P99}, "latency mean": {q.Latency.Mean, s.Latency.Mean},
+			"latency count": {q.Latency.Count, s.Latency.Count}, "ttft p99": {q.TTFT.P99, s.TTFT.P99},
+			"error rate": {q.ErrorRate, s.ErrorRate}, "queue depth": {q.QueueDepth, s.QueueDepth},
+		}
+		for oc, n := range s.Outcomes {
+			exact["outcome "+oc] = [2]view.Num{q.Outcomes[oc], n}
+		}
+		for what, p := range exact {
+			if p[0].OK != p[1].OK || p[0].OK && !near(p[0].V, p[1].V) {
+				t.Errorf("%s %s: query mode %+v, scrape mode %+v", s.Key(), what, p[0], p[1])
+			}
+		}
+		if !s.Latency.Count.OK || s.Latency.Count.V <= 0 {
+			t.Errorf("%s: no traffic between the two moments (%+v)", s.Key(), s.Latency)
+		}
+		// Rates: the same increase over two different spans (Prometheus'
+		// scrape times vs ours). Both spans are the ~wall time between the
+		// two moments the test read, give or take one scrape interval of
+		// each side, so they agree within a factor the test can bound.
+		if q.Throughput.OK != s.Throughput.OK || s.Throughput.OK && math.Abs(q.Throughput.V/s.Throughput.V-1) > 0.9 {
+			t.Errorf("%s throughput: query %+v scrape %+v", s.Key(), q.Throughput, s.Throughput)
+		}
+	}
+	// node-exporter arrives as host signals, keyed by its uname nodename.
+	promtest.Eventually(t, 10*time.Second, "node-exporter read through query mode", func() bool {
+		f, err := src.Poll(ctx, time.Now())
+		if err == nil {
+			qStore.Ingest(f)
+		}
+		return len(qStore.Select(view.HostLoad1)) > 0 && len(qStore.Select(view.HostMemTotal)) > 0 && len(qStore.Select(TargetUp)) == 2
+	})
+
+	// The rest of the API against the real server.
+	c := src.Client()
+	ls, err := c.Labels(ctx)
+	if err != nil || !slices.Contains(ls, "instance") {
+		t.Errorf("labels %v err %v", ls, err)
+	}
+	names, err := c.LabelValues(ctx, "__name__")
+	if err != nil || !slices.Contains(names, "vllm:e2e_request_latency_seconds_bucket") || !slices.Contains(names, "node_load1") {
+		t.Errorf("metric names (%d) err %v", len(names), err)
+	}
+	ser, err := c.Series(ctx, []string{`up{job="demo"}`}, time.Now().Add(-time.Minute), time.Now())
+	if err != nil || len(ser) != 1 || ser[0]["instance"] != host {
+		t.Errorf("series %v err %v", ser, err)
+	}
+	rr, err := c.QueryRange(ctx, `up{job="demo"}`, time.Now().Add(-2*time.Second), time.Now(), 500*time.Millisecond)
+	if err != nil || len(rr) != 1 || len(rr[0].Samples) < 2 {
+		t.Errorf("range %v err %v", rr, err)
+	}
+	if _, err := c.QueryExemplars(ctx, `vllm:e2e_request_latency_seconds_bucket`, time.Now().Add(-time.Minute), time.Now()); err != nil {
+		t.Errorf("exemplars: %v", err)
+	}
+	if _, err := c.Query(ctx, `sum(rate(`, time.Time{}); err == nil || !strings.Contains(err.Error(), "bad_data") {
+		t.Errorf("a bad query: %v", err)
+	}
+	promtest.Eventually(t, 10*time.Second, "the always-firing rule fires", func() bool {
+		as, err := c.Alerts(ctx)
+		return err == nil && len(as) == 1 && as[0].Labels["alertname"] == "VigilTestAlways" && as[0].State == "firing"
+	})
+	groups, err := c.Rules(ctx)
+	if err != nil || len(groups) != 1 || len(groups[0].Rules) != 1 || groups[0].Rules[0].Type != "alerting" {
+		t.Errorf("rules %+v err %v", groups, err)
+	}
+}
+
+func keys(ss []view.Service) []string {
+	var out []string
+	for _, s := range ss {
+		out = append(out, s.Key())
+	}
+	return out
+}
