@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vigil-dev/vigil/drift"
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+)
+
+// openLog opens vigil's own log file: never the terminal under the UI.
+func openLog(path string) (*slog.Logger, func(), error) {
+	if path == "" {
+		dir := os.Getenv("XDG_STATE_HOME")
+		if dir == "" {
+			home, err := os.UserHomeDir()
+			if err != nil {
+				return slog.New(slog.NewTextHandler(io.Discard, nil)), func() {}, nil
+			}
+			dir = filepath.Join(home, ".local", "state")
+		}
+		path = filepath.Join(dir, "vigil", "vigil.log")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, nil, fmt.Errorf("log file: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(f, &slog.HandlerOptions{Level: slog.LevelInfo})), func() { f.Close() }, nil
+}
+
+// session is everything one run of the console or once mode holds.
+type session struct {
+	o        *options
+	cfg      Config
+	log      *slog.Logger
+	store    *sources.Store
+	clock    sources.Clock
+	hub      *sources.Hub
+	notes    []string // what autodetection found or did not find
+	vopts    view.Options
+	extras   extras // drift monitor, alerts, ... (wire.go)
+	driftCfg drift.Config
+	close    []func()
+}
+
+func newSession(o *options, cfg Config, log *slog.Logger, clock sources.Clock) *session {
+	st := sources.NewStore(sources.StoreOptions{})
+	s := &session{o: o, cfg: cfg, log: log, store: st, clock: clock, hub: sources.NewHub(st, clock)}
+	s.vopts = viewOptions(o, cfg)
+	return s
+}
+
+func (s *session) Close() {
+	for i := len(s.close) - 1; i >= 0; i-- {
+		s.close[i]()
+	}
+}
+
+func viewOptions(o *options, cfg Config) view.Options {
+	v := view.Options{Window: o.window, Strict: map[string]bool{}, Targets: map[string]float64{}}
+	if v.Window == 0 {
+		v.Window = time.Duration(cfg.Window)
+	}
+	for name, svc := range cfg.Services {
+		if svc.Strict {
+			v.Strict[name] = true
+		}
+		if svc.ErrorTarget > 0 {
+			v.Targets[name] = svc.ErrorTarget
+		}
+	}
+	return v
+}
+
+// signalContext is cancelled by SIGINT or SIGTERM.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// runOnce lets the sources run for --for (or polls once), evaluates every
+// pane and prints it. The exit status is 3 when --fail-on matches a firing alert.
+func (s *session) runOnce(ctx context.Context, stdout, stderr io.Writer) int {
+	if s.o.forDur > 0 {
+		cctx, cancel := context.WithTimeout(ctx, s.o.forDur)
+		s.hub.Run(cctx)
+		cancel()
+		s.hub.Drain()
+	}
+	// A last round, so that no figure is left from a poll the deadline cut short.
+	s.hub.PollOnce(ctx)
+	r := s.report(s.clock.Now())
+	if err := writeOnce(stdout, r, s.o.output); err != nil {
+		fmt.Fprintf(stderr, "vigil: %v\n", err)
+		return 1
+	}
+	return r.exitCode(s.o.failOn)
+}
+
+// runLive is `vigil [flags]`: watch this box.
+func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o := &options{}
+	fs := newFlagSet("vigil", o, stderr)
+	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
+	cfg, rest, code := parseFlags(fs, o, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "vigil: unexpected argument %q (try vigil --help)\n", rest[0])
+		return 2
+	}
+	return start(o, cfg, nil, stdin, stdout, stderr)
+}
+
+// start opens the log, wires the session (with lib as the NVML library when
+// set) and runs the console or once mode.
+func start(o *options, cfg Config, d *demoSetup, stdin io.Reader, stdout, stderr io.Writer) int {
+	logger, closeLog, err := openLog(firstNonEmpty(o.logFile, cfg.LogFile))
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil: %v\n", err)
+		return 2
+	}
+	defer closeLog()
+	ctx, stop := signalContext()
+	defer stop()
+
+	s := newSession(o, cfg, logger, sources.WallClock{})
+	defer s.Close()
+	var lib nvmlLib
+	if d != nil {
+		if err := d.start(ctx, s); err != nil {
+			fmt.Fprintf(stderr, "vigil demo: %v\n", err)
+			return 1
+		}
+		lib = d.svc.NVML()
+	}
+	if err := s.addSources(ctx, lib, stdin); err != nil {
+		fmt.Fprintf(stderr, "vigil: %v\n", err)
+		return 2
+	}
+	if d != nil {
+		if err := d.attach(s); err != nil {
+			fmt.Fprintf(stderr, "vigil demo: %v\n", err)
+			return 1
+		}
+	} else if !s.hasData(ctx) {
+		fmt.Fprint(stderr, s.nothingFound())
+		return 1
+	}
+	if o.record != "" {
+		if err := s.startRecording(o.record); err != nil {
+			fmt.Fprintf(stderr, "vigil: %v\n", err)
+			return 2
+		}
+	}
+	if o.once {
+		return s.runOnce(ctx, stdout, stderr)
+	}
+	if err := s.runConsole(ctx); err != nil {
+		fmt.Fprintf(stderr, "vigil: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// hasData reports whether any source besides vigil's own will bring data:
+// a target, a log, a trace backend, or a GPU that NVML can see.
+func (s *session) hasData(ctx context.Context) bool {
+	if len(s.o.scrape)+len(s.cfg.Scrape)+len(s.o.logs)+len(s.o.logCmds)+len(s.cfg.Logs) > 0 ||
+		len(s.extras.found) > 0 || s.o.prom != "" || s.cfg.Prom.URL != "" || s.extras.backend != nil {
+		return true
+	}
+	if c := s.extras.nvml; c != nil {
+		pctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		defer cancel()
+		f, err := c.Poll(pctx, s.clock.Now())
+		if err == nil && f.Health != nil && f.Health.State != sources.HealthDisabled {
+			return true
+		}
+		if f.Health != nil && f.Health.Err != "" {
+			s.notes = append(s.notes, "NVML: "+f.Health.Err)
+		} else if err != nil {
+			s.notes = append(s.notes, "NVML: "+err.Error())
+		}
+	}
+	return false
+}
+
+func (s *session) nothingFound() string {
+	var b strings.Builder
+	b.WriteString("vigil: nothing to watch here.\n\nLooked for:\n")
+	if s.o.noNVML || s.cfg.NVML.Disabled {
+		b.WriteString("  - GPUs through NVML: turned off (--no-nvml)\n")
+	}
+	for _, n := range s.notes {
+		fmt.Fprintf(&b, "  - %s\n", n)
+	}
+	b.WriteString("  - no --scrape, --prom, --log or config file entries\n\n")
+	b.WriteString("Try `vigil demo` to see every pane alive, or point vigil at something:\n")
+	b.WriteString("  vigil --scrape http://HOST:8000/metrics   (vLLM, TGI, Triton, dcgm-exporter, node-exporter, ...)\n")
+	b.WriteString("  vigil --prom http://prometheus:9090\n  vigil --log /var/log/app/*.log\n")
+	return b.String()
+}
+
+func driftRowOf(row drift.Row, alerting bool) driftRow {
+	d := driftRow{Feature: row.Feature, Kind: row.Kind.String(), Alerting: alerting || row.Alert, Cells: make([]string, 0, len(row.Cells))}
+	for _, c := range row.Cells {
+		d.Cells = append(d.Cells, c.Level.String())
+	}
+	if n := len(row.Cells); n > 0 {
+		last := row.Cells[n-1]
+		d.Level = last.Level.String()
+		if last.Level >= drift.LevelNone && last.Level <= drift.LevelHigh {
+			d.KSD, d.KSP, d.PSI = view.Some(last.Stats.D), view.Some(last.Stats.KSP), view.Some(last.Stats.PSI)
+		}
+	} else {
+		d.Level = drift.LevelBaselining.String()
+	}
+	return d
+}

@@ -1,0 +1,411 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"github.com/vigil-dev/vigil/drift"
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/sources/nvml"
+	"github.com/vigil-dev/vigil/sources/prom"
+	"github.com/vigil-dev/vigil/sources/selfstat"
+	"github.com/vigil-dev/vigil/sources/traces"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui"
+	"github.com/vigil-dev/vigil/tui/gpu"
+	tlogs "github.com/vigil-dev/vigil/tui/logs"
+	"github.com/vigil-dev/vigil/tui/pane"
+	ttraces "github.com/vigil-dev/vigil/tui/traces"
+)
+
+// extras are the parts of a session beside the hub's sources.
+type extras struct {
+	drift    *drift.Monitor
+	nvml     *nvml.Collector
+	receiver *traces.Receiver
+	backend  traces.Backend
+	found    []prom.Found
+	vault    *logs.Vault  // originals of redacted log lines, for reveal
+	logOpts  logs.Options // how every log source parses
+}
+
+// onceReport is what --once prints: the overview plus everything else the
+// panes show. JSON field names are documented in README.md.
+type onceReport struct {
+	view.Overview
+	Hosts      []view.Host  `json:"hosts"`
+	Drift      []driftRow   `json:"drift"`
+	Discovered []discovered `json:"discovered"`
+	Notes      []string     `json:"notes"`
+}
+
+type discovered struct {
+	URL    string   `json:"url"`
+	Stacks []string `json:"stacks"`
+}
+
+// driftRow is one drift heat row at the evaluation instant.
+type driftRow struct {
+	Feature  string   `json:"feature"`
+	Kind     string   `json:"kind"`
+	Level    string   `json:"level"` // of the newest closed cell
+	Alerting bool     `json:"alerting"`
+	KSD      view.Num `json:"ks_d"`
+	KSP      view.Num `json:"ks_p"`
+	PSI      view.Num `json:"psi"`
+	Cells    []string `json:"cells"` // levels of the closed cells, oldest first
+}
+
+func (s *session) report(at time.Time) onceReport {
+	r := onceReport{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []driftRow{}, Discovered: []discovered{}}
+	r.Hosts = view.Hosts(s.store, at, s.vopts)
+	for _, f := range s.extras.found {
+		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
+	}
+	if m := s.extras.drift; m != nil {
+		m.Advance(at)
+		alerting := map[string]bool{}
+		for _, f := range m.Alerting(at) {
+			alerting[f] = true
+		}
+		for _, row := range m.Rows() {
+			r.Drift = append(r.Drift, driftRowOf(row, alerting[row.Feature]))
+		}
+	}
+	return r
+}
+
+func (r onceReport) textSections() []string {
+	var out []string
+	if len(r.Hosts) > 0 {
+		var b strings.Builder
+		b.WriteString("HOST\tCPUS\tCPU BUSY\tLOAD1\tMEMORY\tUPTIME\n")
+		for _, h := range r.Hosts {
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", h.Host, num(h.CPUCount, "%.0f"), pct(h.CPUBusy), num(h.Load1, "%.2f"),
+				pct(h.MemUsedRatio), num(scale(h.Uptime, 1.0/86400), "%.1f d"))
+		}
+		out = append(out, b.String())
+	}
+	if len(r.Drift) > 0 {
+		var b strings.Builder
+		b.WriteString("DRIFT\tKIND\tLEVEL\tKS D\tKS P\tPSI\tALERT\n")
+		for _, d := range r.Drift {
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%v\n", d.Feature, d.Kind, d.Level, num(d.KSD, "%.3f"), num(d.KSP, "%.2g"), num(d.PSI, "%.3f"), d.Alerting)
+		}
+		out = append(out, b.String())
+	}
+	if len(r.Discovered) > 0 {
+		var b strings.Builder
+		b.WriteString("DISCOVERED\tSTACKS\n")
+		for _, d := range r.Discovered {
+			fmt.Fprintf(&b, "%s\t%s\n", d.URL, strings.Join(d.Stacks, ","))
+		}
+		out = append(out, b.String())
+	}
+	return out
+}
+
+// exitCode is 3 when --fail-on names a severity that is firing.
+func (r onceReport) exitCode(failOn string) int {
+	if failOn == "" {
+		return 0
+	}
+	for _, d := range r.Drift {
+		if d.Alerting && failOn == "warning" {
+			return 3
+		}
+	}
+	return 0
+}
+
+// addSources registers every source the flags and config ask for, plus
+// what autodetection finds. lib, when set, is the NVML implementation (the
+// demo's simulated GPUs).
+func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) error {
+	o, cfg := s.o, s.cfg
+	host, _ := os.Hostname()
+	if err := s.setupLogParsing(); err != nil {
+		return err
+	}
+
+	targets := append([]ScrapeTarget(nil), cfg.Scrape...)
+	for _, u := range o.scrape {
+		targets = append(targets, ScrapeTarget{URL: u})
+	}
+	for _, t := range targets {
+		sc, err := newScraper(t)
+		if err != nil {
+			return err
+		}
+		s.hub.Add(sc)
+	}
+	discover := !o.noDiscover && (cfg.Discover == nil || *cfg.Discover) && lib == nil
+	if discover {
+		dctx, cancel := context.WithTimeout(ctx, 500*time.Millisecond)
+		found := prom.Discover(dctx, nil)
+		cancel()
+		s.extras.found = found
+		for _, f := range found {
+			if scraping(targets, f.URL) {
+				continue
+			}
+			sc, err := newScraper(ScrapeTarget{URL: f.URL})
+			if err != nil {
+				return err
+			}
+			s.hub.Add(sc)
+			s.notes = append(s.notes, fmt.Sprintf("found %s at %s", strings.Join(f.Stacks, "+"), f.URL))
+		}
+		if len(found) == 0 {
+			s.notes = append(s.notes, "no serving stack answered on 127.0.0.1's default ports")
+		}
+	}
+
+	if !o.noNVML && !cfg.NVML.Disabled {
+		gpus := o.gpus
+		if gpus == "" {
+			gpus = cfg.NVML.GPUs
+		}
+		c := nvml.New(nvml.Options{Lib: lib, Host: host, GPUs: nvml.ParseGPUList(gpus),
+			CUDAVisibleDevices: os.Getenv("CUDA_VISIBLE_DEVICES"), UseCUDAVisible: o.cudaVisible || cfg.NVML.CUDAVisibleDevices,
+			Clock: s.clock, Logger: s.log})
+		s.extras.nvml = c
+		s.hub.Add(c)
+		s.close = append(s.close, func() { c.Close() })
+	}
+
+	logCfgs := append([]LogConfig(nil), cfg.Logs...)
+	for _, p := range o.logs {
+		logCfgs = append(logCfgs, LogConfig{Path: p})
+	}
+	for _, c := range o.logCmds {
+		logCfgs = append(logCfgs, LogConfig{Command: c})
+	}
+	lopts := s.extras.logOpts
+	for _, lc := range logCfgs {
+		switch {
+		case lc.Path == "-":
+			s.hub.Add(logs.NewStdin(stdin, lopts))
+		case lc.Path != "":
+			s.hub.Add(logs.NewFile(lc.Path, lopts))
+		case lc.Command != "":
+			s.hub.Add(logs.NewCommand(lc.Command, lopts))
+		case lc.URL != "":
+			s.hub.Add(logs.NewHTTPStream(lc.URL, lopts))
+		case lc.Loki != "":
+			s.hub.Add(logs.NewLoki(lc.Loki, lc.Query, logs.LokiOptions{}))
+		default:
+			return fmt.Errorf("config: a logs entry needs path, command, url or loki")
+		}
+	}
+
+	listen := o.otlpListen
+	if listen == "" {
+		listen = cfg.Traces.OTLPListen
+	}
+	if listen != "off" {
+		r := traces.NewReceiver(traces.ReceiverOptions{Listen: listen, Clock: s.clock})
+		if err := r.Listen(); err != nil {
+			// Another vigil may hold 4318: say so and go on without it.
+			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver off: %v", err))
+		} else {
+			s.extras.receiver = r
+			s.hub.Add(r)
+		}
+	}
+	jaeger, tempo := firstNonEmpty(o.jaeger, cfg.Traces.Jaeger), firstNonEmpty(o.tempo, cfg.Traces.Tempo)
+	switch {
+	case jaeger != "":
+		b, err := traces.NewJaeger(traces.ClientOptions{URL: jaeger})
+		if err != nil {
+			return fmt.Errorf("--jaeger: %w", err)
+		}
+		s.extras.backend = b
+	case tempo != "":
+		b, err := traces.NewTempo(traces.ClientOptions{URL: tempo})
+		if err != nil {
+			return fmt.Errorf("--tempo: %w", err)
+		}
+		s.extras.backend = b
+	}
+
+	s.hub.Add(selfstat.New(selfstat.Options{}))
+	return s.addDrift()
+}
+
+// nvmlLib is go-nvml's interface: the real library or the demo's simulated GPUs.
+type nvmlLib = gonvml.Interface
+
+// setupLogParsing builds the one parser every log source shares, with the
+// config's redaction and extraction rules.
+func (s *session) setupLogParsing() error {
+	if s.extras.vault != nil {
+		return nil
+	}
+	s.extras.vault = logs.NewVault(1000)
+	p, err := logs.NewParser(logs.ParseOptions{Redact: s.cfg.LogParsing.Redact, Rules: s.cfg.LogParsing.Rules, Vault: s.extras.vault})
+	if err != nil {
+		return fmt.Errorf("config log_parsing: %w", err)
+	}
+	s.extras.logOpts = logs.Options{Clock: s.clock, Parser: p}
+	return nil
+}
+
+func scraping(ts []ScrapeTarget, u string) bool {
+	for _, t := range ts {
+		if t.URL == u {
+			return true
+		}
+	}
+	return false
+}
+
+func firstNonEmpty(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func newScraper(t ScrapeTarget) (*prom.Scraper, error) {
+	return newScraperOM(t, false)
+}
+
+// newScraperOM is newScraper; openMetrics asks for OpenMetrics first, for exemplars.
+func newScraperOM(t ScrapeTarget, openMetrics bool) (*prom.Scraper, error) {
+	u, err := url.Parse(t.URL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return nil, fmt.Errorf("scrape target %q: want http(s)://host:port/metrics", t.URL)
+	}
+	if u.Path == "" || u.Path == "/" {
+		u.Path = "/metrics"
+	}
+	return prom.NewScraper(prom.ScrapeConfig{URL: u.String(), Interval: time.Duration(t.Interval),
+		Timeout: time.Duration(t.Timeout), Headers: t.Headers, OpenMetrics: openMetrics}), nil
+}
+
+// addDrift sets up the drift monitor over the configured features and feeds
+// it from the hub: log fields and histogram snapshots.
+func (s *session) addDrift() error {
+	feats := s.cfg.Drift
+	if len(feats) == 0 {
+		return nil
+	}
+	m := drift.NewMonitor(s.driftCfg)
+	byField := map[string]DriftFeature{}
+	byHist := map[string]DriftFeature{}
+	for _, f := range feats {
+		if f.Name == "" {
+			f.Name = firstNonEmpty(f.Field, f.Histogram)
+		}
+		switch {
+		case f.Field != "":
+			byField[f.Field] = f
+		case f.Histogram != "":
+			byHist[f.Histogram] = f
+		default:
+			return fmt.Errorf("config: drift feature %q needs a field or a histogram", f.Name)
+		}
+		if f.Reference != "" {
+			if f.Categorical {
+				vals, _, err := drift.ReadCategoriesFile(f.Reference, drift.ReadOptions{})
+				if err != nil {
+					return fmt.Errorf("drift reference %s: %w", f.Reference, err)
+				}
+				if err := m.SetCategoricalReference(f.Name, vals); err != nil {
+					return err
+				}
+			} else {
+				vals, _, err := drift.ReadValuesFile(f.Reference, drift.ReadOptions{})
+				if err != nil {
+					return fmt.Errorf("drift reference %s: %w", f.Reference, err)
+				}
+				if err := m.SetReference(f.Name, vals); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	s.extras.drift = m
+	s.hub.AddSink(func(f sources.Frame) {
+		for i := range f.Logs {
+			l := &f.Logs[i]
+			for field, feat := range byField {
+				v, ok := l.Fields[field]
+				if !ok {
+					continue
+				}
+				if feat.Categorical {
+					m.ObserveCategory(feat.Name, l.At, v)
+				} else if x, err := strconv.ParseFloat(v, 64); err == nil {
+					m.ObserveValue(feat.Name, l.At, x)
+				}
+			}
+		}
+		for i := range f.Histograms {
+			h := &f.Histograms[i]
+			feat, ok := byHist[h.Series.Name]
+			if !ok {
+				continue
+			}
+			bounds := make([]float64, len(h.Buckets))
+			cum := make([]float64, len(h.Buckets))
+			for j, b := range h.Buckets {
+				bounds[j], cum[j] = b.UpperBound, b.Count
+			}
+			m.ObserveHistogram(feat.Name, h.At, bounds, cum)
+		}
+		if !f.At.IsZero() {
+			m.Advance(f.At)
+		}
+	})
+	return nil
+}
+
+// consoleOptions builds the console's options from the session.
+func (s *session) consoleOptions() tui.Options {
+	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
+		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{}}
+	if s.o.fps > 0 {
+		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
+	} else if s.cfg.Refresh > 0 {
+		o.Refresh = time.Duration(s.cfg.Refresh)
+	}
+	o.GPU = gpu.New(gpu.Options{})
+	if s.extras.drift != nil {
+		o.Drift = s.extras.drift
+	}
+	o.Screens[tui.ScreenLogs] = tlogs.New(tlogs.Options{Vault: s.extras.vault})
+	hint := "no traces yet: send OTLP/HTTP to vigil (--otlp-listen), or point it at --jaeger URL / --tempo URL"
+	if r := s.extras.receiver; r != nil {
+		hint = "no traces yet: send OTLP/HTTP to " + r.Endpoint()
+	}
+	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint})
+	return o
+}
+
+// runConsole runs the hub and the console until the user quits.
+func (s *session) runConsole(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go s.hub.Run(ctx)
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	if s.o.mouse {
+		opts = append(opts, tea.WithMouseCellMotion())
+	}
+	_, err := tea.NewProgram(tui.New(s.consoleOptions()), opts...).Run()
+	if err == tea.ErrProgramKilled && ctx.Err() != nil {
+		return nil // SIGTERM: a clean exit
+	}
+	return err
+}
