@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -30,6 +31,62 @@ func (e *enc) timeRel(t time.Time, ref int64) {
 	}
 	d := t.UnixNano() - ref
 	e.uv(uint64(d<<1^d>>63) + 1)
+}
+
+// term writes s followed by a 0 byte, escaping the bytes 0 and 1 as
+// 1 followed by the byte: text then needs no length prefixes, which cost a
+// byte per log line after compression.
+func (e *enc) term(s string) {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= 1 {
+			e.b = append(e.b, 1, c)
+		} else {
+			e.b = append(e.b, c)
+		}
+	}
+	e.b = append(e.b, 0)
+}
+
+// relTime is t relative to ref (Unix ns) as timeRel writes it: 0 for the
+// zero time, else 1 + zigzag(t - ref).
+func relTime(t time.Time, ref int64) uint64 {
+	if t.IsZero() {
+		return 0
+	}
+	d := t.UnixNano() - ref
+	return uint64(d<<1^d>>63) + 1
+}
+
+func fromRelTime(v uint64, ref int64) time.Time {
+	if v == 0 {
+		return time.Time{}
+	}
+	u := v - 1
+	return time.Unix(0, ref+(int64(u>>1)^-int64(u&1)))
+}
+
+// appendPlanes appends vs as 8 byte planes, most significant first: the
+// bytes that rarely change end up in long runs.
+func appendPlanes(dst []byte, vs []uint64) []byte {
+	n := len(vs)
+	start := len(dst)
+	dst = slices.Grow(dst, n*8)[:start+n*8]
+	p := dst[start:]
+	for k, v := range vs {
+		for j := 0; j < 8; j++ {
+			p[j*n+k] = byte(v >> (56 - 8*j))
+		}
+	}
+	return dst
+}
+
+// planeAt reads value k of n from byte planes.
+func planeAt(p []byte, n, k int) uint64 {
+	var v uint64
+	for j := 0; j < 8; j++ {
+		v |= uint64(p[j*n+k]) << (56 - 8*j)
+	}
+	return v
 }
 
 var errShort = errors.New("truncated data")
@@ -98,6 +155,39 @@ func (d *dec) bytes(n uint64) []byte {
 }
 
 func (d *dec) raw() string { return string(d.bytes(d.uv())) }
+
+// term reads what enc.term wrote.
+func (d *dec) term() string {
+	end := bytes.IndexByte(d.b, 0)
+	if end < 0 {
+		d.fail(errShort)
+		return ""
+	}
+	if bytes.IndexByte(d.b[:end], 1) < 0 {
+		s := string(d.b[:end])
+		d.b = d.b[end+1:]
+		return s
+	}
+	out := make([]byte, 0, end)
+	for i := 0; i < len(d.b); i++ {
+		switch c := d.b[i]; c {
+		case 0:
+			d.b = d.b[i+1:]
+			return string(out)
+		case 1:
+			if i+1 >= len(d.b) {
+				d.fail(errShort)
+				return ""
+			}
+			i++
+			out = append(out, d.b[i])
+		default:
+			out = append(out, c)
+		}
+	}
+	d.fail(errShort)
+	return ""
+}
 
 // count reads a length and checks it against what is left, so that a
 // corrupt count cannot make the decoder allocate without bound. Each item
@@ -297,6 +387,9 @@ type blockEnc struct {
 	meta    enc
 	aux     enc
 	strs    strtab
+	atab    map[string]uint64
+	text    enc
+	times   []uint64 // frame times (relTime), stored as byte planes
 	shapes  map[string]uint64
 	layouts map[string]uint64
 	cols    map[colKey]int
@@ -311,13 +404,16 @@ type blockEnc struct {
 }
 
 func newBlockEnc(cat *catalogue) *blockEnc {
-	return &blockEnc{cat: cat, shapes: map[string]uint64{}, layouts: map[string]uint64{}, cols: map[colKey]int{}}
+	return &blockEnc{cat: cat, shapes: map[string]uint64{}, layouts: map[string]uint64{}, cols: map[colKey]int{}, atab: map[string]uint64{}}
 }
 
 func (b *blockEnc) reset() {
 	b.frames, b.tFirst, b.tLast, b.prevAt = 0, 0, 0, 0
 	b.meta.b, b.aux.b = b.meta.b[:0], b.aux.b[:0]
 	b.strs.reset()
+	clear(b.atab)
+	b.text.b = b.text.b[:0]
+	b.times = b.times[:0]
 	clear(b.shapes)
 	clear(b.layouts)
 	clear(b.cols)
@@ -332,7 +428,24 @@ func (b *blockEnc) reset() {
 
 func (b *blockEnc) empty() bool { return b.frames == 0 }
 
-func (b *blockEnc) str(e *enc, s string) { e.uv(b.strs.ref(s)) }
+// str writes a string reference. In the meta section it indexes the
+// block's string table. In the aux section 0 means "the next string of the
+// text section, new here", and k > 0 the k-th aux string seen before: the
+// text section then holds every distinct log line once, back to back, which
+// is what the compressor does best with.
+func (b *blockEnc) str(e *enc, s string) {
+	if e != &b.aux {
+		e.uv(b.strs.ref(s))
+		return
+	}
+	if i, ok := b.atab[s]; ok {
+		e.uv(i + 1)
+		return
+	}
+	b.atab[s] = uint64(len(b.atab))
+	e.uv(0)
+	b.text.term(s)
+}
 
 func (b *blockEnc) value(k colKey, v float64) {
 	i, ok := b.cols[k]
@@ -433,7 +546,7 @@ func (b *blockEnc) add(f *sources.Frame) {
 	m := &b.meta
 	b.cat.source(f.Source)
 	b.str(m, f.Source)
-	m.timeRel(f.At, b.prevAt)
+	b.times = append(b.times, relTime(f.At, b.prevAt))
 	b.prevAt = at
 	m.uv(fl)
 
@@ -582,10 +695,9 @@ func (b *blockEnc) log(l *sources.LogRecord, at int64) {
 	b.str(a, l.Source)
 	a.sv(int64(l.Level))
 	b.str(a, l.Service)
-	// The message is usually a substring of the raw line: store where.
-	if i := strings.Index(l.Raw, l.Msg); l.Msg != "" && i >= 0 {
-		a.uv(uint64(i) + 1)
-		a.uv(uint64(len(l.Msg)))
+	// The message is usually the tail of the raw line: store where it starts.
+	if l.Msg != "" && strings.HasSuffix(l.Raw, l.Msg) {
+		a.uv(uint64(len(l.Raw)-len(l.Msg)) + 1)
 	} else {
 		a.uv(0)
 		b.str(a, l.Msg)
@@ -626,7 +738,7 @@ func (b *blockEnc) span(s *sources.Span, at int64) {
 
 // body returns the encoded block body (before compression):
 //
-//	codec version | strings | frame count | meta | column modes | float planes | integers | aux
+//	codec version | strings | frame count | frame times | meta | column modes | float planes | integers | aux | text
 //
 // each section length-prefixed. Numeric values are stored column by column
 // (columns in order of first appearance). A column whose values are all
@@ -647,6 +759,8 @@ func (b *blockEnc) body(dst []byte) []byte {
 	e.uv(uint64(len(st.b)))
 	e.b = append(e.b, st.b...)
 	e.uv(uint64(b.frames))
+	e.uv(uint64(len(b.times) * 8))
+	e.b = appendPlanes(e.b, b.times)
 	e.uv(uint64(len(b.meta.b)))
 	e.b = append(e.b, b.meta.b...)
 
@@ -692,6 +806,8 @@ func (b *blockEnc) body(dst []byte) []byte {
 	e.b = append(e.b, b.ints.b...)
 	e.uv(uint64(len(b.aux.b)))
 	e.b = append(e.b, b.aux.b...)
+	e.uv(uint64(len(b.text.b)))
+	e.b = append(e.b, b.text.b...)
 	return e.b
 }
 
@@ -800,7 +916,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 		return cat[id]
 	}
 
-	nf := d.count(3)
+	nf := d.count(10)
+	tm := d.section()
+	if d.err == nil && len(tm.b) != nf*8 {
+		return nil, fmt.Errorf("frame times: %d bytes for %d frames", len(tm.b), nf)
+	}
 	m := d.section()
 	metas := make([]frameMeta, nf)
 	var shapes [][]uint32
@@ -850,7 +970,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	for fi := range metas {
 		fm := &metas[fi]
 		fm.source = str(m)
-		fm.at = m.timeRel(prevAt)
+		fm.at = fromRelTime(planeAt(tm.b, nf, fi), prevAt)
 		if !fm.at.IsZero() {
 			prevAt = fm.at.UnixNano()
 		}
@@ -975,8 +1095,33 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	}
 
 	a := d.section()
+	tx := d.section()
 	if d.err != nil {
 		return nil, d.err
+	}
+	var atab []string
+	str = func(dd *dec) string {
+		i := dd.uv()
+		if dd != a {
+			if i >= uint64(len(strs)) {
+				dd.fail(fmt.Errorf("string ref %d out of range", i))
+				return ""
+			}
+			return strs[i]
+		}
+		if i == 0 {
+			s := tx.term()
+			if tx.err != nil {
+				dd.fail(fmt.Errorf("text: %w", tx.err))
+			}
+			atab = append(atab, s)
+			return s
+		}
+		if i-1 >= uint64(len(atab)) {
+			dd.fail(fmt.Errorf("text ref %d out of range", i))
+			return ""
+		}
+		return atab[i-1]
 	}
 	frames := make([]sources.Frame, nf)
 	for fi := range metas {
@@ -1025,10 +1170,8 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 				l.Source = str(a)
 				l.Level = sources.Level(a.sv())
 				l.Service = str(a)
-				var msgAt, msgLen uint64
-				if msgAt = a.uv(); msgAt > 0 {
-					msgLen = a.uv()
-				} else {
+				var msgAt uint64
+				if msgAt = a.uv(); msgAt == 0 {
 					l.Msg = str(a)
 				}
 				l.TraceID = str(a)
@@ -1036,11 +1179,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 				l.Fields = attrs(a, str)
 				l.Raw = str(a)
 				if msgAt > 0 {
-					if msgAt-1+msgLen > uint64(len(l.Raw)) {
+					if msgAt-1 > uint64(len(l.Raw)) {
 						a.fail(fmt.Errorf("log message outside its line"))
 						break
 					}
-					l.Msg = l.Raw[msgAt-1 : msgAt-1+msgLen]
+					l.Msg = l.Raw[msgAt-1:]
 				}
 			}
 		}

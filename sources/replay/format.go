@@ -50,7 +50,11 @@ const (
 	recMark    = 4 // a user marker
 	recIndex   = 5 // footer index of every record before it
 	recTrailer = 6 // fixed-size pointer to the index; the last record
+	recDict    = 7 // the segment's zstd dictionary (raw content)
 )
+
+// maxDictLen bounds the dictionary a segment primes its blocks with (bytes).
+const maxDictLen = 128 << 10
 
 // Record flags.
 const (

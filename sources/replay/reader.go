@@ -2,6 +2,7 @@ package replay
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -48,6 +49,24 @@ type segFile struct {
 	footer  bool  // closed cleanly: complete, nothing more will come
 	torn    int64 // bytes after end that do not form a complete record
 	badScan int64 // bytes skipped as corrupt while scanning
+	dictID  uint32
+	dict    []byte
+	zdec    *zstd.Decoder // with the dictionary; nil until needed
+}
+
+// setDict records a DICT record's payload: the dictionary's id and its
+// zstd-compressed content.
+func (r *Reader) setDict(sf *segFile, p []byte) {
+	if len(p) < 4 {
+		return
+	}
+	d, err := r.zdec.DecodeAll(p[4:], nil)
+	if err != nil || len(d) > maxDictLen {
+		r.warn(fmt.Sprintf("%s: dictionary unreadable; the blocks after the first will be skipped", filepath.Base(sf.path)))
+		return
+	}
+	sf.dictID = binary.LittleEndian.Uint32(p)
+	sf.dict = d
 }
 
 // blockRef locates one BLOCK record.
@@ -268,12 +287,14 @@ func (r *Reader) readFooter(sf *segFile) bool {
 		switch e.typ {
 		case recBlock:
 			blocks = append(blocks, blockRef{f: sf, off: e.off, length: e.length, tFirst: e.tFirst, tLast: e.tLast, notable: e.notable})
-		case recHeader, recSchema, recMark:
+		case recHeader, recSchema, recMark, recDict:
 			_, p, err := readRecord(sf.f, e.off, sf.size)
 			if err != nil {
 				return false
 			}
 			switch e.typ {
+			case recDict:
+				r.setDict(sf, p)
 			case recHeader:
 				json.Unmarshal(p, &meta)
 			case recSchema:
@@ -352,13 +373,15 @@ func (r *Reader) scan(sf *segFile, done, total int64) {
 			break // torn tail: the record was being written
 		}
 		switch h.typ {
-		case recHeader, recSchema, recMark:
+		case recHeader, recSchema, recMark, recDict:
 			_, p, err := readRecord(sf.f, off, sf.size)
 			if err != nil {
 				r.warn(fmt.Sprintf("%s: record at offset %d skipped: %v", filepath.Base(sf.path), off, err))
 				break
 			}
 			switch h.typ {
+			case recDict:
+				r.setDict(sf, p)
 			case recHeader:
 				json.Unmarshal(p, &sf.meta)
 			case recSchema:
@@ -467,6 +490,9 @@ func (r *Reader) Close() error {
 	defer r.mu.Unlock()
 	for _, sf := range r.files {
 		sf.f.Close()
+		if sf.zdec != nil {
+			sf.zdec.Close()
+		}
 	}
 	r.files = nil
 	if r.zdec != nil {
@@ -517,7 +543,18 @@ func (r *Reader) decodeBlock(b blockRef) ([]sources.Frame, error) {
 	}
 	body := d.b
 	if h.flags&flagZstd != 0 {
-		body, err = r.zdec.DecodeAll(d.b, make([]byte, 0, rawLen))
+		zd := r.zdec
+		if b.f.dict != nil {
+			if b.f.zdec == nil {
+				b.f.zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxBodyLen),
+					zstd.WithDecoderDictRaw(b.f.dictID, b.f.dict))
+				if err != nil {
+					return nil, fmt.Errorf("dictionary: %w", err)
+				}
+			}
+			zd = b.f.zdec
+		}
+		body, err = zd.DecodeAll(d.b, make([]byte, 0, rawLen))
 		if err != nil {
 			return nil, fmt.Errorf("decompress: %w", err)
 		}

@@ -1,12 +1,14 @@
 package replay
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/klauspost/compress/zstd"
@@ -32,7 +34,8 @@ type segment struct {
 	size    int64
 	cat     catalogue
 	blk     *blockEnc
-	zenc    *zstd.Encoder
+	zenc    *zstd.Encoder // without dictionary: the first block
+	denc    *zstd.Encoder // with the segment's dictionary: every later block
 	entries []indexEntry
 	buf     []byte
 	body    []byte
@@ -92,7 +95,17 @@ func (s *segment) flushBlock() error {
 	}
 	s.body = s.blk.body(s.body[:0])
 	payload := preamble(nil, s.blk.tFirst, s.blk.notable, len(s.body))
-	payload = s.zenc.EncodeAll(s.body, payload)
+	var dict []byte
+	if s.denc != nil {
+		payload = s.denc.EncodeAll(s.body, payload)
+	} else {
+		payload = s.zenc.EncodeAll(s.body, payload)
+		// The first block primes the compression of the others: its body
+		// becomes the segment's dictionary, so that each later block, while
+		// still decoding on its own, does not pay again for the series,
+		// strings and log templates it shares with the first.
+		dict = slices.Clone(s.body[:min(len(s.body), maxDictLen)])
+	}
 	notable := append([]Notable(nil), s.blk.notable...)
 	es = append(es, indexEntry{typ: recBlock, off: s.size + int64(len(b)), length: uint32(len(payload)),
 		tFirst: s.blk.tFirst, tLast: s.blk.tLast, notable: notable})
@@ -105,6 +118,19 @@ func (s *segment) flushBlock() error {
 	s.logs += s.blk.logs
 	s.frames += s.blk.frames
 	s.blk.reset()
+	if dict != nil {
+		id := crc(dict) | 1
+		var e enc
+		e.b = binary.LittleEndian.AppendUint32(e.b, id)
+		e.b = s.zenc.EncodeAll(dict, e.b)
+		es = append(es, indexEntry{typ: recDict, off: s.size + int64(len(b)), length: uint32(len(e.b))})
+		b = appendRecord(b, recDict, flagZstd, 0, 0, e.b)
+		denc, err := newEncoder(zstd.WithEncoderDictRaw(id, dict))
+		if err != nil {
+			return err
+		}
+		s.denc = denc
+	}
 	s.buf = b
 	return s.write(b, es...)
 }
@@ -180,6 +206,7 @@ func (s *segment) close() error {
 	if err == nil {
 		err = s.f.Sync()
 	}
+	s.closeEnc()
 	if cerr := s.f.Close(); err == nil && cerr != nil {
 		err = fmt.Errorf("replay: close %s: %w", filepath.Base(s.path), cerr)
 	}
@@ -187,7 +214,17 @@ func (s *segment) close() error {
 }
 
 // abandon closes the file without a footer (after a write error).
-func (s *segment) abandon() { s.f.Close() }
+func (s *segment) abandon() {
+	s.f.Close()
+	s.closeEnc()
+}
+
+func (s *segment) closeEnc() {
+	if s.denc != nil {
+		s.denc.Close()
+		s.denc = nil
+	}
+}
 
 func (s *segment) sync() error {
 	if err := s.f.Sync(); err != nil {
@@ -271,9 +308,10 @@ func WriteFile(path string, frames []sources.Frame, blockInterval time.Duration)
 	return s.close()
 }
 
-func newEncoder() (*zstd.Encoder, error) {
-	e, err := zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedBetterCompression),
-		zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false), zstd.WithLowerEncoderMem(true))
+func newEncoder(opts ...zstd.EOption) (*zstd.Encoder, error) {
+	opts = append([]zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedBestCompression),
+		zstd.WithEncoderConcurrency(1), zstd.WithEncoderCRC(false), zstd.WithLowerEncoderMem(true)}, opts...)
+	e, err := zstd.NewWriter(nil, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("replay: zstd encoder: %w", err)
 	}
