@@ -425,10 +425,10 @@ func TestSaveStore(t *testing.T) {
 
 func TestScrub(t *testing.T) {
 	for in, want := range map[string]string{
-		"http://user:pa55@host:9090/api":           "http://***@host:9090/api",
+		"http://user:pa55@host:9090/api":             "http://***@host:9090/api",
 		"Authorization: Bearer eyJhbGciOiJIUzI1NiJ9": "Authorization: Bearer ***",
-		"GET /q?query=up&access_token=abc123&x=1":   "GET /q?query=up&access_token=***&x=1",
-		"plain text 42":                             "plain text 42",
+		"GET /q?query=up&access_token=abc123&x=1":    "GET /q?query=up&access_token=***&x=1",
+		"plain text 42": "plain text 42",
 	} {
 		if got := Scrub(in); got != want {
 			t.Errorf("Scrub(%q) = %q, want %q", in, got, want)
