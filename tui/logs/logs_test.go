@@ -623,3 +623,17 @@ func TestLowerRegexMatchesFoldCase(t *testing.T) {
 		}
 	}
 }
+
+func TestMatchesHighlighted(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	st := fixture(t, nil)
+	m := newPane(st, 120, 40, nil)
+	m.Blur() // no selection reverse to confuse the check
+	if err := m.SetFilter("cuda"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(m.View(), "\x1b[7mCUDA\x1b[") {
+		t.Errorf("the match is not highlighted:\n%q", m.View())
+	}
+}

@@ -254,7 +254,7 @@ func (m *Model) line(r *sources.LogRecord, svcW int, selected bool) string {
 	default:
 		lvl = styles.Dim.Render(tag)
 	}
-	return mark + styles.Fit(styles.Dim.Render(ts)+" "+lvl+" "+styles.Accent.Render(svc)+text, w)
+	return mark + styles.Fit(styles.Dim.Render(ts)+" "+lvl+" "+styles.Accent.Render(svc)+m.highlight(text), w)
 }
 
 // text is a line's message followed by its fields (key=value, sorted) and
@@ -312,4 +312,29 @@ func isLeadKey(k string) bool {
 		}
 	}
 	return false
+}
+
+// highlight marks what the filter's regex matches in a shown line (the
+// first eight matches), so that the reason a line is shown is visible.
+func (m *Model) highlight(text string) string {
+	f := m.filter
+	if f == nil || f.re == nil || f.invert {
+		return text
+	}
+	locs := f.re.FindAllStringIndex(text, 8)
+	if len(locs) == 0 {
+		return text
+	}
+	var b strings.Builder
+	last := 0
+	for _, l := range locs {
+		if l[0] < last || l[1] <= l[0] {
+			continue
+		}
+		b.WriteString(text[last:l[0]])
+		b.WriteString(styles.Reverse.Render(text[l[0]:l[1]]))
+		last = l[1]
+	}
+	b.WriteString(text[last:])
+	return b.String()
 }
