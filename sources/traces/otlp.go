@@ -10,7 +10,6 @@
 package traces
 
 import (
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -23,7 +22,6 @@ import (
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -77,55 +75,11 @@ func DecodeProto(body []byte) (*coltracepb.ExportTraceServiceRequest, error) {
 	return req, nil
 }
 
-var jsonOpts = protojson.UnmarshalOptions{DiscardUnknown: true}
-
 // DecodeJSON parses an OTLP/JSON ExportTraceServiceRequest. Trace and span
 // ids may be hex (as the OTLP/JSON encoding says) or base64 (as protojson
-// and Tempo write them); both are accepted.
+// and Tempo write them); both are accepted. Unknown fields are ignored.
 func DecodeJSON(body []byte) (*coltracepb.ExportTraceServiceRequest, error) {
 	return scanRequest(body)
-}
-
-// decodeProtoJSON is DecodeJSON through protojson, kept as the reference the
-// fast decoder is tested against.
-func decodeProtoJSON(body []byte) (*coltracepb.ExportTraceServiceRequest, error) {
-	req := &coltracepb.ExportTraceServiceRequest{}
-	if err := jsonOpts.Unmarshal(body, req); err != nil {
-		return nil, fmt.Errorf("otlp: json: %s", sources.OneLine(err.Error()))
-	}
-	fixJSONIDs(req.GetResourceSpans())
-	return req, nil
-}
-
-// fixJSONIDs undoes protojson's base64 reading of hex ids. A hex id of n
-// bytes is 2n characters from the base64 alphabet, which base64 decodes to
-// 1.5n bytes; encoding those back gives the hex text exactly (2n is a
-// multiple of 4, so no padding is involved).
-func fixJSONIDs(rss []*tracepb.ResourceSpans) {
-	for _, rs := range rss {
-		for _, ss := range rs.GetScopeSpans() {
-			for _, sp := range ss.GetSpans() {
-				sp.TraceId = fixID(sp.TraceId, 16)
-				sp.SpanId = fixID(sp.SpanId, 8)
-				sp.ParentSpanId = fixID(sp.ParentSpanId, 8)
-				for _, l := range sp.Links {
-					l.TraceId = fixID(l.TraceId, 16)
-					l.SpanId = fixID(l.SpanId, 8)
-				}
-			}
-		}
-	}
-}
-
-func fixID(b []byte, n int) []byte {
-	if len(b) != n*3/2 {
-		return b
-	}
-	out, err := hex.DecodeString(base64.StdEncoding.EncodeToString(b))
-	if err != nil {
-		return b
-	}
-	return out
 }
 
 // Convert turns the resource spans of an OTLP request into sources.Spans
