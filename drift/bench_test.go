@@ -55,7 +55,13 @@ func BenchmarkKSExact1000(b *testing.B) {
 
 // BenchmarkCloseColumn200: closing one heat column for 200 numeric series
 // with pinned 10 000-value references and 1024-value window samples.
-func BenchmarkCloseColumn200(b *testing.B) {
+func BenchmarkCloseColumn200(b *testing.B) { benchCloseColumn(b, 2000) }
+
+// BenchmarkCloseColumn200Small: the same with 60 values per window, where
+// the KS p-value's cost depends on the exact/asymptotic cut.
+func BenchmarkCloseColumn200Small(b *testing.B) { benchCloseColumn(b, 60) }
+
+func benchCloseColumn(b *testing.B, perWindow int) {
 	m := NewMonitor(DefaultConfig())
 	rng := rand.New(rand.NewPCG(2, 2))
 	names := make([]string, 200)
@@ -65,7 +71,7 @@ func BenchmarkCloseColumn200(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	vals := normals(rng, 2000, 0.1)
+	vals := normals(rng, perWindow, 0.1)
 	minute := 0
 	fill := func() {
 		for _, name := range names {

@@ -102,7 +102,7 @@ func KSTest(x, y []float64, alt Alternative) KSResult {
 		return r
 	}
 	plus, minus := ksNumerators(x, y)
-	return ksFinish(plus, minus, n, m, alt)
+	return ksFinish(plus, minus, n, m, alt, ExactMaxProduct)
 }
 
 // KSCounts runs the two-sample KS test on integer counts over a shared sorted
@@ -140,13 +140,15 @@ func KSCounts(xCounts, yCounts []int64, alt Alternative) KSResult {
 			minus = -d
 		}
 	}
-	return ksFinish(plus, minus, int(n), int(m), alt)
+	return ksFinish(plus, minus, int(n), int(m), alt, ExactMaxProduct)
 }
 
-func ksFinish(plus, minus int64, n, m int, alt Alternative) KSResult {
+// ksFinish makes a result from the numerators, with an exact p-value when
+// n·m ≤ exactMax.
+func ksFinish(plus, minus int64, n, m int, alt Alternative, exactMax int64) KSResult {
 	num := pick(plus, minus, alt)
 	r := KSResult{N: n, M: m, Num: num, D: float64(num) / (float64(n) * float64(m))}
-	if n*m <= ExactMaxProduct {
+	if int64(n)*int64(m) <= exactMax {
 		r.P = ksExactNum(num, n, m, alt)
 		r.Exact = true
 	} else {

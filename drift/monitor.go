@@ -250,7 +250,9 @@ type Stats struct {
 	P, Q float64
 	// D and KSP are the two-sided KS statistic and its p-value. For
 	// numeric series they compare the window's sample (at most
-	// Config.CellSample values) with the reference sample.
+	// Config.CellSample values) with the reference sample; KSP is exact
+	// when the product of the two sizes is at most 100 000 and from the
+	// Kolmogorov limit otherwise.
 	D, KSP float64
 	// PSI is the population stability index on the reference bins with
 	// +0.5 pseudo-counts; JS the base-2 Jensen–Shannon distance on the
@@ -264,6 +266,8 @@ type Stats struct {
 	Score float64
 	// P5, P50, P95, Mean and Std describe the window's values (numeric
 	// and histogram; histogram quantiles by histogram_quantile's rule).
+	// Closed cells keep statistics in single precision, about 7
+	// significant digits.
 	P5, P50, P95, Mean, Std float64
 	// Outside is the share of the window's values outside the reference
 	// range [min, max] (numeric).

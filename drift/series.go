@@ -8,6 +8,11 @@ import (
 	"time"
 )
 
+// monitorExactMax is the largest n·m for which a cell's KS p-value is exact:
+// smaller than ExactMaxProduct so that a column of small windows against
+// 10 000-value references stays cheap (the exact computation is O(n·m)).
+const monitorExactMax = 100_000
+
 // lambda05 is KolmogorovSurvivalInverse(0.05).
 const lambda05 = 1.3580986393225507
 
@@ -122,6 +127,7 @@ type refLayout struct {
 // window is the open cell of a series.
 type window struct {
 	n, invalid   int64
+	shift        float64 // the first value: sums are of v − shift, to keep precision
 	sum, sumsq   float64
 	below, above int64
 	sample       *sortedReservoir
@@ -192,9 +198,13 @@ func (s *series) addValue(v float64, cfg *Config) {
 		w.invalid++
 		return
 	}
+	if w.n == 0 {
+		w.shift = v
+	}
 	w.n++
-	w.sum += v
-	w.sumsq += v * v
+	d := v - w.shift
+	w.sum += d
+	w.sumsq += d * d
 	w.sample.add(v)
 	if cfg.Mode == Trailing && s.ref == nil {
 		return
@@ -384,9 +394,10 @@ func (w *window) mean() float64 {
 	if w.n == 0 {
 		return math.NaN()
 	}
-	return w.sum / float64(w.n)
+	return w.shift + w.sum/float64(w.n)
 }
 
+// std is the population standard deviation of the window's values.
 func (w *window) std() float64 {
 	if w.n == 0 {
 		return math.NaN()
@@ -425,7 +436,7 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 		sample := w.sample.values() // sorted
 		n, m := len(s.refSorted), len(sample)
 		plus, minus, w1 := ksW1(s.refSorted, sample)
-		ks := ksFinish(plus, minus, n, m, TwoSided)
+		ks := ksFinish(plus, minus, n, m, TwoSided, monitorExactMax)
 		st[stD], st[stKSP] = float32(ks.D), float32(ks.P)
 		st[stScore] = float32(ks.D / (lambda05 / math.Sqrt(float64(n)*float64(m)/float64(n+m))))
 		st[stW1] = float32(w1 / max(ref.std, StdFloor(ref.mean)))
