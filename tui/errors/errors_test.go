@@ -1,6 +1,8 @@
 package errors
 
 import (
+	tea "github.com/charmbracelet/bubbletea"
+
 	"strings"
 	"testing"
 	"time"
@@ -55,5 +57,26 @@ func TestTopKAndNA(t *testing.T) {
 	}
 	if err := m.SetFilter("("); err == nil {
 		t.Fatal("bad regex accepted")
+	}
+}
+
+// TestSelectionFollowsService checks the selection stays on its service when
+// a refresh re-sorts the rows.
+func TestSelectionFollowsService(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	at := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	a := view.Service{Host: "h", Name: "a", ErrorTarget: 0.01, ErrorRate: view.Some(0.05)}
+	b := view.Service{Host: "h", Name: "b", ErrorTarget: 0.01, ErrorRate: view.Some(0.001)}
+	m := New()
+	m.SetSize(60, 10)
+	m.Refresh(pane.Env{Store: st, Now: at, Window: time.Minute, Overview: view.Overview{Services: []view.Service{a, b}}})
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")}) // select b (second, lower rate)
+	if j, _ := m.Selection(); j.Service != "b" {
+		t.Fatalf("selected %q", j.Service)
+	}
+	b.ErrorRate = view.Some(0.5) // b now sorts first
+	m.Refresh(pane.Env{Store: st, Now: at.Add(time.Second), Window: time.Minute, Overview: view.Overview{Services: []view.Service{a, b}}})
+	if j, _ := m.Selection(); j.Service != "b" {
+		t.Fatalf("selection moved to %q after re-sorting", j.Service)
 	}
 }

@@ -78,6 +78,7 @@ type Model struct {
 	filter styles.Filter
 	sortBy int
 	sel    int
+	selKey string // the selected service, kept across re-sorting
 	offset int
 	detail string // key of the service drilled into
 
@@ -179,8 +180,18 @@ func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 	default:
 		return false, nil
 	}
+	m.keepIndex()
 	m.render()
 	return true, nil
+}
+
+// keepIndex makes the next render select by index (after a move).
+func (m *Model) keepIndex() {
+	m.selKey = ""
+	if len(m.list) > 0 {
+		m.sel = clamp(m.sel, 0, len(m.list)-1)
+		m.selKey = m.list[m.sel].Key()
+	}
 }
 
 // Escape implements pane.Escaper: it leaves the service detail.
@@ -200,7 +211,7 @@ func (m *Model) SetFilter(expr string) error {
 		return err
 	}
 	m.filter = f
-	m.sel, m.offset = 0, 0
+	m.sel, m.offset, m.selKey = 0, 0, ""
 	m.render()
 	return nil
 }
@@ -219,6 +230,7 @@ func (m *Model) NextMatch(back bool) {
 	} else {
 		m.sel = (clamp(m.sel, 0, len(m.list)-1) + 1) % len(m.list)
 	}
+	m.keepIndex()
 	m.render()
 }
 
@@ -299,6 +311,17 @@ func (m *Model) selectList() {
 		m.list = m.list[:m.topK]
 	}
 	m.sel = clamp(m.sel, 0, len(m.list)-1)
+	if m.selKey != "" {
+		for i, sv := range m.list {
+			if sv.Key() == m.selKey {
+				m.sel = i
+				break
+			}
+		}
+	}
+	if len(m.list) > 0 {
+		m.selKey = m.list[m.sel].Key()
+	}
 }
 
 // numGreater orders present values before n/a, larger first.
