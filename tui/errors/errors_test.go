@@ -1,11 +1,11 @@
 package errors
 
 import (
-	tea "github.com/charmbracelet/bubbletea"
-
 	"strings"
 	"testing"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
