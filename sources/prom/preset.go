@@ -239,15 +239,11 @@ var presets = []*preset{
 			// Mean time per token includes prefill: an ITL proxy, the only one TGI has.
 			{from: []string{"tgi_request_mean_time_per_token_duration"}, to: sources.SvcITL, kind: kHist},
 			{from: []string{"tgi_request_success", "tgi_request_success_total"}, to: sources.SvcRequests, kind: kCounter,
-				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			// Error rate = failures / requests, every err reason included
+			// (validation too), as serving-metrics.md gives it.
 			{from: []string{"tgi_request_failure", "tgi_request_failure_total"}, to: sources.SvcRequests, kind: kCounter,
-				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError},
-				outcome: func(m *metric) string {
-					if label(m, "err") == "validation" {
-						return OutcomeClientError
-					}
-					return sources.OutcomeError
-				}},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError)},
 			{from: []string{"tgi_request_input_length"}, to: sources.SvcTokens, kind: kHistSum, kindOf: static("prompt")},
 			{from: []string{"tgi_request_generated_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: static("generation")},
 			{from: []string{"tgi_queue_size"}, to: sources.SvcQueueDepth},
@@ -284,14 +280,10 @@ var presets = []*preset{
 		rules: []rule{
 			{from: []string{"nv_inference_request_success"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			// Error rate = failure / (success + failure), every reason
+			// included, as serving-metrics.md gives it.
 			{from: []string{"nv_inference_request_failure"}, to: sources.SvcRequests, kind: kCounter,
-				outs: []string{sources.OutcomeOK, sources.OutcomeError},
-				outcome: func(m *metric) string {
-					if label(m, "reason") == "CANCELED" {
-						return sources.OutcomeAbort
-					}
-					return sources.OutcomeError
-				}},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError)},
 			{from: []string{"nv_inference_request_duration_us"}, to: sources.SvcLatency, kind: kMeanSum, scale: 1e-6},
 			{from: []string{"nv_inference_request_success"}, to: sources.SvcLatency, kind: kMeanCount,
 				when: func(sc *scrape) bool { return sc.byName["nv_inference_request_duration_us"] != nil }},
@@ -342,11 +334,12 @@ var presets = []*preset{
 		stack: StackRayServe, prefixes: []string{"ray_serve_"},
 		service: byLabel("application", "deployment", "route"),
 		rules: []rule{
+			// Error rate = error requests / requests (every non-2xx/3xx), as
+			// serving-metrics.md gives it.
 			{from: []string{"ray_serve_num_http_requests_total", "ray_serve_num_http_requests"}, to: sources.SvcRequests, kind: kCounter,
-				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
 			{from: []string{"ray_serve_num_http_error_requests_total", "ray_serve_num_http_error_requests"}, to: sources.SvcRequests, kind: kCounter,
-				outs:    []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError},
-				outcome: httpOutcome("error_code", "status_code"), minus: sources.OutcomeOK},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError), minus: sources.OutcomeOK},
 			{from: []string{"ray_serve_http_request_latency_ms"}, to: sources.SvcLatency, kind: kHist, scale: 1e-3},
 			{from: []string{"ray_serve_deployment_queued_queries"}, to: sources.SvcQueueDepth},
 			{from: []string{"ray_serve_replica_processing_queries"}, to: sources.SvcRunning},
