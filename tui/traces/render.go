@@ -100,6 +100,9 @@ func (m *Model) listHeader() []string {
 		head += styles.Dim.Render(fmt.Sprintf(" · filter %q: %d", m.filter.Expr, len(m.rows)))
 	}
 	out := []string{head}
+	if m.behind != nil && m.widened {
+		out = append(out, styles.Warn.Render("nothing of "+clean(m.behind.Service)+" in this window: all services shown"))
+	}
 	for _, n := range []string{m.note, m.behindNote} {
 		if n != "" {
 			out = append(out, styles.Warn.Render(clean(n)))

@@ -92,6 +92,7 @@ type Model struct {
 	behindEx     []sources.Exemplar // from Options.Exemplars
 	behindRemote []tsrc.Summary     // from Options.Backend
 	behindNote   string
+	widened      bool // no trace of the service: every service's traces are listed
 
 	// waterfall
 	wf *waterfall
@@ -209,8 +210,20 @@ func (m *Model) rebuild() {
 	}
 }
 
+// behindList lists the traces behind the spike. When the service has no
+// exemplars and no spans in the window (its metrics may name it otherwise
+// than its traces do), every service's traces in the window are listed,
+// and the header says so.
 func (m *Model) behindList() []tsrc.Summary {
-	return tsrc.BehindStore(m.env.Store, *m.behind, m.behindEx, m.behindRemote, m.opts.Limit)
+	m.widened = false
+	list := tsrc.BehindStore(m.env.Store, *m.behind, m.behindEx, m.behindRemote, m.opts.Limit)
+	if len(list) == 0 && m.behind.Service != "" {
+		sp := *m.behind
+		sp.Service = ""
+		list = tsrc.BehindStore(m.env.Store, sp, m.behindEx, m.behindRemote, m.opts.Limit)
+		m.widened = len(list) > 0
+	}
+	return list
 }
 
 func (m *Model) sortList(s []tsrc.Summary) {

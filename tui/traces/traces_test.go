@@ -569,3 +569,15 @@ func TestDetailScroll(t *testing.T) {
 	press(m, "K")
 	checkSize(t, m.View(), 80, 24)
 }
+
+func TestBehindWidens(t *testing.T) {
+	m := newPane(fixture(), 80, 24)
+	m.Jump(pane.JumpMsg{Target: pane.TargetTraces, Service: "llama-3-70b", From: t0.Add(-10 * time.Second), To: t0})
+	if !m.widened || len(m.rows) != 1 || m.rows[0].Service != "embedder" || !strings.Contains(m.View(), "all services shown") {
+		t.Errorf("widened %v rows %+v\n%s", m.widened, m.rows, m.View())
+	}
+	m.Jump(pane.JumpMsg{Target: pane.TargetTraces, Service: "chat-api", From: t0.Add(-time.Minute), To: t0})
+	if m.widened || strings.Contains(m.View(), "all services shown") {
+		t.Error("widened although the service has traces")
+	}
+}
