@@ -322,9 +322,12 @@ func ksExactNum(k int64, n, m int, alt Alternative) float64 {
 }
 
 // KSAsymptoticPValue returns the large-sample p-value of the two-sample KS
-// statistic d for sample sizes n and m: Q_KS(λ) with λ = d·√(n·m/(n+m)) for
-// the two-sided test (KolmogorovSurvival) and exp(−2λ²) for a one-sided test.
-// It returns NaN if d is NaN or n or m is not positive, and 1 if d ≤ 0.
+// statistic d for sample sizes n and m, with λ = d·√(n·m/(n+m)): Q_KS(λ)
+// (KolmogorovSurvival) for the two-sided test, and for a one-sided test
+// Hodges' refinement of the limit exp(−2λ²),
+// exp(−2λ² − 2λ(M+2N)/√(M·N·(M+N))/3) with M the larger and N the smaller
+// size, as SciPy's ks_2samp(method="asymp") uses. It returns NaN if d is NaN
+// or n or m is not positive, and 1 if d ≤ 0.
 func KSAsymptoticPValue(d float64, n, m int, alt Alternative) float64 {
 	if math.IsNaN(d) || n <= 0 || m <= 0 {
 		return math.NaN()
@@ -337,7 +340,8 @@ func KSAsymptoticPValue(d float64, n, m int, alt Alternative) float64 {
 	if alt == TwoSided {
 		return KolmogorovSurvival(lambda)
 	}
-	return math.Exp(-2 * lambda * lambda)
+	big, small := float64(max(n, m)), float64(min(n, m))
+	return min(1, math.Exp(-2*lambda*lambda-2*lambda*(big+2*small)/math.Sqrt(big*small*(big+small))/3))
 }
 
 // KolmogorovSurvival returns Q_KS(λ) = P(K > λ) for the Kolmogorov

@@ -46,6 +46,10 @@ func TestKSPValueReference(t *testing.T) {
 	if got := KSAsymptoticPValue(0.5454545454545454, 100, 110, TwoSided); !(got < 1e-12) {
 		t.Errorf("limit tiny = %g", got)
 	}
+	// One-sided asymptotic: Hodges, given to 5 digits in R1.
+	if got := KSAsymptoticPValue(0.4055137844611529, 105, 95, Less); !relClose(got, 5.0475e-08, 1e-4) {
+		t.Errorf("Hodges = %.6g, want 5.0475e-08", got)
+	}
 }
 
 // Examples from drift.md §2b, given to 5 digits.
