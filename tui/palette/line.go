@@ -96,10 +96,11 @@ func (l *line) edit(msg tea.KeyMsg) bool {
 	return false
 }
 
-// View draws the text with the cursor as a reversed cell.
+// View draws the text with the cursor as a reversed cell (a block or an
+// underscore where the terminal shows no attributes, as under NO_COLOR).
 func (l line) View() string {
 	if l.pos >= len(l.r) {
-		return string(l.r) + styles.PReverse.Paint(" ")
+		return string(l.r) + styles.Mark(" ")
 	}
-	return string(l.r[:l.pos]) + styles.PReverse.Paint(string(l.r[l.pos])) + string(l.r[l.pos+1:])
+	return string(l.r[:l.pos]) + styles.Mark(string(l.r[l.pos])) + string(l.r[l.pos+1:])
 }
