@@ -402,20 +402,20 @@ func (m *Model) selectAt(t time.Time) {
 	m.clamp()
 }
 
-// seek moves to the next (or previous) line whose level matches.
+// seek moves to the next (or previous) line whose level matches, and puts
+// it in the middle of the view when it was out of sight.
 func (m *Model) seek(back bool, match func(sources.Level) bool) bool {
-	for i := m.sel + 1; !back && i < len(m.lines); i++ {
-		if match(m.lines[i].Level) {
-			m.follow = false
-			m.sel = i
-			m.clamp()
-			return true
-		}
+	step := 1
+	if back {
+		step = -1
 	}
-	for i := m.sel - 1; back && i >= 0; i-- {
+	for i := m.sel + step; i >= 0 && i < len(m.lines); i += step {
 		if match(m.lines[i].Level) {
 			m.follow = false
 			m.sel = i
+			if bh := m.bodyHeight(); i < m.top || i >= m.top+bh {
+				m.top = i - bh/2
+			}
 			m.clamp()
 			return true
 		}

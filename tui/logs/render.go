@@ -139,7 +139,11 @@ func (m *Model) header() string {
 	if m.env.Mode == "PAUSED" {
 		parts = append(parts, styles.Warn.Render("PAUSED"))
 	}
-	parts = append(parts, count(len(m.lines))+" lines")
+	if len(m.lines) == 1 {
+		parts = append(parts, "1 line")
+	} else {
+		parts = append(parts, count(len(m.lines))+" lines")
+	}
 	if m.minLevel != sources.LevelUnknown {
 		parts = append(parts, "≥"+m.minLevel.String())
 	}
