@@ -1,8 +1,5 @@
-//go:build expfmt
-
-// The differential tests against prometheus/common/expfmt. They need
-// go.sum entries for expfmt's dependencies (github.com/munnerz/goautoneg,
-// github.com/pandatix/go-abnf); run them with: go test -tags expfmt ./sources/prom
+// The differential tests against prometheus/common/expfmt: wherever expfmt
+// accepts an exposition, vigil's parser must read the same samples.
 
 package prom
 

@@ -14,9 +14,7 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 )
 
-// differentialCheck holds the parser to expfmt's result; set by
-// expfmt_test.go, built with -tags expfmt (expfmt needs go.sum entries the
-// module does not have yet).
+// differentialCheck holds the parser to expfmt's result (expfmt_test.go).
 var differentialCheck func(t *testing.T, body []byte)
 
 // flat is an exposition as a map from sample identity to value.
