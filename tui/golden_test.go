@@ -185,3 +185,19 @@ func TestGoldenANSI256(t *testing.T) {
 	m := fixtureModel(t, 80, 24)
 	checkGolden(t, "screen1_80x24_ansi256", m.View())
 }
+
+// TestGoldenModes pins the replay strip and the low-bandwidth profile.
+func TestGoldenModes(t *testing.T) {
+	st, mon, end := fixtureStore()
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Timeline: &timeline{}})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end})
+	checkFrame(t, "replay_120x40", m.View(), 120, 40)
+	checkGolden(t, "replay_120x40", m.View())
+	m = New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, LowBandwidth: true})
+	m = drive(m, tea.WindowSizeMsg{Width: 80, Height: 24}, tickMsg{at: end})
+	checkFrame(t, "lowbw_80x24", m.View(), 80, 24)
+	checkGolden(t, "lowbw_80x24", m.View())
+	if m.s.o.Refresh != LowBandwidthRefresh {
+		t.Errorf("low-bandwidth refresh %v", m.s.o.Refresh)
+	}
+}

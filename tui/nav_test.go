@@ -426,3 +426,48 @@ func TestCopySelection(t *testing.T) {
 		t.Fatalf("clipboard %q, message %q", clip.String(), msg.Text)
 	}
 }
+
+// logsPane is a fake screen-6 pane that records what the root hands it.
+type logsPane struct {
+	timeline
+	filter string
+	jumps  []pane.JumpMsg
+}
+
+func (l *logsPane) Title() string { return "Logs" }
+func (l *logsPane) SetFilter(expr string) error {
+	l.filter = expr
+	return nil
+}
+func (l *logsPane) Filter() string { return l.filter }
+func (l *logsPane) NextMatch(bool) {}
+func (l *logsPane) Jump(j pane.JumpMsg) tea.Cmd {
+	l.jumps = append(l.jumps, j)
+	return nil
+}
+
+func TestScreensFromOptions(t *testing.T) {
+	st, mon, end := fixtureStore()
+	lp := &logsPane{}
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Screens: map[int]pane.Pane{ScreenLogs: lp}})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end})
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("logs level>=warn")...)
+	m = drive(m, keyMsg("enter"))
+	if m.s.screen().num != ScreenLogs || lp.filter != "level>=warn" {
+		t.Fatalf(":logs: screen %d filter %q", m.s.screen().num, lp.filter)
+	}
+	if lp.w != 118 || lp.h != 36 { // 40 rows less status, alerts strip and borders
+		t.Fatalf("logs pane size %dx%d", lp.w, lp.h)
+	}
+	// L on the latency pane jumps to the logs of the selected service.
+	m = drive(m, keyMsg("1"))
+	m, cmd := step(t, m, keyMsg("L"))
+	m = follow(t, m, cmd)
+	if len(lp.jumps) != 1 || lp.jumps[0].Service != "llama-8b" || lp.jumps[0].Target != pane.TargetLogs || !lp.jumps[0].To.Equal(end) {
+		t.Fatalf("L jump: %+v", lp.jumps)
+	}
+	if m.s.screen().num != ScreenLogs {
+		t.Fatalf("L did not switch to the logs screen")
+	}
+}
