@@ -96,12 +96,13 @@ func Health(hs []view.SourceHealth) string {
 		return styles.PDim.Paint("no sources")
 	}
 	ok := 0
-	var bad []string
+	var bad, good []string
 	for _, h := range hs {
 		name := sources.OneLine(h.Source)
 		switch h.State {
 		case "ok":
 			ok++
+			good = append(good, styles.POK.Paint("● "+name))
 		case "stale":
 			bad = append(bad, styles.PWarn.Paint("● "+name+" stale "+age(h.AgeSeconds)))
 		case "error":
@@ -115,6 +116,10 @@ func Health(hs []view.SourceHealth) string {
 		default:
 			bad = append(bad, styles.PDim.Paint("○ "+name+" waiting"))
 		}
+	}
+	// A few sources are named; many are counted.
+	if len(hs) <= 3 {
+		return strings.Join(append(good, bad...), " ")
 	}
 	var parts []string
 	if ok > 0 {

@@ -24,6 +24,9 @@ func TestHealth(t *testing.T) {
 			t.Errorf("Health = %q, missing %q", got, want)
 		}
 	}
+	if got := Health(hs[:2]); got != "● a ● b" {
+		t.Errorf("few sources are named: %q", got)
+	}
 	if Health(nil) != "no sources" {
 		t.Errorf("no sources: %q", Health(nil))
 	}
