@@ -1,0 +1,477 @@
+package alerts
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
+)
+
+// Comparison operators of a rule.
+const (
+	OpGT = ">"
+	OpGE = ">="
+	OpLT = "<"
+	OpLE = "<="
+)
+
+// DefaultHysteresis is the release margin of threshold rules without an
+// explicit clear level: 10 % of the threshold back on the safe side.
+const DefaultHysteresis = 0.10
+
+// Value is one instance of a rule at one evaluation: what it is about and
+// its value. A NaN value is n/a: the instance is inactive.
+type Value struct {
+	Labels       []sources.Label // sorted
+	V            float64
+	Threshold    float64 // this instance's own threshold (a service's target), when HasThreshold
+	HasThreshold bool
+	Clear        float64 // this instance's own release level, when HasClear
+	HasClear     bool
+	Note         string // extra text for the alert line
+}
+
+// Rule is one alert rule.
+type Rule struct {
+	Name        string
+	Severity    sources.Severity
+	For         time.Duration
+	Op          string  // >, >=, <, <=
+	Threshold   float64 // the rule's threshold (instances may carry their own)
+	Clear       float64 // release level; NaN: DefaultHysteresis away from the threshold
+	Labels      map[string]string
+	Annotations map[string]string
+	Expr        string // the expression, for display
+	Unit        string // for the alert line: "ratio" prints as %, "s", "°C", ...
+
+	eval func(c *evalCtx) []Value
+	err  string // a configuration problem reported as the engine's health
+}
+
+// crosses reports whether v is over the line: the threshold when the alert
+// is not active, the release level when it is (hysteresis).
+func (r *Rule) crosses(v, thr float64, active bool) bool {
+	if math.IsNaN(v) {
+		return false
+	}
+	line := thr
+	if active {
+		line = r.clearFor(thr)
+	}
+	switch r.Op {
+	case OpGE:
+		return v >= line
+	case OpLT:
+		return v < line
+	case OpLE:
+		return v <= line
+	}
+	return v > line
+}
+
+func (r *Rule) clearFor(thr float64) float64 {
+	if !math.IsNaN(r.Clear) && thr == r.Threshold {
+		return r.Clear
+	}
+	m := math.Abs(thr) * DefaultHysteresis
+	switch r.Op {
+	case OpLT, OpLE:
+		return thr + m
+	}
+	return thr - m
+}
+
+func (r *Rule) text(v Value, thr float64) string {
+	if s := r.Annotations["summary"]; s != "" {
+		t := expand(s, v, thr)
+		if v.Note != "" {
+			t += " (" + v.Note + ")"
+		}
+		return sources.OneLine(t)
+	}
+	t := fmt.Sprintf("%s %s %s %s", r.valueName(), formatUnit(v.V, r.Unit), r.Op, formatUnit(thr, r.Unit))
+	if v.Note != "" {
+		t += " (" + v.Note + ")"
+	}
+	return t
+}
+
+func (r *Rule) valueName() string {
+	if r.Expr != "" {
+		return r.Expr
+	}
+	return "value"
+}
+
+// expand replaces {{ $value }}, {{ $threshold }} and {{ $labels.x }} (also
+// {{ .x }}) in an annotation.
+func expand(s string, v Value, thr float64) string {
+	for {
+		i := strings.Index(s, "{{")
+		if i < 0 {
+			return s
+		}
+		j := strings.Index(s[i:], "}}")
+		if j < 0 {
+			return s
+		}
+		key := strings.TrimSpace(s[i+2 : i+j])
+		rep := ""
+		switch {
+		case key == "$value":
+			rep = FormatValue(v.V)
+		case key == "$threshold":
+			rep = FormatValue(thr)
+		default:
+			name := strings.TrimPrefix(strings.TrimPrefix(key, "$labels."), ".")
+			for _, l := range v.Labels {
+				if l.Name == name {
+					rep = l.Value
+				}
+			}
+		}
+		s = s[:i] + rep + s[i+j+2:]
+	}
+}
+
+func formatUnit(v float64, unit string) string {
+	if math.IsNaN(v) {
+		return "n/a"
+	}
+	switch unit {
+	case "ratio":
+		return strconv.FormatFloat(v*100, 'g', 3, 64) + "%"
+	case "s":
+		return strconv.FormatFloat(v, 'g', 3, 64) + "s"
+	case "°C":
+		return strconv.FormatFloat(v, 'f', 0, 64) + "°C"
+	case "x":
+		return strconv.FormatFloat(v, 'g', 3, 64) + "x"
+	case "":
+		return FormatValue(v)
+	}
+	return FormatValue(v) + " " + unit
+}
+
+// evalCtx caches what several rules read at one evaluation.
+type evalCtx struct {
+	e  *Engine
+	st *sources.Store
+	at time.Time
+
+	svcs   []view.Service
+	gpus   []view.GPU
+	health []view.SourceHealth
+	done   uint8
+}
+
+func (c *evalCtx) services() []view.Service {
+	if c.done&1 == 0 {
+		c.svcs = view.Services(c.st, c.at, c.e.o.View)
+		c.done |= 1
+	}
+	return c.svcs
+}
+
+func (c *evalCtx) gpuList() []view.GPU {
+	if c.done&2 == 0 {
+		c.gpus = view.GPUs(c.st, c.at)
+		c.done |= 2
+	}
+	return c.gpus
+}
+
+func (c *evalCtx) sourceHealth() []view.SourceHealth {
+	if c.done&4 == 0 {
+		c.health = view.Health(c.st, c.at)
+		c.done |= 4
+	}
+	return c.health
+}
+
+func svcLabels(s view.Service) []sources.Label {
+	return sortedLabels(sources.LabelHost, s.Host, sources.LabelService, s.Name, sources.LabelStack, s.Stack)
+}
+
+func gpuLabels(g view.GPU) []sources.Label {
+	return sortedLabels(sources.LabelHost, g.Host, sources.LabelGPU, g.Index, sources.LabelUUID, g.UUID, sources.LabelModel, g.Model)
+}
+
+func sortedLabels(kv ...string) []sources.Label {
+	return sources.NewSeries("", sources.Gauge, kv...).Labels
+}
+
+func num(n view.Num) float64 {
+	if !n.OK {
+		return math.NaN()
+	}
+	return n.V
+}
+
+// Names of the built-in rules.
+const (
+	RuleErrorRate        = "ErrorRateHigh"
+	RuleLatencyWarning   = "LatencySLOBreach"
+	RuleLatencyCritical  = "LatencySLOBreachSustained"
+	RuleGPUTemperature   = "GPUTemperatureHigh"
+	RuleGPUThrottle      = "GPUThermalThrottle"
+	RuleXID              = "GPUXIDError"
+	RuleECC              = "GPUUncorrectedECC"
+	RuleSourceDown       = "SourceDown"
+	RuleTargetDown       = "PrometheusTargetDown"
+	RuleDrift            = "FeatureDrift"
+	RuleBudgetFastBurn   = "ErrorBudgetFastBurn"
+	RuleBudgetSlowBurn   = "ErrorBudgetSlowBurn"
+	GPUTemperatureLimit  = 85.0 // °C
+	GPUTemperatureClear  = 82.0 // °C: the hot alert clears below this
+	XIDHold              = 5 * time.Minute
+	FastBurnRate         = 14.4
+	SlowBurnRate         = 6.0
+	FastBurnLong         = time.Hour
+	FastBurnShort        = 5 * time.Minute
+	SlowBurnLong         = 6 * time.Hour
+	SlowBurnShort        = 30 * time.Minute
+	defaultRuleNamespace = "vigil"
+)
+
+// DefaultRules are the rules that work with zero configuration. drift says
+// whether the drift rule is included (it needs Options.Drift).
+func DefaultRules(drift bool) []Rule {
+	nan := math.NaN()
+	rs := []Rule{
+		{Name: RuleErrorRate, Severity: sources.SevCritical, For: 2 * time.Minute, Op: OpGT, Clear: nan, Unit: "ratio",
+			Expr: "error rate", Annotations: map[string]string{"description": "error rate above the service's target"},
+			eval: func(c *evalCtx) []Value {
+				var out []Value
+				for _, s := range c.services() {
+					out = append(out, Value{Labels: svcLabels(s), V: num(s.ErrorRate), Threshold: s.ErrorTarget, HasThreshold: true})
+				}
+				return out
+			}},
+		latencyRule(RuleLatencyWarning, sources.SevWarning, 5*time.Minute),
+		latencyRule(RuleLatencyCritical, sources.SevCritical, 10*time.Minute),
+		{Name: RuleGPUTemperature, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: GPUTemperatureLimit, Clear: GPUTemperatureClear,
+			Unit: "°C", Expr: "GPU temperature",
+			eval: func(c *evalCtx) []Value {
+				var out []Value
+				for _, g := range c.gpuList() {
+					out = append(out, Value{Labels: gpuLabels(g), V: num(g.Temp)})
+				}
+				return out
+			}},
+		{Name: RuleGPUThrottle, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: 1, Clear: 1, Expr: "thermal throttle",
+			Annotations: map[string]string{"summary": "GPU {{ $labels.gpu }} on {{ $labels.host }} is thermally throttled"},
+			eval: func(c *evalCtx) []Value {
+				var out []Value
+				for _, g := range c.gpuList() {
+					v := math.NaN()
+					if g.Throttle.OK {
+						v = 0
+						if uint64(g.Throttle.V)&(view.ThrottleHWThermal|view.ThrottleSWThermal) != 0 {
+							v = 1
+						}
+					}
+					out = append(out, Value{Labels: gpuLabels(g), V: v})
+				}
+				return out
+			}},
+		{Name: RuleXID, Severity: sources.SevCritical, Op: OpGE, Threshold: 1, Clear: 1, Expr: "XID",
+			Annotations: map[string]string{"summary": "new XID on GPU {{ $labels.gpu }} of {{ $labels.host }}"},
+			eval:        func(c *evalCtx) []Value { return c.xidValues() }},
+		{Name: RuleECC, Severity: sources.SevCritical, Op: OpGT, Threshold: 0, Clear: 0, Expr: "uncorrected ECC errors (increase)",
+			Annotations: map[string]string{"summary": "{{ $value }} uncorrected ECC errors on GPU {{ $labels.gpu }} of {{ $labels.host }}"},
+			eval: func(c *evalCtx) []Value {
+				var out []Value
+				hold := time.Duration(float64(XIDHold) * c.e.o.ForScale)
+				for _, s := range c.st.Select(sources.GPUECCErrors, sources.Label{Name: "type", Value: "uncorrected"}) {
+					inc, _, ok := c.st.Increase(s.Key(), hold, c.at)
+					if !ok {
+						continue
+					}
+					out = append(out, Value{Labels: gpuSeriesLabels(s), V: inc})
+				}
+				return out
+			}},
+		{Name: RuleSourceDown, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: 1, Clear: 1, Expr: "source down",
+			Annotations: map[string]string{"summary": "source {{ $labels.source }} is down"},
+			eval: func(c *evalCtx) []Value {
+				var out []Value
+				for _, h := range c.sourceHealth() {
+					if h.Source == c.e.Name() {
+						continue
+					}
+					v := 0.0
+					switch h.State {
+					case "error", "stale":
+						v = 1
+					case "disabled", "unknown":
+						continue
+					}
+					out = append(out, Value{Labels: sortedLabels("source", h.Source), V: v, Note: h.Error})
+				}
+				return out
+			}},
+		{Name: RuleTargetDown, Severity: sources.SevWarning, For: time.Minute, Op: OpLT, Threshold: 1, Clear: 1, Expr: "up",
+			Annotations: map[string]string{"summary": "Prometheus target {{ $labels.host }} ({{ $labels.job }}) is down"},
+			eval: func(c *evalCtx) []Value {
+				var out []Value
+				for _, s := range c.st.Select("prom_target_up") {
+					smp, ok := c.st.Last(s.Key(), c.at)
+					if !ok {
+						continue
+					}
+					out = append(out, Value{Labels: s.Labels, V: smp.V})
+				}
+				return out
+			}},
+		burnRule(RuleBudgetFastBurn, sources.SevCritical, FastBurnRate, FastBurnLong, FastBurnShort),
+		burnRule(RuleBudgetSlowBurn, sources.SevWarning, SlowBurnRate, SlowBurnLong, SlowBurnShort),
+	}
+	if drift {
+		rs = append(rs, Rule{Name: RuleDrift, Severity: sources.SevWarning, Op: OpGE, Threshold: 1, Clear: 1, Expr: "drift",
+			Annotations: map[string]string{"summary": "feature {{ $labels.feature }} drifted from its reference"},
+			eval: func(c *evalCtx) []Value {
+				var out []Value
+				seen := map[string]bool{}
+				for _, f := range c.e.o.Drift(c.at) {
+					if seen[f] {
+						continue
+					}
+					seen[f] = true
+					out = append(out, Value{Labels: sortedLabels("feature", sources.Sanitize(f)), V: 1})
+				}
+				return out
+			}})
+	}
+	return rs
+}
+
+func latencyRule(name string, sev sources.Severity, forDur time.Duration) Rule {
+	return Rule{Name: name, Severity: sev, For: forDur, Op: OpGT, Clear: math.NaN(), Unit: "s", Expr: "p99 latency",
+		Annotations: map[string]string{"description": "p99 latency above the service's latency SLO"},
+		eval: func(c *evalCtx) []Value {
+			var out []Value
+			for _, s := range c.services() {
+				slo := c.e.SLOOf(s.Name)
+				lim := slo.latencyFor(s.Stack)
+				out = append(out, Value{Labels: svcLabels(s), V: num(s.Latency.P99), Threshold: lim, HasThreshold: true})
+			}
+			return out
+		}}
+}
+
+func burnRule(name string, sev sources.Severity, rate float64, long, short time.Duration) Rule {
+	return Rule{Name: name, Severity: sev, Op: OpGT, Threshold: rate, Clear: math.NaN(), Unit: "x",
+		Expr: fmt.Sprintf("burn rate %s/%s", shortDur(long), shortDur(short)),
+		eval: func(c *evalCtx) []Value {
+			var out []Value
+			for _, s := range c.services() {
+				slo := c.e.SLOOf(s.Name)
+				b := BurnRates(c.st, s, slo, c.at, long, short)
+				out = append(out, Value{Labels: svcLabels(s), V: b})
+			}
+			return out
+		}}
+}
+
+func shortDur(d time.Duration) string {
+	s := d.String()
+	s = strings.TrimSuffix(s, "0s")
+	s = strings.TrimSuffix(s, "0m")
+	return s
+}
+
+func gpuSeriesLabels(s sources.Series) []sources.Label {
+	return sortedLabels(sources.LabelHost, s.Label(sources.LabelHost), sources.LabelGPU, s.Label(sources.LabelGPU),
+		sources.LabelUUID, s.Label(sources.LabelUUID), sources.LabelModel, s.Label(sources.LabelModel))
+}
+
+// xidValues: a GPU is in alert for XIDHold after a new XID: an "xid" event
+// in the store, or its last-XID gauge changing to a non-zero code while the
+// engine watched (a code already there at the first look is old news).
+func (c *evalCtx) xidValues() []Value {
+	hold := time.Duration(float64(XIDHold) * c.e.o.ForScale)
+	type hit struct {
+		ls   []sources.Label
+		code float64
+		at   time.Time
+	}
+	hits := map[string]*hit{}
+	var order []string
+	note := func(ls []sources.Label, code float64, at time.Time) {
+		k := alertKey("", ls)
+		h := hits[k]
+		if h == nil {
+			h = &hit{ls: ls}
+			hits[k] = h
+			order = append(order, k)
+		}
+		if at.After(h.at) || h.at.IsZero() {
+			h.at, h.code = at, code
+		}
+	}
+	for _, s := range c.st.Select(sources.GPUXIDLast) {
+		smp, ok := c.st.Last(s.Key(), c.at)
+		if !ok {
+			continue
+		}
+		ls := gpuSeriesLabels(s)
+		k := s.Key()
+		prev, seen := c.e.xid[k]
+		switch {
+		case !seen:
+			c.e.xid[k] = xidSeen{code: smp.V}
+		case smp.V != prev.code:
+			x := xidSeen{code: smp.V, at: prev.at}
+			if smp.V != 0 {
+				x.at = smp.Time()
+			}
+			c.e.xid[k] = x
+		}
+		x := c.e.xid[k]
+		if !x.at.IsZero() && c.at.Sub(x.at) < hold {
+			note(ls, x.code, x.at)
+		} else {
+			note(ls, 0, time.Time{})
+		}
+	}
+	for _, ev := range c.st.Events(c.at.Add(-hold), c.at, 1000) {
+		if ev.Kind != "xid" || c.at.Sub(ev.At) >= hold {
+			continue
+		}
+		var host, gpu, uuid, model string
+		code := 1.0
+		for _, l := range ev.Labels {
+			switch l.Name {
+			case sources.LabelHost:
+				host = l.Value
+			case sources.LabelGPU:
+				gpu = l.Value
+			case sources.LabelUUID:
+				uuid = l.Value
+			case sources.LabelModel:
+				model = l.Value
+			case "xid":
+				if v, err := strconv.ParseFloat(l.Value, 64); err == nil && v > 0 {
+					code = v
+				}
+			}
+		}
+		note(sortedLabels(sources.LabelHost, host, sources.LabelGPU, gpu, sources.LabelUUID, uuid, sources.LabelModel, model), code, ev.At)
+	}
+	out := make([]Value, 0, len(order))
+	for _, k := range order {
+		h := hits[k]
+		v := Value{Labels: h.ls, V: 0}
+		if !h.at.IsZero() {
+			v.V = 1
+			v.Note = "XID " + strconv.FormatFloat(h.code, 'f', 0, 64) + " at " + h.at.UTC().Format("15:04:05")
+		}
+		out = append(out, v)
+	}
+	return out
+}
