@@ -433,8 +433,22 @@ func (m *Model) Keys() []key.Binding {
 		k.Trace, k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
 }
 
-// HandleKey implements pane.Pane.
+// HandleKey implements pane.Pane. Keys typed faster than the terminal is
+// read arrive as one message with several runes ("vv"); they are taken one
+// by one.
 func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		used := false
+		var cmds []tea.Cmd
+		for _, r := range msg.Runes {
+			u, c := m.HandleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt})
+			used = used || u
+			if c != nil {
+				cmds = append(cmds, c)
+			}
+		}
+		return used, tea.Batch(cmds...)
+	}
 	k := m.keys
 	if m.pretty != nil {
 		return m.prettyKey(msg)

@@ -637,3 +637,12 @@ func TestMatchesHighlighted(t *testing.T) {
 		t.Errorf("the match is not highlighted:\n%q", m.View())
 	}
 }
+
+func TestRunesTogether(t *testing.T) {
+	st := fixture(t, nil)
+	m := newPane(st, 80, 24, nil)
+	used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("vvv")})
+	if !used || m.Title() != "Logs ≥warn" {
+		t.Errorf("three v in one message: used %v, title %q", used, m.Title())
+	}
+}
