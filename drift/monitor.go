@@ -343,6 +343,7 @@ type Monitor struct {
 	names     []string // sorted
 	seeds     uint64
 	buf       []float64 // scratch for trailing references
+	closed    int64     // columns closed so far
 }
 
 // NewMonitor returns a Monitor with the given settings (zero fields take
@@ -535,6 +536,7 @@ func (m *Monitor) closeColumn() {
 	for i, s := range list {
 		s.push(recs[i], &m.cfg)
 	}
+	m.closed++
 }
 
 // Repin re-pins feature's reference to the current (open) window: that window
@@ -652,15 +654,33 @@ func (m *Monitor) lookup(feature string, kind Kind) (*series, error) {
 	return s, nil
 }
 
-// Rows returns every series' row, sorted by feature name.
+// Rows returns every series' row, sorted by feature name, with all its
+// cells. A pane that shows only the latest cells should use Tail.
 func (m *Monitor) Rows() []Row {
+	return m.Tail(m.cfg.Columns)
+}
+
+// Tail returns every series' row, sorted by feature name, with at most its
+// last n cells: what a pane n cells wide draws.
+func (m *Monitor) Tail(n int) []Row {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	rows := make([]Row, 0, len(m.names))
 	for _, name := range m.names {
-		rows = append(rows, m.series[name].row(&m.cfg, m.window))
+		rows = append(rows, m.series[name].row(&m.cfg, m.window, n))
 	}
 	return rows
+}
+
+// LastClosed returns the end of the last closed column (zero before the
+// first): rows change only when it does, so a pane can skip re-reading them.
+func (m *Monitor) LastClosed() time.Time {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if !m.started || m.closed == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, m.openStart).UTC()
 }
 
 // Row returns one feature's row.
@@ -671,7 +691,7 @@ func (m *Monitor) Row(feature string) (Row, bool) {
 	if s == nil {
 		return Row{}, false
 	}
-	return s.row(&m.cfg, m.window), true
+	return s.row(&m.cfg, m.window, m.cfg.Columns), true
 }
 
 // Alerting returns, sorted, the features in drift alert at time at: those

@@ -86,6 +86,12 @@ func TestMonitorNumericPinnedDrift(t *testing.T) {
 			t.Errorf("cell %d stats %+v", i, st)
 		}
 	}
+	if !m.LastClosed().Equal(t0.Add(15 * time.Minute)) {
+		t.Errorf("LastClosed = %v", m.LastClosed())
+	}
+	if tail := m.Tail(4); len(tail) != 1 || len(tail[0].Cells) != 4 || !tail[0].Cells[3].Start.Equal(t0.Add(14*time.Minute)) || !tail[0].Alert {
+		t.Errorf("Tail(4) = %+v", tail)
+	}
 	if got := m.Alerting(t0.Add(12 * time.Minute)); len(got) != 0 {
 		t.Errorf("alert after two hot cells: %v", got)
 	}

@@ -787,7 +787,7 @@ func (s *series) cellRef(p int, cfg *Config) *refSnap {
 	return r
 }
 
-func (s *series) row(cfg *Config, window int64) Row {
+func (s *series) row(cfg *Config, window int64, tail int) Row {
 	r := Row{Feature: s.name, Kind: s.kind, Late: s.late}
 	r.Reference.Mode = cfg.Mode
 	if s.ref != nil {
@@ -800,10 +800,11 @@ func (s *series) row(cfg *Config, window int64) Row {
 	} else {
 		r.Reference.N = s.baseN
 	}
-	r.Cells = make([]Cell, len(s.cells))
-	for i := range s.cells {
+	first := max(0, len(s.cells)-max(tail, 0))
+	r.Cells = make([]Cell, 0, len(s.cells)-first)
+	for i := first; i < len(s.cells); i++ {
 		c := s.at(i)
-		r.Cells[i] = Cell{Start: time.Unix(0, c.start).UTC(), Level: c.level, Stats: c.stats()}
+		r.Cells = append(r.Cells, Cell{Start: time.Unix(0, c.start).UTC(), Level: c.level, Stats: c.stats()})
 	}
 	if len(s.cells) > 0 {
 		last := s.at(len(s.cells) - 1)
