@@ -278,7 +278,7 @@ type state struct {
 	hasT       bool
 	structured bool   // JSON or logfmt
 	suffix     string // the cut marker, if any
-	scratc     [96]byte
+	scratch     [96]byte
 }
 
 // span is a range of the line to redact; q when it is a quoted JSON value.
@@ -452,8 +452,8 @@ func (st *state) key(prefix, k string) string {
 	}
 	n := len(prefix) + 1 + len(k)
 	var b []byte
-	if n <= len(st.scratc) {
-		b = st.scratc[:0]
+	if n <= len(st.scratch) {
+		b = st.scratch[:0]
 	} else {
 		b = make([]byte, 0, n)
 	}
