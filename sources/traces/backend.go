@@ -76,34 +76,45 @@ func (s Summary) Failed() bool { return s.Errors > 0 }
 
 // aggregator builds summaries from spans seen one at a time.
 type aggregator struct {
-	by    map[string]*aggTrace
-	match func(*sources.Span) bool
+	by     map[string]int32 // trace id → index into traces
+	traces []aggTrace
+	match  func(*sources.Span) bool
 }
 
 type aggTrace struct {
-	sum      Summary
-	end      time.Time
-	root     bool
-	matched  bool
-	services map[string]struct{}
+	sum     Summary
+	end     time.Time
+	root    bool
+	matched bool
 }
 
 func newAggregator(match func(*sources.Span) bool) *aggregator {
-	return &aggregator{by: make(map[string]*aggTrace), match: match}
+	return &aggregator{by: make(map[string]int32), match: match}
 }
 
 func (a *aggregator) add(s *sources.Span) {
-	t := a.by[s.TraceID]
-	if t == nil {
-		t = &aggTrace{sum: Summary{TraceID: s.TraceID, Service: s.Service, Name: s.Name, Start: s.Start}, end: s.End,
-			services: make(map[string]struct{}, 2)}
-		a.by[s.TraceID] = t
+	i, ok := a.by[s.TraceID]
+	if !ok {
+		i = int32(len(a.traces))
+		a.traces = append(a.traces, aggTrace{sum: Summary{TraceID: s.TraceID, Service: s.Service, Name: s.Name, Start: s.Start}, end: s.End})
+		a.by[s.TraceID] = i
 	}
+	t := &a.traces[i]
 	t.sum.Spans++
 	if s.Status == sources.SpanError {
 		t.sum.Errors++
 	}
-	t.services[s.Service] = struct{}{}
+	// A trace has few services: a slice beats a map.
+	known := false
+	for _, x := range t.sum.Services {
+		if x == s.Service {
+			known = true
+			break
+		}
+	}
+	if !known {
+		t.sum.Services = append(t.sum.Services, s.Service)
+	}
 	if s.Start.Before(t.sum.Start) {
 		t.sum.Start = s.Start
 		if !t.root {
@@ -124,18 +135,15 @@ func (a *aggregator) add(s *sources.Span) {
 
 // summaries returns the matched traces, unsorted.
 func (a *aggregator) summaries() []Summary {
-	out := make([]Summary, 0, len(a.by))
-	for _, t := range a.by {
+	out := make([]Summary, 0, len(a.traces))
+	for i := range a.traces {
+		t := &a.traces[i]
 		if !t.matched {
 			continue
 		}
 		s := t.sum
 		s.Duration = t.end.Sub(s.Start)
 		s.Partial = !t.root
-		s.Services = make([]string, 0, len(t.services))
-		for k := range t.services {
-			s.Services = append(s.Services, k)
-		}
 		sort.Strings(s.Services)
 		out = append(out, s)
 	}
