@@ -278,7 +278,7 @@ type state struct {
 	hasT       bool
 	structured bool   // JSON or logfmt
 	suffix     string // the cut marker, if any
-	scratch     [96]byte
+	scratch    [96]byte
 }
 
 // span is a range of the line to redact; q when it is a quoted JSON value.
