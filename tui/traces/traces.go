@@ -577,12 +577,11 @@ func (m *Model) Receive(msg tea.Msg) tea.Cmd {
 			}
 		}
 		m.render()
-		return func() tea.Msg {
-			if msg.err != nil {
-				return pane.StatusMsg{Text: "trace " + short(msg.traceID) + ": " + sources.OneLine(msg.err.Error()), Error: true}
-			}
+		if msg.err == nil {
 			return nil
 		}
+		status := pane.StatusMsg{Text: "trace " + short(msg.traceID) + ": " + sources.OneLine(msg.err.Error()), Error: true}
+		return func() tea.Msg { return status }
 	case behindMsg:
 		if msg.pane != m.id || m.behind == nil || *m.behind != msg.spike {
 			return nil
