@@ -603,6 +603,77 @@ func (m *Monitor) SetCategoricalReference(feature string, values []string) error
 	return nil
 }
 
+// SetCategoricalCounts pins feature's reference to category counts, as
+// returned in ReferenceData.Categories, creating the feature if needed.
+// Errors as SetReference; negative counts are an error.
+func (m *Monitor) SetCategoricalCounts(feature string, counts []CategoryCount) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s, err := m.lookup(feature, KindCategorical)
+	if err != nil {
+		return err
+	}
+	c := map[string]int64{}
+	var n int64
+	for _, cc := range counts {
+		if cc.Count < 0 {
+			return fmt.Errorf("drift: %s: negative count for %q", feature, cc.Name)
+		}
+		c[cc.Name] += cc.Count
+		n += cc.Count
+	}
+	if n < int64(m.cfg.MinCount) {
+		return fmt.Errorf("drift: %s: reference has %d values, need %d", feature, n, m.cfg.MinCount)
+	}
+	s.pinCategorical(c, m.refTime(), &m.cfg)
+	return nil
+}
+
+// ReferenceData is a copy of a feature's current reference, enough to load it
+// again (after a restart, say) with SetReference, SetCategoricalCounts or
+// SetHistogramReference.
+type ReferenceData struct {
+	Kind Kind
+	// N is how many values the reference was built from.
+	N int64
+	// Values is a numeric reference's sample, sorted (at most
+	// Config.MaxReference values).
+	Values []float64
+	// Categories are a categorical reference's bins with their counts,
+	// OtherCategory holding the categories beyond Config.MaxCategories.
+	Categories []CategoryCount
+	// Bounds and Counts are a histogram reference's layout and per-bucket
+	// counts.
+	Bounds, Counts []float64
+}
+
+// Reference returns a copy of feature's pinned reference. It returns false if
+// the feature is unknown, still baselining, or trailing (whose reference is
+// rebuilt at every column).
+func (m *Monitor) Reference(feature string) (ReferenceData, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := m.series[feature]
+	if s == nil || s.ref == nil || m.cfg.Mode != Pinned {
+		return ReferenceData{}, false
+	}
+	r := s.ref
+	d := ReferenceData{Kind: s.kind, N: r.n}
+	switch s.kind {
+	case KindNumeric:
+		d.Values = slices.Clone(s.refSorted)
+	case KindCategorical:
+		for i, name := range r.cats {
+			if r.bins[i] > 0 {
+				d.Categories = append(d.Categories, CategoryCount{Name: name, Count: int64(r.bins[i])})
+			}
+		}
+	case KindHistogram:
+		d.Bounds, d.Counts = slices.Clone(r.bounds), slices.Clone(r.hist)
+	}
+	return d, true
+}
+
 // SetHistogramReference pins feature's reference to a histogram given as
 // bounds (ascending, +Inf last) and per-bucket (not cumulative) counts,
 // creating the feature if needed. Errors as SetReference.

@@ -526,3 +526,47 @@ func TestMonitorGap(t *testing.T) {
 		t.Errorf("last cell %+v", last)
 	}
 }
+
+// A pinned reference saved with Reference and loaded into another monitor
+// scores the same window the same way.
+func TestMonitorReferenceRoundTrip(t *testing.T) {
+	rng := rand.New(rand.NewPCG(70, 71))
+	a := NewMonitor(testConfig())
+	for minute := range 6 {
+		feedNormal(t, a, rng, "x", minute, minute+1, 300, 0)
+		for i := range 300 {
+			a.ObserveCategory("c", t0.Add(time.Duration(minute)*time.Minute+time.Duration(i)*200*time.Millisecond), []string{"p", "q", "r"}[i%3])
+		}
+	}
+	a.Advance(t0.Add(7 * time.Minute))
+	num, ok1 := a.Reference("x")
+	cat, ok2 := a.Reference("c")
+	if !ok1 || !ok2 || len(num.Values) != 1500 || !slices.IsSorted(num.Values) || len(cat.Categories) != 3 {
+		t.Fatalf("references %v %v: %d values, %+v", ok1, ok2, len(num.Values), cat.Categories)
+	}
+	b := NewMonitor(testConfig())
+	if err := b.SetReference("x", num.Values); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.SetCategoricalCounts("c", cat.Categories); err != nil {
+		t.Fatal(err)
+	}
+	window := normals(rng, 200, 0.3)
+	for _, m := range []*Monitor{a, b} {
+		for i, v := range window {
+			m.ObserveValue("x", t0.Add(10*time.Minute+time.Duration(i)*time.Millisecond), v)
+			m.ObserveCategory("c", t0.Add(10*time.Minute+time.Duration(i)*time.Millisecond), []string{"p", "p", "q", "r", "s"}[i%5])
+		}
+		m.Advance(t0.Add(11 * time.Minute))
+	}
+	for _, f := range []string{"x", "c"} {
+		da, _ := a.Detail(f, t0.Add(10*time.Minute))
+		db, _ := b.Detail(f, t0.Add(10*time.Minute))
+		if da.Stats.Effect != db.Stats.Effect || da.Stats.P != db.Stats.P || da.Level != db.Level || da.Level.Heat() < 1 {
+			t.Errorf("%s: original %+v, loaded %+v", f, da.Stats, db.Stats)
+		}
+	}
+	if _, ok := NewMonitor(testConfig()).Reference("x"); ok {
+		t.Error("reference of an unknown feature")
+	}
+}
