@@ -509,6 +509,9 @@ wait:
 		}
 	}
 
+	// Events first: an XID delivered from here on is in the next frame, and
+	// one already taken has set its GPU's last-XID field, emitted below.
+	f.Events = c.drainXID()
 	f.Points = make([]sources.Point, 0, len(gpus)*8)
 	ok, bad := 0, 0
 	var errs []string
@@ -522,7 +525,6 @@ wait:
 			ok++
 		}
 	}
-	f.Events = c.drainXID()
 	h := &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: c.target(), Series: len(f.Points),
 		Duration: time.Since(start), Interval: c.opts.Interval}
 	c.mu.Lock()

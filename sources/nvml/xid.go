@@ -117,6 +117,11 @@ func (c *Collector) deliverXID(gpus []*gpu, ev nvml.EventData) {
 	at := c.opts.Clock.Now()
 	g.mu.Lock()
 	g.lastXID = code
+	if f := &g.f[fXID]; !at.After(f.at) {
+		// Stamp it after the reading it replaces, so it is emitted even if
+		// that reading (0) went out at the same instant.
+		at = f.at.Add(time.Nanosecond)
+	}
 	g.f[fXID].v, g.f[fXID].at, g.f[fXID].err = float64(code), at, ""
 	g.mu.Unlock()
 	text := "XID " + strconv.FormatUint(code, 10) + " on GPU " + strconv.Itoa(g.idx)
