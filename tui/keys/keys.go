@@ -63,7 +63,7 @@ type def struct {
 
 // defaults in help order.
 var defaults = []def{
-	{Help, []string{"?"}, "?", "help"},
+	{Help, []string{"?", "f1"}, "?", "help"},
 	{Palette, []string{":"}, ":", "command palette"},
 	{Filter, []string{"/"}, "/", "filter (regex, ! inverts)"},
 	{NextMatch, []string{"n"}, "n", "next match"},
