@@ -232,6 +232,7 @@ func (e *Engine) Eval(now time.Time) []Transition {
 						to = StateInactive
 					}
 					a.Value = v.V
+					a.Text = r.text(v, thr)
 					out = append(out, Transition{At: now, From: a.State, To: to, Alert: *a})
 					delete(e.active, key)
 				}

@@ -93,7 +93,7 @@ func (r *Rule) text(v Value, thr float64) string {
 		}
 		return sources.OneLine(t)
 	}
-	t := fmt.Sprintf("%s %s %s %s", r.valueName(), formatUnit(v.V, r.Unit), r.Op, formatUnit(thr, r.Unit))
+	t := fmt.Sprintf("%s %s (%s %s)", r.valueName(), formatUnit(v.V, r.Unit), r.Op, formatUnit(thr, r.Unit))
 	if v.Note != "" {
 		t += " (" + v.Note + ")"
 	}

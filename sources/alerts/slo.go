@@ -134,8 +134,14 @@ func BurnRate(errorRatio, availability float64) float64 {
 // is still happening). NaN when either is n/a.
 func BurnRates(st *sources.Store, s view.Service, slo SLO, at time.Time, long, short time.Duration) float64 {
 	av := slo.availabilityFor(s.ErrorTarget)
+	cs := RequestCounts(st, s, short, at)
+	if cs.Covered < short*8/10 {
+		// Less data than the short window: the long window would only
+		// repeat it, proving nothing. n/a until the store holds enough.
+		return math.NaN()
+	}
 	bl := BurnRate(RequestCounts(st, s, long, at).Ratio(), av)
-	bs := BurnRate(RequestCounts(st, s, short, at).Ratio(), av)
+	bs := BurnRate(cs.Ratio(), av)
 	if math.IsNaN(bl) || math.IsNaN(bs) {
 		return math.NaN()
 	}
