@@ -166,6 +166,11 @@ type Config struct {
 	// MaxCategories caps the reference categories kept as bins; the rest
 	// share an "(other)" bin. Default 30.
 	MaxCategories int
+	// Lateness: an observation up to this much older than the open window
+	// (from a source that lags the others) is counted in the open window;
+	// older ones are dropped and counted in Row.Late. Default 30 seconds;
+	// negative means none.
+	Lateness time.Duration
 	// Seed seeds the reservoirs, for reproducible runs.
 	Seed uint64
 }
@@ -188,6 +193,7 @@ func DefaultConfig() Config {
 		AlertLevel:     LevelModerate,
 		AlertRun:       3,
 		MaxCategories:  30,
+		Lateness:       30 * time.Second,
 	}
 }
 
@@ -231,6 +237,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxCategories <= 0 {
 		c.MaxCategories = d.MaxCategories
+	}
+	switch {
+	case c.Lateness == 0:
+		c.Lateness = d.Lateness
+	case c.Lateness < 0:
+		c.Lateness = 0
 	}
 	return c
 }
@@ -365,10 +377,11 @@ var ErrTrailing = errors.New("drift: the reference is trailing, not pinned")
 var ErrKindMismatch = errors.New("drift: feature already has another kind")
 
 // ObserveValue records a numeric value of feature at time at. NaN and ±Inf
-// count as invalid. Observations older than the open window are dropped and
-// counted as late; a time at or past the open window's end first closes the
-// windows in between (see Advance). It returns ErrKindMismatch if feature is
-// not numeric.
+// count as invalid. A time at or past the open window's end first closes the
+// windows in between (see Advance), so feed observations roughly in time
+// order: one up to Config.Lateness older than the open window is counted in
+// it, an older one is dropped and counted as late. It returns ErrKindMismatch
+// if feature is not numeric.
 func (m *Monitor) ObserveValue(feature string, at time.Time, v float64) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -461,7 +474,7 @@ func (m *Monitor) prepare(feature string, kind Kind, at time.Time) (*series, err
 	if s.kind != kind {
 		return nil, fmt.Errorf("%w: %s is %s", ErrKindMismatch, feature, s.kind)
 	}
-	if t < m.openStart {
+	if t < m.openStart-int64(m.cfg.Lateness) {
 		s.late++
 		return nil, nil
 	}

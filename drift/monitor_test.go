@@ -171,14 +171,15 @@ func TestMonitorInsufficientLateInvalid(t *testing.T) {
 	for i := range 100 {
 		m.ObserveValue("x", t0.Add(2*time.Minute+time.Duration(i)*time.Millisecond), rng.NormFloat64())
 	}
-	m.ObserveValue("x", t0.Add(time.Minute), 1) // late
+	m.ObserveValue("x", t0.Add(time.Minute), 1)                  // late
+	m.ObserveValue("x", t0.Add(2*time.Minute-10*time.Second), 1) // within Lateness: counted
 	m.Advance(t0.Add(3 * time.Minute))
 	row, _ := m.Row("x")
 	want := []Level{LevelInsufficient, LevelNoData}
 	if l := levels(row); len(l) != 3 || l[0] != want[0] || l[1] != want[1] || l[2].Heat() < 0 {
 		t.Errorf("levels %v", l)
 	}
-	if row.Late != 1 || row.Cells[2].Stats.Invalid != 2 || row.Cells[2].Stats.N != 100 {
+	if row.Late != 1 || row.Cells[2].Stats.Invalid != 2 || row.Cells[2].Stats.N != 101 {
 		t.Errorf("late %d, cell %+v", row.Late, row.Cells[2].Stats)
 	}
 	if err := m.ObserveCategory("x", t0.Add(3*time.Minute), "a"); err == nil {
