@@ -181,11 +181,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// observe takes a clock reading.
+// observe takes a clock reading. The clock may go back (a replay seek), so
+// the newest reading always wins.
 func (s *state) observe(at time.Time) {
-	if at.After(s.t.now) || !s.started {
-		s.t.now = at
-	}
+	s.t.now = at
 	s.started = true
 	if s.msg != "" && !s.msgUntil.IsZero() && !s.t.now.Before(s.msgUntil) {
 		s.msg, s.msgErr, s.msgUntil = "", false, time.Time{}

@@ -471,3 +471,12 @@ func TestScreensFromOptions(t *testing.T) {
 		t.Fatalf("L did not switch to the logs screen")
 	}
 }
+
+func TestReplayClockGoesBack(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	end := m.s.t.now
+	m = drive(m, tickMsg{at: end.Add(-10 * time.Minute)})
+	if !m.s.env.Now.Equal(end.Add(-10 * time.Minute)) {
+		t.Fatalf("a clock that went back (replay seek) was not followed: %v", m.s.env.Now)
+	}
+}
