@@ -38,6 +38,7 @@ type ReceiverOptions struct {
 	Name         string        // the source's name in health reports; default "otlp <listen>"
 	Clock        sources.Clock // stamps frames and health; default the wall clock
 	HealthEvery  time.Duration // how often health is reported without traffic; default 5 s
+	Concurrent   int           // requests decoded at once (bounds memory to about Concurrent × MaxBodyBytes × 3); default 8
 	Limits       Limits        // per-span bounds
 }
 
@@ -58,6 +59,7 @@ type ReceiverStats struct {
 type Receiver struct {
 	opts  ReceiverOptions
 	queue chan sources.Frame
+	slots chan struct{} // decode slots
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -91,8 +93,11 @@ func NewReceiver(opts ReceiverOptions) *Receiver {
 	if opts.HealthEvery <= 0 {
 		opts.HealthEvery = 5 * time.Second
 	}
+	if opts.Concurrent <= 0 {
+		opts.Concurrent = 8
+	}
 	opts.Limits = opts.Limits.withDefaults()
-	return &Receiver{opts: opts, queue: make(chan sources.Frame, opts.Queue)}
+	return &Receiver{opts: opts, queue: make(chan sources.Frame, opts.Queue), slots: make(chan struct{}, opts.Concurrent)}
 }
 
 // Name identifies the receiver in health reports.
@@ -262,6 +267,12 @@ func (r *Receiver) serveTraces(w http.ResponseWriter, req *http.Request) {
 		enc = encJSON
 	default:
 		http.Error(w, fmt.Sprintf("unsupported content type %q: use application/x-protobuf or application/json", ct), http.StatusUnsupportedMediaType)
+		return
+	}
+	select {
+	case r.slots <- struct{}{}:
+		defer func() { <-r.slots }()
+	case <-req.Context().Done():
 		return
 	}
 	body, status, err := r.readBody(req)

@@ -523,3 +523,31 @@ func TestFastJSONMatchesProtojson(t *testing.T) {
 		}
 	}
 }
+
+func TestReceiverConcurrentClients(t *testing.T) {
+	c := startReceiver(t, ReceiverOptions{Concurrent: 2, Queue: 256})
+	b, _ := proto.Marshal(bigRequest(10))
+	var wg sync.WaitGroup
+	errs := make(chan string, 32)
+	for i := 0; i < 32; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			resp, err := http.Post(c.r.Endpoint(), "application/x-protobuf", bytes.NewReader(b))
+			if err != nil {
+				errs <- err.Error()
+				return
+			}
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				errs <- resp.Status
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+	c.waitSpans(t, 320)
+}
