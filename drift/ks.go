@@ -40,7 +40,8 @@ type KSResult struct {
 	// D is the statistic for the requested alternative, in 0..1.
 	D float64
 	// Num is D·n·m as an exact integer (D = Num / (N·M)). It is zero when
-	// the test was computed from non-integer weights.
+	// n·m overflows int64 (KSCounts on huge counts), where D is computed in
+	// floating point.
 	Num int64
 	// N and M are the sizes of the first and second sample.
 	N, M int
@@ -128,6 +129,11 @@ func KSCounts(xCounts, yCounts []int64, alt Alternative) KSResult {
 	if n == 0 || m == 0 {
 		return KSResult{N: int(n), M: int(m), D: emptyD(int(n), int(m), alt), P: math.NaN()}
 	}
+	if n > math.MaxInt64/m {
+		// n·m overflows: huge histogram counts. D in floating point,
+		// asymptotic p-value.
+		return ksCountsFloat(xCounts, yCounts, n, m, alt)
+	}
 	var i, j, plus, minus int64
 	for k := range xCounts {
 		i += xCounts[k]
@@ -145,6 +151,29 @@ func KSCounts(xCounts, yCounts []int64, alt Alternative) KSResult {
 
 // ksFinish makes a result from the numerators, with an exact p-value when
 // n·m ≤ exactMax.
+func ksCountsFloat(xCounts, yCounts []int64, n, m int64, alt Alternative) KSResult {
+	var i, j int64
+	var plus, minus float64
+	for k := range xCounts {
+		i += xCounts[k]
+		j += yCounts[k]
+		d := float64(i)/float64(n) - float64(j)/float64(m)
+		plus = max(plus, d)
+		minus = max(minus, -d)
+	}
+	r := KSResult{N: int(n), M: int(m)}
+	switch alt {
+	case Greater:
+		r.D = plus
+	case Less:
+		r.D = minus
+	default:
+		r.D = max(plus, minus)
+	}
+	r.P = KSAsymptoticPValue(r.D, int(n), int(m), alt)
+	return r
+}
+
 func ksFinish(plus, minus int64, n, m int, alt Alternative, exactMax int64) KSResult {
 	num := pick(plus, minus, alt)
 	r := KSResult{N: n, M: m, Num: num, D: float64(num) / (float64(n) * float64(m))}

@@ -273,3 +273,16 @@ func TestKolmogorovOneSampleReference(t *testing.T) {
 		t.Errorf("n=1: %v, want 0.4", got)
 	}
 }
+
+func TestKSCountsHuge(t *testing.T) {
+	// n·m overflows int64: D in floating point, asymptotic p.
+	x := []int64{3e9, 1e9, 0}
+	y := []int64{1e9, 2e9, 1e9}
+	r := KSCounts(x, y, TwoSided)
+	if !relClose(r.D, 0.75-0.25, 1e-12) || r.Exact || r.P != 0 || r.Num != 0 {
+		t.Errorf("huge counts: %+v", r)
+	}
+	if g := KSCounts(x, y, Less); g.D != 0 {
+		t.Errorf("less = %+v", g)
+	}
+}
