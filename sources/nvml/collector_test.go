@@ -721,3 +721,11 @@ func TestLibraryPathMissing(t *testing.T) {
 		t.Fatalf("%v %+v", err, f.Health)
 	}
 }
+
+func TestNilCollectorAsInspector(t *testing.T) {
+	var c *Collector
+	var ins sources.GPUInspector = c // what a console wired without NVML holds
+	if ins.GPUInfos() != nil || ins.GPUProcesses() != nil || ins.GPUNote() != "" {
+		t.Fatal("nil collector")
+	}
+}

@@ -17,6 +17,9 @@ var _ sources.GPUInspector = (*Collector)(nil)
 // facts, state and per-field last-good time, sorted by index. It never
 // waits on the driver.
 func (c *Collector) GPUInfos() []sources.GPUInfo {
+	if c == nil {
+		return nil // a nil *Collector in a GPUInspector: no NVML
+	}
 	c.mu.Lock()
 	gpus, driver, nv, cuda := c.gpus, c.driver, c.nvmlVer, c.cuda
 	c.mu.Unlock()
@@ -64,6 +67,9 @@ func (c *Collector) GPUInfos() []sources.GPUInfo {
 // GPUProcesses implements sources.GPUInspector: the processes seen at the
 // last process tier, by GPU then PID.
 func (c *Collector) GPUProcesses() []sources.GPUProcess {
+	if c == nil {
+		return nil
+	}
 	c.mu.Lock()
 	gpus := c.gpus
 	c.mu.Unlock()
@@ -82,6 +88,9 @@ func (c *Collector) Processes() []sources.GPUProcess { return c.GPUProcesses() }
 // GPUNote implements sources.GPUInspector: why there is nothing to show,
 // or what the user should know about the whole source.
 func (c *Collector) GPUNote() string {
+	if c == nil {
+		return ""
+	}
 	c.mu.Lock()
 	state, initErr, note := c.state, c.initErr, c.note
 	c.mu.Unlock()
