@@ -207,6 +207,13 @@ func (s *state) alertStrip(w int) string {
 	return styles.Fit(line, w)
 }
 
+// shortHints are the global keys the status bar shows after the pane's, with
+// short descriptions (the help has the long ones).
+var shortHints = []struct{ action, desc string }{
+	{keys.Help, "help"}, {keys.Palette, "cmd"}, {keys.Filter, "filter"}, {keys.Maximise, "max"},
+	{keys.Pause, "pause"}, {keys.Cursor, "cursor"}, {keys.Quit, "quit"},
+}
+
 // statusBar builds the status line from the shown instant, the sources'
 // health and the focused pane's keys.
 func (s *state) statusBar(w int) string {
@@ -215,8 +222,11 @@ func (s *state) statusBar(w int) string {
 	if p != nil {
 		hints = append(hints, p.Keys()...)
 	}
-	for _, a := range []string{keys.Help, keys.Palette, keys.Filter, keys.Maximise, keys.Pause, keys.Quit} {
-		hints = append(hints, s.keys.Binding(a))
+	for _, a := range shortHints {
+		b := s.keys.Binding(a.action)
+		if b.Enabled() {
+			hints = append(hints, key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys.Label(b.Keys()[:1]), a.desc)))
+		}
 	}
 	var flags []string
 	if s.o.LowBandwidth {
