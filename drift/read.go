@@ -87,6 +87,12 @@ func ReadCategoriesFile(path string, opt ReadOptions) ([]string, int, error) {
 var errNoValues = errors.New("no values")
 
 func readFields(r io.Reader, opt ReadOptions, numeric bool, emit func(string, int) error, skip func()) error {
+	// Skip a UTF-8 byte order mark, which spreadsheet exports add.
+	br := bufio.NewReader(r)
+	if b, err := br.Peek(3); err == nil && string(b) == "\ufeff" {
+		br.Discard(3)
+	}
+	r = br
 	switch {
 	case opt.Column != "" && opt.Field != "":
 		return errors.New("both a CSV column and a JSON field given")

@@ -15,6 +15,8 @@ func TestReadValues(t *testing.T) {
 		skipped int
 	}{
 		{"lines", "# header\n1\n\n2.5\n  -3e2 \n", ReadOptions{}, []float64{1, 2.5, -300}, 0},
+		{"lines with BOM and CRLF", "\ufeff1\r\n2\r\n", ReadOptions{}, []float64{1, 2}, 0},
+		{"csv with BOM", "\ufefflat,b\r\n1,2\r\n", ReadOptions{Column: "lat"}, []float64{1}, 0},
 		{"csv by name", "a,lat\nx,1\ny,\nz,3\n", ReadOptions{Column: "lat"}, []float64{1, 3}, 1},
 		{"csv by index with header", "a,lat\nx,1\nz,3\n", ReadOptions{Column: "1"}, []float64{1, 3}, 0},
 		{"csv by index without header", "7,1\n8,3\n", ReadOptions{Column: "0"}, []float64{7, 8}, 0},
