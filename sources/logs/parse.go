@@ -147,6 +147,62 @@ func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogR
 	} else {
 		s = sources.Sanitize(string(line))
 	}
+	if cut == 0 {
+		if inner, at, stream, ok := p.unwrap(s, readAt); ok {
+			r := p.parse(inner, 0, at)
+			if stream != "" && len(r.Fields) < p.maxF {
+				if r.Fields == nil {
+					r.Fields = make(map[string]string, 1)
+				}
+				if _, dup := r.Fields["stream"]; !dup {
+					r.Fields["stream"] = stream
+				}
+			}
+			return r
+		}
+	}
+	return p.parse(s, cut, readAt)
+}
+
+// unwrap takes the application's line out of a container runtime's
+// wrapping: CRI (containerd, CRI-O: /var/log/pods) writes
+// "<RFC 3339 time> stdout|stderr F|P <line>", Docker's json-file driver
+// {"log":"<line>\n","stream":"stdout","time":"<RFC 3339>"}. The runtime's
+// time stamps an inner line that has none.
+func (p *Parser) unwrap(s string, readAt time.Time) (inner string, at time.Time, stream string, ok bool) {
+	if strings.HasPrefix(s, `{"log":"`) {
+		st := state{p: p, s: s, readAt: readAt, noRoles: true}
+		if !st.json(s) {
+			return "", time.Time{}, "", false
+		}
+		line, ok := st.rec.Fields["log"]
+		if !ok {
+			return "", time.Time{}, "", false
+		}
+		at = readAt
+		if t, ok := ParseTime(st.rec.Fields["time"], p.loc); ok {
+			at = t
+		}
+		return strings.TrimRight(line, "\r\n"), at, st.rec.Fields["stream"], true
+	}
+	if len(s) > 30 && s[4] == '-' && s[10] == 'T' {
+		t, n, ok := parseISOPrefix(s, p.loc)
+		if !ok {
+			return "", time.Time{}, "", false
+		}
+		rest := s[n:]
+		for _, str := range []string{" stdout ", " stderr "} {
+			if strings.HasPrefix(rest, str) && len(rest) >= len(str)+2 && (rest[len(str)] == 'F' || rest[len(str)] == 'P') &&
+				(len(rest) == len(str)+1 || rest[len(str)+1] == ' ') {
+				return rest[min(len(rest), len(str)+2):], t, str[1 : len(str)-1], true
+			}
+		}
+	}
+	return "", time.Time{}, "", false
+}
+
+// parse parses a sanitized line.
+func (p *Parser) parse(s string, cut int64, readAt time.Time) sources.LogRecord {
 	st := state{p: p, s: s, rec: sources.LogRecord{Raw: s}, readAt: readAt}
 	if cut > 0 {
 		st.suffix = CutMarker(cut)
@@ -277,6 +333,7 @@ type state struct {
 	readAt     time.Time
 	hasT       bool
 	structured bool   // JSON or logfmt
+	noRoles    bool   // keep every field as is (reading a container wrapper)
 	suffix     string // the cut marker, if any
 	scratch    [96]byte
 }
@@ -331,6 +388,9 @@ func (st *state) set(k, v string) {
 
 // role gives a field its meaning and reports whether the record took it.
 func (st *state) role(k, v string) bool {
+	if st.noRoles {
+		return false
+	}
 	r := roleOf(k)
 	if r == roleNone || v == "" {
 		return false
