@@ -120,6 +120,10 @@ type Options struct {
 	Drift     func(at time.Time) []string // features whose drift alert is on; nil: no drift rule
 	History   int                         // transitions kept; default 500
 	External  func() []Alert              // alerts from elsewhere (Prometheus, Alertmanager), merged into Active
+	// OnEval, when set, is called after every evaluation (outside the
+	// engine's lock) with its transitions and the active alerts: wire the
+	// webhook's Offer and TerminalNotice here.
+	OnEval func(now time.Time, ts []Transition, active []Alert)
 }
 
 // Engine evaluates rules over a store. It is a sources.Poller: the hub polls
@@ -206,6 +210,14 @@ func (e *Engine) SLOOf(service string) SLO {
 // Eval evaluates every rule at now, updates the active alerts and returns
 // the transitions it caused, in a stable order.
 func (e *Engine) Eval(now time.Time) []Transition {
+	ts := e.eval(now)
+	if e.o.OnEval != nil {
+		e.o.OnEval(now, ts, e.Active())
+	}
+	return ts
+}
+
+func (e *Engine) eval(now time.Time) []Transition {
 	c := &evalCtx{e: e, st: e.st, at: now}
 	e.mu.Lock()
 	defer e.mu.Unlock()
