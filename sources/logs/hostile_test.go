@@ -94,6 +94,9 @@ func TestParseHostileLines(t *testing.T) {
 			`{"msg":"` + h.seq + `","service":"s` + h.seq + `","level":"error"}`,
 			// JSON-escaped: the sequence appears only after unescaping.
 			`{"msg":"x\u001b]52;c;ZXZpbA==\u0007y","trace_id":"\u001b[2J","k":"\u009b2J"}`,
+			// Inside a container runtime's wrapper.
+			`{"log":"{\"msg\":\"\u001b]0;t\u0007\"}` + h.seq + `\n","stream":"stdout","time":"2026-11-27T07:00:00Z"}`,
+			"2026-11-27T07:00:00Z stdout F " + h.seq + ` {"msg":"` + h.seq + `"}`,
 		}
 		for _, l := range lines {
 			r := p.Parse([]byte(l), readAt)
