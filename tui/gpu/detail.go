@@ -110,7 +110,7 @@ func (m *Model) loadDetail() {
 		if p.Host != g.Host || !(p.UUID == g.UUID || p.UUID == "" && p.GPU == g.Index) {
 			continue
 		}
-		if !m.filter.Keep(strconv.Itoa(int(p.PID)) + " " + p.User + " " + p.Container + " " + p.Pod + " " + p.Command) {
+		if m.detail && !m.filter.Keep(strconv.Itoa(int(p.PID))+" "+p.User+" "+p.Container+" "+p.Pod+" "+p.Command) {
 			continue
 		}
 		d.procs = append(d.procs, p)

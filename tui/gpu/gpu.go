@@ -196,9 +196,7 @@ func (m *Model) Refresh(env pane.Env) {
 		}
 	}
 	m.applyFilter()
-	if m.detail {
-		m.loadDetail()
-	}
+	m.reloadDetail()
 	m.render()
 }
 
@@ -287,6 +285,7 @@ func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 			break
 		}
 		m.detail = true
+		m.applyFilter()
 		m.loadDetail()
 	case key.Matches(msg, keySort) && m.detail:
 		m.procSort = (m.procSort + 1) % 4
@@ -303,10 +302,39 @@ func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 	return used, nil
 }
 
+// reloadDetail prepares the selected GPU's histories when the detail view
+// or the list's preview of the selection shows them.
 func (m *Model) reloadDetail() {
-	if m.detail {
+	if m.detail || m.preview() {
 		m.loadDetail()
 	}
+}
+
+// previewMin is the room (rows) under the list that earns a preview of the
+// selected GPU: its charts and processes.
+const previewMin = 10
+
+// listRows is how many rows the list takes: summary, header, note, host
+// headers and GPUs.
+func (m *Model) listRows() int {
+	n := 2 + len(m.rows)
+	if m.note != "" {
+		n++
+	}
+	if m.multi {
+		hosts := map[string]bool{}
+		for _, r := range m.rows {
+			hosts[r.g.Host] = true
+		}
+		n += len(hosts)
+	}
+	return n
+}
+
+// preview reports whether the list has room below it for the selected
+// GPU's charts.
+func (m *Model) preview() bool {
+	return !m.detail && len(m.rows) > 0 && m.h-m.listRows() >= previewMin
 }
 
 // Escape implements pane.Escaper: it leaves the detail view.
@@ -316,6 +344,7 @@ func (m *Model) Escape() bool {
 	}
 	m.detail = false
 	m.applyFilter()
+	m.reloadDetail()
 	m.render()
 	return true
 }
@@ -330,9 +359,7 @@ func (m *Model) SetFilter(expr string) error {
 	}
 	m.filter = f
 	m.applyFilter()
-	if m.detail {
-		m.loadDetail()
-	}
+	m.reloadDetail()
 	m.render()
 	return nil
 }

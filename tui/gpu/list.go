@@ -638,6 +638,34 @@ func (m *Model) renderList() []string {
 	for i := m.top; i < len(body) && i < m.top+avail; i++ {
 		lines = append(lines, body[i].text)
 	}
+	if m.preview() {
+		lines = append(lines, m.renderPreview(m.h-len(lines))...)
+	}
+	return lines
+}
+
+// renderPreview shows the selected GPU's charts and processes under the
+// list, in n rows.
+func (m *Model) renderPreview(n int) []string {
+	r := m.selected()
+	if r == nil || n < 3 {
+		return nil
+	}
+	title := "GPU " + r.g.Index
+	if m.multi && r.g.Host != "" {
+		title += " @ " + sources.OneLine(r.g.Host)
+	}
+	title += " · " + shortModel(r.g.Model) + " · enter for every field"
+	rule := "── " + title + " "
+	lines := []string{styles.Dim.Render(rule + strings.Repeat("─", max(0, m.w-styles.Width(rule))))}
+	procRows := 0
+	if m.opts.Inspector != nil {
+		procRows = min(2+len(m.dtl.procs), max(2, (n-1)/3))
+	}
+	lines = append(lines, m.renderCharts(r, n-1-procRows)...)
+	if procRows > 0 {
+		lines = append(lines, m.renderProcs(procRows)...)
+	}
 	return lines
 }
 
