@@ -41,6 +41,18 @@ func TestSort(t *testing.T) {
 			}
 		}
 	}
+	// Values differing only in their lowest mantissa bits: the final pass
+	// does the work, or gives up to a comparison sort.
+	for _, n := range []int{300, 100000} {
+		v := make([]float64, n)
+		for i := range v {
+			v[i] = math.Float64frombits(math.Float64bits(1.5) + uint64(rng.IntN(1<<16)))
+		}
+		Sort(v)
+		if !slices.IsSorted(v) {
+			t.Fatalf("n=%d: low-bit data not sorted", n)
+		}
+	}
 	// All values equal: every pass is skipped.
 	v := []float64{}
 	for range 1000 {
