@@ -571,3 +571,63 @@ func TestMonitorReferenceRoundTrip(t *testing.T) {
 		t.Error("reference of an unknown feature")
 	}
 }
+
+// Trailing references for categories and histograms: a change is hot while
+// the reference predates it and cools once the reference has absorbed it.
+func TestMonitorTrailingCategoricalHistogram(t *testing.T) {
+	inf := math.Inf(1)
+	cfg := testConfig()
+	cfg.Mode = Trailing
+	cfg.TrailingLength = 5 * time.Minute
+	cfg.TrailingLag = time.Minute
+	cfg.MinReference = 500
+	m := NewMonitor(cfg)
+	bounds := []float64{1, 2, 4, inf}
+	cum := make([]float64, len(bounds))
+	for minute := range 20 {
+		cats := []string{"a", "b"}
+		share := []float64{0.5, 0.4, 0.1, 0} // per-bucket shares
+		if minute >= 10 {
+			cats = []string{"a", "c"} // "c" replaces "b"
+			share = []float64{0.1, 0.2, 0.3, 0.4}
+		}
+		for i := range 300 {
+			at := t0.Add(time.Duration(minute)*time.Minute + time.Duration(i)*200*time.Millisecond)
+			m.ObserveCategory("model", at, cats[i%2])
+		}
+		for s := range 4 {
+			for k := range cum {
+				var below float64
+				for q := 0; q <= k; q++ {
+					below += share[q]
+				}
+				cum[k] += 100 * below
+			}
+			m.ObserveHistogram("lat", t0.Add(time.Duration(minute)*time.Minute+time.Duration(s)*15*time.Second), bounds, slices.Clone(cum))
+		}
+	}
+	m.Advance(t0.Add(20 * time.Minute))
+	for _, f := range []string{"model", "lat"} {
+		row, _ := m.Row(f)
+		l := levels(row)
+		for i := 10; i < 13; i++ {
+			if l[i] != LevelHigh {
+				t.Errorf("%s: cell %d = %v, want high (%v)", f, i, l[i], l)
+			}
+		}
+		// Cells 16 on use windows [s−6, s−1), all after the change.
+		for i := 17; i < 20; i++ {
+			if l[i].Heat() != 0 {
+				t.Errorf("%s: cell %d = %v, want none (%v)", f, i, l[i], l)
+			}
+		}
+	}
+	d, _ := m.Detail("model", t0.Add(10*time.Minute))
+	if len(d.NewCategories) != 1 || d.NewCategories[0].Name != "c" {
+		t.Errorf("new categories %+v", d.NewCategories)
+	}
+	d, _ = m.Detail("model", t0.Add(18*time.Minute))
+	if len(d.NewCategories) != 0 || d.Stats.JS > 0.05 {
+		t.Errorf("after the reference caught up: %+v %+v", d.NewCategories, d.Stats)
+	}
+}
