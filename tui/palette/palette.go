@@ -38,6 +38,7 @@ type Model struct {
 	complete Completer
 	cands    []string
 	cidx     int
+	hints    []string // candidates for the text as typed, shown dim
 	value    string
 }
 
@@ -53,6 +54,7 @@ func (m *Model) Open(text string) tea.Cmd {
 	m.input.CursorEnd()
 	m.hidx = len(m.history)
 	m.cands = nil
+	m.suggest()
 	return nil
 }
 
@@ -114,8 +116,25 @@ func (m *Model) Update(msg tea.KeyMsg) (Result, tea.Cmd) {
 	}
 	if m.input.edit(msg) {
 		m.cands = nil
+		m.suggest()
 	}
 	return Editing, nil
+}
+
+// maxHints is how many suggestions the prompt shows as you type.
+const maxHints = 8
+
+// suggest lists what Tab would offer for the current text.
+func (m *Model) suggest() {
+	m.hints = nil
+	if m.complete == nil {
+		return
+	}
+	c := m.complete(m.input.Value())
+	if len(c) == 1 && c[0] == m.input.Value() {
+		return
+	}
+	m.hints = c[:min(len(c), maxHints)]
 }
 
 // completeStep fills in the longest common prefix of the candidates, then
@@ -179,6 +198,8 @@ func (m Model) View(w int) string {
 			}
 		}
 		line += "   " + strings.Join(cs, " ")
+	} else if len(m.hints) > 0 {
+		line += "   " + styles.PDim.Paint(strings.Join(m.hints, "  ")+"  (tab)")
 	}
 	return styles.Fit(line, w)
 }

@@ -2,6 +2,7 @@ package palette
 
 import (
 	"reflect"
+	"strings"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -69,5 +70,18 @@ func TestCompletionAndHistory(t *testing.T) {
 	m.Update(tea.KeyMsg{Type: tea.KeyTab})
 	if v := m.input.Value(); v != "gpus" {
 		t.Fatalf("cycle: %q", v)
+	}
+}
+
+func TestSuggestionsAsYouType(t *testing.T) {
+	m := New(":", func(l string) []string { return CompleteWords(l, []string{"gpu", "gpus", "logs"}, nil) })
+	m.Open("")
+	typeText(&m, "g")
+	if v := m.View(60); !strings.Contains(v, "gpu  gpus") {
+		t.Fatalf("no suggestions: %q", v)
+	}
+	typeText(&m, "pus")
+	if v := m.View(60); strings.Contains(v, "(tab)") {
+		t.Fatalf("a complete word still suggests: %q", v)
 	}
 }
