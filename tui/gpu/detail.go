@@ -556,7 +556,7 @@ func (m *Model) extraLine() string {
 		parts = append(parts, "SM max "+clockText(v)+"Hz")
 	}
 	if v, ok := x[sources.GPUEnergy]; ok && v.OK {
-		parts = append(parts, "energy "+styles.SI(v.V/3.6e6)+" kWh")
+		parts = append(parts, "energy "+styles.SI(v.V)+"J")
 	}
 	if tx, ok := x[sources.GPUPCIeTx]; ok && tx.OK {
 		parts = append(parts, "PCIe tx "+styles.SI(tx.V)+"B/s rx "+styles.SI(x[sources.GPUPCIeRx].V)+"B/s")
