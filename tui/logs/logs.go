@@ -503,8 +503,9 @@ func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 	case key.Matches(msg, k.Trace):
 		j, ok := m.Selection()
 		if !ok || j.TraceID == "" {
-			m.note = "this line carries no trace id"
-			break
+			// No trace id: leave X to the console, which looks for the
+			// traces of the line's service around its time.
+			return false, nil
 		}
 		j.Target = pane.TargetTraces
 		cmd = func() tea.Msg { return j }
@@ -550,6 +551,15 @@ func (m *Model) Selection() (pane.JumpMsg, bool) {
 	r := &m.lines[m.sel]
 	return pane.JumpMsg{TraceID: r.TraceID, SpanID: r.SpanID, Service: r.Service,
 		From: r.At.Add(-30 * time.Second), To: r.At.Add(30 * time.Second)}, true
+}
+
+// CopyText is what `y` copies from the pane: the selected line as shown
+// (redacted values stay redacted).
+func (m *Model) CopyText() (string, bool) {
+	if m.sel < 0 || m.sel >= len(m.lines) {
+		return "", false
+	}
+	return oneLine(m.lines[m.sel].Raw), true
 }
 
 // openPretty opens the selected line pretty-printed; with reveal, the
