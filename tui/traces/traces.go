@@ -262,9 +262,10 @@ func (m *Model) applyFilter() {
 			m.rows = append(m.rows, s)
 		}
 	}
-	// Keep the selection on the same trace across refreshes.
+	// Keep the selection on the same trace across refreshes, except at the
+	// top, where it follows the newest trace (as a log view follows its tail).
 	m.sel = min(m.sel, max(0, len(m.rows)-1))
-	if m.selID != "" {
+	if m.selID != "" && m.sel > 0 {
 		for i, s := range m.rows {
 			if s.TraceID == m.selID {
 				m.sel = i

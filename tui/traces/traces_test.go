@@ -581,3 +581,27 @@ func TestBehindWidens(t *testing.T) {
 		t.Error("widened although the service has traces")
 	}
 }
+
+func TestSelectionFollowsNewest(t *testing.T) {
+	st := fixture()
+	m := newPane(st, 80, 24)
+	press(m, "j", "j")
+	held := m.rows[m.sel].TraceID
+	add := func(id string, at time.Time) {
+		st.Ingest(sources.Frame{Spans: []sources.Span{{TraceID: id, SpanID: "0000000000000001", Service: "x", Name: "new", Start: at, End: at.Add(ms(5))}}})
+	}
+	add("44444444444444444444444444444444", t0.Add(-time.Second))
+	env := newEnv(st)
+	env.Now = t0.Add(2 * time.Second)
+	m.Refresh(env)
+	if m.rows[m.sel].TraceID != held {
+		t.Errorf("a moved selection did not stay on its trace")
+	}
+	press(m, "g")
+	add("55555555555555555555555555555555", t0.Add(time.Second))
+	env.Now = t0.Add(4 * time.Second)
+	m.Refresh(env)
+	if m.sel != 0 || m.rows[0].TraceID != "55555555555555555555555555555555" {
+		t.Errorf("the top selection did not follow the newest trace: %d %s", m.sel, m.rows[m.sel].TraceID)
+	}
+}
