@@ -267,6 +267,7 @@ func (s *state) broadcast(msg tea.Msg) tea.Cmd {
 func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string {
 	evs := st.Events(at.Add(-span), at, 2000)
 	type state struct {
+		name   string
 		ev     sources.Event
 		firing bool
 	}
@@ -284,26 +285,28 @@ func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string 
 		if ok && prev.ev.At.After(e.At) {
 			continue
 		}
-		last[name] = state{ev: e, firing: st == "" || st == "firing"}
+		last[name] = state{name: name, ev: e, firing: st == "" || st == "firing"}
 	}
-	var firing []sources.Event
+	var firing []state
 	for _, v := range last {
 		if v.firing {
-			firing = append(firing, v.ev)
+			firing = append(firing, v)
 		}
 	}
+	// Worst, then newest, then by name: an order that never depends on the map.
 	sort.Slice(firing, func(i, j int) bool {
-		if firing[i].Severity != firing[j].Severity {
-			return firing[i].Severity > firing[j].Severity
+		a, b := firing[i].ev, firing[j].ev
+		if a.Severity != b.Severity {
+			return a.Severity > b.Severity
 		}
-		if !firing[i].At.Equal(firing[j].At) {
-			return firing[i].At.After(firing[j].At)
+		if !a.At.Equal(b.At) {
+			return a.At.After(b.At)
 		}
-		return firing[i].Text < firing[j].Text
+		return firing[i].name < firing[j].name
 	})
 	out := make([]string, 0, len(firing))
-	for _, e := range firing {
-		out = append(out, alertLine(e))
+	for _, f := range firing {
+		out = append(out, alertLine(f.ev))
 	}
 	return out
 }

@@ -480,3 +480,24 @@ func TestReplayClockGoesBack(t *testing.T) {
 		t.Fatalf("a clock that went back (replay seek) was not followed: %v", m.s.env.Now)
 	}
 }
+
+func TestFiringAlerts(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	ev := func(min int, name, state string, sev sources.Severity) sources.Event {
+		return sources.Event{At: at.Add(time.Duration(min) * time.Minute), Kind: "alert", Severity: sev, Text: name + " text",
+			Labels: []sources.Label{{Name: "alertname", Value: name}, {Name: "state", Value: state}}}
+	}
+	st.Ingest(sources.Frame{At: at, Events: []sources.Event{
+		ev(0, "A", "firing", sources.SevWarning), ev(1, "B", "firing", sources.SevCritical), ev(2, "A", "resolved", sources.SevWarning),
+		ev(3, "C", "firing", sources.SevWarning), {At: at, Kind: "xid", Text: "xid 79"},
+	}})
+	got := firingAlerts(st, at.Add(5*time.Minute), time.Hour)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "critical B") || !strings.HasPrefix(got[1], "warning C") {
+		t.Fatalf("firing alerts: %q", got)
+	}
+	// Paused before A resolved, A still fires.
+	if got := firingAlerts(st, at.Add(90*time.Second), time.Hour); len(got) != 2 || !strings.Contains(strings.Join(got, "|"), "A: A text") {
+		t.Fatalf("at 12:01:30: %q", got)
+	}
+}

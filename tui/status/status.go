@@ -107,8 +107,11 @@ func Health(hs []view.SourceHealth) string {
 			bad = append(bad, styles.PWarn.Paint("● "+name+" stale "+age(h.AgeSeconds)))
 		case "error":
 			s := "✖ " + name + " error"
+			if e := sources.OneLine(h.Error); e != "" {
+				s = "✖ " + name + ": " + shorten(e, 40)
+			}
 			if h.AgeSeconds.OK {
-				s += " " + age(h.AgeSeconds)
+				s += " (ok " + age(h.AgeSeconds) + " ago)"
 			}
 			bad = append(bad, styles.PCrit.Paint(s))
 		case "disabled":
@@ -158,4 +161,12 @@ func Hints(bs []key.Binding) string {
 		parts = append(parts, styles.PBold.Paint(h.Key)+" "+styles.PDim.Paint(h.Desc))
 	}
 	return strings.Join(parts, styles.PDim.Paint(" · "))
+}
+
+func shorten(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }

@@ -19,7 +19,7 @@ func TestHealth(t *testing.T) {
 		{Source: "nvml", State: "disabled"},
 	}
 	got := Health(hs)
-	for _, want := range []string{"2 ok", "logs stale 42s", "prom error", "nvml off"} {
+	for _, want := range []string{"2 ok", "logs stale 42s", "prom: refused", "nvml off"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("Health = %q, missing %q", got, want)
 		}
