@@ -879,6 +879,8 @@ type frameMeta struct {
 	ref      int64 // the frame's time, or the previous frame's when zero (Unix ns)
 	fl       uint64
 	pointIDs []uint32
+	pcols    []int32   // the column of each point
+	hcols    [][]int32 // the columns of each histogram: count, sum, buckets
 	pointAt  []time.Time
 	histIDs  []uint32
 	histAt   []time.Time
@@ -924,47 +926,53 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	m := d.section()
 	metas := make([]frameMeta, nf)
 	var shapes [][]uint32
+	var shapePCols [][]int32 // point columns of a shape, once used for points
 	var layouts [][]float64
-	shapeRef := func() []uint32 {
+	shapeRef := func() int {
 		r := m.uv()
 		if r > 0 {
 			if r-1 >= uint64(len(shapes)) {
 				m.fail(fmt.Errorf("shape %d out of range", r))
-				return nil
+				return -1
 			}
-			return shapes[r-1]
+			return int(r - 1)
 		}
 		n := m.count(1)
 		ids := make([]uint32, n)
 		prev := int64(0)
 		for i := range ids {
 			prev += m.sv()
-			if prev < 0 || prev > math.MaxUint32 {
-				m.fail(fmt.Errorf("series id %d out of range", prev))
-				return nil
+			if prev < 0 || prev >= int64(len(cat)) {
+				m.fail(fmt.Errorf("series id %d not in the catalogue (%d)", prev, len(cat)))
+				return -1
 			}
 			ids[i] = uint32(prev)
 		}
 		shapes = append(shapes, ids)
-		return ids
+		shapePCols = append(shapePCols, nil)
+		return len(shapes) - 1
 	}
-	cols := map[colKey]int{}
+	// Columns are numbered in order of first appearance, as the encoder
+	// numbered them: points by series id, histograms by id and part.
 	var colLen []int
+	pointCol := make([]int32, len(cat))
+	for i := range pointCol {
+		pointCol[i] = -1
+	}
+	histCol := map[uint32][]int32{}
+	newCol := func() int32 {
+		colLen = append(colLen, 0)
+		return int32(len(colLen) - 1)
+	}
 	// Every value takes at least a byte of the body: a shape repeated
 	// beyond that is corrupt, and must not make the decoder allocate for it.
 	limit, nvals := len(body), 0
-	col := func(k colKey) {
+	use := func(c int32) {
 		if nvals++; nvals > limit {
 			m.fail(fmt.Errorf("more values than the block holds"))
 			return
 		}
-		i, ok := cols[k]
-		if !ok {
-			i = len(colLen)
-			cols[k] = i
-			colLen = append(colLen, 0)
-		}
-		colLen[i]++
+		colLen[c]++
 	}
 	prevAt := tFirst
 	for fi := range metas {
@@ -978,22 +986,42 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 		at := prevAt
 		fm.ref = at
 		if fm.fl&ffPoints != 0 {
-			fm.pointIDs = shapeRef()
+			si := shapeRef()
+			if si < 0 {
+				return nil, fmt.Errorf("frame %d: %w", fi, m.err)
+			}
+			fm.pointIDs = shapes[si]
+			if shapePCols[si] == nil {
+				pc := make([]int32, len(fm.pointIDs))
+				for i, id := range fm.pointIDs {
+					if pointCol[id] < 0 {
+						pointCol[id] = newCol()
+					}
+					pc[i] = pointCol[id]
+				}
+				shapePCols[si] = pc
+			}
+			fm.pcols = shapePCols[si]
 			if fm.fl&ffPointsAt == 0 {
 				fm.pointAt = make([]time.Time, len(fm.pointIDs))
 			}
-			for i, id := range fm.pointIDs {
+			for i, c := range fm.pcols {
 				if fm.pointAt != nil {
 					fm.pointAt[i] = m.timeRel(at)
 				}
-				col(colKey{id: id})
+				use(c)
 				if m.err != nil {
 					break
 				}
 			}
 		}
 		if fm.fl&ffHists != 0 {
-			fm.histIDs = shapeRef()
+			si := shapeRef()
+			if si < 0 {
+				return nil, fmt.Errorf("frame %d: %w", fi, m.err)
+			}
+			fm.histIDs = shapes[si]
+			fm.hcols = make([][]int32, len(fm.histIDs))
 			if fm.fl&ffHistsAt == 0 {
 				fm.histAt = make([]time.Time, len(fm.histIDs))
 			}
@@ -1019,10 +1047,14 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 					layouts = append(layouts, lay)
 				}
 				fm.histLay[i] = lay
-				col(colKey{hist: true, id: id, sub: 0})
-				col(colKey{hist: true, id: id, sub: 1})
-				for j := range lay {
-					col(colKey{hist: true, id: id, sub: 2 + uint32(j)})
+				hc := histCol[id]
+				for len(hc) < 2+len(lay) {
+					hc = append(hc, newCol())
+				}
+				histCol[id] = hc
+				fm.hcols[i] = hc[:2+len(lay)]
+				for _, c := range fm.hcols[i] {
+					use(c)
 				}
 				if m.err != nil {
 					break
@@ -1087,8 +1119,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	if in.err != nil || len(in.b) != 0 {
 		return nil, fmt.Errorf("integer section does not match its columns")
 	}
-	next := func(k colKey) float64 {
-		c := cols[k]
+	next := func(c int32) float64 {
 		v := vals[colStart[c]]
 		colStart[c]++
 		return v
@@ -1124,37 +1155,46 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 		return atab[i-1]
 	}
 	frames := make([]sources.Frame, nf)
+	// One allocation for the points of every frame: far less work for the
+	// allocator and the collector than one per frame.
+	npts := 0
+	for fi := range metas {
+		npts += len(metas[fi].pointIDs)
+	}
+	allPts := make([]sources.Point, npts)
 	for fi := range metas {
 		fm := &metas[fi]
 		f := &frames[fi]
 		f.Source, f.At = fm.source, fm.at
 		at := fm.ref
 		if fm.pointIDs != nil || fm.fl&ffPoints != 0 {
-			f.Points = make([]sources.Point, len(fm.pointIDs))
+			n := len(fm.pointIDs)
+			f.Points, allPts = allPts[:n:n], allPts[n:]
 			for i, id := range fm.pointIDs {
 				p := &f.Points[i]
-				p.Series = series(m, uint64(id))
+				p.Series = cat[id]
 				p.At = fm.at
 				if fm.pointAt != nil {
 					p.At = fm.pointAt[i]
 				}
-				p.Value = next(colKey{id: id})
+				p.Value = next(fm.pcols[i])
 			}
 		}
 		if fm.fl&ffHists != 0 {
 			f.Histograms = make([]sources.Histogram, len(fm.histIDs))
 			for i, id := range fm.histIDs {
 				h := &f.Histograms[i]
-				h.Series = series(m, uint64(id))
+				h.Series = cat[id]
 				h.At = fm.at
 				if fm.histAt != nil {
 					h.At = fm.histAt[i]
 				}
-				h.Count = next(colKey{hist: true, id: id, sub: 0})
-				h.Sum = next(colKey{hist: true, id: id, sub: 1})
+				hc := fm.hcols[i]
+				h.Count = next(hc[0])
+				h.Sum = next(hc[1])
 				h.Buckets = make([]sources.Bucket, len(fm.histLay[i]))
 				for j, ub := range fm.histLay[i] {
-					h.Buckets[j] = sources.Bucket{UpperBound: ub, Count: next(colKey{hist: true, id: id, sub: 2 + uint32(j)})}
+					h.Buckets[j] = sources.Bucket{UpperBound: ub, Count: next(hc[2+j])}
 				}
 			}
 		}
