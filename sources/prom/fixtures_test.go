@@ -108,6 +108,7 @@ func TestVLLMSingleScrapeLifetime(t *testing.T) {
 	near(t, "client_error", sv.Outcomes["client_error"], 31)
 	near(t, "error", sv.Outcomes["error"], 6)
 	na(t, "throughput", sv.Throughput)
+	near(t, "aborts (not errors)", view.SumLast(st, SvcAborts, nil, at), 37)
 	na(t, "prompt tok/s", sv.PromptTPS)
 	na(t, "gen tok/s", sv.GenTPS)
 

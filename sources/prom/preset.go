@@ -31,6 +31,7 @@ const (
 	SvcPrefixCacheQueries = "svc_prefix_cache_queries_total" // counter, tokens looked up in the prefix cache
 	SvcPrefixCacheHits    = "svc_prefix_cache_hits_total"    // counter, tokens found there
 	SvcPreemptions        = "svc_preemptions_total"          // counter
+	SvcAborts             = "svc_aborts_total"               // counter, requests the client cancelled (whatever the error basis)
 	GPUSMActive           = "gpu_sm_active_ratio"            // ratio 0..1 (DCGM profiling: graphics engine active)
 	GPUTensorActive       = "gpu_tensor_active_ratio"        // ratio 0..1 (DCGM profiling)
 	GPUDRAMActive         = "gpu_dram_active_ratio"          // ratio 0..1 (DCGM profiling)
@@ -218,6 +219,7 @@ var presets = []*preset{
 			{from: []string{"vllm:prefix_cache_queries_total", "vllm:gpu_prefix_cache_queries_total"}, to: SvcPrefixCacheQueries, kind: kCounter},
 			{from: []string{"vllm:prefix_cache_hits_total", "vllm:gpu_prefix_cache_hits_total"}, to: SvcPrefixCacheHits, kind: kCounter},
 			{from: []string{"vllm:num_preemptions_total"}, to: SvcPreemptions, kind: kCounter},
+			{from: []string{"vllm:request_success_total"}, to: SvcAborts, kind: kCounter, skip: notAbort},
 			// Error rate: the HTTP 5xx share when the API server's counts are
 			// there, else the engine's finished_reason="error" share. abort is
 			// a client cancellation, not an error; stop, length and repetition
@@ -267,6 +269,7 @@ var presets = []*preset{
 			{from: []string{"sglang:cached_tokens_total"}, to: sources.SvcTokens, kind: kCounter, agg: aggMax, kindOf: static(KindCached)},
 			{from: []string{"sglang:num_requests_total"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"sglang:num_aborted_requests_total"}, to: SvcAborts, kind: kCounter},
 			{from: []string{"sglang:num_aborted_requests_total"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeAbort), minus: sources.OutcomeOK},
 		},
@@ -448,6 +451,7 @@ var presets = []*preset{
 			{from: []string{"trtllm_kv_cache_utilization"}, to: sources.SvcKVCache, agg: aggMax},
 			{from: []string{"trtllm_prompt_tokens_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("prompt")},
 			{from: []string{"trtllm_generation_tokens_total"}, to: sources.SvcTokens, kind: kCounter, kindOf: static("generation")},
+			{from: []string{"trtllm_request_success_total"}, to: SvcAborts, kind: kCounter, skip: notAbort},
 			{from: []string{"trtllm_request_success_total"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
 		},
@@ -492,6 +496,8 @@ func hasAny(sc *scrape, names []string) bool {
 	}
 	return false
 }
+
+func notAbort(_ *scrape, m *metric) bool { return label(m, "finished_reason") != "abort" }
 
 // finishedReason is vLLM's (and trtllm-serve's) request outcome.
 func finishedReason(m *metric) string {
