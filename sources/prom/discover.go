@@ -39,6 +39,35 @@ func (f Found) String() string {
 	return strings.Join(f.Stacks, "+") + " on :" + strconv.Itoa(f.Port)
 }
 
+// IsPrometheus reports a Prometheus server's own /metrics: point query mode
+// (--prom) at it rather than scraping it.
+func (f Found) IsPrometheus() bool {
+	for _, s := range f.Stacks {
+		if s == StackPrometheus {
+			return true
+		}
+	}
+	return false
+}
+
+// ScrapeConfig is the scrape of a discovered endpoint at interval.
+func (f Found) ScrapeConfig(interval time.Duration) ScrapeConfig {
+	return ScrapeConfig{URL: f.URL, Name: "scrape :" + strconv.Itoa(f.Port), Interval: interval}
+}
+
+// Summary is one line for the status bar and --once: "found vllm on :8000,
+// dcgm on :9400", or "no serving stack found on 127.0.0.1".
+func Summary(found []Found) string {
+	if len(found) == 0 {
+		return "no serving stack found on 127.0.0.1"
+	}
+	parts := make([]string, len(found))
+	for i, f := range found {
+		parts[i] = f.String()
+	}
+	return "found " + strings.Join(parts, ", ")
+}
+
 // Discover probes http://127.0.0.1:PORT/metrics for every port (nil means
 // DefaultPorts) concurrently, each within ProbeTimeout, and returns the
 // endpoints whose metrics it recognises, in the order of ports. Ports where

@@ -78,8 +78,17 @@ func TestDiscover(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("found %+v\nwant  %+v", got, want)
 	}
-	if len(got) > 0 && got[0].String() != "vllm on :"+itoa(ports["vllm"]) {
-		t.Errorf("String: %q", got[0].String())
+	if s := Summary(got); s != "found vllm on :"+itoa(ports["vllm"])+", dcgm on :"+itoa(ports["dcgm"])+", node on :"+itoa(ports["node"]) {
+		t.Errorf("Summary: %q", s)
+	}
+	if Summary(nil) != "no serving stack found on 127.0.0.1" {
+		t.Errorf("empty summary %q", Summary(nil))
+	}
+	if got[0].IsPrometheus() || !(Found{Stacks: []string{"prometheus"}}).IsPrometheus() {
+		t.Error("IsPrometheus")
+	}
+	if c := got[0].ScrapeConfig(time.Second); c.URL != got[0].URL || c.Interval != time.Second {
+		t.Errorf("ScrapeConfig %+v", c)
 	}
 }
 
