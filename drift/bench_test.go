@@ -55,20 +55,28 @@ func BenchmarkKSExact1000(b *testing.B) {
 
 // BenchmarkCloseColumn200: closing one heat column for 200 numeric series
 // with pinned 10 000-value references and 1024-value window samples.
-func BenchmarkCloseColumn200(b *testing.B) { benchCloseColumn(b, 2000) }
+func BenchmarkCloseColumn200(b *testing.B) { benchCloseColumn(b, 2000, Pinned) }
+
+// BenchmarkCloseColumn200Trailing: the same with trailing references, rebuilt
+// from the ring of windows at every column.
+func BenchmarkCloseColumn200Trailing(b *testing.B) { benchCloseColumn(b, 2000, Trailing) }
 
 // BenchmarkCloseColumn200Small: the same with 60 values per window, where
 // the KS p-value's cost depends on the exact/asymptotic cut.
-func BenchmarkCloseColumn200Small(b *testing.B) { benchCloseColumn(b, 60) }
+func BenchmarkCloseColumn200Small(b *testing.B) { benchCloseColumn(b, 60, Pinned) }
 
-func benchCloseColumn(b *testing.B, perWindow int) {
-	m := NewMonitor(DefaultConfig())
+func benchCloseColumn(b *testing.B, perWindow int, mode ReferenceMode) {
+	cfg := DefaultConfig()
+	cfg.Mode = mode
+	m := NewMonitor(cfg)
 	rng := rand.New(rand.NewPCG(2, 2))
 	names := make([]string, 200)
 	for i := range names {
 		names[i] = "s" + string(rune('a'+i%26)) + string(rune('a'+i/26))
-		if err := m.SetReference(names[i], normals(rng, 10000, 0)); err != nil {
-			b.Fatal(err)
+		if mode == Pinned {
+			if err := m.SetReference(names[i], normals(rng, 10000, 0)); err != nil {
+				b.Fatal(err)
+			}
 		}
 	}
 	vals := normals(rng, perWindow, 0.1)
@@ -81,6 +89,12 @@ func benchCloseColumn(b *testing.B, perWindow int) {
 		}
 	}
 	fill()
+	if mode == Trailing { // fill the trailing range first
+		for range trailSlots(&cfg) {
+			minute++
+			fill()
+		}
+	}
 	// The build machine is shared, so wall time depends on its load; the
 	// process CPU time spent closing columns is reported as cpu-ns/op.
 	var cpu time.Duration
