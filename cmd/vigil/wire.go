@@ -224,19 +224,31 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		}
 	}
 	jaeger, tempo := firstNonEmpty(o.jaeger, cfg.Traces.Jaeger), firstNonEmpty(o.tempo, cfg.Traces.Tempo)
-	switch {
-	case jaeger != "":
+	var backends traces.Multi
+	if jaeger != "" {
 		b, err := traces.NewJaeger(traces.ClientOptions{URL: jaeger})
 		if err != nil {
 			return fmt.Errorf("--jaeger: %w", err)
 		}
-		s.extras.backend = b
-	case tempo != "":
+		backends = append(backends, b)
+	}
+	if tempo != "" {
 		b, err := traces.NewTempo(traces.ClientOptions{URL: tempo})
 		if err != nil {
 			return fmt.Errorf("--tempo: %w", err)
 		}
-		s.extras.backend = b
+		backends = append(backends, b)
+	}
+	for _, b := range backends {
+		// Recent traces come in on their own, with a health line per backend.
+		s.hub.Add(traces.NewPoller(b, traces.PollerOptions{}))
+	}
+	switch len(backends) {
+	case 0:
+	case 1:
+		s.extras.backend = backends[0]
+	default:
+		s.extras.backend = backends
 	}
 
 	s.hub.Add(selfstat.New(selfstat.Options{}))
