@@ -67,7 +67,8 @@ type ParseOptions struct {
 // Parser turns lines into records. It is safe for concurrent use.
 type Parser struct {
 	redact  map[string]bool
-	redLen  [64]bool // lengths of redacted names (< 64): most keys skip the map
+	redMask [256]uint64 // by first byte, a bit per length (< 64) of redacted names: most keys skip the map
+	redLong bool        // a redacted name of 64 bytes or more: always look
 	rules   []Rule
 	maxLine int
 	maxF    int
@@ -89,10 +90,10 @@ func NewParser(opts ParseOptions) (*Parser, error) {
 	for _, r := range red {
 		if r = strings.TrimSpace(r); r != "" {
 			p.redact[r] = true
-			if len(r) < len(p.redLen) {
-				p.redLen[len(r)] = true
+			if len(r) < 64 {
+				p.redMask[r[0]] |= 1 << len(r)
 			} else {
-				p.redLen[0] = true // a long name: always look
+				p.redLong = true
 			}
 		}
 	}
@@ -364,10 +365,16 @@ func (st *state) redacted(full, last string) bool {
 	if len(p.redact) == 0 {
 		return false
 	}
-	if !p.redLen[0] && (len(last) >= len(p.redLen) || !p.redLen[len(last)]) && (len(full) >= len(p.redLen) || !p.redLen[len(full)]) {
+	if !p.redLong && !p.mayRedact(last) && !p.mayRedact(full) {
 		return false
 	}
 	return p.redact[last] || p.redact[full]
+}
+
+// mayRedact is a quick test on a key's first byte and length: false means
+// the key is surely not redacted.
+func (p *Parser) mayRedact(k string) bool {
+	return len(k) > 0 && len(k) < 64 && p.redMask[k[0]]&(1<<len(k)) != 0
 }
 
 // set records a field and gives it its role. A field that becomes the
