@@ -31,22 +31,25 @@ const (
 	acceptOpenMetrics = "application/openmetrics-text;version=1.0.0;q=1,application/openmetrics-text;version=0.0.1;q=0.9,text/plain;version=0.0.4;q=0.5,*/*;q=0.1"
 )
 
-// ScrapeConfig is one /metrics target.
+// ScrapeConfig is one /metrics target. The yaml tags are the proposed
+// config keys (a list under scrape:); durations read as "5s".
 type ScrapeConfig struct {
-	URL          string            // http(s)://host:port/metrics
-	Name         string            // the source's name; default "scrape host:port"
-	Interval     time.Duration     // default DefaultInterval
-	Timeout      time.Duration     // per scrape; default the interval, at most 10 s
-	Headers      map[string]string // sent with every scrape (e.g. Authorization); never shown or recorded
-	MaxBodyBytes int64             // default DefaultMaxBodyBytes
-	OpenMetrics  bool              // ask for OpenMetrics first, for exemplars
-	Host         string            // host label when the data names none; default the URL's host:port
-	Service      string            // service name when the data names none; default the URL's host:port
+	URL          string            `yaml:"url"`            // http(s)://host:port/metrics (path defaults to /metrics)
+	Name         string            `yaml:"name"`           // the source's name; default "scrape host:port"
+	Interval     time.Duration     `yaml:"interval"`       // default DefaultInterval
+	Timeout      time.Duration     `yaml:"timeout"`        // per scrape; default the interval, at most 10 s
+	Headers      map[string]string `yaml:"headers"`        // sent with every scrape; never shown or recorded
+	MaxBodyBytes int64             `yaml:"max_body_bytes"` // default DefaultMaxBodyBytes (16 MiB)
+	OpenMetrics  bool              `yaml:"openmetrics"`    // ask for OpenMetrics first, for exemplars
+	Host         string            `yaml:"host"`           // host label when the data names none; default the URL's host:port
+	Service      string            `yaml:"service"`        // service name when the data names none; default the URL's host:port
 
-	CAFile             string // PEM bundle to verify the server with, instead of the system roots
-	CertFile, KeyFile  string // client certificate for mutual TLS
-	InsecureSkipVerify bool   // do not verify the server's certificate
-	BearerTokenFile    string // read "Authorization: Bearer <token>" from this file at every scrape
+	CAFile             string `yaml:"ca_file"`              // PEM bundle to verify the server with, instead of the system roots
+	CertFile           string `yaml:"cert_file"`            // client certificate for mutual TLS
+	KeyFile            string `yaml:"key_file"`             // its key
+	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"` // do not verify the server's certificate
+	BearerTokenFile    string `yaml:"bearer_token_file"`    // "Authorization: Bearer <token>" from this file, read at every scrape
+	BearerTokenEnv     string `yaml:"bearer_token_env"`     // ... or from this environment variable
 }
 
 // Scraper polls one /metrics endpoint. It implements sources.Poller.
@@ -234,6 +237,13 @@ func (s *Scraper) fetch(ctx context.Context) ([]byte, string, error) {
 	req.Header.Set("X-Prometheus-Scrape-Timeout-Seconds", fmt.Sprintf("%g", s.cfg.Timeout.Seconds()))
 	for k, v := range s.cfg.Headers {
 		req.Header.Set(k, v)
+	}
+	if s.cfg.BearerTokenEnv != "" {
+		tok := strings.TrimSpace(os.Getenv(s.cfg.BearerTokenEnv))
+		if tok == "" {
+			return nil, "", fmt.Errorf("bearer token: environment variable %s is empty", s.cfg.BearerTokenEnv)
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	if s.cfg.BearerTokenFile != "" {
 		tok, err := os.ReadFile(s.cfg.BearerTokenFile)

@@ -12,9 +12,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"gopkg.in/yaml.v3"
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
@@ -205,6 +208,14 @@ func TestScrapeConfigErrorsAndBearerFile(t *testing.T) {
 	if err != nil || auth != "Bearer abc" || f.Health.Detail != "empty" {
 		t.Fatalf("bearer file: %v %q %+v", err, auth, f.Health)
 	}
+	t.Setenv("VIGIL_TEST_TOKEN", "xyz")
+	if _, err := NewScraper(ScrapeConfig{URL: srv.URL, BearerTokenEnv: "VIGIL_TEST_TOKEN"}).Poll(context.Background(), t0); err != nil || auth != "Bearer xyz" {
+		t.Fatalf("bearer env: %v %q", err, auth)
+	}
+	_, err = NewScraper(ScrapeConfig{URL: srv.URL, BearerTokenEnv: "VIGIL_TEST_UNSET"}).Poll(context.Background(), t0)
+	if err == nil || !strings.Contains(err.Error(), "VIGIL_TEST_UNSET is empty") {
+		t.Fatalf("unset env: %v", err)
+	}
 }
 
 // TestOneBadTargetLeavesOthers runs a good and a dead target through the hub.
@@ -255,5 +266,30 @@ func TestScrapeOpenMetricsNegotiation(t *testing.T) {
 	f, err = NewScraper(ScrapeConfig{URL: srv.URL}).Poll(context.Background(), t0)
 	if err != nil || len(f.Exemplars) != 0 || len(f.Points) != 1 {
 		t.Fatalf("text: %v, %+v", err, f)
+	}
+}
+
+func TestScrapeConfigYAML(t *testing.T) {
+	var cfgs []ScrapeConfig
+	err := yaml.Unmarshal([]byte(`
+- url: http://127.0.0.1:8000/metrics
+  interval: 2s
+  timeout: 1500ms
+  headers: {X-Scope-OrgID: team-a}
+  openmetrics: true
+- url: https://gpu-7:9400/metrics
+  ca_file: /etc/vigil/ca.pem
+  bearer_token_env: DCGM_TOKEN
+  max_body_bytes: 1048576
+`), &cfgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []ScrapeConfig{
+		{URL: "http://127.0.0.1:8000/metrics", Interval: 2 * time.Second, Timeout: 1500 * time.Millisecond, Headers: map[string]string{"X-Scope-OrgID": "team-a"}, OpenMetrics: true},
+		{URL: "https://gpu-7:9400/metrics", CAFile: "/etc/vigil/ca.pem", BearerTokenEnv: "DCGM_TOKEN", MaxBodyBytes: 1 << 20},
+	}
+	if !reflect.DeepEqual(cfgs, want) {
+		t.Errorf("got  %+v\nwant %+v", cfgs, want)
 	}
 }
