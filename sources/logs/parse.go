@@ -4,6 +4,11 @@
 // Parser, a pure function over bytes that reads JSON, logfmt and plain text,
 // finds the time, level, service, trace and span ids, flattens nested fields
 // with dots, redacts configured fields and strips terminal control sequences.
+//
+// A field that becomes the record's own time, level, message, service, trace
+// or span id is not repeated in LogRecord.Fields (small maps are much cheaper
+// to build and to keep 100,000 of); Field looks a field up under any
+// spelling, those included.
 package logs
 
 import (
