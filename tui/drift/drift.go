@@ -395,11 +395,17 @@ func (m *Model) renderRows() string {
 	for _, r := range m.list {
 		nw = max(nw, len(sources.Sanitize(r.Feature)))
 	}
-	nw = min(nw, max(8, m.w/4))
 	stW := 0
 	if m.w >= 60 {
 		stW = 22
 	}
+	// Names get what the cells do not need: at least a dozen cells (or the
+	// window's worth) stay visible.
+	minCells := 12
+	if wc := int(m.env.Window / m.cellW); wc > 0 {
+		minCells = min(minCells, wc)
+	}
+	nw = min(nw, max(8, m.w-3-stW-minCells))
 	cols := m.w - 2 - nw - 1 - stW
 	cw := 1
 	wantCols := int(m.env.Window / m.cellW)
@@ -418,7 +424,7 @@ func (m *Model) renderRows() string {
 	var lines []string
 	for i := m.offset; i < m.offset+shown; i++ {
 		r := m.list[i]
-		name := styles.Fit(sources.Sanitize(r.Feature), nw)
+		name := styles.Fit(leftTrunc(sources.Sanitize(r.Feature), nw), nw)
 		prefix := "  "
 		if i == m.sel && m.focused {
 			prefix, name = styles.PFocus.Paint("▸ "), styles.PBold.Paint(name)
@@ -571,4 +577,14 @@ func (m *Model) renderDetail(r drift.Row) string {
 		lines = append(lines, "", styles.Trunc(Legend(), m.w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// leftTrunc keeps the end of a name, where feature paths differ
+// ("features.session_len" → "…session_len").
+func leftTrunc(s string, w int) string {
+	r := []rune(s)
+	if len(r) <= w || w < 2 {
+		return s
+	}
+	return "…" + string(r[len(r)-w+1:])
 }

@@ -440,13 +440,14 @@ func (m *Model) renderList() string {
 	for _, s := range m.list[m.offset : m.offset+shown] {
 		nw = max(nw, len(sources.Sanitize(s.Name)))
 	}
-	nw = min(nw, max(8, m.w/5))
 	// name spark 1.2% /1% ok 1k err 3
 	tgtW := 6
 	outW := 0
 	if m.w >= 70 {
 		outW = min(32, m.w/3)
 	}
+	// Names take what a six-cell sparkline, the figures and the counts leave.
+	nw = min(nw, max(8, min(24, m.w-18-outW-6)))
 	sw := m.w - 2 - nw - 1 - 1 - 6 - 1 - tgtW - 1 - outW
 	var lines []string
 	for i := m.offset; i < m.offset+shown; i++ {

@@ -531,7 +531,8 @@ func (m *Model) renderList() string {
 	for _, s := range m.list[m.offset : m.offset+shown] {
 		nw = max(nw, len(sources.Sanitize(s.Name)))
 	}
-	nw = min(nw, max(8, m.w/5))
+	// Names take what a six-cell sparkline and the figures leave.
+	nw = min(nw, max(8, min(24, m.w-29)))
 	var lines []string
 	for i := m.offset; i < m.offset+shown; i++ {
 		lines = append(lines, m.renderRow(m.list[i], i == m.sel, lvl, nw)...)
