@@ -745,6 +745,9 @@ func sortedKeys(m map[string]string) []string {
 // sanitized here too.
 func oneLine(s string) string {
 	s = sources.Sanitize(s)
+	if !isASCII(s) {
+		s = strings.Map(dropInvisible, s)
+	}
 	if strings.ContainsAny(s, "\n\t\r") {
 		s = strings.NewReplacer("\n", " ", "\t", " ", "\r", " ").Replace(s)
 	}
@@ -752,3 +755,14 @@ func oneLine(s string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// dropInvisible removes the format characters that make a line read other
+// than it is: bidirectional overrides and isolates ("Trojan Source"),
+// zero-width characters and the byte-order mark.
+func dropInvisible(r rune) rune {
+	switch {
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r >= 0x200b && r <= 0x200f, r == 0xfeff, r == 0x061c:
+		return -1
+	}
+	return r
+}

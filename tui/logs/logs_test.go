@@ -653,3 +653,13 @@ func TestRunesTogether(t *testing.T) {
 		t.Errorf("three v in one message: used %v, title %q", used, m.Title())
 	}
 }
+
+func TestInvisibleCharactersDropped(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	st.Ingest(sources.Frame{Logs: []sources.LogRecord{{At: t0, Level: sources.LevelInfo,
+		Msg: "access \u202egranted\u202c for u\u200bser\ufeff", Raw: "x"}}})
+	m := newPane(st, 80, 5, nil)
+	if v := m.View(); strings.ContainsAny(v, "\u202e\u202c\u200b\ufeff") || !strings.Contains(v, "access granted for user") {
+		t.Errorf("invisible characters reached the screen: %q", v)
+	}
+}
