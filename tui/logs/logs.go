@@ -604,7 +604,13 @@ func prettyLines(raw string, r *sources.LogRecord) []string {
 	if strings.HasPrefix(t, "{") {
 		var b bytes.Buffer
 		if err := json.Indent(&b, []byte(sources.Sanitize(t)), "", "  "); err == nil {
-			return strings.Split(sources.Sanitize(b.String()), "\n")
+			out := strings.Split(sources.Sanitize(b.String()), "\n")
+			for i, l := range out {
+				if !isASCII(l) {
+					out[i] = strings.Map(dropInvisible, l)
+				}
+			}
+			return out
 		}
 	}
 	out := []string{oneLine(raw), ""}
