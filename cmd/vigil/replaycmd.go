@@ -1,0 +1,107 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/replay"
+)
+
+// parseAt reads the time of `vigil replay FILE --at T` and of the console's
+// J prompt: 14:02 (the nearest such clock time to ref), -10m / +30s / 10m
+// ago (relative to ref), RFC 3339, "2026-11-25 14:02" in loc, or a Unix
+// epoch (seconds; ms, µs or ns by digit count). loc nil means time.Local.
+func parseAt(s string, ref time.Time, loc *time.Location) (time.Time, error) {
+	t, err := replay.ParseAt(s, ref, loc)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at: %w", err)
+	}
+	return t, nil
+}
+
+// replayInfoMain prints what a recording (file or directory) holds: its time
+// range, sources, series count, size, gaps, markers and alerts, and anything
+// damaged or skipped. jsonOut prints replay.Info as JSON. Exit status: 0, or
+// 1 when the recording cannot be opened.
+func replayInfoMain(path string, stdout, stderr io.Writer, jsonOut bool) int {
+	r, err := replay.Open(path)
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
+		return 1
+	}
+	defer r.Close()
+	in := r.Info()
+	if jsonOut {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(in); err != nil {
+			fmt.Fprintf(stderr, "vigil replay: %v\n", err)
+			return 1
+		}
+		return 0
+	}
+	writeInfo(stdout, in, time.Local)
+	return 0
+}
+
+func writeInfo(w io.Writer, in replay.Info, loc *time.Location) {
+	ts := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.In(loc).Format("2006-01-02 15:04:05 -07:00")
+	}
+	fmt.Fprintf(w, "recording  %s\n", sources.OneLine(in.Path))
+	fmt.Fprintf(w, "from       %s\n", ts(in.From))
+	fmt.Fprintf(w, "to         %s\n", ts(in.To))
+	fmt.Fprintf(w, "duration   %s\n", in.Duration.Round(time.Second))
+	fmt.Fprintf(w, "size       %s in %d file(s), %d blocks\n", bytesText(in.Size), len(in.Files), in.Blocks)
+	fmt.Fprintf(w, "series     %d\n", in.Series)
+	srcs := make([]string, len(in.Sources))
+	for i, s := range in.Sources {
+		srcs[i] = sources.OneLine(s)
+	}
+	fmt.Fprintf(w, "sources    %s\n", strings.Join(srcs, ", "))
+	if len(in.Gaps) == 0 {
+		fmt.Fprintf(w, "gaps       none\n")
+	} else {
+		fmt.Fprintf(w, "gaps       %d\n", len(in.Gaps))
+		for _, g := range in.Gaps {
+			fmt.Fprintf(w, "  %s  %s\n", ts(g.From), g.To.Sub(g.From).Round(time.Second))
+		}
+	}
+	kinds := map[int]string{replay.NotableAlert: "alert", replay.NotableMarker: "marker", replay.NotableCritical: "critical"}
+	fmt.Fprintf(w, "markers    %d\n", len(in.Markers))
+	for _, n := range in.Markers {
+		fmt.Fprintf(w, "  %s  %-8s %s\n", ts(n.At), kinds[n.Kind], sources.OneLine(n.Text))
+	}
+	for _, f := range in.Files {
+		state := "complete"
+		if !f.Complete {
+			state = "no footer (crashed or still being written)"
+		}
+		if f.Torn > 0 {
+			state += fmt.Sprintf(", %s unreadable at the tail", bytesText(f.Torn))
+		}
+		fmt.Fprintf(w, "file       %s  %s  v%s  %s\n", sources.OneLine(f.Path), bytesText(f.Size), f.Version, state)
+	}
+	for _, s := range in.Warnings {
+		fmt.Fprintf(w, "warning    %s\n", sources.OneLine(s))
+	}
+}
+
+func bytesText(n int64) string {
+	switch {
+	case n >= 1<<30:
+		return fmt.Sprintf("%.1f GiB", float64(n)/(1<<30))
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
