@@ -509,9 +509,10 @@ wait:
 		}
 	}
 
-	// Events first: an XID delivered from here on is in the next frame, and
-	// one already taken has set its GPU's last-XID field, emitted below.
-	f.Events = c.drainXID()
+	// Events and points are taken under the XID lock, so an XID event and
+	// the last-XID gauge it set travel in the same frame.
+	c.xidMu.Lock()
+	f.Events = c.drainXIDLocked()
 	f.Points = make([]sources.Point, 0, len(gpus)*8)
 	ok, bad := 0, 0
 	var errs []string
@@ -525,6 +526,7 @@ wait:
 			ok++
 		}
 	}
+	c.xidMu.Unlock()
 	h := &sources.Health{Source: c.opts.Name, Kind: "nvml", Target: c.target(), Series: len(f.Points),
 		Duration: time.Since(start), Interval: c.opts.Interval}
 	c.mu.Lock()

@@ -115,6 +115,9 @@ func (c *Collector) deliverXID(gpus []*gpu, ev nvml.EventData) {
 	}
 	code := ev.EventData
 	at := c.opts.Clock.Now()
+	// Lock order: xidMu, then the GPU's mu (as Poll takes them).
+	c.xidMu.Lock()
+	defer c.xidMu.Unlock()
 	g.mu.Lock()
 	g.lastXID = code
 	if f := &g.f[fXID]; !at.After(f.at) {
@@ -130,19 +133,15 @@ func (c *Collector) deliverXID(gpus []*gpu, ev nvml.EventData) {
 	}
 	labels := append(append([]sources.Label{}, g.labels...), sources.Label{Name: "xid", Value: strconv.FormatUint(code, 10)})
 	e := sources.Event{At: at, Kind: "xid", Severity: sources.XIDSeverity(int(code)), Labels: labels, Text: text}
-	c.xidMu.Lock()
 	if len(c.xidQueue) >= maxXIDQueue {
 		c.xidQueue = c.xidQueue[1:]
 		c.xidDrops++
 	}
 	c.xidQueue = append(c.xidQueue, e)
-	c.xidMu.Unlock()
 }
 
-// drainXID takes the queued XID events.
-func (c *Collector) drainXID() []sources.Event {
-	c.xidMu.Lock()
-	defer c.xidMu.Unlock()
+// drainXIDLocked takes the queued XID events; xidMu is held.
+func (c *Collector) drainXIDLocked() []sources.Event {
 	if len(c.xidQueue) == 0 {
 		return nil
 	}
