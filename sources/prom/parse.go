@@ -64,12 +64,17 @@ type Stats struct {
 // together with the error; a body from which nothing could be read returns
 // only the error. An HTML page is an error.
 func Parse(body []byte, contentType string, t Target, now time.Time) (sources.Frame, Stats, error) {
+	return parse(body, contentType, t, now, nil)
+}
+
+// parse is Parse with a string table kept by the caller (see parseTextInterned).
+func parse(body []byte, contentType string, t Target, now time.Time, intern map[string]string) (sources.Frame, Stats, error) {
 	f := sources.Frame{At: now}
 	var st Stats
 	if isHTML(body, contentType) {
 		return f, st, errors.New("got an HTML page, not metrics")
 	}
-	fams, format, created, perr := decode(body, contentType)
+	fams, format, created, perr := decode(body, contentType, intern)
 	st.Created = created
 	st.Format = format
 	if perr != nil && len(fams) == 0 {
@@ -104,7 +109,7 @@ func isHTML(body []byte, contentType string) bool {
 // the content type: OpenMetrics, text 0.0.4, or (no or an unknown type) by
 // sniffing: a body ending in "# EOF" is OpenMetrics. vigil never asks for
 // protobuf, so a protobuf body is an error. It never panics.
-func decode(body []byte, contentType string) (fams []*family, format string, created int, err error) {
+func decode(body []byte, contentType string, intern map[string]string) (fams []*family, format string, created int, err error) {
 	format = formatOf(body, contentType)
 	defer func() {
 		if r := recover(); r != nil {
@@ -118,13 +123,13 @@ func decode(body []byte, contentType string) (fams []*family, format string, cre
 		// expfmt's OpenMetrics decoder checks every line against the ABNF
 		// grammar: about 10 ms a line, far too slow to scrape with. The text
 		// parser reads OpenMetrics too (tests hold it to expfmt's result).
-		fams, created, err = parseText(body)
+		fams, created, err = parseTextInterned(body, intern)
 		if err == nil && !hasEOF(body) {
 			err = errors.New("openmetrics body does not end with # EOF (truncated?)")
 		}
 		return fams, format, created, err
 	default:
-		fams, created, err = parseText(body)
+		fams, created, err = parseTextInterned(body, intern)
 		return fams, format, created, err
 	}
 }

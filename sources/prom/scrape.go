@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -59,6 +60,10 @@ type Scraper struct {
 	target string // the URL without credentials or query, for health
 	client *http.Client
 	err    error // a configuration error, reported at every poll
+
+	poll   sync.Mutex        // serialises polls of this target; guards intern and buf
+	intern map[string]string // label strings kept between scrapes
+	buf    bytes.Buffer      // the body, reused
 
 	mu   sync.Mutex
 	last Stats
@@ -196,6 +201,8 @@ func (s *Scraper) Poll(ctx context.Context, now time.Time) (sources.Frame, error
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.Timeout)
 	defer cancel()
+	s.poll.Lock()
+	defer s.poll.Unlock()
 	body, ct, err := s.fetch(ctx)
 	h.Duration = time.Since(start)
 	h.Bytes = len(body)
@@ -205,7 +212,10 @@ func (s *Scraper) Poll(ctx context.Context, now time.Time) (sources.Frame, error
 		}
 		return f, err
 	}
-	pf, st, perr := Parse(body, ct, Target{URL: s.cfg.URL, Host: s.cfg.Host, Service: s.cfg.Service}, now)
+	if s.intern == nil {
+		s.intern = map[string]string{}
+	}
+	pf, st, perr := parse(body, ct, Target{URL: s.cfg.URL, Host: s.cfg.Host, Service: s.cfg.Service}, now, s.intern)
 	pf.Source, pf.Health = s.name, h
 	h.Series = st.Series
 	h.Detail = strings.Join(st.Stacks, ",")
@@ -264,7 +274,12 @@ func (s *Scraper) fetch(ctx context.Context) ([]byte, string, error) {
 		return nil, "", fmt.Errorf("HTTP %s", sources.OneLine(sources.Sanitize(resp.Status)))
 	}
 	max := s.cfg.MaxBodyBytes
-	body, err := io.ReadAll(io.LimitReader(resp.Body, max+1))
+	s.buf.Reset()
+	if s.buf.Cap() > 4<<20 {
+		s.buf = bytes.Buffer{} // do not keep a huge buffer for good
+	}
+	_, err = s.buf.ReadFrom(io.LimitReader(resp.Body, max+1))
+	body := s.buf.Bytes()
 	if int64(len(body)) > max {
 		return body[:max], "", fmt.Errorf("body larger than the %s limit", sizeString(max))
 	}

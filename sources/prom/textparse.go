@@ -42,8 +42,21 @@ func (e *parseError) Error() string { return fmt.Sprintf("line %d: %s", e.line, 
 
 // parseText parses body. On a malformed line it stops and returns the
 // families read so far with the error.
-func parseText(body []byte) ([]*family, int, error) {
-	p := &textParser{byName: map[string]*family{}, series: map[string]*metric{}, intern: map[string]string{}}
+func parseText(body []byte) ([]*family, int, error) { return parseTextInterned(body, nil) }
+
+// maxIntern bounds a kept string table: past it, label churn starts a new one.
+const maxIntern = 100_000
+
+// parseTextInterned is parseText with a string table kept between scrapes
+// of one target, so that label values repeated scrape after scrape are not
+// allocated again. intern may be nil.
+func parseTextInterned(body []byte, intern map[string]string) ([]*family, int, error) {
+	if intern == nil {
+		intern = map[string]string{}
+	} else if len(intern) > maxIntern {
+		clear(intern)
+	}
+	p := &textParser{byName: map[string]*family{}, series: map[string]*metric{}, intern: intern}
 	err := p.run(body)
 	return p.fams, p.created, err
 }
@@ -81,7 +94,7 @@ func (p *textParser) str(b []byte) string {
 		return s
 	}
 	s := string(b)
-	if len(p.intern) < 100_000 {
+	if len(p.intern) <= maxIntern {
 		p.intern[s] = s
 	}
 	return s
