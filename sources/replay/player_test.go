@@ -174,3 +174,72 @@ func TestLoadMatchesLive(t *testing.T) {
 		sameStore(t, off.String(), liveStore(frames, at), st, at)
 	}
 }
+
+// TestPlayerFollowsGrowingRecording replays a directory while the recorder
+// is still writing to it: the player reaches the end, then plays the new data.
+func TestPlayerFollowsGrowingRecording(t *testing.T) {
+	dir := t.TempDir()
+	rec, err := NewRecorder(dir, RecorderOptions{Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	frames := loadFrames(40)
+	half := len(frames) / 2
+	for _, f := range frames[:half] {
+		rec.Write(f)
+	}
+	rec.Flush()
+	r, err := Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	wall := sources.NewManualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	store := sources.NewStore(sources.StoreOptions{})
+	p := NewPlayer(r, PlayerOptions{Speed: 3600, Wall: wall, Tick: time.Millisecond})
+	hub := sources.NewHub(store, p)
+	p.Attach(hub)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { hub.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	_, end1 := r.Span()
+	waitFor(t, "the first end", func() bool { wall.Advance(time.Second); return p.Now().Equal(end1) && p.State().AtEnd })
+	for _, f := range frames[half:] {
+		rec.Write(f)
+	}
+	rec.Flush()
+	last := frames[len(frames)-1].At
+	waitFor(t, "the new data", func() bool { wall.Advance(time.Second); return p.Now().Equal(last) })
+	if !p.State().Playing {
+		t.Fatal("following stopped playing")
+	}
+	sameStore(t, "followed", liveStore(frames, last), store, last)
+}
+
+func TestOpenProgress(t *testing.T) {
+	dir := t.TempDir()
+	for i := 0; i < 3; i++ {
+		if err := WriteFile(filepath.Join(dir, segmentName(t0.Add(time.Duration(i)*time.Hour), 0)), loadFrames(10), 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var calls int
+	var lastDone, lastTotal int64
+	r, err := OpenWith(dir, OpenOptions{Progress: func(done, total int64) {
+		calls++
+		if done < lastDone || done > total {
+			t.Errorf("progress went %d → %d of %d", lastDone, done, total)
+		}
+		lastDone, lastTotal = done, total
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Close()
+	if calls < 3 || lastDone != lastTotal || lastTotal == 0 {
+		t.Fatalf("%d progress calls, last %d/%d", calls, lastDone, lastTotal)
+	}
+}
