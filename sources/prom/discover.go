@@ -126,8 +126,8 @@ func probe(ctx context.Context, client *http.Client, port int) *Found {
 	if resp.StatusCode != http.StatusOK {
 		return nil
 	}
-	const max = 8 << 20
-	body, err := io.ReadAll(io.LimitReader(resp.Body, max))
+	const limit = 8 << 20
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit))
 	if err != nil && !errors.Is(err, io.EOF) {
 		return nil
 	}

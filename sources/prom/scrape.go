@@ -223,8 +223,11 @@ func (s *Scraper) Poll(ctx context.Context, now time.Time) (sources.Frame, error
 	if perr != nil {
 		return pf, perr
 	}
-	if st.Series == 0 {
+	switch {
+	case st.Series == 0:
 		h.Detail = "empty"
+	case len(st.Stacks) == 0:
+		h.Detail = "no known stack"
 	}
 	s.mu.Lock()
 	s.last = st
@@ -273,15 +276,15 @@ func (s *Scraper) fetch(ctx context.Context) ([]byte, string, error) {
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		return nil, "", fmt.Errorf("HTTP %s", sources.OneLine(sources.Sanitize(resp.Status)))
 	}
-	max := s.cfg.MaxBodyBytes
+	limit := s.cfg.MaxBodyBytes
 	s.buf.Reset()
 	if s.buf.Cap() > 4<<20 {
 		s.buf = bytes.Buffer{} // do not keep a huge buffer for good
 	}
-	_, err = s.buf.ReadFrom(io.LimitReader(resp.Body, max+1))
+	_, err = s.buf.ReadFrom(io.LimitReader(resp.Body, limit+1))
 	body := s.buf.Bytes()
-	if int64(len(body)) > max {
-		return body[:max], "", fmt.Errorf("body larger than the %s limit", sizeString(max))
+	if int64(len(body)) > limit {
+		return body[:limit], "", fmt.Errorf("body larger than the %s limit", sizeString(limit))
 	}
 	if err != nil {
 		return body, "", fmt.Errorf("read body: %w (truncated after %d bytes)", describe(err), len(body))
