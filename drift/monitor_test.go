@@ -631,3 +631,44 @@ func TestMonitorTrailingCategoricalHistogram(t *testing.T) {
 		t.Errorf("after the reference caught up: %+v %+v", d.NewCategories, d.Stats)
 	}
 }
+
+func TestMonitorRepinCategoricalAndHistogram(t *testing.T) {
+	inf := math.Inf(1)
+	m := NewMonitor(testConfig())
+	if err := m.SetCategoricalCounts("c", []CategoryCount{{"a", 500}, {"b", 500}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.SetHistogramReference("h", []float64{1, 2, inf}, []float64{500, 400, 100}); err != nil {
+		t.Fatal(err)
+	}
+	cum := []float64{0, 0, 0}
+	for minute := range 4 {
+		if minute == 1 {
+			m.Advance(t0.Add(time.Minute)) // minute 1 is now the open window
+			m.Repin("c")
+			m.Repin("h")
+		}
+		for i := range 200 {
+			at := t0.Add(time.Duration(minute)*time.Minute + time.Duration(i)*250*time.Millisecond)
+			m.ObserveCategory("c", at, []string{"a", "c", "c", "c"}[i%4])
+			if i%50 == 0 {
+				cum[0] += 10
+				cum[1] += 20
+				cum[2] += 100
+				m.ObserveHistogram("h", at, []float64{1, 2, inf}, slices.Clone(cum))
+			}
+		}
+	}
+	m.Advance(t0.Add(4 * time.Minute))
+	for _, f := range []string{"c", "h"} {
+		row, _ := m.Row(f)
+		l := levels(row)
+		// Cell 1 is still scored against the old reference, then pinned.
+		if l[0] != LevelHigh || l[1] != LevelHigh || l[2] != LevelNone || l[3] != LevelNone || !row.Reference.Since.Equal(t0.Add(2*time.Minute)) {
+			t.Errorf("%s: levels %v, reference %+v", f, l, row.Reference)
+		}
+	}
+	if err := m.Repin("nope"); err == nil {
+		t.Error("repin of an unknown feature")
+	}
+}
