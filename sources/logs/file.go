@@ -66,13 +66,19 @@ func (f *File) Run(ctx context.Context, emit func(sources.Frame)) error {
 	for {
 		paths, err := f.match()
 		seen := make(map[string]bool, len(paths))
+		// New paths first: one may be an open file's new name.
 		for _, p := range paths {
 			seen[p] = true
-			t := files[p]
-			if t == nil {
-				t = &tailed{path: p, sp: newSplitter(f.opts.Parser.MaxLine()), atStart: first}
+			if files[p] == nil {
+				t := &tailed{path: p, sp: newSplitter(f.opts.Parser.MaxLine()), atStart: first}
+				if !first {
+					adoptRenamed(t, files)
+				}
 				files[p] = t
 			}
+		}
+		for _, p := range paths {
+			t := files[p]
 			t.err = t.poll(ctx, b, buf, f.opts.Backfill)
 		}
 		// Files no longer matched (removed, renamed out of the glob): read
@@ -136,7 +142,9 @@ func (f *File) health(b *batcher, files map[string]*tailed, globErr error) {
 		if t.f != nil {
 			open++
 		}
-		if t.err != nil && firstErr == nil {
+		if t.err != nil && firstErr == nil && !(f.glob && errors.Is(t.err, fs.ErrNotExist)) {
+			// A path the glob matched a moment ago and that is gone now
+			// is dropped at the next match; it is not an error.
 			firstErr = t.err
 		}
 	}
@@ -169,7 +177,7 @@ func (t *tailed) open(backfill int64) error {
 	fh, err := os.Open(t.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("waiting for %s: no such file", t.path)
+			return fmt.Errorf("waiting for %s: %w", t.path, fs.ErrNotExist)
 		}
 		return fmt.Errorf("logs: %w", err)
 	}
@@ -230,7 +238,7 @@ func (t *tailed) poll(ctx context.Context, b *batcher, buf []byte, backfill int6
 			// and wait for the path to come back.
 			t.drain(b, buf)
 			t.close()
-			return fmt.Errorf("waiting for %s: no such file", t.path)
+			return fmt.Errorf("waiting for %s: %w", t.path, fs.ErrNotExist)
 		}
 		// Renamed and not yet recreated: keep the old handle, its
 		// writer may still be writing to it.
@@ -274,4 +282,30 @@ func (t *tailed) read(ctx context.Context, b *batcher, buf []byte) error {
 func (t *tailed) drain(b *batcher, buf []byte) {
 	_ = t.read(context.Background(), b, buf)
 	t.sp.flush(func(l []byte, cut int64) { b.line(l, cut, b.opts.Clock.Now()) })
+}
+
+// adoptRenamed handles a glob that matches a file's new name after a rename
+// (app.log → app.log.1 under "app.log*"): the new path takes over the open
+// handle and its offset, so nothing is read twice, and the old path opens
+// whatever file now has its name from the start.
+func adoptRenamed(t *tailed, files map[string]*tailed) {
+	fi, err := os.Stat(t.path)
+	if err != nil {
+		return
+	}
+	paths := make([]string, 0, len(files))
+	for p := range files {
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		o := files[p]
+		if o.f == nil || !os.SameFile(fi, o.fi) {
+			continue
+		}
+		t.f, t.fi, t.off, t.sp = o.f, o.fi, o.off, o.sp
+		o.f, o.fi, o.off, o.atStart = nil, nil, 0, false
+		o.sp = newSplitter(t.sp.max)
+		return
+	}
 }

@@ -118,7 +118,7 @@ func TestFileLateRotateTruncate(t *testing.T) {
 	c := run(t, NewFile(path, fastOpts))
 	waitFor(t, "waiting health", func() bool {
 		h := c.health()
-		return h.State == sources.HealthError && strings.Contains(h.Err, "no such file")
+		return h.State == sources.HealthError && strings.Contains(h.Err, "waiting for") && strings.Contains(h.Err, "does not exist")
 	})
 	// A file that appears later is read from its start.
 	appendFile(t, path, "one\ntwo\n")
@@ -432,7 +432,7 @@ func TestFileDeletedIsLetGo(t *testing.T) {
 	}
 	waitFor(t, "the deleted file to be let go", func() bool {
 		h := c.health()
-		return h.State == sources.HealthError && strings.Contains(h.Err, "no such file")
+		return h.State == sources.HealthError && strings.Contains(h.Err, "waiting for")
 	})
 	appendFile(t, path, "recreated\n")
 	waitFor(t, "the new file", func() bool { return hasAll(c.msgs(), "recreated") })
@@ -465,4 +465,34 @@ func TestHTTPStreamSilentServer(t *testing.T) {
 		h := c.health()
 		return h.State == sources.HealthError && strings.Contains(h.Err, "timeout")
 	})
+}
+
+func TestFileGlobMatchingRotatedNames(t *testing.T) {
+	// "app.log*" matches the rotated file too: its lines must not be read
+	// a second time under the new name.
+	dir := t.TempDir()
+	path := filepath.Join(dir, "app.log")
+	appendFile(t, path, "")
+	c := run(t, NewFile(filepath.Join(dir, "app.log*"), fastOpts))
+	waitFor(t, "open", func() bool { return c.health().State == sources.HealthOK })
+	appendFile(t, path, "one\ntwo\n")
+	waitFor(t, "lines", func() bool { return hasAll(c.msgs(), "one", "two") })
+	if err := os.Rename(path, path+".1"); err != nil {
+		t.Fatal(err)
+	}
+	appendFile(t, path+".1", "three\n")
+	appendFile(t, path, "four\n")
+	waitFor(t, "after rotation", func() bool { return hasAll(c.msgs(), "three", "four") })
+	waitFor(t, "two files", func() bool { return c.health().Detail == "2 files" })
+	appendFile(t, path+".1", "five\n")
+	waitFor(t, "still following the rotated file", func() bool { return hasAll(c.msgs(), "five") })
+	n := map[string]int{}
+	for _, m := range c.msgs() {
+		n[m]++
+	}
+	for _, m := range []string{"one", "two", "three", "four", "five"} {
+		if n[m] != 1 {
+			t.Errorf("%q read %d times", m, n[m])
+		}
+	}
 }
