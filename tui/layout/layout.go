@@ -27,6 +27,7 @@ const (
 	Full                 // full grid: wide latency and drift, narrower GPU and errors
 )
 
+// String names the mode: "full", "compact", "single" or "too-small".
 func (m Mode) String() string {
 	switch m {
 	case Single:
