@@ -135,10 +135,11 @@ type Engine struct {
 	rules []Rule
 
 	mu      sync.Mutex
-	active  map[string]*Alert
+	active  map[string]*alertState
+	byRule  []map[string]*alertState // the active alerts of each rule
 	history []Transition
 	xid     map[string]xidSeen // per GPU: the last XID gauge value seen
-	evals   int
+	evals   uint64
 }
 
 type xidSeen struct {
@@ -158,7 +159,7 @@ func New(st *sources.Store, o Options) *Engine {
 		o.History = 500
 	}
 	o.Default = o.Default.withDefaults(DefaultSLO)
-	e := &Engine{st: st, o: o, active: map[string]*Alert{}, xid: map[string]xidSeen{}}
+	e := &Engine{st: st, o: o, active: map[string]*alertState{}, xid: map[string]xidSeen{}}
 	if !o.NoDefault {
 		for _, r := range DefaultRules(o.Drift != nil) {
 			if !o.Disabled[r.Name] {
@@ -167,6 +168,10 @@ func New(st *sources.Store, o Options) *Engine {
 		}
 	}
 	e.rules = append(e.rules, o.Rules...)
+	e.byRule = make([]map[string]*alertState, len(e.rules))
+	for i := range e.byRule {
+		e.byRule[i] = map[string]*alertState{}
+	}
 	return e
 }
 
@@ -222,66 +227,65 @@ func (e *Engine) eval(now time.Time) []Transition {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.evals++
+	gen := e.evals
 	var out []Transition
-	seen := make(map[string]bool, len(e.active))
+	emit := func(s *alertState, from, to string) {
+		a := s.snapshot()
+		out = append(out, Transition{At: now, From: from, To: to, Alert: a})
+	}
 	for ri := range e.rules {
 		r := &e.rules[ri]
+		mine := e.byRule[ri]
 		vals := r.eval(c)
 		forDur := time.Duration(float64(r.For) * e.o.ForScale)
 		for _, v := range vals {
-			key := alertKey(r.Name, v.Labels)
-			seen[key] = true
-			a := e.active[key]
+			var key string
+			if v.key != "" {
+				key = r.Name + "\x01" + v.key
+			} else {
+				key = alertKey(r.Name, v.Labels)
+			}
+			s := mine[key]
 			thr := r.Threshold
 			if v.HasThreshold {
 				thr = v.Threshold
 			}
-			on := r.crosses(v.V, thr, a != nil)
-			if !on {
-				if a != nil {
-					to := StateResolved
-					if a.State == StatePending {
-						to = StateInactive
-					}
-					a.Value = v.V
-					a.Text = r.text(v, thr)
-					out = append(out, Transition{At: now, From: a.State, To: to, Alert: *a})
+			if !r.crosses(v.V, thr, s != nil) {
+				if s != nil {
+					s.v, s.thr = v, thr
+					emit(s, s.a.State, endState(s.a.State))
+					delete(mine, key)
 					delete(e.active, key)
 				}
 				continue
 			}
-			if a == nil {
-				a = &Alert{Name: r.Name, Severity: r.Severity, State: StatePending, Labels: withRuleLabels(v.Labels, r.Labels),
-					Annotations: r.Annotations, ActiveAt: now, Source: SourceVigil}
-				e.active[key] = a
-				a.Value, a.Threshold = v.V, thr
-				a.Text = r.text(v, thr)
+			if s == nil {
+				s = &alertState{r: r, a: Alert{Name: r.Name, Severity: r.Severity, State: StatePending, Labels: withRuleLabels(v.Labels, r.Labels),
+					Annotations: r.Annotations, ActiveAt: now, Source: SourceVigil}}
+				mine[key] = s
+				e.active[key] = s
+				s.v, s.thr = v, thr
 				if forDur > 0 {
-					out = append(out, Transition{At: now, From: "", To: StatePending, Alert: *a})
+					emit(s, "", StatePending)
 				}
 			}
-			a.Value, a.Threshold = v.V, thr
-			a.Text = r.text(v, thr)
-			if a.State == StatePending && now.Sub(a.ActiveAt) >= forDur {
-				from := a.State
-				a.State, a.FiredAt = StateFiring, now
-				if forDur == 0 && from == StatePending {
+			s.v, s.thr, s.gen = v, thr, gen
+			if s.a.State == StatePending && now.Sub(s.a.ActiveAt) >= forDur {
+				from := s.a.State
+				s.a.State, s.a.FiredAt = StateFiring, now
+				if forDur == 0 {
 					from = ""
 				}
-				out = append(out, Transition{At: now, From: from, To: StateFiring, Alert: *a})
+				emit(s, from, StateFiring)
 			}
 		}
-		// Instances the rule no longer reports (a service gone, n/a) clear.
-		prefix := r.Name + "\x00"
-		for key, a := range e.active {
-			if a.Name != r.Name || seen[key] || !(strings.HasPrefix(key, prefix) || key == r.Name) {
+		// Instances the rule no longer reports (a service gone) clear.
+		for key, s := range mine {
+			if s.gen == gen {
 				continue
 			}
-			to := StateResolved
-			if a.State == StatePending {
-				to = StateInactive
-			}
-			out = append(out, Transition{At: now, From: a.State, To: to, Alert: *a})
+			emit(s, s.a.State, endState(s.a.State))
+			delete(mine, key)
 			delete(e.active, key)
 		}
 	}
@@ -291,6 +295,30 @@ func (e *Engine) eval(now time.Time) []Transition {
 		e.history = append(e.history[:0:0], e.history[n:]...)
 	}
 	return out
+}
+
+// alertState is an active alert with what its text is made of, computed
+// only when someone looks.
+type alertState struct {
+	r   *Rule
+	a   Alert
+	v   Value
+	thr float64
+	gen uint64
+}
+
+func (s *alertState) snapshot() Alert {
+	a := s.a
+	a.Value, a.Threshold = s.v.V, s.thr
+	a.Text = s.r.text(s.v, s.thr)
+	return a
+}
+
+func endState(from string) string {
+	if from == StatePending {
+		return StateInactive
+	}
+	return StateResolved
 }
 
 func withRuleLabels(ls []sources.Label, extra map[string]string) []sources.Label {
@@ -315,7 +343,7 @@ func (e *Engine) Active() []Alert {
 	e.mu.Lock()
 	out := make([]Alert, 0, len(e.active))
 	for _, a := range e.active {
-		out = append(out, *a)
+		out = append(out, a.snapshot())
 	}
 	e.mu.Unlock()
 	if e.o.External != nil {

@@ -72,6 +72,7 @@ type parsed struct {
 	thr      float64
 	exact    []sources.Label // the "=" matchers, for the store's Select
 	hasRegex bool
+	selKey   string
 }
 
 var svcFns = map[string]func(view.Service) view.Num{
@@ -323,8 +324,7 @@ func (p *parsed) evaluator() func(c *evalCtx) []Value {
 	case p.fn == "burn_rate" || p.fn == "budget_remaining" || svcFns[p.fn] != nil:
 		return func(c *evalCtx) []Value {
 			var out []Value
-			for _, s := range c.services() {
-				s := s
+			for i, s := range c.services() {
 				get := func(n string) string {
 					switch n {
 					case sources.LabelHost:
@@ -342,20 +342,27 @@ func (p *parsed) evaluator() func(c *evalCtx) []Value {
 				var v float64
 				switch p.fn {
 				case "burn_rate":
-					v = BurnRates(c.st, s, c.e.SLOOf(s.Name), c.at, p.window, p.window2)
+					v = c.burnRates(s, c.e.SLOOf(s.Name), p.window, p.window2)
 				case "budget_remaining":
 					v = ErrorBudget(c.st, s, c.e.SLOOf(s.Name), c.at).Remaining
 				default:
 					v = num(svcFns[p.fn](s))
 				}
-				out = append(out, Value{Labels: svcLabels(s), V: v})
+				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: v})
 			}
 			return out
 		}
 	}
+	var b strings.Builder
+	b.WriteString(p.name)
+	for _, m := range p.exact {
+		b.WriteString("\x00" + m.Name + "=" + m.Value)
+	}
+	p.selKey = b.String()
 	return func(c *evalCtx) []Value {
-		var out []Value
-		for _, s := range c.st.Select(p.name, p.exact...) {
+		series := c.selectSeries(p.selKey, p.name, p.exact)
+		out := make([]Value, 0, len(series))
+		for _, s := range series {
 			if p.hasRegex || len(p.ms) != len(p.exact) {
 				if !matchAll(p.ms, s.Label) {
 					continue
@@ -364,15 +371,16 @@ func (p *parsed) evaluator() func(c *evalCtx) []Value {
 			v := math.NaN()
 			switch p.fn {
 			case "rate":
-				if r, ok := c.st.Rate(s.Key(), p.window, c.at); ok {
-					v = r
+				// As Store.Rate: the increase over the span the samples cover.
+				if r, span, ok := c.increase(s.Key(), p.window); ok && span > 0 {
+					v = r / span.Seconds()
 				}
 			case "increase":
-				if r, _, ok := c.st.Increase(s.Key(), p.window, c.at); ok {
+				if r, _, ok := c.increase(s.Key(), p.window); ok {
 					v = r
 				}
 			case "quantile":
-				if d, ok := c.st.HistogramDelta(s.Key(), p.window, c.at); ok && d.Count > 0 {
+				if d, ok := c.histDelta(s.Key(), p.window); ok && d.Count > 0 {
 					v = d.Quantile(p.q)
 				}
 			default:
@@ -380,7 +388,7 @@ func (p *parsed) evaluator() func(c *evalCtx) []Value {
 					v = smp.V
 				}
 			}
-			out = append(out, Value{Labels: s.Labels, V: v})
+			out = append(out, Value{Labels: s.Labels, V: v, key: s.Key()})
 		}
 		return out
 	}

@@ -33,6 +33,7 @@ type Value struct {
 	Clear        float64 // this instance's own release level, when HasClear
 	HasClear     bool
 	Note         string // extra text for the alert line
+	key          string // the labels' identity when the evaluator knows it cheaply
 }
 
 // Rule is one alert rule.
@@ -167,11 +168,105 @@ type evalCtx struct {
 	gpus   []view.GPU
 	health []view.SourceHealth
 	done   uint8
+
+	svcLs   [][]sources.Label // labels of svcs[i]
+	svcKeys []string
+	gpuLs   [][]sources.Label // labels of gpus[i]
+	gpuKeys []string
+	counts  map[countKey]Counts
+	sel     map[string][]sources.Series
+	incs    map[countKey]incResult
+	hists   map[countKey]histResult
+}
+
+type incResult struct {
+	inc  float64
+	span time.Duration
+	ok   bool
+}
+
+type histResult struct {
+	d  sources.HistDelta
+	ok bool
+}
+
+// increase is Store.Increase, once per series and window per evaluation.
+func (c *evalCtx) increase(key string, w time.Duration) (float64, time.Duration, bool) {
+	k := countKey{key, w}
+	if r, ok := c.incs[k]; ok {
+		return r.inc, r.span, r.ok
+	}
+	if c.incs == nil {
+		c.incs = map[countKey]incResult{}
+	}
+	inc, span, ok := c.st.Increase(key, w, c.at)
+	c.incs[k] = incResult{inc, span, ok}
+	return inc, span, ok
+}
+
+// histDelta is Store.HistogramDelta, once per series and window per evaluation.
+func (c *evalCtx) histDelta(key string, w time.Duration) (sources.HistDelta, bool) {
+	k := countKey{key, w}
+	if r, ok := c.hists[k]; ok {
+		return r.d, r.ok
+	}
+	if c.hists == nil {
+		c.hists = map[countKey]histResult{}
+	}
+	d, ok := c.st.HistogramDelta(key, w, c.at)
+	c.hists[k] = histResult{d, ok}
+	return d, ok
+}
+
+// selectSeries is Store.Select, once per name and matchers per evaluation.
+func (c *evalCtx) selectSeries(key, name string, m []sources.Label) []sources.Series {
+	if v, ok := c.sel[key]; ok {
+		return v
+	}
+	if c.sel == nil {
+		c.sel = map[string][]sources.Series{}
+	}
+	v := c.st.Select(name, m...)
+	c.sel[key] = v
+	return v
+}
+
+type countKey struct {
+	svc    string
+	window time.Duration
+}
+
+// requestCounts is RequestCounts, computed once per service and window per
+// evaluation.
+func (c *evalCtx) requestCounts(s view.Service, w time.Duration) Counts {
+	k := countKey{s.Key(), w}
+	if v, ok := c.counts[k]; ok {
+		return v
+	}
+	if c.counts == nil {
+		c.counts = map[countKey]Counts{}
+	}
+	m := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
+	series := c.selectSeries("\x02"+s.Key(), sources.SvcRequests, m)
+	v := requestCounts(series, func(key string) (float64, time.Duration, bool) { return c.increase(key, w) })
+	c.counts[k] = v
+	return v
+}
+
+// burnRates is BurnRates over the memoised counts.
+func (c *evalCtx) burnRates(s view.Service, slo SLO, long, short time.Duration) float64 {
+	return burnRatesOf(s, slo, short, func(w time.Duration) Counts { return c.requestCounts(s, w) }, long)
 }
 
 func (c *evalCtx) services() []view.Service {
 	if c.done&1 == 0 {
 		c.svcs = view.Services(c.st, c.at, c.e.o.View)
+		c.svcLs = make([][]sources.Label, len(c.svcs))
+		c.svcKeys = make([]string, len(c.svcs))
+		for i, s := range c.svcs {
+			c.svcLs[i] = svcLabels(s)
+			c.svcKeys[i] = alertKey("", c.svcLs[i])
+		}
 		c.done |= 1
 	}
 	return c.svcs
@@ -180,6 +275,12 @@ func (c *evalCtx) services() []view.Service {
 func (c *evalCtx) gpuList() []view.GPU {
 	if c.done&2 == 0 {
 		c.gpus = view.GPUs(c.st, c.at)
+		c.gpuLs = make([][]sources.Label, len(c.gpus))
+		c.gpuKeys = make([]string, len(c.gpus))
+		for i, g := range c.gpus {
+			c.gpuLs[i] = gpuLabels(g)
+			c.gpuKeys[i] = alertKey("", c.gpuLs[i])
+		}
 		c.done |= 2
 	}
 	return c.gpus
@@ -193,12 +294,25 @@ func (c *evalCtx) sourceHealth() []view.SourceHealth {
 	return c.health
 }
 
+// svcLabels are host, service, stack (in name order, empty ones left out).
 func svcLabels(s view.Service) []sources.Label {
-	return sortedLabels(sources.LabelHost, s.Host, sources.LabelService, s.Name, sources.LabelStack, s.Stack)
+	return inOrder(sources.LabelHost, s.Host, sources.LabelService, s.Name, sources.LabelStack, s.Stack)
 }
 
+// gpuLabels are gpu, host, model, uuid (in name order, empty ones left out).
 func gpuLabels(g view.GPU) []sources.Label {
-	return sortedLabels(sources.LabelHost, g.Host, sources.LabelGPU, g.Index, sources.LabelUUID, g.UUID, sources.LabelModel, g.Model)
+	return inOrder(sources.LabelGPU, g.Index, sources.LabelHost, g.Host, sources.LabelModel, g.Model, sources.LabelUUID, g.UUID)
+}
+
+// inOrder builds labels from pairs already sorted by name.
+func inOrder(kv ...string) []sources.Label {
+	out := make([]sources.Label, 0, len(kv)/2)
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i+1] != "" {
+			out = append(out, sources.Label{Name: kv[i], Value: kv[i+1]})
+		}
+	}
+	return out
 }
 
 func sortedLabels(kv ...string) []sources.Label {
@@ -247,8 +361,8 @@ func DefaultRules(drift bool) []Rule {
 			Expr: "error rate", Annotations: map[string]string{"description": "error rate above the service's target"},
 			eval: func(c *evalCtx) []Value {
 				var out []Value
-				for _, s := range c.services() {
-					out = append(out, Value{Labels: svcLabels(s), V: num(s.ErrorRate), Threshold: s.ErrorTarget, HasThreshold: true})
+				for i, s := range c.services() {
+					out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.ErrorRate), Threshold: s.ErrorTarget, HasThreshold: true})
 				}
 				return out
 			}},
@@ -258,8 +372,8 @@ func DefaultRules(drift bool) []Rule {
 			Unit: "°C", Expr: "GPU temperature",
 			eval: func(c *evalCtx) []Value {
 				var out []Value
-				for _, g := range c.gpuList() {
-					out = append(out, Value{Labels: gpuLabels(g), V: num(g.Temp)})
+				for i, g := range c.gpuList() {
+					out = append(out, Value{Labels: c.gpuLs[i], key: c.gpuKeys[i], V: num(g.Temp)})
 				}
 				return out
 			}},
@@ -267,7 +381,7 @@ func DefaultRules(drift bool) []Rule {
 			Annotations: map[string]string{"summary": "GPU {{ $labels.gpu }} on {{ $labels.host }} is thermally throttled"},
 			eval: func(c *evalCtx) []Value {
 				var out []Value
-				for _, g := range c.gpuList() {
+				for i, g := range c.gpuList() {
 					v := math.NaN()
 					if g.Throttle.OK {
 						v = 0
@@ -275,7 +389,7 @@ func DefaultRules(drift bool) []Rule {
 							v = 1
 						}
 					}
-					out = append(out, Value{Labels: gpuLabels(g), V: v})
+					out = append(out, Value{Labels: c.gpuLs[i], key: c.gpuKeys[i], V: v})
 				}
 				return out
 			}},
@@ -288,7 +402,7 @@ func DefaultRules(drift bool) []Rule {
 				var out []Value
 				hold := time.Duration(float64(XIDHold) * c.e.o.ForScale)
 				for _, s := range c.st.Select(sources.GPUECCErrors, sources.Label{Name: "type", Value: "uncorrected"}) {
-					inc, _, ok := c.st.Increase(s.Key(), hold, c.at)
+					inc, _, ok := c.increase(s.Key(), hold)
 					if !ok {
 						continue
 					}
@@ -355,10 +469,10 @@ func latencyRule(name string, sev sources.Severity, forDur time.Duration) Rule {
 		Annotations: map[string]string{"description": "p99 latency above the service's latency SLO"},
 		eval: func(c *evalCtx) []Value {
 			var out []Value
-			for _, s := range c.services() {
+			for i, s := range c.services() {
 				slo := c.e.SLOOf(s.Name)
 				lim := slo.latencyFor(s.Stack)
-				out = append(out, Value{Labels: svcLabels(s), V: num(s.Latency.P99), Threshold: lim, HasThreshold: true})
+				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.Latency.P99), Threshold: lim, HasThreshold: true})
 			}
 			return out
 		}}
@@ -369,10 +483,9 @@ func burnRule(name string, sev sources.Severity, rate float64, long, short time.
 		Expr: fmt.Sprintf("burn rate %s/%s", shortDur(long), shortDur(short)),
 		eval: func(c *evalCtx) []Value {
 			var out []Value
-			for _, s := range c.services() {
-				slo := c.e.SLOOf(s.Name)
-				b := BurnRates(c.st, s, slo, c.at, long, short)
-				out = append(out, Value{Labels: svcLabels(s), V: b})
+			for i, s := range c.services() {
+				b := c.burnRates(s, c.e.SLOOf(s.Name), long, short)
+				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: b})
 			}
 			return out
 		}}

@@ -97,10 +97,14 @@ func (c Counts) Ratio() float64 {
 // RequestCounts sums a service's request counters' increases over the
 // window ending at at.
 func RequestCounts(st *sources.Store, s view.Service, window time.Duration, at time.Time) Counts {
-	var c Counts
 	m := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
-	for _, ser := range st.Select(sources.SvcRequests, m...) {
-		inc, span, ok := st.Increase(ser.Key(), window, at)
+	return requestCounts(st.Select(sources.SvcRequests, m...), func(k string) (float64, time.Duration, bool) { return st.Increase(k, window, at) })
+}
+
+func requestCounts(series []sources.Series, increase func(key string) (float64, time.Duration, bool)) Counts {
+	var c Counts
+	for _, ser := range series {
+		inc, span, ok := increase(ser.Key())
 		if !ok {
 			continue
 		}
@@ -133,14 +137,18 @@ func BurnRate(errorRatio, availability float64) float64 {
 // both are (the long window proves it is significant, the short one that it
 // is still happening). NaN when either is n/a.
 func BurnRates(st *sources.Store, s view.Service, slo SLO, at time.Time, long, short time.Duration) float64 {
+	return burnRatesOf(s, slo, short, func(w time.Duration) Counts { return RequestCounts(st, s, w, at) }, long)
+}
+
+func burnRatesOf(s view.Service, slo SLO, short time.Duration, counts func(time.Duration) Counts, long time.Duration) float64 {
 	av := slo.availabilityFor(s.ErrorTarget)
-	cs := RequestCounts(st, s, short, at)
+	cs := counts(short)
 	if cs.Covered < short*8/10 {
 		// Less data than the short window: the long window would only
 		// repeat it, proving nothing. n/a until the store holds enough.
 		return math.NaN()
 	}
-	bl := BurnRate(RequestCounts(st, s, long, at).Ratio(), av)
+	bl := BurnRate(counts(long).Ratio(), av)
 	bs := BurnRate(cs.Ratio(), av)
 	if math.IsNaN(bl) || math.IsNaN(bs) {
 		return math.NaN()
