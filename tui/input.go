@@ -327,7 +327,16 @@ func (s *state) applyFilter(expr string) {
 
 // handleMouse focuses the pane under a click and scrolls it with the wheel.
 func (s *state) handleMouse(msg tea.MouseMsg) tea.Cmd {
-	if !s.o.Mouse || s.help || s.plan.Mode == layout.TooSmall {
+	if !s.o.Mouse || s.plan.Mode == layout.TooSmall {
+		return nil
+	}
+	if s.help {
+		switch msg.Button {
+		case tea.MouseButtonWheelDown:
+			s.helpOffset++
+		case tea.MouseButtonWheelUp:
+			s.helpOffset = max(0, s.helpOffset-1)
+		}
 		return nil
 	}
 	sc := s.screen()

@@ -207,6 +207,21 @@ func (s *state) alertStrip(w int) string {
 	return styles.Fit(line, w)
 }
 
+// hint is the action's binding with a short description.
+func (s *state) hint(action, desc string) key.Binding {
+	b := s.keys.Binding(action)
+	if !b.Enabled() {
+		return b
+	}
+	label := keys.Label(b.Keys()[:1])
+	if action == keys.CursorLeft {
+		if r := s.keys.Binding(keys.CursorRight); r.Enabled() {
+			label += "/" + keys.Label(r.Keys()[:1])
+		}
+	}
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(label, desc))
+}
+
 // shortHints are the global keys the status bar shows after the pane's, with
 // short descriptions (the help has the long ones).
 var shortHints = []struct{ action, desc string }{
@@ -219,6 +234,13 @@ var shortHints = []struct{ action, desc string }{
 func (s *state) statusBar(w int) string {
 	p := s.screen().focused()
 	var hints []key.Binding
+	// The time controls in force come first: they change what other keys do.
+	if !s.t.cursor.IsZero() {
+		hints = append(hints, s.hint(keys.CursorLeft, "cursor"), s.hint(keys.Open, "around this moment"), s.hint(keys.Cursor, "cursor off"))
+	}
+	if s.t.paused {
+		hints = append(hints, s.hint(keys.Pause, "resume"), s.hint(keys.PanForward, "forward"))
+	}
 	if p != nil {
 		hints = append(hints, p.Keys()...)
 	}
