@@ -26,7 +26,7 @@ const (
 	// DefaultHistory is how many transitions the history lists.
 	DefaultHistory = 50
 	// Lookback is how far back events are read to rebuild the alert states.
-	Lookback = 24 * time.Hour
+	Lookback  = 24 * time.Hour
 	maxEvents = 20000
 )
 
