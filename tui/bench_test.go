@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -123,5 +124,42 @@ func BenchmarkRefresh(b *testing.B) {
 		at = at.Add(time.Second)
 		nm, _ := m.Update(tickMsg{at: at})
 		m = nm.(Model)
+	}
+}
+
+// BenchmarkRefresh1000Services is one refresh at 200x50 over 1,000 services:
+// the panes draw only the rows that fit (top-k), so the cost is the
+// evaluation of the overview, not the drawing.
+func BenchmarkRefresh1000Services(b *testing.B) {
+	withColour(b)
+	st := sources.NewStore(sources.StoreOptions{Retention: time.Hour})
+	end := t0.Add(5 * time.Minute)
+	acc := make([]histAcc, 1000)
+	okc := make([]float64, 1000)
+	for at := t0; !at.After(end); at = at.Add(15 * time.Second) {
+		f := sources.Frame{At: at}
+		for i := range acc {
+			acc[i].observe(0.01+0.0001*float64(i), 0.5)
+			okc[i] += 10
+			kv := []string{"host", "h" + strconv.Itoa(i/100), "service", "svc-" + strconv.Itoa(i), "stack", "http"}
+			f.Histograms = append(f.Histograms, acc[i].hist(sources.NewSeries(sources.SvcLatency, sources.Counter, kv...), at))
+			f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(sources.SvcRequests, sources.Counter, append(kv, "outcome", "ok")...), At: at, Value: okc[i]})
+		}
+		st.Ingest(f)
+	}
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end)})
+	m = drive(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: end})
+	if !strings.Contains(m.View(), "more") {
+		b.Fatal("no +N more with 1,000 services")
+	}
+	at := end
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b)()
+	for i := 0; i < b.N; i++ {
+		at = at.Add(time.Second)
+		nm, _ := m.Update(tickMsg{at: at})
+		m = nm.(Model)
+		_ = m.View()
 	}
 }
