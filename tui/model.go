@@ -44,6 +44,9 @@ type state struct {
 	lastRefresh time.Time
 	env         pane.Env
 	envGen      uint64
+	overview    view.Overview // the last evaluation, at evalAt with store generation evalGen
+	evalAt      time.Time
+	evalGen     uint64
 	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
 	boxes       map[pane.Pane]boxEntry
 	statusLine  string   // prepared in Update
@@ -221,13 +224,20 @@ func (s *state) refresh() {
 	}
 	at := s.t.shown()
 	s.t.clampCursor()
+	// The overview depends only on the instant and the data: a zoom or a
+	// cursor move at the same instant reuses it.
+	gen := s.o.Store.Generation()
+	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
+		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
+		s.evalAt, s.evalGen = at, gen
+	}
 	s.env = pane.Env{
 		Store:    s.o.Store,
 		Now:      at,
 		Window:   s.t.window,
 		Cursor:   s.t.cursor,
 		Mode:     s.mode(),
-		Overview: view.Evaluate(s.o.Store, at, s.o.View),
+		Overview: s.overview,
 		Options:  s.o.View,
 	}
 	s.envGen++
