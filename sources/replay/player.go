@@ -328,11 +328,13 @@ func (p *Player) moveTo(t time.Time) {
 		p.jump(t)
 		return
 	}
+	n := 0
 	p.r.Frames(st.Pos.Add(1), t, func(f sources.Frame) bool {
 		p.emit(f)
+		n++
 		return true
 	})
-	p.setPos(t)
+	p.setPos(t, n > 0)
 }
 
 func (p *Player) atEnd(t time.Time) {
@@ -349,15 +351,26 @@ func (p *Player) atEnd(t time.Time) {
 	}
 }
 
-func (p *Player) setPos(t time.Time) {
+// setPos moves the position to t. The clock (Now) follows through a
+// position frame sent behind the data frames, so that it never runs ahead
+// of the store; when no data went out and no position is pending, the
+// clock moves at once (no frame, no redraw through the hub).
+func (p *Player) setPos(t time.Time, emitted bool) {
 	p.mu.Lock()
+	pending := !p.shown.Equal(p.st.Pos)
 	p.st.Pos = t
 	p.st.AtEnd = !t.Before(p.st.To)
 	if w := p.r.Warnings(); len(w) > 0 {
 		p.st.Warning = w[len(w)-1]
 	}
+	direct := p.attached && !emitted && !pending
+	if direct {
+		p.shown = t
+	}
 	p.mu.Unlock()
-	p.emit(sources.Frame{Source: p.posID, At: t})
+	if !direct {
+		p.emit(sources.Frame{Source: p.posID, At: t})
+	}
 	p.atEnd(t)
 }
 
@@ -375,7 +388,7 @@ func (p *Player) jump(t time.Time) {
 		p.emit(f)
 		return true
 	})
-	p.setPos(t)
+	p.setPos(t, true)
 	p.mu.Lock()
 	p.reanchorLocked()
 	p.mu.Unlock()
