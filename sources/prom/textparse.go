@@ -26,6 +26,7 @@ type textParser struct {
 	lbuf     []lpair
 	prev     []lpair // the previous sample's labels: consecutive lines mostly repeat them
 	prevName string
+	last     lastFamily
 	vbuf     []byte
 	kbuf     []byte
 	line     int
@@ -140,6 +141,7 @@ func (p *textParser) comment(ln []byte) error {
 	if typ == tUntyped && !strings.EqualFold(string(t), "untyped") && !strings.EqualFold(string(t), "unknown") {
 		return p.errf("unknown metric type %q", t)
 	}
+	p.last = lastFamily{} // a TYPE line can change how names resolve
 	f := p.byName[string(name)]
 	if f == nil {
 		f = &family{name: p.str(name), typ: typ}
@@ -462,60 +464,25 @@ var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1
 
 // add files one sample under its family.
 func (p *textParser) add(name string, v float64, le []byte, hasLE bool, q []byte, hasQ bool, ex *exemplar) error {
-	f := p.byName[name]
-	role := byte(0) // 0 value, 'b' bucket, 's' sum, 'c' count, 'q' quantile
-	if f != nil && (f.typ == tHistogram || f.typ == tGaugeHistogram) && f.name == name && !hasLE {
+	var f *family
+	var role, special byte
+	if c := &p.last; c.f != nil && c.name == name && c.hasLE == hasLE {
+		f, role, special = c.f, c.role, c.special // consecutive samples of one family: most lines
+	} else {
+		f, role, special = p.resolve(name, hasLE)
+		p.last = lastFamily{name: name, hasLE: hasLE, f: f, role: role, special: special}
+	}
+	switch special {
+	case 'c':
+		p.created++
+		return nil
+	case 'h':
 		// A histogram family's own name carries no value; like expfmt,
 		// the series exists, the value is dropped.
 		if m := p.seriesOf(f); m.hist == nil {
 			m.hist = &histo{}
 		}
 		return nil
-	}
-	if f != nil && (f.typ == tHistogram || f.typ == tGaugeHistogram) && f.name == name {
-		role = 'b' // expfmt takes x{le=".."} as a bucket of histogram x
-	}
-	if f == nil {
-		for _, suf := range [...]string{"_bucket", "_sum", "_count", "_total", "_created", "_gsum", "_gcount", "_info"} {
-			base, ok := cutSuffix(name, suf)
-			if !ok {
-				continue
-			}
-			g := p.byName[base]
-			if g == nil {
-				continue
-			}
-			switch {
-			case suf == "_created" && (g.typ == tCounter || g.typ == tHistogram || g.typ == tSummary || g.typ == tGaugeHistogram):
-				p.created++
-				return nil
-			case (g.typ == tHistogram || g.typ == tGaugeHistogram) && (suf == "_bucket" || suf == "_sum" || suf == "_count" || suf == "_gsum" || suf == "_gcount"):
-				f, role = g, suf[1]
-				if suf == "_gsum" {
-					role = 's'
-				} else if suf == "_gcount" {
-					role = 'c'
-				}
-			case g.typ == tSummary && (suf == "_sum" || suf == "_count"):
-				f, role = g, suf[1]
-			case g.typ == tCounter && suf == "_total":
-				// OpenMetrics: TYPE x counter, sample x_total. The family
-				// goes by the sample's name, as in the text format.
-				g.name = name // the old name stays a key: x_created follows
-				p.byName[name] = g
-				f = g
-			case g.typ == tInfo && suf == "_info":
-				f = g
-			}
-			if f != nil {
-				break
-			}
-		}
-	}
-	if f == nil {
-		f = &family{name: name, typ: tUntyped}
-		p.byName[name] = f
-		p.fams = append(p.fams, f)
 	}
 	if f.typ == tSummary && role == 0 {
 		if !hasQ {
@@ -652,4 +619,67 @@ func equalPairs(a, b []lpair) bool {
 		}
 	}
 	return true
+}
+
+// lastFamily caches the resolution of the previous sample's name.
+type lastFamily struct {
+	name          string
+	hasLE         bool
+	f             *family
+	role, special byte
+}
+
+// resolve finds the family a sample name belongs to and its role in it:
+// 0 a value, 'b' a bucket, 's' a sum, 'c' a count. special is 'c' for a
+// _created sample (dropped) and 'h' for a histogram's bare name without le.
+func (p *textParser) resolve(name string, hasLE bool) (f *family, role, special byte) {
+	f = p.byName[name]
+	if f != nil && (f.typ == tHistogram || f.typ == tGaugeHistogram) && f.name == name {
+		if !hasLE {
+			return f, 0, 'h'
+		}
+		return f, 'b', 0 // expfmt takes x{le=".."} as a bucket of histogram x
+	}
+	if f == nil {
+		for _, suf := range [...]string{"_bucket", "_sum", "_count", "_total", "_created", "_gsum", "_gcount", "_info"} {
+			base, ok := cutSuffix(name, suf)
+			if !ok {
+				continue
+			}
+			g := p.byName[base]
+			if g == nil {
+				continue
+			}
+			switch {
+			case suf == "_created" && (g.typ == tCounter || g.typ == tHistogram || g.typ == tSummary || g.typ == tGaugeHistogram):
+				return g, 0, 'c'
+			case (g.typ == tHistogram || g.typ == tGaugeHistogram) && (suf == "_bucket" || suf == "_sum" || suf == "_count" || suf == "_gsum" || suf == "_gcount"):
+				f, role = g, suf[1]
+				if suf == "_gsum" {
+					role = 's'
+				} else if suf == "_gcount" {
+					role = 'c'
+				}
+			case g.typ == tSummary && (suf == "_sum" || suf == "_count"):
+				f, role = g, suf[1]
+			case g.typ == tCounter && suf == "_total":
+				// OpenMetrics: TYPE x counter, sample x_total. The family
+				// goes by the sample's name, as in the text format.
+				g.name = name // the old name stays a key: x_created follows
+				p.byName[name] = g
+				f = g
+			case g.typ == tInfo && suf == "_info":
+				f = g
+			}
+			if f != nil {
+				break
+			}
+		}
+	}
+	if f == nil {
+		f = &family{name: name, typ: tUntyped}
+		p.byName[name] = f
+		p.fams = append(p.fams, f)
+	}
+	return f, role, 0
 }
