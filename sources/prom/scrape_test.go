@@ -293,3 +293,28 @@ func TestScrapeConfigYAML(t *testing.T) {
 		t.Errorf("got  %+v\nwant %+v", cfgs, want)
 	}
 }
+
+// TestScrapeRedirects follows a redirect on the same host and refuses one to
+// another host, which would carry the scrape's headers along.
+func TestScrapeRedirects(t *testing.T) {
+	var gotAuth string
+	other := serve(t, func(w http.ResponseWriter, r *http.Request) { gotAuth = r.Header.Get("Authorization") })
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/metrics":
+			http.Redirect(w, r, "/real-metrics", http.StatusFound)
+		case "/real-metrics":
+			w.Write(readFixture(t, "node.prom"))
+		case "/away":
+			http.Redirect(w, r, other.URL+"/metrics", http.StatusFound)
+		}
+	})
+	f, err := NewScraper(ScrapeConfig{URL: srv.URL + "/metrics"}).Poll(context.Background(), t0)
+	if err != nil || f.Health.Detail != "node" {
+		t.Fatalf("same-host redirect: %v %+v", err, f.Health)
+	}
+	_, err = NewScraper(ScrapeConfig{URL: srv.URL + "/away", Headers: map[string]string{"Authorization": "Bearer t"}}).Poll(context.Background(), t0)
+	if err == nil || !strings.Contains(err.Error(), "HTTP 302") || gotAuth != "" {
+		t.Fatalf("cross-host redirect: %v, other saw %q", err, gotAuth)
+	}
+}
