@@ -1,0 +1,337 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
+	"github.com/vigil-dev/vigil/sources/promql"
+)
+
+func init() { extraCommands["alerts"] = alertsMain }
+
+const alertsUsage = `usage: vigil alerts [flags]
+
+Evaluates vigil's alert rules over what the sources show (as --once does:
+use --for to watch long enough for rates and for: durations), reads the
+alerts of a Prometheus (--prom) and an Alertmanager (--alertmanager), and
+prints the active ones as text or JSON (--output json). With --fail-on
+warning|critical the exit status is 3 when such an alert fires.
+`
+
+// alertsFlags are the flags only `vigil alerts` has.
+type alertsFlags struct {
+	config       string
+	alertmanager string
+	forScale     float64
+	history      bool
+}
+
+// alertsMain is `vigil alerts`.
+func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	o := &options{}
+	fs := newFlagSet("vigil alerts", o, stderr)
+	var af alertsFlags
+	fs.StringVar(&af.config, "alerts-config", "", "alert rules, SLOs and notifications `file` (YAML: the alerts section)")
+	fs.StringVar(&af.alertmanager, "alertmanager", "", "also read the alerts of the Alertmanager at `URL`")
+	fs.Float64Var(&af.forScale, "for-scale", 0, "multiply every for: duration (the demo at --speed 10 uses 0.1)")
+	fs.BoolVar(&af.history, "history", false, "also print the transitions seen while watching")
+	fs.Usage = func() { fmt.Fprint(stderr, alertsUsage, "\nFlags:\n"); fs.PrintDefaults() }
+	cfg, rest, code := parseFlags(fs, o, args, stderr)
+	if code >= 0 {
+		return code
+	}
+	if len(rest) > 0 {
+		fmt.Fprintf(stderr, "vigil alerts: unexpected argument %q\n", rest[0])
+		return 2
+	}
+	ac, err := loadAlertsConfig(af.config)
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
+		return 2
+	}
+	if af.forScale > 0 {
+		ac.ForScale = af.forScale
+	}
+	if af.alertmanager != "" {
+		ac.Alertmanager = af.alertmanager
+	}
+	logger, closeLog, err := openLog(firstNonEmpty(o.logFile, cfg.LogFile))
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
+		return 2
+	}
+	defer closeLog()
+	ctx, stop := signalContext()
+	defer stop()
+	s := newSession(o, cfg, logger, sources.WallClock{})
+	defer s.Close()
+	if err := s.addSources(ctx, nil, stdin); err != nil {
+		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
+		return 2
+	}
+	pc, err := s.ensureQueryMode()
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
+		return 2
+	}
+	if pc != nil {
+		ac.PrometheusAlerts = true
+	}
+	if pc == nil && ac.Alertmanager == "" && !s.hasData(ctx) {
+		fmt.Fprint(stderr, s.nothingFound())
+		return 1
+	}
+	al, err := s.addAlerting(ac, pc)
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
+		return 2
+	}
+	if o.forDur > 0 {
+		cctx, cancel := context.WithTimeout(ctx, o.forDur)
+		s.hub.Run(cctx)
+		cancel()
+		s.hub.Drain()
+	}
+	s.hub.PollOnce(ctx)
+	now := s.clock.Now()
+	al.Engine.Eval(now) // after every source's last poll, whatever order the hub polled in
+	active := al.Engine.Active()
+	var hist []alerts.Transition
+	if af.history {
+		hist = al.Engine.History()
+	}
+	if err := writeAlerts(stdout, o.output, now, active, hist); err != nil {
+		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
+		return 1
+	}
+	return alertsExit(active, o.failOn)
+}
+
+func loadAlertsConfig(path string) (alerts.Config, error) {
+	if path == "" {
+		return alerts.Config{}, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return alerts.Config{}, fmt.Errorf("alerts config: %w", err)
+	}
+	return alerts.ParseConfig(b)
+}
+
+// alerting is what addAlerting wires.
+type alerting struct {
+	Engine   *alerts.Engine
+	External *alerts.External // nil without Prometheus or Alertmanager
+	Webhook  *alerts.Webhook  // nil unless the config names one
+	Notify   alerts.NotifyConfig
+}
+
+// ensureQueryMode adds the query-mode source for --prom (or prom.url in the
+// config) unless the session already has one, and returns its client.
+func (s *session) ensureQueryMode() (*promql.Client, error) {
+	for _, src := range s.hub.Sources() {
+		if q, ok := src.(*promql.Source); ok {
+			return q.Client(), nil
+		}
+	}
+	u := firstNonEmpty(s.o.prom, s.cfg.Prom.URL)
+	if u == "" {
+		return nil, nil
+	}
+	p := s.cfg.Prom
+	src, err := promql.New(promql.Config{URL: u, BearerTokenFile: p.BearerTokenFile, BearerTokenEnv: p.BearerTokenEnv,
+		BasicUser: p.BasicUser, BasicPasswordFile: p.BasicPassFile, CAFile: p.CAFile, CertFile: p.CertFile, KeyFile: p.KeyFile,
+		Interval: time.Duration(p.Interval), Timeout: time.Duration(p.Timeout)})
+	if err != nil {
+		return nil, err
+	}
+	s.hub.Add(src)
+	return src.Client(), nil
+}
+
+// addAlerting builds the rule engine over the session's store (with the
+// panes' view options and the drift monitor), the external alerts reader
+// and the webhook, and adds them to the hub. The console and --once use it
+// the same way.
+func (s *session) addAlerting(ac alerts.Config, pc *promql.Client) (*alerting, error) {
+	cc, err := ac.Compile()
+	if err != nil {
+		return nil, err
+	}
+	o := cc.Options
+	o.View = s.vopts
+	if m := s.extras.drift; m != nil {
+		o.Drift = m.Alerting
+	}
+	al := &alerting{Notify: cc.Notify}
+	if pc != nil && !ac.PrometheusAlerts {
+		pc = nil
+	}
+	if pc != nil || ac.Alertmanager != "" {
+		x, err := alerts.NewExternal(alerts.ExternalConfig{Prometheus: pc, Alertmanager: ac.Alertmanager})
+		if err != nil {
+			return nil, err
+		}
+		al.External = x
+		o.External = x.Alerts
+		s.hub.Add(x)
+	}
+	if u := cc.Notify.Webhook.URL; u != "" {
+		var timeout time.Duration
+		if t := cc.Notify.Webhook.Timeout; t != "" {
+			timeout, _ = alerts.ParseDuration(t) // checked by Compile
+		}
+		w, err := alerts.NewWebhook(u, timeout)
+		if err != nil {
+			return nil, err
+		}
+		al.Webhook = w
+		ctx, cancel := context.WithCancel(context.Background())
+		go w.Run(ctx)
+		s.close = append(s.close, cancel)
+		o.OnEval = func(now time.Time, ts []alerts.Transition, active []alerts.Alert) { w.Offer(now, active, ts) }
+	}
+	al.Engine = alerts.New(s.store, o)
+	s.hub.Add(al.Engine)
+	return al, nil
+}
+
+// alertsExit is the exit status for --fail-on: 3 when an alert of that
+// severity or worse fires, else 0. `vigil --once --fail-on` uses the same.
+func alertsExit(active []alerts.Alert, failOn string) int {
+	sev, firing := alerts.Worst(active)
+	if !firing {
+		return 0
+	}
+	switch failOn {
+	case "critical":
+		if sev >= sources.SevCritical {
+			return 3
+		}
+	case "warning":
+		if sev >= sources.SevWarning {
+			return 3
+		}
+	}
+	return 0
+}
+
+// alertJSON is one alert in `vigil alerts --output json`.
+type alertJSON struct {
+	Name        string            `json:"alertname"`
+	Severity    string            `json:"severity"`
+	State       string            `json:"state"`
+	Source      string            `json:"source"`
+	Labels      map[string]string `json:"labels"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+	Value       *float64          `json:"value"`
+	Threshold   *float64          `json:"threshold"`
+	ActiveAt    time.Time         `json:"active_at"`
+	FiredAt     *time.Time        `json:"fired_at"`
+	Text        string            `json:"text"`
+}
+
+type transitionJSON struct {
+	At    time.Time `json:"at"`
+	From  string    `json:"from"`
+	To    string    `json:"to"`
+	Alert alertJSON `json:"alert"`
+}
+
+func optFloat(v float64) *float64 {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return &v
+}
+
+func toJSON(a alerts.Alert) alertJSON {
+	j := alertJSON{Name: a.Name, Severity: a.Severity.String(), State: a.State, Source: a.Source, Labels: map[string]string{},
+		Annotations: a.Annotations, Value: optFloat(a.Value), Threshold: optFloat(a.Threshold), ActiveAt: a.ActiveAt.UTC(), Text: a.Text}
+	for _, l := range a.Labels {
+		j.Labels[l.Name] = l.Value
+	}
+	if !a.FiredAt.IsZero() {
+		t := a.FiredAt.UTC()
+		j.FiredAt = &t
+	}
+	return j
+}
+
+// writeAlerts prints the active alerts (and the transitions, when given).
+func writeAlerts(w io.Writer, format string, now time.Time, active []alerts.Alert, hist []alerts.Transition) error {
+	if format == "json" {
+		out := struct {
+			At      time.Time        `json:"at"`
+			Firing  int              `json:"firing"`
+			Pending int              `json:"pending"`
+			Alerts  []alertJSON      `json:"alerts"`
+			History []transitionJSON `json:"history,omitempty"`
+		}{At: now.UTC(), Alerts: []alertJSON{}}
+		for _, a := range active {
+			out.Alerts = append(out.Alerts, toJSON(a))
+			if a.State == alerts.StateFiring {
+				out.Firing++
+			} else if a.State == alerts.StatePending {
+				out.Pending++
+			}
+		}
+		for _, t := range hist {
+			out.History = append(out.History, transitionJSON{At: t.At.UTC(), From: t.From, To: t.To, Alert: toJSON(t.Alert)})
+		}
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	if len(active) == 0 {
+		fmt.Fprintln(tw, "no alert firing or pending at", now.UTC().Format(time.RFC3339))
+	} else {
+		fmt.Fprintln(tw, "SEVERITY\tSTATE\tSINCE\tALERT\tSOURCE\tLABELS\tTEXT")
+		for _, a := range active {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Severity, a.State, age(now, a.ActiveAt), a.Name, a.Source,
+				labelsText(a.Labels), sources.OneLine(sources.Sanitize(a.Text)))
+		}
+	}
+	if len(hist) > 0 {
+		fmt.Fprintln(tw, "\nAT\tFROM\tTO\tALERT\tLABELS\tTEXT")
+		for _, t := range hist {
+			from := t.From
+			if from == "" {
+				from = "-"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.At.UTC().Format("15:04:05"), from, t.To, t.Alert.Name,
+				labelsText(t.Alert.Labels), sources.OneLine(sources.Sanitize(t.Alert.Text)))
+		}
+	}
+	return tw.Flush()
+}
+
+func labelsText(ls []sources.Label) string {
+	parts := make([]string, 0, len(ls))
+	for _, l := range ls {
+		parts = append(parts, sources.Sanitize(l.Name)+"="+sources.Sanitize(l.Value))
+	}
+	sort.Strings(parts)
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ",")
+}
+
+func age(now, t time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	return now.Sub(t).Truncate(time.Second).String()
+}

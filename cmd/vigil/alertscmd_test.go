@@ -1,0 +1,120 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
+)
+
+// counterServer serves a generic HTTP service whose counters grow by 100
+// requests per scrape, errShare of them 5xx.
+func counterServer(errShare float64) *httptest.Server {
+	var mu sync.Mutex
+	var ok, bad float64
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		ok += 100 * (1 - errShare)
+		bad += 100 * errShare
+		o, b := ok, bad
+		mu.Unlock()
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		fmt.Fprintf(w, "# TYPE http_requests_total counter\nhttp_requests_total{service=\"api\",code=\"200\"} %g\nhttp_requests_total{service=\"api\",code=\"503\"} %g\n", o, b)
+	}))
+}
+
+func runAlerts(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	dir := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", dir)
+	base := []string{"--no-discover", "--no-nvml", "--otlp-listen", "off", "--log-file", filepath.Join(dir, "vigil.log")}
+	var out, errb bytes.Buffer
+	code := alertsMain(append(base, args...), strings.NewReader(""), &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestAlertsCommand(t *testing.T) {
+	bad := counterServer(0.2)
+	defer bad.Close()
+	good := counterServer(0)
+	defer good.Close()
+	cfg := filepath.Join(t.TempDir(), "alerts.yaml")
+	if err := os.WriteFile(cfg, []byte("rules:\n  - alert: ApiErrors\n    expr: error_rate{service=\"api\"} > 0.05\n    severity: warning\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	// The default error-rate rule's for: (2 min) scaled to 0.24 ms: the
+	// two scrapes --for 1s gives are enough.
+	code, out, errs := runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "1s", "--for-scale", "0.000002",
+		"--alerts-config", cfg, "--fail-on", "critical")
+	if code != 3 {
+		t.Fatalf("exit %d, want 3 (critical firing)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
+	}
+	for _, want := range []string{"SEVERITY", "critical  firing", alerts.RuleErrorRate, "warning   firing", "ApiErrors", "service=api", "error rate 20%"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("text output lacks %q:\n%s", want, out)
+		}
+	}
+	// JSON, failing on warning too.
+	code, out, errs = runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "1s", "--for-scale", "0.000002",
+		"--alerts-config", cfg, "--output", "json", "--fail-on", "warning", "--history")
+	if code != 3 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	var doc struct {
+		Firing int
+		Alerts []struct {
+			Alertname, Severity, State, Source string
+			Labels                             map[string]string
+			Value, Threshold                   *float64
+		}
+		History []struct{ To string }
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("json: %v\n%s", err, out)
+	}
+	if doc.Firing != 2 || len(doc.Alerts) != 2 || doc.Alerts[0].Alertname != alerts.RuleErrorRate || doc.Alerts[0].Severity != "critical" ||
+		doc.Alerts[0].Labels["service"] != "api" || doc.Alerts[0].Value == nil || *doc.Alerts[0].Value != 0.2 || *doc.Alerts[0].Threshold != 0.01 {
+		t.Errorf("json %+v", doc)
+	}
+	if len(doc.History) == 0 {
+		t.Error("--history printed no transitions")
+	}
+	// A healthy service: nothing fires, exit 0.
+	code, out, _ = runAlerts(t, "--scrape", good.URL+"/metrics", "--for", "1s", "--for-scale", "0.000002", "--fail-on", "critical")
+	if code != 0 || !strings.Contains(out, "no alert firing or pending") {
+		t.Errorf("healthy: exit %d\n%s", code, out)
+	}
+	// A bad rules file is a usage error.
+	badCfg := filepath.Join(t.TempDir(), "bad.yaml")
+	os.WriteFile(badCfg, []byte("rules: [{alert: X, expr: 'nope'}]\n"), 0o600)
+	if code, _, errs := runAlerts(t, "--scrape", good.URL+"/metrics", "--alerts-config", badCfg); code != 2 || !strings.Contains(errs, "expr") {
+		t.Errorf("bad config: exit %d, %s", code, errs)
+	}
+}
+
+func TestAlertsExit(t *testing.T) {
+	crit := alerts.Alert{Severity: sources.SevCritical, State: alerts.StateFiring}
+	warn := alerts.Alert{Severity: sources.SevWarning, State: alerts.StateFiring}
+	pend := alerts.Alert{Severity: sources.SevCritical, State: alerts.StatePending}
+	for _, c := range []struct {
+		as     []alerts.Alert
+		failOn string
+		want   int
+	}{
+		{[]alerts.Alert{crit}, "critical", 3}, {[]alerts.Alert{crit}, "warning", 3}, {[]alerts.Alert{warn}, "critical", 0},
+		{[]alerts.Alert{warn}, "warning", 3}, {[]alerts.Alert{pend}, "warning", 0}, {nil, "warning", 0}, {[]alerts.Alert{crit}, "", 0},
+	} {
+		if got := alertsExit(c.as, c.failOn); got != c.want {
+			t.Errorf("%+v --fail-on %q: %d, want %d", c.as, c.failOn, got, c.want)
+		}
+	}
+}
