@@ -251,7 +251,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		s.extras.backend = backends
 	}
 
-	s.hub.Add(selfstat.New(selfstat.Options{}))
+	s.hub.Add(selfstat.New(selfstat.Options{Host: host, Health: s.store.Health}))
 	return s.addDrift()
 }
 
@@ -393,7 +393,7 @@ func (s *session) consoleOptions() tui.Options {
 	} else if s.cfg.Refresh > 0 {
 		o.Refresh = time.Duration(s.cfg.Refresh)
 	}
-	o.GPU = gpu.New(gpu.Options{})
+	o.GPU = gpu.New(gpu.Options{Inspector: s.extras.nvml}) // a nil collector is safe: facts then come from the series alone
 	if s.extras.drift != nil {
 		o.Drift = s.extras.drift
 	}
