@@ -253,17 +253,19 @@ var presets = []*preset{
 		},
 	},
 	{
-		// SGLang's scheduler gauges repeat on every tp_rank: take the max,
-		// never the sum. It has no error counter: the error rate is n/a.
+		// SGLang's scheduler gauges repeat on every tp_rank (and pp_rank):
+		// take the max, never the sum; data-parallel ranks (dp_rank) are
+		// separate schedulers and stay apart, to be summed. It has no error
+		// counter: the error rate is n/a.
 		stack: StackSGLang, prefixes: []string{"sglang:"}, service: byLabel("model_name"),
 		rules: []rule{
 			{from: []string{"sglang:e2e_request_latency_seconds"}, to: sources.SvcLatency, kind: kHist},
 			{from: []string{"sglang:time_to_first_token_seconds"}, to: sources.SvcTTFT, kind: kHist},
 			{from: []string{"sglang:inter_token_latency_seconds", "sglang:time_per_output_token_seconds"}, to: sources.SvcITL, kind: kHist},
 			{from: []string{"sglang:queue_time_seconds"}, to: sources.SvcQueueTime, kind: kHist},
-			{from: []string{"sglang:num_queue_reqs"}, to: sources.SvcQueueDepth, agg: aggMax},
-			{from: []string{"sglang:num_running_reqs"}, to: sources.SvcRunning, agg: aggMax},
-			{from: []string{"sglang:token_usage"}, to: sources.SvcKVCache, agg: aggMax},
+			{from: []string{"sglang:num_queue_reqs"}, to: sources.SvcQueueDepth, agg: aggMax, keep: dpRank},
+			{from: []string{"sglang:num_running_reqs"}, to: sources.SvcRunning, agg: aggMax, keep: dpRank},
+			{from: []string{"sglang:token_usage"}, to: sources.SvcKVCache, agg: aggMax, keep: dpRank},
 			{from: []string{"sglang:prompt_tokens_total"}, to: sources.SvcTokens, kind: kCounter, agg: aggMax, kindOf: static("prompt")},
 			{from: []string{"sglang:generation_tokens_total"}, to: sources.SvcTokens, kind: kCounter, agg: aggMax, kindOf: static("generation")},
 			{from: []string{"sglang:cached_tokens_total"}, to: sources.SvcTokens, kind: kCounter, agg: aggMax, kindOf: static(KindCached)},
@@ -344,6 +346,18 @@ var presets = []*preset{
 			{from: []string{"ray_serve_num_http_error_requests_total", "ray_serve_num_http_error_requests"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError), minus: sources.OutcomeOK},
 			{from: []string{"ray_serve_http_request_latency_ms"}, to: sources.SvcLatency, kind: kHist, scale: 1e-3},
+			{from: []string{"ray_serve_num_grpc_requests_total", "ray_serve_num_grpc_requests"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"ray_serve_num_grpc_error_requests_total", "ray_serve_num_grpc_error_requests"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError), minus: sources.OutcomeOK},
+			// Without the proxy's counts, the replicas' own (the same
+			// requests counted again where both exist).
+			{from: []string{"ray_serve_deployment_request_counter_total", "ray_serve_deployment_request_counter"}, to: sources.SvcRequests, kind: kCounter, when: noRayProxy,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{from: []string{"ray_serve_deployment_error_counter_total", "ray_serve_deployment_error_counter"}, to: sources.SvcRequests, kind: kCounter, when: noRayProxy,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError), minus: sources.OutcomeOK},
+			{from: []string{"ray_serve_deployment_processing_latency_ms"}, to: sources.SvcLatency, kind: kHist, scale: 1e-3,
+				when: func(sc *scrape) bool { return sc.byName["ray_serve_http_request_latency_ms"] == nil }},
 			{from: []string{"ray_serve_deployment_queued_queries"}, to: sources.SvcQueueDepth},
 			{from: []string{"ray_serve_replica_processing_queries"}, to: sources.SvcRunning},
 		},
@@ -538,6 +552,12 @@ func serverMeasured(sc *scrape, m *metric) bool {
 		}
 	}
 	return sc.serverSvcs[sc.serviceOf(genericService, m)]
+}
+
+var dpRank = []string{"dp_rank", "dp_rank"}
+
+func noRayProxy(sc *scrape) bool {
+	return !hasAny(sc, []string{"ray_serve_num_http_requests_total", "ray_serve_num_http_requests", "ray_serve_num_grpc_requests_total", "ray_serve_num_grpc_requests"})
 }
 
 func noFBTotal(sc *scrape) bool { return sc.byName["DCGM_FI_DEV_FB_TOTAL"] == nil }

@@ -460,3 +460,35 @@ http_server_request_duration_seconds_count{job="api",http_response_status_code="
 	near(t, "p50 (0.1 × 50/80)", sv.Latency.P50, 0.0625)
 	near(t, "mean", sv.Latency.Mean, 0.1)
 }
+
+// TestSGLangDataParallel: max over tensor-parallel ranks, sum over
+// data-parallel ones.
+func TestSGLangDataParallel(t *testing.T) {
+	body := "# TYPE sglang:num_queue_reqs gauge\n"
+	for _, x := range []struct{ dp, tp, v string }{{"0", "0", "5"}, {"0", "1", "5"}, {"1", "0", "3"}, {"1", "1", "2"}} {
+		body += `sglang:num_queue_reqs{model_name="m",dp_rank="` + x.dp + `",tp_rank="` + x.tp + `"} ` + x.v + "\n"
+	}
+	_, ov := parseOne(t, body, "http://127.0.0.1:30000/metrics")
+	near(t, "queue", oneService(t, ov).QueueDepth, 8)
+}
+
+// TestRayServeReplicaCounters: without the proxy's HTTP counts, the
+// deployments' own counters and processing latency.
+func TestRayServeReplicaCounters(t *testing.T) {
+	_, ov := parseOne(t, `# TYPE ray_serve_deployment_request_counter_total counter
+ray_serve_deployment_request_counter_total{application="app",deployment="D",replica="D#1",route="/"} 90
+ray_serve_deployment_request_counter_total{application="app",deployment="D",replica="D#2",route="/"} 110
+# TYPE ray_serve_deployment_error_counter_total counter
+ray_serve_deployment_error_counter_total{application="app",deployment="D",replica="D#1",route="/"} 4
+# TYPE ray_serve_deployment_processing_latency_ms histogram
+ray_serve_deployment_processing_latency_ms_bucket{application="app",deployment="D",replica="D#1",route="/",le="100"} 150
+ray_serve_deployment_processing_latency_ms_bucket{application="app",deployment="D",replica="D#1",route="/",le="+Inf"} 200
+ray_serve_deployment_processing_latency_ms_sum{application="app",deployment="D",replica="D#1",route="/"} 20000
+ray_serve_deployment_processing_latency_ms_count{application="app",deployment="D",replica="D#1",route="/"} 200
+`, "http://127.0.0.1:8080/metrics")
+	sv := oneService(t, ov)
+	near(t, "error rate", sv.ErrorRate, 0.02)
+	near(t, "ok", sv.Outcomes["ok"], 196)
+	near(t, "mean", sv.Latency.Mean, 0.1)
+	near(t, "p50 (0.1 × 100/150)", sv.Latency.P50, 0.0666667)
+}
