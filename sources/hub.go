@@ -160,6 +160,10 @@ func (h *Hub) Drain() {
 	}
 }
 
+// Ingest puts a frame into the store and through the sinks at once, on the
+// caller's goroutine; headless replay uses it to rebuild what live held.
+func (h *Hub) Ingest(f Frame) { h.ingest(f) }
+
 func (h *Hub) ingest(f Frame) {
 	h.store.Ingest(f)
 	h.mu.Lock()
