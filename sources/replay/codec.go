@@ -920,7 +920,10 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 
 	nf := d.count(10)
 	tm := d.section()
-	if d.err == nil && len(tm.b) != nf*8 {
+	if d.err != nil {
+		return nil, fmt.Errorf("frame times: %w", d.err)
+	}
+	if len(tm.b) != nf*8 {
 		return nil, fmt.Errorf("frame times: %d bytes for %d frames", len(tm.b), nf)
 	}
 	m := d.section()
