@@ -49,8 +49,9 @@ type state struct {
 	evalGen     uint64
 	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
 	boxes       map[pane.Pane]boxEntry
-	statusLine  string   // prepared in Update
-	alerts      []string // firing alerts, one line each
+	sizes       map[pane.Pane][2]int // the size each pane was last given
+	statusLine  string               // prepared in Update
+	alerts      []string             // firing alerts, one line each
 
 	screens []*screen
 	cur     int // index into screens
@@ -78,7 +79,7 @@ type (
 // New returns the console's root model.
 func New(o Options) Model {
 	o = o.withDefaults()
-	s := &state{o: o, seen: map[pane.Pane]uint64{}, boxes: map[pane.Pane]boxEntry{}}
+	s := &state{o: o, seen: map[pane.Pane]uint64{}, boxes: map[pane.Pane]boxEntry{}, sizes: map[pane.Pane][2]int{}}
 	km, err := keys.New(o.Keys)
 	s.keys = km
 	if err != nil {

@@ -161,13 +161,23 @@ func (s *state) relayout() {
 		if r.Empty() {
 			continue
 		}
-		p.SetSize(max(r.W-2, 0), max(r.H-2, 0))
+		s.setSize(p, max(r.W-2, 0), max(r.H-2, 0))
 		s.catchUp(p)
 	}
 	if s.o.Timeline != nil && !s.plan.Timeline.Empty() {
-		s.o.Timeline.SetSize(s.plan.Timeline.W, s.plan.Timeline.H)
+		s.setSize(s.o.Timeline, s.plan.Timeline.W, s.plan.Timeline.H)
 		s.catchUp(s.o.Timeline)
 	}
+}
+
+// setSize passes a size on only when it changed: some panes redraw on every
+// SetSize, and relayout runs after every message.
+func (s *state) setSize(p pane.Pane, w, h int) {
+	if sz, ok := s.sizes[p]; ok && sz == [2]int{w, h} {
+		return
+	}
+	s.sizes[p] = [2]int{w, h}
+	p.SetSize(w, h)
 }
 
 // catchUp refreshes p if it has not seen the newest evaluation.

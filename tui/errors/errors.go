@@ -290,7 +290,8 @@ func (m *Model) compute(s view.Service, cols int) *series {
 		m.stamp = stp
 		clear(m.cache)
 	}
-	if c := m.cache[s.Key()]; c != nil {
+	sk := s.Key()
+	if c := m.cache[sk]; c != nil {
 		return c
 	}
 	match := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
@@ -324,7 +325,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 			continue
 		}
 		at := ax.At(i)
-		ck := colKey{s.Key(), at.UnixNano()}
+		ck := colKey{sk, at.UnixNano()}
 		if v, ok := m.cols.m[ck]; ok {
 			c.ratio[i] = v
 			continue
@@ -337,7 +338,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if !m.env.Cursor.IsZero() {
 		c.at = view.Some(ratioAt(m.env.Cursor))
 	}
-	m.cache[s.Key()] = c
+	m.cache[sk] = c
 	return c
 }
 

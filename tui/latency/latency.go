@@ -343,7 +343,8 @@ func (m *Model) compute(s view.Service, cols int) *series {
 		m.stamp = stp
 		clear(m.cache)
 	}
-	if c := m.cache[s.Key()]; c != nil {
+	sk := s.Key()
+	if c := m.cache[sk]; c != nil {
 		return c
 	}
 	match := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
@@ -358,7 +359,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 			continue
 		}
 		at := ax.At(i)
-		ck := colKey{s.Key(), at.UnixNano()}
+		ck := colKey{sk, at.UnixNano()}
 		if q, ok := m.cols.m[ck]; ok {
 			c.p50[i], c.p95[i], c.p99[i] = q[0], q[1], q[2]
 			continue
@@ -383,7 +384,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 		}
 		c.rpsAt = view.SumRate(st, sources.SvcRequests, match, max(win, time.Minute), m.env.Cursor)
 	}
-	m.cache[s.Key()] = c
+	m.cache[sk] = c
 	return c
 }
 
