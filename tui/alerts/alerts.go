@@ -538,3 +538,46 @@ func stateText(s string) string {
 	}
 	return styles.PDim.Paint(s)
 }
+
+// Band is a span of time during which an alert fired, for shading the time
+// axis of the charts.
+type Band struct {
+	Start, End time.Time // End is zero while it still fires
+	Severity   sources.Severity
+	Name       string
+}
+
+// Bands returns the firing spans that overlap [from, to], from the store's
+// alert events (oldest first): a span opens at a firing event and closes at
+// the alert's next resolved event.
+func Bands(st *sources.Store, from, to time.Time) []Band {
+	evs := st.Events(from.Add(-Lookback), to, maxEvents)
+	open := map[string]int{}
+	var out []Band
+	for _, e := range evs {
+		if e.Kind != "alert" {
+			continue
+		}
+		r := rowOf(e)
+		switch r.State {
+		case "firing", "":
+			if _, ok := open[r.Key]; !ok {
+				open[r.Key] = len(out)
+				out = append(out, Band{Start: e.At, Severity: e.Severity, Name: r.Name})
+			}
+		case "resolved", "inactive":
+			if i, ok := open[r.Key]; ok {
+				out[i].End = e.At
+				delete(open, r.Key)
+			}
+		}
+	}
+	kept := out[:0]
+	for _, b := range out {
+		if b.Start.After(to) || !b.End.IsZero() && b.End.Before(from) {
+			continue
+		}
+		kept = append(kept, b)
+	}
+	return kept
+}

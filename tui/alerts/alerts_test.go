@@ -121,3 +121,22 @@ func TestEmptyAndSanitized(t *testing.T) {
 		}
 	}
 }
+
+func TestBands(t *testing.T) {
+	st := store()
+	st.Ingest(sources.Frame{At: t0.Add(300 * time.Second), Events: []sources.Event{
+		ev(300, "GPUTemperatureHigh", "resolved", sources.SevWarning, "ok", "gpu", "3", "host", "g1")}})
+	bs := Bands(st, t0, t0.Add(400*time.Second))
+	if len(bs) != 3 {
+		t.Fatalf("bands %+v", bs)
+	}
+	if bs[0].Name != "GPUTemperatureHigh" || !bs[0].Start.Equal(t0.Add(80*time.Second)) || !bs[0].End.Equal(t0.Add(300*time.Second)) {
+		t.Errorf("GPU band %+v", bs[0])
+	}
+	if bs[1].Name != "ErrorRateHigh" || !bs[1].End.IsZero() || bs[1].Severity != sources.SevCritical {
+		t.Errorf("error band %+v", bs[1])
+	}
+	if n := len(Bands(st, t0.Add(310*time.Second), t0.Add(400*time.Second))); n != 2 {
+		t.Errorf("after the GPU band closed: %d bands, want 2", n)
+	}
+}
