@@ -112,6 +112,10 @@ func (fp *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"status":"error","errorType":"internal","error":"boom"}`)
 		return
 	}
+	if r.URL.Path == "/api/v1/query_range" {
+		fp.queryRange(w, r)
+		return
+	}
 	if r.URL.Path != "/api/v1/query" {
 		http.NotFound(w, r)
 		return
@@ -420,5 +424,84 @@ func TestRenderQuotesAndEscapes(t *testing.T) {
 		"{\"gen_ai.server.request.duration_seconds_count\",a=\"x\\\"y\\\\z\\nw\"} 3\n"
 	if got != want {
 		t.Errorf("render:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// queryRange answers with three samples per selected series at start,
+// start+step and end, the values scaled by 1, 2, 3 (growing counters).
+func (fp *fakeProm) queryRange(w http.ResponseWriter, r *http.Request) {
+	_ = r.ParseForm()
+	m := selRE.FindStringSubmatch(r.Form.Get("query"))
+	start, _ := strconv.ParseFloat(r.Form.Get("start"), 64)
+	step, _ := strconv.ParseFloat(r.Form.Get("step"), 64)
+	type res struct {
+		Metric map[string]string `json:"metric"`
+		Values [][2]any          `json:"values"`
+	}
+	out := []res{}
+	if m != nil {
+		re := regexp.MustCompile("^(?:" + m[1] + ")$")
+		for _, s := range *fp.data.Load() {
+			if !re.MatchString(s.ls["__name__"]) {
+				continue
+			}
+			x := res{Metric: s.ls}
+			for k := range 3 {
+				x.Values = append(x.Values, [2]any{start + float64(k)*step, strconv.FormatFloat(s.v*float64(k+1), 'g', -1, 64)})
+			}
+			out = append(out, x)
+		}
+	}
+	_ = json.NewEncoder(w).Encode(map[string]any{"status": "success", "data": map[string]any{"resultType": "matrix", "result": out}})
+}
+
+func TestBackfill(t *testing.T) {
+	body, _ := os.ReadFile("../prom/testdata/vllm.prom")
+	d := flatten(t, body, "vllm", "10.0.0.1:8000")
+	fp := &fakeProm{}
+	fp.data.Store(&d)
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	src, err := New(Config{URL: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_700_000_000, 0)
+	st := sources.NewStore(sources.StoreOptions{})
+	frames := 0
+	if err := src.Backfill(context.Background(), func(f sources.Frame) { frames++; st.Ingest(f) }, now, 30*time.Second, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if frames != 3 {
+		t.Fatalf("%d frames, want one per step (3)", frames)
+	}
+	ls := st.Select(sources.SvcLatency)
+	if len(ls) != 1 {
+		t.Fatalf("latency series %v", ls)
+	}
+	h, ok := st.HistogramDelta(ls[0].Key(), time.Minute, now)
+	if !ok || h.Lifetime {
+		t.Fatalf("backfilled history gives no window: %+v %v", h, ok)
+	}
+	// Counts scaled 1, 2, 3: the window's distribution is twice the
+	// exposition's (3x − 1x), so the quantiles are the exposition's.
+	full, _, _ := prom.Parse(body, "", prom.Target{URL: "http://10.0.0.1:8000/metrics"}, now)
+	want := -1.0
+	for _, x := range full.Histograms {
+		if x.Series.Key() == ls[0].Key() {
+			want = 2 * x.Count
+		}
+	}
+	if want <= 0 || !near(h.Count, want) {
+		t.Errorf("window count %v, want %v", h.Count, want)
+	}
+	// A poll right after does not repeat the newest backfilled sample.
+	fp.at.Store(now.UnixMilli())
+	f, err := src.Poll(context.Background(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(f.Histograms); n != 0 {
+		t.Errorf("a poll at the backfill's end re-emitted %d histograms", n)
 	}
 }
