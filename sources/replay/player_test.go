@@ -2,12 +2,15 @@ package replay
 
 import (
 	"context"
+	"encoding/json"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/view"
 )
 
 // waitFor polls cond until it holds or the deadline passes.
@@ -171,7 +174,14 @@ func TestLoadMatchesLive(t *testing.T) {
 		at := t0.Add(off)
 		st := sources.NewStore(sources.StoreOptions{})
 		r.Load(st, at, 0)
-		sameStore(t, off.String(), liveStore(frames, at), st, at)
+		live := liveStore(frames, at)
+		sameStore(t, off.String(), live, st, at)
+		// What the panes and --once show is the same, too.
+		w, _ := json.Marshal(view.Evaluate(live, at, view.Options{}))
+		g, _ := json.Marshal(view.Evaluate(st, at, view.Options{}))
+		if string(w) != string(g) || !strings.Contains(string(w), "gpu-box-07") {
+			t.Fatalf("%s: overview differs:\n live   %s\n replay %s", off, w, g)
+		}
 	}
 }
 
