@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -102,6 +103,7 @@ type preset struct {
 	hostLabels []string // labels naming the machine, in order of preference
 	service    func(sc *scrape, m *metric) string
 	blank      func(k sigKind, v float64) bool // placeholder values meaning "not supported"
+	also       []string                        // families read besides the rules' (e.g. for the host name)
 	rules      []rule
 }
 
@@ -117,6 +119,39 @@ func (p *preset) recognises(name string) bool {
 		}
 	}
 	return false
+}
+
+// Families returns the source metric families the stack's preset reads
+// (histograms and summaries by their family name, without _bucket, _sum or
+// _count), sorted; nil for an unknown stack. Query mode builds its selectors
+// from it, so that the two modes read the same series.
+func Families(stack string) []string {
+	seen := map[string]bool{}
+	for _, p := range presets {
+		if p.stack != stack {
+			continue
+		}
+		for _, r := range p.rules {
+			for _, n := range r.from {
+				seen[n] = true
+			}
+		}
+		for _, n := range p.names {
+			seen[n] = true
+		}
+		for _, n := range p.also {
+			seen[n] = true
+		}
+	}
+	if len(seen) == 0 {
+		return nil
+	}
+	out := make([]string, 0, len(seen))
+	for n := range seen {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // Stacks lists the stacks the presets know, in table order.
@@ -401,7 +436,7 @@ var presets = []*preset{
 		},
 	},
 	{
-		stack: StackNode, prefixes: []string{"node_"},
+		stack: StackNode, prefixes: []string{"node_"}, also: []string{"node_uname_info"},
 		rules: []rule{
 			{from: []string{"node_cpu_seconds_total"}, to: view.HostCPUSeconds, kind: kCounter, scope: scopeHost, keep: []string{"cpu", "cpu", "mode", "mode"}},
 			{from: []string{"node_load1"}, to: view.HostLoad1, scope: scopeHost},

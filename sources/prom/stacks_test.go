@@ -492,3 +492,35 @@ ray_serve_deployment_processing_latency_ms_count{application="app",deployment="D
 	near(t, "mean", sv.Latency.Mean, 0.1)
 	near(t, "p50 (0.1 × 100/150)", sv.Latency.P50, 0.0666667)
 }
+
+func TestFamilies(t *testing.T) {
+	node := Families(StackNode)
+	want := map[string]bool{"node_cpu_seconds_total": true, "node_uname_info": true, "node_filesystem_avail_bytes": true}
+	n := 0
+	for _, f := range node {
+		if want[f] {
+			n++
+		}
+	}
+	if n != len(want) {
+		t.Errorf("node families %v", node)
+	}
+	v := Families(StackVLLM)
+	for _, f := range []string{"vllm:e2e_request_latency_seconds", "vllm:gpu_cache_usage_perc", "http_requests_total"} {
+		found := false
+		for _, x := range v {
+			found = found || x == f
+		}
+		if !found {
+			t.Errorf("vllm families lack %s: %v", f, v)
+		}
+	}
+	if Families("nope") != nil {
+		t.Error("unknown stack")
+	}
+	for _, s := range Stacks() {
+		if s != StackPrometheus && len(Families(s)) == 0 {
+			t.Errorf("stack %s reads no family", s)
+		}
+	}
+}
