@@ -178,9 +178,9 @@ func (r *Reader) scanDir() error {
 		sf, err := r.openSeg(c.path, c.size, done, total)
 		done += c.size
 		if err != nil {
-			if errors.Is(err, ErrNotRecording) && c.size == 0 {
-				// An empty segment: the recorder died before its header
-				// reached the disk. Look again later.
+			if errors.Is(err, ErrNotRecording) && c.size < fileHeaderLen+recHeaderLen {
+				// Empty or nearly: a recorder is creating it, or died
+				// before its header reached the disk. Look again later.
 				r.warn(fmt.Sprintf("%s: empty", filepath.Base(c.path)))
 				continue
 			}
@@ -194,7 +194,14 @@ func (r *Reader) scanDir() error {
 	return nil
 }
 
+// warn records a warning once; the list is bounded.
 func (r *Reader) warn(s string) {
+	if slices.Contains(r.warnings, s) {
+		return
+	}
+	if len(r.warnings) >= 200 {
+		r.warnings = slices.Delete(r.warnings, 0, 1)
+	}
 	r.warnings = append(r.warnings, s)
 }
 

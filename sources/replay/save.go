@@ -82,6 +82,12 @@ func StoreFrames(store *sources.Store, from, to time.Time) []sources.Frame {
 	return out
 }
 
+// SnapshotName is a file name for a snapshot saved at t
+// ("vigil-snapshot-20261125T140502Z.vrec").
+func SnapshotName(t time.Time) string {
+	return "vigil-snapshot-" + t.UTC().Format("20060102T150405Z") + Ext
+}
+
 // SaveStore writes what store holds in (from, to] to a new recording file
 // at path (Ctrl-S: "save the last N minutes"). path must not exist. It
 // returns how many frames it wrote.
