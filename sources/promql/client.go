@@ -63,6 +63,7 @@ type Config struct {
 	Panels            []Panel       // the user's PromQL panels
 	TopK              int           // series kept per panel, the largest values; default 20
 	Stacks            []string      // presets queried (prom.Stacks() names); nil means all
+	Exemplars         bool          // also fetch the latency histograms' exemplars every poll (needs Prometheus' exemplar storage)
 	Name              string        // the source's name; default "prom <host>"
 }
 

@@ -53,6 +53,9 @@ var stackSelectors = map[string]string{
 	prom.StackHTTP:      `http_requests_total|http_request_duration_seconds_(bucket|sum|count)`,
 }
 
+// ExemplarQuery selects the latency histograms whose exemplars link to traces.
+const ExemplarQuery = `{__name__=~"vllm:e2e_request_latency_seconds_bucket|vllm:time_to_first_token_seconds_bucket|sglang:e2e_request_latency_seconds_bucket|tgi_request_duration_bucket|http_request_duration_seconds_bucket|ray_serve_http_request_latency_ms_bucket|gen_ai_(server_request|client_operation)_duration_seconds_bucket"}`
+
 // PresetQuery is the built-in PromQL that fetches the raw series of the
 // given stacks (nil: every stack): one selector on the metric name, plus up.
 func PresetQuery(stacks []string) string {
@@ -128,8 +131,23 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			panels[i] = panelRes{rs, err}
 		}()
 	}
+	var exs []sources.Exemplar
+	if s.c.cfg.Exemplars {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Best effort: a server without exemplar storage answers empty.
+			exs, _ = s.c.QueryExemplars(ctx, ExemplarQuery, now.Add(-s.c.cfg.Interval), now)
+		}()
+	}
 	rs, err := s.c.Query(ctx, s.query, time.Time{})
 	wg.Wait()
+	for i := range exs {
+		if inst := exs[i].Series.Label("instance"); inst != "" {
+			exs[i].Labels = append(exs[i].Labels, sources.Label{Name: sources.LabelHost, Value: inst})
+		}
+	}
+	f.Exemplars = append(f.Exemplars, exs...)
 	h.Duration = time.Since(start)
 	if err != nil {
 		return f, err

@@ -112,6 +112,11 @@ func (fp *fakeProm) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		fmt.Fprint(w, `{"status":"error","errorType":"internal","error":"boom"}`)
 		return
 	}
+	if r.URL.Path == "/api/v1/query_exemplars" {
+		fmt.Fprint(w, `{"status":"success","data":[{"seriesLabels":{"__name__":"vllm:e2e_request_latency_seconds_bucket","instance":"10.0.0.1:8000","le":"2.5","model_name":"m"},`+
+			`"exemplars":[{"labels":{"trace_id":"4bf92f3577b34da6a3ce929d0e0e4736","span_id":"00f067aa0ba902b7","user":"x"},"value":"1.75","timestamp":1700000000.123}]}]}`)
+		return
+	}
 	if r.URL.Path == "/api/v1/query_range" {
 		fp.queryRange(w, r)
 		return
@@ -503,5 +508,24 @@ func TestBackfill(t *testing.T) {
 	}
 	if n := len(f.Histograms); n != 0 {
 		t.Errorf("a poll at the backfill's end re-emitted %d histograms", n)
+	}
+}
+
+func TestExemplars(t *testing.T) {
+	fp := &fakeProm{}
+	empty := []series{}
+	fp.data.Store(&empty)
+	srv := httptest.NewServer(fp)
+	defer srv.Close()
+	src, _ := New(Config{URL: srv.URL, Exemplars: true})
+	f, err := src.Poll(context.Background(), time.Unix(1_700_000_001, 0))
+	if err != nil || len(f.Exemplars) != 1 {
+		t.Fatalf("exemplars %+v err %v", f.Exemplars, err)
+	}
+	e := f.Exemplars[0]
+	if e.TraceID != "4bf92f3577b34da6a3ce929d0e0e4736" || e.SpanID != "00f067aa0ba902b7" || e.Value != 1.75 ||
+		e.Series.Name != "vllm:e2e_request_latency_seconds" || e.Series.Label("model_name") != "m" || e.Series.Label("le") != "" ||
+		!e.At.Equal(time.UnixMilli(1_700_000_000_123)) || fmt.Sprint(e.Labels) != "[{user x} {host 10.0.0.1:8000}]" {
+		t.Errorf("exemplar %+v", e)
 	}
 }
