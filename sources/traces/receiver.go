@@ -57,9 +57,10 @@ type ReceiverStats struct {
 // serves POST /v1/traces with application/x-protobuf or application/json
 // bodies, optionally gzip-compressed, and emits the converted spans as frames.
 type Receiver struct {
-	opts  ReceiverOptions
-	queue chan sources.Frame
-	slots chan struct{} // decode slots
+	opts        ReceiverOptions
+	defaultName bool // the name follows the bound address
+	queue       chan sources.Frame
+	slots       chan struct{} // decode slots
 
 	mu       sync.Mutex
 	ln       net.Listener
@@ -84,7 +85,8 @@ func NewReceiver(opts ReceiverOptions) *Receiver {
 	if opts.Queue <= 0 {
 		opts.Queue = 64
 	}
-	if opts.Name == "" {
+	defaultName := opts.Name == ""
+	if defaultName {
 		opts.Name = "otlp " + opts.Listen
 	}
 	if opts.Clock == nil {
@@ -97,11 +99,16 @@ func NewReceiver(opts ReceiverOptions) *Receiver {
 		opts.Concurrent = 8
 	}
 	opts.Limits = opts.Limits.withDefaults()
-	return &Receiver{opts: opts, queue: make(chan sources.Frame, opts.Queue), slots: make(chan struct{}, opts.Concurrent)}
+	return &Receiver{opts: opts, defaultName: defaultName, queue: make(chan sources.Frame, opts.Queue), slots: make(chan struct{}, opts.Concurrent)}
 }
 
-// Name identifies the receiver in health reports.
-func (r *Receiver) Name() string { return r.opts.Name }
+// Name identifies the receiver in health reports: "otlp 127.0.0.1:4318",
+// with the port actually bound once Listen has run.
+func (r *Receiver) Name() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.opts.Name
+}
 
 // Listen binds the listening socket, so that a port already in use is
 // reported before the console starts. Run calls it when it was not called.
@@ -116,6 +123,9 @@ func (r *Receiver) Listen() error {
 		return fmt.Errorf("otlp receiver: %w", err)
 	}
 	r.ln = ln
+	if r.defaultName {
+		r.opts.Name = "otlp " + ln.Addr().String() // port 0 becomes the one chosen
+	}
 	return nil
 }
 
