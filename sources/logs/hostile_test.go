@@ -299,3 +299,15 @@ func TestCleanAgreesWithSanitize(t *testing.T) {
 		}
 	}
 }
+
+func TestSplitterSkipsNULHoles(t *testing.T) {
+	var got []string
+	s := newSplitter(64)
+	fn := func(l []byte, cut int64) { got = append(got, string(l)) }
+	hole := make([]byte, 100_000)
+	s.feed(hole, fn)
+	s.feed(append(append([]byte{}, hole[:10]...), "after the hole\nnext\n"...), fn)
+	if strings.Join(got, "|") != "after the hole|next" {
+		t.Errorf("lines after a NUL hole: %q", got)
+	}
+}

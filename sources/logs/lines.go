@@ -26,8 +26,20 @@ func newSplitter(max int) *splitter {
 
 // feed splits p, calling fn for each complete line (without its newline).
 // line is only valid during the call.
+//
+// NUL bytes at the start of a line are dropped: a file truncated in place
+// (copytruncate) while its writer kept its offset reads as a hole of NULs
+// before the next line, which must not push that line past the cut.
 func (s *splitter) feed(p []byte, fn func(line []byte, cut int64)) {
 	for len(p) > 0 {
+		if len(s.buf) == 0 && s.cut == 0 && p[0] == 0 {
+			k := 0
+			for k < len(p) && p[k] == 0 {
+				k++
+			}
+			p = p[k:]
+			continue
+		}
 		i := bytes.IndexByte(p, '\n')
 		if i < 0 {
 			if s.skip {
