@@ -36,7 +36,7 @@ func TestDemoIncidents(t *testing.T) {
 	defer svc.Close()
 	start := svc.Started()
 	st := sources.NewStore(sources.StoreOptions{Resolution: 50 * time.Millisecond})
-	scr := prom.NewScraper(prom.ScrapeConfig{URL: svc.MetricsURL(), Interval: 100 * time.Millisecond})
+	scr := prom.NewScraper(prom.ScrapeConfig{URL: svc.MetricsURL(), Interval: 100 * time.Millisecond, Timeout: 10 * time.Second})
 	coll := nvml.New(nvml.Options{Lib: svc.NVML(), Host: "local", Clock: clock})
 	mock, _ := svc.NVML().(*nvmlmock.Mock)
 	defer coll.Close()
