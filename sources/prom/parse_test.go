@@ -263,3 +263,17 @@ func checkClean(t *testing.T, s sources.Series) {
 		}
 	}
 }
+
+func TestUnterminatedLastLine(t *testing.T) {
+	body := "# TYPE vllm:num_requests_running gauge\nvllm:num_requests_running{model_name=\"m\"} 3\nvllm:num_requests_waiting{model_name=\"m\"} 12"
+	fr, _, err := Parse([]byte(body), textCT, Target{URL: "http://h:1/"}, t0)
+	if err == nil || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("err = %v", err)
+	}
+	if len(fr.Points) != 1 || fr.Points[0].Series.Name != sources.SvcRunning {
+		t.Errorf("kept %+v, want only the terminated line", fr.Points)
+	}
+	if _, _, err := Parse([]byte("a 1\n# EOF"), omCT, Target{}, t0); err != nil {
+		t.Errorf("# EOF without newline: %v", err)
+	}
+}

@@ -69,6 +69,11 @@ func (p *textParser) run(body []byte) error {
 		var ln []byte
 		if i < 0 {
 			ln, body = body, nil
+			if t := bytes.TrimSpace(ln); len(t) > 0 && string(t) != "# EOF" && !p.om {
+				// Like expfmt: the last line must end in a newline. A body cut
+				// off mid-line would otherwise give a wrong last value.
+				return p.errf("unexpected end of input: last line not terminated (truncated?)")
+			}
 		} else {
 			ln, body = body[:i], body[i+1:]
 		}
