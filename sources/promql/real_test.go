@@ -43,9 +43,16 @@ func TestRealPrometheus(t *testing.T) {
 	}
 	defer svc.Close()
 	du, _ := url.Parse(svc.MetricsURL())
+	// A second demo instance makes it a fleet of two hosts.
+	svc2, err := demo.Start(ctx, demo.Options{Seed: 2, Speed: 10, GPUs: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer svc2.Close()
+	du2, _ := url.Parse(svc2.MetricsURL())
 	rules := "groups:\n  - name: vigil-test\n    rules:\n      - alert: VigilTestAlways\n        expr: vector(1)\n        labels: {severity: warning}\n        annotations: {summary: always firing}\n"
 	promURL := promtest.Prometheus(t, 500*time.Millisecond, []promtest.Job{
-		{Name: "demo", Targets: []string{du.Host}, Path: du.Path},
+		{Name: "demo", Targets: []string{du.Host, du2.Host}, Path: du.Path},
 		{Name: "node", Targets: []string{node}},
 	}, rules)
 
@@ -141,8 +148,16 @@ func TestRealPrometheus(t *testing.T) {
 		if err == nil {
 			qStore.Ingest(f)
 		}
-		return len(qStore.Select(view.HostLoad1)) > 0 && len(qStore.Select(view.HostMemTotal)) > 0 && len(qStore.Select(TargetUp)) == 2
+		return len(qStore.Select(view.HostLoad1)) > 0 && len(qStore.Select(view.HostMemTotal)) > 0 && len(qStore.Select(TargetUp)) == 3
 	})
+	// The fleet: each demo instance's services under its own host.
+	hosts := map[string]int{}
+	for _, s := range view.Services(qStore, qStore.Newest(), o) {
+		hosts[s.Host]++
+	}
+	if hosts[host] != 2 || hosts[du2.Host] != 2 {
+		t.Errorf("services by host %v, want two on each of %s and %s", hosts, host, du2.Host)
+	}
 
 	// The rest of the API against the real server.
 	c := src.Client()
@@ -154,11 +169,11 @@ func TestRealPrometheus(t *testing.T) {
 	if err != nil || !slices.Contains(names, "vllm:e2e_request_latency_seconds_bucket") || !slices.Contains(names, "node_load1") {
 		t.Errorf("metric names (%d) err %v", len(names), err)
 	}
-	ser, err := c.Series(ctx, []string{`up{job="demo"}`}, time.Now().Add(-time.Minute), time.Now())
+	ser, err := c.Series(ctx, []string{`up{job="demo",instance="` + host + `"}`}, time.Now().Add(-time.Minute), time.Now())
 	if err != nil || len(ser) != 1 || ser[0]["instance"] != host {
 		t.Errorf("series %v err %v", ser, err)
 	}
-	rr, err := c.QueryRange(ctx, `up{job="demo"}`, time.Now().Add(-2*time.Second), time.Now(), 500*time.Millisecond)
+	rr, err := c.QueryRange(ctx, `up{job="node"}`, time.Now().Add(-2*time.Second), time.Now(), 500*time.Millisecond)
 	if err != nil || len(rr) != 1 || len(rr[0].Samples) < 2 {
 		t.Errorf("range %v err %v", rr, err)
 	}
