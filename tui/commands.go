@@ -16,7 +16,7 @@ import (
 // commandNames are the palette's commands, for completion.
 var commandNames = []string{
 	"overview", "gpu", "gpus", "latency", "svc", "errors", "drift", "logs", "traces",
-	"range", "pause", "live", "cursor", "filter", "help", "refresh", "q", "quit",
+	"range", "at", "pause", "live", "cursor", "filter", "help", "refresh", "q", "quit",
 }
 
 func windowText(d time.Duration) string { return status.Window(d) }
@@ -117,6 +117,21 @@ func (s *state) runCommand(line string) tea.Cmd {
 			s.setMessage("window "+windowText(got)+" (the store holds "+windowText(s.t.maxWindow())+")", false)
 		}
 		s.refresh()
+	case "at", "goto":
+		if len(c.Args) != 1 {
+			s.setMessage("usage: :at 14:02 (UTC), :at -10m", true)
+			return nil
+		}
+		at, err := parseInstant(c.Args[0], s.t.now)
+		if err != nil {
+			s.setMessage(err.Error(), true)
+			return nil
+		}
+		s.t.pause()
+		s.t.at = at
+		s.t.clampCursor()
+		s.setMessage("paused at "+at.UTC().Format("15:04:05"), false)
+		s.refresh()
 	case "pause":
 		s.t.pause()
 		s.refresh()
@@ -158,4 +173,30 @@ func parseDuration(s string) (time.Duration, error) {
 		return 0, fmt.Errorf("range %q: not a duration (15m, 1h, 24h)", s)
 	}
 	return d, nil
+}
+
+// parseInstant reads "14:02" or "14:02:30" (UTC, on now's date, the day
+// before when that is later than now) or "-10m" (before now). The result is
+// never after now.
+func parseInstant(arg string, now time.Time) (time.Time, error) {
+	if strings.HasPrefix(arg, "-") {
+		d, err := time.ParseDuration(arg[1:])
+		if err != nil || d < 0 {
+			return time.Time{}, fmt.Errorf("at %q: not a duration before now (-10m)", arg)
+		}
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{"15:04:05", "15:04"} {
+		t, err := time.Parse(layout, arg)
+		if err != nil {
+			continue
+		}
+		n := now.UTC()
+		at := time.Date(n.Year(), n.Month(), n.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
+		if at.After(now) {
+			at = at.AddDate(0, 0, -1)
+		}
+		return at, nil
+	}
+	return time.Time{}, fmt.Errorf("at %q: want 14:02, 14:02:30 (UTC) or -10m", arg)
 }

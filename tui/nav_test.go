@@ -501,3 +501,31 @@ func TestFiringAlerts(t *testing.T) {
 		t.Fatalf("at 12:01:30: %q", got)
 	}
 }
+
+func TestPaletteAt(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("at 14:05")...)
+	m = drive(m, keyMsg("enter"))
+	if !m.s.t.paused || !m.s.env.Now.Equal(time.Date(2026, 3, 1, 14, 5, 0, 0, time.UTC)) {
+		t.Fatalf(":at 14:05 → paused %v at %v", m.s.t.paused, m.s.env.Now)
+	}
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("at -2m")...)
+	m = drive(m, keyMsg("enter"))
+	if !m.s.env.Now.Equal(time.Date(2026, 3, 1, 14, 18, 0, 0, time.UTC)) {
+		t.Fatalf(":at -2m → %v", m.s.env.Now)
+	}
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("at 14:30")...) // later than now: yesterday
+	m = drive(m, keyMsg("enter"))
+	if !m.s.env.Now.Equal(time.Date(2026, 2, 28, 14, 30, 0, 0, time.UTC)) {
+		t.Fatalf(":at 14:30 → %v", m.s.env.Now)
+	}
+	m = drive(m, keyMsg(":"))
+	m = drive(m, typed("at noon")...)
+	m = drive(m, keyMsg("enter"))
+	if !m.s.msgErr {
+		t.Fatal("bad instant accepted")
+	}
+}
