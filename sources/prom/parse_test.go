@@ -277,3 +277,34 @@ func TestUnterminatedLastLine(t *testing.T) {
 		t.Errorf("# EOF without newline: %v", err)
 	}
 }
+
+func TestFastFloatMatchesStrconv(t *testing.T) {
+	for _, s := range []string{"0", "-0", "12", "+7", "0.4375", ".5", "5.", "1.84521e+06", "1.7265312e+09", "9.81245952e+09",
+		"1e-22", "1e22", "1e23", "123456789012345", "1234567890123456", "0.000000000000000000001", "2.5E3", "1e", "e5", "1.2.3",
+		"0x10", "1_000", "-", ".", "1e+", "3.14159265358979", "9007199254740993", "1.0e-7", "000000000000000001"} {
+		want, werr := strconv.ParseFloat(s, 64)
+		got, gerr := parseValue([]byte(s))
+		if (werr == nil) != (gerr == nil) || werr == nil && got != want && !(math.IsNaN(got) && math.IsNaN(want)) {
+			t.Errorf("%q: got %v (%v), strconv %v (%v)", s, got, gerr, want, werr)
+		}
+	}
+}
+
+func FuzzFastFloat(f *testing.F) {
+	for _, s := range []string{"1.84521e+06", "0.4375", "-12", "1e22"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if s == "" {
+			return
+		}
+		got, ok := fastFloat([]byte(s))
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil || got != want {
+			t.Fatalf("%q: fast %v, strconv %v (%v)", s, got, want, err)
+		}
+	})
+}

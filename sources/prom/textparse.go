@@ -410,45 +410,16 @@ func (p *textParser) exemplar(b []byte) (*exemplar, error) {
 	return ex, nil
 }
 
-// parseValue parses a sample value: decimal fast path, else strconv.
+// parseValue parses a sample value: an exact fast path for the usual
+// decimals ("12", "0.4375", "1.84521e+06": at most 15 significant digits and
+// a power of ten within ±22, where one correctly rounded operation gives
+// strconv's answer), else strconv.
 func parseValue(b []byte) (float64, error) {
 	if len(b) == 0 {
 		return 0, errors.New("empty value")
 	}
-	if len(b) <= 15 {
-		var mant uint64
-		dot := -1
-		ok := true
-		i := 0
-		neg := false
-		if b[0] == '-' {
-			neg, i = true, 1
-		}
-		start := i
-		for ; i < len(b); i++ {
-			c := b[i]
-			switch {
-			case c >= '0' && c <= '9':
-				mant = mant*10 + uint64(c-'0')
-			case c == '.' && dot < 0:
-				dot = i
-			default:
-				ok = false
-			}
-			if !ok {
-				break
-			}
-		}
-		if ok && i > start && !(dot >= 0 && i-start == 1) {
-			v := float64(mant)
-			if dot >= 0 {
-				v /= pow10[len(b)-dot-1]
-			}
-			if neg {
-				v = -v
-			}
-			return v, nil
-		}
+	if v, ok := fastFloat(b); ok {
+		return v, nil
 	}
 	s := string(b)
 	switch s {
@@ -465,7 +436,89 @@ func parseValue(b []byte) (float64, error) {
 	return strconv.ParseFloat(s, 64)
 }
 
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16}
+func fastFloat(b []byte) (float64, bool) {
+	i, neg := 0, false
+	if b[0] == '-' || b[0] == '+' {
+		neg, i = b[0] == '-', 1
+	}
+	var mant uint64
+	digits, frac := 0, 0
+	seenDot := false
+	for ; i < len(b); i++ {
+		c := b[i]
+		if c >= '0' && c <= '9' {
+			if digits > 0 || c != '0' {
+				digits++
+			}
+			if digits > 15 {
+				return 0, false
+			}
+			mant = mant*10 + uint64(c-'0')
+			if seenDot {
+				frac++
+			}
+			continue
+		}
+		if c == '.' && !seenDot {
+			seenDot = true
+			continue
+		}
+		break
+	}
+	start := 0
+	if b[0] == '-' || b[0] == '+' {
+		start = 1
+	}
+	nd := i - start
+	if seenDot {
+		nd--
+	}
+	if nd <= 0 {
+		return 0, false // no digits: "", ".", "-", "e5"
+	}
+	exp := 0
+	if i < len(b) {
+		if b[i] != 'e' && b[i] != 'E' || i+1 >= len(b) {
+			return 0, false
+		}
+		i++
+		eneg := false
+		if b[i] == '-' || b[i] == '+' {
+			eneg = b[i] == '-'
+			i++
+		}
+		if i >= len(b) || len(b)-i > 3 {
+			return 0, false
+		}
+		for ; i < len(b); i++ {
+			c := b[i]
+			if c < '0' || c > '9' {
+				return 0, false
+			}
+			exp = exp*10 + int(c-'0')
+		}
+		if eneg {
+			exp = -exp
+		}
+	}
+	e := exp - frac
+	if e < -22 || e > 22 {
+		return 0, false
+	}
+	v := float64(mant)
+	if e > 0 {
+		v *= pow10[e]
+	} else if e < 0 {
+		v /= pow10[-e]
+	}
+	if neg {
+		v = -v
+	}
+	return v, true
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+	1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
 
 // add files one sample under its family.
 func (p *textParser) add(name string, v float64, le []byte, hasLE bool, q []byte, hasQ bool, ex *exemplar) error {
