@@ -229,6 +229,18 @@ func (s *Source) translate(f *sources.Frame, rs []Result) []string {
 			seen[x] = true
 		}
 	}
+	// Forget targets gone for an hour, so that fleet churn cannot grow the map.
+	var newest time.Time
+	for _, t := range s.last {
+		if t.After(newest) {
+			newest = t
+		}
+	}
+	for k, t := range s.last {
+		if newest.Sub(t) > time.Hour {
+			delete(s.last, k)
+		}
+	}
 	out := make([]string, 0, len(seen))
 	for x := range seen {
 		out = append(out, x)
