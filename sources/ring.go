@@ -15,8 +15,10 @@ type Sample struct {
 func (s Sample) Time() time.Time { return time.Unix(0, s.T) }
 
 // ring is a time-ordered circular buffer that grows lazily up to max.
-// A sample closer than res to the newest one replaces it, so a ring holds at
-// most one sample per resolution step; an older sample than the newest is dropped.
+// A sample in the same resolution slot (t/res) as the newest one replaces it,
+// so a ring holds at most one sample per slot; an older sample than the
+// newest is dropped. Slots, rather than "closer than res", keep every sample
+// of a jittery 1 s poll: what was on screen at T stays in the store after T.
 type ring[T any] struct {
 	ts   []int64
 	vs   []T
@@ -54,7 +56,7 @@ func (r *ring[T]) push(t int64, v T, res int64) bool {
 		if t < lt {
 			return false
 		}
-		if t-lt < res || t == lt {
+		if t/res == lt/res {
 			j := r.head + n - 1
 			if j >= n {
 				j -= n

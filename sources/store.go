@@ -610,16 +610,22 @@ func (s *Store) Sizes() (series, hists, logs, spans, events, maxRing int) {
 	return len(s.series), len(s.hists), s.logs.len(), s.spans.len(), s.events.len(), maxRing
 }
 
-// Reset empties the store (replay uses it before a backward seek).
+// Reset empties the store (replay uses it before a backward seek). The
+// options stay; Generation keeps counting so readers notice.
 func (s *Store) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	*s = Store{opts: s.opts, cap: s.cap, res: s.res,
-		series: make(map[string]*seriesData), hists: make(map[string]*histData),
-		byName: make(map[string]map[string]Series),
-		logs:   newFifo[LogRecord](s.opts.MaxLogs), spans: newFifo[Span](s.opts.MaxSpans),
-		events: newFifo[Event](s.opts.MaxEvents), exemplars: newFifo[Exemplar](s.opts.MaxExemplars),
-		health: make(map[string]Health), gen: s.gen + 1}
+	s.series = make(map[string]*seriesData)
+	s.hists = make(map[string]*histData)
+	s.byName = make(map[string]map[string]Series)
+	s.logs = newFifo[LogRecord](s.opts.MaxLogs)
+	s.spans = newFifo[Span](s.opts.MaxSpans)
+	s.events = newFifo[Event](s.opts.MaxEvents)
+	s.exemplars = newFifo[Exemplar](s.opts.MaxExemplars)
+	s.health = make(map[string]Health)
+	s.drops = Drops{}
+	s.newest, s.swept = 0, 0
+	s.gen++
 }
 
 // fifo is a bounded queue that pushes out its oldest element when full.

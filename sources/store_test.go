@@ -224,3 +224,41 @@ func BenchmarkIngest500Points(b *testing.B) {
 		st.Ingest(f)
 	}
 }
+
+func TestResetEmptiesAndStaysUsable(t *testing.T) {
+	st := NewStore(StoreOptions{})
+	st.Ingest(Frame{Points: []Point{gauge("g", t0, 1)}, Logs: []LogRecord{{At: t0}}})
+	gen := st.Generation()
+	st.Reset()
+	if st.Generation() <= gen {
+		t.Fatal("Reset must bump the generation")
+	}
+	if n, _, logs, _, _, _ := st.Sizes(); n != 0 || logs != 0 || len(st.Names()) != 0 {
+		t.Fatalf("after Reset: %d series, %d logs, names %v", n, logs, st.Names())
+	}
+	st.Ingest(Frame{Points: []Point{gauge("g", t0, 2)}})
+	if s, ok := st.Last(NewSeries("g", Gauge).Key(), t0); !ok || s.V != 2 {
+		t.Fatalf("store unusable after Reset: %v %v", s, ok)
+	}
+}
+
+// TestJitteryPollsKeepEverySample: samples 1 s apart with jitter must all be
+// kept (a sample replaced later would change what the past looked like).
+func TestJitteryPollsKeepEverySample(t *testing.T) {
+	st := NewStore(StoreOptions{})
+	base := t0.Add(880 * time.Millisecond)
+	offsets := []time.Duration{0, 999 * time.Millisecond, 2 * time.Second, 2999 * time.Millisecond}
+	for i, off := range offsets {
+		st.Ingest(Frame{Points: []Point{gauge("g", base.Add(off), float64(i))}})
+	}
+	got := st.Range(NewSeries("g", Gauge).Key(), t0, t0.Add(time.Minute))
+	if len(got) != 4 {
+		t.Fatalf("kept %d of 4 samples: %v", len(got), got)
+	}
+	// Two samples in one slot: the newer wins.
+	st.Ingest(Frame{Points: []Point{gauge("g", base.Add(2999*time.Millisecond+50*time.Millisecond), 9)}})
+	got = st.Range(NewSeries("g", Gauge).Key(), t0, t0.Add(time.Minute))
+	if len(got) != 4 || got[3].V != 9 {
+		t.Fatalf("same-slot sample must replace: %v", got)
+	}
+}
