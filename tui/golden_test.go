@@ -156,6 +156,7 @@ func TestGoldenStates(t *testing.T) {
 		{"latency_detail_120x40", 120, 40, keysOf("3", "enter")},
 		{"errors_detail_80x24", 80, 24, keysOf("4", "enter")},
 		{"drift_detail_120x40", 120, 40, keysOf("5", "enter")},
+		{"drift_detail_shifted_120x40", 120, 40, keysOf("5", "j", "j", "enter")},
 		{"filter_prompt_80x24", 80, 24, append(keysOf("/"), typed("llama")...)},
 		{"filtered_80x24", 80, 24, append(append(keysOf("/"), typed("recsys")...), keyMsg("enter"))},
 		{"palette_80x24", 80, 24, append(keysOf(":"), typed("r")...)},

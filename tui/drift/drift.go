@@ -537,6 +537,9 @@ func f2(v float64) string {
 	if math.IsNaN(v) || math.IsInf(v, 0) {
 		return styles.NAText()
 	}
+	if math.Abs(v) >= 1000 {
+		return styles.SI(v)
+	}
 	return strconv.FormatFloat(v, 'g', 3, 64)
 }
 
@@ -573,10 +576,107 @@ func (m *Model) renderDetail(r drift.Row) string {
 		styles.PDim.Paint("KS D ")+f2(st.D)+styles.PDim.Paint("  PSI ")+f2(st.PSI)+styles.PDim.Paint("  JS₂ ")+f2(st.JS)+styles.PDim.Paint("  W1/σ ")+f2(st.W1Norm),
 		styles.PDim.Paint("p5 ")+f2(st.P5)+styles.PDim.Paint("  p50 ")+f2(st.P50)+styles.PDim.Paint("  p95 ")+f2(st.P95)+styles.PDim.Paint("  mean ")+f2(st.Mean)+styles.PDim.Paint("  std ")+f2(st.Std)+styles.PDim.Paint("  outside ref ")+f2(st.Outside),
 	)
+	if d, ok := m.src.(Detailer); ok {
+		if dt, ok := d.Detail(r.Feature, c.Start); ok {
+			lines = append(lines, m.distribution(dt, m.h-len(lines)-2)...)
+		}
+	}
 	if m.h > len(lines)+1 {
 		lines = append(lines, "", styles.Trunc(Legend(), m.w))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// Detailer is implemented by drift sources that explain a cell
+// (*drift.Monitor does): the reference and current distributions side by side.
+type Detailer interface {
+	Detail(feature string, start time.Time) (drift.Detail, bool)
+}
+
+// distribution draws the reference and current shares of each bin as two
+// bars, the bins that drive PSI, and new categories, in at most room lines.
+func (m *Model) distribution(d drift.Detail, room int) []string {
+	if room < 3 || len(d.Bins) == 0 {
+		return nil
+	}
+	out := []string{""}
+	head := styles.PDim.Paint("reference vs current")
+	if !math.IsNaN(d.MeanShift) {
+		head += styles.PDim.Paint("  mean shift ") + signed(d.MeanShift) + "σ" + styles.PDim.Paint("  std ratio ") + f2(d.StdRatio)
+	}
+	out = append(out, head)
+	lw := 4
+	for _, b := range d.Bins {
+		lw = max(lw, len([]rune(sources.Sanitize(b.Label))))
+	}
+	lw = min(lw, max(8, m.w/4))
+	bw := max(4, (m.w-lw-2-2*7-4)/2)
+	top := 0.0
+	for _, b := range d.Bins {
+		top = math.Max(top, math.Max(b.Ref, b.Cur))
+	}
+	bins := d.Bins
+	if len(bins) > room-2 {
+		bins = bins[:max(room-3, 0)]
+	}
+	for _, b := range bins {
+		out = append(out, styles.Fit(sources.Sanitize(b.Label), lw)+"  "+
+			bar(b.Ref, top, bw, styles.PDim)+" "+styles.Fit(styles.Percent(b.Ref), 6)+"  "+
+			bar(b.Cur, top, bw, barStyle(b))+" "+styles.Fit(styles.Percent(b.Cur), 6))
+	}
+	if len(bins) < len(d.Bins) {
+		out = append(out, styles.PDim.Paint("+"+strconv.Itoa(len(d.Bins)-len(bins))+" more bins"))
+	}
+	if len(out) < room && len(d.Top) > 0 {
+		var tops []string
+		for _, b := range d.Top {
+			if math.Abs(b.Cur-b.Ref) >= 0.005 { // under half a percent is noise
+				tops = append(tops, sources.Sanitize(b.Label)+" "+signed(b.Cur-b.Ref))
+			}
+		}
+		if len(tops) > 0 {
+			out = append(out, styles.PDim.Paint("moved most: ")+strings.Join(tops, styles.PDim.Paint(" · ")))
+		}
+	}
+	if len(out) < room && len(d.NewCategories) > 0 {
+		var news []string
+		for _, c := range d.NewCategories {
+			news = append(news, sources.Sanitize(c.Name)+" "+strconv.FormatInt(c.Count, 10))
+		}
+		out = append(out, styles.PDim.Paint("new categories: ")+strings.Join(news, ", "))
+	}
+	return out
+}
+
+// barStyle colours a bin's current bar by how far it moved.
+func barStyle(b drift.Bin) *styles.Painter {
+	switch d := math.Abs(b.Cur - b.Ref); {
+	case d >= 0.10:
+		return styles.PCrit
+	case d >= 0.05:
+		return styles.PWarn
+	}
+	return styles.PAccent
+}
+
+func bar(v, top float64, w int, p *styles.Painter) string {
+	n := 0
+	if top > 0 && !math.IsNaN(v) {
+		n = int(math.Round(v / top * float64(w)))
+	}
+	n = min(max(n, 0), w)
+	return p.Paint(strings.Repeat("█", n)) + strings.Repeat(" ", w-n)
+}
+
+func signed(v float64) string {
+	if math.IsNaN(v) {
+		return styles.NA
+	}
+	s := strconv.FormatFloat(v, 'f', 2, 64)
+	if v >= 0 {
+		s = "+" + s
+	}
+	return s
 }
 
 // leftTrunc keeps the end of a name, where feature paths differ
