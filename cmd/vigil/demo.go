@@ -50,7 +50,13 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if o.once && o.forDur == 0 {
 		o.forDur = 5 * time.Second
 	}
-	// The demo's features drift: watch them unless the config says otherwise.
+	demoDefaults(&cfg)
+	return start(o, cfg, d, stdin, stdout, stderr)
+}
+
+// demoDefaults watches the demo's model features for drift and sets the
+// recommendation API's error target, unless the config says otherwise.
+func demoDefaults(cfg *Config) {
 	if len(cfg.Drift) == 0 {
 		cfg.Drift = []DriftFeature{
 			{Name: "features.price", Field: "features.price"},
@@ -63,22 +69,29 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(cfg.Services) == 0 {
 		cfg.Services = map[string]Service{"recsys": {ErrorTarget: 0.01}}
 	}
-	return start(o, cfg, d, stdin, stdout, stderr)
 }
 
-// start opens vigil's OTLP receiver first (the demo needs its address) and
-// then starts the demo service.
-func (d *demoSetup) start(ctx context.Context, s *session) error {
-	// The drift reference and heat cells follow the compressed timeline: the
-	// calm first minute (scripted) is the reference, cells are 20 s scripted.
+// driftConfig fits the drift reference and heat cells to the compressed
+// timeline: the calm first scripted minute is the reference, a cell is 20
+// scripted seconds.
+func (d *demoSetup) driftConfig() drift.Config {
 	speed := d.opts.Speed
-	s.driftCfg = drift.Config{
+	if speed <= 0 {
+		speed = 1
+	}
+	return drift.Config{
 		Window:       max(time.Second, time.Duration(float64(20*time.Second)/speed)),
 		Baseline:     time.Duration(float64(60*time.Second) / speed),
 		MinReference: 300,
 		Columns:      120,
 		Seed:         uint64(d.opts.Seed),
 	}
+}
+
+// start opens vigil's OTLP receiver first (the demo needs its address) and
+// then starts the demo service.
+func (d *demoSetup) start(ctx context.Context, s *session) error {
+	s.driftCfg = d.driftConfig()
 	listen := firstNonEmpty(s.o.otlpListen, s.cfg.Traces.OTLPListen)
 	if listen == "" {
 		listen = "127.0.0.1:0" // never fight a real collector for 4318

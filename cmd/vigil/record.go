@@ -12,6 +12,7 @@ func (s *session) startRecording(dir string) error {
 	if err != nil {
 		return fmt.Errorf("--record: %w", err)
 	}
+	rec.Write(s.settingsFrame())
 	s.hub.AddSink(rec.Write)
 	s.close = append(s.close, func() { rec.Close() })
 	return nil

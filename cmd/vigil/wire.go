@@ -30,7 +30,7 @@ import (
 
 // extras are the parts of a session beside the hub's sources.
 type extras struct {
-	drift    *drift.Monitor
+	drift    *resettableDrift
 	nvml     *nvml.Collector
 	receiver *traces.Receiver
 	backend  traces.Backend
@@ -72,7 +72,8 @@ func (s *session) report(at time.Time) onceReport {
 	for _, f := range s.extras.found {
 		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
 	}
-	if m := s.extras.drift; m != nil {
+	if d := s.extras.drift; d != nil {
+		m := d.get()
 		m.Advance(at)
 		alerting := map[string]bool{}
 		for _, f := range m.Alerting(at) {
@@ -313,7 +314,7 @@ func (s *session) addDrift() error {
 	if len(feats) == 0 {
 		return nil
 	}
-	m := drift.NewMonitor(s.driftCfg)
+	d := &resettableDrift{cfg: s.driftCfg, refs: map[string]func(*drift.Monitor, string){}}
 	byField := map[string]DriftFeature{}
 	byHist := map[string]DriftFeature{}
 	for _, f := range feats {
@@ -329,27 +330,17 @@ func (s *session) addDrift() error {
 			return fmt.Errorf("config: drift feature %q needs a field or a histogram", f.Name)
 		}
 		if f.Reference != "" {
-			if f.Categorical {
-				vals, _, err := drift.ReadCategoriesFile(f.Reference, drift.ReadOptions{})
-				if err != nil {
-					return fmt.Errorf("drift reference %s: %w", f.Reference, err)
-				}
-				if err := m.SetCategoricalReference(f.Name, vals); err != nil {
-					return err
-				}
-			} else {
-				vals, _, err := drift.ReadValuesFile(f.Reference, drift.ReadOptions{})
-				if err != nil {
-					return fmt.Errorf("drift reference %s: %w", f.Reference, err)
-				}
-				if err := m.SetReference(f.Name, vals); err != nil {
-					return err
-				}
+			ref, err := loadReference(f)
+			if err != nil {
+				return err
 			}
+			d.refs[f.Name] = ref
 		}
 	}
-	s.extras.drift = m
+	d.reset()
+	s.extras.drift = d
 	s.hub.AddSink(func(f sources.Frame) {
+		m := d.get()
 		for i := range f.Logs {
 			l := &f.Logs[i]
 			for field, feat := range byField {
@@ -384,6 +375,23 @@ func (s *session) addDrift() error {
 	return nil
 }
 
+// loadReference reads a feature's reference values from a file and returns
+// what sets them on a monitor.
+func loadReference(f DriftFeature) (func(*drift.Monitor, string), error) {
+	if f.Categorical {
+		vals, _, err := drift.ReadCategoriesFile(f.Reference, drift.ReadOptions{})
+		if err != nil {
+			return nil, fmt.Errorf("drift reference %s: %w", f.Reference, err)
+		}
+		return func(m *drift.Monitor, name string) { m.SetCategoricalReference(name, vals) }, nil
+	}
+	vals, _, err := drift.ReadValuesFile(f.Reference, drift.ReadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("drift reference %s: %w", f.Reference, err)
+	}
+	return func(m *drift.Monitor, name string) { m.SetReference(name, vals) }, nil
+}
+
 // consoleOptions builds the console's options from the session.
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
@@ -408,6 +416,11 @@ func (s *session) consoleOptions() tui.Options {
 
 // runConsole runs the hub and the console until the user quits.
 func (s *session) runConsole(ctx context.Context) error {
+	return s.runConsoleWith(ctx, s.consoleOptions())
+}
+
+// runConsoleWith runs the hub and a console built from opts.
+func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.hub.Run(ctx)
@@ -415,7 +428,7 @@ func (s *session) runConsole(ctx context.Context) error {
 	if s.o.mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
-	_, err := tea.NewProgram(tui.New(s.consoleOptions()), opts...).Run()
+	_, err := tea.NewProgram(tui.New(topts), opts...).Run()
 	if err == tea.ErrProgramKilled && ctx.Err() != nil {
 		return nil // SIGTERM: a clean exit
 	}
