@@ -215,8 +215,12 @@ func service(st *sources.Store, id svcID, at time.Time, o Options) Service {
 	sv := Service{Host: id.host, Name: id.name, Stack: id.stack, Outcomes: map[string]Num{}}
 	sv.Latency = HistQuantiles(st, sources.SvcLatency, m, o.Window, at)
 	if !sv.Latency.P50.OK {
-		// Summaries (TorchServe, Triton opt-in) give quantiles directly.
-		sv.Latency = summaryQuantiles(st, m, at)
+		// Summaries (TorchServe, Triton opt-in) give quantiles directly;
+		// the mean and count a histogram-less stack still has are kept.
+		if q := summaryQuantiles(st, m, at); q.Basis != "" {
+			q.Mean, q.Count = sv.Latency.Mean, sv.Latency.Count
+			sv.Latency = q
+		}
 	}
 	sv.TTFT = HistQuantiles(st, sources.SvcTTFT, m, o.Window, at)
 	sv.ITL = HistQuantiles(st, sources.SvcITL, m, o.Window, at)
@@ -376,10 +380,9 @@ func errorRate(st *sources.Store, m []sources.Label, window time.Duration, at ti
 	if !windowed {
 		basis = BasisLifetime
 	}
-	if all <= 0 {
-		if windowed {
-			return Num{}, basis, outcomes // no requests in the window: no rate, not 0
-		}
+	if _, ok := outcomes[sources.OutcomeError]; !ok || all <= 0 {
+		// A stack that counts no errors has no error rate (n/a, not 0 %);
+		// neither has a window without requests.
 		return Num{}, basis, outcomes
 	}
 	return Some(errs / all), basis, outcomes

@@ -1,0 +1,71 @@
+package view
+
+import (
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+var t0 = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+
+func reqs(at time.Time, outcome string, v float64) sources.Point {
+	return sources.Point{Series: sources.NewSeries(sources.SvcRequests, sources.Counter,
+		sources.LabelService, "api", sources.LabelStack, "http", sources.LabelOutcome, outcome), At: at, Value: v}
+}
+
+func TestErrorRateWindowLifetimeAndNA(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	st.Ingest(sources.Frame{Points: []sources.Point{reqs(t0, "ok", 990), reqs(t0, "error", 10)}})
+	sv := Services(st, t0, Options{})
+	if len(sv) != 1 || !sv[0].ErrorRate.OK || sv[0].ErrorRate.V != 0.01 || sv[0].ErrorBasis != BasisLifetime {
+		t.Fatalf("lifetime: %+v", sv)
+	}
+	if sv[0].Throughput.OK {
+		t.Fatal("one scrape has no throughput")
+	}
+	at := t0.Add(10 * time.Second)
+	st.Ingest(sources.Frame{Points: []sources.Point{reqs(at, "ok", 1080), reqs(at, "error", 20)}})
+	sv = Services(st, at, Options{})
+	if sv[0].ErrorRate.V != 0.1 || sv[0].ErrorBasis != BasisWindow || sv[0].Throughput.V != 10 {
+		t.Fatalf("window: rate %v basis %s throughput %v", sv[0].ErrorRate, sv[0].ErrorBasis, sv[0].Throughput)
+	}
+	if sv[0].ErrorTarget != 0.01 {
+		t.Fatalf("default target %v", sv[0].ErrorTarget)
+	}
+	if got := ErrorTarget(Options{Strict: map[string]bool{"api": true}}, "api"); got != 0.001 {
+		t.Fatalf("strict target %v", got)
+	}
+
+	// A stack that counts no errors: n/a, never 0 %.
+	st2 := sources.NewStore(sources.StoreOptions{})
+	st2.Ingest(sources.Frame{Points: []sources.Point{reqs(t0, "ok", 5)}})
+	if sv := Services(st2, t0, Options{}); sv[0].ErrorRate.OK {
+		t.Fatalf("no error series must give n/a, got %v", sv[0].ErrorRate)
+	}
+}
+
+func TestThrottleBadges(t *testing.T) {
+	got := ThrottleBadges(ThrottleHWThermal | ThrottleSWPowerCap | ThrottleGPUIdle)
+	want := []string{"PWR-CAP", "HW-THERM", "IDLE"}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("%v, want %v", got, want)
+		}
+	}
+}
+
+func TestNumJSON(t *testing.T) {
+	b, _ := Num{}.MarshalJSON()
+	c, _ := Some(0.25).MarshalJSON()
+	if string(b) != "null" || string(c) != "0.25" {
+		t.Fatalf("%s %s", b, c)
+	}
+	var n Num
+	if err := n.UnmarshalJSON([]byte("null")); err != nil || n.OK {
+		t.Fatal("null must read as n/a")
+	}
+}
