@@ -71,6 +71,7 @@ var extraCommands = map[string]func(args []string, stdin io.Reader, stdout, stde
 type options struct {
 	config      string
 	scrape      stringList
+	scrapeEvery time.Duration
 	prom        string
 	logs        stringList
 	logCmds     stringList
@@ -104,6 +105,7 @@ func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.StringVar(&o.config, "config", "", "config file (default $XDG_CONFIG_HOME/vigil/config.yaml)")
 	fs.Var(&o.scrape, "scrape", "scrape a Prometheus /metrics `URL` (repeatable)")
+	fs.DurationVar(&o.scrapeEvery, "scrape-interval", time.Second, "how often targets are scraped (config entries may set their own)")
 	fs.StringVar(&o.prom, "prom", "", "query a Prometheus-compatible API at `URL` (Prometheus, Thanos, Mimir, VictoriaMetrics)")
 	fs.Var(&o.logs, "log", "tail a log file or glob `PATH` (repeatable; - for stdin)")
 	fs.Var(&o.logCmds, "log-cmd", "read logs from a `command`'s output, e.g. 'journalctl -f -o json' (repeatable)")

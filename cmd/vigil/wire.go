@@ -144,6 +144,9 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		targets = append(targets, ScrapeTarget{URL: u})
 	}
 	for _, t := range targets {
+		if t.Interval == 0 {
+			t.Interval = Duration(o.scrapeEvery)
+		}
 		sc, err := newScraper(t)
 		if err != nil {
 			return err
@@ -160,12 +163,18 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 			if scraping(targets, f.URL) {
 				continue
 			}
-			sc, err := newScraper(ScrapeTarget{URL: f.URL})
+			if f.IsPrometheus() {
+				s.notes = append(s.notes, fmt.Sprintf("a Prometheus server answers on :%d: read it with --prom http://127.0.0.1:%d", f.Port, f.Port))
+				continue
+			}
+			sc, err := newScraper(ScrapeTarget{URL: f.URL, Interval: Duration(o.scrapeEvery)})
 			if err != nil {
 				return err
 			}
 			s.hub.Add(sc)
-			s.notes = append(s.notes, fmt.Sprintf("found %s at %s", strings.Join(f.Stacks, "+"), f.URL))
+		}
+		if len(found) > 0 {
+			s.notes = append(s.notes, prom.Summary(found))
 		}
 		if len(found) == 0 {
 			s.notes = append(s.notes, "no serving stack answered on 127.0.0.1's default ports")
