@@ -220,7 +220,11 @@ func (r *Recorder) Stats() Stats {
 func (r *Recorder) loop() {
 	defer close(r.done)
 	defer r.zenc.Close()
-	tick := time.NewTicker(max(r.opts.BlockInterval/4, 10*time.Millisecond))
+	// A block is cut when it is one tick short of BlockInterval old, so
+	// that no block stays unwritten longer than BlockInterval: that is the
+	// most kill -9 can lose.
+	period := max(r.opts.BlockInterval/10, 10*time.Millisecond)
+	tick := time.NewTicker(period)
 	defer tick.Stop()
 	for {
 		select {
@@ -241,7 +245,7 @@ func (r *Recorder) loop() {
 			q.reply <- err
 		case <-tick.C:
 			now := r.opts.Wall.Now()
-			if r.seg != nil && !r.seg.blk.empty() && now.Sub(r.blkOpened) >= r.opts.BlockInterval {
+			if r.seg != nil && !r.seg.blk.empty() && now.Sub(r.blkOpened) >= r.opts.BlockInterval-period {
 				r.flushBlock(false)
 			}
 			if r.dirty && r.opts.SyncInterval > 0 && now.Sub(r.lastSync) >= r.opts.SyncInterval {
