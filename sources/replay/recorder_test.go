@@ -435,3 +435,27 @@ func TestScrub(t *testing.T) {
 		}
 	}
 }
+
+// TestRecorderCutsBlocksOnWallTime: a quiet source still reaches the disk
+// within the block interval of wall time, without any later frame.
+func TestRecorderCutsBlocksOnWallTime(t *testing.T) {
+	dir := t.TempDir()
+	wall := sources.NewManualClock(t0)
+	rec, err := NewRecorder(dir, RecorderOptions{Logger: quiet, Wall: wall, BlockInterval: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Close()
+	rec.Write(loadFrames(1)[0])
+	blocks := func() int {
+		r, err := Open(dir)
+		if err != nil {
+			return -1
+		}
+		defer r.Close()
+		return len(r.blocks)
+	}
+	waitFor(t, "the segment", func() bool { return blocks() == 0 })
+	wall.Advance(200 * time.Millisecond)
+	waitFor(t, "the block on disk", func() bool { return blocks() == 1 })
+}
