@@ -295,31 +295,32 @@ func (c *Client) once(ctx context.Context, method, path string, params url.Value
 	if len(b) > MaxBodyBytes {
 		return fmt.Errorf("response larger than %d MiB", MaxBodyBytes>>20)
 	}
-	var env struct {
-		Status    string          `json:"status"`
-		Data      json.RawMessage `json:"data"`
-		ErrorType string          `json:"errorType"`
-		Error     string          `json:"error"`
+	env := struct {
+		Status    string `json:"status"`
+		Data      any    `json:"data"`
+		ErrorType string `json:"errorType"`
+		Error     string `json:"error"`
+	}{Data: out}
+	if out == nil {
+		env.Data = &json.RawMessage{}
 	}
+	// One pass: the data decodes straight into out.
 	jerr := json.Unmarshal(b, &env)
 	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
 		msg := fmt.Sprintf("HTTP %d", resp.StatusCode)
-		if jerr == nil && env.Error != "" {
+		if env.Error != "" {
 			msg += ": " + sources.OneLine(env.Error)
 		}
 		return retryable{errors.New(msg)}
+	}
+	if env.Status != "" && env.Status != "success" {
+		return &apiError{Type: sources.OneLine(env.ErrorType), Msg: sources.OneLine(env.Error)}
 	}
 	if jerr != nil {
 		return fmt.Errorf("HTTP %d: not a Prometheus API answer: %w", resp.StatusCode, jerr)
 	}
 	if env.Status != "success" {
-		return &apiError{Type: sources.OneLine(env.ErrorType), Msg: sources.OneLine(env.Error)}
-	}
-	if out == nil {
-		return nil
-	}
-	if err := json.Unmarshal(env.Data, out); err != nil {
-		return fmt.Errorf("decode data: %w", err)
+		return fmt.Errorf("HTTP %d: not a Prometheus API answer (no status)", resp.StatusCode)
 	}
 	return nil
 }
@@ -357,80 +358,110 @@ type Result struct {
 // Name is the result's metric name, or "".
 func (r Result) Name() string { return r.Labels["__name__"] }
 
-type promPair [2]json.RawMessage
-
-func (p promPair) sample() (Sample, error) {
-	var ts float64
-	if err := json.Unmarshal(p[0], &ts); err != nil {
-		return Sample{}, fmt.Errorf("bad timestamp: %w", err)
+// UnmarshalJSON reads a Prometheus sample pair [unix_seconds, "value"]
+// without the reflection of the general decoder (fleets return many).
+func (smp *Sample) UnmarshalJSON(b []byte) error {
+	b = trimSpace(b)
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return fmt.Errorf("bad sample %.40q", b)
 	}
-	var vs string
-	if err := json.Unmarshal(p[1], &vs); err != nil {
-		return Sample{}, fmt.Errorf("bad value: %w", err)
+	in := b[1 : len(b)-1]
+	comma := -1
+	for i, c := range in {
+		if c == ',' {
+			comma = i
+			break
+		}
 	}
-	v, err := strconv.ParseFloat(vs, 64)
+	if comma < 0 {
+		return fmt.Errorf("bad sample %.40q", b)
+	}
+	ts, err := strconv.ParseFloat(string(trimSpace(in[:comma])), 64)
 	if err != nil {
-		return Sample{}, fmt.Errorf("bad value %q: %w", sources.OneLine(vs), err)
+		return fmt.Errorf("bad timestamp: %w", err)
+	}
+	vs := trimSpace(in[comma+1:])
+	if len(vs) < 2 || vs[0] != '"' || vs[len(vs)-1] != '"' {
+		return fmt.Errorf("bad value %.40q", vs)
+	}
+	raw := string(vs[1 : len(vs)-1])
+	if strings.IndexByte(raw, '\\') >= 0 {
+		if raw, err = strconv.Unquote(string(vs)); err != nil {
+			return fmt.Errorf("bad value: %w", err)
+		}
+	}
+	v, err := strconv.ParseFloat(raw, 64)
+	if err != nil {
+		return fmt.Errorf("bad value %q: %w", sources.OneLine(raw), err)
 	}
 	sec, frac := math.Modf(ts)
-	return Sample{At: time.Unix(int64(sec), int64(math.Round(frac*1e3))*1e6), Value: v}, nil
+	*smp = Sample{At: time.Unix(int64(sec), int64(math.Round(frac*1e3))*1e6), Value: v}
+	return nil
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\n' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// resultItem is one series of a vector (value) or matrix (values).
+type resultItem struct {
+	Metric map[string]string `json:"metric"`
+	Value  *Sample           `json:"value"`
+	Values []Sample          `json:"values"`
+}
+
+// resultList is a query result: a list of series, or a scalar's pair.
+type resultList struct {
+	items  []resultItem
+	scalar *Sample
+}
+
+func (r *resultList) UnmarshalJSON(b []byte) error {
+	t := trimSpace(b)
+	if len(t) > 1 && t[0] == '[' {
+		inner := trimSpace(t[1:])
+		if len(inner) > 0 && inner[0] != '{' && inner[0] != ']' {
+			var smp Sample
+			if err := smp.UnmarshalJSON(t); err != nil {
+				return err
+			}
+			r.scalar = &smp
+			return nil
+		}
+	}
+	return json.Unmarshal(b, &r.items)
 }
 
 type queryData struct {
-	ResultType string          `json:"resultType"`
-	Result     json.RawMessage `json:"result"`
+	ResultType string     `json:"resultType"`
+	Result     resultList `json:"result"`
 }
 
 func (d queryData) results() ([]Result, error) {
 	switch d.ResultType {
-	case "vector":
-		var rs []struct {
-			Metric map[string]string `json:"metric"`
-			Value  promPair          `json:"value"`
-		}
-		if err := json.Unmarshal(d.Result, &rs); err != nil {
-			return nil, fmt.Errorf("decode vector: %w", err)
-		}
-		out := make([]Result, 0, len(rs))
-		for _, r := range rs {
-			s, err := r.Value.sample()
-			if err != nil {
-				return nil, err
+	case "vector", "matrix":
+		out := make([]Result, 0, len(d.Result.items))
+		for _, it := range d.Result.items {
+			r := Result{Labels: it.Metric}
+			if it.Value != nil {
+				r.Samples = []Sample{*it.Value}
+			} else {
+				r.Samples = it.Values
 			}
-			out = append(out, Result{Labels: r.Metric, Samples: []Sample{s}})
-		}
-		return out, nil
-	case "matrix":
-		var rs []struct {
-			Metric map[string]string `json:"metric"`
-			Values []promPair        `json:"values"`
-		}
-		if err := json.Unmarshal(d.Result, &rs); err != nil {
-			return nil, fmt.Errorf("decode matrix: %w", err)
-		}
-		out := make([]Result, 0, len(rs))
-		for _, r := range rs {
-			res := Result{Labels: r.Metric, Samples: make([]Sample, 0, len(r.Values))}
-			for _, p := range r.Values {
-				s, err := p.sample()
-				if err != nil {
-					return nil, err
-				}
-				res.Samples = append(res.Samples, s)
-			}
-			out = append(out, res)
+			out = append(out, r)
 		}
 		return out, nil
 	case "scalar":
-		var p promPair
-		if err := json.Unmarshal(d.Result, &p); err != nil {
-			return nil, fmt.Errorf("decode scalar: %w", err)
+		if d.Result.scalar == nil {
+			return nil, errors.New("decode scalar: no value")
 		}
-		s, err := p.sample()
-		if err != nil {
-			return nil, err
-		}
-		return []Result{{Labels: map[string]string{}, Samples: []Sample{s}}}, nil
+		return []Result{{Labels: map[string]string{}, Samples: []Sample{*d.Result.scalar}}}, nil
 	}
 	return nil, fmt.Errorf("unsupported result type %q", sources.OneLine(d.ResultType))
 }
