@@ -529,3 +529,34 @@ func TestExemplars(t *testing.T) {
 		t.Errorf("exemplar %+v", e)
 	}
 }
+
+func TestBasicAuthFromFile(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("hunter2\n"), 0o600)
+	var got string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, p, ok := r.BasicAuth()
+		got = fmt.Sprint(u, ":", p, ":", ok)
+		if p != "hunter2" {
+			w.WriteHeader(http.StatusForbidden)
+			return
+		}
+		fmt.Fprint(w, `{"status":"success","data":{"resultType":"vector","result":[]}}`)
+	}))
+	defer srv.Close()
+	c, _ := NewClient(Config{URL: srv.URL, BasicUser: "vigil", BasicPasswordFile: pw})
+	if _, err := c.Query(context.Background(), "up", time.Time{}); err != nil || got != "vigil:hunter2:true" {
+		t.Errorf("basic auth: %v (server saw %s)", err, got)
+	}
+	c, _ = NewClient(Config{URL: srv.URL, BasicUser: "vigil", BasicPasswordEnv: "VIGIL_NO_SUCH_VAR_X"})
+	_, err := c.Query(context.Background(), "up", time.Time{})
+	if err == nil || !strings.Contains(err.Error(), "VIGIL_NO_SUCH_VAR_X is not set") {
+		t.Errorf("unset env: %v", err)
+	}
+	os.WriteFile(pw, []byte("wrong"), 0o600)
+	c, _ = NewClient(Config{URL: srv.URL, BasicUser: "vigil", BasicPasswordFile: pw})
+	_, err = c.Query(context.Background(), "up", time.Time{})
+	if err == nil || !strings.Contains(err.Error(), "authentication failed (HTTP 403)") || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("403: %v", err)
+	}
+}
