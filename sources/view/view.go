@@ -189,49 +189,89 @@ func svcOf(s sources.Series) svcID {
 	return svcID{s.Label(sources.LabelHost), s.Label(sources.LabelService), s.Label(sources.LabelStack)}
 }
 
-func (id svcID) match() []sources.Label {
-	return []sources.Label{{Name: sources.LabelHost, Value: id.host}, {Name: sources.LabelService, Value: id.name}, {Name: sources.LabelStack, Value: id.stack}}
+// svcSignals are the series names a service's figures come from.
+var svcSignals = []string{sources.SvcRequests, sources.SvcLatency, sources.SvcTTFT, sources.SvcITL, sources.SvcTokens,
+	sources.SvcQueueDepth, sources.SvcRunning, sources.SvcKVCache, sources.SvcLatencyQuant}
+
+// svcIndex holds, per signal name, each service's series: one pass over the
+// store instead of one per service and signal, so a fleet of a thousand
+// services costs what its series cost.
+type svcIndex map[string]map[svcID][]sources.Series
+
+func indexServices(st *sources.Store) svcIndex {
+	x := svcIndex{}
+	for _, name := range svcSignals {
+		m := map[svcID][]sources.Series{}
+		for _, s := range st.Select(name) {
+			id := svcOf(s)
+			m[id] = append(m[id], s)
+		}
+		x[name] = m
+	}
+	return x
+}
+
+// of returns the service's series of a signal that carry every extra label.
+func (x svcIndex) of(name string, id svcID, extra ...sources.Label) []sources.Series {
+	all := x[name][id]
+	if len(extra) == 0 {
+		return all
+	}
+	var out []sources.Series
+	for _, s := range all {
+		keep := true
+		for _, l := range extra {
+			if s.Label(l.Name) != l.Value {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Services evaluates every service the store knows of, sorted by host and name.
 func Services(st *sources.Store, at time.Time, o Options) []Service {
 	o = o.withDefaults()
+	x := indexServices(st)
 	ids := map[svcID]bool{}
-	for _, name := range []string{sources.SvcRequests, sources.SvcLatency, sources.SvcTTFT, sources.SvcQueueDepth, sources.SvcRunning, sources.SvcKVCache, sources.SvcLatencyQuant} {
-		for _, s := range st.Select(name) {
-			ids[svcOf(s)] = true
+	for _, name := range svcSignals {
+		for id := range x[name] {
+			ids[id] = true
 		}
 	}
 	out := make([]Service, 0, len(ids))
 	for id := range ids {
-		out = append(out, service(st, id, at, o))
+		out = append(out, service(st, x, id, at, o))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
 	return out
 }
 
-func service(st *sources.Store, id svcID, at time.Time, o Options) Service {
-	m := id.match()
+func service(st *sources.Store, x svcIndex, id svcID, at time.Time, o Options) Service {
 	sv := Service{Host: id.host, Name: id.name, Stack: id.stack, Outcomes: map[string]Num{}}
-	sv.Latency = HistQuantiles(st, sources.SvcLatency, m, o.Window, at)
+	sv.Latency = quantilesOf(st, x.of(sources.SvcLatency, id), o.Window, at)
 	if !sv.Latency.P50.OK {
 		// Summaries (TorchServe, Triton opt-in) give quantiles directly;
 		// the mean and count a histogram-less stack still has are kept.
-		if q := summaryQuantiles(st, m, at); q.Basis != "" {
+		if q := summaryQuantiles(st, x.of(sources.SvcLatencyQuant, id), at); q.Basis != "" {
 			q.Mean, q.Count = sv.Latency.Mean, sv.Latency.Count
 			sv.Latency = q
 		}
 	}
-	sv.TTFT = HistQuantiles(st, sources.SvcTTFT, m, o.Window, at)
-	sv.ITL = HistQuantiles(st, sources.SvcITL, m, o.Window, at)
-	sv.Throughput = SumRate(st, sources.SvcRequests, m, o.Window, at)
-	sv.PromptTPS = SumRate(st, sources.SvcTokens, append(m, sources.Label{Name: sources.LabelKind, Value: "prompt"}), o.Window, at)
-	sv.GenTPS = SumRate(st, sources.SvcTokens, append(m, sources.Label{Name: sources.LabelKind, Value: "generation"}), o.Window, at)
-	sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRate(st, m, o.Window, at)
+	sv.TTFT = quantilesOf(st, x.of(sources.SvcTTFT, id), o.Window, at)
+	sv.ITL = quantilesOf(st, x.of(sources.SvcITL, id), o.Window, at)
+	sv.Throughput = sumRate(st, x.of(sources.SvcRequests, id), o.Window, at)
+	sv.PromptTPS = sumRate(st, x.of(sources.SvcTokens, id, sources.Label{Name: sources.LabelKind, Value: "prompt"}), o.Window, at)
+	sv.GenTPS = sumRate(st, x.of(sources.SvcTokens, id, sources.Label{Name: sources.LabelKind, Value: "generation"}), o.Window, at)
+	sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRate(st, x.of(sources.SvcRequests, id), o.Window, at)
 	sv.ErrorTarget = ErrorTarget(o, id.name)
-	sv.QueueDepth = SumLast(st, sources.SvcQueueDepth, m, at)
-	sv.Running = SumLast(st, sources.SvcRunning, m, at)
-	sv.KVCache = MaxLast(st, sources.SvcKVCache, m, at)
+	sv.QueueDepth = sumLast(st, x.of(sources.SvcQueueDepth, id), at)
+	sv.Running = sumLast(st, x.of(sources.SvcRunning, id), at)
+	sv.KVCache = maxLast(st, x.of(sources.SvcKVCache, id), at)
 	return sv
 }
 
@@ -251,8 +291,12 @@ func ErrorTarget(o Options, service string) float64 {
 // HistQuantiles sums the histogram series called name that match m, bucket by
 // bucket, over the window ending at at, and returns p50/p95/p99 and the mean.
 func HistQuantiles(st *sources.Store, name string, m []sources.Label, window time.Duration, at time.Time) Quantiles {
+	return quantilesOf(st, st.Select(name, m...), window, at)
+}
+
+func quantilesOf(st *sources.Store, series []sources.Series, window time.Duration, at time.Time) Quantiles {
 	var sum sources.HistDelta
-	for _, s := range st.Select(name, m...) {
+	for _, s := range series {
 		d, ok := st.HistogramDelta(s.Key(), window, at)
 		if !ok {
 			continue
@@ -279,9 +323,9 @@ func QuantilesOf(d sources.HistDelta) Quantiles {
 	return q
 }
 
-func summaryQuantiles(st *sources.Store, m []sources.Label, at time.Time) Quantiles {
+func summaryQuantiles(st *sources.Store, series []sources.Series, at time.Time) Quantiles {
 	var q Quantiles
-	for _, s := range st.Select(sources.SvcLatencyQuant, m...) {
+	for _, s := range series {
 		smp, ok := st.Last(s.Key(), at)
 		if !ok {
 			continue
@@ -311,8 +355,12 @@ func maxNum(a, b Num) Num {
 // SumRate is the sum of the per-second rates of the matching counters; n/a
 // when none has two samples in the window.
 func SumRate(st *sources.Store, name string, m []sources.Label, window time.Duration, at time.Time) Num {
+	return sumRate(st, st.Select(name, m...), window, at)
+}
+
+func sumRate(st *sources.Store, series []sources.Series, window time.Duration, at time.Time) Num {
 	var out Num
-	for _, s := range st.Select(name, m...) {
+	for _, s := range series {
 		if r, ok := st.Rate(s.Key(), window, at); ok {
 			out = Num{V: out.V + r, OK: true}
 		}
@@ -322,8 +370,12 @@ func SumRate(st *sources.Store, name string, m []sources.Label, window time.Dura
 
 // SumLast is the sum of the newest values of the matching gauges.
 func SumLast(st *sources.Store, name string, m []sources.Label, at time.Time) Num {
+	return sumLast(st, st.Select(name, m...), at)
+}
+
+func sumLast(st *sources.Store, series []sources.Series, at time.Time) Num {
 	var out Num
-	for _, s := range st.Select(name, m...) {
+	for _, s := range series {
 		if smp, ok := st.Last(s.Key(), at); ok && !math.IsNaN(smp.V) {
 			out = Num{V: out.V + smp.V, OK: true}
 		}
@@ -333,8 +385,12 @@ func SumLast(st *sources.Store, name string, m []sources.Label, at time.Time) Nu
 
 // MaxLast is the largest newest value of the matching gauges.
 func MaxLast(st *sources.Store, name string, m []sources.Label, at time.Time) Num {
+	return maxLast(st, st.Select(name, m...), at)
+}
+
+func maxLast(st *sources.Store, series []sources.Series, at time.Time) Num {
 	var out Num
-	for _, s := range st.Select(name, m...) {
+	for _, s := range series {
 		if smp, ok := st.Last(s.Key(), at); ok {
 			out = maxNum(out, Some(smp.V))
 		}
@@ -344,8 +400,7 @@ func MaxLast(st *sources.Store, name string, m []sources.Label, at time.Time) Nu
 
 // errorRate is error / all outcomes over the window; with a single scrape it
 // falls back to the lifetime totals, flagged as such.
-func errorRate(st *sources.Store, m []sources.Label, window time.Duration, at time.Time) (Num, string, map[string]Num) {
-	series := st.Select(sources.SvcRequests, m...)
+func errorRate(st *sources.Store, series []sources.Series, window time.Duration, at time.Time) (Num, string, map[string]Num) {
 	outcomes := map[string]Num{}
 	if len(series) == 0 {
 		return Num{}, "", outcomes

@@ -1,6 +1,8 @@
 package view
 
 import (
+	"fmt"
+	"math"
 	"testing"
 	"time"
 
@@ -67,5 +69,37 @@ func TestNumJSON(t *testing.T) {
 	var n Num
 	if err := n.UnmarshalJSON([]byte("null")); err != nil || n.OK {
 		t.Fatal("null must read as n/a")
+	}
+}
+
+// BenchmarkServices1000 evaluates a fleet of 1,000 services, each with three
+// outcome counters and a latency histogram, two scrapes apart.
+func BenchmarkServices1000(b *testing.B) {
+	st := sources.NewStore(sources.StoreOptions{})
+	bounds := []float64{0.05, 0.1, 0.5, 1, 5, math.Inf(1)}
+	for k, at := range []time.Time{t0, t0.Add(15 * time.Second)} {
+		var f sources.Frame
+		for i := 0; i < 1000; i++ {
+			name := fmt.Sprintf("svc-%04d", i)
+			for _, oc := range []string{"ok", "error", "abort"} {
+				f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(sources.SvcRequests, sources.Counter,
+					sources.LabelService, name, sources.LabelStack, "http", sources.LabelOutcome, oc), At: at, Value: float64(100 * (k + 1))})
+			}
+			h := sources.Histogram{Series: sources.NewSeries(sources.SvcLatency, sources.Counter, sources.LabelService, name, sources.LabelStack, "http"), At: at}
+			for j, ub := range bounds {
+				h.Buckets = append(h.Buckets, sources.Bucket{UpperBound: ub, Count: float64((k + 1) * (j + 1) * 10)})
+			}
+			h.Count = h.Buckets[len(bounds)-1].Count
+			f.Histograms = append(f.Histograms, h)
+		}
+		st.Ingest(f)
+	}
+	at := t0.Add(15 * time.Second)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for n := 0; n < b.N; n++ {
+		if len(Services(st, at, Options{})) != 1000 {
+			b.Fatal("want 1000 services")
+		}
 	}
 }
