@@ -162,6 +162,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			cmd = waitForUpdate(s.o.Hub.Updates(), s.o.Clock)
 		}
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+			// Bubble Tea v1 delivers keys typed in a burst (or sent by
+			// tmux, or a slow link) as one message: each is a key press.
+			cmds := make([]tea.Cmd, 0, len(msg.Runes))
+			for _, r := range msg.Runes {
+				cmds = append(cmds, s.handleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}, Alt: msg.Alt}))
+			}
+			cmd = tea.Batch(cmds...)
+			break
+		}
 		cmd = s.handleKey(msg)
 	case tea.MouseMsg:
 		cmd = s.handleMouse(msg)

@@ -529,3 +529,18 @@ func TestPaletteAt(t *testing.T) {
 		t.Fatal("bad instant accepted")
 	}
 }
+
+// TestKeyBurstIsSeveralKeys: Bubble Tea v1 delivers keys typed in a burst as
+// one message with several runes; each must act as its own key press.
+func TestKeyBurstIsSeveralKeys(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("52")})
+	if got := m.s.screen().num; got != ScreenGPUs {
+		t.Fatalf("burst \"52\" → screen %d, want 2 (5 then 2)", got)
+	}
+	// A paste is text, not keys.
+	m = drive(m, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("34"), Paste: true})
+	if got := m.s.screen().num; got != ScreenGPUs {
+		t.Fatalf("a paste switched screens to %d", got)
+	}
+}
