@@ -2,8 +2,14 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vigil-dev/vigil/sources/replay"
+	"github.com/vigil-dev/vigil/tui/pane"
 )
 
 // startRecording writes every frame the hub sees to a recording in dir.
@@ -16,4 +22,33 @@ func (s *session) startRecording(dir string) error {
 	s.hub.AddSink(rec.Write)
 	s.close = append(s.close, func() { rec.Close() })
 	return nil
+}
+
+// snapshot is Ctrl-S: save what the store holds of [at-window, at] to a
+// recording in $XDG_STATE_HOME/vigil/snapshots, off the UI goroutine.
+func (s *session) snapshot(at time.Time, window time.Duration) tea.Cmd {
+	st, dir := s.store, snapshotDir()
+	return func() tea.Msg {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return pane.StatusMsg{Text: "snapshot: " + err.Error(), Error: true}
+		}
+		path := filepath.Join(dir, "vigil-snapshot-"+at.UTC().Format("20060102T150405Z")+".vrec")
+		n, err := replay.SaveStore(st, at.Add(-window), at, path)
+		if err != nil {
+			return pane.StatusMsg{Text: "snapshot: " + err.Error(), Error: true}
+		}
+		return pane.StatusMsg{Text: fmt.Sprintf("saved %d frames to %s (vigil replay %s)", n, path, path)}
+	}
+}
+
+func snapshotDir() string {
+	dir := os.Getenv("XDG_STATE_HOME")
+	if dir == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return os.TempDir()
+		}
+		dir = filepath.Join(home, ".local", "state")
+	}
+	return filepath.Join(dir, "vigil", "snapshots")
 }

@@ -22,7 +22,6 @@ import (
 	"github.com/vigil-dev/vigil/sources/traces"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui"
-	"github.com/vigil-dev/vigil/tui/gpu"
 	tlogs "github.com/vigil-dev/vigil/tui/logs"
 	"github.com/vigil-dev/vigil/tui/pane"
 	ttraces "github.com/vigil-dev/vigil/tui/traces"
@@ -410,7 +409,10 @@ func (s *session) consoleOptions() tui.Options {
 	} else if s.cfg.Refresh > 0 {
 		o.Refresh = time.Duration(s.cfg.Refresh)
 	}
-	o.GPU = gpu.New(gpu.Options{Inspector: s.extras.nvml}) // a nil collector is safe: facts then come from the series alone
+	if s.extras.nvml != nil {
+		o.GPUInspector = s.extras.nvml // processes, MIG, field ages beyond the series
+	}
+	o.Snapshot = s.snapshot
 	if s.extras.drift != nil {
 		o.Drift = s.extras.drift
 	}
@@ -433,7 +435,13 @@ func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go s.hub.Run(ctx)
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
+	// Bubble Tea's default 60 fps renderer timer is most of an idle
+	// console's CPU; vigil redraws at most once per refresh anyway.
+	fps := 20
+	if s.o.lowBW {
+		fps = 5
+	}
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(fps)}
 	if s.o.mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
