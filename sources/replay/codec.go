@@ -3,6 +3,7 @@ package replay
 import (
 	"bytes"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -255,6 +256,48 @@ type Notable struct {
 	Kind     int // NotableAlert, NotableMarker or NotableCritical
 	Severity sources.Severity
 	Text     string // one line, for the timeline and --info
+}
+
+var notableKinds = [...]string{NotableAlert: "alert", NotableMarker: "marker", NotableCritical: "critical"}
+
+// KindName is "alert", "marker" or "critical".
+func (n Notable) KindName() string {
+	if n.Kind >= 0 && n.Kind < len(notableKinds) {
+		return notableKinds[n.Kind]
+	}
+	return "unknown"
+}
+
+type notableJSON struct {
+	At       time.Time `json:"at"`
+	Kind     string    `json:"kind"`
+	Severity string    `json:"severity"`
+	Text     string    `json:"text"`
+}
+
+// MarshalJSON writes the kind and severity as words.
+func (n Notable) MarshalJSON() ([]byte, error) {
+	return json.Marshal(notableJSON{At: n.At, Kind: n.KindName(), Severity: n.Severity.String(), Text: n.Text})
+}
+
+// UnmarshalJSON reads what MarshalJSON wrote.
+func (n *Notable) UnmarshalJSON(b []byte) error {
+	var j notableJSON
+	if err := json.Unmarshal(b, &j); err != nil {
+		return err
+	}
+	*n = Notable{At: j.At, Text: j.Text}
+	for k, name := range notableKinds {
+		if name == j.Kind {
+			n.Kind = k
+		}
+	}
+	for _, s := range []sources.Severity{sources.SevInfo, sources.SevWarning, sources.SevCritical} {
+		if s.String() == j.Severity {
+			n.Severity = s
+		}
+	}
+	return nil
 }
 
 func notableOf(e *sources.Event) (int, bool) {

@@ -1,8 +1,11 @@
 package replay
 
 import (
+	"encoding/json"
 	"testing"
 	"time"
+
+	"github.com/vigil-dev/vigil/sources"
 )
 
 func TestParseAt(t *testing.T) {
@@ -40,5 +43,17 @@ func TestParseAt(t *testing.T) {
 		if got, err := ParseAt(bad, ref, time.UTC); err == nil {
 			t.Errorf("ParseAt(%q) = %v, want an error", bad, got)
 		}
+	}
+}
+
+func TestNotableJSON(t *testing.T) {
+	n := Notable{At: time.Unix(1764079320, 0).UTC(), Kind: NotableMarker, Severity: sources.SevWarning, Text: "deploy"}
+	b, err := json.Marshal(n)
+	if err != nil || string(b) != `{"at":"2025-11-25T14:02:00Z","kind":"marker","severity":"warning","text":"deploy"}` {
+		t.Fatalf("%s %v", b, err)
+	}
+	var back Notable
+	if err := json.Unmarshal(b, &back); err != nil || back != n {
+		t.Fatalf("%+v %v", back, err)
 	}
 }
