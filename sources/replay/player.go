@@ -154,10 +154,18 @@ func (p *Player) Sink(f sources.Frame) {
 func (p *Player) Now() time.Time {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.attached {
+	switch {
+	case p.attached && !p.shown.IsZero():
 		return p.shown
+	case !p.st.Pos.IsZero():
+		return p.st.Pos
 	}
-	return p.st.Pos
+	// Before the first position reached the store: the recording's start
+	// (or, when Start was given, that), never the zero time.
+	if !p.opts.Start.IsZero() {
+		return p.opts.Start
+	}
+	return p.st.From
 }
 
 // State returns a snapshot for display.
