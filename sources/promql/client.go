@@ -435,7 +435,198 @@ func (r *resultList) UnmarshalJSON(b []byte) error {
 			return nil
 		}
 	}
+	if items, ok := fastItems(t); ok {
+		r.items = items
+		return nil
+	}
 	return json.Unmarshal(b, &r.items)
+}
+
+// fastItems reads a vector or matrix result list by hand: the shape
+// Prometheus writes, [{"metric":{...},"value":[t,"v"]}, ...]. Anything it
+// does not expect makes it give up (false) so that encoding/json decides.
+func fastItems(b []byte) ([]resultItem, bool) {
+	p := &scan{b: b}
+	if !p.eat('[') {
+		return nil, false
+	}
+	var out []resultItem
+	if p.eat(']') {
+		return out, p.end()
+	}
+	for {
+		it, ok := p.item()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, it)
+		if p.eat(',') {
+			continue
+		}
+		if p.eat(']') {
+			return out, p.end()
+		}
+		return nil, false
+	}
+}
+
+type scan struct {
+	b []byte
+	i int
+}
+
+func (p *scan) ws() {
+	for p.i < len(p.b) && (p.b[p.i] == ' ' || p.b[p.i] == '\n' || p.b[p.i] == '\t' || p.b[p.i] == '\r') {
+		p.i++
+	}
+}
+
+func (p *scan) eat(c byte) bool {
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == c {
+		p.i++
+		return true
+	}
+	return false
+}
+
+func (p *scan) end() bool { p.ws(); return p.i == len(p.b) }
+
+func (p *scan) str() (string, bool) {
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return "", false
+	}
+	start := p.i
+	esc := false
+	for j := p.i + 1; j < len(p.b); j++ {
+		switch p.b[j] {
+		case '\\':
+			esc = true
+			j++
+		case '"':
+			p.i = j + 1
+			if !esc {
+				return string(p.b[start+1 : j]), true
+			}
+			var v string
+			if err := json.Unmarshal(p.b[start:j+1], &v); err != nil {
+				return "", false
+			}
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// pair returns the bytes of one [t, "v"] array.
+func (p *scan) pair() ([]byte, bool) {
+	p.ws()
+	if p.i >= len(p.b) || p.b[p.i] != '[' {
+		return nil, false
+	}
+	start := p.i
+	inStr := false
+	for j := p.i + 1; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case inStr && c == '\\':
+			j++
+		case c == '"':
+			inStr = !inStr
+		case !inStr && c == ']':
+			p.i = j + 1
+			return p.b[start : j+1], true
+		case !inStr && (c == '[' || c == '{'):
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+func (p *scan) item() (resultItem, bool) {
+	var it resultItem
+	if !p.eat('{') {
+		return it, false
+	}
+	if p.eat('}') {
+		return it, true
+	}
+	for {
+		k, ok := p.str()
+		if !ok || !p.eat(':') {
+			return it, false
+		}
+		switch k {
+		case "metric":
+			if !p.eat('{') {
+				return it, false
+			}
+			it.Metric = map[string]string{}
+			if !p.eat('}') {
+				for {
+					lk, ok1 := p.str()
+					if !ok1 || !p.eat(':') {
+						return it, false
+					}
+					lv, ok2 := p.str()
+					if !ok2 {
+						return it, false
+					}
+					it.Metric[lk] = lv
+					if p.eat(',') {
+						continue
+					}
+					if p.eat('}') {
+						break
+					}
+					return it, false
+				}
+			}
+		case "value":
+			pb, ok := p.pair()
+			if !ok {
+				return it, false
+			}
+			var smp Sample
+			if smp.UnmarshalJSON(pb) != nil {
+				return it, false
+			}
+			it.Value = &smp
+		case "values":
+			if !p.eat('[') {
+				return it, false
+			}
+			if !p.eat(']') {
+				for {
+					pb, ok := p.pair()
+					if !ok {
+						return it, false
+					}
+					var smp Sample
+					if smp.UnmarshalJSON(pb) != nil {
+						return it, false
+					}
+					it.Values = append(it.Values, smp)
+					if p.eat(',') {
+						continue
+					}
+					if p.eat(']') {
+						break
+					}
+					return it, false
+				}
+			}
+		default:
+			return it, false // histograms (native) and the unknown: encoding/json decides
+		}
+		if p.eat(',') {
+			continue
+		}
+		if p.eat('}') {
+			return it, true
+		}
+		return it, false
+	}
 }
 
 type queryData struct {

@@ -57,3 +57,42 @@ func TestDecodeResults(t *testing.T) {
 		t.Error("string result accepted")
 	}
 }
+
+func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
+	for _, body := range []string{
+		`[{"metric":{"a":"x\"y\\z\nw\u00e9\/"},"value":[1700000000.25,"4"]}]`,
+		` [ { "metric" : { } , "values" : [ [ 1 , "1" ] , [2,"2"] ] } ] `,
+		`[{"metric":{"a":"b"},"value":[1,"1"],"extra":{"x":[1]}}]`,
+		`[]`,
+	} {
+		var fast resultList
+		if err := fast.UnmarshalJSON([]byte(body)); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		var slow []resultItem
+		if err := json.Unmarshal([]byte(body), &slow); err != nil {
+			t.Fatalf("%s: %v", body, err)
+		}
+		if len(fast.items) != len(slow) {
+			t.Fatalf("%s: %d vs %d items", body, len(fast.items), len(slow))
+		}
+		for i := range slow {
+			a, b := fast.items[i], slow[i]
+			if len(a.Metric) != len(b.Metric) || len(a.Values) != len(b.Values) || (a.Value == nil) != (b.Value == nil) {
+				t.Errorf("%s: %+v vs %+v", body, a, b)
+				continue
+			}
+			for k, v := range b.Metric {
+				if a.Metric[k] != v {
+					t.Errorf("%s: label %s = %q, want %q", body, k, a.Metric[k], v)
+				}
+			}
+			if a.Value != nil && *a.Value != *b.Value {
+				t.Errorf("%s: value %+v vs %+v", body, *a.Value, *b.Value)
+			}
+		}
+	}
+	if _, ok := fastItems([]byte(`[{"metric":{"a":"b"},"value":[1,"1"],"extra":1}]`)); ok {
+		t.Error("an unknown key must fall back to encoding/json")
+	}
+}
