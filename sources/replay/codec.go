@@ -727,12 +727,18 @@ func (b *blockEnc) attrs(m map[string]string) {
 	slices.Sort(keys)
 	for _, k := range keys {
 		b.str(&b.aux, k)
-		b.str(&b.aux, m[k])
+		v := m[k]
+		if v != "" && sensitiveKey(k) {
+			v = "***"
+		}
+		b.str(&b.aux, v)
 	}
 }
 
-func (b *blockEnc) log(l *sources.LogRecord, at int64) {
+func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	a := &b.aux
+	l := *rec
+	l.Raw, l.Msg = scrubLine(l.Raw), scrubLine(l.Msg)
 	b.logs++
 	a.timeRel(l.At, at)
 	b.str(a, l.Source)

@@ -3,6 +3,7 @@ package replay
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -458,4 +459,41 @@ func TestRecorderCutsBlocksOnWallTime(t *testing.T) {
 	waitFor(t, "the segment", func() bool { return blocks() == 0 })
 	wall.Advance(200 * time.Millisecond)
 	waitFor(t, "the block on disk", func() bool { return blocks() == 1 })
+}
+
+// TestNoCredentialsRecorded: what looks like a credential never reaches
+// the file, in health, log lines, log fields or span attributes.
+func TestNoCredentialsRecorded(t *testing.T) {
+	at := t0
+	f := sources.Frame{Source: "s", At: at,
+		Health: &sources.Health{Source: "s", Target: "https://admin:s3cr3tpw@prom.example/api", Err: "401 with Bearer abcdef123456"},
+		Logs: []sources.LogRecord{{At: at, Raw: "GET /x?api_key=s3cr3tpw HTTP/1.1", Msg: "GET /x?api_key=s3cr3tpw HTTP/1.1",
+			Fields: map[string]string{"http.request.header.authorization": "Bearer s3cr3tpw", "prompt_tokens": "42"}}},
+		Spans: []sources.Span{{TraceID: "t", SpanID: "s", Start: at, End: at, Attrs: map[string]string{"password": "s3cr3tpw"}}},
+	}
+	path := filepath.Join(t.TempDir(), "c"+Ext)
+	if err := WriteFile(path, []sources.Frame{f}, 0); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	got := readAll(t, r)
+	dump := fmt.Sprintf("%+v %+v", got, *got[0].Health)
+	for _, secret := range []string{"s3cr3tpw", "abcdef123456"} {
+		if strings.Contains(dump, secret) {
+			t.Fatalf("%q recorded: %s", secret, dump)
+		}
+	}
+	if got[0].Logs[0].Fields["prompt_tokens"] != "42" {
+		t.Fatal("a harmless field was scrubbed")
+	}
+	// And not in the raw bytes either (the compressor could hide it from
+	// the decoded view only if the decoder were wrong).
+	raw, _ := os.ReadFile(path)
+	if strings.Contains(string(raw), "s3cr3tpw") {
+		t.Fatal("secret in the file bytes")
+	}
 }
