@@ -376,7 +376,13 @@ func (smp *Sample) UnmarshalJSON(b []byte) error {
 	if comma < 0 {
 		return fmt.Errorf("bad sample %.40q", b)
 	}
-	ts, err := strconv.ParseFloat(string(trimSpace(in[:comma])), 64)
+	tb := trimSpace(in[:comma])
+	for i, c := range tb {
+		if !(c >= '0' && c <= '9' || c == '.' || c == 'e' || c == 'E' || c == '+' && i > 0 || c == '-') {
+			return fmt.Errorf("bad timestamp %.40q", tb)
+		}
+	}
+	ts, err := strconv.ParseFloat(string(tb), 64)
 	if err != nil {
 		return fmt.Errorf("bad timestamp: %w", err)
 	}
@@ -500,11 +506,15 @@ func (p *scan) str() (string, bool) {
 	start := p.i
 	esc := false
 	for j := p.i + 1; j < len(p.b); j++ {
-		switch p.b[j] {
-		case '\\':
+		switch c := p.b[j]; {
+		case c < 0x20:
+			return "", false // JSON forbids raw control bytes in strings
+		case c >= 0x80:
+			esc = true // let encoding/json handle (and replace) non-ASCII
+		case c == '\\':
 			esc = true
 			j++
-		case '"':
+		case c == '"':
 			p.i = j + 1
 			if !esc {
 				return string(p.b[start+1 : j]), true

@@ -96,3 +96,40 @@ func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
 		t.Error("an unknown key must fall back to encoding/json")
 	}
 }
+
+// FuzzFastItems: whatever the hand-written reader accepts, encoding/json
+// accepts too and reads the same.
+func FuzzFastItems(f *testing.F) {
+	f.Add(`[{"metric":{"a":"b"},"value":[1,"1"]}]`)
+	f.Add(`[{"metric":{"a":"x\"y"},"values":[[1,"1"],[2,"NaN"]]}]`)
+	f.Add(`[]`)
+	f.Fuzz(func(t *testing.T, s string) {
+		fast, ok := fastItems([]byte(s))
+		if !ok {
+			return
+		}
+		var slow []resultItem
+		if err := json.Unmarshal([]byte(s), &slow); err != nil {
+			t.Fatalf("fast accepted what encoding/json refuses (%v): %q", err, s)
+		}
+		if len(fast) != len(slow) {
+			t.Fatalf("%q: %d vs %d", s, len(fast), len(slow))
+		}
+		for i := range slow {
+			for k, v := range slow[i].Metric {
+				if fast[i].Metric[k] != v {
+					t.Fatalf("%q: label %q: %q vs %q", s, k, fast[i].Metric[k], v)
+				}
+			}
+			if len(fast[i].Metric) != len(slow[i].Metric) || len(fast[i].Values) != len(slow[i].Values) {
+				t.Fatalf("%q: shapes differ", s)
+			}
+			for j := range slow[i].Values {
+				a, b := fast[i].Values[j], slow[i].Values[j]
+				if a.At != b.At || a.Value != b.Value && !(math.IsNaN(a.Value) && math.IsNaN(b.Value)) {
+					t.Fatalf("%q: sample %v vs %v", s, a, b)
+				}
+			}
+		}
+	})
+}
