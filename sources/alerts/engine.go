@@ -250,6 +250,21 @@ func (e *Engine) eval(now time.Time) []Transition {
 			if v.HasThreshold {
 				thr = v.Threshold
 			}
+			if s != nil && math.IsNaN(v.V) {
+				// No data is not recovery: an active alert holds its state
+				// (its last value shown) until the data has been missing
+				// for StaleAfter, so a service with gaps in its traffic
+				// does not flap.
+				if s.nanSince.IsZero() {
+					s.nanSince = now
+				}
+				if now.Sub(s.nanSince) < time.Duration(float64(StaleAfter)*e.o.ForScale) {
+					s.gen = gen
+					continue
+				}
+			} else if s != nil {
+				s.nanSince = time.Time{}
+			}
 			if !r.crosses(v.V, thr, s != nil) {
 				if s != nil {
 					s.v, s.thr = v, thr
@@ -300,12 +315,17 @@ func (e *Engine) eval(now time.Time) []Transition {
 // alertState is an active alert with what its text is made of, computed
 // only when someone looks.
 type alertState struct {
-	r   *Rule
-	a   Alert
-	v   Value
-	thr float64
-	gen uint64
+	r        *Rule
+	a        Alert
+	v        Value
+	thr      float64
+	gen      uint64
+	nanSince time.Time // when its value went n/a, zero while it has one
 }
+
+// StaleAfter is how long an active alert's value may be n/a before the
+// alert resolves (scaled by Options.ForScale).
+const StaleAfter = 5 * time.Minute
 
 func (s *alertState) snapshot() Alert {
 	a := s.a

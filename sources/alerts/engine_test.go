@@ -328,3 +328,31 @@ func TestPollEmitsEvents(t *testing.T) {
 		t.Errorf("worst %v %v", sev, any)
 	}
 }
+
+// TestNoDataHolds: a firing alert whose value goes n/a (the service's
+// traffic stops) holds for StaleAfter, then resolves; data back in time
+// keeps it firing without a new transition.
+func TestNoDataHolds(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	sim := newSvcSim(st)
+	e := New(st, Options{NoDefault: true, Rules: []Rule{DefaultRules(false)[0]}})
+	ts := run(e, t0, 1200, func(at time.Time, i int) {
+		sim.errShare = 0.05
+		sim.reqPerSec = 100
+		switch {
+		case i > 300 && i <= 420: // 2 min without traffic: n/a
+			sim.reqPerSec = 0
+		case i > 600: // traffic stops for good
+			sim.reqPerSec = 0
+		}
+		sim.step(at)
+	})
+	if len(ts) != 3 || ts[0].To != StatePending || ts[1].To != StateFiring || ts[2].To != StateResolved {
+		t.Fatalf("%s", describe(ts, t0))
+	}
+	// The ratio goes n/a once the 1 min window holds no requests (660 s);
+	// it resolves StaleAfter later.
+	if d := ts[2].At.Sub(t0); d < 955*time.Second || d > 965*time.Second {
+		t.Errorf("resolved at %s, want ~660 s + 5 min", d)
+	}
+}
