@@ -135,7 +135,7 @@ type Engine struct {
 	rules []Rule
 
 	mu      sync.Mutex
-	active  map[string]*alertState
+	active  map[*alertState]bool // every rule's active alerts
 	byRule  []map[string]*alertState // the active alerts of each rule
 	history []Transition
 	xid     map[string]xidSeen // per GPU: the last XID gauge value seen
@@ -159,7 +159,7 @@ func New(st *sources.Store, o Options) *Engine {
 		o.History = 500
 	}
 	o.Default = o.Default.withDefaults(DefaultSLO)
-	e := &Engine{st: st, o: o, active: map[string]*alertState{}, xid: map[string]xidSeen{}}
+	e := &Engine{st: st, o: o, active: map[*alertState]bool{}, xid: map[string]xidSeen{}}
 	if !o.NoDefault {
 		for _, r := range DefaultRules(o.Drift != nil) {
 			if !o.Disabled[r.Name] {
@@ -239,11 +239,9 @@ func (e *Engine) eval(now time.Time) []Transition {
 		vals := r.eval(c)
 		forDur := time.Duration(float64(r.For) * e.o.ForScale)
 		for _, v := range vals {
-			var key string
-			if v.key != "" {
-				key = r.Name + "\x01" + v.key
-			} else {
-				key = alertKey(r.Name, v.Labels)
+			key := v.key // the instance's identity within its rule
+			if key == "" {
+				key = alertKey("", v.Labels)
 			}
 			s := mine[key]
 			thr := r.Threshold
@@ -270,7 +268,7 @@ func (e *Engine) eval(now time.Time) []Transition {
 					s.v, s.thr = v, thr
 					emit(s, s.a.State, endState(s.a.State))
 					delete(mine, key)
-					delete(e.active, key)
+					delete(e.active, s)
 				}
 				continue
 			}
@@ -278,7 +276,7 @@ func (e *Engine) eval(now time.Time) []Transition {
 				s = &alertState{r: r, a: Alert{Name: r.Name, Severity: r.Severity, State: StatePending, Labels: withRuleLabels(v.Labels, r.Labels),
 					Annotations: r.Annotations, ActiveAt: now, Source: SourceVigil}}
 				mine[key] = s
-				e.active[key] = s
+				e.active[s] = true
 				s.v, s.thr = v, thr
 				if forDur > 0 {
 					emit(s, "", StatePending)
@@ -301,7 +299,7 @@ func (e *Engine) eval(now time.Time) []Transition {
 			}
 			emit(s, s.a.State, endState(s.a.State))
 			delete(mine, key)
-			delete(e.active, key)
+			delete(e.active, s)
 		}
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Alert.Key() < out[j].Alert.Key() })
@@ -362,7 +360,7 @@ func withRuleLabels(ls []sources.Label, extra map[string]string) []sources.Label
 func (e *Engine) Active() []Alert {
 	e.mu.Lock()
 	out := make([]Alert, 0, len(e.active))
-	for _, a := range e.active {
+	for a := range e.active {
 		out = append(out, a.snapshot())
 	}
 	e.mu.Unlock()

@@ -323,8 +323,9 @@ func (p *parsed) evaluator() func(c *evalCtx) []Value {
 	switch {
 	case p.fn == "burn_rate" || p.fn == "budget_remaining" || svcFns[p.fn] != nil:
 		return func(c *evalCtx) []Value {
-			var out []Value
-			for i, s := range c.services() {
+			svcs := c.services()
+			out := make([]Value, 0, len(svcs))
+			for i, s := range svcs {
 				get := func(n string) string {
 					switch n {
 					case sources.LabelHost:

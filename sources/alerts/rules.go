@@ -360,8 +360,9 @@ func DefaultRules(drift bool) []Rule {
 		{Name: RuleErrorRate, Severity: sources.SevCritical, For: 2 * time.Minute, Op: OpGT, Clear: nan, Unit: "ratio",
 			Expr: "error rate", Annotations: map[string]string{"description": "error rate above the service's target"},
 			eval: func(c *evalCtx) []Value {
-				var out []Value
-				for i, s := range c.services() {
+				svcs := c.services()
+				out := make([]Value, 0, len(svcs))
+				for i, s := range svcs {
 					out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.ErrorRate), Threshold: s.ErrorTarget, HasThreshold: true})
 				}
 				return out
@@ -371,8 +372,9 @@ func DefaultRules(drift bool) []Rule {
 		{Name: RuleGPUTemperature, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: GPUTemperatureLimit, Clear: GPUTemperatureClear,
 			Unit: "°C", Expr: "GPU temperature",
 			eval: func(c *evalCtx) []Value {
-				var out []Value
-				for i, g := range c.gpuList() {
+				gs := c.gpuList()
+				out := make([]Value, 0, len(gs))
+				for i, g := range gs {
 					out = append(out, Value{Labels: c.gpuLs[i], key: c.gpuKeys[i], V: num(g.Temp)})
 				}
 				return out
@@ -380,8 +382,9 @@ func DefaultRules(drift bool) []Rule {
 		{Name: RuleGPUThrottle, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: 1, Clear: 1, Expr: "thermal throttle",
 			Annotations: map[string]string{"summary": "GPU {{ $labels.gpu }} on {{ $labels.host }} is thermally throttled"},
 			eval: func(c *evalCtx) []Value {
-				var out []Value
-				for i, g := range c.gpuList() {
+				gs := c.gpuList()
+				out := make([]Value, 0, len(gs))
+				for i, g := range gs {
 					v := math.NaN()
 					if g.Throttle.OK {
 						v = 0
@@ -468,8 +471,9 @@ func latencyRule(name string, sev sources.Severity, forDur time.Duration) Rule {
 	return Rule{Name: name, Severity: sev, For: forDur, Op: OpGT, Clear: math.NaN(), Unit: "s", Expr: "p99 latency",
 		Annotations: map[string]string{"description": "p99 latency above the service's latency SLO"},
 		eval: func(c *evalCtx) []Value {
-			var out []Value
-			for i, s := range c.services() {
+			svcs := c.services()
+			out := make([]Value, 0, len(svcs))
+			for i, s := range svcs {
 				slo := c.e.SLOOf(s.Name)
 				lim := slo.latencyFor(s.Stack)
 				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.Latency.P99), Threshold: lim, HasThreshold: true})
@@ -482,8 +486,9 @@ func burnRule(name string, sev sources.Severity, rate float64, long, short time.
 	return Rule{Name: name, Severity: sev, Op: OpGT, Threshold: rate, Clear: math.NaN(), Unit: "x",
 		Expr: fmt.Sprintf("burn rate %s/%s", shortDur(long), shortDur(short)),
 		eval: func(c *evalCtx) []Value {
-			var out []Value
-			for i, s := range c.services() {
+			svcs := c.services()
+			out := make([]Value, 0, len(svcs))
+			for i, s := range svcs {
 				b := c.burnRates(s, c.e.SLOOf(s.Name), long, short)
 				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: b})
 			}
