@@ -135,7 +135,7 @@ type Engine struct {
 	rules []Rule
 
 	mu      sync.Mutex
-	active  map[*alertState]bool // every rule's active alerts
+	active  map[*alertState]bool     // every rule's active alerts
 	byRule  []map[string]*alertState // the active alerts of each rule
 	history []Transition
 	xid     map[string]xidSeen // per GPU: the last XID gauge value seen
