@@ -179,7 +179,7 @@ func (rc RuleConfig) Rule() (Rule, error) {
 	if strings.TrimSpace(rc.Alert) == "" {
 		return Rule{}, errors.New("alert: a name is required")
 	}
-	p, err := ParseExpr(rc.Expr)
+	p, err := parseExpr(rc.Expr)
 	if err != nil {
 		return Rule{}, fmt.Errorf("expr %q: %w", rc.Expr, err)
 	}

@@ -229,8 +229,8 @@ func (l *lexer) rangeSel(p *parsed) error {
 	return l.want("]")
 }
 
-// ParseExpr parses a rule expression.
-func ParseExpr(s string) (*parsed, error) {
+// parseExpr parses a rule expression (the grammar above).
+func parseExpr(s string) (*parsed, error) {
 	l := &lexer{s: s}
 	p := &parsed{}
 	id := l.ident()
