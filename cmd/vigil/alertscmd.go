@@ -335,3 +335,17 @@ func age(now, t time.Time) string {
 	}
 	return now.Sub(t).Truncate(time.Second).String()
 }
+
+// finishOnce is what --once does with the alerts after its last poll:
+// evaluate once more at now (so no source's last poll is missed), and
+// return the active alerts as JSON rows and the --fail-on exit status
+// (3 when an alert of that severity or worse fires, else 0).
+func (al *alerting) finishOnce(now time.Time, failOn string) ([]alertJSON, int) {
+	al.Engine.Eval(now)
+	active := al.Engine.Active()
+	rows := make([]alertJSON, 0, len(active))
+	for _, a := range active {
+		rows = append(rows, toJSON(a))
+	}
+	return rows, alertsExit(active, failOn)
+}

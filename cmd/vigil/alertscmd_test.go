@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
@@ -116,5 +117,23 @@ func TestAlertsExit(t *testing.T) {
 		if got := alertsExit(c.as, c.failOn); got != c.want {
 			t.Errorf("%+v --fail-on %q: %d, want %d", c.as, c.failOn, got, c.want)
 		}
+	}
+}
+
+func TestFinishOnce(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	e := alerts.New(st, alerts.Options{})
+	al := &alerting{Engine: e}
+	ser := sources.NewSeries(sources.GPUXIDLast, sources.Gauge, "host", "h", "gpu", "0")
+	now := time.Now()
+	st.Ingest(sources.Frame{At: now, Points: []sources.Point{{Series: ser, At: now, Value: 0}}})
+	if rows, code := al.finishOnce(now, "critical"); len(rows) != 0 || code != 0 {
+		t.Fatalf("calm: %v %d", rows, code)
+	}
+	later := now.Add(time.Second)
+	st.Ingest(sources.Frame{At: later, Points: []sources.Point{{Series: ser, At: later, Value: 79}}})
+	rows, code := al.finishOnce(later, "critical")
+	if code != 3 || len(rows) != 1 || rows[0].Name != alerts.RuleXID || rows[0].Severity != "critical" {
+		t.Errorf("xid: %+v %d", rows, code)
 	}
 }
