@@ -120,7 +120,11 @@ func (x *External) Poll(ctx context.Context, now time.Time) (sources.Frame, erro
 			if ok {
 				from = p.State
 			}
-			ts = append(ts, Transition{At: now, From: from, To: a.State, Alert: a})
+			at := now
+			if !ok && !a.ActiveAt.IsZero() && a.ActiveAt.Before(now) {
+				at = a.ActiveAt // a new alert began when its source says, so the cursor jump lands there
+			}
+			ts = append(ts, Transition{At: at, From: from, To: a.State, Alert: a})
 		}
 	}
 	for k, a := range x.cur {

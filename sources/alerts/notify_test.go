@@ -158,7 +158,7 @@ func TestRealAlertmanagerAndPrometheus(t *testing.T) {
 		t.Errorf("prometheus alert %+v", p)
 	}
 	// In the store as events, and in the engine's Active through External.
-	evs := st.Events(time.Now().Add(-time.Minute), time.Now(), 100)
+	evs := st.Events(t0.Add(-time.Minute), time.Now(), 100) // the posted alert began at t0: its event is stamped there
 	var names []string
 	for _, ev := range evs {
 		names = append(names, labelOf(ev.Labels, "alertname")+"/"+labelOf(ev.Labels, "source"))
