@@ -456,7 +456,10 @@ func TestRecorderCutsBlocksOnWallTime(t *testing.T) {
 		defer r.Close()
 		return len(r.blocks)
 	}
-	waitFor(t, "the segment", func() bool { return blocks() == 0 })
+	waitFor(t, "the frame taken in", func() bool { return rec.Stats().Frames == 1 })
+	if n := blocks(); n != 0 {
+		t.Fatalf("%d blocks before the interval passed", n)
+	}
 	wall.Advance(200 * time.Millisecond)
 	waitFor(t, "the block on disk", func() bool { return blocks() == 1 })
 }
