@@ -307,6 +307,17 @@ func (p *Player) advance() {
 	if !playing {
 		return
 	}
+	// Playing does not sit through a gap (the recorder was off): it goes
+	// on from the gap's end, as asciinema shortens idle time.
+	p.mu.Lock()
+	for _, g := range p.st.Gaps {
+		if target.After(g.From) && target.Before(g.To) && !p.st.Pos.Before(g.From) {
+			target = g.To
+			p.anchorW, p.anchorP = now, g.To
+			break
+		}
+	}
+	p.mu.Unlock()
 	p.moveTo(target)
 }
 

@@ -253,3 +253,39 @@ func TestOpenProgress(t *testing.T) {
 		t.Fatalf("%d progress calls, last %d/%d", calls, lastDone, lastTotal)
 	}
 }
+
+// TestPlayerSkipsGaps: playing at 1x does not wait out an hour with no data.
+func TestPlayerSkipsGaps(t *testing.T) {
+	frames := loadFrames(20)
+	later := loadFrames(20)
+	for i := range later {
+		later[i].At = later[i].At.Add(time.Hour)
+		later[i].Points = shiftPoints(later[i].Points, time.Hour)
+	}
+	path := filepath.Join(t.TempDir(), "g"+Ext)
+	if err := WriteFile(path, append(frames, later...), 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if len(r.Gaps()) != 1 {
+		t.Fatalf("gaps %v", r.Gaps())
+	}
+	wall := sources.NewManualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
+	p := NewPlayer(r, PlayerOptions{Wall: wall, Tick: time.Millisecond, NoFollow: true})
+	hub := sources.NewHub(sources.NewStore(sources.StoreOptions{}), p)
+	p.Attach(hub)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { hub.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	gapEnd := r.Gaps()[0].To
+	// The wall clock moves 100 ms per look, so at 1x crossing the hour
+	// would take 36,000 looks; the deadline allows a few thousand. The
+	// player must go on from the gap's end instead.
+	waitFor(t, "playing", func() bool { return p.State().Playing })
+	waitFor(t, "past the gap", func() bool { wall.Advance(100 * time.Millisecond); return !p.Now().Before(gapEnd) })
+}
