@@ -263,7 +263,11 @@ func (e *Engine) eval(now time.Time) []Transition {
 			} else if s != nil {
 				s.nanSince = time.Time{}
 			}
-			if !r.crosses(v.V, thr, s != nil) {
+			on := r.crosses(v.V, thr, s != nil)
+			if on && s == nil && v.HasGate && !r.crosses(v.Gate, thr, false) {
+				on = false
+			}
+			if !on {
 				if s != nil {
 					s.v, s.thr = v, thr
 					emit(s, s.a.State, endState(s.a.State))

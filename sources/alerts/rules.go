@@ -32,6 +32,8 @@ type Value struct {
 	HasThreshold bool
 	Clear        float64 // this instance's own release level, when HasClear
 	HasClear     bool
+	Gate         float64 // when HasGate, must also cross the threshold for the alert to start (not to stay)
+	HasGate      bool
 	Note         string // extra text for the alert line
 	key          string // the labels' identity when the evaluator knows it cheaply
 }
@@ -363,7 +365,16 @@ func DefaultRules(drift bool) []Rule {
 				svcs := c.services()
 				out := make([]Value, 0, len(svcs))
 				for i, s := range svcs {
-					out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.ErrorRate), Threshold: s.ErrorTarget, HasThreshold: true})
+					v := Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.ErrorRate), Threshold: s.ErrorTarget, HasThreshold: true}
+					// To start, the ratio must be over the target beyond
+					// sampling noise: 3 errors in 300 requests are not
+					// evidence of a 1 % problem, 300 in 30,000 are.
+					var all float64
+					for _, n := range s.Outcomes {
+						all += n.V
+					}
+					v.Gate, v.HasGate = WilsonLower(s.Outcomes[sources.OutcomeError].V, all), true
+					out = append(out, v)
 				}
 				return out
 			}},
@@ -592,4 +603,21 @@ func (c *evalCtx) xidValues() []Value {
 		out = append(out, v)
 	}
 	return out
+}
+
+// WilsonZ is the z of WilsonLower: about a 97.7 % one-sided bound.
+const WilsonZ = 2.0
+
+// WilsonLower is the lower Wilson score bound of a ratio of k successes in
+// n trials: the smallest true ratio the observation is consistent with.
+// NaN for n ≤ 0.
+func WilsonLower(k, n float64) float64 {
+	if n <= 0 {
+		return math.NaN()
+	}
+	p := k / n
+	z2 := WilsonZ * WilsonZ
+	centre := p + z2/(2*n)
+	margin := WilsonZ * math.Sqrt(p*(1-p)/n+z2/(4*n*n))
+	return math.Max(0, (centre-margin)/(1+z2/n))
 }
