@@ -194,8 +194,10 @@ func (p *Player) Toggle() {
 	p.post(func() { p.setPlaying(!p.State().Playing) })
 }
 
-// Play resumes playback; Pause stops it.
-func (p *Player) Play()  { p.post(func() { p.setPlaying(true) }) }
+// Play resumes playback.
+func (p *Player) Play() { p.post(func() { p.setPlaying(true) }) }
+
+// Pause stops playback where it is.
 func (p *Player) Pause() { p.post(func() { p.setPlaying(false) }) }
 
 // SetSpeed sets the speed, clamped to [MinSpeed, MaxSpeed] (x real time).
@@ -208,8 +210,10 @@ func (p *Player) SetSpeed(x float64) {
 	})
 }
 
-// Faster and Slower move one step along Speeds.
+// Faster moves one step up Speeds.
 func (p *Player) Faster() { p.post(func() { p.ladder(+1) }) }
+
+// Slower moves one step down Speeds.
 func (p *Player) Slower() { p.post(func() { p.ladder(-1) }) }
 
 func (p *Player) ladder(dir int) {
