@@ -15,6 +15,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
+	"github.com/vigil-dev/vigil/sources/promql/promtest"
 )
 
 // counterServer serves a generic HTTP service whose counters grow by 100
@@ -136,4 +137,19 @@ func TestFinishOnce(t *testing.T) {
 	if code != 3 || len(rows) != 1 || rows[0].Name != alerts.RuleXID || rows[0].Severity != "critical" {
 		t.Errorf("xid: %+v %d", rows, code)
 	}
+}
+
+// TestAlertsCommandRealPrometheus: `vigil alerts --prom URL` reads the
+// firing rule of Debian's Prometheus, with its source.
+func TestAlertsCommandRealPrometheus(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real server")
+	}
+	rules := "groups:\n  - name: t\n    rules:\n      - alert: DiskFull\n        expr: vector(1)\n        labels: {severity: critical}\n        annotations: {summary: disk full}\n"
+	u := promtest.Prometheus(t, 500*time.Millisecond, nil, rules)
+	promtest.Eventually(t, 15*time.Second, "the rule fires", func() bool {
+		code, out, _ := runAlerts(t, "--prom", u, "--output", "json", "--fail-on", "critical")
+		return code == 3 && strings.Contains(out, `"alertname": "DiskFull"`) && strings.Contains(out, `"source": "prometheus"`) &&
+			strings.Contains(out, `"text": "disk full [prometheus]"`)
+	})
 }
