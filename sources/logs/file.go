@@ -45,6 +45,12 @@ type tailed struct {
 	sp      *splitter
 	atStart bool // it existed when the source started: backfill only its end
 	err     error
+	// rotated is the handle this path had before a rotation was noticed,
+	// drained but kept open for one more round: when the glob also matches
+	// the file's new name (app.log.1 under "app.log*"), that path adopts it
+	// and goes on from its offset instead of reading the file again.
+	rotated *tailed
+	waited  bool // a rotated handle has waited one round for adoption
 }
 
 // Run follows the files until ctx is done.
@@ -75,6 +81,15 @@ func (f *File) Run(ctx context.Context, emit func(sources.Frame)) error {
 					adoptRenamed(t, files)
 				}
 				files[p] = t
+			}
+		}
+		// A rotated handle that no new path adopted this round is not
+		// wanted: its disk space goes back.
+		for _, t := range files {
+			if t.rotated != nil && t.rotated.waited {
+				t.dropRotated()
+			} else if t.rotated != nil {
+				t.rotated.waited = true
 			}
 		}
 		for _, p := range paths {
@@ -169,6 +184,15 @@ func (t *tailed) close() {
 		t.f.Close()
 		t.f = nil
 	}
+	t.dropRotated()
+}
+
+// dropRotated lets go of a rotated handle nobody adopted.
+func (t *tailed) dropRotated() {
+	if t.rotated != nil {
+		t.rotated.close()
+		t.rotated = nil
+	}
 }
 
 // open opens the path; a file that existed when the source started is read
@@ -244,9 +268,13 @@ func (t *tailed) poll(ctx context.Context, b *batcher, buf []byte, backfill int6
 		// writer may still be writing to it.
 		return nil
 	case !os.SameFile(pfi, t.fi):
-		// Rotated: finish the old file, then follow the new one from its start.
+		// Rotated: finish the old file, keep its handle a round for a
+		// glob that matches its new name, and follow the new one from
+		// its start.
 		t.drain(b, buf)
-		t.close()
+		t.dropRotated()
+		t.rotated = &tailed{path: t.path, f: t.f, fi: t.fi, off: t.off, sp: t.sp}
+		t.f, t.fi, t.off, t.sp = nil, nil, 0, newSplitter(t.sp.max)
 		if err := t.open(backfill); err != nil {
 			return err
 		}
@@ -300,6 +328,11 @@ func adoptRenamed(t *tailed, files map[string]*tailed) {
 	sort.Strings(paths)
 	for _, p := range paths {
 		o := files[p]
+		if r := o.rotated; r != nil && os.SameFile(fi, r.fi) {
+			t.f, t.fi, t.off, t.sp = r.f, r.fi, r.off, r.sp
+			o.rotated = nil
+			return
+		}
 		if o.f == nil || !os.SameFile(fi, o.fi) {
 			continue
 		}
