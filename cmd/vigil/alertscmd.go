@@ -34,6 +34,7 @@ type alertsFlags struct {
 	alertmanager string
 	forScale     float64
 	history      bool
+	backfill     time.Duration
 }
 
 // alertsMain is `vigil alerts`.
@@ -45,6 +46,7 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.StringVar(&af.alertmanager, "alertmanager", "", "also read the alerts of the Alertmanager at `URL`")
 	fs.Float64Var(&af.forScale, "for-scale", 0, "multiply every for: duration (the demo at --speed 10 uses 0.1)")
 	fs.BoolVar(&af.history, "history", false, "also print the transitions seen while watching")
+	fs.DurationVar(&af.backfill, "backfill", 0, "with --prom: read this much history first and evaluate over it, so for: durations that began earlier count")
 	fs.Usage = func() { fmt.Fprint(stderr, alertsUsage, "\nFlags:\n"); fs.PrintDefaults() }
 	cfg, rest, code := parseFlags(fs, o, args, stderr)
 	if code >= 0 {
@@ -79,7 +81,11 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
 		return 2
 	}
-	pc, err := s.ensureQueryMode()
+	qs, err := s.ensureQueryMode()
+	var pc *promql.Client
+	if qs != nil {
+		pc = qs.Client()
+	}
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
 		return 2
@@ -95,6 +101,14 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
 		return 2
+	}
+	if af.backfill > 0 && qs != nil {
+		now := s.clock.Now()
+		if err := qs.Backfill(ctx, s.store.Ingest, now, af.backfill, qs.Interval()); err != nil {
+			fmt.Fprintf(stderr, "vigil alerts: backfill: %v\n", err)
+			return 1
+		}
+		al.Engine.EvalRange(now.Add(-af.backfill), now, qs.Interval())
 	}
 	if o.forDur > 0 {
 		cctx, cancel := context.WithTimeout(ctx, o.forDur)
@@ -137,11 +151,12 @@ type alerting struct {
 }
 
 // ensureQueryMode adds the query-mode source for --prom (or prom.url in the
-// config) unless the session already has one, and returns its client.
-func (s *session) ensureQueryMode() (*promql.Client, error) {
+// config) unless the session already has one, and returns it (nil without
+// a Prometheus URL).
+func (s *session) ensureQueryMode() (*promql.Source, error) {
 	for _, src := range s.hub.Sources() {
 		if q, ok := src.(*promql.Source); ok {
-			return q.Client(), nil
+			return q, nil
 		}
 	}
 	u := firstNonEmpty(s.o.prom, s.cfg.Prom.URL)
@@ -156,7 +171,7 @@ func (s *session) ensureQueryMode() (*promql.Client, error) {
 		return nil, err
 	}
 	s.hub.Add(src)
-	return src.Client(), nil
+	return src, nil
 }
 
 // addAlerting builds the rule engine over the session's store (with the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
+	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/sources/promql/promtest"
 )
 
@@ -152,4 +154,37 @@ func TestAlertsCommandRealPrometheus(t *testing.T) {
 		return code == 3 && strings.Contains(out, `"alertname": "DiskFull"`) && strings.Contains(out, `"source": "prometheus"`) &&
 			strings.Contains(out, `"text": "disk full [prometheus]"`)
 	})
+}
+
+// TestAlertsBackfill: with --backfill, an error rate that has been over its
+// target for longer than the (scaled) for: reads as firing at once; without
+// it the fresh engine has seen it only now: pending.
+func TestAlertsBackfill(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real server")
+	}
+	bad := counterServer(0.2)
+	defer bad.Close()
+	u := strings.TrimPrefix(bad.URL, "http://")
+	promURL := promtest.Prometheus(t, 500*time.Millisecond, []promtest.Job{{Name: "api", Targets: []string{u}}}, "")
+	cfg := filepath.Join(t.TempDir(), "vigil.yaml")
+	os.WriteFile(cfg, []byte("prom:\n  url: "+promURL+"\n  interval: 1s\n"), 0o600)
+	pc, err := promql.NewClient(promql.Config{URL: promURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Wait until Prometheus holds 10 s of history of the target (20 scrapes).
+	promtest.Eventually(t, 30*time.Second, "10 s of history", func() bool {
+		rs, err := pc.Query(context.Background(), `count_over_time(up{job="api"}[30s]) >= 20`, time.Time{})
+		return err == nil && len(rs) == 1
+	})
+	// for: 2 min × 0.05 = 6 s.
+	code, out, errs := runAlerts(t, "--config", cfg, "--for-scale", "0.05", "--fail-on", "critical")
+	if code != 0 || !strings.Contains(out, "pending") {
+		t.Errorf("without backfill: exit %d, want 0 with the alert pending\n%s\n%s", code, out, errs)
+	}
+	code, out, errs = runAlerts(t, "--config", cfg, "--for-scale", "0.05", "--backfill", "10s", "--fail-on", "critical")
+	if code != 3 || !strings.Contains(out, "critical  firing") || !strings.Contains(out, alerts.RuleErrorRate) {
+		t.Errorf("with backfill: exit %d, want 3 with the alert firing\n%s\n%s", code, out, errs)
+	}
 }

@@ -222,6 +222,21 @@ func (e *Engine) Eval(now time.Time) []Transition {
 	return ts
 }
 
+// EvalRange evaluates at every step from from to to (inclusive), as if the
+// engine had been running: after a backfill of history, for: durations
+// that began before the engine started are honoured. It returns every
+// transition.
+func (e *Engine) EvalRange(from, to time.Time, step time.Duration) []Transition {
+	if step <= 0 {
+		step = e.o.Interval
+	}
+	var out []Transition
+	for t := from; !t.After(to); t = t.Add(step) {
+		out = append(out, e.Eval(t)...)
+	}
+	return out
+}
+
 func (e *Engine) eval(now time.Time) []Transition {
 	c := &evalCtx{e: e, st: e.st, at: now}
 	e.mu.Lock()

@@ -380,3 +380,21 @@ func TestWilsonGate(t *testing.T) {
 		t.Errorf("noise alerted: %s", describe(ts, t0))
 	}
 }
+
+func TestEvalRange(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	ser := sources.NewSeries(sources.GPUTemperature, sources.Gauge, "host", "h", "gpu", "0")
+	for i := 0; i <= 120; i++ {
+		at := t0.Add(time.Duration(i) * time.Second)
+		st.Ingest(sources.Frame{At: at, Points: []sources.Point{{Series: ser, At: at, Value: 90}}})
+	}
+	// A fresh engine at the end sees the heat only now: pending.
+	if ts := New(st, Options{}).Eval(t0.Add(120 * time.Second)); len(ts) != 1 || ts[0].To != StatePending {
+		t.Errorf("fresh: %s", describe(ts, t0))
+	}
+	// Over the history it went pending at 0 s and fired at 60 s.
+	ts := New(st, Options{}).EvalRange(t0, t0.Add(120*time.Second), 5*time.Second)
+	if len(ts) != 2 || ts[0].At != t0 || ts[1].To != StateFiring || ts[1].At != t0.Add(time.Minute) {
+		t.Errorf("range: %s", describe(ts, t0))
+	}
+}
