@@ -29,22 +29,3 @@ func (s *Store) HistogramRange(key string, from, to time.Time) []Histogram {
 	}
 	return out
 }
-
-// Clear empties the store in place, as a replay does before a backward
-// seek. (Store.Reset assigns a whole new Store over the receiver while its
-// lock is held, which zeroes the held mutex; Clear empties field by field.)
-func (s *Store) Clear() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.series = make(map[string]*seriesData)
-	s.hists = make(map[string]*histData)
-	s.byName = make(map[string]map[string]Series)
-	s.logs = newFifo[LogRecord](s.opts.MaxLogs)
-	s.spans = newFifo[Span](s.opts.MaxSpans)
-	s.events = newFifo[Event](s.opts.MaxEvents)
-	s.exemplars = newFifo[Exemplar](s.opts.MaxExemplars)
-	s.health = make(map[string]Health)
-	s.drops = Drops{}
-	s.newest, s.swept = 0, 0
-	s.gen++
-}

@@ -140,7 +140,7 @@ func (p *Player) Sink(f sources.Frame) {
 	switch f.Source {
 	case p.resetID:
 		if p.opts.Store != nil {
-			p.opts.Store.Clear()
+			p.opts.Store.Reset()
 		}
 	case p.posID:
 		p.mu.Lock()
