@@ -16,7 +16,7 @@ import (
 // commandNames are the palette's commands, for completion.
 var commandNames = []string{
 	"overview", "gpu", "gpus", "latency", "svc", "errors", "drift", "logs", "traces",
-	"range", "at", "pause", "live", "cursor", "filter", "help", "refresh", "q", "quit",
+	"range", "at", "pause", "live", "cursor", "filter", "help", "refresh", "mark", "q", "quit",
 }
 
 func windowText(d time.Duration) string { return status.Window(d) }
@@ -59,6 +59,12 @@ func (s *state) runCommand(line string) tea.Cmd {
 		return nil
 	case "q", "quit", "q!", "qa":
 		s.quitting = true
+	case "mark", "marker":
+		if s.o.Marker == nil {
+			s.setMessage("markers go into a recording: start vigil with --record DIR", false)
+			return nil
+		}
+		return s.o.Marker(s.t.shown(), c.Rest)
 	case "overview", "1":
 		s.switchTo(ScreenOverview)
 	case "gpus", "2":

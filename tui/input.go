@@ -206,6 +206,8 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		hub := s.o.Hub
 		s.setMessage("polling every source", false)
 		return func() tea.Msg { hub.PollNow(); return nil }, true
+	case keys.Marker:
+		s.palette.Open("mark ")
 	case keys.Snapshot:
 		if s.o.Snapshot == nil {
 			s.setMessage("snapshots need a recorder (vigil --record FILE)", false)

@@ -69,6 +69,9 @@ type Options struct {
 	// it gets the shown instant and window and returns a command whose
 	// message (a pane.StatusMsg, say) reports the file written.
 	Snapshot func(at time.Time, window time.Duration) tea.Cmd
+	// Marker, when set, writes a marker with a note at the shown instant
+	// into the recording (m, or :mark NOTE).
+	Marker func(at time.Time, note string) tea.Cmd
 	// Clipboard is where `y` writes its OSC 52 copy sequence; default
 	// os.Stdout (the terminal). The write happens in a command, never in
 	// Update.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/replay"
 	"github.com/vigil-dev/vigil/sources/view"
 )
 
@@ -52,6 +53,7 @@ type session struct {
 	vopts    view.Options
 	extras   extras // drift monitor, alerts, ... (wire.go)
 	driftCfg drift.Config
+	recorder *replay.Recorder // set while --record writes a recording
 	close    []func()
 }
 

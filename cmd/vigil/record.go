@@ -20,8 +20,21 @@ func (s *session) startRecording(dir string) error {
 	}
 	rec.Write(s.settingsFrame())
 	s.hub.AddSink(rec.Write)
+	s.recorder = rec
 	s.close = append(s.close, func() { rec.Close() })
 	return nil
+}
+
+// marker is m / :mark NOTE in the console: a marker with a note in the
+// recording, written (and synced) off the UI goroutine.
+func (s *session) marker(at time.Time, note string) tea.Cmd {
+	rec := s.recorder
+	return func() tea.Msg {
+		if err := rec.Marker(at, note); err != nil {
+			return pane.StatusMsg{Text: "marker: " + err.Error(), Error: true}
+		}
+		return pane.StatusMsg{Text: "marker written at " + at.Format("15:04:05")}
+	}
 }
 
 // snapshot is Ctrl-S: save what the store holds of [at-window, at] to a

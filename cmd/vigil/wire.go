@@ -413,6 +413,9 @@ func (s *session) consoleOptions() tui.Options {
 		o.GPUInspector = s.extras.nvml // processes, MIG, field ages beyond the series
 	}
 	o.Snapshot = s.snapshot
+	if s.recorder != nil {
+		o.Marker = s.marker
+	}
 	if s.extras.drift != nil {
 		o.Drift = s.extras.drift
 	}

@@ -51,6 +51,7 @@ const (
 	JumpTraces  = "jump_traces"
 	JumpMetrics = "jump_metrics"
 	Snapshot    = "snapshot"
+	Marker      = "marker"
 	Copy        = "copy"
 )
 
@@ -99,6 +100,7 @@ var defaults = []def{
 	{JumpTraces, []string{"X"}, "X", "traces of the selection"},
 	{JumpMetrics, []string{"M"}, "M", "metrics of the selection"},
 	{Snapshot, []string{"ctrl+s"}, "ctrl+s", "save a snapshot recording"},
+	{Marker, []string{"m"}, "m", "drop a marker with a note in the recording"},
 	{Copy, []string{"y"}, "y", "copy the selected ID (OSC 52)"},
 }
 
