@@ -20,26 +20,17 @@ import (
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
+	"github.com/vigil-dev/vigil/tui/svclist"
 )
 
 // MinRateWindow is the shortest window a column's error ratio is computed over.
 const MinRateWindow = 15 * time.Second
 
-// KeyMap is the pane's bindings.
-type KeyMap struct {
-	Up, Down, Top, Bottom, Open key.Binding
-}
+// KeyMap is the pane's bindings: the service list's.
+type KeyMap = svclist.KeyMap
 
 // DefaultKeyMap returns the default bindings.
-func DefaultKeyMap() KeyMap {
-	return KeyMap{
-		Up:     key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("j/k", "move")),
-		Down:   key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/k", "move")),
-		Top:    key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/G", "top/bottom")),
-		Bottom: key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "service detail")),
-	}
-}
+func DefaultKeyMap() KeyMap { return svclist.DefaultKeyMap() }
 
 // Option configures the pane.
 type Option func(*Model)
@@ -58,20 +49,14 @@ type Model struct {
 	lowBW   bool
 	keys    KeyMap
 
-	env    pane.Env
-	filter styles.Filter
-	sel    int
-	selKey string // the selected service, kept across re-sorting
-	offset int
-	detail string
+	env pane.Env
+	svc svclist.List // worst first, with the selection and detail
 
-	list   []view.Service
-	hidden int
-	cache  map[string]*series
-	stamp  stamp
-	cols   colCache
-	out    string
-	note   string
+	cache map[string]*series
+	stamp stamp
+	cols  colCache
+	out   string
+	note  string
 }
 
 type stamp struct {
@@ -98,8 +83,8 @@ func New(opts ...Option) *Model {
 
 // Title implements pane.Pane.
 func (m *Model) Title() string {
-	if m.detail != "" && len(m.list) == 1 {
-		return "Errors › " + sources.Sanitize(m.list[0].Name)
+	if s, ok := m.svc.Detail(); ok {
+		return "Errors › " + sources.Sanitize(s.Name)
 	}
 	return "Errors"
 }
@@ -133,91 +118,42 @@ func (m *Model) Keys() []key.Binding { return []key.Binding{m.keys.Down, m.keys.
 
 // HandleKey implements pane.Pane.
 func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
-	switch {
-	case key.Matches(msg, m.keys.Up):
-		m.sel--
-	case key.Matches(msg, m.keys.Down):
-		m.sel++
-	case key.Matches(msg, m.keys.Top):
-		m.sel = 0
-	case key.Matches(msg, m.keys.Bottom):
-		m.sel = len(m.list) - 1
-	case key.Matches(msg, m.keys.Open):
-		if m.detail != "" || len(m.list) == 0 {
-			return false, nil
-		}
-		m.detail = m.list[clamp(m.sel, 0, len(m.list)-1)].Key()
-	default:
+	if !m.svc.HandleKey(msg, m.keys) {
 		return false, nil
 	}
-	m.keepIndex()
 	m.render()
 	return true, nil
 }
 
-// keepIndex makes the next render select by index (after a move).
-func (m *Model) keepIndex() {
-	m.selKey = ""
-	if len(m.list) > 0 {
-		m.sel = clamp(m.sel, 0, len(m.list)-1)
-		m.selKey = m.list[m.sel].Key()
-	}
-}
-
 // Escape implements pane.Escaper.
 func (m *Model) Escape() bool {
-	if m.detail == "" {
+	if !m.svc.Escape() {
 		return false
 	}
-	m.detail = ""
 	m.render()
 	return true
 }
 
 // SetFilter implements pane.Filterer (service, host and stack).
 func (m *Model) SetFilter(expr string) error {
-	f, err := styles.NewFilter(expr)
-	if err != nil {
+	if err := m.svc.SetFilter(expr); err != nil {
 		return err
 	}
-	m.filter = f
-	m.sel, m.offset, m.selKey = 0, 0, ""
 	m.render()
 	return nil
 }
 
 // Filter implements pane.Filterer.
-func (m *Model) Filter() string { return m.filter.Expr }
+func (m *Model) Filter() string { return m.svc.Filter() }
 
 // NextMatch implements pane.Filterer.
 func (m *Model) NextMatch(back bool) {
-	if len(m.list) == 0 {
-		return
-	}
-	d := 1
-	if back {
-		d = len(m.list) - 1
-	}
-	m.sel = (clamp(m.sel, 0, len(m.list)-1) + d) % len(m.list)
-	m.keepIndex()
+	m.svc.NextMatch(back)
 	m.render()
 }
 
 // Selection returns the selected service.
-func (m *Model) Selection() (pane.JumpMsg, bool) {
-	if len(m.list) == 0 {
-		return pane.JumpMsg{}, false
-	}
-	s := m.list[clamp(m.sel, 0, len(m.list)-1)]
-	return pane.JumpMsg{Service: s.Name, Host: s.Host}, true
-}
-
-func clamp(v, lo, hi int) int {
-	if hi < lo {
-		return lo
-	}
-	return min(max(v, lo), hi)
-}
+func (m *Model) Selection() (pane.JumpMsg, bool) { return m.svc.Selection() }
 
 // Level is the severity of an error ratio against a target: LevelOK at or
 // below half the target, LevelWarn above half, LevelCrit above the target.
@@ -233,51 +169,13 @@ func Level(ratio, target float64) int {
 	return styles.LevelOK
 }
 
-func (m *Model) selectList() {
-	all := m.env.Overview.Services
-	m.list = m.list[:0]
-	for _, s := range all {
-		if m.filter.Keep(s.Name + " " + s.Host + " " + s.Stack) {
-			m.list = append(m.list, s)
-		}
+// worseFirst orders services by how far over its target each one's error
+// ratio is, n/a last.
+func worseFirst(a, b *view.Service) bool {
+	if a.ErrorRate.OK != b.ErrorRate.OK {
+		return a.ErrorRate.OK
 	}
-	m.hidden = len(all) - len(m.list)
-	// Worst first: how far over its target each service is.
-	sort.SliceStable(m.list, func(i, j int) bool {
-		a, b := m.list[i], m.list[j]
-		if a.ErrorRate.OK != b.ErrorRate.OK {
-			return a.ErrorRate.OK
-		}
-		return a.ErrorRate.OK && a.ErrorRate.V/a.ErrorTarget > b.ErrorRate.V/b.ErrorTarget
-	})
-	if m.detail != "" {
-		found := false
-		for _, s := range m.list {
-			if s.Key() == m.detail {
-				m.list, found = []view.Service{s}, true
-				break
-			}
-		}
-		if !found {
-			m.detail = ""
-		}
-	}
-	if m.topK > 0 && len(m.list) > m.topK {
-		m.hidden += len(m.list) - m.topK
-		m.list = m.list[:m.topK]
-	}
-	m.sel = clamp(m.sel, 0, len(m.list)-1)
-	if m.selKey != "" {
-		for i, sv := range m.list {
-			if sv.Key() == m.selKey {
-				m.sel = i
-				break
-			}
-		}
-	}
-	if len(m.list) > 0 {
-		m.selKey = m.list[m.sel].Key()
-	}
+	return a.ErrorRate.OK && a.ErrorRate.V/a.ErrorTarget > b.ErrorRate.V/b.ErrorTarget
 }
 
 func (m *Model) compute(s view.Service, cols int) *series {
@@ -343,10 +241,10 @@ func (m *Model) compute(s view.Service, cols int) *series {
 }
 
 func (m *Model) render() {
-	m.selectList()
+	m.svc.Select(m.env.Overview.Services, m.topK, worseFirst)
 	var parts []string
-	if m.filter.Active() {
-		parts = append(parts, "/"+m.filter.Expr)
+	if f := m.svc.Filter(); f != "" {
+		parts = append(parts, "/"+f)
 	}
 	if !m.env.Cursor.IsZero() {
 		parts = append(parts, "@"+m.env.Cursor.UTC().Format("15:04:05"))
@@ -360,16 +258,16 @@ func (m *Model) render() {
 		m.out = styles.PDim.Paint("waiting for data…")
 		return
 	}
-	if len(m.list) == 0 {
+	if len(m.svc.Items()) == 0 {
 		msg := "no request counters yet"
-		if m.filter.Active() {
-			msg = "no service matches /" + m.filter.Expr
+		if f := m.svc.Filter(); f != "" {
+			msg = "no service matches /" + f
 		}
 		m.out = styles.PDim.Paint(styles.Trunc(msg, m.w))
 		return
 	}
-	if m.detail != "" {
-		m.out = m.renderDetail(m.list[0])
+	if s, ok := m.svc.Detail(); ok {
+		m.out = m.renderDetail(s)
 		return
 	}
 	m.out = m.renderList()
@@ -424,21 +322,23 @@ func rank(o string) int {
 }
 
 func (m *Model) renderList() string {
-	n := len(m.list)
+	list, sel := m.svc.Items(), m.svc.Selected()
+	n := len(list)
 	room := m.h
-	if m.hidden > 0 || n > m.h {
+	if m.svc.Hidden() > 0 || n > m.h {
 		room = m.h - 1
 	}
-	m.offset = clamp(m.offset, 0, max(n-1, 0))
-	if m.sel < m.offset {
-		m.offset = m.sel
+	off := min(max(m.svc.Offset, 0), max(n-1, 0))
+	if sel < off {
+		off = sel
 	}
-	if room > 0 && m.sel >= m.offset+room {
-		m.offset = m.sel - room + 1
+	if room > 0 && sel >= off+room {
+		off = sel - room + 1
 	}
-	shown := min(max(room, 0), n-m.offset)
+	m.svc.Offset = off
+	shown := min(max(room, 0), n-off)
 	nw := 4
-	for _, s := range m.list[m.offset : m.offset+shown] {
+	for _, s := range list[off : off+shown] {
 		nw = max(nw, len(sources.Sanitize(s.Name)))
 	}
 	// name spark 1.2% /1% ok 1k err 3
@@ -451,21 +351,21 @@ func (m *Model) renderList() string {
 	nw = min(nw, max(8, min(24, m.w-18-outW-6)))
 	sw := m.w - 2 - nw - 1 - 1 - 6 - 1 - tgtW - 1 - outW
 	var lines []string
-	for i := m.offset; i < m.offset+shown; i++ {
-		s := m.list[i]
+	for i := off; i < off+shown; i++ {
+		s := list[i]
 		var c *series
 		spark := ""
 		if sw >= 4 {
 			c = m.compute(s, sw)
 			spark = " " + styles.Spark(c.ratio, sparkTop(c.ratio, s.ErrorTarget), c.axis.Index(m.env.Cursor), m.rateStyle(s.ErrorTarget))
 		}
-		line := m.name(s, i == m.sel, nw) + spark + " " + m.figure(s, c) + " " + styles.PDim.Paint(styles.Fit("/"+styles.Percent(s.ErrorTarget), tgtW))
+		line := m.name(s, i == sel, nw) + spark + " " + m.figure(s, c) + " " + styles.PDim.Paint(styles.Fit("/"+styles.Percent(s.ErrorTarget), tgtW))
 		if outW > 0 {
 			line += " " + styles.Trunc(outcomes(s), outW)
 		}
 		lines = append(lines, line)
 	}
-	if more := n - shown + m.hidden; more > 0 {
+	if more := n - shown + m.svc.Hidden(); more > 0 {
 		lines = append(lines, styles.PDim.Paint("+"+strconv.Itoa(more)+" more · / to filter"))
 	}
 	return strings.Join(lines, "\n")

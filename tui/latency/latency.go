@@ -7,7 +7,6 @@ package latency
 
 import (
 	"math"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -20,25 +19,23 @@ import (
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
+	"github.com/vigil-dev/vigil/tui/svclist"
 )
 
 // MinQuantileWindow is the shortest window a sparkline column's quantile is
 // computed over, so a column narrower than the scrape interval is not empty.
 const MinQuantileWindow = 15 * time.Second
 
-// KeyMap is the pane's bindings.
+// KeyMap is the pane's bindings: the service list's, and Sort.
 type KeyMap struct {
-	Up, Down, Top, Bottom, Open, Sort key.Binding
+	svclist.KeyMap
+	Sort key.Binding
 }
 
 // DefaultKeyMap returns the default bindings.
 func DefaultKeyMap() KeyMap {
 	return KeyMap{
-		Up:     key.NewBinding(key.WithKeys("k", "up"), key.WithHelp("j/k", "move")),
-		Down:   key.NewBinding(key.WithKeys("j", "down"), key.WithHelp("j/k", "move")),
-		Top:    key.NewBinding(key.WithKeys("g", "home"), key.WithHelp("g/G", "top/bottom")),
-		Bottom: key.NewBinding(key.WithKeys("G", "end"), key.WithHelp("G", "bottom")),
-		Open:   key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "service detail")),
+		KeyMap: svclist.DefaultKeyMap(),
 		Sort:   key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "sort p99/name/req/s")),
 	}
 }
@@ -75,20 +72,14 @@ type Model struct {
 	keys    KeyMap
 
 	env    pane.Env
-	filter styles.Filter
 	sortBy int
-	sel    int
-	selKey string // the selected service, kept across re-sorting
-	offset int
-	detail string // key of the service drilled into
+	svc    svclist.List // filtered and sorted, with the selection and detail
 
-	list   []view.Service // filtered and sorted
-	hidden int            // filtered out or beyond top-k
-	cache  map[string]*series
-	stamp  stamp
-	cols   colCache
-	out    string
-	note   string
+	cache map[string]*series
+	stamp stamp
+	cols  colCache
+	out   string
+	note  string
 }
 
 type stamp struct {
@@ -117,12 +108,8 @@ func New(opts ...Option) *Model {
 
 // Title implements pane.Pane.
 func (m *Model) Title() string {
-	if m.detail != "" {
-		for _, s := range m.list {
-			if s.Key() == m.detail {
-				return "Latency › " + sources.Sanitize(s.Name)
-			}
-		}
+	if s, ok := m.svc.Detail(); ok {
+		return "Latency › " + sources.Sanitize(s.Name)
 	}
 	return "Latency"
 }
@@ -162,75 +149,40 @@ func (m *Model) Keys() []key.Binding {
 // HandleKey implements pane.Pane.
 func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 	switch {
-	case key.Matches(msg, m.keys.Up):
-		m.sel--
-	case key.Matches(msg, m.keys.Down):
-		m.sel++
-	case key.Matches(msg, m.keys.Top):
-		m.sel = 0
-	case key.Matches(msg, m.keys.Bottom):
-		m.sel = len(m.list) - 1
 	case key.Matches(msg, m.keys.Sort):
 		m.sortBy = (m.sortBy + 1) % nSorts
-	case key.Matches(msg, m.keys.Open):
-		if m.detail != "" || len(m.list) == 0 {
-			return false, nil
-		}
-		m.detail = m.list[clamp(m.sel, 0, len(m.list)-1)].Key()
-	default:
+	case !m.svc.HandleKey(msg, m.keys.KeyMap):
 		return false, nil
 	}
-	m.keepIndex()
 	m.render()
 	return true, nil
 }
 
-// keepIndex makes the next render select by index (after a move).
-func (m *Model) keepIndex() {
-	m.selKey = ""
-	if len(m.list) > 0 {
-		m.sel = clamp(m.sel, 0, len(m.list)-1)
-		m.selKey = m.list[m.sel].Key()
-	}
-}
-
 // Escape implements pane.Escaper: it leaves the service detail.
 func (m *Model) Escape() bool {
-	if m.detail == "" {
+	if !m.svc.Escape() {
 		return false
 	}
-	m.detail = ""
 	m.render()
 	return true
 }
 
 // SetFilter implements pane.Filterer; it matches service, host and stack.
 func (m *Model) SetFilter(expr string) error {
-	f, err := styles.NewFilter(expr)
-	if err != nil {
+	if err := m.svc.SetFilter(expr); err != nil {
 		return err
 	}
-	m.filter = f
-	m.sel, m.offset, m.selKey = 0, 0, ""
 	m.render()
 	return nil
 }
 
 // Filter implements pane.Filterer.
-func (m *Model) Filter() string { return m.filter.Expr }
+func (m *Model) Filter() string { return m.svc.Filter() }
 
 // NextMatch implements pane.Filterer: every listed row matches, so it moves
 // the selection down (up with back), wrapping.
 func (m *Model) NextMatch(back bool) {
-	if len(m.list) == 0 {
-		return
-	}
-	if back {
-		m.sel = (clamp(m.sel, 0, len(m.list)-1) + len(m.list) - 1) % len(m.list)
-	} else {
-		m.sel = (clamp(m.sel, 0, len(m.list)-1) + 1) % len(m.list)
-	}
-	m.keepIndex()
+	m.svc.NextMatch(back)
 	m.render()
 }
 
@@ -240,27 +192,15 @@ func (m *Model) Jump(j pane.JumpMsg) tea.Cmd {
 	if j.Service == "" {
 		return nil
 	}
-	for _, s := range m.env.Overview.Services {
-		if s.Name == j.Service && (j.Host == "" || s.Host == j.Host) {
-			if !m.filter.Keep(s.Name + " " + s.Host + " " + s.Stack) {
-				m.filter = styles.Filter{}
-			}
-			m.detail = s.Key()
-			m.render()
-			return nil
-		}
+	if !m.svc.Jump(j, m.env.Overview.Services) {
+		return func() tea.Msg { return pane.StatusMsg{Text: "no service " + sources.OneLine(j.Service), Error: true} }
 	}
-	return func() tea.Msg { return pane.StatusMsg{Text: "no service " + sources.OneLine(j.Service), Error: true} }
+	m.render()
+	return nil
 }
 
 // Selection returns the selected service as a jump (target left to the caller).
-func (m *Model) Selection() (pane.JumpMsg, bool) {
-	if len(m.list) == 0 {
-		return pane.JumpMsg{}, false
-	}
-	s := m.list[clamp(m.sel, 0, len(m.list)-1)]
-	return pane.JumpMsg{Service: s.Name, Host: s.Host}, true
-}
+func (m *Model) Selection() (pane.JumpMsg, bool) { return m.svc.Selection() }
 
 // Services lists the service names the pane knows (for palette completion).
 func (m *Model) Services() []string {
@@ -271,57 +211,16 @@ func (m *Model) Services() []string {
 	return out
 }
 
-func clamp(v, lo, hi int) int {
-	if hi < lo {
-		return lo
-	}
-	return min(max(v, lo), hi)
-}
-
-func (m *Model) selectList() {
-	all := m.env.Overview.Services
-	m.list = m.list[:0]
-	for _, s := range all {
-		if m.filter.Keep(s.Name + " " + s.Host + " " + s.Stack) {
-			m.list = append(m.list, s)
-		}
-	}
-	m.hidden = len(all) - len(m.list)
+// less returns the row order for the sort key: nil keeps the evaluation's
+// order (by name).
+func (m *Model) less() func(a, b *view.Service) bool {
 	switch m.sortBy {
 	case sortP99:
-		sort.SliceStable(m.list, func(i, j int) bool { return numGreater(m.list[i].Latency.P99, m.list[j].Latency.P99) })
+		return func(a, b *view.Service) bool { return numGreater(a.Latency.P99, b.Latency.P99) }
 	case sortRPS:
-		sort.SliceStable(m.list, func(i, j int) bool { return numGreater(m.list[i].Throughput, m.list[j].Throughput) })
+		return func(a, b *view.Service) bool { return numGreater(a.Throughput, b.Throughput) }
 	}
-	if m.detail != "" {
-		found := false
-		for _, s := range m.list {
-			if s.Key() == m.detail {
-				m.list = []view.Service{s}
-				found = true
-				break
-			}
-		}
-		if !found {
-			m.detail = ""
-		}
-	}
-	if len(m.list) > m.topK && m.topK > 0 {
-		m.hidden += len(m.list) - m.topK
-		m.list = m.list[:m.topK]
-	}
-	m.sel = clamp(m.sel, 0, len(m.list)-1)
-	if m.selKey != "" {
-		for i, sv := range m.list {
-			if sv.Key() == m.selKey {
-				m.sel = i
-				break
-			}
-		}
-	}
-	if len(m.list) > 0 {
-		m.selKey = m.list[m.sel].Key()
-	}
+	return nil
 }
 
 // numGreater orders present values before n/a, larger first.
@@ -404,7 +303,7 @@ func (m *Model) cursorMark(c *series) int {
 }
 
 func (m *Model) render() {
-	m.selectList()
+	m.svc.Select(m.env.Overview.Services, m.topK, m.less())
 	m.note = m.makeNote()
 	if m.w <= 0 || m.h <= 0 {
 		m.out = ""
@@ -414,16 +313,16 @@ func (m *Model) render() {
 		m.out = styles.PDim.Paint("waiting for data…")
 		return
 	}
-	if len(m.list) == 0 {
+	if len(m.svc.Items()) == 0 {
 		msg := "no services yet: scrape a serving stack (--scrape URL, --prom URL)"
-		if m.filter.Active() {
-			msg = "no service matches /" + m.filter.Expr
+		if f := m.svc.Filter(); f != "" {
+			msg = "no service matches /" + f
 		}
 		m.out = styles.PDim.Paint(wrap(msg, m.w))
 		return
 	}
-	if m.detail != "" {
-		m.out = m.renderDetail(m.list[0])
+	if s, ok := m.svc.Detail(); ok {
+		m.out = m.renderDetail(s)
 		return
 	}
 	m.out = m.renderList()
@@ -431,8 +330,8 @@ func (m *Model) render() {
 
 func (m *Model) makeNote() string {
 	var parts []string
-	if m.filter.Active() {
-		parts = append(parts, "/"+m.filter.Expr)
+	if f := m.svc.Filter(); f != "" {
+		parts = append(parts, "/"+f)
 	}
 	if m.sortBy != sortP99 {
 		parts = append(parts, "by "+sortNames[m.sortBy])
@@ -486,15 +385,16 @@ func hasLatency(s view.Service) bool { return s.Latency.Count.OK || s.Latency.P5
 func isLLM(s view.Service) bool { return s.TTFT.Count.OK || s.ITL.Count.OK }
 
 func (m *Model) renderList() string {
-	n := len(m.list)
+	list, sel := m.svc.Items(), m.svc.Selected()
+	n := len(list)
 	room := m.h
-	if m.hidden > 0 {
+	if m.svc.Hidden() > 0 {
 		room-- // the "+N more" line
 	}
 	lvl := 1
 	for _, l := range []int{4, 2} {
 		tot := 0
-		for _, s := range m.list {
+		for _, s := range list {
 			tot += blockHeight(l, s)
 		}
 		if tot <= room && m.w >= 40 {
@@ -506,7 +406,7 @@ func (m *Model) renderList() string {
 	fit := func(from int) int {
 		used, k := 0, 0
 		for i := from; i < n; i++ {
-			bh := blockHeight(lvl, m.list[i])
+			bh := blockHeight(lvl, list[i])
 			if used+bh > room {
 				break
 			}
@@ -519,24 +419,25 @@ func (m *Model) renderList() string {
 	if lvl == 1 && n > room {
 		room = m.h - 1 // "+N more" needs its line
 	}
-	m.offset = clamp(m.offset, 0, n-1)
-	if m.sel < m.offset {
-		m.offset = m.sel
+	off := min(max(m.svc.Offset, 0), n-1) // n > 0: render lists nothing when empty
+	if sel < off {
+		off = sel
 	}
-	for m.offset < m.sel && m.sel >= m.offset+fit(m.offset) {
-		m.offset++
+	for off < sel && sel >= off+fit(off) {
+		off++
 	}
-	shown := fit(m.offset)
-	more = n - shown + m.hidden
+	m.svc.Offset = off
+	shown := fit(off)
+	more = n - shown + m.svc.Hidden()
 	nw := 4
-	for _, s := range m.list[m.offset : m.offset+shown] {
+	for _, s := range list[off : off+shown] {
 		nw = max(nw, len(sources.Sanitize(s.Name)))
 	}
 	// Names take what a six-cell sparkline and the figures leave.
 	nw = min(nw, max(8, min(24, m.w-29)))
 	var lines []string
-	for i := m.offset; i < m.offset+shown; i++ {
-		lines = append(lines, m.renderRow(m.list[i], i == m.sel, lvl, nw)...)
+	for i := off; i < off+shown; i++ {
+		lines = append(lines, m.renderRow(list[i], i == sel, lvl, nw)...)
 	}
 	if more > 0 {
 		lines = append(lines, styles.PDim.Paint("+"+strconv.Itoa(more)+" more · / to filter"))
