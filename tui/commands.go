@@ -160,6 +160,11 @@ func (s *state) runCommand(line string) tea.Cmd {
 		if n, err := strconv.Atoi(c.Name); err == nil && s.switchTo(n) {
 			return nil
 		}
+		for _, sc := range s.screens {
+			if sc.name == c.Name && s.switchTo(sc.num) {
+				return nil
+			}
+		}
 		s.setMessage(fmt.Sprintf("unknown command %q (tab completes)", c.Name), true)
 	}
 	return nil

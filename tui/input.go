@@ -147,7 +147,8 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		s.escape(focused)
 	case keys.Quit:
 		s.back(focused)
-	case keys.Screen1, keys.Screen2, keys.Screen3, keys.Screen4, keys.Screen5, keys.Screen6, keys.Screen7:
+	case keys.Screen1, keys.Screen2, keys.Screen3, keys.Screen4, keys.Screen5, keys.Screen6, keys.Screen7,
+		keys.Screen8, keys.Screen9, keys.Screen10:
 		n := action2screen[action]
 		s.switchTo(n)
 	case keys.NextPane, keys.PrevPane:
@@ -266,6 +267,7 @@ var focusDirs = map[string][2]int{keys.FocusLeft: {-1, 0}, keys.FocusRight: {1, 
 var action2screen = map[string]int{
 	keys.Screen1: ScreenOverview, keys.Screen2: ScreenGPUs, keys.Screen3: ScreenLatency, keys.Screen4: ScreenErrors,
 	keys.Screen5: ScreenDrift, keys.Screen6: ScreenLogs, keys.Screen7: ScreenTraces,
+	keys.Screen8: 8, keys.Screen9: 9, keys.Screen10: 10,
 }
 
 func titleOf(p pane.Pane) string {

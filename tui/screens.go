@@ -3,6 +3,7 @@ package tui
 import (
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/vigil-dev/vigil/tui/errors"
 	"github.com/vigil-dev/vigil/tui/latency"
@@ -77,7 +78,11 @@ func buildScreens(o Options) []*screen {
 	}
 	sort.Ints(extra)
 	for _, n := range extra {
-		out = append(out, &screen{num: n, name: "screen" + strconv.Itoa(n), panes: []pane.Pane{o.Screens[n]}})
+		name := "screen" + strconv.Itoa(n)
+		if f := strings.Fields(strings.ToLower(o.Screens[n].Title())); len(f) > 0 {
+			name = f[0] // :alerts, :data, :executive in the palette
+		}
+		out = append(out, &screen{num: n, name: name, panes: []pane.Pane{o.Screens[n]}})
 	}
 	return out
 }

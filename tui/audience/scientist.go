@@ -27,7 +27,7 @@ import (
 // ScientistOptions configures the data scientist's screen.
 type ScientistOptions struct {
 	// Drift is the drift monitor (nil: drift reads n/a).
-	Drift *drift.Monitor
+	Drift DriftSource
 	// ConfidenceField is the log field holding the prediction's confidence
 	// (0..1); default "prediction.confidence".
 	ConfidenceField string
@@ -258,8 +258,15 @@ type DriftSummary struct {
 	Rows      []drift.Row
 }
 
+// DriftSource is what the screen reads of the drift monitor; *drift.Monitor
+// implements it.
+type DriftSource interface {
+	Rows() []drift.Row
+	Alerting(at time.Time) []string
+}
+
 // SummarizeDrift reads the monitor's heat rows.
-func SummarizeDrift(m *drift.Monitor, at time.Time) DriftSummary {
+func SummarizeDrift(m DriftSource, at time.Time) DriftSummary {
 	d := DriftSummary{Levels: map[string]int{}}
 	if m == nil {
 		return d

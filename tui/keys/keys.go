@@ -30,6 +30,9 @@ const (
 	Screen5     = "screen_drift"
 	Screen6     = "screen_logs"
 	Screen7     = "screen_traces"
+	Screen8     = "screen_8" // extra screens: alerts, data science, executive
+	Screen9     = "screen_9"
+	Screen10    = "screen_10"
 	NextPane    = "next_pane"
 	PrevPane    = "prev_pane"
 	FocusLeft   = "focus_left"
@@ -79,6 +82,9 @@ var defaults = []def{
 	{Screen5, []string{"5"}, "5", "drift"},
 	{Screen6, []string{"6"}, "6", "logs"},
 	{Screen7, []string{"7"}, "7", "traces"},
+	{Screen8, []string{"8"}, "8", "alerts"},
+	{Screen9, []string{"9"}, "9", "data science"},
+	{Screen10, []string{"0"}, "0", "executive"},
 	{NextPane, []string{"tab"}, "tab", "next pane"},
 	{PrevPane, []string{"shift+tab"}, "S-tab", "previous pane"},
 	{FocusLeft, []string{"shift+left"}, "S-←", "focus left"},
