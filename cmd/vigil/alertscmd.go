@@ -56,10 +56,13 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vigil alerts: unexpected argument %q\n", rest[0])
 		return 2
 	}
-	ac, err := loadAlertsConfig(af.config)
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
-		return 2
+	ac := cfg.Alerts // the config file's alerts section, unless --alerts-config names another
+	if af.config != "" {
+		var err error
+		if ac, err = loadAlertsConfig(af.config); err != nil {
+			fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
+			return 2
+		}
 	}
 	if af.forScale > 0 {
 		ac.ForScale = af.forScale
@@ -67,41 +70,14 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if af.alertmanager != "" {
 		ac.Alertmanager = af.alertmanager
 	}
-	logger, closeLog, err := openLog(firstNonEmpty(o.logFile, cfg.LogFile))
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
-		return 2
+	cfg.Alerts = ac
+	s, ctx, done, code := prepare("vigil alerts", o, cfg, nil, stdin, stderr)
+	if s == nil {
+		return code
 	}
-	defer closeLog()
-	ctx, stop := signalContext()
-	defer stop()
-	s := newSession(o, cfg, logger, sources.WallClock{})
-	defer s.Close()
-	if err := s.addSources(ctx, nil, stdin); err != nil {
-		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
-		return 2
-	}
-	qs, err := s.ensureQueryMode()
-	var pc *promql.Client
-	if qs != nil {
-		pc = qs.Client()
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
-		return 2
-	}
-	if pc != nil {
-		ac.PrometheusAlerts = true
-	}
-	if pc == nil && ac.Alertmanager == "" && !s.hasData(ctx) {
-		fmt.Fprint(stderr, s.nothingFound())
-		return 1
-	}
-	al, err := s.addAlerting(ac, pc)
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
-		return 2
-	}
+	defer done()
+	al := s.alerting
+	qs, _ := s.ensureQueryMode() // already added by prepare; nil without --prom
 	if af.backfill > 0 && qs != nil {
 		now := s.clock.Now()
 		if err := qs.Backfill(ctx, s.store.Ingest, now, af.backfill, qs.Interval()); err != nil {
@@ -132,9 +108,6 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 }
 
 func loadAlertsConfig(path string) (alerts.Config, error) {
-	if path == "" {
-		return alerts.Config{}, nil
-	}
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return alerts.Config{}, fmt.Errorf("alerts config: %w", err)

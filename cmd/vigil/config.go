@@ -12,6 +12,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/logs"
 )
 
@@ -32,6 +33,16 @@ type Config struct {
 	Refresh    Duration            `yaml:"refresh"`
 	Drift      []DriftFeature      `yaml:"drift"`
 	LogFile    string              `yaml:"log_file"`
+	Alerts     alerts.Config       `yaml:"alerts"`
+	Cost       CostConfig          `yaml:"cost"`
+}
+
+// CostConfig prices the executive screen's cost figures.
+type CostConfig struct {
+	GPUHour     map[string]float64 `yaml:"gpu_hour"`         // price per GPU-hour by model substring, e.g. {H100: 2.5}
+	DefaultGPU  float64            `yaml:"default_gpu_hour"` // price of a GPU no key matches
+	FixedHourly float64            `yaml:"fixed_hourly"`     // hosting, licences, ...
+	Currency    string             `yaml:"currency"`
 }
 
 // ScrapeTarget is one /metrics endpoint.

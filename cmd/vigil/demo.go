@@ -92,6 +92,16 @@ func (d *demoSetup) driftConfig() drift.Config {
 // then starts the demo service.
 func (d *demoSetup) start(ctx context.Context, s *session) error {
 	s.driftCfg = d.driftConfig()
+	// The scripted incidents last 45–90 scripted seconds, shorter than the
+	// for: durations production rules wait (2–10 min): the demo scales its
+	// alert timing and figure window with the timeline.
+	speed := max(d.opts.Speed, 0.001)
+	if s.cfg.Alerts.ForScale == 0 {
+		s.cfg.Alerts.ForScale = 0.1 / speed
+	}
+	if s.o.window == 0 && s.cfg.Window == 0 {
+		s.vopts.Window = max(5*time.Second, time.Duration(float64(time.Minute)/speed))
+	}
 	listen := firstNonEmpty(s.o.otlpListen, s.cfg.Traces.OTLPListen)
 	if listen == "" {
 		listen = "127.0.0.1:0" // never fight a real collector for 4318

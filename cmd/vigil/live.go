@@ -14,6 +14,7 @@ import (
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/sources/replay"
 	"github.com/vigil-dev/vigil/sources/view"
 )
@@ -54,6 +55,7 @@ type session struct {
 	extras   extras // drift monitor, alerts, ... (wire.go)
 	driftCfg drift.Config
 	recorder *replay.Recorder // set while --record writes a recording
+	alerting *alerting        // the rule engine and what feeds it
 	close    []func()
 }
 
@@ -102,12 +104,38 @@ func (s *session) runOnce(ctx context.Context, stdout, stderr io.Writer) int {
 	}
 	// A last round, so that no figure is left from a poll the deadline cut short.
 	s.hub.PollOnce(ctx)
-	r := s.report(s.clock.Now())
+	now := s.clock.Now()
+	r := s.report(now)
+	code := 0
+	if s.alerting != nil {
+		// Evaluated once more after every source's last poll.
+		r.Alerts, code = s.alerting.finishOnce(now, s.o.failOn)
+	}
 	if err := writeOnce(stdout, r, s.o.output); err != nil {
 		fmt.Fprintf(stderr, "vigil: %v\n", err)
 		return 1
 	}
-	return r.exitCode(s.o.failOn)
+	return code
+}
+
+// addQueryAndAlerts adds query mode (--prom) and the alert engine, with
+// Prometheus' and Alertmanager's own alerts when they are at hand.
+func (s *session) addQueryAndAlerts() error {
+	qs, err := s.ensureQueryMode()
+	if err != nil {
+		return fmt.Errorf("--prom: %w", err)
+	}
+	var pc *promql.Client
+	if qs != nil {
+		pc = qs.Client()
+		s.cfg.Alerts.PrometheusAlerts = true
+	}
+	al, err := s.addAlerting(s.cfg.Alerts, pc)
+	if err != nil {
+		return fmt.Errorf("alerts: %w", err)
+	}
+	s.alerting = al
+	return nil
 }
 
 // runLive is `vigil [flags]`: watch this box.
@@ -126,47 +154,14 @@ func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return start(o, cfg, nil, stdin, stdout, stderr)
 }
 
-// start opens the log, wires the session (with lib as the NVML library when
-// set) and runs the console or once mode.
+// start opens the log, wires the session (with the demo when d is set) and
+// runs the console or once mode.
 func start(o *options, cfg Config, d *demoSetup, stdin io.Reader, stdout, stderr io.Writer) int {
-	logger, closeLog, err := openLog(firstNonEmpty(o.logFile, cfg.LogFile))
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil: %v\n", err)
-		return 2
+	s, ctx, done, code := prepare("vigil", o, cfg, d, stdin, stderr)
+	if s == nil {
+		return code
 	}
-	defer closeLog()
-	ctx, stop := signalContext()
-	defer stop()
-
-	s := newSession(o, cfg, logger, sources.WallClock{})
-	defer s.Close()
-	var lib nvmlLib
-	if d != nil {
-		if err := d.start(ctx, s); err != nil {
-			fmt.Fprintf(stderr, "vigil demo: %v\n", err)
-			return 1
-		}
-		lib = d.svc.NVML()
-	}
-	if err := s.addSources(ctx, lib, stdin); err != nil {
-		fmt.Fprintf(stderr, "vigil: %v\n", err)
-		return 2
-	}
-	if d != nil {
-		if err := d.attach(s); err != nil {
-			fmt.Fprintf(stderr, "vigil demo: %v\n", err)
-			return 1
-		}
-	} else if !s.hasData(ctx) {
-		fmt.Fprint(stderr, s.nothingFound())
-		return 1
-	}
-	if o.record != "" {
-		if err := s.startRecording(o.record); err != nil {
-			fmt.Fprintf(stderr, "vigil: %v\n", err)
-			return 2
-		}
-	}
+	defer done()
 	if o.once {
 		return s.runOnce(ctx, stdout, stderr)
 	}
@@ -175,6 +170,55 @@ func start(o *options, cfg Config, d *demoSetup, stdin io.Reader, stdout, stderr
 		return 1
 	}
 	return 0
+}
+
+// prepare opens vigil's log and wires a session: the demo when d is set,
+// every source, query mode, the alert engine and the recorder. It reports a
+// problem as one line prefixed with cmd and returns a nil session with the
+// exit status; done releases everything.
+func prepare(cmd string, o *options, cfg Config, d *demoSetup, stdin io.Reader, stderr io.Writer) (s *session, ctx context.Context, done func(), code int) {
+	logger, closeLog, err := openLog(firstNonEmpty(o.logFile, cfg.LogFile))
+	if err != nil {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		return nil, nil, nil, 2
+	}
+	ctx, stop := signalContext()
+	s = newSession(o, cfg, logger, sources.WallClock{})
+	done = func() { s.Close(); stop(); closeLog() }
+	fail := func(c int, err error) (*session, context.Context, func(), int) {
+		fmt.Fprintf(stderr, "%s: %v\n", cmd, err)
+		done()
+		return nil, nil, nil, c
+	}
+	var lib nvmlLib
+	if d != nil {
+		if err := d.start(ctx, s); err != nil {
+			return fail(1, fmt.Errorf("demo: %w", err))
+		}
+		lib = d.svc.NVML()
+	}
+	if err := s.addSources(ctx, lib, stdin); err != nil {
+		return fail(2, err)
+	}
+	if d != nil {
+		if err := d.attach(s); err != nil {
+			return fail(1, fmt.Errorf("demo: %w", err))
+		}
+	}
+	if err := s.addQueryAndAlerts(); err != nil {
+		return fail(2, err)
+	}
+	if d == nil && s.alerting.External == nil && !s.hasData(ctx) {
+		fmt.Fprint(stderr, s.nothingFound())
+		done()
+		return nil, nil, nil, 1
+	}
+	if o.record != "" {
+		if err := s.startRecording(o.record); err != nil {
+			return fail(2, err)
+		}
+	}
+	return s, ctx, done, 0
 }
 
 // hasData reports whether any source besides vigil's own will bring data:

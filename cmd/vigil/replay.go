@@ -231,11 +231,15 @@ func replayOnce(o *options, cfg Config, rs recordedSettings, logger *slog.Logger
 		return true
 	})
 	rep := s.report(target)
+	code := 0
+	if s.alerting != nil {
+		rep.Alerts, code = s.alerting.finishOnce(target, o.failOn)
+	}
 	if err := writeOnce(stdout, rep, o.output); err != nil {
 		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
 		return 1
 	}
-	return rep.exitCode(o.failOn)
+	return code
 }
 
 // replayConsole runs the console over a player: the same panes, fed

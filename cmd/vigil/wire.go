@@ -22,6 +22,8 @@ import (
 	"github.com/vigil-dev/vigil/sources/traces"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui"
+	talerts "github.com/vigil-dev/vigil/tui/alerts"
+	"github.com/vigil-dev/vigil/tui/audience"
 	tlogs "github.com/vigil-dev/vigil/tui/logs"
 	"github.com/vigil-dev/vigil/tui/pane"
 	ttraces "github.com/vigil-dev/vigil/tui/traces"
@@ -46,6 +48,7 @@ type onceReport struct {
 	Drift      []driftRow   `json:"drift"`
 	Discovered []discovered `json:"discovered"`
 	Notes      []string     `json:"notes"`
+	Alerts     []alertJSON  `json:"alerts"`
 }
 
 type discovered struct {
@@ -66,7 +69,7 @@ type driftRow struct {
 }
 
 func (s *session) report(at time.Time) onceReport {
-	r := onceReport{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []driftRow{}, Discovered: []discovered{}}
+	r := onceReport{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []driftRow{}, Discovered: []discovered{}, Alerts: []alertJSON{}}
 	r.Hosts = view.Hosts(s.store, at, s.vopts)
 	for _, f := range s.extras.found {
 		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
@@ -104,6 +107,15 @@ func (r onceReport) textSections() []string {
 		}
 		out = append(out, b.String())
 	}
+	if len(r.Alerts) > 0 {
+		var b strings.Builder
+		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tDETAIL\n")
+		for _, a := range r.Alerts {
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
+				a.ActiveAt.UTC().Format("15:04:05"), sources.OneLine(a.Text))
+		}
+		out = append(out, b.String())
+	}
 	if len(r.Discovered) > 0 {
 		var b strings.Builder
 		b.WriteString("DISCOVERED\tSTACKS\n")
@@ -113,19 +125,6 @@ func (r onceReport) textSections() []string {
 		out = append(out, b.String())
 	}
 	return out
-}
-
-// exitCode is 3 when --fail-on names a severity that is firing.
-func (r onceReport) exitCode(failOn string) int {
-	if failOn == "" {
-		return 0
-	}
-	for _, d := range r.Drift {
-		if d.Alerting && failOn == "warning" {
-			return 3
-		}
-	}
-	return 0
 }
 
 // addSources registers every source the flags and config ask for, plus
@@ -425,6 +424,17 @@ func (s *session) consoleOptions() tui.Options {
 		hint = "no traces yet: send OTLP/HTTP to " + r.Endpoint()
 	}
 	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint})
+	// The three audiences: engineers have the overview; alerts, data
+	// science and executive screens are 8, 9 and 0.
+	o.Screens[8] = talerts.New(0)
+	so := audience.ScientistOptions{}
+	if s.extras.drift != nil {
+		so.Drift = s.extras.drift
+	}
+	o.Screens[9] = audience.NewScientist(so)
+	c := s.cfg.Cost
+	o.Screens[10] = audience.NewExecutive(audience.ExecutiveOptions{GPUPrice: c.GPUHour, DefaultGPUPrice: c.DefaultGPU,
+		FixedHourly: c.FixedHourly, Currency: c.Currency})
 	return o
 }
 
