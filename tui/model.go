@@ -7,6 +7,7 @@ package tui
 
 import (
 	"sort"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -285,10 +286,27 @@ func (s *state) broadcast(msg tea.Msg) tea.Cmd {
 
 // firingAlerts lists alerts whose newest event in the store's retention is
 // not a resolution, newest first.
+// alertIdentity joins an alert's labels, state left out, in label order.
+func alertIdentity(ls []sources.Label, name string) string {
+	var b strings.Builder
+	b.WriteString(name)
+	for _, l := range ls {
+		if l.Name == "state" || l.Name == "alertname" {
+			continue
+		}
+		b.WriteByte(0)
+		b.WriteString(l.Name)
+		b.WriteByte('=')
+		b.WriteString(l.Value)
+	}
+	return b.String()
+}
+
 func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string {
 	evs := st.Events(at.Add(-span), at, 2000)
 	type state struct {
 		name   string
+		id     string
 		ev     sources.Event
 		firing bool
 	}
@@ -302,11 +320,14 @@ func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string 
 			name = e.Text
 		}
 		st := labelOf(e.Labels, "state")
-		prev, ok := last[name]
+		// One alert is its name and every label but its state: the same
+		// rule firing on two GPUs is two alerts.
+		id := alertIdentity(e.Labels, name)
+		prev, ok := last[id]
 		if ok && prev.ev.At.After(e.At) {
 			continue
 		}
-		last[name] = state{name: name, ev: e, firing: st == "" || st == "firing"}
+		last[id] = state{name: name, id: id, ev: e, firing: st == "" || st == "firing"}
 	}
 	var firing []state
 	for _, v := range last {
@@ -323,7 +344,7 @@ func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string 
 		if !a.At.Equal(b.At) {
 			return a.At.After(b.At)
 		}
-		return firing[i].name < firing[j].name
+		return firing[i].id < firing[j].id
 	})
 	out := make([]string, 0, len(firing))
 	for _, f := range firing {

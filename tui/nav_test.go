@@ -544,3 +544,19 @@ func TestKeyBurstIsSeveralKeys(t *testing.T) {
 		t.Fatalf("a paste switched screens to %d", got)
 	}
 }
+
+// TestAlertStripKeepsAlertsApart: the same rule firing on two GPUs is two
+// alerts in the strip, not one overwriting the other.
+func TestAlertStripKeepsAlertsApart(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	ev := func(gpu string) sources.Event {
+		return sources.Event{At: at, Kind: "alert", Severity: sources.SevWarning, Text: "GPU " + gpu + " hot",
+			Labels: []sources.Label{{Name: "alertname", Value: "GPUTemperatureHigh"}, {Name: "gpu", Value: gpu}, {Name: "state", Value: "firing"}}}
+	}
+	st.Ingest(sources.Frame{Events: []sources.Event{ev("0"), ev("3")}})
+	got := firingAlerts(st, at.Add(time.Second), time.Hour)
+	if len(got) != 2 {
+		t.Fatalf("want two firing alerts, got %q", got)
+	}
+}
