@@ -69,29 +69,31 @@ var extraCommands = map[string]func(args []string, stdin io.Reader, stdout, stde
 
 // options are the flags shared by the live console, the demo, record and replay.
 type options struct {
-	config      string
-	scrape      stringList
-	scrapeEvery time.Duration
-	prom        string
-	logs        stringList
-	logCmds     stringList
-	otlpListen  string
-	jaeger      string
-	tempo       string
-	noDiscover  bool
-	noNVML      bool
-	gpus        string
-	cudaVisible bool
-	once        bool
-	output      string
-	forDur      time.Duration
-	window      time.Duration
-	fps         float64
-	lowBW       bool
-	mouse       bool
-	record      string
-	logFile     string
-	failOn      string
+	config        string
+	scrape        stringList
+	scrapeEvery   time.Duration
+	prom          string
+	logs          stringList
+	logCmds       stringList
+	otlpListen    string
+	jaeger        string
+	tempo         string
+	noDiscover    bool
+	noNVML        bool
+	gpus          string
+	cudaVisible   bool
+	once          bool
+	output        string
+	forDur        time.Duration
+	window        time.Duration
+	fps           float64
+	lowBW         bool
+	mouse         bool
+	record        string
+	recordMaxSize int64         // vigil record --max-size; 0: the recorder's default
+	recordMaxAge  time.Duration // vigil record --max-age; 0: keep
+	logFile       string
+	failOn        string
 }
 
 type stringList []string

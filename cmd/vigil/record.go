@@ -14,14 +14,18 @@ import (
 
 // startRecording writes every frame the hub sees to a recording in dir.
 func (s *session) startRecording(dir string) error {
-	rec, err := replay.NewRecorder(dir, replay.RecorderOptions{Logger: s.log})
+	rec, err := replay.NewRecorder(dir, replay.RecorderOptions{Logger: s.log, MaxTotalBytes: s.o.recordMaxSize, MaxAge: s.o.recordMaxAge})
 	if err != nil {
 		return fmt.Errorf("--record: %w", err)
 	}
 	rec.Write(s.settingsFrame())
 	s.hub.AddSink(rec.Write)
 	s.recorder = rec
-	s.close = append(s.close, func() { rec.Close() })
+	s.close = append(s.close, func() {
+		if err := rec.Close(); err != nil {
+			s.log.Error("closing the recording", "err", err)
+		}
+	})
 	return nil
 }
 

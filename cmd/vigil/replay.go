@@ -31,11 +31,12 @@ type recordedSettings struct {
 	Baseline    time.Duration  `json:"drift_baseline_ns"`
 	MinRef      int            `json:"drift_min_reference"`
 	Columns     int            `json:"drift_columns"`
+	Window      time.Duration  `json:"window_ns"` // the rate and quantile window the panes used
 }
 
 func (s *session) settingsFrame() sources.Frame {
 	rs := recordedSettings{Drift: s.cfg.Drift, DriftWindow: s.driftCfg.Window, Baseline: s.driftCfg.Baseline,
-		MinRef: s.driftCfg.MinReference, Columns: s.driftCfg.Columns}
+		MinRef: s.driftCfg.MinReference, Columns: s.driftCfg.Columns, Window: s.vopts.Window}
 	b, _ := json.Marshal(rs)
 	now := s.clock.Now()
 	return sources.Frame{Source: "vigil", At: now, Events: []sources.Event{{At: now, Kind: settingsKind, Text: string(b)}}}
@@ -80,52 +81,20 @@ func recordMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "vigil record: usage: vigil record -o DIR [--demo] [source flags]")
 		return 2
 	}
-	logger, closeLog, err := openLog(firstNonEmpty(o.logFile, cfg.LogFile))
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil record: %v\n", err)
-		return 2
-	}
-	defer closeLog()
-	ctx, stop := signalContext()
-	defer stop()
 	if *withDemo {
 		demoDefaults(&cfg)
+	} else {
+		d = nil
 	}
-	s := newSession(o, cfg, logger, sources.WallClock{})
-	defer s.Close()
-	var lib nvmlLib
-	if *withDemo {
-		if err := d.start(ctx, s); err != nil {
-			fmt.Fprintf(stderr, "vigil record: demo: %v\n", err)
-			return 1
-		}
-		lib = d.svc.NVML()
+	o.record, o.recordMaxSize, o.recordMaxAge = *out, *maxSize, *maxAge
+	s, ctx, done, code := prepare("vigil record", o, cfg, d, stdin, stderr)
+	if s == nil {
+		return code
 	}
-	if err := s.addSources(ctx, lib, stdin); err != nil {
-		fmt.Fprintf(stderr, "vigil record: %v\n", err)
-		return 2
-	}
-	if *withDemo {
-		if err := d.attach(s); err != nil {
-			fmt.Fprintf(stderr, "vigil record: %v\n", err)
-			return 1
-		}
-	}
-	rec, err := replay.NewRecorder(*out, replay.RecorderOptions{Logger: logger, MaxTotalBytes: *maxSize, MaxAge: *maxAge})
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil record: %v\n", err)
-		return 2
-	}
-	rec.Write(s.settingsFrame())
-	s.hub.AddSink(rec.Write)
-	logger.Info("recording", "dir", *out, "notes", strings.Join(s.notes, "; "))
-	s.hub.Run(ctx)
-	if err := rec.Close(); err != nil {
-		logger.Error("closing the recording", "err", err)
-		return 1
-	}
-	st := rec.Stats()
-	logger.Info("recording stopped", "stats", fmt.Sprintf("%+v", st))
+	defer done()
+	s.log.Info("recording", "dir", *out, "notes", strings.Join(s.notes, "; "))
+	s.hub.Run(ctx) // until SIGTERM or SIGINT; done closes the recording
+	s.log.Info("recording stopped", "stats", fmt.Sprintf("%+v", s.recorder.Stats()))
 	return 0
 }
 
@@ -200,6 +169,9 @@ func replayMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(cfg.Drift) == 0 {
 		cfg.Drift = rs.Drift
 	}
+	if o.window == 0 && cfg.Window == 0 {
+		o.window = rs.Window
+	}
 	if o.once {
 		if target.IsZero() {
 			target = to
@@ -231,10 +203,8 @@ func replayOnce(o *options, cfg Config, rs recordedSettings, logger *slog.Logger
 		return true
 	})
 	rep := s.report(target)
-	code := 0
-	if s.alerting != nil {
-		rep.Alerts, code = s.alerting.finishOnce(target, o.failOn)
-	}
+	var code int
+	rep.Alerts, code = recordedAlerts(s.store, from, target, o.failOn)
 	if err := writeOnce(stdout, rep, o.output); err != nil {
 		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
 		return 1
@@ -316,3 +286,62 @@ func (d *resettableDrift) Alerting(at time.Time) []string { return d.get().Alert
 
 // Advance closes the windows that have ended by now.
 func (d *resettableDrift) Advance(now time.Time) { d.get().Advance(now) }
+
+// recordedAlerts rebuilds the alerts active at `at` from the alert events a
+// recording holds (the engine's transitions as live saw them), newest state
+// per alert, and the --fail-on exit status.
+func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]alertJSON, int) {
+	type entry struct {
+		ev    sources.Event
+		state string
+	}
+	last := map[string]entry{}
+	var order []string
+	for _, e := range st.Events(from, at, 0) {
+		if e.Kind != "alert" {
+			continue
+		}
+		id, state := "", ""
+		for _, l := range e.Labels {
+			if l.Name == "state" {
+				state = l.Value
+				continue
+			}
+			id += l.Name + "=" + l.Value + "\x00"
+		}
+		if _, seen := last[id]; !seen {
+			order = append(order, id)
+		}
+		last[id] = entry{e, state}
+	}
+	rows := []alertJSON{}
+	worst, firing := sources.SevInfo, false
+	for _, id := range order {
+		en := last[id]
+		if en.state != "firing" && en.state != "pending" {
+			continue
+		}
+		a := alertJSON{Severity: en.ev.Severity.String(), State: en.state, Labels: map[string]string{}, ActiveAt: en.ev.At, Text: en.ev.Text}
+		for _, l := range en.ev.Labels {
+			switch l.Name {
+			case "alertname":
+				a.Name = l.Value
+			case "source":
+				a.Source = l.Value
+			case "state", "severity":
+			default:
+				a.Labels[l.Name] = l.Value
+			}
+		}
+		if en.state == "firing" {
+			firing = true
+			worst = max(worst, en.ev.Severity)
+		}
+		rows = append(rows, a)
+	}
+	code := 0
+	if firing && (failOn == "warning" && worst >= sources.SevWarning || failOn == "critical" && worst >= sources.SevCritical) {
+		code = 3
+	}
+	return rows, code
+}
