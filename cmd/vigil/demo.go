@@ -69,6 +69,11 @@ func demoDefaults(cfg *Config) {
 	if len(cfg.Services) == 0 {
 		cfg.Services = map[string]Service{"recsys": {ErrorTarget: 0.01}}
 	}
+	if len(cfg.Cost.GPUHour) == 0 && cfg.Cost.DefaultGPU == 0 {
+		// An illustrative price, so the executive screen has a cost to show.
+		cfg.Cost.GPUHour = map[string]float64{"H100": 2.50}
+		cfg.Cost.FixedHourly = 1.00
+	}
 }
 
 // driftConfig fits the drift reference and heat cells to the compressed
