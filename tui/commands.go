@@ -16,7 +16,7 @@ import (
 // commandNames are the palette's commands, for completion.
 var commandNames = []string{
 	"overview", "gpu", "gpus", "latency", "svc", "errors", "drift", "logs", "traces",
-	"range", "at", "pause", "live", "cursor", "filter", "help", "refresh", "mark", "q", "quit",
+	"range", "at", "pause", "live", "cursor", "filter", "help", "refresh", "mark", "sources", "q", "quit",
 }
 
 func windowText(d time.Duration) string { return status.Window(d) }
@@ -59,6 +59,8 @@ func (s *state) runCommand(line string) tea.Cmd {
 		return nil
 	case "q", "quit", "q!", "qa":
 		s.quitting = true
+	case "sources", "src":
+		s.sourcesOpen = true
 	case "mark", "marker":
 		if s.o.Marker == nil {
 			s.setMessage("markers go into a recording: start vigil with --record DIR", false)

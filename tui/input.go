@@ -66,6 +66,12 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
+	if s.sourcesOpen {
+		if action == keys.Sources || action == keys.Back || action == keys.Quit {
+			s.sourcesOpen = false
+		}
+		return nil
+	}
 	if s.o.Timeline != nil {
 		if used, cmd := s.o.Timeline.HandleKey(msg); used {
 			return cmd
@@ -209,6 +215,8 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		return func() tea.Msg { hub.PollNow(); return nil }, true
 	case keys.Marker:
 		s.palette.Open("mark ")
+	case keys.Sources:
+		s.sourcesOpen = true
 	case keys.Snapshot:
 		if s.o.Snapshot == nil {
 			s.setMessage("snapshots need a recorder (vigil --record FILE)", false)

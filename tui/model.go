@@ -57,11 +57,12 @@ type state struct {
 	screens []*screen
 	cur     int // index into screens
 
-	lastKey    tea.KeyMsg // the key being routed (for pane-first actions)
-	help       bool
-	helpOffset int
-	palette    palette.Model
-	filter     palette.Model
+	lastKey     tea.KeyMsg // the key being routed (for pane-first actions)
+	help        bool
+	helpOffset  int
+	sourcesOpen bool // the sources overlay (S, :sources)
+	palette     palette.Model
+	filter      palette.Model
 
 	msg      string
 	msgErr   bool

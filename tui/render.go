@@ -87,6 +87,9 @@ func (s *state) content() []string {
 	if s.help {
 		return s.helpView(c)
 	}
+	if s.sourcesOpen {
+		return s.sourcesView(c)
+	}
 	sc := s.screen()
 	lines := make([]string, c.H)
 	type placed struct {

@@ -55,6 +55,7 @@ const (
 	JumpMetrics = "jump_metrics"
 	Snapshot    = "snapshot"
 	Marker      = "marker"
+	Sources     = "sources"
 	Copy        = "copy"
 )
 
@@ -107,6 +108,7 @@ var defaults = []def{
 	{JumpMetrics, []string{"M"}, "M", "metrics of the selection"},
 	{Snapshot, []string{"ctrl+s"}, "ctrl+s", "save a snapshot recording"},
 	{Marker, []string{"m"}, "m", "drop a marker with a note in the recording"},
+	{Sources, []string{"S"}, "S", "sources: health, poll times, sizes, errors; vigil's overhead"},
 	{Copy, []string{"y"}, "y", "copy the selected ID (OSC 52)"},
 }
 

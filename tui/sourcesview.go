@@ -1,0 +1,76 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/selfstat"
+	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/layout"
+	"github.com/vigil-dev/vigil/tui/styles"
+)
+
+// sourcesLines is the sources overlay (S, :sources): every source's state,
+// the age of its data, its last poll's duration and size, its series and
+// last error, and vigil's own overhead. It is prepared in refresh.
+func sourcesLines(hs []view.SourceHealth, self string, w int) []string {
+	out := []string{}
+	if self != "" {
+		out = append(out, styles.PDim.Paint(sources.OneLine(self)), "")
+	}
+	out = append(out, styles.PTitle.Paint(fmt.Sprintf("%-34s %-8s %-9s %7s %9s %9s %7s  %s", "SOURCE", "KIND", "STATE", "AGE", "LAST POLL", "SIZE", "SERIES", "ERROR / DETAIL")))
+	if len(hs) == 0 {
+		out = append(out, styles.PDim.Paint("no source has reported yet"))
+	}
+	for _, h := range hs {
+		age := "n/a"
+		if h.AgeSeconds.OK {
+			age = fmt.Sprintf("%.0fs", h.AgeSeconds.V)
+		}
+		state := h.State
+		switch h.State {
+		case "ok":
+			state = styles.POK.Paint("● ok")
+		case "stale":
+			state = styles.PWarn.Paint("● stale")
+		case "error":
+			state = styles.PCrit.Paint("✖ error")
+		}
+		detail := h.Error
+		if detail == "" {
+			detail = h.Detail
+		}
+		size := "-"
+		if h.Bytes > 0 {
+			size = fmt.Sprintf("%.1f KiB", float64(h.Bytes)/1024)
+		}
+		series := "-"
+		if h.Series > 0 {
+			series = fmt.Sprint(h.Series)
+		}
+		line := fmt.Sprintf("%-34s %-8s %s %7s %7.1fms %9s %7s  %s", styles.Trunc(sources.OneLine(h.Source), 34),
+			styles.Trunc(h.Kind, 8), padTo(state, 9), age, h.DurationMS, size, series, sources.OneLine(detail))
+		out = append(out, line)
+	}
+	for i := range out {
+		out[i] = styles.Fit(out[i], w)
+	}
+	return out
+}
+
+// padTo pads a painted string to n cells.
+func padTo(s string, n int) string {
+	if d := n - styles.Width(s); d > 0 {
+		return s + strings.Repeat(" ", d)
+	}
+	return s
+}
+
+// sourcesView frames the overlay in the content rectangle.
+func (s *state) sourcesView(c layout.Rect) []string {
+	w := min(c.W, 150)
+	inner := sourcesLines(s.env.Overview.Sources, selfstat.Summary(s.env.Store, s.env.Now), max(w-2, 0))
+	box := styles.Box("Sources", "esc close", strings.Join(inner, "\n"), w, c.H, true)
+	return strings.Split(styles.Block(indent(box, (c.W-w)/2), c.W, c.H), "\n")
+}
