@@ -540,7 +540,7 @@ func (m *Model) open(id string) tea.Cmd {
 		return nil
 	}
 	if m.opts.Backend == nil {
-		m.wf.err = "not among the spans vigil holds, and no trace backend is configured (--jaeger-url, --tempo-url)"
+		m.wf.err = "not among the spans vigil holds, and no trace backend is configured (--jaeger URL, --tempo URL)"
 		m.render()
 		return nil
 	}
