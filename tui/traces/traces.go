@@ -200,6 +200,15 @@ func (m *Model) rebuild() {
 		m.all = kept
 	}
 	m.applyFilter()
+	if w := m.wf; w != nil && !w.local && !w.waitUntil.IsZero() {
+		if spans, err := (tsrc.StoreBackend{Store: st}).Trace(context.Background(), w.traceID); err == nil && len(spans) > 0 {
+			w.local, w.loading, w.waitUntil = true, "", time.Time{}
+			w.setSpans(spans)
+		} else if now.After(w.waitUntil) {
+			w.loading, w.waitUntil = "", time.Time{}
+			w.err = "not among the spans vigil holds, and no trace backend is configured (--jaeger URL, --tempo URL)"
+		}
+	}
 	if m.wf != nil && m.wf.local {
 		if spans, err := (tsrc.StoreBackend{Store: st}).Trace(context.Background(), m.wf.traceID); err == nil && len(spans) != len(m.wf.spans) {
 			m.wf.setSpans(spans)
@@ -517,6 +526,11 @@ func fetchBehindCmd(id int64, sp tsrc.Spike, ex tsrc.ExemplarSource, be tsrc.Bac
 	}
 }
 
+// spanWait is how long a trace the store does not hold yet is looked for
+// again as data arrives: exporters send spans in batches, a log line that
+// names its trace is often read first.
+const spanWait = 10 * time.Second
+
 // open shows the waterfall of a trace: from the store when it holds it,
 // else from the backend in a command.
 func (m *Model) open(id string) tea.Cmd {
@@ -540,7 +554,8 @@ func (m *Model) open(id string) tea.Cmd {
 		return nil
 	}
 	if m.opts.Backend == nil {
-		m.wf.err = "not among the spans vigil holds, and no trace backend is configured (--jaeger URL, --tempo URL)"
+		m.wf.loading = "waiting for its spans…"
+		m.wf.waitUntil = m.env.Now.Add(spanWait)
 		m.render()
 		return nil
 	}

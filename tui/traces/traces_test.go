@@ -289,10 +289,31 @@ func TestJumpToTrace(t *testing.T) {
 	if m.mode != modeWaterfall || len(m.wf.spans) != 6 || m.Title() != "Trace 4bf92f35" {
 		t.Fatalf("not opened: %v %q", m.mode, m.Title())
 	}
-	// Unknown trace without backend: says so, no crash.
-	m.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: "0123456789abcdef0123456789abcdef"})
-	if !strings.Contains(m.View(), "no trace backend") {
+	// Unknown trace without backend: its spans may be on their way, so it
+	// waits for them; after spanWait it says it has none. No crash.
+	const late = "0123456789abcdef0123456789abcdef"
+	m.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: late})
+	if !strings.Contains(m.View(), "waiting for its spans") {
 		t.Errorf("view:\n%s", m.View())
+	}
+	env := newEnv(st)
+	env.Now = env.Now.Add(spanWait + time.Second)
+	st.Ingest(sources.Frame{Logs: []sources.LogRecord{{At: env.Now}}}) // new data: the pane looks again
+	m.Refresh(env)
+	if !strings.Contains(m.View(), "no trace backend") {
+		t.Errorf("after %v, view:\n%s", spanWait, m.View())
+	}
+
+	// Spans that arrive a moment after the jump open the waterfall.
+	m2 := newPane(st, 80, 24)
+	m2.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: late})
+	st.Ingest(sources.Frame{Spans: []sources.Span{{TraceID: late, SpanID: "00000000000000aa", Service: "api", Name: "GET /late",
+		Start: t0.Add(-time.Second), End: t0}}})
+	env2 := newEnv(st)
+	env2.Now = env2.Now.Add(2 * time.Second)
+	m2.Refresh(env2)
+	if !strings.Contains(m2.View(), "GET /late") {
+		t.Errorf("late spans not shown:\n%s", m2.View())
 	}
 }
 

@@ -21,9 +21,13 @@ const maxIndent = 16
 // waterfall is one open trace.
 type waterfall struct {
 	traceID string
-	local   bool   // the spans came from the store (and are re-read as more arrive)
-	loading string // a fetch is under way
-	err     string // the fetch failed or the trace is unknown
+	local   bool // the spans came from the store (and are re-read as more arrive)
+	// waitUntil: the trace was not in the store when opened; its spans may
+	// still be on their way (exporters batch), so the store is read again
+	// as data arrives until then.
+	waitUntil time.Time
+	loading   string // a fetch is under way
+	err       string // the fetch failed or the trace is unknown
 
 	spans  []sources.Span // sorted by start
 	nodes  []node         // depth-first order
