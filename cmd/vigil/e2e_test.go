@@ -152,6 +152,73 @@ func TestE2EDemoInTmux(t *testing.T) {
 	}
 }
 
+// TestE2EWalkEveryScreen walks every screen and the drill-down from an error
+// log line to its trace, as an on-call engineer would, reading each screen back.
+func TestE2EWalkEveryScreen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := vigilBinary(t)
+	tm := newTmux(t, 120, 40, []string{"TERM=xterm-256color"}, demoCommand(t, bin, ""))
+	tm.waitFor(20*time.Second, "LIVE", "llama", "recsys")
+	screens := []struct{ key, want string }{
+		{"2", "GPUs"}, {"3", "Latency"}, {"4", "Errors"}, {"5", "Drift"}, {"6", "Logs"}, {"7", "Traces"},
+		{"8", "alerts"}, {"9", "data science"}, {"0", "executive"}, {"1", "Latency"},
+	}
+	for _, sc := range screens {
+		tm.keys(sc.key)
+		s := tm.waitFor(5*time.Second, sc.want)
+		if strings.Contains(s, "panic") {
+			t.Fatalf("screen %s:\n%s", sc.key, s)
+		}
+	}
+	// The sources overlay lists every source with its state.
+	tm.keys("S")
+	tm.waitFor(5*time.Second, "Sources", "scrape", "nvml", "otlp", "vigil ")
+	tm.keys("Escape")
+	tm.waitForGone(5*time.Second, "esc close")
+	// From the newest error log line to its trace's waterfall and back.
+	// (Wait for the scripted error burst: its failed requests are traced;
+	// the demo's warm-up lines from before the start have no spans.)
+	tm.keys("6")
+	tm.waitFor(5*time.Second, "FOLLOW")
+	tm.waitFor(60*time.Second, "ErrorRateHigh")
+	tm.keys("G")
+	tm.keys("E")
+	tm.keys("X")
+	tm.waitFor(10*time.Second, "Trace ", "POST /v1/")
+	tm.keys("Escape")
+	tm.keys("1")
+	tm.waitFor(5*time.Second, "Latency", "GPUs")
+	// A palette command.
+	tm.keys(":")
+	tm.keys("-l", "range 1h")
+	tm.keys("Enter")
+	tm.waitFor(5*time.Second, "1h")
+	tm.keys("q")
+	tm.waitForGone(10*time.Second, "LIVE")
+}
+
+// TestE2ETinyAndPlainTerminals: a 20x5 terminal gets the too-small notice,
+// and NO_COLOR with TERM=screen draws no escape sequences of colour.
+func TestE2ETinyAndPlainTerminals(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := vigilBinary(t)
+	tiny := newTmux(t, 20, 5, []string{"TERM=xterm-256color"}, demoCommand(t, bin, ""))
+	tiny.waitFor(15*time.Second, "too small", "40×10")
+	plain := newTmux(t, 80, 24, []string{"TERM=screen", "NO_COLOR=1"}, demoCommand(t, bin, ""))
+	plain.waitFor(20*time.Second, "LIVE", "llama")
+	out, err := exec.Command("tmux", "-S", plain.socket, "capture-pane", "-e", "-p", "-t", plain.name).CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(out), "\x1b[38;") || strings.Contains(string(out), "\x1b[48;") {
+		t.Fatalf("NO_COLOR screen has colour escapes:\n%q", out)
+	}
+}
+
 // waitForGone polls until text is no longer on the screen.
 func (tm *tmux) waitForGone(timeout time.Duration, text string) {
 	tm.t.Helper()
