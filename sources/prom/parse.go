@@ -16,9 +16,12 @@ import (
 	"fmt"
 	"math"
 	"mime"
+	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/prometheus/common/expfmt"
 
 	"github.com/vigil-dev/vigil/sources"
 )
@@ -134,19 +137,19 @@ func decode(body []byte, contentType string, intern map[string]string) (fams []*
 	}
 }
 
-// formatOf is expfmt.ResponseFormat's choice, with sniffing for the unknown.
+// formatOf is expfmt.ResponseFormat's choice of format for the response's
+// Content-Type, with sniffing (a trailing "# EOF" is OpenMetrics) where it
+// cannot tell.
 func formatOf(body []byte, contentType string) string {
-	if mt, params, err := mime.ParseMediaType(contentType); err == nil {
-		switch mt {
-		case "application/openmetrics-text":
-			return "openmetrics"
-		case "application/vnd.google.protobuf":
-			return "protobuf"
-		case "text/plain":
-			if v := params["version"]; v == "" || v == "0.0.4" {
-				return "text"
-			}
-		}
+	h := http.Header{}
+	h.Set("Content-Type", contentType)
+	switch expfmt.ResponseFormat(h).FormatType() {
+	case expfmt.TypeOpenMetrics:
+		return "openmetrics"
+	case expfmt.TypeProtoDelim, expfmt.TypeProtoText, expfmt.TypeProtoCompact:
+		return "protobuf"
+	case expfmt.TypeTextPlain:
+		return "text"
 	}
 	if hasEOF(body) {
 		return "openmetrics"
