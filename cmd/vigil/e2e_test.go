@@ -143,7 +143,10 @@ func TestE2EDemoInTmux(t *testing.T) {
 			tm.waitFor(20*time.Second, "ms")
 			tm.keys("?")
 			tm.waitFor(5*time.Second, "help", "quit")
+			// Wait between Esc and the next key: a terminal reads ESC
+			// followed at once by q as Alt-q.
 			tm.keys("Escape")
+			tm.waitForGone(5*time.Second, "esc close")
 			tm.keys("q")
 			// q quits at the top level; the shell's trailing sleep keeps the
 			// pane, so look for the shell again by the screen clearing the UI.
@@ -188,6 +191,7 @@ func TestE2EWalkEveryScreen(t *testing.T) {
 	tm.keys("X")
 	tm.waitFor(10*time.Second, "Trace ", "POST /v1/")
 	tm.keys("Escape")
+	tm.waitForGone(5*time.Second, "Trace ")
 	tm.keys("1")
 	tm.waitFor(5*time.Second, "Latency", "GPUs")
 	// A palette command.
