@@ -322,25 +322,37 @@ func (m *Model) Keys() []key.Binding {
 	return listKeys
 }
 
+// navDelta is how far a movement key moves a selection in a list of n rows
+// with pages of page rows; ok is false for other keys.
+func navDelta(msg tea.KeyMsg, n, page int) (d int, ok bool) {
+	switch {
+	case key.Matches(msg, keyUp):
+		return -1, true
+	case key.Matches(msg, keyDown):
+		return 1, true
+	case key.Matches(msg, keyTop):
+		return -n, true
+	case key.Matches(msg, keyBottom):
+		return n, true
+	case key.Matches(msg, keyPgUp):
+		return -page, true
+	case key.Matches(msg, keyPgDn):
+		return page, true
+	}
+	return 0, false
+}
+
 // HandleKey implements pane.Pane.
 func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 	if m.mode == modeWaterfall && m.wf != nil {
 		return m.waterfallKey(msg)
 	}
-	page := max(1, m.listHeight()-1)
+	if d, ok := navDelta(msg, len(m.rows), max(1, m.listHeight()-1)); ok {
+		m.moveSel(d)
+		m.render()
+		return true, nil
+	}
 	switch {
-	case key.Matches(msg, keyUp):
-		m.moveSel(-1)
-	case key.Matches(msg, keyDown):
-		m.moveSel(1)
-	case key.Matches(msg, keyTop):
-		m.moveSel(-len(m.rows))
-	case key.Matches(msg, keyBottom):
-		m.moveSel(len(m.rows))
-	case key.Matches(msg, keyPgUp):
-		m.moveSel(-page)
-	case key.Matches(msg, keyPgDn):
-		m.moveSel(page)
 	case key.Matches(msg, keyOpen):
 		if m.sel < len(m.rows) {
 			return true, m.open(m.rows[m.sel].TraceID)

@@ -299,20 +299,12 @@ func sameTraceID(logID, id string) bool {
 
 func (m *Model) waterfallKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 	w := m.wf
-	page := max(1, m.treeHeight()-1)
+	if d, ok := navDelta(msg, len(w.vis), max(1, m.treeHeight()-1)); ok {
+		w.move(d)
+		m.render()
+		return true, nil
+	}
 	switch {
-	case key.Matches(msg, keyUp):
-		w.move(-1)
-	case key.Matches(msg, keyDown):
-		w.move(1)
-	case key.Matches(msg, keyTop):
-		w.move(-len(w.vis))
-	case key.Matches(msg, keyBottom):
-		w.move(len(w.vis))
-	case key.Matches(msg, keyPgUp):
-		w.move(-page)
-	case key.Matches(msg, keyPgDn):
-		w.move(page)
 	case key.Matches(msg, keyFold):
 		w.toggle()
 	case key.Matches(msg, keyFoldAll):
