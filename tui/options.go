@@ -8,6 +8,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
 	driftpane "github.com/vigil-dev/vigil/tui/drift"
 	"github.com/vigil-dev/vigil/tui/pane"
@@ -69,6 +70,9 @@ type Options struct {
 	// it gets the shown instant and window and returns a command whose
 	// message (a pane.StatusMsg, say) reports the file written.
 	Snapshot func(at time.Time, window time.Duration) tea.Cmd
+	// SLO, when set, gives each service's SLO: the errors screen's service
+	// detail then shows its error budget and burn rates.
+	SLO func(service string) alerts.SLO
 	// Marker, when set, writes a marker with a note at the shown instant
 	// into the recording (m, or :mark NOTE).
 	Marker func(at time.Time, note string) tea.Cmd

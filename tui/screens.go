@@ -45,7 +45,11 @@ func (sc *screen) focused() pane.Pane {
 // overview and its own screen) is the same instance, resized on switch.
 func buildScreens(o Options) []*screen {
 	lat := latency.New(latency.WithTopK(o.TopK), latency.WithLowBandwidth(o.LowBandwidth))
-	errs := errors.New(errors.WithTopK(o.TopK), errors.WithLowBandwidth(o.LowBandwidth))
+	eopts := []errors.Option{errors.WithTopK(o.TopK), errors.WithLowBandwidth(o.LowBandwidth)}
+	if o.SLO != nil {
+		eopts = append(eopts, errors.WithSLO(o.SLO))
+	}
+	errs := errors.New(eopts...)
 	var dr pane.Pane = driftpane.New(driftpane.WithSource(o.Drift), driftpane.WithTopK(o.TopK*2))
 	if o.Drift == nil {
 		dr = driftpane.New(driftpane.WithTopK(o.TopK * 2))

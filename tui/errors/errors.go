@@ -16,9 +16,11 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/status"
 	"github.com/vigil-dev/vigil/tui/styles"
 	"github.com/vigil-dev/vigil/tui/svclist"
 )
@@ -41,6 +43,10 @@ func WithTopK(k int) Option { return func(m *Model) { m.topK = k } }
 // WithLowBandwidth leaves the still-filling newest column undrawn.
 func WithLowBandwidth(on bool) Option { return func(m *Model) { m.lowBW = on } }
 
+// WithSLO gives each service's SLO, so a service's detail shows its error
+// budget and burn rates (the alert engine's SLOOf).
+func WithSLO(slo func(service string) alerts.SLO) Option { return func(m *Model) { m.slo = slo } }
+
 // Model is the errors pane.
 type Model struct {
 	w, h    int
@@ -51,6 +57,7 @@ type Model struct {
 
 	env pane.Env
 	svc svclist.List // worst first, with the selection and detail
+	slo func(service string) alerts.SLO
 
 	cache map[string]*series
 	stamp stamp
@@ -405,6 +412,9 @@ func (m *Model) renderDetail(s view.Service) string {
 		styles.PDim.Paint("error rate ") + m.figure(s, c) + styles.PDim.Paint("  target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
 		outcomes(s),
 	}
+	if m.slo != nil {
+		lines = append(lines, budgetLine(alerts.ErrorBudget(m.env.Store, s, m.slo(s.Name), m.env.Now)))
+	}
 	ch := max(1, min(10, m.h-len(lines)-1))
 	top := sparkTop(c.ratio, s.ErrorTarget)
 	for i, l := range styles.Chart(c.ratio, top, ch, c.axis.Index(m.env.Cursor), m.rateStyle(s.ErrorTarget)) {
@@ -418,6 +428,52 @@ func (m *Model) renderDetail(s view.Service) string {
 		lines = append(lines, "    "+l+suffix)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// budgetLine is the SLO's error budget left over its window (saying how much
+// of the window the data covers) and the multi-window burn rates, coloured
+// against the 14.4x (page) and 6x (ticket) thresholds.
+func budgetLine(b alerts.Budget) string {
+	left := styles.NAText()
+	if !math.IsNaN(b.Remaining) {
+		lvl := styles.LevelOK
+		switch {
+		case b.Remaining < 0:
+			lvl = styles.LevelCrit
+		case b.Remaining < 0.25:
+			lvl = styles.LevelWarn
+		}
+		left = styles.PaintLevel(lvl, styles.Percent(b.Remaining))
+	}
+	burn := func(v, page float64) string {
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return styles.NAText()
+		}
+		t := strconv.FormatFloat(v, 'f', 1, 64) + "x"
+		switch {
+		case v >= page:
+			return styles.PaintLevel(styles.LevelCrit, t)
+		case v >= 1:
+			return styles.PaintLevel(styles.LevelWarn, t)
+		}
+		return t
+	}
+	cover := ""
+	if b.Covered < b.Window {
+		cover = ", data covers " + spanText(b.Covered)
+	}
+	return styles.PDim.Paint("budget ") + left + styles.PDim.Paint(" left of "+styles.Percent(1-b.Availability)+" over "+spanText(b.Window)+cover) +
+		styles.PDim.Paint("  burn 1h ") + burn(b.Burn1h, 14.4) + styles.PDim.Paint(" 5m ") + burn(b.Burn5m, 14.4) +
+		styles.PDim.Paint(" 6h ") + burn(b.Burn6h, 6) + styles.PDim.Paint(" 30m ") + burn(b.Burn30m, 6)
+}
+
+// spanText is a duration to the second, in days when it is whole days.
+func spanText(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d >= 48*time.Hour && d%(24*time.Hour) == 0 {
+		return strconv.Itoa(int(d/(24*time.Hour))) + "d"
+	}
+	return status.Window(d)
 }
 
 func orNA(s string) string {

@@ -1,6 +1,7 @@
 package errors
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -8,6 +9,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
@@ -78,5 +80,19 @@ func TestSelectionFollowsService(t *testing.T) {
 	m.Refresh(pane.Env{Store: st, Now: at.Add(time.Second), Window: time.Minute, Overview: view.Overview{Services: []view.Service{a, b}}})
 	if j, _ := m.Selection(); j.Service != "b" {
 		t.Fatalf("selection moved to %q after re-sorting", j.Service)
+	}
+}
+
+func TestBudgetLine(t *testing.T) {
+	b := alerts.Budget{Availability: 0.99, Window: 30 * 24 * time.Hour, Covered: 27*time.Second + 400*time.Millisecond,
+		Remaining: 0.55, Burn1h: 20, Burn5m: 16, Burn6h: 0.5, Burn30m: 0.4}
+	got := budgetLine(b)
+	for _, want := range []string{"budget 55% left", "over 30d", "data covers 27s", "1h 20.0x", "6h 0.5x"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("budget line %q lacks %q", got, want)
+		}
+	}
+	if b.Remaining = math.NaN(); !strings.Contains(budgetLine(b), "n/a") {
+		t.Errorf("no requests: %q", budgetLine(b))
 	}
 }
