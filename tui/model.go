@@ -60,7 +60,9 @@ type state struct {
 	lastKey     tea.KeyMsg // the key being routed (for pane-first actions)
 	help        bool
 	helpOffset  int
-	sourcesOpen bool // the sources overlay (S, :sources)
+	sourcesOpen bool      // the sources overlay (S, :sources)
+	notice      string    // terminal notification bytes for the next frame
+	noticeAt    time.Time // when it arrived
 	palette     palette.Model
 	filter      palette.Model
 
@@ -111,6 +113,27 @@ func readClock(clock sources.Clock) tea.Cmd {
 	return func() tea.Msg { return tickMsg{at: clock.Now()} }
 }
 
+// noticeMsg carries terminal notification bytes (bell, OSC 9/777) to show
+// in exactly one frame.
+type noticeMsg struct {
+	seq string
+	at  time.Time
+}
+
+// waitForNotice blocks until a notification is due.
+func waitForNotice(ch <-chan string, clock sources.Clock) tea.Cmd {
+	if ch == nil {
+		return nil
+	}
+	return func() tea.Msg {
+		seq, ok := <-ch
+		if !ok {
+			return nil
+		}
+		return noticeMsg{seq: seq, at: clock.Now()}
+	}
+}
+
 // waitForUpdate blocks until the hub has ingested frames.
 func waitForUpdate(ch <-chan struct{}, clock sources.Clock) tea.Cmd {
 	if ch == nil {
@@ -131,6 +154,7 @@ func (m Model) Init() tea.Cmd {
 	if s.o.Hub != nil {
 		cmds = append(cmds, waitForUpdate(s.o.Hub.Updates(), s.o.Clock))
 	}
+	cmds = append(cmds, waitForNotice(s.o.Notices, s.o.Clock))
 	if s.o.Timeline != nil {
 		if i, ok := s.o.Timeline.(interface{ Init() tea.Cmd }); ok {
 			cmds = append(cmds, i.Init())
@@ -146,7 +170,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		s.w, s.h, s.sized = max(msg.Width, 0), max(msg.Height, 0), true
+	case noticeMsg:
+		// Written with the next frame (the renderer flushes every 50 ms)
+		// and taken out at the first tick 200 ms on: a changed line is
+		// written once, so the bell rings once.
+		s.notice, s.noticeAt = msg.seq, msg.at
+		cmd = waitForNotice(s.o.Notices, s.o.Clock)
 	case tickMsg:
+		if s.notice != "" && msg.at.Sub(s.noticeAt) >= 200*time.Millisecond {
+			s.notice = ""
+		}
 		first := !s.started
 		s.observe(msg.at)
 		// While paused the shown instant is fixed: nothing to recompute.

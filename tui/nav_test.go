@@ -560,3 +560,22 @@ func TestAlertStripKeepsAlertsApart(t *testing.T) {
 		t.Fatalf("want two firing alerts, got %q", got)
 	}
 }
+
+// TestNoticeRidesOneFrame: a terminal notice (BEL, OSC 9) goes out with the
+// next frame and is gone at the first tick 200 ms later, so it rings once.
+func TestNoticeRidesOneFrame(t *testing.T) {
+	m := fixtureModel(t, 120, 40)
+	at := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	m = drive(m, noticeMsg{seq: "\a\x1b]9;vigil: ErrorRateHigh\x1b\\", at: at})
+	if v := m.View(); !strings.Contains(v, "\a\x1b]9;vigil: ErrorRateHigh") {
+		t.Fatal("the notice is not in the next frame")
+	}
+	m = drive(m, tickMsg{at: at.Add(100 * time.Millisecond)})
+	if !strings.Contains(m.View(), "\x1b]9;") {
+		t.Fatal("the notice left before the renderer could write it")
+	}
+	m = drive(m, tickMsg{at: at.Add(time.Second)})
+	if strings.Contains(m.View(), "\x1b]9;") || strings.Contains(m.View(), "\a") {
+		t.Fatal("the notice stays: it would ring again")
+	}
+}

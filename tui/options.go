@@ -70,6 +70,9 @@ type Options struct {
 	// it gets the shown instant and window and returns a command whose
 	// message (a pane.StatusMsg, say) reports the file written.
 	Snapshot func(at time.Time, window time.Duration) tea.Cmd
+	// Notices delivers terminal notification bytes (alerts.TerminalNotice:
+	// BEL, OSC 9/777) to write once, with the next frame.
+	Notices <-chan string
 	// SLO, when set, gives each service's SLO: the errors screen's service
 	// detail then shows its error budget and burn rates.
 	SLO func(service string) alerts.SLO

@@ -48,7 +48,9 @@ func (m Model) View() string {
 		}
 	}
 	if r := s.plan.Status; !r.Empty() {
-		rows = append(rows, s.statusLine)
+		// A notice (BEL, OSC 9/777) takes no cells: it rides on the status
+		// line for the frames it is due in.
+		rows = append(rows, s.notice+s.statusLine)
 	}
 	return strings.Join(rows, "\n")
 }

@@ -174,6 +174,7 @@ func (s *session) addAlerting(ac alerts.Config, pc *promql.Client) (*alerting, e
 		o.External = x.Alerts
 		s.hub.Add(x)
 	}
+	var onEval []func(time.Time, []alerts.Transition, []alerts.Alert)
 	if u := cc.Notify.Webhook.URL; u != "" {
 		var timeout time.Duration
 		if t := cc.Notify.Webhook.Timeout; t != "" {
@@ -187,7 +188,28 @@ func (s *session) addAlerting(ac alerts.Config, pc *promql.Client) (*alerting, e
 		ctx, cancel := context.WithCancel(context.Background())
 		go w.Run(ctx)
 		s.close = append(s.close, cancel)
-		o.OnEval = func(now time.Time, ts []alerts.Transition, active []alerts.Alert) { w.Offer(now, active, ts) }
+		onEval = append(onEval, func(now time.Time, ts []alerts.Transition, active []alerts.Alert) { w.Offer(now, active, ts) })
+	}
+	if bell, desktop := cc.Notify.Bell, cc.Notify.Desktop; bell || desktop {
+		// A new critical alert rings the terminal's bell and/or raises a
+		// desktop notification (OSC 9/777), through the console's renderer.
+		s.notices = make(chan string, 8)
+		ch := s.notices
+		onEval = append(onEval, func(_ time.Time, ts []alerts.Transition, _ []alerts.Alert) {
+			if b := alerts.TerminalNotice(ts, bell, desktop); b != nil {
+				select {
+				case ch <- string(b):
+				default: // the console is behind: one more ring would say nothing new
+				}
+			}
+		})
+	}
+	if len(onEval) > 0 {
+		o.OnEval = func(now time.Time, ts []alerts.Transition, active []alerts.Alert) {
+			for _, fn := range onEval {
+				fn(now, ts, active)
+			}
+		}
 	}
 	al.Engine = alerts.New(s.store, o)
 	s.hub.Add(al.Engine)

@@ -57,7 +57,7 @@ func TestAlertsCommand(t *testing.T) {
 	}
 	// The default error-rate rule's for: (2 min) scaled to 0.24 ms: the
 	// two scrapes --for 1s gives are enough.
-	code, out, errs := runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "1s", "--for-scale", "0.000002",
+	code, out, errs := runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "3s", "--for-scale", "0.000002",
 		"--alerts-config", cfg, "--fail-on", "critical")
 	if code != 3 {
 		t.Fatalf("exit %d, want 3 (critical firing)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
@@ -68,7 +68,7 @@ func TestAlertsCommand(t *testing.T) {
 		}
 	}
 	// JSON, failing on warning too.
-	code, out, errs = runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "1s", "--for-scale", "0.000002",
+	code, out, errs = runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "3s", "--for-scale", "0.000002",
 		"--alerts-config", cfg, "--output", "json", "--fail-on", "warning", "--history")
 	if code != 3 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)

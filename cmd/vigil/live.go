@@ -56,6 +56,7 @@ type session struct {
 	driftCfg drift.Config
 	recorder *replay.Recorder // set while --record writes a recording
 	alerting *alerting        // the rule engine and what feeds it
+	notices  chan string      // terminal notifications for the console (--notify)
 	close    []func()
 }
 
@@ -129,6 +130,17 @@ func (s *session) addQueryAndAlerts() error {
 	if qs != nil {
 		pc = qs.Client()
 		s.cfg.Alerts.PrometheusAlerts = true
+	}
+	for _, n := range strings.Split(s.o.notify, ",") {
+		switch strings.TrimSpace(n) {
+		case "bell":
+			s.cfg.Alerts.Notify.Bell = true
+		case "desktop":
+			s.cfg.Alerts.Notify.Desktop = true
+		case "":
+		default:
+			return fmt.Errorf("--notify: %q is not bell or desktop", n)
+		}
 	}
 	al, err := s.addAlerting(s.cfg.Alerts, pc)
 	if err != nil {

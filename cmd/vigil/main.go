@@ -94,6 +94,7 @@ type options struct {
 	recordMaxAge  time.Duration // vigil record --max-age; 0: keep
 	logFile       string
 	failOn        string
+	notify        string
 }
 
 type stringList []string
@@ -127,6 +128,7 @@ func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
 	fs.BoolVar(&o.mouse, "mouse", false, "enable the mouse (click to focus, wheel to scroll)")
 	fs.StringVar(&o.record, "record", "", "record everything seen to `DIR` while watching")
 	fs.StringVar(&o.logFile, "log-file", "", "vigil's own log `file` (default $XDG_STATE_HOME/vigil/vigil.log)")
+	fs.StringVar(&o.notify, "notify", "", "on a new critical alert: `bell`, desktop (OSC 9/777), or bell,desktop")
 	fs.StringVar(&o.failOn, "fail-on", "", "with --once: exit 3 when an alert of this `severity` (warning|critical) fires")
 	return fs
 }

@@ -412,6 +412,9 @@ func (s *session) consoleOptions() tui.Options {
 		o.GPUInspector = s.extras.nvml // processes, MIG, field ages beyond the series
 	}
 	o.Snapshot = s.snapshot
+	if s.notices != nil {
+		o.Notices = s.notices
+	}
 	if s.alerting != nil {
 		o.SLO = s.alerting.Engine.SLOOf
 	}
