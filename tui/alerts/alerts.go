@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
@@ -545,6 +546,76 @@ type Band struct {
 	Start, End time.Time // End is zero while it still fires
 	Severity   sources.Severity
 	Name       string
+	Labels     []sources.Label // the firing event's labels (service, gpu, ...)
+}
+
+// Label returns the value of the band's label, or "".
+func (b Band) Label(name string) string {
+	for _, l := range b.Labels {
+		if l.Name == name {
+			return l.Value
+		}
+	}
+	return ""
+}
+
+// ServiceBandRow is BandRow of the alerts of one service over the axis's
+// window (the row under a service's latency or error chart).
+func ServiceBandRow(st *sources.Store, service string, ax layout.Axis) string {
+	if st == nil || ax.N <= 0 {
+		return ""
+	}
+	var mine []Band
+	for _, b := range Bands(st, ax.At(0).Add(-ax.Step), ax.End) {
+		if b.Label(sources.LabelService) == service {
+			mine = append(mine, b)
+		}
+	}
+	return BandRow(mine, ax)
+}
+
+// BandRow draws bands under a chart with axis ax: one cell per column, "▀"
+// coloured by the worst severity firing in that column, blank elsewhere.
+func BandRow(bands []Band, ax layout.Axis) string {
+	if ax.N <= 0 || len(bands) == 0 {
+		return ""
+	}
+	worst := make([]int, ax.N) // 0 none, 1 warning, 2 critical
+	for _, b := range bands {
+		lvl := 1
+		if b.Severity >= sources.SevCritical {
+			lvl = 2
+		}
+		for i := 0; i < ax.N; i++ {
+			// Column i covers (At(i-1), At(i)], as Axis.Index reads it.
+			colEnd, colStart := ax.At(i), ax.At(i).Add(-ax.Step)
+			if i > 0 {
+				colStart = ax.At(i - 1)
+			}
+			if b.Start.After(colEnd) || !b.End.IsZero() && b.End.Before(colStart) {
+				continue
+			}
+			worst[i] = max(worst[i], lvl)
+		}
+	}
+	var sb strings.Builder
+	any := false
+	for _, w := range worst {
+		switch w {
+		case 2:
+			sb.WriteString(styles.PCrit.Paint("▀"))
+			any = true
+		case 1:
+			sb.WriteString(styles.PWarn.Paint("▀"))
+			any = true
+		default:
+			sb.WriteByte(' ')
+		}
+	}
+	if !any {
+		return ""
+	}
+	return sb.String()
 }
 
 // Bands returns the firing spans that overlap [from, to], from the store's
@@ -563,7 +634,7 @@ func Bands(st *sources.Store, from, to time.Time) []Band {
 		case "firing", "":
 			if _, ok := open[r.Key]; !ok {
 				open[r.Key] = len(out)
-				out = append(out, Band{Start: e.At, Severity: e.Severity, Name: r.Name})
+				out = append(out, Band{Start: e.At, Severity: e.Severity, Name: r.Name, Labels: e.Labels})
 			}
 		case "resolved", "inactive":
 			if i, ok := open[r.Key]; ok {

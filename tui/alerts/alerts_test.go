@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
@@ -138,5 +139,28 @@ func TestBands(t *testing.T) {
 	}
 	if n := len(Bands(st, t0.Add(310*time.Second), t0.Add(400*time.Second))); n != 2 {
 		t.Errorf("after the GPU band closed: %d bands, want 2", n)
+	}
+}
+
+// TestBandRow: columns under a firing span are marked by the worst severity;
+// an alert that resolved before the axis leaves no mark.
+func TestBandRow(t *testing.T) {
+	// Columns (1,2], (2,3], ... (9,10], (10,10.5].
+	end := time.Date(2026, 11, 27, 12, 0, 10, 500_000_000, time.UTC)
+	ax := layout.NewAxis(end, 10*time.Second, 10)
+	bands := []Band{
+		{Start: end.Add(-7200 * time.Millisecond), End: end.Add(-5800 * time.Millisecond), Severity: sources.SevCritical}, // 3.3–4.7
+		{Start: end.Add(-1200 * time.Millisecond), Severity: sources.SevWarning},                                          // from 9.3, firing
+		{Start: end.Add(-time.Hour), End: end.Add(-30 * time.Minute), Severity: sources.SevCritical},
+	}
+	row := ansi.Strip(BandRow(bands, ax))
+	if got := []rune(row); len(got) != 10 {
+		t.Fatalf("row %q has %d cells, want 10", row, len(got))
+	}
+	if row != "  ▀▀    ▀▀" {
+		t.Fatalf("row %q", row)
+	}
+	if BandRow(bands[2:], ax) != "" {
+		t.Fatal("a band before the axis must draw nothing")
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
+	talerts "github.com/vigil-dev/vigil/tui/alerts"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/status"
@@ -426,6 +427,12 @@ func (m *Model) renderDetail(s view.Service) string {
 			suffix = styles.PDim.Paint(" " + styles.Percent(top))
 		}
 		lines = append(lines, "    "+l+suffix)
+	}
+	if len(lines) < m.h {
+		// This service's alert bands under the chart's time axis.
+		if row := talerts.ServiceBandRow(m.env.Store, s.Name, c.axis); row != "" {
+			lines = append(lines, "    "+row+styles.PDim.Paint(" alerts"))
+		}
 	}
 	return strings.Join(lines, "\n")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
+	talerts "github.com/vigil-dev/vigil/tui/alerts"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
@@ -591,6 +592,12 @@ func (m *Model) renderDetail(s view.Service) string {
 				l += styles.PDim.Paint(" " + styles.Seconds(top))
 			}
 			lines = append(lines, label+l)
+		}
+	}
+	if len(lines) < m.h {
+		// This service's alert bands under the charts' time axis.
+		if row := talerts.ServiceBandRow(m.env.Store, s.Name, c.axis); row != "" {
+			lines = append(lines, "     "+row+styles.PDim.Paint(" alerts"))
 		}
 	}
 	if len(lines) < m.h {
