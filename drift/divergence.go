@@ -56,10 +56,8 @@ func checkLen(p, q []float64) {
 // input but not the other; apply Smoothed(counts, Pseudocount) to counts first
 // to avoid that.
 func PSI(p, q []float64) float64 {
-	checkLen(p, q)
-	ps, ok1 := shares(p)
-	qs, ok2 := shares(q)
-	if !ok1 || !ok2 {
+	ps, qs, ok := sharesOf(p, q)
+	if !ok {
 		return math.NaN()
 	}
 	var s float64
@@ -67,6 +65,15 @@ func PSI(p, q []float64) float64 {
 		s += psiTerm(ps[i], qs[i])
 	}
 	return s
+}
+
+// sharesOf checks that p and q have one length (panicking otherwise) and
+// normalises both to shares; ok is false when either is invalid.
+func sharesOf(p, q []float64) (ps, qs []float64, ok bool) {
+	checkLen(p, q)
+	ps, ok1 := shares(p)
+	qs, ok2 := shares(q)
+	return ps, qs, ok1 && ok2
 }
 
 func psiTerm(p, q float64) float64 {
@@ -85,10 +92,8 @@ func psiTerm(p, q float64) float64 {
 // KL panics if len(p) != len(q). It returns NaN for invalid input as PSI does,
 // and +Inf if q_i = 0 < p_i; smooth counts with Smoothed first.
 func KL(p, q []float64) float64 {
-	checkLen(p, q)
-	ps, ok1 := shares(p)
-	qs, ok2 := shares(q)
-	if !ok1 || !ok2 {
+	ps, qs, ok := sharesOf(p, q)
+	if !ok {
 		return math.NaN()
 	}
 	var s float64
@@ -112,10 +117,8 @@ func KL(p, q []float64) float64 {
 //
 // JSDistance panics if len(p) != len(q) and returns NaN for invalid input.
 func JSDistance(p, q []float64) float64 {
-	checkLen(p, q)
-	ps, ok1 := shares(p)
-	qs, ok2 := shares(q)
-	if !ok1 || !ok2 {
+	ps, qs, ok := sharesOf(p, q)
+	if !ok {
 		return math.NaN()
 	}
 	var s float64
@@ -138,10 +141,8 @@ func JSDistance(p, q []float64) float64 {
 //
 // Hellinger panics if len(p) != len(q) and returns NaN for invalid input.
 func Hellinger(p, q []float64) float64 {
-	checkLen(p, q)
-	ps, ok1 := shares(p)
-	qs, ok2 := shares(q)
-	if !ok1 || !ok2 {
+	ps, qs, ok := sharesOf(p, q)
+	if !ok {
 		return math.NaN()
 	}
 	var bc float64
@@ -155,10 +156,8 @@ func Hellinger(p, q []float64) float64 {
 // first), NannyML's L∞ for categories. It panics if len(p) != len(q) and
 // returns NaN for invalid input.
 func LInf(p, q []float64) float64 {
-	checkLen(p, q)
-	ps, ok1 := shares(p)
-	qs, ok2 := shares(q)
-	if !ok1 || !ok2 {
+	ps, qs, ok := sharesOf(p, q)
+	if !ok {
 		return math.NaN()
 	}
 	var d float64

@@ -114,19 +114,6 @@ func (tm *tmux) waitFor(timeout time.Duration, want ...string) string {
 	return s
 }
 
-// waitGone polls until the session's command has exited.
-func (tm *tmux) waitExit(timeout time.Duration) {
-	tm.t.Helper()
-	deadline := time.Now().Add(timeout)
-	for time.Now().Before(deadline) {
-		if err := exec.Command("tmux", "-S", tm.socket, "has-session", "-t", tm.name).Run(); err != nil {
-			return
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	tm.t.Fatalf("vigil did not exit; screen:\n%s", tm.screen())
-}
-
 func demoCommand(t *testing.T, bin string, extra string) string {
 	dir := t.TempDir()
 	return fmt.Sprintf("%s demo --seed 7 --speed 10 --otlp-listen 127.0.0.1:0 --log-file %s %s; sleep 30",
