@@ -341,6 +341,7 @@ type state struct {
 	structured bool   // JSON or logfmt
 	noRoles    bool   // keep every field as is (reading a container wrapper)
 	suffix     string // the cut marker, if any
+	j          jscan  // the JSON scanner's position
 	scratch    [96]byte
 }
 
