@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode/utf16"
@@ -244,33 +245,52 @@ func (j *jscan) skip(depth int) bool {
 }
 
 // strRaw passes over a string at j.i and reports whether it held escapes.
-// The closing quote is found with IndexByte; only a string with a backslash
-// is walked byte by byte.
+// The closing quote or the first backslash is found eight bytes at a time;
+// only a string with a backslash is walked byte by byte after it.
 func (j *jscan) strRaw() (escaped bool, ok bool) {
-	if j.i >= len(j.s) || j.s[j.i] != '"' {
+	s := j.s
+	if j.i >= len(s) || s[j.i] != '"' {
 		return false, false
 	}
-	j.i++
-	q := strings.IndexByte(j.s[j.i:], '"')
-	if q < 0 {
-		j.i = len(j.s)
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	i := j.i + 1
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		q := x ^ '"'*ones
+		b := x ^ '\\'*ones
+		// The lowest set bit marks the first '"' or '\\' exactly (a borrow
+		// only runs upwards from a matching byte).
+		if m := ((q-ones)&^q | (b-ones)&^b) & highs; m != 0 {
+			i += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
+	for ; i < len(s) && s[i] != '"' && s[i] != '\\'; i++ {
+	}
+	if i >= len(s) {
+		j.i = len(s)
 		return false, false
 	}
-	if strings.IndexByte(j.s[j.i:j.i+q], '\\') < 0 {
-		j.i += q + 1
+	if s[i] == '"' {
+		j.i = i + 1
 		return false, true
 	}
-	for j.i < len(j.s) {
-		switch j.s[j.i] {
+	for i < len(s) {
+		switch s[i] {
 		case '"':
-			j.i++
+			j.i = i + 1
 			return true, true
 		case '\\':
-			j.i += 2
+			i += 2
 			continue
 		}
-		j.i++
+		i++
 	}
+	j.i = len(s)
 	return true, false
 }
 

@@ -233,23 +233,31 @@ func (p *Parser) parse(s string, cut int64, readAt time.Time) sources.LogRecord 
 }
 
 // clean reports whether line is printable ASCII (no control byte, no DEL,
-// nothing ≥ 0x80), eight bytes at a time; such a line needs no sanitizing.
+// nothing ≥ 0x80), sixteen bytes at a time; such a line needs no sanitizing.
 // Anything else, tabs included, goes through sources.Sanitize.
 func clean(line []byte) bool {
 	const (
 		ones  = 0x0101010101010101
 		highs = 0x8080808080808080
 	)
+	// For each byte b of x the high bit of x|(x+1)|(x-0x20) is set when
+	// b ≥ 0x80, b == 0x7f or b < 0x20. A carry or borrow between bytes only
+	// starts at such a byte, so it can add a false alarm above a bad byte but
+	// never hide the lowest one: the OR over the line is exact.
+	var acc uint64
 	i := 0
-	for ; i+8 <= len(line); i += 8 {
+	for ; i+16 <= len(line); i += 16 {
 		x := binary.LittleEndian.Uint64(line[i:])
-		// A byte ≥ 0x80, a byte < 0x20, or a byte equal to 0x7f.
-		if x&highs != 0 || (x-0x20*ones)&^x&highs != 0 {
-			return false
-		}
-		if y := x ^ 0x7f*ones; (y-ones)&^y&highs != 0 {
-			return false
-		}
+		y := binary.LittleEndian.Uint64(line[i+8:])
+		acc |= x | (x + ones) | (x - 0x20*ones) | y | (y + ones) | (y - 0x20*ones)
+	}
+	if i+8 <= len(line) {
+		x := binary.LittleEndian.Uint64(line[i:])
+		acc |= x | (x + ones) | (x - 0x20*ones)
+		i += 8
+	}
+	if acc&highs != 0 {
+		return false
 	}
 	for ; i < len(line); i++ {
 		if c := line[i]; c < 0x20 || c >= 0x7f {
@@ -303,31 +311,48 @@ const (
 	roleEpochMicro
 )
 
+// roleKeys are the common spellings of the keys that have a role.
+var roleKeys = []struct {
+	r    role
+	keys []string
+}{
+	{roleTime, []string{"time", "ts", "timestamp", "@timestamp", "t", "date", "datetime", "asctime", "@t", "time_local", "eventTime"}},
+	{roleEpochMicro, []string{"__REALTIME_TIMESTAMP"}},
+	{roleLevel, []string{"level", "lvl", "severity", "levelname", "log.level", "loglevel", "log_level", "severity_text",
+		"severityText", "@l", "level_name", "detected_level"}},
+	{rolePriority, []string{"PRIORITY"}},
+	{roleMsg, []string{"msg", "message", "@m", "body", "MESSAGE", "event", "log", "fields.message"}},
+	{roleService, []string{"service", "service.name", "service_name", "serviceName", "svc", "app", "application",
+		"resource.service.name", "SYSLOG_IDENTIFIER", "_SYSTEMD_UNIT", "component"}},
+	{roleTrace, []string{"trace_id", "traceId", "traceID", "traceid", "otel.trace_id", "trace.id", "dd.trace_id", "TraceId"}},
+	{roleSpan, []string{"span_id", "spanId", "spanID", "spanid", "otel.span_id", "span.id", "dd.span_id", "SpanId"}},
+	{roleTraceparent, []string{"traceparent"}},
+}
+
+// roles maps a spelling to its role; roleMask has, by a key's first byte, a
+// bit per length (< 64) of the spellings: most keys that have no role are
+// told so without hashing them.
+var roles, roleMask = func() (map[string]role, *[256]uint64) {
+	m := map[string]role{}
+	var mask [256]uint64
+	for _, rk := range roleKeys {
+		for _, k := range rk.keys {
+			if len(k) >= 64 {
+				panic("logs: role key too long: " + k) // a programming error, caught by any test
+			}
+			m[k] = rk.r
+			mask[k[0]] |= 1 << len(k)
+		}
+	}
+	return m, &mask
+}()
+
 // roleOf maps the common spellings of a key to its role.
 func roleOf(k string) role {
-	switch k {
-	case "time", "ts", "timestamp", "@timestamp", "t", "date", "datetime", "asctime", "@t", "time_local", "eventTime":
-		return roleTime
-	case "__REALTIME_TIMESTAMP":
-		return roleEpochMicro
-	case "level", "lvl", "severity", "levelname", "log.level", "loglevel", "log_level", "severity_text",
-		"severityText", "@l", "level_name", "detected_level":
-		return roleLevel
-	case "PRIORITY":
-		return rolePriority
-	case "msg", "message", "@m", "body", "MESSAGE", "event", "log", "fields.message":
-		return roleMsg
-	case "service", "service.name", "service_name", "serviceName", "svc", "app", "application",
-		"resource.service.name", "SYSLOG_IDENTIFIER", "_SYSTEMD_UNIT", "component":
-		return roleService
-	case "trace_id", "traceId", "traceID", "traceid", "otel.trace_id", "trace.id", "dd.trace_id", "TraceId":
-		return roleTrace
-	case "span_id", "spanId", "spanID", "spanid", "otel.span_id", "span.id", "dd.span_id", "SpanId":
-		return roleSpan
-	case "traceparent":
-		return roleTraceparent
+	if len(k) == 0 || len(k) >= 64 || roleMask[k[0]]&(1<<len(k)) == 0 {
+		return roleNone
 	}
-	return roleNone
+	return roles[k]
 }
 
 // state is one line being parsed.
@@ -393,8 +418,10 @@ func (st *state) set(k, v string) {
 	}
 	if st.rec.Fields == nil {
 		st.rec.Fields = make(map[string]string, 8)
-	} else if _, dup := st.rec.Fields[k]; !dup && len(st.rec.Fields) >= st.p.maxF {
-		return
+	} else if len(st.rec.Fields) >= st.p.maxF {
+		if _, dup := st.rec.Fields[k]; !dup {
+			return
+		}
 	}
 	st.rec.Fields[k] = v
 }

@@ -1,0 +1,150 @@
+package logs
+
+import (
+	"math/rand"
+	"strings"
+	"testing"
+)
+
+// cleanRef is clean written the obvious way.
+func cleanRef(line []byte) bool {
+	for _, c := range line {
+		if c < 0x20 || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}
+
+// strRawRef is strRaw written the obvious way: the old IndexByte scan.
+func strRawRef(s string, i int) (esc, ok bool, end int) {
+	if i >= len(s) || s[i] != '"' {
+		return false, false, i
+	}
+	i++
+	q := strings.IndexByte(s[i:], '"')
+	if q < 0 {
+		return false, false, len(s)
+	}
+	if strings.IndexByte(s[i:i+q], '\\') < 0 {
+		return false, true, i + q + 1
+	}
+	for i < len(s) {
+		switch s[i] {
+		case '"':
+			return true, true, i + 1
+		case '\\':
+			i += 2
+			continue
+		}
+		i++
+	}
+	return true, false, i
+}
+
+// alphabet holds the bytes the word-at-a-time scans must tell apart.
+var alphabet = []byte{'a', 'Z', ' ', '~', '"', '\\', 0x00, 0x1f, 0x20, 0x21, 0x7e, 0x7f, 0x80, 0x9f, 0xa0, 0xc3, 0xff, '\t', '\n', '.', 0x22 ^ 0x80, 0x5c ^ 0x80, 0x5b, 0x5d, 0x23, 0x21}
+
+func randBytes(r *rand.Rand, clean bool) []byte {
+	n := r.Intn(70)
+	b := make([]byte, n)
+	for i := range b {
+		if clean {
+			b[i] = byte(0x20 + r.Intn(0x5f))
+		} else {
+			b[i] = alphabet[r.Intn(len(alphabet))]
+		}
+	}
+	// Now and then one odd byte in an otherwise clean line, at any position.
+	if clean && n > 0 && r.Intn(2) == 0 {
+		b[r.Intn(n)] = alphabet[r.Intn(len(alphabet))]
+	}
+	return b
+}
+
+func TestCleanMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewSource(1))
+	for k := 0; k < 200_000; k++ {
+		b := randBytes(r, k%2 == 0)
+		if got, want := clean(b), cleanRef(b); got != want {
+			t.Fatalf("clean(%q) = %v, want %v", b, got, want)
+		}
+	}
+	// Every single byte value at every position of lines up to 40 bytes.
+	for n := 1; n <= 40; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("x", n))
+				b[pos] = byte(c)
+				if got, want := clean(b), cleanRef(b); got != want {
+					t.Fatalf("clean(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}
+
+func TestStrRawMatchesReference(t *testing.T) {
+	r := rand.New(rand.NewSource(2))
+	check := func(s string) {
+		t.Helper()
+		j := jscan{s: s}
+		esc, ok := j.strRaw()
+		wesc, wok, wend := strRawRef(s, 0)
+		if ok != wok || (ok && (esc != wesc || j.i != wend)) {
+			t.Fatalf("strRaw(%q) = %v,%v,%d, want %v,%v,%d", s, esc, ok, j.i, wesc, wok, wend)
+		}
+	}
+	for k := 0; k < 200_000; k++ {
+		check(`"` + string(randBytes(r, k%3 == 0)))
+	}
+	for n := 0; n <= 24; n++ {
+		for pos := 0; pos <= n; pos++ {
+			for _, c := range []string{`"`, `\`, `\"`, `\\`, "\x00", "\xa2", "\xdc", "\xff"} {
+				s := `"` + strings.Repeat("a", pos) + c + strings.Repeat("b", n-pos) + `"tail`
+				check(s)
+				check(s[:len(s)-5])
+			}
+		}
+	}
+}
+
+func FuzzStrRaw(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `"0123456789abcdef\\"x`, `"unterminated`, `"\`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		s = `"` + s
+		j := jscan{s: s}
+		esc, ok := j.strRaw()
+		wesc, wok, wend := strRawRef(s, 0)
+		if ok != wok || (ok && (esc != wesc || j.i != wend)) {
+			t.Fatalf("strRaw(%q) = %v,%v,%d, want %v,%v,%d", s, esc, ok, j.i, wesc, wok, wend)
+		}
+		if got, want := clean([]byte(s)), cleanRef([]byte(s)); got != want {
+			t.Fatalf("clean(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
+
+// TestRoleOfSpellings checks the quick reject in roleOf against every
+// spelling and against near misses.
+func TestRoleOfSpellings(t *testing.T) {
+	n := 0
+	for _, rk := range roleKeys {
+		for _, k := range rk.keys {
+			n++
+			if got := roleOf(k); got != rk.r {
+				t.Errorf("roleOf(%q) = %v, want %v", k, got, rk.r)
+			}
+			for _, miss := range []string{k + "x", "x" + k, k[:len(k)-1], strings.ToUpper(k) + "_"} {
+				if roles[miss] == roleNone && roleOf(miss) != roleNone {
+					t.Errorf("roleOf(%q) = %v, want none", miss, roleOf(miss))
+				}
+			}
+		}
+	}
+	if n < 60 || roleOf("") != roleNone || roleOf(strings.Repeat("t", 100)) != roleNone {
+		t.Fatalf("%d spellings", n)
+	}
+}
