@@ -342,17 +342,59 @@ type Health struct {
 	Detail   string // e.g. "vllm" (what was recognised)
 }
 
+// Samples is points in column form, for a producer that holds its series
+// in a catalogue (replay): sample i is Series[IDs[i]] = Values[i] at At[i]
+// (Unix ns), or at the frame's At when At is nil. Handing samples over this
+// way costs no Point per sample. The slices may be shared between frames
+// and must not be modified.
+type Samples struct {
+	Series []Series
+	IDs    []uint32
+	Values []float64
+	At     []int64
+}
+
+// Len returns the number of samples.
+func (s *Samples) Len() int { return len(s.IDs) }
+
+// Point returns sample i as a Point; at is the frame's time.
+func (s *Samples) Point(i int, at time.Time) Point {
+	p := Point{Series: s.Series[s.IDs[i]], At: at, Value: s.Values[i]}
+	if s.At != nil {
+		p.At = time.Unix(0, s.At[i])
+	}
+	return p
+}
+
 // Frame is what one source saw at one instant.
 type Frame struct {
 	Source     string
 	At         time.Time
 	Points     []Point
+	Samples    Samples // more points, in column form
 	Histograms []Histogram
 	Logs       []LogRecord
 	Spans      []Span
 	Events     []Event
 	Exemplars  []Exemplar
 	Health     *Health // nil when the source has nothing to say about itself
+}
+
+// NumPoints returns the number of points the frame carries in either form.
+func (f *Frame) NumPoints() int { return len(f.Points) + f.Samples.Len() }
+
+// AllPoints returns every point of the frame as Points (Samples
+// materialised after Points); for consumers off the hot path.
+func (f *Frame) AllPoints() []Point {
+	if f.Samples.Len() == 0 {
+		return f.Points
+	}
+	out := make([]Point, 0, f.NumPoints())
+	out = append(out, f.Points...)
+	for i := range f.Samples.IDs {
+		out = append(out, f.Samples.Point(i, f.At))
+	}
+	return out
 }
 
 // Source is anything that brings data in.

@@ -113,6 +113,23 @@ func NewStore(opts StoreOptions) *Store {
 	}
 }
 
+// pushPoint adds one sample to its series' ring, creating the series.
+func (s *Store) pushPoint(ser *Series, t int64, v float64) {
+	k := ser.Key()
+	d := s.series[k]
+	if d == nil {
+		d = &seriesData{series: *ser, ring: newRing[float64](s.cap)}
+		s.series[k] = d
+		s.index(*ser, k)
+	}
+	if !d.ring.push(t, v, s.res) {
+		s.drops.OutOfOrder++
+	}
+	if t > s.newest {
+		s.newest = t
+	}
+}
+
 // Options returns the store's bounds, defaults filled in.
 func (s *Store) Options() StoreOptions { return s.opts }
 
@@ -124,19 +141,16 @@ func (s *Store) Ingest(f Frame) {
 	s.gen++
 	for i := range f.Points {
 		p := &f.Points[i]
-		k := p.Series.Key()
-		d := s.series[k]
-		if d == nil {
-			d = &seriesData{series: p.Series, ring: newRing[float64](s.cap)}
-			s.series[k] = d
-			s.index(p.Series, k)
-		}
-		t := p.At.UnixNano()
-		if !d.ring.push(t, p.Value, s.res) {
-			s.drops.OutOfOrder++
-		}
-		if t > s.newest {
-			s.newest = t
+		s.pushPoint(&p.Series, p.At.UnixNano(), p.Value)
+	}
+	if c := &f.Samples; c.Len() > 0 {
+		at := f.At.UnixNano()
+		for i, id := range c.IDs {
+			t := at
+			if c.At != nil {
+				t = c.At[i]
+			}
+			s.pushPoint(&c.Series[id], t, c.Values[i])
 		}
 	}
 	for i := range f.Histograms {

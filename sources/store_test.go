@@ -262,3 +262,38 @@ func TestJitteryPollsKeepEverySample(t *testing.T) {
 		t.Fatalf("same-slot sample must replace: %v", got)
 	}
 }
+
+// TestSamplesIngestLikePoints: the column form of a frame's points lands in
+// the store exactly as the same Points would, with per-sample times or the
+// frame's, and AllPoints gives them back.
+func TestSamplesIngestLikePoints(t *testing.T) {
+	cat := []Series{NewSeries("a", Gauge), NewSeries("b", Gauge, "gpu", "0"), NewSeries("c", Counter)}
+	frames := []Frame{
+		{At: t0, Samples: Samples{Series: cat, IDs: []uint32{2, 0}, Values: []float64{5, 1}}},
+		{At: t0.Add(time.Second), Points: []Point{gauge("a", t0.Add(time.Second), 2)},
+			Samples: Samples{Series: cat, IDs: []uint32{1}, Values: []float64{7}, At: []int64{t0.Add(1500 * time.Millisecond).UnixNano()}}},
+	}
+	viaSamples, viaPoints := NewStore(StoreOptions{}), NewStore(StoreOptions{})
+	for _, f := range frames {
+		viaSamples.Ingest(f)
+		g := f
+		g.Points, g.Samples = f.AllPoints(), Samples{}
+		if g.NumPoints() != f.NumPoints() {
+			t.Fatalf("NumPoints %d, AllPoints %d", f.NumPoints(), g.NumPoints())
+		}
+		viaPoints.Ingest(g)
+	}
+	if got := frames[1].AllPoints(); len(got) != 2 || got[1].Series.Key() != cat[1].Key() || !got[1].At.Equal(t0.Add(1500*time.Millisecond)) || got[1].Value != 7 {
+		t.Fatalf("AllPoints = %+v", got)
+	}
+	for _, s := range cat {
+		a := viaSamples.Range(s.Key(), t0.Add(-time.Minute), t0.Add(time.Minute))
+		b := viaPoints.Range(s.Key(), t0.Add(-time.Minute), t0.Add(time.Minute))
+		if len(a) == 0 || fmt.Sprint(a) != fmt.Sprint(b) {
+			t.Fatalf("%s: samples %v, points %v", s.Key(), a, b)
+		}
+	}
+	if s, ok := viaSamples.Last(cat[0].Key(), t0.Add(time.Second)); !ok || s.V != 2 {
+		t.Fatalf("a at +1s = %v %v, want 2 (the Point after the sample)", s, ok)
+	}
+}

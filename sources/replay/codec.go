@@ -541,6 +541,12 @@ const (
 )
 
 func (b *blockEnc) add(f *sources.Frame) {
+	if f.Samples.Len() > 0 {
+		// Frames from a replay carry column samples: record them as points.
+		g := *f
+		g.Points, g.Samples = f.AllPoints(), sources.Samples{}
+		f = &g
+	}
 	at := f.At.UnixNano()
 	if f.At.IsZero() {
 		at = b.prevAt
@@ -930,14 +936,66 @@ type frameMeta struct {
 	pointIDs []uint32
 	pcols    []int32   // the column of each point
 	hcols    [][]int32 // the columns of each histogram: count, sum, buckets
-	pointAt  []time.Time
+	pointAt  []int64   // Unix ns; nil when every point is at the frame's time
+	zeroAt   bool      // some point is stamped with the zero time
 	histIDs  []uint32
 	histAt   []time.Time
 	histLay  [][]float64
 }
 
+// scratch holds a decoder's working buffers between blocks: nothing in it
+// is referenced by the frames it returns. The zero value is ready.
+type scratch struct {
+	body     []byte // a decompressed body (the reader's)
+	metas    []frameMeta
+	colLen   []int
+	colStart []int
+	pointCol []int32
+	vals     []float64
+}
+
+// grow returns buf resized to n, zeroed, reusing its array when it can.
+func grow[T any](buf []T, n int) []T {
+	if cap(buf) < n {
+		return make([]T, n)
+	}
+	buf = buf[:n]
+	clear(buf)
+	return buf
+}
+
+// texts reads the terminated strings of a block's text section (enc.term)
+// as slices of one copy of the section: one allocation for all of them.
+type texts struct {
+	s   string
+	err error
+}
+
+func (t *texts) next() string {
+	end := strings.IndexByte(t.s, 0)
+	if end < 0 {
+		t.err = errShort
+		return ""
+	}
+	if strings.IndexByte(t.s[:end], 1) < 0 {
+		v := t.s[:end]
+		t.s = t.s[end+1:]
+		return v
+	}
+	d := dec{b: []byte(t.s)} // escapes: rare
+	v := d.term()
+	t.err = d.err
+	t.s = t.s[len(t.s)-len(d.b):]
+	return v
+}
+
 // decodeBody decodes a block body into frames using the file's catalogue.
-func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Frame, error) {
+// sc, when not nil, lends working buffers; the frames never reference them
+// nor body.
+func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([]sources.Frame, error) {
+	if sc == nil {
+		sc = &scratch{}
+	}
 	d := &dec{b: body}
 	if v := d.uv(); v != 0 && d.err == nil {
 		return nil, fmt.Errorf("block codec version %d unknown", v)
@@ -945,8 +1003,19 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	st := d.section()
 	ns := st.count(1)
 	strs := make([]string, ns)
-	for i := range strs {
-		strs[i] = st.raw()
+	if ns > 0 {
+		// One copy of the table; the strings are slices of it.
+		all := string(st.b)
+		for i := range strs {
+			n := st.uv()
+			if n > uint64(len(st.b)) {
+				st.fail(errShort)
+				break
+			}
+			off := len(all) - len(st.b)
+			strs[i] = all[off : off+int(n)]
+			st.b = st.b[n:]
+		}
 	}
 	if st.err != nil {
 		return nil, fmt.Errorf("strings: %w", st.err)
@@ -976,7 +1045,8 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 		return nil, fmt.Errorf("frame times: %d bytes for %d frames", len(tm.b), nf)
 	}
 	m := d.section()
-	metas := make([]frameMeta, nf)
+	sc.metas = grow(sc.metas, nf)
+	metas := sc.metas
 	var shapes [][]uint32
 	var shapePCols [][]int32 // point columns of a shape, once used for points
 	var layouts [][]float64
@@ -1006,8 +1076,10 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	}
 	// Columns are numbered in order of first appearance, as the encoder
 	// numbered them: points by series id, histograms by id and part.
-	var colLen []int
-	pointCol := make([]int32, len(cat))
+	colLen := sc.colLen[:0]
+	defer func() { sc.colLen = colLen[:0] }()
+	sc.pointCol = grow(sc.pointCol, len(cat))
+	pointCol := sc.pointCol
 	for i := range pointCol {
 		pointCol[i] = -1
 	}
@@ -1055,11 +1127,13 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 			}
 			fm.pcols = shapePCols[si]
 			if fm.fl&ffPointsAt == 0 {
-				fm.pointAt = make([]time.Time, len(fm.pointIDs))
+				fm.pointAt = make([]int64, len(fm.pointIDs))
 			}
 			for i, c := range fm.pcols {
 				if fm.pointAt != nil {
-					fm.pointAt[i] = m.timeRel(at)
+					t := m.timeRel(at)
+					fm.zeroAt = fm.zeroAt || t.IsZero()
+					fm.pointAt[i] = t.UnixNano()
 				}
 				use(c)
 				if m.err != nil {
@@ -1141,19 +1215,33 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	if len(pl.b) != nf64*8 {
 		return nil, fmt.Errorf("float section has %d bytes, %d values expected", len(pl.b), nf64)
 	}
-	vals := make([]float64, total)
-	colStart := make([]int, len(colLen))
+	sc.vals = grow(sc.vals, total)
+	sc.colStart = grow(sc.colStart, len(colLen))
+	vals, colStart := sc.vals, sc.colStart
 	k, kf := 0, 0
 	for c, n := range colLen {
 		colStart[c] = k
 		if modes[c] != 0 {
 			p10 := pow10[modes[c]-1]
 			var x int64
+			b := in.b
 			for i := 0; i < n; i++ {
-				x += in.sv()
+				// Zigzag varints, inline: most deltas take one byte.
+				var u uint64
+				if len(b) > 0 && b[0] < 0x80 {
+					u, b = uint64(b[0]), b[1:]
+				} else {
+					v, w := binary.Uvarint(b)
+					if w <= 0 {
+						return nil, fmt.Errorf("integer section does not match its columns")
+					}
+					u, b = v, b[w:]
+				}
+				x += int64(u>>1) ^ -int64(u&1)
 				vals[k] = float64(x) / p10
 				k++
 			}
+			in.b = b
 			continue
 		}
 		var prev uint64
@@ -1178,11 +1266,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 	}
 
 	a := d.section()
-	tx := d.section()
+	tx := &texts{s: string(d.section().b)}
 	if d.err != nil {
 		return nil, d.err
 	}
-	var atab []string
+	atab := make([]string, 0, strings.Count(tx.s, "\x00"))
 	str = func(dd *dec) string {
 		i := dd.uv()
 		if dd != a {
@@ -1193,7 +1281,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 			return strs[i]
 		}
 		if i == 0 {
-			s := tx.term()
+			s := tx.next()
 			if tx.err != nil {
 				dd.fail(fmt.Errorf("text: %w", tx.err))
 			}
@@ -1207,29 +1295,41 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 		return atab[i-1]
 	}
 	frames := make([]sources.Frame, nf)
-	// One allocation for the points of every frame: far less work for the
-	// allocator and the collector than one per frame.
+	// Points go out in column form over the catalogue: one pointer-free
+	// allocation for the values of every frame, and no Point per sample.
 	npts := 0
 	for fi := range metas {
 		npts += len(metas[fi].pointIDs)
 	}
-	allPts := make([]sources.Point, npts)
+	allVals := make([]float64, npts)
+	// Logs and health reports of all frames come from slabs too: most
+	// frames of a log stream carry one line.
+	nlog, nhealth := 0, 0
+	for fi := range metas {
+		if metas[fi].fl&ffLogs != 0 {
+			nlog++
+		}
+		if metas[fi].fl&ffHealth != 0 {
+			nhealth++
+		}
+	}
+	logSlab := make([]sources.LogRecord, 0, nlog)
+	healthSlab := make([]sources.Health, nhealth)
 	for fi := range metas {
 		fm := &metas[fi]
 		f := &frames[fi]
 		f.Source, f.At = fm.source, fm.at
 		at := fm.ref
-		if fm.pointIDs != nil || fm.fl&ffPoints != 0 {
-			n := len(fm.pointIDs)
-			f.Points, allPts = allPts[:n:n], allPts[n:]
-			for i, id := range fm.pointIDs {
-				p := &f.Points[i]
-				p.Series = cat[id]
-				p.At = fm.at
-				if fm.pointAt != nil {
-					p.At = fm.pointAt[i]
-				}
-				p.Value = next(fm.pcols[i])
+		if n := len(fm.pointIDs); n > 0 {
+			vs := allVals[:n:n]
+			allVals = allVals[n:]
+			for i, c := range fm.pcols {
+				vs[i] = next(c)
+			}
+			f.Samples = sources.Samples{Series: cat, IDs: fm.pointIDs, Values: vs, At: fm.pointAt}
+			if fm.zeroAt || (f.At.IsZero() && fm.pointAt == nil) {
+				// Points stamped with a zero time: keep them exact.
+				f.Points, f.Samples = f.AllPoints(), sources.Samples{}
 			}
 		}
 		if fm.fl&ffHists != 0 {
@@ -1255,7 +1355,12 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 		}
 		if fm.fl&ffLogs != 0 {
 			n := a.count(8)
-			f.Logs = make([]sources.LogRecord, n)
+			if len(logSlab)+n <= cap(logSlab) {
+				f.Logs = logSlab[len(logSlab) : len(logSlab)+n : len(logSlab)+n]
+				logSlab = logSlab[:len(logSlab)+n]
+			} else {
+				f.Logs = make([]sources.LogRecord, n)
+			}
 			for i := range f.Logs {
 				l := &f.Logs[i]
 				l.At = a.timeRel(at)
@@ -1331,7 +1436,8 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series) ([]sources.Fram
 			}
 		}
 		if fm.fl&ffHealth != 0 {
-			h := &sources.Health{}
+			h := &healthSlab[0]
+			healthSlab = healthSlab[1:]
 			h.Source, h.Kind, h.Target = str(a), str(a), str(a)
 			h.State = sources.HealthState(a.u8())
 			h.Err = str(a)

@@ -60,6 +60,6 @@ func FuzzDecodeBody(f *testing.F) {
 	f.Add(b.body(nil))
 	f.Add([]byte{0, 0, 1})
 	f.Fuzz(func(t *testing.T, body []byte) {
-		decodeBody(body, 0, cat.series)
+		decodeBody(body, 0, cat.series, nil)
 	})
 }

@@ -437,7 +437,7 @@ func (p *Player) step(n int) {
 		st := p.State()
 		var next time.Time
 		p.r.Frames(st.Pos.Add(1), st.To, func(f sources.Frame) bool {
-			if len(f.Points)+len(f.Histograms) > 0 && f.At.After(st.Pos) {
+			if f.NumPoints()+len(f.Histograms) > 0 && f.At.After(st.Pos) {
 				next = f.At
 				return false
 			}

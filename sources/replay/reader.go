@@ -95,6 +95,7 @@ type Reader struct {
 	warnings []string
 	bad      map[string]bool // blocks (path:offset) already reported bad
 	zdec     *zstd.Decoder
+	scratch  scratch // decode buffers, used under mu
 	cache    []cached
 }
 
@@ -561,7 +562,12 @@ func (r *Reader) decodeBlock(b blockRef) ([]sources.Frame, error) {
 			}
 			zd = b.f.zdec
 		}
-		body, err = zd.DecodeAll(d.b, make([]byte, 0, rawLen))
+		buf := r.scratch.body
+		if uint64(cap(buf)) < rawLen {
+			buf = make([]byte, 0, rawLen)
+		}
+		body, err = zd.DecodeAll(d.b, buf[:0])
+		r.scratch.body = body[:0]
 		if err != nil {
 			return nil, fmt.Errorf("decompress: %w", err)
 		}
@@ -569,7 +575,7 @@ func (r *Reader) decodeBlock(b blockRef) ([]sources.Frame, error) {
 	if uint64(len(body)) != rawLen {
 		return nil, fmt.Errorf("body is %d bytes, %d expected", len(body), rawLen)
 	}
-	return decodeBody(body, b.tFirst, b.f.cat)
+	return decodeBody(body, b.tFirst, b.f.cat, &r.scratch)
 }
 
 // firstBlock returns the index of the first block that may hold frames at
@@ -616,7 +622,7 @@ func (r *Reader) Frames(from, to time.Time, fn func(sources.Frame) bool) {
 func (r *Reader) FrameTimes(from, to time.Time) []time.Time {
 	var out []time.Time
 	r.Frames(from, to, func(f sources.Frame) bool {
-		if len(f.Points)+len(f.Histograms) == 0 {
+		if f.NumPoints()+len(f.Histograms) == 0 {
 			return true
 		}
 		if n := len(out); n == 0 || !out[n-1].Equal(f.At) {

@@ -84,7 +84,8 @@ func canon(in []sources.Frame) ([]sources.Frame, []uint64) {
 	out := make([]sources.Frame, len(in))
 	for i, f := range in {
 		normTime(&f.At)
-		f.Points = append([]sources.Point(nil), f.Points...)
+		f.Points = append([]sources.Point(nil), f.AllPoints()...)
+		f.Samples = sources.Samples{}
 		for j := range f.Points {
 			normTime(&f.Points[j].At)
 			fl(&f.Points[j].Value)
