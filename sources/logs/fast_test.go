@@ -130,6 +130,15 @@ func FuzzStrRaw(f *testing.F) {
 // TestRoleOfSpellings checks the quick reject in roleOf against every
 // spelling and against near misses.
 func TestRoleOfSpellings(t *testing.T) {
+	roles := map[string]role{}
+	for _, rk := range roleKeys {
+		for _, k := range rk.keys {
+			if _, dup := roles[k]; dup {
+				t.Errorf("%q listed twice", k)
+			}
+			roles[k] = rk.r
+		}
+	}
 	n := 0
 	for _, rk := range roleKeys {
 		for _, k := range rk.keys {
@@ -146,5 +155,36 @@ func TestRoleOfSpellings(t *testing.T) {
 	}
 	if n < 60 || roleOf("") != roleNone || roleOf(strings.Repeat("t", 100)) != roleNone {
 		t.Fatalf("%d spellings", n)
+	}
+}
+
+func TestBlankMatchesReference(t *testing.T) {
+	ref := func(s string, i int) int {
+		for i < len(s) && s[i] != ' ' && s[i] != '\t' {
+			i++
+		}
+		return i
+	}
+	r := rand.New(rand.NewSource(3))
+	for k := 0; k < 200_000; k++ {
+		s := string(randBytes(r, k%2 == 0))
+		i := 0
+		if len(s) > 0 {
+			i = r.Intn(len(s) + 1)
+		}
+		if got, want := blank(s, i), ref(s, i); got != want {
+			t.Fatalf("blank(%q, %d) = %d, want %d", s, i, got, want)
+		}
+	}
+	for n := 0; n <= 24; n++ {
+		for pos := 0; pos < n; pos++ {
+			for _, c := range []byte{' ', '\t', ' ' ^ 0x80, '\t' ^ 0x80, 0, 0x1f, 0x21, 0x08} {
+				b := []byte(strings.Repeat("v", n))
+				b[pos] = c
+				if got, want := blank(string(b), 0), ref(string(b), 0); got != want {
+					t.Fatalf("blank(%q) = %d, want %d", b, got, want)
+				}
+			}
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"math/bits"
 	"strings"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -20,7 +21,11 @@ func (st *state) logfmt(s string) bool {
 			break
 		}
 		ks := i
+		dot := -1 // the last '.' of the key, for its last part
 		for i < len(s) && isKeyByte(s[i]) {
+			if s[i] == '.' {
+				dot = i
+			}
 			i++
 		}
 		k := s[ks:i]
@@ -52,13 +57,15 @@ func (st *state) logfmt(s string) bool {
 				v = sources.Sanitize(unescape(v))
 			}
 		} else {
-			for i < len(s) && s[i] != ' ' && s[i] != '\t' {
-				i++
-			}
+			i = blank(s, i)
 			v = s[vs:i]
 		}
 		pairs++
-		if st.redacted(k, lastPart(k)) {
+		last := k
+		if dot >= 0 {
+			last = s[dot+1 : ks+len(k)]
+		}
+		if st.redacted(k, last) {
 			st.red = append(st.red, span{vs, i, false})
 			v = Redacted
 		}
@@ -69,6 +76,28 @@ func (st *state) logfmt(s string) bool {
 		return false
 	}
 	return true
+}
+
+// blank returns the index of the first space or tab of s at or after i, or
+// len(s); eight bytes a step.
+func blank(s string, i int) int {
+	const (
+		ones  = 0x0101010101010101
+		highs = 0x8080808080808080
+	)
+	for ; i+8 <= len(s); i += 8 {
+		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		sp := x ^ ' '*ones
+		tb := x ^ '\t'*ones
+		// The lowest set bit marks the first match exactly.
+		if m := ((sp-ones)&^sp | (tb-ones)&^tb) & highs; m != 0 {
+			return i + bits.TrailingZeros64(m)/8
+		}
+	}
+	for ; i < len(s) && s[i] != ' ' && s[i] != '\t'; i++ {
+	}
+	return i
 }
 
 func isKeyByte(c byte) bool {

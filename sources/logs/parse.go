@@ -329,22 +329,29 @@ var roleKeys = []struct {
 	{roleTraceparent, []string{"traceparent"}},
 }
 
-// roles maps a spelling to its role; roleMask has, by a key's first byte, a
-// bit per length (< 64) of the spellings: most keys that have no role are
-// told so without hashing them.
-var roles, roleMask = func() (map[string]role, *[256]uint64) {
-	m := map[string]role{}
+// roleCand is one spelling that has a role.
+type roleCand struct {
+	k string
+	r role
+}
+
+// roleMask has, by a key's first byte, a bit per length (< 64) of the
+// spellings, so that most keys without a role are told so at once;
+// roleByFirst lists the spellings by first byte (a handful each), compared
+// without hashing.
+var roleMask, roleByFirst = func() (*[256]uint64, *[256][]roleCand) {
 	var mask [256]uint64
+	var by [256][]roleCand
 	for _, rk := range roleKeys {
 		for _, k := range rk.keys {
 			if len(k) >= 64 {
 				panic("logs: role key too long: " + k) // a programming error, caught by any test
 			}
-			m[k] = rk.r
 			mask[k[0]] |= 1 << len(k)
+			by[k[0]] = append(by[k[0]], roleCand{k, rk.r})
 		}
 	}
-	return m, &mask
+	return &mask, &by
 }()
 
 // roleOf maps the common spellings of a key to its role.
@@ -352,7 +359,12 @@ func roleOf(k string) role {
 	if len(k) == 0 || len(k) >= 64 || roleMask[k[0]]&(1<<len(k)) == 0 {
 		return roleNone
 	}
-	return roles[k]
+	for _, c := range roleByFirst[k[0]] {
+		if len(c.k) == len(k) && c.k == k {
+			return c.r
+		}
+	}
+	return roleNone
 }
 
 // state is one line being parsed.
