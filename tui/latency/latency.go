@@ -552,8 +552,22 @@ func maxOf(v []float64) float64 {
 	return top
 }
 
+// maxPlotRows caps the detail chart's height: 4 braille dots a row give it
+// 80 levels, and a taller chart costs render time for nothing.
+const maxPlotRows = 40
+
+// Series painters of the detail chart's quantiles.
+var (
+	paintP50 = styles.PSeries1
+	paintP95 = styles.PSeries2
+	paintP99 = styles.PSeries3
+)
+
+// legendKey is a legend's line sample in a series' colour.
+func legendKey(p *styles.Painter) string { return p.Paint("━") + " " }
+
 func (m *Model) renderDetail(s view.Service) string {
-	cols := m.w - 5 - 8 // label column, then the scale after the chart
+	cols := m.w - styles.ChartGutter // the Y axis labels, then one column per plot cell
 	if cols < 4 {
 		return m.renderList()
 	}
@@ -561,48 +575,42 @@ func (m *Model) renderDetail(s view.Service) string {
 	q, rps := m.figures(s, c)
 	lines := []string{
 		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
-		fig("p50", q.P50, 6, styles.Seconds) + "  " + fig("p95", q.P95, 6, styles.Seconds) + "  " + fig("p99", q.P99, 6, styles.Seconds) +
+		legendKey(paintP50) + fig("p50", q.P50, 6, styles.Seconds) + "  " + legendKey(paintP95) + fig("p95", q.P95, 6, styles.Seconds) + "  " + legendKey(paintP99) + fig("p99", q.P99, 6, styles.Seconds) +
 			"  " + fig("mean", s.Latency.Mean, 6, styles.Seconds) + "  " + fig("req/s", rps, 6, styles.SI) +
 			"  " + fig("queue", s.QueueDepth, 0, styles.SI) + "  " + fig("running", s.Running, 0, styles.SI),
 	}
 	if isLLM(s) {
 		lines = append(lines, llmLine(s))
 	}
-	top := maxOf(c.p99)
-	mark := m.cursorMark(c)
-	room := m.h - len(lines) - 1
-	ch := max(1, min(12, (room-3)/3))
-	if room < 6 {
-		ch = 1
+	room := m.h - len(lines)
+	if room <= 0 {
+		return strings.Join(lines[:m.h], "\n")
 	}
-	for _, qs := range []struct {
-		label string
-		v     []float64
-	}{{"p99", c.p99}, {"p95", c.p95}, {"p50", c.p50}} {
-		if len(lines)+ch > m.h-1 {
-			break
-		}
-		chart := styles.Chart(qs.v, top, ch, mark, accent)
-		for i, l := range chart {
-			label := "     "
-			if i == 0 {
-				label = styles.PDim.Paint(qs.label) + "  "
+	ax := c.axis
+	opts := styles.ChartOpts{
+		YLabel: styles.SecondsAxis,
+		Mark:   m.cursorMark(c),
+		XLabel: func(col int) string {
+			t := ax.At(col - 1)
+			if col == 0 {
+				t = ax.At(0).Add(-ax.Step)
 			}
-			if i == 0 && !math.IsNaN(top) {
-				l += styles.PDim.Paint(" " + styles.Seconds(top))
-			}
-			lines = append(lines, label+l)
-		}
+			return t.UTC().Format("15:04:05")
+		},
+		// This service's alert bands, under the chart's time axis.
+		Band:      talerts.ServiceBandRow(m.env.Store, s.Name, ax),
+		BandLabel: "alerts",
 	}
-	if len(lines) < m.h {
-		// This service's alert bands under the charts' time axis.
-		if row := talerts.ServiceBandRow(m.env.Store, s.Name, c.axis); row != "" {
-			lines = append(lines, "     "+row+styles.PDim.Paint(" alerts"))
-		}
+	extra := 2 // X axis and labels
+	if opts.Band != "" {
+		extra++
 	}
-	if len(lines) < m.h {
-		lines = append(lines, styles.PDim.Paint("     "+c.axis.At(0).Add(-c.axis.Step).UTC().Format("15:04:05")+styles.Pad(max(1, cols-16))+c.axis.End.UTC().Format("15:04:05")))
-	}
+	ch := min(room, maxPlotRows+extra)
+	lines = append(lines, styles.LineChart(m.w, ch, []styles.LineSeries{
+		{Name: "p50", Values: c.p50, Paint: paintP50},
+		{Name: "p95", Values: c.p95, Paint: paintP95},
+		{Name: "p99", Values: c.p99, Paint: paintP99},
+	}, opts)...)
 	return strings.Join(lines, "\n")
 }
 

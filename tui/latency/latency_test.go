@@ -7,6 +7,9 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/muesli/termenv"
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
@@ -110,5 +113,95 @@ func TestColumnCacheMatchesFresh(t *testing.T) {
 	}
 	if len(a.cols.m) == 0 {
 		t.Fatal("nothing was cached")
+	}
+}
+
+// detailModel opens the fixture service's detail in a w×h pane.
+func detailModel(t testing.TB, w, h int, cursor time.Time) (*Model, pane.Env) {
+	t.Helper()
+	st, end := fixture()
+	env := pane.Env{Store: st, Now: end, Window: 10 * time.Minute, Cursor: cursor}
+	env.Overview = view.Evaluate(st, end, view.Options{})
+	m := New()
+	m.SetSize(w, h)
+	m.Refresh(env)
+	m.Focus()
+	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !used {
+		t.Fatal("enter did not open the detail")
+	}
+	return m, env
+}
+
+func TestDetailChart(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	m, env := detailModel(t, 100, 30, time.Time{})
+	v := m.View()
+	lines := strings.Split(v, "\n")
+	if len(lines) > 30 {
+		t.Fatalf("%d lines in a 30-row pane", len(lines))
+	}
+	// Every quantile lies in (50ms, 100ms]: the axis tops at 100ms.
+	for _, want := range []string{"━ p50", "━ p95", "━ p99", " 100ms│", "    0s└", "12:05:00", "12:10:00"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	for i, l := range lines {
+		if w := ansi.StringWidth(l); w > 100 {
+			t.Errorf("line %d is %d wide: %q", i, w, l)
+		}
+	}
+	// The chart is braille, and its columns start after the gutter.
+	if !strings.ContainsAny(v, "⠀⠁⠂⠃⠄⠅⠆⠇⡀⢀⣀⠉⠒⠤") {
+		t.Errorf("no braille line:\n%s", v)
+	}
+	// The cursor draws a marker column in the chart.
+	env.Cursor = env.Now.Add(-5 * time.Minute)
+	m.Refresh(env)
+	if n := strings.Count(m.View(), "┃"); n < 5 {
+		t.Errorf("cursor column: %d marker cells, want one per plot row:\n%s", n, m.View())
+	}
+}
+
+// TestDetailSmallPanes: the detail degrades to sparklines, never panics,
+// never overflows.
+func TestDetailSmallPanes(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	for _, sz := range [][2]int{{78, 22}, {60, 8}, {40, 5}, {30, 4}, {20, 3}, {12, 2}, {10, 1}, {5, 5}} {
+		m, _ := detailModel(t, sz[0], sz[1], time.Time{})
+		lines := strings.Split(m.View(), "\n")
+		if len(lines) > sz[1] {
+			t.Errorf("%v: %d lines", sz, len(lines))
+		}
+		if sz == [2]int{40, 5} && !strings.Contains(m.View(), "p99") {
+			t.Errorf("%v: no p99 sparkline:\n%s", sz, m.View())
+		}
+	}
+}
+
+// BenchmarkDetailRender draws a service's detail (chart and figures) at
+// 120x38 with the columns cached, as a key press or a cursor move does.
+func BenchmarkDetailRender(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	m, _ := detailModel(b, 118, 38, time.Time{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.render()
+	}
+}
+
+// BenchmarkDetailLiveRefresh is a live tick: time moves a second, so the
+// newest columns' quantiles are recomputed before drawing.
+func BenchmarkDetailLiveRefresh(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	m, env := detailModel(b, 198, 46, time.Time{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		env.Now = env.Now.Add(time.Second)
+		m.Refresh(env)
 	}
 }
