@@ -402,38 +402,80 @@ func (m *Model) name(s view.Service, sel bool, nw int) string {
 	return "  " + n
 }
 
+// maxPlotRows caps the detail chart's height (4 braille dots a row).
+const maxPlotRows = 40
+
+// levelPainter paints a severity level.
+func levelPainter(l int) *styles.Painter {
+	switch l {
+	case styles.LevelOK:
+		return styles.POK
+	case styles.LevelWarn:
+		return styles.PWarn
+	case styles.LevelCrit:
+		return styles.PCrit
+	}
+	return styles.PText
+}
+
 func (m *Model) renderDetail(s view.Service) string {
-	cols := m.w - 4 - 7 // indent, then the scale after the chart
+	cols := m.w - styles.ChartGutter // the Y axis labels, then one column per plot cell
 	if cols < 4 {
 		return m.renderList()
 	}
 	c := m.compute(s, cols)
+	// The line takes the colour of the worst column in the window.
+	worst := math.NaN()
+	for _, v := range c.ratio {
+		if !math.IsNaN(v) && (math.IsNaN(worst) || v > worst) {
+			worst = v
+		}
+	}
+	linePaint := levelPainter(Level(worst, s.ErrorTarget))
 	lines := []string{
 		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
-		styles.PDim.Paint("error rate ") + m.figure(s, c) + styles.PDim.Paint("  target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
+		linePaint.Paint("━") + styles.PDim.Paint(" error rate ") + m.figure(s, c) + "  " + styles.PDim.Paint("━ target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
 		outcomes(s),
 	}
 	if m.slo != nil {
 		lines = append(lines, budgetLine(alerts.ErrorBudget(m.env.Store, s, m.slo(s.Name), m.env.Now)))
 	}
-	ch := max(1, min(10, m.h-len(lines)-1))
-	top := sparkTop(c.ratio, s.ErrorTarget)
-	for i, l := range styles.Chart(c.ratio, top, ch, c.axis.Index(m.env.Cursor), m.rateStyle(s.ErrorTarget)) {
-		if len(lines) >= m.h {
-			break
-		}
-		suffix := ""
-		if i == 0 {
-			suffix = styles.PDim.Paint(" " + styles.Percent(top))
-		}
-		lines = append(lines, "    "+l+suffix)
+	room := m.h - len(lines)
+	if room <= 0 {
+		return strings.Join(lines[:max(m.h, 0)], "\n")
 	}
-	if len(lines) < m.h {
-		// This service's alert bands under the chart's time axis.
-		if row := talerts.ServiceBandRow(m.env.Store, s.Name, c.axis); row != "" {
-			lines = append(lines, "    "+row+styles.PDim.Paint(" alerts"))
-		}
+	target := make([]float64, len(c.ratio))
+	for i := range target {
+		target[i] = s.ErrorTarget
 	}
+	ax := c.axis
+	opts := styles.ChartOpts{
+		Top:    2 * s.ErrorTarget, // the target at mid-height unless the data go higher
+		YLabel: styles.PercentAxis,
+		Mark:   ax.Index(m.env.Cursor),
+		XLabel: func(col int) string {
+			t := ax.At(col - 1)
+			if col == 0 {
+				t = ax.At(0).Add(-ax.Step)
+			}
+			return t.UTC().Format("15:04:05")
+		},
+		// This service's alert bands, under the chart's time axis.
+		Band:      talerts.ServiceBandRow(m.env.Store, s.Name, ax),
+		BandLabel: "alerts",
+	}
+	extra := 2 // X axis and labels
+	if opts.Band != "" {
+		extra++
+	}
+	series := []styles.LineSeries{
+		{Name: "target", Values: target, Paint: styles.PDim},
+		{Name: "errors", Values: c.ratio, Paint: linePaint},
+	}
+	if !(s.ErrorTarget > 0) {
+		series = series[1:]
+	}
+	lines = append(lines, styles.LineChart(m.w, min(room, maxPlotRows+extra), series, opts)...)
 	return strings.Join(lines, "\n")
 }
 

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
@@ -94,5 +96,67 @@ func TestBudgetLine(t *testing.T) {
 	}
 	if b.Remaining = math.NaN(); !strings.Contains(budgetLine(b), "n/a") {
 		t.Errorf("no requests: %q", budgetLine(b))
+	}
+}
+
+// TestDetailChart: the detail draws the ratio against the target line on an
+// axis in percent, with a gap where no requests were seen.
+func TestDetailChart(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	st := sources.NewStore(sources.StoreOptions{})
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	okS := sources.NewSeries(sources.SvcRequests, sources.Counter, "host", "h", "service", "api", "stack", "http", "outcome", "ok")
+	errS := sources.NewSeries(sources.SvcRequests, sources.Counter, "host", "h", "service", "api", "stack", "http", "outcome", "error")
+	var at time.Time
+	for i := 0; i <= 120; i++ {
+		if i > 40 && i < 70 {
+			continue // the scrape target was down: no data, a gap
+		}
+		at = t0.Add(time.Duration(i) * 5 * time.Second)
+		st.Ingest(sources.Frame{At: at, Points: []sources.Point{
+			{Series: okS, At: at, Value: float64(98 * i)},
+			{Series: errS, At: at, Value: float64(2 * i)},
+		}})
+	}
+	env := pane.Env{Store: st, Now: at, Window: 10 * time.Minute}
+	env.Overview = view.Evaluate(st, at, view.Options{})
+	if len(env.Overview.Services) != 1 {
+		t.Fatalf("services: %+v", env.Overview.Services)
+	}
+	m := New()
+	m.SetSize(80, 24)
+	m.Refresh(env)
+	m.Focus()
+	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !used {
+		t.Fatal("enter did not open the detail")
+	}
+	v := m.View()
+	if testing.Verbose() {
+		t.Log("\n" + v)
+	}
+	for _, want := range []string{"━ error rate", "━ target", "│", "    0%└", "12:10:00"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("detail lacks %q:\n%s", want, v)
+		}
+	}
+	lines := strings.Split(v, "\n")
+	if len(lines) != 24 {
+		t.Errorf("%d lines, want the pane's 24", len(lines))
+	}
+	// A 2% ratio against a 1% target (the default): the axis tops at 2%.
+	if env.Overview.Services[0].ErrorTarget == 0.01 && !strings.Contains(v, "    2%│") {
+		t.Errorf("no 2%% top label:\n%s", v)
+	}
+	// The gap: a run of plot columns where only the target line is drawn,
+	// i.e. every plot row but the target's is blank there.
+	blank := 0
+	for _, l := range lines {
+		r := []rune(l)
+		if len(r) > styles.ChartGutter+40 && r[styles.ChartGutter-1] == '│' && strings.TrimSpace(string(r[styles.ChartGutter+25:styles.ChartGutter+35])) == "" {
+			blank++
+		}
+	}
+	if blank < 5 {
+		t.Errorf("no gap where the target was down (%d blank rows there):\n%s", blank, v)
 	}
 }

@@ -54,9 +54,9 @@ type LineSeries struct {
 // ChartOpts are a LineChart's options.
 type ChartOpts struct {
 	// Top is the least top of the Y axis, in the values' unit (the axis
-	// always starts at 0). Data above it raise the top to their "nice"
-	// ceiling (1, 2, 2.5 or 5 times a power of ten); Top ≤ 0 means the data
-	// alone decide (a top of 1 when every value is 0).
+	// always starts at 0). Data above it raise the top to their NiceCeil;
+	// Top ≤ 0 means the data alone decide (a top of 1 when every value is
+	// 0).
 	Top float64
 	// YLabel formats an axis value in human units (SecondsAxis, Percent);
 	// nil is SI. Labels should be ASCII and at most ChartLabelWidth cells.
@@ -342,6 +342,10 @@ func SecondsAxis(v float64) string {
 	return trimZeros(s)
 }
 
+// PercentAxis formats a ratio 0..1 as an axis percentage like Percent,
+// without trailing zeros: "2%", "0.5%", "12.5%" stays "13%".
+func PercentAxis(r float64) string { return trimZeros(Percent(r)) }
+
 // trimZeros drops trailing fractional zeros from a figure with a unit
 // suffix: "2.00s" → "2s", "1.50s" → "1.5s"; "3m05s" stays.
 func trimZeros(s string) string {
@@ -407,14 +411,15 @@ func chartTop(series []LineSeries, n int, least float64) (top float64, has bool)
 	return top, has
 }
 
-// NiceCeil returns the least of 1, 2, 2.5 and 5 times a power of ten that is
-// ≥ v (v > 0); 1 for v ≤ 0 or not finite.
+// NiceCeil returns the least of 1, 1.5, 2, 2.5, 3, 4, 5, 6 and 8 times a
+// power of ten that is ≥ v (v > 0), so the axis' quarters read as round
+// figures and the line uses most of the height; 1 for v ≤ 0 or not finite.
 func NiceCeil(v float64) float64 {
 	if !(v > 0) || math.IsInf(v, 0) {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 2, 2.5, 5, 10} {
+	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
 		if c := m * p; c >= v*(1-1e-12) {
 			return c
 		}

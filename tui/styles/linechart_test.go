@@ -84,8 +84,8 @@ func TestLineChartAxisLabelsHumanUnits(t *testing.T) {
 	}
 	// Sub-millisecond data: ASCII labels (ntcharts places them by bytes).
 	small := LineChart(30+ChartGutter, 6, []LineSeries{{Name: "p50", Values: ramp(30, 0.0002, 0.0008)}}, ChartOpts{YLabel: SecondsAxis, Mark: -1})
-	if got := ansi.Strip(small[0]); !strings.HasPrefix(got, "   1ms│") {
-		t.Errorf("sub-ms data: top label %q, want 1ms", got)
+	if got := ansi.Strip(small[0]); !strings.HasPrefix(got, " 0.8ms│") {
+		t.Errorf("sub-ms data: top label %q, want 0.8ms", got)
 	}
 	if got := SecondsAxis(0.0005); got != "0.5ms" || strings.ContainsRune(got, 'µ') {
 		t.Errorf("SecondsAxis(0.5ms) = %q", got)
@@ -99,7 +99,7 @@ func TestLineChartAxisLabelsHumanUnits(t *testing.T) {
 }
 
 func TestLineChartTopAndLeast(t *testing.T) {
-	for _, c := range []struct{ in, want float64 }{{0.7, 1}, {1, 1}, {1.2, 2}, {2.2, 2.5}, {3, 5}, {0.031, 0.05}, {0, 1}, {nan(), 1}} {
+	for _, c := range []struct{ in, want float64 }{{0.7, 0.8}, {1, 1}, {1.2, 1.5}, {2.2, 2.5}, {3, 3}, {3.1, 4}, {7, 8}, {8.5, 10}, {29.8, 30}, {0.031, 0.04}, {0, 1}, {nan(), 1}} {
 		if got := NiceCeil(c.in); math.Abs(got-c.want) > 1e-12 {
 			t.Errorf("NiceCeil(%v) = %v, want %v", c.in, got, c.want)
 		}
@@ -108,8 +108,8 @@ func TestLineChartTopAndLeast(t *testing.T) {
 	if top, _ := chartTop([]LineSeries{{Values: []float64{0.001}}}, 10, 0.02); top != 0.02 {
 		t.Errorf("top %v, want the least 0.02", top)
 	}
-	if top, _ := chartTop([]LineSeries{{Values: []float64{0.3}}}, 10, 0.02); top != 0.5 {
-		t.Errorf("top %v, want 0.5", top)
+	if top, _ := chartTop([]LineSeries{{Values: []float64{0.35}}}, 10, 0.02); top != 0.4 {
+		t.Errorf("top %v, want 0.4", top)
 	}
 	if _, has := chartTop([]LineSeries{{Values: []float64{nan(), nan()}}}, 10, 0); has {
 		t.Error("all-NaN series reported data")
