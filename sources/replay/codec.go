@@ -952,6 +952,22 @@ type scratch struct {
 	colStart []int
 	pointCol []int32
 	vals     []float64
+	bits     []uint64
+	pcols    []int32             // an arena for the point columns of a block's shapes
+	shapes   map[string][]uint32 // shapes by their encoding, shared between blocks
+}
+
+// maxSharedShapes bounds scratch.shapes.
+const maxSharedShapes = 1024
+
+// takeCols returns n int32s from the arena; the arena is reset per block.
+func (sc *scratch) takeCols(n int) []int32 {
+	if len(sc.pcols)+n > cap(sc.pcols) {
+		sc.pcols = make([]int32, 0, max(2*cap(sc.pcols), n, 1024))
+	}
+	l := len(sc.pcols)
+	sc.pcols = sc.pcols[:l+n]
+	return sc.pcols[l : l+n : l+n]
 }
 
 // grow returns buf resized to n, zeroed, reusing its array when it can.
@@ -1046,6 +1062,10 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 	}
 	m := d.section()
 	sc.metas = grow(sc.metas, nf)
+	sc.pcols = sc.pcols[:0]
+	if sc.shapes == nil {
+		sc.shapes = map[string][]uint32{}
+	}
 	metas := sc.metas
 	var shapes [][]uint32
 	var shapePCols [][]int32 // point columns of a shape, once used for points
@@ -1059,6 +1079,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 			}
 			return int(r - 1)
 		}
+		start := m.b
 		n := m.count(1)
 		ids := make([]uint32, n)
 		prev := int64(0)
@@ -1069,6 +1090,14 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 				return -1
 			}
 			ids[i] = uint32(prev)
+		}
+		// Blocks of one recording declare the same shapes again and again:
+		// frames share one copy (read-only, as Samples.IDs are).
+		enc := start[:len(start)-len(m.b)]
+		if known, ok := sc.shapes[string(enc)]; ok {
+			ids = known
+		} else if len(sc.shapes) < maxSharedShapes {
+			sc.shapes[string(enc)] = ids
 		}
 		shapes = append(shapes, ids)
 		shapePCols = append(shapePCols, nil)
@@ -1116,7 +1145,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 			}
 			fm.pointIDs = shapes[si]
 			if shapePCols[si] == nil {
-				pc := make([]int32, len(fm.pointIDs))
+				pc := sc.takeCols(len(fm.pointIDs))
 				for i, id := range fm.pointIDs {
 					if pointCol[id] < 0 {
 						pointCol[id] = newCol()
@@ -1217,7 +1246,15 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 	}
 	sc.vals = grow(sc.vals, total)
 	sc.colStart = grow(sc.colStart, len(colLen))
-	vals, colStart := sc.vals, sc.colStart
+	sc.bits = grow(sc.bits, nf64)
+	vals, colStart, bits := sc.vals, sc.colStart, sc.bits
+	// The float planes back into words, one plane at a time (sequential reads).
+	for p := 0; p < 8; p++ {
+		plane, sh := pl.b[p*nf64:(p+1)*nf64], 56-8*p
+		for i, c := range plane {
+			bits[i] |= uint64(c) << sh
+		}
+	}
 	k, kf := 0, 0
 	for c, n := range colLen {
 		colStart[c] = k
@@ -1238,7 +1275,10 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 					u, b = v, b[w:]
 				}
 				x += int64(u>>1) ^ -int64(u&1)
-				vals[k] = float64(x) / p10
+				vals[k] = float64(x)
+				if p10 != 1 {
+					vals[k] /= p10
+				}
 				k++
 			}
 			in.b = b
@@ -1246,11 +1286,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 		}
 		var prev uint64
 		for i := 0; i < n; i++ {
-			var v uint64
-			for p := 0; p < 8; p++ {
-				v |= uint64(pl.b[p*nf64+kf]) << (56 - 8*p)
-			}
-			prev ^= v
+			prev ^= bits[kf]
 			vals[k] = math.Float64frombits(prev)
 			k++
 			kf++
