@@ -1,6 +1,7 @@
 package logs
 
 import (
+	"math/bits"
 	"math/rand"
 	"strings"
 	"testing"
@@ -185,6 +186,97 @@ func TestBlankMatchesReference(t *testing.T) {
 					t.Fatalf("blank(%q) = %d, want %d", b, got, want)
 				}
 			}
+		}
+	}
+}
+
+func TestKeyEndMatchesReference(t *testing.T) {
+	ref := func(s string, i int) (int, int) {
+		dot := -1
+		for i < len(s) && isKeyByte(s[i]) {
+			if s[i] == '.' {
+				dot = i
+			}
+			i++
+		}
+		return i, dot
+	}
+	check := func(s string) {
+		t.Helper()
+		end, dot := keyEnd(s, 0)
+		wend, wdot := ref(s, 0)
+		if end != wend || dot != wdot {
+			t.Fatalf("keyEnd(%q) = %d,%d, want %d,%d", s, end, dot, wend, wdot)
+		}
+	}
+	r := rand.New(rand.NewSource(4))
+	for k := 0; k < 200_000; k++ {
+		b := randBytes(r, k%2 == 0)
+		for j := range b {
+			if r.Intn(6) == 0 {
+				b[j] = '.'
+			}
+		}
+		check(string(b))
+	}
+	// Every byte value at every position after a run of key bytes.
+	for n := 1; n <= 20; n++ {
+		for pos := 0; pos < n; pos++ {
+			for c := 0; c < 256; c++ {
+				b := []byte(strings.Repeat("k", n))
+				b[pos] = byte(c)
+				check(string(b))
+				for d := 0; d < n; d++ {
+					if d != pos {
+						b2 := append([]byte(nil), b...)
+						b2[d] = '.'
+						check(string(b2))
+					}
+				}
+			}
+		}
+	}
+}
+
+// TestMayRedactNeverMisses: the quick test must pass every configured name.
+func TestMayRedactNeverMisses(t *testing.T) {
+	names := []string{"prompt", "completion", "x", "a.b", "user_email", "ö", strings.Repeat("n", 63)}
+	p := mustParser(t, ParseOptions{Redact: names})
+	for _, n := range names {
+		if !p.mayRedact(n) {
+			t.Errorf("mayRedact(%q) = false", n)
+		}
+	}
+	for _, n := range []string{"confidence", "prompts", "completioN", "y", ""} {
+		if p.mayRedact(n) {
+			t.Errorf("mayRedact(%q) = true", n)
+		}
+	}
+}
+
+func TestEqExact(t *testing.T) {
+	r := rand.New(rand.NewSource(5))
+	for k := 0; k < 100_000; k++ {
+		x := r.Uint64()
+		c := byte(r.Intn(256))
+		if k%2 == 0 { // plant the byte, and its neighbours ±1, here and there
+			for j := 0; j < 8; j++ {
+				if r.Intn(3) == 0 {
+					x = x&^(0xff<<(8*j)) | uint64(c+byte(r.Intn(3))-1)<<(8*j)
+				}
+			}
+		}
+		var want uint64
+		for j := 0; j < 8; j++ {
+			if byte(x>>(8*j)) == c {
+				want |= 0x80 << (8 * j)
+			}
+		}
+		if got := eqExact(x, c); got != want {
+			t.Fatalf("eqExact(%#x, %#x) = %#x, want %#x", x, c, got, want)
+		}
+		if got := eq(x, c); want != 0 && bits.TrailingZeros64(got) != bits.TrailingZeros64(want) || want == 0 && got != 0 {
+			t.Fatalf("eq(%#x, %#x) = %#x, lowest differs from %#x", x, c, got, want)
 		}
 	}
 }

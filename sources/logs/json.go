@@ -252,19 +252,10 @@ func (j *jscan) strRaw() (escaped bool, ok bool) {
 	if j.i >= len(s) || s[j.i] != '"' {
 		return false, false
 	}
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-	)
 	i := j.i + 1
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		q := x ^ '"'*ones
-		b := x ^ '\\'*ones
-		// The lowest set bit marks the first '"' or '\\' exactly (a borrow
-		// only runs upwards from a matching byte).
-		if m := ((q-ones)&^q | (b-ones)&^b) & highs; m != 0 {
+		x := load64(s, i)
+		if m := eq(x, '"') | eq(x, '\\'); m != 0 {
 			i += bits.TrailingZeros64(m) / 8
 			break
 		}

@@ -21,13 +21,8 @@ func (st *state) logfmt(s string) bool {
 			break
 		}
 		ks := i
-		dot := -1 // the last '.' of the key, for its last part
-		for i < len(s) && isKeyByte(s[i]) {
-			if s[i] == '.' {
-				dot = i
-			}
-			i++
-		}
+		var dot int
+		i, dot = keyEnd(s, i)
 		k := s[ks:i]
 		if i >= len(s) || s[i] != '=' {
 			// A bare key (logfmt reads it as true), or prose.
@@ -78,26 +73,77 @@ func (st *state) logfmt(s string) bool {
 	return true
 }
 
+const (
+	ones  = 0x0101010101010101 // a 1 in each byte of a word
+	highs = 0x8080808080808080 // the high bit of each byte of a word
+)
+
+// load64 reads s[i:i+8] as a little-endian word.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// eq has the high bit of each byte of x equal to c set, exactly for the
+// lowest such byte (a borrow runs only upwards from a matching byte, so
+// bytes above one may be marked too).
+func eq(x uint64, c byte) uint64 {
+	y := x ^ uint64(c)*ones
+	return (y - ones) &^ y & highs
+}
+
+// eqExact has the high bit of each byte of x equal to c set, and no other
+// bit (no carry crosses bytes: 0x7f+0x7f < 0x100).
+func eqExact(x uint64, c byte) uint64 {
+	const lows = 0x7f7f7f7f7f7f7f7f
+	y := x ^ uint64(c)*ones
+	return ^((y&lows + lows) | y | lows)
+}
+
 // blank returns the index of the first space or tab of s at or after i, or
 // len(s); eight bytes a step.
 func blank(s string, i int) int {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-	)
 	for ; i+8 <= len(s); i += 8 {
-		x := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		sp := x ^ ' '*ones
-		tb := x ^ '\t'*ones
-		// The lowest set bit marks the first match exactly.
-		if m := ((sp-ones)&^sp | (tb-ones)&^tb) & highs; m != 0 {
+		x := load64(s, i)
+		if m := eq(x, ' ') | eq(x, '\t'); m != 0 {
 			return i + bits.TrailingZeros64(m)/8
 		}
 	}
 	for ; i < len(s) && s[i] != ' ' && s[i] != '\t'; i++ {
 	}
 	return i
+}
+
+// keyEnd returns the index of the first byte of s at or after i that is not
+// a key byte (isKeyByte), or len(s), and the index of the last '.' before it
+// (-1 if none); eight bytes a step.
+func keyEnd(s string, i int) (end, dot int) {
+	dot = -1
+	for ; i+8 <= len(s); i += 8 {
+		x := load64(s, i)
+		// x-0x21 marks bytes < 0x21, x+1 marks 0x7f, x marks ≥ 0x80; a carry
+		// or borrow starts only at a marked byte, so the lowest is exact.
+		m := ((x-0x21*ones)|(x+ones)|x)&highs | eq(x, '=') | eq(x, '"')
+		// The dots below the first marked byte.
+		d := eqExact(x, '.')
+		if m != 0 {
+			n := bits.TrailingZeros64(m) / 8
+			if d &= 1<<(8*n) - 1; d != 0 {
+				dot = i + (63-bits.LeadingZeros64(d))/8
+			}
+			return i + n, dot
+		}
+		if d != 0 {
+			dot = i + (63-bits.LeadingZeros64(d))/8
+		}
+	}
+	for ; i < len(s) && isKeyByte(s[i]); i++ {
+		if s[i] == '.' {
+			dot = i
+		}
+	}
+	return i, dot
 }
 
 func isKeyByte(c byte) bool {

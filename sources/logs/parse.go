@@ -73,6 +73,7 @@ type ParseOptions struct {
 type Parser struct {
 	redact  map[string]bool
 	redMask [256]uint64 // by first byte, a bit per length (< 64) of redacted names: most keys skip the map
+	redLast [256]uint64 // the same by last byte
 	redLong bool        // a redacted name of 64 bytes or more: always look
 	rules   []Rule
 	maxLine int
@@ -97,6 +98,7 @@ func NewParser(opts ParseOptions) (*Parser, error) {
 			p.redact[r] = true
 			if len(r) < 64 {
 				p.redMask[r[0]] |= 1 << len(r)
+				p.redLast[r[len(r)-1]] |= 1 << len(r)
 			} else {
 				p.redLong = true
 			}
@@ -236,10 +238,6 @@ func (p *Parser) parse(s string, cut int64, readAt time.Time) sources.LogRecord 
 // nothing ≥ 0x80), sixteen bytes at a time; such a line needs no sanitizing.
 // Anything else, tabs included, goes through sources.Sanitize.
 func clean(line []byte) bool {
-	const (
-		ones  = 0x0101010101010101
-		highs = 0x8080808080808080
-	)
 	// For each byte b of x the high bit of x|(x+1)|(x-0x20) is set when
 	// b ≥ 0x80, b == 0x7f or b < 0x20. A carry or borrow between bytes only
 	// starts at such a byte, so it can add a false alarm above a bad byte but
@@ -337,30 +335,36 @@ type roleCand struct {
 
 // roleMask has, by a key's first byte, a bit per length (< 64) of the
 // spellings, so that most keys without a role are told so at once;
-// roleByFirst lists the spellings by first byte (a handful each), compared
-// without hashing.
-var roleMask, roleByFirst = func() (*[256]uint64, *[256][]roleCand) {
+// roleTab holds the spellings by roleHash, a bucket or two each, compared
+// without hashing the whole key.
+var roleMask, roleTab = func() (*[256]uint64, *[256][]roleCand) {
 	var mask [256]uint64
-	var by [256][]roleCand
+	var tab [256][]roleCand
 	for _, rk := range roleKeys {
 		for _, k := range rk.keys {
 			if len(k) >= 64 {
 				panic("logs: role key too long: " + k) // a programming error, caught by any test
 			}
 			mask[k[0]] |= 1 << len(k)
-			by[k[0]] = append(by[k[0]], roleCand{k, rk.r})
+			h := roleHash(k)
+			tab[h] = append(tab[h], roleCand{k, rk.r})
 		}
 	}
-	return &mask, &by
+	return &mask, &tab
 }()
+
+// roleHash is a key's bucket in roleTab: its length, first and last bytes.
+func roleHash(k string) uint8 {
+	return uint8(len(k)*41 + int(k[0])*7 + int(k[len(k)-1])*3)
+}
 
 // roleOf maps the common spellings of a key to its role.
 func roleOf(k string) role {
 	if len(k) == 0 || len(k) >= 64 || roleMask[k[0]]&(1<<len(k)) == 0 {
 		return roleNone
 	}
-	for _, c := range roleByFirst[k[0]] {
-		if len(c.k) == len(k) && c.k == k {
+	for _, c := range roleTab[roleHash(k)] {
+		if c.k == k {
 			return c.r
 		}
 	}
@@ -408,16 +412,16 @@ func (st *state) redacted(full, last string) bool {
 	if len(p.redact) == 0 {
 		return false
 	}
-	if !p.redLong && !p.mayRedact(last) && !p.mayRedact(full) {
+	if !p.redLong && !p.mayRedact(last) && (len(full) == len(last) || !p.mayRedact(full)) {
 		return false
 	}
 	return p.redact[last] || p.redact[full]
 }
 
-// mayRedact is a quick test on a key's first byte and length: false means
-// the key is surely not redacted.
+// mayRedact is a quick test on a key's first and last bytes and length:
+// false means the key is surely not redacted.
 func (p *Parser) mayRedact(k string) bool {
-	return len(k) > 0 && len(k) < 64 && p.redMask[k[0]]&(1<<len(k)) != 0
+	return len(k) > 0 && len(k) < 64 && p.redMask[k[0]]&(1<<len(k)) != 0 && p.redLast[k[len(k)-1]]&(1<<len(k)) != 0
 }
 
 // set records a field and gives it its role. A field that becomes the
