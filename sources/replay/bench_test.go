@@ -154,8 +154,10 @@ func dayFile(b *testing.B) (string, string) {
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if day.dir != "" {
-		os.RemoveAll(day.dir)
+	for _, dir := range []string{day.dir, hour.dir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
@@ -191,9 +193,7 @@ func BenchmarkSeek24h(b *testing.B) {
 // source, 360 samples and 10 log lines) and frames decoded per second of
 // CPU time, which unlike wall time does not depend on the machine's load.
 func BenchmarkDecode(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "hour"+Ext)
-	writeLoad(b, path, 3600, true, true, true)
-	r, err := Open(path)
+	r, err := Open(hourFile(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -216,6 +216,60 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportMetric(span.Seconds()/cpu, "ticks/cpu-s")
 	b.ReportMetric(float64(frames)/cpu, "frames/cpu-s")
 	b.ReportMetric(span.Seconds()/b.Elapsed().Seconds(), "ticks/s")
+}
+
+// BenchmarkDecodeIngest is what a jump or a fast replay does: decode one
+// hour of the reference load through Frames and ingest it into a store.
+func BenchmarkDecodeIngest(b *testing.B) {
+	r, err := Open(hourFile(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	from, to := r.Span()
+	st := sources.NewStore(sources.StoreOptions{})
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	for i := 0; i < b.N; i++ {
+		st.Reset()
+		r.mu.Lock()
+		r.cache = nil // cold
+		r.mu.Unlock()
+		r.Frames(from, to, func(f sources.Frame) bool {
+			st.Ingest(f)
+			return true
+		})
+	}
+	cpu := (cpuTime() - cpu0).Seconds()
+	ticks := to.Sub(from).Seconds() * float64(b.N)
+	if n := len(st.Select(sources.GPUUtilization)); n == 0 {
+		b.Fatal("nothing ingested")
+	}
+	b.ReportMetric(ticks/cpu, "ticks/cpu-s")
+	b.ReportMetric(ticks/b.Elapsed().Seconds(), "ticks/s")
+}
+
+// hourFile is one hour of the reference load, written once per run.
+func hourFile(b *testing.B) string {
+	hour.once.Do(func() {
+		hour.dir, hour.err = os.MkdirTemp("", "vigil-replay-bench-")
+		if hour.err != nil {
+			return
+		}
+		hour.path = filepath.Join(hour.dir, "hour"+Ext)
+		writeLoad(b, hour.path, 3600, true, true, true)
+	})
+	if hour.err != nil {
+		b.Fatal(hour.err)
+	}
+	return hour.path
+}
+
+var hour struct {
+	once      sync.Once
+	dir, path string
+	err       error
 }
 
 // BenchmarkOpenCrashed opens the 24-hour recording without its footer (as
