@@ -404,11 +404,20 @@ func (m *Model) renderCharts(r *row, n int) []string {
 			case top == -1:
 				top = 0
 			}
-			vals := buckets(m.dtl.hist[ch.name], from, to, max(1, cw), 1)
 			label := ch.label + " " + nowText(ch.name, r) + styles.Dim.Render(" over "+styles.Seconds(m.env.Window.Seconds()))
 			cell := []string{styles.Fit(label, cw)}
-			for _, l := range styles.Chart(vals, top, h, -1, nil) {
-				cell = append(cell, styles.Fit(l, cw))
+			if h >= minLineChartRows && cw-styles.ChartGutter >= 8 {
+				// A line chart with its Y axis in the signal's unit; the
+				// label line above it names the window.
+				n := cw - styles.ChartGutter
+				vals := buckets(m.dtl.hist[ch.name], from, to, n, 1)
+				cell = append(cell, styles.LineChart(cw, h, []styles.LineSeries{{Name: ch.label, Values: vals, Paint: styles.PAccent}},
+					styles.ChartOpts{Top: top, YLabel: axisFormat(ch.name), Mark: -1, XLabel: timeLabels(from, to, n)})...)
+			} else {
+				vals := buckets(m.dtl.hist[ch.name], from, to, max(1, cw), 1)
+				for _, l := range styles.Chart(vals, top, h, -1, nil) {
+					cell = append(cell, styles.Fit(l, cw))
+				}
 			}
 			for k := range block {
 				if c > 0 {
@@ -423,6 +432,35 @@ func (m *Model) renderCharts(r *row, n int) []string {
 		out = out[:n]
 	}
 	return out
+}
+
+// minLineChartRows is the least chart height drawn as a line chart with
+// axes (two plot rows, the X axis and its time labels); lower charts stay
+// block sparklines.
+const minLineChartRows = 4
+
+// axisFormat formats a charted signal's axis values, in ASCII (ntcharts
+// lays labels out by bytes): 50%, 40G, 80C, 700W.
+func axisFormat(name string) func(float64) string {
+	switch name {
+	case sources.GPUUtilization:
+		return styles.PercentAxis
+	case sources.GPUMemoryUsed:
+		return func(v float64) string { return gib(v) + "G" }
+	case sources.GPUTemperature:
+		return func(v float64) string { return itoa(int(math.Round(v))) + "C" }
+	case sources.GPUPower:
+		return func(v float64) string { return itoa(int(math.Round(v))) + "W" }
+	}
+	return styles.SI
+}
+
+// timeLabels labels n columns spread evenly over [from, to] with clock times.
+func timeLabels(from, to time.Time, n int) func(col int) string {
+	return func(col int) string {
+		t := from.Add(time.Duration(float64(to.Sub(from)) * float64(col) / float64(max(n, 1))))
+		return t.UTC().Format("15:04:05")
+	}
 }
 
 // nowText is the current value of a charted signal.

@@ -109,13 +109,19 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	if n < 4 || rows() < minPlotRows {
 		return sparkFallback(w, h, series, opts)
 	}
+	// The plot's height is a multiple of the Y axis' divisions (quarters,
+	// halves), so every label sits exactly on the top edge of its row; the
+	// rows left over are headroom above the chart.
 	gh := rows()
+	div := yDivisions(gh)
+	head := gh % div
+	gh -= head
 	top, has := chartTop(series, n, opts.Top)
 	yfmt := opts.YLabel
 	if yfmt == nil {
 		yfmt = SI
 	}
-	ylabels := yTicks(gh, top, has, yfmt)
+	ylabels := yTicks(gh, div, top, has, yfmt)
 	xlabels := xTicks(n, opts.XLabel, xl)
 
 	// Canvas: gh plot rows, the X axis and ntcharts' label row. The Y
@@ -134,10 +140,12 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	for si, s := range series {
 		vals := lastN(s.Values, n)
 		off := n - len(vals) // fewer values than columns: right-aligned
-		dy := float64(4*gh - 1)
+		// Row r spans values top·(1-(r+1)/gh) to top·(1-r/gh): a value on a
+		// label's figure lights the top dot of the label's row.
+		dy := float64(4 * gh)
 		yOf := func(v float64) int {
 			v = min(max(v, 0), top)
-			return int(math.Round((1 - v/top) * dy))
+			return min(int(math.Floor((1-v/top)*dy)), 4*gh-1)
 		}
 		for i, v := range vals {
 			if !finite(v) {
@@ -178,6 +186,9 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	}
 
 	out := make([]string, 0, h)
+	for range head {
+		out = append(out, Pad(w))
+	}
 	var b strings.Builder
 	for y := 0; y < gh+2; y++ {
 		if y == gh+1 && !xl {
@@ -427,10 +438,23 @@ func NiceCeil(v float64) float64 {
 	return 10 * p
 }
 
+// yDivisions is how many parts the Y axis labels divide a plot of gh rows
+// into: quarters from 8 rows, halves from 4, else only the top.
+func yDivisions(gh int) int {
+	switch {
+	case gh >= 8:
+		return 4
+	case gh >= 4:
+		return 2
+	}
+	return 1
+}
+
 // yTicks returns ntcharts' Y label per label index i (0: the X axis' row,
-// gh: the top row), each exactly ChartLabelWidth bytes. A tick is placed on
-// the row whose dots draw its value, so labels agree with the line.
-func yTicks(gh int, top float64, has bool, f func(float64) string) []string {
+// gh: the top row), each exactly ChartLabelWidth bytes: the axis divided
+// into div parts (gh a multiple of div), each label on the top edge of the
+// row it names, and 0 on the X axis.
+func yTicks(gh, div int, top float64, has bool, f func(float64) string) []string {
 	blank := Pad(ChartLabelWidth)
 	out := make([]string, gh+1)
 	for i := range out {
@@ -439,20 +463,8 @@ func yTicks(gh int, top float64, has bool, f func(float64) string) []string {
 	if !has {
 		return out
 	}
-	fracs := []float64{1}
-	switch {
-	case gh >= 8:
-		fracs = []float64{1, 0.75, 0.5, 0.25}
-	case gh >= 4:
-		fracs = []float64{1, 0.5}
-	}
-	dy := float64(4*gh - 1)
-	for _, fr := range fracs {
-		row := int(math.Round((1-fr)*dy)) / 4 // from the top
-		i := gh - row
-		if i > 0 && i <= gh && out[i] == blank {
-			out[i] = axisLabel(f(fr * top))
-		}
+	for k := div; k >= 1; k-- {
+		out[gh*k/div] = axisLabel(f(top * float64(k) / float64(div)))
 	}
 	out[0] = axisLabel(f(0))
 	return out

@@ -29,6 +29,14 @@ func ramp(n int, lo, hi float64) []float64 {
 	return v
 }
 
+// trimHead drops the blank headroom lines above a chart.
+func trimHead(lines []string) []string {
+	for len(lines) > 0 && strings.TrimSpace(ansi.Strip(lines[0])) == "" {
+		lines = lines[1:]
+	}
+	return lines
+}
+
 // plotCols returns, per plot column, whether any plot row draws something
 // (plot rows: the first rows, above the X axis line).
 func plotCols(t *testing.T, lines []string, plotRows int) []bool {
@@ -63,7 +71,8 @@ func TestLineChartGapsStayGaps(t *testing.T) {
 	if len(lines) != 10 {
 		t.Fatalf("%d lines, want 10", len(lines))
 	}
-	used := plotCols(t, lines, 9)
+	plot := trimHead(lines)
+	used := plotCols(t, plot, len(plot)-1)
 	for i, u := range used {
 		want := finite(v[i])
 		if u != want {
@@ -75,7 +84,7 @@ func TestLineChartGapsStayGaps(t *testing.T) {
 func TestLineChartAxisLabelsHumanUnits(t *testing.T) {
 	withProfile(t, termenv.Ascii)
 	v := ramp(50, 0.1, 1.7) // nice top: 2s
-	lines := LineChart(50+ChartGutter, 12, []LineSeries{{Name: "p99", Values: v}}, ChartOpts{YLabel: SecondsAxis, Mark: -1})
+	lines := LineChart(50+ChartGutter, 14, []LineSeries{{Name: "p99", Values: v}}, ChartOpts{YLabel: SecondsAxis, Mark: -1})
 	text := ansi.Strip(strings.Join(lines, "\n"))
 	for _, want := range []string{"    2s│", "  1.5s│", "    1s│", " 500ms│", "    0s└"} {
 		if !strings.Contains(text, want) {
@@ -84,7 +93,7 @@ func TestLineChartAxisLabelsHumanUnits(t *testing.T) {
 	}
 	// Sub-millisecond data: ASCII labels (ntcharts places them by bytes).
 	small := LineChart(30+ChartGutter, 6, []LineSeries{{Name: "p50", Values: ramp(30, 0.0002, 0.0008)}}, ChartOpts{YLabel: SecondsAxis, Mark: -1})
-	if got := ansi.Strip(small[0]); !strings.HasPrefix(got, " 0.8ms│") {
+	if got := ansi.Strip(trimHead(small)[0]); !strings.HasPrefix(got, " 0.8ms│") {
 		t.Errorf("sub-ms data: top label %q, want 0.8ms", got)
 	}
 	if got := SecondsAxis(0.0005); got != "0.5ms" || strings.ContainsRune(got, 'µ') {
@@ -121,21 +130,24 @@ func TestLineChartCursorColumn(t *testing.T) {
 	opts := ChartOpts{YLabel: SecondsAxis, Mark: 12}
 	// No colour: the cursor is a heavy bar through every plot row.
 	withProfile(t, termenv.Ascii)
-	lines := LineChart(30+ChartGutter, 8, []LineSeries{{Name: "p99", Values: v}}, opts)
-	for i, l := range lines[:7] {
+	lines := trimHead(LineChart(30+ChartGutter, 9, []LineSeries{{Name: "p99", Values: v}}, opts))
+	if len(lines) != 9 {
+		t.Fatalf("9 rows (8 plot rows) should leave no headroom: %d", len(lines))
+	}
+	for i, l := range lines[:8] {
 		if r := []rune(l); r[ChartGutter+12] != '┃' {
 			t.Errorf("plot row %d: cursor column is %q: %q", i, r[ChartGutter+12], l)
 		}
 	}
-	if r := []rune(lines[7]); r[ChartGutter+12] != '─' {
-		t.Errorf("X axis crossed by the cursor: %q", lines[7])
+	if r := []rune(lines[8]); r[ChartGutter+12] != '─' {
+		t.Errorf("X axis crossed by the cursor: %q", lines[8])
 	}
 	// Colour: the column is reversed, and nothing else is.
 	withProfile(t, termenv.ANSI256)
-	lines = LineChart(30+ChartGutter, 8, []LineSeries{{Name: "p99", Values: v}}, opts)
+	lines = LineChart(30+ChartGutter, 9, []LineSeries{{Name: "p99", Values: v}}, opts)
 	rev := PReverse.Paint("x")
 	pre := rev[:strings.IndexByte(rev, 'x')]
-	for i, l := range lines[:7] {
+	for i, l := range lines[:8] {
 		if strings.Count(l, pre) != 1 {
 			t.Errorf("plot row %d: %d reversed runs, want 1: %q", i, strings.Count(l, pre), l)
 		}
@@ -320,5 +332,31 @@ func BenchmarkLineChart120x20(b *testing.B) {
 	b.ReportAllocs()
 	for i := 0; i < b.N; i++ {
 		_ = LineChart(120, 20, series, opts)
+	}
+}
+
+// TestLineChartLabelsOnTheirRows: a value equal to a label's figure lights
+// the top dots of the label's row (from its first sample, the right dot of
+// the first column), for every plot height.
+func TestLineChartLabelsOnTheirRows(t *testing.T) {
+	withProfile(t, termenv.Ascii)
+	for h := 5; h <= 30; h++ {
+		for _, v := range []float64{1, 0.5, 1.5} {
+			flat := []float64{v, v, v, v, v, v}
+			lines := LineChart(6+ChartGutter, h, []LineSeries{{Name: "x", Values: flat}}, ChartOpts{Top: 2, YLabel: SecondsAxis, Mark: -1})
+			label := axisLabel(SecondsAxis(v)) + "│"
+			found := false
+			for _, l := range lines {
+				if strings.HasPrefix(l, label) {
+					found = true
+					if got := []rune(l)[ChartGutter:]; string(got) != "⠈⠉⠉⠉⠉⠉" {
+						t.Errorf("h=%d: %v drawn as %q on its label's row", h, v, string(got))
+					}
+				}
+			}
+			if !found && (v == 1 || h >= 11) {
+				t.Errorf("h=%d: no %q label:\n%s", h, label, strings.Join(lines, "\n"))
+			}
+		}
 	}
 }
