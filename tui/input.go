@@ -72,7 +72,13 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 		}
 		return nil
 	}
-	if s.o.Timeline != nil {
+	// n/N belong to the timeline (alerts and markers) in replay, except
+	// while the focused pane has a filter: then they move between matches.
+	filtering := false
+	if f, ok := focused.(pane.Filterer); ok && f.Filter() != "" {
+		filtering = action == keys.NextMatch || action == keys.PrevMatch
+	}
+	if s.o.Timeline != nil && !filtering {
 		if used, cmd := s.o.Timeline.HandleKey(msg); used {
 			return cmd
 		}

@@ -374,9 +374,10 @@ func TestPlaceholderBeforeSize(t *testing.T) {
 
 // timeline is a fake replay strip that takes the space key.
 type timeline struct {
-	w, h   int
-	spaces int
-	env    pane.Env
+	w, h     int
+	spaces   int
+	notables int // n/N presses taken
+	env      pane.Env
 }
 
 func (tl *timeline) Title() string        { return "Timeline" }
@@ -387,11 +388,40 @@ func (tl *timeline) Keys() []key.Binding {
 	return []key.Binding{key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "play/pause"))}
 }
 func (tl *timeline) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
-	if msg.String() == " " {
+	switch msg.String() {
+	case " ":
 		tl.spaces++
+		return true, nil
+	case "n", "N":
+		tl.notables++
 		return true, nil
 	}
 	return false, nil
+}
+
+// TestReplayNextMatchWithFilter: in replay n/N go to the timeline (next
+// alert or marker), except while the focused pane has a filter, when they
+// move between its matches as they do live.
+func TestReplayNextMatchWithFilter(t *testing.T) {
+	st, mon, end := fixtureStore()
+	tl := &timeline{}
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Timeline: tl})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end}, keyMsg("3"), keyMsg("n"))
+	if tl.notables != 1 {
+		t.Fatal("without a filter, n did not go to the timeline")
+	}
+	m = drive(m, keyMsg("/"))
+	m = drive(m, typed("!embedder")...)
+	m = drive(m, keyMsg("enter"))
+	first := selected(m)
+	m = drive(m, keyMsg("n"))
+	if tl.notables != 1 || selected(m) == first {
+		t.Fatalf("with a filter, n went to the timeline (%d) or did not move the selection", tl.notables)
+	}
+	m = drive(m, keyMsg("N"))
+	if selected(m) != first {
+		t.Fatal("N did not move back")
+	}
 }
 
 func TestTimelineReplay(t *testing.T) {
