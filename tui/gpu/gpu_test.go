@@ -476,3 +476,24 @@ func TestColoursWhereTheyMatter(t *testing.T) {
 		t.Fatalf("coloured line is %d cells", ansi.StringWidth(line))
 	}
 }
+
+// BenchmarkDetailRender draws a GPU's detail (fields, four line charts,
+// processes) at 198x48 in 256 colours, as a refresh does.
+func BenchmarkDetailRender(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{Inspector: inspector("gpu-box", 8)})
+	m.SetSize(198, 48)
+	m.Refresh(newEnv(st))
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
+	if !strings.Contains(ansi.Strip(m.View()), "700W│") {
+		b.Fatalf("no power chart axis:\n%s", m.View())
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.render()
+	}
+}
