@@ -333,12 +333,12 @@ type roleCand struct {
 	r role
 }
 
-// roleMask has, by a key's first byte, a bit per length (< 64) of the
-// spellings, so that most keys without a role are told so at once;
-// roleTab holds the spellings by roleHash, a bucket or two each, compared
-// without hashing the whole key.
-var roleMask, roleTab = func() (*[256]uint64, *[256][]roleCand) {
-	var mask [256]uint64
+// roleMask and roleLast have, by a key's first and last byte, a bit per
+// length (< 64) of the spellings, so that most keys without a role are told
+// so at once; roleTab holds the spellings by roleHash, a bucket or two
+// each, compared without hashing the whole key.
+var roleMask, roleLast, roleTab = func() (*[256]uint64, *[256]uint64, *[256][]roleCand) {
+	var mask, last [256]uint64
 	var tab [256][]roleCand
 	for _, rk := range roleKeys {
 		for _, k := range rk.keys {
@@ -346,11 +346,12 @@ var roleMask, roleTab = func() (*[256]uint64, *[256][]roleCand) {
 				panic("logs: role key too long: " + k) // a programming error, caught by any test
 			}
 			mask[k[0]] |= 1 << len(k)
+			last[k[len(k)-1]] |= 1 << len(k)
 			h := roleHash(k)
 			tab[h] = append(tab[h], roleCand{k, rk.r})
 		}
 	}
-	return &mask, &tab
+	return &mask, &last, &tab
 }()
 
 // roleHash is a key's bucket in roleTab: its length, first and last bytes.
@@ -360,7 +361,7 @@ func roleHash(k string) uint8 {
 
 // roleOf maps the common spellings of a key to its role.
 func roleOf(k string) role {
-	if len(k) == 0 || len(k) >= 64 || roleMask[k[0]]&(1<<len(k)) == 0 {
+	if len(k) == 0 || len(k) >= 64 || roleMask[k[0]]&(1<<len(k)) == 0 || roleLast[k[len(k)-1]]&(1<<len(k)) == 0 {
 		return roleNone
 	}
 	for _, c := range roleTab[roleHash(k)] {
@@ -409,11 +410,8 @@ func (st *state) fields() map[string]string {
 // for redaction.
 func (st *state) redacted(full, last string) bool {
 	p := st.p
-	if len(p.redact) == 0 {
-		return false
-	}
 	if !p.redLong && !p.mayRedact(last) && (len(full) == len(last) || !p.mayRedact(full)) {
-		return false
+		return false // also when nothing is redacted: the masks are empty
 	}
 	return p.redact[last] || p.redact[full]
 }
