@@ -77,6 +77,7 @@ type Model struct {
 	svc    svclist.List // filtered and sorted, with the selection and detail
 
 	cache map[string]*series
+	llm   map[string]*llmCache // the detail's TTFT and ITL, by service
 	stamp stamp
 	cols  colCache
 	out   string
@@ -100,7 +101,7 @@ type series struct {
 
 // New returns the pane.
 func New(opts ...Option) *Model {
-	m := &Model{topK: 50, keys: DefaultKeyMap(), cache: map[string]*series{}}
+	m := &Model{topK: 50, keys: DefaultKeyMap(), cache: map[string]*series{}, llm: map[string]*llmCache{}}
 	for _, o := range opts {
 		o(m)
 	}
@@ -242,41 +243,17 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if stp != m.stamp {
 		m.stamp = stp
 		clear(m.cache)
+		clear(m.llm)
 	}
 	sk := s.Key()
 	if c := m.cache[sk]; c != nil {
 		return c
 	}
-	match := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
-	keys := st.Select(sources.SvcLatency, match...)
+	match := svcMatch(s)
 	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
 	win := max(ax.Step, MinQuantileWindow)
-	c := &series{p50: make([]float64, cols), p95: make([]float64, cols), p99: make([]float64, cols), axis: ax}
-	final := m.cols.sync(st.Newest(), win)
-	for i := 0; i < cols; i++ {
-		c.p50[i], c.p95[i], c.p99[i] = math.NaN(), math.NaN(), math.NaN()
-		if m.lowBW && i == cols-1 && cols > 1 {
-			continue
-		}
-		at := ax.At(i)
-		ck := colKey{sk, at.UnixNano()}
-		if q, ok := m.cols.m[ck]; ok {
-			c.p50[i], c.p95[i], c.p99[i] = q[0], q[1], q[2]
-			continue
-		}
-		var sum sources.HistDelta
-		for _, k := range keys {
-			if d, ok := st.HistogramDelta(k.Key(), win, at); ok && !d.Lifetime {
-				sum.Merge(d)
-			}
-		}
-		if sum.Bounds != nil && sum.Count > 0 {
-			c.p50[i], c.p95[i], c.p99[i] = sum.Quantile(0.5), sum.Quantile(0.95), sum.Quantile(0.99)
-		}
-		if !at.After(final) {
-			m.cols.m[ck] = [3]float64{c.p50[i], c.p95[i], c.p99[i]}
-		}
-	}
+	c := &series{axis: ax}
+	c.p50, c.p95, c.p99 = m.quantileColumns(sources.SvcLatency, sk, match, ax, win)
 	if !m.env.Cursor.IsZero() {
 		c.at = view.HistQuantiles(st, sources.SvcLatency, match, win, m.env.Cursor)
 		if c.at.Basis == view.BasisLifetime {
@@ -286,6 +263,73 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	}
 	m.cache[sk] = c
 	return c
+}
+
+func svcMatch(s view.Service) []sources.Label {
+	return []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
+}
+
+// quantileColumns returns the p50, p95 and p99 of histogram signal sig per
+// column of ax (seconds; NaN: no data), each over win before the column's
+// end, from the column cache where a column is final.
+func (m *Model) quantileColumns(sig, sk string, match []sources.Label, ax layout.Axis, win time.Duration) (p50, p95, p99 []float64) {
+	st := m.env.Store
+	cols := ax.N
+	keys := st.Select(sig, match...)
+	p50, p95, p99 = make([]float64, cols), make([]float64, cols), make([]float64, cols)
+	final := m.cols.sync(st.Newest(), win)
+	ck := colKey{svc: sk, sig: sig}
+	for i := 0; i < cols; i++ {
+		p50[i], p95[i], p99[i] = math.NaN(), math.NaN(), math.NaN()
+		if m.lowBW && i == cols-1 && cols > 1 {
+			continue
+		}
+		at := ax.At(i)
+		ck.end = at.UnixNano()
+		if q, ok := m.cols.m[ck]; ok {
+			p50[i], p95[i], p99[i] = q[0], q[1], q[2]
+			continue
+		}
+		var sum sources.HistDelta
+		for _, k := range keys {
+			if d, ok := st.HistogramDelta(k.Key(), win, at); ok && !d.Lifetime {
+				sum.Merge(d)
+			}
+		}
+		if sum.Bounds != nil && sum.Count > 0 {
+			p50[i], p95[i], p99[i] = sum.Quantile(0.5), sum.Quantile(0.95), sum.Quantile(0.99)
+		}
+		if !at.After(final) {
+			m.cols.m[ck] = [3]float64{p50[i], p95[i], p99[i]}
+		}
+	}
+	return p50, p95, p99
+}
+
+// llmSeries are an LLM service's time-to-first-token and inter-token
+// latency quantiles per column (seconds; NaN: no data).
+type llmSeries struct {
+	ttft50, ttft99, itl50, itl99 []float64
+}
+
+// computeLLM returns the service's TTFT and ITL columns on axis ax (the
+// detail's), cached like compute's.
+func (m *Model) computeLLM(s view.Service, ax layout.Axis) *llmSeries {
+	sk := s.Key() + "\x00llm"
+	if c := m.llm[sk]; c != nil && c.axis == ax {
+		return c.v
+	}
+	win := max(ax.Step, MinQuantileWindow)
+	var l llmSeries
+	l.ttft50, _, l.ttft99 = m.quantileColumns(sources.SvcTTFT, s.Key(), svcMatch(s), ax, win)
+	l.itl50, _, l.itl99 = m.quantileColumns(sources.SvcITL, s.Key(), svcMatch(s), ax, win)
+	m.llm[sk] = &llmCache{axis: ax, v: &l}
+	return &l
+}
+
+type llmCache struct {
+	axis layout.Axis
+	v    *llmSeries
 }
 
 // figures are the quantiles shown in a row: at the cursor when it is on.
@@ -605,14 +649,42 @@ func (m *Model) renderDetail(s view.Service) string {
 	if opts.Band != "" {
 		extra++
 	}
-	ch := min(room, maxPlotRows+extra)
-	lines = append(lines, styles.LineChart(m.w, ch, []styles.LineSeries{
+	main := []styles.LineSeries{
 		{Name: "p50", Values: c.p50, Paint: paintP50},
 		{Name: "p95", Values: c.p95, Paint: paintP95},
 		{Name: "p99", Values: c.p99, Paint: paintP99},
-	}, opts)...)
+	}
+	// An LLM stack with room for it gets time-to-first-token and
+	// inter-token latency charts under the request latency, on the same
+	// columns (the time labels move to the bottom chart).
+	small := room / 5
+	if !isLLM(s) || small < minLLMChartRows || room-2*small < 12 {
+		lines = append(lines, styles.LineChart(m.w, min(room, maxPlotRows+extra), main, opts)...)
+		return strings.Join(lines, "\n")
+	}
+	small = min(small, maxPlotRows/2)
+	xl := opts.XLabel
+	opts.XLabel = nil
+	lines = append(lines, styles.LineChart(m.w, min(room-2*small, maxPlotRows+extra-1), main, opts)...)
+	l := m.computeLLM(s, ax)
+	sub := styles.ChartOpts{YLabel: styles.SecondsAxis, Mark: opts.Mark}
+	lines = append(lines, legendKey(paintP50)+fig("ttft p50", s.TTFT.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", s.TTFT.P99, 0, styles.Seconds))
+	lines = append(lines, styles.LineChart(m.w, small-1, []styles.LineSeries{
+		{Name: "p50", Values: l.ttft50, Paint: paintP50},
+		{Name: "p99", Values: l.ttft99, Paint: paintP99},
+	}, sub)...)
+	sub.XLabel = xl
+	lines = append(lines, legendKey(paintP50)+fig("itl p50", s.ITL.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", s.ITL.P99, 0, styles.Seconds))
+	lines = append(lines, styles.LineChart(m.w, small-1, []styles.LineSeries{
+		{Name: "p50", Values: l.itl50, Paint: paintP50},
+		{Name: "p99", Values: l.itl99, Paint: paintP99},
+	}, sub)...)
 	return strings.Join(lines, "\n")
 }
+
+// minLLMChartRows is the least height of the TTFT and ITL charts (legend,
+// plot rows and axis).
+const minLLMChartRows = 6
 
 // FinalLag is how far behind the store's newest sample a column must end
 // before its figures are taken as final and cached (late scrapes of slower
@@ -624,6 +696,7 @@ const maxCachedCols = 100_000
 
 type colKey struct {
 	svc string
+	sig string
 	end int64
 }
 

@@ -20,10 +20,17 @@ var bounds = []float64{0.01, 0.05, 0.1, 0.5, 1, math.Inf(1)}
 
 // store with one service whose requests all fall in (0.05, 0.1]: every
 // quantile lies in that bucket.
-func fixture() (*sources.Store, time.Time) {
+func fixture() (*sources.Store, time.Time) { return fixtureOf(sources.SvcLatency) }
+
+// fixtureOf is fixture with the same histogram under every signal in sigs
+// (an LLM stack: latency, TTFT and ITL).
+func fixtureOf(sigs ...string) (*sources.Store, time.Time) {
 	st := sources.NewStore(sources.StoreOptions{})
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	ser := sources.NewSeries(sources.SvcLatency, sources.Counter, "host", "h", "service", "api", "stack", "http")
+	var sers []sources.Series
+	for _, sig := range sigs {
+		sers = append(sers, sources.NewSeries(sig, sources.Counter, "host", "h", "service", "api", "stack", "http"))
+	}
 	var n float64
 	at := t0
 	for i := 0; i <= 120; i++ {
@@ -37,7 +44,11 @@ func fixture() (*sources.Store, time.Time) {
 				bs[k] = sources.Bucket{UpperBound: b}
 			}
 		}
-		st.Ingest(sources.Frame{At: at, Histograms: []sources.Histogram{{Series: ser, At: at, Buckets: bs, Count: n, Sum: n * 0.07}}})
+		var hs []sources.Histogram
+		for _, ser := range sers {
+			hs = append(hs, sources.Histogram{Series: ser, At: at, Buckets: bs, Count: n, Sum: n * 0.07})
+		}
+		st.Ingest(sources.Frame{At: at, Histograms: hs})
 	}
 	return st, at
 }
@@ -117,9 +128,9 @@ func TestColumnCacheMatchesFresh(t *testing.T) {
 }
 
 // detailModel opens the fixture service's detail in a w×h pane.
-func detailModel(t testing.TB, w, h int, cursor time.Time) (*Model, pane.Env) {
+func detailModel(t testing.TB, w, h int, cursor time.Time, sigs ...string) (*Model, pane.Env) {
 	t.Helper()
-	st, end := fixture()
+	st, end := fixtureOf(append([]string{sources.SvcLatency}, sigs...)...)
 	env := pane.Env{Store: st, Now: end, Window: 10 * time.Minute, Cursor: cursor}
 	env.Overview = view.Evaluate(st, end, view.Options{})
 	m := New()
@@ -163,6 +174,26 @@ func TestDetailChart(t *testing.T) {
 	}
 }
 
+// TestDetailLLMCharts: an LLM stack's detail adds TTFT and ITL charts on
+// the latency chart's columns when the pane has room, and only then.
+func TestDetailLLMCharts(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	m, _ := detailModel(t, 100, 40, time.Time{}, sources.SvcTTFT, sources.SvcITL)
+	v := m.View()
+	if strings.Count(v, "    0s└") != 3 || !strings.Contains(v, "━ ttft p50") || !strings.Contains(v, "━ itl p50") {
+		t.Fatalf("want three charts (latency, TTFT, ITL):\n%s", v)
+	}
+	// The time labels are under the bottom chart only, and the charts'
+	// columns line up (one axis corner column for all).
+	if strings.Count(v, "12:10:00") != 1 || !strings.HasSuffix(strings.TrimRight(v, " "), "12:10:00") {
+		t.Errorf("time labels not at the bottom:\n%s", v)
+	}
+	m, _ = detailModel(t, 100, 20, time.Time{}, sources.SvcTTFT, sources.SvcITL)
+	if v := m.View(); strings.Count(v, "└") != 1 || strings.Contains(v, "━ ttft") {
+		t.Errorf("a 20-row pane should keep one chart:\n%s", v)
+	}
+}
+
 // TestDetailSmallPanes: the detail degrades to sparklines, never panics,
 // never overflows.
 func TestDetailSmallPanes(t *testing.T) {
@@ -179,12 +210,16 @@ func TestDetailSmallPanes(t *testing.T) {
 	}
 }
 
-// BenchmarkDetailRender draws a service's detail (chart and figures) at
-// 120x38 with the columns cached, as a key press or a cursor move does.
+// BenchmarkDetailRender draws an LLM service's detail (latency, TTFT and
+// ITL charts and figures) at 118x38 with the columns cached, as a key press
+// or a cursor move does.
 func BenchmarkDetailRender(b *testing.B) {
 	lipgloss.SetColorProfile(termenv.ANSI256)
 	defer lipgloss.SetColorProfile(termenv.Ascii)
-	m, _ := detailModel(b, 118, 38, time.Time{})
+	m, _ := detailModel(b, 118, 38, time.Time{}, sources.SvcTTFT, sources.SvcITL)
+	if !strings.Contains(m.View(), "ttft p50") {
+		b.Fatalf("no TTFT chart:\n%s", m.View())
+	}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -192,12 +227,13 @@ func BenchmarkDetailRender(b *testing.B) {
 	}
 }
 
-// BenchmarkDetailLiveRefresh is a live tick: time moves a second, so the
-// newest columns' quantiles are recomputed before drawing.
+// BenchmarkDetailLiveRefresh is a live tick of an LLM service's detail at
+// 198x46: time moves a second, so the newest columns' quantiles are
+// recomputed before drawing.
 func BenchmarkDetailLiveRefresh(b *testing.B) {
 	lipgloss.SetColorProfile(termenv.ANSI256)
 	defer lipgloss.SetColorProfile(termenv.Ascii)
-	m, env := detailModel(b, 198, 46, time.Time{})
+	m, env := detailModel(b, 198, 46, time.Time{}, sources.SvcTTFT, sources.SvcITL)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
