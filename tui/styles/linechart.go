@@ -322,8 +322,9 @@ func getChart(w, h int) *pooledChart {
 		linechart.WithStyles(tagAxis, tagLabel, tagAxis))}
 }
 
-// putChart blanks the cells drawn and keeps the chart (a few per size, a
-// few sizes).
+// putChart blanks the cells drawn and keeps the chart: one per size, for a
+// few sizes (a 200×45 canvas holds about 5 MB), so a resize does not keep
+// old sizes alive for long.
 func putChart(c *pooledChart) {
 	for _, p := range c.drawn {
 		c.Canvas.SetCell(p, canvas.Cell{})
@@ -334,10 +335,10 @@ func putChart(c *pooledChart) {
 	k := [2]int{c.Canvas.Width(), c.Canvas.Height()}
 	chartPool.Lock()
 	defer chartPool.Unlock()
-	if chartPool.free == nil || len(chartPool.free) > 8 {
+	if chartPool.free == nil || len(chartPool.free) >= 6 && len(chartPool.free[k]) == 0 {
 		chartPool.free = map[[2]int][]*pooledChart{}
 	}
-	if len(chartPool.free[k]) < 4 {
+	if len(chartPool.free[k]) < 1 {
 		chartPool.free[k] = append(chartPool.free[k], c)
 	}
 }
