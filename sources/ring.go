@@ -66,7 +66,14 @@ func (r *ring[T]) push(t int64, v T, res int64) bool {
 		}
 	}
 	if n < r.max {
-		// Still growing: the ring is linear (head is 0).
+		// Still growing: the ring is linear (head is 0). Doubling up to
+		// max allocates at most twice the final size (append's gentler
+		// growth of large slices, about five times).
+		if n == cap(r.ts) || n == cap(r.vs) {
+			c := min(max(2*n, 8), r.max)
+			r.ts = append(make([]int64, 0, c), r.ts...)
+			r.vs = append(make([]T, 0, c), r.vs...)
+		}
 		r.ts = append(r.ts, t)
 		r.vs = append(r.vs, v)
 		return true

@@ -89,6 +89,11 @@ type Store struct {
 	newest    int64 // newest timestamp ingested
 	swept     int64
 	gen       uint64 // bumped on every ingest
+
+	// The series data of each entry of the last Samples catalogue seen;
+	// cleared whenever a series goes.
+	catFirst *Series
+	catData  []*seriesData
 }
 
 // NewStore returns an empty store.
@@ -115,6 +120,11 @@ func NewStore(opts StoreOptions) *Store {
 
 // pushPoint adds one sample to its series' ring, creating the series.
 func (s *Store) pushPoint(ser *Series, t int64, v float64) {
+	s.push(s.data(ser), t, v)
+}
+
+// data returns the series' data, created when new.
+func (s *Store) data(ser *Series) *seriesData {
 	k := ser.Key()
 	d := s.series[k]
 	if d == nil {
@@ -122,6 +132,23 @@ func (s *Store) pushPoint(ser *Series, t int64, v float64) {
 		s.series[k] = d
 		s.index(*ser, k)
 	}
+	return d
+}
+
+// catalogue returns the series data already looked up for the entries of
+// cat, a Samples catalogue (nil where not yet): frames that share one
+// catalogue, as a replay's do, skip the map after the first.
+func (s *Store) catalogue(cat []Series) []*seriesData {
+	if s.catFirst != &cat[0] {
+		s.catFirst, s.catData = &cat[0], make([]*seriesData, len(cat))
+	} else if len(s.catData) < len(cat) {
+		s.catData = append(s.catData, make([]*seriesData, len(cat)-len(s.catData))...)
+	}
+	return s.catData
+}
+
+// push adds one sample to a series' ring.
+func (s *Store) push(d *seriesData, t int64, v float64) {
 	if !d.ring.push(t, v, s.res) {
 		s.drops.OutOfOrder++
 	}
@@ -145,12 +172,18 @@ func (s *Store) Ingest(f Frame) {
 	}
 	if c := &f.Samples; c.Len() > 0 {
 		at := f.At.UnixNano()
+		data := s.catalogue(c.Series)
 		for i, id := range c.IDs {
 			t := at
 			if c.At != nil {
 				t = c.At[i]
 			}
-			s.pushPoint(&c.Series[id], t, c.Values[i])
+			d := data[id]
+			if d == nil {
+				d = s.data(&c.Series[id])
+				data[id] = d
+			}
+			s.push(d, t, c.Values[i])
 		}
 	}
 	for i := range f.Histograms {
@@ -232,6 +265,7 @@ func (s *Store) sweep() {
 			delete(s.series, k)
 			s.unindex(d.series.Name, k)
 			s.drops.Series++
+			s.catFirst, s.catData = nil, nil
 		}
 	}
 	for k, d := range s.hists {
@@ -639,6 +673,7 @@ func (s *Store) Reset() {
 	s.health = make(map[string]Health)
 	s.drops = Drops{}
 	s.newest, s.swept = 0, 0
+	s.catFirst, s.catData = nil, nil
 	s.gen++
 }
 
@@ -656,6 +691,9 @@ func (f *fifo[T]) len() int { return len(f.buf) }
 // push appends v and reports whether the oldest element was dropped for it.
 func (f *fifo[T]) push(v T) bool {
 	if len(f.buf) < f.max {
+		if len(f.buf) == cap(f.buf) { // double, as ring.push does
+			f.buf = append(make([]T, 0, min(max(2*len(f.buf), 8), f.max)), f.buf...)
+		}
 		f.buf = append(f.buf, v)
 		return false
 	}

@@ -297,3 +297,31 @@ func TestSamplesIngestLikePoints(t *testing.T) {
 		t.Fatalf("a at +1s = %v %v, want 2 (the Point after the sample)", s, ok)
 	}
 }
+
+// TestSamplesAfterSweepAndReset: a catalogue's series that the store let go
+// (retention sweep, Reset) come back when the catalogue's samples do.
+func TestSamplesAfterSweepAndReset(t *testing.T) {
+	cat := []Series{NewSeries("a", Gauge), NewSeries("b", Gauge)}
+	st := NewStore(StoreOptions{Retention: time.Minute})
+	ingest := func(at time.Time, v float64) {
+		st.Ingest(Frame{At: at, Samples: Samples{Series: cat, IDs: []uint32{0, 1}, Values: []float64{v, v}}})
+	}
+	ingest(t0, 1)
+	// Another series far later: the sweep lets a and b go.
+	for i := 0; i < 20; i++ {
+		st.Ingest(Frame{Points: []Point{gauge("other", t0.Add(time.Hour+time.Duration(i)*10*time.Second), 0)}})
+	}
+	if len(st.Select("a")) != 0 || st.Drops().Series != 2 {
+		t.Fatalf("a kept past retention (drops %+v)", st.Drops())
+	}
+	later := t0.Add(time.Hour + 4*time.Minute)
+	ingest(later, 2)
+	if s, ok := st.Last(cat[0].Key(), later); !ok || s.V != 2 || len(st.Select("b")) != 1 {
+		t.Fatalf("a after the sweep = %v %v, b %v", s, ok, st.Select("b"))
+	}
+	st.Reset()
+	ingest(later, 3)
+	if s, ok := st.Last(cat[1].Key(), later); !ok || s.V != 3 {
+		t.Fatalf("b after Reset = %v %v", s, ok)
+	}
+}
