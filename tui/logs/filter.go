@@ -22,6 +22,8 @@ type filter struct {
 	re    *regexp.Regexp
 	lit   string // the regex when it is a plain ASCII literal: matched without regexp
 	need  string // an ASCII literal every match contains (lower case): lines without it skip the regex
+	litN  foldNeedle
+	needN foldNeedle
 	// lowerRe is the regex with its literals lower-cased and matched case-
 	// sensitively against the lower-cased line: unlike (?i) it keeps
 	// regexp's literal-prefix search. nil when it cannot be built.
@@ -88,8 +90,10 @@ func compileFilter(expr string) (*filter, error) {
 		f.re = re
 		if regexp.QuoteMeta(body) == body && isASCII(body) {
 			f.lit = strings.ToLower(body)
+			f.litN = newFoldNeedle(f.lit)
 		} else {
 			f.need = requiredLiteral(body)
+			f.needN = newFoldNeedle(f.need)
 			f.lowerRe = lowerRegex(body)
 		}
 	}
@@ -140,18 +144,29 @@ func (f *filter) keep(r *sources.LogRecord) bool {
 	if f.re == nil {
 		return true
 	}
-	var hit bool
+	return f.match(r.Raw) != f.invert
+}
+
+// match reports whether the filter's regex matches s, as f.re ((?i), Unicode
+// case folding) would, taking the fast paths where they are exact.
+func (f *filter) match(s string) bool {
 	switch {
 	case f.lit != "":
-		hit = containsFold(r.Raw, f.lit)
-	case f.need != "" && !containsFold(r.Raw, f.need):
-		hit = false
+		if f.litN.in(s) {
+			return true
+		}
+		// An ASCII miss is final unless Unicode folding could match.
+		return f.litN.unicode && !isASCII(s) && f.re.MatchString(s)
+	case f.need != "" && !f.needN.in(s) && !(f.needN.unicode && !isASCII(s)):
+		return false
 	case f.lowerRe != nil:
-		hit = f.lowerRe.Match(f.lower(r.Raw))
-	default:
-		hit = f.re.MatchString(r.Raw)
+		b, ascii := lowerASCII(f.buf, s)
+		f.buf = b
+		if ascii {
+			return f.lowerRe.Match(b)
+		}
 	}
-	return hit != f.invert
+	return f.re.MatchString(s)
 }
 
 // value returns a field of the record by canonical name.
@@ -290,7 +305,8 @@ func requiredLiteral(expr string) string {
 }
 
 // lowerRegex rewrites a case-insensitive regex into a case-sensitive one
-// over lower-cased text: case-folded literals become lower case; character
+// over lower-cased ASCII text (the caller runs it on ASCII lines only):
+// case-folded literals become their ASCII lower-case fold; character
 // classes, already folded by the parser, stay as they are.
 func lowerRegex(expr string) *regexp.Regexp {
 	re, err := syntax.Parse(expr, syntax.Perl|syntax.FoldCase)
@@ -305,7 +321,7 @@ func lowerRegex(expr string) *regexp.Regexp {
 		}
 		if r.Op == syntax.OpLiteral && r.Flags&syntax.FoldCase != 0 {
 			for i, c := range r.Rune {
-				r.Rune[i] = unicode.ToLower(c)
+				r.Rune[i] = asciiFold(c)
 			}
 		}
 		r.Flags &^= syntax.FoldCase
@@ -324,89 +340,11 @@ func lowerRegex(expr string) *regexp.Regexp {
 	return out
 }
 
-// lower returns s lower-cased in the filter's buffer (valid until the next
-// call; the pane filters on one goroutine).
-func (f *filter) lower(s string) []byte {
-	if !isASCII(s) {
-		return []byte(strings.ToLower(s))
-	}
-	b := f.buf[:0]
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c >= 'A' && c <= 'Z' {
-			c += 32
-		}
-		b = append(b, c)
-	}
-	f.buf = b
-	return b
-}
-
-// rank orders bytes from rare to common in log text: the needle is anchored
-// on its rarest byte so that IndexByte skips far.
-func rank(c byte) int {
-	if c >= 'A' && c <= 'Z' {
-		c += 32
-	}
-	const common = "etaoinsrhldcu\"{}:,_0123456789 " // most common last
-	if i := strings.IndexByte(common, c); i >= 0 {
-		return 100 + i
-	}
-	return 0
-}
-
 // containsFold reports whether s contains lower (an ASCII lower-case
-// needle), ignoring ASCII case. It looks for the needle's rarest byte with
-// IndexByte (in both cases) and compares around each hit.
+// needle), ignoring ASCII case.
 func containsFold(s, lower string) bool {
-	n := len(lower)
-	if n == 0 {
-		return true
-	}
-	if n > len(s) {
-		return false
-	}
-	k := 0
-	for i := 1; i < n; i++ {
-		if rank(lower[i]) < rank(lower[k]) {
-			k = i
-		}
-	}
-	c0 := lower[k]
-	up := c0
-	if c0 >= 'a' && c0 <= 'z' {
-		up = c0 - 32
-	}
-	// Candidate positions p of the anchor byte satisfy k ≤ p < len(s)-n+k+1.
-	end := len(s) - n + k + 1
-	next := func(c byte, from int) int {
-		if from >= end {
-			return end
-		}
-		if j := strings.IndexByte(s[from:end], c); j >= 0 {
-			return from + j
-		}
-		return end
-	}
-	lo, hi := next(c0, k), end
-	if up != c0 {
-		hi = next(up, k)
-	}
-	for {
-		p := min(lo, hi)
-		if p >= end {
-			return false
-		}
-		if equalFoldASCII(s[p-k:p-k+n], lower) {
-			return true
-		}
-		if p == lo {
-			lo = next(c0, p+1)
-		}
-		if p == hi {
-			hi = next(up, p+1)
-		}
-	}
+	n := newFoldNeedle(lower)
+	return n.in(s)
 }
 
 func equalFoldASCII(s, lower string) bool {
@@ -420,4 +358,20 @@ func equalFoldASCII(s, lower string) bool {
 		}
 	}
 	return true
+}
+
+// asciiFold returns the ASCII lower-case letter that c matches under
+// Unicode simple case folding ('K' for the Kelvin sign), else c itself.
+// unicode.ToLower would be wrong: 'İ' lower-cases to 'i' but does not fold
+// to it.
+func asciiFold(c rune) rune {
+	if c >= 'A' && c <= 'Z' {
+		return c + 32
+	}
+	for f := unicode.SimpleFold(c); f != c; f = unicode.SimpleFold(f) {
+		if f >= 'a' && f <= 'z' {
+			return f
+		}
+	}
+	return c
 }
