@@ -116,7 +116,7 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	div := yDivisions(gh)
 	head := gh % div
 	gh -= head
-	top, has := chartTop(series, n, opts.Top)
+	top, has := chartTop(series, n, opts.Top, div)
 	yfmt := opts.YLabel
 	if yfmt == nil {
 		yfmt = SI
@@ -354,9 +354,23 @@ func SecondsAxis(v float64) string {
 	return trimZeros(s)
 }
 
-// PercentAxis formats a ratio 0..1 as an axis percentage like Percent,
-// without trailing zeros: "2%", "0.5%", "12.5%" stays "13%".
-func PercentAxis(r float64) string { return trimZeros(Percent(r)) }
+// PercentAxis formats a ratio 0..1 as an axis percentage in at most six
+// cells, without trailing zeros: "2%", "0.625%", "2.25%", "12.5%", "100%".
+func PercentAxis(r float64) string {
+	if math.IsNaN(r) || math.IsInf(r, 0) {
+		return NA
+	}
+	p := r * 100
+	prec := 2
+	if math.Abs(p) < 1 {
+		prec = 3
+	} else if math.Abs(p) >= 100 {
+		prec = 0
+	} else if math.Abs(p) >= 10 {
+		prec = 1
+	}
+	return trimZeros(trim(p, prec) + "%")
+}
 
 // trimZeros drops trailing fractional zeros from a figure with a unit
 // suffix: "2.00s" → "2s", "1.50s" → "1.5s"; "3m05s" stays.
@@ -379,7 +393,7 @@ func trimZeros(s string) string {
 // top is the one that matters most), as many as fit.
 func sparkFallback(w, h int, series []LineSeries, opts ChartOpts) []string {
 	n := w - ChartGutter
-	top, _ := chartTop(series, max(n, 0), opts.Top)
+	top, _ := chartTop(series, max(n, 0), opts.Top, 1)
 	out := make([]string, 0, h)
 	for i := len(series) - 1; i >= 0; i-- {
 		s := series[i]
@@ -401,9 +415,10 @@ func sparkFallback(w, h int, series []LineSeries, opts ChartOpts) []string {
 
 func accentLevel(float64) int { return LevelAccent }
 
-// chartTop is the Y axis top: at least least, raised to the nice ceiling of
-// the data; has reports whether any value is present.
-func chartTop(series []LineSeries, n int, least float64) (top float64, has bool) {
+// chartTop is the Y axis top: at least least, raised to a nice ceiling of
+// the data that divides into div round parts; has reports whether any value
+// is present.
+func chartTop(series []LineSeries, n int, least float64, div int) (top float64, has bool) {
 	hi := math.Inf(-1)
 	for _, s := range series {
 		for _, v := range lastN(s.Values, n) {
@@ -415,7 +430,7 @@ func chartTop(series []LineSeries, n int, least float64) (top float64, has bool)
 	}
 	top = least
 	if has && hi > top {
-		top = NiceCeil(hi)
+		top = niceCeil(hi, niceSteps(div))
 	}
 	if !(top > 0) || math.IsInf(top, 0) {
 		top = 1
@@ -423,15 +438,30 @@ func chartTop(series []LineSeries, n int, least float64) (top float64, has bool)
 	return top, has
 }
 
+// niceSteps are the mantissas of axis tops whose div parts read as round
+// figures (quarters of 3 are 0.75, of 2.5 would be 0.625).
+func niceSteps(div int) []float64 {
+	switch div {
+	case 4:
+		return []float64{1, 2, 3, 4, 6, 8, 10}
+	case 2:
+		return []float64{1, 1.5, 2, 3, 4, 5, 6, 8, 10}
+	}
+	return []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10}
+}
+
 // NiceCeil returns the least of 1, 1.5, 2, 2.5, 3, 4, 5, 6 and 8 times a
-// power of ten that is ≥ v (v > 0), so the axis' quarters read as round
-// figures and the line uses most of the height; 1 for v ≤ 0 or not finite.
-func NiceCeil(v float64) float64 {
+// power of ten that is ≥ v (v > 0), so an axis topped there reads as a
+// round figure and the line uses most of the height; 1 for v ≤ 0 or not
+// finite.
+func NiceCeil(v float64) float64 { return niceCeil(v, niceSteps(1)) }
+
+func niceCeil(v float64, steps []float64) float64 {
 	if !(v > 0) || math.IsInf(v, 0) {
 		return 1
 	}
 	p := math.Pow(10, math.Floor(math.Log10(v)))
-	for _, m := range []float64{1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10} {
+	for _, m := range steps {
 		if c := m * p; c >= v*(1-1e-12) {
 			return c
 		}

@@ -114,13 +114,25 @@ func TestLineChartTopAndLeast(t *testing.T) {
 		}
 	}
 	// Top is a floor: quiet data keep the given top, loud data raise it.
-	if top, _ := chartTop([]LineSeries{{Values: []float64{0.001}}}, 10, 0.02); top != 0.02 {
+	if top, _ := chartTop([]LineSeries{{Values: []float64{0.001}}}, 10, 0.02, 1); top != 0.02 {
 		t.Errorf("top %v, want the least 0.02", top)
 	}
-	if top, _ := chartTop([]LineSeries{{Values: []float64{0.35}}}, 10, 0.02); top != 0.4 {
+	if top, _ := chartTop([]LineSeries{{Values: []float64{0.35}}}, 10, 0.02, 1); top != 0.4 {
 		t.Errorf("top %v, want 0.4", top)
 	}
-	if _, has := chartTop([]LineSeries{{Values: []float64{nan(), nan()}}}, 10, 0); has {
+	// In quarters, tops whose quarters are round: 2.4 → 3, not 2.5.
+	if top, _ := chartTop([]LineSeries{{Values: []float64{2.4}}}, 10, 0, 4); top != 3 {
+		t.Errorf("quartered top %v, want 3", top)
+	}
+	for _, c := range []struct {
+		r    float64
+		want string
+	}{{0.02, "2%"}, {0.005, "0.5%"}, {0.0225, "2.25%"}, {0.00625, "0.625%"}, {0.125, "12.5%"}, {1, "100%"}, {0, "0%"}} {
+		if got := PercentAxis(c.r); got != c.want {
+			t.Errorf("PercentAxis(%v) = %q, want %q", c.r, got, c.want)
+		}
+	}
+	if _, has := chartTop([]LineSeries{{Values: []float64{nan(), nan()}}}, 10, 0, 1); has {
 		t.Error("all-NaN series reported data")
 	}
 }
