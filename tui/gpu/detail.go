@@ -412,10 +412,10 @@ func (m *Model) renderCharts(r *row, n int) []string {
 				n := cw - styles.ChartGutter
 				vals := buckets(m.dtl.hist[ch.name], from, to, n, 1)
 				cell = append(cell, styles.LineChart(cw, h, []styles.LineSeries{{Name: ch.label, Values: vals, Paint: styles.PAccent}},
-					styles.ChartOpts{Top: top, YLabel: axisFormat(ch.name), Mark: -1, XLabel: timeLabels(from, to, n)})...)
+					styles.ChartOpts{Top: top, YLabel: axisFormat(ch.name), Mark: cursorColumn(m.env.Cursor, from, to, n), XLabel: timeLabels(from, to, n)})...)
 			} else {
 				vals := buckets(m.dtl.hist[ch.name], from, to, max(1, cw), 1)
-				for _, l := range styles.Chart(vals, top, h, -1, nil) {
+				for _, l := range styles.Chart(vals, top, h, cursorColumn(m.env.Cursor, from, to, max(1, cw)), nil) {
 					cell = append(cell, styles.Fit(l, cw))
 				}
 			}
@@ -453,6 +453,15 @@ func axisFormat(name string) func(float64) string {
 		return func(v float64) string { return itoa(int(math.Round(v))) + "W" }
 	}
 	return styles.SI
+}
+
+// cursorColumn is the column of n spread evenly over [from, to] holding
+// the time cursor at, or -1 when it is off or outside.
+func cursorColumn(at, from, to time.Time, n int) int {
+	if at.IsZero() || n <= 0 || !to.After(from) || at.Before(from) || at.After(to) {
+		return -1
+	}
+	return min(int(float64(at.Sub(from))/float64(to.Sub(from))*float64(n)), n-1)
 }
 
 // timeLabels labels n columns spread evenly over [from, to] with clock times.

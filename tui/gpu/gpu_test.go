@@ -497,3 +497,46 @@ func BenchmarkDetailRender(b *testing.B) {
 		m.render()
 	}
 }
+
+// TestDetailChartsCursor: the shared time cursor is a marker column through
+// every history chart's plot, at the same place in each.
+func TestDetailChartsCursor(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 8)
+	m := New(Options{Inspector: inspector("gpu-box", 8)})
+	m.SetSize(198, 48)
+	env := newEnv(st)
+	m.Refresh(env)
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
+	if strings.Contains(m.View(), "┃") {
+		t.Fatal("marker without a cursor")
+	}
+	env.Cursor = t0.Add(-2 * time.Minute)
+	m.Refresh(env)
+	v := m.View()
+	cols := map[int]int{}
+	for _, l := range strings.Split(v, "\n") {
+		r := []rune(l)
+		for i, c := range r {
+			if c == '┃' {
+				cols[i]++
+			}
+		}
+	}
+	// Two charts side by side, 8 plot rows each, two rows of charts.
+	if len(cols) != 2 {
+		t.Fatalf("marker columns %v, want one per chart column:\n%s", cols, v)
+	}
+	for c, n := range cols {
+		if n != 16 {
+			t.Errorf("column %d: %d marker cells, want 16 (8 plot rows, 2 charts)", c, n)
+		}
+	}
+	if got := cursorColumn(t0.Add(-2*time.Minute), t0.Add(-5*time.Minute), t0, 100); got != 60 {
+		t.Errorf("cursorColumn = %d, want 60", got)
+	}
+	if got := cursorColumn(t0.Add(time.Minute), t0.Add(-5*time.Minute), t0, 100); got != -1 {
+		t.Errorf("cursor after the window: %d", got)
+	}
+}
