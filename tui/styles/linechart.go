@@ -54,9 +54,9 @@ type LineSeries struct {
 // ChartOpts are a LineChart's options.
 type ChartOpts struct {
 	// Top is the least top of the Y axis, in the values' unit (the axis
-	// always starts at 0). Data above it raise the top to their NiceCeil;
-	// Top ≤ 0 means the data alone decide (a top of 1 when every value is
-	// 0).
+	// always starts at 0). Data above it raise the top to a round ceiling
+	// whose labelled quarters or halves are round too (3, not 2.5); Top ≤ 0
+	// means the data alone decide (a top of 1 when every value is 0).
 	Top float64
 	// YLabel formats an axis value in human units (SecondsAxis, Percent);
 	// nil is SI. Labels should be ASCII and at most ChartLabelWidth cells.
@@ -86,12 +86,18 @@ var (
 // LineChart draws series as braille line charts overlaid on one ntcharts
 // linechart: a Y axis from 0 to the top with labels in human units, an X
 // axis, optional X labels and an optional band row. It returns h lines of
-// exactly w cells (nil when either is ≤ 0). Series are drawn in order (later
-// ones on top where they share a cell). A line joins two consecutive
-// columns only when both have data; a sample with no neighbour is a dot, so
-// a gap stays a gap. Without room for axes (fewer than ChartGutter+4
-// columns or 2 plot rows) it falls back to one Spark row per series, last
-// series first, as many as fit. Pure: same input, same output.
+// exactly w cells (nil when either is ≤ 0), top first; rows the axis'
+// divisions cannot use (at most 3) are blank headroom above the chart.
+// Series are drawn in order (later ones on top where they share a cell). A
+// line joins two consecutive columns only when both have data; a sample
+// with no neighbour is a dot, so a gap stays a gap. Without room for axes
+// (fewer than ChartGutter+4 columns or 2 plot rows) it falls back to one
+// Spark row per series, last series first, as many as fit.
+//
+// ntcharts lays out the axes and labels and merges the braille cells; the
+// cells are then painted with the console's Painters, so the colour
+// profile (NO_COLOR: no escapes at all) applies as everywhere else. Pure:
+// same input, same output, safe for concurrent use.
 func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	if w <= 0 || h <= 0 {
 		return nil
