@@ -310,6 +310,7 @@ func (m *Model) quantileColumns(sig, sk string, match []sources.Label, ax layout
 // latency quantiles per column (seconds; NaN: no data).
 type llmSeries struct {
 	ttft50, ttft99, itl50, itl99 []float64
+	ttftAt, itlAt                view.Quantiles // at the cursor
 }
 
 // computeLLM returns the service's TTFT and ITL columns on axis ax (the
@@ -323,6 +324,19 @@ func (m *Model) computeLLM(s view.Service, ax layout.Axis) *llmSeries {
 	var l llmSeries
 	l.ttft50, _, l.ttft99 = m.quantileColumns(sources.SvcTTFT, s.Key(), svcMatch(s), ax, win)
 	l.itl50, _, l.itl99 = m.quantileColumns(sources.SvcITL, s.Key(), svcMatch(s), ax, win)
+	l.ttftAt, l.itlAt = s.TTFT, s.ITL
+	if at := m.env.Cursor; !at.IsZero() {
+		l.ttftAt = view.HistQuantiles(m.env.Store, sources.SvcTTFT, svcMatch(s), win, at)
+		l.itlAt = view.HistQuantiles(m.env.Store, sources.SvcITL, svcMatch(s), win, at)
+		// As for the latency: a lifetime distribution says nothing about
+		// the cursor's moment.
+		if l.ttftAt.Basis == view.BasisLifetime {
+			l.ttftAt = view.Quantiles{}
+		}
+		if l.itlAt.Basis == view.BasisLifetime {
+			l.itlAt = view.Quantiles{}
+		}
+	}
 	m.llm[sk] = &llmCache{axis: ax, v: &l}
 	return &l
 }
@@ -668,13 +682,13 @@ func (m *Model) renderDetail(s view.Service) string {
 	lines = append(lines, styles.LineChart(m.w, min(room-2*small, maxPlotRows+extra-1), main, opts)...)
 	l := m.computeLLM(s, ax)
 	sub := styles.ChartOpts{YLabel: styles.SecondsAxis, Mark: opts.Mark}
-	lines = append(lines, legendKey(paintP50)+fig("ttft p50", s.TTFT.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", s.TTFT.P99, 0, styles.Seconds))
+	lines = append(lines, legendKey(paintP50)+fig("ttft p50", l.ttftAt.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", l.ttftAt.P99, 0, styles.Seconds))
 	lines = append(lines, styles.LineChart(m.w, small-1, []styles.LineSeries{
 		{Name: "p50", Values: l.ttft50, Paint: paintP50},
 		{Name: "p99", Values: l.ttft99, Paint: paintP99},
 	}, sub)...)
 	sub.XLabel = xl
-	lines = append(lines, legendKey(paintP50)+fig("itl p50", s.ITL.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", s.ITL.P99, 0, styles.Seconds))
+	lines = append(lines, legendKey(paintP50)+fig("itl p50", l.itlAt.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", l.itlAt.P99, 0, styles.Seconds))
 	lines = append(lines, styles.LineChart(m.w, small-1, []styles.LineSeries{
 		{Name: "p50", Values: l.itl50, Paint: paintP50},
 		{Name: "p99", Values: l.itl99, Paint: paintP99},

@@ -188,6 +188,14 @@ func TestDetailLLMCharts(t *testing.T) {
 	if strings.Count(v, "12:10:00") != 1 || !strings.HasSuffix(strings.TrimRight(v, " "), "12:10:00") {
 		t.Errorf("time labels not at the bottom:\n%s", v)
 	}
+	// At the cursor, the legends give the figures of that moment: here a
+	// column with no data yet (before the first scrape), so n/a.
+	m, env := detailModel(t, 100, 40, time.Time{}, sources.SvcTTFT, sources.SvcITL)
+	env.Cursor = env.Now.Add(-10*time.Minute + time.Second)
+	m.Refresh(env)
+	if v := m.View(); !strings.Contains(v, "━ ttft p50    n/a") && !strings.Contains(v, "━ ttft p50 n/a") {
+		t.Errorf("TTFT legend at a cursor with no data:\n%s", v)
+	}
 	m, _ = detailModel(t, 100, 20, time.Time{}, sources.SvcTTFT, sources.SvcITL)
 	if v := m.View(); strings.Count(v, "└") != 1 || strings.Contains(v, "━ ttft") {
 		t.Errorf("a 20-row pane should keep one chart:\n%s", v)
