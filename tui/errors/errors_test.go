@@ -103,33 +103,7 @@ func TestBudgetLine(t *testing.T) {
 // axis in percent, with a gap where no requests were seen.
 func TestDetailChart(t *testing.T) {
 	lipgloss.SetColorProfile(termenv.Ascii)
-	st := sources.NewStore(sources.StoreOptions{})
-	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	okS := sources.NewSeries(sources.SvcRequests, sources.Counter, "host", "h", "service", "api", "stack", "http", "outcome", "ok")
-	errS := sources.NewSeries(sources.SvcRequests, sources.Counter, "host", "h", "service", "api", "stack", "http", "outcome", "error")
-	var at time.Time
-	for i := 0; i <= 120; i++ {
-		if i > 40 && i < 70 {
-			continue // the scrape target was down: no data, a gap
-		}
-		at = t0.Add(time.Duration(i) * 5 * time.Second)
-		st.Ingest(sources.Frame{At: at, Points: []sources.Point{
-			{Series: okS, At: at, Value: float64(98 * i)},
-			{Series: errS, At: at, Value: float64(2 * i)},
-		}})
-	}
-	env := pane.Env{Store: st, Now: at, Window: 10 * time.Minute}
-	env.Overview = view.Evaluate(st, at, view.Options{})
-	if len(env.Overview.Services) != 1 {
-		t.Fatalf("services: %+v", env.Overview.Services)
-	}
-	m := New()
-	m.SetSize(80, 24)
-	m.Refresh(env)
-	m.Focus()
-	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !used {
-		t.Fatal("enter did not open the detail")
-	}
+	m, env := detailFixture(t, 80, 24)
 	v := m.View()
 	if testing.Verbose() {
 		t.Log("\n" + v)
@@ -158,5 +132,52 @@ func TestDetailChart(t *testing.T) {
 	}
 	if blank < 5 {
 		t.Errorf("no gap where the target was down (%d blank rows there):\n%s", blank, v)
+	}
+}
+
+// detailFixture opens the detail of a service with a 2% error ratio and a
+// gap (its scrape target down for a while) in a w×h pane.
+func detailFixture(t testing.TB, w, h int) (*Model, pane.Env) {
+	t.Helper()
+	st := sources.NewStore(sources.StoreOptions{})
+	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	okS := sources.NewSeries(sources.SvcRequests, sources.Counter, "host", "h", "service", "api", "stack", "http", "outcome", "ok")
+	errS := sources.NewSeries(sources.SvcRequests, sources.Counter, "host", "h", "service", "api", "stack", "http", "outcome", "error")
+	var at time.Time
+	for i := 0; i <= 120; i++ {
+		if i > 40 && i < 70 {
+			continue // the scrape target was down: no data, a gap
+		}
+		at = t0.Add(time.Duration(i) * 5 * time.Second)
+		st.Ingest(sources.Frame{At: at, Points: []sources.Point{
+			{Series: okS, At: at, Value: float64(98 * i)},
+			{Series: errS, At: at, Value: float64(2 * i)},
+		}})
+	}
+	env := pane.Env{Store: st, Now: at, Window: 10 * time.Minute}
+	env.Overview = view.Evaluate(st, at, view.Options{})
+	if len(env.Overview.Services) != 1 {
+		t.Fatalf("services: %+v", env.Overview.Services)
+	}
+	m := New()
+	m.SetSize(w, h)
+	m.Refresh(env)
+	m.Focus()
+	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !used {
+		t.Fatal("enter did not open the detail")
+	}
+	return m, env
+}
+
+// BenchmarkDetailRender draws a service's error detail (ratio against the
+// target, figures) at 118x38 in 256 colours, as a key press does.
+func BenchmarkDetailRender(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	m, _ := detailFixture(b, 118, 38)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.render()
 	}
 }
