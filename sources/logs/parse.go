@@ -359,9 +359,14 @@ func roleHash(k string) uint8 {
 	return uint8(len(k)*41 + int(k[0])*7 + int(k[len(k)-1])*3)
 }
 
+// mayRole is roleOf's quick test: false means k surely has no role.
+func mayRole(k string) bool {
+	return len(k) > 0 && len(k) < 64 && roleMask[k[0]]&(1<<len(k)) != 0 && roleLast[k[len(k)-1]]&(1<<len(k)) != 0
+}
+
 // roleOf maps the common spellings of a key to its role.
 func roleOf(k string) role {
-	if len(k) == 0 || len(k) >= 64 || roleMask[k[0]]&(1<<len(k)) == 0 || roleLast[k[len(k)-1]]&(1<<len(k)) == 0 {
+	if !mayRole(k) {
 		return roleNone
 	}
 	for _, c := range roleTab[roleHash(k)] {
@@ -410,10 +415,10 @@ func (st *state) fields() map[string]string {
 // for redaction.
 func (st *state) redacted(full, last string) bool {
 	p := st.p
-	if !p.redLong && !p.mayRedact(last) && (len(full) == len(last) || !p.mayRedact(full)) {
-		return false // also when nothing is redacted: the masks are empty
+	if p.redLong || p.mayRedact(last) || len(full) != len(last) && p.mayRedact(full) {
+		return p.redact[last] || p.redact[full]
 	}
-	return p.redact[last] || p.redact[full]
+	return false // also when nothing is redacted: the masks are empty
 }
 
 // mayRedact is a quick test on a key's first and last bytes and length:
@@ -427,7 +432,7 @@ func (p *Parser) mayRedact(k string) bool {
 // Fields too: it is on the record, and small maps are much cheaper. Values
 // arrive sanitized.
 func (st *state) set(k, v string) {
-	if st.role(k, v) {
+	if mayRole(k) && st.role(k, v) {
 		return
 	}
 	if st.rec.Fields == nil {
