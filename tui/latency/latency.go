@@ -677,22 +677,41 @@ func (m *Model) renderDetail(s view.Service) string {
 		return strings.Join(lines, "\n")
 	}
 	small = min(small, maxPlotRows/2)
-	xl := opts.XLabel
-	opts.XLabel = nil
-	lines = append(lines, styles.LineChart(m.w, min(room-2*small, maxPlotRows+extra-1), main, opts)...)
-	l := m.computeLLM(s, ax)
 	sub := styles.ChartOpts{YLabel: styles.SecondsAxis, Mark: opts.Mark}
+	subX := sub
+	subX.XLabel = opts.XLabel
+	opts.XLabel = nil
+	// Heights (legend included for the small charts) that leave the
+	// fewest rows blank: a chart's plot is a multiple of its axis'
+	// divisions, and the spare rows would be headroom.
+	mh, th, ih, waste := 0, 0, 0, room
+	for a := small; a <= small+3; a++ {
+		for b := small; b <= small+3; b++ {
+			h := min(room-a-b, maxPlotRows+extra-1)
+			if h < 12 {
+				continue
+			}
+			w := room - a - b - h + styles.LineChartHeadroom(h, opts) + styles.LineChartHeadroom(a-1, sub) + styles.LineChartHeadroom(b-1, subX)
+			if w < waste {
+				mh, th, ih, waste = h, a, b, w
+			}
+		}
+	}
+	if mh == 0 {
+		mh, th, ih = room-2*small, small, small
+	}
+	lines = append(lines, styles.LineChart(m.w, mh, main, opts)...)
+	l := m.computeLLM(s, ax)
 	lines = append(lines, legendKey(paintP50)+fig("ttft p50", l.ttftAt.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", l.ttftAt.P99, 0, styles.Seconds))
-	lines = append(lines, styles.LineChart(m.w, small-1, []styles.LineSeries{
+	lines = append(lines, styles.LineChart(m.w, th-1, []styles.LineSeries{
 		{Name: "p50", Values: l.ttft50, Paint: paintP50},
 		{Name: "p99", Values: l.ttft99, Paint: paintP99},
 	}, sub)...)
-	sub.XLabel = xl
 	lines = append(lines, legendKey(paintP50)+fig("itl p50", l.itlAt.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", l.itlAt.P99, 0, styles.Seconds))
-	lines = append(lines, styles.LineChart(m.w, small-1, []styles.LineSeries{
+	lines = append(lines, styles.LineChart(m.w, ih-1, []styles.LineSeries{
 		{Name: "p50", Values: l.itl50, Paint: paintP50},
 		{Name: "p99", Values: l.itl99, Paint: paintP99},
-	}, sub)...)
+	}, subX)...)
 	return strings.Join(lines, "\n")
 }
 

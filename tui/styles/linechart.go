@@ -103,25 +103,11 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 		return nil
 	}
 	n := w - ChartGutter
-	band := opts.Band != ""
-	xl := opts.XLabel != nil
-	rows := func() int { return h - 1 - b2i(band) - b2i(xl) }
-	if rows() < minPlotRows && xl {
-		xl = false
-	}
-	if rows() < minPlotRows && band {
-		band = false
-	}
-	if n < 4 || rows() < minPlotRows {
+	gh, head, band, xl := chartLayout(h, opts)
+	if n < 4 || gh < minPlotRows {
 		return sparkFallback(w, h, series, opts)
 	}
-	// The plot's height is a multiple of the Y axis' divisions (quarters,
-	// halves), so every label sits exactly on the top edge of its row; the
-	// rows left over are headroom above the chart.
-	gh := rows()
 	div := yDivisions(gh)
-	head := gh % div
-	gh -= head
 	top, has := chartTop(series, n, opts.Top, div)
 	yfmt := opts.YLabel
 	if yfmt == nil {
@@ -473,6 +459,36 @@ func niceCeil(v float64, steps []float64) float64 {
 		}
 	}
 	return 10 * p
+}
+
+// chartLayout splits h rows into plot rows (gh, below minPlotRows when
+// there is no room for axes), blank headroom and whether the band and X
+// label rows fit. The plot's height is a multiple of the Y axis' divisions
+// (quarters, halves), so every label sits exactly on the top edge of its
+// row; the rows left over are the headroom.
+func chartLayout(h int, opts ChartOpts) (gh, head int, band, xl bool) {
+	band, xl = opts.Band != "", opts.XLabel != nil
+	rows := func() int { return h - 1 - b2i(band) - b2i(xl) }
+	if rows() < minPlotRows && xl {
+		xl = false
+	}
+	if rows() < minPlotRows && band {
+		band = false
+	}
+	gh = rows()
+	if gh < minPlotRows {
+		return gh, 0, band, xl
+	}
+	head = gh % yDivisions(gh)
+	return gh - head, head, band, xl
+}
+
+// LineChartHeadroom is how many of h rows LineChart would leave blank
+// above a chart with opts (so a caller stacking charts can hand them to
+// another).
+func LineChartHeadroom(h int, opts ChartOpts) int {
+	_, head, _, _ := chartLayout(h, opts)
+	return head
 }
 
 // yDivisions is how many parts the Y axis labels divide a plot of gh rows

@@ -372,3 +372,17 @@ func TestLineChartLabelsOnTheirRows(t *testing.T) {
 		}
 	}
 }
+
+func TestLineChartHeadroom(t *testing.T) {
+	withProfile(t, termenv.Ascii)
+	v := []LineSeries{{Name: "x", Values: ramp(20, 0, 1)}}
+	for h := 1; h <= 30; h++ {
+		for _, opts := range []ChartOpts{{Mark: -1}, {Mark: -1, Band: "▀", XLabel: func(int) string { return "t" }}} {
+			lines := LineChart(20+ChartGutter, h, v, opts)
+			blank := len(lines) - len(trimHead(lines))
+			if got := LineChartHeadroom(h, opts); got != blank {
+				t.Errorf("h=%d: LineChartHeadroom %d, chart has %d blank rows on top", h, got, blank)
+			}
+		}
+	}
+}
