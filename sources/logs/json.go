@@ -38,56 +38,58 @@ type jscan struct {
 }
 
 // ws passes over JSON whitespace at j.i.
-func (j *jscan) ws() {
-	for j.i < len(j.s) {
-		// Every whitespace byte is ≤ ' ': one comparison for the usual case.
-		if c := j.s[j.i]; c > ' ' || c != ' ' && c != '\t' && c != '\n' && c != '\r' {
-			return
-		}
-		j.i++
+func (j *jscan) ws() { j.i = skipWS(j.s, j.i) }
+
+// skipWS returns the index of the first byte of s at or after i that is
+// not JSON whitespace.
+func skipWS(s string, i int) int {
+	// Every whitespace byte is ≤ ' ': one comparison for the usual case.
+	for i < len(s) && s[i] <= ' ' && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+		i++
 	}
+	return i
 }
 
-// object parses {...} at st.j.i.
+// object parses {...} at st.j.i. The scan position is kept in a local
+// variable (a register) and stored back around calls.
 func (st *state) object(prefix string, depth int) bool {
-	j := &st.j
-	if j.i >= len(j.s) || j.s[j.i] != '{' {
+	s, i := st.j.s, st.j.i
+	if i >= len(s) || s[i] != '{' {
 		return false
 	}
-	j.i++
-	j.ws()
-	if j.i < len(j.s) && j.s[j.i] == '}' {
-		j.i++
+	i = skipWS(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		st.j.i = i + 1
 		return true
 	}
 	for {
-		j.ws()
-		k, ok := j.str()
+		i = skipWS(s, i)
+		k, end, ok := readStr(s, i)
 		if !ok {
 			return false
 		}
-		j.ws()
-		if j.i >= len(j.s) || j.s[j.i] != ':' {
+		i = skipWS(s, end)
+		if i >= len(s) || s[i] != ':' {
 			return false
 		}
-		j.i++
-		j.ws()
-		if j.i >= len(j.s) {
+		i = skipWS(s, i+1)
+		if i >= len(s) {
 			return false
 		}
 		full := st.key(prefix, k)
+		st.j.i = i
 		if !st.value(full, k, depth) {
 			return false
 		}
-		j.ws()
-		if j.i >= len(j.s) {
+		i = skipWS(s, st.j.i)
+		if i >= len(s) {
 			return false
 		}
-		switch j.s[j.i] {
+		switch s[i] {
 		case ',':
-			j.i++
+			i++
 		case '}':
-			j.i++
+			st.j.i = i + 1
 			return true
 		default:
 			return false
@@ -95,10 +97,11 @@ func (st *state) object(prefix string, depth int) bool {
 	}
 }
 
-// value parses the value of key full (last part k) at st.j.i and records it.
+// value parses the value of key full (last part k) at st.j.i (< len) and
+// records it.
 func (st *state) value(full, k string, depth int) bool {
 	j := &st.j
-	start := j.i
+	s, start := j.s, j.i
 	if st.redacted(full, k) {
 		if !j.skip(0) {
 			return false
@@ -107,7 +110,21 @@ func (st *state) value(full, k string, depth int) bool {
 		st.set(full, Redacted)
 		return true
 	}
-	switch c := j.s[j.i]; {
+	switch c := s[start]; {
+	case c == '"':
+		v, end, ok := readStr(s, start)
+		if !ok {
+			return false
+		}
+		j.i = end
+		st.set(full, v)
+	case c == '-' || c >= '0' && c <= '9':
+		end, ok := scanNumber(s, start)
+		if !ok {
+			return false
+		}
+		j.i = end
+		st.set(full, s[start:end])
 	case c == '{':
 		if depth+1 < maxDepth {
 			return st.object(full, depth+1)
@@ -115,40 +132,29 @@ func (st *state) value(full, k string, depth int) bool {
 		if !j.skip(0) {
 			return false
 		}
-		st.set(full, j.s[start:j.i])
+		st.set(full, s[start:j.i])
 	case c == '[':
 		if !j.skip(0) {
 			return false
 		}
-		st.set(full, j.s[start:j.i])
-	case c == '"':
-		v, ok := j.str()
-		if !ok {
-			return false
-		}
-		st.set(full, v)
+		st.set(full, s[start:j.i])
 	case c == 't':
-		if !strings.HasPrefix(j.s[j.i:], "true") {
+		if !strings.HasPrefix(s[start:], "true") {
 			return false
 		}
 		j.i += 4
 		st.set(full, "true")
 	case c == 'f':
-		if !strings.HasPrefix(j.s[j.i:], "false") {
+		if !strings.HasPrefix(s[start:], "false") {
 			return false
 		}
 		j.i += 5
 		st.set(full, "false")
 	case c == 'n':
-		if !strings.HasPrefix(j.s[j.i:], "null") {
+		if !strings.HasPrefix(s[start:], "null") {
 			return false
 		}
 		j.i += 4 // null: the field is absent
-	case c == '-' || c >= '0' && c <= '9':
-		if !j.number() {
-			return false
-		}
-		st.set(full, j.s[start:j.i])
 	default:
 		return false
 	}
@@ -156,21 +162,28 @@ func (st *state) value(full, k string, depth int) bool {
 }
 
 func (j *jscan) number() bool {
-	start := j.i
-	if j.i < len(j.s) && j.s[j.i] == '-' {
-		j.i++
+	end, ok := scanNumber(j.s, j.i)
+	j.i = end
+	return ok
+}
+
+// scanNumber passes over a JSON number's bytes at i (leniently: digits,
+// '.', 'e', 'E', '+', '-', at least one digit) and returns where it ends.
+func scanNumber(s string, i int) (int, bool) {
+	start := i
+	if i < len(s) && s[i] == '-' {
+		i++
 	}
 	digits := 0
-	for j.i < len(j.s) {
-		c := j.s[j.i]
+	for ; i < len(s); i++ {
+		c := s[i]
 		if c >= '0' && c <= '9' {
 			digits++
 		} else if c != '.' && c != 'e' && c != 'E' && c != '+' && c != '-' {
 			break
 		}
-		j.i++
 	}
-	return digits > 0 && j.i > start
+	return i, digits > 0 && i > start
 }
 
 // skip passes over one value of any kind.
@@ -245,14 +258,21 @@ func (j *jscan) skip(depth int) bool {
 }
 
 // strRaw passes over a string at j.i and reports whether it held escapes.
-// The closing quote or the first backslash is found eight bytes at a time;
-// only a string with a backslash is walked byte by byte after it.
 func (j *jscan) strRaw() (escaped bool, ok bool) {
-	s := j.s
-	if j.i >= len(s) || s[j.i] != '"' {
-		return false, false
+	end, esc, ok := scanStr(j.s, j.i)
+	j.i = end
+	return esc, ok
+}
+
+// scanStr passes over a string at i and returns the index after its closing
+// quote and whether it held escapes. The closing quote or the first
+// backslash is found eight bytes at a time; only a string with a backslash
+// is walked byte by byte after it. On failure the index is len(s) or past.
+func scanStr(s string, i int) (end int, escaped bool, ok bool) {
+	if i >= len(s) || s[i] != '"' {
+		return i, false, false
 	}
-	i := j.i + 1
+	i++
 	for ; i+8 <= len(s); i += 8 {
 		x := load64(s, i)
 		if m := eq(x, '"') | eq(x, '\\'); m != 0 {
@@ -263,40 +283,45 @@ func (j *jscan) strRaw() (escaped bool, ok bool) {
 	for ; i < len(s) && s[i] != '"' && s[i] != '\\'; i++ {
 	}
 	if i >= len(s) {
-		j.i = len(s)
-		return false, false
+		return len(s), false, false
 	}
 	if s[i] == '"' {
-		j.i = i + 1
-		return false, true
+		return i + 1, false, true
 	}
 	for i < len(s) {
 		switch s[i] {
 		case '"':
-			j.i = i + 1
-			return true, true
+			return i + 1, true, true
 		case '\\':
 			i += 2
 			continue
 		}
 		i++
 	}
-	j.i = len(s)
-	return true, false
+	return i, true, false
 }
 
 // str reads a string at j.i: a substring of the line when it holds no
 // escapes, else its unescaped (and re-sanitized) text.
 func (j *jscan) str() (string, bool) {
-	start := j.i
-	esc, ok := j.strRaw()
+	v, end, ok := readStr(j.s, j.i)
+	j.i = end
+	return v, ok
+}
+
+// readStr reads a string at i and returns it and the index after it: a
+// substring of s when it holds no escapes, else its unescaped (and
+// re-sanitized) text.
+func readStr(s string, i int) (string, int, bool) {
+	end, esc, ok := scanStr(s, i)
 	if !ok {
-		return "", false
+		return "", end, false
 	}
-	if !esc {
-		return j.s[start+1 : j.i-1], true
+	v := s[i+1 : end-1]
+	if esc {
+		v = sources.Sanitize(unescape(v))
 	}
-	return sources.Sanitize(unescape(j.s[start+1 : j.i-1])), true
+	return v, end, true
 }
 
 // unescape decodes JSON string escapes; malformed ones are kept as text.
