@@ -12,6 +12,7 @@ import (
 	"github.com/NimbleMarkets/ntcharts/canvas/runes"
 	"github.com/NimbleMarkets/ntcharts/linechart"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // ChartGutter is the number of cells left of a LineChart's plot: the Y axis
@@ -181,72 +182,84 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	for range head {
 		out = append(out, Pad(w))
 	}
+	// Escape codes of each painter, looked up once per chart; cells are
+	// streamed into the line with a code only where the painter changes.
+	codes := map[*Painter][2]string{}
+	codeOf := func(p *Painter) [2]string {
+		if p == nil {
+			return [2]string{}
+		}
+		c, ok := codes[p]
+		if !ok {
+			s := p.Paint("x")
+			i := strings.IndexByte(s, 'x')
+			c = [2]string{s[:i], s[i+1:]}
+			codes[p] = c
+		}
+		return c
+	}
+	asciiMark := lipgloss.ColorProfile() == termenv.Ascii
 	var b strings.Builder
 	for y := 0; y < gh+2; y++ {
 		if y == gh+1 && !xl {
 			break
 		}
 		b.Reset()
-		var run []rune
-		var runP *Painter
-		runMark := false
-		flush := func() {
-			if len(run) == 0 {
+		b.Grow(w * 4)
+		var cur *Painter // the painter whose codes are open
+		set := func(p *Painter) {
+			if p == cur {
 				return
 			}
-			s := string(run)
-			switch {
-			case runMark:
-				b.WriteString(Mark(s))
-			case runP == nil:
-				b.WriteString(s)
-			default:
-				b.WriteString(runP.Paint(s))
-			}
-			run = run[:0]
+			b.WriteString(codeOf(cur)[1])
+			b.WriteString(codeOf(p)[0])
+			cur = p
 		}
 		for x := 0; x < w; x++ {
 			pt := canvas.Point{X: x, Y: y}
-			if y < gh && x >= plotX && !lc.inked[y*n+x-plotX] {
-				// Nothing drew in this plot cell: skip copying a
-				// half-KiB canvas cell to learn it is blank.
-				mark := opts.Mark >= 0 && x == plotX+opts.Mark
-				if runP != nil || mark != runMark {
-					flush()
-					runP, runMark = nil, mark
-				}
-				run = append(run, ' ')
-				continue
-			}
-			c := lc.Canvas.Cell(pt)
-			r := c.Rune
-			if r != 0 {
-				lc.drawn = append(lc.drawn, pt)
-			}
-			var p *Painter
-			switch tag := c.Style.Value(); {
-			case r == 0 || r == ' ':
-				r = ' '
-			case tag == "axis":
-				p = PBorder
-			case tag == "label":
-				p = PDim
-			case strings.HasPrefix(tag, "s"):
-				if k, err := strconv.Atoi(tag[1:]); err == nil && k < len(series) {
-					p = series[k].Paint
-				}
-				if p == nil {
-					p = PSeries1
-				}
-			}
 			mark := y < gh && opts.Mark >= 0 && opts.Mark < n && x == plotX+opts.Mark
-			if p != runP || mark != runMark {
-				flush()
-				runP, runMark = p, mark
+			r := ' '
+			var p *Painter
+			if y >= gh || x < plotX || lc.inked[y*n+x-plotX] {
+				// Something may be drawn here (plot cells nothing drew
+				// are blank: no need to copy a half-KiB canvas cell).
+				c := lc.Canvas.Cell(pt)
+				if c.Rune != 0 {
+					r = c.Rune
+					// The axis lines are redrawn whole on every use; the
+					// labels and lines are blanked for the next.
+					if x != plotX-1 && y != gh {
+						lc.drawn = append(lc.drawn, pt)
+					}
+				}
+				switch tag := c.Style.Value(); {
+				case r == ' ':
+				case tag == "axis":
+					p = PBorder
+				case tag == "label":
+					p = PDim
+				case len(tag) > 1 && tag[0] == 's':
+					if k, err := strconv.Atoi(tag[1:]); err == nil && k < len(series) {
+						p = series[k].Paint
+					}
+					if p == nil {
+						p = PSeries1
+					}
+				}
 			}
-			run = append(run, r)
+			switch {
+			case mark && asciiMark:
+				set(nil)
+				b.WriteRune('┃')
+			case mark:
+				set(PReverse)
+				b.WriteRune(r)
+			default:
+				set(p)
+				b.WriteRune(r)
+			}
 		}
-		flush()
+		set(nil)
 		out = append(out, b.String())
 		if y == gh && band {
 			out = append(out, PDim.Paint(Fit(opts.BandLabel, ChartLabelWidth))+" "+Fit(opts.Band, n))
