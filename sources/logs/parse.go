@@ -244,15 +244,18 @@ func clean(line []byte) bool {
 	// never hide the lowest one: the OR over the line is exact.
 	var acc uint64
 	i := 0
-	for ; i+16 <= len(line); i += 16 {
-		x := binary.LittleEndian.Uint64(line[i:])
-		y := binary.LittleEndian.Uint64(line[i+8:])
-		acc |= x | (x + ones) | (x - 0x20*ones) | y | (y + ones) | (y - 0x20*ones)
+	for ; i+32 <= len(line); i += 32 {
+		w := line[i : i+32 : i+32] // one bounds check for four words
+		x := binary.LittleEndian.Uint64(w[0:])
+		y := binary.LittleEndian.Uint64(w[8:])
+		z := binary.LittleEndian.Uint64(w[16:])
+		u := binary.LittleEndian.Uint64(w[24:])
+		acc |= x | (x + ones) | (x - 0x20*ones) | y | (y + ones) | (y - 0x20*ones) |
+			z | (z + ones) | (z - 0x20*ones) | u | (u + ones) | (u - 0x20*ones)
 	}
-	if i+8 <= len(line) {
+	for ; i+8 <= len(line); i += 8 {
 		x := binary.LittleEndian.Uint64(line[i:])
 		acc |= x | (x + ones) | (x - 0x20*ones)
-		i += 8
 	}
 	if acc&highs != 0 {
 		return false
