@@ -21,8 +21,7 @@ func (st *state) logfmt(s string) bool {
 			break
 		}
 		ks := i
-		var dot int
-		i, dot = keyEnd(s, i)
+		i = keyEnd(s, i)
 		k := s[ks:i]
 		if i >= len(s) || s[i] != '=' {
 			// A bare key (logfmt reads it as true), or prose.
@@ -56,9 +55,11 @@ func (st *state) logfmt(s string) bool {
 			v = s[vs:i]
 		}
 		pairs++
+		// The key's last dotted part matters only when some redacted name
+		// ends with the key's last byte.
 		last := k
-		if dot >= 0 {
-			last = s[dot+1 : ks+len(k)]
+		if st.p.redLong || st.p.redLast[k[len(k)-1]] != 0 {
+			last = lastPart(k)
 		}
 		if st.redacted(k, last) {
 			st.red = append(st.red, span{vs, i, false})
@@ -93,14 +94,6 @@ func eq(x uint64, c byte) uint64 {
 	return (y - ones) &^ y & highs
 }
 
-// eqExact has the high bit of each byte of x equal to c set, and no other
-// bit (no carry crosses bytes: 0x7f+0x7f < 0x100).
-func eqExact(x uint64, c byte) uint64 {
-	const lows = 0x7f7f7f7f7f7f7f7f
-	y := x ^ uint64(c)*ones
-	return ^((y&lows + lows) | y | lows)
-}
-
 // blank returns the index of the first space or tab of s at or after i, or
 // len(s); eight bytes a step.
 func blank(s string, i int) int {
@@ -116,34 +109,19 @@ func blank(s string, i int) int {
 }
 
 // keyEnd returns the index of the first byte of s at or after i that is not
-// a key byte (isKeyByte), or len(s), and the index of the last '.' before it
-// (-1 if none); eight bytes a step.
-func keyEnd(s string, i int) (end, dot int) {
-	dot = -1
+// a key byte (isKeyByte), or len(s); eight bytes a step.
+func keyEnd(s string, i int) int {
 	for ; i+8 <= len(s); i += 8 {
 		x := load64(s, i)
 		// x-0x21 marks bytes < 0x21, x+1 marks 0x7f, x marks ≥ 0x80; a carry
 		// or borrow starts only at a marked byte, so the lowest is exact.
-		m := ((x-0x21*ones)|(x+ones)|x)&highs | eq(x, '=') | eq(x, '"')
-		// The dots below the first marked byte.
-		d := eqExact(x, '.')
-		if m != 0 {
-			n := bits.TrailingZeros64(m) / 8
-			if d &= 1<<(8*n) - 1; d != 0 {
-				dot = i + (63-bits.LeadingZeros64(d))/8
-			}
-			return i + n, dot
-		}
-		if d != 0 {
-			dot = i + (63-bits.LeadingZeros64(d))/8
+		if m := ((x-0x21*ones)|(x+ones)|x)&highs | eq(x, '=') | eq(x, '"'); m != 0 {
+			return i + bits.TrailingZeros64(m)/8
 		}
 	}
 	for ; i < len(s) && isKeyByte(s[i]); i++ {
-		if s[i] == '.' {
-			dot = i
-		}
 	}
-	return i, dot
+	return i
 }
 
 func isKeyByte(c byte) bool {
