@@ -278,3 +278,15 @@ func TestEq(t *testing.T) {
 		}
 	}
 }
+
+// TestAccessLogCutAtBracket: an access-log time ending the line exactly
+// where its closing bracket would be used to index past the line.
+func TestAccessLogCutAtBracket(t *testing.T) {
+	p := mustParser(t, ParseOptions{})
+	for _, l := range []string{`x [27/Nov/2026:07:25:40 +0000`, `127.0.0.1 - - [27/Nov/2026:07:25:40 +0000`, `a [`, ` [27/Nov/2026:07:25:40 +0000]`} {
+		r := p.Parse([]byte(l), readAt)
+		if r.Raw != l {
+			t.Errorf("Raw = %q, want %q", r.Raw, l)
+		}
+	}
+}

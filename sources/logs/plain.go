@@ -237,7 +237,7 @@ func parseMonthDayPrefix(s string, ref time.Time, loc *time.Location) (time.Time
 //	127.0.0.1 - - [27/Nov/2026:07:25:40 +0000] "POST /v1/chat HTTP/1.1" 200 612 "-" "curl/8"
 func (st *state) accessLog(s string) {
 	i := strings.Index(s, " [")
-	if i < 0 || i > 80 || len(s) < i+2+26 || s[i+2+26] != ']' {
+	if i < 0 || i > 80 || len(s) <= i+2+26 || s[i+2+26] != ']' {
 		return
 	}
 	t, err := time.Parse("02/Jan/2006:15:04:05 -0700", s[i+2:i+2+26])
