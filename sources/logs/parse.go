@@ -146,11 +146,21 @@ func (p *Parser) Parse(line []byte, readAt time.Time) sources.LogRecord {
 // reader (0 when whole); a cut line is parsed as plain text and its Raw ends
 // with a marker saying how much was cut.
 func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogRecord {
-	if len(line) > 0 && line[len(line)-1] == '\r' {
-		line = line[:len(line)-1]
+	// The line is read front to back once (its last byte only after clean
+	// has brought it into the cache): all but the last byte, then the last,
+	// which is dropped when it is the '\r' of a CRLF line.
+	ok := true
+	if n := len(line); n > 0 {
+		ok = clean(line[:n-1])
+		switch c := line[n-1]; {
+		case c == '\r':
+			line = line[:n-1]
+		case c < 0x20 || c >= 0x7f:
+			ok = false
+		}
 	}
 	var s string
-	if clean(line) {
+	if ok {
 		s = string(line)
 	} else {
 		s = sources.Sanitize(string(line))
