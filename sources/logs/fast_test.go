@@ -5,6 +5,8 @@ import (
 	"math/rand"
 	"strings"
 	"testing"
+
+	"github.com/vigil-dev/vigil/sources"
 )
 
 // cleanRef is clean written the obvious way.
@@ -287,6 +289,14 @@ func TestAccessLogCutAtBracket(t *testing.T) {
 		r := p.Parse([]byte(l), readAt)
 		if r.Raw != l {
 			t.Errorf("Raw = %q, want %q", r.Raw, l)
+		}
+	}
+}
+
+func TestParseLevelFastPath(t *testing.T) {
+	for _, v := range []string{"info", "error", "warn", "warning", "debug"} {
+		if got, want := ParseLevel(v), sources.ParseLevel(v); got != want || got == sources.LevelUnknown {
+			t.Errorf("ParseLevel(%q) = %v, sources.ParseLevel says %v", v, got, want)
 		}
 	}
 }

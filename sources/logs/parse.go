@@ -527,6 +527,18 @@ func (st *state) role(k, v string) bool {
 // ParseLevel reads a level: the spellings sources.ParseLevel knows, plus
 // numeric pino/bunyan levels (10..60) and single letters.
 func ParseLevel(v string) sources.Level {
+	// The usual spellings, exactly as sources.ParseLevel reads them, without
+	// its trimming and lower-casing (TestParseLevelFastPath holds them equal).
+	switch v {
+	case "info":
+		return sources.LevelInfo
+	case "error":
+		return sources.LevelError
+	case "warn", "warning":
+		return sources.LevelWarn
+	case "debug":
+		return sources.LevelDebug
+	}
 	if l := sources.ParseLevel(v); l != sources.LevelUnknown {
 		return l
 	}
