@@ -102,7 +102,7 @@ func (st *state) object(prefix string, depth int) bool {
 func (st *state) value(full, k string, depth int) bool {
 	j := &st.j
 	s, start := j.s, j.i
-	if st.redacted(full, k) {
+	if st.p.mayRedactKey(k) && st.redacted(full, k) {
 		if !j.skip(0) {
 			return false
 		}

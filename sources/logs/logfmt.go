@@ -55,13 +55,7 @@ func (st *state) logfmt(s string) bool {
 			v = s[vs:i]
 		}
 		pairs++
-		// The key's last dotted part matters only when some redacted name
-		// ends with the key's last byte.
-		last := k
-		if st.p.redLong || st.p.redLast[k[len(k)-1]] != 0 {
-			last = lastPart(k)
-		}
-		if st.redacted(k, last) {
+		if st.p.mayRedactKey(k) && st.redacted(k, lastPart(k)) {
 			st.red = append(st.red, span{vs, i, false})
 			v = Redacted
 		}

@@ -434,6 +434,13 @@ func (st *state) redacted(full, last string) bool {
 	return false // also when nothing is redacted: the masks are empty
 }
 
+// mayRedactKey is the quickest test, on the last byte of a key, its last
+// dotted part and its flattened form alike (all end with it): false means
+// neither is redacted. k is the last part; an empty one says nothing.
+func (p *Parser) mayRedactKey(k string) bool {
+	return len(k) == 0 || p.redLong || p.redLast[k[len(k)-1]] != 0
+}
+
 // mayRedact is a quick test on a key's first and last bytes and length:
 // false means the key is surely not redacted.
 func (p *Parser) mayRedact(k string) bool {
