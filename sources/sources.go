@@ -354,8 +354,13 @@ type Samples struct {
 	At     []int64
 }
 
-// Len returns the number of samples.
-func (s *Samples) Len() int { return len(s.IDs) }
+// Len returns the number of samples (0 for nil).
+func (s *Samples) Len() int {
+	if s == nil {
+		return 0
+	}
+	return len(s.IDs)
+}
 
 // Point returns sample i as a Point; at is the frame's time.
 func (s *Samples) Point(i int, at time.Time) Point {
@@ -371,7 +376,7 @@ type Frame struct {
 	Source     string
 	At         time.Time
 	Points     []Point
-	Samples    Samples // more points, in column form
+	Samples    *Samples // more points, in column form (nil: none)
 	Histograms []Histogram
 	Logs       []LogRecord
 	Spans      []Span

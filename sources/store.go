@@ -170,7 +170,7 @@ func (s *Store) Ingest(f Frame) {
 		p := &f.Points[i]
 		s.pushPoint(&p.Series, p.At.UnixNano(), p.Value)
 	}
-	if c := &f.Samples; c.Len() > 0 {
+	if c := f.Samples; c.Len() > 0 {
 		at := f.At.UnixNano()
 		data := s.catalogue(c.Series)
 		for i, id := range c.IDs {

@@ -269,15 +269,15 @@ func TestJitteryPollsKeepEverySample(t *testing.T) {
 func TestSamplesIngestLikePoints(t *testing.T) {
 	cat := []Series{NewSeries("a", Gauge), NewSeries("b", Gauge, "gpu", "0"), NewSeries("c", Counter)}
 	frames := []Frame{
-		{At: t0, Samples: Samples{Series: cat, IDs: []uint32{2, 0}, Values: []float64{5, 1}}},
+		{At: t0, Samples: &Samples{Series: cat, IDs: []uint32{2, 0}, Values: []float64{5, 1}}},
 		{At: t0.Add(time.Second), Points: []Point{gauge("a", t0.Add(time.Second), 2)},
-			Samples: Samples{Series: cat, IDs: []uint32{1}, Values: []float64{7}, At: []int64{t0.Add(1500 * time.Millisecond).UnixNano()}}},
+			Samples: &Samples{Series: cat, IDs: []uint32{1}, Values: []float64{7}, At: []int64{t0.Add(1500 * time.Millisecond).UnixNano()}}},
 	}
 	viaSamples, viaPoints := NewStore(StoreOptions{}), NewStore(StoreOptions{})
 	for _, f := range frames {
 		viaSamples.Ingest(f)
 		g := f
-		g.Points, g.Samples = f.AllPoints(), Samples{}
+		g.Points, g.Samples = f.AllPoints(), nil
 		if g.NumPoints() != f.NumPoints() {
 			t.Fatalf("NumPoints %d, AllPoints %d", f.NumPoints(), g.NumPoints())
 		}
@@ -304,7 +304,7 @@ func TestSamplesAfterSweepAndReset(t *testing.T) {
 	cat := []Series{NewSeries("a", Gauge), NewSeries("b", Gauge)}
 	st := NewStore(StoreOptions{Retention: time.Minute})
 	ingest := func(at time.Time, v float64) {
-		st.Ingest(Frame{At: at, Samples: Samples{Series: cat, IDs: []uint32{0, 1}, Values: []float64{v, v}}})
+		st.Ingest(Frame{At: at, Samples: &Samples{Series: cat, IDs: []uint32{0, 1}, Values: []float64{v, v}}})
 	}
 	ingest(t0, 1)
 	// Another series far later: the sweep lets a and b go.

@@ -544,7 +544,7 @@ func (b *blockEnc) add(f *sources.Frame) {
 	if f.Samples.Len() > 0 {
 		// Frames from a replay carry column samples: record them as points.
 		g := *f
-		g.Points, g.Samples = f.AllPoints(), sources.Samples{}
+		g.Points, g.Samples = f.AllPoints(), nil
 		f = &g
 	}
 	at := f.At.UnixNano()
@@ -1069,6 +1069,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 	metas := sc.metas
 	var shapes [][]uint32
 	var shapePCols [][]int32 // point columns of a shape, once used for points
+	var shapeUses []int      // frames whose points have the shape
 	var layouts [][]float64
 	shapeRef := func() int {
 		r := m.uv()
@@ -1101,6 +1102,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 		}
 		shapes = append(shapes, ids)
 		shapePCols = append(shapePCols, nil)
+		shapeUses = append(shapeUses, 0)
 		return len(shapes) - 1
 	}
 	// Columns are numbered in order of first appearance, as the encoder
@@ -1155,18 +1157,16 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 				shapePCols[si] = pc
 			}
 			fm.pcols = shapePCols[si]
+			if nvals += len(fm.pcols); nvals > limit {
+				return nil, fmt.Errorf("frame %d: more values than the block holds", fi)
+			}
+			shapeUses[si]++ // the columns' lengths, once per shape below
 			if fm.fl&ffPointsAt == 0 {
 				fm.pointAt = make([]int64, len(fm.pointIDs))
-			}
-			for i, c := range fm.pcols {
-				if fm.pointAt != nil {
+				for i := range fm.pointAt {
 					t := m.timeRel(at)
 					fm.zeroAt = fm.zeroAt || t.IsZero()
 					fm.pointAt[i] = t.UnixNano()
-				}
-				use(c)
-				if m.err != nil {
-					break
 				}
 			}
 		}
@@ -1222,6 +1222,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 	}
 	if d.err != nil {
 		return nil, d.err
+	}
+	for si, n := range shapeUses {
+		for _, c := range shapePCols[si] {
+			colLen[c] += n
+		}
 	}
 
 	// Columns back from their modes, the float planes and the integers.
@@ -1340,8 +1345,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 	allVals := make([]float64, npts)
 	// Logs and health reports of all frames come from slabs too: most
 	// frames of a log stream carry one line.
-	nlog, nhealth := 0, 0
+	nlog, nhealth, nsamp := 0, 0, 0
 	for fi := range metas {
+		if len(metas[fi].pointIDs) > 0 {
+			nsamp++
+		}
 		if metas[fi].fl&ffLogs != 0 {
 			nlog++
 		}
@@ -1351,6 +1359,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 	}
 	logSlab := make([]sources.LogRecord, 0, nlog)
 	healthSlab := make([]sources.Health, nhealth)
+	sampSlab := make([]sources.Samples, nsamp)
 	for fi := range metas {
 		fm := &metas[fi]
 		f := &frames[fi]
@@ -1362,10 +1371,12 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 			for i, c := range fm.pcols {
 				vs[i] = next(c)
 			}
-			f.Samples = sources.Samples{Series: cat, IDs: fm.pointIDs, Values: vs, At: fm.pointAt}
+			f.Samples = &sampSlab[0]
+			sampSlab = sampSlab[1:]
+			*f.Samples = sources.Samples{Series: cat, IDs: fm.pointIDs, Values: vs, At: fm.pointAt}
 			if fm.zeroAt || (f.At.IsZero() && fm.pointAt == nil) {
 				// Points stamped with a zero time: keep them exact.
-				f.Points, f.Samples = f.AllPoints(), sources.Samples{}
+				f.Points, f.Samples = f.AllPoints(), nil
 			}
 		}
 		if fm.fl&ffHists != 0 {

@@ -91,7 +91,7 @@ func canonAll(fs []sources.Frame) any {
 		if f.Health != nil {
 			h = *f.Health
 		}
-		f.Points, f.Samples, f.Health = nil, sources.Samples{}, nil
+		f.Points, f.Samples, f.Health = nil, nil, nil
 		out = append(out, ps, fmt.Sprintf("%#v %#v", f, h))
 	}
 	return out

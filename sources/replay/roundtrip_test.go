@@ -85,7 +85,7 @@ func canon(in []sources.Frame) ([]sources.Frame, []uint64) {
 	for i, f := range in {
 		normTime(&f.At)
 		f.Points = append([]sources.Point(nil), f.AllPoints()...)
-		f.Samples = sources.Samples{}
+		f.Samples = nil
 		for j := range f.Points {
 			normTime(&f.Points[j].At)
 			fl(&f.Points[j].Value)
