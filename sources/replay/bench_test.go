@@ -218,6 +218,39 @@ func BenchmarkDecode(b *testing.B) {
 	b.ReportMetric(span.Seconds()/b.Elapsed().Seconds(), "ticks/s")
 }
 
+// BenchmarkFrames reads one hour of the reference load through Frames, the
+// public path (cold cache): blocks decode on up to GOMAXPROCS (at most 4)
+// goroutines, so ticks/s (wall) is what a jump sees, and ticks/cpu-s is
+// still per core.
+func BenchmarkFrames(b *testing.B) {
+	r, err := Open(hourFile(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer r.Close()
+	from, to := r.Span()
+	b.ReportAllocs()
+	b.ResetTimer()
+	cpu0 := cpuTime()
+	var frames int
+	for i := 0; i < b.N; i++ {
+		r.mu.Lock()
+		r.cache = nil
+		r.mu.Unlock()
+		r.Frames(from, to, func(sources.Frame) bool {
+			frames++
+			return true
+		})
+	}
+	cpu := (cpuTime() - cpu0).Seconds()
+	if frames == 0 {
+		b.Fatal("no frames")
+	}
+	ticks := to.Sub(from).Seconds() * float64(b.N)
+	b.ReportMetric(ticks/cpu, "ticks/cpu-s")
+	b.ReportMetric(ticks/b.Elapsed().Seconds(), "ticks/s")
+}
+
 // BenchmarkDecodeIngest is what a jump or a fast replay does: decode one
 // hour of the reference load through Frames and ingest it into a store.
 func BenchmarkDecodeIngest(b *testing.B) {

@@ -51,7 +51,6 @@ type segFile struct {
 	badScan int64 // bytes skipped as corrupt while scanning
 	dictID  uint32
 	dict    []byte
-	zdec    *zstd.Decoder // with the dictionary; nil until needed
 }
 
 // setDict records a DICT record's payload: the dictionary's id and its
@@ -60,7 +59,7 @@ func (r *Reader) setDict(sf *segFile, p []byte) {
 	if len(p) < 4 {
 		return
 	}
-	d, err := r.zdec.DecodeAll(p[4:], nil)
+	d, err := r.bd.plain.DecodeAll(p[4:], nil)
 	if err != nil || len(d) > maxDictLen {
 		r.warn(fmt.Sprintf("%s: dictionary unreadable; the blocks after the first will be skipped", filepath.Base(sf.path)))
 		return
@@ -94,9 +93,12 @@ type Reader struct {
 	marks    []Notable       // from MARK records
 	warnings []string
 	bad      map[string]bool // blocks (path:offset) already reported bad
-	zdec     *zstd.Decoder
-	scratch  scratch // decode buffers, used under mu
+	bd       *blockDecoder   // used under mu
+	pool     []*blockDecoder // idle decoders of parallel reads
+	closed   bool
+	live     sync.RWMutex // held (read) while blocks decode outside mu; Close takes it
 	cache    []cached
+	workers  int // most goroutines decoding for one Frames call (0: GOMAXPROCS, at most 4)
 }
 
 type cached struct {
@@ -120,11 +122,11 @@ func OpenWith(path string, opts OpenOptions) (*Reader, error) {
 	if err != nil {
 		return nil, fmt.Errorf("replay: open: %w", err)
 	}
-	zdec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxBodyLen))
+	bd, err := newBlockDecoder()
 	if err != nil {
-		return nil, fmt.Errorf("replay: zstd decoder: %w", err)
+		return nil, fmt.Errorf("replay: %w", err)
 	}
-	r := &Reader{path: path, isDir: st.IsDir(), opts: opts, known: map[string]bool{}, bad: map[string]bool{}, zdec: zdec}
+	r := &Reader{path: path, isDir: st.IsDir(), opts: opts, known: map[string]bool{}, bad: map[string]bool{}, bd: bd}
 	if !r.isDir {
 		sf, err := r.openSeg(path, st.Size(), 0, st.Size())
 		if err != nil {
@@ -494,18 +496,21 @@ func (r *Reader) Refresh() (bool, error) {
 
 // Close releases the files.
 func (r *Reader) Close() error {
+	r.live.Lock() // no block decoding outside mu
+	defer r.live.Unlock()
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, sf := range r.files {
 		sf.f.Close()
-		if sf.zdec != nil {
-			sf.zdec.Close()
-		}
 	}
 	r.files = nil
-	if r.zdec != nil {
-		r.zdec.Close()
-		r.zdec = nil
+	if !r.closed {
+		r.closed = true
+		r.bd.close()
+		for _, d := range r.pool {
+			d.close()
+		}
+		r.pool = nil
 	}
 	return nil
 }
@@ -514,12 +519,26 @@ func (r *Reader) Close() error {
 // checksum or does not decode yields no frames and a warning, once.
 func (r *Reader) decode(i int) []sources.Frame {
 	b := r.blocks[i]
-	for _, c := range r.cache {
-		if c.f == b.f && c.off == b.off {
-			return c.frames
-		}
+	if frames, ok := r.cachedLocked(b); ok {
+		return frames
 	}
 	frames, err := r.decodeBlock(b)
+	return r.keepLocked(b, frames, err)
+}
+
+// cachedLocked returns the frames of b when the cache holds them.
+func (r *Reader) cachedLocked(b blockRef) ([]sources.Frame, bool) {
+	for _, c := range r.cache {
+		if c.f == b.f && c.off == b.off {
+			return c.frames, true
+		}
+	}
+	return nil, false
+}
+
+// keepLocked caches what decoding b gave: its frames, or none and a
+// warning (once) when it failed.
+func (r *Reader) keepLocked(b blockRef, frames []sources.Frame, err error) []sources.Frame {
 	if err != nil {
 		key := fmt.Sprintf("%s:%d", b.f.path, b.off)
 		if !r.bad[key] {
@@ -537,7 +556,51 @@ func (r *Reader) decode(i int) []sources.Frame {
 }
 
 func (r *Reader) decodeBlock(b blockRef) ([]sources.Frame, error) {
-	h, p, err := readRecord(b.f.f, b.off, b.f.size)
+	return r.bd.block(b, b.f.view())
+}
+
+// fileView is what decoding a block needs of its file, read under the
+// reader's lock (a followed file's catalogue and size grow).
+type fileView struct {
+	key    *segFile
+	f      *os.File
+	size   int64
+	cat    []sources.Series
+	dictID uint32
+	dict   []byte
+}
+
+func (sf *segFile) view() fileView {
+	return fileView{sf, sf.f, sf.size, sf.cat, sf.dictID, sf.dict}
+}
+
+// blockDecoder holds what decoding blocks takes besides the file: buffers
+// and zstd decoders (a plain one, and one per file with a dictionary). One
+// goroutine uses it at a time.
+type blockDecoder struct {
+	sc    scratch
+	plain *zstd.Decoder
+	dicts map[*segFile]*zstd.Decoder
+}
+
+func newBlockDecoder() (*blockDecoder, error) {
+	z, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxBodyLen))
+	if err != nil {
+		return nil, fmt.Errorf("zstd decoder: %w", err)
+	}
+	return &blockDecoder{plain: z, dicts: map[*segFile]*zstd.Decoder{}}, nil
+}
+
+func (bd *blockDecoder) close() {
+	bd.plain.Close()
+	for _, z := range bd.dicts {
+		z.Close()
+	}
+}
+
+// block reads, checks and decodes one block.
+func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) {
+	h, p, err := readRecord(fv.f, b.off, fv.size)
 	if err != nil {
 		return nil, err
 	}
@@ -551,23 +614,23 @@ func (r *Reader) decodeBlock(b blockRef) ([]sources.Frame, error) {
 	}
 	body := d.b
 	if h.flags&flagZstd != 0 {
-		zd := r.zdec
-		if b.f.dict != nil {
-			if b.f.zdec == nil {
-				b.f.zdec, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxBodyLen),
-					zstd.WithDecoderDictRaw(b.f.dictID, b.f.dict))
+		zd := bd.plain
+		if fv.dict != nil {
+			if zd = bd.dicts[fv.key]; zd == nil {
+				zd, err = zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(maxBodyLen),
+					zstd.WithDecoderDictRaw(fv.dictID, fv.dict))
 				if err != nil {
 					return nil, fmt.Errorf("dictionary: %w", err)
 				}
+				bd.dicts[fv.key] = zd
 			}
-			zd = b.f.zdec
 		}
-		buf := r.scratch.body
+		buf := bd.sc.body
 		if uint64(cap(buf)) < rawLen {
 			buf = make([]byte, 0, rawLen)
 		}
 		body, err = zd.DecodeAll(d.b, buf[:0])
-		r.scratch.body = body[:0]
+		bd.sc.body = body[:0]
 		if err != nil {
 			return nil, fmt.Errorf("decompress: %w", err)
 		}
@@ -575,7 +638,7 @@ func (r *Reader) decodeBlock(b blockRef) ([]sources.Frame, error) {
 	if uint64(len(body)) != rawLen {
 		return nil, fmt.Errorf("body is %d bytes, %d expected", len(body), rawLen)
 	}
-	return decodeBody(body, b.tFirst, b.f.cat, &r.scratch)
+	return decodeBody(body, b.tFirst, fv.cat, &bd.sc)
 }
 
 // firstBlock returns the index of the first block that may hold frames at
@@ -596,7 +659,20 @@ func (r *Reader) Frames(from, to time.Time, fn func(sources.Frame) bool) {
 	r.mu.Lock()
 	lo, hi := from.UnixNano(), to.UnixNano()
 	i := r.firstBlock(lo)
+	j := i
+	for j < len(r.blocks) && r.blocks[j].tFirst <= hi {
+		j++
+	}
+	refs := slices.Clone(r.blocks[i:j])
 	r.mu.Unlock()
+	if len(refs) >= minParallel && r.workerCount(len(refs)) > 1 {
+		// Many blocks: decode them on several goroutines, then go on
+		// from there (a followed recording may have grown).
+		if !r.framesParallel(refs, lo, hi, fn) {
+			return
+		}
+		i = j
+	}
 	for ; ; i++ {
 		r.mu.Lock()
 		if i >= len(r.blocks) || r.blocks[i].tFirst > hi {
