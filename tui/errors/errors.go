@@ -453,13 +453,7 @@ func (m *Model) renderDetail(s view.Service) string {
 		Top:    2 * s.ErrorTarget, // the target at mid-height unless the data go higher
 		YLabel: styles.PercentAxis,
 		Mark:   ax.Index(m.env.Cursor),
-		XLabel: func(col int) string {
-			t := ax.At(col - 1)
-			if col == 0 {
-				t = ax.At(0).Add(-ax.Step)
-			}
-			return t.UTC().Format("15:04:05")
-		},
+		XLabel: ax.ChartLabel,
 		// This service's alert bands, under the chart's time axis.
 		Band:      talerts.ServiceBandRow(m.env.Store, s.Name, ax),
 		BandLabel: "alerts",

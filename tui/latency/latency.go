@@ -648,13 +648,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	opts := styles.ChartOpts{
 		YLabel: styles.SecondsAxis,
 		Mark:   m.cursorMark(c),
-		XLabel: func(col int) string {
-			t := ax.At(col - 1)
-			if col == 0 {
-				t = ax.At(0).Add(-ax.Step)
-			}
-			return t.UTC().Format("15:04:05")
-		},
+		XLabel: ax.ChartLabel,
 		// This service's alert bands, under the chart's time axis.
 		Band:      talerts.ServiceBandRow(m.env.Store, s.Name, ax),
 		BandLabel: "alerts",

@@ -51,3 +51,14 @@ func (a Axis) Index(t time.Time) int {
 	}
 	return -1
 }
+
+// ChartLabel labels a line chart's X axis over this axis (styles.ChartOpts
+// XLabel): col 0 is the plot's left edge, one Step before column 0's end,
+// and col i the end of column i-1; as HH:MM:SS UTC.
+func (a Axis) ChartLabel(col int) string {
+	t := a.At(col - 1)
+	if col == 0 {
+		t = a.At(0).Add(-a.Step)
+	}
+	return t.UTC().Format("15:04:05")
+}

@@ -160,4 +160,10 @@ func TestAxis(t *testing.T) {
 	if NewAxis(end, time.Minute, 0).Index(end) != -1 {
 		t.Error("empty axis has a column")
 	}
+	// A line chart's X labels: the left edge, column ends, the right edge.
+	for col, want := range map[int]string{0: "02:55:00", 1: "02:56:00", 9: "03:04:00", 10: "03:04:37"} {
+		if got := a.ChartLabel(col); got != want {
+			t.Errorf("ChartLabel(%d) = %s, want %s", col, got, want)
+		}
+	}
 }
