@@ -329,7 +329,139 @@ func rank(o string) int {
 	return 3
 }
 
+// Chart level bounds: when every service's chart can be at least
+// minChartRows high (plot rows and X axis) in a pane at least minChartWidth
+// wide, each service gets its figures line and a line chart of its ratio
+// against its target, at most maxChartRows high; else one sparkline row each.
+const (
+	minChartRows  = 5
+	maxChartRows  = 13
+	minChartWidth = 40
+)
+
+// hasRequests reports whether the service reports request counters at all
+// (one without gets one line, not an empty chart).
+func hasRequests(s view.Service) bool { return len(s.Outcomes) > 0 || s.ErrorRate.OK }
+
+// chartHeight is the height of every service's chart when all of list fit
+// room rows of a w-cell-wide pane with one (the tallest of minChartRows..
+// maxChartRows that leaves no blank headroom in the chart), or 0 for the
+// sparkline rows.
+func chartHeight(w, room int, list []view.Service) int {
+	if w < minChartWidth {
+		return 0
+	}
+	charts := 0
+	for _, s := range list {
+		if hasRequests(s) {
+			charts++
+		}
+	}
+	if charts == 0 {
+		return 0
+	}
+	for h := min((room-len(list))/charts, maxChartRows); h >= minChartRows; h-- {
+		if styles.LineChartHeadroom(h, styles.ChartOpts{}) == 0 {
+			return h
+		}
+	}
+	return 0
+}
+
 func (m *Model) renderList() string {
+	list := m.svc.Items()
+	room := m.h
+	if m.svc.Hidden() > 0 {
+		room--
+	}
+	if ch := chartHeight(m.w, room, list); ch > 0 {
+		return m.renderCharts(ch, room)
+	}
+	return m.renderSparks()
+}
+
+// renderCharts lists every service (they all fit) as its figures line and,
+// when it reports requests, a chart ch rows high of its error ratio
+// against its target, as the detail draws it; the time labels go under
+// the last chart when a row is spare.
+func (m *Model) renderCharts(ch, room int) string {
+	list, sel := m.svc.Items(), m.svc.Selected()
+	m.svc.Offset = 0
+	nw, used, last := 4, 0, -1
+	for i, s := range list {
+		nw = max(nw, len(sources.Sanitize(s.Name)))
+		used++
+		if hasRequests(s) {
+			used += ch
+			last = i
+		}
+	}
+	nw = min(nw, 24)
+	if used >= room {
+		last = -1 // no row spare for the time labels
+	}
+	var lines []string
+	for i, s := range list {
+		name := m.name(s, i == sel, nw)
+		if !hasRequests(s) {
+			lines = append(lines, name+"  "+styles.PDim.Paint("no request counters"))
+			continue
+		}
+		c := m.compute(s, m.w-styles.ChartGutter) // one value per plot column
+		linePaint := levelPainter(Level(maxOf(c.ratio), s.ErrorTarget))
+		lines = append(lines, name+"  "+linePaint.Paint("━")+styles.PDim.Paint(" error rate ")+m.figure(s, c)+
+			"  "+styles.PDim.Paint("━ target "+styles.Percent(s.ErrorTarget))+"  "+outcomes(s))
+		opts, series := m.chart(s, c, linePaint)
+		h := ch
+		if i == last {
+			opts.XLabel = c.axis.ChartLabel
+			h++
+		}
+		lines = append(lines, styles.LineChart(m.w, h, series, opts)...)
+	}
+	if more := m.svc.Hidden(); more > 0 {
+		lines = append(lines, styles.PDim.Paint("+"+strconv.Itoa(more)+" more · / to filter"))
+	}
+	return strings.Join(lines, "\n")
+}
+
+// chart is the options and series of a service's error chart: the ratio
+// painted linePaint against the target line (dim), the axis in percent
+// topped at twice the target unless the data go higher, and the cursor.
+func (m *Model) chart(s view.Service, c *series, linePaint *styles.Painter) (styles.ChartOpts, []styles.LineSeries) {
+	opts := styles.ChartOpts{
+		Top:    2 * s.ErrorTarget, // the target at mid-height unless the data go higher
+		YLabel: styles.PercentAxis,
+		Mark:   c.axis.Index(m.env.Cursor),
+	}
+	target := make([]float64, len(c.ratio))
+	for i := range target {
+		target[i] = s.ErrorTarget
+	}
+	lines := []styles.LineSeries{
+		{Name: "target", Values: target, Paint: styles.PDim},
+		{Name: "errors", Values: c.ratio, Paint: linePaint},
+	}
+	if !(s.ErrorTarget > 0) {
+		lines = lines[1:]
+	}
+	return opts, lines
+}
+
+// maxOf is the largest value of v, NaN when none is present.
+func maxOf(v []float64) float64 {
+	top := math.NaN()
+	for _, x := range v {
+		if !math.IsNaN(x) && (math.IsNaN(top) || x > top) {
+			top = x
+		}
+	}
+	return top
+}
+
+// renderSparks lists the services one row each (name, sparkline, figure,
+// target, counts by outcome), scrolled so the selection shows.
+func (m *Model) renderSparks() string {
 	list, sel := m.svc.Items(), m.svc.Selected()
 	n := len(list)
 	room := m.h
@@ -425,13 +557,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	}
 	c := m.compute(s, cols)
 	// The line takes the colour of the worst column in the window.
-	worst := math.NaN()
-	for _, v := range c.ratio {
-		if !math.IsNaN(v) && (math.IsNaN(worst) || v > worst) {
-			worst = v
-		}
-	}
-	linePaint := levelPainter(Level(worst, s.ErrorTarget))
+	linePaint := levelPainter(Level(maxOf(c.ratio), s.ErrorTarget))
 	lines := []string{
 		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
 		linePaint.Paint("━") + styles.PDim.Paint(" error rate ") + m.figure(s, c) + "  " + styles.PDim.Paint("━ target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
@@ -444,30 +570,14 @@ func (m *Model) renderDetail(s view.Service) string {
 	if room <= 0 {
 		return strings.Join(lines[:max(m.h, 0)], "\n")
 	}
-	target := make([]float64, len(c.ratio))
-	for i := range target {
-		target[i] = s.ErrorTarget
-	}
 	ax := c.axis
-	opts := styles.ChartOpts{
-		Top:    2 * s.ErrorTarget, // the target at mid-height unless the data go higher
-		YLabel: styles.PercentAxis,
-		Mark:   ax.Index(m.env.Cursor),
-		XLabel: ax.ChartLabel,
-		// This service's alert bands, under the chart's time axis.
-		Band:      talerts.ServiceBandRow(m.env.Store, s.Name, ax),
-		BandLabel: "alerts",
-	}
+	opts, series := m.chart(s, c, linePaint)
+	opts.XLabel = ax.ChartLabel
+	// This service's alert bands, under the chart's time axis.
+	opts.Band, opts.BandLabel = talerts.ServiceBandRow(m.env.Store, s.Name, ax), "alerts"
 	extra := 2 // X axis and labels
 	if opts.Band != "" {
 		extra++
-	}
-	series := []styles.LineSeries{
-		{Name: "target", Values: target, Paint: styles.PDim},
-		{Name: "errors", Values: c.ratio, Paint: linePaint},
-	}
-	if !(s.ErrorTarget > 0) {
-		series = series[1:]
 	}
 	lines = append(lines, styles.LineChart(m.w, min(room, maxPlotRows+extra), series, opts)...)
 	return strings.Join(lines, "\n")

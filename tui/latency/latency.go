@@ -420,21 +420,97 @@ func wrap(s string, w int) string {
 	return strings.Join(append(lines, line), "\n")
 }
 
-// block heights per service by detail level.
-func blockHeight(lvl int, s view.Service) int {
+// Detail levels of the service list, from the least room to the most.
+const (
+	levelSpark   = 1 // one row a service: name, p99 sparkline, figures
+	levelFigures = 2 // the figures line and a p99 sparkline
+	levelSparks  = 4 // the figures line(s) and p99, p95 and p50 sparklines
+	levelChart   = 8 // the figures line(s) and a line chart of the three quantiles
+)
+
+// Chart level bounds: a chart (plot rows and X axis) is at least
+// minChartRows high, at most maxChartRows, and the pane at least
+// minChartWidth wide (33 plot columns after the Y axis labels).
+const (
+	minChartRows  = 5
+	maxChartRows  = 13
+	minChartWidth = 40
+)
+
+// blockHeight is the rows a service takes at a detail level; ch is the
+// chart's height at levelChart.
+func blockHeight(lvl, ch int, s view.Service) int {
 	if !hasLatency(s) {
 		return 1
 	}
 	switch lvl {
-	case 1:
+	case levelSpark:
 		return 1
-	case 2:
+	case levelFigures:
 		return 2
+	case levelChart:
+		return headLines(s) + ch
 	}
 	if isLLM(s) {
 		return 5
 	}
 	return 4
+}
+
+// headLines are the figures lines above a service's chart: its figures,
+// and an LLM stack's token figures.
+func headLines(s view.Service) int {
+	if isLLM(s) {
+		return 2
+	}
+	return 1
+}
+
+// chooseLevel picks the richest detail level at which every service of
+// list fits room rows of a w-cell-wide pane, and at levelChart the
+// charts' height (the same for all, so they read alike): the tallest of
+// minChartRows..maxChartRows that leaves no blank headroom in the chart.
+// When not all fit even one row each, it is levelSpark, scrolled.
+func chooseLevel(w, room int, list []view.Service) (lvl, ch int) {
+	if w >= minChartWidth {
+		heads, charts := 0, 0
+		for _, s := range list {
+			if hasLatency(s) {
+				heads += headLines(s)
+				charts++
+			} else {
+				heads++
+			}
+		}
+		if charts > 0 {
+			if ch := chartRows((room - heads) / charts); ch > 0 {
+				return levelChart, ch
+			}
+		}
+	}
+	for _, l := range []int{levelSparks, levelFigures} {
+		tot := 0
+		for _, s := range list {
+			tot += blockHeight(l, 0, s)
+		}
+		if tot <= room && w >= 40 {
+			return l, 0
+		}
+	}
+	return levelSpark, 0
+}
+
+// chartRows is the tallest chart height of at most avail rows (and at
+// most maxChartRows) whose plot fills it: LineChart's plot height is a
+// multiple of its Y axis' divisions, and spare rows would be blank above
+// the chart. 0 when avail < minChartRows.
+func chartRows(avail int) int {
+	for h := min(avail, maxChartRows); h >= minChartRows; h-- {
+		if styles.LineChartHeadroom(h, styles.ChartOpts{}) == 0 {
+			return h
+		}
+	}
+	return 0
 }
 
 // hasLatency reports whether the service reports a latency distribution at all
@@ -450,22 +526,12 @@ func (m *Model) renderList() string {
 	if m.svc.Hidden() > 0 {
 		room-- // the "+N more" line
 	}
-	lvl := 1
-	for _, l := range []int{4, 2} {
-		tot := 0
-		for _, s := range list {
-			tot += blockHeight(l, s)
-		}
-		if tot <= room && m.w >= 40 {
-			lvl = l
-			break
-		}
-	}
+	lvl, ch := chooseLevel(m.w, room, list)
 	// Rows that fit, scrolled so the selection shows.
 	fit := func(from int) int {
 		used, k := 0, 0
 		for i := from; i < n; i++ {
-			bh := blockHeight(lvl, list[i])
+			bh := blockHeight(lvl, ch, list[i])
 			if used+bh > room {
 				break
 			}
@@ -475,7 +541,7 @@ func (m *Model) renderList() string {
 		return k
 	}
 	more := 0
-	if lvl == 1 && n > room {
+	if lvl == levelSpark && n > room {
 		room = m.h - 1 // "+N more" needs its line
 	}
 	off := min(max(m.svc.Offset, 0), n-1) // n > 0: render lists nothing when empty
@@ -494,8 +560,27 @@ func (m *Model) renderList() string {
 	}
 	// Names take what a six-cell sparkline and the figures leave.
 	nw = min(nw, max(8, min(24, m.w-29)))
+	// At levelChart, the time labels go under the last chart when a row
+	// is spare.
+	labelled := -1
+	if lvl == levelChart {
+		used := 0
+		for i := off; i < off+shown; i++ {
+			used += blockHeight(lvl, ch, list[i])
+			if hasLatency(list[i]) {
+				labelled = i
+			}
+		}
+		if used >= room {
+			labelled = -1
+		}
+	}
 	var lines []string
 	for i := off; i < off+shown; i++ {
+		if lvl == levelChart {
+			lines = append(lines, m.renderChartRow(list[i], i == sel, nw, ch, i == labelled)...)
+			continue
+		}
 		lines = append(lines, m.renderRow(list[i], i == sel, lvl, nw)...)
 	}
 	if more > 0 {
@@ -525,12 +610,22 @@ func fig(label string, n view.Num, w int, f func(float64) string) string {
 	return styles.PDim.Paint(label) + " " + pad + v
 }
 
+// keyFig is fig for a quantile with its label in its chart line's colour.
+func keyFig(label string, p *styles.Painter, n view.Num) string {
+	v := styles.NumPlain(n, styles.Seconds)
+	pad := styles.Pad(max(0, 6-len([]rune(v))))
+	if !n.OK {
+		v = styles.NAText()
+	}
+	return p.Paint(label) + " " + pad + v
+}
+
 func rate(v float64) string { return styles.SI(v) + "/s" }
 
 func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 	q, rps := m.figures(s, nil)
 	name := m.name(s, sel, nw)
-	if lvl == 1 {
+	if lvl == levelSpark {
 		// name ▁▂▃ p99 230ms 34/s
 		tail := " " + fig("p99", q.P99, 6, styles.Seconds) + " " + fig("", rps, 7, rate)
 		sw := m.w - 2 - nw - 1 - 20
@@ -564,7 +659,7 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 	if s.QueueDepth.OK {
 		extra += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
 	}
-	if isLLM(s) && lvl == 2 {
+	if isLLM(s) && lvl == levelFigures {
 		extra += "  " + fig("ttft p99", s.TTFT.P99, 0, styles.Seconds) + "  " + fig("itl p99", s.ITL.P99, 0, styles.Seconds)
 	}
 	if s.Stack != "" {
@@ -581,7 +676,7 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		scale = " " + styles.NAText()
 	}
 	lines = append(lines, "  "+styles.PDim.Paint("p99 ")+styles.Spark(c.p99, top, mark, accent)+scale)
-	if lvl >= 4 {
+	if lvl >= levelSparks {
 		lines = append(lines, "  "+styles.PDim.Paint("p95 ")+styles.Spark(c.p95, top, mark, accent))
 		lines = append(lines, "  "+styles.PDim.Paint("p50 ")+styles.Spark(c.p50, top, mark, accent))
 		if isLLM(s) {
@@ -589,6 +684,45 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		}
 	}
 	return lines
+}
+
+// renderChartRow is a service's block at levelChart: its figures line, an
+// LLM stack's token figures, and a chart ch rows high of its p50, p95 and
+// p99 overlaid (the detail's colours, the figures line its legend), with
+// the time labels under it (one more row) when labelled.
+func (m *Model) renderChartRow(s view.Service, sel bool, nw, ch int, labelled bool) []string {
+	name := m.name(s, sel, nw)
+	if !hasLatency(s) {
+		return m.renderRow(s, sel, levelSparks, nw)
+	}
+	c := m.compute(s, m.w-styles.ChartGutter) // one value per plot column
+	q, rps := m.figures(s, c)
+	// The figures are the chart's legend: each label in its line's colour
+	// (the figures line keeps the sparkline levels' shape, shorter than
+	// the detail's "━ p50" keys).
+	head := name + "  " + keyFig("p50", paintP50, q.P50) + "  " + keyFig("p95", paintP95, q.P95) +
+		"  " + keyFig("p99", paintP99, q.P99) + "  " + fig("", rps, 7, rate)
+	if s.QueueDepth.OK {
+		head += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
+	}
+	if s.Stack != "" {
+		head += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
+	}
+	lines := make([]string, 0, headLines(s)+ch+1)
+	lines = append(lines, head)
+	if isLLM(s) {
+		lines = append(lines, "  "+llmLine(s))
+	}
+	opts := styles.ChartOpts{YLabel: styles.SecondsAxis, Mark: m.cursorMark(c)}
+	if labelled {
+		opts.XLabel = c.axis.ChartLabel
+		ch++
+	}
+	return append(lines, styles.LineChart(m.w, ch, []styles.LineSeries{
+		{Name: "p50", Values: c.p50, Paint: paintP50},
+		{Name: "p95", Values: c.p95, Paint: paintP95},
+		{Name: "p99", Values: c.p99, Paint: paintP99},
+	}, opts)...)
 }
 
 func llmLine(s view.Service) string {
