@@ -139,6 +139,16 @@ func TestDetailChart(t *testing.T) {
 // gap (its scrape target down for a while) in a w×h pane.
 func detailFixture(t testing.TB, w, h int) (*Model, pane.Env) {
 	t.Helper()
+	m, env := listFixture(t, w, h)
+	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !used {
+		t.Fatal("enter did not open the detail")
+	}
+	return m, env
+}
+
+// listFixture is the focused pane listing that service in a w×h pane.
+func listFixture(t testing.TB, w, h int) (*Model, pane.Env) {
+	t.Helper()
 	st := sources.NewStore(sources.StoreOptions{})
 	t0 := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	okS := sources.NewSeries(sources.SvcRequests, sources.Counter, "host", "h", "service", "api", "stack", "http", "outcome", "ok")
@@ -163,9 +173,6 @@ func detailFixture(t testing.TB, w, h int) (*Model, pane.Env) {
 	m.SetSize(w, h)
 	m.Refresh(env)
 	m.Focus()
-	if used, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !used {
-		t.Fatal("enter did not open the detail")
-	}
 	return m, env
 }
 
@@ -175,6 +182,121 @@ func BenchmarkDetailRender(b *testing.B) {
 	lipgloss.SetColorProfile(termenv.ANSI256)
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	m, _ := detailFixture(b, 118, 38)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m.render()
+	}
+}
+
+// TestChartHeight: pane size × services → the chart level's height (0:
+// one sparkline row per service). The sizes are the console's: the
+// overview's errors pane at 200x50 (78x20), 120x40 (46x16) and 80x24
+// (38x9), the Errors screen at 80x24 (78x21).
+func TestChartHeight(t *testing.T) {
+	svc := func(req bool) view.Service {
+		s := view.Service{Host: "h", Name: "s", ErrorTarget: 0.01, Outcomes: map[string]view.Num{}}
+		if req {
+			s.Outcomes[sources.OutcomeOK] = view.Some(10)
+		}
+		return s
+	}
+	list := func(n int, req bool) []view.Service {
+		out := make([]view.Service, n)
+		for i := range out {
+			out[i] = svc(req)
+		}
+		return out
+	}
+	demo := []view.Service{svc(true), svc(true), svc(false)} // recsys, llama, embedder
+	cases := []struct {
+		name    string
+		w, room int
+		list    []view.Service
+		want    int
+	}{
+		{"overview 200x50, demo", 78, 20, demo, 7},
+		{"overview 120x40, demo", 46, 16, demo, 5},
+		{"overview 80x24, demo", 38, 9, demo, 0},
+		{"screen 80x24, demo", 78, 21, demo, 9},
+		{"tall screen: at most 13", 198, 45, demo, 13},
+		{"16 services", 118, 20, list(16, true), 0},
+		{"3 services in 20 rows: 5", 78, 20, list(3, true), 5},
+		{"4 services in 20 rows: 4 each, too short", 78, 20, list(4, true), 0},
+		{"one service, 12 rows: 9 (no blank headroom)", 78, 12, list(1, true), 9},
+		{"no request counters", 78, 40, list(3, false), 0},
+	}
+	for _, c := range cases {
+		if got := chartHeight(c.w, c.room, c.list); got != c.want {
+			t.Errorf("%s: %dx%d, %d services: chart %d rows, want %d", c.name, c.w, c.room, len(c.list), got, c.want)
+		}
+	}
+}
+
+// TestChartList: with room, the list gives the service its figures line
+// and a chart of its ratio against the target; the gap stays blank; the
+// cursor is a column through every plot row; a short pane keeps the
+// sparkline row.
+func TestChartList(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	m, env := listFixture(t, 80, 20)
+	v := m.View()
+	lines := strings.Split(v, "\n")
+	if !strings.HasPrefix(lines[0], "▸ api") || !strings.Contains(lines[0], "━ error rate   2.0%") || !strings.Contains(lines[0], "━ target 1.0%") {
+		t.Errorf("figures line %q", lines[0])
+	}
+	var plot []int
+	for i, l := range lines {
+		if r := []rune(l); len(r) > styles.ChartGutter && r[styles.ChartGutter-1] == '│' {
+			plot = append(plot, i)
+		}
+	}
+	if len(plot) < 4 || !strings.Contains(v, "    2%│") || !strings.Contains(v, "    0%└") || !strings.Contains(v, "12:10:00") {
+		t.Fatalf("no chart with its axis and time labels:\n%s", v)
+	}
+	c := m.compute(env.Overview.Services[0], 80-styles.ChartGutter)
+	gap := 0
+	for i, r := range c.ratio {
+		if !math.IsNaN(r) {
+			continue
+		}
+		gap++
+		// Only the target line (1%: the top dots of the 1% label's row)
+		// crosses the gap.
+		for _, row := range plot {
+			if cell := []rune(lines[row])[styles.ChartGutter+i]; cell != ' ' && !strings.Contains(lines[row], "    1%│") {
+				t.Fatalf("gap column %d drawn in row %d (%q):\n%s", i, row, cell, v)
+			}
+		}
+	}
+	if gap < 10 {
+		t.Errorf("%d columns without data, want the gap's", gap)
+	}
+	env.Cursor = env.Now.Add(-3 * time.Minute)
+	m.Refresh(env)
+	lines = strings.Split(m.View(), "\n")
+	col := styles.ChartGutter + c.axis.Index(env.Cursor)
+	for _, row := range plot {
+		if cell := []rune(lines[row])[col]; cell != '┃' {
+			t.Errorf("row %d, cursor column %d: %q:\n%s", row, col, cell, m.View())
+		}
+	}
+	if n := strings.Count(m.View(), "┃"); n != len(plot) {
+		t.Errorf("%d cursor cells, want %d", n, len(plot))
+	}
+	// Five rows: the one sparkline row of old.
+	m, _ = listFixture(t, 80, 5)
+	if v := m.View(); strings.Contains(v, "└") || !strings.Contains(v, "/1.0%") {
+		t.Errorf("5 rows: want the sparkline row:\n%s", v)
+	}
+}
+
+// BenchmarkChartList draws the list at 78x20 at the chart level, as a key
+// press does.
+func BenchmarkChartList(b *testing.B) {
+	lipgloss.SetColorProfile(termenv.ANSI256)
+	defer lipgloss.SetColorProfile(termenv.Ascii)
+	m, _ := listFixture(b, 78, 20)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
