@@ -1,8 +1,9 @@
-// Package errors is the error-rate pane: per service, a sparkline of the
-// error ratio (errors / all requests over each column's window) and the
-// current figure coloured against the service's target (warning above half
-// the target, critical above it), with request counts by outcome beside it.
-// Rates are ratios 0..1, shown as percentages.
+// Package errors is the error-rate pane: per service, the error ratio
+// (errors / all requests over each column's window) as a line chart against
+// the service's target when the pane has room for every service's, else as
+// a sparkline, and the current figure coloured against the target (warning
+// above half the target, critical above it), with request counts by outcome
+// beside it. Rates are ratios 0..1, shown as percentages.
 package errors
 
 import (

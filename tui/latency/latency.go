@@ -1,6 +1,7 @@
-// Package latency is the latency pane: per service, sparklines of the p50,
-// p95 and p99 request latency over the shared window (histogram_quantile on
-// bucket deltas, evaluated at one point per column), the current figures,
+// Package latency is the latency pane: per service, the p50, p95 and p99
+// request latency over the shared window (histogram_quantile on bucket
+// deltas, evaluated at one point per column) as one line chart when the
+// pane has room for every service's, else as sparklines, the current figures,
 // time-to-first-token and inter-token latency for LLM stacks, throughput and
 // queue depth. Figures are in seconds, shown in ms/s.
 package latency
@@ -691,10 +692,10 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 // p99 overlaid (the detail's colours, the figures line its legend), with
 // the time labels under it (one more row) when labelled.
 func (m *Model) renderChartRow(s view.Service, sel bool, nw, ch int, labelled bool) []string {
-	name := m.name(s, sel, nw)
 	if !hasLatency(s) {
 		return m.renderRow(s, sel, levelSparks, nw)
 	}
+	name := m.name(s, sel, nw)
 	c := m.compute(s, m.w-styles.ChartGutter) // one value per plot column
 	q, rps := m.figures(s, c)
 	// The figures are the chart's legend: each label in its line's colour
