@@ -144,8 +144,11 @@ func (s Series) Key() string {
 }
 
 // Label returns the value of the named label, or "".
-func (s Series) Label(name string) string {
-	for _, l := range s.Labels {
+func (s Series) Label(name string) string { return LabelValue(s.Labels, name) }
+
+// LabelValue returns the value of the label called name in ls, or "".
+func LabelValue(ls []Label, name string) string {
+	for _, l := range ls {
 		if l.Name == name {
 			return l.Value
 		}

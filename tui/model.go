@@ -349,11 +349,11 @@ func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string 
 		if e.Kind != "alert" {
 			continue
 		}
-		name := labelOf(e.Labels, "alertname")
+		name := sources.LabelValue(e.Labels, "alertname")
 		if name == "" {
 			name = e.Text
 		}
-		st := labelOf(e.Labels, "state")
+		st := sources.LabelValue(e.Labels, "state")
 		// One alert is its name and every label but its state: the same
 		// rule firing on two GPUs is two alerts.
 		id := alertIdentity(e.Labels, name)
@@ -387,22 +387,13 @@ func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string 
 	return out
 }
 
-func labelOf(ls []sources.Label, name string) string {
-	for _, l := range ls {
-		if l.Name == name {
-			return l.Value
-		}
-	}
-	return ""
-}
-
 func alertLine(e sources.Event) string {
 	text := e.Text
-	if n := labelOf(e.Labels, "alertname"); n != "" && n != text {
+	if n := sources.LabelValue(e.Labels, "alertname"); n != "" && n != text {
 		text = n + ": " + text
 	}
 	for _, k := range []string{sources.LabelService, sources.LabelHost, sources.LabelGPU} {
-		if v := labelOf(e.Labels, k); v != "" {
+		if v := sources.LabelValue(e.Labels, k); v != "" {
 			text += " " + k + "=" + v
 		}
 	}

@@ -303,7 +303,10 @@ func (n *Notable) UnmarshalJSON(b []byte) error {
 func notableOf(e *sources.Event) (int, bool) {
 	switch {
 	case e.Kind == "alert":
-		return NotableAlert, true
+		// An alert's transitions: where it fired and where it resolved
+		// (pending and back to inactive are not worth a jump).
+		st := sources.LabelValue(e.Labels, "state")
+		return NotableAlert, st == "" || st == "firing" || st == "resolved"
 	case e.Kind == "marker":
 		return NotableMarker, true
 	case e.Severity >= sources.SevCritical:
@@ -660,7 +663,11 @@ func (b *blockEnc) add(f *sources.Frame) {
 				if t.IsZero() {
 					t = time.Unix(0, at)
 				}
-				b.notable = append(b.notable, Notable{At: t, Kind: k, Severity: ev.Severity, Text: sources.OneLine(ev.Text)})
+				text := sources.OneLine(ev.Text)
+				if st := sources.LabelValue(ev.Labels, "state"); k == NotableAlert && st != "" {
+					text = st + ": " + text
+				}
+				b.notable = append(b.notable, Notable{At: t, Kind: k, Severity: ev.Severity, Text: text})
 			}
 		}
 	}

@@ -279,3 +279,32 @@ func TestDecimalColumns(t *testing.T) {
 		r.Close()
 	}
 }
+
+// TestAlertNotablesAreFiringAndResolved: of an alert's transitions, n/N and
+// --info list where it fired and where it resolved, each saying which;
+// pending and back to inactive are not notables.
+func TestAlertNotablesAreFiringAndResolved(t *testing.T) {
+	var frames []sources.Frame
+	for i, st := range []string{"pending", "firing", "resolved", "pending", "inactive"} {
+		at := t0.Add(time.Duration(i) * time.Second)
+		frames = append(frames, sources.Frame{Source: "alerts", At: at, Events: []sources.Event{{At: at, Kind: "alert",
+			Severity: sources.SevWarning, Labels: []sources.Label{{Name: "alertname", Value: "P99High"}, {Name: "state", Value: st}},
+			Text: "p99 latency 3s (> 2s)"}}})
+	}
+	path := filepath.Join(t.TempDir(), "a"+Ext)
+	if err := WriteFile(path, frames, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	var got []string
+	for _, n := range r.Notables() {
+		got = append(got, n.Text)
+	}
+	if want := []string{"firing: p99 latency 3s (> 2s)", "resolved: p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
+		t.Fatalf("notables %q, want %q", got, want)
+	}
+}
