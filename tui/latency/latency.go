@@ -546,7 +546,10 @@ func (m *Model) renderList() string {
 		room = m.h - 1 // "+N more" needs its line
 	}
 	off := min(max(m.svc.Offset, 0), n-1) // n > 0: render lists nothing when empty
-	if sel < off {
+	switch {
+	case lvl != levelSpark:
+		off = 0 // the richer levels show every service (an offset may be left from a smaller pane)
+	case sel < off:
 		off = sel
 	}
 	for off < sel && sel >= off+fit(off) {

@@ -514,3 +514,28 @@ func BenchmarkChartLevelLiveRefresh(b *testing.B) {
 		m.Refresh(env)
 	}
 }
+
+// TestScrollThenGrow: a list scrolled in a short pane shows from its first
+// service again once the pane grows to the chart level.
+func TestScrollThenGrow(t *testing.T) {
+	lipgloss.SetColorProfile(termenv.Ascii)
+	var svcs []view.Service
+	for _, n := range []string{"a", "b", "c", "d", "e"} {
+		s := svc(true, false)
+		s.Name = n
+		svcs = append(svcs, s)
+	}
+	m := New()
+	m.SetSize(118, 3)
+	m.Refresh(pane.Env{Store: sources.NewStore(sources.StoreOptions{}), Now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), Window: time.Minute, Overview: view.Overview{Services: svcs}})
+	m.Focus()
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("G")})
+	if v := m.View(); !strings.Contains(v, "▸ e") || strings.Contains(v, "  a ") {
+		t.Fatalf("3 rows, at the bottom:\n%s", v)
+	}
+	m.SetSize(118, 40)
+	v := m.View()
+	if !strings.HasPrefix(v, "  a ") || !strings.Contains(v, "▸ e") || strings.Contains(v, "more") || len(plotRows(strings.Split(v, "\n"))) != 5 {
+		t.Errorf("40 rows: want all five charts from a:\n%s", v)
+	}
+}
