@@ -61,16 +61,8 @@ func TestParallelFramesEqualSequential(t *testing.T) {
 // TestParallelFramesStopEarly: when fn stops a parallel Frames call, it
 // returns at once and leaves no goroutine behind.
 func TestParallelFramesStopEarly(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "s"+Ext)
 	frames := loadFrames(200)
-	if err := WriteFile(path, frames, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := writeOpen(t, "s", frames, 10*time.Second)
 	r.workers = 4
 	before := runtime.NumGoroutine()
 	for _, stopAt := range []int{1, 250, 1500} {

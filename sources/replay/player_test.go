@@ -71,15 +71,7 @@ func sameStore(t *testing.T, what string, want, got *sources.Store, at time.Time
 
 func TestPlayerSeekStepSpeed(t *testing.T) {
 	frames := loadFrames(300)
-	path := filepath.Join(t.TempDir(), "p"+Ext)
-	if err := WriteFile(path, frames, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := writeOpen(t, "p", frames, 10*time.Second)
 	wall := sources.NewManualClock(time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC))
 	store := sources.NewStore(sources.StoreOptions{})
 	p := NewPlayer(r, PlayerOptions{Paused: true, Wall: wall, Tick: time.Millisecond, NoFollow: true})
@@ -161,15 +153,7 @@ func TestPlayerSeekStepSpeed(t *testing.T) {
 
 func TestLoadMatchesLive(t *testing.T) {
 	frames := loadFrames(120)
-	path := filepath.Join(t.TempDir(), "l"+Ext)
-	if err := WriteFile(path, frames, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := writeOpen(t, "l", frames, 10*time.Second)
 	for _, off := range []time.Duration{1500 * time.Millisecond, 59 * time.Second, 119 * time.Second} {
 		at := t0.Add(off)
 		st := sources.NewStore(sources.StoreOptions{})

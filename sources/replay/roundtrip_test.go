@@ -172,15 +172,7 @@ func assertSame(t *testing.T, want, got []sources.Frame) {
 
 func TestRoundTripWriteFile(t *testing.T) {
 	frames := richFrames()
-	path := filepath.Join(t.TempDir(), "x"+Ext)
-	if err := WriteFile(path, frames, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := writeOpen(t, "x", frames, 10*time.Second)
 	assertSame(t, frames, readAll(t, r))
 	in := r.Info()
 	if !in.Files[0].Complete || in.Series != 3 || len(in.Warnings) != 0 {
@@ -291,15 +283,7 @@ func TestAlertNotablesAreFiringAndResolved(t *testing.T) {
 			Severity: sources.SevWarning, Labels: []sources.Label{{Name: "alertname", Value: "P99High"}, {Name: "state", Value: st}},
 			Text: "p99 latency 3s (> 2s)"}}})
 	}
-	path := filepath.Join(t.TempDir(), "a"+Ext)
-	if err := WriteFile(path, frames, 10*time.Second); err != nil {
-		t.Fatal(err)
-	}
-	r, err := Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
+	r := writeOpen(t, "a", frames, 10*time.Second)
 	var got []string
 	for _, n := range r.Notables() {
 		got = append(got, n.Text)
@@ -307,4 +291,20 @@ func TestAlertNotablesAreFiringAndResolved(t *testing.T) {
 	if want := []string{"firing: p99 latency 3s (> 2s)", "resolved: p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("notables %q, want %q", got, want)
 	}
+}
+
+// writeOpen writes frames to a new recording named name (blocks of every)
+// and opens it; the reader closes with the test.
+func writeOpen(t *testing.T, name string, frames []sources.Frame, every time.Duration) *Reader {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), name+Ext)
+	if err := WriteFile(path, frames, every); err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Close() })
+	return r
 }
