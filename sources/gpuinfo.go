@@ -2,21 +2,9 @@ package sources
 
 import "time"
 
-// This file is additive (issue 4): what a GPU collector knows beyond time
-// series — static facts, per-field staleness, MIG layout and processes — in
-// types free of cgo, so that panes read it without importing go-nvml.
-
-// Extra GPU signals (same labels as the canonical GPU ones).
-const (
-	GPUPCIeTx       = "gpu_pcie_tx_bytes_per_second" // B/s (opt-in: blocks ~20 ms per call)
-	GPUPCIeRx       = "gpu_pcie_rx_bytes_per_second" // B/s (opt-in)
-	GPUSMClockMax   = "gpu_sm_clock_max_hz"          // Hz
-	GPUMemClockMax  = "gpu_memory_clock_max_hz"      // Hz
-	SelfCPU         = "vigil_cpu_ratio"              // vigil's own CPU, ratio of one core
-	SelfRSS         = "vigil_rss_bytes"              // vigil's resident set, bytes
-	SelfGoroutines  = "vigil_goroutines"             // count
-	SelfPollLatency = "vigil_source_poll_seconds"    // last poll duration per source; label source
-)
+// What a GPU collector knows beyond time series — static facts, per-field
+// staleness, MIG layout and processes — in types free of cgo, so that panes
+// read it without importing go-nvml.
 
 // GPUField is the state of one field of one GPU as its collector last read it.
 type GPUField struct {

@@ -14,61 +14,6 @@ import (
 	"time"
 )
 
-// Canonical signal names. GPU series are keyed by host, gpu (index), uuid and
-// model; service series by host, service and stack.
-const (
-	GPUUtilization   = "gpu_utilization_ratio"        // ratio 0..1
-	GPUMemUtil       = "gpu_memory_utilization_ratio" // ratio 0..1 (memory controller busy)
-	GPUMemoryUsed    = "gpu_memory_used_bytes"        // bytes
-	GPUMemoryTotal   = "gpu_memory_total_bytes"       // bytes
-	GPUTemperature   = "gpu_temperature_celsius"      // °C
-	GPUMemTemp       = "gpu_memory_temperature_celsius"
-	GPUPower         = "gpu_power_watts"       // W
-	GPUPowerLimit    = "gpu_power_limit_watts" // W
-	GPUSMClock       = "gpu_sm_clock_hz"       // Hz
-	GPUMemClock      = "gpu_memory_clock_hz"   // Hz
-	GPUFan           = "gpu_fan_ratio"         // ratio 0..1
-	GPUPState        = "gpu_pstate"            // 0..15
-	GPUThrottle      = "gpu_throttle_reasons"  // NVML clock-event bitmask
-	GPUXIDLast       = "gpu_xid_last"          // last XID code, 0 for none
-	GPUECCErrors     = "gpu_ecc_errors_total"  // counter; label type=corrected|uncorrected
-	GPUPCIeReplay    = "gpu_pcie_replay_total" // counter
-	GPUEnergy        = "gpu_energy_joules_total"
-	GPURemappedRows  = "gpu_remapped_rows"           // label state=pending|failed|correctable|uncorrectable
-	SvcLatency       = "svc_request_latency_seconds" // histogram
-	SvcTTFT          = "svc_ttft_seconds"            // histogram
-	SvcITL           = "svc_itl_seconds"             // histogram
-	SvcQueueTime     = "svc_queue_time_seconds"      // histogram
-	SvcRequests      = "svc_requests_total"          // counter; label outcome=ok|error|abort
-	SvcTokens        = "svc_tokens_total"            // counter; label kind=prompt|generation
-	SvcQueueDepth    = "svc_queue_depth"             // requests waiting
-	SvcRunning       = "svc_running"                 // requests running
-	SvcKVCache       = "svc_kv_cache_ratio"          // ratio 0..1
-	SvcLatencyQuant  = "svc_request_latency_quantile_seconds"
-	HostCPUBusy      = "host_cpu_seconds_total" // counter; label mode
-	HostMemUsedRatio = "host_memory_used_ratio"
-	HostLoad1        = "host_load1"
-)
-
-// Canonical label names.
-const (
-	LabelHost    = "host"
-	LabelGPU     = "gpu"
-	LabelUUID    = "uuid"
-	LabelModel   = "model"
-	LabelService = "service"
-	LabelStack   = "stack"
-	LabelOutcome = "outcome"
-	LabelKind    = "kind"
-)
-
-// Outcome label values of SvcRequests.
-const (
-	OutcomeOK    = "ok"
-	OutcomeError = "error"
-	OutcomeAbort = "abort"
-)
-
 // Kind says how a series' values are to be read.
 type Kind uint8
 

@@ -2,9 +2,6 @@ package sources
 
 import "time"
 
-// This file holds read-only additions for the replay package (saving the
-// store's recent contents to a recording with Ctrl-S).
-
 // HistogramRange returns the snapshots of the histogram series key in
 // (from, to], oldest first, as Histograms stamped with their times. It is
 // nil for an unknown key or a point series.

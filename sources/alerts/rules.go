@@ -248,7 +248,7 @@ func (c *evalCtx) requestCounts(s view.Service, w time.Duration) Counts {
 	if c.counts == nil {
 		c.counts = map[countKey]Counts{}
 	}
-	m := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
+	m := s.Match()
 	series := c.selectSeries("\x02"+s.Key(), sources.SvcRequests, m)
 	v := requestCounts(series, func(key string) (float64, time.Duration, bool) { return c.increase(key, w) })
 	c.counts[k] = v

@@ -97,7 +97,7 @@ func (c Counts) Ratio() float64 {
 // RequestCounts sums a service's request counters' increases over the
 // window ending at at.
 func RequestCounts(st *sources.Store, s view.Service, window time.Duration, at time.Time) Counts {
-	m := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
+	m := s.Match()
 	return requestCounts(st.Select(sources.SvcRequests, m...), func(k string) (float64, time.Duration, bool) { return st.Increase(k, window, at) })
 }
 

@@ -276,7 +276,7 @@ func TestNode(t *testing.T) {
 
 	// The since-boot busy figure the README gives, from the same counters.
 	var all, idle float64
-	for _, s := range st.Select(view.HostCPUSeconds) {
+	for _, s := range st.Select(sources.HostCPUSeconds) {
 		smp, _ := st.Last(s.Key(), at)
 		all += smp.V
 		if md := s.Label("mode"); md == "idle" || md == "iowait" {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/vigil-dev/vigil/sources"
-	"github.com/vigil-dev/vigil/sources/view"
 )
 
 // Stack names: the value of the canonical stack label and of Health.Detail.
@@ -438,20 +437,20 @@ var presets = []*preset{
 	{
 		stack: StackNode, prefixes: []string{"node_"}, also: []string{"node_uname_info"},
 		rules: []rule{
-			{from: []string{"node_cpu_seconds_total"}, to: view.HostCPUSeconds, kind: kCounter, scope: scopeHost, keep: []string{"cpu", "cpu", "mode", "mode"}},
-			{from: []string{"node_load1"}, to: view.HostLoad1, scope: scopeHost},
-			{from: []string{"node_load5"}, to: view.HostLoad5, scope: scopeHost},
-			{from: []string{"node_load15"}, to: view.HostLoad15, scope: scopeHost},
-			{from: []string{"node_memory_MemTotal_bytes"}, to: view.HostMemTotal, scope: scopeHost},
-			{from: []string{"node_memory_MemAvailable_bytes"}, to: view.HostMemAvailable, scope: scopeHost},
-			{from: []string{"node_filesystem_size_bytes"}, to: view.HostFSSize, scope: scopeHost, agg: aggMax, keep: []string{"mountpoint", "mountpoint"}, skip: pseudoFS},
-			{from: []string{"node_filesystem_avail_bytes"}, to: view.HostFSAvail, scope: scopeHost, agg: aggMax, keep: []string{"mountpoint", "mountpoint"}, skip: pseudoFS},
-			{from: []string{"node_boot_time_seconds"}, to: view.HostBootTime, scope: scopeHost},
-			{from: []string{"node_time_seconds"}, to: view.HostTime, scope: scopeHost},
-			{from: []string{"node_network_receive_bytes_total"}, to: view.HostNetRx, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}, skip: loopback},
-			{from: []string{"node_network_transmit_bytes_total"}, to: view.HostNetTx, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}, skip: loopback},
-			{from: []string{"node_disk_read_bytes_total"}, to: view.HostDiskRead, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
-			{from: []string{"node_disk_written_bytes_total"}, to: view.HostDiskWritten, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
+			{from: []string{"node_cpu_seconds_total"}, to: sources.HostCPUSeconds, kind: kCounter, scope: scopeHost, keep: []string{"cpu", "cpu", "mode", "mode"}},
+			{from: []string{"node_load1"}, to: sources.HostLoad1, scope: scopeHost},
+			{from: []string{"node_load5"}, to: sources.HostLoad5, scope: scopeHost},
+			{from: []string{"node_load15"}, to: sources.HostLoad15, scope: scopeHost},
+			{from: []string{"node_memory_MemTotal_bytes"}, to: sources.HostMemTotal, scope: scopeHost},
+			{from: []string{"node_memory_MemAvailable_bytes"}, to: sources.HostMemAvailable, scope: scopeHost},
+			{from: []string{"node_filesystem_size_bytes"}, to: sources.HostFSSize, scope: scopeHost, agg: aggMax, keep: []string{"mountpoint", "mountpoint"}, skip: pseudoFS},
+			{from: []string{"node_filesystem_avail_bytes"}, to: sources.HostFSAvail, scope: scopeHost, agg: aggMax, keep: []string{"mountpoint", "mountpoint"}, skip: pseudoFS},
+			{from: []string{"node_boot_time_seconds"}, to: sources.HostBootTime, scope: scopeHost},
+			{from: []string{"node_time_seconds"}, to: sources.HostTime, scope: scopeHost},
+			{from: []string{"node_network_receive_bytes_total"}, to: sources.HostNetRx, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}, skip: loopback},
+			{from: []string{"node_network_transmit_bytes_total"}, to: sources.HostNetTx, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}, skip: loopback},
+			{from: []string{"node_disk_read_bytes_total"}, to: sources.HostDiskRead, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
+			{from: []string{"node_disk_written_bytes_total"}, to: sources.HostDiskWritten, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
 		},
 	},
 	{

@@ -450,7 +450,7 @@ func (sc *scrape) summary(r *rule, m *metric, ls []sources.Label, scale float64)
 		if bad(v) || bad(q.q) {
 			continue // an empty summary window reports NaN
 		}
-		ls = append(ls[:n], sources.Label{Name: "quantile", Value: strconv.FormatFloat(q.q, 'g', -1, 64)})
+		ls = append(ls[:n], sources.Label{Name: sources.LabelQuantile, Value: strconv.FormatFloat(q.q, 'g', -1, 64)})
 		a := sc.accFor(r.summaryTo, kGauge, aggMax, ls)
 		a.add(v * scale)
 	}

@@ -148,7 +148,7 @@ func TestRealPrometheus(t *testing.T) {
 		if err == nil {
 			qStore.Ingest(f)
 		}
-		return len(qStore.Select(view.HostLoad1)) > 0 && len(qStore.Select(view.HostMemTotal)) > 0 && len(qStore.Select(TargetUp)) == 3
+		return len(qStore.Select(sources.HostLoad1)) > 0 && len(qStore.Select(sources.HostMemTotal)) > 0 && len(qStore.Select(TargetUp)) == 3
 	})
 	// The fleet: each demo instance's services under its own host.
 	hosts := map[string]int{}

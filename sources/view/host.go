@@ -8,25 +8,6 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 )
 
-// Canonical host signals, keyed by the host label. node_exporter's preset
-// fills them; any other source of host figures may.
-const (
-	HostCPUSeconds   = sources.HostCPUBusy                 // counter, seconds; labels cpu, mode
-	HostLoad1        = sources.HostLoad1                   // 1-minute load average
-	HostLoad5        = "host_load5"                        // 5-minute load average
-	HostLoad15       = "host_load15"                       // 15-minute load average
-	HostMemTotal     = "host_memory_total_bytes"           // bytes
-	HostMemAvailable = "host_memory_available_bytes"       // bytes
-	HostFSSize       = "host_filesystem_size_bytes"        // bytes; label mountpoint
-	HostFSAvail      = "host_filesystem_avail_bytes"       // bytes available to non-root; label mountpoint
-	HostBootTime     = "host_boot_time_seconds"            // Unix time, seconds
-	HostTime         = "host_time_seconds"                 // the host's clock, Unix time, seconds
-	HostNetRx        = "host_network_receive_bytes_total"  // counter, bytes; label device
-	HostNetTx        = "host_network_transmit_bytes_total" // counter, bytes; label device
-	HostDiskRead     = "host_disk_read_bytes_total"        // counter, bytes; label device
-	HostDiskWritten  = "host_disk_written_bytes_total"     // counter, bytes; label device
-)
-
 // Filesystem is one mounted filesystem's fill level.
 type Filesystem struct {
 	Mountpoint string `json:"mountpoint"`
@@ -51,7 +32,7 @@ type Host struct {
 func Hosts(st *sources.Store, at time.Time, o Options) []Host {
 	o = o.withDefaults()
 	names := map[string]bool{}
-	for _, n := range []string{HostCPUSeconds, HostLoad1, HostMemTotal, HostFSSize, HostBootTime, sources.HostMemUsedRatio} {
+	for _, n := range []string{sources.HostCPUSeconds, sources.HostLoad1, sources.HostMemTotal, sources.HostFSSize, sources.HostBootTime, sources.HostMemUsedRatio} {
 		for _, s := range st.Select(n) {
 			names[s.Label(sources.LabelHost)] = true
 		}
@@ -72,7 +53,7 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 	var all, idle float64
 	windowed := true
 	nseries := 0
-	for _, s := range st.Select(HostCPUSeconds, m...) {
+	for _, s := range st.Select(sources.HostCPUSeconds, m...) {
 		if _, ok := st.Last(s.Key(), at); !ok {
 			continue
 		}
@@ -95,9 +76,9 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 		h.CPUBusy = Some(1 - idle/all)
 	}
 
-	h.Load1 = lastOf(st, HostLoad1, m, at)
-	total := lastOf(st, HostMemTotal, m, at)
-	avail := lastOf(st, HostMemAvailable, m, at)
+	h.Load1 = lastOf(st, sources.HostLoad1, m, at)
+	total := lastOf(st, sources.HostMemTotal, m, at)
+	avail := lastOf(st, sources.HostMemAvailable, m, at)
 	h.MemTotal = total
 	if total.OK && avail.OK && total.V > 0 {
 		h.MemUsedRatio = Some(1 - avail.V/total.V)
@@ -105,14 +86,14 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 		h.MemUsedRatio = lastOf(st, sources.HostMemUsedRatio, m, at)
 	}
 
-	for _, s := range st.Select(HostFSSize, m...) {
+	for _, s := range st.Select(sources.HostFSSize, m...) {
 		mp := s.Label("mountpoint")
 		size, ok := st.Last(s.Key(), at)
 		if !ok {
 			continue
 		}
 		fs := Filesystem{Mountpoint: mp, SizeBytes: Some(size.V)}
-		av := lastOf(st, HostFSAvail, append(m[:1:1], sources.Label{Name: "mountpoint", Value: mp}), at)
+		av := lastOf(st, sources.HostFSAvail, append(m[:1:1], sources.Label{Name: "mountpoint", Value: mp}), at)
 		if av.OK && size.V > 0 {
 			fs.UsedRatio = Some(1 - av.V/size.V)
 		}
@@ -120,8 +101,8 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 	}
 	sort.Slice(h.Filesystems, func(i, j int) bool { return h.Filesystems[i].Mountpoint < h.Filesystems[j].Mountpoint })
 
-	boot := lastOf(st, HostBootTime, m, at)
-	now := lastOf(st, HostTime, m, at)
+	boot := lastOf(st, sources.HostBootTime, m, at)
+	now := lastOf(st, sources.HostTime, m, at)
 	if boot.OK && now.OK {
 		h.Uptime = Some(math.Max(0, now.V-boot.V))
 	}

@@ -21,20 +21,20 @@ func scrapeHost(at time.Time, idle, iowait, user float64) sources.Frame {
 	f := sources.Frame{Source: "node", At: at}
 	for _, cpu := range []string{"0", "1"} {
 		f.Points = append(f.Points,
-			hostPoint(HostCPUSeconds, sources.Counter, at, idle, "cpu", cpu, "mode", "idle"),
-			hostPoint(HostCPUSeconds, sources.Counter, at, iowait, "cpu", cpu, "mode", "iowait"),
-			hostPoint(HostCPUSeconds, sources.Counter, at, user, "cpu", cpu, "mode", "user"))
+			hostPoint(sources.HostCPUSeconds, sources.Counter, at, idle, "cpu", cpu, "mode", "idle"),
+			hostPoint(sources.HostCPUSeconds, sources.Counter, at, iowait, "cpu", cpu, "mode", "iowait"),
+			hostPoint(sources.HostCPUSeconds, sources.Counter, at, user, "cpu", cpu, "mode", "user"))
 	}
 	f.Points = append(f.Points,
-		hostPoint(HostLoad1, sources.Gauge, at, 1.5),
-		hostPoint(HostMemTotal, sources.Gauge, at, 1000),
-		hostPoint(HostMemAvailable, sources.Gauge, at, 250),
-		hostPoint(HostFSSize, sources.Gauge, at, 200, "mountpoint", "/var"),
-		hostPoint(HostFSAvail, sources.Gauge, at, 150, "mountpoint", "/var"),
-		hostPoint(HostFSSize, sources.Gauge, at, 100, "mountpoint", "/"),
-		hostPoint(HostFSAvail, sources.Gauge, at, 10, "mountpoint", "/"),
-		hostPoint(HostBootTime, sources.Gauge, at, 1000),
-		hostPoint(HostTime, sources.Gauge, at, 1000+86400*2))
+		hostPoint(sources.HostLoad1, sources.Gauge, at, 1.5),
+		hostPoint(sources.HostMemTotal, sources.Gauge, at, 1000),
+		hostPoint(sources.HostMemAvailable, sources.Gauge, at, 250),
+		hostPoint(sources.HostFSSize, sources.Gauge, at, 200, "mountpoint", "/var"),
+		hostPoint(sources.HostFSAvail, sources.Gauge, at, 150, "mountpoint", "/var"),
+		hostPoint(sources.HostFSSize, sources.Gauge, at, 100, "mountpoint", "/"),
+		hostPoint(sources.HostFSAvail, sources.Gauge, at, 10, "mountpoint", "/"),
+		hostPoint(sources.HostBootTime, sources.Gauge, at, 1000),
+		hostPoint(sources.HostTime, sources.Gauge, at, 1000+86400*2))
 	return f
 }
 
@@ -94,7 +94,7 @@ func TestHostsEmptyAndNA(t *testing.T) {
 	if hs := Hosts(st, h0, Options{}); len(hs) != 0 {
 		t.Errorf("hosts from nothing: %+v", hs)
 	}
-	st.Ingest(sources.Frame{At: h0, Points: []sources.Point{hostPoint(HostLoad1, sources.Gauge, h0, 3)}})
+	st.Ingest(sources.Frame{At: h0, Points: []sources.Point{hostPoint(sources.HostLoad1, sources.Gauge, h0, 3)}})
 	hs := Hosts(st, h0, Options{})
 	if len(hs) != 1 {
 		t.Fatalf("hosts %+v", hs)

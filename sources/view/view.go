@@ -96,6 +96,7 @@ type Service struct {
 	Host        string         `json:"host"`
 	Name        string         `json:"service"`
 	Stack       string         `json:"stack"`
+	Operation   string         `json:"operation,omitempty"` // the kind of call (OTel GenAI: chat, embeddings, ...); "" for one kind
 	Latency     Quantiles      `json:"latency_seconds"`
 	TTFT        Quantiles      `json:"ttft_seconds"`
 	ITL         Quantiles      `json:"itl_seconds"`
@@ -111,8 +112,22 @@ type Service struct {
 	KVCache     Num            `json:"kv_cache_ratio"`
 }
 
-// Key identifies the service in the store: host/service/stack.
-func (s Service) Key() string { return s.Host + "/" + s.Name + "/" + s.Stack }
+// Key identifies the service in the store: host/service/stack, and
+// /operation where the stack serves several kinds of call.
+func (s Service) Key() string {
+	k := s.Host + "/" + s.Name + "/" + s.Stack
+	if s.Operation != "" {
+		k += "/" + s.Operation
+	}
+	return k
+}
+
+// Match is the label matchers that select this service's series in the
+// store, and no other's: an empty operation matches only series without one.
+func (s Service) Match() []sources.Label {
+	return []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name},
+		{Name: sources.LabelStack, Value: s.Stack}, {Name: sources.LabelOperation, Value: s.Operation}}
+}
 
 // GPU is one GPU's gauges.
 type GPU struct {
@@ -183,10 +198,10 @@ func Evaluate(st *sources.Store, at time.Time, o Options) Overview {
 	return ov
 }
 
-type svcID struct{ host, name, stack string }
+type svcID struct{ host, name, stack, op string }
 
 func svcOf(s sources.Series) svcID {
-	return svcID{s.Label(sources.LabelHost), s.Label(sources.LabelService), s.Label(sources.LabelStack)}
+	return svcID{s.Label(sources.LabelHost), s.Label(sources.LabelService), s.Label(sources.LabelStack), s.Label(sources.LabelOperation)}
 }
 
 // svcSignals are the series names a service's figures come from.
@@ -252,7 +267,7 @@ func Services(st *sources.Store, at time.Time, o Options) []Service {
 }
 
 func service(st *sources.Store, x svcIndex, id svcID, at time.Time, o Options) Service {
-	sv := Service{Host: id.host, Name: id.name, Stack: id.stack, Outcomes: map[string]Num{}}
+	sv := Service{Host: id.host, Name: id.name, Stack: id.stack, Operation: id.op, Outcomes: map[string]Num{}}
 	sv.Latency = quantilesOf(st, x.of(sources.SvcLatency, id), o.Window, at)
 	if !sv.Latency.P50.OK {
 		// Summaries (TorchServe, Triton opt-in) give quantiles directly;
@@ -330,7 +345,7 @@ func summaryQuantiles(st *sources.Store, series []sources.Series, at time.Time) 
 		if !ok {
 			continue
 		}
-		switch s.Label("quantile") {
+		switch s.Label(sources.LabelQuantile) {
 		case "0.5":
 			q.P50 = maxNum(q.P50, Some(smp.V))
 		case "0.95":

@@ -201,7 +201,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if c := m.cache[sk]; c != nil {
 		return c
 	}
-	match := []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
+	match := s.Match()
 	reqs := st.Select(sources.SvcRequests, match...)
 	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
 	win := max(ax.Step, MinRateWindow)

@@ -250,7 +250,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if c := m.cache[sk]; c != nil {
 		return c
 	}
-	match := svcMatch(s)
+	match := s.Match()
 	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
 	win := max(ax.Step, MinQuantileWindow)
 	c := &series{axis: ax}
@@ -264,10 +264,6 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	}
 	m.cache[sk] = c
 	return c
-}
-
-func svcMatch(s view.Service) []sources.Label {
-	return []sources.Label{{Name: sources.LabelHost, Value: s.Host}, {Name: sources.LabelService, Value: s.Name}, {Name: sources.LabelStack, Value: s.Stack}}
 }
 
 // quantileColumns returns the p50, p95 and p99 of histogram signal sig per
@@ -323,12 +319,12 @@ func (m *Model) computeLLM(s view.Service, ax layout.Axis) *llmSeries {
 	}
 	win := max(ax.Step, MinQuantileWindow)
 	var l llmSeries
-	l.ttft50, _, l.ttft99 = m.quantileColumns(sources.SvcTTFT, s.Key(), svcMatch(s), ax, win)
-	l.itl50, _, l.itl99 = m.quantileColumns(sources.SvcITL, s.Key(), svcMatch(s), ax, win)
+	l.ttft50, _, l.ttft99 = m.quantileColumns(sources.SvcTTFT, s.Key(), s.Match(), ax, win)
+	l.itl50, _, l.itl99 = m.quantileColumns(sources.SvcITL, s.Key(), s.Match(), ax, win)
 	l.ttftAt, l.itlAt = s.TTFT, s.ITL
 	if at := m.env.Cursor; !at.IsZero() {
-		l.ttftAt = view.HistQuantiles(m.env.Store, sources.SvcTTFT, svcMatch(s), win, at)
-		l.itlAt = view.HistQuantiles(m.env.Store, sources.SvcITL, svcMatch(s), win, at)
+		l.ttftAt = view.HistQuantiles(m.env.Store, sources.SvcTTFT, s.Match(), win, at)
+		l.itlAt = view.HistQuantiles(m.env.Store, sources.SvcITL, s.Match(), win, at)
 		// As for the latency: a lifetime distribution says nothing about
 		// the cursor's moment.
 		if l.ttftAt.Basis == view.BasisLifetime {
