@@ -81,11 +81,11 @@ func TestFloodThroughTheConsolePath(t *testing.T) {
 		if _, _, held, _, _, _ := st.Sizes(); held > 20_000 {
 			t.Fatalf("store holds %d lines, bound 20,000", held)
 		}
-		if gen.lines() > 1_000_000 && m.dropped > 0 {
+		if gen.lines() > 1_000_000 && m.usage.Dropped > 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %d refreshes: %d lines generated, dropped %d, lost %v", refreshes, gen.lines(), m.dropped, m.lost)
+			t.Fatalf("after %d refreshes: %d lines generated, dropped %d, lost %v", refreshes, gen.lines(), m.usage.Dropped, m.lost)
 		}
 	}
 	v := m.View()
@@ -99,7 +99,7 @@ func TestFloodThroughTheConsolePath(t *testing.T) {
 	if err := m.SetFilter("level>=error"); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range m.lines {
+	for _, r := range m.all() {
 		if r.Level < sources.LevelError {
 			t.Fatalf("filter under flood kept a %s line", r.Level)
 		}
@@ -107,5 +107,5 @@ func TestFloodThroughTheConsolePath(t *testing.T) {
 	gen.mu.Lock()
 	gen.stop = true
 	gen.mu.Unlock()
-	t.Logf("%d refreshes; %d lines generated; store dropped %d; %v lost before parsing", refreshes, gen.lines(), m.dropped, m.lost)
+	t.Logf("%d refreshes; %d lines generated; store dropped %d; %v lost before parsing", refreshes, gen.lines(), m.usage.Dropped, m.lost)
 }
