@@ -70,6 +70,7 @@ type PromConfig struct {
 // LogConfig is one log source.
 type LogConfig struct {
 	Path    string `yaml:"path"`    // file or glob, tail -F
+	From    string `yaml:"from"`    // path: "end" (default: the last 256 KiB of a file that exists at start) or "start" (whole)
 	Command string `yaml:"command"` // e.g. journalctl -f -o json
 	URL     string `yaml:"url"`     // newline-delimited JSON stream
 	Loki    string `yaml:"loki"`    // Loki-compatible API base URL

@@ -75,6 +75,7 @@ type options struct {
 	prom          string
 	logs          stringList
 	logCmds       stringList
+	logFrom       string // --log-from: where files that exist at start are read from
 	otlpListen    string
 	jaeger        string
 	tempo         string
@@ -112,6 +113,7 @@ func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.prom, "prom", "", "query a Prometheus-compatible API at `URL` (Prometheus, Thanos, Mimir, VictoriaMetrics)")
 	fs.Var(&o.logs, "log", "tail a log file or glob `PATH` (repeatable; - for stdin)")
 	fs.Var(&o.logCmds, "log-cmd", "read logs from a `command`'s output, e.g. 'journalctl -f -o json' (repeatable)")
+	fs.StringVar(&o.logFrom, "log-from", "end", "read --log files that exist at start from their `end` (the last 256 KiB) or start (whole, with progress; the log memory bound still holds)")
 	fs.StringVar(&o.otlpListen, "otlp-listen", "", "OTLP/HTTP trace receiver `address` (default 127.0.0.1:4318; off to disable)")
 	fs.StringVar(&o.jaeger, "jaeger", "", "Jaeger query API `URL`")
 	fs.StringVar(&o.tempo, "tempo", "", "Tempo API `URL`")
@@ -143,6 +145,10 @@ func parseFlags(fs *flag.FlagSet, o *options, args []string, stderr io.Writer) (
 	}
 	if o.output != "json" && o.output != "text" {
 		fmt.Fprintf(stderr, "vigil: --output must be json or text, not %q\n", o.output)
+		return Config{}, nil, 2
+	}
+	if o.logFrom != "start" && o.logFrom != "end" {
+		fmt.Fprintf(stderr, "vigil: --log-from must be start or end, not %q\n", o.logFrom)
 		return Config{}, nil, 2
 	}
 	if o.failOn != "" && o.failOn != "warning" && o.failOn != "critical" {

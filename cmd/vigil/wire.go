@@ -194,7 +194,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 
 	logCfgs := append([]LogConfig(nil), cfg.Logs...)
 	for _, p := range o.logs {
-		logCfgs = append(logCfgs, LogConfig{Path: p})
+		logCfgs = append(logCfgs, LogConfig{Path: p, From: o.logFrom})
 	}
 	for _, c := range o.logCmds {
 		logCfgs = append(logCfgs, LogConfig{Command: c})
@@ -205,7 +205,15 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		case lc.Path == "-":
 			s.hub.Add(logs.NewStdin(stdin, lopts))
 		case lc.Path != "":
-			s.hub.Add(logs.NewFile(lc.Path, lopts))
+			fo := lopts
+			switch lc.From {
+			case "", "end":
+			case "start":
+				fo.FromStart = true
+			default:
+				return fmt.Errorf("config: logs entry %s: from must be start or end, not %q", lc.Path, lc.From)
+			}
+			s.hub.Add(logs.NewFile(lc.Path, fo))
 		case lc.Command != "":
 			s.hub.Add(logs.NewCommand(lc.Command, lopts))
 		case lc.URL != "":
