@@ -290,6 +290,17 @@ type Health struct {
 	Detail   string // e.g. "vllm" (what was recognised)
 }
 
+// sanitized returns h with its text made safe for a terminal: a source may
+// put an answer from outside (an error body, a file name) in any of it.
+func (h *Health) sanitized() Health {
+	c := *h
+	c.Source, c.Kind, c.Target, c.Detail = Sanitize(c.Source), Sanitize(c.Kind), Sanitize(c.Target), Sanitize(c.Detail)
+	if c.Err != "" {
+		c.Err = OneLine(c.Err)
+	}
+	return c
+}
+
 // Samples is points in column form, for a producer that holds its series
 // in a catalogue (replay): sample i is Series[IDs[i]] = Values[i] at At[i]
 // (Unix ns), or at the frame's At when At is nil. Handing samples over this
