@@ -260,6 +260,10 @@ const (
 	HealthOK
 	HealthError
 	HealthDisabled // e.g. no NVIDIA driver: not an error, nothing to show
+	// HealthIdle is a source that works and waits for data nobody sends yet,
+	// e.g. the OTLP receiver listening with no exporter pointed at it: not
+	// down, not stale. Its LastOK says when it last checked itself.
+	HealthIdle
 )
 
 func (h HealthState) String() string {
@@ -270,6 +274,8 @@ func (h HealthState) String() string {
 		return "error"
 	case HealthDisabled:
 		return "disabled"
+	case HealthIdle:
+		return "idle"
 	}
 	return "unknown"
 }
