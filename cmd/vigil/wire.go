@@ -224,12 +224,12 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	if listen != "off" {
 		r := traces.NewReceiver(traces.ReceiverOptions{Listen: listen, Clock: s.clock})
 		if err := r.Listen(); err != nil {
-			// Another vigil may hold 4318: say so and go on without it.
-			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver off: %v", err))
-		} else {
-			s.extras.receiver = r
-			s.hub.Add(r)
+			// Another vigil may hold 4318: say so; the receiver shows as a
+			// source in error and takes the port once it is free.
+			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver not listening: %v", err))
 		}
+		s.extras.receiver = r
+		s.hub.Add(r)
 	}
 	jaeger, tempo := firstNonEmpty(o.jaeger, cfg.Traces.Jaeger), firstNonEmpty(o.tempo, cfg.Traces.Tempo)
 	var backends traces.Multi
@@ -426,10 +426,11 @@ func (s *session) consoleOptions() tui.Options {
 	}
 	o.Screens[tui.ScreenLogs] = tlogs.New(tlogs.Options{Vault: s.extras.vault})
 	hint := "no traces yet: send OTLP/HTTP to vigil (--otlp-listen), or point it at --jaeger URL / --tempo URL"
+	recv := ""
 	if r := s.extras.receiver; r != nil {
-		hint = "no traces yet: send OTLP/HTTP to " + r.Endpoint()
+		hint, recv = "no traces yet: send OTLP/HTTP to "+r.Target(), r.Name()
 	}
-	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint})
+	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint, Receiver: recv})
 	// The three audiences: engineers have the overview; alerts, data
 	// science and executive screens are 8, 9 and 0.
 	o.Screens[8] = talerts.New(0)

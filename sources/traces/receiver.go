@@ -197,6 +197,15 @@ func (r *Receiver) Endpoint() string {
 	return "http://" + a + TracesPath
 }
 
+// Target is the traces URL exporters are to send to: Endpoint once the
+// receiver listens, the configured address before (or while it cannot).
+func (r *Receiver) Target() string {
+	if e := r.Endpoint(); e != "" {
+		return e
+	}
+	return "http://" + r.opts.Listen + TracesPath
+}
+
 // Stats returns the receiver's counters.
 func (r *Receiver) Stats() ReceiverStats {
 	return ReceiverStats{
@@ -219,7 +228,7 @@ func (r *Receiver) Run(ctx context.Context, emit func(sources.Frame)) error {
 				return nil
 			}
 		}
-		emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.health()})
+		emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.Health()})
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -256,14 +265,14 @@ func (r *Receiver) serve(ctx context.Context, emit func(sources.Frame), tick <-c
 		r.ln = nil // Serve closed it; a later Listen binds again
 		r.mu.Unlock()
 	}()
-	emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.health()})
+	emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.Health()})
 	for {
 		select {
 		case f := <-r.queue:
-			f.Health = r.health()
+			f.Health = r.Health()
 			emit(f)
 		case <-tick:
-			emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.health()})
+			emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.Health()})
 		case err := <-served:
 			if errors.Is(err, http.ErrServerClosed) {
 				return nil
@@ -292,13 +301,13 @@ func loopback(addr string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-func (r *Receiver) health() *sources.Health {
+// Health is the receiver's report on itself now: error while it cannot
+// listen, idle while nobody sends, ok while exports arrive. Run emits it
+// every HealthEvery; a one-shot evaluation (--once) can ask for it.
+func (r *Receiver) Health() *sources.Health {
 	st := r.Stats()
 	now := r.opts.Clock.Now()
-	target := r.Endpoint()
-	if target == "" {
-		target = "http://" + r.opts.Listen + TracesPath
-	}
+	target := r.Target()
 	r.mu.Lock()
 	listenErr, lastErr, name := r.listenErr, r.lastErr, r.opts.Name
 	r.mu.Unlock()

@@ -165,3 +165,30 @@ func TestHostileSpanToScreen(t *testing.T) {
 		t.Errorf("stored span %+v", sp)
 	}
 }
+
+// TestReceiverDownShown: a trace source in error is named with its reason
+// above the list, and with the receiver down the empty list says so
+// instead of telling the user to send traces to it.
+func TestReceiverDownShown(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	st.Ingest(sources.Frame{Health: &sources.Health{Source: "otlp 127.0.0.1:4318", Kind: "traces", State: sources.HealthError,
+		Err: "otlp receiver: listen tcp 127.0.0.1:4318: bind: address already in use"}})
+	m := New(Options{Hint: "no traces yet: send OTLP/HTTP to http://127.0.0.1:4318/v1/traces", Receiver: "otlp 127.0.0.1:4318"})
+	m.SetSize(120, 20)
+	m.Refresh(pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE"})
+	v := m.View()
+	for _, want := range []string{"✖ otlp 127.0.0.1:4318: otlp receiver: listen tcp 127.0.0.1:4318: bind: address already in use", "receiver cannot listen"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "send OTLP/HTTP to") {
+		t.Errorf("the hint points at a receiver that is not listening:\n%s", v)
+	}
+	// Listening again (idle): the hint is back, the error gone.
+	st.Ingest(sources.Frame{Health: &sources.Health{Source: "otlp 127.0.0.1:4318", Kind: "traces", State: sources.HealthIdle}})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	if v := m.View(); !strings.Contains(v, "send OTLP/HTTP to") || strings.Contains(v, "address already in use") {
+		t.Errorf("after recovery:\n%s", v)
+	}
+}
