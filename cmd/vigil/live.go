@@ -151,19 +151,29 @@ func (s *session) addQueryAndAlerts() error {
 }
 
 // runLive is `vigil [flags]`: watch this box.
-func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o := &options{}
-	fs := newFlagSet("vigil", o, stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
-	cfg, rest, code := parseFlags(fs, o, args, stderr)
-	if code >= 0 {
-		return code
+func runLive(o *options, e *env) error {
+	cfg, err := loadOptions(o)
+	if err != nil {
+		return err
 	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "vigil: unexpected argument %q (try vigil --help)\n", rest[0])
-		return 2
+	return status(start(o, cfg, nil, e.stdin, e.stdout, e.stderr))
+}
+
+// loadOptions checks the flags that take one of a few values and reads the
+// config file; either problem is a usage error.
+func loadOptions(o *options) (Config, error) {
+	if err := o.validate(); err != nil {
+		return Config{}, &exitError{code: exitUsage, err: err, hint: true}
 	}
-	return start(o, cfg, nil, stdin, stdout, stderr)
+	path, explicit := configPath(o.config)
+	cfg, err := loadConfig(path, explicit)
+	if err != nil {
+		return cfg, &exitError{code: exitUsage, err: err}
+	}
+	if err := cfg.check(); err != nil {
+		return cfg, &exitError{code: exitUsage, err: fmt.Errorf("config %s: %w", path, err)}
+	}
+	return cfg, nil
 }
 
 // start opens the log, wires the session (with the demo when d is set) and

@@ -60,8 +60,8 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "vigil ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
-	if code, _, errOut := runCLI(t, "--help"); code != 0 || !strings.Contains(errOut, "vigil demo") {
-		t.Fatalf("--help: %d %q", code, errOut)
+	if code, out, _ := runCLI(t, "--help"); code != 0 || !strings.Contains(out, "demo") {
+		t.Fatalf("--help: %d %q", code, out)
 	}
 }
 
