@@ -42,6 +42,8 @@ type Config struct {
 	LogFile    string              `yaml:"log_file"`
 	Alerts     alerts.Config       `yaml:"alerts"`
 	Cost       CostConfig          `yaml:"cost"`
+
+	lines map[string]int // key path (scrape[0].url) → the line it is on, for check's errors
 }
 
 // CostConfig prices the executive screen's cost figures.
@@ -198,10 +200,12 @@ func parseConfig(b []byte, c *Config) error {
 		return nil // an empty file is fine
 	}
 	root := doc.Content[0]
-	keys := map[int]string{} // line → the key path whose value starts there
-	if err := checkKeys(root, reflect.TypeOf(c).Elem(), "", keys); err != nil {
+	w := keyWalk{byLine: map[int]string{}, lines: map[string]int{}}
+	if err := w.check(root, reflect.TypeOf(c).Elem(), ""); err != nil {
 		return err
 	}
+	c.lines = w.lines
+	keys := w.byLine
 	if err := checkActions(root); err != nil {
 		return err
 	}
@@ -247,6 +251,15 @@ func checkActions(root *yaml.Node) error {
 // that compile, key bindings that do not collide. vigil runs it at start and
 // `vigil config check` prints its verdict.
 func (c *Config) check() error {
+	if err := c.checkParts(); err != nil {
+		return c.at(err)
+	}
+	return nil
+}
+
+// checkParts is check before the line numbers: each error starts with the
+// key path it is about.
+func (c *Config) checkParts() error {
 	for i, t := range c.Scrape {
 		if _, err := newScraper(t); err != nil {
 			return fmt.Errorf("scrape[%d]: %w", i, err)
@@ -305,11 +318,11 @@ func (c *Config) check() error {
 	}
 	if len(c.Keys) > 0 {
 		if _, err := keys.New(c.Keys); err != nil {
-			return fmt.Errorf("keys: %w", err)
+			return fmt.Errorf("keys: %s", strings.TrimPrefix(err.Error(), "keys: "))
 		}
 	}
 	if _, err := c.Alerts.Compile(); err != nil {
-		return fmt.Errorf("alerts: %w", err)
+		return fmt.Errorf("alerts: %s", strings.TrimPrefix(err.Error(), "alerts config: "))
 	}
 	for k, v := range map[string]float64{"cost.default_gpu_hour": c.Cost.DefaultGPU, "cost.fixed_hourly": c.Cost.FixedHourly} {
 		if v < 0 {
@@ -322,6 +335,27 @@ func (c *Config) check() error {
 		}
 	}
 	return nil
+}
+
+// at puts the line of the key path an error starts with in front of it:
+// "scrape[0]: ..." becomes "line 3: scrape[0]: ...".
+func (c *Config) at(err error) error {
+	msg := err.Error()
+	path, _, ok := strings.Cut(msg, ": ")
+	if !ok {
+		return err
+	}
+	for p := path; p != ""; {
+		if line, ok := c.lines[p]; ok {
+			return fmt.Errorf("line %d: %s", line, msg)
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return err
 }
 
 // checkURL accepts http and https URLs with a host.
@@ -362,11 +396,22 @@ func syntaxError(b []byte, err error) error {
 	return fmt.Errorf("line %s: %s", m[1], what)
 }
 
-// checkKeys walks a YAML node against the Go type it decodes into and
-// reports the first mapping key the type does not have, with its line and
-// path. keys learns which key path each line's value belongs to, for the
-// decoder's errors.
-func checkKeys(n *yaml.Node, t reflect.Type, path string, keys map[int]string) error {
+// keyWalk walks a YAML node against the Go type it decodes into.
+type keyWalk struct {
+	byLine map[int]string // line → the innermost key path written there, for the decoder's errors
+	lines  map[string]int // key path → its line, for check's errors
+}
+
+func (w *keyWalk) saw(line int, path string) {
+	w.byLine[line] = path
+	if _, ok := w.lines[path]; !ok {
+		w.lines[path] = line
+	}
+}
+
+// check reports the first mapping key the type does not have, with its
+// line and path, and notes where every key is.
+func (w *keyWalk) check(n *yaml.Node, t reflect.Type, path string) error {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
@@ -386,8 +431,9 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, keys map[int]string) e
 			if !ok {
 				return fmt.Errorf("line %d: unknown key %q%s%s", k.Line, k.Value, inSection(path), suggest(k.Value, fields))
 			}
-			keys[k.Line], keys[v.Line] = p, p
-			if err := checkKeys(v, ft, p, keys); err != nil {
+			w.saw(k.Line, p)
+			w.saw(v.Line, p)
+			if err := w.check(v, ft, p); err != nil {
 				return err
 			}
 		}
@@ -398,8 +444,9 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, keys map[int]string) e
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := joinPath(path, k.Value)
-			keys[k.Line], keys[v.Line] = p, p
-			if err := checkKeys(v, t.Elem(), p, keys); err != nil {
+			w.saw(k.Line, p)
+			w.saw(v.Line, p)
+			if err := w.check(v, t.Elem(), p); err != nil {
 				return err
 			}
 		}
@@ -409,10 +456,8 @@ func checkKeys(n *yaml.Node, t reflect.Type, path string, keys map[int]string) e
 		}
 		for i, v := range n.Content {
 			p := fmt.Sprintf("%s[%d]", path, i)
-			if _, seen := keys[v.Line]; !seen {
-				keys[v.Line] = p
-			}
-			if err := checkKeys(v, t.Elem(), p, keys); err != nil {
+			w.saw(v.Line, p)
+			if err := w.check(v, t.Elem(), p); err != nil {
 				return err
 			}
 		}
@@ -538,11 +583,14 @@ func decodeError(err error, keys map[int]string) error {
 		if _, v, ok := strings.Cut(val, " "); ok {
 			val = v
 		} else {
-			val = "a " + strings.TrimPrefix(val, "!!") // !!seq, !!map
+			val = map[string]string{"!!seq": "a list", "!!map": "a mapping"}[val]
+			if val == "" {
+				val = "this value"
+			}
 		}
 		into := goTypeWords.Replace(what[i:])
 		if strings.Contains(into, "main.") || strings.Contains(into, "[]") || strings.Contains(into, "map[") || strings.Contains(into, ".") {
-			into = " into this key"
+			into = " here"
 		}
 		what = fmt.Sprintf("cannot read %s%s", val, into)
 	}
