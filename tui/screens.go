@@ -154,6 +154,10 @@ func (s *state) relayout() {
 		Focused:   sc.focus,
 		Maximised: sc.max,
 		Prompt:    s.palette.Active() || s.filter.Active(),
+		Titles:    make([]string, len(sc.panes)),
+	}
+	for i, p := range sc.panes {
+		spec.Titles[i] = p.Title()
 	}
 	if s.o.Timeline != nil {
 		spec.Timeline = s.o.TimelineHeight
@@ -165,6 +169,7 @@ func (s *state) relayout() {
 	if s.plan.Mode == layout.TooSmall {
 		return
 	}
+	s.help.SetSize(s.plan.Content.W, s.plan.Content.H)
 	for i, p := range sc.panes {
 		r := s.plan.Panes[i]
 		if r.Empty() {

@@ -167,3 +167,31 @@ func TestAxis(t *testing.T) {
 		}
 	}
 }
+
+// TestListItems: the pane list's entries are measured in display cells (a
+// wide or accented title is as wide as it shows), and an entry past the
+// row's end is left out.
+func TestListItems(t *testing.T) {
+	cases := []struct {
+		name   string
+		w      int
+		titles []string
+		want   []Rect
+	}{
+		{"ascii", 60, []string{"Latency", "GPUs"}, []Rect{{0, 18, 8, 1}, {10, 18, 5, 1}}},
+		{"wide runes", 60, []string{"Latency › 日本", "GPUs"}, []Rect{{0, 18, 15, 1}, {17, 18, 5, 1}}},
+		{"cut", 40, []string{"Latency", "GPUs", "Errors", "Drift", "Hosts"}, []Rect{{0, 18, 8, 1}, {10, 18, 5, 1}, {17, 18, 7, 1}, {26, 18, 6, 1}, {34, 18, 6, 1}}},
+		{"too narrow", 40, []string{"Latency", "GPUs", "Errors", "Drift", "Hosts", "Logs"}, []Rect{{0, 18, 8, 1}, {10, 18, 5, 1}, {17, 18, 7, 1}, {26, 18, 6, 1}, {34, 18, 6, 1}, {}}},
+	}
+	for _, c := range cases {
+		p := Compute(c.w, 20, Spec{Panes: len(c.titles), Titles: c.titles})
+		if len(p.ListItems) != len(c.want) {
+			t.Fatalf("%s: %d items, want %d", c.name, len(p.ListItems), len(c.want))
+		}
+		for i := range c.want {
+			if p.ListItems[i] != c.want[i] {
+				t.Errorf("%s: item %d = %+v, want %+v", c.name, i, p.ListItems[i], c.want[i])
+			}
+		}
+	}
+}

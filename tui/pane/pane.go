@@ -75,8 +75,10 @@ type Escaper interface {
 }
 
 // Receiver is implemented by panes that own asynchronous results (a trace
-// fetched, a pretty-printed line): the root offers every non-key message to
-// every Receiver, focused or not.
+// fetched, a pretty-printed line). The root addresses the message of every
+// command a pane returns (from HandleKey, Jump, Receive or Init) back to that
+// pane, and delivers it to its Receive alone, focused or not; StatusMsg,
+// JumpMsg and CursorMsg go to the root instead.
 type Receiver interface {
 	Receive(msg tea.Msg) tea.Cmd
 }
