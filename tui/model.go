@@ -50,6 +50,7 @@ type state struct {
 	env         pane.Env
 	envGen      uint64
 	overview    view.Overview // the last evaluation, at evalAt with store generation evalGen
+	hosts       []view.Host   // hosts at evalAt
 	evalAt      time.Time
 	evalGen     uint64
 	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
@@ -276,28 +277,39 @@ func (s *state) mode() string {
 	return "LIVE"
 }
 
-// refresh evaluates the overview once at the shown instant and hands it to
-// the visible panes (others catch up when they become visible).
+// refresh evaluates every figure once, at the instant the screen claims
+// (the cursor when on, else the shown instant: live now, the paused
+// instant or the replay position), and hands it to the visible panes
+// (others catch up when they become visible). The sources' health is
+// theirs at the shown instant: the store keeps no history of it.
 func (s *state) refresh() {
 	if s.o.Store == nil || !s.started {
 		return
 	}
-	at := s.t.shown()
+	end := s.t.shown()
 	s.t.clampCursor()
-	// The overview depends only on the instant and the data: a zoom or a
-	// cursor move at the same instant reuses it.
+	at := pane.Instant(end, s.t.cursor)
+	// The figures depend only on the instant and the data: a zoom, or a
+	// pause at the instant the cursor marks, reuses them.
 	gen := s.o.Store.Generation()
 	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
+		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+	}
+	ov := s.overview
+	if !at.Equal(end) {
+		ov.Sources = view.Health(s.o.Store, end)
 	}
 	s.env = pane.Env{
 		Store:    s.o.Store,
-		Now:      at,
+		Now:      end,
+		At:       at,
 		Window:   s.t.window,
 		Cursor:   s.t.cursor,
 		Mode:     s.mode(),
-		Overview: s.overview,
+		Overview: ov,
+		Hosts:    s.hosts,
 		Options:  s.o.View,
 	}
 	s.envGen++
