@@ -35,6 +35,12 @@ var commands = []command{
 		}
 		return jumpCmd(pane.JumpMsg{Target: pane.TargetGPU, GPU: c.Args[0]})
 	}},
+	{names: []string{"host", "hosts"}, args: hostArgs, run: func(s *state, c palette.Command) tea.Cmd {
+		if len(c.Args) == 0 {
+			return jumpCmd(pane.JumpMsg{Target: pane.TargetHost})
+		}
+		return jumpCmd(pane.JumpMsg{Target: pane.TargetHost, Host: c.Args[0]})
+	}},
 	{names: []string{"latency", "lat", "3"}, run: screenCmd(ScreenLatency)},
 	{names: []string{"svc", "service"}, args: serviceArgs, run: func(s *state, c palette.Command) tea.Cmd {
 		if len(c.Args) == 0 {
@@ -159,6 +165,16 @@ func gpuArgs(s *state) []string {
 	var out []string
 	for _, g := range s.env.Overview.GPUs {
 		out = append(out, g.Index)
+	}
+	return out
+}
+
+func hostArgs(s *state) []string {
+	var out []string
+	for _, h := range s.env.Hosts {
+		if h.Host != "" && !strings.ContainsAny(h.Host, " \t") {
+			out = append(out, h.Host)
+		}
 	}
 	return out
 }

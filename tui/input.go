@@ -405,6 +405,7 @@ func (s *state) handleMouse(msg tea.MouseMsg) tea.Cmd {
 var target2screen = map[pane.Target]int{
 	pane.TargetLogs: ScreenLogs, pane.TargetTraces: ScreenTraces, pane.TargetMetrics: ScreenLatency,
 	pane.TargetGPU: ScreenGPUs, pane.TargetDrift: ScreenDrift, pane.TargetAlerts: ScreenOverview,
+	pane.TargetHost: ScreenGPUs,
 }
 
 // jump shows the jump's target screen and hands it the jump.
@@ -415,6 +416,14 @@ func (s *state) jump(j pane.JumpMsg) tea.Cmd {
 		return nil
 	}
 	s.switchTo(n)
+	if j.Target == pane.TargetHost {
+		// The host rows share the GPU screen.
+		for i, q := range s.screen().panes {
+			if q == s.named.hosts {
+				s.setFocus(i)
+			}
+		}
+	}
 	p := s.screen().focused()
 	if _, isNotice := p.(*notice); isNotice {
 		s.setMessage(strings.ToLower(p.Title())+": no source configured (see the screen for flags)", false)

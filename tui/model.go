@@ -60,7 +60,9 @@ type state struct {
 	alerts      []string             // firing alerts, one line each
 
 	screens []*screen
-	cur     int // index into screens
+	cur     int                // index into screens
+	named   named              // the panes screens are composed of
+	present map[pane.Pane]bool // panes that have had data (compose)
 
 	panes []pane.Pane       // every pane, by id (route.go)
 	ids   map[pane.Pane]int // each pane's id
@@ -104,13 +106,16 @@ func New(o Options) Model {
 			s.t.window = s.t.retention
 		}
 	}
-	s.screens = buildScreens(o)
+	s.screens, s.named = buildScreens(o)
+	s.present = map[pane.Pane]bool{}
 	s.register(o.Timeline)
 	for _, sc := range s.screens {
 		for _, p := range sc.panes {
 			s.register(p)
 		}
 	}
+	s.register(s.named.hosts)
+	s.register(s.named.logs)
 	s.palette = palette.New(":", s.completeCommand)
 	s.filter = palette.New("/", nil)
 	s.focusChanged(nil)
@@ -313,6 +318,7 @@ func (s *state) refresh() {
 		Options:  s.o.View,
 	}
 	s.envGen++
+	s.compose()
 	s.dirty = false
 	s.lastRefresh = s.t.now
 	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())

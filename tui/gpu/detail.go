@@ -448,7 +448,9 @@ func axisFormat(name string) func(float64) string {
 	case sources.GPUMemoryUsed:
 		return func(v float64) string { return gib(v) + "G" }
 	case sources.GPUTemperature:
-		return func(v float64) string { return itoa(int(math.Round(v))) + "C" }
+		// Axis labels are ASCII (ntcharts measures bytes): the ticks are
+		// bare degrees, the chart's title says °C.
+		return func(v float64) string { return itoa(int(math.Round(v))) }
 	case sources.GPUPower:
 		return func(v float64) string { return itoa(int(math.Round(v))) + "W" }
 	}

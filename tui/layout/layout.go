@@ -60,6 +60,11 @@ type Spec struct {
 	// Titles are the panes' titles, for the pane list of Single mode (its
 	// entries' rectangles are where a click focuses a pane).
 	Titles []string
+	// Strip, when above 0, is the outer height of the last pane laid out
+	// as a full-width strip under the others (the host rows), at most
+	// half the content; it applies to the grids, not to Single mode or a
+	// maximised pane.
+	Strip int
 }
 
 // Plan is where everything goes.
@@ -125,12 +130,23 @@ func Compute(w, h int, s Spec) Plan {
 		return p
 	}
 	c := p.Content
-	switch {
-	case p.Mode == Single:
+	if p.Mode == Single {
 		p.List = Rect{0, c.H - 1, w, 1}
 		p.Panes[foc] = Rect{0, 0, w, c.H - 1}
 		p.ListItems = listItems(p.List, s.Panes, s.Titles)
-	case s.Panes == 4 && p.Mode == Full:
+		return p
+	}
+	n := s.Panes
+	if s.Strip > 0 {
+		sh := min(s.Strip, c.H/2)
+		p.Panes[n-1] = Rect{c.X, c.Y + c.H - sh, c.W, sh}
+		c.H -= sh
+		n--
+	}
+	switch {
+	case n == 1:
+		p.Panes[0] = c
+	case n == 4 && p.Mode == Full:
 		// Latency is the widest need (sparklines); GPU gauges are narrow.
 		topH := c.H * 55 / 100
 		botH := c.H - topH
@@ -141,7 +157,7 @@ func Compute(w, h int, s Spec) Plan {
 		p.Panes[2] = Rect{0, topH, ew, botH}
 		p.Panes[3] = Rect{ew, topH, w - ew, botH}
 	default:
-		grid(&p, c, s.Panes)
+		grid(&p, c, n)
 	}
 	return p
 }

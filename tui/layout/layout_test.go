@@ -195,3 +195,28 @@ func TestListItems(t *testing.T) {
 		}
 	}
 }
+
+// TestStrip: the last pane becomes a full-width strip under the others,
+// at most half the content; Single mode and a maximised pane ignore it.
+func TestStrip(t *testing.T) {
+	cases := []struct {
+		name  string
+		w, h  int
+		spec  Spec
+		panes []Rect
+	}{
+		{"overview and hosts 200x50", 200, 50, Spec{Panes: 5, Strip: 6}, []Rect{{0, 0, 120, 23}, {120, 0, 80, 23}, {0, 23, 80, 20}, {80, 23, 120, 20}, {0, 43, 200, 6}}},
+		{"gpus and hosts 120x40", 120, 40, Spec{Panes: 2, Strip: 5}, []Rect{{0, 0, 120, 34}, {0, 34, 120, 5}}},
+		{"at most half", 80, 24, Spec{Panes: 2, Strip: 30}, []Rect{{0, 0, 80, 12}, {0, 12, 80, 11}}},
+		{"single ignores it", 60, 20, Spec{Panes: 2, Strip: 5, Focused: 1}, []Rect{{}, {0, 0, 60, 18}}},
+		{"maximised ignores it", 120, 40, Spec{Panes: 2, Strip: 5, Maximised: true}, []Rect{{0, 0, 120, 39}, {}}},
+	}
+	for _, c := range cases {
+		p := Compute(c.w, c.h, c.spec)
+		for i := range c.panes {
+			if p.Panes[i] != c.panes[i] {
+				t.Errorf("%s: pane %d = %+v, want %+v", c.name, i, p.Panes[i], c.panes[i])
+			}
+		}
+	}
+}

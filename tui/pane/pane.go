@@ -136,6 +136,7 @@ const (
 	TargetGPU     Target = "gpu"
 	TargetDrift   Target = "drift"
 	TargetAlerts  Target = "alerts"
+	TargetHost    Target = "host"
 )
 
 // JumpMsg asks the root to show Target narrowed to what the user selected.

@@ -145,3 +145,24 @@ func Duration(seconds float64) string {
 	}
 	return strconv.FormatInt(s/86400, 10) + "d" + pad2(int(s/3600%24)) + "h"
 }
+
+// Bytes formats a size in binary units, three digits at most: 512B, 1.5KiB,
+// 980MiB, 62GiB, 1.2TiB.
+func Bytes(b float64) string {
+	if math.IsNaN(b) || math.IsInf(b, 0) {
+		return NA
+	}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	v, u := b, 0
+	for math.Abs(v) >= 1000 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	switch {
+	case u == 0 || math.Abs(v) >= 100:
+		return trim(v, 0) + units[u]
+	case math.Abs(v) >= 10:
+		return trim(v, 0) + units[u]
+	}
+	return trim(v, 1) + units[u]
+}

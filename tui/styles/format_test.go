@@ -16,3 +16,15 @@ func TestDuration(t *testing.T) {
 		}
 	}
 }
+
+func TestBytes(t *testing.T) {
+	cases := map[float64]string{
+		0: "0B", 512: "512B", 999: "999B", 1000: "1.0KiB", 1536: "1.5KiB", 980 << 20: "980MiB",
+		62 << 30: "62GiB", 1.5 * (1 << 40): "1.5TiB", math.Inf(1): NA,
+	}
+	for in, want := range cases {
+		if got := Bytes(in); got != want {
+			t.Errorf("Bytes(%v) = %q, want %q", in, got, want)
+		}
+	}
+}
