@@ -383,6 +383,8 @@ func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.startHub(ctx) // stopped by Close, after the producers
+	term := tui.UseTerminal(os.Getenv)
+	s.log.Info("terminal", "TERM", os.Getenv("TERM"), "draws", term.String())
 	// Bubble Tea's default 60 fps renderer timer is most of an idle
 	// console's CPU; vigil redraws at most once per refresh anyway.
 	fps := 20
