@@ -173,6 +173,15 @@ func Delta(prevBounds, prevCum, curBounds, curCum []float64) HistogramDelta {
 // KSBuckets panics if the lengths differ and returns NaN D and P for
 // negative or NaN counts.
 func KSBuckets(ref, cur []float64) KSResult {
+	r := ksBucketsD(ref, cur)
+	if r.N > 0 && r.M > 0 {
+		r.P = KSAsymptoticPValue(r.D, r.N, r.M, TwoSided)
+	}
+	return r
+}
+
+// ksBucketsD is KSBuckets without the p-value (P NaN).
+func ksBucketsD(ref, cur []float64) KSResult {
 	checkLen(ref, cur)
 	a := make([]int64, len(ref))
 	b := make([]int64, len(cur))
@@ -183,7 +192,7 @@ func KSBuckets(ref, cur []float64) KSResult {
 		a[k] = int64(math.Round(ref[k]))
 		b[k] = int64(math.Round(cur[k]))
 	}
-	r := KSCounts(a, b, TwoSided)
+	r := ksCountsD(a, b, TwoSided)
 	r.Approximate = true
 	return r
 }
