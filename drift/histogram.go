@@ -321,7 +321,7 @@ func bucketMid(bounds []float64, k int) float64 {
 
 // MergeBuckets groups adjacent buckets so that each group holds at least
 // max(minShare·total, minCount) of the reference counts ref, the layout to
-// freeze with a reference before PSI or JS (drift.md §3b). It returns the
+// freeze with a reference before PSI or JS (docs/drift.md §3). It returns the
 // exclusive end index of each group: group g covers buckets
 // [ends[g−1], ends[g]). A short tail joins the previous group. An empty ref
 // gives a single group.

@@ -335,8 +335,9 @@ func ksExactNum(k int64, n, m int, alt Alternative, floor float64) float64 {
 // statistic d for sample sizes n and m, as SciPy's ks_2samp(method="asymp"):
 // for the two-sided test the one-sample Kolmogorov distribution at the
 // effective size, KolmogorovOneSampleSurvival(d, round(en)) with
-// en = n·m/(n+m) rounded half to even, which is closer to the exact value
-// than the Kolmogorov limit Q_KS(d·√en); for a one-sided test Hodges'
+// en = n·m/(n+m) rounded half to even (nearer the exact value than the
+// Kolmogorov limit Q_KS(d·√en) for unequal sizes, not always for equal ones:
+// docs/drift.md §2); for a one-sided test Hodges'
 // refinement of the limit exp(−2λ²), exp(−2λ² − 2λ(M+2N)/√(M·N·(M+N))/3)
 // with λ = d·√en, M the larger and N the smaller size. It returns NaN if d
 // is NaN or n or m is not positive, and 1 if d ≤ 0.

@@ -14,7 +14,7 @@ func relClose(got, want, tol float64) bool {
 	return math.Abs(got-want) <= tol*math.Abs(want)
 }
 
-// R1 of drift.md §7: p-value functions from SciPy's ks_2samp docs.
+// R1 of docs/drift.md §4: p-value functions from SciPy's ks_2samp docs.
 func TestKSPValueReference(t *testing.T) {
 	cases := []struct {
 		d    float64
@@ -52,7 +52,7 @@ func TestKSPValueReference(t *testing.T) {
 	}
 }
 
-// Examples from drift.md §2b, given to 5 digits.
+// Examples from docs/drift.md §4, given to 5 digits.
 func TestKSExactTable2b(t *testing.T) {
 	cases := []struct {
 		n, m int
@@ -69,7 +69,7 @@ func TestKSExactTable2b(t *testing.T) {
 	}
 }
 
-// R5 of drift.md §7: the Kolmogorov distribution and its inverse.
+// docs/drift.md §4: the Kolmogorov distribution and its inverse.
 func TestKolmogorovSurvivalReference(t *testing.T) {
 	cases := []struct{ lambda, want float64 }{
 		{0.5, 0.9639452436648751},
@@ -198,7 +198,7 @@ func TestKSPanicsUnsorted(t *testing.T) {
 	KS([]float64{2, 1}, []float64{1})
 }
 
-// The "SciPy-asymp" and "limit" columns of drift.md §2b's table: SciPy's
+// The "SciPy-asymp" and "limit" columns of docs/drift.md §4's table: SciPy's
 // asymptotic method is kstwo.sf(D, round(en)), nearer the exact value than
 // the Kolmogorov limit.
 func TestKSAsymptoticTable2b(t *testing.T) {
@@ -256,7 +256,7 @@ func TestKSW1Fused(t *testing.T) {
 }
 
 // SciPy's kstwo.sf values (SciPy 1.10.1) and the "SciPy asymp" column of
-// R1 of drift.md §7. (0.1, 100) is SciPy's Pomeranz recursion (here
+// R1 of docs/drift.md §4. (0.1, 100) is SciPy's Pomeranz recursion (here
 // Durbin's matrix, also exact), (0.05, 1000) is 2·smirnov, (0.02, 5000)
 // Pelz–Good: SciPy's choices for n > 140, which differ from the exact
 // distribution in the 8th digit (the exact values, by the matrix method in

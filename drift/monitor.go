@@ -176,7 +176,7 @@ type Config struct {
 	Seed uint64
 }
 
-// DefaultConfig returns the settings recommended by drift.md §6, with one-minute
+// DefaultConfig returns the settings of docs/drift.md §3, with one-minute
 // windows.
 func DefaultConfig() Config {
 	return Config{
@@ -264,8 +264,8 @@ type Stats struct {
 	// D and KSP are the two-sided KS statistic and its p-value. For
 	// numeric series they compare the window's sample (at most
 	// Config.CellSample values) with the reference sample; KSP is exact
-	// when the product of the two sizes is at most 100 000 and from the
-	// Kolmogorov limit otherwise.
+	// (to about 1e-24) when both sizes are at most ExactMaxN, as
+	// KSPValue chooses, and asymptotic for histograms (binned data).
 	D, KSP float64
 	// PSI is the population stability index on the reference bins with
 	// +0.5 pseudo-counts; JS the base-2 Jensen–Shannon distance on the

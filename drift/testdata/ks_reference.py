@@ -26,7 +26,10 @@ floating point:
 Checked against SciPy's published values: kstwo.sf(0.05, 1000) =
 0.013012074781090332 and kstwo.sf(0.02, 5000) = 0.03613941395325637, and
 ks_2samp's documented exact p 0.5438289009927495 for D = 0.10927318295739348,
-n = 105, m = 95 (printed first as a self-check).
+n = 105, m = 95 (printed first as a self-check). R 4.2.2's
+psmirnov(d, sizes = c(n, m), lower.tail = FALSE, exact = TRUE) agrees at
+10 000 x 1 024 (1.4e-14 relative at D = 0.045, 6.9e-11 at D = 0.09); for the
+larger sums n + m here it returns 1.
 """
 
 from fractions import Fraction
