@@ -433,7 +433,8 @@ func (m *Model) renderRows() string {
 		} else if i == m.sel {
 			prefix = "› "
 		}
-		line := prefix + name + " " + m.cells(r, last, cols, cur, 1)
+		lead := m.since(r, last, cols, cur)
+		line := prefix + name + " " + lead + m.cellsFrom(r, last, cols, cur, 1, ansi.StringWidth(lead))
 		if stW > 0 {
 			line += " " + styles.Fit(m.state(r, last, cur), stW)
 		}
@@ -480,6 +481,11 @@ func (m *Model) rowLayout() (cols, nw, stW int) {
 
 // cells draws the row's cells ending at last, one column per cell window.
 func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
+	return m.cellsFrom(r, last, cols, cur, cw, 0)
+}
+
+// cellsFrom is cells without its first skip columns.
+func (m *Model) cellsFrom(r drift.Row, last time.Time, cols, cur, cw, skip int) string {
 	if cols <= 0 {
 		return ""
 	}
@@ -500,7 +506,7 @@ func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
 		}
 		run = ""
 	}
-	for j := 0; j < cols; j++ {
+	for j := skip; j < cols; j++ {
 		start := last.Add(-time.Duration(cols-1-j) * m.cellW)
 		l, ok := byStart[start.UnixNano()]
 		g, lvl := " ", -1
@@ -518,6 +524,25 @@ func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
 	}
 	flush()
 	return b.String()
+}
+
+// since labels the empty columns before a young row's first cell, "since
+// 10:57:52", so a wide pane's blank history reads as what it is. It
+// returns "" when the row's cells reach the grid's left edge, when the
+// monitor's ring is full (earlier cells were dropped, not absent), when
+// the gap is too narrow, or when the cursor stands in it.
+func (m *Model) since(r drift.Row, last time.Time, cols, cur int) string {
+	if len(r.Cells) == 0 || (m.src != nil && len(r.Cells) >= m.src.Config().Columns) {
+		return ""
+	}
+	first := r.Cells[0].Start
+	gap := int(last.Sub(first)/m.cellW) + 1 // columns from first to last
+	gap = cols - gap                        // empty columns on the left
+	label := "since " + first.UTC().Format("15:04:05") + " "
+	if gap < len(label)+2 || (cur >= 0 && cur < gap) {
+		return ""
+	}
+	return styles.PDim.Paint(strings.Repeat(" ", gap-len(label)) + label)
 }
 
 // cellAt returns the cell starting at start.

@@ -23,8 +23,10 @@ type rows struct {
 	pinned []string
 }
 
-func (s *rows) Rows() []drift.Row    { return s.r }
-func (s *rows) Config() drift.Config { return drift.Config{Window: time.Minute, MinReference: 1000} }
+func (s *rows) Rows() []drift.Row { return s.r }
+func (s *rows) Config() drift.Config {
+	return drift.Config{Window: time.Minute, MinReference: 1000, Columns: 240}
+}
 func (s *rows) Repin(f string) error { s.pinned = append(s.pinned, f); return nil }
 
 func TestCellsAndGlyphs(t *testing.T) {
@@ -45,7 +47,7 @@ func TestCellsAndGlyphs(t *testing.T) {
 	lines := strings.Split(v, "\n")
 	// One column per cell, ending at the newest closed cell (12:08; the
 	// 12:09 window has not closed), earlier columns without data blank.
-	want := "  ░▒▒▓█·↺≠ ≠ layout-changed"
+	want := "since 12:01:00 ░▒▒▓█·↺≠ ≠ layout-changed"
 	if !strings.Contains(lines[0], want) {
 		t.Fatalf("row cells: got %q, want them to contain %q", lines[0], want)
 	}
