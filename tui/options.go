@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 	driftpane "github.com/vigil-dev/vigil/tui/drift"
 	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
 )
 
 // Defaults.
@@ -110,4 +111,14 @@ func (o Options) withDefaults() Options {
 		o.Clock = sources.WallClock{}
 	}
 	return o
+}
+
+// UseTerminal describes the terminal from the environment (TERM, COLORTERM,
+// NO_COLOR) and TERM's terminfo entry, and sets the colour profile and
+// palette for it: call it once before the program starts. It returns the
+// description, for vigil's log.
+func UseTerminal(getenv func(string) string) styles.Terminal {
+	t := styles.DescribeTerminal(getenv, styles.LoadInfo)
+	styles.UseTerminal(t)
+	return t
 }

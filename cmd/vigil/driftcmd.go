@@ -2,71 +2,80 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"math"
 
+	"github.com/spf13/cobra"
+
 	"github.com/vigil-dev/vigil/drift"
 )
 
-const driftCompareUsage = `usage: vigil drift compare REF CUR [flags]
+// newDriftCmd is `vigil drift`, a group for `vigil drift compare`.
+func newDriftCmd(e *env) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "drift",
+		Short: "Drift statistics, headless",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageErr("want a subcommand: vigil drift compare REF CUR")
+		},
+	}
+	var opt drift.ReadOptions
+	var categorical bool
+	var output string
+	compare := &cobra.Command{
+		Use:   "compare REF CUR [flags]",
+		Short: "Compare two samples with every drift statistic",
+		Long: `vigil drift compare reads a reference and a current sample and prints the
+two-sample Kolmogorov–Smirnov statistic with its exact or asymptotic p-value,
+PSI, KL, Jensen–Shannon distance, Wasserstein-1 over the reference's σ,
+chi-square for categories, and both samples' quantiles. Each file holds one
+value per line, unless --column (CSV) or --field (JSON lines) is given.`,
+		Example: `  vigil drift compare train.txt today.txt                       # one value per line
+  vigil drift compare train.csv today.csv --column price        # a CSV column (name or 0-based index)
+  vigil drift compare ref.jsonl cur.jsonl --field features.age  # a JSON-lines field
+  vigil drift compare ref.txt cur.txt --categorical --output json`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 {
+				return usageErr("need two files, REF and CUR (got %d)", len(args))
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return status(driftCompare(args[0], args[1], opt, categorical, output, e.stdout, e.stderr))
+		},
+	}
+	compare.Annotations = map[string]string{"exit": `Exit status:
+  0  ok
+  2  usage error, or a file that cannot be read or holds no values`}
+	fs := compare.Flags()
+	fs.StringVar(&opt.Column, "column", "", "read CSV column `NAME|INDEX` (0-based index)")
+	fs.StringVar(&opt.Field, "field", "", "read JSON lines field `dotted.path`")
+	fs.BoolVar(&categorical, "categorical", false, "treat values as categories")
+	bindOutput(fs, &output)
+	cmd.AddCommand(compare)
+	return cmd
+}
 
-Compares two samples and prints every drift statistic with p-values.
-Each file holds one value per line, unless --column or --field is given.
-
-Flags:
-`
-
-// driftCompareMain implements `vigil drift compare REF CUR`; args are the
-// arguments after "compare", flags and files in any order. It returns 0 on
+// driftCompare implements `vigil drift compare REF CUR`. It returns 0 on
 // success and 2 for a usage error or an unreadable or malformed file, after
 // one error line on stderr. The statistics are drift.CompareNumeric and
 // drift.CompareCategorical; --output json prints the drift.Comparison
 // (its MarshalJSON documents the fields). p-values below 1e-12 are dominated
 // by rounding: the text output prints them as "< 1e-12"; JSON carries the
 // computed number.
-func driftCompareMain(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("vigil drift compare", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	var opt drift.ReadOptions
-	fs.StringVar(&opt.Column, "column", "", "read CSV column `NAME|INDEX` (0-based index)")
-	fs.StringVar(&opt.Field, "field", "", "read JSON lines field `dotted.path`")
-	categorical := fs.Bool("categorical", false, "treat values as categories")
-	output := fs.String("output", "text", "output `format`: text or json")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, driftCompareUsage)
-		fs.PrintDefaults()
-	}
-	var files []string
-	rest := args
-	for {
-		if err := fs.Parse(rest); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return 0
-			}
-			return 2
-		}
-		rest = fs.Args()
-		if len(rest) == 0 {
-			break
-		}
-		files = append(files, rest[0])
-		rest = rest[1:]
-	}
+func driftCompare(refPath, curPath string, opt drift.ReadOptions, categorical bool, output string, stdout, stderr io.Writer) int {
+	files := []string{refPath, curPath}
 	fail := func(format string, a ...any) int {
 		fmt.Fprintf(stderr, "vigil drift compare: "+format+"\n", a...)
 		return 2
 	}
-	if len(files) != 2 {
-		return fail("need two files, REF and CUR (got %d)", len(files))
-	}
-	if *output != "text" && *output != "json" {
-		return fail("--output must be text or json, not %q", *output)
+	if output != "text" && output != "json" {
+		return fail("--output must be text or json, not %q (see 'vigil drift compare --help')", output)
 	}
 	var cmp drift.Comparison
-	if *categorical {
+	if categorical {
 		ref, refSkip, err := drift.ReadCategoriesFile(files[0], opt)
 		if err != nil {
 			return fail("%v", err)
@@ -95,7 +104,7 @@ func driftCompareMain(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	cmp.Reference.File, cmp.Current.File = files[0], files[1]
-	if *output == "json" {
+	if output == "json" {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(cmp); err != nil {

@@ -51,8 +51,7 @@ func TestIngestLogsAndHistograms(t *testing.T) {
 		cum += 10
 		bounds := []float64{0.1, 0.5, 1, math.Inf(1)}
 		f.Histograms = []sources.Histogram{{Series: sources.Series{Name: "req_seconds"}, At: f.At,
-			Buckets: []sources.Bucket{{UpperBound: bounds[0], Count: cum * 0.2}, {UpperBound: bounds[1], Count: cum * 0.6},
-				{UpperBound: bounds[2], Count: cum * 0.9}, {UpperBound: bounds[3], Count: cum}}}}
+			Buckets: []sources.Bucket{{UpperBound: bounds[0], Count: cum * 0.2}, {UpperBound: bounds[1], Count: cum * 0.6}, {UpperBound: bounds[2], Count: cum * 0.9}, {UpperBound: bounds[3], Count: cum}}}}
 		f.Histograms = append(f.Histograms, sources.Histogram{Series: sources.Series{Name: "other_seconds"}, At: f.At,
 			Buckets: []sources.Bucket{{UpperBound: math.Inf(1), Count: cum}}})
 		d.Ingest(f)
