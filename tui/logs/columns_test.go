@@ -274,3 +274,15 @@ func TestGoldensRealFiles(t *testing.T) {
 	checkSize(t, m.View(), 80, 24)
 	golden(t, "wrapped_80x24", m.View())
 }
+
+func TestCutLineSaysSo(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	p := newParser(t, nil)
+	line := `{"level":"error","service":"big","msg":"huge payload","request_id":"r-1","blob":"` + strings.Repeat("x", 200_000) + `"}`
+	ingest(st, p, "stdin", t0, line)
+	m := newPane(st, 80, 24, nil)
+	row := rowsOf(m)[0]
+	if !strings.Contains(row, "ERR big huge payload …[cut 131 KB] request_id=r-1") {
+		t.Errorf("cut line: %q", row)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vigil-dev/vigil/sources"
+	logsrc "github.com/vigil-dev/vigil/sources/logs"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
 
@@ -474,6 +475,10 @@ func (m *Model) text(r *sources.LogRecord, room int) string {
 	} else if len(r.Fields) == 0 {
 		b.WriteString(oneLine(r.Raw))
 	}
+	if c := r.Fields[logsrc.CutField]; c != "" {
+		// Right after the message, where it cannot scroll out of sight.
+		b.WriteString(" …[cut " + oneLine(c) + "]")
+	}
 	msg := r.Msg
 	field := func(k, v string) {
 		if inMsg(msg, k, v) {
@@ -499,7 +504,7 @@ func (m *Model) text(r *sources.LogRecord, room int) string {
 		if b.Len() > room {
 			break
 		}
-		if isLeadKey(k) {
+		if isLeadKey(k) || k == logsrc.CutField {
 			continue
 		}
 		field(k, r.Fields[k])
