@@ -101,6 +101,19 @@ func LabelValue(ls []Label, name string) string {
 	return ""
 }
 
+// AlertState is the state an alert transition event (Kind EventAlert)
+// records: its alertstate label, or in recordings made before that label,
+// state; "" when it names none.
+func AlertState(ls []Label) string {
+	if v := LabelValue(ls, LabelAlertState); v != "" {
+		return v
+	}
+	if LabelValue(ls, LabelAlertOrigin) == "" {
+		return LabelValue(ls, LabelAlertStateV1)
+	}
+	return ""
+}
+
 // Point is one sample of a series, stamped by the source.
 type Point struct {
 	Series Series
@@ -260,6 +273,9 @@ const (
 	HealthOK
 	HealthError
 	HealthDisabled // e.g. no NVIDIA driver: not an error, nothing to show
+	// HealthIdle is a source that is up with nothing to bring: a receiver
+	// listening that nobody sends to. It is not down, and not stale.
+	HealthIdle
 )
 
 func (h HealthState) String() string {
@@ -270,6 +286,8 @@ func (h HealthState) String() string {
 		return "error"
 	case HealthDisabled:
 		return "disabled"
+	case HealthIdle:
+		return "idle"
 	}
 	return "unknown"
 }
