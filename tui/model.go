@@ -6,14 +6,13 @@
 package tui
 
 import (
-	"sort"
-	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/keys"
 	"github.com/vigil-dev/vigil/tui/layout"
@@ -52,7 +51,7 @@ type state struct {
 	boxes       map[pane.Pane]boxEntry
 	sizes       map[pane.Pane][2]int // the size each pane was last given
 	statusLine  string               // prepared in Update
-	alerts      []string             // firing alerts, one line each
+	alerts      []alerts.Alert       // the firing alerts at the shown instant
 
 	screens []*screen
 	cur     int // index into screens
@@ -289,7 +288,7 @@ func (s *state) refresh() {
 	s.envGen++
 	s.dirty = false
 	s.lastRefresh = s.t.now
-	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())
+	s.alerts = firingAlerts(s.o.Store, at)
 	if s.o.Timeline != nil {
 		s.o.Timeline.Refresh(s.env)
 		s.seen[s.o.Timeline] = s.envGen
@@ -318,84 +317,8 @@ func (s *state) broadcast(msg tea.Msg) tea.Cmd {
 	return tea.Batch(cmds...)
 }
 
-// firingAlerts lists alerts whose newest event in the store's retention is
-// not a resolution, newest first.
-// alertIdentity joins an alert's labels, state left out, in label order.
-func alertIdentity(ls []sources.Label, name string) string {
-	var b strings.Builder
-	b.WriteString(name)
-	for _, l := range ls {
-		if l.Name == "state" || l.Name == "alertname" {
-			continue
-		}
-		b.WriteByte(0)
-		b.WriteString(l.Name)
-		b.WriteByte('=')
-		b.WriteString(l.Value)
-	}
-	return b.String()
-}
-
-func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string {
-	evs := st.Events(at.Add(-span), at, 2000)
-	type state struct {
-		name   string
-		id     string
-		ev     sources.Event
-		firing bool
-	}
-	last := map[string]state{}
-	for _, e := range evs {
-		if e.Kind != "alert" {
-			continue
-		}
-		name := sources.LabelValue(e.Labels, "alertname")
-		if name == "" {
-			name = e.Text
-		}
-		st := sources.LabelValue(e.Labels, "state")
-		// One alert is its name and every label but its state: the same
-		// rule firing on two GPUs is two alerts.
-		id := alertIdentity(e.Labels, name)
-		prev, ok := last[id]
-		if ok && prev.ev.At.After(e.At) {
-			continue
-		}
-		last[id] = state{name: name, id: id, ev: e, firing: st == "" || st == "firing"}
-	}
-	var firing []state
-	for _, v := range last {
-		if v.firing {
-			firing = append(firing, v)
-		}
-	}
-	// Worst, then newest, then by name: an order that never depends on the map.
-	sort.Slice(firing, func(i, j int) bool {
-		a, b := firing[i].ev, firing[j].ev
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if !a.At.Equal(b.At) {
-			return a.At.After(b.At)
-		}
-		return firing[i].id < firing[j].id
-	})
-	out := make([]string, 0, len(firing))
-	for _, f := range firing {
-		out = append(out, alertLine(f.ev))
-	}
-	return out
-}
-
-func alertLine(e sources.Event) string {
-	text := e.Text
-	if n := sources.LabelValue(e.Labels, "alertname"); n != "" && n != text {
-		text = n + ": " + text
-	}
-	for _, k := range []string{sources.LabelService, sources.LabelHost, sources.LabelGPU} {
-		if v := sources.LabelValue(e.Labels, k); v != "" {
-			text += " " + k + "=" + v
-		}
-	}
-	return e.Severity.String() + " " + sources.OneLine(sources.Sanitize(text)) + " since " + e.At.UTC().Format("15:04:05")
+// firingAlerts is the alert strip's list: the alerts firing at at, as
+// alerts.Active decides them for the alerts screen, --once and replay too.
+func firingAlerts(st *sources.Store, at time.Time) []alerts.Alert {
+	return alerts.Firing(alerts.ActiveIn(st, at))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 
+	talerts "github.com/vigil-dev/vigil/tui/alerts"
 	"github.com/vigil-dev/vigil/tui/help"
 	"github.com/vigil-dev/vigil/tui/keys"
 	"github.com/vigil-dev/vigil/tui/layout"
@@ -204,13 +205,7 @@ func indent(s string, n int) string {
 	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
 }
 
-func (s *state) alertStrip(w int) string {
-	line := styles.PCrit.Paint("▲ "+strconv.Itoa(len(s.alerts))+" firing") + " " + s.alerts[0]
-	if len(s.alerts) > 1 {
-		line += styles.PDim.Paint("  +" + strconv.Itoa(len(s.alerts)-1) + " more")
-	}
-	return styles.Fit(line, w)
-}
+func (s *state) alertStrip(w int) string { return talerts.Strip(s.alerts, w) }
 
 // hint is the action's binding with a short description.
 func (s *state) hint(action, desc string) key.Binding {

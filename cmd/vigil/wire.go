@@ -109,10 +109,10 @@ func (r onceReport) textSections() []string {
 	}
 	if len(r.Alerts) > 0 {
 		var b strings.Builder
-		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tDETAIL\n")
+		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tLABELS\tDETAIL\n")
 		for _, a := range r.Alerts {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
-				a.ActiveAt.UTC().Format("15:04:05"), sources.OneLine(a.Text))
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
+				a.ActiveAt.UTC().Format("15:04:05"), a.labelText(), sources.OneLine(a.Text))
 		}
 		out = append(out, b.String())
 	}
