@@ -104,6 +104,7 @@ const (
 	LabelSeverity       = "severity"       // warning, critical, info
 	LabelSource         = "source"         // who raised it: vigil's own alerts carry source="vigil", in vigil and in Alertmanager
 	LabelSourceName     = "source_name"    // SourceDown: the vigil source that is down ("scrape 127.0.0.1:9100")
+	LabelFeature        = "feature"        // FeatureDrift: the feature that drifted
 	LabelAlertState     = "alertstate"     // the state entered: pending, firing, resolved, inactive, suppressed
 	LabelAlertOrigin    = "alertorigin"    // where vigil read it: vigil (its engine), prometheus, alertmanager
 	LabelAlertValue     = "alertvalue"     // the figure at the transition, when there is one

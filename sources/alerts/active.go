@@ -445,64 +445,18 @@ func Bands(st *sources.Store, from, to time.Time) []Band {
 	return kept
 }
 
-// Subject names what an alert is about, shortest first, for the front of
-// an alert line where truncation cannot reach it: "llama-8b@gpu-node-1",
-// "GPU 3@gpu-node-1", "feature price", "scrape 127.0.0.1:9100", a host, or
-// for alerts from elsewhere their job, pod, namespace or instance. "" when
-// no label says.
+// Subject names what an alert is about (sources.AlertSubject): first on
+// every alert line, where truncation cannot reach it.
 func Subject(ls []sources.Label) string {
-	s, _ := subject(ls)
+	s, _ := sources.AlertSubject(ls)
 	return s
 }
-
-// subject is Subject and the names of the labels it shows.
-func subject(ls []sources.Label) (string, []string) {
-	get := func(n string) string { return sources.LabelValue(ls, n) }
-	at := func(s string, used ...string) (string, []string) {
-		if h := get(sources.LabelHost); h != "" {
-			used = append(used, sources.LabelHost)
-			if h != s {
-				s += "@" + h
-			}
-		}
-		return s, used
-	}
-	switch {
-	case get(sources.LabelSourceName) != "":
-		return get(sources.LabelSourceName), []string{sources.LabelSourceName}
-	case get(sources.LabelService) != "":
-		if op := get(sources.LabelOperation); op != "" {
-			return at(get(sources.LabelService)+"/"+op, sources.LabelService, sources.LabelOperation)
-		}
-		return at(get(sources.LabelService), sources.LabelService)
-	case get(sources.LabelGPU) != "":
-		return at("GPU "+get(sources.LabelGPU), sources.LabelGPU)
-	case get(labelFeature) != "":
-		return "feature " + get(labelFeature), []string{labelFeature}
-	}
-	for _, n := range []string{"job", "pod", "namespace", "instance"} {
-		if v := get(n); v != "" {
-			s, used := at(v, n)
-			if v == get("instance") {
-				used = append(used, "instance")
-			}
-			return s, used
-		}
-	}
-	if h := get(sources.LabelHost); h != "" {
-		return h, []string{sources.LabelHost}
-	}
-	return "", nil
-}
-
-// labelFeature is the drift rule's label: the feature that drifted.
-const labelFeature = "feature"
 
 // ShownLabels are an alert's labels worth printing after its subject and
 // text: those the subject already says are left out, and source where it
 // only repeats the alert's origin.
 func ShownLabels(a Alert) []sources.Label {
-	_, used := subject(a.Labels)
+	_, used := sources.AlertSubject(a.Labels)
 	out := make([]sources.Label, 0, len(a.Labels))
 	for _, l := range a.Labels {
 		if l.Name == sources.LabelSource && l.Value == a.Source || slices.Contains(used, l.Name) {

@@ -567,7 +567,7 @@ func DefaultRules(drift bool) []Rule {
 						continue
 					}
 					seen[f] = true
-					out = append(out, Value{Labels: sortedLabels(labelFeature, sources.Sanitize(f)), V: 1})
+					out = append(out, Value{Labels: sortedLabels(sources.LabelFeature, sources.Sanitize(f)), V: 1})
 				}
 				return out
 			}})
