@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources/demo"
+	"github.com/vigil-dev/vigil/sources/demo/fleet"
 	"github.com/vigil-dev/vigil/sources/logs"
 	"github.com/vigil-dev/vigil/sources/traces"
 )
@@ -29,7 +30,9 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Int64Var(&d.opts.Seed, "seed", 1, "seed of the demo's traffic and incident timeline")
 	fs.Float64Var(&d.opts.Speed, "speed", 1, "compress the incident timeline (10 plays it ten times faster)")
 	fs.IntVar(&d.opts.GPUs, "demo-gpus", 8, "number of simulated GPUs")
-	fs.StringVar(&d.opts.Dir, "demo-dir", "", "where the demo writes its log file (default a temporary directory)")
+	fs.StringVar(&d.opts.Dir, "demo-dir", "", "where the demo writes its log file, or with --fleet its scrape config (default a temporary directory)")
+	fleetHosts := fs.Int("fleet", 0, "with --serve: simulate `N` GPU hosts (dcgm-exporter, vLLM, node-exporter each) for Prometheus or VictoriaMetrics")
+	serve := fs.Bool("serve", false, "with --fleet: serve the simulated hosts' exporters on loopback, no console")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, "vigil demo: an embedded synthetic AI service (a vLLM-style LLM server and a recommendation API\n"+
 			"on simulated GPUs) with a scripted incident timeline, watched by the console through the real paths.\n\nFlags:\n")
@@ -43,6 +46,9 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vigil demo: unexpected argument %q\n", rest[0])
 		return 2
 	}
+	if *fleetHosts != 0 || *serve {
+		return runFleet(*fleetHosts, *serve, d.opts, stdout, stderr)
+	}
 	if d.opts.Speed <= 0 || d.opts.Speed > 1000 {
 		fmt.Fprintf(stderr, "vigil demo: --speed must be in (0, 1000], not %g\n", d.opts.Speed)
 		return 2
@@ -52,6 +58,27 @@ func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	demoDefaults(&cfg)
 	return start(o, cfg, d, stdin, stdout, stderr)
+}
+
+// runFleet is `vigil demo --fleet N --serve`: a simulated fleet's exporters
+// on loopback, and how to point an engine and vigil at them.
+func runFleet(hosts int, serve bool, o demo.Options, stdout, stderr io.Writer) int {
+	switch {
+	case !serve:
+		fmt.Fprintln(stderr, "vigil demo: --fleet needs --serve (vigil watches a fleet through Prometheus or VictoriaMetrics: see README, Fleet)")
+		return 2
+	case hosts < 1 || hosts > fleet.MaxHosts:
+		fmt.Fprintf(stderr, "vigil demo: --serve needs --fleet N with N in 1..%d, not %d\n", fleet.MaxHosts, hosts)
+		return 2
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	err := fleet.Run(ctx, fleet.RunOptions{Hosts: hosts, GPUs: o.GPUs, Seed: o.Seed, Dir: o.Dir}, stdout)
+	if err != nil {
+		fmt.Fprintf(stderr, "vigil demo: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 // demoDefaults watches the demo's model features for drift and sets the
