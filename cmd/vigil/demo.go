@@ -10,6 +10,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/demo"
 	"github.com/vigil-dev/vigil/sources/demo/fleet"
 	"github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/sources/prom"
 	"github.com/vigil-dev/vigil/sources/traces"
 )
 
@@ -160,11 +161,9 @@ func (d *demoSetup) start(ctx context.Context, s *session) error {
 
 // attach points the console at the demo like at any other target.
 func (d *demoSetup) attach(s *session) error {
-	sc, err := newScraperOM(ScrapeTarget{URL: d.svc.MetricsURL(), Interval: Duration(time.Second)}, true)
-	if err != nil {
-		return err
-	}
-	s.hub.Add(sc)
+	// The demo's services run on this machine, beside its GPUs: the same
+	// host, not the scrape's 127.0.0.1:port.
+	s.hub.Add(prom.NewScraper(prom.ScrapeConfig{URL: d.svc.MetricsURL(), Interval: time.Second, OpenMetrics: true, Host: d.svc.Host()}))
 	s.hub.Add(logs.NewFile(d.svc.LogPath(), s.extras.logOpts))
 	s.notes = append(s.notes, fmt.Sprintf("demo: metrics %s, log %s, %d simulated GPUs, seed %d, speed %gx",
 		d.svc.MetricsURL(), d.svc.LogPath(), d.opts.GPUs, d.opts.Seed, d.opts.Speed))
