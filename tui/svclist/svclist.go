@@ -118,7 +118,7 @@ func (l *List) Escape() bool {
 }
 
 // SetFilter compiles expr (see styles.NewFilter), matched against each
-// service's name, host and stack, and moves the selection to the top. On
+// service's name, operation, host and stack, and moves the selection to the top. On
 // error the filter is unchanged.
 func (l *List) SetFilter(expr string) error {
 	f, err := styles.NewFilter(expr)
@@ -178,7 +178,7 @@ func (l *List) Selection() (pane.JumpMsg, bool) {
 }
 
 func (l *List) keep(s view.Service) bool {
-	return l.filter.Keep(s.Name + " " + s.Host + " " + s.Stack)
+	return l.filter.Keep(s.Name + " " + s.Operation + " " + s.Host + " " + s.Stack)
 }
 
 // Select chooses the rows from all: those the filter keeps, stably sorted
