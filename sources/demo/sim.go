@@ -432,13 +432,19 @@ func (s *sim) gpuLogs(t float64, c conditions) {
 	if xid != s.xidOn {
 		s.xidOn = xid
 		if xid {
+			// The lines name what runs on that GPU: a vLLM engine worker,
+			// or (on the last GPU) the recommendation model server.
 			gi := c.xidGPU
+			proc, svc, what := "vllm", llmModelName, "engine worker"
+			if !llmGPU(gi, len(s.gpus)) {
+				proc, svc, what = "recsys-server", recsysService, "model server"
+			}
 			s.log.add(at, &logLine{Level: "error", Service: "gpu-agent",
-				Msg: fmt.Sprintf("NVRM: Xid (PCI:%s): %d, pid=%d, name=vllm, Graphics Exception: ESR 0x404600=0x80000002",
-					nvrmBus(s.busIDs, gi), xidCode, 4100+gi),
+				Msg: fmt.Sprintf("NVRM: Xid (PCI:%s): %d, pid=%d, name=%s, Graphics Exception: ESR 0x404600=0x80000002",
+					nvrmBus(s.busIDs, gi), xidCode, 4100+gi, proc),
 				GPU: &gi, XID: xidCode})
-			s.log.add(at, &logLine{Level: "error", Service: llmModelName,
-				Msg: fmt.Sprintf("engine worker on GPU %d died (XID %d); restarting", gi, xidCode), GPU: &gi, XID: xidCode})
+			s.log.add(at, &logLine{Level: "error", Service: svc,
+				Msg: fmt.Sprintf("%s on GPU %d died (XID %d); restarting", what, gi, xidCode), GPU: &gi, XID: xidCode})
 		}
 	}
 }
