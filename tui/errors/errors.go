@@ -525,7 +525,7 @@ func sparkTop(v []float64, target float64) float64 {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(sources.Sanitize(s.DisplayName()), nw)
+	n := svclist.Name(s, nw)
 	if sel && m.focused {
 		return styles.PFocus.Paint("▸ ") + styles.PBold.Paint(n)
 	}

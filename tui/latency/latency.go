@@ -590,7 +590,7 @@ func (m *Model) renderList() string {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(sources.Sanitize(s.DisplayName()), nw)
+	n := svclist.Name(s, nw)
 	prefix := "  "
 	if sel && m.focused {
 		prefix = styles.PFocus.Paint("▸ ")

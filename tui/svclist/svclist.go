@@ -10,7 +10,9 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
@@ -233,4 +235,19 @@ func clamp(v, lo, hi int) int {
 		return lo
 	}
 	return min(max(v, lo), hi)
+}
+
+// Name is s's row name fitted to w cells and sanitised: its display name
+// ("gpt-4o · chat"), and where that is too long, the service's name cut
+// before the operation is, so that rows of one model stay told apart.
+func Name(s view.Service, w int) string {
+	full := sources.Sanitize(s.DisplayName())
+	if s.Operation == "" || ansi.StringWidth(full) <= w {
+		return styles.Fit(full, w)
+	}
+	op := " · " + sources.Sanitize(s.Operation)
+	if room := w - ansi.StringWidth(op); room >= 4 {
+		return styles.Fit(sources.Sanitize(s.Name), room) + op
+	}
+	return styles.Fit(full, w)
 }
