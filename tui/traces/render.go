@@ -108,6 +108,13 @@ func (m *Model) listHeader() []string {
 			out = append(out, styles.Warn.Render(clean(n)))
 		}
 	}
+	for i, e := range m.srcErrs {
+		if i == 2 {
+			out = append(out, styles.Crit.Render(fmt.Sprintf("✖ %d more trace sources in error (sources: S)", len(m.srcErrs)-i)))
+			break
+		}
+		out = append(out, styles.Crit.Render("✖ "+clean(e)))
+	}
 	return out
 }
 
@@ -141,6 +148,8 @@ func (m *Model) renderList() []string {
 			lines = append(lines, styles.Dim.Render("no trace matches the filter"))
 		case m.behind != nil:
 			lines = append(lines, styles.Dim.Render("no exemplars and no spans of this service in this window"))
+		case m.recvDown:
+			lines = append(lines, styles.Dim.Render("no traces: the OTLP receiver cannot listen (above); it retries every few seconds"))
 		default:
 			lines = append(lines, styles.Dim.Render(m.opts.Hint))
 		}

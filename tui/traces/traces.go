@@ -42,6 +42,10 @@ type Options struct {
 	Hint string
 	// Title is shown in the border; default "Traces".
 	Title string
+	// Receiver is the OTLP receiver's source name, if there is one: while
+	// it reports an error (its port is taken) the pane says so instead of
+	// the hint.
+	Receiver string
 }
 
 type mode uint8
@@ -98,7 +102,11 @@ type Model struct {
 	wf *waterfall
 
 	note string // a one-line message shown under the header (fetch errors)
-	out  string
+	// srcErrs are the trace sources in error (the receiver, a backend's
+	// poller), one line each; recvDown says the receiver is one of them.
+	srcErrs  []string
+	recvDown bool
+	out      string
 }
 
 var instances atomic.Int64
@@ -183,6 +191,16 @@ func (m *Model) rebuild() {
 		return
 	}
 	now := m.env.Now
+	m.srcErrs, m.recvDown = m.srcErrs[:0], false
+	for _, h := range st.Health() {
+		if h.Kind != "traces" || h.State != sources.HealthError {
+			continue
+		}
+		m.srcErrs = append(m.srcErrs, h.Source+": "+h.Err)
+		if h.Source == m.opts.Receiver {
+			m.recvDown = true
+		}
+	}
 	if m.behind != nil {
 		m.all = m.behindList()
 	} else {
