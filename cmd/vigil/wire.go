@@ -331,7 +331,8 @@ func (s *session) addDrift() error {
 // consoleOptions builds the console's options from the session.
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
-		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{}}
+		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{},
+		FitWindow: s.o.prom != "" || s.cfg.Prom.URL != ""}
 	if s.o.fps > 0 {
 		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
 	} else if s.cfg.Refresh > 0 {
