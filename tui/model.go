@@ -3,6 +3,11 @@
 // pane shares (live, paused or replay instant, zoom window, cursor), and lays
 // the screens out with tui/layout. Heavy work happens in Update on refresh;
 // View only assembles prepared strings.
+//
+// Files: model.go (state, Update's routing, refresh), route.go (messages
+// addressed to the pane that asked), input.go (keys and mouse), commands.go
+// (the palette's command table), screens.go (screens and sizes), timectl.go
+// (the shared time), render.go (View and the status line).
 package tui
 
 import (
@@ -14,6 +19,7 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/help"
 	"github.com/vigil-dev/vigil/tui/keys"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/palette"
@@ -42,9 +48,12 @@ type state struct {
 	started     bool // a first clock reading arrived
 	dirty       bool // data arrived since the last refresh
 	lastRefresh time.Time
+	kind        dataKind  // what the store held at the last refresh
+	fitFrom     time.Time // the oldest sample held when the window began to follow the data (FitWindow)
 	env         pane.Env
 	envGen      uint64
 	overview    view.Overview // the last evaluation, at evalAt with store generation evalGen
+	hosts       []view.Host   // hosts at evalAt
 	evalAt      time.Time
 	evalGen     uint64
 	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
@@ -54,11 +63,15 @@ type state struct {
 	alerts      []alerts.Alert       // the firing alerts at the shown instant
 
 	screens []*screen
-	cur     int // index into screens
+	cur     int                // index into screens
+	named   named              // the panes screens are composed of
+	present map[pane.Pane]bool // panes that have had data (compose)
+
+	panes []pane.Pane       // every pane, by id (route.go)
+	ids   map[pane.Pane]int // each pane's id
 
 	lastKey     tea.KeyMsg // the key being routed (for pane-first actions)
-	help        bool
-	helpOffset  int
+	help        help.Model
 	sourcesOpen bool      // the sources overlay (S, :sources)
 	notice      string    // terminal notification bytes for the next frame
 	noticeAt    time.Time // when it arrived
@@ -82,20 +95,34 @@ type (
 // New returns the console's root model.
 func New(o Options) Model {
 	o = o.withDefaults()
-	s := &state{o: o, seen: map[pane.Pane]uint64{}, boxes: map[pane.Pane]boxEntry{}, sizes: map[pane.Pane][2]int{}}
+	s := &state{o: o, seen: map[pane.Pane]uint64{}, boxes: map[pane.Pane]boxEntry{}, sizes: map[pane.Pane][2]int{},
+		ids: map[pane.Pane]int{}, help: help.New()}
 	km, err := keys.New(o.Keys)
 	s.keys = km
 	if err != nil {
 		s.msg, s.msgErr = err.Error(), true
 	}
 	s.t.window = o.Window
+	s.t.follow = o.FitWindow
 	if o.Store != nil {
 		s.t.retention = o.Store.Options().Retention
 		if s.t.window > s.t.retention {
 			s.t.window = s.t.retention
 		}
 	}
-	s.screens = buildScreens(o)
+	if from, to := s.recordingSpan(); !from.IsZero() && to.After(from) {
+		s.t.window = s.t.fitted(to.Sub(from))
+	}
+	s.screens, s.named = buildScreens(o)
+	s.present = map[pane.Pane]bool{}
+	s.register(o.Timeline)
+	for _, sc := range s.screens {
+		for _, p := range sc.panes {
+			s.register(p)
+		}
+	}
+	s.register(s.named.hosts)
+	s.register(s.named.logs)
 	s.palette = palette.New(":", s.completeCommand)
 	s.filter = palette.New("/", nil)
 	s.focusChanged(nil)
@@ -156,13 +183,14 @@ func (m Model) Init() tea.Cmd {
 	cmds = append(cmds, waitForNotice(s.o.Notices, s.o.Clock))
 	if s.o.Timeline != nil {
 		if i, ok := s.o.Timeline.(interface{ Init() tea.Cmd }); ok {
-			cmds = append(cmds, i.Init())
+			cmds = append(cmds, s.owned(s.o.Timeline, i.Init()))
 		}
 	}
 	return tea.Batch(cmds...)
 }
 
-// Update implements tea.Model.
+// Update implements tea.Model. It routes: sizes and time to the root, keys
+// and the mouse through input.go, a pane's own results to that pane.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	s := m.s
 	var cmd tea.Cmd
@@ -189,7 +217,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case dataMsg:
 		s.observe(msg.at)
 		s.dirty = true
-		if s.started && !s.t.paused && msg.at.Sub(s.lastRefresh) >= s.o.Refresh {
+		// At most one refresh per Refresh interval, except when data of a
+		// new kind arrived (the first frames of each source at start, a
+		// source that comes up later): that draws at once, so the first
+		// populated frame does not wait for the tick.
+		if s.started && !s.t.paused && (msg.at.Sub(s.lastRefresh) >= s.o.Refresh || s.newKind()) {
 			s.refresh()
 		}
 		if s.o.Hub != nil {
@@ -216,8 +248,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.refresh()
 	case pane.StatusMsg:
 		s.setMessage(msg.Text, msg.Error)
-	default:
-		cmd = s.broadcast(msg)
+	case paneMsg:
+		cmd = s.deliver(msg)
 	}
 	if s.quitting {
 		return m, tea.Quit
@@ -250,6 +282,47 @@ func (s *state) setMessage(text string, isErr bool) {
 	}
 }
 
+// dataKind is what kinds of data the store holds: series names, sources,
+// whether it holds logs and spans.
+type dataKind struct {
+	names, sources int
+	logs, spans    bool
+}
+
+// recordingSpan is the replayed recording's span, when the timeline says.
+func (s *state) recordingSpan() (from, to time.Time) {
+	if sp, ok := s.o.Timeline.(interface{ Span() (time.Time, time.Time) }); ok {
+		return sp.Span()
+	}
+	return time.Time{}, time.Time{}
+}
+
+// dataSpan is the span of the data the console holds: the recording's in
+// replay, else the store's oldest to newest sample.
+func (s *state) dataSpan() (from, to time.Time) {
+	if from, to = s.recordingSpan(); !from.IsZero() {
+		return from, to
+	}
+	if s.o.Store == nil {
+		return time.Time{}, time.Time{}
+	}
+	return s.o.Store.Oldest(), s.o.Store.Newest()
+}
+
+// kindNow is what kinds of data the store holds now.
+func (s *state) kindNow() dataKind {
+	st := s.o.Store
+	return dataKind{names: len(st.Names()), sources: len(st.Health()),
+		logs:  s.kind.logs || len(st.Logs(time.Time{}, time.Unix(1<<40, 0), 1, nil)) > 0,
+		spans: s.kind.spans || len(st.Spans(1, nil)) > 0}
+}
+
+// newKind reports whether the store holds a kind of data it did not hold
+// at the last refresh.
+func (s *state) newKind() bool {
+	return s.o.Store != nil && s.kindNow() != s.kind
+}
+
 // mode is LIVE, PAUSED or REPLAY.
 func (s *state) mode() string {
 	switch {
@@ -261,31 +334,55 @@ func (s *state) mode() string {
 	return "LIVE"
 }
 
-// refresh evaluates the overview once at the shown instant and hands it to
-// the visible panes (others catch up when they become visible).
+// refresh evaluates every figure once, at the instant the screen claims
+// (the cursor when on, else the shown instant: live now, the paused
+// instant or the replay position), and hands it to the visible panes
+// (others catch up when they become visible). The sources' health is
+// theirs at the shown instant: the store keeps no history of it.
 func (s *state) refresh() {
 	if s.o.Store == nil || !s.started {
 		return
 	}
-	at := s.t.shown()
+	end := s.t.shown()
 	s.t.clampCursor()
-	// The overview depends only on the instant and the data: a zoom or a
-	// cursor move at the same instant reuses it.
+	at := pane.Instant(end, s.t.cursor)
+	// The figures depend only on the instant and the data: a zoom, or a
+	// pause at the instant the cursor marks, reuses them.
 	gen := s.o.Store.Generation()
+	if s.t.follow {
+		// The window is the data held until that reaches the window
+		// asked for (or the user zooms).
+		if s.fitFrom.IsZero() {
+			s.fitFrom = s.o.Store.Oldest()
+		}
+		if !s.fitFrom.IsZero() {
+			s.t.window = min(s.t.fitted(s.o.Store.Newest().Sub(s.fitFrom)), s.o.Window)
+			s.t.follow = s.t.window < s.o.Window
+		}
+	}
 	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
+		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+	}
+	ov := s.overview
+	if !at.Equal(end) {
+		ov.Sources = view.Health(s.o.Store, end)
 	}
 	s.env = pane.Env{
 		Store:    s.o.Store,
-		Now:      at,
+		Now:      end,
+		At:       at,
 		Window:   s.t.window,
 		Cursor:   s.t.cursor,
 		Mode:     s.mode(),
-		Overview: s.overview,
+		Overview: ov,
+		Hosts:    s.hosts,
 		Options:  s.o.View,
 	}
 	s.envGen++
+	s.kind = s.kindNow()
+	s.compose()
 	s.dirty = false
 	s.lastRefresh = s.t.now
 	s.alerts = firingAlerts(s.o.Store, at)
@@ -293,32 +390,4 @@ func (s *state) refresh() {
 		s.o.Timeline.Refresh(s.env)
 		s.seen[s.o.Timeline] = s.envGen
 	}
-}
-
-// broadcast offers a message to every Receiver (focused or not) and the timeline.
-func (s *state) broadcast(msg tea.Msg) tea.Cmd {
-	var cmds []tea.Cmd
-	done := map[pane.Pane]bool{}
-	offer := func(p pane.Pane) {
-		if p == nil || done[p] {
-			return
-		}
-		done[p] = true
-		if r, ok := p.(pane.Receiver); ok {
-			cmds = append(cmds, r.Receive(msg))
-		}
-	}
-	offer(s.o.Timeline)
-	for _, sc := range s.screens {
-		for _, p := range sc.panes {
-			offer(p)
-		}
-	}
-	return tea.Batch(cmds...)
-}
-
-// firingAlerts is the alert strip's list: the alerts firing at at, as
-// alerts.Active decides them for the alerts screen, --once and replay too.
-func firingAlerts(st *sources.Store, at time.Time) []alerts.Alert {
-	return alerts.Firing(alerts.ActiveIn(st, at))
 }

@@ -137,18 +137,20 @@ func (m *Model) Keys() []key.Binding { return []key.Binding{m.keys.Down, m.keys.
 // View returns what Refresh prepared.
 func (m *Model) View() string { return m.out }
 
-// Refresh rebuilds the alert states from the store's events up to env.Now.
+// Refresh rebuilds the alert states from the store's events up to the
+// instant the screen claims (env.At: the cursor when on).
 func (m *Model) Refresh(env pane.Env) {
 	m.env = env
 	if env.Store != nil {
 		gen := env.Store.Generation()
-		if !(env.Now.Equal(m.stamp.now) && gen == m.stamp.gen) {
-			m.stamp.now, m.stamp.gen = env.Now, gen
-			m.active = activeRows(alertsrc.ActiveIn(env.Store, env.Now))
+		at := env.EvalAt()
+		if !(at.Equal(m.stamp.now) && gen == m.stamp.gen) {
+			m.stamp.now, m.stamp.gen = at, gen
+			m.active = activeRows(alertsrc.ActiveIn(env.Store, at))
 			// The newest transitions, in a ring: no copy of the whole buffer.
 			k := historyLookback(m.histN)
 			ring, seen := make([]sources.Event, k), 0
-			env.Store.EachEvent(sources.EventAlert, time.Time{}, env.Now, func(e *sources.Event) {
+			env.Store.EachEvent(sources.EventAlert, time.Time{}, at, func(e *sources.Event) {
 				ring[seen%k] = *e
 				seen++
 			})
@@ -464,7 +466,7 @@ func (m *Model) render() {
 		if hist {
 			head = styles.PDim.Paint(r.At.UTC().Format("15:04:05")) + " " + sev + " " + styles.Fit(stateText(r.State), 8) + " "
 		} else {
-			head = sev + " " + styles.Fit(stateText(r.State), 7) + " " + styles.Fit(Age(m.env.Now, r.Start), 7) + " "
+			head = sev + " " + styles.Fit(stateText(r.State), 7) + " " + styles.Fit(Age(m.env.EvalAt(), r.Start), 7) + " "
 		}
 		s := Line(m.w, head, r.Subject, r.Name, r.Text, tail(r))
 		if m.focused && i == m.sel {

@@ -347,7 +347,7 @@ func (m *Model) renderRow(r *row, l layout, selected bool) string {
 		if mig {
 			b.WriteString(styles.Dim.Render(rpad("util n/a (MIG)", l.us+1+wPct)))
 		} else {
-			b.WriteString(styles.Spark(buckets(r.util, from, to, l.us, 1), 1, -1, utilLevel))
+			b.WriteString(styles.Spark(buckets(r.util, from, to, l.us, 1), 1, cursorColumn(m.env.Cursor, from, to, l.us), utilLevel))
 		}
 	}
 	if !mig || l.us == 0 {
@@ -368,10 +368,11 @@ func (m *Model) renderRow(r *row, l layout, selected bool) string {
 		if g.MemTotal.OK && g.MemTotal.V > 0 {
 			div = g.MemTotal.V
 		}
+		mark := cursorColumn(m.env.Cursor, from, to, l.ms)
 		if g.MemTotal.OK {
-			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 1, -1, memLevel))
+			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 1, mark, memLevel))
 		} else {
-			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 0, -1, nil))
+			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 0, mark, nil))
 		}
 	}
 	if l.mem {
