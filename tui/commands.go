@@ -11,6 +11,7 @@ import (
 	"github.com/vigil-dev/vigil/tui/palette"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/status"
+	"github.com/vigil-dev/vigil/tui/styles"
 )
 
 // command is one entry of the palette's table: its names (the first is
@@ -258,8 +259,14 @@ func rangeCommand(s *state, c palette.Command) tea.Cmd {
 		return nil
 	}
 	got := s.t.setWindow(d)
-	if got != d {
+	switch from, to := s.dataSpan(); {
+	case got != d:
 		s.setMessage("window "+windowText(got)+" (the store holds "+windowText(s.t.maxWindow())+")", false)
+	case from.IsZero():
+		s.setMessage("window "+windowText(got)+": no data held yet", false)
+	case to.Sub(from) < got:
+		s.setMessage("window "+windowText(got)+": the data held spans "+styles.Duration(to.Sub(from).Seconds())+
+			" (from "+from.UTC().Format("15:04:05")+")", false)
 	}
 	s.refresh()
 	return nil

@@ -47,6 +47,8 @@ type state struct {
 	started     bool // a first clock reading arrived
 	dirty       bool // data arrived since the last refresh
 	lastRefresh time.Time
+	kind        dataKind  // what the store held at the last refresh
+	fitFrom     time.Time // the oldest sample held when the window began to follow the data (FitWindow)
 	env         pane.Env
 	envGen      uint64
 	overview    view.Overview // the last evaluation, at evalAt with store generation evalGen
@@ -100,11 +102,15 @@ func New(o Options) Model {
 		s.msg, s.msgErr = err.Error(), true
 	}
 	s.t.window = o.Window
+	s.t.follow = o.FitWindow
 	if o.Store != nil {
 		s.t.retention = o.Store.Options().Retention
 		if s.t.window > s.t.retention {
 			s.t.window = s.t.retention
 		}
+	}
+	if from, to := s.recordingSpan(); !from.IsZero() && to.After(from) {
+		s.t.window = s.t.fitted(to.Sub(from))
 	}
 	s.screens, s.named = buildScreens(o)
 	s.present = map[pane.Pane]bool{}
@@ -210,7 +216,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case dataMsg:
 		s.observe(msg.at)
 		s.dirty = true
-		if s.started && !s.t.paused && msg.at.Sub(s.lastRefresh) >= s.o.Refresh {
+		// At most one refresh per Refresh interval, except when data of a
+		// new kind arrived (the first frames of each source at start, a
+		// source that comes up later): that draws at once, so the first
+		// populated frame does not wait for the tick.
+		if s.started && !s.t.paused && (msg.at.Sub(s.lastRefresh) >= s.o.Refresh || s.newKind()) {
 			s.refresh()
 		}
 		if s.o.Hub != nil {
@@ -271,6 +281,47 @@ func (s *state) setMessage(text string, isErr bool) {
 	}
 }
 
+// dataKind is what kinds of data the store holds: series names, sources,
+// whether it holds logs and spans.
+type dataKind struct {
+	names, sources int
+	logs, spans    bool
+}
+
+// recordingSpan is the replayed recording's span, when the timeline says.
+func (s *state) recordingSpan() (from, to time.Time) {
+	if sp, ok := s.o.Timeline.(interface{ Span() (time.Time, time.Time) }); ok {
+		return sp.Span()
+	}
+	return time.Time{}, time.Time{}
+}
+
+// dataSpan is the span of the data the console holds: the recording's in
+// replay, else the store's oldest to newest sample.
+func (s *state) dataSpan() (from, to time.Time) {
+	if from, to = s.recordingSpan(); !from.IsZero() {
+		return from, to
+	}
+	if s.o.Store == nil {
+		return time.Time{}, time.Time{}
+	}
+	return s.o.Store.Oldest(), s.o.Store.Newest()
+}
+
+// kindNow is what kinds of data the store holds now.
+func (s *state) kindNow() dataKind {
+	st := s.o.Store
+	return dataKind{names: len(st.Names()), sources: len(st.Health()),
+		logs:  s.kind.logs || len(st.Logs(time.Time{}, time.Unix(1<<40, 0), 1, nil)) > 0,
+		spans: s.kind.spans || len(st.Spans(1, nil)) > 0}
+}
+
+// newKind reports whether the store holds a kind of data it did not hold
+// at the last refresh.
+func (s *state) newKind() bool {
+	return s.o.Store != nil && s.kindNow() != s.kind
+}
+
 // mode is LIVE, PAUSED or REPLAY.
 func (s *state) mode() string {
 	switch {
@@ -297,6 +348,17 @@ func (s *state) refresh() {
 	// The figures depend only on the instant and the data: a zoom, or a
 	// pause at the instant the cursor marks, reuses them.
 	gen := s.o.Store.Generation()
+	if s.t.follow {
+		// The window is the data held until that reaches the window
+		// asked for (or the user zooms).
+		if s.fitFrom.IsZero() {
+			s.fitFrom = s.o.Store.Oldest()
+		}
+		if !s.fitFrom.IsZero() {
+			s.t.window = min(s.t.fitted(s.o.Store.Newest().Sub(s.fitFrom)), s.o.Window)
+			s.t.follow = s.t.window < s.o.Window
+		}
+	}
 	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
 		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
@@ -318,6 +380,7 @@ func (s *state) refresh() {
 		Options:  s.o.View,
 	}
 	s.envGen++
+	s.kind = s.kindNow()
 	s.compose()
 	s.dirty = false
 	s.lastRefresh = s.t.now

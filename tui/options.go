@@ -43,6 +43,11 @@ type Options struct {
 	Refresh time.Duration
 	// Window is the shared time window at start; default 15 m.
 	Window time.Duration
+	// FitWindow fits the window to the data the store holds (query mode:
+	// the history fetched at start, then what accumulates) until that
+	// reaches Window or the user zooms. A Timeline with a Span (a
+	// recording) fits the window to the recording at start.
+	FitWindow bool
 	// Keys maps action names (keys.Actions) to keys; a user's binding wins.
 	Keys map[string][]string
 	// LowBandwidth slows the refresh to at least 2 s and stops sparklines

@@ -137,7 +137,8 @@ func (s *state) compose() {
 			ov = append(ov, c.p)
 		}
 	}
-	if len(ov) == 0 && !hosts {
+	if !lat && !gpu && !errs && !hosts && !logs {
+		// No data yet (a drift monitor alone is no data).
 		ov = []pane.Pane{p.lat, p.gpu, p.errs, p.drift}
 	}
 	var gs []pane.Pane
@@ -176,11 +177,11 @@ func (s *state) setPanes(n int, ps []pane.Pane) {
 	if slices.Equal(sc.panes, ps) {
 		return
 	}
-	prev := sc.focused()
+	prev, first := sc.focused(), sc.focus == 0
 	sc.panes, sc.focus = ps, 0
 	for j, q := range ps {
-		if q == prev {
-			sc.focus = j
+		if q == prev && !first {
+			sc.focus = j // the user's focus stays; the first pane stays first
 		}
 	}
 	if len(ps) < 2 {

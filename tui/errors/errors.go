@@ -94,7 +94,7 @@ func New(opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string {
 	if s, ok := m.svc.Detail(); ok {
-		return "Errors › " + sources.Sanitize(s.Name)
+		return "Errors › " + sources.Sanitize(s.DisplayName())
 	}
 	return "Errors"
 }
@@ -399,7 +399,7 @@ func (m *Model) renderCharts(ch, room int) string {
 	m.svc.Offset = 0
 	nw, used, last := 4, 0, -1
 	for i, s := range list {
-		nw = max(nw, len(sources.Sanitize(s.Name)))
+		nw = max(nw, len(sources.Sanitize(s.DisplayName())))
 		used++
 		if m.hasRequests(s) {
 			used += ch
@@ -489,7 +489,7 @@ func (m *Model) renderSparks() string {
 	shown := min(max(room, 0), n-off)
 	nw := 4
 	for _, s := range list[off : off+shown] {
-		nw = max(nw, len(sources.Sanitize(s.Name)))
+		nw = max(nw, len(sources.Sanitize(s.DisplayName())))
 	}
 	// name spark 1.2% /1% ok 1k err 3
 	tgtW := 6
@@ -534,7 +534,7 @@ func sparkTop(v []float64, target float64) float64 {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(sources.Sanitize(s.Name), nw)
+	n := svclist.Name(s, nw)
 	if sel && m.focused {
 		return styles.PFocus.Paint("▸ ") + styles.PBold.Paint(n)
 	}
@@ -569,7 +569,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	// The line takes the colour of the worst column in the window.
 	linePaint := levelPainter(Level(maxOf(c.ratio), s.ErrorTarget))
 	lines := []string{
-		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.PBold.Paint(sources.Sanitize(s.DisplayName())) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
 		linePaint.Paint("━") + styles.PDim.Paint(" error rate ") + m.figure(s, c) + "  " + styles.PDim.Paint("━ target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
 		outcomes(s),
 	}

@@ -255,9 +255,16 @@ func (m *Model) render() {
 	case len(m.rows) == 0:
 		lines = []string{styles.PDim.Paint(styles.Trunc("no host matches /"+m.filter.Expr, m.w))}
 	case m.detail:
-		lines = m.renderDetail(m.rows[m.sel])
+		lines = m.renderDetail(m.rows[m.sel], m.h)
 	default:
 		lines = m.renderList()
+		// Room to spare under the rows: the selected host's detail.
+		if rest := m.h - len(lines) - 1; rest >= previewMin {
+			h := m.rows[m.sel]
+			rule := "── " + sources.OneLine(h.Host) + " · enter for its detail "
+			lines = append(lines, styles.PDim.Paint(rule+strings.Repeat("─", max(0, m.w-styles.Width(rule)))))
+			lines = append(lines, m.renderDetail(h, rest)...)
+		}
 	}
 	m.out = styles.Block(strings.Join(lines, "\n"), m.w, m.h)
 }
@@ -290,7 +297,7 @@ func columnsFor(w, nameW int) columns {
 	c.load = take(2 + 4 + 1 + wLoad)
 	c.disk = take(2 + 4 + 1 + 12)
 	c.total = take(1 + 9)
-	c.net = take(2 + 3 + 1 + 22)
+	c.net = take(2 + 4 + 1 + 10 + 2 + 10)
 	c.up = take(2 + 2 + 1 + 6)
 	if left >= 2*(1+4) {
 		c.spark = min(wSpark, left/2-1)
@@ -437,7 +444,12 @@ func (m *Model) spark(host string, n int, cpu bool) string {
 	return styles.Spark(v, 1, ax.Index(m.env.Cursor), func(x float64) int { return level(view.Some(x), 0.85, 0.95) })
 }
 
-func (m *Model) renderDetail(h view.Host) []string {
+// previewMin is the room (rows) under the list that earns a preview of
+// the selected host.
+const previewMin = 10
+
+// renderDetail is the host's figures, filesystems and charts in rows rows.
+func (m *Model) renderDetail(h view.Host, rows int) []string {
 	lines := []string{
 		styles.PBold.Paint(sources.OneLine(h.Host)) + styles.PDim.Paint("  "+styles.NumPlain(h.CPUCount, styles.Count)+" CPUs  up ") +
 			styles.NumPlain(h.Uptime, styles.Duration),
@@ -463,7 +475,7 @@ func (m *Model) renderDetail(h view.Host) []string {
 		line += " " + styles.NAText()
 	}
 	lines = append(lines, line)
-	room := m.h - len(lines)
+	room := rows - len(lines)
 	cols := m.w - styles.ChartGutter
 	if room < 8 || cols < 8 {
 		return lines

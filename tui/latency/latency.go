@@ -112,7 +112,7 @@ func New(opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string {
 	if s, ok := m.svc.Detail(); ok {
-		return "Latency › " + sources.Sanitize(s.Name)
+		return "Latency › " + sources.Sanitize(s.DisplayName())
 	}
 	return "Latency"
 }
@@ -544,7 +544,7 @@ func (m *Model) renderList() string {
 	more = n - shown + m.svc.Hidden()
 	nw := 4
 	for _, s := range list[off : off+shown] {
-		nw = max(nw, len(sources.Sanitize(s.Name)))
+		nw = max(nw, len(sources.Sanitize(s.DisplayName())))
 	}
 	// Names take what a six-cell sparkline and the figures leave.
 	nw = min(nw, max(8, min(24, m.w-29)))
@@ -578,7 +578,7 @@ func (m *Model) renderList() string {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(sources.Sanitize(s.Name), nw)
+	n := svclist.Name(s, nw)
 	prefix := "  "
 	if sel && m.focused {
 		prefix = styles.PFocus.Paint("▸ ")
@@ -754,7 +754,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	c := m.compute(s, cols)
 	q, rps := m.figures(s, c)
 	lines := []string{
-		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.PBold.Paint(sources.Sanitize(s.DisplayName())) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
 		legendKey(paintP50) + fig("p50", q.P50, 6, styles.Seconds) + "  " + legendKey(paintP95) + fig("p95", q.P95, 6, styles.Seconds) + "  " + legendKey(paintP99) + fig("p99", q.P99, 6, styles.Seconds) +
 			"  " + fig("mean", s.Latency.Mean, 6, styles.Seconds) + "  " + fig("req/s", rps, 6, styles.SI) +
 			"  " + fig("queue", s.QueueDepth, 0, styles.SI) + "  " + fig("running", s.Running, 0, styles.SI),
