@@ -237,17 +237,23 @@ func clamp(v, lo, hi int) int {
 	return min(max(v, lo), hi)
 }
 
-// Name is s's row name fitted to w cells and sanitised: its display name
-// ("gpt-4o · chat"), and where that is too long, the service's name cut
-// before the operation is, so that rows of one model stay told apart.
-func Name(s view.Service, w int) string {
-	full := sources.Sanitize(s.DisplayName())
-	if s.Operation == "" || ansi.StringWidth(full) <= w {
+// Name is s's row name (Label) fitted to w cells: where that is too long,
+// the service's name is cut before the operation and the host are, so that
+// rows of one model, or of one service on several hosts, stay told apart.
+func Name(s view.Service, multi bool, w int) string {
+	full := Label(s, multi)
+	if ansi.StringWidth(full) <= w {
 		return styles.Fit(full, w)
 	}
-	op := " · " + sources.Sanitize(s.Operation)
-	if room := w - ansi.StringWidth(op); room >= 4 {
-		return styles.Fit(sources.Sanitize(s.Name), room) + op
+	var tail string
+	if s.Operation != "" {
+		tail = " · " + sources.Sanitize(s.Operation)
+	}
+	if multi && s.Host != "" {
+		tail += "@" + sources.Sanitize(s.Host)
+	}
+	if room := w - ansi.StringWidth(tail); tail != "" && room >= 4 {
+		return styles.Fit(sources.Sanitize(s.Name), room) + tail
 	}
 	return styles.Fit(full, w)
 }

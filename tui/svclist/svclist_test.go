@@ -185,11 +185,14 @@ func TestNameKeepsTheOperation(t *testing.T) {
 		{24, "text-embed… · embeddings"},
 		{10, "text-embe…"},
 	} {
-		if got := Name(s, c.w); got != c.want {
+		if got := Name(s, false, c.w); got != c.want {
 			t.Errorf("Name(%d) = %q, want %q", c.w, got, c.want)
 		}
 	}
-	if got := Name(view.Service{Name: "recsys"}, 8); got != "recsys  " {
+	if got := Name(view.Service{Name: "recsys"}, false, 8); got != "recsys  " {
 		t.Errorf("without an operation: %q", got)
+	}
+	if got := Name(view.Service{Name: "recsys-api", Host: "node-7"}, true, 14); got != "recsys…@node-7" {
+		t.Errorf("several hosts: %q keeps the host", got)
 	}
 }
