@@ -238,15 +238,18 @@ func ParseLevel(s string) Level {
 // LogRecord is one parsed log line. Fields holds the structured fields,
 // flattened with dots ("prediction.confidence"), as text.
 type LogRecord struct {
-	At      time.Time
-	Source  string
-	Level   Level
-	Service string
-	Msg     string
-	TraceID string
-	SpanID  string
-	Fields  map[string]string
-	Raw     string // the line as read, already stripped of control sequences
+	At     time.Time
+	Source string
+	Level  Level
+	// TimeRead says the line carried no time of its own (nor did an
+	// earlier line of the same record): At is when it was read.
+	TimeRead bool
+	Service  string
+	Msg      string
+	TraceID  string
+	SpanID   string
+	Fields   map[string]string
+	Raw      string // the line as read, already stripped of control sequences
 }
 
 // SpanStatus is a span's outcome.

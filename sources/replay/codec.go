@@ -758,6 +758,11 @@ func (b *blockEnc) attrs(m map[string]string) {
 	}
 }
 
+// readTimeLevel is added to a log's level (an int8) when its time is the
+// time it was read (LogRecord.TimeRead): older recordings never hold such a
+// value, and read as before.
+const readTimeLevel = 256
+
 func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	a := &b.aux
 	l := *rec
@@ -765,7 +770,11 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	b.logs++
 	a.timeRel(l.At, at)
 	b.str(a, l.Source)
-	a.sv(int64(l.Level))
+	lv := int64(l.Level)
+	if l.TimeRead {
+		lv += readTimeLevel
+	}
+	a.sv(lv)
 	b.str(a, l.Service)
 	// The message is usually the tail of the raw line: store where it starts.
 	if l.Msg != "" && strings.HasSuffix(l.Raw, l.Msg) {
@@ -1429,7 +1438,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 				l := &f.Logs[i]
 				l.At = a.timeRel(at)
 				l.Source = str(a)
-				l.Level = sources.Level(a.sv())
+				if lv := a.sv(); lv >= readTimeLevel-128 {
+					l.Level, l.TimeRead = sources.Level(lv-readTimeLevel), true
+				} else {
+					l.Level = sources.Level(lv)
+				}
 				l.Service = str(a)
 				var msgAt uint64
 				if msgAt = a.uv(); msgAt == 0 {

@@ -48,6 +48,8 @@ func richFrames() []sources.Frame {
 				{At: at, Source: "/var/log/app.log", Level: sources.LevelError, Service: "api", Msg: "boom: ünïcode ✓", Raw: `{"level":"error","msg":"boom: ünïcode ✓"}`,
 					TraceID: "abc", Fields: map[string]string{"msg": "boom", "prediction.confidence": "0.93"}},
 				{At: time.Time{}, Level: sources.Level(-3), Msg: "not in raw", Raw: "", Fields: map[string]string{}},
+				{At: at, Level: sources.LevelWarn, TimeRead: true, Msg: "no time of its own", Raw: "no time of its own"},
+				{At: at, Level: sources.Level(-128), TimeRead: true, Raw: "lowest level, read time"},
 			}})
 		}
 		if i%7 == 0 {
