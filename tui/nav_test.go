@@ -251,7 +251,7 @@ func TestFilterNextMatchAndInvert(t *testing.T) {
 	m = drive(m, typed("!embedder")...)
 	m = drive(m, keyMsg("enter"))
 	v := m.View()
-	if strings.Contains(v, "embedder    p50") || !strings.Contains(v, "recsys-api  p50") {
+	if strings.Contains(v, "┃  embedder@api-2") || !strings.Contains(v, "┃  recsys-api@api-1") {
 		t.Fatalf("inverted filter kept embedder:\n%s", v)
 	}
 	first := selected(m)

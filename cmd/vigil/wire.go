@@ -140,6 +140,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	for _, u := range o.scrape {
 		targets = append(targets, ScrapeTarget{URL: u})
 	}
+	scrapers := make([]*prom.Scraper, 0, len(targets))
 	for _, t := range targets {
 		if t.Interval == 0 {
 			t.Interval = Duration(o.scrapeEvery)
@@ -148,6 +149,10 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		if err != nil {
 			return err
 		}
+		scrapers = append(scrapers, sc)
+	}
+	prom.UniqueNames(scrapers) // targets on one host:port must not share a name (or a health)
+	for _, sc := range scrapers {
 		s.hub.Add(sc)
 	}
 	discover := !o.noDiscover && (cfg.Discover == nil || *cfg.Discover) && lib == nil
