@@ -273,7 +273,9 @@ func (h *Hub) poll(ctx context.Context, p Poller) (f Frame) {
 		hl.LastOK = h.lastOK[name]
 	case hl.State == HealthDisabled:
 	default:
-		hl.State = HealthOK
+		if hl.State != HealthIdle { // idle is up: a poll that worked and brought nothing
+			hl.State = HealthOK
+		}
 		hl.LastOK = now
 		h.lastOK[name] = now
 	}

@@ -665,6 +665,22 @@ func (s *Store) Events(from, to time.Time, limit int) []Event {
 	return collect(s.events, limit, func(e *Event) bool { return !e.At.Before(from) && !e.At.After(to) })
 }
 
+// EachEvent calls fn with each event of the given kind ("" for every kind)
+// in [from, to], oldest first, without copying them: fn runs under the
+// store's read lock, must not keep the pointer and must not call the store.
+// Readers that fold many events into a small answer use it (alerts.ActiveIn
+// runs over the whole buffer on every refresh).
+func (s *Store) EachEvent(kind string, from, to time.Time, fn func(*Event)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i := 0; i < s.events.len(); i++ {
+		e := s.events.at(i)
+		if (kind == "" || e.Kind == kind) && !e.At.Before(from) && !e.At.After(to) {
+			fn(e)
+		}
+	}
+}
+
 // Exemplars returns up to limit of the newest exemplars in [from, to] that
 // keep keeps, oldest first.
 func (s *Store) Exemplars(from, to time.Time, limit int, keep func(*Exemplar) bool) []Exemplar {

@@ -119,3 +119,47 @@ func TestCompositionKeepsTheFirstPaneFocused(t *testing.T) {
 		t.Fatalf("focus on %q after the first data; panes %v", f.Title(), titles(m.s.screen().panes))
 	}
 }
+
+// TestMessagesExpireByTheWallClock: a status message leaves after
+// MessageTTL of wall time even when the shown clock stands still (replay
+// paused: "filter cleared" stayed for good).
+func TestMessagesExpireByTheWallClock(t *testing.T) {
+	st, mon, end := fixtureStore()
+	wall := time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC)
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Timeline: &timeline{}})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end, wall: wall})
+	m = drive(m, keyMsg("/"))
+	m = drive(m, typed("llama")...)
+	m = drive(m, keyMsg("enter"), keyMsg("esc"))
+	if m.s.msg != "filter cleared" {
+		t.Fatalf("message %q", m.s.msg)
+	}
+	m = drive(m, tickMsg{at: end, wall: wall.Add(MessageTTL - time.Second)})
+	if m.s.msg == "" {
+		t.Fatal("the message left early")
+	}
+	m = drive(m, tickMsg{at: end, wall: wall.Add(MessageTTL + time.Second)})
+	if m.s.msg != "" || strings.Contains(m.View(), "filter cleared") {
+		t.Fatalf("the message stays while the replay clock stands still: %q", m.s.msg)
+	}
+}
+
+// TestPaletteCompletesArguments: Tab after a command completes its
+// argument from what the console shows: services, GPUs, hosts, features.
+func TestPaletteCompletesArguments(t *testing.T) {
+	st, end := hostFixture()
+	_, mon, _ := fixtureStore()
+	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon})
+	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end})
+	for _, c := range []struct{ typed, want string }{
+		{"sv", "svc embedder"}, {"gpu ", "gpu 0"}, {"host a", "host api-1"}, {"drift p", "drift prompt_len"},
+	} {
+		m = drive(m, keyMsg(":"))
+		m = drive(m, typed(c.typed)...)
+		m = drive(m, keyMsg("tab"), keyMsg("tab"))
+		if v := m.s.palette.View(120); !strings.Contains(v, c.want) {
+			t.Errorf(":%s tab tab: %q, want %q", c.typed, v, c.want)
+		}
+		m = drive(m, keyMsg("esc"))
+	}
+}

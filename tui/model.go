@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/help"
 	"github.com/vigil-dev/vigil/tui/keys"
@@ -59,7 +60,7 @@ type state struct {
 	boxes       map[pane.Pane]boxEntry
 	sizes       map[pane.Pane][2]int // the size each pane was last given
 	statusLine  string               // prepared in Update
-	alerts      []string             // firing alerts, one line each
+	alerts      []alerts.Alert       // the firing alerts at the shown instant
 
 	screens []*screen
 	cur     int                // index into screens
@@ -79,16 +80,19 @@ type state struct {
 
 	msg      string
 	msgErr   bool
-	msgUntil time.Time
+	msgUntil time.Time // by the wall clock
+	wall     time.Time // the newest wall clock reading
 	quitting bool
 }
 
 // Messages.
 type (
-	// tickMsg carries the clock's time, read inside the command.
-	tickMsg struct{ at time.Time }
+	// tickMsg carries the clock's time and the wall clock's, read inside
+	// the command (the clock is the player's in replay: it stands still
+	// while paused, and status messages expire by the wall clock).
+	tickMsg struct{ at, wall time.Time }
 	// dataMsg says the hub ingested frames.
-	dataMsg struct{ at time.Time }
+	dataMsg struct{ at, wall time.Time }
 )
 
 // New returns the console's root model.
@@ -130,12 +134,12 @@ func New(o Options) Model {
 
 // tick schedules the next refresh, reading the clock when it fires.
 func tick(d time.Duration, clock sources.Clock) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{at: clock.Now()} })
+	return tea.Tick(d, func(wall time.Time) tea.Msg { return tickMsg{at: clock.Now(), wall: wall} })
 }
 
 // readClock delivers the clock's time at once.
 func readClock(clock sources.Clock) tea.Cmd {
-	return func() tea.Msg { return tickMsg{at: clock.Now()} }
+	return func() tea.Msg { return tickMsg{at: clock.Now(), wall: time.Now()} }
 }
 
 // noticeMsg carries terminal notification bytes (bell, OSC 9/777) to show
@@ -168,7 +172,7 @@ func waitForUpdate(ch <-chan struct{}, clock sources.Clock) tea.Cmd {
 		if _, ok := <-ch; !ok {
 			return nil
 		}
-		return dataMsg{at: clock.Now()}
+		return dataMsg{at: clock.Now(), wall: time.Now()}
 	}
 }
 
@@ -207,14 +211,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			s.notice = ""
 		}
 		first := !s.started
-		s.observe(msg.at)
+		s.observe(msg.at, msg.wall)
 		// While paused the shown instant is fixed: nothing to recompute.
 		if !s.t.paused || first {
 			s.refresh()
 		}
 		cmd = tick(s.o.Refresh, s.o.Clock)
 	case dataMsg:
-		s.observe(msg.at)
+		s.observe(msg.at, msg.wall)
 		s.dirty = true
 		// At most one refresh per Refresh interval, except when data of a
 		// new kind arrived (the first frames of each source at start, a
@@ -260,16 +264,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// observe takes a clock reading. The clock may go back (a replay seek), so
-// the newest reading always wins.
-func (s *state) observe(at time.Time) {
+// observe takes a clock reading and the wall clock's. The clock may go
+// back (a replay seek), so the newest reading always wins. A status
+// message lasts MessageTTL of wall time, whatever the clock does.
+func (s *state) observe(at, wall time.Time) {
 	s.t.now = at
 	s.started = true
-	if s.msg != "" && !s.msgUntil.IsZero() && !s.t.now.Before(s.msgUntil) {
+	if wall.IsZero() {
+		wall = at
+	}
+	s.wall = wall
+	if s.msg != "" && !s.msgUntil.IsZero() && !s.wall.Before(s.msgUntil) {
 		s.msg, s.msgErr, s.msgUntil = "", false, time.Time{}
 	}
 	if s.msg != "" && s.msgUntil.IsZero() {
-		s.msgUntil = s.t.now.Add(MessageTTL)
+		s.msgUntil = s.wall.Add(MessageTTL)
 	}
 }
 
@@ -277,7 +286,7 @@ func (s *state) setMessage(text string, isErr bool) {
 	s.msg, s.msgErr = sources.OneLine(sources.Sanitize(text)), isErr
 	s.msgUntil = time.Time{}
 	if s.started {
-		s.msgUntil = s.t.now.Add(MessageTTL)
+		s.msgUntil = s.wall.Add(MessageTTL)
 	}
 }
 
@@ -384,7 +393,7 @@ func (s *state) refresh() {
 	s.compose()
 	s.dirty = false
 	s.lastRefresh = s.t.now
-	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())
+	s.alerts = firingAlerts(s.o.Store, at)
 	if s.o.Timeline != nil {
 		s.o.Timeline.Refresh(s.env)
 		s.seen[s.o.Timeline] = s.envGen

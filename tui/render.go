@@ -218,9 +218,11 @@ func (s *state) hint(action, desc string) key.Binding {
 }
 
 // shortHints are the global keys the status bar shows after the pane's, with
-// short descriptions (the help has the long ones).
+// short descriptions (the help has the long ones). Help comes first of all
+// but the time controls: the bar keeps whole hints from the left, and ?
+// leads to the rest.
 var shortHints = []struct{ action, desc string }{
-	{keys.Help, "help"}, {keys.Palette, "cmd"}, {keys.Filter, "filter"}, {keys.Maximise, "max"},
+	{keys.Palette, "cmd"}, {keys.Filter, "filter"}, {keys.Maximise, "max"},
 	{keys.Pause, "pause"}, {keys.Cursor, "cursor"}, {keys.Quit, "quit"},
 }
 
@@ -235,6 +237,9 @@ func (s *state) statusBar(w int) string {
 	}
 	if s.t.paused {
 		hints = append(hints, s.hint(keys.Pause, "resume"), s.hint(keys.PanForward, "forward"))
+	}
+	if b := s.keys.Binding(keys.Help); b.Enabled() {
+		hints = append(hints, key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys.Label(b.Keys()[:1]), "help")))
 	}
 	if p != nil {
 		hints = append(hints, p.Keys()...)

@@ -203,8 +203,8 @@ func checkLatency(t *testing.T, lines []string, st *sources.Store, o onceAt) {
 		if s.Throughput.OK && !strings.Contains(row, styles.SI(s.Throughput.V)+"/s") {
 			t.Errorf("latency %s req/s: want %s/s in %q", s.Name, styles.SI(s.Throughput.V), row)
 		}
-		if s.QueueDepth.OK && !figRe("queue", styles.SI(s.QueueDepth.V)).MatchString(row) {
-			t.Errorf("latency %s queue: want %s in %q", s.Name, styles.SI(s.QueueDepth.V), row)
+		if s.QueueDepth.OK && !figRe("queue", styles.Count(s.QueueDepth.V)).MatchString(row) {
+			t.Errorf("latency %s queue: want %s in %q", s.Name, styles.Count(s.QueueDepth.V), row)
 		}
 		if s.Name != "llama-3.1-8b" {
 			continue

@@ -31,6 +31,9 @@ func TestFlagAndConfigErrorsAreOneLine(t *testing.T) {
 		{"--config", "/nonexistent/vigil.yaml"},
 		{"bogus-command"},
 		{"demo", "--speed", "-1"},
+		{"demo", "--fleet", "3"},
+		{"demo", "--serve"},
+		{"demo", "--fleet", "-2", "--serve"},
 	}
 	for _, args := range cases {
 		code, _, stderr := runCLI(t, args...)

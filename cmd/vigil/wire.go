@@ -108,10 +108,10 @@ func (r onceReport) textSections() []string {
 	}
 	if len(r.Alerts) > 0 {
 		var b strings.Builder
-		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tDETAIL\n")
+		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tLABELS\tDETAIL\n")
 		for _, a := range r.Alerts {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
-				a.ActiveAt.UTC().Format("15:04:05"), sources.OneLine(a.Text))
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
+				a.ActiveAt.UTC().Format("15:04:05"), a.labelText(), sources.OneLine(a.Text))
 		}
 		out = append(out, b.String())
 	}
@@ -140,6 +140,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	for _, u := range o.scrape {
 		targets = append(targets, ScrapeTarget{URL: u})
 	}
+	scrapers := make([]*prom.Scraper, 0, len(targets))
 	for _, t := range targets {
 		if t.Interval == 0 {
 			t.Interval = Duration(o.scrapeEvery)
@@ -148,6 +149,10 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		if err != nil {
 			return err
 		}
+		scrapers = append(scrapers, sc)
+	}
+	prom.UniqueNames(scrapers) // targets on one host:port must not share a name (or a health)
+	for _, sc := range scrapers {
 		s.hub.Add(sc)
 	}
 	discover := !o.noDiscover && (cfg.Discover == nil || *cfg.Discover) && lib == nil

@@ -258,7 +258,7 @@ type Notable struct {
 	Text     string // one line, for the timeline and --info
 }
 
-var notableKinds = [...]string{NotableAlert: "alert", NotableMarker: "marker", NotableCritical: "critical"}
+var notableKinds = [...]string{NotableAlert: sources.EventAlert, NotableMarker: "marker", NotableCritical: "critical"}
 
 // KindName is "alert", "marker" or "critical".
 func (n Notable) KindName() string {
@@ -302,10 +302,10 @@ func (n *Notable) UnmarshalJSON(b []byte) error {
 
 func notableOf(e *sources.Event) (int, bool) {
 	switch {
-	case e.Kind == "alert":
+	case e.Kind == sources.EventAlert:
 		// An alert's transitions: where it fired and where it resolved
 		// (pending and back to inactive are not worth a jump).
-		st := sources.LabelValue(e.Labels, "state")
+		st := sources.AlertState(e.Labels)
 		return NotableAlert, st == "" || st == "firing" || st == "resolved"
 	case e.Kind == "marker":
 		return NotableMarker, true
@@ -665,8 +665,17 @@ func (b *blockEnc) add(f *sources.Frame) {
 					t = time.Unix(0, at)
 				}
 				text := sources.OneLine(ev.Text)
-				if st := sources.LabelValue(ev.Labels, "state"); k == NotableAlert && st != "" {
-					text = st + ": " + text
+				if k == NotableAlert {
+					// What is alerting and which rule, before what is wrong.
+					if name := sources.LabelValue(ev.Labels, sources.LabelAlertName); name != "" && !strings.HasPrefix(text, name) {
+						text = name + " " + text
+					}
+					if sub, _ := sources.AlertSubject(ev.Labels); sub != "" {
+						text = sub + " " + text
+					}
+					if st := sources.AlertState(ev.Labels); st != "" {
+						text = st + ": " + text
+					}
 				}
 				b.notable = append(b.notable, Notable{At: t, Kind: k, Severity: ev.Severity, Text: text})
 			}

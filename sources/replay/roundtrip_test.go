@@ -290,7 +290,7 @@ func TestAlertNotablesAreFiringAndResolved(t *testing.T) {
 	for _, n := range r.Notables() {
 		got = append(got, n.Text)
 	}
-	if want := []string{"firing: p99 latency 3s (> 2s)", "resolved: p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"firing: P99High p99 latency 3s (> 2s)", "resolved: P99High p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("notables %q, want %q", got, want)
 	}
 }

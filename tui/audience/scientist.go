@@ -335,15 +335,23 @@ func (s *Scientist) render() {
 		if len(s.driftSum.Alerting) > 0 {
 			add("  " + styles.PWarn.Paint("drifting: "+sources.Sanitize(strings.Join(s.driftSum.Alerting, ", "))))
 		}
+		// Names as wide as the longest (a third of the width at most),
+		// the cells in what is left.
+		nw := 4
+		for _, r := range s.driftSum.Rows {
+			nw = max(nw, styles.Width(sources.Sanitize(r.Feature)))
+		}
+		nw = min(nw, max(12, s.w/3))
+		cells := max(s.w-2-nw-1, 0)
 		for _, r := range s.driftSum.Rows {
 			if len(lines) >= s.h/2 {
 				break
 			}
 			var b strings.Builder
-			for _, c := range r.Cells[max(0, len(r.Cells)-(s.w-22)):] {
+			for _, c := range r.Cells[max(0, len(r.Cells)-cells):] {
 				b.WriteString(heatGlyph(c.Level))
 			}
-			add("  " + styles.Fit(sources.Sanitize(r.Feature), 18) + " " + b.String())
+			add("  " + styles.Fit(sources.Sanitize(r.Feature), nw) + " " + b.String())
 		}
 	}
 	add("")

@@ -652,11 +652,12 @@ func (m *Model) renderPreview(n int) []string {
 	if r == nil || n < 3 {
 		return nil
 	}
-	title := "GPU " + r.g.Index
+	id := "GPU " + r.g.Index
 	if m.multi && r.g.Host != "" {
-		title += " @ " + sources.OneLine(r.g.Host)
+		id += " @ " + sources.OneLine(r.g.Host)
 	}
-	title += " · " + shortModel(r.g.Model) + " · enter for every field"
+	title := styles.Parts(m.w-4, " · ", styles.Part{Text: id}, styles.Part{Text: shortModel(r.g.Model), Rank: 2},
+		styles.Part{Text: "enter for every field", Rank: 1})
 	rule := "── " + title + " "
 	lines := []string{styles.Dim.Render(rule + strings.Repeat("─", max(0, m.w-styles.Width(rule))))}
 	procRows := 0

@@ -80,6 +80,7 @@ type Model struct {
 	cache    map[string]*series
 	shapes   map[string]svclist.Shape // by service key, at store generation shapeGen
 	shapeGen uint64
+	multi    bool                 // the services run on several hosts: rows name theirs
 	llm      map[string]*llmCache // the detail's TTFT and ITL, by service
 	stamp    stamp
 	cols     colCache
@@ -112,7 +113,7 @@ func New(opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string {
 	if s, ok := m.svc.Detail(); ok {
-		return "Latency › " + sources.Sanitize(s.Name)
+		return "Latency › " + sources.Sanitize(s.DisplayName())
 	}
 	return "Latency"
 }
@@ -339,6 +340,7 @@ func (m *Model) cursorMark(c *series) int {
 }
 
 func (m *Model) render() {
+	m.multi = svclist.MultiHost(m.env.Overview.Services)
 	m.svc.Select(m.env.Overview.Services, m.topK, m.less())
 	m.note = m.makeNote()
 	if m.w <= 0 || m.h <= 0 {
@@ -544,7 +546,7 @@ func (m *Model) renderList() string {
 	more = n - shown + m.svc.Hidden()
 	nw := 4
 	for _, s := range list[off : off+shown] {
-		nw = max(nw, len(sources.Sanitize(s.Name)))
+		nw = max(nw, styles.Width(svclist.Label(s, m.multi)))
 	}
 	// Names take what a six-cell sparkline and the figures leave.
 	nw = min(nw, max(8, min(24, m.w-29)))
@@ -578,7 +580,7 @@ func (m *Model) renderList() string {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(sources.Sanitize(s.Name), nw)
+	n := svclist.Name(s, m.multi, nw)
 	prefix := "  "
 	if sel && m.focused {
 		prefix = styles.PFocus.Paint("▸ ")
@@ -627,14 +629,7 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		return []string{name + spark + tail}
 	}
 	if !m.hasLatency(s) {
-		line := name + "  " + styles.PDim.Paint("no latency histogram")
-		if s.QueueDepth.OK {
-			line += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
-		}
-		if s.Stack != "" {
-			line += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
-		}
-		return []string{line}
+		return []string{styles.Parts(m.w, "  ", append([]styles.Part{{Text: name}, {Text: styles.PDim.Paint("no latency histogram"), Rank: 1}}, m.tail(s)...)...)}
 	}
 	sw := m.w - 6 - 9
 	var c *series
@@ -642,18 +637,14 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		c = m.compute(s, sw)
 		q, rps = m.figures(s, c)
 	}
-	head := name + "  " + fig("p50", q.P50, 6, styles.Seconds) + "  " + fig("p95", q.P95, 6, styles.Seconds) + "  " + fig("p99", q.P99, 6, styles.Seconds) + "  " + fig("", rps, 7, rate)
-	extra := ""
-	if s.QueueDepth.OK {
-		extra += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
-	}
+	parts := []styles.Part{{Text: name}, {Text: fig("p50", q.P50, 6, styles.Seconds), Rank: 2}, {Text: fig("p95", q.P95, 6, styles.Seconds), Rank: 3},
+		{Text: fig("p99", q.P99, 6, styles.Seconds), Rank: 1}, {Text: fig("", rps, 7, rate), Rank: 3}}
 	if m.isLLM(s) && lvl == levelFigures {
-		extra += "  " + fig("ttft p99", s.TTFT.P99, 0, styles.Seconds) + "  " + fig("itl p99", s.ITL.P99, 0, styles.Seconds)
+		parts = append(parts, styles.Part{Text: fig("ttft p99", s.TTFT.P99, 0, styles.Seconds), Rank: 5},
+			styles.Part{Text: fig("itl p99", s.ITL.P99, 0, styles.Seconds), Rank: 5})
 	}
-	if s.Stack != "" {
-		extra += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
-	}
-	lines := []string{head + extra}
+	head := styles.Parts(m.w, "  ", append(parts, m.tail(s)...)...)
+	lines := []string{head}
 	if c == nil {
 		return lines
 	}
@@ -668,7 +659,7 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		lines = append(lines, "  "+styles.PDim.Paint("p95 ")+styles.Spark(c.p95, top, mark, accent))
 		lines = append(lines, "  "+styles.PDim.Paint("p50 ")+styles.Spark(c.p50, top, mark, accent))
 		if m.isLLM(s) {
-			lines = append(lines, "  "+llmLine(s))
+			lines = append(lines, "  "+llmLine(s, m.w-2))
 		}
 	}
 	return lines
@@ -688,18 +679,13 @@ func (m *Model) renderChartRow(s view.Service, sel bool, nw, ch int, labelled bo
 	// The figures are the chart's legend: each label in its line's colour
 	// (the figures line keeps the sparkline levels' shape, shorter than
 	// the detail's "━ p50" keys).
-	head := name + "  " + keyFig("p50", paintP50, q.P50) + "  " + keyFig("p95", paintP95, q.P95) +
-		"  " + keyFig("p99", paintP99, q.P99) + "  " + fig("", rps, 7, rate)
-	if s.QueueDepth.OK {
-		head += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
-	}
-	if s.Stack != "" {
-		head += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
-	}
+	head := styles.Parts(m.w, "  ", append([]styles.Part{{Text: name}, {Text: keyFig("p50", paintP50, q.P50), Rank: 2},
+		{Text: keyFig("p95", paintP95, q.P95), Rank: 2}, {Text: keyFig("p99", paintP99, q.P99), Rank: 1},
+		{Text: fig("", rps, 7, rate), Rank: 3}}, m.tail(s)...)...)
 	lines := make([]string, 0, headLines(m.shape(s))+ch+1)
 	lines = append(lines, head)
 	if m.isLLM(s) {
-		lines = append(lines, "  "+llmLine(s))
+		lines = append(lines, "  "+llmLine(s, m.w-2))
 	}
 	opts := styles.ChartOpts{YLabel: styles.SecondsAxis, Mark: m.cursorMark(c)}
 	if labelled {
@@ -713,11 +699,31 @@ func (m *Model) renderChartRow(s view.Service, sel bool, nw, ch int, labelled bo
 	}, opts)...)
 }
 
-func llmLine(s view.Service) string {
-	return fig("ttft p50", s.TTFT.P50, 0, styles.Seconds) + "  " + fig("p99", s.TTFT.P99, 0, styles.Seconds) +
-		"   " + fig("itl p50", s.ITL.P50, 0, styles.Seconds) + "  " + fig("p99", s.ITL.P99, 0, styles.Seconds) +
-		"   " + fig("tok/s in", s.PromptTPS, 0, styles.SI) + "  " + fig("out", s.GenTPS, 0, styles.SI) +
-		"   " + fig("kv", s.KVCache, 0, styles.Percent)
+// llmLine is an LLM stack's token figures in w cells: TTFT, ITL, token
+// rates and KV cache, the last ones left out first when narrow.
+func llmLine(s view.Service, w int) string {
+	return styles.Parts(w, "   ",
+		styles.Part{Text: fig("ttft p50", s.TTFT.P50, 0, styles.Seconds) + "  " + fig("p99", s.TTFT.P99, 0, styles.Seconds)},
+		styles.Part{Text: fig("itl p50", s.ITL.P50, 0, styles.Seconds) + "  " + fig("p99", s.ITL.P99, 0, styles.Seconds), Rank: 1},
+		styles.Part{Text: fig("tok/s in", s.PromptTPS, 0, styles.SI) + "  " + fig("out", s.GenTPS, 0, styles.SI), Rank: 2},
+		styles.Part{Text: fig("kv", s.KVCache, 0, styles.Percent), Rank: 3})
+}
+
+// tail is what follows a row's latency figures: the queue (an integer
+// gauge), a lifetime basis, the stack; the stack goes first when narrow.
+func (m *Model) tail(s view.Service) []styles.Part {
+	var out []styles.Part
+	if s.QueueDepth.OK {
+		out = append(out, styles.Part{Text: fig("queue", s.QueueDepth, 0, styles.Count), Rank: 4})
+	}
+	if s.Latency.Basis == view.BasisLifetime {
+		// One scrape so far: the distribution since the exporter began.
+		out = append(out, styles.Part{Text: styles.PWarn.Paint("lifetime"), Rank: 2})
+	}
+	if s.Stack != "" {
+		out = append(out, styles.Part{Text: styles.PDim.Paint(sources.Sanitize(s.Stack)), Rank: 6})
+	}
+	return out
 }
 
 func accent(float64) int { return styles.LevelAccent }
@@ -754,13 +760,14 @@ func (m *Model) renderDetail(s view.Service) string {
 	c := m.compute(s, cols)
 	q, rps := m.figures(s, c)
 	lines := []string{
-		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
-		legendKey(paintP50) + fig("p50", q.P50, 6, styles.Seconds) + "  " + legendKey(paintP95) + fig("p95", q.P95, 6, styles.Seconds) + "  " + legendKey(paintP99) + fig("p99", q.P99, 6, styles.Seconds) +
-			"  " + fig("mean", s.Latency.Mean, 6, styles.Seconds) + "  " + fig("req/s", rps, 6, styles.SI) +
-			"  " + fig("queue", s.QueueDepth, 0, styles.SI) + "  " + fig("running", s.Running, 0, styles.SI),
+		styles.PBold.Paint(sources.Sanitize(s.DisplayName())) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.Parts(m.w, "  ", styles.Part{Text: legendKey(paintP50) + fig("p50", q.P50, 6, styles.Seconds)},
+			styles.Part{Text: legendKey(paintP95) + fig("p95", q.P95, 6, styles.Seconds)}, styles.Part{Text: legendKey(paintP99) + fig("p99", q.P99, 6, styles.Seconds)},
+			styles.Part{Text: fig("mean", s.Latency.Mean, 6, styles.Seconds), Rank: 3}, styles.Part{Text: fig("req/s", rps, 6, styles.SI), Rank: 1},
+			styles.Part{Text: fig("queue", s.QueueDepth, 0, styles.Count), Rank: 2}, styles.Part{Text: fig("running", s.Running, 0, styles.Count), Rank: 2}),
 	}
 	if m.isLLM(s) {
-		lines = append(lines, llmLine(s))
+		lines = append(lines, llmLine(s, m.w))
 	}
 	room := m.h - len(lines)
 	if room <= 0 {

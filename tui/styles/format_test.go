@@ -28,3 +28,20 @@ func TestBytes(t *testing.T) {
 		}
 	}
 }
+
+func TestParts(t *testing.T) {
+	ps := []Part{{"name", 0}, {"p50 1s", 2}, {"p99 2s", 1}, {"queue 3", 4}, {"vllm", 5}}
+	cases := map[int]string{
+		40: "name  p50 1s  p99 2s  queue 3  vllm",
+		33: "name  p50 1s  p99 2s  queue 3",
+		28: "name  p50 1s  p99 2s",
+		19: "name  p99 2s",
+		4:  "name",
+		3:  "na…",
+	}
+	for w, want := range cases {
+		if got := Parts(w, "  ", ps...); got != want {
+			t.Errorf("width %d: %q, want %q", w, got, want)
+		}
+	}
+}

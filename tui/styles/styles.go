@@ -129,3 +129,57 @@ func spaces(n int) string {
 
 // Pad returns n spaces.
 func Pad(n int) string { return spaces(n) }
+
+// Part is a piece of a line with a rank: when the line is too wide, the
+// parts of the highest rank go first.
+type Part struct {
+	Text string
+	Rank int
+}
+
+// Parts joins the parts, in order, with sep between them, leaving out the
+// highest-ranked parts until the line fits w cells: a line loses whole
+// figures, never half of one. Rank 0 parts always stay (cut with an
+// ellipsis as a last resort).
+func Parts(w int, sep string, parts ...Part) string {
+	keep := make([]bool, len(parts))
+	width := 0
+	n := 0
+	for i, p := range parts {
+		if p.Text == "" {
+			continue
+		}
+		keep[i] = true
+		width += cellWidth(p.Text)
+		n++
+	}
+	sw := cellWidth(sep)
+	total := func() int { return width + sw*max(n-1, 0) }
+	for total() > w {
+		worst := -1
+		for i, p := range parts {
+			if keep[i] && p.Rank > 0 && (worst < 0 || p.Rank >= parts[worst].Rank) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		keep[worst] = false
+		width -= cellWidth(parts[worst].Text)
+		n--
+	}
+	var b []byte
+	first := true
+	for i, p := range parts {
+		if !keep[i] {
+			continue
+		}
+		if !first {
+			b = append(b, sep...)
+		}
+		b = append(b, p.Text...)
+		first = false
+	}
+	return Trunc(string(b), w)
+}

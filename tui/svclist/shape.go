@@ -47,3 +47,26 @@ func ShapeOf(s view.Service) Shape {
 		Requests: len(s.Outcomes) > 0 || s.ErrorRate.OK,
 	}
 }
+
+// MultiHost reports whether the services run on more than one host: then
+// every row names its host.
+func MultiHost(svcs []view.Service) bool {
+	first := ""
+	for i, s := range svcs {
+		if i == 0 {
+			first = s.Host
+		} else if s.Host != first {
+			return true
+		}
+	}
+	return false
+}
+
+// Label is how a row names a service: its display name ("gpt-4o · chat"),
+// and its host when multi (several hosts shown), sanitised.
+func Label(s view.Service, multi bool) string {
+	if multi && s.Host != "" {
+		return sources.Sanitize(s.DisplayName() + "@" + s.Host)
+	}
+	return sources.Sanitize(s.DisplayName())
+}

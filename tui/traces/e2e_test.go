@@ -185,9 +185,16 @@ func TestReceiverDownShown(t *testing.T) {
 	if strings.Contains(v, "send OTLP/HTTP to") {
 		t.Errorf("the hint points at a receiver that is not listening:\n%s", v)
 	}
+	// A backend's poller held back by its caps says so too.
+	st.Ingest(sources.Frame{Health: &sources.Health{Source: "jaeger http://127.0.0.1:16686", Kind: "traces", State: sources.HealthOK,
+		Detail: "100 new traces (200 spans) from 5 services in 60 requests; " + tsrc.DetailBehind + "still to search: chat-api 2m0s; cap hit: 60 requests a poll"}})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	if v := m.View(); !strings.Contains(v, "⚠ jaeger http://127.0.0.1:16686: behind: still to search: chat-api 2m0s; cap hit: 60 requests a poll") {
+		t.Errorf("poller behind not shown:\n%s", v)
+	}
 	// Listening again (idle): the hint is back, the error gone.
 	st.Ingest(sources.Frame{Health: &sources.Health{Source: "otlp 127.0.0.1:4318", Kind: "traces", State: sources.HealthIdle}})
-	m.Refresh(pane.Env{Store: st, Now: t0.Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(2 * time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
 	if v := m.View(); !strings.Contains(v, "send OTLP/HTTP to") || strings.Contains(v, "address already in use") {
 		t.Errorf("after recovery:\n%s", v)
 	}

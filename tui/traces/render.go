@@ -108,12 +108,16 @@ func (m *Model) listHeader() []string {
 			out = append(out, styles.Warn.Render(clean(n)))
 		}
 	}
-	for i, e := range m.srcErrs {
+	for i, n := range m.srcNotes {
 		if i == 2 {
-			out = append(out, styles.Crit.Render(fmt.Sprintf("✖ %d more trace sources in error (sources: S)", len(m.srcErrs)-i)))
+			out = append(out, styles.Warn.Render(fmt.Sprintf("%d more notes on trace sources (sources: S)", len(m.srcNotes)-i)))
 			break
 		}
-		out = append(out, styles.Crit.Render("✖ "+clean(e)))
+		if n.err {
+			out = append(out, styles.Crit.Render("✖ "+clean(n.text)))
+		} else {
+			out = append(out, styles.Warn.Render("⚠ "+clean(n.text)))
+		}
 	}
 	return out
 }

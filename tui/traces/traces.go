@@ -102,11 +102,18 @@ type Model struct {
 	wf *waterfall
 
 	note string // a one-line message shown under the header (fetch errors)
-	// srcErrs are the trace sources in error (the receiver, a backend's
-	// poller), one line each; recvDown says the receiver is one of them.
-	srcErrs  []string
+	// srcNotes are the trace sources in error (the receiver, a backend's
+	// poller) and the pollers held back by their caps, one line each;
+	// recvDown says the receiver is in error.
+	srcNotes []srcNote
 	recvDown bool
 	out      string
+}
+
+// srcNote is one line about a trace source.
+type srcNote struct {
+	text string
+	err  bool
 }
 
 var instances atomic.Int64
@@ -191,14 +198,17 @@ func (m *Model) rebuild() {
 		return
 	}
 	now := m.env.Now
-	m.srcErrs, m.recvDown = m.srcErrs[:0], false
+	m.srcNotes, m.recvDown = m.srcNotes[:0], false
 	for _, h := range st.Health() {
-		if h.Kind != "traces" || h.State != sources.HealthError {
+		if h.Kind != "traces" {
 			continue
 		}
-		m.srcErrs = append(m.srcErrs, h.Source+": "+h.Err)
-		if h.Source == m.opts.Receiver {
-			m.recvDown = true
+		switch i := strings.Index(h.Detail, tsrc.DetailBehind); {
+		case h.State == sources.HealthError:
+			m.srcNotes = append(m.srcNotes, srcNote{text: h.Source + ": " + h.Err, err: true})
+			m.recvDown = m.recvDown || h.Source == m.opts.Receiver
+		case i >= 0:
+			m.srcNotes = append(m.srcNotes, srcNote{text: h.Source + ": " + h.Detail[i:]})
 		}
 	}
 	if m.behind != nil {
