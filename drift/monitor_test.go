@@ -81,7 +81,7 @@ func TestMonitorNumericPinnedDrift(t *testing.T) {
 			t.Errorf("cell %d = %v, want high (1σ shift)", i, l[i])
 		}
 		st := row.Cells[i].Stats
-		// A 1σ shift: D ≈ 0.38, W1/σ ≈ 1 (drift.md §2i).
+		// A 1σ shift: D ≈ 0.38, W1/σ ≈ 1 (docs/drift.md §1).
 		if math.Abs(st.D-0.383) > 0.06 || math.Abs(st.W1Norm-1) > 0.15 || st.Q > 0.05 || st.N != 600 {
 			t.Errorf("cell %d stats %+v", i, st)
 		}

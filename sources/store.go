@@ -239,7 +239,8 @@ func (s *Store) Ingest(f Frame) {
 		s.exemplars.push(e) // the oldest exemplars going is expected, not a loss
 	}
 	if f.Health != nil {
-		s.health[f.Health.Source] = *f.Health
+		h := f.Health.sanitized()
+		s.health[h.Source] = h
 	}
 	if s.newest-s.swept > int64(s.opts.Retention)/10 {
 		s.sweep()

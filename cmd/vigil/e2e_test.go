@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -279,4 +280,37 @@ func (tm *tmux) waitForGone(timeout time.Duration, text string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	tm.t.Fatalf("%q still on screen:\n%s", text, tm.screen())
+}
+
+// TestE2EBusyOTLPPort: with the receiver's port taken, vigil still starts
+// (a receiver asked for is something to watch), shows the receiver as a
+// source in error with the reason on the traces screen, the sources
+// overlay and the status bar, and takes the port once it is free.
+func TestE2EBusyOTLPPort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := vigilBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	cmd := fmt.Sprintf("%s --otlp-listen %s --no-discover --no-nvml --log-file %s; sleep 30", bin, addr, filepath.Join(t.TempDir(), "vigil.log"))
+	tm := newTmux(t, 120, 40, []string{"TERM=xterm-256color"}, cmd)
+	tm.waitFor(20*time.Second, "LIVE", "otlp "+addr)
+	tm.keys("7")
+	tm.waitFor(5*time.Second, "Traces", "address already in use", "cannot listen")
+	tm.keys("S")
+	tm.waitFor(5*time.Second, "Sources", "otlp "+addr, "error")
+	tm.keys("Escape")
+	tm.waitForGone(5*time.Second, "esc close")
+	ln.Close()
+	tm.waitFor(15*time.Second, "send OTLP/HTTP to http://"+addr+"/v1/traces")
+	tm.waitForGone(5*time.Second, "address already in use")
+	tm.keys("1")
+	tm.waitFor(5*time.Second, "Latency")
+	tm.keys("q")
+	tm.waitForGone(10*time.Second, "LIVE")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +31,9 @@ func TestFlagAndConfigErrorsAreOneLine(t *testing.T) {
 		{"--config", "/nonexistent/vigil.yaml"},
 		{"bogus-command"},
 		{"demo", "--speed", "-1"},
+		{"demo", "--fleet", "3"},
+		{"demo", "--serve"},
+		{"demo", "--fleet", "-2", "--serve"},
 	}
 	for _, args := range cases {
 		code, _, stderr := runCLI(t, args...)
@@ -60,8 +64,8 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "vigil ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
-	if code, _, errOut := runCLI(t, "--help"); code != 0 || !strings.Contains(errOut, "vigil demo") {
-		t.Fatalf("--help: %d %q", code, errOut)
+	if code, out, _ := runCLI(t, "--help"); code != 0 || !strings.Contains(out, "demo") {
+		t.Fatalf("--help: %d %q", code, out)
 	}
 }
 
@@ -69,6 +73,46 @@ func TestNothingToWatchSuggestsDemo(t *testing.T) {
 	code, _, stderr := runCLI(t, "--no-discover", "--no-nvml", "--otlp-listen", "off", "--once")
 	if code != 1 || !strings.Contains(stderr, "vigil demo") || !strings.Contains(stderr, "Looked for") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestReceiverAloneIsSomethingToWatch: --otlp-listen alone starts (the
+// receiver is a source) and --once reports its state: idle while it
+// listens, error with the reason while its port is taken.
+func TestReceiverAloneIsSomethingToWatch(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct{ listen, state, text string }{
+		{"127.0.0.1:0", "idle", "listening, no exports yet"},
+		{busy.Addr().String(), "error", "address already in use"},
+	} {
+		code, out, stderr := runCLI(t, "--no-discover", "--no-nvml", "--otlp-listen", tc.listen, "--once", "--output", "json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.listen, code, stderr)
+		}
+		var r struct {
+			Sources []struct {
+				Source, Kind, State, Error, Detail string
+			} `json:"sources"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, s := range r.Sources {
+			if s.Kind == "traces" && strings.HasPrefix(s.Source, "otlp 127.0.0.1:") {
+				found = true
+				if s.State != tc.state || !strings.Contains(s.Error+s.Detail, tc.text) {
+					t.Errorf("%s: receiver %+v", tc.listen, s)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no receiver among the sources: %s", tc.listen, out)
+		}
 	}
 }
 
@@ -231,5 +275,44 @@ func TestDemoOnceJSON(t *testing.T) {
 		if m["state"] == "error" {
 			t.Errorf("source in error: %v", m)
 		}
+	}
+}
+
+// TestOnceWithNoReadableSourceFails: a --once whose only source refuses
+// connections says so and exits 1, even with --fail-on (it saw nothing, not
+// nothing wrong).
+func TestOnceWithNoReadableSourceFails(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + "/metrics"
+	srv.Close() // refuses connections from now on
+	for _, extra := range [][]string{nil, {"--fail-on", "warning"}, {"--for", "1500ms"}} {
+		args := append([]string{"--scrape", url, "--no-discover", "--no-nvml", "--otlp-listen", "off", "--once"}, extra...)
+		code, out, stderr := runCLI(t, args...)
+		if code != exitFailure {
+			t.Errorf("%v: exit %d, want 1; stderr %q", extra, code, stderr)
+		}
+		if !strings.Contains(stderr, "no source could be read") || !strings.Contains(stderr, "refused") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: stderr %q", extra, stderr)
+		}
+		if !strings.Contains(out, "SOURCE") {
+			t.Errorf("%v: the report is still printed, got %q", extra, out)
+		}
+	}
+}
+
+// TestDemoOnceStopsInOrder: the demo stops before vigil's OTLP receiver,
+// so its last spans are taken and its log has no export failure.
+func TestDemoOnceStopsInOrder(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "vigil.log")
+	code, _, stderr := runCLI(t, "demo", "--once", "--for", "1500ms", "--output", "json", "--log-file", logFile)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "trace export failed") {
+		t.Errorf("the demo's exporter outlived the receiver:\n%s", b)
 	}
 }

@@ -95,7 +95,7 @@ func New(opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string {
 	if s, ok := m.svc.Detail(); ok {
-		return "Errors › " + sources.Sanitize(s.Name)
+		return "Errors › " + sources.Sanitize(s.DisplayName())
 	}
 	return "Errors"
 }
@@ -547,7 +547,7 @@ func sparkTop(v []float64, target float64) float64 {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(svclist.Label(s, m.multi), nw)
+	n := svclist.Name(s, nw, m.multi)
 	if sel && m.focused {
 		return styles.PFocus.Paint("▸ ") + styles.PBold.Paint(n)
 	}
@@ -582,7 +582,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	// The line takes the colour of the worst column in the window.
 	linePaint := levelPainter(Level(maxOf(c.ratio), s.ErrorTarget))
 	lines := []string{
-		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.PBold.Paint(sources.Sanitize(s.DisplayName())) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
 		styles.Parts(m.w, "  ", styles.Part{Text: linePaint.Paint("━") + styles.PDim.Paint(" error rate ") + m.figure(s, c)},
 			styles.Part{Text: styles.PDim.Paint("━ target " + styles.Percent(s.ErrorTarget)), Rank: 1},
 			styles.Part{Text: styles.PDim.Paint("basis " + orNA(s.ErrorBasis)), Rank: 2}),

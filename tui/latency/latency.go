@@ -113,7 +113,7 @@ func New(opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string {
 	if s, ok := m.svc.Detail(); ok {
-		return "Latency › " + sources.Sanitize(s.Name)
+		return "Latency › " + sources.Sanitize(s.DisplayName())
 	}
 	return "Latency"
 }
@@ -580,7 +580,7 @@ func (m *Model) renderList() string {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(svclist.Label(s, m.multi), nw)
+	n := svclist.Name(s, nw, m.multi)
 	prefix := "  "
 	if sel && m.focused {
 		prefix = styles.PFocus.Paint("▸ ")
@@ -760,7 +760,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	c := m.compute(s, cols)
 	q, rps := m.figures(s, c)
 	lines := []string{
-		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.PBold.Paint(sources.Sanitize(s.DisplayName())) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
 		styles.Parts(m.w, "  ", styles.Part{Text: legendKey(paintP50) + fig("p50", q.P50, 6, styles.Seconds)},
 			styles.Part{Text: legendKey(paintP95) + fig("p95", q.P95, 6, styles.Seconds)}, styles.Part{Text: legendKey(paintP99) + fig("p99", q.P99, 6, styles.Seconds)},
 			styles.Part{Text: fig("mean", s.Latency.Mean, 6, styles.Seconds), Rank: 3}, styles.Part{Text: fig("req/s", rps, 6, styles.SI), Rank: 1},

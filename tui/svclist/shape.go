@@ -68,11 +68,11 @@ func MultiHost(svcs []view.Service) bool {
 	return false
 }
 
-// Label is how a row names a service: its name, and its host when multi
-// (several hosts shown), sanitised.
+// Label is how a row names a service: its display name (with its
+// operation), and its host when multi (several hosts shown), sanitised.
 func Label(s view.Service, multi bool) string {
 	if multi && s.Host != "" {
-		return sources.Sanitize(s.Name + "@" + s.Host)
+		return sources.Sanitize(s.DisplayName() + "@" + s.Host)
 	}
-	return sources.Sanitize(s.Name)
+	return sources.Sanitize(s.DisplayName())
 }

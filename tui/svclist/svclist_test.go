@@ -174,3 +174,30 @@ func TestEmptyAndBadFilter(t *testing.T) {
 		t.Errorf("filter after a failed SetFilter = %q, want it unchanged", l.Filter())
 	}
 }
+
+func TestNameKeepsTheOperation(t *testing.T) {
+	s := view.Service{Name: "text-embedding-3-small", Operation: "embeddings"}
+	for _, c := range []struct {
+		w    int
+		want string
+	}{
+		{40, "text-embedding-3-small · embeddings     "},
+		{24, "text-embed… · embeddings"},
+		{10, "text-embe…"},
+	} {
+		if got := Name(s, c.w, false); got != c.want {
+			t.Errorf("Name(%d) = %q, want %q", c.w, got, c.want)
+		}
+	}
+	if got := Name(view.Service{Name: "recsys"}, 8, false); got != "recsys  " {
+		t.Errorf("without an operation: %q", got)
+	}
+	// Several hosts: the host stays with the operation.
+	s.Host = "gpu-1"
+	if got := Name(s, 30, true); got != "text-embed… · embeddings@gpu-1" {
+		t.Errorf("with its host: %q", got)
+	}
+	if got := Name(view.Service{Name: "recsys-api", Host: "api-1"}, 12, true); got != "recsy…@api-1" {
+		t.Errorf("a cut name keeps its host: %q", got)
+	}
+}
