@@ -436,7 +436,7 @@ func (m *Model) renderRows() string {
 		lead := m.since(r, last, cols, cur)
 		line := prefix + name + " " + lead + m.cellsFrom(r, last, cols, cur, 1, ansi.StringWidth(lead))
 		if stW > 0 {
-			line += " " + styles.Fit(m.state(r, last, cur), stW)
+			line += " " + styles.Fit(m.state(r), stW)
 		}
 		lines = append(lines, line)
 	}
@@ -568,10 +568,13 @@ func (m *Model) focusCell(r drift.Row) (drift.Cell, bool) {
 	return r.Cells[len(r.Cells)-1], true
 }
 
-// state is the row's right-hand summary: the shown cell's level and score,
-// "baselining n/N", or ALERT.
-func (m *Model) state(r drift.Row, last time.Time, cur int) string {
-	if !r.Reference.Ready {
+// state is the row's right-hand summary: the shown cell's level and effect
+// (focusCell), "baselining n/N" or ALERT. With a time cursor it describes
+// the cursor's cell only: the live reference count and alert state are not
+// figures of that instant.
+func (m *Model) state(r drift.Row) string {
+	live := m.env.Cursor.IsZero()
+	if live && !r.Reference.Ready {
 		minRef := 0
 		if m.src != nil {
 			minRef = m.src.Config().MinReference
@@ -587,7 +590,7 @@ func (m *Model) state(r drift.Row, last time.Time, cur int) string {
 	if c.Level.Heat() >= 0 && !math.IsNaN(c.Stats.Effect) {
 		s += " " + strconv.FormatFloat(c.Stats.Effect, 'f', 2, 64)
 	}
-	if r.Alert && cur < 0 {
+	if r.Alert && live {
 		return styles.PCrit.Paint("ALERT ") + s
 	}
 	return s
@@ -647,7 +650,7 @@ func (m *Model) renderDetail(r drift.Row) string {
 		approx = " ≈"
 	}
 	lines = append(lines,
-		styles.PDim.Paint("cell ")+c.Start.UTC().Format("15:04:05")+styles.PDim.Paint(" + "+shortDur(m.cellW))+"  "+m.state(r, last, -1),
+		styles.PDim.Paint("cell ")+c.Start.UTC().Format("15:04:05")+styles.PDim.Paint(" + "+shortDur(m.cellW))+"  "+m.state(r),
 		styles.PDim.Paint("n ")+strconv.FormatInt(st.N, 10)+styles.PDim.Paint("  invalid ")+strconv.FormatInt(st.Invalid, 10)+styles.PDim.Paint("  effect ")+f2(st.Effect)+styles.PDim.Paint("  p"+approx+" ")+pval(st.P)+styles.PDim.Paint("  q ")+pval(st.Q)+styles.PDim.Paint("  score ")+f2(st.Score),
 		styles.PDim.Paint("KS D ")+f2(st.D)+styles.PDim.Paint("  PSI ")+f2(st.PSI)+styles.PDim.Paint("  JS₂ ")+f2(st.JS)+styles.PDim.Paint("  W1/σ ")+f2(st.W1Norm),
 		styles.PDim.Paint("p5 ")+f2(st.P5)+styles.PDim.Paint("  p50 ")+f2(st.P50)+styles.PDim.Paint("  p95 ")+f2(st.P95)+styles.PDim.Paint("  mean ")+f2(st.Mean)+styles.PDim.Paint("  std ")+f2(st.Std)+styles.PDim.Paint("  outside ref ")+f2(st.Outside),

@@ -257,3 +257,15 @@ func TestEnterOpensNewestClosedCell(t *testing.T) {
 		t.Errorf("fresh row detail:\n%s", v)
 	}
 }
+
+// TestCursorSummary: with a time cursor a row's summary is the cursor's
+// cell, without the live alert or the live baselining count.
+func TestCursorSummary(t *testing.T) {
+	m := New(WithSource(&rows{r: goldenRows()}))
+	m.SetSize(118, 8)
+	m.Refresh(pane.Env{Now: gt0.Add(20 * time.Second), Window: 15 * time.Minute, Cursor: gt0.Add(-10*time.Minute + 5*time.Second)})
+	v := ansi.Strip(m.View())
+	if strings.Contains(v, "ALERT") || strings.Contains(v, "baselining 420") || !strings.Contains(v, "█ high 0.31") {
+		t.Errorf("cursor at 13:50:05:\n%s", v)
+	}
+}

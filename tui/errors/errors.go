@@ -547,7 +547,7 @@ func sparkTop(v []float64, target float64) float64 {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := svclist.Name(s, nw, m.multi)
+	n := svclist.Name(s, m.multi, nw)
 	if sel && m.focused {
 		return styles.PFocus.Paint("▸ ") + styles.PBold.Paint(n)
 	}

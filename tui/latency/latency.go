@@ -580,7 +580,7 @@ func (m *Model) renderList() string {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := svclist.Name(s, nw, m.multi)
+	n := svclist.Name(s, m.multi, nw)
 	prefix := "  "
 	if sel && m.focused {
 		prefix = styles.PFocus.Paint("▸ ")

@@ -68,8 +68,8 @@ func MultiHost(svcs []view.Service) bool {
 	return false
 }
 
-// Label is how a row names a service: its display name (with its
-// operation), and its host when multi (several hosts shown), sanitised.
+// Label is how a row names a service: its display name ("gpt-4o · chat"),
+// and its host when multi (several hosts shown), sanitised.
 func Label(s view.Service, multi bool) string {
 	if multi && s.Host != "" {
 		return sources.Sanitize(s.DisplayName() + "@" + s.Host)

@@ -237,19 +237,17 @@ func clamp(v, lo, hi int) int {
 	return min(max(v, lo), hi)
 }
 
-// Name is s's row name fitted to w cells and sanitised: its Label (the
-// display name, "gpt-4o · chat", and its host when multi), and where that
-// is too long, the service's name cut before the operation and the host
-// are, so that rows of one model, or of one service on several hosts,
-// stay told apart.
-func Name(s view.Service, w int, multi bool) string {
+// Name is s's row name (Label) fitted to w cells: where that is too long,
+// the service's name is cut before the operation and the host are, so that
+// rows of one model, or of one service on several hosts, stay told apart.
+func Name(s view.Service, multi bool, w int) string {
 	full := Label(s, multi)
 	if ansi.StringWidth(full) <= w {
 		return styles.Fit(full, w)
 	}
-	tail := ""
+	var tail string
 	if s.Operation != "" {
-		tail += " · " + sources.Sanitize(s.Operation)
+		tail = " · " + sources.Sanitize(s.Operation)
 	}
 	if multi && s.Host != "" {
 		tail += "@" + sources.Sanitize(s.Host)

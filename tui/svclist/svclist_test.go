@@ -185,19 +185,14 @@ func TestNameKeepsTheOperation(t *testing.T) {
 		{24, "text-embed… · embeddings"},
 		{10, "text-embe…"},
 	} {
-		if got := Name(s, c.w, false); got != c.want {
+		if got := Name(s, false, c.w); got != c.want {
 			t.Errorf("Name(%d) = %q, want %q", c.w, got, c.want)
 		}
 	}
-	if got := Name(view.Service{Name: "recsys"}, 8, false); got != "recsys  " {
+	if got := Name(view.Service{Name: "recsys"}, false, 8); got != "recsys  " {
 		t.Errorf("without an operation: %q", got)
 	}
-	// Several hosts: the host stays with the operation.
-	s.Host = "gpu-1"
-	if got := Name(s, 30, true); got != "text-embed… · embeddings@gpu-1" {
-		t.Errorf("with its host: %q", got)
-	}
-	if got := Name(view.Service{Name: "recsys-api", Host: "api-1"}, 12, true); got != "recsy…@api-1" {
-		t.Errorf("a cut name keeps its host: %q", got)
+	if got := Name(view.Service{Name: "recsys-api", Host: "node-7"}, true, 14); got != "recsys…@node-7" {
+		t.Errorf("several hosts: %q keeps the host", got)
 	}
 }
