@@ -108,10 +108,10 @@ func (r onceReport) textSections() []string {
 	}
 	if len(r.Alerts) > 0 {
 		var b strings.Builder
-		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tDETAIL\n")
+		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tLABELS\tDETAIL\n")
 		for _, a := range r.Alerts {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
-				a.ActiveAt.UTC().Format("15:04:05"), sources.OneLine(a.Text))
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
+				a.ActiveAt.UTC().Format("15:04:05"), a.labelText(), sources.OneLine(a.Text))
 		}
 		out = append(out, b.String())
 	}
@@ -198,7 +198,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 
 	logCfgs := append([]LogConfig(nil), cfg.Logs...)
 	for _, p := range o.logs {
-		logCfgs = append(logCfgs, LogConfig{Path: p})
+		logCfgs = append(logCfgs, LogConfig{Path: p, From: LogFrom(o.logFrom)})
 	}
 	for _, c := range o.logCmds {
 		logCfgs = append(logCfgs, LogConfig{Command: c})
@@ -209,7 +209,9 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		case lc.Path == "-":
 			s.hub.Add(logs.NewStdin(stdin, lopts))
 		case lc.Path != "":
-			s.hub.Add(logs.NewFile(lc.Path, lopts))
+			fo := lopts
+			fo.FromStart = lc.From == "start"
+			s.hub.Add(logs.NewFile(lc.Path, fo))
 		case lc.Command != "":
 			s.hub.Add(logs.NewCommand(lc.Command, lopts))
 		case lc.URL != "":
