@@ -301,7 +301,9 @@ func TestE2EBusyOTLPPort(t *testing.T) {
 	addr := ln.Addr().String()
 	cmd := fmt.Sprintf("%s --otlp-listen %s --no-discover --no-nvml --log-file %s; sleep 30", bin, addr, filepath.Join(t.TempDir(), "vigil.log"))
 	tm := newTmux(t, 120, 40, []string{"TERM=xterm-256color"}, cmd)
-	tm.waitFor(20*time.Second, "LIVE", "error")
+	// The status bar names the failing source: "✖ otlp ADDR", or "✖ 1 error"
+	// where its name does not fit.
+	tm.waitFor(20*time.Second, "LIVE", "✖ otlp "+addr)
 	tm.keys("7")
 	tm.waitFor(5*time.Second, "Traces", "address already in use", "cannot listen")
 	tm.keys("S")
