@@ -339,7 +339,10 @@ func (s *session) addDrift() error {
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
 		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{},
-		FitWindow: s.o.prom != "" || s.cfg.Prom.URL != ""}
+		// A console that starts with an empty store opens on the data it
+		// has (a minute, growing with it) rather than a 15-minute window
+		// with everything in its last columns.
+		FitWindow: true}
 	if s.o.fps > 0 {
 		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
 	} else if s.cfg.Refresh > 0 {
