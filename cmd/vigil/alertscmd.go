@@ -103,13 +103,7 @@ func runAlerts(o *options, af alertsFlags, e *env) error {
 		}
 		al.Engine.EvalRange(now.Add(-af.backfill), now, qs.Interval())
 	}
-	if o.forDur > 0 {
-		cctx, cancel := context.WithTimeout(ctx, o.forDur)
-		s.hub.Run(cctx)
-		cancel()
-		s.hub.Drain()
-	}
-	s.hub.PollOnce(ctx)
+	s.watch(ctx, o.forDur)
 	now := s.clock.Now()
 	al.Engine.Eval(now) // after every source's last poll, whatever order the hub polled in
 	active := al.Engine.Active()
@@ -118,6 +112,9 @@ func runAlerts(o *options, af alertsFlags, e *env) error {
 		hist = al.Engine.History()
 	}
 	if err := writeAlerts(stdout, o.output, now, active, hist); err != nil {
+		return failure(err)
+	}
+	if err := s.unread(); err != nil {
 		return failure(err)
 	}
 	return status(alertsExit(active, o.failOn))

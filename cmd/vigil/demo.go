@@ -152,7 +152,9 @@ func (d *demoSetup) start(ctx context.Context, s *session) error {
 		return err
 	}
 	d.svc = svc
-	s.close = append(s.close, func() { svc.Close() })
+	// A producer: it stops before the hub, while vigil's receiver still
+	// takes its last spans.
+	s.producers = append(s.producers, func() { svc.Close() })
 	return nil
 }
 

@@ -116,7 +116,8 @@ func runRecord(o *options, d *demoSetup, out string, withDemo bool, e *env) erro
 	}
 	defer done()
 	s.log.Info("recording", "dir", out, "notes", strings.Join(s.notes, "; "))
-	s.hub.Run(ctx) // until SIGTERM or SIGINT; done closes the recording
+	s.startHub(ctx)
+	<-ctx.Done() // SIGTERM or SIGINT; done stops the sources and closes the recording
 	s.log.Info("recording stopped", "stats", fmt.Sprintf("%+v", s.recorder.Stats()))
 	return nil
 }
@@ -272,6 +273,7 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 	player := replay.NewPlayer(r, replay.PlayerOptions{Store: store, Speed: speed, Start: start, Paused: paused})
 	s := newSession(o, cfg, logger, player)
 	s.store, s.hub = store, sources.NewHub(store, player)
+	defer s.Close()
 	s.driftCfg = rs.driftConfig()
 	player.Attach(s.hub)
 	if err := s.addDrift(); err != nil {

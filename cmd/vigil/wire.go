@@ -189,7 +189,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 			Clock: s.clock, Logger: s.log})
 		s.extras.nvml = c
 		s.hub.Add(c)
-		s.close = append(s.close, func() { c.Close() })
+		s.close = append(s.close, func() { closeWithin(20*time.Millisecond, func() { c.Close() }) })
 	}
 
 	logCfgs := append([]LogConfig(nil), cfg.Logs...)
@@ -453,7 +453,7 @@ func (s *session) runConsole(ctx context.Context) error {
 func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go s.hub.Run(ctx)
+	s.startHub(ctx) // stopped by Close, after the producers
 	// Bubble Tea's default 60 fps renderer timer is most of an idle
 	// console's CPU; vigil redraws at most once per refresh anyway.
 	fps := 20
