@@ -19,6 +19,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/vigil-dev/vigil/sources/alerts"
+	"github.com/vigil-dev/vigil/sources/driftsrc"
 	"github.com/vigil-dev/vigil/sources/logs"
 	"github.com/vigil-dev/vigil/tui/keys"
 )
@@ -113,14 +114,8 @@ type Service struct {
 	LatencySLO  Duration `yaml:"latency_slo"`  // p99 objective
 }
 
-// DriftFeature configures one drift row.
-type DriftFeature struct {
-	Name        string `yaml:"name"`
-	Field       string `yaml:"field"`     // log field, e.g. features.price
-	Histogram   string `yaml:"histogram"` // or a histogram series name
-	Categorical bool   `yaml:"categorical"`
-	Reference   string `yaml:"reference"` // file of reference values
-}
+// DriftFeature configures one drift row (a log field or a histogram).
+type DriftFeature = driftsrc.Feature
 
 // Duration is a time.Duration written as "15s", "5m" in YAML. It must be
 // positive: every duration in the config is an interval, a timeout or a

@@ -6,7 +6,6 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -283,7 +282,7 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 	if d := s.extras.drift; d != nil {
 		s.hub.AddSink(func(f sources.Frame) {
 			if isReset(&f) {
-				d.reset()
+				d.Reset()
 			}
 		})
 	}
@@ -296,49 +295,10 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 	return 0
 }
 
-// resettableDrift is the drift monitor the panes read; a backward seek in
-// replay empties the store, and the monitor starts over with it.
-type resettableDrift struct {
-	mu   sync.Mutex
-	cfg  drift.Config
-	m    *drift.Monitor
-	refs map[string]func(*drift.Monitor, string) // references loaded from files, set again after a reset
-}
-
-func (d *resettableDrift) get() *drift.Monitor {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.m
-}
-
-func (d *resettableDrift) reset() {
-	m := drift.NewMonitor(d.cfg)
-	for f, ref := range d.refs {
-		ref(m, f)
-	}
-	d.mu.Lock()
-	d.m = m
-	d.mu.Unlock()
-}
-
-// Rows, Config and Repin are what the drift pane reads.
-func (d *resettableDrift) Rows() []drift.Row    { return d.get().Rows() }
-func (d *resettableDrift) Config() drift.Config { return d.get().Config() }
-func (d *resettableDrift) Repin(f string) error { return d.get().Repin(f) }
-func (d *resettableDrift) Detail(f string, t time.Time) (drift.Detail, bool) {
-	return d.get().Detail(f, t)
-}
-
 // isReset reports a player's store-reset control frame.
 func isReset(f *sources.Frame) bool {
 	return replay.IsControl(f) && strings.Contains(f.Source, "reset")
 }
-
-// Alerting lists the features in persistent drift at at.
-func (d *resettableDrift) Alerting(at time.Time) []string { return d.get().Alerting(at) }
-
-// Advance closes the windows that have ended by now.
-func (d *resettableDrift) Advance(now time.Time) { d.get().Advance(now) }
 
 // recordedAlerts rebuilds the alerts active at `at` from the alert events a
 // recording holds (the engine's transitions as live saw them), newest state

@@ -6,15 +6,14 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/driftsrc"
 	"github.com/vigil-dev/vigil/sources/logs"
 	"github.com/vigil-dev/vigil/sources/nvml"
 	"github.com/vigil-dev/vigil/sources/prom"
@@ -31,7 +30,7 @@ import (
 
 // extras are the parts of a session beside the hub's sources.
 type extras struct {
-	drift    *resettableDrift
+	drift    *driftsrc.Monitor
 	nvml     *nvml.Collector
 	receiver *traces.Receiver
 	backend  traces.Backend
@@ -75,7 +74,7 @@ func (s *session) report(at time.Time) onceReport {
 		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
 	}
 	if d := s.extras.drift; d != nil {
-		m := d.get()
+		m := d.Monitor()
 		m.Advance(at)
 		alerting := map[string]bool{}
 		for _, f := range m.Alerting(at) {
@@ -141,6 +140,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	for _, u := range o.scrape {
 		targets = append(targets, ScrapeTarget{URL: u})
 	}
+	scrapers := make([]*prom.Scraper, 0, len(targets))
 	for _, t := range targets {
 		if t.Interval == 0 {
 			t.Interval = Duration(o.scrapeEvery)
@@ -149,6 +149,10 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		if err != nil {
 			return err
 		}
+		scrapers = append(scrapers, sc)
+	}
+	prom.UniqueNames(scrapers) // targets on one host:port must not share a name (or a health)
+	for _, sc := range scrapers {
 		s.hub.Add(sc)
 	}
 	discover := !o.noDiscover && (cfg.Discover == nil || *cfg.Discover) && lib == nil
@@ -224,12 +228,12 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	if listen != "off" {
 		r := traces.NewReceiver(traces.ReceiverOptions{Listen: listen, Clock: s.clock})
 		if err := r.Listen(); err != nil {
-			// Another vigil may hold 4318: say so and go on without it.
-			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver off: %v", err))
-		} else {
-			s.extras.receiver = r
-			s.hub.Add(r)
+			// Another vigil may hold 4318: say so; the receiver shows as a
+			// source in error and takes the port once it is free.
+			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver not listening: %v", err))
 		}
+		s.extras.receiver = r
+		s.hub.Add(r)
 	}
 	jaeger, tempo := firstNonEmpty(o.jaeger, cfg.Traces.Jaeger), firstNonEmpty(o.tempo, cfg.Traces.Tempo)
 	var backends traces.Multi
@@ -317,92 +321,23 @@ func newScraperOM(t ScrapeTarget, openMetrics bool) (*prom.Scraper, error) {
 // addDrift sets up the drift monitor over the configured features and feeds
 // it from the hub: log fields and histogram snapshots.
 func (s *session) addDrift() error {
-	feats := s.cfg.Drift
-	if len(feats) == 0 {
+	if len(s.cfg.Drift) == 0 {
 		return nil
 	}
-	d := &resettableDrift{cfg: s.driftCfg, refs: map[string]func(*drift.Monitor, string){}}
-	byField := map[string]DriftFeature{}
-	byHist := map[string]DriftFeature{}
-	for _, f := range feats {
-		if f.Name == "" {
-			f.Name = firstNonEmpty(f.Field, f.Histogram)
-		}
-		switch {
-		case f.Field != "":
-			byField[f.Field] = f
-		case f.Histogram != "":
-			byHist[f.Histogram] = f
-		default:
-			return fmt.Errorf("config: drift feature %q needs a field or a histogram", f.Name)
-		}
-		if f.Reference != "" {
-			ref, err := loadReference(f)
-			if err != nil {
-				return err
-			}
-			d.refs[f.Name] = ref
-		}
-	}
-	d.reset()
-	s.extras.drift = d
-	s.hub.AddSink(func(f sources.Frame) {
-		m := d.get()
-		for i := range f.Logs {
-			l := &f.Logs[i]
-			for field, feat := range byField {
-				v, ok := l.Fields[field]
-				if !ok {
-					continue
-				}
-				if feat.Categorical {
-					m.ObserveCategory(feat.Name, l.At, v)
-				} else if x, err := strconv.ParseFloat(v, 64); err == nil {
-					m.ObserveValue(feat.Name, l.At, x)
-				}
-			}
-		}
-		for i := range f.Histograms {
-			h := &f.Histograms[i]
-			feat, ok := byHist[h.Series.Name]
-			if !ok {
-				continue
-			}
-			bounds := make([]float64, len(h.Buckets))
-			cum := make([]float64, len(h.Buckets))
-			for j, b := range h.Buckets {
-				bounds[j], cum[j] = b.UpperBound, b.Count
-			}
-			m.ObserveHistogram(feat.Name, h.At, bounds, cum)
-		}
-		if !f.At.IsZero() {
-			m.Advance(f.At)
-		}
-	})
-	return nil
-}
-
-// loadReference reads a feature's reference values from a file and returns
-// what sets them on a monitor.
-func loadReference(f DriftFeature) (func(*drift.Monitor, string), error) {
-	if f.Categorical {
-		vals, _, err := drift.ReadCategoriesFile(f.Reference, drift.ReadOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("drift reference %s: %w", f.Reference, err)
-		}
-		return func(m *drift.Monitor, name string) { m.SetCategoricalReference(name, vals) }, nil
-	}
-	vals, _, err := drift.ReadValuesFile(f.Reference, drift.ReadOptions{})
+	d, err := driftsrc.New(s.driftCfg, s.cfg.Drift)
 	if err != nil {
-		return nil, fmt.Errorf("drift reference %s: %w", f.Reference, err)
+		return err
 	}
-	return func(m *drift.Monitor, name string) { m.SetReference(name, vals) }, nil
+	s.extras.drift = d
+	s.hub.AddSink(d.Ingest)
+	return nil
 }
 
 // consoleOptions builds the console's options from the session.
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
-		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{}}
+		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{},
+		FitWindow: s.o.prom != "" || s.cfg.Prom.URL != ""}
 	if s.o.fps > 0 {
 		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
 	} else if s.cfg.Refresh > 0 {
@@ -426,10 +361,11 @@ func (s *session) consoleOptions() tui.Options {
 	}
 	o.Screens[tui.ScreenLogs] = tlogs.New(tlogs.Options{Vault: s.extras.vault})
 	hint := "no traces yet: send OTLP/HTTP to vigil (--otlp-listen), or point it at --jaeger URL / --tempo URL"
+	recv := ""
 	if r := s.extras.receiver; r != nil {
-		hint = "no traces yet: send OTLP/HTTP to " + r.Endpoint()
+		hint, recv = "no traces yet: send OTLP/HTTP to "+r.Target(), r.Name()
 	}
-	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint})
+	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint, Receiver: recv})
 	// The three audiences: engineers have the overview; alerts, data
 	// science and executive screens are 8, 9 and 0.
 	o.Screens[8] = talerts.New(0)
@@ -454,6 +390,8 @@ func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.startHub(ctx) // stopped by Close, after the producers
+	term := tui.UseTerminal(os.Getenv)
+	s.log.Info("terminal", "TERM", os.Getenv("TERM"), "draws", term.String())
 	// Bubble Tea's default 60 fps renderer timer is most of an idle
 	// console's CPU; vigil redraws at most once per refresh anyway.
 	fps := 20

@@ -23,7 +23,9 @@ type Host struct {
 	Load1        Num          `json:"load1"`             // 1-minute load average
 	MemUsedRatio Num          `json:"memory_used_ratio"` // 1 − available/total, ratio 0..1
 	MemTotal     Num          `json:"memory_total_bytes"`
-	Filesystems  []Filesystem `json:"filesystems"` // sorted by mountpoint
+	Filesystems  []Filesystem `json:"filesystems"`                       // sorted by mountpoint
+	NetRx        Num          `json:"network_receive_bytes_per_second"`  // over the window, every device but loopback
+	NetTx        Num          `json:"network_transmit_bytes_per_second"` // over the window, every device but loopback
 	Uptime       Num          `json:"uptime_seconds"`
 }
 
@@ -100,6 +102,9 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 		h.Filesystems = append(h.Filesystems, fs)
 	}
 	sort.Slice(h.Filesystems, func(i, j int) bool { return h.Filesystems[i].Mountpoint < h.Filesystems[j].Mountpoint })
+
+	h.NetRx = SumRate(st, sources.HostNetRx, m, window, at)
+	h.NetTx = SumRate(st, sources.HostNetTx, m, window, at)
 
 	boot := lastOf(st, sources.HostBootTime, m, at)
 	now := lastOf(st, sources.HostTime, m, at)
