@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/replay"
+	"github.com/vigil-dev/vigil/sources/view/report"
 	treplay "github.com/vigil-dev/vigil/tui/replay"
 )
 
@@ -256,7 +257,7 @@ func replayOnce(o *options, cfg Config, rs recordedSettings, logger *slog.Logger
 	rep := s.report(target)
 	var code int
 	rep.Alerts, code = recordedAlerts(s.store, from, target, o.failOn)
-	if err := writeOnce(stdout, rep, o.output); err != nil {
+	if err := report.Write(stdout, rep, o.output); err != nil {
 		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
 		return 1
 	}
@@ -303,7 +304,7 @@ func isReset(f *sources.Frame) bool {
 // recordedAlerts rebuilds the alerts active at `at` from the alert events a
 // recording holds (the engine's transitions as live saw them), newest state
 // per alert, and the --fail-on exit status.
-func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]alertJSON, int) {
+func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]report.Alert, int) {
 	type entry struct {
 		ev    sources.Event
 		state string
@@ -327,14 +328,14 @@ func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]ale
 		}
 		last[id] = entry{e, state}
 	}
-	rows := []alertJSON{}
+	rows := []report.Alert{}
 	worst, firing := sources.SevInfo, false
 	for _, id := range order {
 		en := last[id]
 		if en.state != "firing" && en.state != "pending" {
 			continue
 		}
-		a := alertJSON{Severity: en.ev.Severity.String(), State: en.state, Labels: map[string]string{}, ActiveAt: en.ev.At, Text: en.ev.Text}
+		a := report.Alert{Severity: en.ev.Severity.String(), State: en.state, Labels: map[string]string{}, ActiveAt: en.ev.At, Text: en.ev.Text}
 		for _, l := range en.ev.Labels {
 			switch l.Name {
 			case "alertname":
