@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/help"
 	"github.com/vigil-dev/vigil/tui/keys"
@@ -59,7 +60,7 @@ type state struct {
 	boxes       map[pane.Pane]boxEntry
 	sizes       map[pane.Pane][2]int // the size each pane was last given
 	statusLine  string               // prepared in Update
-	alerts      []string             // firing alerts, one line each
+	alerts      []alerts.Alert       // the firing alerts at the shown instant
 
 	screens []*screen
 	cur     int                // index into screens
@@ -392,7 +393,7 @@ func (s *state) refresh() {
 	s.compose()
 	s.dirty = false
 	s.lastRefresh = s.t.now
-	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())
+	s.alerts = firingAlerts(s.o.Store, at)
 	if s.o.Timeline != nil {
 		s.o.Timeline.Refresh(s.env)
 		s.seen[s.o.Timeline] = s.envGen

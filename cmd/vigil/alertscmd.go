@@ -97,12 +97,11 @@ func runAlerts(o *options, af alertsFlags, e *env) error {
 		if err := qs.Backfill(ctx, s.store.Ingest, now, af.backfill, qs.Interval()); err != nil {
 			return failure(fmt.Errorf("backfill: %w", err))
 		}
-		al.Engine.EvalRange(now.Add(-af.backfill), now, qs.Interval())
+		al.Engine.Record(now, al.Engine.EvalRange(now.Add(-af.backfill), now, qs.Interval()))
 	}
 	s.watch(ctx, o.forDur)
 	now := s.clock.Now()
-	al.Engine.Eval(now) // after every source's last poll, whatever order the hub polled in
-	active := al.Engine.Active()
+	active := al.Engine.Settle(now) // after every source's last poll, whatever order the hub polled in
 	var hist []alerts.Transition
 	if af.history {
 		hist = al.Engine.History()
@@ -273,8 +272,7 @@ func alertsExit(active []alerts.Alert, failOn string) int {
 // return the active alerts as JSON rows and the --fail-on exit status
 // (3 when an alert of that severity or worse fires, else 0).
 func (al *alerting) finishOnce(now time.Time, failOn string) ([]report.Alert, int) {
-	al.Engine.Eval(now)
-	active := al.Engine.Active()
+	active := al.Engine.Settle(now)
 	rows := make([]report.Alert, 0, len(active))
 	for _, a := range active {
 		rows = append(rows, report.AlertOf(a))

@@ -132,7 +132,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 
 	logCfgs := append([]LogConfig(nil), cfg.Logs...)
 	for _, p := range o.logs {
-		logCfgs = append(logCfgs, LogConfig{Path: p})
+		logCfgs = append(logCfgs, LogConfig{Path: p, From: LogFrom(o.logFrom)})
 	}
 	for _, c := range o.logCmds {
 		logCfgs = append(logCfgs, LogConfig{Command: c})
@@ -143,7 +143,9 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		case lc.Path == "-":
 			s.hub.Add(logs.NewStdin(stdin, lopts))
 		case lc.Path != "":
-			s.hub.Add(logs.NewFile(lc.Path, lopts))
+			fo := lopts
+			fo.FromStart = lc.From == "start"
+			s.hub.Add(logs.NewFile(lc.Path, fo))
 		case lc.Command != "":
 			s.hub.Add(logs.NewCommand(lc.Command, lopts))
 		case lc.URL != "":

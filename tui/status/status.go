@@ -92,7 +92,8 @@ func Window(d time.Duration) string {
 	return d.String()
 }
 
-// Health summarises source health: a count of healthy sources, then each
+// Health summarises source health: a count of the sources that are up (ok,
+// or idle: a receiver listening with nobody sending is up), then each
 // stale or failing one with its age.
 func Health(hs []view.SourceHealth) string {
 	if len(hs) == 0 {
@@ -106,6 +107,9 @@ func Health(hs []view.SourceHealth) string {
 		case "ok":
 			ok++
 			good = append(good, styles.POK.Paint("● "+name))
+		case "idle": // up, with nothing to bring (a receiver nobody sends to)
+			ok++
+			good = append(good, styles.POK.Paint("● "+name+" idle"))
 		case "stale":
 			bad = append(bad, styles.PWarn.Paint("● "+name+" stale "+age(h.AgeSeconds)))
 		case "error":

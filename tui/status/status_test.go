@@ -32,6 +32,19 @@ func TestHealth(t *testing.T) {
 	}
 }
 
+// TestHealthIdleIsUp: a receiver listening with nobody sending is up — it
+// counts with the healthy sources and is neither stale nor an error.
+func TestHealthIdleIsUp(t *testing.T) {
+	hs := []view.SourceHealth{{Source: "scrape x", State: "ok"}, {Source: "otlp 127.0.0.1:4318", State: "idle", AgeSeconds: view.Some(3)}}
+	if got := Health(hs); got != "● scrape x ● otlp 127.0.0.1:4318 idle" {
+		t.Errorf("Health = %q", got)
+	}
+	hs = append(hs, view.SourceHealth{Source: "a", State: "ok"}, view.SourceHealth{Source: "b", State: "error", Error: "refused"})
+	if got := Health(hs); !strings.HasPrefix(got, "● 3 ok ") || strings.Contains(got, "stale") || strings.Contains(got, "otlp") {
+		t.Errorf("Health = %q: the idle receiver counts as up", got)
+	}
+}
+
 func TestRenderWidthAndMessage(t *testing.T) {
 	b := Bar{Mode: "PAUSED", At: time.Date(2026, 1, 1, 14, 2, 3, 0, time.UTC), Window: time.Hour,
 		Hints: []key.Binding{key.NewBinding(key.WithKeys("j"), key.WithHelp("j/k", "move"))}}

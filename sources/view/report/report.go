@@ -72,10 +72,10 @@ func (r Report) textSections() []string {
 	}
 	if len(r.Alerts) > 0 {
 		var b strings.Builder
-		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tDETAIL\n")
+		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tLABELS\tDETAIL\n")
 		for _, a := range r.Alerts {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
-				a.ActiveAt.UTC().Format("15:04:05"), sources.OneLine(a.Text))
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
+				a.ActiveAt.UTC().Format("15:04:05"), a.labelText(), sources.OneLine(a.Text))
 		}
 		out = append(out, b.String())
 	}
@@ -187,7 +187,7 @@ func WriteAlerts(w io.Writer, format string, now time.Time, active []alerts.Aler
 		fmt.Fprintln(tw, "SEVERITY\tSTATE\tSINCE\tALERT\tSOURCE\tLABELS\tTEXT")
 		for _, a := range active {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Severity, a.State, age(now, a.ActiveAt), a.Name, a.Source,
-				labelsText(a.Labels), sources.OneLine(sources.Sanitize(a.Text)))
+				AlertOf(a).labelText(), sources.OneLine(sources.Sanitize(a.Text)))
 		}
 	}
 	if len(hist) > 0 {
@@ -198,10 +198,23 @@ func WriteAlerts(w io.Writer, format string, now time.Time, active []alerts.Aler
 				from = "-"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.At.UTC().Format("15:04:05"), from, t.To, t.Alert.Name,
-				labelsText(t.Alert.Labels), sources.OneLine(sources.Sanitize(t.Alert.Text)))
+				AlertOf(t.Alert).labelText(), sources.OneLine(sources.Sanitize(t.Alert.Text)))
 		}
 	}
 	return tw.Flush()
+}
+
+// labelText is the alert's labels for a text line: name=value, sorted, the
+// source left out where it only repeats the origin; "-" for none.
+func (a Alert) labelText() string {
+	ls := make([]sources.Label, 0, len(a.Labels))
+	for k, v := range a.Labels {
+		if k == sources.LabelSource && v == a.Source {
+			continue
+		}
+		ls = append(ls, sources.Label{Name: k, Value: v})
+	}
+	return labelsText(ls)
 }
 
 func labelsText(ls []sources.Label) string {
