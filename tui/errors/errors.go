@@ -62,7 +62,7 @@ type Model struct {
 	slo func(service string) alerts.SLO
 
 	cache    map[string]*series
-	shapes   map[string]svclist.Shape // by service key, at store generation shapeGen
+	shapes   map[svclist.Key]svclist.Shape // by service key, at store generation shapeGen
 	shapeGen uint64
 	multi    bool // the services run on several hosts: rows name theirs
 	stamp    stamp
@@ -359,7 +359,7 @@ const (
 // without gets one line, not an empty chart), whatever their figures at the
 // instant shown.
 func (m *Model) hasRequests(s view.Service) bool {
-	if sh, ok := m.shapes[s.Key()]; ok {
+	if sh, ok := m.shapes[svclist.KeyOf(s)]; ok {
 		return sh.Requests
 	}
 	return svclist.ShapeOf(s).Requests

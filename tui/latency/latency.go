@@ -78,7 +78,7 @@ type Model struct {
 	svc    svclist.List // filtered and sorted, with the selection and detail
 
 	cache    map[string]*series
-	shapes   map[string]svclist.Shape // by service key, at store generation shapeGen
+	shapes   map[svclist.Key]svclist.Shape // by service key, at store generation shapeGen
 	shapeGen uint64
 	multi    bool                 // the services run on several hosts: rows name theirs
 	llm      map[string]*llmCache // the detail's TTFT and ITL, by service
@@ -496,7 +496,7 @@ func chartRows(avail int) int {
 // through a gauge gets one line, not empty charts), whatever its figures
 // at the instant shown.
 func (m *Model) shape(s view.Service) svclist.Shape {
-	if sh, ok := m.shapes[s.Key()]; ok {
+	if sh, ok := m.shapes[svclist.KeyOf(s)]; ok {
 		return sh
 	}
 	return svclist.ShapeOf(s)

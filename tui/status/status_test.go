@@ -66,3 +66,16 @@ func TestRenderWidthAndMessage(t *testing.T) {
 		t.Errorf("Window: %q %q", Window(90*time.Second), Window(24*time.Hour))
 	}
 }
+
+// TestSourcesInTheRoomLeft: the sources read with their errors where the
+// bar has room, the failing ones named without detail where it has less,
+// and counted where it has little.
+func TestSourcesInTheRoomLeft(t *testing.T) {
+	hs := []view.SourceHealth{{Source: "nvml", State: "ok"}, {Source: "scrape a:1", State: "ok"},
+		{Source: "otlp 127.0.0.1:4318", State: "error", Error: "listen tcp 127.0.0.1:4318: bind: address already in use"}}
+	for w, want := range map[int]string{200: "4318: listen tcp", 120: "✖ otlp 127.0.0.1:4318", 60: "✖ 1 error"} {
+		if got := Render(w, Bar{Mode: "LIVE", Window: 15 * time.Minute, Sources: hs}); !strings.Contains(got, want) {
+			t.Errorf("%d wide: %q lacks %q", w, got, want)
+		}
+	}
+}
