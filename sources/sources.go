@@ -288,6 +288,14 @@ type Health struct {
 	Bytes    int
 	Series   int
 	Detail   string // e.g. "vllm" (what was recognised)
+	// DataAt is the newest instant the source's data rests on, when it is
+	// older than the poll (a query engine that answers late); zero when the
+	// data is as of the poll.
+	DataAt time.Time
+	// Warnings are the source's notes on an answer that is partial or
+	// narrowed (a query engine's warnings, a query split for size), one
+	// line each.
+	Warnings []string
 }
 
 // Samples is points in column form, for a producer that holds its series
@@ -331,6 +339,10 @@ type Frame struct {
 	Events     []Event
 	Exemplars  []Exemplar
 	Health     *Health // nil when the source has nothing to say about itself
+	// Backfill marks points that are history (a query engine's range
+	// answers): the store merges them in time order instead of dropping
+	// those older than a series' newest sample.
+	Backfill bool
 }
 
 // NumPoints returns the number of points the frame carries in either form.
