@@ -63,7 +63,7 @@ type Model struct {
 
 	cache map[string]*series
 	stamp stamp
-	cols  colCache
+	cols  view.Columns // closed columns kept
 	out   string
 	note  string
 }
@@ -201,49 +201,12 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if c := m.cache[sk]; c != nil {
 		return c
 	}
-	match := s.Match()
-	reqs := st.Select(sources.SvcRequests, match...)
 	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
 	win := max(ax.Step, MinRateWindow)
-	c := &series{ratio: make([]float64, cols), axis: ax}
-	ratioAt := func(at time.Time) float64 {
-		var all, errs float64
-		any := false
-		for _, r := range reqs {
-			inc, _, ok := st.Increase(r.Key(), win, at)
-			if !ok {
-				continue
-			}
-			any = true
-			all += inc
-			if r.Label(sources.LabelOutcome) == sources.OutcomeError {
-				errs += inc
-			}
-		}
-		if !any || all <= 0 {
-			return math.NaN()
-		}
-		return errs / all
-	}
-	final := m.cols.sync(st.Newest(), win)
-	for i := 0; i < cols; i++ {
-		c.ratio[i] = math.NaN()
-		if m.lowBW && i == cols-1 && cols > 1 {
-			continue
-		}
-		at := ax.At(i)
-		ck := colKey{sk, at.UnixNano()}
-		if v, ok := m.cols.m[ck]; ok {
-			c.ratio[i] = v
-			continue
-		}
-		c.ratio[i] = ratioAt(at)
-		if !at.After(final) {
-			m.cols.m[ck] = c.ratio[i]
-		}
-	}
+	c := &series{axis: ax}
+	c.ratio = m.cols.ErrorRatio(st, s, ax, win, m.lowBW)
 	if !m.env.Cursor.IsZero() {
-		c.at = view.Some(ratioAt(m.env.Cursor))
+		c.at = view.ErrorRatioAt(st, s, win, m.env.Cursor)
 	}
 	m.cache[sk] = c
 	return c
@@ -635,31 +598,4 @@ func orNA(s string) string {
 		return styles.NA
 	}
 	return s
-}
-
-// FinalLag is how far behind the store's newest sample a column must end
-// before its ratio is taken as final and cached.
-const FinalLag = 30 * time.Second
-
-const maxCachedCols = 100_000
-
-type colKey struct {
-	svc string
-	end int64
-}
-
-// colCache keeps the ratios of columns that can no longer change.
-type colCache struct {
-	m      map[colKey]float64
-	win    time.Duration
-	newest time.Time
-}
-
-func (c *colCache) sync(newest time.Time, win time.Duration) time.Time {
-	if c.m == nil || win != c.win || newest.Before(c.newest) || len(c.m) > maxCachedCols {
-		c.m = map[colKey]float64{}
-		c.win = win
-	}
-	c.newest = newest
-	return newest.Add(-FinalLag)
 }
