@@ -59,6 +59,15 @@ type Options struct {
 	Strict       map[string]bool    // services with the strict target
 	StrictTarget float64            // default 0.001
 	Targets      map[string]float64 // per-service error target, ratio
+
+	// Fleet thresholds (EvaluateFleet); zero takes the default.
+	LatencySLO  map[string]time.Duration // per-service p99 objective
+	GPUTempWarn float64                  // °C; default 75
+	GPUTempCrit float64                  // °C; default 85
+	QueueWarn   float64                  // requests waiting; default 10
+	QueueCrit   float64                  // default 30
+	GoneAfter   time.Duration            // a host this far behind the fleet's newest data is gone; default 1m
+	FleetWorstN int                      // GPUs and services in the fleet's worst lists; default 20
 }
 
 func (o Options) withDefaults() Options {
@@ -70,6 +79,24 @@ func (o Options) withDefaults() Options {
 	}
 	if o.StrictTarget <= 0 {
 		o.StrictTarget = 0.001
+	}
+	if o.GPUTempWarn <= 0 {
+		o.GPUTempWarn = DefaultGPUTempWarn
+	}
+	if o.GPUTempCrit <= 0 {
+		o.GPUTempCrit = DefaultGPUTempCrit
+	}
+	if o.QueueWarn <= 0 {
+		o.QueueWarn = DefaultQueueWarn
+	}
+	if o.QueueCrit <= 0 {
+		o.QueueCrit = DefaultQueueCrit
+	}
+	if o.GoneAfter <= 0 {
+		o.GoneAfter = DefaultGoneAfter
+	}
+	if o.FleetWorstN <= 0 {
+		o.FleetWorstN = DefaultFleetWorstN
 	}
 	return o
 }
