@@ -12,21 +12,13 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/promql"
 )
-
-func init() { extraCommands["alerts"] = alertsMain }
-
-const alertsUsage = `usage: vigil alerts [flags]
-
-Evaluates vigil's alert rules over what the sources show (as --once does:
-use --for to watch long enough for rates and for: durations), reads the
-alerts of a Prometheus (--prom) and an Alertmanager (--alertmanager), and
-prints the active ones as text or JSON (--output json). With --fail-on
-warning|critical the exit status is 3 when such an alert fires.
-`
 
 // alertsFlags are the flags only `vigil alerts` has.
 type alertsFlags struct {
@@ -37,31 +29,57 @@ type alertsFlags struct {
 	backfill     time.Duration
 }
 
-// alertsMain is `vigil alerts`.
-func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// newAlertsCmd is `vigil alerts`.
+func newAlertsCmd(e *env) *cobra.Command {
 	o := &options{}
-	fs := newFlagSet("vigil alerts", o, stderr)
 	var af alertsFlags
+	cmd := &cobra.Command{
+		Use:   "alerts [flags]",
+		Short: "Print the active alerts",
+		Long: `vigil alerts evaluates vigil's alert rules over what the sources show (as
+--once does: use --for to watch long enough for rates and for: durations),
+reads the alerts of a Prometheus (--prom) and an Alertmanager
+(--alertmanager), and prints the active ones as text or JSON.`,
+		Example: `  vigil alerts --scrape http://127.0.0.1:8000/metrics --for 30s
+  vigil alerts --prom http://prometheus:9090 --backfill 1h --output json
+  vigil alerts --alertmanager http://alertmanager:9093 --fail-on critical`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runAlerts(o, af, e)
+		},
+	}
+	cmd.Annotations = map[string]string{"exit": exitStatusHelp}
+	fs := cmd.Flags()
 	fs.StringVar(&af.config, "alerts-config", "", "alert rules, SLOs and notifications `file` (YAML: the alerts section)")
 	fs.StringVar(&af.alertmanager, "alertmanager", "", "also read the alerts of the Alertmanager at `URL`")
-	fs.Float64Var(&af.forScale, "for-scale", 0, "multiply every for: duration (the demo at --speed 10 uses 0.1)")
+	fs.Float64Var(&af.forScale, "for-scale", 0, "multiply every for: duration by this `factor` (the demo at --speed 10 uses 0.1)")
 	fs.BoolVar(&af.history, "history", false, "also print the transitions seen while watching")
 	fs.DurationVar(&af.backfill, "backfill", 0, "with --prom: read this much history first and evaluate over it, so for: durations that began earlier count")
-	fs.Usage = func() { fmt.Fprint(stderr, alertsUsage, "\nFlags:\n"); fs.PrintDefaults() }
-	cfg, rest, code := parseFlags(fs, o, args, stderr)
-	if code >= 0 {
-		return code
+	bindSources(fs, o)
+	grouped(fs, groupHeadless, func(fs *pflag.FlagSet) {
+		bindOutput(fs, &o.output)
+		bindFor(fs, o)
+		bindFailOn(fs, o)
+	})
+	bindGeneral(fs, o)
+	return cmd
+}
+
+// runAlerts is `vigil alerts`.
+func runAlerts(o *options, af alertsFlags, e *env) error {
+	stdin, stdout, stderr := e.stdin, e.stdout, e.stderr
+	cfg, err := loadOptions(o)
+	if err != nil {
+		return err
 	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "vigil alerts: unexpected argument %q\n", rest[0])
-		return 2
+	if af.forScale < 0 {
+		return usageErr("--for-scale must not be negative, not %g", af.forScale)
 	}
 	ac := cfg.Alerts // the config file's alerts section, unless --alerts-config names another
 	if af.config != "" {
 		var err error
 		if ac, err = loadAlertsConfig(af.config); err != nil {
-			fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
-			return 2
+			return &exitError{code: exitUsage, err: err}
 		}
 	}
 	if af.forScale > 0 {
@@ -73,7 +91,7 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	cfg.Alerts = ac
 	s, ctx, done, code := prepare("vigil alerts", o, cfg, nil, stdin, stderr)
 	if s == nil {
-		return code
+		return status(code)
 	}
 	defer done()
 	al := s.alerting
@@ -81,18 +99,11 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if af.backfill > 0 && qs != nil {
 		now := s.clock.Now()
 		if err := qs.Backfill(ctx, s.store.Ingest, now, af.backfill, qs.Interval()); err != nil {
-			fmt.Fprintf(stderr, "vigil alerts: backfill: %v\n", err)
-			return 1
+			return failure(fmt.Errorf("backfill: %w", err))
 		}
 		al.Engine.EvalRange(now.Add(-af.backfill), now, qs.Interval())
 	}
-	if o.forDur > 0 {
-		cctx, cancel := context.WithTimeout(ctx, o.forDur)
-		s.hub.Run(cctx)
-		cancel()
-		s.hub.Drain()
-	}
-	s.hub.PollOnce(ctx)
+	s.watch(ctx, o.forDur)
 	now := s.clock.Now()
 	al.Engine.Eval(now) // after every source's last poll, whatever order the hub polled in
 	active := al.Engine.Active()
@@ -101,10 +112,12 @@ func alertsMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		hist = al.Engine.History()
 	}
 	if err := writeAlerts(stdout, o.output, now, active, hist); err != nil {
-		fmt.Fprintf(stderr, "vigil alerts: %v\n", err)
-		return 1
+		return failure(err)
 	}
-	return alertsExit(active, o.failOn)
+	if err := s.unread(); err != nil {
+		return failure(err)
+	}
+	return status(alertsExit(active, o.failOn))
 }
 
 func loadAlertsConfig(path string) (alerts.Config, error) {

@@ -36,13 +36,13 @@ func counterServer(errShare float64) *httptest.Server {
 	}))
 }
 
-func runAlerts(t *testing.T, args ...string) (int, string, string) {
+func runAlertsCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	t.Setenv("XDG_CONFIG_HOME", dir)
 	base := []string{"--no-discover", "--no-nvml", "--otlp-listen", "off", "--log-file", filepath.Join(dir, "vigil.log")}
 	var out, errb bytes.Buffer
-	code := alertsMain(append(base, args...), strings.NewReader(""), &out, &errb)
+	code := run(append(append([]string{"alerts"}, base...), args...), strings.NewReader(""), &out, &errb)
 	return code, out.String(), errb.String()
 }
 
@@ -57,7 +57,7 @@ func TestAlertsCommand(t *testing.T) {
 	}
 	// The default error-rate rule's for: (2 min) scaled to 0.24 ms: the
 	// two scrapes --for 1s gives are enough.
-	code, out, errs := runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "3s", "--for-scale", "0.000002",
+	code, out, errs := runAlertsCLI(t, "--scrape", bad.URL+"/metrics", "--for", "3s", "--for-scale", "0.000002",
 		"--alerts-config", cfg, "--fail-on", "critical")
 	if code != 3 {
 		t.Fatalf("exit %d, want 3 (critical firing)\nstdout:\n%s\nstderr:\n%s", code, out, errs)
@@ -68,7 +68,7 @@ func TestAlertsCommand(t *testing.T) {
 		}
 	}
 	// JSON, failing on warning too.
-	code, out, errs = runAlerts(t, "--scrape", bad.URL+"/metrics", "--for", "3s", "--for-scale", "0.000002",
+	code, out, errs = runAlertsCLI(t, "--scrape", bad.URL+"/metrics", "--for", "3s", "--for-scale", "0.000002",
 		"--alerts-config", cfg, "--output", "json", "--fail-on", "warning", "--history")
 	if code != 3 {
 		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
@@ -93,14 +93,14 @@ func TestAlertsCommand(t *testing.T) {
 		t.Error("--history printed no transitions")
 	}
 	// A healthy service: nothing fires, exit 0.
-	code, out, _ = runAlerts(t, "--scrape", good.URL+"/metrics", "--for", "1s", "--for-scale", "0.000002", "--fail-on", "critical")
+	code, out, _ = runAlertsCLI(t, "--scrape", good.URL+"/metrics", "--for", "1s", "--for-scale", "0.000002", "--fail-on", "critical")
 	if code != 0 || !strings.Contains(out, "no alert firing or pending") {
 		t.Errorf("healthy: exit %d\n%s", code, out)
 	}
 	// A bad rules file is a usage error.
 	badCfg := filepath.Join(t.TempDir(), "bad.yaml")
 	os.WriteFile(badCfg, []byte("rules: [{alert: X, expr: 'nope'}]\n"), 0o600)
-	if code, _, errs := runAlerts(t, "--scrape", good.URL+"/metrics", "--alerts-config", badCfg); code != 2 || !strings.Contains(errs, "expr") {
+	if code, _, errs := runAlertsCLI(t, "--scrape", good.URL+"/metrics", "--alerts-config", badCfg); code != 2 || !strings.Contains(errs, "expr") {
 		t.Errorf("bad config: exit %d, %s", code, errs)
 	}
 }
@@ -150,7 +150,7 @@ func TestAlertsCommandRealPrometheus(t *testing.T) {
 	rules := "groups:\n  - name: t\n    rules:\n      - alert: DiskFull\n        expr: vector(1)\n        labels: {severity: critical}\n        annotations: {summary: disk full}\n"
 	u := promtest.Prometheus(t, 500*time.Millisecond, nil, rules)
 	promtest.Eventually(t, 15*time.Second, "the rule fires", func() bool {
-		code, out, _ := runAlerts(t, "--prom", u, "--output", "json", "--fail-on", "critical")
+		code, out, _ := runAlertsCLI(t, "--prom", u, "--output", "json", "--fail-on", "critical")
 		return code == 3 && strings.Contains(out, `"alertname": "DiskFull"`) && strings.Contains(out, `"source": "prometheus"`) &&
 			strings.Contains(out, `"text": "disk full [prometheus]"`)
 	})
@@ -179,11 +179,11 @@ func TestAlertsBackfill(t *testing.T) {
 		return err == nil && len(rs) == 1
 	})
 	// for: 2 min × 0.05 = 6 s.
-	code, out, errs := runAlerts(t, "--config", cfg, "--for-scale", "0.05", "--fail-on", "critical")
+	code, out, errs := runAlertsCLI(t, "--config", cfg, "--for-scale", "0.05", "--fail-on", "critical")
 	if code != 0 || !strings.Contains(out, "pending") {
 		t.Errorf("without backfill: exit %d, want 0 with the alert pending\n%s\n%s", code, out, errs)
 	}
-	code, out, errs = runAlerts(t, "--config", cfg, "--for-scale", "0.05", "--backfill", "10s", "--fail-on", "critical")
+	code, out, errs = runAlertsCLI(t, "--config", cfg, "--for-scale", "0.05", "--backfill", "10s", "--fail-on", "critical")
 	if code != 3 || !strings.Contains(out, "critical  firing") || !strings.Contains(out, alerts.RuleErrorRate) {
 		t.Errorf("with backfill: exit %d, want 3 with the alert firing\n%s\n%s", code, out, errs)
 	}

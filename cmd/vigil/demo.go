@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources/demo"
@@ -21,37 +23,60 @@ type demoSetup struct {
 	svc  *demo.Service
 }
 
-// runDemo is `vigil demo`.
-func runDemo(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// newDemoCmd is `vigil demo`.
+func newDemoCmd(e *env) *cobra.Command {
 	o := &options{}
-	fs := newFlagSet("vigil demo", o, stderr)
 	d := &demoSetup{}
+	cmd := &cobra.Command{
+		Use:   "demo [flags]",
+		Short: "Run the embedded demo service and watch it",
+		Long: `vigil demo starts a synthetic AI service inside the binary on 127.0.0.1 (a
+vLLM-style LLM server and a recommendation API on simulated H100s) and watches
+it through the same paths as a real one: an HTTP scrape of its /metrics, a tail
+of its JSON log file, NVML calls into its simulated GPUs and OTLP traces sent
+to vigil's own receiver. A scripted incident timeline plays on a 10-minute
+loop: a latency spike, an error burst, a drift onset, a GPU thermal throttle
+and an XID error.`,
+		Example: `  vigil demo                                    # watch it in the console
+  vigil demo --speed 10 --seed 3                # ten times faster, another timeline
+  vigil demo --once --for 20s --output json     # headless: every pane after 20 s
+  vigil demo --record /tmp/rec                  # record while watching`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDemo(o, d, e)
+		},
+	}
+	cmd.Annotations = map[string]string{"exit": exitStatusHelp}
+	fs := cmd.Flags()
 	fs.Int64Var(&d.opts.Seed, "seed", 1, "seed of the demo's traffic and incident timeline")
 	fs.Float64Var(&d.opts.Speed, "speed", 1, "compress the incident timeline (10 plays it ten times faster)")
 	fs.IntVar(&d.opts.GPUs, "demo-gpus", 8, "number of simulated GPUs")
 	fs.StringVar(&d.opts.Dir, "demo-dir", "", "where the demo writes its log file (default a temporary directory)")
-	fs.Usage = func() {
-		fmt.Fprint(stderr, "vigil demo: an embedded synthetic AI service (a vLLM-style LLM server and a recommendation API\n"+
-			"on simulated GPUs) with a scripted incident timeline, watched by the console through the real paths.\n\nFlags:\n")
-		fs.PrintDefaults()
-	}
-	cfg, rest, code := parseFlags(fs, o, args, stderr)
-	if code >= 0 {
-		return code
-	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "vigil demo: unexpected argument %q\n", rest[0])
-		return 2
+	grouped(fs, groupSources, func(fs *pflag.FlagSet) { bindOTLP(fs, o) })
+	bindOnce(fs, o, true)
+	bindConsole(fs, o)
+	bindGeneral(fs, o)
+	bindRecord(fs, o)
+	return cmd
+}
+
+// runDemo is `vigil demo`.
+func runDemo(o *options, d *demoSetup, e *env) error {
+	cfg, err := loadOptions(o)
+	if err != nil {
+		return err
 	}
 	if d.opts.Speed <= 0 || d.opts.Speed > 1000 {
-		fmt.Fprintf(stderr, "vigil demo: --speed must be in (0, 1000], not %g\n", d.opts.Speed)
-		return 2
+		return usageErr("--speed must be in (0, 1000], not %g", d.opts.Speed)
+	}
+	if d.opts.GPUs < 1 || d.opts.GPUs > 1024 {
+		return usageErr("--demo-gpus must be in [1, 1024], not %d", d.opts.GPUs)
 	}
 	if o.once && o.forDur == 0 {
 		o.forDur = 5 * time.Second
 	}
 	demoDefaults(&cfg)
-	return start(o, cfg, d, stdin, stdout, stderr)
+	return status(start(o, cfg, d, e.stdin, e.stdout, e.stderr))
 }
 
 // demoDefaults watches the demo's model features for drift and sets the
@@ -127,7 +152,9 @@ func (d *demoSetup) start(ctx context.Context, s *session) error {
 		return err
 	}
 	d.svc = svc
-	s.close = append(s.close, func() { svc.Close() })
+	// A producer: it stops before the hub, while vigil's receiver still
+	// takes its last spans.
+	s.producers = append(s.producers, func() { svc.Close() })
 	return nil
 }
 

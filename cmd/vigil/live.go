@@ -57,7 +57,14 @@ type session struct {
 	recorder *replay.Recorder // set while --record writes a recording
 	alerting *alerting        // the rule engine and what feeds it
 	notices  chan string      // terminal notifications for the console (--notify)
-	close    []func()
+
+	// Close stops things in this order: producers (what feeds vigil's own
+	// listeners, the demo, so that its last spans still reach the OTLP
+	// receiver), then the hub and every source in it, then close (the
+	// recording, NVML, ...) last added first.
+	producers []func()
+	stopHub   func() // set while the hub runs on its own goroutine (startHub)
+	close     []func()
 }
 
 func newSession(o *options, cfg Config, log *slog.Logger, clock sources.Clock) *session {
@@ -68,8 +75,43 @@ func newSession(o *options, cfg Config, log *slog.Logger, clock sources.Clock) *
 }
 
 func (s *session) Close() {
+	for i := len(s.producers) - 1; i >= 0; i-- {
+		s.producers[i]()
+	}
+	s.producers = nil
+	if s.stopHub != nil {
+		s.stopHub()
+		s.stopHub = nil
+	}
 	for i := len(s.close) - 1; i >= 0; i-- {
 		s.close[i]()
+	}
+	s.close = nil
+}
+
+// startHub runs the hub on its own goroutine until Close stops it (not when
+// ctx ends: a signal ends the run, and Close then stops things in order).
+func (s *session) startHub(ctx context.Context) {
+	if s.stopHub != nil {
+		return
+	}
+	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { s.hub.Run(hctx); close(done) }()
+	s.stopHub = func() { cancel(); <-done }
+}
+
+// closeWithin calls fn and waits for it at most d: a library call that
+// cannot be interrupted (NVML's event wait blocks up to a second) must not
+// hold up the exit; the process ending releases what it holds.
+func closeWithin(d time.Duration, fn func()) {
+	done := make(chan struct{})
+	go func() { fn(); close(done) }()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
 	}
 }
 
@@ -95,16 +137,10 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 // runOnce lets the sources run for --for (or polls once), evaluates every
-// pane and prints it. The exit status is 3 when --fail-on matches a firing alert.
+// pane and prints it. The exit status is 3 when --fail-on matches a firing
+// alert, 1 when no source could be read.
 func (s *session) runOnce(ctx context.Context, stdout, stderr io.Writer) int {
-	if s.o.forDur > 0 {
-		cctx, cancel := context.WithTimeout(ctx, s.o.forDur)
-		s.hub.Run(cctx)
-		cancel()
-		s.hub.Drain()
-	}
-	// A last round, so that no figure is left from a poll the deadline cut short.
-	s.hub.PollOnce(ctx)
+	s.watch(ctx, s.o.forDur)
 	now := s.clock.Now()
 	r := s.report(now)
 	code := 0
@@ -116,7 +152,112 @@ func (s *session) runOnce(ctx context.Context, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "vigil: %v\n", err)
 		return 1
 	}
+	if err := s.unread(); err != nil {
+		fmt.Fprintf(stderr, "vigil: %v\n", err)
+		return 1
+	}
 	return code
+}
+
+// watch lets the sources run for d and ends with a round in which every
+// poller polls again, so that no figure is left from a poll the deadline
+// cut short; with d 0 it polls each source once. The hub keeps running
+// until Close, so streams (the OTLP receiver) still accept what producers
+// send while they stop.
+func (s *session) watch(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		s.hub.PollOnce(ctx)
+		return
+	}
+	s.startHub(ctx)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+		return
+	}
+	s.finalRound(ctx)
+}
+
+// finalRound asks every poller to poll now and waits until each has
+// reported a poll that began after the request (or its poll timeout).
+func (s *session) finalRound(ctx context.Context) {
+	var names []string
+	wait := time.Second
+	for _, src := range s.hub.Sources() {
+		if p, ok := src.(sources.Poller); ok {
+			names = append(names, p.Name())
+			t := min(max(p.Interval(), time.Second), 10*time.Second)
+			if to, ok := p.(interface{ Timeout() time.Duration }); ok && to.Timeout() > 0 {
+				t = to.Timeout()
+			}
+			wait = max(wait, t)
+		}
+	}
+	asked := s.clock.Now()
+	s.hub.PollNow()
+	deadline := time.NewTimer(wait + 100*time.Millisecond)
+	defer deadline.Stop()
+	for {
+		fresh := map[string]bool{}
+		for _, h := range s.store.Health() {
+			if !h.At.Before(asked) {
+				fresh[h.Source] = true
+			}
+		}
+		all := true
+		for _, n := range names {
+			if !fresh[n] {
+				all = false
+				break
+			}
+		}
+		if all {
+			return
+		}
+		select {
+		case <-s.hub.Updates():
+		case <-deadline.C:
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// unread says why, when vigil was asked to read sources and none of them
+// answered: a --once that saw nothing must not pass for one that saw
+// nothing wrong. vigil's own parts (its process figures, the alert engine,
+// the OTLP receiver, which only listens) do not count.
+func (s *session) unread() error {
+	own := map[string]bool{}
+	if r := s.extras.receiver; r != nil {
+		own[r.Name()] = true
+	}
+	if s.alerting != nil {
+		own[s.alerting.Engine.Name()] = true
+	}
+	var errs []string
+	asked := 0
+	for _, h := range s.store.Health() {
+		if h.Kind == "self" || own[h.Source] || h.State == sources.HealthDisabled {
+			continue
+		}
+		asked++
+		if h.State == sources.HealthOK {
+			return nil
+		}
+		e := h.Err
+		if e == "" {
+			e = "no answer yet"
+		}
+		errs = append(errs, sources.OneLine(h.Source+": "+e))
+	}
+	if asked == 0 {
+		return nil
+	}
+	return fmt.Errorf("no source could be read (%s)", strings.Join(errs, "; "))
 }
 
 // addQueryAndAlerts adds query mode (--prom) and the alert engine, with
@@ -151,19 +292,29 @@ func (s *session) addQueryAndAlerts() error {
 }
 
 // runLive is `vigil [flags]`: watch this box.
-func runLive(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	o := &options{}
-	fs := newFlagSet("vigil", o, stderr)
-	fs.Usage = func() { fmt.Fprint(stderr, usage, "\nFlags:\n"); fs.PrintDefaults() }
-	cfg, rest, code := parseFlags(fs, o, args, stderr)
-	if code >= 0 {
-		return code
+func runLive(o *options, e *env) error {
+	cfg, err := loadOptions(o)
+	if err != nil {
+		return err
 	}
-	if len(rest) > 0 {
-		fmt.Fprintf(stderr, "vigil: unexpected argument %q (try vigil --help)\n", rest[0])
-		return 2
+	return status(start(o, cfg, nil, e.stdin, e.stdout, e.stderr))
+}
+
+// loadOptions checks the flags that take one of a few values and reads the
+// config file; either problem is a usage error.
+func loadOptions(o *options) (Config, error) {
+	if err := o.validate(); err != nil {
+		return Config{}, &exitError{code: exitUsage, err: err, hint: true}
 	}
-	return start(o, cfg, nil, stdin, stdout, stderr)
+	path, explicit := configPath(o.config)
+	cfg, err := loadConfig(path, explicit)
+	if err != nil {
+		return cfg, &exitError{code: exitUsage, err: err}
+	}
+	if err := cfg.check(); err != nil {
+		return cfg, &exitError{code: exitUsage, err: fmt.Errorf("config %s: %w", path, err)}
+	}
+	return cfg, nil
 }
 
 // start opens the log, wires the session (with the demo when d is set) and

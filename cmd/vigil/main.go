@@ -1,159 +1,240 @@
 // Command vigil is a terminal console for watching AI systems in production:
 // GPUs, serving latency and errors, drift, logs and traces on one screen.
 //
-// main wires flags, config and subcommands to the packages that do the work;
-// it holds no logic worth testing apart from them.
+// main parses flags and wires the packages that do the work; it holds no
+// logic worth testing apart from them. The command line is built with cobra
+// (github.com/spf13/cobra), the library kubectl, gh and Hugo use: GNU
+// double-dash flags through pflag, a subcommand tree where each command owns
+// its flags, help with examples, `vigil help CMD`, shell completion for bash,
+// zsh and fish, and man pages generated from the same definitions. kong and
+// urfave/cli were the alternatives; cobra won because its completion and man
+// generation come with it rather than as third-party add-ons, and because
+// the people vigil is for already know its conventions from kubectl and gh.
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strings"
-	"time"
-)
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+)
 
 func main() {
 	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }
 
-const usage = `vigil — a terminal console for AI systems in production
+// Exit statuses, documented in every command's help and in README.md.
+const (
+	exitOK      = 0 // success
+	exitFailure = 1 // a runtime failure: nothing to watch, no source could be read, a file unreadable
+	exitUsage   = 2 // a usage error: unknown flag or command, bad flag value, bad config
+	exitFailOn  = 3 // --fail-on: an alert of that severity fires
+)
 
-Usage:
-  vigil [flags]                    watch this box (autodetects NVML and local serving stacks)
-  vigil demo [flags]               run the embedded demo service and watch it
-  vigil record -o DIR [flags]      record what the sources see, headless
-  vigil replay FILE|DIR [flags]    replay a recording in the console (--once --at T, --info)
-  vigil drift compare REF CUR      drift statistics between two samples
-  vigil alerts [flags]             print the current alerts
-  vigil version                    print the version
+const exitStatusHelp = `Exit status:
+  0  ok
+  1  runtime failure (nothing to watch, no source could be read, an unreadable file)
+  2  usage error (unknown flag or command, a bad flag value, a bad config file)
+  3  with --fail-on: an alert of that severity or worse is firing`
 
-Run 'vigil <command> --help' for a command's flags.
-`
+// env is where a command reads and writes: the process's streams, or a
+// test's buffers.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+}
+
+// exitError ends a command with a status; its message, when not empty, is
+// printed as one line prefixed with the command's path.
+type exitError struct {
+	code int
+	err  error
+	hint bool // point to the command's --help after the message
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// usageErr is a usage error: one line, a pointer to the command's help,
+// exit status 2.
+func usageErr(format string, a ...any) error {
+	return &exitError{code: exitUsage, err: fmt.Errorf(format, a...), hint: true}
+}
+
+// failure is a runtime failure: one line, exit status 1.
+func failure(err error) error { return &exitError{code: exitFailure, err: err} }
+
+// status ends a command with code after it has printed what it had to say.
+func status(code int) error {
+	if code == exitOK {
+		return nil
+	}
+	return &exitError{code: code}
+}
 
 // run is main without the process: it returns the exit status.
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		switch args[0] {
-		case "version":
-			fmt.Fprintf(stdout, "vigil %s\n", version)
-			return 0
-		case "help":
-			fmt.Fprint(stdout, usage)
-			return 0
-		case "demo":
-			return runDemo(args[1:], stdin, stdout, stderr)
-		case "drift":
-			if len(args) > 1 && args[1] == "compare" {
-				return driftCompareMain(args[2:], stdout, stderr)
-			}
-			fmt.Fprintln(stderr, "vigil drift: usage: vigil drift compare REF CUR [flags]")
-			return 2
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
+	root := newRootCmd(e)
+	root.SetArgs(args)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return exitOK
+	}
+	path := "vigil"
+	if cmd != nil {
+		path = cmd.CommandPath()
+	}
+	var xe *exitError
+	if errors.As(err, &xe) {
+		switch {
+		case xe.err == nil:
+		case xe.hint:
+			fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", path, oneLine(xe.err), path)
 		default:
-			if fn, ok := extraCommands[args[0]]; ok {
-				return fn(args[1:], stdin, stdout, stderr)
-			}
-			fmt.Fprintf(stderr, "vigil: unknown command %q (try vigil --help)\n", args[0])
-			return 2
+			fmt.Fprintf(stderr, "%s: %s\n", path, oneLine(xe.err))
 		}
+		return xe.code
 	}
-	return runLive(args, stdin, stdout, stderr)
+	// cobra's own errors: an unknown command, a wrong number of arguments.
+	fmt.Fprintf(stderr, "%s: %s (see '%s --help')\n", path, oneLine(err), path)
+	return exitUsage
 }
 
-// extraCommands are subcommands registered by other files of this package.
-var extraCommands = map[string]func(args []string, stdin io.Reader, stdout, stderr io.Writer) int{}
-
-// options are the flags shared by the live console, the demo, record and replay.
-type options struct {
-	config        string
-	scrape        stringList
-	scrapeEvery   time.Duration
-	prom          string
-	logs          stringList
-	logCmds       stringList
-	otlpListen    string
-	jaeger        string
-	tempo         string
-	noDiscover    bool
-	noNVML        bool
-	gpus          string
-	cudaVisible   bool
-	once          bool
-	output        string
-	forDur        time.Duration
-	window        time.Duration
-	fps           float64
-	lowBW         bool
-	mouse         bool
-	record        string
-	recordMaxSize int64         // vigil record --max-size; 0: the recorder's default
-	recordMaxAge  time.Duration // vigil record --max-age; 0: keep
-	logFile       string
-	failOn        string
-	notify        string
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", " ")), " ")
 }
 
-type stringList []string
+// newRootCmd builds the whole command tree; every command writes to e.
+func newRootCmd(e *env) *cobra.Command {
+	o := &options{}
+	root := &cobra.Command{
+		Use:   "vigil [flags]",
+		Short: "A terminal console for AI systems in production",
+		Long: `vigil is one terminal screen for AI systems in production: GPU health, serving
+latency, errors, drift, logs and traces, on one time cursor.
 
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+With no flags it watches this box: the GPUs NVML shows and the serving stacks
+(vLLM, TGI, SGLang, Triton, TorchServe, dcgm-exporter, node-exporter) that
+answer on 127.0.0.1's default ports. Flags and the config file add sources.
+Press ? in the console for its keys.`,
+		Example: `  vigil                                      # this box
+  vigil --scrape http://gpu-7:8000/metrics   # any /metrics endpoint (repeatable)
+  vigil --log '/var/log/inference/*.log'     # tail files or globs
+  vigil --prom http://prometheus:9090        # a fleet through a Prometheus-compatible API
+  vigil --once --output json                 # every pane once, as JSON
+  vigil --once --for 30s --fail-on critical  # exit 3 while a critical alert fires
+  vigil demo                                 # the embedded demo service`,
+		Args:          cobra.NoArgs,
+		Version:       versionString(),
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runLive(o, e)
+		},
+	}
+	root.Annotations = map[string]string{"exit": exitStatusHelp}
+	fs := root.Flags()
+	bindSources(fs, o)
+	bindOnce(fs, o, true)
+	bindConsole(fs, o)
+	bindGeneral(fs, o)
+	bindRecord(fs, o)
+	root.SetVersionTemplate("vigil {{.Version}}\n")
+	fs.BoolP("version", "v", false, "print the version and exit (vigil version says more)")
 
-// newFlagSet returns a flag set with the shared flags bound to o.
-func newFlagSet(name string, o *options, stderr io.Writer) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&o.config, "config", "", "config file (default $XDG_CONFIG_HOME/vigil/config.yaml)")
-	fs.Var(&o.scrape, "scrape", "scrape a Prometheus /metrics `URL` (repeatable)")
-	fs.DurationVar(&o.scrapeEvery, "scrape-interval", time.Second, "how often targets are scraped (config entries may set their own)")
-	fs.StringVar(&o.prom, "prom", "", "query a Prometheus-compatible API at `URL` (Prometheus, Thanos, Mimir, VictoriaMetrics)")
-	fs.Var(&o.logs, "log", "tail a log file or glob `PATH` (repeatable; - for stdin)")
-	fs.Var(&o.logCmds, "log-cmd", "read logs from a `command`'s output, e.g. 'journalctl -f -o json' (repeatable)")
-	fs.StringVar(&o.otlpListen, "otlp-listen", "", "OTLP/HTTP trace receiver `address` (default 127.0.0.1:4318; off to disable)")
-	fs.StringVar(&o.jaeger, "jaeger", "", "Jaeger query API `URL`")
-	fs.StringVar(&o.tempo, "tempo", "", "Tempo API `URL`")
-	fs.BoolVar(&o.noDiscover, "no-discover", false, "do not probe the serving stacks' default ports on 127.0.0.1")
-	fs.BoolVar(&o.noNVML, "no-nvml", false, "do not read GPUs through NVML")
-	fs.StringVar(&o.gpus, "gpus", "", "only these GPU `indices`, e.g. 0,3")
-	fs.BoolVar(&o.cudaVisible, "cuda-visible-devices", false, "only the GPUs in CUDA_VISIBLE_DEVICES")
-	fs.BoolVar(&o.once, "once", false, "evaluate every pane once, print it and exit")
-	fs.StringVar(&o.output, "output", "text", "once output `format`: json or text")
-	fs.DurationVar(&o.forDur, "for", 0, "with --once: watch this long before evaluating (rates need two polls)")
-	fs.DurationVar(&o.window, "window", 0, "rate and quantile window (default 1m; the console's time window is zoomed with +/-)")
-	fs.Float64Var(&o.fps, "fps", 0, "redraws per second at most (default 1; 0.2 for slow links)")
-	fs.BoolVar(&o.lowBW, "low-bandwidth", false, "fewer redraws and no animation, for slow SSH links")
-	fs.BoolVar(&o.mouse, "mouse", false, "enable the mouse (click to focus, wheel to scroll)")
-	fs.StringVar(&o.record, "record", "", "record everything seen to `DIR` while watching")
-	fs.StringVar(&o.logFile, "log-file", "", "vigil's own log `file` (default $XDG_STATE_HOME/vigil/vigil.log)")
-	fs.StringVar(&o.notify, "notify", "", "on a new critical alert: `bell`, desktop (OSC 9/777), or bell,desktop")
-	fs.StringVar(&o.failOn, "fail-on", "", "with --once: exit 3 when an alert of this `severity` (warning|critical) fires")
-	return fs
+	root.AddCommand(newDemoCmd(e), newRecordCmd(e), newReplayCmd(e), newAlertsCmd(e), newDriftCmd(e),
+		newConfigCmd(e), newVersionCmd(e), newCompletionCmd(e), newManCmd(e))
+	root.CompletionOptions.DisableDefaultCmd = true
+	setup(root, e)
+	return root
 }
 
-// parseFlags parses args and the config; a problem is one line and status 2.
-func parseFlags(fs *flag.FlagSet, o *options, args []string, stderr io.Writer) (Config, []string, int) {
-	if err := fs.Parse(args); err != nil {
-		if err == flag.ErrHelp {
-			return Config{}, nil, 0
+// setup gives cmd and its children vigil's streams, help layout, flag
+// error handling and value completions.
+func setup(cmd *cobra.Command, e *env) {
+	cmd.SetIn(e.stdin)
+	cmd.SetOut(e.stdout)
+	cmd.SetErr(e.stderr)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.Flags().SortFlags = false
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &exitError{code: exitUsage, err: err, hint: true}
+	})
+	cmd.SetUsageTemplate(usageTemplate)
+	completeFlagValues(cmd)
+	for _, c := range cmd.Commands() {
+		setup(c, e)
+	}
+}
+
+// usageTemplate is cobra's usage layout with vigil's flag groups and an
+// exit status section.
+const usageTemplate = `Usage:{{if .Runnable}}
+  {{.UseLine}}{{end}}{{if .HasAvailableSubCommands}}
+  {{.CommandPath}} [command]{{end}}{{if gt (len .Aliases) 0}}
+
+Aliases:
+  {{.NameAndAliases}}{{end}}{{if .HasExample}}
+
+Examples:
+{{.Example}}{{end}}{{if .HasAvailableSubCommands}}
+
+Commands:{{range .Commands}}{{if (or .IsAvailableCommand (eq .Name "help"))}}
+  {{rpad .Name .NamePadding }} {{.Short}}{{end}}{{end}}{{end}}{{range flagGroups .}}
+
+{{.Title}}:
+{{.Usages}}{{end}}{{with index .Annotations "exit"}}
+
+{{.}}{{end}}{{if .HasAvailableSubCommands}}
+
+Run '{{.CommandPath}} [command] --help' for a command's flags and examples.{{end}}
+`
+
+func init() {
+	cobra.AddTemplateFunc("flagGroups", flagGroups)
+}
+
+type flagGroup struct{ Title, Usages string }
+
+// flagGroups splits a command's flags into the groups of flagGroupOrder.
+func flagGroups(cmd *cobra.Command) []flagGroup {
+	sets := map[string]*pflag.FlagSet{}
+	cmd.LocalFlags().VisitAll(func(f *pflag.Flag) {
+		if f.Hidden {
+			return
 		}
-		return Config{}, nil, 2
+		g := groupCommand
+		if v := f.Annotations[flagGroupAnnotation]; len(v) > 0 {
+			g = v[0]
+		}
+		if sets[g] == nil {
+			sets[g] = pflag.NewFlagSet(g, pflag.ContinueOnError)
+			sets[g].SortFlags = false
+		}
+		sets[g].AddFlag(f)
+	})
+	var out []flagGroup
+	for _, g := range flagGroupOrder {
+		fs := sets[g]
+		if fs == nil {
+			continue
+		}
+		title := g
+		if title == groupCommand {
+			title = "Flags"
+		}
+		out = append(out, flagGroup{Title: title, Usages: strings.TrimRight(fs.FlagUsagesWrapped(100), " \n")})
 	}
-	if o.output != "json" && o.output != "text" {
-		fmt.Fprintf(stderr, "vigil: --output must be json or text, not %q\n", o.output)
-		return Config{}, nil, 2
-	}
-	if o.failOn != "" && o.failOn != "warning" && o.failOn != "critical" {
-		fmt.Fprintf(stderr, "vigil: --fail-on must be warning or critical, not %q\n", o.failOn)
-		return Config{}, nil, 2
-	}
-	path, explicit := configPath(o.config)
-	cfg, err := loadConfig(path, explicit)
-	if err != nil {
-		fmt.Fprintf(stderr, "vigil: %v\n", err)
-		return cfg, nil, 2
-	}
-	return cfg, fs.Args(), -1
+	return out
 }

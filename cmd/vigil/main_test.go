@@ -60,8 +60,8 @@ func TestVersionAndHelp(t *testing.T) {
 	if code, out, _ := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "vigil ") {
 		t.Fatalf("version: %d %q", code, out)
 	}
-	if code, _, errOut := runCLI(t, "--help"); code != 0 || !strings.Contains(errOut, "vigil demo") {
-		t.Fatalf("--help: %d %q", code, errOut)
+	if code, out, _ := runCLI(t, "--help"); code != 0 || !strings.Contains(out, "demo") {
+		t.Fatalf("--help: %d %q", code, out)
 	}
 }
 
@@ -231,5 +231,44 @@ func TestDemoOnceJSON(t *testing.T) {
 		if m["state"] == "error" {
 			t.Errorf("source in error: %v", m)
 		}
+	}
+}
+
+// TestOnceWithNoReadableSourceFails: a --once whose only source refuses
+// connections says so and exits 1, even with --fail-on (it saw nothing, not
+// nothing wrong).
+func TestOnceWithNoReadableSourceFails(t *testing.T) {
+	srv := httptest.NewServer(http.NotFoundHandler())
+	url := srv.URL + "/metrics"
+	srv.Close() // refuses connections from now on
+	for _, extra := range [][]string{nil, {"--fail-on", "warning"}, {"--for", "1500ms"}} {
+		args := append([]string{"--scrape", url, "--no-discover", "--no-nvml", "--otlp-listen", "off", "--once"}, extra...)
+		code, out, stderr := runCLI(t, args...)
+		if code != exitFailure {
+			t.Errorf("%v: exit %d, want 1; stderr %q", extra, code, stderr)
+		}
+		if !strings.Contains(stderr, "no source could be read") || !strings.Contains(stderr, "refused") || strings.Count(stderr, "\n") != 1 {
+			t.Errorf("%v: stderr %q", extra, stderr)
+		}
+		if !strings.Contains(out, "SOURCE") {
+			t.Errorf("%v: the report is still printed, got %q", extra, out)
+		}
+	}
+}
+
+// TestDemoOnceStopsInOrder: the demo stops before vigil's OTLP receiver,
+// so its last spans are taken and its log has no export failure.
+func TestDemoOnceStopsInOrder(t *testing.T) {
+	logFile := filepath.Join(t.TempDir(), "vigil.log")
+	code, _, stderr := runCLI(t, "demo", "--once", "--for", "1500ms", "--output", "json", "--log-file", logFile)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	b, err := os.ReadFile(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), "trace export failed") {
+		t.Errorf("the demo's exporter outlived the receiver:\n%s", b)
 	}
 }

@@ -6,19 +6,16 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/replay"
 	treplay "github.com/vigil-dev/vigil/tui/replay"
 )
-
-func init() {
-	extraCommands["record"] = recordMain
-	extraCommands["replay"] = replayMain
-}
 
 // settingsKind is the event a recording starts with: the settings that
 // derived panes (drift rows) need to show in replay what they showed live.
@@ -59,72 +56,130 @@ func readSettings(r *replay.Reader) (recordedSettings, bool) {
 	return rs, found
 }
 
-// recordMain is `vigil record -o DIR [sources]`: record headless, as a
+// newRecordCmd is `vigil record -o DIR [sources]`: record headless, as a
 // service. It logs to its log file, stops cleanly on SIGTERM or SIGINT and
 // never touches the terminal beyond a one-line error.
-func recordMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func newRecordCmd(e *env) *cobra.Command {
 	o := &options{}
-	fs := newFlagSet("vigil record", o, stderr)
-	out := fs.String("o", "", "record into `DIR` (files rotate hourly; oldest removed past --max-size)")
-	withDemo := fs.Bool("demo", false, "record the embedded demo service")
-	maxSize := fs.Int64("max-size", 1<<30, "cap on the recording directory, `bytes`")
-	maxAge := fs.Duration("max-age", 0, "remove recording files older than this (0: keep)")
 	d := &demoSetup{}
+	var out string
+	var withDemo bool
+	cmd := &cobra.Command{
+		Use:   "record -o DIR [flags]",
+		Short: "Record what the sources see, headless",
+		Long: `vigil record writes everything the sources see to a recording in DIR, without
+a console, until SIGTERM or SIGINT; run it as a service. Files rotate hourly
+and the oldest are removed past --max-size. Replay it with 'vigil replay DIR'.`,
+		Example: `  vigil record -o /var/lib/vigil/rec --scrape http://127.0.0.1:8000/metrics
+  vigil record -o /tmp/rec --demo --speed 10`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runRecord(o, d, out, withDemo, e)
+		},
+	}
+	cmd.Annotations = map[string]string{"exit": exitStatusHelp}
+	fs := cmd.Flags()
+	fs.StringVarP(&out, "out", "o", "", "record into `DIR` (required)")
+	fs.Int64Var(&o.recordMaxSize, "max-size", 1<<30, "cap on the recording directory's size, in `bytes`")
+	fs.DurationVar(&o.recordMaxAge, "max-age", 0, "remove recording files older than this (0: keep)")
+	fs.BoolVar(&withDemo, "demo", false, "record the embedded demo service")
 	fs.Int64Var(&d.opts.Seed, "seed", 1, "with --demo: the demo's seed")
 	fs.Float64Var(&d.opts.Speed, "speed", 1, "with --demo: the demo's speed")
 	fs.IntVar(&d.opts.GPUs, "demo-gpus", 8, "with --demo: simulated GPUs")
-	cfg, rest, code := parseFlags(fs, o, args, stderr)
-	if code >= 0 {
-		return code
+	bindSources(fs, o)
+	bindGeneral(fs, o)
+	o.output = "text"
+	return cmd
+}
+
+func runRecord(o *options, d *demoSetup, out string, withDemo bool, e *env) error {
+	if out == "" {
+		return usageErr("-o DIR is required")
 	}
-	if *out == "" || len(rest) > 0 {
-		fmt.Fprintln(stderr, "vigil record: usage: vigil record -o DIR [--demo] [source flags]")
-		return 2
+	cfg, err := loadOptions(o)
+	if err != nil {
+		return err
 	}
-	if *withDemo {
+	if withDemo {
+		if d.opts.Speed <= 0 || d.opts.Speed > 1000 {
+			return usageErr("--speed must be in (0, 1000], not %g", d.opts.Speed)
+		}
 		demoDefaults(&cfg)
 	} else {
 		d = nil
 	}
-	o.record, o.recordMaxSize, o.recordMaxAge = *out, *maxSize, *maxAge
-	s, ctx, done, code := prepare("vigil record", o, cfg, d, stdin, stderr)
+	o.record = out
+	s, ctx, done, code := prepare("vigil record", o, cfg, d, e.stdin, e.stderr)
 	if s == nil {
-		return code
+		return status(code)
 	}
 	defer done()
-	s.log.Info("recording", "dir", *out, "notes", strings.Join(s.notes, "; "))
-	s.hub.Run(ctx) // until SIGTERM or SIGINT; done closes the recording
+	s.log.Info("recording", "dir", out, "notes", strings.Join(s.notes, "; "))
+	s.startHub(ctx)
+	<-ctx.Done() // SIGTERM or SIGINT; done stops the sources and closes the recording
 	s.log.Info("recording stopped", "stats", fmt.Sprintf("%+v", s.recorder.Stats()))
-	return 0
+	return nil
 }
 
-// replayMain is `vigil replay FILE|DIR`: the console over a recording, or
+// newReplayCmd is `vigil replay FILE|DIR`: the console over a recording, or
 // --info, or --once --at T.
-func replayMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func newReplayCmd(e *env) *cobra.Command {
 	o := &options{}
-	fs := newFlagSet("vigil replay", o, stderr)
-	at := fs.String("at", "", "start at, or with --once evaluate at, this `time` (14:02, -10m, RFC 3339, epoch)")
-	info := fs.Bool("info", false, "print the recording's time range, sources, series, size, gaps and markers")
-	speed := fs.Float64("speed", 1, "initial playback speed (0.25 … 3600)")
-	paused := fs.Bool("paused", false, "start paused")
-	// Flags and args may come in any order: vigil replay FILE --once.
-	var path string
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		path, args = args[0], args[1:]
+	var rf replayFlags
+	cmd := &cobra.Command{
+		Use:   "replay FILE|DIR [flags]",
+		Short: "Replay a recording in the console, or print one instant of it",
+		Long: `vigil replay shows a recording in the same console, under a clock you control:
+Space plays and pauses, > and < change the speed, t and T step, J jumps to a
+time, n and N go to the next and previous alert or marker. --info prints what
+the recording holds; --once --at T prints what the panes showed at T.`,
+		Example: `  vigil replay /tmp/rec                                  # the console over the recording
+  vigil replay /tmp/rec --info                           # time range, sources, size, gaps, markers
+  vigil replay /tmp/rec --once --at 14:02 --output json  # what the panes showed at 14:02
+  vigil replay incident.vrec --at -10m --paused          # start ten minutes before the end, paused`,
+		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
+			return nil, cobra.ShellCompDirectiveDefault // files and directories
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runReplay(o, rf, args[0], e)
+		},
 	}
-	cfg, rest, code := parseFlags(fs, o, args, stderr)
-	if code >= 0 {
-		return code
+	cmd.Annotations = map[string]string{"exit": exitStatusHelp}
+	fs := cmd.Flags()
+	fs.StringVar(&rf.at, "at", "", "start at, or with --once evaluate at, this `time` (14:02, -10m, RFC 3339, epoch)")
+	fs.BoolVar(&rf.info, "info", false, "print the recording's time range, sources, series, size, gaps and markers")
+	fs.Float64Var(&rf.speed, "speed", 1, "initial playback speed (0.25 … 3600)")
+	fs.BoolVar(&rf.paused, "paused", false, "start paused")
+	bindOnce(fs, o, false)
+	grouped(fs, groupConsole, func(fs *pflag.FlagSet) {
+		fs.Float64Var(&o.fps, "fps", 0, "redraws per second at most (default 1; 0.2 for slow links)")
+		fs.BoolVar(&o.lowBW, "low-bandwidth", false, "fewer redraws and no animation, for slow SSH links")
+		fs.BoolVar(&o.mouse, "mouse", false, "enable the mouse (click to focus, wheel to scroll)")
+	})
+	bindGeneral(fs, o)
+	return cmd
+}
+
+// replayFlags are the flags only `vigil replay` has.
+type replayFlags struct {
+	at     string
+	info   bool
+	speed  float64
+	paused bool
+}
+
+func runReplay(o *options, rf replayFlags, path string, e *env) error {
+	stdout, stderr := e.stdout, e.stderr
+	cfg, err := loadOptions(o)
+	if err != nil {
+		return err
 	}
-	if path == "" && len(rest) > 0 {
-		path, rest = rest[0], rest[1:]
+	if rf.speed < 0.25 || rf.speed > 3600 {
+		return usageErr("--speed must be in [0.25, 3600], not %g", rf.speed)
 	}
-	if path == "" || len(rest) > 0 {
-		fmt.Fprintln(stderr, "vigil replay: usage: vigil replay FILE|DIR [--info] [--once --at T] [--speed X]")
-		return 2
-	}
-	if *info {
-		return replayInfoMain(path, stdout, stderr, o.output == "json")
+	if rf.info {
+		return status(replayInfoMain(path, stdout, stderr, o.output == "json"))
 	}
 	var progress func(done, total int64)
 	if !o.once {
@@ -136,8 +191,7 @@ func replayMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	r, err := replay.OpenWith(path, replay.OpenOptions{Progress: progress})
 	if err != nil {
-		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
-		return 1
+		return failure(err)
 	}
 	defer r.Close()
 	for _, w := range r.Warnings() {
@@ -145,22 +199,19 @@ func replayMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	from, to := r.Span()
 	if from.IsZero() {
-		fmt.Fprintf(stderr, "vigil replay: %s holds no data\n", path)
-		return 1
+		return failure(fmt.Errorf("%s holds no data", path))
 	}
 	target := time.Time{}
-	if *at != "" {
-		t, err := parseAt(*at, to, time.Local)
+	if rf.at != "" {
+		t, err := parseAt(rf.at, to, time.Local)
 		if err != nil {
-			fmt.Fprintf(stderr, "vigil replay: %v\n", err)
-			return 2
+			return usageErr("%v", err)
 		}
 		target = t
 	}
 	logger, closeLog, err := openLog(firstNonEmpty(o.logFile, cfg.LogFile))
 	if err != nil {
-		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
-		return 2
+		return &exitError{code: exitUsage, err: err}
 	}
 	defer closeLog()
 	// Drift rows are derived: replay derives them as live did, with the
@@ -176,9 +227,9 @@ func replayMain(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if target.IsZero() {
 			target = to
 		}
-		return replayOnce(o, cfg, rs, logger, r, target, stdout, stderr)
+		return status(replayOnce(o, cfg, rs, logger, r, target, stdout, stderr))
 	}
-	return replayConsole(o, cfg, rs, logger, r, target, *speed, *paused, stderr)
+	return status(replayConsole(o, cfg, rs, logger, r, target, rf.speed, rf.paused, stderr))
 }
 
 func (rs recordedSettings) driftConfig() drift.Config {
@@ -221,6 +272,7 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 	player := replay.NewPlayer(r, replay.PlayerOptions{Store: store, Speed: speed, Start: start, Paused: paused})
 	s := newSession(o, cfg, logger, player)
 	s.store, s.hub = store, sources.NewHub(store, player)
+	defer s.Close()
 	s.driftCfg = rs.driftConfig()
 	player.Attach(s.hub)
 	if err := s.addDrift(); err != nil {
@@ -230,7 +282,7 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 	if d := s.extras.drift; d != nil {
 		s.hub.AddSink(func(f sources.Frame) {
 			if isReset(&f) {
-				d.reset()
+				d.Reset()
 			}
 		})
 	}
@@ -243,49 +295,10 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 	return 0
 }
 
-// resettableDrift is the drift monitor the panes read; a backward seek in
-// replay empties the store, and the monitor starts over with it.
-type resettableDrift struct {
-	mu   sync.Mutex
-	cfg  drift.Config
-	m    *drift.Monitor
-	refs map[string]func(*drift.Monitor, string) // references loaded from files, set again after a reset
-}
-
-func (d *resettableDrift) get() *drift.Monitor {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.m
-}
-
-func (d *resettableDrift) reset() {
-	m := drift.NewMonitor(d.cfg)
-	for f, ref := range d.refs {
-		ref(m, f)
-	}
-	d.mu.Lock()
-	d.m = m
-	d.mu.Unlock()
-}
-
-// Rows, Config and Repin are what the drift pane reads.
-func (d *resettableDrift) Rows() []drift.Row    { return d.get().Rows() }
-func (d *resettableDrift) Config() drift.Config { return d.get().Config() }
-func (d *resettableDrift) Repin(f string) error { return d.get().Repin(f) }
-func (d *resettableDrift) Detail(f string, t time.Time) (drift.Detail, bool) {
-	return d.get().Detail(f, t)
-}
-
 // isReset reports a player's store-reset control frame.
 func isReset(f *sources.Frame) bool {
 	return replay.IsControl(f) && strings.Contains(f.Source, "reset")
 }
-
-// Alerting lists the features in persistent drift at at.
-func (d *resettableDrift) Alerting(at time.Time) []string { return d.get().Alerting(at) }
-
-// Advance closes the windows that have ended by now.
-func (d *resettableDrift) Advance(now time.Time) { d.get().Advance(now) }
 
 // recordedAlerts rebuilds the alerts active at `at` from the alert events a
 // recording holds (the engine's transitions as live saw them), newest state

@@ -6,15 +6,14 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"strconv"
 	"strings"
 	"time"
 
 	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
 	tea "github.com/charmbracelet/bubbletea"
 
-	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/driftsrc"
 	"github.com/vigil-dev/vigil/sources/logs"
 	"github.com/vigil-dev/vigil/sources/nvml"
 	"github.com/vigil-dev/vigil/sources/prom"
@@ -31,7 +30,7 @@ import (
 
 // extras are the parts of a session beside the hub's sources.
 type extras struct {
-	drift    *resettableDrift
+	drift    *driftsrc.Monitor
 	nvml     *nvml.Collector
 	receiver *traces.Receiver
 	backend  traces.Backend
@@ -75,7 +74,7 @@ func (s *session) report(at time.Time) onceReport {
 		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
 	}
 	if d := s.extras.drift; d != nil {
-		m := d.get()
+		m := d.Monitor()
 		m.Advance(at)
 		alerting := map[string]bool{}
 		for _, f := range m.Alerting(at) {
@@ -189,7 +188,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 			Clock: s.clock, Logger: s.log})
 		s.extras.nvml = c
 		s.hub.Add(c)
-		s.close = append(s.close, func() { c.Close() })
+		s.close = append(s.close, func() { closeWithin(20*time.Millisecond, func() { c.Close() }) })
 	}
 
 	logCfgs := append([]LogConfig(nil), cfg.Logs...)
@@ -317,86 +316,16 @@ func newScraperOM(t ScrapeTarget, openMetrics bool) (*prom.Scraper, error) {
 // addDrift sets up the drift monitor over the configured features and feeds
 // it from the hub: log fields and histogram snapshots.
 func (s *session) addDrift() error {
-	feats := s.cfg.Drift
-	if len(feats) == 0 {
+	if len(s.cfg.Drift) == 0 {
 		return nil
 	}
-	d := &resettableDrift{cfg: s.driftCfg, refs: map[string]func(*drift.Monitor, string){}}
-	byField := map[string]DriftFeature{}
-	byHist := map[string]DriftFeature{}
-	for _, f := range feats {
-		if f.Name == "" {
-			f.Name = firstNonEmpty(f.Field, f.Histogram)
-		}
-		switch {
-		case f.Field != "":
-			byField[f.Field] = f
-		case f.Histogram != "":
-			byHist[f.Histogram] = f
-		default:
-			return fmt.Errorf("config: drift feature %q needs a field or a histogram", f.Name)
-		}
-		if f.Reference != "" {
-			ref, err := loadReference(f)
-			if err != nil {
-				return err
-			}
-			d.refs[f.Name] = ref
-		}
-	}
-	d.reset()
-	s.extras.drift = d
-	s.hub.AddSink(func(f sources.Frame) {
-		m := d.get()
-		for i := range f.Logs {
-			l := &f.Logs[i]
-			for field, feat := range byField {
-				v, ok := l.Fields[field]
-				if !ok {
-					continue
-				}
-				if feat.Categorical {
-					m.ObserveCategory(feat.Name, l.At, v)
-				} else if x, err := strconv.ParseFloat(v, 64); err == nil {
-					m.ObserveValue(feat.Name, l.At, x)
-				}
-			}
-		}
-		for i := range f.Histograms {
-			h := &f.Histograms[i]
-			feat, ok := byHist[h.Series.Name]
-			if !ok {
-				continue
-			}
-			bounds := make([]float64, len(h.Buckets))
-			cum := make([]float64, len(h.Buckets))
-			for j, b := range h.Buckets {
-				bounds[j], cum[j] = b.UpperBound, b.Count
-			}
-			m.ObserveHistogram(feat.Name, h.At, bounds, cum)
-		}
-		if !f.At.IsZero() {
-			m.Advance(f.At)
-		}
-	})
-	return nil
-}
-
-// loadReference reads a feature's reference values from a file and returns
-// what sets them on a monitor.
-func loadReference(f DriftFeature) (func(*drift.Monitor, string), error) {
-	if f.Categorical {
-		vals, _, err := drift.ReadCategoriesFile(f.Reference, drift.ReadOptions{})
-		if err != nil {
-			return nil, fmt.Errorf("drift reference %s: %w", f.Reference, err)
-		}
-		return func(m *drift.Monitor, name string) { m.SetCategoricalReference(name, vals) }, nil
-	}
-	vals, _, err := drift.ReadValuesFile(f.Reference, drift.ReadOptions{})
+	d, err := driftsrc.New(s.driftCfg, s.cfg.Drift)
 	if err != nil {
-		return nil, fmt.Errorf("drift reference %s: %w", f.Reference, err)
+		return err
 	}
-	return func(m *drift.Monitor, name string) { m.SetReference(name, vals) }, nil
+	s.extras.drift = d
+	s.hub.AddSink(d.Ingest)
+	return nil
 }
 
 // consoleOptions builds the console's options from the session.
@@ -453,7 +382,7 @@ func (s *session) runConsole(ctx context.Context) error {
 func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	go s.hub.Run(ctx)
+	s.startHub(ctx) // stopped by Close, after the producers
 	// Bubble Tea's default 60 fps renderer timer is most of an idle
 	// console's CPU; vigil redraws at most once per refresh anyway.
 	fps := 20
