@@ -326,6 +326,10 @@ type Translation struct {
 	// answer's instance and evaluation time (the engine's newest scrape of
 	// that instance, say); nil keeps the evaluation time.
 	Stamp func(instance string, at time.Time) time.Time
+	// Names, when set, names the machine behind an instance as an earlier
+	// translation did (HostOf): a range answer of a few figures carries no
+	// node names or GPU identities of its own.
+	Names func(instance string) string
 
 	adds   []added
 	nodes  map[string]string // instance → node_uname_info nodename
@@ -364,6 +368,7 @@ const NodeQuery = `max by (instance, nodename) (node_uname_info)`
 // others: each instance's one service per stack, machine names, GPU
 // identities, instances that share a machine and a service.
 type answerCtx struct {
+	names  func(string) string          // an earlier translation's names, when set
 	models map[string]map[string]string // stack → instance → its one service ("" for several)
 	alias  map[string]string            // instance host part → machine name (when unique)
 	nodes  map[string]string            // instance → nodename
@@ -375,6 +380,9 @@ type answerCtx struct {
 // else the one machine name the other exporters on the same address give,
 // else the address without its port.
 func (c *answerCtx) hostOf(instance string) string {
+	if c.names != nil {
+		return c.names(instance)
+	}
 	if c.split[instance] {
 		return instance
 	}
@@ -467,7 +475,7 @@ type decl struct {
 // Points resolves every answer added and returns the canonical points.
 func (t *Translation) Points() []sources.Point {
 	c := &answerCtx{models: map[string]map[string]string{}, alias: map[string]string{}, nodes: t.nodes,
-		gpus: map[string]map[string]string{}, split: map[string]bool{}}
+		gpus: map[string]map[string]string{}, split: map[string]bool{}, names: t.Names}
 	// Pass 1: machine names, GPU identities, each instance's services.
 	names := map[string]map[string]bool{}
 	note := func(inst, name string) {

@@ -638,6 +638,9 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 		}
 	}
 	tr := prom.NewTranslation()
+	s.mu.Lock()
+	tr.Names = s.hostOf // as the last poll named them
+	s.mu.Unlock()
 	var errs []string
 	ok := false
 	for _, j := range jobs {
