@@ -9,7 +9,7 @@ package sources
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,7 +54,7 @@ func NewSeries(name string, kind Kind, kv ...string) Series {
 
 // SeriesOf is NewSeries over a label slice, which it sorts in place.
 func SeriesOf(name string, kind Kind, ls []Label) Series {
-	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+	slices.SortFunc(ls, func(a, b Label) int { return strings.Compare(a.Name, b.Name) })
 	return Series{Name: name, Labels: ls, Kind: kind, key: seriesKey(name, ls)}
 }
 

@@ -590,20 +590,21 @@ var presets = []*preset{
 			{from: []string{"DCGM_FI_PROF_DRAM_ACTIVE"}, to: GPUDRAMActive, scope: scopeGPU},
 		},
 		queries: []query{
-			// The identity answer (UUID, model, pod) with the temperature;
-			// the other answers group by host and index only and are
-			// joined onto it, to stay small.
-			{to: sources.GPUTemperature, kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}},
+			// The GPUs' identities (UUID, model, pod), every 8th poll: the
+			// figures group by host and index only and are joined onto
+			// them, to stay small.
+			{kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}, every: 8},
+			{to: sources.GPUTemperature, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}},
 			{to: sources.GPUUtilization, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_UTIL"}, scale: 0.01},
 			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_USED"}, scale: mib},
-			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb"},
+			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb", every: 8},
 			// Without FB_TOTAL, total = used + free (reserved memory left out).
-			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1,
+			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1, every: 8,
 				expr: `max by ({G}) (DCGM_FI_DEV_FB_USED{S}) + max by ({G}) (DCGM_FI_DEV_FB_FREE{S})`},
 			{to: sources.GPUPower, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_POWER_USAGE"}},
 			{to: sources.GPUThrottle, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS"}},
 			{to: sources.GPUXIDLast, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_XID_ERRORS"}},
-			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}},
+			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}, every: 4},
 			{to: sources.GPUMemUtil, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEM_COPY_UTIL"}, scale: 0.01, tier: TierDetail},
 			{to: sources.GPUMemTemp, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEMORY_TEMP"}, tier: TierDetail},
 			{to: sources.GPUPowerLimit, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ENFORCED_POWER_LIMIT", "DCGM_FI_DEV_POWER_MGMT_LIMIT"}, tier: TierDetail},

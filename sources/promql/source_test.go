@@ -178,7 +178,7 @@ func TestTimeHonesty(t *testing.T) {
 	var asked atomic.Int64
 	inner := fe.answer
 	fe.answer = func(q string, t time.Time) (string, bool) {
-		if q == upQuery {
+		if q == targetsQuery {
 			asked.Store(t.Unix())
 		}
 		return inner(q, t)
@@ -324,7 +324,7 @@ func TestConcurrencyBounded(t *testing.T) {
 	fe.delay = 5 * time.Millisecond
 	var n atomic.Int64
 	fe.refuse = func(q string) (int, string) {
-		if q == upQuery && n.Add(1) == 1 {
+		if q == targetsQuery && n.Add(1) == 1 {
 			return http.StatusTooManyRequests, "too many outstanding requests"
 		}
 		return 0, ""
