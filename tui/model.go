@@ -66,6 +66,8 @@ type state struct {
 	palette     palette.Model
 	filter      palette.Model
 
+	fl fleetState // history and detail asked of a query engine (fleethook.go)
+
 	msg      string
 	msgErr   bool
 	msgUntil time.Time
@@ -217,6 +219,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.refresh()
 	case pane.StatusMsg:
 		s.setMessage(msg.Text, msg.Error)
+	case historyMsg:
+		s.refresh()
 	default:
 		cmd = s.broadcast(msg)
 	}
@@ -226,6 +230,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	s.relayout()
 	if r := s.plan.Status; !r.Empty() && s.plan.Mode != layout.TooSmall {
 		s.statusLine = s.statusBar(r.W)
+	}
+	if fc := s.fleetCmd(); fc != nil {
+		cmd = tea.Batch(cmd, fc)
 	}
 	return m, cmd
 }

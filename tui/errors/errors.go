@@ -599,3 +599,12 @@ func orNA(s string) string {
 	}
 	return s
 }
+
+// DetailHost is the host of the service whose detail is open, "" when none
+// is (the console then fetches that host's detail from a query engine).
+func (m *Model) DetailHost() string {
+	if s, ok := m.svc.Detail(); ok {
+		return s.Host
+	}
+	return ""
+}

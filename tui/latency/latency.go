@@ -800,3 +800,12 @@ func (m *Model) renderDetail(s view.Service) string {
 // minLLMChartRows is the least height of the TTFT and ITL charts (legend,
 // plot rows and axis).
 const minLLMChartRows = 6
+
+// DetailHost is the host of the service whose detail is open, "" when none
+// is (the console then fetches that host's detail from a query engine).
+func (m *Model) DetailHost() string {
+	if s, ok := m.svc.Detail(); ok {
+		return s.Host
+	}
+	return ""
+}
