@@ -152,7 +152,8 @@ func (s *session) ensureQueryMode() (*promql.Source, error) {
 	p := s.cfg.Prom
 	src, err := promql.New(promql.Config{URL: u, BearerTokenFile: p.BearerTokenFile, BearerTokenEnv: p.BearerTokenEnv,
 		BasicUser: p.BasicUser, BasicPasswordFile: p.BasicPassFile, CAFile: p.CAFile, CertFile: p.CertFile, KeyFile: p.KeyFile,
-		Interval: time.Duration(p.Interval), Timeout: time.Duration(p.Timeout)})
+		Interval: time.Duration(p.Interval), Timeout: time.Duration(p.Timeout),
+		Window: s.vopts.Window, Tenant: p.Tenant, Panels: p.Panels})
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/driftsrc"
 	"github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/tui/keys"
 )
 
@@ -75,6 +76,10 @@ type PromConfig struct {
 	KeyFile         string   `yaml:"key_file"`
 	Interval        Duration `yaml:"interval"`
 	Timeout         Duration `yaml:"timeout"`
+	// Tenant is sent as X-Scope-OrgID (Mimir, Cortex).
+	Tenant string `yaml:"tenant"`
+	// Panels are the user's own PromQL panels.
+	Panels []promql.Panel `yaml:"panels"`
 }
 
 // LogConfig is one log source.

@@ -44,6 +44,7 @@ type extras struct {
 type onceReport struct {
 	view.Overview
 	Hosts      []view.Host  `json:"hosts"`
+	Fleet      view.Fleet   `json:"fleet"`
 	Drift      []driftRow   `json:"drift"`
 	Discovered []discovered `json:"discovered"`
 	Notes      []string     `json:"notes"`
@@ -70,6 +71,7 @@ type driftRow struct {
 func (s *session) report(at time.Time) onceReport {
 	r := onceReport{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []driftRow{}, Discovered: []discovered{}, Alerts: []alertJSON{}}
 	r.Hosts = view.Hosts(s.store, at, s.vopts)
+	r.Fleet = view.EvaluateFleet(s.store, r.Overview, r.Hosts, at, s.vopts)
 	for _, f := range s.extras.found {
 		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
 	}
@@ -89,6 +91,17 @@ func (s *session) report(at time.Time) onceReport {
 
 func (r onceReport) textSections() []string {
 	var out []string
+	if fl := r.Fleet.Hosts; len(fl) > 1 {
+		var b strings.Builder
+		b.WriteString("FLEET HOST\tSEVERITY\tWORST\tGPUS\tSERVICES\tAGE\n")
+		for _, h := range fl[:min(len(fl), 20)] {
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%d\t%d\t%s\n", h.Host, h.Severity, orNone(sources.OneLine(h.Worst)), h.GPUs, h.Services, num(h.Age, "%.0fs"))
+		}
+		if len(fl) > 20 {
+			fmt.Fprintf(&b, "+%d more hosts\t\t\t\t\t\n", len(fl)-20)
+		}
+		out = append(out, b.String())
+	}
 	if len(r.Hosts) > 0 {
 		var b strings.Builder
 		b.WriteString("HOST\tCPUS\tCPU BUSY\tLOAD1\tMEMORY\tUPTIME\n")
@@ -332,6 +345,14 @@ func (s *session) addDrift() error {
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
 		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{}}
+	for _, src := range s.hub.Sources() { // query mode: the charts' history, a host's detail on demand
+		if h, ok := src.(sources.HistoryFiller); ok {
+			o.History = h
+		}
+		if d, ok := src.(sources.DetailFetcher); ok {
+			o.Detail = d
+		}
+	}
 	if s.o.fps > 0 {
 		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
 	} else if s.cfg.Refresh > 0 {
