@@ -28,12 +28,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/demo/fleet"
+	"github.com/vigil-dev/vigil/sources/prom"
 	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/sources/view"
 )
@@ -45,12 +47,15 @@ func main() {
 	vigil := flag.String("vigil", "", "a vigil binary to run with --prom URL --once --output json (empty: skip)")
 	vmBin := flag.String("vm", "victoria-metrics", "the VictoriaMetrics binary")
 	keep := flag.Bool("keep", false, "keep VictoriaMetrics running after the measurement (prints its URL)")
+	flag.BoolVar(&perQuery, "queries", false, "also time each query of one poll")
 	flag.Parse()
 	if err := run(*hosts, *gpus, *polls, *vigil, *vmBin, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetbench:", err)
 		os.Exit(1)
 	}
 }
+
+var perQuery bool
 
 func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 	bin, err := exec.LookPath(vmBin)
@@ -82,9 +87,9 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 		return err
 	}
 
-	// The last 2 minutes of the fleet, every 15 s, ending a minute ago: the
-	// rate window and the charts have data, and the figures are recent.
-	end := time.Now().Add(-time.Minute).Truncate(15 * time.Second)
+	// The fleet every 15 s over the last 75 s (the rate window has data),
+	// then every 15 s the new instant, as scrapes would bring it.
+	end := time.Now().Truncate(15 * time.Second)
 	fl, err := fleet.New(fleet.Config{Hosts: hosts, GPUsPerHost: gpus, Seed: 1, Start: end.Add(-10 * time.Minute)})
 	if err != nil {
 		return err
@@ -94,7 +99,7 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 	pr, pw := io.Pipe()
 	var samples int64
 	go func() {
-		n, err := fl.WriteHistory(pw, end.Add(-2*time.Minute), end, 15*time.Second)
+		n, err := fl.WriteHistory(pw, end.Add(-75*time.Second), end, 15*time.Second)
 		samples = n
 		pw.CloseWithError(err)
 	}()
@@ -107,6 +112,22 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 		r.Body.Close()
 	}
 	fmt.Printf("imported %d samples in %s\n", samples, time.Since(t0).Round(time.Millisecond))
+	feed := make(chan struct{})
+	defer close(feed)
+	go func() {
+		for t := end.Add(15 * time.Second); ; t = t.Add(15 * time.Second) {
+			select {
+			case <-feed:
+				return
+			case <-time.After(time.Until(t)):
+			}
+			pr, pw := io.Pipe()
+			go func() { _, err := fl.WriteHistory(pw, t, t, 15*time.Second); pw.CloseWithError(err) }()
+			if resp, err := http.Post(base+"/api/v1/import/prometheus", "text/plain", pr); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}()
 
 	src, err := promql.New(promql.Config{URL: base, Timeout: 30 * time.Second})
 	if err != nil {
@@ -130,23 +151,33 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 	}
 
 	st := sources.NewStore(sources.StoreOptions{})
-	fmt.Println("\npoll  wall      vigil CPU  answers   on the wire  series  points")
+	fmt.Println("\npoll  wall      vigil CPU  engine CPU  answers   on the wire  series  points")
 	for i := 0; i < polls; i++ {
 		w0, b0 := src.Client().Bytes()
-		c0 := cpuTime()
+		c0, e0 := cpuTime(), procCPU(vm.Process.Pid)
 		start := time.Now()
 		f, err := src.Poll(ctx, time.Now())
 		wall := time.Since(start)
-		cpu := cpuTime() - c0
+		cpu, ecpu := cpuTime()-c0, procCPU(vm.Process.Pid)-e0
 		if err != nil {
 			return fmt.Errorf("poll: %w", err)
 		}
 		st.Ingest(f)
 		w1, b1 := src.Client().Bytes()
-		fmt.Printf("%-4d  %-8s  %-9s  %6.2f MB  %6.2f MB    %-6d  %d\n", i+1, wall.Round(time.Millisecond), cpu.Round(time.Millisecond),
-			float64(b1-b0)/1e6, float64(w1-w0)/1e6, f.Health.Series, len(f.Points))
+		fmt.Printf("%-4d  %-8s  %-9s  %-10s  %6.2f MB  %6.2f MB    %-6d  %d\n", i+1, wall.Round(time.Millisecond), cpu.Round(time.Millisecond),
+			ecpu.Round(time.Millisecond), float64(b1-b0)/1e6, float64(w1-w0)/1e6, f.Health.Series, len(f.Points))
 		if len(f.Health.Warnings) > 0 {
 			fmt.Println("      warnings:", strings.Join(f.Health.Warnings, "; "))
+		}
+	}
+	if perQuery {
+		fmt.Println("\none poll's queries, one at a time (wall, engine CPU, series):")
+		for _, q := range append(prom.Queries(nil, prom.TierSummary), prom.Queries(nil, prom.TierDetail)...) {
+			e0, start := procCPU(vm.Process.Pid), time.Now()
+			rs, err := src.Client().Query(ctx, q.ExprIn(src.Client().Dialect(), time.Minute, ""), time.Now())
+			if err != nil || len(rs) > 0 {
+				fmt.Printf("  %-8s %-8s %6d  %s %v\n", time.Since(start).Round(time.Millisecond), (procCPU(vm.Process.Pid) - e0).Round(time.Millisecond), len(rs), q.Name, errOrEmpty(err))
+			}
 		}
 	}
 	now := time.Now()
@@ -221,6 +252,32 @@ func once(vigil, base string, hosts, gpus int) error {
 		return fmt.Errorf("--once is missing hosts or GPUs")
 	}
 	return nil
+}
+
+func errOrEmpty(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// procCPU is a process' CPU time (user and system) from /proc.
+func procCPU(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+2:]
+	}
+	f := strings.Fields(s)
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64)
+	k, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(u+k) * time.Second / 100 // USER_HZ
 }
 
 func freeAddr() (string, error) {

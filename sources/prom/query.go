@@ -200,11 +200,23 @@ func hasName(ls []string, s string) bool {
 	return false
 }
 
+// Dialect is the query language an engine speaks beyond PromQL.
+type Dialect string
+
+// Dialects.
+const (
+	PromQL    Dialect = ""
+	MetricsQL Dialect = "metricsql" // VictoriaMetrics: histogram_quantiles computes several quantiles in one pass
+)
+
 // Expr is the query's PromQL with rate window w and, when matchers is not
 // empty (e.g. `instance=~"10\\.0\\.0\\.1:.*"`), those matchers added to
 // every selector: the detail of one host or service, or a shard of a query
 // narrowed for size.
-func (q Query) Expr(w time.Duration, matchers string) string {
+func (q Query) Expr(w time.Duration, matchers string) string { return q.ExprIn(PromQL, w, matchers) }
+
+// ExprIn is Expr in an engine's dialect.
+func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 	win := promDuration(w)
 	g := strings.Join(q.identity(), ", ")
 	m := q.q.match
@@ -244,12 +256,10 @@ func (q Query) Expr(w time.Duration, matchers string) string {
 		obs := alts(func(n string) string {
 			return "sum by (" + g + ") (" + dd("increase("+sel(n+"_count")+"["+win+"])") + ")"
 		})
-		e = tag("histogram_quantile(0.5, "+buckets+")", tagP50) + " or " + tag("histogram_quantile(0.95, "+buckets+")", tagP95) +
-			" or " + tag("histogram_quantile(0.99, "+buckets+")", tagP99) + " or " + tag("("+mean+")", tagMean) + " or " + tag("("+obs+")", tagObs)
+		e = quantiles(d, buckets) + " or " + tag("("+mean+")", tagMean) + " or " + tag("("+obs+")", tagObs)
 	case qDistQuantiles:
 		buckets := "(" + alts(func(n string) string { return "sum by (le, " + g + ") (" + rate(n+"_bucket") + ")" }) + ")"
-		e = tag("histogram_quantile(0.5, "+buckets+")", tagP50) + " or " + tag("histogram_quantile(0.95, "+buckets+")", tagP95) +
-			" or " + tag("histogram_quantile(0.99, "+buckets+")", tagP99)
+		e = quantiles(d, buckets)
 	case qMean:
 		count := q.q.from[0]
 		mean := "sum by (" + g + ") (" + rate(q.q.sumFrom) + ") / (sum by (" + g + ") (" + rate(count) + ") > 0)"
@@ -281,13 +291,18 @@ func (q Query) Expr(w time.Duration, matchers string) string {
 // RangeExpr is Expr for a range query: a distribution's quantiles only
 // (the charts draw them; the mean and observations are the poll's).
 func (q Query) RangeExpr(w time.Duration, matchers string) string {
+	return q.RangeExprIn(PromQL, w, matchers)
+}
+
+// RangeExprIn is RangeExpr in an engine's dialect.
+func (q Query) RangeExprIn(d Dialect, w time.Duration, matchers string) string {
 	if q.q.kind != qDist {
-		return q.Expr(w, matchers)
+		return q.ExprIn(d, w, matchers)
 	}
 	qq := *q.q
 	qq.kind = qDistQuantiles
 	q.q = &qq
-	return q.Expr(w, matchers)
+	return q.ExprIn(d, w, matchers)
 }
 
 // Every is how often the query runs: on every Every-th poll (the first
@@ -303,6 +318,17 @@ func (q Query) Identity() bool { return q.q.kind == qIdent && q.q.to == "" }
 // history is filled for every host, the rest only for hosts drilled into.
 func (q Query) Charted() bool {
 	return q.q.scope == scopeSvc && (q.q.kind == qDist && q.q.to == sources.SvcLatencyQuant || q.q.to == sources.SvcRequestRate)
+}
+
+// quantiles is the p50, p95 and p99 of buckets, tagged: in MetricsQL one
+// histogram_quantiles (the buckets' rates computed once), else three
+// histogram_quantile.
+func quantiles(d Dialect, buckets string) string {
+	if d == MetricsQL {
+		return `histogram_quantiles("` + FigureLabel + `", 0.5, 0.95, 0.99, ` + buckets + `)`
+	}
+	return tag("histogram_quantile(0.5, "+buckets+")", tagP50) + " or " + tag("histogram_quantile(0.95, "+buckets+")", tagP95) +
+		" or " + tag("histogram_quantile(0.99, "+buckets+")", tagP99)
 }
 
 // tag labels every series of e with its figure, so that several figures
@@ -705,7 +731,7 @@ func firstOf(ls []sources.Label, names []string) string {
 	return ""
 }
 
-var quantileOf = map[string]string{tagP50: "0.5", tagP95: "0.95", tagP99: "0.99"}
+var quantileOf = map[string]string{tagP50: "0.5", tagP95: "0.95", tagP99: "0.99", "0.5": "0.5", "0.95": "0.95", "0.99": "0.99"}
 
 // translate maps one answer onto the point it adds to.
 func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string, []sources.Label, time.Time, agg, string, string, int) *out,
@@ -799,7 +825,7 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	case qDist, qMean, qDistQuantiles:
 		fam := famOf[q.to]
 		switch tg := sources.LabelValue(a.Labels, FigureLabel); tg {
-		case tagP50, tagP95, tagP99:
+		case tagP50, tagP95, tagP99, "0.5", "0.95", "0.99":
 			ls = append(ls, sources.Label{Name: sources.LabelQuantile, Value: quantileOf[tg]})
 			v *= scale
 		case tagMean:

@@ -50,6 +50,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/httpconf"
+	"github.com/vigil-dev/vigil/sources/prom"
 )
 
 // Defaults of Config.
@@ -257,6 +258,15 @@ func (c *Client) Engine() string {
 		return "victoriametrics"
 	}
 	return ""
+}
+
+// Dialect is the query language the engine speaks beyond PromQL, as far
+// as its answers have told.
+func (c *Client) Dialect() prom.Dialect {
+	if c.rt.vm.Load() {
+		return prom.MetricsQL
+	}
+	return prom.PromQL
 }
 
 func redactRaw(s string) string {
@@ -612,6 +622,13 @@ type QueryOptions struct {
 	// stops it from answering an instant query near now as of
 	// now−latencyOffset; other engines ignore it.
 	NoCache bool
+	// Lookback bounds how far back VictoriaMetrics looks for a gauge's last
+	// sample (its step; 5 m by default): a shorter one reads less.
+	Lookback time.Duration
+}
+
+func promDurationParam(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
 }
 
 // Query runs an instant query at instant at (zero: the server's now).
@@ -628,6 +645,11 @@ func (c *Client) QueryWith(ctx context.Context, expr string, at time.Time, o Que
 	}
 	if o.NoCache {
 		p.Set("nocache", "1")
+	}
+	if o.Lookback > 0 {
+		// VictoriaMetrics reads an instant query's gauges over step (5m by
+		// default); other engines ignore it.
+		p.Set("step", promDurationParam(o.Lookback))
 	}
 	d, ws, err := c.post(ctx, "/api/v1/query", p)
 	if err != nil {

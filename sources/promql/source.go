@@ -92,6 +92,11 @@ func (s *Source) Client() *Client { return s.c }
 // Name is the source's name in health reports.
 func (s *Source) Name() string { return s.name }
 
+// lookback is how far back VictoriaMetrics looks for a gauge in a poll:
+// twice the figures' window (scrape intervals are shorter than rate
+// windows), at least a minute.
+func (s *Source) lookback() time.Duration { return max(2*s.c.cfg.Window, time.Minute) }
+
 // Interval is how often the source polls.
 func (s *Source) Interval() time.Duration { return s.c.cfg.Interval }
 
@@ -213,7 +218,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	case len(focusInsts) > 0:
 		for _, q := range s.detail {
 			if due(q) {
-				p.jobs = append(p.jobs, &job{q: q, expr: q.Expr(s.c.cfg.Window, instanceMatcher(focusInsts)), scoped: true})
+				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(focusInsts)), scoped: true})
 			}
 		}
 	}
@@ -244,7 +249,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		}()
 	}
 	s.runJobs(ctx, p.jobs, insts, func(j *job) ([]Result, Warnings, error) {
-		return s.c.QueryWith(ctx, j.expr, p.evalAt, QueryOptions{NoCache: true})
+		return s.c.QueryWith(ctx, j.expr, p.evalAt, QueryOptions{NoCache: true, Lookback: s.lookback()})
 	})
 	wg.Wait()
 
@@ -463,7 +468,7 @@ func (s *Source) runJobs(ctx context.Context, jobs []*job, insts []string, run f
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		if j.expr == "" {
-			j.expr = j.q.Expr(s.c.cfg.Window, "")
+			j.expr = j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, "")
 		}
 		wg.Add(1)
 		go func() {
@@ -499,7 +504,7 @@ func (s *Source) narrow(ctx context.Context, j *job, insts []string, parts int, 
 			if lo == hi {
 				continue
 			}
-			part := &job{q: j.q, expr: j.q.Expr(s.c.cfg.Window, instanceMatcher(insts[lo:hi]))}
+			part := &job{q: j.q, expr: j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(insts[lo:hi]))}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -567,22 +572,22 @@ func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.
 	win := max(HistoryStep(from, to, step), s.c.cfg.Window)
 	for _, q := range s.summary {
 		if small || q.Charted() {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, "")})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, "")})
 		}
 	}
 	if small {
 		for _, q := range s.detail {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, "")})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, "")})
 		}
 	} else if len(focusInsts) > 0 {
 		m := instanceMatcher(focusInsts)
 		for _, q := range s.summary {
 			if !q.Charted() {
-				jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+				jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 			}
 		}
 		for _, q := range s.detail {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 		}
 	}
 	return s.fill(ctx, jobs, from, to, step, emit)
@@ -617,11 +622,11 @@ func (s *Source) FetchDetail(ctx context.Context, host string, from, to time.Tim
 	var jobs []*job
 	for _, q := range s.summary {
 		if !q.Charted() {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 		}
 	}
 	for _, q := range s.detail {
-		jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+		jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 	}
 	return s.fill(ctx, jobs, from, to, step, emit)
 }
