@@ -101,6 +101,65 @@ func LabelValue(ls []Label, name string) string {
 	return ""
 }
 
+// AlertState is the state an alert transition event (Kind EventAlert)
+// records: its alertstate label, or in recordings made before that label,
+// state; "" when it names none.
+func AlertState(ls []Label) string {
+	if v := LabelValue(ls, LabelAlertState); v != "" {
+		return v
+	}
+	if LabelValue(ls, LabelAlertOrigin) == "" {
+		return LabelValue(ls, LabelAlertStateV1)
+	}
+	return ""
+}
+
+// AlertSubject names what an alert is about, from its labels, shortest
+// first: "llama-8b@gpu-node-1" (service, and operation, at host), "GPU
+// 3@gpu-node-1", "feature price", the source a SourceDown is about
+// ("scrape 127.0.0.1:9100"), for alerts from elsewhere their job, pod,
+// namespace or instance (at host), or a host; "" when no label says. used
+// names the labels it shows. Alert lines put it first, where truncation
+// cannot reach it.
+func AlertSubject(ls []Label) (subject string, used []string) {
+	get := func(n string) string { return LabelValue(ls, n) }
+	at := func(s string, used ...string) (string, []string) {
+		if h := get(LabelHost); h != "" {
+			used = append(used, LabelHost)
+			if h != s {
+				s += "@" + h
+			}
+		}
+		return s, used
+	}
+	switch {
+	case get(LabelSourceName) != "":
+		return get(LabelSourceName), []string{LabelSourceName}
+	case get(LabelService) != "":
+		if op := get(LabelOperation); op != "" {
+			return at(get(LabelService)+"/"+op, LabelService, LabelOperation)
+		}
+		return at(get(LabelService), LabelService)
+	case get(LabelGPU) != "":
+		return at("GPU "+get(LabelGPU), LabelGPU)
+	case get(LabelFeature) != "":
+		return "feature " + get(LabelFeature), []string{LabelFeature}
+	}
+	for _, n := range []string{"job", "pod", "namespace", "instance"} {
+		if v := get(n); v != "" {
+			s, used := at(v, n)
+			if v == get("instance") {
+				used = append(used, "instance")
+			}
+			return s, used
+		}
+	}
+	if h := get(LabelHost); h != "" {
+		return h, []string{LabelHost}
+	}
+	return "", nil
+}
+
 // Point is one sample of a series, stamped by the source.
 type Point struct {
 	Series Series
@@ -179,15 +238,18 @@ func ParseLevel(s string) Level {
 // LogRecord is one parsed log line. Fields holds the structured fields,
 // flattened with dots ("prediction.confidence"), as text.
 type LogRecord struct {
-	At      time.Time
-	Source  string
-	Level   Level
-	Service string
-	Msg     string
-	TraceID string
-	SpanID  string
-	Fields  map[string]string
-	Raw     string // the line as read, already stripped of control sequences
+	At     time.Time
+	Source string
+	Level  Level
+	// TimeRead says the line carried no time of its own (nor did an
+	// earlier line of the same record): At is when it was read.
+	TimeRead bool
+	Service  string
+	Msg      string
+	TraceID  string
+	SpanID   string
+	Fields   map[string]string
+	Raw      string // the line as read, already stripped of control sequences
 }
 
 // SpanStatus is a span's outcome.
@@ -260,6 +322,10 @@ const (
 	HealthOK
 	HealthError
 	HealthDisabled // e.g. no NVIDIA driver: not an error, nothing to show
+	// HealthIdle is a source that works and waits for data nobody sends yet,
+	// e.g. the OTLP receiver listening with no exporter pointed at it: not
+	// down, not stale. Its LastOK says when it last checked itself.
+	HealthIdle
 )
 
 func (h HealthState) String() string {
@@ -270,6 +336,8 @@ func (h HealthState) String() string {
 		return "error"
 	case HealthDisabled:
 		return "disabled"
+	case HealthIdle:
+		return "idle"
 	}
 	return "unknown"
 }
@@ -296,6 +364,17 @@ type Health struct {
 	// narrowed (a query engine's warnings, a query split for size), one
 	// line each.
 	Warnings []string
+}
+
+// sanitized returns h with its text made safe for a terminal: a source may
+// put an answer from outside (an error body, a file name) in any of it.
+func (h *Health) sanitized() Health {
+	c := *h
+	c.Source, c.Kind, c.Target, c.Detail = Sanitize(c.Source), Sanitize(c.Kind), Sanitize(c.Target), Sanitize(c.Detail)
+	if c.Err != "" {
+		c.Err = OneLine(c.Err)
+	}
+	return c
 }
 
 // Samples is points in column form, for a producer that holds its series

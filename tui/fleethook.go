@@ -43,15 +43,21 @@ func (s *state) fleetCmd() tea.Cmd {
 	if (s.o.History == nil && s.o.Detail == nil) || !s.started || !s.sized || s.o.Store == nil {
 		return nil
 	}
-	to := s.t.shown()
-	from := to.Add(-s.t.window)
+	to := s.t.Shown()
+	// While the window still fits the data held (FitWindow), history for
+	// the whole window asked for: the window then fits what it brought.
+	window := s.t.Window
+	if s.t.Follow {
+		window = max(window, s.o.Window)
+	}
+	from := to.Add(-window)
 	// One point per column of the widest chart (the screen's width, less
 	// the axis labels).
-	step := max(s.t.window/time.Duration(max(s.w-8, 10)), time.Second)
+	step := max(window/time.Duration(max(s.w-8, 10)), time.Second)
 	var cmds []tea.Cmd
 	// A live window moves every tick: ask again only when it moved by a
 	// good part of itself, or its zoom changed.
-	if s.o.History != nil && (s.fl.step != step || from.Before(s.fl.from) || to.Sub(s.fl.to) > s.t.window/2) {
+	if s.o.History != nil && (s.fl.step != step || from.Before(s.fl.from) || to.Sub(s.fl.to) > window/2) {
 		s.fl.from, s.fl.to, s.fl.step = from, to, step
 		cmds = append(cmds, s.requestCmd(func(ctx context.Context, emit func(sources.Frame)) error {
 			return s.o.History.FillHistory(ctx, from, to, step, emit)

@@ -101,12 +101,11 @@ func runAlerts(o *options, af alertsFlags, e *env) error {
 		if err := qs.Backfill(ctx, s.store.Ingest, now, af.backfill, qs.Interval()); err != nil {
 			return failure(fmt.Errorf("backfill: %w", err))
 		}
-		al.Engine.EvalRange(now.Add(-af.backfill), now, qs.Interval())
+		al.Engine.Record(now, al.Engine.EvalRange(now.Add(-af.backfill), now, qs.Interval()))
 	}
 	s.watch(ctx, o.forDur)
 	now := s.clock.Now()
-	al.Engine.Eval(now) // after every source's last poll, whatever order the hub polled in
-	active := al.Engine.Active()
+	active := al.Engine.Settle(now) // after every source's last poll, whatever order the hub polled in
 	var hist []alerts.Transition
 	if af.history {
 		hist = al.Engine.History()
@@ -324,7 +323,7 @@ func writeAlerts(w io.Writer, format string, now time.Time, active []alerts.Aler
 		fmt.Fprintln(tw, "SEVERITY\tSTATE\tSINCE\tALERT\tSOURCE\tLABELS\tTEXT")
 		for _, a := range active {
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Severity, a.State, age(now, a.ActiveAt), a.Name, a.Source,
-				labelsText(a.Labels), sources.OneLine(sources.Sanitize(a.Text)))
+				toJSON(a).labelText(), sources.OneLine(sources.Sanitize(a.Text)))
 		}
 	}
 	if len(hist) > 0 {
@@ -335,10 +334,23 @@ func writeAlerts(w io.Writer, format string, now time.Time, active []alerts.Aler
 				from = "-"
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.At.UTC().Format("15:04:05"), from, t.To, t.Alert.Name,
-				labelsText(t.Alert.Labels), sources.OneLine(sources.Sanitize(t.Alert.Text)))
+				toJSON(t.Alert).labelText(), sources.OneLine(sources.Sanitize(t.Alert.Text)))
 		}
 	}
 	return tw.Flush()
+}
+
+// labelText is the alert's labels for a text line: name=value, sorted, the
+// source left out where it only repeats the origin; "-" for none.
+func (a alertJSON) labelText() string {
+	ls := make([]sources.Label, 0, len(a.Labels))
+	for k, v := range a.Labels {
+		if k == sources.LabelSource && v == a.Source {
+			continue
+		}
+		ls = append(ls, sources.Label{Name: k, Value: v})
+	}
+	return labelsText(ls)
 }
 
 func labelsText(ls []sources.Label) string {
@@ -365,8 +377,7 @@ func age(now, t time.Time) string {
 // return the active alerts as JSON rows and the --fail-on exit status
 // (3 when an alert of that severity or worse fires, else 0).
 func (al *alerting) finishOnce(now time.Time, failOn string) ([]alertJSON, int) {
-	al.Engine.Eval(now)
-	active := al.Engine.Active()
+	active := al.Engine.Settle(now)
 	rows := make([]alertJSON, 0, len(active))
 	for _, a := range active {
 		rows = append(rows, toJSON(a))

@@ -84,11 +84,12 @@ type PromConfig struct {
 
 // LogConfig is one log source.
 type LogConfig struct {
-	Path    string `yaml:"path"`    // file or glob, tail -F
-	Command string `yaml:"command"` // e.g. journalctl -f -o json
-	URL     string `yaml:"url"`     // newline-delimited JSON stream
-	Loki    string `yaml:"loki"`    // Loki-compatible API base URL
-	Query   string `yaml:"query"`   // LogQL for Loki
+	Path    string  `yaml:"path"`    // file or glob, tail -F
+	From    LogFrom `yaml:"from"`    // path: where a file that exists at start is read from
+	Command string  `yaml:"command"` // e.g. journalctl -f -o json
+	URL     string  `yaml:"url"`     // newline-delimited JSON stream
+	Loki    string  `yaml:"loki"`    // Loki-compatible API base URL
+	Query   string  `yaml:"query"`   // LogQL for Loki
 }
 
 // LogParsing says how log lines are read: which fields are redacted
@@ -121,6 +122,19 @@ type Service struct {
 
 // DriftFeature configures one drift row (a log field or a histogram).
 type DriftFeature = driftsrc.Feature
+
+// LogFrom is where a log file that exists at start is read from: "end"
+// (the default: its last 256 KiB) or "start" (the whole file).
+type LogFrom string
+
+// UnmarshalYAML accepts start or end.
+func (f *LogFrom) UnmarshalYAML(n *yaml.Node) error {
+	if n.Value != "start" && n.Value != "end" {
+		return fmt.Errorf("line %d: from: %q: must be start or end", n.Line, n.Value)
+	}
+	*f = LogFrom(n.Value)
+	return nil
+}
 
 // Duration is a time.Duration written as "15s", "5m" in YAML. It must be
 // positive: every duration in the config is an interval, a timeout or a

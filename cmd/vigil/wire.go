@@ -121,10 +121,10 @@ func (r onceReport) textSections() []string {
 	}
 	if len(r.Alerts) > 0 {
 		var b strings.Builder
-		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tDETAIL\n")
+		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tLABELS\tDETAIL\n")
 		for _, a := range r.Alerts {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
-				a.ActiveAt.UTC().Format("15:04:05"), sources.OneLine(a.Text))
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
+				a.ActiveAt.UTC().Format("15:04:05"), a.labelText(), sources.OneLine(a.Text))
 		}
 		out = append(out, b.String())
 	}
@@ -153,6 +153,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	for _, u := range o.scrape {
 		targets = append(targets, ScrapeTarget{URL: u})
 	}
+	scrapers := make([]*prom.Scraper, 0, len(targets))
 	for _, t := range targets {
 		if t.Interval == 0 {
 			t.Interval = Duration(o.scrapeEvery)
@@ -161,6 +162,10 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		if err != nil {
 			return err
 		}
+		scrapers = append(scrapers, sc)
+	}
+	prom.UniqueNames(scrapers) // targets on one host:port must not share a name (or a health)
+	for _, sc := range scrapers {
 		s.hub.Add(sc)
 	}
 	discover := !o.noDiscover && (cfg.Discover == nil || *cfg.Discover) && lib == nil
@@ -206,7 +211,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 
 	logCfgs := append([]LogConfig(nil), cfg.Logs...)
 	for _, p := range o.logs {
-		logCfgs = append(logCfgs, LogConfig{Path: p})
+		logCfgs = append(logCfgs, LogConfig{Path: p, From: LogFrom(o.logFrom)})
 	}
 	for _, c := range o.logCmds {
 		logCfgs = append(logCfgs, LogConfig{Command: c})
@@ -217,7 +222,9 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		case lc.Path == "-":
 			s.hub.Add(logs.NewStdin(stdin, lopts))
 		case lc.Path != "":
-			s.hub.Add(logs.NewFile(lc.Path, lopts))
+			fo := lopts
+			fo.FromStart = lc.From == "start"
+			s.hub.Add(logs.NewFile(lc.Path, fo))
 		case lc.Command != "":
 			s.hub.Add(logs.NewCommand(lc.Command, lopts))
 		case lc.URL != "":
@@ -236,12 +243,12 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	if listen != "off" {
 		r := traces.NewReceiver(traces.ReceiverOptions{Listen: listen, Clock: s.clock})
 		if err := r.Listen(); err != nil {
-			// Another vigil may hold 4318: say so and go on without it.
-			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver off: %v", err))
-		} else {
-			s.extras.receiver = r
-			s.hub.Add(r)
+			// Another vigil may hold 4318: say so; the receiver shows as a
+			// source in error and takes the port once it is free.
+			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver not listening: %v", err))
 		}
+		s.extras.receiver = r
+		s.hub.Add(r)
 	}
 	jaeger, tempo := firstNonEmpty(o.jaeger, cfg.Traces.Jaeger), firstNonEmpty(o.tempo, cfg.Traces.Tempo)
 	var backends traces.Multi
@@ -344,7 +351,11 @@ func (s *session) addDrift() error {
 // consoleOptions builds the console's options from the session.
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
-		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{}}
+		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{},
+		// A console that starts with an empty store opens on the data it
+		// has (a minute, growing with it) rather than a 15-minute window
+		// with everything in its last columns.
+		FitWindow: true}
 	for _, src := range s.hub.Sources() { // query mode: the charts' history, a host's detail on demand
 		if h, ok := src.(sources.HistoryFiller); ok {
 			o.History = h
@@ -376,10 +387,11 @@ func (s *session) consoleOptions() tui.Options {
 	}
 	o.Screens[tui.ScreenLogs] = tlogs.New(tlogs.Options{Vault: s.extras.vault})
 	hint := "no traces yet: send OTLP/HTTP to vigil (--otlp-listen), or point it at --jaeger URL / --tempo URL"
+	recv := ""
 	if r := s.extras.receiver; r != nil {
-		hint = "no traces yet: send OTLP/HTTP to " + r.Endpoint()
+		hint, recv = "no traces yet: send OTLP/HTTP to "+r.Target(), r.Name()
 	}
-	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint})
+	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint, Receiver: recv})
 	// The three audiences: engineers have the overview; alerts, data
 	// science and executive screens are 8, 9 and 0.
 	o.Screens[8] = talerts.New(0)
@@ -404,6 +416,8 @@ func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.startHub(ctx) // stopped by Close, after the producers
+	term := tui.UseTerminal(os.Getenv)
+	s.log.Info("terminal", "TERM", os.Getenv("TERM"), "draws", term.String())
 	// Bubble Tea's default 60 fps renderer timer is most of an idle
 	// console's CPU; vigil redraws at most once per refresh anyway.
 	fps := 20

@@ -27,6 +27,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -46,7 +47,7 @@ func main() {
 	polls := flag.Int("polls", 5, "query-mode polls to measure")
 	vigil := flag.String("vigil", "", "a vigil binary to run with --prom URL --once --output json (empty: skip)")
 	vmBin := flag.String("vm", "victoria-metrics", "the VictoriaMetrics binary")
-	keep := flag.Bool("keep", false, "keep VictoriaMetrics running after the measurement (prints its URL)")
+	keep := flag.Bool("keep", false, "after the measurement, keep VictoriaMetrics running and fed until Ctrl-C (prints its URL)")
 	flag.BoolVar(&perQuery, "queries", false, "also time each query of one poll")
 	flag.Parse()
 	if err := run(*hosts, *gpus, *polls, *vigil, *vmBin, *keep); err != nil {
@@ -77,10 +78,8 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 		return err
 	}
 	defer func() {
-		if !keep {
-			_ = vm.Process.Kill()
-			_ = vm.Wait()
-		}
+		_ = vm.Process.Kill()
+		_ = vm.Wait()
 	}()
 	base := "http://" + addr
 	if err := waitOK(base+"/health", 30*time.Second); err != nil {
@@ -146,9 +145,6 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if keep {
-		fmt.Println("VictoriaMetrics:", base)
-	}
 
 	st := sources.NewStore(sources.StoreOptions{})
 	fmt.Println("\npoll  wall      vigil CPU  engine CPU  answers   on the wire  series  points")
@@ -192,7 +188,17 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 		fmt.Printf("  %-11s %s\n", in.Kind, in.Detail)
 	}
 	if vigil != "" {
-		return once(vigil, base, hosts, gpus)
+		if err := once(vigil, base, hosts, gpus); err != nil {
+			return err
+		}
+	}
+	if keep {
+		// The fleet goes on: the engine keeps getting every new instant
+		// until Ctrl-C.
+		fmt.Printf("\nVictoriaMetrics at %s, fed every 15 s; try: vigil --prom %s\nCtrl-C stops it.\n", base, base)
+		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		defer stop()
+		<-ctx.Done()
 	}
 	return nil
 }

@@ -18,6 +18,7 @@ var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 type svcSim struct {
 	st              *sources.Store
 	host, svc, stk  string
+	op              string // the operation label, "" for none
 	ok, errs        float64
 	buckets         []float64 // cumulative counts per bound
 	bounds          []float64
@@ -46,6 +47,9 @@ func (s *svcSim) step(at time.Time) {
 	s.count += n
 	s.sum += n * s.latency
 	id := []string{"host", s.host, "service", s.svc, "stack", s.stk}
+	if s.op != "" {
+		id = append(id, "operation", s.op)
+	}
 	f := sources.Frame{At: at}
 	f.Points = append(f.Points,
 		sources.Point{Series: sources.NewSeries(sources.SvcRequests, sources.Counter, append(id, "outcome", "ok")...), At: at, Value: s.ok},
@@ -124,7 +128,7 @@ func TestErrorRateForAndResolve(t *testing.T) {
 		t.Errorf("firing alert's start %v, want the pending start %v", got[1].Alert.ActiveAt, got[0].At)
 	}
 	ev := got[1].Event()
-	if ev.Kind != "alert" || ev.Severity != sources.SevCritical || labelOf(ev.Labels, "state") != "firing" || labelOf(ev.Labels, "service") != "api" || labelOf(ev.Labels, "alertname") != RuleErrorRate {
+	if ev.Kind != "alert" || ev.Severity != sources.SevCritical || labelOf(ev.Labels, sources.LabelAlertState) != "firing" || labelOf(ev.Labels, "service") != "api" || labelOf(ev.Labels, "alertname") != RuleErrorRate {
 		t.Errorf("event %+v", ev)
 	}
 	if len(e.Active()) != 0 {
@@ -272,7 +276,7 @@ func TestXIDEventAndSourceDownAndDrift(t *testing.T) {
 	sd := only(ts, RuleSourceDown)
 	if len(sd) != 3 || sd[0].At.Sub(t0) != 51*time.Second || sd[1].At.Sub(t0) != 111*time.Second || sd[2].At.Sub(t0) != 201*time.Second {
 		t.Errorf("source down: %s", describe(sd, t0))
-	} else if sd[1].Alert.Label("source") != "scrape a" || !strings.Contains(sd[1].Alert.Text, "scrape a") {
+	} else if sd[1].Alert.Label(sources.LabelSourceName) != "scrape a" || sd[1].Alert.Subject() != "scrape a" || sd[1].Alert.Text != "down: connection refused" {
 		t.Errorf("source down alert %+v", sd[1].Alert)
 	}
 	dr := only(ts, RuleDrift)

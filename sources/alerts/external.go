@@ -146,23 +146,30 @@ func (x *External) Poll(ctx context.Context, now time.Time) (sources.Frame, erro
 	return f, nil
 }
 
+// labelsOf splits an alert's labels from Prometheus or Alertmanager into
+// its name, severity and the rest. An alert without a host label is given
+// one from its instance, so it lines up with the panes' hosts — except
+// vigil's own alerts read back (source="vigil"), whose labels are already
+// vigil's and must stay as they were, to keep their identity.
 func labelsOf(m map[string]string) (name string, sev sources.Severity, ls []sources.Label) {
 	sev = sources.SevWarning
 	for k, v := range m {
 		k, v = sources.Sanitize(k), sources.Sanitize(v)
-		switch k {
-		case "alertname":
+		switch {
+		case k == sources.LabelAlertName:
 			name = v
 			continue
-		case "severity":
+		case k == sources.LabelSeverity:
 			if s, err := ParseSeverity(v); err == nil {
 				sev = s
 			}
 			continue
+		case reserved(k):
+			continue
 		}
 		ls = append(ls, sources.Label{Name: k, Value: v})
 	}
-	if inst := m["instance"]; inst != "" && m["host"] == "" {
+	if inst := m["instance"]; inst != "" && m[sources.LabelHost] == "" && m[sources.LabelSource] != SourceVigil {
 		ls = append(ls, sources.Label{Name: sources.LabelHost, Value: sources.Sanitize(inst)})
 	}
 	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
@@ -196,6 +203,8 @@ func fromProm(a promql.Alert) Alert {
 	return al
 }
 
+// externalText is an alert's line from its annotations (its origin is
+// Alert.Source, shown once by whoever prints the line).
 func externalText(a Alert) string {
 	t := a.Annotations["summary"]
 	if t == "" {
@@ -204,7 +213,13 @@ func externalText(a Alert) string {
 	if t == "" {
 		t = a.Name
 	}
-	return sources.OneLine(t) + " [" + a.Source + "]"
+	t = sources.OneLine(t)
+	if a.Label(sources.LabelSource) == SourceVigil {
+		// vigil's webhook put the subject first (Postable); the subject is
+		// shown on its own.
+		t = strings.TrimPrefix(t, a.Subject()+": ")
+	}
+	return t
 }
 
 // amAlert is one alert of Alertmanager's API v2.

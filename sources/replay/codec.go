@@ -258,7 +258,7 @@ type Notable struct {
 	Text     string // one line, for the timeline and --info
 }
 
-var notableKinds = [...]string{NotableAlert: "alert", NotableMarker: "marker", NotableCritical: "critical"}
+var notableKinds = [...]string{NotableAlert: sources.EventAlert, NotableMarker: "marker", NotableCritical: "critical"}
 
 // KindName is "alert", "marker" or "critical".
 func (n Notable) KindName() string {
@@ -302,10 +302,10 @@ func (n *Notable) UnmarshalJSON(b []byte) error {
 
 func notableOf(e *sources.Event) (int, bool) {
 	switch {
-	case e.Kind == "alert":
+	case e.Kind == sources.EventAlert:
 		// An alert's transitions: where it fired and where it resolved
 		// (pending and back to inactive are not worth a jump).
-		st := sources.LabelValue(e.Labels, "state")
+		st := sources.AlertState(e.Labels)
 		return NotableAlert, st == "" || st == "firing" || st == "resolved"
 	case e.Kind == "marker":
 		return NotableMarker, true
@@ -393,11 +393,12 @@ func parseSchema(p []byte, list []sources.Series) ([]sources.Series, []string, e
 	}
 	for i := 0; i < n && d.err == nil; i++ {
 		kind := sources.Kind(d.u8())
-		name := d.raw()
+		// A recording is text from outside: sanitized as it is read.
+		name := sources.Sanitize(d.raw())
 		nl := d.count(2)
 		ls := make([]sources.Label, nl)
 		for j := range ls {
-			ls[j] = sources.Label{Name: d.raw(), Value: d.raw()}
+			ls[j] = sources.Label{Name: sources.Sanitize(d.raw()), Value: sources.Sanitize(d.raw())}
 		}
 		list = append(list, sources.SeriesOf(name, kind, ls))
 	}
@@ -405,7 +406,7 @@ func parseSchema(p []byte, list []sources.Series) ([]sources.Series, []string, e
 	if len(d.b) > 0 { // absent in a schema written before any frame had a source
 		ns := d.count(1)
 		for i := 0; i < ns && d.err == nil; i++ {
-			srcs = append(srcs, d.raw())
+			srcs = append(srcs, sources.Sanitize(d.raw()))
 		}
 	}
 	if d.err != nil {
@@ -664,8 +665,17 @@ func (b *blockEnc) add(f *sources.Frame) {
 					t = time.Unix(0, at)
 				}
 				text := sources.OneLine(ev.Text)
-				if st := sources.LabelValue(ev.Labels, "state"); k == NotableAlert && st != "" {
-					text = st + ": " + text
+				if k == NotableAlert {
+					// What is alerting and which rule, before what is wrong.
+					if name := sources.LabelValue(ev.Labels, sources.LabelAlertName); name != "" && !strings.HasPrefix(text, name) {
+						text = name + " " + text
+					}
+					if sub, _ := sources.AlertSubject(ev.Labels); sub != "" {
+						text = sub + " " + text
+					}
+					if st := sources.AlertState(ev.Labels); st != "" {
+						text = st + ": " + text
+					}
 				}
 				b.notable = append(b.notable, Notable{At: t, Kind: k, Severity: ev.Severity, Text: text})
 			}
@@ -748,6 +758,11 @@ func (b *blockEnc) attrs(m map[string]string) {
 	}
 }
 
+// readTimeLevel is added to a log's level (an int8) when its time is the
+// time it was read (LogRecord.TimeRead): older recordings never hold such a
+// value, and read as before.
+const readTimeLevel = 256
+
 func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	a := &b.aux
 	l := *rec
@@ -755,7 +770,11 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	b.logs++
 	a.timeRel(l.At, at)
 	b.str(a, l.Source)
-	a.sv(int64(l.Level))
+	lv := int64(l.Level)
+	if l.TimeRead {
+		lv += readTimeLevel
+	}
+	a.sv(lv)
 	b.str(a, l.Service)
 	// The message is usually the tail of the raw line: store where it starts.
 	if l.Msg != "" && strings.HasSuffix(l.Raw, l.Msg) {
@@ -928,7 +947,7 @@ func preamble(dst []byte, tFirst int64, ns []Notable, rawLen int) []byte {
 func parsePreamble(d *dec, tFirst int64) (ns []Notable, rawLen uint64) {
 	n := d.count(4)
 	for i := 0; i < n && d.err == nil; i++ {
-		ns = append(ns, Notable{At: time.Unix(0, tFirst+d.sv()), Kind: int(d.u8()), Severity: sources.Severity(d.u8()), Text: d.raw()})
+		ns = append(ns, Notable{At: time.Unix(0, tFirst+d.sv()), Kind: int(d.u8()), Severity: sources.Severity(d.u8()), Text: sources.Sanitize(d.raw())})
 	}
 	rawLen = d.uv()
 	return ns, rawLen
@@ -1036,7 +1055,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 				break
 			}
 			off := len(all) - len(st.b)
-			strs[i] = all[off : off+int(n)]
+			strs[i] = sources.Sanitize(all[off : off+int(n)]) // the same string when clean
 			st.b = st.b[n:]
 		}
 	}
@@ -1329,7 +1348,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 			return strs[i]
 		}
 		if i == 0 {
-			s := tx.next()
+			s := sources.Sanitize(tx.next())
 			if tx.err != nil {
 				dd.fail(fmt.Errorf("text: %w", tx.err))
 			}
@@ -1419,7 +1438,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 				l := &f.Logs[i]
 				l.At = a.timeRel(at)
 				l.Source = str(a)
-				l.Level = sources.Level(a.sv())
+				if lv := a.sv(); lv >= readTimeLevel-128 {
+					l.Level, l.TimeRead = sources.Level(lv-readTimeLevel), true
+				} else {
+					l.Level = sources.Level(lv)
+				}
 				l.Service = str(a)
 				var msgAt uint64
 				if msgAt = a.uv(); msgAt == 0 {
