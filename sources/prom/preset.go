@@ -676,7 +676,7 @@ var presets = []*preset{
 			{from: []string{"gen_ai_server_time_per_output_token_seconds", "gen_ai_server_time_per_output_token"}, to: sources.SvcITL, kind: kHist},
 			{from: []string{"gen_ai_client_token_usage", "gen_ai_client_token_usage_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: tokenKind},
 		},
-		svcBy: []string{"service", "job"},
+		svcBy: []string{"gen_ai_request_model", "gen_ai_response_model", "service", "job", "gen_ai_operation_name"},
 		queries: []query{
 			// Server-side durations where a service measures itself, else
 			// the client's (dotted UTF-8 names are read only by scraping).

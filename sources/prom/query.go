@@ -313,6 +313,13 @@ func (q Query) Every() int { return max(q.q.every, 1) }
 // model, pod) rather than figures: they last between its polls.
 func (q Query) Identity() bool { return q.q.kind == qIdent && q.q.to == "" }
 
+// Names reports whether the query's answers name machines (a GPU figure
+// carries dcgm-exporter's Hostname): one of them, with node names, is
+// enough to name a fleet's hosts.
+func (q Query) Names() bool {
+	return q.q.scope == scopeGPU && q.q.to == sources.GPUTemperature && len(q.p.hostLabels) > 0
+}
+
 // Charted reports whether the console's fleet-wide charts draw the
 // query's figure (a service's latency quantiles and request rates): their
 // history is filled for every host, the rest only for hosts drilled into.
@@ -373,6 +380,11 @@ type Translation struct {
 	// GPUs, when set, holds GPU identities between translations: Points
 	// joins them onto the GPUs' figures and adds those its answers bring.
 	GPUs map[string][]sources.Label
+	// Known, when set, holds the machine names instances were given
+	// between translations: an answer set that lacks an exporter naming the
+	// machine (its first scrape not in yet) keeps the name, so a host is
+	// not split in two. Points adds the names it learns.
+	Known map[string]string
 
 	adds   []added
 	direct []sources.Point   // points that need no accumulation (one answer each)
@@ -432,6 +444,7 @@ type answerCtx struct {
 	gpus   map[string][]sources.Label   // GPU key → identity labels
 	split  map[string]bool              // instances whose service shares its machine with another instance's
 	hosts  map[string]string            // instance → host, as resolved (memo)
+	known  map[string]string            // instance → machine name learned earlier (Translation.Known)
 	idls   map[string][]sources.Label   // GPU key → its identity's canonical labels (memo)
 }
 
@@ -462,6 +475,9 @@ func (c *answerCtx) resolve(instance string) string {
 	h := hostPart(instance)
 	if n := c.alias[h]; n != "" {
 		return n
+	}
+	if n := c.known[instance]; n != "" {
+		return n // named by an earlier answer: a poll that lacks the name keeps it
 	}
 	return h
 }
@@ -546,7 +562,7 @@ type decl struct {
 // Points resolves every answer added and returns the canonical points.
 func (t *Translation) Points() []sources.Point {
 	c := &answerCtx{models: map[string]map[string]string{}, alias: map[string]string{}, nodes: t.nodes,
-		gpus: t.GPUs, split: map[string]bool{}, names: t.Names}
+		gpus: t.GPUs, split: map[string]bool{}, names: t.Names, known: t.Known}
 	if c.gpus == nil {
 		c.gpus = map[string][]sources.Label{}
 	}
@@ -627,6 +643,24 @@ func (t *Translation) Points() []sources.Point {
 			} else if prev != inst {
 				c.split[prev], c.split[inst] = true, true
 			}
+		}
+	}
+	// Names learned are kept (an instance's machine named by its alias or
+	// node name, not by its bare address).
+	if t.Known != nil && t.Names == nil {
+		for _, ad := range t.adds {
+			for _, a := range ad.as {
+				inst := sources.LabelValue(a.Labels, sources.LabelInstance)
+				if inst == "" || c.split[inst] {
+					continue
+				}
+				if n := c.resolve(inst); n != hostPart(inst) {
+					t.Known[inst] = n
+				}
+			}
+		}
+		for inst, n := range t.nodes {
+			t.Known[inst] = n
 		}
 	}
 	// Pass 2: canonical points (host names final from here on).
@@ -715,11 +749,12 @@ func (t *Translation) Points() []sources.Point {
 
 // HostOf is the host label the last Points gave what instance exports
 // (the machine behind it); the address without its port before any Points.
+// It is safe for concurrent use once Points has returned.
 func (t *Translation) HostOf(instance string) string {
 	if t.last == nil {
 		return hostPart(instance)
 	}
-	return t.last.hostOf(instance)
+	return t.last.resolve(instance)
 }
 
 func firstOf(ls []sources.Label, names []string) string {
@@ -787,6 +822,12 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		svc = sources.Sanitize(svc)
 		ls = append(ls, sources.Label{Name: sources.LabelStack, Value: p.stack}, sources.Label{Name: sources.LabelService, Value: svc})
 		id = host + "\x00" + svc + "\x00" + p.stack
+		if names := operationLabels[p.stack]; names != nil {
+			// The kind of call is part of the service's identity.
+			op := operationName(firstOf(a.Labels, names))
+			ls = appendLabel(ls, sources.LabelOperation, op)
+			id += "\x00" + op
+		}
 	case scopeGPU:
 		ls = appendLabel(ls, sources.LabelGPU, firstOf(a.Labels, gpuIndexLabels))
 		ls = appendLabel(ls, "mig", sources.LabelValue(a.Labels, "GPU_I_ID"))

@@ -70,6 +70,7 @@ type Source struct {
 	hostOf    func(string) string
 	polls     int                        // polls so far (queries that run every n-th poll)
 	gpuIdent  map[string][]sources.Label // GPU identities, as of the last identity query
+	known     map[string]string          // instance → machine name, as learned
 }
 
 // New returns the query-mode source for cfg.
@@ -83,7 +84,8 @@ func New(cfg Config) (*Source, error) {
 		name = "prom " + c.base.Host
 	}
 	return &Source{c: c, name: name, summary: prom.Queries(cfg.Stacks, prom.TierSummary), detail: prom.Queries(cfg.Stacks, prom.TierDetail),
-		focus: map[string]time.Time{}, shards: map[string]int{}, instances: map[string][]string{}, hostOf: prom.NewTranslation().HostOf}, nil
+		focus: map[string]time.Time{}, shards: map[string]int{}, instances: map[string][]string{}, hostOf: prom.NewTranslation().HostOf,
+		known: map[string]string{}}, nil
 }
 
 // Client is the source's API client (for alerts, rules, exemplars).
@@ -264,6 +266,12 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	if identPoll || tr.GPUs == nil {
 		tr.GPUs = map[string][]sources.Label{}
 	}
+	s.mu.Lock()
+	if len(s.known) > 1<<17 { // fleet churn: forget, the next polls relearn
+		s.known = map[string]string{}
+	}
+	tr.Known = s.known // only this poll's goroutine writes it (polls do not overlap)
+	s.mu.Unlock()
 	tr.Stamp = func(inst string, at time.Time) time.Time {
 		if t, ok := p.scraped[inst]; ok && t.Before(at) {
 			at = t
@@ -637,6 +645,7 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 	if len(jobs) == 0 || !to.After(from) {
 		return nil
 	}
+	s.learnNames(ctx)
 	skew := s.c.Skew()
 	st := HistoryStep(from, to, step)
 	start := from.Add(skew).Truncate(st)
@@ -694,6 +703,42 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 		return fmt.Errorf("history: %s", errs[0])
 	}
 	return nil
+}
+
+// learnNames names the machines before the first poll has (history asked
+// for at start): node names and the GPUs' hosts, so that history lands on
+// the hosts the polls will use.
+func (s *Source) learnNames(ctx context.Context) {
+	s.mu.Lock()
+	done := s.polls > 0
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	skew := s.c.Skew()
+	at := time.Now().Add(skew)
+	tr := prom.NewTranslation()
+	if rs, _, err := s.c.QueryWith(ctx, prom.NodeQuery, at, QueryOptions{NoCache: true}); err == nil {
+		tr.AddNodes(answersAt(rs, skew))
+	}
+	for _, q := range s.summary {
+		if q.Names() {
+			if rs, _, err := s.c.QueryWith(ctx, q.ExprIn(s.c.Dialect(), s.c.cfg.Window, ""), at, QueryOptions{NoCache: true, Lookback: s.lookback()}); err == nil {
+				tr.Add(q, answersAt(rs, skew))
+			}
+		}
+	}
+	known := map[string]string{}
+	tr.Known = known
+	tr.Points()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.polls == 0 {
+		for k, v := range known {
+			s.known[k] = v
+		}
+		s.hostOf = tr.HostOf
+	}
 }
 
 // PanelPoints adds a panel's results to f: the topK largest values as
