@@ -31,6 +31,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -111,6 +112,9 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 		r.Body.Close()
 	}
 	fmt.Printf("imported %d samples in %s\n", samples, time.Since(t0).Round(time.Millisecond))
+	// The feeder and the measured polls take turns: this process' CPU time
+	// during a poll is then the poll's.
+	var turn sync.Mutex
 	feed := make(chan struct{})
 	defer close(feed)
 	go func() {
@@ -120,11 +124,13 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 				return
 			case <-time.After(time.Until(t)):
 			}
+			turn.Lock()
 			pr, pw := io.Pipe()
 			go func() { _, err := fl.WriteHistory(pw, t, t, 15*time.Second); pw.CloseWithError(err) }()
 			if resp, err := http.Post(base+"/api/v1/import/prometheus", "text/plain", pr); err == nil {
 				resp.Body.Close()
 			}
+			turn.Unlock()
 		}
 	}()
 
@@ -149,12 +155,14 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 	st := sources.NewStore(sources.StoreOptions{})
 	fmt.Println("\npoll  wall      vigil CPU  engine CPU  answers   on the wire  series  points")
 	for i := 0; i < polls; i++ {
+		turn.Lock()
 		w0, b0 := src.Client().Bytes()
 		c0, e0 := cpuTime(), procCPU(vm.Process.Pid)
 		start := time.Now()
 		f, err := src.Poll(ctx, time.Now())
 		wall := time.Since(start)
 		cpu, ecpu := cpuTime()-c0, procCPU(vm.Process.Pid)-e0
+		turn.Unlock()
 		if err != nil {
 			return fmt.Errorf("poll: %w", err)
 		}
