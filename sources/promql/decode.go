@@ -262,8 +262,8 @@ func fastEnvelope(b []byte, env *envelope) bool {
 				return false
 			}
 		default:
-			if !p.skip() {
-				return false
+			if foldsTo(k, "status", "errorType", "error", "warnings", "infos", "data") || !p.skip() {
+				return false // encoding/json matches keys regardless of case
 			}
 		}
 		if p.eat(',') {
@@ -271,6 +271,16 @@ func fastEnvelope(b []byte, env *envelope) bool {
 		}
 		return p.eat('}') && p.end()
 	}
+}
+
+// foldsTo reports whether k is one of names but for case.
+func foldsTo(k string, names ...string) bool {
+	for _, n := range names {
+		if strings.EqualFold(k, n) {
+			return true
+		}
+	}
+	return false
 }
 
 // data reads {"resultType": "vector"|"matrix", "result": [...]}.
@@ -296,7 +306,7 @@ func (p *scan) data(d *queryData) bool {
 				return false
 			}
 		default:
-			if !p.skip() {
+			if foldsTo(k, "resultType", "result") || !p.skip() {
 				return false
 			}
 		}
@@ -341,17 +351,41 @@ func (p *scan) lit(s string) bool {
 	return false
 }
 
-// skip passes over one scalar JSON value (a string, a number, a literal)
-// of a kind the answer may carry besides its data; anything else is left
-// to encoding/json.
+// skip passes over one JSON value the answer carries besides its data
+// (VictoriaMetrics' stats, Thanos' flags): a string, a literal, a number, or
+// an object or array, which must be valid JSON.
 func (p *scan) skip() bool {
 	p.ws()
 	if p.i >= len(p.b) {
 		return false
 	}
-	if p.b[p.i] == '"' {
+	switch c := p.b[p.i]; {
+	case c == '"':
 		_, ok := p.str()
 		return ok
+	case c == '{' || c == '[':
+		start, depth, inStr := p.i, 0, false
+		for j := p.i; j < len(p.b); j++ {
+			switch c := p.b[j]; {
+			case inStr && c == '\\':
+				j++
+			case c == '"':
+				inStr = !inStr
+			case inStr:
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+				if depth == 0 {
+					if !json.Valid(p.b[start : j+1]) {
+						return false
+					}
+					p.i = j + 1
+					return true
+				}
+			}
+		}
+		return false
 	}
 	for _, l := range []string{"true", "false", "null"} {
 		if p.lit(l) {
