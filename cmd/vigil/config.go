@@ -22,6 +22,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/driftsrc"
 	"github.com/vigil-dev/vigil/sources/httpconf"
 	"github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/tui/keys"
 )
 
@@ -76,6 +77,10 @@ type PromConfig struct {
 	Interval Duration   `yaml:"interval"`
 	Timeout  Duration   `yaml:"timeout"`
 	HTTP     HTTPClient `yaml:",inline"`
+	// Tenant is sent as X-Scope-OrgID (Mimir, Cortex).
+	Tenant string `yaml:"tenant"`
+	// Panels are the user's own PromQL panels.
+	Panels []promql.Panel `yaml:"panels"`
 }
 
 // LogConfig is one log source; url and loki sources take HTTP client

@@ -128,6 +128,12 @@ func viewOptions(o *options, cfg Config) view.Options {
 		if svc.ErrorTarget > 0 {
 			v.Targets[name] = svc.ErrorTarget
 		}
+		if svc.LatencySLO > 0 {
+			if v.LatencySLO == nil {
+				v.LatencySLO = map[string]time.Duration{}
+			}
+			v.LatencySLO[name] = time.Duration(svc.LatencySLO)
+		}
 	}
 	return v
 }

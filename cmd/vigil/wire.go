@@ -11,6 +11,7 @@ import (
 	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/driftsrc"
 	"github.com/vigil-dev/vigil/sources/httpconf"
 	"github.com/vigil-dev/vigil/sources/logs"
@@ -43,6 +44,7 @@ type extras struct {
 func (s *session) report(at time.Time) report.Report {
 	r := report.Report{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []report.DriftRow{}, Discovered: []report.Discovered{}, Alerts: []report.Alert{}}
 	r.Hosts = view.Hosts(s.store, at, s.vopts)
+	r.Fleet = view.EvaluateFleet(s.store, r.Overview, r.Hosts, at, s.vopts)
 	for _, f := range s.extras.found {
 		r.Discovered = append(r.Discovered, report.Discovered{URL: f.URL, Stacks: f.Stacks})
 	}
@@ -317,6 +319,14 @@ func (s *session) consoleOptions() tui.Options {
 		// has (a minute, growing with it) rather than a 15-minute window
 		// with everything in its last columns.
 		FitWindow: true}
+	for _, src := range s.hub.Sources() { // query mode: the charts' history, a host's detail on demand
+		if h, ok := src.(sources.HistoryFiller); ok {
+			o.History = h
+		}
+		if d, ok := src.(sources.DetailFetcher); ok {
+			o.Detail = d
+		}
+	}
 	if s.o.fps > 0 {
 		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
 	} else if s.cfg.Refresh > 0 {

@@ -26,6 +26,7 @@ import (
 type Report struct {
 	view.Overview
 	Hosts      []view.Host  `json:"hosts"`
+	Fleet      view.Fleet   `json:"fleet"`
 	Drift      []DriftRow   `json:"drift"`
 	Discovered []Discovered `json:"discovered"`
 	Notes      []string     `json:"notes"`
@@ -53,6 +54,21 @@ type DriftRow struct {
 
 func (r Report) textSections() []string {
 	var out []string
+	if fl := r.Fleet.Hosts; len(fl) > 1 {
+		var b strings.Builder
+		b.WriteString("FLEET HOST\tSEVERITY\tWORST\tGPUS\tSERVICES\tAGE\n")
+		for _, h := range fl[:min(len(fl), 20)] {
+			worst := sources.OneLine(h.Worst)
+			if worst == "" {
+				worst = "-"
+			}
+			fmt.Fprintf(&b, "%s\t%s\t%s\t%d\t%d\t%s\n", h.Host, h.Severity, worst, h.GPUs, h.Services, num(h.Age, "%.0fs"))
+		}
+		if len(fl) > 20 {
+			fmt.Fprintf(&b, "+%d more hosts\t\t\t\t\t\n", len(fl)-20)
+		}
+		out = append(out, b.String())
+	}
 	if len(r.Hosts) > 0 {
 		var b strings.Builder
 		b.WriteString("HOST\tCPUS\tCPU BUSY\tLOAD1\tMEMORY\tUPTIME\n")
