@@ -1,10 +1,7 @@
 package tui
 
 import (
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,20 +11,10 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 )
 
-// updating reports the -update flag (defined by teatest's golden package,
-// which this package links in).
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { panetest.Main(m) }
 
 // fixtureModel returns a console over the fixture store, sized and refreshed
 // at the fixture's end.
@@ -91,22 +78,11 @@ func typed(s string) []tea.Msg {
 	return out
 }
 
+// checkGolden compares a frame with testdata/NAME.golden (-update rewrites
+// it).
 func checkGolden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updating() {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from %s (run with -update and read the diff)\n--- got ---\n%s", name, path, got)
-	}
+	panetest.Golden(t, name, got)
 }
 
 // checkFrame asserts the frame is exactly w×h cells.

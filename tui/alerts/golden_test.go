@@ -2,26 +2,20 @@ package alerts
 
 import (
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
-	"github.com/muesli/termenv"
 
 	"github.com/vigil-dev/vigil/sources"
 	alertsrc "github.com/vigil-dev/vigil/sources/alerts"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { panetest.Main(m) }
 
 // incident is an on-call morning as the store holds it: vigil's own alerts
 // (one echoed back by the Alertmanager its webhook feeds), Alertmanager's

@@ -1,9 +1,6 @@
 package drift
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -15,6 +12,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"github.com/vigil-dev/vigil/drift"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
@@ -84,34 +82,7 @@ func TestShortDur(t *testing.T) {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
-}
+func TestMain(m *testing.M) { panetest.Main(m) }
 
 var gt0 = time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
 
@@ -197,7 +168,7 @@ func TestRowsGolden(t *testing.T) {
 			if colour {
 				name += "_colour"
 			}
-			golden(t, name, v)
+			panetest.Golden(t, name, v)
 		}
 	}
 	lipgloss.SetColorProfile(termenv.Ascii)
@@ -248,7 +219,7 @@ func TestEnterOpensNewestClosedCell(t *testing.T) {
 	if !strings.Contains(v, "cell 13:58:00 + 1m") || strings.Contains(v, "no closed cell") {
 		t.Errorf("detail:\n%s", v)
 	}
-	golden(t, "detail_120", m.View())
+	panetest.Golden(t, "detail_120", m.View())
 	m.Escape()
 	src.r = []drift.Row{{Feature: "fresh", Reference: drift.ReferenceInfo{N: 12}}}
 	m.Refresh(pane.Env{Now: gt0.Add(37 * time.Second), Window: 15 * time.Minute})

@@ -13,6 +13,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/nvml"
 	"github.com/vigil-dev/vigil/sources/nvml/nvmlmock"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
@@ -59,7 +60,7 @@ func TestFromCollector(t *testing.T) {
 	p.SetSize(78, 22)
 	p.Refresh(env)
 	v := p.View()
-	checkSize(t, v, 78, 22)
+	panetest.CheckSize(t, v, 78, 22)
 	if testing.Verbose() {
 		t.Logf("\n%s", v)
 	}

@@ -1,11 +1,8 @@
 package gpu
 
 import (
-	"flag"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,17 +15,12 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { panetest.Main(m) }
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
@@ -128,41 +120,6 @@ func newEnv(st *sources.Store) pane.Env {
 	return pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE", Overview: view.Evaluate(st, t0, view.Options{})}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
-}
-
-// checkSize asserts the view is exactly w×h cells.
-func checkSize(t *testing.T, v string, w, h int) {
-	t.Helper()
-	lines := strings.Split(v, "\n")
-	if len(lines) != h {
-		t.Fatalf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n != w {
-			t.Fatalf("line %d is %d cells, want %d: %q", i, n, w, l)
-		}
-	}
-}
-
 func TestListGoldens(t *testing.T) {
 	st := sources.NewStore(sources.StoreOptions{})
 	fill(st, []string{"gpu-box"}, 8)
@@ -173,8 +130,8 @@ func TestListGoldens(t *testing.T) {
 			m.Focus()
 			m.Refresh(newEnv(st))
 			v := m.View()
-			checkSize(t, v, sz[0], sz[1])
-			golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), v)
+			panetest.CheckSize(t, v, sz[0], sz[1])
+			panetest.Golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), v)
 		})
 	}
 }
@@ -217,11 +174,11 @@ func TestSelectionDetailAndEscape(t *testing.T) {
 		t.Fatalf("title %q", m.Title())
 	}
 	v := m.View()
-	checkSize(t, v, 78, 22)
+	panetest.CheckSize(t, v, 78, 22)
 	if !strings.Contains(v, "79 GPU fell off the bus") || !strings.Contains(v, "XID 79 on GPU 7") {
 		t.Fatalf("detail lacks the XID:\n%s", v)
 	}
-	golden(t, "detail_gpu7_78x22", v)
+	panetest.Golden(t, "detail_gpu7_78x22", v)
 	if !m.Escape() || m.Title() != "GPUs" || m.Escape() {
 		t.Fatal("escape did not leave the detail exactly once")
 	}
@@ -236,14 +193,14 @@ func TestDetailProcessesGolden(t *testing.T) {
 		m.Refresh(newEnv(st))
 		m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
 		v := m.View()
-		checkSize(t, v, sz[0], sz[1])
+		panetest.CheckSize(t, v, sz[0], sz[1])
 		if strings.Contains(v, "\x1b[31m") {
 			t.Fatal("escape sequence from a command line reached the screen")
 		}
 		if !strings.Contains(v, "--pid=host") || !strings.Contains(v, "4242") {
 			t.Fatalf("processes missing:\n%s", v)
 		}
-		golden(t, fmt.Sprintf("detail_gpu0_%dx%d", sz[0], sz[1]), v)
+		panetest.Golden(t, fmt.Sprintf("detail_gpu0_%dx%d", sz[0], sz[1]), v)
 	}
 }
 
@@ -258,7 +215,7 @@ func TestMultiHostGrouped(t *testing.T) {
 	if a < 0 || b < a {
 		t.Fatalf("hosts not grouped:\n%s", v)
 	}
-	golden(t, "multihost_78x22", v)
+	panetest.Golden(t, "multihost_78x22", v)
 }
 
 func TestFilterAndNoGPU(t *testing.T) {
@@ -286,7 +243,7 @@ func TestFilterAndNoGPU(t *testing.T) {
 	m.SetSize(40, 6)
 	m.Refresh(newEnv(empty))
 	v := m.View()
-	checkSize(t, v, 40, 6)
+	panetest.CheckSize(t, v, 40, 6)
 	if !strings.Contains(v, "NVIDIA driver not found") {
 		t.Fatalf("no-driver state not shown:\n%s", v)
 	}
@@ -342,13 +299,13 @@ func TestTinySizes(t *testing.T) {
 	for _, sz := range [][2]int{{0, 0}, {1, 1}, {5, 2}, {12, 3}, {20, 4}} {
 		m.SetSize(sz[0], sz[1])
 		if sz[0] > 0 {
-			checkSize(t, m.View(), sz[0], sz[1])
+			panetest.CheckSize(t, m.View(), sz[0], sz[1])
 		} else if m.View() != "" {
 			t.Fatal("0x0 view not empty")
 		}
 		m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
 		if sz[0] > 0 {
-			checkSize(t, m.View(), sz[0], sz[1])
+			panetest.CheckSize(t, m.View(), sz[0], sz[1])
 		}
 		m.Escape()
 	}

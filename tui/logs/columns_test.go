@@ -8,6 +8,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	logsrc "github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
@@ -156,7 +157,7 @@ func TestWrapAndSideways(t *testing.T) {
 	if !strings.Contains(view, "start 0123") || !strings.Contains(view, " end") || !strings.Contains(view, "wrap") {
 		t.Errorf("wrapped view:\n%s", view)
 	}
-	checkSize(t, view, 80, 24)
+	panetest.CheckSize(t, view, 80, 24)
 	rows = rowsOf(m)
 	if !strings.HasPrefix(rows[2], strings.Repeat(" ", 18)) {
 		t.Errorf("a continuation row is not indented under the text: %q", rows[2])
@@ -167,7 +168,7 @@ func TestWrapAndSideways(t *testing.T) {
 		t.Error("the line above is not shown")
 	}
 	for _, sz := range [][2]int{{40, 10}, {200, 50}, {30, 5}} {
-		checkSize(t, resize(m, sz[0], sz[1]), sz[0], sz[1])
+		panetest.CheckSize(t, resize(m, sz[0], sz[1]), sz[0], sz[1])
 	}
 	press(t, m, "ctrl+w")
 	if strings.Contains(m.View(), "wrap") {
@@ -186,7 +187,7 @@ func TestWrapFollowKeepsTheNewestInView(t *testing.T) {
 		if !strings.Contains(m.View(), fmt.Sprintf("line %d ", i)) {
 			t.Fatalf("following with wrapping on, the newest line %d is not in view:\n%s", i, m.View())
 		}
-		checkSize(t, m.View(), 60, 12)
+		panetest.CheckSize(t, m.View(), 60, 12)
 	}
 }
 
@@ -266,13 +267,13 @@ func TestGoldensRealFiles(t *testing.T) {
 	ingest(st, p, "stdin", t0.Add(-3*time.Second), "worker restarted, no time on this line", `{"time":"2026-11-27T08:59:58Z","level":"error","msg":"payment failed","id":"1"}`)
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		m := newPane(st, sz[0], sz[1], nil)
-		checkSize(t, m.View(), sz[0], sz[1])
-		golden(t, fmt.Sprintf("sources_%dx%d", sz[0], sz[1]), m.View())
+		panetest.CheckSize(t, m.View(), sz[0], sz[1])
+		panetest.Golden(t, fmt.Sprintf("sources_%dx%d", sz[0], sz[1]), m.View())
 	}
 	m := newPane(st, 80, 24, nil)
 	press(t, m, "ctrl+w", "k", "k", "k")
-	checkSize(t, m.View(), 80, 24)
-	golden(t, "wrapped_80x24", m.View())
+	panetest.CheckSize(t, m.View(), 80, 24)
+	panetest.Golden(t, "wrapped_80x24", m.View())
 }
 
 func TestCutLineSaysSo(t *testing.T) {

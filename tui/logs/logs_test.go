@@ -1,11 +1,8 @@
 package logs
 
 import (
-	"flag"
 	"fmt"
 	"math"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -18,16 +15,11 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	logsrc "github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { panetest.Main(m) }
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
@@ -90,37 +82,6 @@ func newPane(st *sources.Store, w, h int, v *logsrc.Vault) *Model {
 	return m
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
-}
-
-func checkSize(t *testing.T, v string, w, h int) {
-	t.Helper()
-	lines := strings.Split(v, "\n")
-	if len(lines) != h {
-		t.Errorf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if lw := lipgloss.Width(l); lw != w {
-			t.Errorf("line %d is %d wide, want %d: %q", i, lw, w, l)
-		}
-	}
-}
-
 func keyMsg(s string) tea.KeyMsg {
 	switch s {
 	case "pgup":
@@ -159,8 +120,8 @@ func TestGoldens(t *testing.T) {
 		st := fixture(t, nil)
 		m := newPane(st, sz[0], sz[1], nil)
 		v := m.View()
-		checkSize(t, v, sz[0], sz[1])
-		golden(t, fmt.Sprintf("follow_%dx%d", sz[0], sz[1]), v)
+		panetest.CheckSize(t, v, sz[0], sz[1])
+		panetest.Golden(t, fmt.Sprintf("follow_%dx%d", sz[0], sz[1]), v)
 	}
 	// Scrolled up to the first error, with a filter and a level.
 	st := fixture(t, nil)
@@ -169,11 +130,11 @@ func TestGoldens(t *testing.T) {
 		t.Fatal(err)
 	}
 	press(t, m, "v", "v", "E")
-	golden(t, "filtered_120x40", m.View())
-	checkSize(t, m.View(), 120, 40)
+	panetest.Golden(t, "filtered_120x40", m.View())
+	panetest.CheckSize(t, m.View(), 120, 40)
 	// Pretty JSON of the selected line.
 	press(t, m, "P")
-	golden(t, "pretty_80x24", resize(m, 80, 24))
+	panetest.Golden(t, "pretty_80x24", resize(m, 80, 24))
 }
 
 func resize(m *Model, w, h int) string {
@@ -572,7 +533,7 @@ func TestTinyAndEmpty(t *testing.T) {
 	for _, sz := range [][2]int{{0, 0}, {1, 1}, {10, 3}, {80, 24}} {
 		m := newPane(st, sz[0], sz[1], nil)
 		if sz[0] > 0 {
-			checkSize(t, m.View(), sz[0], sz[1])
+			panetest.CheckSize(t, m.View(), sz[0], sz[1])
 		}
 		for _, k := range []string{"j", "k", "g", "G", "e", "E", "w", "W", "P", "r", "X", "s", "v", "pgup", "pgdown", "ctrl+w", "l", "h", "right", "left", "ctrl+w"} {
 			m.HandleKey(keyMsg(k))

@@ -3,10 +3,7 @@ package traces
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,16 +16,11 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	tsrc "github.com/vigil-dev/vigil/sources/traces"
+	"github.com/vigil-dev/vigil/tui/internal/panetest"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
-func TestMain(m *testing.M) {
-	lipgloss.SetColorProfile(termenv.Ascii)
-	lipgloss.SetHasDarkBackground(true)
-	os.Exit(m.Run())
-}
+func TestMain(m *testing.M) { panetest.Main(m) }
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 0, time.UTC)
 
@@ -86,38 +78,11 @@ func newEnv(st *sources.Store) pane.Env {
 	return pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE"}
 }
 
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file:\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
-}
-
+// checkSize asserts the view fills w×h cells and carries no terminal
+// control characters (trace names come from outside).
 func checkSize(t *testing.T, v string, w, h int) {
 	t.Helper()
-	lines := strings.Split(v, "\n")
-	if len(lines) != h {
-		t.Errorf("%d lines, want %d", len(lines), h)
-	}
-	for i, l := range lines {
-		if n := ansi.StringWidth(l); n != w {
-			t.Errorf("line %d is %d cells, want %d: %q", i, n, w, l)
-		}
-	}
+	panetest.CheckSize(t, v, w, h)
 	if strings.ContainsAny(v, "\x1b\x07") {
 		t.Errorf("view carries control characters: %q", v)
 	}
@@ -156,7 +121,7 @@ func TestListGoldens(t *testing.T) {
 		m := newPane(st, sz[0], sz[1])
 		v := m.View()
 		checkSize(t, v, sz[0], sz[1])
-		golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), v)
+		panetest.Golden(t, fmt.Sprintf("list_%dx%d", sz[0], sz[1]), v)
 	}
 }
 
@@ -184,7 +149,7 @@ func TestWaterfallGoldens(t *testing.T) {
 		press(m, "e") // the first error span after the root: generate
 		v := m.View()
 		checkSize(t, v, sz[0], sz[1])
-		golden(t, fmt.Sprintf("waterfall_%dx%d", sz[0], sz[1]), v)
+		panetest.Golden(t, fmt.Sprintf("waterfall_%dx%d", sz[0], sz[1]), v)
 	}
 }
 
@@ -417,7 +382,7 @@ func TestBehindSpike(t *testing.T) {
 	}
 	v := m.View()
 	checkSize(t, v, 80, 24)
-	golden(t, "behind_80x24", v)
+	panetest.Golden(t, "behind_80x24", v)
 	if m.Title() != "Traces behind the spike" {
 		t.Errorf("title %q", m.Title())
 	}
@@ -539,7 +504,7 @@ func TestWaterfallColour(t *testing.T) {
 	defer lipgloss.SetColorProfile(termenv.Ascii)
 	m := openChat(t, fixture(), 80, 24)
 	v := m.View()
-	golden(t, "waterfall_80x24_ansi256", v)
+	panetest.Golden(t, "waterfall_80x24_ansi256", v)
 	lines := strings.Split(v, "\n")
 	for _, l := range lines {
 		plain := ansi.Strip(l)
