@@ -7,6 +7,8 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/vigil-dev/vigil/internal/cputime"
 )
 
 // BenchmarkKS100k: statistic and p-value for 100 000 vs 100 000 sorted
@@ -16,7 +18,7 @@ func BenchmarkKS100k(b *testing.B) {
 	x, y := normals(rng, 100000, 0), normals(rng, 100000, 0.01)
 	slices.Sort(x)
 	slices.Sort(y)
-	c0 := processCPU()
+	c0 := cputime.Now()
 	b.ResetTimer()
 	for b.Loop() {
 		r := KSTest(x, y, TwoSided)
@@ -24,7 +26,7 @@ func BenchmarkKS100k(b *testing.B) {
 			b.Fatal(r)
 		}
 	}
-	b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	cputime.Report(b, c0)
 }
 
 // BenchmarkKS100kWithSort includes sorting both samples with Sort.
@@ -32,7 +34,7 @@ func BenchmarkKS100kWithSort(b *testing.B) {
 	rng := rand.New(rand.NewPCG(1, 1))
 	x0, y0 := normals(rng, 100000, 0), normals(rng, 100000, 0.01)
 	x, y := make([]float64, len(x0)), make([]float64, len(y0))
-	c0 := processCPU()
+	c0 := cputime.Now()
 	b.ResetTimer()
 	for b.Loop() {
 		copy(x, x0)
@@ -41,7 +43,7 @@ func BenchmarkKS100kWithSort(b *testing.B) {
 		Sort(y)
 		KSTest(x, y, TwoSided)
 	}
-	b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	cputime.Report(b, c0)
 }
 
 // BenchmarkKSExact: the exact p-value at the sizes the monitor and drift
@@ -68,11 +70,11 @@ func BenchmarkKSExact(b *testing.B) {
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
 			k := int64(math.Ceil(c.d * float64(c.n) * float64(c.m)))
-			c0 := processCPU()
+			c0 := cputime.Now()
 			for b.Loop() {
 				ksExactNum(k, c.n, c.m, TwoSided, c.floor)
 			}
-			b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+			cputime.Report(b, c0)
 		})
 	}
 }
@@ -152,11 +154,11 @@ func benchCloseColumn(b *testing.B, perWindow int, shift float64, mode Reference
 				time.Sleep(100 * time.Microsecond)
 			}
 		}()
-		c0 := processCPU()
+		c0 := cputime.Now()
 		b.StartTimer()
 		m.Advance(t0.Add(time.Duration(minute+1) * time.Minute))
 		b.StopTimer()
-		cpu += processCPU() - c0
+		cpu += cputime.Now() - c0
 		close(stop)
 		wait = max(wait, <-done)
 		b.StartTimer()

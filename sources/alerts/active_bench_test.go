@@ -1,5 +1,3 @@
-//go:build unix
-
 package alerts
 
 import (
@@ -8,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 )
 
@@ -34,13 +33,13 @@ func BenchmarkActiveIn(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	n := 0
 	for range b.N {
 		n = len(ActiveIn(st, at))
 	}
 	// The machine is shared: CPU time per op is the figure to compare.
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
+	cputime.Report(b, cpu0)
 	if n == 0 || math.IsNaN(float64(n)) {
 		b.Fatal("nothing active")
 	}

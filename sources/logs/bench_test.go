@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 )
 
@@ -53,7 +54,7 @@ func benchParseIngest(b *testing.B, lines [][]byte) {
 	b.SetBytes(int64(size / len(lines)))
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	batch := make([]sources.LogRecord, 0, 1024)
 	for i := 0; i < b.N; i++ {
 		r := p.Parse(lines[i%len(lines)], at)
@@ -72,7 +73,7 @@ func BenchmarkParsePlain(b *testing.B) {
 	p := mustParser(b, ParseOptions{})
 	line := []byte(`2026-11-27 07:25:40,123 - app.worker - WARNING - task 1234 took 812ms on queue default trace_id=4bf92f3577b34da6a3ce929d0e0e4736`)
 	b.ReportAllocs()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	for i := 0; i < b.N; i++ {
 		p.Parse(line, readAt)
 	}
@@ -95,7 +96,7 @@ func BenchmarkFilterRegex(b *testing.B) {
 	re := regexp.MustCompile(`trace_id":"4bf92f3577b34da6a3ce929d0e0e0[0-9a-f]{2}f`)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	n := 0
 	for i := 0; i < b.N; i++ {
 		got := st.Logs(at.Add(-time.Hour), at.Add(time.Hour), 0, func(r *sources.LogRecord) bool { return re.MatchString(r.Raw) })
@@ -110,7 +111,7 @@ func BenchmarkParseJSON(b *testing.B) {
 	lines := benchJSONLines(4096)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	for i := 0; i < b.N; i++ {
 		p.Parse(lines[i%len(lines)], readAt)
 	}
@@ -122,7 +123,7 @@ func BenchmarkStdlibJSONMap(b *testing.B) {
 	lines := benchJSONLines(4096)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	for i := 0; i < b.N; i++ {
 		var m map[string]any
 		if err := json.Unmarshal(lines[i%len(lines)], &m); err != nil {
@@ -147,7 +148,7 @@ func BenchmarkStreamPipeline(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(buf.Len() / max(1, b.N)))
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.Run(ctx, func(f sources.Frame) {

@@ -7,9 +7,7 @@ import (
 	"net/http"
 	"runtime"
 	"sync/atomic"
-	"syscall"
 	"testing"
-	"time"
 
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
@@ -18,6 +16,7 @@ import (
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 )
 
@@ -74,7 +73,7 @@ func benchReceiver(b *testing.B, ctype string, body []byte) {
 	h := r.Handler()
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		req, _ := http.NewRequest(http.MethodPost, TracesPath, bytes.NewReader(body))
@@ -92,7 +91,7 @@ func benchReceiver(b *testing.B, ctype string, body []byte) {
 		runtimeGosched()
 	}
 	b.StopTimer()
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Now() - cpu0
 	b.ReportMetric(float64(b.N)*512/b.Elapsed().Seconds(), "spans/s")
 	// The machine may be shared: spans per second of this process' CPU
 	// time is the one-core figure (run with -cpu 1).
@@ -130,7 +129,7 @@ func BenchmarkStoreSummaries(b *testing.B) {
 		st.Ingest(sources.Frame{Spans: spans})
 	}
 	b.ReportAllocs()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		if n := len(StoreSummaries(st, nil)); n == 0 {
@@ -138,16 +137,7 @@ func BenchmarkStoreSummaries(b *testing.B) {
 		}
 	}
 	b.StopTimer()
-	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64((cputime.Now()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 func runtimeGosched() { runtime.Gosched() }
-
-// cpuTime is the process' user+system CPU time.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
@@ -41,7 +42,7 @@ func BenchmarkFilter100k(b *testing.B) {
 	for _, expr := range []string{`tenant t4[27]\b`, `timeout`, `level>=warn service=chat-api`} {
 		b.Run(expr, func(b *testing.B) {
 			b.ReportAllocs()
-			defer reportCPU(b, processCPU())
+			defer cputime.Report(b, cputime.Now())
 			for i := 0; i < b.N; i++ {
 				if err := m.SetFilter(expr); err != nil {
 					b.Fatal(err)
@@ -62,7 +63,7 @@ func BenchmarkRefreshFollow(b *testing.B) {
 	batch := st.Logs(time.Time{}, t0.Add(time.Hour), 1000, nil)
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	for i := 0; i < b.N; i++ {
 		st.Ingest(sources.Frame{Logs: batch})
 		m.Refresh(pane100k(st))
@@ -127,7 +128,7 @@ func BenchmarkKeyUnderFlood(b *testing.B) {
 	s := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s")}
 	b.ReportAllocs()
 	b.ResetTimer()
-	defer reportCPU(b, processCPU())
+	defer cputime.Report(b, cputime.Now())
 	for i := 0; i < b.N; i++ {
 		m.HandleKey(s)
 		_ = m.View()
