@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/tui/internal/pick"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
@@ -200,11 +201,7 @@ func (m *Model) NextMatch(back bool) {
 	if len(m.list) == 0 {
 		return
 	}
-	d := 1
-	if back {
-		d = len(m.list) - 1
-	}
-	m.sel = (clamp(m.sel, 0, len(m.list)-1) + d) % len(m.list)
+	m.sel = pick.Step(clamp(m.sel, 0, len(m.list)-1), len(m.list), back)
 	m.render()
 }
 

@@ -22,6 +22,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/internal/pick"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
@@ -256,18 +257,8 @@ func knownGPUs(env pane.Env) []view.GPU {
 
 // applyFilter rebuilds rows from all and keeps the selection on the same GPU.
 func (m *Model) applyFilter() {
-	m.rows = m.rows[:0]
-	for _, r := range m.all {
-		if m.filter.Keep(r.search) || m.detail {
-			m.rows = append(m.rows, r)
-		}
-	}
-	m.sel = 0
-	for i, r := range m.rows {
-		if idOf(r.g) == m.selKey {
-			m.sel = i
-		}
-	}
+	keep := func(r *row) bool { return m.filter.Keep(r.search) || m.detail }
+	m.rows, m.sel = pick.Filter(m.rows[:0], m.all, keep, func(r *row) string { return idOf(r.g) }, m.selKey)
 	if len(m.rows) > 0 {
 		m.selKey = idOf(m.rows[m.sel].g)
 	} else if m.detail {
@@ -286,7 +277,7 @@ func (m *Model) move(d int) {
 	if len(m.rows) == 0 {
 		return
 	}
-	m.sel = min(max(m.sel+d, 0), len(m.rows)-1)
+	m.sel = pick.Move(m.sel, d, len(m.rows))
 	m.selKey = idOf(m.rows[m.sel].g)
 }
 
@@ -427,11 +418,7 @@ func (m *Model) NextMatch(back bool) {
 	if len(m.rows) == 0 {
 		return
 	}
-	if back {
-		m.sel = (m.sel - 1 + len(m.rows)) % len(m.rows)
-	} else {
-		m.sel = (m.sel + 1) % len(m.rows)
-	}
+	m.sel = pick.Step(m.sel, len(m.rows), back)
 	m.selKey = idOf(m.rows[m.sel].g)
 	m.reloadDetail()
 	m.render()

@@ -21,6 +21,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/internal/pick"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
@@ -165,11 +166,7 @@ func (m *Model) NextMatch(back bool) {
 	if len(m.rows) == 0 {
 		return
 	}
-	d := 1
-	if back {
-		d = -1
-	}
-	m.sel = (m.sel + d + len(m.rows)) % len(m.rows)
+	m.sel = pick.Step(m.sel, len(m.rows), back)
 	m.selKey = m.rows[m.sel].Host
 	m.render()
 }
@@ -209,18 +206,8 @@ func (m *Model) Hosts() []string {
 }
 
 func (m *Model) applyFilter() {
-	m.rows = m.rows[:0]
-	for _, h := range m.all {
-		if m.filter.Keep(h.Host) {
-			m.rows = append(m.rows, h)
-		}
-	}
-	m.sel = 0
-	for i, h := range m.rows {
-		if h.Host == m.selKey {
-			m.sel = i
-		}
-	}
+	keep := func(h *view.Host) bool { return m.filter.Keep(h.Host) }
+	m.rows, m.sel = pick.Filter(m.rows[:0], m.all, keep, func(h *view.Host) string { return h.Host }, m.selKey)
 	if len(m.rows) > 0 {
 		m.selKey = m.rows[m.sel].Host
 	} else {
@@ -232,7 +219,7 @@ func (m *Model) move(d int) {
 	if len(m.rows) == 0 {
 		return
 	}
-	m.sel = min(max(m.sel+d, 0), len(m.rows)-1)
+	m.sel = pick.Move(m.sel, d, len(m.rows))
 	m.selKey = m.rows[m.sel].Host
 }
 

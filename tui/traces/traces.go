@@ -22,6 +22,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	tsrc "github.com/vigil-dev/vigil/sources/traces"
+	"github.com/vigil-dev/vigil/tui/internal/pick"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
@@ -477,11 +478,7 @@ func (m *Model) NextMatch(back bool) {
 	if m.mode == modeWaterfall && m.wf != nil {
 		m.wf.nextMatch(m.filter, back, false)
 	} else if len(m.rows) > 0 {
-		d := 1
-		if back {
-			d = -1
-		}
-		m.sel = (m.sel + d + len(m.rows)) % len(m.rows)
+		m.sel = pick.Step(m.sel, len(m.rows), back)
 		m.selID = m.rows[m.sel].TraceID
 	}
 	m.render()
