@@ -98,9 +98,9 @@ func New(history int) *Model {
 func (m *Model) Title() string {
 	f, p := m.Counts()
 	if f+p == 0 {
-		return "alerts"
+		return "Alerts"
 	}
-	return "alerts " + itoa(f) + " firing" + map[bool]string{true: ", " + itoa(p) + " pending", false: ""}[p > 0]
+	return "Alerts " + itoa(f) + " firing" + map[bool]string{true: ", " + itoa(p) + " pending", false: ""}[p > 0]
 }
 
 // Counts returns how many alerts fire and how many are pending.
