@@ -495,4 +495,3 @@ func (m *Model) renderDetail(h view.Host, rows int) []string {
 	}
 	return lines
 }
-
