@@ -18,10 +18,11 @@ import (
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 
-// TestReceiverToWaterfall runs the whole road: the OpenTelemetry SDK exports
-// over OTLP/HTTP to the receiver, the hub ingests its frames into the store,
-// and the pane lists the trace and draws its waterfall.
-func TestReceiverToWaterfall(t *testing.T) {
+// otlpRoad is the road a trace takes to the pane: an OTLP/HTTP receiver on
+// a free loopback port, run by a hub into a fresh store until the test ends,
+// and an SDK tracer provider for resource res exporting to it.
+func otlpRoad(t *testing.T, res *resource.Resource) (*sources.Store, *sdktrace.TracerProvider, context.Context) {
+	t.Helper()
 	st := sources.NewStore(sources.StoreOptions{})
 	hub := sources.NewHub(st, sources.WallClock{})
 	r := tsrc.NewReceiver(tsrc.ReceiverOptions{Listen: "127.0.0.1:0"})
@@ -32,14 +33,31 @@ func TestReceiverToWaterfall(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { hub.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-
+	t.Cleanup(func() { cancel(); <-done })
 	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(r.Endpoint()))
 	if err != nil {
 		t.Fatal(err)
 	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
-		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "demo-llm"))))
+	return st, sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp), sdktrace.WithResource(res)), ctx
+}
+
+// waitSpans waits, 10 s at most, until the store holds n spans.
+func waitSpans(t *testing.T, st *sources.Store, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for len(st.Spans(0, nil)) < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d spans reached the store in 10 s", len(st.Spans(0, nil)), n)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestReceiverToWaterfall runs the whole road: the OpenTelemetry SDK exports
+// over OTLP/HTTP to the receiver, the hub ingests its frames into the store,
+// and the pane lists the trace and draws its waterfall.
+func TestReceiverToWaterfall(t *testing.T) {
+	st, tp, ctx := otlpRoad(t, resource.NewSchemaless(attribute.String("service.name", "demo-llm")))
 	tr := tp.Tracer("demo")
 	c, root := tr.Start(ctx, "POST /v1/completions")
 	_, gen := tr.Start(c, "generate")
@@ -50,13 +68,7 @@ func TestReceiverToWaterfall(t *testing.T) {
 		t.Fatal(err)
 	}
 	tid := root.SpanContext().TraceID().String()
-	deadline := time.Now().Add(10 * time.Second)
-	for len(st.Spans(0, nil)) < 2 {
-		if time.Now().After(deadline) {
-			t.Fatalf("spans did not reach the store: %d", len(st.Spans(0, nil)))
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitSpans(t, st, 2)
 	var health *sources.Health
 	for _, h := range st.Health() {
 		if h.Kind == "traces" {
@@ -93,25 +105,8 @@ func TestReceiverToWaterfall(t *testing.T) {
 // control or bidirectional override reaches the rendered view, and
 // credential attributes show as redacted.
 func TestHostileSpanToScreen(t *testing.T) {
-	st := sources.NewStore(sources.StoreOptions{})
-	hub := sources.NewHub(st, sources.WallClock{})
-	r := tsrc.NewReceiver(tsrc.ReceiverOptions{Listen: "127.0.0.1:0"})
-	if err := r.Listen(); err != nil {
-		t.Fatal(err)
-	}
-	hub.Add(r)
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { hub.Run(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
-
-	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(r.Endpoint()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
-		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "chat\u2066-api\u2069"),
-			attribute.String("deployment.api_key", "sk-live-resource"))))
+	st, tp, ctx := otlpRoad(t, resource.NewSchemaless(attribute.String("service.name", "chat\u2066-api\u2069"),
+		attribute.String("deployment.api_key", "sk-live-resource")))
 	tr := tp.Tracer("hostile")
 	_, root := tr.Start(ctx, "invoice\u202egpj.exe \x1b]52;c;ZXZpbA==\x07\x1b[2J\u009b31m\u200fdone",
 		oteltrace.WithAttributes(
@@ -126,13 +121,7 @@ func TestHostileSpanToScreen(t *testing.T) {
 	if err := tp.Shutdown(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for len(st.Spans(0, nil)) < 1 {
-		if time.Now().After(deadline) {
-			t.Fatal("the span did not reach the store")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	waitSpans(t, st, 1)
 	m := New(Options{})
 	m.SetSize(200, 50)
 	m.Focus()
