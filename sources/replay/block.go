@@ -1,0 +1,28 @@
+package replay
+
+// A block body (FORMAT.md, BLOCK) is a sequence of sections, each but the
+// frame count length-prefixed:
+//
+//	codec version | strings | frame count | frame times | meta | column modes | float planes | integers | aux | text
+//
+// encode.go writes it (blockEnc) and decode.go reads it (bodyDecoder); what
+// both must agree on beyond the section order is here.
+
+// Frame flags in a block's meta section.
+const (
+	ffPoints = 1 << iota
+	ffHists
+	ffLogs
+	ffSpans
+	ffEvents
+	ffExemplars
+	ffHealth
+	ffPointsAt // every point is stamped with the frame's time
+	ffHistsAt  // every histogram is stamped with the frame's time
+)
+
+// maxScale is the most decimal digits a decimal column keeps: its mode byte
+// is 1+scale, 0 being a float column.
+const maxScale = 6
+
+var pow10 = [maxScale + 1]float64{1, 10, 100, 1e3, 1e4, 1e5, 1e6}
