@@ -211,5 +211,5 @@ func (d *dec) timeRel(ref int64) time.Time {
 	return time.Unix(0, ref+x)
 }
 
-// section reads a length-prefixed sub-buffer.
-func (d *dec) section() *dec { return &dec{b: d.bytes(d.uv())} }
+// sub reads a length-prefixed section.
+func (d *dec) sub() dec { return dec{b: d.bytes(d.uv())} }
