@@ -1,12 +1,17 @@
 package replay
 
 // A block body (FORMAT.md, BLOCK) is a sequence of sections, each but the
-// frame count length-prefixed:
+// codec version and the frame count length-prefixed:
 //
-//	codec version | strings | frame count | frame times | meta | column modes | float planes | integers | aux | text
+//	codec version | strings | frame count | frame times | meta | column modes | float planes | integers | aux | text | ids
 //
+// Codec 0 (format 1.x) has no ids section and its own log records; codec
+// 1 (format 2.x) stores log records as logcodec.go describes.
 // encode.go writes it (blockEnc) and decode.go reads it (bodyDecoder); what
 // both must agree on beyond the section order is here.
+
+// blockCodec is the block codec this package writes; it reads 0 and 1.
+const blockCodec = 1
 
 // Frame flags in a block's meta section.
 const (

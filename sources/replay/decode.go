@@ -2,6 +2,7 @@ package replay
 
 import (
 	"encoding/binary"
+	"encoding/hex"
 	"fmt"
 	"math"
 	"strings"
@@ -38,6 +39,7 @@ type scratch struct {
 	bits     []uint64
 	pcols    []int32             // an arena for the point columns of a block's shapes
 	shapes   map[string][]uint32 // shapes by their encoding, shared between blocks
+	logs     logDec              // codec 1 log records
 }
 
 // maxSharedShapes bounds scratch.shapes.
@@ -116,8 +118,9 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 // order: each leaves in the decoder what the later ones need. Its buffers
 // come from a scratch; nothing in the frames it returns refers to them.
 type bodyDecoder struct {
-	d      dec // the body, from the next section on
-	limit  int // the body's length: no section can hold more values
+	codec  uint64 // 0 (format 1.x) or 1
+	d      dec    // the body, from the next section on
+	limit  int    // the body's length: no section can hold more values
 	tFirst int64
 	cat    []sources.Series
 	sc     *scratch
@@ -144,6 +147,7 @@ type bodyDecoder struct {
 	a    dec
 	tx   texts
 	atab []string // aux strings read so far
+	ld   *logDec  // codec 1 log records (the scratch's)
 }
 
 // done hands the decoder's buffers back to its scratch.
@@ -151,8 +155,9 @@ func (bd *bodyDecoder) done() { bd.sc.colLen = bd.colLen[:0] }
 
 // version reads the block codec version.
 func (bd *bodyDecoder) version() error {
-	if v := bd.d.uv(); v != 0 && bd.d.err == nil {
-		return fmt.Errorf("block codec version %d unknown", v)
+	bd.codec = bd.d.uv()
+	if bd.codec > blockCodec && bd.d.err == nil {
+		return fmt.Errorf("block codec version %d unknown", bd.codec)
 	}
 	return nil
 }
@@ -481,6 +486,12 @@ func (bd *bodyDecoder) frames() ([]sources.Frame, error) {
 	d := &bd.d
 	bd.a = d.sub()
 	bd.tx = texts{s: string(d.sub().b)}
+	bd.ld = &bd.sc.logs
+	var ids dec
+	if bd.codec >= 1 {
+		ids = d.sub()
+	}
+	bd.ld.reset(hex.EncodeToString(ids.b))
 	if d.err != nil {
 		return nil, d.err
 	}
@@ -537,6 +548,7 @@ func (bd *bodyDecoder) frames() ([]sources.Frame, error) {
 			return nil, fmt.Errorf("frame %d: %w", fi, a.err)
 		}
 	}
+	bd.finishLogs(frames)
 	return frames, nil
 }
 
@@ -597,9 +609,13 @@ func (bd *bodyDecoder) astr() string {
 	a := &bd.a
 	i := a.uv()
 	if i == 0 {
-		s := sources.Sanitize(bd.tx.next())
+		s := bd.tx.next()
 		if bd.tx.err != nil {
 			a.fail(fmt.Errorf("text: %w", bd.tx.err))
+		}
+		if !printable(s) {
+			s = sources.Sanitize(s)
+			bd.ld.dirty = true
 		}
 		bd.atab = append(bd.atab, s)
 		return s
@@ -611,7 +627,7 @@ func (bd *bodyDecoder) astr() string {
 	return bd.atab[i-1]
 }
 
-// logs reads a frame's log records.
+// logs reads a frame's log records (codec 0 here, codec 1 in logs1).
 func (bd *bodyDecoder) logs(f *sources.Frame, at int64, s *slabs) {
 	a := &bd.a
 	n := a.count(8)
@@ -620,6 +636,10 @@ func (bd *bodyDecoder) logs(f *sources.Frame, at int64, s *slabs) {
 		s.logs = s.logs[:len(s.logs)+n]
 	} else {
 		f.Logs = make([]sources.LogRecord, n)
+	}
+	if bd.codec >= 1 {
+		bd.logs1(f.Logs, at)
+		return
 	}
 	for i := range f.Logs {
 		l := &f.Logs[i]

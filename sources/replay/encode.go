@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -68,6 +67,7 @@ type blockEnc struct {
 	logs    int
 	idbuf   []uint32
 	keybuf  []byte
+	le      logEnc // log records (logcodec.go)
 }
 
 func newBlockEnc(cat *catalogue) *blockEnc {
@@ -91,6 +91,7 @@ func (b *blockEnc) reset() {
 	b.colPrev = b.colPrev[:0]
 	b.notable = b.notable[:0]
 	b.samples, b.logs = 0, 0
+	b.le.reset()
 }
 
 func (b *blockEnc) empty() bool { return b.frames == 0 }
@@ -112,6 +113,16 @@ func (b *blockEnc) str(e *enc, s string) {
 	b.atab[s] = uint64(len(b.atab))
 	e.uv(0)
 	b.text.term(s)
+}
+
+// strBytes is str of an aux string held in bytes (allocating only when
+// it is new).
+func (b *blockEnc) strBytes(e *enc, s []byte) {
+	if i, ok := b.atab[string(s)]; ok {
+		e.uv(i + 1)
+		return
+	}
+	b.str(e, string(s))
 }
 
 func (b *blockEnc) value(k colKey, v float64) {
@@ -357,28 +368,6 @@ func (b *blockEnc) attrs(m map[string]string) {
 	}
 }
 
-func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
-	a := &b.aux
-	l := *rec
-	l.Raw, l.Msg = scrubLine(l.Raw), scrubLine(l.Msg)
-	b.logs++
-	a.timeRel(l.At, at)
-	b.str(a, l.Source)
-	a.sv(int64(l.Level))
-	b.str(a, l.Service)
-	// The message is usually the tail of the raw line: store where it starts.
-	if l.Msg != "" && strings.HasSuffix(l.Raw, l.Msg) {
-		a.uv(uint64(len(l.Raw)-len(l.Msg)) + 1)
-	} else {
-		a.uv(0)
-		b.str(a, l.Msg)
-	}
-	b.str(a, l.TraceID)
-	b.str(a, l.SpanID)
-	b.attrs(l.Fields)
-	b.str(a, l.Raw)
-}
-
 func (b *blockEnc) span(s *sources.Span, at int64) {
 	a := &b.aux
 	b.str(a, s.TraceID)
@@ -421,7 +410,7 @@ func (b *blockEnc) span(s *sources.Span, at int64) {
 // compressor sees the long runs of equal high bytes.
 func (b *blockEnc) body(dst []byte) []byte {
 	e := enc{b: dst}
-	e.uv(0) // block codec version
+	e.uv(blockCodec)
 	var st enc
 	st.uv(uint64(len(b.strs.list)))
 	for _, s := range b.strs.list {
@@ -479,6 +468,8 @@ func (b *blockEnc) body(dst []byte) []byte {
 	e.b = append(e.b, b.aux.b...)
 	e.uv(uint64(len(b.text.b)))
 	e.b = append(e.b, b.text.b...)
+	e.uv(uint64(len(b.le.ids.b)))
+	e.b = append(e.b, b.le.ids.b...)
 	return e.b
 }
 

@@ -18,9 +18,12 @@ import (
 
 // Format version written by this package. A reader accepts any minor
 // version of its major version (unknown record types are skipped by length)
-// and refuses a newer major version with ErrNewerVersion.
+// and every older major version, and refuses a newer major version with
+// ErrNewerVersion. Version 2 stores log records as templates over their
+// fields (block codec 1, logcodec.go); version 1 recordings are read as
+// they were written.
 const (
-	VersionMajor = 1
+	VersionMajor = 2
 	VersionMinor = 0
 )
 
@@ -59,6 +62,11 @@ const maxDictLen = 128 << 10
 // Record flags.
 const (
 	flagZstd = 1 << 0 // the block body is zstd-compressed
+	// flagDictBody: the block's body is its segment's dictionary (DICT,
+	// written just before it): the payload is the preamble alone. The first
+	// block of a format 2 segment is stored so when its body fits in a
+	// dictionary, rather than twice.
+	flagDictBody = 1 << 1
 )
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)

@@ -250,6 +250,12 @@ func (r *Reader) openSeg(path string, size, done, total int64) (*segFile, error)
 
 // readRecord reads the record at off: header and payload, both checked.
 func readRecord(f *os.File, off, size int64) (recHdr, []byte, error) {
+	return readRecordInto(f, off, size, nil)
+}
+
+// readRecordInto is readRecord reading the payload into buf when it has
+// the room.
+func readRecordInto(f *os.File, off, size int64, buf []byte) (recHdr, []byte, error) {
 	var hb [recHeaderLen]byte
 	if _, err := f.ReadAt(hb[:], off); err != nil {
 		return recHdr{}, nil, err
@@ -261,7 +267,11 @@ func readRecord(f *os.File, off, size int64) (recHdr, []byte, error) {
 	if h.length > maxRecordLen || off+recHeaderLen+int64(h.length) > size {
 		return h, nil, errors.New("record overruns the file")
 	}
-	p := make([]byte, h.length)
+	p := buf[:0]
+	if cap(p) < int(h.length) {
+		p = make([]byte, h.length)
+	}
+	p = p[:h.length]
 	if _, err := f.ReadAt(p, off+recHeaderLen); err != nil {
 		return h, nil, err
 	}
@@ -579,9 +589,10 @@ func (sf *segFile) view() fileView {
 // and zstd decoders (a plain one, and one per file with a dictionary). One
 // goroutine uses it at a time.
 type blockDecoder struct {
-	sc    scratch
-	plain *zstd.Decoder
-	dicts map[*segFile]*zstd.Decoder
+	sc      scratch
+	payload []byte // the last block's payload (compressed)
+	plain   *zstd.Decoder
+	dicts   map[*segFile]*zstd.Decoder
 }
 
 func newBlockDecoder() (*blockDecoder, error) {
@@ -601,10 +612,11 @@ func (bd *blockDecoder) close() {
 
 // block reads, checks and decodes one block.
 func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) {
-	h, p, err := readRecord(fv.f, b.off, fv.size)
+	h, p, err := readRecordInto(fv.f, b.off, fv.size, bd.payload)
 	if err != nil {
 		return nil, err
 	}
+	bd.payload = p[:0] // the frames never refer to it
 	d := &dec{b: p}
 	_, rawLen := parsePreamble(d, b.tFirst)
 	if d.err != nil {
@@ -614,7 +626,12 @@ func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) 
 		return nil, fmt.Errorf("body of %d bytes too large", rawLen)
 	}
 	body := d.b
-	if h.flags&flagZstd != 0 {
+	if h.flags&flagDictBody != 0 {
+		if len(body) != 0 || fv.dict == nil {
+			return nil, fmt.Errorf("the segment's dictionary, which this block is, is missing")
+		}
+		body = fv.dict
+	} else if h.flags&flagZstd != 0 {
 		zd := bd.plain
 		if fv.dict != nil {
 			if zd = bd.dicts[fv.key]; zd == nil {
