@@ -1,5 +1,7 @@
 package replay
 
+import "math"
+
 // A block body (FORMAT.md, BLOCK) is a sequence of sections, each but the
 // codec version and the frame count length-prefixed:
 //
@@ -9,6 +11,9 @@ package replay
 // 1 (format 2.x) stores log records as logcodec.go describes.
 // encode.go writes it (blockEnc) and decode.go reads it (bodyDecoder); what
 // both must agree on beyond the section order is here.
+
+// noTime stands for a frame's zero time among the encoder's frame times.
+const noTime = math.MinInt64
 
 // blockCodec is the block codec this package writes; it reads 0 and 1.
 const blockCodec = 1

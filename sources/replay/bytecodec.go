@@ -44,24 +44,6 @@ func (e *enc) term(s string) {
 	e.b = append(e.b, 0)
 }
 
-// relTime is t relative to ref (Unix ns) as timeRel writes it: 0 for the
-// zero time, else 1 + zigzag(t - ref).
-func relTime(t time.Time, ref int64) uint64 {
-	if t.IsZero() {
-		return 0
-	}
-	d := t.UnixNano() - ref
-	return uint64(d<<1^d>>63) + 1
-}
-
-func fromRelTime(v uint64, ref int64) time.Time {
-	if v == 0 {
-		return time.Time{}
-	}
-	u := v - 1
-	return time.Unix(0, ref+(int64(u>>1)^-int64(u&1)))
-}
-
 // appendPlanes appends vs as 8 byte planes, most significant first: the
 // bytes that rarely change end up in long runs.
 func appendPlanes(dst []byte, vs []uint64) []byte {

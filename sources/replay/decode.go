@@ -226,16 +226,11 @@ func (bd *bodyDecoder) meta() error {
 		bd.pointCol[i] = -1
 	}
 	bd.histCol = map[uint32][]int32{}
-	prevAt := bd.tFirst
+	bd.frameTimes(tm.b, nf)
 	for fi := range bd.metas {
 		fm := &bd.metas[fi]
 		fm.source = bd.str(&bd.m)
-		fm.at = fromRelTime(planeAt(tm.b, nf, fi), prevAt)
-		if !fm.at.IsZero() {
-			prevAt = fm.at.UnixNano()
-		}
 		fm.fl = bd.m.uv()
-		fm.ref = prevAt
 		if fm.fl&ffPoints != 0 {
 			if err := bd.pointsMeta(fm); err != nil {
 				return fmt.Errorf("frame %d: %w", fi, err)
@@ -257,6 +252,43 @@ func (bd *bodyDecoder) meta() error {
 		}
 	}
 	return nil
+}
+
+// frameTimes reads the frame times (byte planes) into the metas: each
+// frame's time, and the time its other times are relative to (its own, or
+// the last frame's that had one; 0 before any).
+//
+// The first frame's time is relative to the block's first time. Codec 0
+// writers wrote it relative to itself instead, so a block whose first
+// frame was not its earliest read shifted: for codec 0 the times are moved
+// back by what the earliest then lies after the block's first time.
+func (bd *bodyDecoder) frameTimes(planes []byte, nf int) {
+	timeRef, ref := bd.tFirst, int64(0)
+	lowest := int64(math.MaxInt64)
+	for fi := range bd.metas {
+		fm := &bd.metas[fi]
+		v := planeAt(planes, nf, fi)
+		if v == 0 {
+			fm.at, fm.ref = time.Time{}, ref
+			continue
+		}
+		u := v - 1
+		timeRef += int64(u>>1) ^ -int64(u&1)
+		ref = timeRef
+		fm.at, fm.ref = time.Unix(0, timeRef), timeRef
+		lowest = min(lowest, timeRef)
+	}
+	if shift := lowest - bd.tFirst; bd.codec == 0 && shift != 0 && lowest != math.MaxInt64 {
+		for fi := range bd.metas {
+			fm := &bd.metas[fi]
+			if !fm.at.IsZero() {
+				fm.at = time.Unix(0, fm.at.UnixNano()-shift)
+			}
+			if fm.ref != 0 {
+				fm.ref -= shift
+			}
+		}
+	}
 }
 
 // pointsMeta reads a frame's point shape (and point times).

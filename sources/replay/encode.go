@@ -50,12 +50,14 @@ type blockEnc struct {
 	tFirst  int64
 	tLast   int64
 	prevAt  int64
+	timed   bool // some frame has a time: tFirst and tLast hold
 	meta    enc
 	aux     enc
 	strs    strtab
 	atab    map[string]uint64
 	text    enc
-	times   []uint64 // frame times (relTime), stored as byte planes
+	times   []int64  // frame times (Unix ns; noTime for the zero time), stored as byte planes by body
+	rel     []uint64 // scratch: the times as body writes them
 	shapes  map[string]uint64
 	layouts map[string]uint64
 	cols    map[colKey]int
@@ -75,7 +77,7 @@ func newBlockEnc(cat *catalogue) *blockEnc {
 }
 
 func (b *blockEnc) reset() {
-	b.frames, b.tFirst, b.tLast, b.prevAt = 0, 0, 0, 0
+	b.frames, b.tFirst, b.tLast, b.prevAt, b.timed = 0, 0, 0, 0, false
 	b.meta.b, b.aux.b = b.meta.b[:0], b.aux.b[:0]
 	b.strs.reset()
 	clear(b.atab)
@@ -170,16 +172,23 @@ func (b *blockEnc) add(f *sources.Frame) {
 		g.Points, g.Samples = f.AllPoints(), nil
 		f = &g
 	}
+	// at is what the frame's other times are written relative to: its
+	// own, or for a frame without one the last frame's that had one (0
+	// before any in the block). The block's times span the frames that
+	// have one.
 	at := f.At.UnixNano()
 	if f.At.IsZero() {
 		at = b.prevAt
-	}
-	if b.frames == 0 {
-		b.tFirst, b.tLast, b.prevAt = at, at, at
+		b.times = append(b.times, noTime)
+	} else {
+		if !b.timed {
+			b.tFirst, b.tLast, b.timed = at, at, true
+		}
+		b.tFirst = min(b.tFirst, at)
+		b.tLast = max(b.tLast, at)
+		b.times = append(b.times, at)
 	}
 	b.frames++
-	b.tFirst = min(b.tFirst, at)
-	b.tLast = max(b.tLast, at)
 
 	var fl uint64
 	if len(f.Points) > 0 {
@@ -218,7 +227,6 @@ func (b *blockEnc) add(f *sources.Frame) {
 	m := &b.meta
 	b.cat.source(f.Source)
 	b.str(m, f.Source)
-	b.times = append(b.times, relTime(f.At, b.prevAt))
 	b.prevAt = at
 	m.uv(fl)
 
@@ -419,8 +427,21 @@ func (b *blockEnc) body(dst []byte) []byte {
 	e.uv(uint64(len(st.b)))
 	e.b = append(e.b, st.b...)
 	e.uv(uint64(b.frames))
-	e.uv(uint64(len(b.times) * 8))
-	e.b = appendPlanes(e.b, b.times)
+	// Frame times: the first relative to the block's first time, each
+	// other to the frame's before that had one.
+	b.rel = b.rel[:0]
+	prev := b.tFirst
+	for _, t := range b.times {
+		if t == noTime {
+			b.rel = append(b.rel, 0)
+			continue
+		}
+		d := t - prev
+		b.rel = append(b.rel, uint64(d<<1^d>>63)+1)
+		prev = t
+	}
+	e.uv(uint64(len(b.rel) * 8))
+	e.b = appendPlanes(e.b, b.rel)
 	e.uv(uint64(len(b.meta.b)))
 	e.b = append(e.b, b.meta.b...)
 

@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"time"
 )
 
 // Format version written by this package. A reader accepts any minor
@@ -68,6 +69,31 @@ const (
 	// dictionary, rather than twice.
 	flagDictBody = 1 << 1
 )
+
+// Plausible times: a block whose times fall outside [minTime, maxTime), or
+// run backwards, is damaged (a flipped high bit of a time reads as 1970 or
+// as 2116, a negative one as 1823) and is neither played nor trusted, even
+// when its checksums hold.
+var (
+	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+)
+
+// checkTimes says what is wrong with a block's times, or nil.
+func checkTimes(tFirst, tLast int64) error {
+	switch {
+	case tFirst > tLast:
+		return fmt.Errorf("its times run backwards (%s)", timesText(tFirst, tLast))
+	case tFirst < minTime || tLast >= maxTime:
+		return fmt.Errorf("its times (%s) are not plausible: outside 2000–2100", timesText(tFirst, tLast))
+	}
+	return nil
+}
+
+// stamp writes a Unix ns time in RFC 3339, UTC.
+func stamp(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
+
+func timesText(tFirst, tLast int64) string { return stamp(tFirst) + " – " + stamp(tLast) }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

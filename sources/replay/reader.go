@@ -307,6 +307,11 @@ func (r *Reader) readFooter(sf *segFile) bool {
 	for _, e := range es {
 		switch e.typ {
 		case recBlock:
+			// A block outside the times the index itself declares, or
+			// implausible: the index is not to be trusted; scan.
+			if checkTimes(e.tFirst, e.tLast) != nil || e.tFirst < ih.tFirst || e.tLast > ih.tLast {
+				return false
+			}
 			blocks = append(blocks, blockRef{f: sf, off: e.off, length: e.length, tFirst: e.tFirst, tLast: e.tLast, notable: e.notable})
 		case recHeader, recSchema, recMark, recDict:
 			_, p, err := readRecord(sf.f, e.off, sf.size)
@@ -430,6 +435,10 @@ func (r *Reader) scan(sf *segFile, done, total int64) {
 					d = &dec{b: p}
 					ns, _ = parsePreamble(d, h.tFirst)
 				}
+			}
+			if err := checkTimes(h.tFirst, h.tLast); err != nil {
+				r.warn(fmt.Sprintf("%s: block at offset %d skipped: %v", filepath.Base(sf.path), off, err))
+				break
 			}
 			r.blocks = append(r.blocks, blockRef{f: sf, off: off, length: h.length, tFirst: h.tFirst, tLast: h.tLast, notable: ns})
 			lastBlock = len(r.blocks) - 1
@@ -617,8 +626,21 @@ func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) 
 		return nil, err
 	}
 	bd.payload = p[:0] // the frames never refer to it
+	if h.typ != recBlock || h.tFirst != b.tFirst || h.tLast != b.tLast {
+		return nil, fmt.Errorf("the record there is not the block the index names")
+	}
+	return bd.decodePayload(h, p, fv)
+}
+
+// decodePayload checks and decodes a block record's payload: its times
+// must be plausible, its body whole, and each frame within its times.
+func (bd *blockDecoder) decodePayload(h recHdr, p []byte, fv fileView) ([]sources.Frame, error) {
+	if err := checkTimes(h.tFirst, h.tLast); err != nil {
+		return nil, err
+	}
+	var err error
 	d := &dec{b: p}
-	_, rawLen := parsePreamble(d, b.tFirst)
+	_, rawLen := parsePreamble(d, h.tFirst)
 	if d.err != nil {
 		return nil, fmt.Errorf("preamble: %w", d.err)
 	}
@@ -656,7 +678,16 @@ func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) 
 	if uint64(len(body)) != rawLen {
 		return nil, fmt.Errorf("body is %d bytes, %d expected", len(body), rawLen)
 	}
-	return decodeBody(body, b.tFirst, fv.cat, &bd.sc)
+	frames, err := decodeBody(body, h.tFirst, fv.cat, &bd.sc)
+	if err != nil {
+		return nil, err
+	}
+	for i := range frames {
+		if t := frames[i].At; !t.IsZero() && (t.UnixNano() < h.tFirst || t.UnixNano() > h.tLast) {
+			return nil, fmt.Errorf("frame %d at %s is outside the block's times (%s)", i, stamp(t.UnixNano()), timesText(h.tFirst, h.tLast))
+		}
+	}
+	return frames, nil
 }
 
 // firstBlock returns the index of the first block that may hold frames at

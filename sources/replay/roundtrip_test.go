@@ -368,3 +368,18 @@ func TestFirstBlockDictionary(t *testing.T) {
 		}
 	}
 }
+
+// TestFramesOutOfOrder: a block whose first frame is not its earliest
+// reads back every time exactly (format 1 read them all shifted by the
+// difference; the reader moves such format 1 blocks back).
+func TestFramesOutOfOrder(t *testing.T) {
+	var frames []sources.Frame
+	for _, d := range []time.Duration{5 * time.Second, time.Second, 3 * time.Second, 0, 7 * time.Second} {
+		at := t0.Add(d + 123)
+		frames = append(frames, sources.Frame{Source: "s", At: at, Points: []sources.Point{{Series: sources.NewSeries("up", sources.Gauge), At: at, Value: 1}},
+			Logs: []sources.LogRecord{{At: at.Add(-time.Millisecond), Raw: "x"}}})
+	}
+	frames = append(frames, sources.Frame{Source: "zero"})
+	r := writeOpen(t, "order", frames, time.Minute)
+	assertSame(t, frames, readAll(t, r))
+}
