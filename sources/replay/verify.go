@@ -131,7 +131,8 @@ type verifier struct {
 	dict     []byte
 	noDict   bool // a DICT record was damaged: blocks after it cannot decode
 	blocks   int
-	declared [2]int64 // the file's range, from its footer (when it checks out)
+	declared [2]int64      // the file's range, from its footer (when it checks out)
+	blockNo  map[int64]int // block numbers by offset, from the footer index (when it checks out)
 	footer   bool
 	problems int
 	held     []indexEntry // what the file holds, as the index would list it
@@ -190,7 +191,9 @@ func (v *verifier) file() {
 }
 
 // readDeclared reads the file's declared time range from its trailer and
-// index headers, when both check out.
+// index headers, and the blocks its index lists (to name them by their
+// number), when these check out. Nothing else is taken from the index
+// before the walk has checked it.
 func (v *verifier) readDeclared() {
 	if v.size < fileHeaderLen+2*trailerLen {
 		return
@@ -199,13 +202,33 @@ func (v *verifier) readDeclared() {
 	if err != nil || th.typ != recTrailer || len(tp) != 8 {
 		return
 	}
-	ih, _, err := readRecord(v.f, int64(getU64(tp)), v.size)
+	ih, ip, err := readRecord(v.f, int64(getU64(tp)), v.size)
 	if err != nil || ih.typ != recIndex {
 		return
 	}
 	if checkTimes(ih.tFirst, ih.tLast) == nil {
 		v.declared = [2]int64{ih.tFirst, ih.tLast}
 	}
+	if es, err := parseIndex(ip); err == nil {
+		v.blockNo = map[int64]int{}
+		for _, e := range es {
+			if e.typ == recBlock {
+				v.blockNo[e.off] = len(v.blockNo) + 1
+			}
+		}
+	}
+}
+
+// number is the block at off's number: as the index lists it when it
+// does, else as the walk counts.
+func (v *verifier) number(off int64) int {
+	if n, ok := v.blockNo[off]; ok {
+		return n
+	}
+	if v.blockNo != nil {
+		return 0 // not in the index: its offset names it
+	}
+	return v.blocks
 }
 
 // records walks the file record by record from its header.
@@ -226,6 +249,13 @@ func (v *verifier) records() {
 		h, ok := parseRecHdr(hb[:])
 		if !ok || h.length > maxRecordLen {
 			next := resyncFile(v.f, off+1, v.size)
+			if n := v.blockNo[off]; n > 0 && next > 0 {
+				v.blocks++
+				v.rep.Blocks++
+				v.problem(off, n, 0, 0, "its record header is damaged: %d bytes to the next record (offset %d) are skipped", next-off, next)
+				off = next
+				continue
+			}
 			if next < 0 {
 				if v.torn(off) {
 					return
@@ -239,7 +269,12 @@ func (v *verifier) records() {
 		}
 		end := off + recHeaderLen + int64(h.length)
 		if end > v.size {
-			v.problem(off, v.blocks+boolInt(h.typ == recBlock), 0, 0, "a record of %d bytes runs past the end of the file by %d bytes (a torn tail: the recorder stopped while writing)", h.length, end-v.size)
+			n := 0
+			if h.typ == recBlock {
+				v.blocks++
+				n = v.number(off)
+			}
+			v.problem(off, n, 0, 0, "a record of %d bytes runs past the end of the file by %d bytes (a torn tail: the recorder stopped while writing)", h.length, end-v.size)
 			return
 		}
 		v.record(off, h)
@@ -265,13 +300,6 @@ func (v *verifier) torn(off int64) bool {
 	return true
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
-}
-
 // record checks one record whose header checked out.
 func (v *verifier) record(off int64, h recHdr) {
 	e := indexEntry{typ: h.typ, off: off, length: h.length, tFirst: h.tFirst, tLast: h.tLast}
@@ -279,7 +307,7 @@ func (v *verifier) record(off int64, h recHdr) {
 	if h.typ == recBlock {
 		v.blocks++
 		v.rep.Blocks++
-		block = v.blocks
+		block = v.number(off)
 	}
 	_, p, err := readRecordInto(v.f, off, v.size, v.bd.payload)
 	if err != nil {
