@@ -50,6 +50,24 @@ const (
 	SvcLatencyQuant = "svc_request_latency_quantile_seconds" // figure, seconds; label quantile (0.5, 0.95, 0.99)
 )
 
+// Service figures a query engine computes over the rate window ending at the
+// sample's time (query mode). Each latency-like family has the same three:
+// quantiles (label quantile), the mean, and how many observations the window
+// held. Rates are per second.
+const (
+	SvcLatencyMean  = "svc_request_latency_mean_seconds" // figure, seconds
+	SvcLatencyObs   = "svc_request_latency_observations" // figure, observations in the window
+	SvcTTFTQuant    = "svc_ttft_quantile_seconds"        // figure, seconds; label quantile
+	SvcTTFTMean     = "svc_ttft_mean_seconds"            // figure, seconds
+	SvcTTFTObs      = "svc_ttft_observations"            // figure, observations in the window
+	SvcITLQuant     = "svc_itl_quantile_seconds"         // figure, seconds; label quantile
+	SvcITLMean      = "svc_itl_mean_seconds"             // figure, seconds
+	SvcITLObs       = "svc_itl_observations"             // figure, observations in the window
+	SvcRequestRate  = "svc_request_rate_per_second"      // figure, requests/s; label outcome (the stack's rule)
+	SvcTokenRate    = "svc_token_rate_per_second"        // figure, tokens/s; label kind=prompt|generation|cached
+	SvcQueueTimeAvg = "svc_queue_time_mean_seconds"      // figure, seconds
+)
+
 // Host signals, keyed by the host label. node_exporter's preset fills them;
 // any other source of host figures may.
 const (
@@ -68,6 +86,22 @@ const (
 	HostNetTx        = "host_network_transmit_bytes_total" // counter, bytes; label device
 	HostDiskRead     = "host_disk_read_bytes_total"        // counter, bytes; label device
 	HostDiskWritten  = "host_disk_written_bytes_total"     // counter, bytes; label device
+
+	// Host figures a query engine computes (query mode).
+	HostCPUBusy  = "host_cpu_busy_ratio"                   // figure, ratio 0..1: 1 − (idle+iowait)/all over the rate window
+	HostCPUCount = "host_cpu_count"                        // figure, CPUs (distinct cpu labels)
+	HostNetRxBps = "host_network_receive_bytes_per_second" // figure, B/s, every device but lo
+	HostNetTxBps = "host_network_transmit_bytes_per_second"
+)
+
+// Query-mode signals about the engine's targets.
+const (
+	// TargetUp is the engine's up{} per scrape target: 1 up, 0 down; labels
+	// host, instance and job.
+	TargetUp = "prom_target_up"
+	// TargetScrapeAge is how old the target's newest scrape was at the
+	// engine's evaluation time, seconds; labels host, instance and job.
+	TargetScrapeAge = "prom_target_scrape_age_seconds"
 )
 
 // vigil's own signals (package selfstat).
@@ -90,6 +124,30 @@ const (
 	LabelOutcome   = "outcome"
 	LabelKind      = "kind"
 	LabelQuantile  = "quantile"
+	LabelInstance  = "instance" // the engine's scrape target (host:port)
+	LabelJob       = "job"      // the engine's scrape job
+)
+
+// Alert transition events: a sources.Event of Kind EventAlert records one
+// change of an alert's state. Its labels are the alert's own full label set
+// (alertname, severity and the rest, as Alertmanager would see them) plus the
+// alert* labels below, which say what happened and are not part of the
+// alert's identity. The names follow Prometheus' ALERTS series (alertstate),
+// so an alert's own label called "state" or "value" never collides.
+const (
+	EventAlert          = "alert"          // Event.Kind of an alert transition
+	LabelAlertName      = "alertname"      // the rule's name
+	LabelSeverity       = "severity"       // warning, critical, info
+	LabelSource         = "source"         // who raised it: vigil's own alerts carry source="vigil", in vigil and in Alertmanager
+	LabelSourceName     = "source_name"    // SourceDown: the vigil source that is down ("scrape 127.0.0.1:9100")
+	LabelFeature        = "feature"        // FeatureDrift: the feature that drifted
+	LabelAlertState     = "alertstate"     // the state entered: pending, firing, resolved, inactive, suppressed
+	LabelAlertOrigin    = "alertorigin"    // where vigil read it: vigil (its engine), prometheus, alertmanager
+	LabelAlertValue     = "alertvalue"     // the figure at the transition, when there is one
+	LabelAlertThreshold = "alertthreshold" // the line it crossed, when there is one
+	// LabelAlertStateV1 is the state label of recordings made before
+	// alertstate; those recordings also put the origin in "source".
+	LabelAlertStateV1 = "state"
 )
 
 // Outcome label values of SvcRequests.

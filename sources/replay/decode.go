@@ -659,6 +659,11 @@ func (bd *bodyDecoder) astr() string {
 	return bd.atab[i-1]
 }
 
+// readTimeLevel is added to a log's level (an int8) in codec 0 when its
+// time is the time it was read (LogRecord.TimeRead): recordings made before
+// that flag never hold such a value, and read as before. Codec 1 has a flag.
+const readTimeLevel = 256
+
 // logs reads a frame's log records (codec 0 here, codec 1 in logs1).
 func (bd *bodyDecoder) logs(f *sources.Frame, at int64, s *slabs) {
 	a := &bd.a
@@ -677,7 +682,11 @@ func (bd *bodyDecoder) logs(f *sources.Frame, at int64, s *slabs) {
 		l := &f.Logs[i]
 		l.At = a.timeRel(at)
 		l.Source = bd.astr()
-		l.Level = sources.Level(a.sv())
+		if lv := a.sv(); lv >= readTimeLevel-128 {
+			l.Level, l.TimeRead = sources.Level(lv-readTimeLevel), true
+		} else {
+			l.Level = sources.Level(lv)
+		}
 		l.Service = bd.astr()
 		var msgAt uint64
 		if msgAt = a.uv(); msgAt == 0 {

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -292,8 +293,17 @@ func (b *blockEnc) add(f *sources.Frame) {
 					t = time.Unix(0, at)
 				}
 				text := sources.OneLine(ev.Text)
-				if st := sources.LabelValue(ev.Labels, "state"); k == NotableAlert && st != "" {
-					text = st + ": " + text
+				if k == NotableAlert {
+					// What is alerting and which rule, before what is wrong.
+					if name := sources.LabelValue(ev.Labels, sources.LabelAlertName); name != "" && !strings.HasPrefix(text, name) {
+						text = name + " " + text
+					}
+					if sub, _ := sources.AlertSubject(ev.Labels); sub != "" {
+						text = sub + " " + text
+					}
+					if st := sources.AlertState(ev.Labels); st != "" {
+						text = st + ": " + text
+					}
 				}
 				b.notable = append(b.notable, Notable{At: t, Kind: k, Severity: ev.Severity, Text: text})
 			}

@@ -140,6 +140,7 @@ const (
 	lfTraceHex = 1 << iota // the trace id is lowercase hex: its bytes are in the ids section
 	lfSpanHex              // the span id likewise
 	lfFields               // Fields is not nil
+	lfTimeRead             // the line carried no time: At is when it was read (LogRecord.TimeRead)
 )
 
 // maxHexID is the longest id (in hex digits) stored as bytes.
@@ -383,6 +384,9 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	}
 	if l.Fields != nil {
 		fl |= lfFields
+	}
+	if l.TimeRead {
+		fl |= lfTimeRead
 	}
 	a.uv(fl)
 	b.str(a, l.Service)
@@ -752,6 +756,7 @@ func (bd *bodyDecoder) logs1(logs []sources.LogRecord, at int64) {
 		l.Msg = bd.astr()
 		l.TraceID = bd.id(fl&lfTraceHex != 0)
 		l.SpanID = bd.id(fl&lfSpanHex != 0)
+		l.TimeRead = fl&lfTimeRead != 0
 		t := bd.template()
 		if a.err != nil {
 			return

@@ -21,7 +21,7 @@ type Notable struct {
 	Text     string // one line, for the timeline and --info
 }
 
-var notableKinds = [...]string{NotableAlert: "alert", NotableMarker: "marker", NotableCritical: "critical"}
+var notableKinds = [...]string{NotableAlert: sources.EventAlert, NotableMarker: "marker", NotableCritical: "critical"}
 
 // KindName is "alert", "marker" or "critical".
 func (n Notable) KindName() string {
@@ -65,10 +65,10 @@ func (n *Notable) UnmarshalJSON(b []byte) error {
 
 func notableOf(e *sources.Event) (int, bool) {
 	switch {
-	case e.Kind == "alert":
+	case e.Kind == sources.EventAlert:
 		// An alert's transitions: where it fired and where it resolved
 		// (pending and back to inactive are not worth a jump).
-		st := sources.LabelValue(e.Labels, "state")
+		st := sources.AlertState(e.Labels)
 		return NotableAlert, st == "" || st == "firing" || st == "resolved"
 	case e.Kind == "marker":
 		return NotableMarker, true

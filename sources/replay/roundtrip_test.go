@@ -49,6 +49,8 @@ func richFrames() []sources.Frame {
 				{At: at, Source: "/var/log/app.log", Level: sources.LevelError, Service: "api", Msg: "boom: ünïcode ✓", Raw: `{"level":"error","msg":"boom: ünïcode ✓"}`,
 					TraceID: "abc", Fields: map[string]string{"msg": "boom", "prediction.confidence": "0.93"}},
 				{At: time.Time{}, Level: sources.Level(-3), Msg: "not in raw", Raw: "", Fields: map[string]string{}},
+				{At: at, Level: sources.LevelWarn, TimeRead: true, Msg: "no time of its own", Raw: "no time of its own"},
+				{At: at, Level: sources.Level(-128), TimeRead: true, Raw: "lowest level, read time"},
 			}})
 		}
 		if i%7 == 0 {
@@ -289,7 +291,7 @@ func TestAlertNotablesAreFiringAndResolved(t *testing.T) {
 	for _, n := range r.Notables() {
 		got = append(got, n.Text)
 	}
-	if want := []string{"firing: p99 latency 3s (> 2s)", "resolved: p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"firing: P99High p99 latency 3s (> 2s)", "resolved: P99High p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("notables %q, want %q", got, want)
 	}
 }
@@ -312,7 +314,8 @@ func writeOpen(t *testing.T, name string, frames []sources.Frame, every time.Dur
 
 // TestReadsFormat1 reads a recording written in format 1.0 (block codec 0)
 // by vigil before format 2: testdata/format1.vrec is richFrames() written
-// by WriteFile with 10-second blocks at that version.
+// by WriteFile with 10-second blocks at that version (the last version
+// to write format 1, which also wrote LogRecord.TimeRead).
 func TestReadsFormat1(t *testing.T) {
 	r, err := Open(filepath.Join("testdata", "format1.vrec"))
 	if err != nil {
