@@ -68,6 +68,11 @@ func FuzzDecodeBody(f *testing.F) {
 		b.add(&fr)
 	}
 	f.Add(b.body(nil))
+	b = newBlockEnc(cat)
+	for _, fr := range plainLogs(3).frames {
+		b.add(&fr)
+	}
+	f.Add(b.body(nil))
 	f.Add([]byte{0, 0, 1})
 	// A scratch lent across inputs must not change what any input decodes
 	// to: compare with a fresh one.

@@ -39,6 +39,10 @@ const (
 	holeSpan    = 'P'
 	holeField   = 'F' // the field whose key follows, up to tmplKeyEnd
 	holeHexID   = 'H' // the same, its value an id in hex (isHexID, at least minHexField digits) stored as bytes
+	// holeLineKeys ends a template: the keys that follow, space-separated
+	// up to tmplKeyEnd, name fields found in the line by lineField. It
+	// fills nothing.
+	holeLineKeys = 'K'
 )
 
 // logTimeLayouts are the layouts a time hole can have, always in UTC. The
@@ -139,8 +143,9 @@ func (tt *timeText) append(dst []byte, t time.Time, k int) []byte {
 const (
 	lfTraceHex = 1 << iota // the trace id is lowercase hex: its bytes are in the ids section
 	lfSpanHex              // the span id likewise
-	lfFields               // Fields is not nil
+	lfFields               // Fields is not nil and the template names none of them
 	lfTimeRead             // the line carried no time: At is when it was read (LogRecord.TimeRead)
+	lfExtra                // some fields are pairs of their own: their count and pairs follow
 )
 
 // maxHexID is the longest id (in hex digits) stored as bytes.
@@ -171,15 +176,16 @@ type logState struct {
 
 // logEnc is the encoder's per-block state for log records.
 type logEnc struct {
-	prevAt int64    // the previous record's time (Unix ns); 0 before the block's first
-	ids    enc      // the ids section
-	holes  []hole   // scratch
-	tmpl   []byte   // scratch
-	keys   []string // scratch
-	used   []bool   // scratch: fields that fill a hole
-	bySrc  map[string]*logState
-	tt     timeText
-	tbuf   []byte // scratch
+	prevAt   int64    // the previous record's time (Unix ns); 0 before the block's first
+	ids      enc      // the ids section
+	holes    []hole   // scratch
+	tmpl     []byte   // scratch
+	keys     []string // scratch
+	where    []int8   // scratch: where each field is stored (fieldHole, ...)
+	lineKeys []byte   // scratch: the keys of the fields found in the line
+	bySrc    map[string]*logState
+	tt       timeText
+	tbuf     []byte // scratch
 }
 
 func (le *logEnc) reset() {
@@ -372,33 +378,6 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	l := *rec
 	l.Raw, l.Msg = scrubLine(l.Raw), scrubLine(l.Msg)
 	b.logs++
-	le.logTime(a, l.At, at)
-	b.str(a, l.Source)
-	a.sv(int64(l.Level))
-	var fl uint64
-	if isHexID(l.TraceID) {
-		fl |= lfTraceHex
-	}
-	if isHexID(l.SpanID) {
-		fl |= lfSpanHex
-	}
-	if l.Fields != nil {
-		fl |= lfFields
-	}
-	if l.TimeRead {
-		fl |= lfTimeRead
-	}
-	a.uv(fl)
-	b.str(a, l.Service)
-	b.str(a, l.Msg)
-	for k, id := range [2]string{l.TraceID, l.SpanID} {
-		if fl&(lfTraceHex<<k) != 0 {
-			a.uv(uint64(len(id) / 2))
-			le.ids.b = appendHexBytes(le.ids.b, id)
-		} else {
-			b.str(a, id)
-		}
-	}
 
 	// The holes, then the template: the line with each hole cut out.
 	raw := l.Raw
@@ -421,19 +400,69 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
-	used := le.used[:0]
+	// Each field is a hole, or else found in the line by the key=value
+	// rule (lineField: a plain line's pairs are inside its message, which
+	// is a hole of its own), or else an extra pair.
+	// Only in a printable line: the decoder finds them in the line it
+	// rebuilds, which is then the line as it was.
+	where := le.where[:0]
+	lineKeys := le.lineKeys[:0]
+	extra := 0
+	inLine := len(keys) > 0 && printable(raw)
 	for _, k := range keys {
 		v := fieldValue(k, l.Fields[k])
 		i := findField(raw, k, v, hs)
-		if i >= 0 {
+		switch {
+		case i >= 0:
 			kind := byte(holeField)
 			if len(v) >= minHexField && isHexID(v) {
 				kind = holeHexID
 			}
 			hs = append(hs, hole{start: i, end: i + len(v), kind: kind, key: k})
+			where = append(where, fieldHole)
+		case inLine && lineKeyOK(k) && lineFieldIs(raw, k, v):
+			if len(lineKeys) > 0 {
+				lineKeys = append(lineKeys, ' ')
+			}
+			lineKeys = append(lineKeys, k...)
+			where = append(where, fieldInLine)
+		default:
+			where = append(where, fieldExtra)
+			extra++
 		}
-		used = append(used, i >= 0)
 	}
+
+	le.logTime(a, l.At, at)
+	b.str(a, l.Source)
+	a.sv(int64(l.Level))
+	var fl uint64
+	if isHexID(l.TraceID) {
+		fl |= lfTraceHex
+	}
+	if isHexID(l.SpanID) {
+		fl |= lfSpanHex
+	}
+	if l.Fields != nil && extra == len(keys) {
+		fl |= lfFields // else the template says so
+	}
+	if l.TimeRead {
+		fl |= lfTimeRead
+	}
+	if extra > 0 {
+		fl |= lfExtra
+	}
+	a.uv(fl)
+	b.str(a, l.Service)
+	b.str(a, l.Msg)
+	for k, id := range [2]string{l.TraceID, l.SpanID} {
+		if fl&(lfTraceHex<<k) != 0 {
+			a.uv(uint64(len(id) / 2))
+			le.ids.b = appendHexBytes(le.ids.b, id)
+		} else {
+			b.str(a, id)
+		}
+	}
+
 	slices.SortFunc(hs, func(x, y hole) int { return x.start - y.start })
 	t := le.tmpl[:0]
 	prev := 0
@@ -450,6 +479,11 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 		prev = h.end
 	}
 	t = appendLiteral(t, raw[prev:])
+	if len(lineKeys) > 0 {
+		t = append(t, tmplHole, holeLineKeys)
+		t = append(t, lineKeys...)
+		t = append(t, tmplKeyEnd)
+	}
 	b.strBytes(a, t)
 	for _, h := range hs {
 		switch v := fieldValue(h.key, l.Fields[h.key]); h.kind {
@@ -460,22 +494,65 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 			le.ids.b = appendHexBytes(le.ids.b, v)
 		}
 	}
-	if fl&lfFields != 0 {
-		n := 0
-		for _, u := range used {
-			if !u {
-				n++
-			}
-		}
-		a.uv(uint64(n))
+	if fl&lfExtra != 0 {
+		a.uv(uint64(extra))
 		for i, k := range keys {
-			if !used[i] {
+			if where[i] == fieldExtra {
 				b.str(a, k)
 				b.str(a, fieldValue(k, l.Fields[k]))
 			}
 		}
 	}
-	le.holes, le.tmpl, le.keys, le.used = hs[:0], t[:0], keys[:0], used[:0]
+	le.holes, le.tmpl, le.keys, le.where, le.lineKeys = hs[:0], t[:0], keys[:0], where[:0], lineKeys[:0]
+}
+
+// Where a field of a log record is stored (codec 1).
+const (
+	fieldHole   = iota // a hole of the template
+	fieldInLine        // found in the line by lineField, its key listed
+	fieldExtra         // a key and value of their own
+)
+
+// lineKeyOK reports whether key can be listed among a record's line keys:
+// printable ASCII without space (their separator) or '='.
+func lineKeyOK(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; c <= ' ' || c >= 0x7f || c == '=' {
+			return false
+		}
+	}
+	return key != ""
+}
+
+// lineField finds the value of the field key in a line written key=value
+// (logfmt, and the pairs plain lines end with): the first key= that starts
+// the line or follows a byte that cannot be part of a key, its value up to
+// the next space or the end of the line.
+func lineField(line, key string) (string, bool) {
+	for from := 0; from+len(key) < len(line); {
+		i := strings.Index(line[from:], key)
+		if i < 0 {
+			return "", false
+		}
+		i += from
+		from = i + 1
+		end := i + len(key)
+		if end >= len(line) || line[end] != '=' || i > 0 && wordByte(line[i-1]) {
+			continue
+		}
+		v := line[end+1:]
+		if j := strings.IndexByte(v, ' '); j >= 0 {
+			v = v[:j]
+		}
+		return v, true
+	}
+	return "", false
+}
+
+// lineFieldIs reports whether lineField finds v for key in line.
+func lineFieldIs(line, key, v string) bool {
+	got, ok := lineField(line, key)
+	return ok && got == v && v != ""
 }
 
 // appendHexBytes appends the bytes that the lowercase hex digits of s
@@ -516,10 +593,11 @@ func appendLiteral(t []byte, s string) []byte {
 
 // logTemplate is a parsed template: literal runs around its holes.
 type logTemplate struct {
-	lits    []string // len(holes)+1
-	holes   []hole   // kind, layout and key only
-	nfields int
-	clean   bool // every literal is printable ASCII (printable)
+	lits     []string // len(holes)+1
+	holes    []hole   // kind, layout and key only
+	nfields  int
+	lineKeys []string // fields found in the line by lineField (holeLineKeys)
+	clean    bool     // every literal is printable ASCII (printable)
 }
 
 // printable reports whether s is printable ASCII, tab and newline allowed:
@@ -589,6 +667,23 @@ func parseTemplateText(s string) (*logTemplate, error) {
 		}
 		h := hole{kind: s[1]}
 		s = s[2:]
+		if h.kind == holeLineKeys {
+			keys, rest, err := templateWord(s)
+			if err != nil {
+				return nil, err
+			}
+			if rest != "" || keys == "" {
+				return nil, fmt.Errorf("template: line keys not at its end")
+			}
+			for _, k := range strings.Split(keys, " ") {
+				if !lineKeyOK(k) {
+					return nil, fmt.Errorf("template: line key %q", k)
+				}
+				t.lineKeys = append(t.lineKeys, k)
+			}
+			t.nfields += len(t.lineKeys)
+			return t, nil
+		}
 		switch h.kind {
 		case holeMsg, holeService, holeTrace, holeSpan:
 		case holeTime:
@@ -598,28 +693,38 @@ func parseTemplateText(s string) (*logTemplate, error) {
 			h.layout = s[0] - '0'
 			s = s[1:]
 		case holeField, holeHexID:
-			var key []byte
-			j := 0
-			for ; j < len(s) && s[j] != tmplKeyEnd; j++ {
-				if s[j] == tmplEsc {
-					if j+1 >= len(s) {
-						return nil, fmt.Errorf("template: escape at the end")
-					}
-					j++
-				}
-				key = append(key, s[j])
+			key, rest, err := templateWord(s)
+			if err != nil {
+				return nil, err
 			}
-			if j == len(s) {
-				return nil, fmt.Errorf("template: field key not ended")
-			}
-			h.key = sources.Sanitize(string(key))
-			s = s[j+1:]
+			h.key = sources.Sanitize(key)
+			s = rest
 			t.nfields++
 		default:
 			return nil, fmt.Errorf("template: hole kind %q unknown", h.kind)
 		}
 		t.holes = append(t.holes, h)
 	}
+}
+
+// templateWord reads a field key (or line keys) up to tmplKeyEnd, and
+// returns what follows.
+func templateWord(s string) (word, rest string, err error) {
+	var w []byte
+	j := 0
+	for ; j < len(s) && s[j] != tmplKeyEnd; j++ {
+		if s[j] == tmplEsc {
+			if j+1 >= len(s) {
+				return "", "", fmt.Errorf("template: escape at the end")
+			}
+			j++
+		}
+		w = append(w, s[j])
+	}
+	if j == len(s) {
+		return "", "", fmt.Errorf("template: field key not ended")
+	}
+	return string(w), s[j+1:], nil
 }
 
 // logDec is the decoder's state for log records (codec 1). It lives in a
@@ -764,15 +869,13 @@ func (bd *bodyDecoder) logs1(logs []sources.LogRecord, at int64) {
 		if !t.clean {
 			ld.dirty = true
 		}
-		if fl&lfFields != 0 {
+		if fl&lfFields != 0 || t.nfields > 0 {
 			l.Fields = make(map[string]string, t.nfields)
-		} else if t.nfields > 0 {
-			a.fail(fmt.Errorf("field holes in a record without fields"))
-			return
 		}
 		// The line, hole by hole; field values come in the order of
 		// their holes.
 		w := &ld.arena
+		start := w.Len()
 		w.WriteString(t.lits[0])
 		for k, h := range t.holes {
 			switch h.kind {
@@ -802,15 +905,31 @@ func (bd *bodyDecoder) logs1(logs []sources.LogRecord, at int64) {
 			return
 		}
 		ld.ends = append(ld.ends, w.Len())
-		if fl&lfFields != 0 {
+		if fl&lfExtra != 0 {
 			n := a.uv()
-			if n > uint64(len(a.b)/2) {
-				a.fail(fmt.Errorf("field count %d exceeds the data", n))
+			if n > uint64(len(a.b)/2) || l.Fields == nil {
+				a.fail(fmt.Errorf("%d extra fields in a record with fields %v", n, l.Fields != nil))
 				return
 			}
 			for ; n > 0; n-- {
 				k := bd.astr()
 				l.Fields[k] = bd.astr()
+			}
+		}
+		if len(t.lineKeys) > 0 {
+			// The line is the arena's tail (a string over its buffer,
+			// which later writes leave as it is).
+			line := w.String()[start:]
+			for _, k := range t.lineKeys {
+				v, ok := lineField(line, k)
+				if !ok {
+					a.fail(fmt.Errorf("field %q is not in its line", k))
+					return
+				}
+				if !printable(v) {
+					v = sources.Sanitize(v)
+				}
+				l.Fields[k] = v
 			}
 		}
 	}

@@ -80,6 +80,8 @@ func TestLogRecordsRoundTrip(t *testing.T) {
 		`{"level":"error","msg":"a \"quoted\" word","service":"api","path":"/api/v1/api","request_id":"0123456789abcdef0123456789ABCDEF"}`,
 		`{"msg":"bidi ` + "\u202e" + `txet","service":"x","n":"1"}`,
 		`plain line with ünïcode ✓ and nothing else`,
+		`INFO 11-25 14:00:00 api_server.py:211] 10.0.3.7:51234 - "POST /v1/chat/completions HTTP/1.1" 200 OK latency_ms=977 ttft_ms=399`,
+		`WARNING 11-25 14:00:01 scheduler.py:1089] preempted, total_num_cumulative_preemption=5 token=s3cr3t`,
 		`10.0.0.1 - - [25/Nov/2026:14:00:00 +0000] "GET /index.html HTTP/1.1" 200 512 "-" "curl/8.0"`,
 		"",
 	}
@@ -114,6 +116,16 @@ func TestLogRecordsRoundTrip(t *testing.T) {
 		// A message that is not in the line, a service that is part of a word.
 		{At: at, Service: "api", Msg: "elsewhere", Raw: "/api/v1 api"},
 		{At: at, Level: sources.Level(-3), Raw: strings.Repeat("long ", 5000)},
+		// Fields in a plain message as key=value (found in the line by
+		// lineField): the first pair of that key at a word's start wins;
+		// a field whose value is another pair's, a key lineField cannot
+		// find, an empty value and a non-ASCII line keep their own pair.
+		{At: at, Msg: "m xlatency=1 latency=2 latency=3 a.b=4", Raw: "I m xlatency=1 latency=2 latency=3 a.b=4",
+			Fields: map[string]string{"latency": "2", "a.b": "4"}},
+		{At: at, Msg: "m latency=2 latency=3", Raw: "I m latency=2 latency=3", Fields: map[string]string{"latency": "3"}},
+		{At: at, Msg: "m k v=1 e= z=9", Raw: "I m k v=1 e= z=9", Fields: map[string]string{"k v": "1", "e": "", "z": "9"}},
+		{At: at, Msg: "m ü=1 k=\x1b[1 m", Raw: "I m ü=1 k=\x1b[1 m", Fields: map[string]string{"ü": "1", "k": "\x1b[1"}},
+		{At: at, Msg: "m ü=1 k=\u202ex", Raw: "I m ü=1 k=\u202ex", Fields: map[string]string{"k": "\u202ex"}},
 	}
 	for i, l := range awkward {
 		frames = append(frames, sources.Frame{Source: "awkward", At: at.Add(time.Duration(i) * time.Second), Logs: []sources.LogRecord{l}})
@@ -173,6 +185,7 @@ func FuzzLogRecord(f *testing.F) {
 	f.Add(`{"time":"2026-11-25T14:00:00Z","msg":"m","k":"v"}`, "m", "svc", "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", "k", "v", int64(1))
 	f.Add("a\x02b\x03c\x04", "\x02", "\x03", "\x04", "", "\x02", "\x04", int64(0))
 	f.Add("k=v k=v", "v", "k", "", "", "k", "v", int64(-1))
+	f.Add("INFO m a=1 k=v", "m a=1 k=v", "", "", "", "k", "v", int64(2))
 	f.Fuzz(func(t *testing.T, raw, msg, svc, trace, span, key, val string, ns int64) {
 		var at time.Time
 		if ns != 0 {
