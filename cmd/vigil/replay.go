@@ -134,9 +134,9 @@ func newReplayCmd(e *env) *cobra.Command {
 		Long: `vigil replay shows a recording in the same console, under a clock you control:
 Space plays and pauses, > and < change the speed, t and T step, J jumps to a
 time, n and N go to the next and previous alert or marker. --info prints what
-the recording holds (from its index); --verify reads every block and lists what
-is damaged; --once --at T prints what the panes showed at T, which must be
-within the recording.`,
+the recording holds (from its index) and checks every record's checksums and
+times; --verify also decodes every block; both list what is damaged. --once
+--at T prints what the panes showed at T, which must be within the recording.`,
 		Example: `  vigil replay /tmp/rec                                  # the console over the recording
   vigil replay /tmp/rec --info                           # time range, sources, size, gaps, markers
   vigil replay /tmp/rec --verify                         # check every block; exit status 4 if damaged
@@ -153,7 +153,7 @@ within the recording.`,
 	cmd.Annotations = map[string]string{"exit": replayExitHelp}
 	fs := cmd.Flags()
 	fs.StringVar(&rf.at, "at", "", "start at, or with --once evaluate at, this `time` (14:02, -10m, RFC 3339, epoch)")
-	fs.BoolVar(&rf.info, "info", false, "print the recording's time range, sources, series, size, gaps and markers")
+	fs.BoolVar(&rf.info, "info", false, "print the recording's time range, sources, series, size, gaps and markers; list damaged records (exit status 4 if any)")
 	fs.BoolVar(&rf.verify, "verify", false, "read and check every block; list what is damaged (exit status 4 if anything is)")
 	fs.Float64Var(&rf.speed, "speed", 1, "initial playback speed (0.25 … 3600)")
 	fs.BoolVar(&rf.paused, "paused", false, "start paused")
@@ -191,15 +191,9 @@ func runReplay(o *options, rf replayFlags, path string, e *env) error {
 	if rf.info {
 		return status(replayInfoMain(path, stdout, stderr, o.output == "json"))
 	}
-	var progress func(done, total int64)
-	if !o.once {
-		progress = func(done, total int64) {
-			if total > 64<<20 {
-				fmt.Fprintf(stderr, "\ropening %s: %d%%", path, 100*done/total)
-			}
-		}
-	}
-	r, err := replay.OpenWith(path, replay.OpenOptions{Progress: progress})
+	pl := newProgressLine(stderr, "opening", path)
+	r, err := replay.OpenWith(path, replay.OpenOptions{Progress: pl.update})
+	pl.end()
 	if err != nil {
 		return failure(err)
 	}

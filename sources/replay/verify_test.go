@@ -40,7 +40,10 @@ func walk(t *testing.T, b []byte) []recordAt {
 	return out
 }
 
-func verifyBytes(t *testing.T, b []byte) VerifyReport {
+// verifyBytes runs Verify on b, and Check, which must name no damage that
+// Verify does not (it may name less: what only decoding finds), and returns
+// both reports.
+func verifyBytes(t *testing.T, b []byte) (VerifyReport, VerifyReport) {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "v"+Ext)
 	if err := os.WriteFile(p, b, 0o600); err != nil {
@@ -49,6 +52,22 @@ func verifyBytes(t *testing.T, b []byte) VerifyReport {
 	rep, err := Verify(p, nil)
 	if err != nil {
 		t.Fatal(err)
+	}
+	chk, err := Check(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := map[int64]bool{}
+	for _, p := range rep.Problems {
+		named[p.Offset] = true
+	}
+	for _, p := range chk.Problems {
+		if !named[p.Offset] {
+			t.Errorf("Check names damage Verify does not: %v", p)
+		}
+	}
+	if chk.Good < rep.Good || chk.Blocks != rep.Blocks || chk.Frames != 0 {
+		t.Errorf("Check: %d of %d blocks good, %d frames; Verify: %d of %d", chk.Good, chk.Blocks, chk.Frames, rep.Good, rep.Blocks)
 	}
 	// Whatever the damage, replay reads around it: no panic, and what it
 	// plays is within plausible times.
@@ -63,7 +82,7 @@ func verifyBytes(t *testing.T, b []byte) VerifyReport {
 		})
 		r.Close()
 	}
-	return rep
+	return rep, chk
 }
 
 // TestVerifySound verifies the sample recording (format 1) and a fresh
@@ -87,8 +106,9 @@ func TestVerifySound(t *testing.T) {
 // TestVerifyBitFlips flips one bit in each of 16 places of the sample
 // recording (file header, each kind of record's header and payload, block
 // times, index and trailer) and zeroes 8 KiB in its middle: Verify names
-// the damaged record by its offset (and block) every time; --info, which
-// trusts the index, noticed 9 of the flips and the zeroing not at all.
+// the damaged record by its offset (and block) every time, and Check
+// (what --info runs) the same. --info, when it trusted the index, noticed
+// 9 of the flips and the zeroing not at all.
 func TestVerifyBitFlips(t *testing.T) {
 	sound, err := os.ReadFile(sampleRecording)
 	if err != nil {
@@ -137,16 +157,18 @@ func TestVerifyBitFlips(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			b := append([]byte(nil), sound...)
 			b[c.at] ^= c.bit
-			rep := verifyBytes(t, b)
+			rep, chk := verifyBytes(t, b)
 			if !rep.Damaged() {
 				t.Fatalf("flip at %d not found: %+v", c.at, rep)
 			}
-			var named bool
-			for _, p := range rep.Problems {
-				named = named || p.Offset == c.record
-			}
-			if !named {
-				t.Fatalf("flip at %d in the record at %d; problems: %v", c.at, c.record, rep.Problems)
+			for _, r := range []VerifyReport{rep, chk} {
+				var named bool
+				for _, p := range r.Problems {
+					named = named || p.Offset == c.record
+				}
+				if !named {
+					t.Fatalf("flip at %d in the record at %d; problems: %v", c.at, c.record, r.Problems)
+				}
 			}
 			for _, p := range rep.Problems {
 				if p.Offset == c.record && c.record == blocks[0].off && p.Block != 1 && !strings.Contains(p.What, "before the first block") {
@@ -160,7 +182,7 @@ func TestVerifyBitFlips(t *testing.T) {
 		b := append([]byte(nil), sound...)
 		from, to := int64(len(b)/2), int64(len(b)/2+8192)
 		clear(b[from:to])
-		rep := verifyBytes(t, b)
+		rep, chk := verifyBytes(t, b)
 		var hit []recordAt // the records the zeroes fall in
 		lost := 0
 		for _, r := range recs {
@@ -171,24 +193,26 @@ func TestVerifyBitFlips(t *testing.T) {
 				}
 			}
 		}
-		for _, r := range hit {
-			var named bool
-			for _, p := range rep.Problems {
-				named = named || p.Offset == r.off
+		for _, rp := range []VerifyReport{rep, chk} {
+			for _, r := range hit {
+				var named bool
+				for _, p := range rp.Problems {
+					named = named || p.Offset == r.off
+				}
+				if !named {
+					t.Errorf("zeroes in the record at %d not named: %v", r.off, rp.Problems)
+				}
 			}
-			if !named {
-				t.Errorf("zeroes in the record at %d not named: %v", r.off, rep.Problems)
+			if rp.Good != len(blocks)-lost || lost == 0 {
+				t.Errorf("%d good blocks of %d; %d hit by the zeroes", rp.Good, len(blocks), lost)
 			}
-		}
-		if rep.Good != len(blocks)-lost || lost == 0 {
-			t.Errorf("%d good blocks of %d; %d hit by the zeroes", rep.Good, len(blocks), lost)
 		}
 	})
 }
 
 // TestWildTimesRejected: blocks whose checksums hold but whose times are
 // wild (1970, 2116, backwards) or outside the file's declared range are
-// neither played nor trusted, and Verify names them.
+// neither played nor trusted, and Verify and Check name them.
 func TestWildTimesRejected(t *testing.T) {
 	frames := loadFrames(40) // 40 s: 4 blocks of 10 s
 	path := filepath.Join(t.TempDir(), "w"+Ext)
@@ -261,16 +285,18 @@ func TestWildTimesRejected(t *testing.T) {
 			if w := strings.Join(r.Warnings(), "; "); !strings.Contains(w, fmt.Sprint(b2.off)) {
 				t.Errorf("no warning names the block at %d: %s", b2.off, w)
 			}
-			rep, err := Verify(p, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var named bool
-			for _, pr := range rep.Problems {
-				named = named || pr.Offset == b2.off && pr.Block == 3 && strings.Contains(pr.What, "not played")
-			}
-			if !named || rep.Good != len(blocks)-1 {
-				t.Errorf("verify: %d good of %d; %v", rep.Good, len(blocks), rep.Problems)
+			for _, check := range []func(string, func(int64, int64)) (VerifyReport, error){Verify, Check} {
+				rep, err := check(p, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var named bool
+				for _, pr := range rep.Problems {
+					named = named || pr.Offset == b2.off && pr.Block == 3 && strings.Contains(pr.What, "not played")
+				}
+				if !named || rep.Good != len(blocks)-1 {
+					t.Errorf("verify: %d good of %d; %v", rep.Good, len(blocks), rep.Problems)
+				}
 			}
 		})
 	}
