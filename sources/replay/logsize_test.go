@@ -241,10 +241,10 @@ func (c logCorpus) first(n int) logCorpus {
 
 // TestLogBytesBeatZstd3 holds the recording of log lines at or under what
 // zstd -3 makes of the same lines compressed whole (the first 2,000 JSON
-// lines of two corpora and 20 minutes of plain ones, to keep the test
+// lines of two corpora and 15 minutes of plain ones, to keep the test
 // quick; BenchmarkLogBytes has them all).
 func TestLogBytesBeatZstd3(t *testing.T) {
-	for _, c := range []logCorpus{demoLogs(t).first(2000), accessLogs(2000), plainLogs(1200)} {
+	for _, c := range []logCorpus{demoLogs(t).first(2000), accessLogs(2000), plainLogs(900)} {
 		rec, z := recordedBytes(t, c), zstd3Bytes(t, c)
 		t.Logf("%s: %d lines, recorded %.1f B/line, zstd -3 %.1f B/line", c.name, c.lines, float64(rec)/float64(c.lines), float64(z)/float64(c.lines))
 		if rec > int64(z) {
