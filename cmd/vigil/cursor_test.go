@@ -97,6 +97,14 @@ func TestCursorEqualsOnceAt(t *testing.T) {
 	once := func(at time.Time) onceAt {
 		t.Helper()
 		code, out, errOut := runCLI(t, "replay", rec, "--once", "--output", "json", "--at", at.Format(time.RFC3339Nano))
+		if at.Before(from) {
+			// The recording holds nothing then: --once says so and
+			// exits 2; every figure must read n/a.
+			if code != 2 || !strings.Contains(errOut, "outside the recording") {
+				t.Fatalf("replay --once --at %v, before the recording: exit %d: %s", at, code, errOut)
+			}
+			return onceAt{}
+		}
 		if code != 0 && code != 3 {
 			t.Fatalf("replay --once --at %v: exit %d: %s", at, code, errOut)
 		}

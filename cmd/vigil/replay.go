@@ -134,9 +134,12 @@ func newReplayCmd(e *env) *cobra.Command {
 		Long: `vigil replay shows a recording in the same console, under a clock you control:
 Space plays and pauses, > and < change the speed, t and T step, J jumps to a
 time, n and N go to the next and previous alert or marker. --info prints what
-the recording holds; --once --at T prints what the panes showed at T.`,
+the recording holds (from its index) and checks every record's checksums and
+times; --verify also decodes every block; both list what is damaged. --once
+--at T prints what the panes showed at T, which must be within the recording.`,
 		Example: `  vigil replay /tmp/rec                                  # the console over the recording
   vigil replay /tmp/rec --info                           # time range, sources, size, gaps, markers
+  vigil replay /tmp/rec --verify                         # check every block; exit status 4 if damaged
   vigil replay /tmp/rec --once --at 14:02 --output json  # what the panes showed at 14:02
   vigil replay incident.vrec --at -10m --paused          # start ten minutes before the end, paused`,
 		Args: cobra.ExactArgs(1),
@@ -147,10 +150,11 @@ the recording holds; --once --at T prints what the panes showed at T.`,
 			return runReplay(o, rf, args[0], e)
 		},
 	}
-	cmd.Annotations = map[string]string{"exit": exitStatusHelp}
+	cmd.Annotations = map[string]string{"exit": replayExitHelp}
 	fs := cmd.Flags()
 	fs.StringVar(&rf.at, "at", "", "start at, or with --once evaluate at, this `time` (14:02, -10m, RFC 3339, epoch)")
-	fs.BoolVar(&rf.info, "info", false, "print the recording's time range, sources, series, size, gaps and markers")
+	fs.BoolVar(&rf.info, "info", false, "print the recording's time range, sources, series, size, gaps and markers; list damaged records (exit status 4 if any)")
+	fs.BoolVar(&rf.verify, "verify", false, "read and check every block; list what is damaged (exit status 4 if anything is)")
 	fs.Float64Var(&rf.speed, "speed", 1, "initial playback speed (0.25 … 3600)")
 	fs.BoolVar(&rf.paused, "paused", false, "start paused")
 	bindOnce(fs, o, false)
@@ -167,6 +171,7 @@ the recording holds; --once --at T prints what the panes showed at T.`,
 type replayFlags struct {
 	at     string
 	info   bool
+	verify bool
 	speed  float64
 	paused bool
 }
@@ -180,18 +185,15 @@ func runReplay(o *options, rf replayFlags, path string, e *env) error {
 	if rf.speed < 0.25 || rf.speed > 3600 {
 		return usageErr("--speed must be in [0.25, 3600], not %g", rf.speed)
 	}
+	if rf.verify {
+		return status(replayVerifyMain(path, stdout, stderr, o.output == "json"))
+	}
 	if rf.info {
 		return status(replayInfoMain(path, stdout, stderr, o.output == "json"))
 	}
-	var progress func(done, total int64)
-	if !o.once {
-		progress = func(done, total int64) {
-			if total > 64<<20 {
-				fmt.Fprintf(stderr, "\ropening %s: %d%%", path, 100*done/total)
-			}
-		}
-	}
-	r, err := replay.OpenWith(path, replay.OpenOptions{Progress: progress})
+	pl := newProgressLine(stderr, "opening", path)
+	r, err := replay.OpenWith(path, replay.OpenOptions{Progress: pl.update})
+	pl.end()
 	if err != nil {
 		return failure(err)
 	}
@@ -208,6 +210,9 @@ func runReplay(o *options, rf replayFlags, path string, e *env) error {
 		t, err := parseAt(rf.at, to, time.Local)
 		if err != nil {
 			return usageErr("%v", err)
+		}
+		if t.Before(from) || t.After(to) {
+			return usageErr("--at %s is %s, outside the recording (%s)", rf.at, clockText(t, from, to), spanText(from, to))
 		}
 		target = t
 	}

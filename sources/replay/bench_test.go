@@ -384,3 +384,24 @@ func cpuTime() time.Duration {
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
+
+// BenchmarkVerifyHour checks one hour of the reference load record by
+// record: Check (what --info runs: checksums, times, the index) and Verify
+// (--verify: every block decoded too). MB/s is of the file.
+func BenchmarkVerifyHour(b *testing.B) {
+	path := hourFile(b)
+	for _, c := range []struct {
+		name string
+		fn   func(string, func(int64, int64)) (VerifyReport, error)
+	}{{"check", Check}, {"verify", Verify}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(fileSize(b, path))
+			for i := 0; i < b.N; i++ {
+				rep, err := c.fn(path, nil)
+				if err != nil || rep.Damaged() || rep.Good != rep.Blocks || rep.Blocks < 300 {
+					b.Fatalf("%v: %+v", err, rep)
+				}
+			}
+		})
+	}
+}

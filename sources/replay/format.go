@@ -14,13 +14,17 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"time"
 )
 
 // Format version written by this package. A reader accepts any minor
 // version of its major version (unknown record types are skipped by length)
-// and refuses a newer major version with ErrNewerVersion.
+// and every older major version, and refuses a newer major version with
+// ErrNewerVersion. Version 2 stores log records as templates over their
+// fields (block codec 1, logcodec.go); version 1 recordings are read as
+// they were written.
 const (
-	VersionMajor = 1
+	VersionMajor = 2
 	VersionMinor = 0
 )
 
@@ -59,7 +63,37 @@ const maxDictLen = 128 << 10
 // Record flags.
 const (
 	flagZstd = 1 << 0 // the block body is zstd-compressed
+	// flagDictBody: the block's body is its segment's dictionary (DICT,
+	// written just before it): the payload is the preamble alone. The first
+	// block of a format 2 segment is stored so when its body fits in a
+	// dictionary, rather than twice.
+	flagDictBody = 1 << 1
 )
+
+// Plausible times: a block whose times fall outside [minTime, maxTime), or
+// run backwards, is damaged (a flipped high bit of a time reads as 1970 or
+// as 2116, a negative one as 1823) and is neither played nor trusted, even
+// when its checksums hold.
+var (
+	minTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+	maxTime = time.Date(2100, 1, 1, 0, 0, 0, 0, time.UTC).UnixNano()
+)
+
+// checkTimes says what is wrong with a block's times, or nil.
+func checkTimes(tFirst, tLast int64) error {
+	switch {
+	case tFirst > tLast:
+		return fmt.Errorf("its times run backwards (%s)", timesText(tFirst, tLast))
+	case tFirst < minTime || tLast >= maxTime:
+		return fmt.Errorf("its times (%s) are not plausible: outside 2000–2100", timesText(tFirst, tLast))
+	}
+	return nil
+}
+
+// stamp writes a Unix ns time in RFC 3339, UTC.
+func stamp(ns int64) string { return time.Unix(0, ns).UTC().Format(time.RFC3339Nano) }
+
+func timesText(tFirst, tLast int64) string { return stamp(tFirst) + " – " + stamp(tLast) }
 
 var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 

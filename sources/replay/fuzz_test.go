@@ -32,6 +32,9 @@ func FuzzReader(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := Verify(path, nil); err != nil {
+			t.Fatalf("verify of a readable file: %v", err)
+		}
 		r, err := Open(path)
 		if err != nil {
 			return
@@ -57,6 +60,16 @@ func FuzzDecodeBody(f *testing.F) {
 	cat := &catalogue{}
 	b := newBlockEnc(cat)
 	for _, fr := range richFrames()[:8] {
+		b.add(&fr)
+	}
+	f.Add(b.body(nil))
+	b = newBlockEnc(cat)
+	for _, fr := range accessLogs(20).frames {
+		b.add(&fr)
+	}
+	f.Add(b.body(nil))
+	b = newBlockEnc(cat)
+	for _, fr := range plainLogs(3).frames {
 		b.add(&fr)
 	}
 	f.Add(b.body(nil))

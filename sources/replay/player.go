@@ -240,9 +240,16 @@ func (p *Player) ladder(dir int) {
 	p.st.Speed = next
 }
 
-// Step pauses and moves n samples forward (n > 0) or back (n < 0). A sample
-// is the next distinct time of a frame that carries points or histograms.
+// Step pauses and moves n steps forward (n > 0) or back (n < 0). A step
+// goes to the next (or previous) second that holds a sample, a frame with
+// points or histograms: the unit the timeline's clock shows, so that each
+// press moves the clock, and by one second where data is that dense. It
+// stops at the last sample of that second, so the second is shown whole.
 func (p *Player) Step(n int) { p.post(func() { p.step(n) }) }
+
+// StepUnit is how far apart two steps' positions are at least: the unit of
+// the replay clock.
+const StepUnit = time.Second
 
 // Seek moves to t (clamped to the recording), keeping play or pause.
 func (p *Player) Seek(t time.Time) { p.post(func() { p.seek(t) }) }
@@ -435,9 +442,11 @@ func (p *Player) step(n int) {
 	p.mu.Unlock()
 	for ; n > 0; n-- {
 		st := p.State()
+		// The first sample after the second shown, then the last of its
+		// second.
 		var next time.Time
-		p.r.Frames(st.Pos.Add(1), st.To, func(f sources.Frame) bool {
-			if f.NumPoints()+len(f.Histograms) > 0 && f.At.After(st.Pos) {
+		p.r.Frames(st.Pos.Truncate(StepUnit).Add(StepUnit), st.To, func(f sources.Frame) bool {
+			if f.NumPoints()+len(f.Histograms) > 0 {
 				next = f.At
 				return false
 			}
@@ -446,14 +455,20 @@ func (p *Player) step(n int) {
 		if next.IsZero() {
 			break
 		}
+		sec := next.Truncate(StepUnit)
+		if ts := p.r.FrameTimes(sec, sec.Add(StepUnit-1)); len(ts) > 0 {
+			next = ts[len(ts)-1]
+		}
 		p.moveTo(next)
 	}
 	for ; n < 0; n++ {
+		// The last sample before the second shown.
 		st := p.State()
+		shown := st.Pos.Truncate(StepUnit)
 		var prev time.Time
 		for win := time.Minute; prev.IsZero(); win *= 4 {
-			from := st.Pos.Add(-win)
-			ts := p.r.FrameTimes(from, st.Pos.Add(-1))
+			from := shown.Add(-win)
+			ts := p.r.FrameTimes(from, shown.Add(-1))
 			if len(ts) > 0 {
 				prev = ts[len(ts)-1]
 			}

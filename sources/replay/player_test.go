@@ -98,15 +98,40 @@ func TestPlayerSeekStepSpeed(t *testing.T) {
 	waitFor(t, "seek back", func() bool { return p.Now().Equal(back) })
 	sameStore(t, "backward seek", liveStore(frames, back), store, back)
 
-	// Steps move to the next and previous sample times.
-	times := r.FrameTimes(back, back.Add(5*time.Second))
+	// Steps move by whole seconds of the clock: to the last sample of the
+	// next (or previous) second that holds one. The load has two sampled
+	// frames a second (at about .000 and .400).
+	lastIn := func(sec time.Time) time.Time {
+		ts := r.FrameTimes(sec, sec.Add(time.Second-1))
+		if len(ts) < 2 {
+			t.Fatalf("%d samples in the second %v", len(ts), sec)
+		}
+		return ts[len(ts)-1]
+	}
+	sec := back.Truncate(time.Second)
 	p.Step(1)
-	waitFor(t, "step forward", func() bool { return p.Now().Equal(times[0]) })
+	want1 := lastIn(sec.Add(time.Second))
+	waitFor(t, "step forward", func() bool { return p.Now().Equal(want1) })
 	p.Step(1)
-	waitFor(t, "second step", func() bool { return p.Now().Equal(times[1]) })
+	want2 := lastIn(sec.Add(2 * time.Second))
+	waitFor(t, "second step", func() bool { return p.Now().Equal(want2) })
 	p.Step(-1)
-	waitFor(t, "step back", func() bool { return p.Now().Equal(times[0]) })
-	sameStore(t, "step back", liveStore(frames, times[0]), store, times[0])
+	waitFor(t, "step back", func() bool { return p.Now().Equal(want1) })
+	sameStore(t, "step back", liveStore(frames, want1), store, want1)
+	p.Step(-1)
+	want0 := lastIn(sec)
+	waitFor(t, "step back to the second seeked to", func() bool { return p.Now().Equal(want0) })
+	// Every step moves the clock by one second, forward and back.
+	for i := 0; i < 5; i++ {
+		before := p.Now().Truncate(time.Second)
+		p.Step(1)
+		waitFor(t, "step", func() bool { return p.Now().Truncate(time.Second).Equal(before.Add(time.Second)) })
+	}
+	for i := 0; i < 5; i++ {
+		before := p.Now().Truncate(time.Second)
+		p.Step(-1)
+		waitFor(t, "step back", func() bool { return p.Now().Truncate(time.Second).Equal(before.Add(-time.Second)) })
+	}
 
 	// Speed ladder and clamps.
 	p.Faster()

@@ -250,6 +250,12 @@ func (r *Reader) openSeg(path string, size, done, total int64) (*segFile, error)
 
 // readRecord reads the record at off: header and payload, both checked.
 func readRecord(f *os.File, off, size int64) (recHdr, []byte, error) {
+	return readRecordInto(f, off, size, nil)
+}
+
+// readRecordInto is readRecord reading the payload into buf when it has
+// the room.
+func readRecordInto(f *os.File, off, size int64, buf []byte) (recHdr, []byte, error) {
 	var hb [recHeaderLen]byte
 	if _, err := f.ReadAt(hb[:], off); err != nil {
 		return recHdr{}, nil, err
@@ -261,7 +267,11 @@ func readRecord(f *os.File, off, size int64) (recHdr, []byte, error) {
 	if h.length > maxRecordLen || off+recHeaderLen+int64(h.length) > size {
 		return h, nil, errors.New("record overruns the file")
 	}
-	p := make([]byte, h.length)
+	p := buf[:0]
+	if cap(p) < int(h.length) {
+		p = make([]byte, h.length)
+	}
+	p = p[:h.length]
 	if _, err := f.ReadAt(p, off+recHeaderLen); err != nil {
 		return h, nil, err
 	}
@@ -297,6 +307,11 @@ func (r *Reader) readFooter(sf *segFile) bool {
 	for _, e := range es {
 		switch e.typ {
 		case recBlock:
+			// A block outside the times the index itself declares, or
+			// implausible: the index is not to be trusted; scan.
+			if checkTimes(e.tFirst, e.tLast) != nil || e.tFirst < ih.tFirst || e.tLast > ih.tLast {
+				return false
+			}
 			blocks = append(blocks, blockRef{f: sf, off: e.off, length: e.length, tFirst: e.tFirst, tLast: e.tLast, notable: e.notable})
 		case recHeader, recSchema, recMark, recDict:
 			_, p, err := readRecord(sf.f, e.off, sf.size)
@@ -420,6 +435,10 @@ func (r *Reader) scan(sf *segFile, done, total int64) {
 					d = &dec{b: p}
 					ns, _ = parsePreamble(d, h.tFirst)
 				}
+			}
+			if err := checkTimes(h.tFirst, h.tLast); err != nil {
+				r.warn(fmt.Sprintf("%s: block at offset %d skipped: %v", filepath.Base(sf.path), off, err))
+				break
 			}
 			r.blocks = append(r.blocks, blockRef{f: sf, off: off, length: h.length, tFirst: h.tFirst, tLast: h.tLast, notable: ns})
 			lastBlock = len(r.blocks) - 1
@@ -579,9 +598,10 @@ func (sf *segFile) view() fileView {
 // and zstd decoders (a plain one, and one per file with a dictionary). One
 // goroutine uses it at a time.
 type blockDecoder struct {
-	sc    scratch
-	plain *zstd.Decoder
-	dicts map[*segFile]*zstd.Decoder
+	sc      scratch
+	payload []byte // the last block's payload (compressed)
+	plain   *zstd.Decoder
+	dicts   map[*segFile]*zstd.Decoder
 }
 
 func newBlockDecoder() (*blockDecoder, error) {
@@ -601,12 +621,26 @@ func (bd *blockDecoder) close() {
 
 // block reads, checks and decodes one block.
 func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) {
-	h, p, err := readRecord(fv.f, b.off, fv.size)
+	h, p, err := readRecordInto(fv.f, b.off, fv.size, bd.payload)
 	if err != nil {
 		return nil, err
 	}
+	bd.payload = p[:0] // the frames never refer to it
+	if h.typ != recBlock || h.tFirst != b.tFirst || h.tLast != b.tLast {
+		return nil, fmt.Errorf("the record there is not the block the index names")
+	}
+	return bd.decodePayload(h, p, fv)
+}
+
+// decodePayload checks and decodes a block record's payload: its times
+// must be plausible, its body whole, and each frame within its times.
+func (bd *blockDecoder) decodePayload(h recHdr, p []byte, fv fileView) ([]sources.Frame, error) {
+	if err := checkTimes(h.tFirst, h.tLast); err != nil {
+		return nil, err
+	}
+	var err error
 	d := &dec{b: p}
-	_, rawLen := parsePreamble(d, b.tFirst)
+	_, rawLen := parsePreamble(d, h.tFirst)
 	if d.err != nil {
 		return nil, fmt.Errorf("preamble: %w", d.err)
 	}
@@ -614,7 +648,12 @@ func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) 
 		return nil, fmt.Errorf("body of %d bytes too large", rawLen)
 	}
 	body := d.b
-	if h.flags&flagZstd != 0 {
+	if h.flags&flagDictBody != 0 {
+		if len(body) != 0 || fv.dict == nil {
+			return nil, fmt.Errorf("the segment's dictionary, which this block is, is missing")
+		}
+		body = fv.dict
+	} else if h.flags&flagZstd != 0 {
 		zd := bd.plain
 		if fv.dict != nil {
 			if zd = bd.dicts[fv.key]; zd == nil {
@@ -639,7 +678,16 @@ func (bd *blockDecoder) block(b blockRef, fv fileView) ([]sources.Frame, error) 
 	if uint64(len(body)) != rawLen {
 		return nil, fmt.Errorf("body is %d bytes, %d expected", len(body), rawLen)
 	}
-	return decodeBody(body, b.tFirst, fv.cat, &bd.sc)
+	frames, err := decodeBody(body, h.tFirst, fv.cat, &bd.sc)
+	if err != nil {
+		return nil, err
+	}
+	for i := range frames {
+		if t := frames[i].At; !t.IsZero() && (t.UnixNano() < h.tFirst || t.UnixNano() > h.tLast) {
+			return nil, fmt.Errorf("frame %d at %s is outside the block's times (%s)", i, stamp(t.UnixNano()), timesText(h.tFirst, h.tLast))
+		}
+	}
+	return frames, nil
 }
 
 // firstBlock returns the index of the first block that may hold frames at

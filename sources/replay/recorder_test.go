@@ -298,7 +298,7 @@ func TestNewerVersionAndEmpty(t *testing.T) {
 		t.Fatal(err)
 	}
 	b, _ := os.ReadFile(path)
-	binary.LittleEndian.PutUint16(b[8:], 2)
+	binary.LittleEndian.PutUint16(b[8:], VersionMajor+1)
 	binary.LittleEndian.PutUint32(b[12:], crc(b[:12]))
 	os.WriteFile(path, b, 0o600)
 	_, err := Open(path)
@@ -306,7 +306,7 @@ func TestNewerVersionAndEmpty(t *testing.T) {
 		t.Fatalf("newer version: %v", err)
 	}
 	// A newer minor version is read.
-	binary.LittleEndian.PutUint16(b[8:], 1)
+	binary.LittleEndian.PutUint16(b[8:], VersionMajor)
 	binary.LittleEndian.PutUint16(b[10:], 9)
 	binary.LittleEndian.PutUint32(b[12:], crc(b[:12]))
 	os.WriteFile(path, b, 0o600)

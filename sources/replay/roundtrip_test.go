@@ -1,6 +1,7 @@
 package replay
 
 import (
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -309,4 +310,79 @@ func writeOpen(t *testing.T, name string, frames []sources.Frame, every time.Dur
 	}
 	t.Cleanup(func() { r.Close() })
 	return r
+}
+
+// TestReadsFormat1 reads a recording written in format 1.0 (block codec 0)
+// by vigil before format 2: testdata/format1.vrec is richFrames() written
+// by WriteFile with 10-second blocks at that version (the last version
+// to write format 1, which also wrote LogRecord.TimeRead).
+func TestReadsFormat1(t *testing.T) {
+	r, err := Open(filepath.Join("testdata", "format1.vrec"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	if v := r.Info().Files[0].Version; v != "1.0" {
+		t.Fatalf("testdata/format1.vrec is format %s", v)
+	}
+	assertSame(t, richFrames(), readAll(t, r))
+	if w := r.Warnings(); len(w) != 0 {
+		t.Fatalf("warnings: %q", w)
+	}
+}
+
+// TestFirstBlockDictionary covers both ways a segment's first block primes
+// the others: a body that fits is the dictionary (stored once, before the
+// block); a bigger one is stored compressed and its start is the
+// dictionary (after it).
+func TestFirstBlockDictionary(t *testing.T) {
+	for _, lines := range []int{50, 3000} { // about 15 KiB and 800 KiB of body
+		c := accessLogs(lines)
+		for i := range c.frames {
+			c.frames[i].At = t0.Add(time.Duration(i) * time.Millisecond) // one block, then more
+		}
+		more := accessLogs(50).frames
+		for i := range more {
+			more[i].At = t0.Add(time.Minute + time.Duration(i)*time.Millisecond)
+		}
+		frames := append(c.frames, more...)
+		r := writeOpen(t, fmt.Sprint("d", lines), frames, 10*time.Second)
+		r.mu.Lock()
+		first := r.blocks[0]
+		sf := first.f
+		r.mu.Unlock()
+		h, _, err := readRecord(sf.f, first.off, sf.size)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if isDict := h.flags&flagDictBody != 0; isDict != (lines == 50) {
+			t.Errorf("%d lines: first block is the dictionary: %v", lines, isDict)
+		}
+		got := readAll(t, r)
+		if len(got) != len(frames) {
+			t.Fatalf("%d lines: %d frames back, %d written", lines, len(got), len(frames))
+		}
+		for i := range frames {
+			for j, l := range frames[i].Logs {
+				if want := recorded(l); !sameLog(got[i].Logs[j], want) {
+					t.Fatalf("%d lines: frame %d record %d:\n got  %+v\n want %+v", lines, i, j, got[i].Logs[j], want)
+				}
+			}
+		}
+	}
+}
+
+// TestFramesOutOfOrder: a block whose first frame is not its earliest
+// reads back every time exactly (format 1 read them all shifted by the
+// difference; the reader moves such format 1 blocks back).
+func TestFramesOutOfOrder(t *testing.T) {
+	var frames []sources.Frame
+	for _, d := range []time.Duration{5 * time.Second, time.Second, 3 * time.Second, 0, 7 * time.Second} {
+		at := t0.Add(d + 123)
+		frames = append(frames, sources.Frame{Source: "s", At: at, Points: []sources.Point{{Series: sources.NewSeries("up", sources.Gauge), At: at, Value: 1}},
+			Logs: []sources.LogRecord{{At: at.Add(-time.Millisecond), Raw: "x"}}})
+	}
+	frames = append(frames, sources.Frame{Source: "zero"})
+	r := writeOpen(t, "order", frames, time.Minute)
+	assertSame(t, frames, readAll(t, r))
 }

@@ -95,21 +95,50 @@ func (s *segment) flushBlock() error {
 	}
 	s.body = s.blk.body(s.body[:0])
 	payload := preamble(nil, s.blk.tFirst, s.blk.notable, len(s.body))
+	flags := uint8(flagZstd)
 	var dict []byte
-	if s.denc != nil {
+	switch {
+	case s.denc != nil:
 		payload = s.denc.EncodeAll(s.body, payload)
-	} else {
-		payload = s.zenc.EncodeAll(s.body, payload)
+	case len(s.body) <= maxDictLen:
 		// The first block primes the compression of the others: its body
 		// becomes the segment's dictionary, so that each later block, while
 		// still decoding on its own, does not pay again for the series,
-		// strings and log templates it shares with the first.
-		dict = slices.Clone(s.body[:min(len(s.body), maxDictLen)])
+		// strings and log templates it shares with the first. The block
+		// itself is then its dictionary, stored once (DICT, before it).
+		dict = slices.Clone(s.body)
+		flags = flagDictBody
+	default:
+		payload = s.zenc.EncodeAll(s.body, payload)
+		dict = slices.Clone(s.body[:maxDictLen])
+	}
+	var dictRec []byte
+	if dict != nil {
+		id := crc(dict) | 1
+		var e enc
+		e.b = binary.LittleEndian.AppendUint32(e.b, id)
+		e.b = s.zenc.EncodeAll(dict, e.b)
+		dictRec = e.b
+		denc, err := newEncoder(zstd.WithEncoderDictRaw(id, dict))
+		if err != nil {
+			return err
+		}
+		s.denc = denc
+	}
+	addDict := func() {
+		es = append(es, indexEntry{typ: recDict, off: s.size + int64(len(b)), length: uint32(len(dictRec))})
+		b = appendRecord(b, recDict, flagZstd, 0, 0, dictRec)
+	}
+	if flags&flagDictBody != 0 {
+		addDict() // before the block that is it
 	}
 	notable := append([]Notable(nil), s.blk.notable...)
 	es = append(es, indexEntry{typ: recBlock, off: s.size + int64(len(b)), length: uint32(len(payload)),
 		tFirst: s.blk.tFirst, tLast: s.blk.tLast, notable: notable})
-	b = appendRecord(b, recBlock, flagZstd, s.blk.tFirst, s.blk.tLast, payload)
+	b = appendRecord(b, recBlock, flags, s.blk.tFirst, s.blk.tLast, payload)
+	if dictRec != nil && flags&flagDictBody == 0 {
+		addDict()
+	}
 	if s.tFirst == 0 || s.blk.tFirst < s.tFirst {
 		s.tFirst = s.blk.tFirst
 	}
@@ -118,19 +147,6 @@ func (s *segment) flushBlock() error {
 	s.logs += s.blk.logs
 	s.frames += s.blk.frames
 	s.blk.reset()
-	if dict != nil {
-		id := crc(dict) | 1
-		var e enc
-		e.b = binary.LittleEndian.AppendUint32(e.b, id)
-		e.b = s.zenc.EncodeAll(dict, e.b)
-		es = append(es, indexEntry{typ: recDict, off: s.size + int64(len(b)), length: uint32(len(e.b))})
-		b = appendRecord(b, recDict, flagZstd, 0, 0, e.b)
-		denc, err := newEncoder(zstd.WithEncoderDictRaw(id, dict))
-		if err != nil {
-			return err
-		}
-		s.denc = denc
-	}
 	s.buf = b
 	return s.write(b, es...)
 }

@@ -41,8 +41,8 @@ func DefaultKeyMap() KeyMap {
 		PlayPause: key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "play/pause")),
 		Faster:    key.NewBinding(key.WithKeys(">"), key.WithHelp(">/<", "faster/slower")),
 		Slower:    key.NewBinding(key.WithKeys("<"), key.WithHelp("<", "slower")),
-		StepFwd:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t/T", "step sample")),
-		StepBack:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "step back")),
+		StepFwd:   key.NewBinding(key.WithKeys("t"), key.WithHelp("t/T", "step a second")),
+		StepBack:  key.NewBinding(key.WithKeys("T"), key.WithHelp("T", "step back a second")),
 		Jump:      key.NewBinding(key.WithKeys("J"), key.WithHelp("J", "jump to time")),
 		Next:      key.NewBinding(key.WithKeys("n"), key.WithHelp("n/N", "next/prev alert or marker")),
 		Prev:      key.NewBinding(key.WithKeys("N"), key.WithHelp("N", "previous alert or marker")),
@@ -292,7 +292,10 @@ func (m *Model) render() {
 		}
 		parts := []string{state, styles.PBold.Paint(speed(st.Speed)), styles.PText.Paint(pos)}
 		if !st.From.IsZero() {
-			parts = append(parts, styles.PDim.Paint(dur(m.pos.Sub(st.From))+" / "+dur(st.To.Sub(st.From))))
+			// Whole seconds of the clock, so that the elapsed time moves
+			// exactly as the clock beside it does.
+			sec := func(t time.Time) time.Time { return t.Truncate(time.Second) }
+			parts = append(parts, styles.PDim.Paint(dur(sec(m.pos).Sub(sec(st.From)))+" / "+dur(sec(st.To).Sub(sec(st.From)))))
 		}
 		var alerts, marks int
 		for _, n := range st.Notables {

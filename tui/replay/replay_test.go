@@ -122,6 +122,19 @@ func TestView(t *testing.T) {
 	if l := strings.Split(m.View(), "\n")[0]; !strings.HasPrefix(l, "■ END  0.25x  2026-11-25 15:00:00") {
 		t.Errorf("end: %q", l)
 	}
+	// The elapsed time counts the clock's seconds: a recording that starts
+	// at .600 shows 00:00:01 at 14:00:01.400 (clock 14:00:01), and its end
+	// at 14:00:59.300 as 00:00:59.
+	f.st.From, f.st.To = from.Add(600*time.Millisecond), from.Add(59300*time.Millisecond)
+	for _, c := range []struct {
+		at   time.Duration
+		want string
+	}{{1400 * time.Millisecond, "14:00:01 +00:00  00:00:01 / 00:00:59"}, {2100 * time.Millisecond, "14:00:02 +00:00  00:00:02 / 00:00:59"}} {
+		m.Refresh(pane.Env{Now: from.Add(c.at)})
+		if l := strings.Split(m.View(), "\n")[0]; !strings.Contains(l, c.want) {
+			t.Errorf("at +%v: %q, want %q", c.at, l, c.want)
+		}
+	}
 	// Nothing recorded yet.
 	m2 := New(&fake{}, WithLocation(time.UTC))
 	m2.SetSize(60, 2)

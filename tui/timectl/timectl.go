@@ -129,10 +129,12 @@ func (t *State) Pan(dir int) (limit string) {
 	return limit
 }
 
-// CursorStep is how far ←/→ move the cursor: a sixtieth of the window, at
-// least a second.
+// CursorStep is how far ←/→ move the cursor: a sixtieth of the window in
+// whole seconds, at least one. The cursor shows whole seconds, so a press
+// moves it by exactly what it shows (a window fitted to 70 s would step
+// 1.17 s, moving the shown time by 1 s or 2 s).
 func (t *State) CursorStep() time.Duration {
-	return max(t.Window/CursorSteps, time.Second)
+	return max((t.Window / CursorSteps).Truncate(time.Second), time.Second)
 }
 
 // ToggleCursor puts the cursor at the shown instant (on a step), or takes

@@ -36,6 +36,27 @@ func TestZoomPanCursor(t *testing.T) {
 	}
 }
 
+// TestCursorStepWholeSeconds: whatever the window (zoom levels, fitted
+// windows, :range), each ←/→ moves the cursor by whole seconds, the unit
+// it shows, and by the same amount each press.
+func TestCursorStepWholeSeconds(t *testing.T) {
+	for _, w := range []time.Duration{time.Minute, 70 * time.Second, 90 * time.Second, 130 * time.Second, 5 * time.Minute, 7*time.Minute + 10*time.Second, 24 * time.Hour} {
+		s := State{Now: t0.Add(437 * time.Millisecond), Window: w, Retention: 48 * time.Hour}
+		step := s.CursorStep()
+		if step < time.Second || step%time.Second != 0 || step > w/CursorSteps {
+			t.Errorf("window %v: step %v", w, step)
+		}
+		s.ToggleCursor()
+		for i := 0; i < 5; i++ {
+			shown := s.Cursor.Truncate(time.Second)
+			s.MoveCursor(-1)
+			if d := shown.Sub(s.Cursor.Truncate(time.Second)); d != step {
+				t.Errorf("window %v: a press moved the shown second by %v, the step is %v", w, d, step)
+			}
+		}
+	}
+}
+
 func TestFitted(t *testing.T) {
 	s := State{Retention: time.Hour}
 	for span, want := range map[time.Duration]time.Duration{
