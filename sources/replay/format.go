@@ -106,7 +106,7 @@ var ErrNewerVersion = errors.New("recording was written by a newer vigil")
 // ErrNotRecording is returned (wrapped) for a file that is not a recording.
 var ErrNotRecording = errors.New("not a vigil recording")
 
-// recHeader is the fixed 32-byte head of every record:
+// recHdr is the fixed 32-byte head of every record:
 //
 //	0  magic u16 0x5256 ("VR" little-endian)
 //	2  type u8
