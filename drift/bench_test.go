@@ -1,6 +1,7 @@
 package drift
 
 import (
+	"math"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -43,29 +44,59 @@ func BenchmarkKS100kWithSort(b *testing.B) {
 	b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
 }
 
-// BenchmarkKSExact1000: the exact p-value for n = m = 1000 at a D near the
-// 5% critical value (a wide band, the slow case).
-func BenchmarkKSExact1000(b *testing.B) {
-	c0 := processCPU()
-	for b.Loop() {
-		KSExactPValue(0.06, 1000, 1000, TwoSided)
+// BenchmarkKSExact: the exact p-value at the sizes the monitor and drift
+// compare meet, at a D near the 5% critical value and beyond. "monitor" is
+// a cell against a full reference (10 000 × 1 024, the monitor's floor);
+// 10000x10000 uses the reflection formula, 10000x9999 the lattice walk.
+func BenchmarkKSExact(b *testing.B) {
+	cases := []struct {
+		name  string
+		n, m  int
+		d     float64
+		floor float64
+	}{
+		{"monitor/D=0.02", 10000, 1024, 0.02, monitorFloor},
+		{"monitor/D=0.045", 10000, 1024, 0.045, monitorFloor},
+		{"monitor/D=0.1", 10000, 1024, 0.1, monitorFloor},
+		{"monitor/D=0.3", 10000, 1024, 0.3, monitorFloor},
+		{"10000x1024/D=0.3", 10000, 1024, 0.3, exactFloor},
+		{"10000x10000/D=0.02", 10000, 10000, 0.02, exactFloor},
+		{"10000x9999/D=0.02", 10000, 9999, 0.02, exactFloor},
+		{"10000x9999/D=0.1", 10000, 9999, 0.1, exactFloor},
+		{"1000x1000/D=0.06", 1000, 1000, 0.06, exactFloor},
 	}
-	b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			k := int64(math.Ceil(c.d * float64(c.n) * float64(c.m)))
+			c0 := processCPU()
+			for b.Loop() {
+				ksExactNum(k, c.n, c.m, TwoSided, c.floor)
+			}
+			b.ReportMetric(float64((processCPU()-c0).Nanoseconds())/float64(b.N), "cpu-ns/op")
+		})
+	}
 }
 
 // BenchmarkCloseColumn200: closing one heat column for 200 numeric series
-// with pinned 10 000-value references and 1024-value window samples.
-func BenchmarkCloseColumn200(b *testing.B) { benchCloseColumn(b, 2000, Pinned) }
+// with pinned 10 000-value references and 1024-value window samples, the
+// windows shifted by 0.1σ (D about 0.04, near the 5 % critical value: every
+// cell's exact p-value). Besides the time of the close it reports
+// reader-wait-ns, the longest a pane's read of the monitor waited while the
+// column closed: the part of the close that holds the lock.
+func BenchmarkCloseColumn200(b *testing.B) { benchCloseColumn(b, 2000, 0.1, Pinned) }
+
+// BenchmarkCloseColumn200Drifting: the same with every window shifted by 1σ
+// (D about 0.38), the costliest exact p-values.
+func BenchmarkCloseColumn200Drifting(b *testing.B) { benchCloseColumn(b, 2000, 1, Pinned) }
 
 // BenchmarkCloseColumn200Trailing: the same with trailing references, rebuilt
 // from the ring of windows at every column.
-func BenchmarkCloseColumn200Trailing(b *testing.B) { benchCloseColumn(b, 2000, Trailing) }
+func BenchmarkCloseColumn200Trailing(b *testing.B) { benchCloseColumn(b, 2000, 0.1, Trailing) }
 
-// BenchmarkCloseColumn200Small: the same with 60 values per window, where
-// the KS p-value's cost depends on the exact/asymptotic cut.
-func BenchmarkCloseColumn200Small(b *testing.B) { benchCloseColumn(b, 60, Pinned) }
+// BenchmarkCloseColumn200Small: the same with 60 values per window.
+func BenchmarkCloseColumn200Small(b *testing.B) { benchCloseColumn(b, 60, 0.1, Pinned) }
 
-func benchCloseColumn(b *testing.B, perWindow int, mode ReferenceMode) {
+func benchCloseColumn(b *testing.B, perWindow int, shift float64, mode ReferenceMode) {
 	cfg := DefaultConfig()
 	cfg.Mode = mode
 	m := NewMonitor(cfg)
@@ -79,7 +110,7 @@ func benchCloseColumn(b *testing.B, perWindow int, mode ReferenceMode) {
 			}
 		}
 	}
-	vals := normals(rng, perWindow, 0.1)
+	vals := normals(rng, perWindow, shift)
 	minute := 0
 	fill := func() {
 		for _, name := range names {
@@ -97,21 +128,41 @@ func benchCloseColumn(b *testing.B, perWindow int, mode ReferenceMode) {
 	}
 	// The build machine is shared, so wall time depends on its load; the
 	// process CPU time spent closing columns is reported as cpu-ns/op.
-	var cpu time.Duration
+	var cpu, wait time.Duration
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
 		minute++
 		fill()
 		runtime.GC()
+		done := make(chan time.Duration)
+		stop := make(chan struct{})
+		go func() { // a pane reading while the column closes
+			var worst time.Duration
+			for {
+				select {
+				case <-stop:
+					done <- worst
+					return
+				default:
+				}
+				t := time.Now()
+				m.LastClosed()
+				worst = max(worst, time.Since(t))
+				time.Sleep(100 * time.Microsecond)
+			}
+		}()
 		c0 := processCPU()
 		b.StartTimer()
 		m.Advance(t0.Add(time.Duration(minute+1) * time.Minute))
 		b.StopTimer()
 		cpu += processCPU() - c0
+		close(stop)
+		wait = max(wait, <-done)
 		b.StartTimer()
 	}
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
+	b.ReportMetric(float64(wait.Nanoseconds()), "reader-wait-ns")
 }
 
 // BenchmarkSteadyStateMemory reports heap bytes per drifting series.

@@ -39,7 +39,7 @@ func BinCounts(edges, x []float64) []float64 {
 	return c
 }
 
-// Grade returns the level of a comparison by drift.md §6: LevelInsufficient
+// Grade returns the level of a comparison by docs/drift.md §3: LevelInsufficient
 // if n < minCount, LevelNone if p (ideally adjusted across the column) is
 // above alpha or NaN, and otherwise the band of effect: < 0.05 tiny, < 0.10
 // small, < 0.20 moderate, else high.

@@ -8,7 +8,7 @@ import (
 )
 
 // Pseudocount is the count added to every bin before PSI and KL, in both
-// histograms, so that empty bins give finite values (drift.md §2c).
+// histograms, so that empty bins give finite values (docs/drift.md §1).
 const Pseudocount = 0.5
 
 // Smoothed returns a copy of counts with add added to every element.

@@ -5,7 +5,7 @@ import (
 	"testing"
 )
 
-// R6 of drift.md §7.
+// docs/drift.md §4.
 func TestDivergencesReference(t *testing.T) {
 	p := []float64{0.1, 0.2, 0.3, 0.4}
 	q := []float64{0.25, 0.25, 0.25, 0.25}
@@ -30,7 +30,7 @@ func TestDivergencesReference(t *testing.T) {
 	}
 }
 
-// R7 of drift.md §7 (JS examples).
+// docs/drift.md §4 (JS examples).
 func TestJSDistanceReference(t *testing.T) {
 	if got := JSDistance([]float64{1, 0, 0}, []float64{0, 1, 0}); !relClose(got, 1, 1e-12) {
 		t.Errorf("disjoint JS = %v, want 1", got)
@@ -131,7 +131,7 @@ func TestBenjaminiHochberg(t *testing.T) {
 	}
 }
 
-// R7 of drift.md §7 (Wasserstein examples).
+// docs/drift.md §4 (Wasserstein examples).
 func TestWassersteinReference(t *testing.T) {
 	if got := Wasserstein([]float64{0, 1, 3}, []float64{5, 6, 8}); !relClose(got, 5, 1e-12) {
 		t.Errorf("W1 = %v, want 5", got)

@@ -16,8 +16,10 @@
 // across the column. Monitor never reads the clock: every observation and
 // every Advance call carries its own time.
 //
-// The choices follow vigil's reference note on drift (shared/reference/drift.md
-// §6): KS D as the effect size for raw numeric series, base-2 JS distance for
-// categories, binned KS for histograms, +0.5 pseudo-counts for PSI and KL, and
-// alerts on persistence rather than on a single cell.
+// The choices, their sources and the reference values the tests use are in
+// the repository's docs/drift.md: KS D as the effect size for raw numeric
+// series, base-2 JS distance for categories, binned KS for histograms, +0.5
+// pseudo-counts for PSI and KL, alerts on persistence rather than on a single
+// cell, and KS p-values chosen as SciPy's ks_2samp chooses them (exact when
+// both samples have at most 10 000 values, SciPy's kstwo.sf beyond).
 package drift

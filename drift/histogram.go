@@ -173,6 +173,15 @@ func Delta(prevBounds, prevCum, curBounds, curCum []float64) HistogramDelta {
 // KSBuckets panics if the lengths differ and returns NaN D and P for
 // negative or NaN counts.
 func KSBuckets(ref, cur []float64) KSResult {
+	r := ksBucketsD(ref, cur)
+	if r.N > 0 && r.M > 0 {
+		r.P = KSAsymptoticPValue(r.D, r.N, r.M, TwoSided)
+	}
+	return r
+}
+
+// ksBucketsD is KSBuckets without the p-value (P NaN).
+func ksBucketsD(ref, cur []float64) KSResult {
 	checkLen(ref, cur)
 	a := make([]int64, len(ref))
 	b := make([]int64, len(cur))
@@ -183,7 +192,7 @@ func KSBuckets(ref, cur []float64) KSResult {
 		a[k] = int64(math.Round(ref[k]))
 		b[k] = int64(math.Round(cur[k]))
 	}
-	r := KSCounts(a, b, TwoSided)
+	r := ksCountsD(a, b, TwoSided)
 	r.Approximate = true
 	return r
 }
@@ -312,7 +321,7 @@ func bucketMid(bounds []float64, k int) float64 {
 
 // MergeBuckets groups adjacent buckets so that each group holds at least
 // max(minShare·total, minCount) of the reference counts ref, the layout to
-// freeze with a reference before PSI or JS (drift.md §3b). It returns the
+// freeze with a reference before PSI or JS (docs/drift.md §3). It returns the
 // exclusive end index of each group: group g covers buckets
 // [ends[g−1], ends[g]). A short tail joins the previous group. An empty ref
 // gives a single group.

@@ -67,10 +67,13 @@ func TestMemoryPerSeries(t *testing.T) {
 		maxRef int
 		check  bool
 	}{{Pinned, 10000, true}, {Trailing, 5000, true}, {Trailing, 10000, false}} {
-		const nSeries = 10
-		per := steadyStateBytes(t, nSeries, c.mode, c.maxRef) / nSeries
+		nSeries := 10
+		if raceBuild {
+			nSeries = 2 // 260 columns of 10 series take minutes under the race detector
+		}
+		per := steadyStateBytes(t, nSeries, c.mode, c.maxRef) / uint64(nSeries)
 		t.Logf("%v, MaxReference %d: heap per drifting series: %d bytes (%.1f kB)", c.mode, c.maxRef, per, float64(per)/1024)
-		if c.check && per > 128*1024 {
+		if c.check && !raceBuild && per > 128*1024 { // two series do not amortise the fixed part
 			t.Errorf("%v: per-series memory %d bytes > 128 kB", c.mode, per)
 		}
 	}
@@ -83,6 +86,10 @@ func steadyStateBytes(t testing.TB, nSeries int, mode ReferenceMode, maxRef int)
 
 // steadyState drives a monitor to steady state and returns the heap it holds.
 func steadyState(t testing.TB, nSeries int, mode ReferenceMode, maxRef int) (uint64, *Monitor) {
+	// Memory does not depend on how p-values are computed; the exact
+	// ones would make this minutes under the race detector.
+	exactCells = false
+	defer func() { exactCells = true }()
 	cfg := DefaultConfig()
 	cfg.Seed = 3
 	cfg.Mode = mode

@@ -4,6 +4,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -81,7 +82,7 @@ func TestMonitorNumericPinnedDrift(t *testing.T) {
 			t.Errorf("cell %d = %v, want high (1σ shift)", i, l[i])
 		}
 		st := row.Cells[i].Stats
-		// A 1σ shift: D ≈ 0.38, W1/σ ≈ 1 (drift.md §2i).
+		// A 1σ shift: D ≈ 0.38, W1/σ ≈ 1 (docs/drift.md §1).
 		if math.Abs(st.D-0.383) > 0.06 || math.Abs(st.W1Norm-1) > 0.15 || st.Q > 0.05 || st.N != 600 {
 			t.Errorf("cell %d stats %+v", i, st)
 		}
@@ -670,5 +671,83 @@ func TestMonitorRepinCategoricalAndHistogram(t *testing.T) {
 	}
 	if err := m.Repin("nope"); err == nil {
 		t.Error("repin of an unknown feature")
+	}
+}
+
+// TestMonitorConcurrentClose: panes read rows while columns close (their
+// p-values computed with the lock released) and while another goroutine
+// observes; under -race this checks the unlocked phase, and the rows must
+// come out as a serial run's.
+func TestMonitorConcurrentClose(t *testing.T) {
+	run := func(concurrent bool) []Row {
+		cfg := DefaultConfig()
+		cfg.Seed = 9
+		cfg.Baseline = 2 * time.Minute
+		m := NewMonitor(cfg)
+		rng := rand.New(rand.NewPCG(7, 8))
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		if concurrent {
+			go func() {
+				defer close(done)
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						m.Rows()
+						m.Alerting(t0.Add(time.Hour))
+						m.LastClosed()
+					}
+				}
+			}()
+		}
+		if concurrent { // a change that must wait for a close in progress
+			go func() {
+				for {
+					select {
+					case <-stop:
+						return
+					default:
+						m.Advance(t0) // earlier than the open column: no effect
+					}
+				}
+			}()
+		}
+		vals := normals(rng, 8*600, 0.3)
+		for minute := range 8 {
+			for k := range 600 {
+				v := vals[minute*600+k]
+				if minute < 3 {
+					v -= 0.3
+				}
+				at := t0.Add(time.Duration(minute)*time.Minute + time.Duration(k)*100*time.Millisecond)
+				for g := range 3 {
+					m.ObserveValue("f"+strconv.Itoa(g), at, v+float64(g))
+				}
+			}
+		}
+		m.Advance(t0.Add(8 * time.Minute))
+		if concurrent {
+			close(stop)
+			<-done
+		}
+		return m.Rows()
+	}
+	a, b := run(false), run(true)
+	for i := range a {
+		if len(a[i].Cells) != len(b[i].Cells) {
+			t.Fatalf("%s: %d cells vs %d", a[i].Feature, len(a[i].Cells), len(b[i].Cells))
+		}
+		for k := range a[i].Cells {
+			ca, cb := a[i].Cells[k], b[i].Cells[k]
+			if ca.Level != cb.Level || ca.Stats.N != cb.Stats.N || !(ca.Stats.KSP == cb.Stats.KSP || math.IsNaN(ca.Stats.KSP) && math.IsNaN(cb.Stats.KSP)) {
+				t.Errorf("%s cell %d: %+v vs %+v", a[i].Feature, k, ca, cb)
+			}
+		}
+	}
+	last := a[0].Cells[len(a[0].Cells)-1]
+	if last.Level.Heat() < 2 || !(last.Stats.KSP < 1e-6) {
+		t.Errorf("after the shift: %v p=%v", last.Level, last.Stats.KSP)
 	}
 }

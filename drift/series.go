@@ -8,10 +8,13 @@ import (
 	"time"
 )
 
-// monitorExactMax is the largest n·m for which a cell's KS p-value is exact:
-// smaller than ExactMaxProduct so that a column of small windows against
-// 10 000-value references stays cheap (the exact computation is O(n·m)).
-const monitorExactMax = 100_000
+// monitorFloor is the probability below which the exact KS p-value of a cell
+// drops lattice points (see ksLattice): the p-value is exact to about 1e-24
+// absolute (a cell's lattice has at most about 1e7 points), far below the
+// single precision cells keep and the 1e-12 display floor, and a cell of a
+// strongly drifting series costs about as much as one near the 5 % critical
+// value instead of growing with D.
+const monitorFloor = 1e-30
 
 // lambda05 is KolmogorovSurvivalInverse(0.05).
 const lambda05 = 1.3580986393225507
@@ -183,6 +186,46 @@ type series struct {
 	// Scratch for the cell being closed.
 	scratch     []uint32
 	scratchCats []CategoryCount
+	// pend is the closed cell's KS p-value, left for Monitor.closeColumn
+	// to compute without the monitor's lock (valid when pend.n > 0).
+	pend pJob
+}
+
+// pJob is a KS p-value to compute: exact for numeric cells (num is the
+// statistic times n·m), asymptotic for histogram cells (d).
+type pJob struct {
+	num  int64
+	n, m int
+	d    float64
+	hist bool
+	// gate: the p-value is also the cell's significance test P.
+	gate bool
+}
+
+// exactCells lets tests that measure something else (memory) skip the
+// exact p-values, which cost most of a close.
+var exactCells = true
+
+// run computes the job's p-value.
+func (j pJob) run() float64 {
+	if j.hist {
+		return KSAsymptoticPValue(j.d, j.n, j.m, TwoSided)
+	}
+	if exactCells && max(j.n, j.m) <= ExactMaxN {
+		return ksExactNum(j.num, j.n, j.m, TwoSided, monitorFloor)
+	}
+	return KSAsymptoticPValue(float64(j.num)/(float64(j.n)*float64(j.m)), j.n, j.m, TwoSided)
+}
+
+// finish stores a job's p-value p in the cell.
+func (j pJob) finish(rec *cellRec, p float64) {
+	rec.st[stKSP] = float32(p)
+	if j.gate {
+		rec.st[stP] = float32(p)
+		if math.IsNaN(p) && rec.level == levelPending {
+			rec.level = LevelNone
+		}
+	}
 }
 
 func newSeries(name string, kind Kind, cfg *Config, seed uint64) *series {
@@ -436,9 +479,10 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 		sample := w.sample.values() // sorted
 		n, m := len(s.refSorted), len(sample)
 		plus, minus, w1 := ksW1(s.refSorted, sample)
-		ks := ksFinish(plus, minus, n, m, TwoSided, monitorExactMax)
-		st[stD], st[stKSP] = float32(ks.D), float32(ks.P)
-		st[stScore] = float32(ks.D / (lambda05 / math.Sqrt(float64(n)*float64(m)/float64(n+m))))
+		num := max(plus, minus)
+		st[stD] = float32(float64(num) / (float64(n) * float64(m)))
+		s.pend = pJob{num: num, n: n, m: m, gate: !ref.lowCard}
+		st[stScore] = float32(float64(st[stD]) / (lambda05 / math.Sqrt(float64(n)*float64(m)/float64(n+m))))
 		st[stW1] = float32(w1 / max(ref.std, StdFloor(ref.mean)))
 		st[stP5] = float32(quantileSorted(0.05, sample))
 		st[stP50] = float32(quantileSorted(0.5, sample))
@@ -450,7 +494,7 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 			st[stEffect] = st[stJS]
 			st[stP] = float32(ChiSquare(ref.bins, w.bins).P)
 		} else {
-			st[stEffect], st[stP] = st[stD], st[stKSP]
+			st[stEffect] = st[stD] // P follows with the job
 		}
 	case KindCategorical:
 		s.scoreBins(rec, w.bins)
@@ -468,11 +512,12 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 			rec.level = LevelLayoutChanged
 			return
 		}
-		ks := KSBuckets(ref.hist, w.hc)
-		st[stD], st[stKSP] = float32(ks.D), float32(ks.P)
-		st[stEffect], st[stP] = st[stD], st[stKSP]
+		ks := ksBucketsD(ref.hist, w.hc)
+		st[stD] = float32(ks.D)
+		st[stEffect] = st[stD]
 		if ks.N > 0 && ks.M > 0 {
 			st[stScore] = float32(ks.D / (lambda05 / math.Sqrt(float64(ks.N)*float64(ks.M)/float64(ks.N+ks.M))))
+			s.pend = pJob{d: ks.D, n: ks.N, m: ks.M, hist: true, gate: true}
 		}
 		st[stW1] = float32(WassersteinBuckets(ref.bounds, ref.hist, w.hc) / max(ref.std, StdFloor(ref.mean)))
 		st[stP5] = float32(BucketQuantile(0.05, ref.bounds, w.hc))
@@ -489,7 +534,7 @@ func (s *series) score(rec *cellRec, cfg *Config) {
 	if w.reset {
 		rec.level = LevelReset
 	}
-	if math.IsNaN(float64(st[stP])) {
+	if !s.pend.gate && math.IsNaN(float64(st[stP])) {
 		rec.level = LevelNone
 	}
 }

@@ -5,11 +5,14 @@ import (
 	"unicode/utf8"
 )
 
-// Sanitize makes text from outside (log lines, label values, span names,
-// error messages) safe to put on a terminal: it removes escape sequences
-// (CSI, OSC including OSC 52 clipboard writes, DCS, SOS, PM, APC, and their
-// 8-bit C1 forms), every other C0 and C1 control except tab and newline, and
-// DEL, and replaces invalid UTF-8 with U+FFFD. Printable text is unchanged.
+// Sanitize makes text from outside (log lines, label values, span names and
+// attributes, backends' answers, file names, error messages) safe to put on
+// a terminal: it removes escape sequences (CSI, OSC including OSC 52
+// clipboard writes, DCS, SOS, PM, APC, and their 8-bit C1 forms), every
+// other C0 and C1 control except tab and newline, DEL, and the Unicode
+// bidirectional controls (IsBidiControl: overrides, embeddings, isolates and
+// marks, which make a line read other than it is, as in "Trojan Source"),
+// and replaces invalid UTF-8 with U+FFFD. Printable text is unchanged.
 func Sanitize(s string) string {
 	clean := true
 	for i := 0; i < len(s); i++ {
@@ -50,12 +53,28 @@ func Sanitize(s string) string {
 			case 0x9d, 0x90, 0x98, 0x9e, 0x9f: // OSC, DCS, SOS, PM, APC
 				i = skipString(s, i)
 			}
+		case IsBidiControl(r):
+			i += n
 		default:
 			b.WriteString(s[i : i+n])
 			i += n
 		}
 	}
 	return b.String()
+}
+
+// IsBidiControl reports whether r is one of Unicode's bidirectional
+// controls (the Bidi_Control property): U+061C ARABIC LETTER MARK, U+200E and
+// U+200F (LRM, RLM), U+202A–U+202E (LRE, RLE, PDF, LRO, RLO) and
+// U+2066–U+2069 (LRI, RLI, FSI, PDI). Sanitize removes them.
+func IsBidiControl(r rune) bool {
+	switch {
+	case r == 0x061c, r == 0x200e, r == 0x200f:
+		return true
+	case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
+		return true
+	}
+	return false
 }
 
 // skipEscape skips the rest of an escape sequence whose ESC ended before i.

@@ -260,6 +260,10 @@ const (
 	HealthOK
 	HealthError
 	HealthDisabled // e.g. no NVIDIA driver: not an error, nothing to show
+	// HealthIdle is a source that works and waits for data nobody sends yet,
+	// e.g. the OTLP receiver listening with no exporter pointed at it: not
+	// down, not stale. Its LastOK says when it last checked itself.
+	HealthIdle
 )
 
 func (h HealthState) String() string {
@@ -270,6 +274,8 @@ func (h HealthState) String() string {
 		return "error"
 	case HealthDisabled:
 		return "disabled"
+	case HealthIdle:
+		return "idle"
 	}
 	return "unknown"
 }
@@ -296,6 +302,17 @@ type Health struct {
 	// narrowed (a query engine's warnings, a query split for size), one
 	// line each.
 	Warnings []string
+}
+
+// sanitized returns h with its text made safe for a terminal: a source may
+// put an answer from outside (an error body, a file name) in any of it.
+func (h *Health) sanitized() Health {
+	c := *h
+	c.Source, c.Kind, c.Target, c.Detail = Sanitize(c.Source), Sanitize(c.Kind), Sanitize(c.Target), Sanitize(c.Detail)
+	if c.Err != "" {
+		c.Err = OneLine(c.Err)
+	}
+	return c
 }
 
 // Samples is points in column form, for a producer that holds its series

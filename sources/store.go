@@ -245,7 +245,8 @@ func (s *Store) Ingest(f Frame) {
 		s.exemplars.push(e) // the oldest exemplars going is expected, not a loss
 	}
 	if f.Health != nil {
-		s.health[f.Health.Source] = *f.Health
+		h := f.Health.sanitized()
+		s.health[h.Source] = h
 	}
 	if s.newest-s.swept > int64(s.opts.Retention)/10 {
 		s.sweep()
@@ -308,6 +309,32 @@ func (s *Store) Newest() time.Time {
 		return time.Time{}
 	}
 	return time.Unix(0, s.newest)
+}
+
+// Oldest is the oldest sample time the store holds (points and
+// histograms), or the zero time. It walks every series: call it rarely.
+func (s *Store) Oldest() time.Time {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var oldest int64
+	for _, d := range s.series {
+		if d.ring.len() > 0 {
+			if t, _ := d.ring.at(0); oldest == 0 || t < oldest {
+				oldest = t
+			}
+		}
+	}
+	for _, d := range s.hists {
+		if d.ring.len() > 0 {
+			if t, _ := d.ring.at(0); oldest == 0 || t < oldest {
+				oldest = t
+			}
+		}
+	}
+	if oldest == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, oldest)
 }
 
 // Select returns the series (points or histograms) called name whose labels

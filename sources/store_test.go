@@ -325,3 +325,19 @@ func TestSamplesAfterSweepAndReset(t *testing.T) {
 		t.Fatalf("b after Reset = %v %v", s, ok)
 	}
 }
+
+func TestOldest(t *testing.T) {
+	st := NewStore(StoreOptions{})
+	if !st.Oldest().IsZero() {
+		t.Fatal("an empty store has an oldest sample")
+	}
+	at := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
+	g := NewSeries("g", Gauge, "host", "a")
+	h := NewSeries("h", Counter, "host", "a")
+	st.Ingest(Frame{At: at, Points: []Point{{Series: g, At: at.Add(time.Minute), Value: 1}},
+		Histograms: []Histogram{{Series: h, At: at, Buckets: []Bucket{{UpperBound: 1, Count: 1}}, Count: 1}}})
+	st.Ingest(Frame{At: at, Points: []Point{{Series: g, At: at.Add(2 * time.Minute), Value: 1}}})
+	if got := st.Oldest(); !got.Equal(at) {
+		t.Fatalf("oldest %v, want %v (the histogram's)", got, at)
+	}
+}

@@ -11,164 +11,282 @@ import (
 	"github.com/vigil-dev/vigil/tui/palette"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/status"
+	"github.com/vigil-dev/vigil/tui/styles"
 )
 
-// commandNames are the palette's commands, for completion.
-var commandNames = []string{
-	"overview", "gpu", "gpus", "latency", "svc", "errors", "drift", "logs", "traces",
-	"range", "at", "pause", "live", "cursor", "filter", "help", "refresh", "mark", "sources", "q", "quit",
+// command is one entry of the palette's table: its names (the first is
+// the one completion offers), what its argument completes from, and what
+// it does.
+type command struct {
+	names []string
+	args  func(s *state) []string // completion candidates for the argument; nil: none
+	run   func(s *state, c palette.Command) tea.Cmd
+}
+
+// commands is the palette's table, in completion order. Screen numbers and
+// the names of extra screens (:alerts, :data, :executive) are looked up
+// after it.
+var commands = []command{
+	{names: []string{"overview", "1"}, run: screenCmd(ScreenOverview)},
+	{names: []string{"gpus", "2"}, run: screenCmd(ScreenGPUs)},
+	{names: []string{"gpu"}, args: gpuArgs, run: func(s *state, c palette.Command) tea.Cmd {
+		if len(c.Args) == 0 {
+			s.switchTo(ScreenGPUs)
+			return nil
+		}
+		return jumpCmd(pane.JumpMsg{Target: pane.TargetGPU, GPU: c.Args[0]})
+	}},
+	{names: []string{"host", "hosts"}, args: hostArgs, run: func(s *state, c palette.Command) tea.Cmd {
+		if len(c.Args) == 0 {
+			return jumpCmd(pane.JumpMsg{Target: pane.TargetHost})
+		}
+		return jumpCmd(pane.JumpMsg{Target: pane.TargetHost, Host: c.Args[0]})
+	}},
+	{names: []string{"latency", "lat", "3"}, run: screenCmd(ScreenLatency)},
+	{names: []string{"svc", "service"}, args: serviceArgs, run: func(s *state, c palette.Command) tea.Cmd {
+		if len(c.Args) == 0 {
+			s.switchTo(ScreenLatency)
+			return nil
+		}
+		return jumpCmd(pane.JumpMsg{Target: pane.TargetMetrics, Service: c.Rest})
+	}},
+	{names: []string{"errors", "err", "4"}, run: screenCmd(ScreenErrors)},
+	{names: []string{"drift", "5"}, args: featureArgs, run: func(s *state, c palette.Command) tea.Cmd {
+		if len(c.Args) == 0 {
+			s.switchTo(ScreenDrift)
+			return nil
+		}
+		return jumpCmd(pane.JumpMsg{Target: pane.TargetDrift, Feature: c.Rest})
+	}},
+	{names: []string{"logs", "log", "6"}, args: func(*state) []string { return []string{"level>=warn", "level>=error"} }, run: logsCommand},
+	{names: []string{"traces", "trace", "7"}, run: func(s *state, c palette.Command) tea.Cmd {
+		if len(c.Args) > 0 {
+			return jumpCmd(pane.JumpMsg{Target: pane.TargetTraces, TraceID: c.Args[0]})
+		}
+		s.switchTo(ScreenTraces)
+		return nil
+	}},
+	{names: []string{"range", "window", "zoom"}, args: rangeArgs, run: rangeCommand},
+	{names: []string{"at", "goto"}, run: atCommand},
+	{names: []string{"pause"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		s.t.pause()
+		s.refresh()
+		return nil
+	}},
+	{names: []string{"live", "resume"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		s.t.resume()
+		s.refresh()
+		return nil
+	}},
+	{names: []string{"cursor"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		s.t.toggleCursor()
+		s.refresh()
+		return nil
+	}},
+	{names: []string{"filter"}, run: func(s *state, c palette.Command) tea.Cmd {
+		s.applyFilter(c.Rest)
+		return nil
+	}},
+	{names: []string{"help"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		s.openHelp()
+		return nil
+	}},
+	{names: []string{"refresh"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		if s.o.Hub == nil {
+			return nil
+		}
+		hub := s.o.Hub
+		return func() tea.Msg { hub.PollNow(); return nil }
+	}},
+	{names: []string{"mark", "marker"}, run: func(s *state, c palette.Command) tea.Cmd {
+		if s.o.Marker == nil {
+			s.setMessage("markers go into a recording: start vigil with --record DIR", false)
+			return nil
+		}
+		return s.o.Marker(s.t.shown(), c.Rest)
+	}},
+	{names: []string{"sources", "src"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		s.sourcesOpen = true
+		return nil
+	}},
+	{names: []string{"q", "quit", "q!", "qa"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		s.quitting = true
+		return nil
+	}},
+}
+
+// commandNames are the names completion offers: each command's first, and
+// quit's second (":quit" reads better than ":q" in a list).
+var commandNames = func() []string {
+	var out []string
+	for _, c := range commands {
+		if _, err := strconv.Atoi(c.names[0]); err == nil {
+			continue
+		}
+		out = append(out, c.names[0])
+		if c.names[0] == "q" {
+			out = append(out, "quit")
+		}
+	}
+	return out
+}()
+
+func screenCmd(n int) func(*state, palette.Command) tea.Cmd {
+	return func(s *state, _ palette.Command) tea.Cmd {
+		s.switchTo(n)
+		return nil
+	}
 }
 
 func windowText(d time.Duration) string { return status.Window(d) }
 
-// completeCommand completes a palette line from the commands and what the
-// store knows (services, GPU indexes, drift features, zoom levels).
-func (s *state) completeCommand(line string) []string {
-	args := map[string][]string{}
+func rangeArgs(s *state) []string {
+	var out []string
 	for _, z := range zoomLevels {
 		if z <= s.t.maxWindow() {
-			args["range"] = append(args["range"], windowText(z))
+			out = append(out, windowText(z))
 		}
 	}
-	seenSvc := map[string]bool{}
+	return out
+}
+
+func serviceArgs(s *state) []string {
+	var out []string
+	seen := map[string]bool{}
 	for _, sv := range s.env.Overview.Services {
-		if !seenSvc[sv.Name] && sv.Name != "" && !strings.ContainsAny(sv.Name, " \t") {
-			seenSvc[sv.Name] = true
-			args["svc"] = append(args["svc"], sv.Name)
+		if !seen[sv.Name] && sv.Name != "" && !strings.ContainsAny(sv.Name, " \t") {
+			seen[sv.Name] = true
+			out = append(out, sv.Name)
 		}
 	}
+	return out
+}
+
+func gpuArgs(s *state) []string {
+	var out []string
 	for _, g := range s.env.Overview.GPUs {
-		args["gpu"] = append(args["gpu"], g.Index)
+		out = append(out, g.Index)
 	}
+	return out
+}
+
+func hostArgs(s *state) []string {
+	var out []string
+	for _, h := range s.env.Hosts {
+		if h.Host != "" && !strings.ContainsAny(h.Host, " \t") {
+			out = append(out, h.Host)
+		}
+	}
+	return out
+}
+
+func featureArgs(s *state) []string {
 	for _, sc := range s.screens {
 		for _, p := range sc.panes {
 			if f, ok := p.(interface{ Features() []string }); ok {
-				args["drift"] = f.Features()
+				return f.Features()
 			}
 		}
 	}
-	args["logs"] = []string{"level>=warn", "level>=error"}
+	return nil
+}
+
+// completeCommand completes a palette line from the table and what the
+// store knows (services, GPU indexes, drift features, zoom levels).
+func (s *state) completeCommand(line string) []string {
+	args := map[string][]string{}
+	for _, c := range commands {
+		if c.args != nil {
+			a := c.args(s)
+			for _, n := range c.names {
+				args[n] = a
+			}
+		}
+	}
 	return palette.CompleteWords(line, commandNames, args)
 }
 
 // runCommand executes a palette line.
 func (s *state) runCommand(line string) tea.Cmd {
 	c := palette.Parse(line)
-	switch c.Name {
-	case "":
+	if c.Name == "" {
 		return nil
-	case "q", "quit", "q!", "qa":
-		s.quitting = true
-	case "sources", "src":
-		s.sourcesOpen = true
-	case "mark", "marker":
-		if s.o.Marker == nil {
-			s.setMessage("markers go into a recording: start vigil with --record DIR", false)
-			return nil
-		}
-		return s.o.Marker(s.t.shown(), c.Rest)
-	case "overview", "1":
-		s.switchTo(ScreenOverview)
-	case "gpus", "2":
-		s.switchTo(ScreenGPUs)
-	case "gpu":
-		if len(c.Args) == 0 {
-			s.switchTo(ScreenGPUs)
-			return nil
-		}
-		return jumpCmd(pane.JumpMsg{Target: pane.TargetGPU, GPU: c.Args[0]})
-	case "latency", "lat", "3":
-		s.switchTo(ScreenLatency)
-	case "svc", "service":
-		if len(c.Args) == 0 {
-			s.switchTo(ScreenLatency)
-			return nil
-		}
-		return jumpCmd(pane.JumpMsg{Target: pane.TargetMetrics, Service: c.Rest})
-	case "errors", "err", "4":
-		s.switchTo(ScreenErrors)
-	case "drift", "5":
-		if len(c.Args) == 0 {
-			s.switchTo(ScreenDrift)
-			return nil
-		}
-		return jumpCmd(pane.JumpMsg{Target: pane.TargetDrift, Feature: c.Rest})
-	case "logs", "log", "6":
-		s.switchTo(ScreenLogs)
-		if c.Rest != "" {
-			if f, ok := s.screen().focused().(pane.Filterer); ok {
-				s.relayout()
-				if err := f.SetFilter(c.Rest); err != nil {
-					s.setMessage(err.Error(), true)
-				}
-			} else {
-				s.setMessage("logs: no log source to filter (--log PATH, --log-cmd)", false)
-			}
-		}
-	case "traces", "trace", "7":
-		if len(c.Args) > 0 {
-			return jumpCmd(pane.JumpMsg{Target: pane.TargetTraces, TraceID: c.Args[0]})
-		}
-		s.switchTo(ScreenTraces)
-	case "range", "window", "zoom":
-		if len(c.Args) != 1 {
-			s.setMessage("usage: :range 15m (1m … "+windowText(s.t.maxWindow())+")", true)
-			return nil
-		}
-		d, err := parseDuration(c.Args[0])
-		if err != nil {
-			s.setMessage(err.Error(), true)
-			return nil
-		}
-		got := s.t.setWindow(d)
-		if got != d {
-			s.setMessage("window "+windowText(got)+" (the store holds "+windowText(s.t.maxWindow())+")", false)
-		}
-		s.refresh()
-	case "at", "goto":
-		if len(c.Args) != 1 {
-			s.setMessage("usage: :at 14:02 (UTC), :at -10m", true)
-			return nil
-		}
-		at, err := parseInstant(c.Args[0], s.t.now)
-		if err != nil {
-			s.setMessage(err.Error(), true)
-			return nil
-		}
-		s.t.pause()
-		s.t.at = at
-		s.t.clampCursor()
-		s.setMessage("paused at "+at.UTC().Format("15:04:05"), false)
-		s.refresh()
-	case "pause":
-		s.t.pause()
-		s.refresh()
-	case "live", "resume":
-		s.t.resume()
-		s.refresh()
-	case "cursor":
-		s.t.toggleCursor()
-		s.refresh()
-	case "filter":
-		s.applyFilter(c.Rest)
-	case "help":
-		s.help = true
-	case "refresh":
-		if s.o.Hub != nil {
-			hub := s.o.Hub
-			return func() tea.Msg { hub.PollNow(); return nil }
-		}
-	default:
-		if n, err := strconv.Atoi(c.Name); err == nil && s.switchTo(n) {
-			return nil
-		}
-		for _, sc := range s.screens {
-			if sc.name == c.Name && s.switchTo(sc.num) {
-				return nil
-			}
-		}
-		s.setMessage(fmt.Sprintf("unknown command %q (tab completes)", c.Name), true)
 	}
+	for _, cmd := range commands {
+		for _, n := range cmd.names {
+			if n == c.Name {
+				return cmd.run(s, c)
+			}
+		}
+	}
+	if n, err := strconv.Atoi(c.Name); err == nil && s.switchTo(n) {
+		return nil
+	}
+	for _, sc := range s.screens {
+		if sc.name == c.Name && s.switchTo(sc.num) {
+			return nil
+		}
+	}
+	s.setMessage(fmt.Sprintf("unknown command %q (tab completes)", c.Name), true)
+	return nil
+}
+
+func logsCommand(s *state, c palette.Command) tea.Cmd {
+	s.switchTo(ScreenLogs)
+	if c.Rest == "" {
+		return nil
+	}
+	f, ok := s.screen().focused().(pane.Filterer)
+	if !ok {
+		s.setMessage("logs: no log source to filter (--log PATH, --log-cmd)", false)
+		return nil
+	}
+	s.relayout()
+	if err := f.SetFilter(c.Rest); err != nil {
+		s.setMessage(err.Error(), true)
+	}
+	return nil
+}
+
+func rangeCommand(s *state, c palette.Command) tea.Cmd {
+	if len(c.Args) != 1 {
+		s.setMessage("usage: :range 15m (1m … "+windowText(s.t.maxWindow())+")", true)
+		return nil
+	}
+	d, err := parseDuration(c.Args[0])
+	if err != nil {
+		s.setMessage(err.Error(), true)
+		return nil
+	}
+	got := s.t.setWindow(d)
+	switch from, to := s.dataSpan(); {
+	case got != d:
+		s.setMessage("window "+windowText(got)+" (the store holds "+windowText(s.t.maxWindow())+")", false)
+	case from.IsZero():
+		s.setMessage("window "+windowText(got)+": no data held yet", false)
+	case to.Sub(from) < got:
+		s.setMessage("window "+windowText(got)+": the data held spans "+styles.Duration(to.Sub(from).Seconds())+
+			" (from "+from.UTC().Format("15:04:05")+")", false)
+	}
+	s.refresh()
+	return nil
+}
+
+func atCommand(s *state, c palette.Command) tea.Cmd {
+	if len(c.Args) != 1 {
+		s.setMessage("usage: :at 14:02 (UTC), :at -10m", true)
+		return nil
+	}
+	at, err := parseInstant(c.Args[0], s.t.now)
+	if err != nil {
+		s.setMessage(err.Error(), true)
+		return nil
+	}
+	s.t.pause()
+	s.t.at = at
+	s.t.clampCursor()
+	s.setMessage("paused at "+at.UTC().Format("15:04:05"), false)
+	s.refresh()
 	return nil
 }
 

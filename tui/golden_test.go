@@ -153,6 +153,12 @@ func TestGoldenStates(t *testing.T) {
 		{"maximised_latency_120x40", 120, 40, keysOf("f")},
 		{"cursor_200x50", 200, 50, append(keysOf("i"), keysOf("left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left", "left")...)},
 		{"paused_zoomed_120x40", 120, 40, keysOf("p", "-", "-", "[")},
+		// The cursor on the latency spike (14:12–14:15): every pane's
+		// figures are the spike's, the alert strip shows what fired by then.
+		{"cursor_spike_120x40", 120, 40, append(append(keysOf(":"), typed("at 14:14")...), append(keysOf("enter", "i"), keysOf("left", "left", "left", "left")...)...)},
+		// The cursor before the first sample (the fixture starts at
+		// 14:00): every figure n/a, no alert.
+		{"cursor_before_data_120x40", 120, 40, append(append(keysOf(":"), typed("at 14:05")...), append(keysOf("enter", "i"), repeat("left", 60)...)...)},
 		{"latency_detail_120x40", 120, 40, keysOf("3", "enter")},
 		{"errors_detail_80x24", 80, 24, keysOf("4", "enter")},
 		{"drift_detail_120x40", 120, 40, keysOf("5", "enter")},
@@ -178,6 +184,14 @@ func TestGoldenStates(t *testing.T) {
 }
 
 func widthOf(s string) int { return lipgloss.Width(s) }
+
+func repeat(k string, n int) []tea.Msg {
+	out := make([]tea.Msg, n)
+	for i := range out {
+		out[i] = keyMsg(k)
+	}
+	return out
+}
 
 // TestGoldenANSI256 pins the palette itself: the overview in 256 colours.
 func TestGoldenANSI256(t *testing.T) {

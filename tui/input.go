@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -46,24 +47,13 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 	focused := s.screen().focused()
 	if c, ok := focused.(pane.Capturer); ok && c.Capturing() {
 		if used, cmd := focused.HandleKey(msg); used {
-			return cmd
+			return s.owned(focused, cmd)
 		}
 	}
 	action := s.keys.Action(msg)
 	s.lastKey = msg
-	if s.help {
-		switch {
-		case action == keys.Help || action == keys.Back || action == keys.Quit:
-			s.help = false
-		case msg.String() == "j" || msg.Type == tea.KeyDown:
-			s.helpOffset++
-		case msg.String() == "k" || msg.Type == tea.KeyUp:
-			s.helpOffset = max(0, s.helpOffset-1)
-		case msg.Type == tea.KeyPgDown || msg.String() == " ":
-			s.helpOffset += 10
-		case msg.Type == tea.KeyPgUp:
-			s.helpOffset = max(0, s.helpOffset-10)
-		}
+	if s.help.Active() {
+		s.help.Update(msg, s.keys)
 		return nil
 	}
 	if s.sourcesOpen {
@@ -80,7 +70,7 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if s.o.Timeline != nil && !filtering {
 		if used, cmd := s.o.Timeline.HandleKey(msg); used {
-			return cmd
+			return s.owned(s.o.Timeline, cmd)
 		}
 	}
 	if !s.t.cursor.IsZero() {
@@ -103,7 +93,7 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	if focused != nil {
 		_, cmd := focused.HandleKey(msg)
-		return cmd
+		return s.owned(focused, cmd)
 	}
 	return nil
 }
@@ -139,7 +129,7 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 	case "":
 		return nil, false
 	case keys.Help:
-		s.help, s.helpOffset = true, 0
+		s.openHelp()
 	case keys.Palette:
 		s.palette.Open("")
 	case keys.Filter:
@@ -232,7 +222,7 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		return s.o.Snapshot(s.t.shown(), s.t.window), true
 	case keys.Copy:
 		if used, cmd := focused.HandleKey(s.lastKey); used {
-			return cmd, true
+			return s.owned(focused, cmd), true
 		}
 		sel, ok := focused.(selector)
 		if !ok {
@@ -249,7 +239,7 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		// A pane with its own meaning for the key (logs: X = this line's
 		// trace) gets it first.
 		if used, cmd := focused.HandleKey(s.lastKey); used {
-			return cmd, true
+			return s.owned(focused, cmd), true
 		}
 		sel, ok := focused.(selector)
 		if !ok {
@@ -343,40 +333,52 @@ func (s *state) applyFilter(expr string) {
 	}
 }
 
+// openHelp shows the help for the focused pane (and the replay strip).
+func (s *state) openHelp() {
+	s.sourcesOpen = false
+	s.help.Open()
+	s.helpContent()
+}
+
+// helpContent gives the help the focused pane's keys and the global map.
+func (s *state) helpContent() {
+	p := s.screen().focused()
+	title := "Pane"
+	var pk []key.Binding
+	if p != nil {
+		pk, title = p.Keys(), p.Title()
+	}
+	if s.o.Timeline != nil {
+		pk = append(pk, s.o.Timeline.Keys()...)
+	}
+	s.help.SetContent(title, pk, s.keys.Entries())
+}
+
 // handleMouse focuses the pane under a click and scrolls it with the wheel.
 func (s *state) handleMouse(msg tea.MouseMsg) tea.Cmd {
 	if !s.o.Mouse || s.plan.Mode == layout.TooSmall {
 		return nil
 	}
-	if s.help {
-		switch msg.Button {
-		case tea.MouseButtonWheelDown:
-			s.helpOffset++
-		case tea.MouseButtonWheelUp:
-			s.helpOffset = max(0, s.helpOffset-1)
-		}
+	if s.help.Active() {
+		s.help.Update(msg, s.keys)
 		return nil
 	}
 	sc := s.screen()
+	if s.plan.List.Contains(msg.X, msg.Y) {
+		if msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress {
+			for i, r := range s.plan.ListItems {
+				if r.Contains(msg.X, msg.Y) {
+					s.setFocus(i)
+				}
+			}
+		}
+		return nil
+	}
 	hit := -1
 	for i, r := range s.plan.Panes {
 		if r.Contains(msg.X, msg.Y) {
 			hit = i
 		}
-	}
-	if s.plan.List.Contains(msg.X, msg.Y) && msg.Button == tea.MouseButtonLeft && msg.Action == tea.MouseActionPress {
-		// The pane list reads "▸Latency   GPUs   …": each entry is a marker,
-		// the title, then two spaces.
-		x := 0
-		for i, p := range sc.panes {
-			w := 1 + len([]rune(p.Title()))
-			if msg.X >= x && msg.X < x+w {
-				s.setFocus(i)
-				return nil
-			}
-			x += w + 2
-		}
-		return nil
 	}
 	if hit < 0 {
 		return nil
@@ -395,7 +397,7 @@ func (s *state) handleMouse(msg tea.MouseMsg) tea.Cmd {
 			k = tea.KeyMsg{Type: tea.KeyUp}
 		}
 		_, cmd := sc.focused().HandleKey(k)
-		return cmd
+		return s.owned(sc.focused(), cmd)
 	}
 	return nil
 }
@@ -403,6 +405,7 @@ func (s *state) handleMouse(msg tea.MouseMsg) tea.Cmd {
 var target2screen = map[pane.Target]int{
 	pane.TargetLogs: ScreenLogs, pane.TargetTraces: ScreenTraces, pane.TargetMetrics: ScreenLatency,
 	pane.TargetGPU: ScreenGPUs, pane.TargetDrift: ScreenDrift, pane.TargetAlerts: ScreenOverview,
+	pane.TargetHost: ScreenGPUs,
 }
 
 // jump shows the jump's target screen and hands it the jump.
@@ -413,6 +416,14 @@ func (s *state) jump(j pane.JumpMsg) tea.Cmd {
 		return nil
 	}
 	s.switchTo(n)
+	if j.Target == pane.TargetHost {
+		// The host rows share the GPU screen.
+		for i, q := range s.screen().panes {
+			if q == s.named.hosts {
+				s.setFocus(i)
+			}
+		}
+	}
 	p := s.screen().focused()
 	if _, isNotice := p.(*notice); isNotice {
 		s.setMessage(strings.ToLower(p.Title())+": no source configured (see the screen for flags)", false)
@@ -420,7 +431,7 @@ func (s *state) jump(j pane.JumpMsg) tea.Cmd {
 	}
 	s.relayout() // the target gets its size and the newest evaluation first
 	if jp, ok := p.(pane.Jumper); ok {
-		return jp.Jump(j)
+		return s.owned(p, jp.Jump(j))
 	}
 	return nil
 }

@@ -3,11 +3,14 @@
 // pane shares (live, paused or replay instant, zoom window, cursor), and lays
 // the screens out with tui/layout. Heavy work happens in Update on refresh;
 // View only assembles prepared strings.
+//
+// Files: model.go (state, Update's routing, refresh), route.go (messages
+// addressed to the pane that asked), input.go (keys and mouse), commands.go
+// (the palette's command table), screens.go (screens and sizes), timectl.go
+// (the shared time), render.go (View and the status line).
 package tui
 
 import (
-	"sort"
-	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -15,6 +18,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/help"
 	"github.com/vigil-dev/vigil/tui/keys"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/palette"
@@ -43,9 +47,12 @@ type state struct {
 	started     bool // a first clock reading arrived
 	dirty       bool // data arrived since the last refresh
 	lastRefresh time.Time
+	kind        dataKind  // what the store held at the last refresh
+	fitFrom     time.Time // the oldest sample held when the window began to follow the data (FitWindow)
 	env         pane.Env
 	envGen      uint64
 	overview    view.Overview // the last evaluation, at evalAt with store generation evalGen
+	hosts       []view.Host   // hosts at evalAt
 	evalAt      time.Time
 	evalGen     uint64
 	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
@@ -55,11 +62,15 @@ type state struct {
 	alerts      []string             // firing alerts, one line each
 
 	screens []*screen
-	cur     int // index into screens
+	cur     int                // index into screens
+	named   named              // the panes screens are composed of
+	present map[pane.Pane]bool // panes that have had data (compose)
+
+	panes []pane.Pane       // every pane, by id (route.go)
+	ids   map[pane.Pane]int // each pane's id
 
 	lastKey     tea.KeyMsg // the key being routed (for pane-first actions)
-	help        bool
-	helpOffset  int
+	help        help.Model
 	sourcesOpen bool      // the sources overlay (S, :sources)
 	notice      string    // terminal notification bytes for the next frame
 	noticeAt    time.Time // when it arrived
@@ -68,35 +79,52 @@ type state struct {
 
 	msg      string
 	msgErr   bool
-	msgUntil time.Time
+	msgUntil time.Time // by the wall clock
+	wall     time.Time // the newest wall clock reading
 	quitting bool
 }
 
 // Messages.
 type (
-	// tickMsg carries the clock's time, read inside the command.
-	tickMsg struct{ at time.Time }
+	// tickMsg carries the clock's time and the wall clock's, read inside
+	// the command (the clock is the player's in replay: it stands still
+	// while paused, and status messages expire by the wall clock).
+	tickMsg struct{ at, wall time.Time }
 	// dataMsg says the hub ingested frames.
-	dataMsg struct{ at time.Time }
+	dataMsg struct{ at, wall time.Time }
 )
 
 // New returns the console's root model.
 func New(o Options) Model {
 	o = o.withDefaults()
-	s := &state{o: o, seen: map[pane.Pane]uint64{}, boxes: map[pane.Pane]boxEntry{}, sizes: map[pane.Pane][2]int{}}
+	s := &state{o: o, seen: map[pane.Pane]uint64{}, boxes: map[pane.Pane]boxEntry{}, sizes: map[pane.Pane][2]int{},
+		ids: map[pane.Pane]int{}, help: help.New()}
 	km, err := keys.New(o.Keys)
 	s.keys = km
 	if err != nil {
 		s.msg, s.msgErr = err.Error(), true
 	}
 	s.t.window = o.Window
+	s.t.follow = o.FitWindow
 	if o.Store != nil {
 		s.t.retention = o.Store.Options().Retention
 		if s.t.window > s.t.retention {
 			s.t.window = s.t.retention
 		}
 	}
-	s.screens = buildScreens(o)
+	if from, to := s.recordingSpan(); !from.IsZero() && to.After(from) {
+		s.t.window = s.t.fitted(to.Sub(from))
+	}
+	s.screens, s.named = buildScreens(o)
+	s.present = map[pane.Pane]bool{}
+	s.register(o.Timeline)
+	for _, sc := range s.screens {
+		for _, p := range sc.panes {
+			s.register(p)
+		}
+	}
+	s.register(s.named.hosts)
+	s.register(s.named.logs)
 	s.palette = palette.New(":", s.completeCommand)
 	s.filter = palette.New("/", nil)
 	s.focusChanged(nil)
@@ -105,12 +133,12 @@ func New(o Options) Model {
 
 // tick schedules the next refresh, reading the clock when it fires.
 func tick(d time.Duration, clock sources.Clock) tea.Cmd {
-	return tea.Tick(d, func(time.Time) tea.Msg { return tickMsg{at: clock.Now()} })
+	return tea.Tick(d, func(wall time.Time) tea.Msg { return tickMsg{at: clock.Now(), wall: wall} })
 }
 
 // readClock delivers the clock's time at once.
 func readClock(clock sources.Clock) tea.Cmd {
-	return func() tea.Msg { return tickMsg{at: clock.Now()} }
+	return func() tea.Msg { return tickMsg{at: clock.Now(), wall: time.Now()} }
 }
 
 // noticeMsg carries terminal notification bytes (bell, OSC 9/777) to show
@@ -143,7 +171,7 @@ func waitForUpdate(ch <-chan struct{}, clock sources.Clock) tea.Cmd {
 		if _, ok := <-ch; !ok {
 			return nil
 		}
-		return dataMsg{at: clock.Now()}
+		return dataMsg{at: clock.Now(), wall: time.Now()}
 	}
 }
 
@@ -157,13 +185,14 @@ func (m Model) Init() tea.Cmd {
 	cmds = append(cmds, waitForNotice(s.o.Notices, s.o.Clock))
 	if s.o.Timeline != nil {
 		if i, ok := s.o.Timeline.(interface{ Init() tea.Cmd }); ok {
-			cmds = append(cmds, i.Init())
+			cmds = append(cmds, s.owned(s.o.Timeline, i.Init()))
 		}
 	}
 	return tea.Batch(cmds...)
 }
 
-// Update implements tea.Model.
+// Update implements tea.Model. It routes: sizes and time to the root, keys
+// and the mouse through input.go, a pane's own results to that pane.
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	s := m.s
 	var cmd tea.Cmd
@@ -181,16 +210,20 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			s.notice = ""
 		}
 		first := !s.started
-		s.observe(msg.at)
+		s.observe(msg.at, msg.wall)
 		// While paused the shown instant is fixed: nothing to recompute.
 		if !s.t.paused || first {
 			s.refresh()
 		}
 		cmd = tick(s.o.Refresh, s.o.Clock)
 	case dataMsg:
-		s.observe(msg.at)
+		s.observe(msg.at, msg.wall)
 		s.dirty = true
-		if s.started && !s.t.paused && msg.at.Sub(s.lastRefresh) >= s.o.Refresh {
+		// At most one refresh per Refresh interval, except when data of a
+		// new kind arrived (the first frames of each source at start, a
+		// source that comes up later): that draws at once, so the first
+		// populated frame does not wait for the tick.
+		if s.started && !s.t.paused && (msg.at.Sub(s.lastRefresh) >= s.o.Refresh || s.newKind()) {
 			s.refresh()
 		}
 		if s.o.Hub != nil {
@@ -217,8 +250,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.refresh()
 	case pane.StatusMsg:
 		s.setMessage(msg.Text, msg.Error)
-	default:
-		cmd = s.broadcast(msg)
+	case paneMsg:
+		cmd = s.deliver(msg)
 	}
 	if s.quitting {
 		return m, tea.Quit
@@ -230,16 +263,21 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	return m, cmd
 }
 
-// observe takes a clock reading. The clock may go back (a replay seek), so
-// the newest reading always wins.
-func (s *state) observe(at time.Time) {
+// observe takes a clock reading and the wall clock's. The clock may go
+// back (a replay seek), so the newest reading always wins. A status
+// message lasts MessageTTL of wall time, whatever the clock does.
+func (s *state) observe(at, wall time.Time) {
 	s.t.now = at
 	s.started = true
-	if s.msg != "" && !s.msgUntil.IsZero() && !s.t.now.Before(s.msgUntil) {
+	if wall.IsZero() {
+		wall = at
+	}
+	s.wall = wall
+	if s.msg != "" && !s.msgUntil.IsZero() && !s.wall.Before(s.msgUntil) {
 		s.msg, s.msgErr, s.msgUntil = "", false, time.Time{}
 	}
 	if s.msg != "" && s.msgUntil.IsZero() {
-		s.msgUntil = s.t.now.Add(MessageTTL)
+		s.msgUntil = s.wall.Add(MessageTTL)
 	}
 }
 
@@ -247,8 +285,49 @@ func (s *state) setMessage(text string, isErr bool) {
 	s.msg, s.msgErr = sources.OneLine(sources.Sanitize(text)), isErr
 	s.msgUntil = time.Time{}
 	if s.started {
-		s.msgUntil = s.t.now.Add(MessageTTL)
+		s.msgUntil = s.wall.Add(MessageTTL)
 	}
+}
+
+// dataKind is what kinds of data the store holds: series names, sources,
+// whether it holds logs and spans.
+type dataKind struct {
+	names, sources int
+	logs, spans    bool
+}
+
+// recordingSpan is the replayed recording's span, when the timeline says.
+func (s *state) recordingSpan() (from, to time.Time) {
+	if sp, ok := s.o.Timeline.(interface{ Span() (time.Time, time.Time) }); ok {
+		return sp.Span()
+	}
+	return time.Time{}, time.Time{}
+}
+
+// dataSpan is the span of the data the console holds: the recording's in
+// replay, else the store's oldest to newest sample.
+func (s *state) dataSpan() (from, to time.Time) {
+	if from, to = s.recordingSpan(); !from.IsZero() {
+		return from, to
+	}
+	if s.o.Store == nil {
+		return time.Time{}, time.Time{}
+	}
+	return s.o.Store.Oldest(), s.o.Store.Newest()
+}
+
+// kindNow is what kinds of data the store holds now.
+func (s *state) kindNow() dataKind {
+	st := s.o.Store
+	return dataKind{names: len(st.Names()), sources: len(st.Health()),
+		logs:  s.kind.logs || len(st.Logs(time.Time{}, time.Unix(1<<40, 0), 1, nil)) > 0,
+		spans: s.kind.spans || len(st.Spans(1, nil)) > 0}
+}
+
+// newKind reports whether the store holds a kind of data it did not hold
+// at the last refresh.
+func (s *state) newKind() bool {
+	return s.o.Store != nil && s.kindNow() != s.kind
 }
 
 // mode is LIVE, PAUSED or REPLAY.
@@ -262,31 +341,55 @@ func (s *state) mode() string {
 	return "LIVE"
 }
 
-// refresh evaluates the overview once at the shown instant and hands it to
-// the visible panes (others catch up when they become visible).
+// refresh evaluates every figure once, at the instant the screen claims
+// (the cursor when on, else the shown instant: live now, the paused
+// instant or the replay position), and hands it to the visible panes
+// (others catch up when they become visible). The sources' health is
+// theirs at the shown instant: the store keeps no history of it.
 func (s *state) refresh() {
 	if s.o.Store == nil || !s.started {
 		return
 	}
-	at := s.t.shown()
+	end := s.t.shown()
 	s.t.clampCursor()
-	// The overview depends only on the instant and the data: a zoom or a
-	// cursor move at the same instant reuses it.
+	at := pane.Instant(end, s.t.cursor)
+	// The figures depend only on the instant and the data: a zoom, or a
+	// pause at the instant the cursor marks, reuses them.
 	gen := s.o.Store.Generation()
+	if s.t.follow {
+		// The window is the data held until that reaches the window
+		// asked for (or the user zooms).
+		if s.fitFrom.IsZero() {
+			s.fitFrom = s.o.Store.Oldest()
+		}
+		if !s.fitFrom.IsZero() {
+			s.t.window = min(s.t.fitted(s.o.Store.Newest().Sub(s.fitFrom)), s.o.Window)
+			s.t.follow = s.t.window < s.o.Window
+		}
+	}
 	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
+		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+	}
+	ov := s.overview
+	if !at.Equal(end) {
+		ov.Sources = view.Health(s.o.Store, end)
 	}
 	s.env = pane.Env{
 		Store:    s.o.Store,
-		Now:      at,
+		Now:      end,
+		At:       at,
 		Window:   s.t.window,
 		Cursor:   s.t.cursor,
 		Mode:     s.mode(),
-		Overview: s.overview,
+		Overview: ov,
+		Hosts:    s.hosts,
 		Options:  s.o.View,
 	}
 	s.envGen++
+	s.kind = s.kindNow()
+	s.compose()
 	s.dirty = false
 	s.lastRefresh = s.t.now
 	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())
@@ -294,108 +397,4 @@ func (s *state) refresh() {
 		s.o.Timeline.Refresh(s.env)
 		s.seen[s.o.Timeline] = s.envGen
 	}
-}
-
-// broadcast offers a message to every Receiver (focused or not) and the timeline.
-func (s *state) broadcast(msg tea.Msg) tea.Cmd {
-	var cmds []tea.Cmd
-	done := map[pane.Pane]bool{}
-	offer := func(p pane.Pane) {
-		if p == nil || done[p] {
-			return
-		}
-		done[p] = true
-		if r, ok := p.(pane.Receiver); ok {
-			cmds = append(cmds, r.Receive(msg))
-		}
-	}
-	offer(s.o.Timeline)
-	for _, sc := range s.screens {
-		for _, p := range sc.panes {
-			offer(p)
-		}
-	}
-	return tea.Batch(cmds...)
-}
-
-// firingAlerts lists alerts whose newest event in the store's retention is
-// not a resolution, newest first.
-// alertIdentity joins an alert's labels, state left out, in label order.
-func alertIdentity(ls []sources.Label, name string) string {
-	var b strings.Builder
-	b.WriteString(name)
-	for _, l := range ls {
-		if l.Name == "state" || l.Name == "alertname" {
-			continue
-		}
-		b.WriteByte(0)
-		b.WriteString(l.Name)
-		b.WriteByte('=')
-		b.WriteString(l.Value)
-	}
-	return b.String()
-}
-
-func firingAlerts(st *sources.Store, at time.Time, span time.Duration) []string {
-	evs := st.Events(at.Add(-span), at, 2000)
-	type state struct {
-		name   string
-		id     string
-		ev     sources.Event
-		firing bool
-	}
-	last := map[string]state{}
-	for _, e := range evs {
-		if e.Kind != "alert" {
-			continue
-		}
-		name := sources.LabelValue(e.Labels, "alertname")
-		if name == "" {
-			name = e.Text
-		}
-		st := sources.LabelValue(e.Labels, "state")
-		// One alert is its name and every label but its state: the same
-		// rule firing on two GPUs is two alerts.
-		id := alertIdentity(e.Labels, name)
-		prev, ok := last[id]
-		if ok && prev.ev.At.After(e.At) {
-			continue
-		}
-		last[id] = state{name: name, id: id, ev: e, firing: st == "" || st == "firing"}
-	}
-	var firing []state
-	for _, v := range last {
-		if v.firing {
-			firing = append(firing, v)
-		}
-	}
-	// Worst, then newest, then by name: an order that never depends on the map.
-	sort.Slice(firing, func(i, j int) bool {
-		a, b := firing[i].ev, firing[j].ev
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if !a.At.Equal(b.At) {
-			return a.At.After(b.At)
-		}
-		return firing[i].id < firing[j].id
-	})
-	out := make([]string, 0, len(firing))
-	for _, f := range firing {
-		out = append(out, alertLine(f.ev))
-	}
-	return out
-}
-
-func alertLine(e sources.Event) string {
-	text := e.Text
-	if n := sources.LabelValue(e.Labels, "alertname"); n != "" && n != text {
-		text = n + ": " + text
-	}
-	for _, k := range []string{sources.LabelService, sources.LabelHost, sources.LabelGPU} {
-		if v := sources.LabelValue(e.Labels, k); v != "" {
-			text += " " + k + "=" + v
-		}
-	}
-	return e.Severity.String() + " " + sources.OneLine(sources.Sanitize(text)) + " since " + e.At.UTC().Format("15:04:05")
 }

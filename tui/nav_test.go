@@ -174,11 +174,11 @@ func TestCursorAroundThisMoment(t *testing.T) {
 func TestHelpPaletteFilterEscChain(t *testing.T) {
 	m := fixtureModel(t, 120, 40)
 	m = drive(m, keyMsg("?"))
-	if !m.s.help || !strings.Contains(m.View(), "Global") {
+	if !m.s.help.Active() || !strings.Contains(m.View(), "Global") {
 		t.Fatal("? did not open help")
 	}
 	m = drive(m, keyMsg("esc"))
-	if m.s.help {
+	if m.s.help.Active() {
 		t.Fatal("esc did not close help")
 	}
 	// Palette: :range 1h
@@ -251,7 +251,7 @@ func TestFilterNextMatchAndInvert(t *testing.T) {
 	m = drive(m, typed("!embedder")...)
 	m = drive(m, keyMsg("enter"))
 	v := m.View()
-	if strings.Contains(v, "embedder    p50") || !strings.Contains(v, "recsys-api  p50") {
+	if strings.Contains(v, "┃  embedder@api-2") || !strings.Contains(v, "┃  recsys-api@api-1") {
 		t.Fatalf("inverted filter kept embedder:\n%s", v)
 	}
 	first := selected(m)
@@ -275,11 +275,11 @@ func TestKeysRemapped(t *testing.T) {
 	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Keys: map[string][]string{"help": {"h"}, "maximise": {"z"}}})
 	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end})
 	m = drive(m, keyMsg("?"))
-	if m.s.help {
+	if m.s.help.Active() {
 		t.Fatal("? still opens help after remapping")
 	}
 	m = drive(m, keyMsg("h"))
-	if !m.s.help || !strings.Contains(m.View(), "h       help") {
+	if !m.s.help.Active() || !strings.Contains(m.View(), "h       help") {
 		t.Fatalf("h should open help showing the effective map:\n%s", m.View())
 	}
 	m = drive(m, keyMsg("h"), keyMsg("z"))

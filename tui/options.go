@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 	driftpane "github.com/vigil-dev/vigil/tui/drift"
 	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/styles"
 )
 
 // Defaults.
@@ -42,6 +43,11 @@ type Options struct {
 	Refresh time.Duration
 	// Window is the shared time window at start; default 15 m.
 	Window time.Duration
+	// FitWindow fits the window to the data the store holds (query mode:
+	// the history fetched at start, then what accumulates) until that
+	// reaches Window or the user zooms. A Timeline with a Span (a
+	// recording) fits the window to the recording at start.
+	FitWindow bool
 	// Keys maps action names (keys.Actions) to keys; a user's binding wins.
 	Keys map[string][]string
 	// LowBandwidth slows the refresh to at least 2 s and stops sparklines
@@ -110,4 +116,14 @@ func (o Options) withDefaults() Options {
 		o.Clock = sources.WallClock{}
 	}
 	return o
+}
+
+// UseTerminal describes the terminal from the environment (TERM, COLORTERM,
+// NO_COLOR) and TERM's terminfo entry, and sets the colour profile and
+// palette for it: call it once before the program starts. It returns the
+// description, for vigil's log.
+func UseTerminal(getenv func(string) string) styles.Terminal {
+	t := styles.DescribeTerminal(getenv, styles.LoadInfo)
+	styles.UseTerminal(t)
+	return t
 }

@@ -54,3 +54,16 @@ func tracesNotice() *notice {
 		"  --tempo URL          query a Tempo backend",
 	}}
 }
+
+func driftNotice() *notice {
+	return &notice{title: "Drift", lines: []string{
+		"no drift features configured.",
+		"",
+		"drift rows compare a model's inputs or outputs with a reference:",
+		"name the fields (in JSON or logfmt log lines) or histograms under",
+		"drift: in the config file ($XDG_CONFIG_HOME/vigil/config.yaml):",
+		"  drift:",
+		"    - {name: price, field: features.price}",
+		"    - {name: category, field: features.category, categorical: true}",
+	}}
+}

@@ -6,7 +6,8 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 
-	"github.com/vigil-dev/vigil/tui/help"
+	"github.com/vigil-dev/vigil/sources/selfstat"
+	"github.com/vigil-dev/vigil/tui/health"
 	"github.com/vigil-dev/vigil/tui/keys"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
@@ -86,11 +87,12 @@ func (s *state) content() []string {
 	if c.Empty() {
 		return nil
 	}
-	if s.help {
-		return s.helpView(c)
+	if s.help.Active() {
+		return s.centred(s.help.View(), c)
 	}
 	if s.sourcesOpen {
-		return s.sourcesView(c)
+		box := health.View(s.env.Overview.Sources, selfstat.Summary(s.env.Store, s.env.Now), c.W, c.H)
+		return s.centred(box, c)
 	}
 	sc := s.screen()
 	lines := make([]string, c.H)
@@ -165,35 +167,31 @@ func (s *state) boxed(p pane.Pane, title, note string, r layout.Rect, focused bo
 	return lines
 }
 
-// paneList is the Single-mode list of the screen's panes under the one shown.
+// paneList is the Single-mode list of the screen's panes under the one
+// shown, each entry where the layout placed it.
 func (s *state) paneList(w int) string {
 	sc := s.screen()
-	var parts []string
+	var b strings.Builder
+	x := 0
 	for i, p := range sc.panes {
-		t := p.Title()
-		if i == sc.focus {
-			parts = append(parts, styles.PFocus.Paint("▸"+t))
-		} else {
-			parts = append(parts, styles.PDim.Paint(" "+t))
+		if i >= len(s.plan.ListItems) || s.plan.ListItems[i].Empty() {
+			break
 		}
+		r := s.plan.ListItems[i]
+		b.WriteString(styles.Pad(r.X - x))
+		if i == sc.focus {
+			b.WriteString(styles.PFocus.Paint("▸" + p.Title()))
+		} else {
+			b.WriteString(styles.PDim.Paint(" " + p.Title()))
+		}
+		x = r.X + r.W
 	}
-	return styles.Fit(strings.Join(parts, "  ")+styles.PDim.Paint("   tab next"), w)
+	return styles.Fit(b.String()+styles.PDim.Paint("   tab next"), w)
 }
 
-func (s *state) helpView(c layout.Rect) []string {
-	p := s.screen().focused()
-	var pk []key.Binding
-	title := "Pane"
-	if p != nil {
-		pk = p.Keys()
-		title = p.Title()
-	}
-	if s.o.Timeline != nil {
-		pk = append(pk, s.o.Timeline.Keys()...)
-	}
-	hw := min(c.W, 110)
-	box := help.Render(hw, c.H, s.helpOffset, title+" keys", pk, s.keys.Entries())
-	return strings.Split(styles.Block(indent(box, (c.W-hw)/2), c.W, c.H), "\n")
+// centred places a box in the middle of the content rectangle.
+func (s *state) centred(box string, c layout.Rect) []string {
+	return strings.Split(styles.Block(indent(box, (c.W-styles.Width(box))/2), c.W, c.H), "\n")
 }
 
 func indent(s string, n int) string {
@@ -202,14 +200,6 @@ func indent(s string, n int) string {
 	}
 	pad := styles.Pad(n)
 	return pad + strings.ReplaceAll(s, "\n", "\n"+pad)
-}
-
-func (s *state) alertStrip(w int) string {
-	line := styles.PCrit.Paint("▲ "+strconv.Itoa(len(s.alerts))+" firing") + " " + s.alerts[0]
-	if len(s.alerts) > 1 {
-		line += styles.PDim.Paint("  +" + strconv.Itoa(len(s.alerts)-1) + " more")
-	}
-	return styles.Fit(line, w)
 }
 
 // hint is the action's binding with a short description.
@@ -228,9 +218,11 @@ func (s *state) hint(action, desc string) key.Binding {
 }
 
 // shortHints are the global keys the status bar shows after the pane's, with
-// short descriptions (the help has the long ones).
+// short descriptions (the help has the long ones). Help comes first of all
+// but the time controls: the bar keeps whole hints from the left, and ?
+// leads to the rest.
 var shortHints = []struct{ action, desc string }{
-	{keys.Help, "help"}, {keys.Palette, "cmd"}, {keys.Filter, "filter"}, {keys.Maximise, "max"},
+	{keys.Palette, "cmd"}, {keys.Filter, "filter"}, {keys.Maximise, "max"},
 	{keys.Pause, "pause"}, {keys.Cursor, "cursor"}, {keys.Quit, "quit"},
 }
 
@@ -245,6 +237,9 @@ func (s *state) statusBar(w int) string {
 	}
 	if s.t.paused {
 		hints = append(hints, s.hint(keys.Pause, "resume"), s.hint(keys.PanForward, "forward"))
+	}
+	if b := s.keys.Binding(keys.Help); b.Enabled() {
+		hints = append(hints, key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(keys.Label(b.Keys()[:1]), "help")))
 	}
 	if p != nil {
 		hints = append(hints, p.Keys()...)

@@ -1,10 +1,13 @@
 package tui
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/tui/errors"
 	"github.com/vigil-dev/vigil/tui/latency"
 	"github.com/vigil-dev/vigil/tui/layout"
@@ -12,6 +15,7 @@ import (
 
 	driftpane "github.com/vigil-dev/vigil/tui/drift"
 	gpupane "github.com/vigil-dev/vigil/tui/gpu"
+	hostspane "github.com/vigil-dev/vigil/tui/hosts"
 )
 
 // Screen numbers.
@@ -41,42 +45,53 @@ func (sc *screen) focused() pane.Pane {
 	return sc.panes[min(max(sc.focus, 0), len(sc.panes)-1)]
 }
 
+// named are the panes the root composes screens of.
+type named struct {
+	lat, gpu, errs, drift, hosts, logs, traces pane.Pane
+}
+
 // buildScreens creates the panes once; a pane shown on two screens (the
 // overview and its own screen) is the same instance, resized on switch.
-func buildScreens(o Options) []*screen {
-	lat := latency.New(latency.WithTopK(o.TopK), latency.WithLowBandwidth(o.LowBandwidth))
+// The overview and the GPU screen start with every candidate; compose
+// narrows them to what has data.
+func buildScreens(o Options) ([]*screen, named) {
+	var p named
+	p.lat = latency.New(latency.WithTopK(o.TopK), latency.WithLowBandwidth(o.LowBandwidth))
 	eopts := []errors.Option{errors.WithTopK(o.TopK), errors.WithLowBandwidth(o.LowBandwidth)}
 	if o.SLO != nil {
 		eopts = append(eopts, errors.WithSLO(o.SLO))
 	}
-	errs := errors.New(eopts...)
-	var dr pane.Pane = driftpane.New(driftpane.WithSource(o.Drift), driftpane.WithTopK(o.TopK*2))
+	p.errs = errors.New(eopts...)
+	p.drift = driftpane.New(driftpane.WithSource(o.Drift), driftpane.WithTopK(o.TopK*2))
 	if o.Drift == nil {
-		dr = driftpane.New(driftpane.WithTopK(o.TopK * 2))
+		// No monitor: say how to configure one (the pane's own text
+		// would send a user who gave --log to --log again).
+		p.drift = driftNotice()
 	}
-	gpu := o.GPU
-	if gpu == nil {
-		gpu = gpupane.New(gpupane.Options{Inspector: o.GPUInspector})
+	p.gpu = o.GPU
+	if p.gpu == nil {
+		p.gpu = gpupane.New(gpupane.Options{Inspector: o.GPUInspector})
 	}
-	logs, traces := pane.Pane(logsNotice()), pane.Pane(tracesNotice())
-	if p := o.Screens[ScreenLogs]; p != nil {
-		logs = p
+	p.hosts = hostspane.New()
+	p.logs, p.traces = pane.Pane(logsNotice()), pane.Pane(tracesNotice())
+	if q := o.Screens[ScreenLogs]; q != nil {
+		p.logs = q
 	}
-	if p := o.Screens[ScreenTraces]; p != nil {
-		traces = p
+	if q := o.Screens[ScreenTraces]; q != nil {
+		p.traces = q
 	}
 	out := []*screen{
-		{num: ScreenOverview, name: "overview", panes: []pane.Pane{lat, gpu, errs, dr}},
-		{num: ScreenGPUs, name: "gpus", panes: []pane.Pane{gpu}},
-		{num: ScreenLatency, name: "latency", panes: []pane.Pane{lat}},
-		{num: ScreenErrors, name: "errors", panes: []pane.Pane{errs}},
-		{num: ScreenDrift, name: "drift", panes: []pane.Pane{dr}},
-		{num: ScreenLogs, name: "logs", panes: []pane.Pane{logs}},
-		{num: ScreenTraces, name: "traces", panes: []pane.Pane{traces}},
+		{num: ScreenOverview, name: "overview", panes: []pane.Pane{p.lat, p.gpu, p.errs, p.drift}},
+		{num: ScreenGPUs, name: "gpus", panes: []pane.Pane{p.gpu}},
+		{num: ScreenLatency, name: "latency", panes: []pane.Pane{p.lat}},
+		{num: ScreenErrors, name: "errors", panes: []pane.Pane{p.errs}},
+		{num: ScreenDrift, name: "drift", panes: []pane.Pane{p.drift}},
+		{num: ScreenLogs, name: "logs", panes: []pane.Pane{p.logs}},
+		{num: ScreenTraces, name: "traces", panes: []pane.Pane{p.traces}},
 	}
 	var extra []int
-	for n, p := range o.Screens {
-		if n > ScreenTraces && p != nil {
+	for n, q := range o.Screens {
+		if n > ScreenTraces && q != nil {
 			extra = append(extra, n)
 		}
 	}
@@ -88,7 +103,106 @@ func buildScreens(o Options) []*screen {
 		}
 		out = append(out, &screen{num: n, name: name, panes: []pane.Pane{o.Screens[n]}})
 	}
-	return out
+	return out, p
+}
+
+// compose sets the overview's and the GPU screen's panes to what has
+// data, so a run with only logs or only node-exporter shows what it has
+// and no empty panes: latency and errors with services, GPUs with GPUs or
+// a GPU source that is not off, drift with a monitor, the host strip with
+// hosts, and the logs where none of latency, GPUs or errors has data.
+// A pane once shown stays. Before any data the overview keeps its four
+// panes, each saying what it waits for.
+func (s *state) compose() {
+	env := s.env
+	p := s.named
+	has := func(q pane.Pane, ok bool) bool {
+		if ok {
+			s.present[q] = true
+		}
+		return s.present[q]
+	}
+	lat := has(p.lat, len(env.Overview.Services) > 0)
+	errs := has(p.errs, len(env.Overview.Services) > 0)
+	gpu := has(p.gpu, s.hasGPUs())
+	drift := has(p.drift, s.o.Drift != nil)
+	hosts := has(p.hosts, len(env.Hosts) > 0)
+	logs := has(p.logs, s.o.Screens[ScreenLogs] != nil && !s.present[p.logs] && env.Store != nil && len(env.Store.Logs(time.Time{}, env.Now, 1, nil)) > 0)
+	var ov []pane.Pane
+	for _, c := range []struct {
+		p  pane.Pane
+		on bool
+	}{{p.lat, lat}, {p.gpu, gpu}, {p.errs, errs}, {p.drift, drift}, {p.logs, logs && !lat && !gpu && !errs}} {
+		if c.on {
+			ov = append(ov, c.p)
+		}
+	}
+	if !lat && !gpu && !errs && !hosts && !logs {
+		// No data yet (a drift monitor alone is no data).
+		ov = []pane.Pane{p.lat, p.gpu, p.errs, p.drift}
+	}
+	var gs []pane.Pane
+	if gpu || !hosts {
+		gs = append(gs, p.gpu)
+	}
+	if hosts {
+		ov = append(ov, p.hosts)
+		gs = append(gs, p.hosts)
+	}
+	s.setPanes(ScreenOverview, ov)
+	s.setPanes(ScreenGPUs, gs)
+}
+
+// hasGPUs reports GPUs in the store, or a GPU source (NVML, dcgm) that is
+// not off.
+func (s *state) hasGPUs() bool {
+	if st := s.env.Store; st != nil && (len(st.Select(sources.GPUUtilization)) > 0 || len(st.Select(sources.GPUTemperature)) > 0) {
+		return true
+	}
+	for _, h := range s.env.Overview.Sources {
+		if (h.Kind == "nvml" || h.Kind == "dcgm") && h.State != "disabled" {
+			return true
+		}
+	}
+	return false
+}
+
+// setPanes gives screen n these panes, keeping the focus on the same pane.
+func (s *state) setPanes(n int, ps []pane.Pane) {
+	i := s.screenIndex(n)
+	if i < 0 {
+		return
+	}
+	sc := s.screens[i]
+	if slices.Equal(sc.panes, ps) {
+		return
+	}
+	prev, first := sc.focused(), sc.focus == 0
+	sc.panes, sc.focus = ps, 0
+	for j, q := range ps {
+		if q == prev && !first {
+			sc.focus = j // the user's focus stays; the first pane stays first
+		}
+	}
+	if len(ps) < 2 {
+		sc.max = false
+	}
+	if i == s.cur && sc.focused() != prev {
+		s.focusChanged(prev)
+	}
+}
+
+// stripRows is the host strip's outer height: its border and one row per
+// host, at most a quarter of the rows (the pane scrolls the rest); half
+// the screen while it shows a host's detail.
+func (s *state) stripRows(sc *screen) int {
+	if len(sc.panes) < 2 || sc.panes[len(sc.panes)-1] != s.named.hosts {
+		return 0
+	}
+	if sc.focused() == s.named.hosts && strings.HasPrefix(s.named.hosts.Title(), "Host ") {
+		return s.h // a host's detail: half the screen (the layout's cap)
+	}
+	return 2 + min(max(len(s.env.Hosts), 1), max(1, s.h/4))
 }
 
 func (s *state) screen() *screen { return s.screens[s.cur] }
@@ -154,6 +268,11 @@ func (s *state) relayout() {
 		Focused:   sc.focus,
 		Maximised: sc.max,
 		Prompt:    s.palette.Active() || s.filter.Active(),
+		Titles:    make([]string, len(sc.panes)),
+		Strip:     s.stripRows(sc),
+	}
+	for i, p := range sc.panes {
+		spec.Titles[i] = p.Title()
 	}
 	if s.o.Timeline != nil {
 		spec.Timeline = s.o.TimelineHeight
@@ -165,6 +284,7 @@ func (s *state) relayout() {
 	if s.plan.Mode == layout.TooSmall {
 		return
 	}
+	s.help.SetSize(s.plan.Content.W, s.plan.Content.H)
 	for i, p := range sc.panes {
 		r := s.plan.Panes[i]
 		if r.Empty() {

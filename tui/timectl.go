@@ -22,6 +22,7 @@ type timeState struct {
 	window    time.Duration
 	cursor    time.Time // zero when off
 	retention time.Duration
+	follow    bool // the window follows the data held (FitWindow) until the user zooms
 }
 
 // shown is the instant the panes show.
@@ -71,6 +72,7 @@ func (t *timeState) zoom(dir int) bool {
 			next = max(cur, t.maxWindow())
 		}
 	}
+	t.follow = false
 	if next == cur {
 		return false
 	}
@@ -83,7 +85,7 @@ func (t *timeState) zoom(dir int) bool {
 // returns the window set.
 func (t *timeState) setWindow(d time.Duration) time.Duration {
 	d = min(max(d, zoomLevels[0]), t.maxWindow())
-	t.window = d
+	t.window, t.follow = d, false
 	t.clampCursor()
 	return d
 }
@@ -174,4 +176,11 @@ func (t *timeState) clampCursor() {
 func (t *timeState) around() (time.Time, time.Time) {
 	half := max(2*t.cursorStep(), 30*time.Second)
 	return t.cursor.Add(-half), t.cursor.Add(half)
+}
+
+// fitted is the window that shows span: at least the shortest zoom level,
+// rounded up to 10 s, at most the store's retention.
+func (t *timeState) fitted(span time.Duration) time.Duration {
+	w := (span + 10*time.Second - 1).Truncate(10 * time.Second)
+	return min(max(w, zoomLevels[0]), t.maxWindow())
 }

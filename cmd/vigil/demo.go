@@ -10,7 +10,9 @@ import (
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources/demo"
+	"github.com/vigil-dev/vigil/sources/demo/fleet"
 	"github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/sources/prom"
 	"github.com/vigil-dev/vigil/sources/traces"
 )
 
@@ -19,8 +21,10 @@ import (
 // of its log file, NVML calls into its simulated GPUs and OTLP traces sent to
 // vigil's own receiver.
 type demoSetup struct {
-	opts demo.Options
-	svc  *demo.Service
+	opts  demo.Options
+	svc   *demo.Service
+	fleet int  // --fleet N: serve N simulated hosts instead (with --serve)
+	serve bool // --serve
 }
 
 // newDemoCmd is `vigil demo`.
@@ -40,7 +44,8 @@ and an XID error.`,
 		Example: `  vigil demo                                    # watch it in the console
   vigil demo --speed 10 --seed 3                # ten times faster, another timeline
   vigil demo --once --for 20s --output json     # headless: every pane after 20 s
-  vigil demo --record /tmp/rec                  # record while watching`,
+  vigil demo --record /tmp/rec                  # record while watching
+  vigil demo --fleet 200 --serve                # 200 simulated GPU hosts' exporters for Prometheus or VictoriaMetrics`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDemo(o, d, e)
@@ -51,7 +56,9 @@ and an XID error.`,
 	fs.Int64Var(&d.opts.Seed, "seed", 1, "seed of the demo's traffic and incident timeline")
 	fs.Float64Var(&d.opts.Speed, "speed", 1, "compress the incident timeline (10 plays it ten times faster)")
 	fs.IntVar(&d.opts.GPUs, "demo-gpus", 8, "number of simulated GPUs")
-	fs.StringVar(&d.opts.Dir, "demo-dir", "", "where the demo writes its log file (default a temporary directory)")
+	fs.StringVar(&d.opts.Dir, "demo-dir", "", "where the demo writes its log file, or with --fleet its scrape config (default a temporary directory)")
+	fs.IntVar(&d.fleet, "fleet", 0, "with --serve: simulate `N` GPU hosts (dcgm-exporter, vLLM, node-exporter each) for Prometheus or VictoriaMetrics")
+	fs.BoolVar(&d.serve, "serve", false, "with --fleet: serve the simulated hosts' exporters on loopback, no console")
 	grouped(fs, groupSources, func(fs *pflag.FlagSet) { bindOTLP(fs, o) })
 	bindOnce(fs, o, true)
 	bindConsole(fs, o)
@@ -62,6 +69,9 @@ and an XID error.`,
 
 // runDemo is `vigil demo`.
 func runDemo(o *options, d *demoSetup, e *env) error {
+	if d.fleet != 0 || d.serve {
+		return runFleet(d, e)
+	}
 	cfg, err := loadOptions(o)
 	if err != nil {
 		return err
@@ -77,6 +87,24 @@ func runDemo(o *options, d *demoSetup, e *env) error {
 	}
 	demoDefaults(&cfg)
 	return status(start(o, cfg, d, e.stdin, e.stdout, e.stderr))
+}
+
+// runFleet is `vigil demo --fleet N --serve`: a simulated fleet's exporters
+// on loopback, and how to point an engine and vigil at them.
+func runFleet(d *demoSetup, e *env) error {
+	switch {
+	case !d.serve:
+		return usageErr("--fleet needs --serve (vigil watches a fleet through Prometheus or VictoriaMetrics: see README, Fleet)")
+	case d.fleet < 1 || d.fleet > fleet.MaxHosts:
+		return usageErr("--serve needs --fleet N with N in 1..%d, not %d", fleet.MaxHosts, d.fleet)
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	err := fleet.Run(ctx, fleet.RunOptions{Hosts: d.fleet, GPUs: d.opts.GPUs, Seed: d.opts.Seed, Dir: d.opts.Dir}, e.stdout)
+	if err != nil {
+		return failure(err)
+	}
+	return nil
 }
 
 // demoDefaults watches the demo's model features for drift and sets the
@@ -160,11 +188,9 @@ func (d *demoSetup) start(ctx context.Context, s *session) error {
 
 // attach points the console at the demo like at any other target.
 func (d *demoSetup) attach(s *session) error {
-	sc, err := newScraperOM(ScrapeTarget{URL: d.svc.MetricsURL(), Interval: Duration(time.Second)}, true)
-	if err != nil {
-		return err
-	}
-	s.hub.Add(sc)
+	// The demo's services run on this machine, beside its GPUs: the same
+	// host, not the scrape's 127.0.0.1:port.
+	s.hub.Add(prom.NewScraper(prom.ScrapeConfig{URL: d.svc.MetricsURL(), Interval: time.Second, OpenMetrics: true, Host: d.svc.Host()}))
 	s.hub.Add(logs.NewFile(d.svc.LogPath(), s.extras.logOpts))
 	s.notes = append(s.notes, fmt.Sprintf("demo: metrics %s, log %s, %d simulated GPUs, seed %d, speed %gx",
 		d.svc.MetricsURL(), d.svc.LogPath(), d.opts.GPUs, d.opts.Seed, d.opts.Speed))

@@ -2,9 +2,11 @@ package main
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -204,15 +206,66 @@ func TestE2ETinyAndPlainTerminals(t *testing.T) {
 	bin := vigilBinary(t)
 	tiny := newTmux(t, 20, 5, []string{"TERM=xterm-256color"}, demoCommand(t, bin, ""))
 	tiny.waitFor(15*time.Second, "too small", "40×10")
-	plain := newTmux(t, 80, 24, []string{"TERM=screen", "NO_COLOR=1"}, demoCommand(t, bin, ""))
+	// tmux sets the pane's TERM itself: env sets the one vigil sees.
+	plain := newTmux(t, 80, 24, nil, "env TERM=screen NO_COLOR=1 "+demoCommand(t, bin, ""))
 	plain.waitFor(20*time.Second, "LIVE", "llama")
 	out, err := exec.Command("tmux", "-S", plain.socket, "capture-pane", "-e", "-p", "-t", plain.name).CombinedOutput()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(string(out), "\x1b[38;") || strings.Contains(string(out), "\x1b[48;") {
+	if colour.Match(out) {
 		t.Fatalf("NO_COLOR screen has colour escapes:\n%q", out)
 	}
+	if !strings.Contains(string(out), "\x1b[1m") {
+		t.Fatalf("NO_COLOR screen has no bold (the focused pane's border):\n%q", out)
+	}
+	// TERM=screen without NO_COLOR: terminfo gives 8 colours, bold, reverse.
+	screen := newTmux(t, 80, 24, nil, "env TERM=screen "+demoCommand(t, bin, ""))
+	screen.waitFor(20*time.Second, "LIVE", "llama")
+	out, err = exec.Command("tmux", "-S", screen.socket, "capture-pane", "-e", "-p", "-t", screen.name).CombinedOutput()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !colour.Match(out) {
+		t.Fatalf("TERM=screen draws no colour:\n%q", out)
+	}
+}
+
+// colour matches an SGR sequence that sets a colour (30-37, 90-97, 38;...,
+// and the backgrounds); 39 and 49 (defaults) are not colours.
+var colour = regexp.MustCompile(`\x1b\[(?:[0-9]*;)*(?:3[0-8]|4[0-8]|9[0-7]|10[0-7])(?:;[0-9]*)*m`)
+
+// TestE2ECursor walks the time cursor: on, back to before the demo
+// existed (every figure n/a, the live ones included), and off again.
+func TestE2ECursor(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := vigilBinary(t)
+	tm := newTmux(t, 120, 40, []string{"TERM=xterm-256color"}, demoCommand(t, bin, ""))
+	tm.waitFor(20*time.Second, "LIVE", "llama", "ttft p50", "8 GPUs")
+	tm.keys("i")
+	s := tm.waitFor(5*time.Second, "┃", "cursor off")
+	if !strings.Contains(s, "@") {
+		t.Fatalf("the panes do not name the cursor's instant:\n%s", s)
+	}
+	// 60 steps of a 15-minute window: its start, before the demo began.
+	for i := 0; i < 60; i++ {
+		tm.keys("Left")
+	}
+	s = tm.waitFor(10*time.Second, "p50    n/a", "ttft p50 n/a")
+	for _, l := range strings.Split(s, "\n") {
+		// GPU rows: the utilisation of that instant, n/a.
+		if strings.Contains(l, "▶ 0 ") && !strings.Contains(l, "n/a") {
+			t.Fatalf("a GPU row is not n/a before the data:\n%s", s)
+		}
+	}
+	tm.keys("i")
+	tm.waitForGone(5*time.Second, "cursor off")
+	tm.waitFor(10*time.Second, "ttft p50 ")
+	tm.waitForGone(10*time.Second, "ttft p50 n/a")
+	tm.keys("q")
+	tm.waitForGone(10*time.Second, "LIVE")
 }
 
 // waitForGone polls until text is no longer on the screen.
@@ -227,4 +280,37 @@ func (tm *tmux) waitForGone(timeout time.Duration, text string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	tm.t.Fatalf("%q still on screen:\n%s", text, tm.screen())
+}
+
+// TestE2EBusyOTLPPort: with the receiver's port taken, vigil still starts
+// (a receiver asked for is something to watch), shows the receiver as a
+// source in error with the reason on the traces screen, the sources
+// overlay and the status bar, and takes the port once it is free.
+func TestE2EBusyOTLPPort(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := vigilBinary(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	cmd := fmt.Sprintf("%s --otlp-listen %s --no-discover --no-nvml --log-file %s; sleep 30", bin, addr, filepath.Join(t.TempDir(), "vigil.log"))
+	tm := newTmux(t, 120, 40, []string{"TERM=xterm-256color"}, cmd)
+	tm.waitFor(20*time.Second, "LIVE", "otlp "+addr)
+	tm.keys("7")
+	tm.waitFor(5*time.Second, "Traces", "address already in use", "cannot listen")
+	tm.keys("S")
+	tm.waitFor(5*time.Second, "Sources", "otlp "+addr, "error")
+	tm.keys("Escape")
+	tm.waitForGone(5*time.Second, "esc close")
+	ln.Close()
+	tm.waitFor(15*time.Second, "send OTLP/HTTP to http://"+addr+"/v1/traces")
+	tm.waitForGone(5*time.Second, "address already in use")
+	tm.keys("1")
+	tm.waitFor(5*time.Second, "Latency")
+	tm.keys("q")
+	tm.waitForGone(10*time.Second, "LIVE")
 }

@@ -142,6 +142,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 func (s *session) runOnce(ctx context.Context, stdout, stderr io.Writer) int {
 	s.watch(ctx, s.o.forDur)
 	now := s.clock.Now()
+	if rc := s.extras.receiver; rc != nil { // a stream, not polled: its state as it stands
+		s.hub.Ingest(sources.Frame{Source: rc.Name(), At: now, Health: rc.Health()})
+	}
 	r := s.report(now)
 	code := 0
 	if s.alerting != nil {
@@ -385,10 +388,12 @@ func prepare(cmd string, o *options, cfg Config, d *demoSetup, stdin io.Reader, 
 }
 
 // hasData reports whether any source besides vigil's own will bring data:
-// a target, a log, a trace backend, or a GPU that NVML can see.
+// a target, a log, a trace backend, an OTLP receiver asked for by flag or
+// config, or a GPU that NVML can see.
 func (s *session) hasData(ctx context.Context) bool {
 	if len(s.o.scrape)+len(s.cfg.Scrape)+len(s.o.logs)+len(s.o.logCmds)+len(s.cfg.Logs) > 0 ||
-		len(s.extras.found) > 0 || s.o.prom != "" || s.cfg.Prom.URL != "" || s.extras.backend != nil {
+		len(s.extras.found) > 0 || s.o.prom != "" || s.cfg.Prom.URL != "" || s.extras.backend != nil ||
+		s.extras.receiver != nil && firstNonEmpty(s.o.otlpListen, s.cfg.Traces.OTLPListen) != "" {
 		return true
 	}
 	if c := s.extras.nvml; c != nil {

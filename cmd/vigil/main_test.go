@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -30,6 +31,9 @@ func TestFlagAndConfigErrorsAreOneLine(t *testing.T) {
 		{"--config", "/nonexistent/vigil.yaml"},
 		{"bogus-command"},
 		{"demo", "--speed", "-1"},
+		{"demo", "--fleet", "3"},
+		{"demo", "--serve"},
+		{"demo", "--fleet", "-2", "--serve"},
 	}
 	for _, args := range cases {
 		code, _, stderr := runCLI(t, args...)
@@ -69,6 +73,46 @@ func TestNothingToWatchSuggestsDemo(t *testing.T) {
 	code, _, stderr := runCLI(t, "--no-discover", "--no-nvml", "--otlp-listen", "off", "--once")
 	if code != 1 || !strings.Contains(stderr, "vigil demo") || !strings.Contains(stderr, "Looked for") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestReceiverAloneIsSomethingToWatch: --otlp-listen alone starts (the
+// receiver is a source) and --once reports its state: idle while it
+// listens, error with the reason while its port is taken.
+func TestReceiverAloneIsSomethingToWatch(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	for _, tc := range []struct{ listen, state, text string }{
+		{"127.0.0.1:0", "idle", "listening, no exports yet"},
+		{busy.Addr().String(), "error", "address already in use"},
+	} {
+		code, out, stderr := runCLI(t, "--no-discover", "--no-nvml", "--otlp-listen", tc.listen, "--once", "--output", "json")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", tc.listen, code, stderr)
+		}
+		var r struct {
+			Sources []struct {
+				Source, Kind, State, Error, Detail string
+			} `json:"sources"`
+		}
+		if err := json.Unmarshal([]byte(out), &r); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, s := range r.Sources {
+			if s.Kind == "traces" && strings.HasPrefix(s.Source, "otlp 127.0.0.1:") {
+				found = true
+				if s.State != tc.state || !strings.Contains(s.Error+s.Detail, tc.text) {
+					t.Errorf("%s: receiver %+v", tc.listen, s)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("%s: no receiver among the sources: %s", tc.listen, out)
+		}
 	}
 }
 

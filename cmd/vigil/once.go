@@ -37,7 +37,7 @@ func writeText(w io.Writer, r onceReport) error {
 			if s.Latency.Basis == view.BasisLifetime {
 				basis = " (lifetime)"
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.Name, s.Stack, s.Host,
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.DisplayName(), s.Stack, s.Host,
 				secs(s.Latency.P50), secs(s.Latency.P95), secs(s.Latency.P99), basis, secs(s.TTFT.P50),
 				num(s.Throughput, "%.2f"), tokens(s), pct(s.ErrorRate), num(s.QueueDepth, "%.0f"), pct(s.KVCache))
 		}

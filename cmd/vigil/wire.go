@@ -140,6 +140,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	for _, u := range o.scrape {
 		targets = append(targets, ScrapeTarget{URL: u})
 	}
+	scrapers := make([]*prom.Scraper, 0, len(targets))
 	for _, t := range targets {
 		if t.Interval == 0 {
 			t.Interval = Duration(o.scrapeEvery)
@@ -148,6 +149,10 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		if err != nil {
 			return err
 		}
+		scrapers = append(scrapers, sc)
+	}
+	prom.UniqueNames(scrapers) // targets on one host:port must not share a name (or a health)
+	for _, sc := range scrapers {
 		s.hub.Add(sc)
 	}
 	discover := !o.noDiscover && (cfg.Discover == nil || *cfg.Discover) && lib == nil
@@ -223,12 +228,12 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 	if listen != "off" {
 		r := traces.NewReceiver(traces.ReceiverOptions{Listen: listen, Clock: s.clock})
 		if err := r.Listen(); err != nil {
-			// Another vigil may hold 4318: say so and go on without it.
-			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver off: %v", err))
-		} else {
-			s.extras.receiver = r
-			s.hub.Add(r)
+			// Another vigil may hold 4318: say so; the receiver shows as a
+			// source in error and takes the port once it is free.
+			s.notes = append(s.notes, fmt.Sprintf("OTLP receiver not listening: %v", err))
 		}
+		s.extras.receiver = r
+		s.hub.Add(r)
 	}
 	jaeger, tempo := firstNonEmpty(o.jaeger, cfg.Traces.Jaeger), firstNonEmpty(o.tempo, cfg.Traces.Tempo)
 	var backends traces.Multi
@@ -331,7 +336,8 @@ func (s *session) addDrift() error {
 // consoleOptions builds the console's options from the session.
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
-		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{}}
+		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{},
+		FitWindow: s.o.prom != "" || s.cfg.Prom.URL != ""}
 	if s.o.fps > 0 {
 		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
 	} else if s.cfg.Refresh > 0 {
@@ -355,10 +361,11 @@ func (s *session) consoleOptions() tui.Options {
 	}
 	o.Screens[tui.ScreenLogs] = tlogs.New(tlogs.Options{Vault: s.extras.vault})
 	hint := "no traces yet: send OTLP/HTTP to vigil (--otlp-listen), or point it at --jaeger URL / --tempo URL"
+	recv := ""
 	if r := s.extras.receiver; r != nil {
-		hint = "no traces yet: send OTLP/HTTP to " + r.Endpoint()
+		hint, recv = "no traces yet: send OTLP/HTTP to "+r.Target(), r.Name()
 	}
-	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint})
+	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint, Receiver: recv})
 	// The three audiences: engineers have the overview; alerts, data
 	// science and executive screens are 8, 9 and 0.
 	o.Screens[8] = talerts.New(0)
@@ -383,6 +390,8 @@ func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	s.startHub(ctx) // stopped by Close, after the producers
+	term := tui.UseTerminal(os.Getenv)
+	s.log.Info("terminal", "TERM", os.Getenv("TERM"), "draws", term.String())
 	// Bubble Tea's default 60 fps renderer timer is most of an idle
 	// console's CPU; vigil redraws at most once per refresh anyway.
 	fps := 20

@@ -18,6 +18,7 @@ var t0 = time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 type svcSim struct {
 	st              *sources.Store
 	host, svc, stk  string
+	op              string // the operation label, "" for none
 	ok, errs        float64
 	buckets         []float64 // cumulative counts per bound
 	bounds          []float64
@@ -46,6 +47,9 @@ func (s *svcSim) step(at time.Time) {
 	s.count += n
 	s.sum += n * s.latency
 	id := []string{"host", s.host, "service", s.svc, "stack", s.stk}
+	if s.op != "" {
+		id = append(id, "operation", s.op)
+	}
 	f := sources.Frame{At: at}
 	f.Points = append(f.Points,
 		sources.Point{Series: sources.NewSeries(sources.SvcRequests, sources.Counter, append(id, "outcome", "ok")...), At: at, Value: s.ok},

@@ -296,9 +296,10 @@ func (c *evalCtx) sourceHealth() []view.SourceHealth {
 	return c.health
 }
 
-// svcLabels are host, service, stack (in name order, empty ones left out).
+// svcLabels are host, operation, service, stack (in name order, empty ones
+// left out): a model's chat and embeddings rows alert apart.
 func svcLabels(s view.Service) []sources.Label {
-	return inOrder(sources.LabelHost, s.Host, sources.LabelService, s.Name, sources.LabelStack, s.Stack)
+	return inOrder(sources.LabelHost, s.Host, sources.LabelOperation, s.Operation, sources.LabelService, s.Name, sources.LabelStack, s.Stack)
 }
 
 // gpuLabels are gpu, host, model, uuid (in name order, empty ones left out).

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
+	"github.com/NVIDIA/go-nvml/pkg/nvml/mock/server"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
@@ -58,6 +59,9 @@ type Options struct {
 	// OTLPEndpoint is the OTLP/HTTP endpoint spans go to, e.g.
 	// "http://127.0.0.1:4318" (the path defaults to /v1/traces); "" sends none.
 	OTLPEndpoint string
+	// Host names the machine the demo runs on in its telemetry (spans'
+	// host.name); "" means os.Hostname(), as vigil names the NVML host.
+	Host string
 	// Clock is the service's notion of now; nil means the wall clock.
 	Clock sources.Clock
 	// Logger receives the service's own diagnostics; nil discards them.
@@ -90,10 +94,12 @@ type Service struct {
 }
 
 // Start starts the service and returns once its /metrics endpoint answers.
-// Before it listens it simulates 30 scripted seconds of calm history (log
-// lines and spans stamped before the start), so that the first scrape already
-// shows traffic and warm GPUs. The service stops when ctx is done or Close is
-// called.
+// Before it listens it simulates 30 scripted seconds of calm history, so that
+// the first scrape already shows traffic and warm GPUs: like a server that
+// was up before anyone watched, its counters carry those requests, but no log
+// line, span or exemplar is stamped before the start (requests that began
+// before it leave none), so nothing the demo shows predates it. The service
+// stops when ctx is done or Close is called.
 func Start(ctx context.Context, o Options) (*Service, error) {
 	if o.Speed <= 0 {
 		o.Speed = 1
@@ -110,6 +116,14 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
+	}
+	if o.Host == "" {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			o.Host = h
+		} else {
+			o.Host = "demo"
+		}
+		s.opts.Host = o.Host
 	}
 	dir := o.Dir
 	if dir == "" {
@@ -133,7 +147,7 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 
 	var tr *tracing
 	if o.OTLPEndpoint != "" {
-		if tr, err = newTracing(ctx, o.OTLPEndpoint, s.log); err != nil {
+		if tr, err = newTracing(ctx, o.OTLPEndpoint, o.Host, s.log); err != nil {
 			lw.close()
 			cleanup()
 			return nil, err
@@ -142,8 +156,17 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 
 	llm := newLLMMetrics(llmModelName)
 	rec := newRecsysMetrics(recsysService)
+	// The GPUs first: the log lines name their PCI bus ids. Their state
+	// function reads the simulation only when a GPU is read.
+	s.nvml = nvmlmock.New(o.GPUs, s.gpuState)
+	busIDs := make([]string, o.GPUs)
+	for i, d := range s.nvml.Devices {
+		if sd, ok := d.(*server.Device); ok && i < len(busIDs) {
+			busIDs[i] = sd.PciBusID
+		}
+	}
 	s.start = s.clock.Now()
-	s.sim = newSim(o, s.start, llm, rec, lw, tr)
+	s.sim = newSim(o, s.start, busIDs, llm, rec, lw, tr)
 	s.incident = s.sim.sc.incidents(o.Speed)
 	s.sim.advance(s.start) // the warm-up
 	if err := lw.flush(); err != nil {
@@ -152,7 +175,6 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 		cleanup()
 		return nil, err
 	}
-	s.nvml = nvmlmock.New(o.GPUs, s.gpuState)
 
 	ln, err := net.Listen("tcp", o.Listen)
 	if err != nil {
@@ -286,6 +308,18 @@ func (s *Service) gpuState(i int) nvmlmock.GPUState {
 
 // MetricsURL is the service's /metrics URL (http://127.0.0.1:PORT/metrics).
 func (s *Service) MetricsURL() string { return s.url }
+
+// Host is the machine the demo names in its telemetry (Options.Host).
+func (s *Service) Host() string { return s.opts.Host }
+
+// PCIBusID is GPU i's PCI bus id as NVML gives it ("0000:03:00.0"), the
+// one the driver's XID log lines name; "" when there is no GPU i.
+func (s *Service) PCIBusID(i int) string {
+	if i < 0 || i >= len(s.sim.busIDs) {
+		return ""
+	}
+	return s.sim.busIDs[i]
+}
 
 // LogPath is the JSON log file the service appends to.
 func (s *Service) LogPath() string { return s.logPath }

@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -64,6 +65,7 @@ type sim struct {
 	recRate                float64 // recsys requests per scripted second, smoothed
 
 	gpus    []gpuSim
+	busIDs  []string // each GPU's PCI bus id, as NVML gives it
 	eccGPU  int
 	thermOn bool // the thermal GPU is past hwThermalC (for the log line on change)
 	xidOn   bool
@@ -80,9 +82,10 @@ type sim struct {
 // be sent as spans.
 const traceMaxAge = 30 * time.Second
 
-func newSim(o Options, start time.Time, llm *llmMetrics, rec *recsysMetrics, lw *logWriter, tr *tracing) *sim {
+func newSim(o Options, start time.Time, busIDs []string, llm *llmMetrics, rec *recsysMetrics, lw *logWriter, tr *tracing) *sim {
 	seed := uint64(o.Seed)
 	s := &sim{
+		busIDs:   busIDs,
 		speed:    o.Speed,
 		start:    start,
 		sc:       newScript(o.Seed, o.GPUs),
@@ -177,6 +180,14 @@ func (s *sim) step(k int64) {
 	s.log.endStep()
 }
 
+// beforeStart reports a request that ended at end after lasting d seconds
+// but began before the service started (in the warm-up): it is counted in
+// the metrics, and leaves no log line, span or exemplar, so that nothing the
+// demo shows predates its start.
+func (s *sim) beforeStart(end time.Time, d float64) bool {
+	return end.Add(-secs(d)).Before(s.start)
+}
+
 // llmRequest simulates one chat completion finishing within the step at t.
 func (s *sim) llmRequest(t float64, c conditions, queueDelay float64) {
 	r := s.rTraffic
@@ -189,6 +200,9 @@ func (s *sim) llmRequest(t float64, c conditions, queueDelay float64) {
 		if sampled {
 			lat := 0.002 + 0.003*r.Float64()
 			id := s.newIDs()
+			if s.beforeStart(end, lat) {
+				return
+			}
 			s.log.add(end, &logLine{Level: "warn", Service: llmModelName,
 				Msg: "invalid request: max_tokens exceeds context length", TraceID: id.traceHex(), SpanID: id.spanHex(),
 				LatencyMS: round(lat*1000, 1), Status: 400, Route: "/v1/chat/completions", Model: llmModelName})
@@ -231,6 +245,9 @@ func (s *sim) llmRequest(t float64, c conditions, queueDelay float64) {
 	var id *ids
 	if sampled || reason == "error" {
 		id = s.newIDs()
+	}
+	if s.beforeStart(end, e2e) {
+		id = nil
 	}
 	tid, sid := "", ""
 	if id != nil {
@@ -331,6 +348,9 @@ func (s *sim) recsysRequest(t float64, c conditions) {
 	if sampled || code >= 500 {
 		id = s.newIDs()
 	}
+	if s.beforeStart(end, lat) {
+		id = nil
+	}
 	tid, sid := "", ""
 	if id != nil {
 		tid, sid = id.traceHex(), id.spanHex()
@@ -412,15 +432,34 @@ func (s *sim) gpuLogs(t float64, c conditions) {
 	if xid != s.xidOn {
 		s.xidOn = xid
 		if xid {
+			// The lines name what runs on that GPU: a vLLM engine worker,
+			// or (on the last GPU) the recommendation model server.
 			gi := c.xidGPU
+			proc, svc, what := "vllm", llmModelName, "engine worker"
+			if !llmGPU(gi, len(s.gpus)) {
+				proc, svc, what = "recsys-server", recsysService, "model server"
+			}
 			s.log.add(at, &logLine{Level: "error", Service: "gpu-agent",
-				Msg: fmt.Sprintf("NVRM: Xid (PCI:0000:%02x:00): %d, pid=%d, name=vllm, Graphics Exception: ESR 0x404600=0x80000002",
-					0x18+gi*0x10, xidCode, 4100+gi),
+				Msg: fmt.Sprintf("NVRM: Xid (PCI:%s): %d, pid=%d, name=%s, Graphics Exception: ESR 0x404600=0x80000002",
+					nvrmBus(s.busIDs, gi), xidCode, 4100+gi, proc),
 				GPU: &gi, XID: xidCode})
-			s.log.add(at, &logLine{Level: "error", Service: llmModelName,
-				Msg: fmt.Sprintf("engine worker on GPU %d died (XID %d); restarting", gi, xidCode), GPU: &gi, XID: xidCode})
+			s.log.add(at, &logLine{Level: "error", Service: svc,
+				Msg: fmt.Sprintf("%s on GPU %d died (XID %d); restarting", what, gi, xidCode), GPU: &gi, XID: xidCode})
 		}
 	}
+}
+
+// nvrmBus is GPU i's bus id as the driver's NVRM lines print it: the PCI
+// bus id without its function ("0000:03:00.0" → "0000:03:00").
+func nvrmBus(busIDs []string, i int) string {
+	if i < 0 || i >= len(busIDs) || busIDs[i] == "" {
+		return "?"
+	}
+	b := busIDs[i]
+	if j := strings.LastIndexByte(b, '.'); j > 0 {
+		b = b[:j]
+	}
+	return b
 }
 
 // emit sends a request's spans unless tracing is off or the request is too old.

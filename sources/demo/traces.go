@@ -124,7 +124,7 @@ func tracesURL(endpoint string) (string, error) {
 	return u.String(), nil
 }
 
-func newTracing(ctx context.Context, endpoint string, log *slog.Logger) (*tracing, error) {
+func newTracing(ctx context.Context, endpoint, host string, log *slog.Logger) (*tracing, error) {
 	u, err := tracesURL(endpoint)
 	if err != nil {
 		return nil, err
@@ -144,7 +144,7 @@ func newTracing(ctx context.Context, endpoint string, log *slog.Logger) (*tracin
 		res := resource.NewSchemaless(
 			attribute.String("service.name", service),
 			attribute.String("service.namespace", "vigil-demo"),
-			attribute.String("host.name", "demo"),
+			attribute.String("host.name", host),
 		)
 		return sdktrace.NewTracerProvider(
 			sdktrace.WithResource(res),

@@ -18,7 +18,9 @@ import (
 func TestDemoLogParsesWell(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	svc, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), Seed: 7, GPUs: 2})
+	// Speed 10: the demo logs nothing from before its start (its warm-up
+	// leaves no lines), so 200 lines take ~20 s at speed 1 and ~3 s here.
+	svc, err := demo.Start(ctx, demo.Options{Dir: t.TempDir(), Seed: 7, GPUs: 2, Speed: 10})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func TestEveryFixtureThroughTheHub(t *testing.T) {
 	near(t, "triton ttft p99", first["triton/tensorrt_llm"].TTFT.P99, 1.7)
 	near(t, "torchserve error rate", first["torchserve/resnet-18"].ErrorRate, 0)
 	near(t, "ray error rate", first["rayserve/llm"].ErrorRate, 0.05)
-	near(t, "otel error rate", first["otel-genai/chatbot"].ErrorRate, 5.0/205)
+	near(t, "otel error rate", first["otel-genai/gpt-4o-mini"].ErrorRate, 5.0/205)
 	near(t, "http p50", first["http/recsys"].Latency.P50, 0.01375)
 	// Two scrapes: windowed figures; where nothing moved, no traffic in the
 	// window means n/a, not 0.

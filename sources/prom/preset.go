@@ -659,8 +659,11 @@ var presets = []*preset{
 	},
 	{
 		// OpenTelemetry GenAI metrics after the Prometheus translation (dots
-		// to underscores, unit suffixes), or with dotted UTF-8 names.
-		stack: StackOTelGenAI, prefixes: []string{"gen_ai_"}, service: genericService,
+		// to underscores, unit suffixes), or with dotted UTF-8 names. A row
+		// is one model × operation (genaiService, operationLabels): chat
+		// and embeddings never share a latency distribution or an error
+		// ratio.
+		stack: StackOTelGenAI, prefixes: []string{"gen_ai_"}, service: genaiService,
 		rules: []rule{
 			// A service that measures itself (server durations) is read from
 			// those; its client-side durations would count requests twice.
@@ -820,6 +823,33 @@ var (
 	otelOuts           = []string{sources.OutcomeOK, sources.OutcomeError}
 )
 
+// genaiService names a GenAI series by the model it calls or serves
+// (gen_ai.request.model, else gen_ai.response.model); without a model label,
+// as any HTTP service: its service label, else job, else the target.
+var genaiService = byLabel("gen_ai_request_model", "gen_ai.request.model", "gen_ai_response_model", "gen_ai.response.model", "service", "job")
+
+// operationLabels are, per stack, the source labels that say which kind of
+// call a sample measures; their value becomes the canonical operation label,
+// part of the service's identity.
+var operationLabels = map[string][]string{
+	StackOTelGenAI: {"gen_ai_operation_name", "gen_ai.operation.name"},
+}
+
+// maxOperationLen caps an operation name (a custom one may be anything).
+const maxOperationLen = 48
+
+// operationName is the canonical operation of a source value: sanitised,
+// trimmed and capped. Names beyond the conventions' (chat, text_completion,
+// generate_content, embeddings, create_agent, invoke_agent, execute_tool) are
+// kept as they are, each its own row.
+func operationName(v string) string {
+	v = strings.TrimSpace(sources.Sanitize(v))
+	if r := []rune(v); len(r) > maxOperationLen {
+		v = string(r[:maxOperationLen-1]) + "…"
+	}
+	return v
+}
+
 // otelOutcome: a duration recorded with error.type is a failed operation.
 func otelOutcome(m *metric) string {
 	if firstLabel(m, "error_type", "error.type") != "" {
@@ -828,20 +858,24 @@ func otelOutcome(m *metric) string {
 	return sources.OutcomeOK
 }
 
-// serverMeasured reports a client-side sample of a service that also
-// exports server-side durations.
+// serverMeasured reports a client-side sample of a model and operation that
+// also has server-side durations.
 func serverMeasured(sc *scrape, m *metric) bool {
 	if sc.serverSvcs == nil {
 		sc.serverSvcs = map[string]bool{}
 		for _, n := range otelServerDuration {
 			if mf := sc.byName[n]; mf != nil {
 				for _, x := range mf.metrics {
-					sc.serverSvcs[sc.serviceOf(genericService, x)] = true
+					sc.serverSvcs[genaiKey(sc, x)] = true
 				}
 			}
 		}
 	}
-	return sc.serverSvcs[sc.serviceOf(genericService, m)]
+	return sc.serverSvcs[genaiKey(sc, m)]
+}
+
+func genaiKey(sc *scrape, m *metric) string {
+	return sc.serviceOf(genaiService, m) + "\x00" + operationName(firstLabel(m, operationLabels[StackOTelGenAI]...))
 }
 
 var dpRank = []string{"dp_rank", "dp_rank"}

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -57,6 +58,7 @@ type ScrapeConfig struct {
 type Scraper struct {
 	cfg    ScrapeConfig
 	name   string
+	path   string // the URL's path (and "?…" for a query), for UniqueNames; "" when named by the config
 	target string // the URL without credentials or query, for health
 	client *http.Client
 	err    error // a configuration error, reported at every poll
@@ -104,6 +106,10 @@ func NewScraper(cfg ScrapeConfig) *Scraper {
 		host := "?"
 		if u != nil && u.Host != "" {
 			host = u.Host
+			s.path = u.EscapedPath()
+			if u.RawQuery != "" {
+				s.path += "?…" // a query may hold a token: never shown
+			}
 		}
 		s.name = "scrape " + sources.Sanitize(host)
 	}
@@ -172,6 +178,42 @@ func redact(u *url.URL) string {
 
 // Name implements sources.Source.
 func (s *Scraper) Name() string { return s.name }
+
+// UniqueNames renames, before they are polled, the scrapers whose default
+// names ("scrape host:port") would be equal, so that every target is named
+// and its health kept on its own: where several targets share a host:port
+// their names add the path ("scrape host:port/metrics", "scrape
+// host:port/other"); where even those are equal (the same path with
+// another query, or the same URL twice) the later ones are numbered ("…
+// #2"). A name the config gave is kept, and a default name equal to one is
+// numbered.
+func UniqueNames(ss []*Scraper) {
+	count := map[string]int{}
+	for _, s := range ss {
+		count[s.name]++
+	}
+	taken := map[string]bool{}
+	for _, s := range ss {
+		if s.cfg.Name != "" {
+			taken[s.name] = true
+		}
+	}
+	for _, s := range ss {
+		if s.cfg.Name == "" && (count[s.name] > 1 || taken[s.name]) {
+			s.name += sources.Sanitize(s.path)
+		}
+	}
+	for _, s := range ss {
+		if s.cfg.Name != "" {
+			continue
+		}
+		base := s.name
+		for k := 2; taken[s.name]; k++ {
+			s.name = base + " #" + strconv.Itoa(k)
+		}
+		taken[s.name] = true
+	}
+}
 
 // Interval implements sources.Poller.
 func (s *Scraper) Interval() time.Duration { return s.cfg.Interval }

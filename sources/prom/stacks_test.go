@@ -193,9 +193,11 @@ func TestOTelGenAI(t *testing.T) {
 	if len(ov.Services) != 2 {
 		t.Fatalf("services: %+v", ov.Services)
 	}
-	cb := svcByName(t, ov, "chatbot")
-	if cb.Stack != "otel-genai" {
-		t.Errorf("stack %q", cb.Stack)
+	// Rows are model × operation: the chatbot's client calls to
+	// gpt-4o-mini, the gateway's llama-3.1-8b.
+	cb := svcByName(t, ov, "gpt-4o-mini")
+	if cb.Stack != "otel-genai" || cb.Operation != "chat" || cb.DisplayName() != "gpt-4o-mini · chat" {
+		t.Errorf("stack %q operation %q display %q", cb.Stack, cb.Operation, cb.DisplayName())
 	}
 	near(t, "chatbot ok", cb.Outcomes["ok"], 200)
 	near(t, "chatbot error", cb.Outcomes["error"], 5)
@@ -204,11 +206,11 @@ func TestOTelGenAI(t *testing.T) {
 	near(t, "chatbot p95", cb.Latency.P95, 5.077333)
 	near(t, "chatbot p99", cb.Latency.P99, 5.12)
 	near(t, "chatbot mean", cb.Latency.Mean, 320.0/205)
-	m := []sources.Label{{Name: sources.LabelService, Value: "chatbot"}}
+	m := cb.Match()
 	near(t, "prompt tokens", view.SumLast(st, sources.SvcTokens, append(m, sources.Label{Name: sources.LabelKind, Value: "prompt"}), at), 120000)
 	near(t, "generation tokens", view.SumLast(st, sources.SvcTokens, append(m, sources.Label{Name: sources.LabelKind, Value: "generation"}), at), 40000)
 
-	gw := svcByName(t, ov, "genai-gateway")
+	gw := svcByName(t, ov, "llama-3.1-8b")
 	near(t, "gateway p50", gw.Latency.P50, 0.64)
 	near(t, "gateway mean", gw.Latency.Mean, 0.7)
 	near(t, "gateway ttft p50", gw.TTFT.P50, 0.083333)

@@ -39,7 +39,7 @@ type scrape struct {
 }
 
 type svcOuts struct {
-	labels []sources.Label // host, service, stack
+	labels []sources.Label // host, stack, service and, where the stack has one, operation
 	outs   []string
 }
 
@@ -251,6 +251,9 @@ func (sc *scrape) apply(p *preset, r *rule, m *metric) {
 			fn = r.service
 		}
 		ls = append(ls, sources.Label{Name: sources.LabelService, Value: sc.serviceOf(fn, m)})
+		if names := operationLabels[p.stack]; names != nil {
+			ls = appendLabel(ls, sources.LabelOperation, operationName(firstLabel(m, names...)))
+		}
 	case scopeGPU:
 		ls = appendLabel(ls, sources.LabelGPU, firstLabel(m, "gpu", "DeviceId"))
 		ls = appendLabel(ls, sources.LabelUUID, firstLabel(m, "UUID", "uuid", "gpu_uuid"))
@@ -260,6 +263,7 @@ func (sc *scrape) apply(p *preset, r *rule, m *metric) {
 		ls = appendLabel(ls, "pod", label(m, "pod"))
 		ls = appendLabel(ls, "container", label(m, "container"))
 	}
+	idn := len(ls) // the labels that identify the service (or GPU, or host)
 	for i := 0; i+1 < len(r.set); i += 2 {
 		ls = append(ls, sources.Label{Name: r.set[i], Value: r.set[i+1]})
 	}
@@ -289,7 +293,7 @@ func (sc *scrape) apply(p *preset, r *rule, m *metric) {
 	}
 	sc.emitted[p.stack] = true
 	if r.outcome != nil {
-		sc.declareOutcomes(ls[:3], r.outs)
+		sc.declareOutcomes(ls[:idn], r.outs)
 	}
 
 	switch r.kind {

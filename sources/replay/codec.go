@@ -393,11 +393,12 @@ func parseSchema(p []byte, list []sources.Series) ([]sources.Series, []string, e
 	}
 	for i := 0; i < n && d.err == nil; i++ {
 		kind := sources.Kind(d.u8())
-		name := d.raw()
+		// A recording is text from outside: sanitized as it is read.
+		name := sources.Sanitize(d.raw())
 		nl := d.count(2)
 		ls := make([]sources.Label, nl)
 		for j := range ls {
-			ls[j] = sources.Label{Name: d.raw(), Value: d.raw()}
+			ls[j] = sources.Label{Name: sources.Sanitize(d.raw()), Value: sources.Sanitize(d.raw())}
 		}
 		list = append(list, sources.SeriesOf(name, kind, ls))
 	}
@@ -405,7 +406,7 @@ func parseSchema(p []byte, list []sources.Series) ([]sources.Series, []string, e
 	if len(d.b) > 0 { // absent in a schema written before any frame had a source
 		ns := d.count(1)
 		for i := 0; i < ns && d.err == nil; i++ {
-			srcs = append(srcs, d.raw())
+			srcs = append(srcs, sources.Sanitize(d.raw()))
 		}
 	}
 	if d.err != nil {
@@ -928,7 +929,7 @@ func preamble(dst []byte, tFirst int64, ns []Notable, rawLen int) []byte {
 func parsePreamble(d *dec, tFirst int64) (ns []Notable, rawLen uint64) {
 	n := d.count(4)
 	for i := 0; i < n && d.err == nil; i++ {
-		ns = append(ns, Notable{At: time.Unix(0, tFirst+d.sv()), Kind: int(d.u8()), Severity: sources.Severity(d.u8()), Text: d.raw()})
+		ns = append(ns, Notable{At: time.Unix(0, tFirst+d.sv()), Kind: int(d.u8()), Severity: sources.Severity(d.u8()), Text: sources.Sanitize(d.raw())})
 	}
 	rawLen = d.uv()
 	return ns, rawLen
@@ -1036,7 +1037,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 				break
 			}
 			off := len(all) - len(st.b)
-			strs[i] = all[off : off+int(n)]
+			strs[i] = sources.Sanitize(all[off : off+int(n)]) // the same string when clean
 			st.b = st.b[n:]
 		}
 	}
@@ -1329,7 +1330,7 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 			return strs[i]
 		}
 		if i == 0 {
-			s := tx.next()
+			s := sources.Sanitize(tx.next())
 			if tx.err != nil {
 				dd.fail(fmt.Errorf("text: %w", tx.err))
 			}

@@ -199,6 +199,7 @@ func (r *Reader) scanDir() error {
 
 // warn records a warning once; the list is bounded.
 func (r *Reader) warn(s string) {
+	s = sources.OneLine(s) // it may name files from outside
 	if slices.Contains(r.warnings, s) {
 		return
 	}
@@ -805,8 +806,8 @@ func (r *Reader) Info() Info {
 	series := map[string]bool{}
 	srcs := map[string]bool{}
 	for _, sf := range r.files {
-		fi := FileInfo{Path: sf.path, Size: sf.size, Version: fmt.Sprintf("%d.%d", sf.major, sf.minor),
-			Host: sf.meta.Host, Complete: sf.footer, Torn: sf.torn + sf.badScan}
+		fi := FileInfo{Path: sources.Sanitize(sf.path), Size: sf.size, Version: fmt.Sprintf("%d.%d", sf.major, sf.minor),
+			Host: sources.Sanitize(sf.meta.Host), Complete: sf.footer, Torn: sf.torn + sf.badScan}
 		for _, b := range r.blocks {
 			if b.f != sf {
 				continue

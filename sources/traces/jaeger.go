@@ -260,6 +260,9 @@ func (j *Jaeger) convert(t jaegerTrace) []sources.Span {
 				break
 			}
 			k, v := cut(sources.OneLine(kv.Key), lim.MaxNameLen), cut(kv.text(), lim.MaxValueLen)
+			if Secret(k) {
+				v = Redacted
+			}
 			switch k {
 			case "error":
 				if v == "true" {
@@ -288,7 +291,11 @@ func (j *Jaeger) convert(t jaegerTrace) []sources.Span {
 				if len(s.Attrs) >= lim.MaxAttrs {
 					break
 				}
-				s.Attrs[AttrResource+cut(sources.OneLine(kv.Key), lim.MaxNameLen)] = cut(kv.text(), lim.MaxValueLen)
+				k, v := cut(sources.OneLine(kv.Key), lim.MaxNameLen), cut(kv.text(), lim.MaxValueLen)
+				if Secret(k) {
+					v = Redacted
+				}
+				s.Attrs[AttrResource+k] = v
 			}
 		}
 		for i, l := range js.Logs {
@@ -298,6 +305,9 @@ func (j *Jaeger) convert(t jaegerTrace) []sources.Span {
 			e := sources.SpanEvent{At: unixMicro(l.Timestamp), Name: "log"}
 			for _, f := range l.Fields {
 				k, v := cut(sources.OneLine(f.Key), lim.MaxNameLen), cut(f.text(), lim.MaxValueLen)
+				if Secret(k) {
+					v = Redacted
+				}
 				if k == "event" || k == "message" && e.Name == "log" {
 					e.Name = cut(sources.OneLine(v), lim.MaxNameLen)
 					continue

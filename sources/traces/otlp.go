@@ -238,6 +238,10 @@ func putAttr(m map[string]string, prefix string, kv *commonpb.KeyValue, lim Limi
 		return
 	}
 	key := prefix + cut(oneLine(kv.GetKey()), lim.MaxNameLen)
+	if Secret(key) {
+		m[key] = Redacted // a list or map under a credential's name goes whole
+		return
+	}
 	if kvl, ok := kv.GetValue().GetValue().(*commonpb.AnyValue_KvlistValue); ok {
 		for _, sub := range kvl.KvlistValue.GetValues() {
 			putAttr(m, key+".", sub, lim)
@@ -245,6 +249,42 @@ func putAttr(m map[string]string, prefix string, kv *commonpb.KeyValue, lim Limi
 		return
 	}
 	m[key] = cut(anyString(kv.GetValue(), lim), lim.MaxValueLen)
+}
+
+// Redacted is what a credential attribute's value shows, as a redacted log
+// field does.
+const Redacted = "[redacted]"
+
+// credentialNames are the attribute names whose values are credentials,
+// lower case with '-' read as '_': HTTP's credential headers
+// (http.request.header.authorization, ...cookie) and the usual names of
+// keys, tokens and passwords.
+var credentialNames = map[string]bool{
+	"authorization": true, "proxy_authorization": true, "www_authenticate": true, "cookie": true, "set_cookie": true,
+	"api_key": true, "apikey": true, "x_api_key": true, "api_token": true, "x_auth_token": true, "auth_token": true,
+	"token": true, "access_token": true, "refresh_token": true, "id_token": true, "bearer": true, "session_token": true,
+	"password": true, "passwd": true, "secret": true, "client_secret": true, "private_key": true, "credentials": true,
+}
+
+// Secret reports whether an attribute named key carries a credential, by
+// the rule the log parser uses for redacted fields: the key or its last
+// dotted part is one of the names (none has a dot, so the last part
+// decides), here credentialNames, compared without case and with '-' as
+// '_' (header names vary).
+func Secret(key string) bool {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		key = key[i+1:]
+	}
+	return len(key) >= 5 && len(key) <= 19 && credentialNames[normKey(key)] // the names' lengths: most keys stop here
+}
+
+func normKey(k string) string {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; c >= 'A' && c <= 'Z' || c == '-' {
+			return strings.ReplaceAll(strings.ToLower(k), "-", "_")
+		}
+	}
+	return k
 }
 
 // anyString renders an attribute value as text: strings as they are

@@ -40,7 +40,7 @@ type collector struct {
 	done   chan error
 }
 
-func startReceiver(t *testing.T, opts ReceiverOptions) *collector {
+func startReceiver(t testing.TB, opts ReceiverOptions) *collector {
 	t.Helper()
 	opts.Listen = "127.0.0.1:0"
 	c := &collector{r: NewReceiver(opts), done: make(chan error, 1)}
@@ -74,7 +74,7 @@ func startReceiver(t *testing.T, opts ReceiverOptions) *collector {
 }
 
 // waitSpans waits, with a deadline, until n spans have arrived.
-func (c *collector) waitSpans(t *testing.T, n int) []sources.Span {
+func (c *collector) waitSpans(t testing.TB, n int) []sources.Span {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -297,7 +297,7 @@ func TestReceiverJSONPartialSuccess(t *testing.T) {
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	if h := c.lastHealth(); h.Kind != "traces" || h.State != sources.HealthOK || !strings.Contains(h.Err, "2 spans rejected") {
+	if h := c.lastHealth(); h.Kind != "traces" || h.State != sources.HealthOK || h.Err != "" || !strings.Contains(h.Detail, "last refused: 2 spans rejected") {
 		t.Errorf("health = %+v", h)
 	}
 }
@@ -481,17 +481,66 @@ func (r *recorder) Write(b []byte) (int, error) {
 }
 func (r *recorder) WriteHeader(c int) { r.code = c }
 
+// TestReceiverPortInUse: a receiver whose port is taken reports itself in
+// error with the reason, keeps trying, and listens once the port is free.
 func TestReceiverPortInUse(t *testing.T) {
 	a := NewReceiver(ReceiverOptions{Listen: "127.0.0.1:0"})
 	if err := a.Listen(); err != nil {
 		t.Fatal(err)
 	}
-	b := NewReceiver(ReceiverOptions{Listen: a.Addr()})
-	err := b.Run(context.Background(), func(sources.Frame) {})
-	if err == nil || !strings.Contains(err.Error(), "otlp receiver") {
-		t.Fatalf("Run on a used port: %v", err)
+	b := NewReceiver(ReceiverOptions{Listen: a.Addr(), HealthEvery: 20 * time.Millisecond})
+	if err := b.Listen(); err == nil || !strings.Contains(err.Error(), "otlp receiver") || !strings.Contains(err.Error(), "in use") {
+		t.Fatalf("Listen on a used port: %v", err)
 	}
+	var mu sync.Mutex
+	var hs []sources.Health
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- b.Run(ctx, func(f sources.Frame) {
+			mu.Lock()
+			defer mu.Unlock()
+			if f.Health != nil {
+				hs = append(hs, *f.Health)
+			}
+		})
+	}()
+	last := func() sources.Health {
+		mu.Lock()
+		defer mu.Unlock()
+		if len(hs) == 0 {
+			return sources.Health{}
+		}
+		return hs[len(hs)-1]
+	}
+	waitFor(t, "an error report", func() bool { return last().State == sources.HealthError })
+	h := last()
+	if h.Source != "otlp "+a.Addr() || h.Kind != "traces" || !strings.Contains(h.Err, "address already in use") ||
+		!strings.Contains(h.Detail, "trying again") || !h.LastOK.IsZero() {
+		t.Errorf("health while the port is taken: %+v", h)
+	}
+	// The port comes free: the receiver takes it and reports idle (listening, nobody sending).
 	a.ln.Close()
+	waitFor(t, "listening after the port came free", func() bool { return last().State == sources.HealthIdle })
+	if h := last(); h.Err != "" || b.Endpoint() == "" || !strings.Contains(h.Detail, "no exports yet") {
+		t.Errorf("health once listening: %+v", h)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("Run: %v", err)
+	}
+}
+
+// waitFor polls cond until it holds or 10 s pass.
+func waitFor(t testing.TB, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // TestFastJSONMatchesProtojson: the encoding/json decoder reads what

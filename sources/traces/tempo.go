@@ -110,6 +110,19 @@ type tempoSearch struct {
 // Search lists traces through /api/search with service.name as a tag, or a
 // TraceQL query when only failed traces are asked for.
 func (t *Tempo) Search(ctx context.Context, q Query) ([]Summary, error) {
+	out, err := t.searchRaw(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	return q.filter(out), nil
+}
+
+// resolution is the grain of /api/search's start and end: seconds.
+func (t *Tempo) resolution() time.Duration { return time.Second }
+
+// searchRaw is Search returning every trace Tempo answered with, once
+// each, in its order: no cut to the limit, no filter on the window.
+func (t *Tempo) searchRaw(ctx context.Context, q Query) ([]Summary, error) {
 	v := url.Values{}
 	switch {
 	case q.ErrorsOnly && q.Service != "":
@@ -129,6 +142,7 @@ func (t *Tempo) Search(ctx context.Context, q Query) ([]Summary, error) {
 		v.Set("minDuration", q.MinDuration.String())
 	}
 	v.Set("limit", strconv.Itoa(q.limit()))
+	v.Set("spss", "1") // one span per span set: vigil reads only the traces
 	body, err := t.c.get(ctx, "/api/search", v)
 	if err != nil {
 		return nil, err
@@ -138,11 +152,13 @@ func (t *Tempo) Search(ctx context.Context, q Query) ([]Summary, error) {
 		return nil, fmt.Errorf("tempo: decoding search: %s", sources.OneLine(err.Error()))
 	}
 	out := make([]Summary, 0, len(r.Traces))
+	ids := make(map[string]bool, len(r.Traces))
 	for _, tr := range r.Traces {
 		id, ok := NormalizeID(tr.TraceID)
-		if !ok {
+		if !ok || ids[id] {
 			continue
 		}
+		ids[id] = true
 		s := Summary{
 			TraceID:  id,
 			Service:  cut(sources.OneLine(tr.RootServiceName), t.lim.MaxNameLen),
@@ -160,5 +176,5 @@ func (t *Tempo) Search(ctx context.Context, q Query) ([]Summary, error) {
 		}
 		out = append(out, s)
 	}
-	return q.filter(out), nil
+	return out, nil
 }

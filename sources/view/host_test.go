@@ -2,6 +2,7 @@ package view
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -34,7 +35,9 @@ func scrapeHost(at time.Time, idle, iowait, user float64) sources.Frame {
 		hostPoint(sources.HostFSSize, sources.Gauge, at, 100, "mountpoint", "/"),
 		hostPoint(sources.HostFSAvail, sources.Gauge, at, 10, "mountpoint", "/"),
 		hostPoint(sources.HostBootTime, sources.Gauge, at, 1000),
-		hostPoint(sources.HostTime, sources.Gauge, at, 1000+86400*2))
+		hostPoint(sources.HostTime, sources.Gauge, at, 1000+86400*2),
+		hostPoint(sources.HostNetRx, sources.Counter, at, 1000*idle, "device", "eth0"),
+		hostPoint(sources.HostNetTx, sources.Counter, at, 100*idle, "device", "eth0"))
 	return f
 }
 
@@ -70,6 +73,10 @@ func TestHosts(t *testing.T) {
 	h = Hosts(st, at, Options{Window: time.Minute})[0]
 	if !h.CPUBusy.OK || h.CPUBusy.V < 0.2999 || h.CPUBusy.V > 0.3001 {
 		t.Errorf("cpu busy %v, want 0.3", h.CPUBusy)
+	}
+	// eth0 received 6000 bytes and sent 600 in the 10 s.
+	if !h.NetRx.OK || math.Abs(h.NetRx.V-600) > 1e-9 || !h.NetTx.OK || math.Abs(h.NetTx.V-60) > 1e-9 {
+		t.Errorf("network %v in, %v out; want 600 and 60 bytes/s", h.NetRx, h.NetTx)
 	}
 	b, err := json.Marshal(h)
 	if err != nil {

@@ -155,6 +155,15 @@ func (s Service) Key() string {
 	return k
 }
 
+// DisplayName is how panes name the service's row: its name, and its
+// operation where it has one ("gpt-4o · chat"). Not sanitised.
+func (s Service) DisplayName() string {
+	if s.Operation == "" {
+		return s.Name
+	}
+	return s.Name + " · " + s.Operation
+}
+
 // Match is the label matchers that select this service's series in the
 // store, and no other's: an empty operation matches only series without one.
 func (s Service) Match() []sources.Label {

@@ -131,14 +131,16 @@ func (m *Model) Keys() []key.Binding { return []key.Binding{m.keys.Down, m.keys.
 // View returns what Refresh prepared.
 func (m *Model) View() string { return m.out }
 
-// Refresh rebuilds the alert states from the store's events up to env.Now.
+// Refresh rebuilds the alert states from the store's events up to the
+// instant the screen claims (env.At: the cursor when on).
 func (m *Model) Refresh(env pane.Env) {
 	m.env = env
 	if env.Store != nil {
 		gen := env.Store.Generation()
-		if !(env.Now.Equal(m.stamp.now) && gen == m.stamp.gen) {
-			m.stamp.now, m.stamp.gen = env.Now, gen
-			evs := env.Store.Events(env.Now.Add(-Lookback), env.Now, maxEvents)
+		at := env.EvalAt()
+		if !(at.Equal(m.stamp.now) && gen == m.stamp.gen) {
+			m.stamp.now, m.stamp.gen = at, gen
+			evs := env.Store.Events(at.Add(-Lookback), at, maxEvents)
 			m.active, m.history = Build(evs, m.histN)
 		}
 	}
@@ -482,7 +484,7 @@ func (m *Model) render() {
 			b.WriteString(styles.PDim.Paint(r.At.UTC().Format("15:04:05")) + " ")
 			b.WriteString(sev + " " + styles.Fit(stateText(r.State), 8) + " ")
 		} else {
-			b.WriteString(sev + " " + styles.Fit(stateText(r.State), 7) + " " + styles.Fit(Age(m.env.Now, r.Start), 7) + " ")
+			b.WriteString(sev + " " + styles.Fit(stateText(r.State), 7) + " " + styles.Fit(Age(m.env.EvalAt(), r.Start), 7) + " ")
 		}
 		b.WriteString(styles.PTitle.Paint(r.Name) + " " + r.Text)
 		if lt := labelText(r.Labels); lt != "" {

@@ -75,17 +75,19 @@ func (e *Executive) View() string { return e.out }
 // Figures returns what the last Refresh computed.
 func (e *Executive) Figures() Figures { return e.fig }
 
-// Refresh recomputes the figures at env.Now.
+// Refresh recomputes the figures at the instant the screen claims (the
+// cursor when on).
 func (e *Executive) Refresh(env pane.Env) {
 	e.env = env
 	if env.Store != nil {
+		at := env.EvalAt()
 		svcs := env.Overview.Services
 		gpus := env.Overview.GPUs
 		if env.Overview.At.IsZero() {
-			svcs = view.Services(env.Store, env.Now, env.Options)
-			gpus = view.GPUs(env.Store, env.Now)
+			svcs = view.Services(env.Store, at, env.Options)
+			gpus = view.GPUs(env.Store, at)
 		}
-		e.fig = Compute(env.Store, env.Now, svcs, gpus, e.o)
+		e.fig = Compute(env.Store, at, svcs, gpus, e.o)
 	}
 	e.render()
 }

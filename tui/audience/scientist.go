@@ -101,16 +101,22 @@ func (s *Scientist) Accuracy() Accuracy { return s.acc }
 // Drift returns the drift summary of the last refresh.
 func (s *Scientist) Drift() DriftSummary { return s.driftSum }
 
-// Refresh recomputes from the store over the shared window.
+// Refresh recomputes from the store: the confidence chart over the shared
+// window, the accuracy over the window that ends at the instant the screen
+// claims (the cursor when on), and the drift summary at that instant.
 func (s *Scientist) Refresh(env pane.Env) {
 	s.env = env
+	at := env.EvalAt()
 	if env.Store != nil {
 		cols := max(s.w-12, 10)
 		recs := env.Store.Logs(env.From(), env.Now, 200000, nil)
 		s.conf = ConfidenceOver(recs, s.o.ConfidenceField, env.From(), env.Now, cols)
+		if !at.Equal(env.Now) {
+			recs = env.Store.Logs(at.Add(-env.Window), at, 200000, nil)
+		}
 		s.acc = AccuracyOf(recs, s.o)
 	}
-	s.driftSum = SummarizeDrift(s.o.Drift, env.Now)
+	s.driftSum = SummarizeDrift(s.o.Drift, at)
 	s.render()
 }
 
@@ -277,11 +283,31 @@ func SummarizeDrift(m DriftSource, at time.Time) DriftSummary {
 	d.Alerting = m.Alerting(at)
 	sort.Strings(d.Alerting)
 	for _, r := range d.Rows {
-		if n := len(r.Cells); n > 0 {
-			d.Levels[r.Cells[n-1].Level.String()]++
+		if c, ok := closedAt(r.Cells, at); ok {
+			d.Levels[c.Level.String()]++
 		}
 	}
 	return d
+}
+
+// closedAt is the newest of cells (oldest first, evenly spaced) that had
+// closed by at: at the live edge the last one, under the cursor the one
+// the cursor had then.
+func closedAt(cells []drift.Cell, at time.Time) (drift.Cell, bool) {
+	n := len(cells)
+	if n == 0 {
+		return drift.Cell{}, false
+	}
+	var w time.Duration
+	if n > 1 {
+		w = cells[n-1].Start.Sub(cells[n-2].Start)
+	}
+	for i := n - 1; i >= 0; i-- {
+		if !cells[i].Start.Add(w).After(at) {
+			return cells[i], true
+		}
+	}
+	return drift.Cell{}, false
 }
 
 func (s *Scientist) render() {
@@ -309,15 +335,23 @@ func (s *Scientist) render() {
 		if len(s.driftSum.Alerting) > 0 {
 			add("  " + styles.PWarn.Paint("drifting: "+sources.Sanitize(strings.Join(s.driftSum.Alerting, ", "))))
 		}
+		// Names as wide as the longest (a third of the width at most),
+		// the cells in what is left.
+		nw := 4
+		for _, r := range s.driftSum.Rows {
+			nw = max(nw, styles.Width(sources.Sanitize(r.Feature)))
+		}
+		nw = min(nw, max(12, s.w/3))
+		cells := max(s.w-2-nw-1, 0)
 		for _, r := range s.driftSum.Rows {
 			if len(lines) >= s.h/2 {
 				break
 			}
 			var b strings.Builder
-			for _, c := range r.Cells[max(0, len(r.Cells)-(s.w-22)):] {
+			for _, c := range r.Cells[max(0, len(r.Cells)-cells):] {
 				b.WriteString(heatGlyph(c.Level))
 			}
-			add("  " + styles.Fit(sources.Sanitize(r.Feature), 18) + " " + b.String())
+			add("  " + styles.Fit(sources.Sanitize(r.Feature), nw) + " " + b.String())
 		}
 	}
 	add("")

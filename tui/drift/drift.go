@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
@@ -317,10 +318,32 @@ func (m *Model) selectList() {
 	m.sel = clamp(m.sel, 0, len(m.list)-1)
 }
 
-// lastStart is the start of the newest cell closed at the shown instant.
+// lastStart is the start of the newest closed column the rows end at: the
+// monitor's newest closed cell, which the panes see shortly after a window
+// ends (when the next observation or frame arrives). While the monitor is
+// not advancing at all (nothing arrives for two cell lengths) the grid
+// follows the clock, so the empty columns say that nothing was scored.
 func (m *Model) lastStart() time.Time {
 	w := m.cellW
-	return time.Unix(0, m.env.Now.UnixNano()/int64(w)*int64(w)).Add(-w)
+	byClock := time.Unix(0, m.env.Now.UnixNano()/int64(w)*int64(w)).Add(-w)
+	var newest time.Time
+	for _, r := range m.rows {
+		if n := len(r.Cells); n > 0 && r.Cells[n-1].Start.After(newest) {
+			newest = r.Cells[n-1].Start
+		}
+	}
+	if newest.IsZero() || byClock.Sub(newest) > w || newest.After(byClock) {
+		return byClock
+	}
+	return newest
+}
+
+// untilFirst is how long until the open window closes: the first cell of a
+// row that has none.
+func (m *Model) untilFirst() time.Duration {
+	w := int64(m.cellW)
+	end := (m.env.Now.UnixNano()/w + 1) * w
+	return time.Duration(end - m.env.Now.UnixNano())
 }
 
 func (m *Model) render() {
@@ -391,28 +414,7 @@ func (m *Model) renderRows() string {
 	}
 	m.offset = clamp(m.offset, 0, max(n-room, 0))
 	shown := min(room, n-m.offset)
-	nw := 6
-	for _, r := range m.list {
-		nw = max(nw, len(sources.Sanitize(r.Feature)))
-	}
-	stW := 0
-	if m.w >= 60 {
-		stW = 22
-	}
-	// Names get what the cells do not need: at least a dozen cells (or the
-	// window's worth) stay visible.
-	minCells := 12
-	if wc := int(m.env.Window / m.cellW); wc > 0 {
-		minCells = min(minCells, wc)
-	}
-	nw = min(nw, max(8, m.w-3-stW-minCells))
-	cols := m.w - 2 - nw - 1 - stW
-	cw := 1
-	wantCols := int(m.env.Window / m.cellW)
-	if wantCols > 0 && cols > wantCols {
-		cw = min(3, cols/wantCols)
-		cols = wantCols
-	}
+	cols, nw, stW := m.rowLayout()
 	last := m.lastStart()
 	cur := -1
 	if !m.env.Cursor.IsZero() && cols > 0 {
@@ -431,14 +433,15 @@ func (m *Model) renderRows() string {
 		} else if i == m.sel {
 			prefix = "› "
 		}
-		line := prefix + name + " " + m.cells(r, last, cols, cur, cw)
+		lead := m.since(r, last, cols, cur)
+		line := prefix + name + " " + lead + m.cellsFrom(r, last, cols, cur, 1, ansi.StringWidth(lead))
 		if stW > 0 {
-			line += " " + styles.Fit(m.state(r, last, cur), stW)
+			line += " " + styles.Fit(m.state(r), stW)
 		}
 		lines = append(lines, line)
 	}
 	if more := n - shown + m.hidden; more > 0 {
-		lines = append(lines, styles.PDim.Paint("+"+strconv.Itoa(more)+" more · / to filter"))
+		lines = append(lines, styles.PDim.Paint(styles.Trunc("+"+strconv.Itoa(more)+" more · / to filter", m.w)))
 	}
 	if legend {
 		for len(lines) < m.h-1 {
@@ -449,8 +452,40 @@ func (m *Model) renderRows() string {
 	return strings.Join(lines, "\n")
 }
 
+// stateWidth is the width of a row's right-hand summary ("▓ moderate 0.14",
+// "ALERT █ high 0.31", "baselining 1200/1000").
+const stateWidth = 22
+
+// rowLayout splits the pane's width between a row's parts: the prefix (2),
+// the name (nw), a space, one column per cell (cols), and, from 60 columns
+// on, a space and the summary (stW). They add up to the width exactly: the
+// cells take whatever the name and the summary leave, so a wider pane shows
+// more history. Names get what they need up to a third of the width, and
+// never so much that fewer than a dozen cells remain.
+func (m *Model) rowLayout() (cols, nw, stW int) {
+	if m.w >= 60 {
+		stW = stateWidth
+	}
+	fixed := 2 + 1
+	if stW > 0 {
+		fixed += 1 + stW
+	}
+	nw = 6
+	for _, r := range m.list {
+		nw = max(nw, ansi.StringWidth(sources.Sanitize(r.Feature)))
+	}
+	nw = min(nw, max(8, m.w/3), max(1, m.w-fixed-12))
+	cols = max(m.w-fixed-nw, 0)
+	return cols, nw, stW
+}
+
 // cells draws the row's cells ending at last, one column per cell window.
 func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
+	return m.cellsFrom(r, last, cols, cur, cw, 0)
+}
+
+// cellsFrom is cells without its first skip columns.
+func (m *Model) cellsFrom(r drift.Row, last time.Time, cols, cur, cw, skip int) string {
 	if cols <= 0 {
 		return ""
 	}
@@ -471,7 +506,7 @@ func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
 		}
 		run = ""
 	}
-	for j := 0; j < cols; j++ {
+	for j := skip; j < cols; j++ {
 		start := last.Add(-time.Duration(cols-1-j) * m.cellW)
 		l, ok := byStart[start.UnixNano()]
 		g, lvl := " ", -1
@@ -491,6 +526,25 @@ func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
 	return b.String()
 }
 
+// since labels the empty columns before a young row's first cell, "since
+// 10:57:52", so a wide pane's blank history reads as what it is. It
+// returns "" when the row's cells reach the grid's left edge, when the
+// monitor's ring is full (earlier cells were dropped, not absent), when
+// the gap is too narrow, or when the cursor stands in it.
+func (m *Model) since(r drift.Row, last time.Time, cols, cur int) string {
+	if len(r.Cells) == 0 || (m.src != nil && len(r.Cells) >= m.src.Config().Columns) {
+		return ""
+	}
+	first := r.Cells[0].Start
+	gap := int(last.Sub(first)/m.cellW) + 1 // columns from first to last
+	gap = cols - gap                        // empty columns on the left
+	label := "since " + first.UTC().Format("15:04:05") + " "
+	if gap < len(label)+2 || (cur >= 0 && cur < gap) {
+		return ""
+	}
+	return styles.PDim.Paint(strings.Repeat(" ", gap-len(label)) + label)
+}
+
 // cellAt returns the cell starting at start.
 func cellAt(r drift.Row, start time.Time) (drift.Cell, bool) {
 	for i := len(r.Cells) - 1; i >= 0; i-- {
@@ -501,24 +555,33 @@ func cellAt(r drift.Row, start time.Time) (drift.Cell, bool) {
 	return drift.Cell{}, false
 }
 
-func (m *Model) focusCell(r drift.Row, last time.Time) (drift.Cell, bool) {
+// focusCell is the cell a row's summary and its detail describe: with a
+// time cursor, the cell holding the cursor if it has closed; without one,
+// the row's newest closed cell.
+func (m *Model) focusCell(r drift.Row) (drift.Cell, bool) {
 	if !m.env.Cursor.IsZero() {
 		return cellAt(r, time.Unix(0, m.env.Cursor.UnixNano()/int64(m.cellW)*int64(m.cellW)))
 	}
-	return cellAt(r, last)
+	if len(r.Cells) == 0 {
+		return drift.Cell{}, false
+	}
+	return r.Cells[len(r.Cells)-1], true
 }
 
-// state is the row's right-hand summary: the shown cell's level and score,
-// "baselining n/N", or ALERT.
-func (m *Model) state(r drift.Row, last time.Time, cur int) string {
-	if !r.Reference.Ready {
+// state is the row's right-hand summary: the shown cell's level and effect
+// (focusCell), "baselining n/N" or ALERT. With a time cursor it describes
+// the cursor's cell only: the live reference count and alert state are not
+// figures of that instant.
+func (m *Model) state(r drift.Row) string {
+	live := m.env.Cursor.IsZero()
+	if live && !r.Reference.Ready {
 		minRef := 0
 		if m.src != nil {
 			minRef = m.src.Config().MinReference
 		}
 		return styles.PDim.Paint(fmt.Sprintf("baselining %d/%d", r.Reference.N, minRef))
 	}
-	c, ok := m.focusCell(r, last)
+	c, ok := m.focusCell(r)
 	if !ok {
 		return styles.NAText()
 	}
@@ -527,10 +590,19 @@ func (m *Model) state(r drift.Row, last time.Time, cur int) string {
 	if c.Level.Heat() >= 0 && !math.IsNaN(c.Stats.Effect) {
 		s += " " + strconv.FormatFloat(c.Stats.Effect, 'f', 2, 64)
 	}
-	if r.Alert && cur < 0 {
+	if r.Alert && live {
 		return styles.PCrit.Paint("ALERT ") + s
 	}
 	return s
+}
+
+// waitText is a short wait: "23s", "1m05s".
+func waitText(d time.Duration) string {
+	d = d.Round(time.Second)
+	if d < time.Minute {
+		return strconv.Itoa(int(d/time.Second)) + "s"
+	}
+	return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
 }
 
 func f2(v float64) string {
@@ -560,9 +632,16 @@ func (m *Model) renderDetail(r drift.Row) string {
 	}
 	cols := m.w - 2
 	lines = append(lines, "  "+m.cells(r, last, min(cols, len(r.Cells)+1), -1, 1))
-	c, ok := m.focusCell(r, last)
+	c, ok := m.focusCell(r)
 	if !ok {
-		lines = append(lines, styles.PDim.Paint("no closed cell at this instant"))
+		msg := "no closed cell yet: the first closes in " + waitText(m.untilFirst())
+		if !m.env.Cursor.IsZero() {
+			msg = "no closed cell holds " + m.env.Cursor.UTC().Format("15:04:05")
+			if len(r.Cells) > 0 {
+				msg += ": the first starts at " + r.Cells[0].Start.UTC().Format("15:04:05")
+			}
+		}
+		lines = append(lines, styles.PDim.Paint(styles.Trunc(msg, m.w)))
 		return strings.Join(lines, "\n")
 	}
 	st := c.Stats
@@ -571,7 +650,7 @@ func (m *Model) renderDetail(r drift.Row) string {
 		approx = " ≈"
 	}
 	lines = append(lines,
-		styles.PDim.Paint("cell ")+c.Start.UTC().Format("15:04:05")+styles.PDim.Paint(" + "+shortDur(m.cellW))+"  "+m.state(r, last, -1),
+		styles.PDim.Paint("cell ")+c.Start.UTC().Format("15:04:05")+styles.PDim.Paint(" + "+shortDur(m.cellW))+"  "+m.state(r),
 		styles.PDim.Paint("n ")+strconv.FormatInt(st.N, 10)+styles.PDim.Paint("  invalid ")+strconv.FormatInt(st.Invalid, 10)+styles.PDim.Paint("  effect ")+f2(st.Effect)+styles.PDim.Paint("  p"+approx+" ")+pval(st.P)+styles.PDim.Paint("  q ")+pval(st.Q)+styles.PDim.Paint("  score ")+f2(st.Score),
 		styles.PDim.Paint("KS D ")+f2(st.D)+styles.PDim.Paint("  PSI ")+f2(st.PSI)+styles.PDim.Paint("  JS₂ ")+f2(st.JS)+styles.PDim.Paint("  W1/σ ")+f2(st.W1Norm),
 		styles.PDim.Paint("p5 ")+f2(st.P5)+styles.PDim.Paint("  p50 ")+f2(st.P50)+styles.PDim.Paint("  p95 ")+f2(st.P95)+styles.PDim.Paint("  mean ")+f2(st.Mean)+styles.PDim.Paint("  std ")+f2(st.Std)+styles.PDim.Paint("  outside ref ")+f2(st.Outside),

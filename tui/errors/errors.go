@@ -61,11 +61,14 @@ type Model struct {
 	svc svclist.List // worst first, with the selection and detail
 	slo func(service string) alerts.SLO
 
-	cache map[string]*series
-	stamp stamp
-	cols  view.Columns // closed columns kept
-	out   string
-	note  string
+	cache    map[string]*series
+	shapes   map[string]svclist.Shape // by service key, at store generation shapeGen
+	shapeGen uint64
+	multi    bool // the services run on several hosts: rows name theirs
+	stamp    stamp
+	cols     view.Columns
+	out      string
+	note     string
 }
 
 type stamp struct {
@@ -78,7 +81,6 @@ type stamp struct {
 type series struct {
 	ratio []float64 // per column, NaN when no requests
 	axis  layout.Axis
-	at    view.Num // at the cursor
 }
 
 // New returns the pane.
@@ -93,7 +95,7 @@ func New(opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string {
 	if s, ok := m.svc.Detail(); ok {
-		return "Errors › " + sources.Sanitize(s.Name)
+		return "Errors › " + sources.Sanitize(s.DisplayName())
 	}
 	return "Errors"
 }
@@ -117,7 +119,13 @@ func (m *Model) Focus() { m.focused = true; m.render() }
 func (m *Model) Blur() { m.focused = false; m.render() }
 
 // Refresh implements pane.Pane.
-func (m *Model) Refresh(env pane.Env) { m.env = env; m.render() }
+func (m *Model) Refresh(env pane.Env) {
+	m.env = env
+	if st := env.Store; st != nil && (m.shapes == nil || st.Generation() != m.shapeGen) {
+		m.shapes, m.shapeGen = svclist.Shapes(st), st.Generation()
+	}
+	m.render()
+}
 
 // View implements pane.Pane.
 func (m *Model) View() string { return m.out }
@@ -205,14 +213,12 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	win := max(ax.Step, MinRateWindow)
 	c := &series{axis: ax}
 	c.ratio = m.cols.ErrorRatio(st, s, ax, win, m.lowBW)
-	if !m.env.Cursor.IsZero() {
-		c.at = view.ErrorRatioAt(st, s, win, m.env.Cursor)
-	}
 	m.cache[sk] = c
 	return c
 }
 
 func (m *Model) render() {
+	m.multi = svclist.MultiHost(m.env.Overview.Services)
 	m.svc.Select(m.env.Overview.Services, m.topK, worseFirst)
 	var parts []string
 	if f := m.svc.Filter(); f != "" {
@@ -249,11 +255,10 @@ func (m *Model) rateStyle(target float64) func(float64) int {
 	return func(v float64) int { return Level(v, target) }
 }
 
-func (m *Model) figure(s view.Service, c *series) string {
+// figure is the service's error rate at the instant the screen claims
+// (env.At), coloured against its target.
+func (m *Model) figure(s view.Service, _ *series) string {
 	n := s.ErrorRate
-	if !m.env.Cursor.IsZero() && c != nil {
-		n = c.at
-	}
 	v := styles.NumPlain(n, styles.Percent)
 	pad := styles.Pad(max(0, 6-len([]rune(v))))
 	if !n.OK {
@@ -262,7 +267,25 @@ func (m *Model) figure(s view.Service, c *series) string {
 	return pad + styles.PaintLevel(Level(n.V, s.ErrorTarget), v)
 }
 
-func outcomes(s view.Service) string {
+// outcomeParts are the request counts by outcome (ok, err, abort, then the
+// rest), parts of rank r and up: the errors stay longest, then ok.
+func outcomeParts(s view.Service, r int) []styles.Part {
+	names := outcomeNames(s)
+	out := make([]styles.Part, 0, len(names))
+	for i, k := range names {
+		label, pr := sources.Sanitize(k), r+2+i
+		switch k {
+		case sources.OutcomeError:
+			label, pr = "err", r
+		case sources.OutcomeOK:
+			pr = r + 1
+		}
+		out = append(out, styles.Part{Text: styles.PDim.Paint(label) + " " + styles.Num(s.Outcomes[k], styles.Count), Rank: pr})
+	}
+	return out
+}
+
+func outcomeNames(s view.Service) []string {
 	names := make([]string, 0, len(s.Outcomes))
 	for k := range s.Outcomes {
 		names = append(names, k)
@@ -270,15 +293,7 @@ func outcomes(s view.Service) string {
 	sort.Slice(names, func(i, j int) bool {
 		return rank(names[i]) < rank(names[j]) || rank(names[i]) == rank(names[j]) && names[i] < names[j]
 	})
-	var b []string
-	for _, k := range names {
-		label := sources.Sanitize(k)
-		if k == sources.OutcomeError {
-			label = "err"
-		}
-		b = append(b, styles.PDim.Paint(label)+" "+styles.Num(s.Outcomes[k], styles.Count))
-	}
-	return strings.Join(b, " ")
+	return names
 }
 
 func rank(o string) int {
@@ -303,15 +318,21 @@ const (
 	minChartWidth = 40
 )
 
-// hasRequests reports whether the service reports request counters at all
-// (one without gets one line, not an empty chart).
-func hasRequests(s view.Service) bool { return len(s.Outcomes) > 0 || s.ErrorRate.OK }
+// hasRequests reports whether the service has request counters at all (one
+// without gets one line, not an empty chart), whatever their figures at the
+// instant shown.
+func (m *Model) hasRequests(s view.Service) bool {
+	if sh, ok := m.shapes[s.Key()]; ok {
+		return sh.Requests
+	}
+	return svclist.ShapeOf(s).Requests
+}
 
 // chartHeight is the height of every service's chart when all of list fit
 // room rows of a w-cell-wide pane with one (the tallest of minChartRows..
 // maxChartRows that leaves no blank headroom in the chart), or 0 for the
 // sparkline rows.
-func chartHeight(w, room int, list []view.Service) int {
+func chartHeight(w, room int, list []view.Service, hasRequests func(view.Service) bool) int {
 	if w < minChartWidth {
 		return 0
 	}
@@ -338,7 +359,7 @@ func (m *Model) renderList() string {
 	if m.svc.Hidden() > 0 {
 		room--
 	}
-	if ch := chartHeight(m.w, room, list); ch > 0 {
+	if ch := chartHeight(m.w, room, list, m.hasRequests); ch > 0 {
 		return m.renderCharts(ch, room)
 	}
 	return m.renderSparks()
@@ -353,9 +374,9 @@ func (m *Model) renderCharts(ch, room int) string {
 	m.svc.Offset = 0
 	nw, used, last := 4, 0, -1
 	for i, s := range list {
-		nw = max(nw, len(sources.Sanitize(s.Name)))
+		nw = max(nw, styles.Width(svclist.Label(s, m.multi)))
 		used++
-		if hasRequests(s) {
+		if m.hasRequests(s) {
 			used += ch
 			last = i
 		}
@@ -367,14 +388,15 @@ func (m *Model) renderCharts(ch, room int) string {
 	var lines []string
 	for i, s := range list {
 		name := m.name(s, i == sel, nw)
-		if !hasRequests(s) {
+		if !m.hasRequests(s) {
 			lines = append(lines, name+"  "+styles.PDim.Paint("no request counters"))
 			continue
 		}
 		c := m.compute(s, m.w-styles.ChartGutter) // one value per plot column
 		linePaint := levelPainter(Level(maxOf(c.ratio), s.ErrorTarget))
-		lines = append(lines, name+"  "+linePaint.Paint("━")+styles.PDim.Paint(" error rate ")+m.figure(s, c)+
-			"  "+styles.PDim.Paint("━ target "+styles.Percent(s.ErrorTarget))+"  "+outcomes(s))
+		lines = append(lines, styles.Parts(m.w, "  ", append([]styles.Part{{Text: name},
+			{Text: linePaint.Paint("━") + styles.PDim.Paint(" error rate ") + m.figure(s, c), Rank: 1},
+			{Text: styles.PDim.Paint("━ target " + styles.Percent(s.ErrorTarget)), Rank: 2}}, outcomeParts(s, 3)...)...))
 		opts, series := m.chart(s, c, linePaint)
 		h := ch
 		if i == last {
@@ -443,7 +465,7 @@ func (m *Model) renderSparks() string {
 	shown := min(max(room, 0), n-off)
 	nw := 4
 	for _, s := range list[off : off+shown] {
-		nw = max(nw, len(sources.Sanitize(s.Name)))
+		nw = max(nw, styles.Width(svclist.Label(s, m.multi)))
 	}
 	// name spark 1.2% /1% ok 1k err 3
 	tgtW := 6
@@ -465,7 +487,7 @@ func (m *Model) renderSparks() string {
 		}
 		line := m.name(s, i == sel, nw) + spark + " " + m.figure(s, c) + " " + styles.PDim.Paint(styles.Fit("/"+styles.Percent(s.ErrorTarget), tgtW))
 		if outW > 0 {
-			line += " " + styles.Trunc(outcomes(s), outW)
+			line += " " + styles.Parts(outW, " ", outcomeParts(s, 0)...)
 		}
 		lines = append(lines, line)
 	}
@@ -488,7 +510,7 @@ func sparkTop(v []float64, target float64) float64 {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(sources.Sanitize(s.Name), nw)
+	n := svclist.Name(s, m.multi, nw)
 	if sel && m.focused {
 		return styles.PFocus.Paint("▸ ") + styles.PBold.Paint(n)
 	}
@@ -523,12 +545,14 @@ func (m *Model) renderDetail(s view.Service) string {
 	// The line takes the colour of the worst column in the window.
 	linePaint := levelPainter(Level(maxOf(c.ratio), s.ErrorTarget))
 	lines := []string{
-		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
-		linePaint.Paint("━") + styles.PDim.Paint(" error rate ") + m.figure(s, c) + "  " + styles.PDim.Paint("━ target "+styles.Percent(s.ErrorTarget)+"  basis "+orNA(s.ErrorBasis)),
-		outcomes(s),
+		styles.PBold.Paint(sources.Sanitize(s.DisplayName())) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.Parts(m.w, "  ", styles.Part{Text: linePaint.Paint("━") + styles.PDim.Paint(" error rate ") + m.figure(s, c)},
+			styles.Part{Text: styles.PDim.Paint("━ target " + styles.Percent(s.ErrorTarget)), Rank: 1},
+			styles.Part{Text: styles.PDim.Paint("basis " + orNA(s.ErrorBasis)), Rank: 2}),
+		styles.Parts(m.w, " ", outcomeParts(s, 0)...),
 	}
 	if m.slo != nil {
-		lines = append(lines, budgetLine(alerts.ErrorBudget(m.env.Store, s, m.slo(s.Name), m.env.Now)))
+		lines = append(lines, budgetLine(alerts.ErrorBudget(m.env.Store, s, m.slo(s.Name), m.env.At)))
 	}
 	room := m.h - len(lines)
 	if room <= 0 {

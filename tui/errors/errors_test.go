@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
+	"github.com/vigil-dev/vigil/tui/svclist"
 )
 
 func TestLevelAgainstTarget(t *testing.T) {
@@ -227,7 +228,7 @@ func TestChartHeight(t *testing.T) {
 		{"no request counters", 78, 40, list(3, false), 0},
 	}
 	for _, c := range cases {
-		if got := chartHeight(c.w, c.room, c.list); got != c.want {
+		if got := chartHeight(c.w, c.room, c.list, func(s view.Service) bool { return svclist.ShapeOf(s).Requests }); got != c.want {
 			t.Errorf("%s: %dx%d, %d services: chart %d rows, want %d", c.name, c.w, c.room, len(c.list), got, c.want)
 		}
 	}

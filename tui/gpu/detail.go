@@ -55,11 +55,11 @@ func (m *Model) loadDetail() {
 			d.hist[c.name] = st.Range(ss[0].Key(), from, to)
 		}
 	}
-	// Signals the overview does not carry.
+	// Signals the overview does not carry, at the pane's instant.
 	d.extra = map[string]view.Num{}
 	for _, name := range []string{sources.GPURemappedRows, sources.GPUEnergy, sources.GPUSMClockMax, sources.GPUMemClockMax, sources.GPUPCIeTx, sources.GPUPCIeRx} {
 		for _, s := range st.Select(name, match...) {
-			if smp, ok := st.Last(s.Key(), to); ok {
+			if smp, ok := st.Last(s.Key(), m.env.EvalAt()); ok {
 				k := name
 				if v := s.Label("state"); v != "" {
 					k += "{" + v + "}"
@@ -448,7 +448,9 @@ func axisFormat(name string) func(float64) string {
 	case sources.GPUMemoryUsed:
 		return func(v float64) string { return gib(v) + "G" }
 	case sources.GPUTemperature:
-		return func(v float64) string { return itoa(int(math.Round(v))) + "C" }
+		// Axis labels are ASCII (ntcharts measures bytes): the ticks are
+		// bare degrees, the chart's title says °C.
+		return func(v float64) string { return itoa(int(math.Round(v))) }
 	case sources.GPUPower:
 		return func(v float64) string { return itoa(int(math.Round(v))) + "W" }
 	}
@@ -531,6 +533,9 @@ func (m *Model) renderProcs(n int) []string {
 	out := []string{styles.Dim.Render(lpad("PID", 7) + " " + styles.Fit("USER", 8) + " " + styles.Fit("CONTAINER", 12) + " " + lpad("GPU-MEM", 7) + " " + lpad("SM", 4) + " COMMAND " + title)}
 	if len(ps) == 0 {
 		msg := "no processes"
+		if !m.live {
+			msg = "processes are known only live (not at " + m.env.EvalAt().UTC().Format("15:04:05") + ")"
+		}
 		if m.filter.Active() {
 			msg = "no process matches /" + m.filter.Expr
 		}

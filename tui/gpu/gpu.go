@@ -12,6 +12,7 @@ package gpu
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -51,6 +52,7 @@ type Model struct {
 	focused bool
 
 	env    pane.Env
+	live   bool  // env.Live at the last refresh
 	all    []row // every GPU, sorted by host then index
 	rows   []row // after the filter
 	multi  bool  // several hosts: group rows under host headers
@@ -116,10 +118,13 @@ func labelsOf(s sources.Series) string {
 	return s.Label(sources.LabelHost) + "/" + s.Label(sources.LabelGPU) + "/" + s.Label(sources.LabelUUID)
 }
 
-// Refresh implements pane.Pane: it reads the GPUs at env.Now and their
-// history over the shared window.
+// Refresh implements pane.Pane: it reads the GPUs at the instant the
+// screen claims (env.At: the cursor when on) and their history over the
+// shared window. What the inspector knows only of the present (processes,
+// a GPU's state and its fields' ages) shows only while env.Live.
 func (m *Model) Refresh(env pane.Env) {
 	m.env = env
+	m.live = env.Live()
 	from := env.From()
 	keys := func(name string) map[string]string {
 		out := map[string]string{}
@@ -157,14 +162,22 @@ func (m *Model) Refresh(env pane.Env) {
 		is := m.opts.Inspector.GPUInfos()
 		infos = make(map[string]*sources.GPUInfo, len(is))
 		for i := range is {
+			if !m.live {
+				// The static facts (bus, driver, MIG layout) hold at
+				// any instant; the state and field ages are the present's.
+				is[i].State, is[i].Err, is[i].Fields = "", "", nil
+			}
 			infos[is[i].Host+"/"+is[i].Index+"/"+is[i].UUID] = &is[i]
 		}
-		m.procs = m.opts.Inspector.GPUProcesses()
+		m.procs = nil
+		if m.live {
+			m.procs = m.opts.Inspector.GPUProcesses()
+		}
 		m.note = m.opts.Inspector.GPUNote()
 	}
 	m.all = m.all[:0]
 	hosts := map[string]bool{}
-	for _, g := range env.Overview.GPUs {
+	for _, g := range knownGPUs(env) {
 		id := idOf(g)
 		r := row{g: g, info: infos[id]}
 		if k, ok := uk[id]; ok {
@@ -198,6 +211,47 @@ func (m *Model) Refresh(env pane.Env) {
 	m.applyFilter()
 	m.reloadDetail()
 	m.render()
+}
+
+// knownGPUs is every GPU the store has series of, with its figures at the
+// pane's instant (env.Overview.GPUs) or n/a where it reported nothing then:
+// a cursor before a GPU's first sample shows its row, not "no GPUs".
+func knownGPUs(env pane.Env) []view.GPU {
+	out := append([]view.GPU(nil), env.Overview.GPUs...)
+	if env.Store == nil {
+		return out
+	}
+	have := map[string]bool{}
+	for _, g := range out {
+		have[idOf(g)] = true
+	}
+	added := false
+	for _, name := range []string{sources.GPUUtilization, sources.GPUTemperature, sources.GPUMemoryUsed, sources.GPUPower} {
+		for _, s := range env.Store.Select(name) {
+			g := view.GPU{Host: s.Label(sources.LabelHost), Index: s.Label(sources.LabelGPU), UUID: s.Label(sources.LabelUUID),
+				Model: s.Label(sources.LabelModel), Badges: []string{}}
+			if id := idOf(g); !have[id] {
+				have[id] = true
+				out = append(out, g)
+				added = true
+			}
+		}
+	}
+	if added {
+		sort.SliceStable(out, func(i, j int) bool {
+			a, b := out[i], out[j]
+			if a.Host != b.Host {
+				return a.Host < b.Host
+			}
+			ai, _ := strconv.Atoi(a.Index)
+			bi, _ := strconv.Atoi(b.Index)
+			if ai != bi {
+				return ai < bi
+			}
+			return a.UUID < b.UUID
+		})
+	}
+	return out
 }
 
 // applyFilter rebuilds rows from all and keeps the selection on the same GPU.
@@ -420,16 +474,12 @@ func (m *Model) render() {
 	m.out = styles.Block(strings.Join(lines, "\n"), m.w, m.h)
 }
 
-// age formats how long ago t was, relative to the pane's now.
+// age formats how long before the pane's instant t was.
 func (m *Model) age(t time.Time) string {
 	if t.IsZero() {
 		return "never"
 	}
-	d := m.env.Now.Sub(t)
-	if d < 0 {
-		d = 0
-	}
-	return styles.Seconds(d.Round(time.Second).Seconds())
+	return styles.Duration(m.env.EvalAt().Sub(t).Seconds())
 }
 
 var digits = regexp.MustCompile(`^\d+$`)

@@ -387,7 +387,7 @@ func TestFieldNames(t *testing.T) {
 	}}
 	m := New(Options{})
 	m.env.Now = t0
-	if got := naFields(info, m); got != "n/a: remapped rows (driver too old); stale: temp 12.0s (unknown)" {
+	if got := naFields(info, m); got != "n/a: remapped rows (driver too old); stale: temp 12s (unknown)" {
 		t.Fatalf("%q", got)
 	}
 }
@@ -448,7 +448,7 @@ func TestLostGPUDetail(t *testing.T) {
 	}
 	m.HandleKey(tea.KeyMsg{Type: tea.KeyDown})
 	m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
-	if v := m.View(); !strings.Contains(v, "reset the GPU or reboot") || !strings.Contains(v, "last good reading 42.0s ago") {
+	if v := m.View(); !strings.Contains(v, "reset the GPU or reboot") || !strings.Contains(v, "last good reading 42s ago") {
 		t.Fatalf("detail:\n%s", v)
 	}
 }
@@ -538,5 +538,39 @@ func TestDetailChartsCursor(t *testing.T) {
 	}
 	if got := cursorColumn(t0.Add(time.Minute), t0.Add(-5*time.Minute), t0, 100); got != -1 {
 		t.Errorf("cursor after the window: %d", got)
+	}
+}
+
+// TestPresentOnlyFactsAtTheCursor: a GPU's processes and its state (LOST)
+// are known only of the present. With the cursor on, the rows read the
+// cursor's figures and the detail says the processes are live only.
+func TestPresentOnlyFactsAtTheCursor(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	fill(st, []string{"gpu-box"}, 2)
+	ins := inspector("gpu-box", 2)
+	ins.infos[0].State, ins.infos[0].Err = "lost", "GPU 0: GPU lost"
+	m := New(Options{Inspector: ins})
+	m.SetSize(120, 40)
+	m.Refresh(newEnv(st))
+	if v := m.View(); !strings.Contains(v, "LOST") || !strings.Contains(v, "4242") {
+		t.Fatalf("live: no LOST badge or process:\n%s", v)
+	}
+	cur := t0.Add(-90 * time.Second)
+	env := pane.NewEnv(st, t0, 5*time.Minute, cur, "LIVE", view.Options{})
+	m.Refresh(env)
+	v := m.View()
+	if strings.Contains(v, "LOST") || strings.Contains(v, "4242") {
+		t.Fatalf("at the cursor the present's facts show:\n%s", v)
+	}
+	want := pct(env.Overview.GPUs[0].Util)
+	if want == pct(view.Evaluate(st, t0, view.Options{}).GPUs[0].Util) {
+		t.Fatal("fixture: the cursor's utilisation equals the present's; pick another instant")
+	}
+	if !strings.Contains(v, " "+want+" ") {
+		t.Fatalf("row does not read the cursor's utilisation %s:\n%s", want, v)
+	}
+	m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
+	if v := m.View(); !strings.Contains(v, "processes are known only live") {
+		t.Fatalf("detail at the cursor:\n%s", v)
 	}
 }

@@ -347,7 +347,7 @@ func (m *Model) renderRow(r *row, l layout, selected bool) string {
 		if mig {
 			b.WriteString(styles.Dim.Render(rpad("util n/a (MIG)", l.us+1+wPct)))
 		} else {
-			b.WriteString(styles.Spark(buckets(r.util, from, to, l.us, 1), 1, -1, utilLevel))
+			b.WriteString(styles.Spark(buckets(r.util, from, to, l.us, 1), 1, cursorColumn(m.env.Cursor, from, to, l.us), utilLevel))
 		}
 	}
 	if !mig || l.us == 0 {
@@ -368,10 +368,11 @@ func (m *Model) renderRow(r *row, l layout, selected bool) string {
 		if g.MemTotal.OK && g.MemTotal.V > 0 {
 			div = g.MemTotal.V
 		}
+		mark := cursorColumn(m.env.Cursor, from, to, l.ms)
 		if g.MemTotal.OK {
-			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 1, -1, memLevel))
+			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 1, mark, memLevel))
 		} else {
-			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 0, -1, nil))
+			b.WriteString(styles.Spark(buckets(r.mem, from, to, l.ms, div), 0, mark, nil))
 		}
 	}
 	if l.mem {
@@ -651,11 +652,12 @@ func (m *Model) renderPreview(n int) []string {
 	if r == nil || n < 3 {
 		return nil
 	}
-	title := "GPU " + r.g.Index
+	id := "GPU " + r.g.Index
 	if m.multi && r.g.Host != "" {
-		title += " @ " + sources.OneLine(r.g.Host)
+		id += " @ " + sources.OneLine(r.g.Host)
 	}
-	title += " · " + shortModel(r.g.Model) + " · enter for every field"
+	title := styles.Parts(m.w-4, " · ", styles.Part{Text: id}, styles.Part{Text: shortModel(r.g.Model), Rank: 2},
+		styles.Part{Text: "enter for every field", Rank: 1})
 	rule := "── " + title + " "
 	lines := []string{styles.Dim.Render(rule + strings.Repeat("─", max(0, m.w-styles.Width(rule))))}
 	procRows := 0

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/vigil-dev/vigil/tui/keys"
@@ -24,10 +25,77 @@ func TestPaneKeysFirstThenGlobal(t *testing.T) {
 	if strings.Count(v, "move") != 1 {
 		t.Fatalf("duplicate binding shown twice:\n%s", v)
 	}
+	w0 := lipgloss.Width(strings.Split(v, "\n")[0])
 	for _, l := range strings.Split(v, "\n") {
-		if lipgloss.Width(l) != 120 {
-			t.Fatalf("line width %d", lipgloss.Width(l))
+		if lw := lipgloss.Width(l); lw != w0 || lw > 120 {
+			t.Fatalf("line width %d (first %d, room 120)", lw, w0)
 		}
+	}
+}
+
+// TestNothingCut: with room, every description reads in full (the help
+// cut its own lines even at 200 columns).
+func TestNothingCut(t *testing.T) {
+	g := keys.Default().Entries()
+	for _, w := range []int{200, 120} {
+		v := Render(w, 60, 0, "Pane keys", nil, g)
+		if strings.Contains(v, "…") {
+			t.Errorf("%d columns: a line is cut:\n%s", w, v)
+		}
+		for _, e := range g {
+			if !strings.Contains(v, e.Desc) {
+				t.Errorf("%d columns: %q missing", w, e.Desc)
+			}
+		}
+	}
+}
+
+// TestModelOwnsItsKeys: the overlay scrolls with its own keys and the
+// wheel, stops at its ends, and closes on the global help, back and quit.
+func TestModelOwnsItsKeys(t *testing.T) {
+	km := keys.Default()
+	m := New()
+	m.SetSize(40, 10)
+	m.SetContent("Pane", nil, km.Entries())
+	m.Open()
+	press := func(k string) {
+		t.Helper()
+		msg := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)}
+		switch k {
+		case "esc":
+			msg = tea.KeyMsg{Type: tea.KeyEsc}
+		case "down":
+			msg = tea.KeyMsg{Type: tea.KeyDown}
+		}
+		m.Update(msg, km)
+	}
+	press("j")
+	press("down")
+	if !strings.Contains(m.View(), "scroll 3–") {
+		t.Fatalf("j, down: %s", m.View())
+	}
+	m.Update(tea.MouseMsg{Button: tea.MouseButtonWheelUp}, km)
+	if !strings.Contains(m.View(), "scroll 2–") {
+		t.Fatalf("wheel up: %s", m.View())
+	}
+	press("G")
+	end := m.View()
+	press("j")
+	press("j")
+	if m.View() != end {
+		t.Fatal("scrolled past the end")
+	}
+	press("k")
+	if m.View() == end {
+		t.Fatal("k at the end did not move back at once")
+	}
+	press("g")
+	if !strings.Contains(m.View(), "scroll 1–") {
+		t.Fatalf("g: %s", m.View())
+	}
+	press("esc")
+	if m.Active() {
+		t.Fatal("esc did not close")
 	}
 }
 

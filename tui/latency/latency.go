@@ -77,12 +77,15 @@ type Model struct {
 	sortBy int
 	svc    svclist.List // filtered and sorted, with the selection and detail
 
-	cache map[string]*series
-	llm   map[string]*llmCache // the detail's TTFT and ITL, by service
-	stamp stamp
-	cols  view.Columns // closed columns kept
-	out   string
-	note  string
+	cache    map[string]*series
+	shapes   map[string]svclist.Shape // by service key, at store generation shapeGen
+	shapeGen uint64
+	multi    bool                 // the services run on several hosts: rows name theirs
+	llm      map[string]*llmCache // the detail's TTFT and ITL, by service
+	stamp    stamp
+	cols     view.Columns
+	out      string
+	note     string
 }
 
 type stamp struct {
@@ -96,8 +99,6 @@ type stamp struct {
 type series struct {
 	p50, p95, p99 []float64
 	axis          layout.Axis
-	at            view.Quantiles // at the cursor
-	rpsAt         view.Num
 }
 
 // New returns the pane.
@@ -112,7 +113,7 @@ func New(opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string {
 	if s, ok := m.svc.Detail(); ok {
-		return "Latency › " + sources.Sanitize(s.Name)
+		return "Latency › " + sources.Sanitize(s.DisplayName())
 	}
 	return "Latency"
 }
@@ -138,6 +139,9 @@ func (m *Model) Blur() { m.focused = false; m.render() }
 // Refresh implements pane.Pane.
 func (m *Model) Refresh(env pane.Env) {
 	m.env = env
+	if st := env.Store; st != nil && (m.shapes == nil || st.Generation() != m.shapeGen) {
+		m.shapes, m.shapeGen = svclist.Shapes(st), st.Generation()
+	}
 	m.render()
 }
 
@@ -254,10 +258,6 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	win := max(ax.Step, MinQuantileWindow)
 	c := &series{axis: ax}
 	c.p50, c.p95, c.p99 = m.cols.Quantiles(st, s, sources.SvcLatency, ax, win, m.lowBW)
-	if !m.env.Cursor.IsZero() {
-		c.at = view.QuantilesAt(st, s, sources.SvcLatency, win, m.env.Cursor)
-		c.rpsAt = view.RequestRateAt(st, s, max(win, time.Minute), m.env.Cursor)
-	}
 	m.cache[sk] = c
 	return c
 }
@@ -266,7 +266,6 @@ func (m *Model) compute(s view.Service, cols int) *series {
 // latency quantiles per column (seconds; NaN: no data).
 type llmSeries struct {
 	ttft50, ttft99, itl50, itl99 []float64
-	ttftAt, itlAt                view.Quantiles // at the cursor
 }
 
 // computeLLM returns the service's TTFT and ITL columns on axis ax (the
@@ -281,13 +280,6 @@ func (m *Model) computeLLM(s view.Service, ax layout.Axis) *llmSeries {
 	var l llmSeries
 	l.ttft50, _, l.ttft99 = m.cols.Quantiles(st, s, sources.SvcTTFT, ax, win, m.lowBW)
 	l.itl50, _, l.itl99 = m.cols.Quantiles(st, s, sources.SvcITL, ax, win, m.lowBW)
-	l.ttftAt, l.itlAt = s.TTFT, s.ITL
-	if at := m.env.Cursor; !at.IsZero() {
-		// As for the latency: a lifetime distribution says nothing about
-		// the cursor's moment (QuantilesAt leaves it n/a).
-		l.ttftAt = view.QuantilesAt(st, s, sources.SvcTTFT, win, at)
-		l.itlAt = view.QuantilesAt(st, s, sources.SvcITL, win, at)
-	}
 	m.llm[sk] = &llmCache{axis: ax, v: &l}
 	return &l
 }
@@ -297,11 +289,9 @@ type llmCache struct {
 	v    *llmSeries
 }
 
-// figures are the quantiles shown in a row: at the cursor when it is on.
-func (m *Model) figures(s view.Service, c *series) (view.Quantiles, view.Num) {
-	if !m.env.Cursor.IsZero() && c != nil {
-		return c.at, c.rpsAt
-	}
+// figures are the quantiles and request rate shown in a row: the
+// service's, evaluated at the instant the screen claims (env.At).
+func (m *Model) figures(s view.Service, _ *series) (view.Quantiles, view.Num) {
 	return s.Latency, s.Throughput
 }
 
@@ -313,6 +303,7 @@ func (m *Model) cursorMark(c *series) int {
 }
 
 func (m *Model) render() {
+	m.multi = svclist.MultiHost(m.env.Overview.Services)
 	m.svc.Select(m.env.Overview.Services, m.topK, m.less())
 	m.note = m.makeNote()
 	if m.w <= 0 || m.h <= 0 {
@@ -390,8 +381,8 @@ const (
 
 // blockHeight is the rows a service takes at a detail level; ch is the
 // chart's height at levelChart.
-func blockHeight(lvl, ch int, s view.Service) int {
-	if !hasLatency(s) {
+func blockHeight(lvl, ch int, s svclist.Shape) int {
+	if !s.Latency {
 		return 1
 	}
 	switch lvl {
@@ -402,7 +393,7 @@ func blockHeight(lvl, ch int, s view.Service) int {
 	case levelChart:
 		return headLines(s) + ch
 	}
-	if isLLM(s) {
+	if s.LLM {
 		return 5
 	}
 	return 4
@@ -410,8 +401,8 @@ func blockHeight(lvl, ch int, s view.Service) int {
 
 // headLines are the figures lines above a service's chart: its figures,
 // and an LLM stack's token figures.
-func headLines(s view.Service) int {
-	if isLLM(s) {
+func headLines(s svclist.Shape) int {
+	if s.LLM {
 		return 2
 	}
 	return 1
@@ -422,11 +413,11 @@ func headLines(s view.Service) int {
 // charts' height (the same for all, so they read alike): the tallest of
 // minChartRows..maxChartRows that leaves no blank headroom in the chart.
 // When not all fit even one row each, it is levelSpark, scrolled.
-func chooseLevel(w, room int, list []view.Service) (lvl, ch int) {
+func chooseLevel(w, room int, list []view.Service, shape func(view.Service) svclist.Shape) (lvl, ch int) {
 	if w >= minChartWidth {
 		heads, charts := 0, 0
-		for _, s := range list {
-			if hasLatency(s) {
+		for _, sv := range list {
+			if s := shape(sv); s.Latency {
 				heads += headLines(s)
 				charts++
 			} else {
@@ -442,7 +433,7 @@ func chooseLevel(w, room int, list []view.Service) (lvl, ch int) {
 	for _, l := range []int{levelSparks, levelFigures} {
 		tot := 0
 		for _, s := range list {
-			tot += blockHeight(l, 0, s)
+			tot += blockHeight(l, 0, shape(s))
 		}
 		if tot <= room && w >= 40 {
 			return l, 0
@@ -464,11 +455,19 @@ func chartRows(avail int) int {
 	return 0
 }
 
-// hasLatency reports whether the service reports a latency distribution at all
-// (a service seen only through a gauge gets one line, not empty charts).
-func hasLatency(s view.Service) bool { return s.Latency.Count.OK || s.Latency.P50.OK }
+// shape says which series the service has at all (a service seen only
+// through a gauge gets one line, not empty charts), whatever its figures
+// at the instant shown.
+func (m *Model) shape(s view.Service) svclist.Shape {
+	if sh, ok := m.shapes[s.Key()]; ok {
+		return sh
+	}
+	return svclist.ShapeOf(s)
+}
 
-func isLLM(s view.Service) bool { return s.TTFT.Count.OK || s.ITL.Count.OK }
+func (m *Model) hasLatency(s view.Service) bool { return m.shape(s).Latency }
+
+func (m *Model) isLLM(s view.Service) bool { return m.shape(s).LLM }
 
 func (m *Model) renderList() string {
 	list, sel := m.svc.Items(), m.svc.Selected()
@@ -477,12 +476,12 @@ func (m *Model) renderList() string {
 	if m.svc.Hidden() > 0 {
 		room-- // the "+N more" line
 	}
-	lvl, ch := chooseLevel(m.w, room, list)
+	lvl, ch := chooseLevel(m.w, room, list, m.shape)
 	// Rows that fit, scrolled so the selection shows.
 	fit := func(from int) int {
 		used, k := 0, 0
 		for i := from; i < n; i++ {
-			bh := blockHeight(lvl, ch, list[i])
+			bh := blockHeight(lvl, ch, m.shape(list[i]))
 			if used+bh > room {
 				break
 			}
@@ -510,7 +509,7 @@ func (m *Model) renderList() string {
 	more = n - shown + m.svc.Hidden()
 	nw := 4
 	for _, s := range list[off : off+shown] {
-		nw = max(nw, len(sources.Sanitize(s.Name)))
+		nw = max(nw, styles.Width(svclist.Label(s, m.multi)))
 	}
 	// Names take what a six-cell sparkline and the figures leave.
 	nw = min(nw, max(8, min(24, m.w-29)))
@@ -520,8 +519,8 @@ func (m *Model) renderList() string {
 	if lvl == levelChart {
 		used := 0
 		for i := off; i < off+shown; i++ {
-			used += blockHeight(lvl, ch, list[i])
-			if hasLatency(list[i]) {
+			used += blockHeight(lvl, ch, m.shape(list[i]))
+			if m.hasLatency(list[i]) {
 				labelled = i
 			}
 		}
@@ -544,7 +543,7 @@ func (m *Model) renderList() string {
 }
 
 func (m *Model) name(s view.Service, sel bool, nw int) string {
-	n := styles.Fit(sources.Sanitize(s.Name), nw)
+	n := svclist.Name(s, m.multi, nw)
 	prefix := "  "
 	if sel && m.focused {
 		prefix = styles.PFocus.Paint("▸ ")
@@ -592,15 +591,8 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		}
 		return []string{name + spark + tail}
 	}
-	if !hasLatency(s) {
-		line := name + "  " + styles.PDim.Paint("no latency histogram")
-		if s.QueueDepth.OK {
-			line += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
-		}
-		if s.Stack != "" {
-			line += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
-		}
-		return []string{line}
+	if !m.hasLatency(s) {
+		return []string{styles.Parts(m.w, "  ", append([]styles.Part{{Text: name}, {Text: styles.PDim.Paint("no latency histogram"), Rank: 1}}, m.tail(s)...)...)}
 	}
 	sw := m.w - 6 - 9
 	var c *series
@@ -608,18 +600,14 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 		c = m.compute(s, sw)
 		q, rps = m.figures(s, c)
 	}
-	head := name + "  " + fig("p50", q.P50, 6, styles.Seconds) + "  " + fig("p95", q.P95, 6, styles.Seconds) + "  " + fig("p99", q.P99, 6, styles.Seconds) + "  " + fig("", rps, 7, rate)
-	extra := ""
-	if s.QueueDepth.OK {
-		extra += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
+	parts := []styles.Part{{Text: name}, {Text: fig("p50", q.P50, 6, styles.Seconds), Rank: 2}, {Text: fig("p95", q.P95, 6, styles.Seconds), Rank: 3},
+		{Text: fig("p99", q.P99, 6, styles.Seconds), Rank: 1}, {Text: fig("", rps, 7, rate), Rank: 3}}
+	if m.isLLM(s) && lvl == levelFigures {
+		parts = append(parts, styles.Part{Text: fig("ttft p99", s.TTFT.P99, 0, styles.Seconds), Rank: 5},
+			styles.Part{Text: fig("itl p99", s.ITL.P99, 0, styles.Seconds), Rank: 5})
 	}
-	if isLLM(s) && lvl == levelFigures {
-		extra += "  " + fig("ttft p99", s.TTFT.P99, 0, styles.Seconds) + "  " + fig("itl p99", s.ITL.P99, 0, styles.Seconds)
-	}
-	if s.Stack != "" {
-		extra += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
-	}
-	lines := []string{head + extra}
+	head := styles.Parts(m.w, "  ", append(parts, m.tail(s)...)...)
+	lines := []string{head}
 	if c == nil {
 		return lines
 	}
@@ -633,8 +621,8 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 	if lvl >= levelSparks {
 		lines = append(lines, "  "+styles.PDim.Paint("p95 ")+styles.Spark(c.p95, top, mark, accent))
 		lines = append(lines, "  "+styles.PDim.Paint("p50 ")+styles.Spark(c.p50, top, mark, accent))
-		if isLLM(s) {
-			lines = append(lines, "  "+llmLine(s))
+		if m.isLLM(s) {
+			lines = append(lines, "  "+llmLine(s, m.w-2))
 		}
 	}
 	return lines
@@ -645,7 +633,7 @@ func (m *Model) renderRow(s view.Service, sel bool, lvl, nw int) []string {
 // p99 overlaid (the detail's colours, the figures line its legend), with
 // the time labels under it (one more row) when labelled.
 func (m *Model) renderChartRow(s view.Service, sel bool, nw, ch int, labelled bool) []string {
-	if !hasLatency(s) {
+	if !m.hasLatency(s) {
 		return m.renderRow(s, sel, levelSparks, nw)
 	}
 	name := m.name(s, sel, nw)
@@ -654,18 +642,13 @@ func (m *Model) renderChartRow(s view.Service, sel bool, nw, ch int, labelled bo
 	// The figures are the chart's legend: each label in its line's colour
 	// (the figures line keeps the sparkline levels' shape, shorter than
 	// the detail's "━ p50" keys).
-	head := name + "  " + keyFig("p50", paintP50, q.P50) + "  " + keyFig("p95", paintP95, q.P95) +
-		"  " + keyFig("p99", paintP99, q.P99) + "  " + fig("", rps, 7, rate)
-	if s.QueueDepth.OK {
-		head += "  " + fig("queue", s.QueueDepth, 0, styles.SI)
-	}
-	if s.Stack != "" {
-		head += "  " + styles.PDim.Paint(sources.Sanitize(s.Stack))
-	}
-	lines := make([]string, 0, headLines(s)+ch+1)
+	head := styles.Parts(m.w, "  ", append([]styles.Part{{Text: name}, {Text: keyFig("p50", paintP50, q.P50), Rank: 2},
+		{Text: keyFig("p95", paintP95, q.P95), Rank: 2}, {Text: keyFig("p99", paintP99, q.P99), Rank: 1},
+		{Text: fig("", rps, 7, rate), Rank: 3}}, m.tail(s)...)...)
+	lines := make([]string, 0, headLines(m.shape(s))+ch+1)
 	lines = append(lines, head)
-	if isLLM(s) {
-		lines = append(lines, "  "+llmLine(s))
+	if m.isLLM(s) {
+		lines = append(lines, "  "+llmLine(s, m.w-2))
 	}
 	opts := styles.ChartOpts{YLabel: styles.SecondsAxis, Mark: m.cursorMark(c)}
 	if labelled {
@@ -679,11 +662,31 @@ func (m *Model) renderChartRow(s view.Service, sel bool, nw, ch int, labelled bo
 	}, opts)...)
 }
 
-func llmLine(s view.Service) string {
-	return fig("ttft p50", s.TTFT.P50, 0, styles.Seconds) + "  " + fig("p99", s.TTFT.P99, 0, styles.Seconds) +
-		"   " + fig("itl p50", s.ITL.P50, 0, styles.Seconds) + "  " + fig("p99", s.ITL.P99, 0, styles.Seconds) +
-		"   " + fig("tok/s in", s.PromptTPS, 0, styles.SI) + "  " + fig("out", s.GenTPS, 0, styles.SI) +
-		"   " + fig("kv", s.KVCache, 0, styles.Percent)
+// llmLine is an LLM stack's token figures in w cells: TTFT, ITL, token
+// rates and KV cache, the last ones left out first when narrow.
+func llmLine(s view.Service, w int) string {
+	return styles.Parts(w, "   ",
+		styles.Part{Text: fig("ttft p50", s.TTFT.P50, 0, styles.Seconds) + "  " + fig("p99", s.TTFT.P99, 0, styles.Seconds)},
+		styles.Part{Text: fig("itl p50", s.ITL.P50, 0, styles.Seconds) + "  " + fig("p99", s.ITL.P99, 0, styles.Seconds), Rank: 1},
+		styles.Part{Text: fig("tok/s in", s.PromptTPS, 0, styles.SI) + "  " + fig("out", s.GenTPS, 0, styles.SI), Rank: 2},
+		styles.Part{Text: fig("kv", s.KVCache, 0, styles.Percent), Rank: 3})
+}
+
+// tail is what follows a row's latency figures: the queue (an integer
+// gauge), a lifetime basis, the stack; the stack goes first when narrow.
+func (m *Model) tail(s view.Service) []styles.Part {
+	var out []styles.Part
+	if s.QueueDepth.OK {
+		out = append(out, styles.Part{Text: fig("queue", s.QueueDepth, 0, styles.Count), Rank: 4})
+	}
+	if s.Latency.Basis == view.BasisLifetime {
+		// One scrape so far: the distribution since the exporter began.
+		out = append(out, styles.Part{Text: styles.PWarn.Paint("lifetime"), Rank: 2})
+	}
+	if s.Stack != "" {
+		out = append(out, styles.Part{Text: styles.PDim.Paint(sources.Sanitize(s.Stack)), Rank: 6})
+	}
+	return out
 }
 
 func accent(float64) int { return styles.LevelAccent }
@@ -720,13 +723,14 @@ func (m *Model) renderDetail(s view.Service) string {
 	c := m.compute(s, cols)
 	q, rps := m.figures(s, c)
 	lines := []string{
-		styles.PBold.Paint(sources.Sanitize(s.Name)) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
-		legendKey(paintP50) + fig("p50", q.P50, 6, styles.Seconds) + "  " + legendKey(paintP95) + fig("p95", q.P95, 6, styles.Seconds) + "  " + legendKey(paintP99) + fig("p99", q.P99, 6, styles.Seconds) +
-			"  " + fig("mean", s.Latency.Mean, 6, styles.Seconds) + "  " + fig("req/s", rps, 6, styles.SI) +
-			"  " + fig("queue", s.QueueDepth, 0, styles.SI) + "  " + fig("running", s.Running, 0, styles.SI),
+		styles.PBold.Paint(sources.Sanitize(s.DisplayName())) + "  " + styles.PDim.Paint(sources.Sanitize(s.Host+" "+s.Stack)),
+		styles.Parts(m.w, "  ", styles.Part{Text: legendKey(paintP50) + fig("p50", q.P50, 6, styles.Seconds)},
+			styles.Part{Text: legendKey(paintP95) + fig("p95", q.P95, 6, styles.Seconds)}, styles.Part{Text: legendKey(paintP99) + fig("p99", q.P99, 6, styles.Seconds)},
+			styles.Part{Text: fig("mean", s.Latency.Mean, 6, styles.Seconds), Rank: 3}, styles.Part{Text: fig("req/s", rps, 6, styles.SI), Rank: 1},
+			styles.Part{Text: fig("queue", s.QueueDepth, 0, styles.Count), Rank: 2}, styles.Part{Text: fig("running", s.Running, 0, styles.Count), Rank: 2}),
 	}
-	if isLLM(s) {
-		lines = append(lines, llmLine(s))
+	if m.isLLM(s) {
+		lines = append(lines, llmLine(s, m.w))
 	}
 	room := m.h - len(lines)
 	if room <= 0 {
@@ -754,7 +758,7 @@ func (m *Model) renderDetail(s view.Service) string {
 	// inter-token latency charts under the request latency, on the same
 	// columns (the time labels move to the bottom chart).
 	small := room / 5
-	if !isLLM(s) || small < minLLMChartRows || room-2*small < 12 {
+	if !m.isLLM(s) || small < minLLMChartRows || room-2*small < 12 {
 		lines = append(lines, styles.LineChart(m.w, min(room, maxPlotRows+extra), main, opts)...)
 		return strings.Join(lines, "\n")
 	}
@@ -784,12 +788,12 @@ func (m *Model) renderDetail(s view.Service) string {
 	}
 	lines = append(lines, styles.LineChart(m.w, mh, main, opts)...)
 	l := m.computeLLM(s, ax)
-	lines = append(lines, legendKey(paintP50)+fig("ttft p50", l.ttftAt.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", l.ttftAt.P99, 0, styles.Seconds))
+	lines = append(lines, legendKey(paintP50)+fig("ttft p50", s.TTFT.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", s.TTFT.P99, 0, styles.Seconds))
 	lines = append(lines, styles.LineChart(m.w, th-1, []styles.LineSeries{
 		{Name: "p50", Values: l.ttft50, Paint: paintP50},
 		{Name: "p99", Values: l.ttft99, Paint: paintP99},
 	}, sub)...)
-	lines = append(lines, legendKey(paintP50)+fig("itl p50", l.itlAt.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", l.itlAt.P99, 0, styles.Seconds))
+	lines = append(lines, legendKey(paintP50)+fig("itl p50", s.ITL.P50, 0, styles.Seconds)+"  "+legendKey(paintP99)+fig("p99", s.ITL.P99, 0, styles.Seconds))
 	lines = append(lines, styles.LineChart(m.w, ih-1, []styles.LineSeries{
 		{Name: "p50", Values: l.itl50, Paint: paintP50},
 		{Name: "p99", Values: l.itl99, Paint: paintP99},

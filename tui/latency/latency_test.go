@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
+	"github.com/vigil-dev/vigil/tui/svclist"
 )
 
 var bounds = []float64{0.01, 0.05, 0.1, 0.5, 1, math.Inf(1)}
@@ -132,8 +133,7 @@ func TestColumnCacheMatchesFresh(t *testing.T) {
 func detailModel(t testing.TB, w, h int, cursor time.Time, sigs ...string) (*Model, pane.Env) {
 	t.Helper()
 	st, end := fixtureOf(append([]string{sources.SvcLatency}, sigs...)...)
-	env := pane.Env{Store: st, Now: end, Window: 10 * time.Minute, Cursor: cursor}
-	env.Overview = view.Evaluate(st, end, view.Options{})
+	env := pane.NewEnv(st, end, 10*time.Minute, cursor, "LIVE", view.Options{})
 	m := New()
 	m.SetSize(w, h)
 	m.Refresh(env)
@@ -189,10 +189,10 @@ func TestDetailLLMCharts(t *testing.T) {
 	if strings.Count(v, "12:10:00") != 1 || !strings.HasSuffix(strings.TrimRight(v, " "), "12:10:00") {
 		t.Errorf("time labels not at the bottom:\n%s", v)
 	}
-	// At the cursor, the legends give the figures of that moment: here a
-	// column with no data yet (before the first scrape), so n/a.
+	// At the cursor, the legends give the figures of that moment: here
+	// before the first scrape, so n/a.
 	m, env := detailModel(t, 100, 40, time.Time{}, sources.SvcTTFT, sources.SvcITL)
-	env.Cursor = env.Now.Add(-10*time.Minute + time.Second)
+	env = pane.NewEnv(env.Store, env.Now, env.Window, env.Now.Add(-10*time.Minute-time.Second), "LIVE", view.Options{})
 	m.Refresh(env)
 	if v := m.View(); !strings.Contains(v, "━ ttft p50    n/a") && !strings.Contains(v, "━ ttft p50 n/a") {
 		t.Errorf("TTFT legend at a cursor with no data:\n%s", v)
@@ -302,14 +302,14 @@ func TestChooseLevel(t *testing.T) {
 		{"no latency histograms: no charts", 118, 40, svcList(3, false, false), levelSparks, 0},
 	}
 	for _, c := range cases {
-		lvl, ch := chooseLevel(c.w, c.room, c.list)
+		lvl, ch := chooseLevel(c.w, c.room, c.list, svclist.ShapeOf)
 		if lvl != c.lvl || ch != c.ch {
 			t.Errorf("%s: %dx%d, %d services: level %d, chart %d rows; want %d, %d", c.name, c.w, c.room, len(c.list), lvl, ch, c.lvl, c.ch)
 		}
 		if lvl == levelChart {
 			used := 0
 			for _, s := range c.list {
-				used += blockHeight(lvl, ch, s)
+				used += blockHeight(lvl, ch, svclist.ShapeOf(s))
 			}
 			if used > c.room {
 				t.Errorf("%s: %d rows used of %d", c.name, used, c.room)

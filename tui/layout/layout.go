@@ -3,6 +3,8 @@
 // lies inside the terminal, so resize storms cannot produce a negative size.
 package layout
 
+import "github.com/charmbracelet/x/ansi"
+
 // Rect is a rectangle in terminal cells; X, Y are the top-left corner.
 type Rect struct {
 	X, Y, W, H int
@@ -55,19 +57,31 @@ type Spec struct {
 	Timeline  int  // rows for the replay strip (0 for none)
 	Alerts    int  // rows for the alerts strip (0 for none)
 	Prompt    bool // a one-row prompt (filter or palette) above the status bar
+	// Titles are the panes' titles, for the pane list of Single mode (its
+	// entries' rectangles are where a click focuses a pane).
+	Titles []string
+	// Strip, when above 0, is the outer height of the last pane laid out
+	// as a full-width strip under the others (the host rows), at most
+	// half the content; it applies to the grids, not to Single mode or a
+	// maximised pane.
+	Strip int
 }
 
 // Plan is where everything goes.
 type Plan struct {
-	Mode     Mode
-	W, H     int
-	Panes    []Rect // one per pane; an empty Rect for a pane not shown
-	List     Rect   // the pane list in Single mode
-	Alerts   Rect
-	Timeline Rect
-	Prompt   Rect
-	Status   Rect
-	Content  Rect // the area the panes share
+	Mode  Mode
+	W, H  int
+	Panes []Rect // one per pane; an empty Rect for a pane not shown
+	List  Rect   // the pane list in Single mode
+	// ListItems are the list's entries, one per pane: a marker cell and
+	// the title (display width), ListGap cells apart; an entry that does
+	// not fit the row is empty.
+	ListItems []Rect
+	Alerts    Rect
+	Timeline  Rect
+	Prompt    Rect
+	Status    Rect
+	Content   Rect // the area the panes share
 }
 
 // ModeFor returns the overview mode at a terminal size.
@@ -116,11 +130,23 @@ func Compute(w, h int, s Spec) Plan {
 		return p
 	}
 	c := p.Content
-	switch {
-	case p.Mode == Single:
+	if p.Mode == Single {
 		p.List = Rect{0, c.H - 1, w, 1}
 		p.Panes[foc] = Rect{0, 0, w, c.H - 1}
-	case s.Panes == 4 && p.Mode == Full:
+		p.ListItems = listItems(p.List, s.Panes, s.Titles)
+		return p
+	}
+	n := s.Panes
+	if s.Strip > 0 {
+		sh := min(s.Strip, c.H/2)
+		p.Panes[n-1] = Rect{c.X, c.Y + c.H - sh, c.W, sh}
+		c.H -= sh
+		n--
+	}
+	switch {
+	case n == 1:
+		p.Panes[0] = c
+	case n == 4 && p.Mode == Full:
 		// Latency is the widest need (sparklines); GPU gauges are narrow.
 		topH := c.H * 55 / 100
 		botH := c.H - topH
@@ -131,9 +157,32 @@ func Compute(w, h int, s Spec) Plan {
 		p.Panes[2] = Rect{0, topH, ew, botH}
 		p.Panes[3] = Rect{ew, topH, w - ew, botH}
 	default:
-		grid(&p, c, s.Panes)
+		grid(&p, c, n)
 	}
 	return p
+}
+
+// ListGap is the blank cells between two entries of the pane list.
+const ListGap = 2
+
+// listItems places the pane list's entries along row r: each a marker cell
+// and its title's display width.
+func listItems(r Rect, n int, titles []string) []Rect {
+	out := make([]Rect, n)
+	x := r.X
+	for i := 0; i < n; i++ {
+		t := ""
+		if i < len(titles) {
+			t = titles[i]
+		}
+		w := 1 + ansi.StringWidth(t)
+		if x+w > r.X+r.W {
+			break
+		}
+		out[i] = Rect{x, r.Y, w, 1}
+		x += w + ListGap
+	}
+	return out
 }
 
 // grid lays n panes out two per row, equal sizes.

@@ -167,3 +167,56 @@ func TestAxis(t *testing.T) {
 		}
 	}
 }
+
+// TestListItems: the pane list's entries are measured in display cells (a
+// wide or accented title is as wide as it shows), and an entry past the
+// row's end is left out.
+func TestListItems(t *testing.T) {
+	cases := []struct {
+		name   string
+		w      int
+		titles []string
+		want   []Rect
+	}{
+		{"ascii", 60, []string{"Latency", "GPUs"}, []Rect{{0, 18, 8, 1}, {10, 18, 5, 1}}},
+		{"wide runes", 60, []string{"Latency › 日本", "GPUs"}, []Rect{{0, 18, 15, 1}, {17, 18, 5, 1}}},
+		{"cut", 40, []string{"Latency", "GPUs", "Errors", "Drift", "Hosts"}, []Rect{{0, 18, 8, 1}, {10, 18, 5, 1}, {17, 18, 7, 1}, {26, 18, 6, 1}, {34, 18, 6, 1}}},
+		{"too narrow", 40, []string{"Latency", "GPUs", "Errors", "Drift", "Hosts", "Logs"}, []Rect{{0, 18, 8, 1}, {10, 18, 5, 1}, {17, 18, 7, 1}, {26, 18, 6, 1}, {34, 18, 6, 1}, {}}},
+	}
+	for _, c := range cases {
+		p := Compute(c.w, 20, Spec{Panes: len(c.titles), Titles: c.titles})
+		if len(p.ListItems) != len(c.want) {
+			t.Fatalf("%s: %d items, want %d", c.name, len(p.ListItems), len(c.want))
+		}
+		for i := range c.want {
+			if p.ListItems[i] != c.want[i] {
+				t.Errorf("%s: item %d = %+v, want %+v", c.name, i, p.ListItems[i], c.want[i])
+			}
+		}
+	}
+}
+
+// TestStrip: the last pane becomes a full-width strip under the others,
+// at most half the content; Single mode and a maximised pane ignore it.
+func TestStrip(t *testing.T) {
+	cases := []struct {
+		name  string
+		w, h  int
+		spec  Spec
+		panes []Rect
+	}{
+		{"overview and hosts 200x50", 200, 50, Spec{Panes: 5, Strip: 6}, []Rect{{0, 0, 120, 23}, {120, 0, 80, 23}, {0, 23, 80, 20}, {80, 23, 120, 20}, {0, 43, 200, 6}}},
+		{"gpus and hosts 120x40", 120, 40, Spec{Panes: 2, Strip: 5}, []Rect{{0, 0, 120, 34}, {0, 34, 120, 5}}},
+		{"at most half", 80, 24, Spec{Panes: 2, Strip: 30}, []Rect{{0, 0, 80, 12}, {0, 12, 80, 11}}},
+		{"single ignores it", 60, 20, Spec{Panes: 2, Strip: 5, Focused: 1}, []Rect{{}, {0, 0, 60, 18}}},
+		{"maximised ignores it", 120, 40, Spec{Panes: 2, Strip: 5, Maximised: true}, []Rect{{0, 0, 120, 39}, {}}},
+	}
+	for _, c := range cases {
+		p := Compute(c.w, c.h, c.spec)
+		for i := range c.panes {
+			if p.Panes[i] != c.panes[i] {
+				t.Errorf("%s: pane %d = %+v, want %+v", c.name, i, p.Panes[i], c.panes[i])
+			}
+		}
+	}
+}

@@ -138,7 +138,9 @@ func (m *Model) suggest() {
 }
 
 // completeStep fills in the longest common prefix of the candidates, then
-// cycles through them on further presses.
+// cycles through them on further presses. A sole candidate is taken, and
+// the next press completes what follows it (":sv" Tab gives "svc ", Tab
+// again the services).
 func (m *Model) completeStep(back bool) {
 	if m.complete == nil {
 		return
@@ -147,18 +149,21 @@ func (m *Model) completeStep(back bool) {
 		m.cands = m.complete(m.input.Value())
 		m.cidx = -1
 		if len(m.cands) == 0 {
+			m.cands = nil
+			return
+		}
+		if len(m.cands) == 1 {
+			m.input.SetValue(m.cands[0])
+			m.input.CursorEnd()
+			m.cands = nil
+			m.suggest()
 			return
 		}
 		if lcp := commonPrefix(m.cands); len(lcp) > len(m.input.Value()) {
 			m.input.SetValue(lcp)
 			m.input.CursorEnd()
-			if len(m.cands) > 1 {
-				return
-			}
+			return
 		}
-	}
-	if len(m.cands) == 0 {
-		return
 	}
 	if back {
 		m.cidx = (m.cidx - 1 + len(m.cands)) % len(m.cands)

@@ -85,3 +85,26 @@ func TestSuggestionsAsYouType(t *testing.T) {
 		t.Fatalf("a complete word still suggests: %q", v)
 	}
 }
+
+// TestTabCompletesTheArgumentAfterTheCommand: Tab on ":sv" gives "svc ",
+// the next Tab offers the services (it cycled "svc " again).
+func TestTabCompletesTheArgumentAfterTheCommand(t *testing.T) {
+	args := map[string][]string{"svc": {"llama-3.1-8b", "recsys"}}
+	m := New(":", func(line string) []string { return CompleteWords(line, []string{"svc", "sources"}, args) })
+	m.Open("")
+	for _, r := range "sv" {
+		m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.input.Value(); v != "svc " {
+		t.Fatalf("after one tab: %q", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.input.Value(); v != "svc llama-3.1-8b" && v != "svc " {
+		t.Fatalf("after two tabs: %q", v)
+	}
+	m.Update(tea.KeyMsg{Type: tea.KeyTab})
+	if v := m.input.Value(); v != "svc llama-3.1-8b" && v != "svc recsys" {
+		t.Fatalf("the second tab offered no service: %q", v)
+	}
+}

@@ -16,18 +16,60 @@ import (
 
 // Env is what every pane reads when it refreshes. It is built by the root in
 // Update; panes never read the clock themselves.
+//
+// Two instants: Now ends the shared window (charts span From()..Now), and
+// At is the instant every figure is evaluated at — the cursor when it is
+// on, else Now. A pane's headers, legends and rows read Overview and Hosts
+// (evaluated at At) and never a figure of their own at Now, so that every
+// pane shows the same instant, the one `--once --at` would print; where
+// nothing was known at At, n/a.
 type Env struct {
 	Store    *sources.Store
-	Now      time.Time     // the instant shown: live now, the paused instant, or replay time
+	Now      time.Time     // the end of the shared window: live now, the paused instant, or replay time
+	At       time.Time     // the instant figures are evaluated at: Cursor when on, else Now
 	Window   time.Duration // the shared time window (zoom)
 	Cursor   time.Time     // the shared time cursor; zero when off
 	Mode     string        // "LIVE", "PAUSED" or "REPLAY"
-	Overview view.Overview // the overview evaluated at Now (shared so panes do not repeat it)
+	Overview view.Overview // services and GPUs at At, source health at Now (shared so panes do not repeat it)
+	Hosts    []view.Host   // hosts at At
 	Options  view.Options
 }
 
 // From is the start of the shared window.
 func (e Env) From() time.Time { return e.Now.Add(-e.Window) }
+
+// Live reports whether At is the present: the console is live and the
+// cursor is off. Only then may a pane show what no recording keeps and no
+// store dates (a GPU's processes, a collector's field ages).
+func (e Env) Live() bool { return e.Mode == "LIVE" && e.Cursor.IsZero() }
+
+// EvalAt is At, or where a caller left it unset, the cursor or Now.
+func (e Env) EvalAt() time.Time {
+	if !e.At.IsZero() {
+		return e.At
+	}
+	return Instant(e.Now, e.Cursor)
+}
+
+// Instant is the evaluation instant for cursor c (zero: off) in a window
+// ending at now.
+func Instant(now, c time.Time) time.Time {
+	if c.IsZero() {
+		return now
+	}
+	return c
+}
+
+// NewEnv evaluates an Env as the root does: figures at the cursor when on,
+// else at now; source health at now. The root caches; tests and tools call
+// this.
+func NewEnv(st *sources.Store, now time.Time, window time.Duration, cursor time.Time, mode string, o view.Options) Env {
+	at := Instant(now, cursor)
+	ov := view.Evaluate(st, at, o)
+	ov.Sources = view.Health(st, now)
+	return Env{Store: st, Now: now, At: at, Window: window, Cursor: cursor, Mode: mode, Overview: ov,
+		Hosts: view.Hosts(st, at, o), Options: o}
+}
 
 // Pane is one rectangle of the console.
 type Pane interface {
@@ -75,8 +117,10 @@ type Escaper interface {
 }
 
 // Receiver is implemented by panes that own asynchronous results (a trace
-// fetched, a pretty-printed line): the root offers every non-key message to
-// every Receiver, focused or not.
+// fetched, a pretty-printed line). The root addresses the message of every
+// command a pane returns (from HandleKey, Jump, Receive or Init) back to that
+// pane, and delivers it to its Receive alone, focused or not; StatusMsg,
+// JumpMsg and CursorMsg go to the root instead.
 type Receiver interface {
 	Receive(msg tea.Msg) tea.Cmd
 }
@@ -92,6 +136,7 @@ const (
 	TargetGPU     Target = "gpu"
 	TargetDrift   Target = "drift"
 	TargetAlerts  Target = "alerts"
+	TargetHost    Target = "host"
 )
 
 // JumpMsg asks the root to show Target narrowed to what the user selected.

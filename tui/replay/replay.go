@@ -87,6 +87,13 @@ func New(ctl Controller, opts ...Option) *Model {
 // Title implements pane.Pane.
 func (m *Model) Title() string { return "Timeline" }
 
+// Span is the recording's first and last frame times: the data the
+// console holds (its window is fitted to it).
+func (m *Model) Span() (from, to time.Time) {
+	st := m.ctl.State()
+	return st.From, st.To
+}
+
 // SetSize implements pane.Pane: width in cells, 1 or 2 rows.
 func (m *Model) SetSize(w, h int) {
 	m.w, m.h = max(w, 0), max(h, 0)

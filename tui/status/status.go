@@ -5,7 +5,6 @@
 package status
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -54,16 +53,12 @@ func Render(w int, b Bar) string {
 	for _, f := range b.Flags {
 		left += " " + styles.PDim.Paint(f)
 	}
-	left += styles.PDim.Paint(" │ ") + Health(b.Sources)
-	right := ""
-	switch {
-	case b.Message != "" && b.Error:
-		right = styles.PCrit.Paint(sources.OneLine(b.Message))
-	case b.Message != "":
-		right = styles.PAccent.Paint(sources.OneLine(b.Message))
-	default:
-		right = Hints(b.Hints)
+	health := Health(b.Sources)
+	if styles.Width(left)+3+styles.Width(health) > w*3/5 {
+		// Narrow: the sources counted by state, not named.
+		health = Counts(b.Sources)
 	}
+	left += styles.PDim.Paint(" │ ") + health
 	lw := styles.Width(left)
 	if lw >= w {
 		return styles.Fit(left, w)
@@ -72,7 +67,15 @@ func Render(w int, b Bar) string {
 	if room < 4 {
 		return styles.Fit(left, w)
 	}
-	right = styles.Trunc(right, room)
+	right := ""
+	switch {
+	case b.Message != "" && b.Error:
+		right = styles.Trunc(styles.PCrit.Paint(sources.OneLine(b.Message)), room)
+	case b.Message != "":
+		right = styles.Trunc(styles.PAccent.Paint(sources.OneLine(b.Message)), room)
+	default:
+		right = FitHints(b.Hints, room)
+	}
 	return styles.Fit(left+styles.PDim.Paint(" │ ")+right, w)
 }
 
@@ -131,23 +134,41 @@ func Health(hs []view.SourceHealth) string {
 	return strings.Join(append(parts, bad...), " ")
 }
 
-func age(n view.Num) string {
-	if !n.OK {
-		return styles.NA
+// Counts summarises source health in a few cells: how many sources are
+// in each state, the worst first.
+func Counts(hs []view.SourceHealth) string {
+	if len(hs) == 0 {
+		return styles.PDim.Paint("no sources")
 	}
-	s := n.V
-	switch {
-	case s < 60:
-		return strconv.Itoa(int(math.Round(s))) + "s"
-	case s < 3600:
-		return strconv.Itoa(int(s/60)) + "m"
+	n := map[string]int{}
+	for _, h := range hs {
+		n[h.State]++
 	}
-	return strconv.Itoa(int(s/3600)) + "h"
+	var parts []string
+	if c := n["error"]; c > 0 {
+		parts = append(parts, styles.PCrit.Paint("✖ "+strconv.Itoa(c)+" error"))
+	}
+	if c := n["stale"]; c > 0 {
+		parts = append(parts, styles.PWarn.Paint("● "+strconv.Itoa(c)+" stale"))
+	}
+	if c := n["ok"]; c > 0 {
+		parts = append(parts, styles.POK.Paint("● "+strconv.Itoa(c)+" ok"))
+	}
+	if c := len(hs) - n["error"] - n["stale"] - n["ok"]; c > 0 {
+		parts = append(parts, styles.PDim.Paint("○ "+strconv.Itoa(c)+" off/waiting"))
+	}
+	return strings.Join(parts, " ")
 }
 
+func age(n view.Num) string { return styles.NumPlain(n, styles.Duration) }
+
 // Hints renders key bindings as "key desc · key desc".
-func Hints(bs []key.Binding) string {
-	var parts []string
+func Hints(bs []key.Binding) string { return FitHints(bs, 1<<30) }
+
+// FitHints renders as many whole hints as fit w cells, in order: a hint is
+// shown whole or not at all.
+func FitHints(bs []key.Binding, w int) string {
+	var parts []styles.Part
 	seen := map[string]bool{}
 	for _, b := range bs {
 		if !b.Enabled() {
@@ -158,9 +179,12 @@ func Hints(bs []key.Binding) string {
 			continue
 		}
 		seen[h.Key] = true
-		parts = append(parts, styles.PBold.Paint(h.Key)+" "+styles.PDim.Paint(h.Desc))
+		parts = append(parts, styles.Part{Text: styles.PBold.Paint(h.Key) + " " + styles.PDim.Paint(h.Desc), Rank: 1 + len(parts)})
 	}
-	return strings.Join(parts, styles.PDim.Paint(" · "))
+	if len(parts) > 0 {
+		parts[0].Rank = 0
+	}
+	return styles.Parts(w, styles.PDim.Paint(" · "), parts...)
 }
 
 func shorten(s string, n int) string {

@@ -127,3 +127,42 @@ func Count(v float64) string {
 	}
 	return SI(v)
 }
+
+// Duration formats an elapsed time in whole seconds, as every age, uptime
+// and span on the console reads: 42s, 2m11s, 3h05m, 2d04h. Negative is 0s.
+func Duration(seconds float64) string {
+	if math.IsNaN(seconds) || math.IsInf(seconds, 0) {
+		return NA
+	}
+	s := int64(math.Max(0, math.Round(seconds)))
+	switch {
+	case s < 60:
+		return strconv.FormatInt(s, 10) + "s"
+	case s < 3600:
+		return strconv.FormatInt(s/60, 10) + "m" + pad2(int(s%60)) + "s"
+	case s < 86400:
+		return strconv.FormatInt(s/3600, 10) + "h" + pad2(int(s/60%60)) + "m"
+	}
+	return strconv.FormatInt(s/86400, 10) + "d" + pad2(int(s/3600%24)) + "h"
+}
+
+// Bytes formats a size in binary units, three digits at most: 512B, 1.5KiB,
+// 980MiB, 62GiB, 1.2TiB.
+func Bytes(b float64) string {
+	if math.IsNaN(b) || math.IsInf(b, 0) {
+		return NA
+	}
+	units := []string{"B", "KiB", "MiB", "GiB", "TiB", "PiB"}
+	v, u := b, 0
+	for math.Abs(v) >= 1000 && u < len(units)-1 {
+		v /= 1024
+		u++
+	}
+	switch {
+	case u == 0 || math.Abs(v) >= 100:
+		return trim(v, 0) + units[u]
+	case math.Abs(v) >= 10:
+		return trim(v, 0) + units[u]
+	}
+	return trim(v, 1) + units[u]
+}

@@ -30,15 +30,14 @@ const minPlotRows = 2
 
 // Series colours: hues apart from the severity colours, so a line never
 // reads as an alert. lipgloss degrades them to 16 colours (blue, magenta,
-// yellow) and to none under NO_COLOR.
+// yellow); 8-colour terminals get blue, magenta and yellow, and NO_COLOR
+// none (UseTerminal).
 var (
-	ColorSeries1 = lipgloss.AdaptiveColor{Light: "25", Dark: "110"}
-	ColorSeries2 = lipgloss.AdaptiveColor{Light: "127", Dark: "176"}
-	ColorSeries3 = lipgloss.AdaptiveColor{Light: "136", Dark: "222"}
+	ColorSeries1, ColorSeries2, ColorSeries3 lipgloss.TerminalColor
 
-	PSeries1 = NewPainter(lipgloss.NewStyle().Foreground(ColorSeries1))
-	PSeries2 = NewPainter(lipgloss.NewStyle().Foreground(ColorSeries2))
-	PSeries3 = NewPainter(lipgloss.NewStyle().Foreground(ColorSeries3))
+	PSeries1 = paletteOf(&series1)
+	PSeries2 = paletteOf(&series2)
+	PSeries3 = paletteOf(&series3)
 )
 
 // LineSeries is one line of a LineChart.

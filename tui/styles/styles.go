@@ -9,35 +9,33 @@ import (
 	"github.com/charmbracelet/x/ansi"
 )
 
-// Palette colours. Adaptive pairs keep light terminals readable; lipgloss
-// degrades them to 256 or 16 colours, and to none under NO_COLOR.
+// Palette colours. UseTerminal picks them for the terminal (256 colours,
+// adaptive to a light background; the 8 base colours; none under
+// NO_COLOR); the 256-colour palette is the default.
 var (
-	ColorText   = lipgloss.AdaptiveColor{Light: "236", Dark: "252"}
-	ColorDim    = lipgloss.AdaptiveColor{Light: "245", Dark: "243"}
-	ColorBorder = lipgloss.AdaptiveColor{Light: "250", Dark: "238"}
-	ColorFocus  = lipgloss.AdaptiveColor{Light: "25", Dark: "75"}
-	ColorOK     = lipgloss.AdaptiveColor{Light: "28", Dark: "71"}
-	ColorWarn   = lipgloss.AdaptiveColor{Light: "130", Dark: "214"}
-	ColorCrit   = lipgloss.AdaptiveColor{Light: "160", Dark: "203"}
-	ColorAccent = lipgloss.AdaptiveColor{Light: "61", Dark: "110"}
+	ColorText   lipgloss.TerminalColor
+	ColorDim    lipgloss.TerminalColor
+	ColorBorder lipgloss.TerminalColor
+	ColorFocus  lipgloss.TerminalColor
+	ColorOK     lipgloss.TerminalColor
+	ColorWarn   lipgloss.TerminalColor
+	ColorCrit   lipgloss.TerminalColor
+	ColorAccent lipgloss.TerminalColor
 )
 
-// Styles used across panes.
+// Styles used across panes (set with the palette).
 var (
-	Text    = lipgloss.NewStyle().Foreground(ColorText)
-	Dim     = lipgloss.NewStyle().Foreground(ColorDim)
+	Text, Dim, OK, Warn, Crit, Accent, Border, Focus, Title lipgloss.Style
+
 	Bold    = lipgloss.NewStyle().Bold(true)
-	OK      = lipgloss.NewStyle().Foreground(ColorOK)
-	Warn    = lipgloss.NewStyle().Foreground(ColorWarn)
-	Crit    = lipgloss.NewStyle().Foreground(ColorCrit).Bold(true)
-	Accent  = lipgloss.NewStyle().Foreground(ColorAccent)
-	Border  = lipgloss.NewStyle().Foreground(ColorBorder)
-	Focus   = lipgloss.NewStyle().Foreground(ColorFocus).Bold(true)
-	Title   = lipgloss.NewStyle().Foreground(ColorText).Bold(true)
 	Reverse = lipgloss.NewStyle().Reverse(true)
 	// Badge is a short inverted label (LIVE, PAUSED, REPLAY).
 	Badge = lipgloss.NewStyle().Bold(true).Padding(0, 1).Reverse(true)
+
+	series1, series2, series3 lipgloss.Style
 )
+
+func init() { setPalette(fullPalette) }
 
 // Severity levels for colouring a figure.
 const (
@@ -131,3 +129,57 @@ func spaces(n int) string {
 
 // Pad returns n spaces.
 func Pad(n int) string { return spaces(n) }
+
+// Part is a piece of a line with a rank: when the line is too wide, the
+// parts of the highest rank go first.
+type Part struct {
+	Text string
+	Rank int
+}
+
+// Parts joins the parts, in order, with sep between them, leaving out the
+// highest-ranked parts until the line fits w cells: a line loses whole
+// figures, never half of one. Rank 0 parts always stay (cut with an
+// ellipsis as a last resort).
+func Parts(w int, sep string, parts ...Part) string {
+	keep := make([]bool, len(parts))
+	width := 0
+	n := 0
+	for i, p := range parts {
+		if p.Text == "" {
+			continue
+		}
+		keep[i] = true
+		width += cellWidth(p.Text)
+		n++
+	}
+	sw := cellWidth(sep)
+	total := func() int { return width + sw*max(n-1, 0) }
+	for total() > w {
+		worst := -1
+		for i, p := range parts {
+			if keep[i] && p.Rank > 0 && (worst < 0 || p.Rank >= parts[worst].Rank) {
+				worst = i
+			}
+		}
+		if worst < 0 {
+			break
+		}
+		keep[worst] = false
+		width -= cellWidth(parts[worst].Text)
+		n--
+	}
+	var b []byte
+	first := true
+	for i, p := range parts {
+		if !keep[i] {
+			continue
+		}
+		if !first {
+			b = append(b, sep...)
+		}
+		b = append(b, p.Text...)
+		first = false
+	}
+	return Trunc(string(b), w)
+}

@@ -10,7 +10,9 @@ import (
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/ansi"
 
+	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
@@ -118,7 +120,7 @@ func (l *List) Escape() bool {
 }
 
 // SetFilter compiles expr (see styles.NewFilter), matched against each
-// service's name, host and stack, and moves the selection to the top. On
+// service's name, operation, host and stack, and moves the selection to the top. On
 // error the filter is unchanged.
 func (l *List) SetFilter(expr string) error {
 	f, err := styles.NewFilter(expr)
@@ -178,7 +180,7 @@ func (l *List) Selection() (pane.JumpMsg, bool) {
 }
 
 func (l *List) keep(s view.Service) bool {
-	return l.filter.Keep(s.Name + " " + s.Host + " " + s.Stack)
+	return l.filter.Keep(s.Name + " " + s.Operation + " " + s.Host + " " + s.Stack)
 }
 
 // Select chooses the rows from all: those the filter keeps, stably sorted
@@ -233,4 +235,25 @@ func clamp(v, lo, hi int) int {
 		return lo
 	}
 	return min(max(v, lo), hi)
+}
+
+// Name is s's row name (Label) fitted to w cells: where that is too long,
+// the service's name is cut before the operation and the host are, so that
+// rows of one model, or of one service on several hosts, stay told apart.
+func Name(s view.Service, multi bool, w int) string {
+	full := Label(s, multi)
+	if ansi.StringWidth(full) <= w {
+		return styles.Fit(full, w)
+	}
+	var tail string
+	if s.Operation != "" {
+		tail = " · " + sources.Sanitize(s.Operation)
+	}
+	if multi && s.Host != "" {
+		tail += "@" + sources.Sanitize(s.Host)
+	}
+	if room := w - ansi.StringWidth(tail); tail != "" && room >= 4 {
+		return styles.Fit(sources.Sanitize(s.Name), room) + tail
+	}
+	return styles.Fit(full, w)
 }

@@ -174,3 +174,25 @@ func TestEmptyAndBadFilter(t *testing.T) {
 		t.Errorf("filter after a failed SetFilter = %q, want it unchanged", l.Filter())
 	}
 }
+
+func TestNameKeepsTheOperation(t *testing.T) {
+	s := view.Service{Name: "text-embedding-3-small", Operation: "embeddings"}
+	for _, c := range []struct {
+		w    int
+		want string
+	}{
+		{40, "text-embedding-3-small · embeddings     "},
+		{24, "text-embed… · embeddings"},
+		{10, "text-embe…"},
+	} {
+		if got := Name(s, false, c.w); got != c.want {
+			t.Errorf("Name(%d) = %q, want %q", c.w, got, c.want)
+		}
+	}
+	if got := Name(view.Service{Name: "recsys"}, false, 8); got != "recsys  " {
+		t.Errorf("without an operation: %q", got)
+	}
+	if got := Name(view.Service{Name: "recsys-api", Host: "node-7"}, true, 14); got != "recsys…@node-7" {
+		t.Errorf("several hosts: %q keeps the host", got)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/sdk/resource"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	oteltrace "go.opentelemetry.io/otel/trace"
 
 	"github.com/vigil-dev/vigil/sources"
 	tsrc "github.com/vigil-dev/vigil/sources/traces"
@@ -83,5 +84,118 @@ func TestReceiverToWaterfall(t *testing.T) {
 	press(m, "e")
 	if !strings.Contains(m.View(), "KV cache exhausted") {
 		t.Errorf("error span detail:\n%s", m.View())
+	}
+}
+
+// TestHostileSpanToScreen sends a span built to attack the terminal and
+// leak credentials through the SDK, the receiver, the hub and the store to
+// the pane's list, waterfall and span detail: no escape sequence, C1
+// control or bidirectional override reaches the rendered view, and
+// credential attributes show as redacted.
+func TestHostileSpanToScreen(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	hub := sources.NewHub(st, sources.WallClock{})
+	r := tsrc.NewReceiver(tsrc.ReceiverOptions{Listen: "127.0.0.1:0"})
+	if err := r.Listen(); err != nil {
+		t.Fatal(err)
+	}
+	hub.Add(r)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { hub.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	exp, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(r.Endpoint()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tp := sdktrace.NewTracerProvider(sdktrace.WithBatcher(exp),
+		sdktrace.WithResource(resource.NewSchemaless(attribute.String("service.name", "chat\u2066-api\u2069"),
+			attribute.String("deployment.api_key", "sk-live-resource"))))
+	tr := tp.Tracer("hostile")
+	_, root := tr.Start(ctx, "invoice\u202egpj.exe \x1b]52;c;ZXZpbA==\x07\x1b[2J\u009b31m\u200fdone",
+		oteltrace.WithAttributes(
+			attribute.StringSlice("http.request.header.authorization", []string{"Bearer s3cr3t-token"}),
+			attribute.String("api_key", "sk-live-123"),
+			attribute.String("http.request.header.X-Api-Key", "xk-456"),
+			attribute.String("note\x1b[31m", "left\u202eright\u2067x\u061c"),
+			attribute.String("user.id", "u-42"),
+		))
+	root.AddEvent("retry", oteltrace.WithAttributes(attribute.String("cookie", "session=abcdef")))
+	root.End()
+	if err := tp.Shutdown(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for len(st.Spans(0, nil)) < 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the span did not reach the store")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	m := New(Options{})
+	m.SetSize(200, 50)
+	m.Focus()
+	m.Refresh(pane.Env{Store: st, Now: time.Now().Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	views := map[string]string{"list": m.View()}
+	m.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: root.SpanContext().TraceID().String()})
+	views["waterfall"] = m.View()
+	for name, v := range views {
+		for _, r := range v {
+			if r == 0x1b || r >= 0x80 && r <= 0x9f || sources.IsBidiControl(r) || r < 0x20 && r != '\n' {
+				t.Errorf("%s: %U reached the screen:\n%q", name, r, v)
+			}
+		}
+		for _, secret := range []string{"s3cr3t", "sk-live", "xk-456", "abcdef", "ZXZpbA"} {
+			if strings.Contains(v, secret) {
+				t.Errorf("%s: %q reached the screen:\n%s", name, secret, v)
+			}
+		}
+	}
+	w := views["waterfall"]
+	for _, want := range []string{"invoicegpj.exe", "chat-api", "user.id", "u-42", "leftrightx",
+		"http.request.header.authorization", "api_key", tsrc.Redacted} {
+		if !strings.Contains(w, want) {
+			t.Errorf("waterfall lacks %q:\n%s", want, w)
+		}
+	}
+	// The event's cookie is redacted in the store, where every pane reads it.
+	sp := st.Spans(0, nil)[0]
+	if len(sp.Events) != 1 || sp.Events[0].Attrs["cookie"] != tsrc.Redacted || sp.Attrs["resource.deployment.api_key"] != tsrc.Redacted {
+		t.Errorf("stored span %+v", sp)
+	}
+}
+
+// TestReceiverDownShown: a trace source in error is named with its reason
+// above the list, and with the receiver down the empty list says so
+// instead of telling the user to send traces to it.
+func TestReceiverDownShown(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	st.Ingest(sources.Frame{Health: &sources.Health{Source: "otlp 127.0.0.1:4318", Kind: "traces", State: sources.HealthError,
+		Err: "otlp receiver: listen tcp 127.0.0.1:4318: bind: address already in use"}})
+	m := New(Options{Hint: "no traces yet: send OTLP/HTTP to http://127.0.0.1:4318/v1/traces", Receiver: "otlp 127.0.0.1:4318"})
+	m.SetSize(120, 20)
+	m.Refresh(pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE"})
+	v := m.View()
+	for _, want := range []string{"✖ otlp 127.0.0.1:4318: otlp receiver: listen tcp 127.0.0.1:4318: bind: address already in use", "receiver cannot listen"} {
+		if !strings.Contains(v, want) {
+			t.Errorf("view lacks %q:\n%s", want, v)
+		}
+	}
+	if strings.Contains(v, "send OTLP/HTTP to") {
+		t.Errorf("the hint points at a receiver that is not listening:\n%s", v)
+	}
+	// A backend's poller held back by its caps says so too.
+	st.Ingest(sources.Frame{Health: &sources.Health{Source: "jaeger http://127.0.0.1:16686", Kind: "traces", State: sources.HealthOK,
+		Detail: "100 new traces (200 spans) from 5 services in 60 requests; " + tsrc.DetailBehind + "still to search: chat-api 2m0s; cap hit: 60 requests a poll"}})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	if v := m.View(); !strings.Contains(v, "⚠ jaeger http://127.0.0.1:16686: behind: still to search: chat-api 2m0s; cap hit: 60 requests a poll") {
+		t.Errorf("poller behind not shown:\n%s", v)
+	}
+	// Listening again (idle): the hint is back, the error gone.
+	st.Ingest(sources.Frame{Health: &sources.Health{Source: "otlp 127.0.0.1:4318", Kind: "traces", State: sources.HealthIdle}})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(2 * time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	if v := m.View(); !strings.Contains(v, "send OTLP/HTTP to") || strings.Contains(v, "address already in use") {
+		t.Errorf("after recovery:\n%s", v)
 	}
 }

@@ -108,6 +108,17 @@ func (m *Model) listHeader() []string {
 			out = append(out, styles.Warn.Render(clean(n)))
 		}
 	}
+	for i, n := range m.srcNotes {
+		if i == 2 {
+			out = append(out, styles.Warn.Render(fmt.Sprintf("%d more notes on trace sources (sources: S)", len(m.srcNotes)-i)))
+			break
+		}
+		if n.err {
+			out = append(out, styles.Crit.Render("✖ "+clean(n.text)))
+		} else {
+			out = append(out, styles.Warn.Render("⚠ "+clean(n.text)))
+		}
+	}
 	return out
 }
 
@@ -141,6 +152,8 @@ func (m *Model) renderList() []string {
 			lines = append(lines, styles.Dim.Render("no trace matches the filter"))
 		case m.behind != nil:
 			lines = append(lines, styles.Dim.Render("no exemplars and no spans of this service in this window"))
+		case m.recvDown:
+			lines = append(lines, styles.Dim.Render("no traces: the OTLP receiver cannot listen (above); it retries every few seconds"))
 		default:
 			lines = append(lines, styles.Dim.Render(m.opts.Hint))
 		}

@@ -42,6 +42,10 @@ type Options struct {
 	Hint string
 	// Title is shown in the border; default "Traces".
 	Title string
+	// Receiver is the OTLP receiver's source name, if there is one: while
+	// it reports an error (its port is taken) the pane says so instead of
+	// the hint.
+	Receiver string
 }
 
 type mode uint8
@@ -98,7 +102,18 @@ type Model struct {
 	wf *waterfall
 
 	note string // a one-line message shown under the header (fetch errors)
-	out  string
+	// srcNotes are the trace sources in error (the receiver, a backend's
+	// poller) and the pollers held back by their caps, one line each;
+	// recvDown says the receiver is in error.
+	srcNotes []srcNote
+	recvDown bool
+	out      string
+}
+
+// srcNote is one line about a trace source.
+type srcNote struct {
+	text string
+	err  bool
 }
 
 var instances atomic.Int64
@@ -183,6 +198,19 @@ func (m *Model) rebuild() {
 		return
 	}
 	now := m.env.Now
+	m.srcNotes, m.recvDown = m.srcNotes[:0], false
+	for _, h := range st.Health() {
+		if h.Kind != "traces" {
+			continue
+		}
+		switch i := strings.Index(h.Detail, tsrc.DetailBehind); {
+		case h.State == sources.HealthError:
+			m.srcNotes = append(m.srcNotes, srcNote{text: h.Source + ": " + h.Err, err: true})
+			m.recvDown = m.recvDown || h.Source == m.opts.Receiver
+		case i >= 0:
+			m.srcNotes = append(m.srcNotes, srcNote{text: h.Source + ": " + h.Detail[i:]})
+		}
+	}
 	if m.behind != nil {
 		m.all = m.behindList()
 	} else {

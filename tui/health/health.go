@@ -1,20 +1,24 @@
-package tui
+// Package health draws the sources overlay (S, :sources): every source's
+// state, the age of its data, its last poll's duration and size, its series
+// and last error, and vigil's own overhead. It is a pure function of the
+// sources' health at the shown instant.
+package health
 
 import (
 	"fmt"
 	"strings"
 
 	"github.com/vigil-dev/vigil/sources"
-	"github.com/vigil-dev/vigil/sources/selfstat"
 	"github.com/vigil-dev/vigil/sources/view"
-	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
 
-// sourcesLines is the sources overlay (S, :sources): every source's state,
-// the age of its data, its last poll's duration and size, its series and
-// last error, and vigil's own overhead. It is prepared in refresh.
-func sourcesLines(hs []view.SourceHealth, self string, w int) []string {
+// MaxWidth is the widest the overlay's box grows.
+const MaxWidth = 150
+
+// Lines are the overlay's rows, each exactly w cells: self (vigil's own
+// overhead, one line) when given, the header, then one row per source.
+func Lines(hs []view.SourceHealth, self string, w int) []string {
 	out := []string{}
 	if self != "" {
 		out = append(out, styles.PDim.Paint(sources.OneLine(self)), "")
@@ -24,9 +28,9 @@ func sourcesLines(hs []view.SourceHealth, self string, w int) []string {
 		out = append(out, styles.PDim.Paint("no source has reported yet"))
 	}
 	for _, h := range hs {
-		age := "n/a"
+		age := styles.NA
 		if h.AgeSeconds.OK {
-			age = fmt.Sprintf("%.0fs", h.AgeSeconds.V)
+			age = styles.Duration(h.AgeSeconds.V)
 		}
 		state := h.State
 		switch h.State {
@@ -59,18 +63,17 @@ func sourcesLines(hs []view.SourceHealth, self string, w int) []string {
 	return out
 }
 
+// View frames the overlay for an area w×h, centred, at most MaxWidth wide.
+func View(hs []view.SourceHealth, self string, w, h int) string {
+	bw := min(w, MaxWidth)
+	inner := Lines(hs, self, max(bw-2, 0))
+	return styles.Box("Sources", "esc close", strings.Join(inner, "\n"), bw, h, true)
+}
+
 // padTo pads a painted string to n cells.
 func padTo(s string, n int) string {
 	if d := n - styles.Width(s); d > 0 {
 		return s + strings.Repeat(" ", d)
 	}
 	return s
-}
-
-// sourcesView frames the overlay in the content rectangle.
-func (s *state) sourcesView(c layout.Rect) []string {
-	w := min(c.W, 150)
-	inner := sourcesLines(s.env.Overview.Sources, selfstat.Summary(s.env.Store, s.env.Now), max(w-2, 0))
-	box := styles.Box("Sources", "esc close", strings.Join(inner, "\n"), w, c.H, true)
-	return strings.Split(styles.Block(indent(box, (c.W-w)/2), c.W, c.H), "\n")
 }
