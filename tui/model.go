@@ -77,6 +77,13 @@ type state struct {
 	palette     palette.Model
 	filter      palette.Model
 
+	// Host scope (scope.go): every pane shows only this host ("" all).
+	scope     string
+	hostCount int       // machines watched, at the last evaluation
+	detailAt  time.Time // when the scoped host's detail was last asked for
+	touched   bool      // a key was pressed (the fleet screen opens by itself only before)
+	fleetOpen bool      // it did
+
 	msg      string
 	msgErr   bool
 	msgUntil time.Time // by the wall clock
@@ -215,7 +222,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !s.t.paused || first {
 			s.refresh()
 		}
-		cmd = tick(s.o.Refresh, s.o.Clock)
+		cmd = tea.Batch(tick(s.o.Refresh, s.o.Clock), s.renewDetail())
 	case dataMsg:
 		s.observe(msg.at, msg.wall)
 		s.dirty = true
@@ -250,6 +257,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.refresh()
 	case pane.StatusMsg:
 		s.setMessage(msg.Text, msg.Error)
+	case pane.ScopeMsg:
+		cmd = s.scopeTo(msg)
+	case detailMsg:
+		s.detailDone(msg)
 	case paneMsg:
 		cmd = s.deliver(msg)
 	}
@@ -371,10 +382,14 @@ func (s *state) refresh() {
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
 		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+		s.hostCount = s.machines()
 	}
-	ov := s.overview
+	ov, hosts := s.overview, s.hosts
 	if !at.Equal(end) {
 		ov.Sources = view.Health(s.o.Store, end)
+	}
+	if s.scope != "" {
+		ov, hosts = narrow(ov, hosts, s.scope)
 	}
 	s.env = pane.Env{
 		Store:    s.o.Store,
@@ -384,12 +399,18 @@ func (s *state) refresh() {
 		Cursor:   s.t.cursor,
 		Mode:     s.mode(),
 		Overview: ov,
-		Hosts:    s.hosts,
+		Hosts:    hosts,
 		Options:  s.o.View,
+		Scope:    s.scope,
 	}
 	s.envGen++
 	s.kind = s.kindNow()
 	s.compose()
+	if s.multiHost() && !s.fleetOpen && !s.touched && s.screen().num == ScreenOverview && s.scope == "" {
+		// More than one host: the console opens on the fleet.
+		s.fleetOpen = true
+		s.switchTo(ScreenFleet)
+	}
 	s.dirty = false
 	s.lastRefresh = s.t.now
 	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())

@@ -75,9 +75,10 @@ type Model struct {
 	selKey  string
 	out     string
 	stamp   struct {
-		now  time.Time
-		gen  uint64
-		size [2]int
+		now   time.Time
+		gen   uint64
+		size  [2]int
+		scope string
 	}
 }
 
@@ -138,9 +139,9 @@ func (m *Model) Refresh(env pane.Env) {
 	if env.Store != nil {
 		gen := env.Store.Generation()
 		at := env.EvalAt()
-		if !(at.Equal(m.stamp.now) && gen == m.stamp.gen) {
-			m.stamp.now, m.stamp.gen = at, gen
-			evs := env.Store.Events(at.Add(-Lookback), at, maxEvents)
+		if !(at.Equal(m.stamp.now) && gen == m.stamp.gen && env.Scope == m.stamp.scope) {
+			m.stamp.now, m.stamp.gen, m.stamp.scope = at, gen, env.Scope
+			evs := inScope(env.Store.Events(at.Add(-Lookback), at, maxEvents), env.Scope)
 			m.active, m.history = Build(evs, m.histN)
 		}
 	}
