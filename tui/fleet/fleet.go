@@ -166,7 +166,6 @@ func (m *Model) Refresh(env pane.Env) {
 	} else if gen := env.Store.Generation(); !m.flOK || gen != m.flGen || !at.Equal(m.flAt) {
 		m.fl = view.EvaluateFleet(env.Store, env.Overview, env.Hosts, at, env.Options)
 		m.flGen, m.flAt, m.flOK = gen, at, true
-		m.ext = extremesOf(env.Overview, env.Options)
 		m.labels = groupLabels(m.fl)
 	}
 	m.rebuild()
@@ -419,6 +418,11 @@ func (m *Model) rebuild() {
 	shown := map[string]bool{}
 	for _, i := range m.order {
 		shown[m.fl.Hosts[i].Host] = true
+	}
+	if m.filter.Active() {
+		m.ext = extremesOf(m.env.Overview, m.env.Options, shown)
+	} else {
+		m.ext = extremesOf(m.env.Overview, m.env.Options, nil)
 	}
 	m.gpus = m.gpus[:0]
 	for _, g := range m.fl.WorstGPUs {

@@ -335,6 +335,11 @@ func TestFilterAndGroups(t *testing.T) {
 			t.Errorf("service list keeps %s", s.Host)
 		}
 	}
+	for _, x := range []extreme{m.ext.temp, m.ext.queue, m.ext.errs, m.ext.p99} {
+		if !x.ok || !strings.HasPrefix(x.host, "gpu-node-00") {
+			t.Errorf("an extreme outside the filter: %+v", x)
+		}
+	}
 	if !strings.Contains(m.Note(), "5 of 100 hosts") {
 		t.Errorf("note %q", m.Note())
 	}

@@ -24,9 +24,9 @@ type extremes struct {
 	temp, queue, errs, p99 extreme
 }
 
-// extremesOf finds the extremes among the evaluated GPUs and services;
-// ties go to the first host by name.
-func extremesOf(ov view.Overview, o view.Options) extremes {
+// extremesOf finds the extremes among the evaluated GPUs and services of
+// the hosts keep keeps (nil: all); ties go to the first host by name.
+func extremesOf(ov view.Overview, o view.Options, keep map[string]bool) extremes {
 	var e extremes
 	better := func(x extreme, v float64, host string) bool {
 		return !x.ok || v > x.v || v == x.v && host < x.host
@@ -34,11 +34,17 @@ func extremesOf(ov view.Overview, o view.Options) extremes {
 	tw, tc := orDefault(o.GPUTempWarn, view.DefaultGPUTempWarn), orDefault(o.GPUTempCrit, view.DefaultGPUTempCrit)
 	qw, qc := orDefault(o.QueueWarn, view.DefaultQueueWarn), orDefault(o.QueueCrit, view.DefaultQueueCrit)
 	for _, g := range ov.GPUs {
+		if keep != nil && !keep[g.Host] {
+			continue
+		}
 		if g.Temp.OK && better(e.temp, g.Temp.V, g.Host) {
 			e.temp = extreme{host: g.Host, what: "GPU " + g.Index, v: g.Temp.V, level: level(g.Temp.V, tw, tc), ok: true}
 		}
 	}
 	for _, s := range ov.Services {
+		if keep != nil && !keep[s.Host] {
+			continue
+		}
 		if q := s.QueueDepth; q.OK && better(e.queue, q.V, s.Host) {
 			e.queue = extreme{host: s.Host, what: s.DisplayName(), v: q.V, level: level(q.V, qw, qc), ok: true}
 		}
@@ -233,13 +239,11 @@ func (m *Model) selectionLine() string {
 	if m.focused && m.area == AreaGrid {
 		mark = styles.PFocus.Paint("▸ ")
 	}
-	worst := h.Worst
-	if worst == "" {
-		worst = h.Severity
-	}
 	parts := []styles.Part{
 		{Text: mark + styles.PBold.Paint(sources.OneLine(h.Host)) + " " + paint(h.Severity, Glyph(h.Severity)+" "+h.Severity)},
-		{Text: paint(h.Severity, sources.OneLine(worst)), Rank: 1},
+	}
+	if h.Worst != "" {
+		parts = append(parts, styles.Part{Text: paint(h.Severity, sources.OneLine(h.Worst)), Rank: 1})
 	}
 	if label := m.Group(); label != GroupNone && h.Groups[label] != "" {
 		parts = append(parts, styles.Part{Text: styles.PDim.Paint(label+" ") + sources.OneLine(h.Groups[label]), Rank: 3})
@@ -253,7 +257,8 @@ func (m *Model) selectionLine() string {
 		parts = append(parts, styles.Part{Text: up, Rank: 5})
 	}
 	parts = append(parts, styles.Part{Text: styles.PDim.Paint("data " + styles.NumPlain(h.Age, styles.Duration) + " old"), Rank: 2})
-	return styles.Parts(m.w, styles.PDim.Paint(" · "), parts...)
+	// Two spaces apart: " · " would read as an ok host's glyph.
+	return styles.Parts(m.w, "  ", parts...)
 }
 
 // gridLines are the visible grid rows, each gridW cells.
