@@ -335,3 +335,28 @@ func TestGoldenFleet(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkFleetConsole is the console's refresh on the fleet screen of
+// 1,000 simulated hosts at 200x50, after new data: the root's evaluation
+// (view.Evaluate, view.Hosts, the machines count) and the fleet pane's,
+// and the frame drawn.
+func BenchmarkFleetConsole(b *testing.B) {
+	st := fleetStore(b, 1000)
+	m := New(Options{Store: st, Clock: sources.NewManualClock(fleettest.At)})
+	m = drive(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: fleettest.At})
+	if m.s.screen().num != ScreenFleet {
+		b.Fatal("not on the fleet")
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	done := reportCPU(b)
+	for i := range b.N {
+		at := fleettest.At.Add(time.Duration(i+1) * time.Second)
+		st.Ingest(sources.Frame{At: at}) // a poll: the store changes
+		m = drive(m, tickMsg{at: at})
+		if len(m.View()) == 0 {
+			b.Fatal("empty view")
+		}
+	}
+	done()
+}
