@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"time"
@@ -24,7 +25,22 @@ type Hub struct {
 
 	frames  chan Frame
 	updates chan struct{}
+
+	// burst is the bytes of log lines ingested since memory was last given
+	// back, and lastLog when the last of them came (hub goroutine only).
+	burst   int64
+	lastLog time.Time
 }
+
+// Memory given back after a log flood: once burstBytes of lines have come
+// in and none for burstQuiet, the heap the flood's parsing left is
+// collected and returned to the system at once, instead of over minutes
+// (Go's scavenger gives back slowly, and nothing triggers a collection
+// while nothing is allocated).
+const (
+	burstBytes = 32 << 20
+	burstQuiet = 3 * time.Second
+)
 
 // NewHub returns a hub that feeds store and reads time from clock.
 func NewHub(store *Store, clock Clock) *Hub {
@@ -99,10 +115,23 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
+	quiet := time.NewTicker(time.Second)
+	defer quiet.Stop()
 	for {
 		select {
 		case f := <-h.frames:
 			h.ingest(f)
+			if len(f.Logs) > 0 {
+				for i := range f.Logs {
+					h.burst += int64(len(f.Logs[i].Raw))
+				}
+				h.lastLog = time.Now()
+			}
+		case <-quiet.C:
+			if h.burst >= burstBytes && time.Since(h.lastLog) >= burstQuiet {
+				h.burst = 0
+				go debug.FreeOSMemory()
+			}
 		case <-ctx.Done():
 			<-done
 			return
@@ -244,7 +273,9 @@ func (h *Hub) poll(ctx context.Context, p Poller) (f Frame) {
 		hl.LastOK = h.lastOK[name]
 	case hl.State == HealthDisabled:
 	default:
-		hl.State = HealthOK
+		if hl.State != HealthIdle { // idle is up: a poll that worked and brought nothing
+			hl.State = HealthOK
+		}
 		hl.LastOK = now
 		h.lastOK[name] = now
 	}

@@ -128,6 +128,28 @@ const (
 	LabelJob       = "job"      // the engine's scrape job
 )
 
+// Alert transition events: a sources.Event of Kind EventAlert records one
+// change of an alert's state. Its labels are the alert's own full label set
+// (alertname, severity and the rest, as Alertmanager would see them) plus the
+// alert* labels below, which say what happened and are not part of the
+// alert's identity. The names follow Prometheus' ALERTS series (alertstate),
+// so an alert's own label called "state" or "value" never collides.
+const (
+	EventAlert          = "alert"          // Event.Kind of an alert transition
+	LabelAlertName      = "alertname"      // the rule's name
+	LabelSeverity       = "severity"       // warning, critical, info
+	LabelSource         = "source"         // who raised it: vigil's own alerts carry source="vigil", in vigil and in Alertmanager
+	LabelSourceName     = "source_name"    // SourceDown: the vigil source that is down ("scrape 127.0.0.1:9100")
+	LabelFeature        = "feature"        // FeatureDrift: the feature that drifted
+	LabelAlertState     = "alertstate"     // the state entered: pending, firing, resolved, inactive, suppressed
+	LabelAlertOrigin    = "alertorigin"    // where vigil read it: vigil (its engine), prometheus, alertmanager
+	LabelAlertValue     = "alertvalue"     // the figure at the transition, when there is one
+	LabelAlertThreshold = "alertthreshold" // the line it crossed, when there is one
+	// LabelAlertStateV1 is the state label of recordings made before
+	// alertstate; those recordings also put the origin in "source".
+	LabelAlertStateV1 = "state"
+)
+
 // Outcome label values of SvcRequests.
 const (
 	OutcomeOK    = "ok"

@@ -13,6 +13,7 @@ type StoreOptions struct {
 	Resolution   time.Duration // one sample per series per step; default 1s
 	Lookback     time.Duration // a gauge older than this is n/a; default 5m
 	MaxLogs      int           // log records kept; default 100,000
+	MaxLogBytes  int64         // bytes log records may hold (LogSize); default DefaultMaxLogBytes
 	MaxSpans     int           // spans kept; default 50,000
 	MaxEvents    int           // events kept; default 10,000
 	MaxExemplars int           // exemplars kept; default 10,000
@@ -31,6 +32,9 @@ func (o StoreOptions) withDefaults() StoreOptions {
 	if o.MaxLogs <= 0 {
 		o.MaxLogs = 100_000
 	}
+	if o.MaxLogBytes <= 0 {
+		o.MaxLogBytes = DefaultMaxLogBytes
+	}
 	if o.MaxSpans <= 0 {
 		o.MaxSpans = 50_000
 	}
@@ -45,7 +49,7 @@ func (o StoreOptions) withDefaults() StoreOptions {
 
 // Drops counts what the store's bounded buffers let go of.
 type Drops struct {
-	Logs       uint64 // log records pushed out of the full buffer
+	Logs       uint64 // log records pushed out of the full buffer (by count or by bytes)
 	Spans      uint64
 	Events     uint64
 	OutOfOrder uint64 // samples older than their series' newest, ignored
@@ -85,7 +89,7 @@ type Store struct {
 	byHost   map[string]map[string]map[string]hostEntry
 	presence newestMemo // NewestByHost's last answer (storenewest.go)
 
-	logs      *fifo[LogRecord]
+	logs      *logBuf
 	spans     *fifo[Span]
 	events    *fifo[Event]
 	exemplars *fifo[Exemplar]
@@ -117,7 +121,7 @@ func NewStore(opts StoreOptions) *Store {
 		hists:     make(map[string]*histData),
 		byName:    make(map[string]map[string]Series),
 		byHost:    make(map[string]map[string]map[string]hostEntry),
-		logs:      newFifo[LogRecord](opts.MaxLogs),
+		logs:      newLogBuf(opts.MaxLogs, opts.MaxLogBytes),
 		spans:     newFifo[Span](opts.MaxSpans),
 		events:    newFifo[Event](opts.MaxEvents),
 		exemplars: newFifo[Exemplar](opts.MaxExemplars),
@@ -170,6 +174,15 @@ func (s *Store) Options() StoreOptions { return s.opts }
 // Ingest adds a frame. Samples older than their series' newest are ignored
 // and counted in Drops.OutOfOrder.
 func (s *Store) Ingest(f Frame) {
+	// Log records are sized before the lock is taken: a flood's frames
+	// hold readers up only for the copies.
+	var sizes []int
+	if len(f.Logs) > 0 {
+		sizes = make([]int, len(f.Logs))
+		for i := range f.Logs {
+			sizes[i] = LogSize(&f.Logs[i])
+		}
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gen++
@@ -232,10 +245,8 @@ func (s *Store) Ingest(f Frame) {
 			s.newest = t
 		}
 	}
-	for _, l := range f.Logs {
-		if s.logs.push(l) {
-			s.drops.Logs++
-		}
+	for i := range f.Logs {
+		s.drops.Logs += uint64(s.logs.push(&f.Logs[i], sizes[i]))
 	}
 	for _, sp := range f.Spans {
 		if s.spans.push(sp) {
@@ -680,9 +691,21 @@ func (h HistDelta) Mean() float64 {
 func (s *Store) Logs(from, to time.Time, limit int, keep func(*LogRecord) bool) []LogRecord {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return collect(s.logs, limit, func(l *LogRecord) bool {
-		return !l.At.Before(from) && !l.At.After(to) && (keep == nil || keep(l))
-	})
+	var out []LogRecord
+	for i := s.logs.n - 1; i >= 0; i-- {
+		l := s.logs.at(i)
+		if l.At.Before(from) || l.At.After(to) || keep != nil && !keep(l) {
+			continue
+		}
+		out = append(out, *l)
+		if limit > 0 && len(out) == limit {
+			break
+		}
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
 }
 
 // Spans returns up to limit of the newest spans that keep keeps, oldest first.
@@ -697,6 +720,22 @@ func (s *Store) Events(from, to time.Time, limit int) []Event {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return collect(s.events, limit, func(e *Event) bool { return !e.At.Before(from) && !e.At.After(to) })
+}
+
+// EachEvent calls fn with each event of the given kind ("" for every kind)
+// in [from, to], oldest first, without copying them: fn runs under the
+// store's read lock, must not keep the pointer and must not call the store.
+// Readers that fold many events into a small answer use it (alerts.ActiveIn
+// runs over the whole buffer on every refresh).
+func (s *Store) EachEvent(kind string, from, to time.Time, fn func(*Event)) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	for i := 0; i < s.events.len(); i++ {
+		e := s.events.at(i)
+		if (kind == "" || e.Kind == kind) && !e.At.Before(from) && !e.At.After(to) {
+			fn(e)
+		}
+	}
 }
 
 // Exemplars returns up to limit of the newest exemplars in [from, to] that
@@ -739,7 +778,7 @@ func (s *Store) Sizes() (series, hists, logs, spans, events, maxRing int) {
 	for _, d := range s.hists {
 		maxRing = max(maxRing, d.ring.len())
 	}
-	return len(s.series), len(s.hists), s.logs.len(), s.spans.len(), s.events.len(), maxRing
+	return len(s.series), len(s.hists), s.logs.n, s.spans.len(), s.events.len(), maxRing
 }
 
 // Reset empties the store (replay uses it before a backward seek). The
@@ -751,7 +790,7 @@ func (s *Store) Reset() {
 	s.hists = make(map[string]*histData)
 	s.byName = make(map[string]map[string]Series)
 	s.byHost = make(map[string]map[string]map[string]hostEntry)
-	s.logs = newFifo[LogRecord](s.opts.MaxLogs)
+	s.logs = newLogBuf(s.opts.MaxLogs, s.opts.MaxLogBytes)
 	s.spans = newFifo[Span](s.opts.MaxSpans)
 	s.events = newFifo[Event](s.opts.MaxEvents)
 	s.exemplars = newFifo[Exemplar](s.opts.MaxExemplars)

@@ -116,7 +116,7 @@ func BenchmarkZoomKeyToFrame(b *testing.B) {
 func BenchmarkRefresh(b *testing.B) {
 	withColour(b)
 	m := benchModel(b, 200, 50)
-	at := m.s.t.now
+	at := m.s.t.Now
 	b.ReportAllocs()
 	b.ResetTimer()
 	defer reportCPU(b)()

@@ -12,6 +12,7 @@ import (
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/status"
 	"github.com/vigil-dev/vigil/tui/styles"
+	"github.com/vigil-dev/vigil/tui/timectl"
 )
 
 // command is one entry of the palette's table: its names (the first is
@@ -80,17 +81,17 @@ var commands = []command{
 	{names: []string{"range", "window", "zoom"}, args: rangeArgs, run: rangeCommand},
 	{names: []string{"at", "goto"}, run: atCommand},
 	{names: []string{"pause"}, run: func(s *state, _ palette.Command) tea.Cmd {
-		s.t.pause()
+		s.t.Pause()
 		s.refresh()
 		return nil
 	}},
 	{names: []string{"live", "resume"}, run: func(s *state, _ palette.Command) tea.Cmd {
-		s.t.resume()
+		s.t.Resume()
 		s.refresh()
 		return nil
 	}},
 	{names: []string{"cursor"}, run: func(s *state, _ palette.Command) tea.Cmd {
-		s.t.toggleCursor()
+		s.t.ToggleCursor()
 		s.refresh()
 		return nil
 	}},
@@ -114,7 +115,7 @@ var commands = []command{
 			s.setMessage("markers go into a recording: start vigil with --record DIR", false)
 			return nil
 		}
-		return s.o.Marker(s.t.shown(), c.Rest)
+		return s.o.Marker(s.t.Shown(), c.Rest)
 	}},
 	{names: []string{"sources", "src"}, run: func(s *state, _ palette.Command) tea.Cmd {
 		s.sourcesOpen = true
@@ -153,8 +154,8 @@ func windowText(d time.Duration) string { return status.Window(d) }
 
 func rangeArgs(s *state) []string {
 	var out []string
-	for _, z := range zoomLevels {
-		if z <= s.t.maxWindow() {
+	for _, z := range timectl.ZoomLevels {
+		if z <= s.t.MaxWindow() {
 			out = append(out, windowText(z))
 		}
 	}
@@ -281,18 +282,18 @@ func logsCommand(s *state, c palette.Command) tea.Cmd {
 
 func rangeCommand(s *state, c palette.Command) tea.Cmd {
 	if len(c.Args) != 1 {
-		s.setMessage("usage: :range 15m (1m … "+windowText(s.t.maxWindow())+")", true)
+		s.setMessage("usage: :range 15m (1m … "+windowText(s.t.MaxWindow())+")", true)
 		return nil
 	}
-	d, err := parseDuration(c.Args[0])
+	d, err := timectl.ParseDuration(c.Args[0])
 	if err != nil {
 		s.setMessage(err.Error(), true)
 		return nil
 	}
-	got := s.t.setWindow(d)
+	got := s.t.SetWindow(d)
 	switch from, to := s.dataSpan(); {
 	case got != d:
-		s.setMessage("window "+windowText(got)+" (the store holds "+windowText(s.t.maxWindow())+")", false)
+		s.setMessage("window "+windowText(got)+" (the store holds "+windowText(s.t.MaxWindow())+")", false)
 	case from.IsZero():
 		s.setMessage("window "+windowText(got)+": no data held yet", false)
 	case to.Sub(from) < got:
@@ -308,57 +309,15 @@ func atCommand(s *state, c palette.Command) tea.Cmd {
 		s.setMessage("usage: :at 14:02 (UTC), :at -10m", true)
 		return nil
 	}
-	at, err := parseInstant(c.Args[0], s.t.now)
+	at, err := timectl.ParseInstant(c.Args[0], s.t.Now)
 	if err != nil {
 		s.setMessage(err.Error(), true)
 		return nil
 	}
-	s.t.pause()
-	s.t.at = at
-	s.t.clampCursor()
+	s.t.Pause()
+	s.t.At = at
+	s.t.ClampCursor()
 	s.setMessage("paused at "+at.UTC().Format("15:04:05"), false)
 	s.refresh()
 	return nil
-}
-
-// parseDuration reads "15m", "1h", "90s", "2d".
-func parseDuration(s string) (time.Duration, error) {
-	if rest, ok := strings.CutSuffix(s, "d"); ok {
-		n, err := strconv.Atoi(rest)
-		if err != nil || n <= 0 {
-			return 0, fmt.Errorf("range %q: not a duration", s)
-		}
-		return time.Duration(n) * 24 * time.Hour, nil
-	}
-	d, err := time.ParseDuration(s)
-	if err != nil || d <= 0 {
-		return 0, fmt.Errorf("range %q: not a duration (15m, 1h, 24h)", s)
-	}
-	return d, nil
-}
-
-// parseInstant reads "14:02" or "14:02:30" (UTC, on now's date, the day
-// before when that is later than now) or "-10m" (before now). The result is
-// never after now.
-func parseInstant(arg string, now time.Time) (time.Time, error) {
-	if strings.HasPrefix(arg, "-") {
-		d, err := time.ParseDuration(arg[1:])
-		if err != nil || d < 0 {
-			return time.Time{}, fmt.Errorf("at %q: not a duration before now (-10m)", arg)
-		}
-		return now.Add(-d), nil
-	}
-	for _, layout := range []string{"15:04:05", "15:04"} {
-		t, err := time.Parse(layout, arg)
-		if err != nil {
-			continue
-		}
-		n := now.UTC()
-		at := time.Date(n.Year(), n.Month(), n.Day(), t.Hour(), t.Minute(), t.Second(), 0, time.UTC)
-		if at.After(now) {
-			at = at.AddDate(0, 0, -1)
-		}
-		return at, nil
-	}
-	return time.Time{}, fmt.Errorf("at %q: want 14:02, 14:02:30 (UTC) or -10m", arg)
 }

@@ -74,18 +74,18 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 			return s.owned(s.o.Timeline, cmd)
 		}
 	}
-	if !s.t.cursor.IsZero() {
+	if !s.t.Cursor.IsZero() {
 		switch action {
 		case keys.CursorLeft:
-			s.t.moveCursor(-1)
+			s.t.MoveCursor(-1)
 			s.refresh()
 			return nil
 		case keys.CursorRight:
-			s.t.moveCursor(1)
+			s.t.MoveCursor(1)
 			s.refresh()
 			return nil
 		case keys.Open:
-			from, to := s.t.around()
+			from, to := s.t.Around()
 			return jumpCmd(pane.JumpMsg{Target: pane.TargetLogs, From: from, To: to})
 		}
 	}
@@ -178,12 +178,12 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 			sc.max = !sc.max
 		}
 	case keys.Pause:
-		if s.t.paused {
-			s.t.resume()
+		if s.t.Paused {
+			s.t.Resume()
 			s.setMessage("live", false)
 		} else {
-			s.t.pause()
-			s.setMessage("paused at "+s.t.at.UTC().Format("15:04:05"), false)
+			s.t.Pause()
+			s.setMessage("paused at "+s.t.At.UTC().Format("15:04:05"), false)
 		}
 		s.refresh()
 	case keys.ZoomIn, keys.ZoomOut:
@@ -191,8 +191,8 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		if action == keys.ZoomOut {
 			dir = 1
 		}
-		if !s.t.zoom(dir) {
-			s.setMessage("window "+windowText(s.t.window)+" is the limit", false)
+		if !s.t.Zoom(dir) {
+			s.setMessage("window "+windowText(s.t.Window)+" is the limit", false)
 		}
 		s.refresh()
 	case keys.PanBack, keys.PanForward:
@@ -200,12 +200,12 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		if action == keys.PanForward {
 			dir = 1
 		}
-		if note := s.t.pan(dir); note != "" {
+		if note := s.t.Pan(dir); note != "" {
 			s.setMessage(note, false)
 		}
 		s.refresh()
 	case keys.Cursor:
-		s.t.toggleCursor()
+		s.t.ToggleCursor()
 		s.refresh()
 	case keys.Refresh:
 		if s.o.Hub == nil {
@@ -225,7 +225,7 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 			return nil, true
 		}
 		s.setMessage("saving a snapshot…", false)
-		return s.o.Snapshot(s.t.shown(), s.t.window), true
+		return s.o.Snapshot(s.t.Shown(), s.t.Window), true
 	case keys.Copy:
 		if used, cmd := focused.HandleKey(s.lastKey); used {
 			return s.owned(focused, cmd), true
@@ -258,10 +258,10 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		}
 		j.Target = map[string]pane.Target{keys.JumpLogs: pane.TargetLogs, keys.JumpTraces: pane.TargetTraces, keys.JumpMetrics: pane.TargetMetrics}[action]
 		if j.From.IsZero() {
-			if !s.t.cursor.IsZero() {
-				j.From, j.To = s.t.around()
+			if !s.t.Cursor.IsZero() {
+				j.From, j.To = s.t.Around()
 			} else {
-				j.From, j.To = s.t.shown().Add(-s.t.window), s.t.shown()
+				j.From, j.To = s.t.Shown().Add(-s.t.Window), s.t.Shown()
 			}
 		}
 		return jumpCmd(j), true
@@ -301,8 +301,8 @@ func (s *state) escape(focused pane.Pane) {
 		sc.max = false
 		return
 	}
-	if !s.t.cursor.IsZero() {
-		s.t.cursor = time.Time{}
+	if !s.t.Cursor.IsZero() {
+		s.t.Cursor = time.Time{}
 		s.refresh()
 		return
 	}

@@ -6,8 +6,10 @@
 //
 // Files: model.go (state, Update's routing, refresh), route.go (messages
 // addressed to the pane that asked), input.go (keys and mouse), commands.go
-// (the palette's command table), screens.go (screens and sizes), timectl.go
-// (the shared time), render.go (View and the status line).
+// (the palette's command table), screens.go (screens, what each shows,
+// sizes), render.go (View and the status line), alertstrip.go. The shared
+// time is tui/timectl; the help overlay tui/help; the sources overlay
+// tui/health.
 package tui
 
 import (
@@ -17,12 +19,14 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/tui/help"
 	"github.com/vigil-dev/vigil/tui/keys"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/palette"
 	"github.com/vigil-dev/vigil/tui/pane"
+	"github.com/vigil-dev/vigil/tui/timectl"
 )
 
 func init() {
@@ -43,7 +47,7 @@ type state struct {
 	sized bool
 	plan  layout.Plan
 
-	t           timeState
+	t           timectl.State
 	started     bool // a first clock reading arrived
 	dirty       bool // data arrived since the last refresh
 	lastRefresh time.Time
@@ -59,7 +63,7 @@ type state struct {
 	boxes       map[pane.Pane]boxEntry
 	sizes       map[pane.Pane][2]int // the size each pane was last given
 	statusLine  string               // prepared in Update
-	alerts      []string             // firing alerts, one line each
+	alerts      []alerts.Alert       // the firing alerts at the shown instant
 
 	screens []*screen
 	cur     int                // index into screens
@@ -79,10 +83,11 @@ type state struct {
 
 	// Host scope (scope.go): every pane shows only this host ("" all).
 	scope     string
-	hostCount int       // machines watched, at the last evaluation
-	detailAt  time.Time // when the scoped host's detail was last asked for
-	touched   bool      // a key was pressed (the fleet screen opens by itself only before)
-	fleetOpen bool      // it did
+	hostCount int  // machines watched, at the last evaluation
+	touched   bool // a key was pressed (the fleet screen opens by itself only before)
+	fleetOpen bool // it did
+
+	fl fleetState // history and detail asked of a query engine (fleethook.go)
 
 	msg      string
 	msgErr   bool
@@ -111,16 +116,16 @@ func New(o Options) Model {
 	if err != nil {
 		s.msg, s.msgErr = err.Error(), true
 	}
-	s.t.window = o.Window
-	s.t.follow = o.FitWindow
+	s.t.Window = o.Window
+	s.t.Follow = o.FitWindow
 	if o.Store != nil {
-		s.t.retention = o.Store.Options().Retention
-		if s.t.window > s.t.retention {
-			s.t.window = s.t.retention
+		s.t.Retention = o.Store.Options().Retention
+		if s.t.Window > s.t.Retention {
+			s.t.Window = s.t.Retention
 		}
 	}
 	if from, to := s.recordingSpan(); !from.IsZero() && to.After(from) {
-		s.t.window = s.t.fitted(to.Sub(from))
+		s.t.Window = s.t.Fitted(to.Sub(from))
 	}
 	s.screens, s.named = buildScreens(o)
 	s.present = map[pane.Pane]bool{}
@@ -219,10 +224,10 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		first := !s.started
 		s.observe(msg.at, msg.wall)
 		// While paused the shown instant is fixed: nothing to recompute.
-		if !s.t.paused || first {
+		if !s.t.Paused || first {
 			s.refresh()
 		}
-		cmd = tea.Batch(tick(s.o.Refresh, s.o.Clock), s.renewDetail())
+		cmd = tick(s.o.Refresh, s.o.Clock)
 	case dataMsg:
 		s.observe(msg.at, msg.wall)
 		s.dirty = true
@@ -230,7 +235,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// new kind arrived (the first frames of each source at start, a
 		// source that comes up later): that draws at once, so the first
 		// populated frame does not wait for the tick.
-		if s.started && !s.t.paused && (msg.at.Sub(s.lastRefresh) >= s.o.Refresh || s.newKind()) {
+		if s.started && !s.t.Paused && (msg.at.Sub(s.lastRefresh) >= s.o.Refresh || s.newKind()) {
 			s.refresh()
 		}
 		if s.o.Hub != nil {
@@ -253,16 +258,17 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case pane.JumpMsg:
 		cmd = s.jump(msg)
 	case pane.CursorMsg:
-		s.t.setCursor(msg.At)
+		s.t.SetCursor(msg.At)
 		s.refresh()
 	case pane.StatusMsg:
 		s.setMessage(msg.Text, msg.Error)
 	case pane.ScopeMsg:
 		cmd = s.scopeTo(msg)
-	case detailMsg:
-		s.detailDone(msg)
 	case paneMsg:
 		cmd = s.deliver(msg)
+	case historyMsg:
+		s.fitFrom = time.Time{} // the data held reaches further back now
+		s.refresh()
 	}
 	if s.quitting {
 		return m, tea.Quit
@@ -271,6 +277,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	if r := s.plan.Status; !r.Empty() && s.plan.Mode != layout.TooSmall {
 		s.statusLine = s.statusBar(r.W)
 	}
+	if fc := s.fleetCmd(); fc != nil {
+		cmd = tea.Batch(cmd, fc)
+	}
 	return m, cmd
 }
 
@@ -278,7 +287,7 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 // back (a replay seek), so the newest reading always wins. A status
 // message lasts MessageTTL of wall time, whatever the clock does.
 func (s *state) observe(at, wall time.Time) {
-	s.t.now = at
+	s.t.Now = at
 	s.started = true
 	if wall.IsZero() {
 		wall = at
@@ -344,7 +353,7 @@ func (s *state) newKind() bool {
 // mode is LIVE, PAUSED or REPLAY.
 func (s *state) mode() string {
 	switch {
-	case s.t.paused:
+	case s.t.Paused:
 		return "PAUSED"
 	case s.o.Timeline != nil:
 		return "REPLAY"
@@ -361,21 +370,21 @@ func (s *state) refresh() {
 	if s.o.Store == nil || !s.started {
 		return
 	}
-	end := s.t.shown()
-	s.t.clampCursor()
-	at := pane.Instant(end, s.t.cursor)
+	end := s.t.Shown()
+	s.t.ClampCursor()
+	at := pane.Instant(end, s.t.Cursor)
 	// The figures depend only on the instant and the data: a zoom, or a
 	// pause at the instant the cursor marks, reuses them.
 	gen := s.o.Store.Generation()
-	if s.t.follow {
+	if s.t.Follow {
 		// The window is the data held until that reaches the window
 		// asked for (or the user zooms).
 		if s.fitFrom.IsZero() {
 			s.fitFrom = s.o.Store.Oldest()
 		}
 		if !s.fitFrom.IsZero() {
-			s.t.window = min(s.t.fitted(s.o.Store.Newest().Sub(s.fitFrom)), s.o.Window)
-			s.t.follow = s.t.window < s.o.Window
+			s.t.Window = min(s.t.Fitted(s.o.Store.Newest().Sub(s.fitFrom)), s.o.Window)
+			s.t.Follow = s.t.Window < s.o.Window
 		}
 	}
 	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
@@ -395,8 +404,8 @@ func (s *state) refresh() {
 		Store:    s.o.Store,
 		Now:      end,
 		At:       at,
-		Window:   s.t.window,
-		Cursor:   s.t.cursor,
+		Window:   s.t.Window,
+		Cursor:   s.t.Cursor,
 		Mode:     s.mode(),
 		Overview: ov,
 		Hosts:    hosts,
@@ -412,8 +421,8 @@ func (s *state) refresh() {
 		s.switchTo(ScreenFleet)
 	}
 	s.dirty = false
-	s.lastRefresh = s.t.now
-	s.alerts = firingAlerts(s.o.Store, at, s.t.maxWindow())
+	s.lastRefresh = s.t.Now
+	s.alerts = firingAlerts(s.o.Store, at)
 	if s.o.Timeline != nil {
 		s.o.Timeline.Refresh(s.env)
 		s.seen[s.o.Timeline] = s.envGen

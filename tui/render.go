@@ -235,10 +235,10 @@ func (s *state) statusBar(w int) string {
 	p := s.screen().focused()
 	var hints []key.Binding
 	// The time controls in force come first: they change what other keys do.
-	if !s.t.cursor.IsZero() {
+	if !s.t.Cursor.IsZero() {
 		hints = append(hints, s.hint(keys.CursorLeft, "cursor"), s.hint(keys.Open, "around this moment"), s.hint(keys.Cursor, "cursor off"))
 	}
-	if s.t.paused {
+	if s.t.Paused {
 		hints = append(hints, s.hint(keys.Pause, "resume"), s.hint(keys.PanForward, "forward"))
 	}
 	if b := s.keys.Binding(keys.Help); b.Enabled() {
@@ -269,9 +269,9 @@ func (s *state) statusBar(w int) string {
 	}
 	return status.Render(w, status.Bar{
 		Mode:    s.mode(),
-		At:      s.t.shown(),
-		Window:  s.t.window,
-		Cursor:  s.t.cursor,
+		At:      s.t.Shown(),
+		Window:  s.t.Window,
+		Cursor:  s.t.Cursor,
 		Sources: s.env.Overview.Sources,
 		Hints:   hints,
 		Message: s.msg,

@@ -1,11 +1,8 @@
 package tui
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"sort"
-	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -19,26 +16,10 @@ import (
 // whole console to one host: the root narrows every evaluation it hands the
 // panes (services, GPUs, hosts) to that host and says so in the status bar
 // and the pane titles, and a source that fetches one host's detail on
-// demand (sources.DetailFetcher: query mode's every GPU field, TTFT and
-// ITL, their history) is asked for it. Esc at the top of a scoped console,
+// demand (Options.Detail: query mode's every GPU field, TTFT and ITL,
+// their history) is asked for it, and again every DetailRenew while the
+// scope lasts (fleetCmd). Esc at the top of a scoped console,
 // :host with no argument, F or :fleet return to the fleet.
-
-// Detail fetching.
-const (
-	// DetailRenew is how often a scoped console asks again for its host's
-	// detail (a fetcher keeps it in its polls for a while after each ask;
-	// query mode: 10 minutes).
-	DetailRenew = 5 * time.Minute
-	// DetailTimeout bounds one ask.
-	DetailTimeout = 30 * time.Second
-)
-
-// detailMsg reports a host's detail fetched by the sources that can.
-type detailMsg struct {
-	host    string
-	sources int
-	err     error
-}
 
 // fleetHosts are the hosts the console watches (the unscoped evaluation's:
 // host figures, services and GPUs), sorted.
@@ -128,15 +109,14 @@ func (s *state) scopeTo(m pane.ScopeMsg) tea.Cmd {
 		return nil
 	}
 	s.scope = sources.OneLine(m.Host)
-	s.detailAt = time.Time{}
 	s.refresh()
 	s.switchTo(ScreenOverview)
 	s.setMessage("host "+s.scope+": esc returns to the fleet", false)
-	cmds := []tea.Cmd{s.renewDetail()}
+	// The host's detail is asked for by fleetCmd (fleethook.go).
 	if m.Then.Target != "" {
-		cmds = append(cmds, s.jump(m.Then))
+		return s.jump(m.Then)
 	}
-	return tea.Batch(cmds...)
+	return nil
 }
 
 // scopeCommand is :host NAME (scope to it) and :host (the fleet).
@@ -161,51 +141,4 @@ func (s *state) showFleet() {
 		s.refresh()
 	}
 	s.switchTo(ScreenFleet)
-}
-
-// renewDetail asks the sources that fetch one host's detail on demand for
-// the scoped host's, when it is due: on scoping, then every DetailRenew.
-// The window fetched is the one shown.
-func (s *state) renewDetail() tea.Cmd {
-	if s.scope == "" || s.o.Hub == nil || !s.started {
-		return nil
-	}
-	if !s.detailAt.IsZero() && s.t.now.Sub(s.detailAt) < DetailRenew {
-		return nil
-	}
-	var fs []sources.DetailFetcher
-	for _, src := range s.o.Hub.Sources() {
-		if f, ok := src.(sources.DetailFetcher); ok {
-			fs = append(fs, f)
-		}
-	}
-	if len(fs) == 0 {
-		return nil
-	}
-	s.detailAt = s.t.now
-	host, hub := s.scope, s.o.Hub
-	to := s.t.shown()
-	from := to.Add(-s.t.window)
-	step := max(s.t.window/time.Duration(max(s.w, 60)), time.Second)
-	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), DetailTimeout)
-		defer cancel()
-		// Through the hub's queue, as a source's frames go: its sinks (a
-		// recorder) run on its goroutine only.
-		emit := func(f sources.Frame) { hub.Emit(ctx, f) }
-		var errs []error
-		for _, f := range fs {
-			if err := f.FetchDetail(ctx, host, from, to, step, emit); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		return detailMsg{host: host, sources: len(fs), err: errors.Join(errs...)}
-	}
-}
-
-// detailDone reports a failed detail fetch (a fetched one shows itself).
-func (s *state) detailDone(m detailMsg) {
-	if m.err != nil && m.host == s.scope {
-		s.setMessage("detail of "+m.host+": "+m.err.Error(), true)
-	}
 }

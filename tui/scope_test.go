@@ -245,19 +245,18 @@ func (d *detailSource) hosts() []string {
 	return append([]string(nil), d.asked...)
 }
 
-// TestScopeFetchesDetail: scoping asks the sources that can for the host's
-// detail, through the hub, and again only after DetailRenew; a failed
-// fetch is said in the status bar.
+// TestScopeFetchesDetail: scoping asks the query engine (Options.Detail)
+// for the host's detail, its frames through the hub, and again only after
+// DetailRenew; a failed fetch is said in the status bar.
 func TestScopeFetchesDetail(t *testing.T) {
 	st := fleetStore(t, 3)
 	clock := sources.NewManualClock(fleettest.At)
 	hub := sources.NewHub(st, clock)
 	src := &detailSource{}
-	hub.Add(src)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go hub.Run(ctx)
-	m := New(Options{Store: st, Hub: hub, Clock: clock, Refresh: time.Millisecond})
+	m := New(Options{Store: st, Hub: hub, Detail: src, Clock: clock, Refresh: time.Millisecond})
 	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: fleettest.At})
 	m = run(m, append(append(keysOf(":"), typed("host gpu-node-000")...), keyMsg("enter"))...)
 	if got := src.hosts(); len(got) != 1 || got[0] != "gpu-node-000" {

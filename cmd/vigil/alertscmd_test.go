@@ -123,6 +123,35 @@ func TestAlertsExit(t *testing.T) {
 	}
 }
 
+// TestOnceTextListsLabels: `--once --output text` names what each alert
+// is about (its labels), not only the rule.
+func TestOnceTextListsLabels(t *testing.T) {
+	bad := counterServer(0.2)
+	defer bad.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "vigil.yaml")
+	if err := os.WriteFile(cfg, []byte("alerts:\n  for_scale: 0.000002\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs := runCLI(t, "--config", cfg, "--once", "--output", "text", "--for", "3s", "--scrape", bad.URL+"/metrics",
+		"--no-discover", "--no-nvml", "--otlp-listen", "off", "--log-file", filepath.Join(dir, "vigil.log"))
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, out, errs)
+	}
+	var header, row string
+	for _, l := range strings.Split(out, "\n") {
+		if strings.HasPrefix(l, "ALERT") {
+			header = l
+		}
+		if strings.HasPrefix(l, alerts.RuleErrorRate+" ") {
+			row = l
+		}
+	}
+	if !strings.Contains(header, "LABELS") || !strings.Contains(row, "service=api") || !strings.Contains(row, "host=") || strings.Contains(row, "source=vigil") {
+		t.Fatalf("the alert's labels are not listed:\n%s", out)
+	}
+}
+
 func TestFinishOnce(t *testing.T) {
 	st := sources.NewStore(sources.StoreOptions{})
 	e := alerts.New(st, alerts.Options{})
@@ -152,7 +181,7 @@ func TestAlertsCommandRealPrometheus(t *testing.T) {
 	promtest.Eventually(t, 15*time.Second, "the rule fires", func() bool {
 		code, out, _ := runAlertsCLI(t, "--prom", u, "--output", "json", "--fail-on", "critical")
 		return code == 3 && strings.Contains(out, `"alertname": "DiskFull"`) && strings.Contains(out, `"source": "prometheus"`) &&
-			strings.Contains(out, `"text": "disk full [prometheus]"`)
+			strings.Contains(out, `"text": "disk full"`)
 	})
 }
 

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -284,8 +286,8 @@ func (tm *tmux) waitForGone(timeout time.Duration, text string) {
 
 // TestE2EBusyOTLPPort: with the receiver's port taken, vigil still starts
 // (a receiver asked for is something to watch), shows the receiver as a
-// source in error with the reason on the traces screen, the sources
-// overlay and the status bar, and takes the port once it is free.
+// source in error with the reason on the traces screen and the sources
+// overlay (the status bar counts it), and takes the port once it is free.
 func TestE2EBusyOTLPPort(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
@@ -299,7 +301,9 @@ func TestE2EBusyOTLPPort(t *testing.T) {
 	addr := ln.Addr().String()
 	cmd := fmt.Sprintf("%s --otlp-listen %s --no-discover --no-nvml --log-file %s; sleep 30", bin, addr, filepath.Join(t.TempDir(), "vigil.log"))
 	tm := newTmux(t, 120, 40, []string{"TERM=xterm-256color"}, cmd)
-	tm.waitFor(20*time.Second, "LIVE", "otlp "+addr)
+	// The status bar names the failing source: "✖ otlp ADDR", or "✖ 1 error"
+	// where its name does not fit.
+	tm.waitFor(20*time.Second, "LIVE", "✖ otlp "+addr)
 	tm.keys("7")
 	tm.waitFor(5*time.Second, "Traces", "address already in use", "cannot listen")
 	tm.keys("S")
@@ -310,6 +314,66 @@ func TestE2EBusyOTLPPort(t *testing.T) {
 	tm.waitFor(15*time.Second, "send OTLP/HTTP to http://"+addr+"/v1/traces")
 	tm.waitForGone(5*time.Second, "address already in use")
 	tm.keys("1")
+	tm.waitFor(5*time.Second, "Latency")
+	tm.keys("q")
+	tm.waitForGone(10*time.Second, "LIVE")
+}
+
+// TestE2EKilledScrapeTarget: a scrape target dies while the console watches
+// it (beside the OTLP receiver, which nobody sends to). SourceDown fires for
+// that target, and both the banner and the alerts screen (8) say so, subject
+// first, at 80x24. The alert's for: (1 min) is scaled by 0.05 to 3 s.
+func TestE2EKilledScrapeTarget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := vigilBinary(t)
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+		fmt.Fprint(w, "# TYPE http_requests_total counter\nhttp_requests_total{service=\"api\",code=\"200\"} 100\n")
+	}))
+	defer target.Close()
+	name := "scrape " + strings.TrimPrefix(target.URL, "http://")
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "vigil.yaml")
+	if err := os.WriteFile(cfg, []byte("alerts:\n  for_scale: 0.05\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := fmt.Sprintf("%s --config %s --scrape %s/metrics --no-discover --no-nvml --otlp-listen 127.0.0.1:0 --log-file %s; sleep 30",
+		bin, cfg, target.URL, filepath.Join(dir, "vigil.log"))
+	tm := newTmux(t, 80, 24, []string{"TERM=xterm-256color", "XDG_CONFIG_HOME=" + dir, "XDG_STATE_HOME=" + dir}, cmd)
+	tm.waitFor(20*time.Second, "LIVE")
+	// The target is up first.
+	tm.keys("S")
+	tm.waitFor(10*time.Second, name, "● ok")
+	tm.keys("Escape")
+	tm.waitForGone(5*time.Second, "esc close")
+	target.CloseClientConnections()
+	target.Close() // killed
+	banner := func(s string) string {
+		for _, l := range strings.Split(s, "\n") {
+			if strings.Contains(l, "▲") {
+				return l
+			}
+		}
+		return ""
+	}
+	s := tm.waitFor(30*time.Second, "▲ 1 firing")
+	if b := banner(s); !strings.Contains(b, "WARN "+name+" ") || !strings.Contains(b, "down") {
+		t.Fatalf("the banner does not name the target first:\n%s", s)
+	}
+	tm.keys("8")
+	s = tm.waitFor(10*time.Second, "alerts 1 firing", "firing", "SourceD")
+	var row string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, "WARN firing") && strings.Contains(l, name) {
+			row = l
+		}
+	}
+	if row == "" || strings.Contains(s, "no alert firing or pending") {
+		t.Fatalf("the alerts screen does not list the target's SourceDown:\n%s", s)
+	}
+	tm.keys("1") // q on a screen other than the overview goes back to it
 	tm.waitFor(5*time.Second, "Latency")
 	tm.keys("q")
 	tm.waitForGone(10*time.Second, "LIVE")

@@ -17,6 +17,7 @@ type options struct {
 	prom          string
 	logs          []string
 	logCmds       []string
+	logFrom       string // --log-from: where --log files that exist at start are read from
 	otlpListen    string
 	jaeger        string
 	tempo         string
@@ -73,6 +74,7 @@ func bindSources(fs *pflag.FlagSet, o *options) {
 		fs.StringVar(&o.prom, "prom", "", "query a Prometheus-compatible API at `URL` (Prometheus, Thanos, Mimir, VictoriaMetrics)")
 		fs.StringArrayVar(&o.logs, "log", nil, "tail a log file or glob `PATH` (repeatable; - for stdin)")
 		fs.StringArrayVar(&o.logCmds, "log-cmd", nil, "read logs from a `command`'s output, e.g. 'journalctl -f -o json' (repeatable)")
+		fs.StringVar(&o.logFrom, "log-from", "end", "where --log files that exist at start are read from: end (their last 256 KiB) or start (whole, with progress; the log memory bound still holds)")
 		bindOTLP(fs, o)
 		fs.StringVar(&o.jaeger, "jaeger", "", "Jaeger query API `URL`")
 		fs.StringVar(&o.tempo, "tempo", "", "Tempo API `URL`")
@@ -149,6 +151,7 @@ func completeFlagValues(cmd *cobra.Command) {
 	completeFixed(cmd, "output", "text", "json")
 	completeFixed(cmd, "fail-on", "warning", "critical")
 	completeFixed(cmd, "notify", "bell", "desktop", "bell,desktop")
+	completeFixed(cmd, "log-from", "end", "start")
 	for _, f := range []string{"config", "alerts-config"} {
 		if cmd.Flags().Lookup(f) != nil {
 			_ = cmd.MarkFlagFilename(f, "yaml", "yml")
@@ -169,6 +172,9 @@ func (o *options) validate() error {
 	}
 	if o.failOn != "" && o.failOn != "warning" && o.failOn != "critical" {
 		return fmt.Errorf("--fail-on must be warning or critical, not %q", o.failOn)
+	}
+	if o.logFrom != "" && o.logFrom != "start" && o.logFrom != "end" {
+		return fmt.Errorf("--log-from must be start or end, not %q", o.logFrom)
 	}
 	if o.forDur < 0 {
 		return fmt.Errorf("--for must not be negative, not %s", o.forDur)

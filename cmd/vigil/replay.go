@@ -13,7 +13,9 @@ import (
 
 	"github.com/vigil-dev/vigil/drift"
 	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/replay"
+	"github.com/vigil-dev/vigil/sources/view/report"
 	treplay "github.com/vigil-dev/vigil/tui/replay"
 )
 
@@ -256,7 +258,7 @@ func replayOnce(o *options, cfg Config, rs recordedSettings, logger *slog.Logger
 	rep := s.report(target)
 	var code int
 	rep.Alerts, code = recordedAlerts(s.store, from, target, o.failOn)
-	if err := writeOnce(stdout, rep, o.output); err != nil {
+	if err := report.Write(stdout, rep, o.output); err != nil {
 		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
 		return 1
 	}
@@ -300,61 +302,14 @@ func isReset(f *sources.Frame) bool {
 	return replay.IsControl(f) && strings.Contains(f.Source, "reset")
 }
 
-// recordedAlerts rebuilds the alerts active at `at` from the alert events a
-// recording holds (the engine's transitions as live saw them), newest state
-// per alert, and the --fail-on exit status.
-func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]alertJSON, int) {
-	type entry struct {
-		ev    sources.Event
-		state string
+// recordedAlerts is the alerts active at `at` among the alert events a
+// recording holds (the transitions as live saw them), as alerts.Active
+// decides them for the console, and the --fail-on exit status.
+func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]report.Alert, int) {
+	active := alerts.Active(st.Events(from, at, 0))
+	rows := make([]report.Alert, 0, len(active))
+	for _, a := range active {
+		rows = append(rows, report.AlertOf(a))
 	}
-	last := map[string]entry{}
-	var order []string
-	for _, e := range st.Events(from, at, 0) {
-		if e.Kind != "alert" {
-			continue
-		}
-		id, state := "", ""
-		for _, l := range e.Labels {
-			if l.Name == "state" {
-				state = l.Value
-				continue
-			}
-			id += l.Name + "=" + l.Value + "\x00"
-		}
-		if _, seen := last[id]; !seen {
-			order = append(order, id)
-		}
-		last[id] = entry{e, state}
-	}
-	rows := []alertJSON{}
-	worst, firing := sources.SevInfo, false
-	for _, id := range order {
-		en := last[id]
-		if en.state != "firing" && en.state != "pending" {
-			continue
-		}
-		a := alertJSON{Severity: en.ev.Severity.String(), State: en.state, Labels: map[string]string{}, ActiveAt: en.ev.At, Text: en.ev.Text}
-		for _, l := range en.ev.Labels {
-			switch l.Name {
-			case "alertname":
-				a.Name = l.Value
-			case "source":
-				a.Source = l.Value
-			case "state", "severity":
-			default:
-				a.Labels[l.Name] = l.Value
-			}
-		}
-		if en.state == "firing" {
-			firing = true
-			worst = max(worst, en.ev.Severity)
-		}
-		rows = append(rows, a)
-	}
-	code := 0
-	if firing && (failOn == "warning" && worst >= sources.SevWarning || failOn == "critical" && worst >= sources.SevCritical) {
-		code = 3
-	}
-	return rows, code
+	return rows, alertsExit(active, failOn)
 }

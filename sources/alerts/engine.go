@@ -8,8 +8,10 @@
 // release level (hysteresis): an alert that became active stays active until
 // the value is back past the release level, so a signal hovering at the line
 // does not flap. Every transition (pending, firing, resolved, inactive) is
-// emitted as a sources.Event of Kind "alert", which the console's alert strip
-// and the replay recorder read. The package also reads Prometheus' and
+// emitted as a sources.Event of Kind "alert" (Transition.Event), which the
+// store keeps and recordings hold; Active folds those events into the alerts
+// active at any instant, for the alert strip, the alerts screen, --once and
+// replay alike. The package also reads Prometheus' and
 // Alertmanager's own alerts, computes SLO error budgets and burn rates, and
 // notifies (terminal bell, OSC 9/777, Alertmanager-format webhook).
 package alerts
@@ -43,37 +45,34 @@ const (
 	SourceAlertmanager = "alertmanager"
 )
 
-// Alert is one active (pending or firing) alert.
+// Alert is one alert: active (pending, firing or, from Alertmanager,
+// suppressed), or as of a transition.
 type Alert struct {
 	Name        string            `json:"alertname"`
 	Severity    sources.Severity  `json:"-"`
 	State       string            `json:"state"`
-	Labels      []sources.Label   `json:"-"` // what it is about (host, service, gpu, ...), sorted
+	Labels      []sources.Label   `json:"-"` // every label but alertname and severity, sorted; vigil's own carry source="vigil"
 	Annotations map[string]string `json:"annotations,omitempty"`
 	Value       float64           `json:"-"`         // NaN when none
 	Threshold   float64           `json:"-"`         // NaN when none
 	ActiveAt    time.Time         `json:"active_at"` // when the condition began (pending start)
 	FiredAt     time.Time         `json:"fired_at,omitzero"`
-	Source      string            `json:"source"` // vigil, prometheus, alertmanager
-	Text        string            `json:"text"`   // one line
+	Source      string            `json:"source"` // the origin vigil read it from: vigil, prometheus, alertmanager
+	Text        string            `json:"text"`   // one line: what is wrong, without the subject (see Subject)
 }
 
-// Key identifies the alert: its name and labels.
-func (a Alert) Key() string { return alertKey(a.Name, a.Labels) }
+// Key identifies the alert by its full label set (see the package's Key).
+func (a Alert) Key() string { return Key(a.Name, a.Severity, a.Labels) }
 
 // Label returns the value of the named label, or "".
-func (a Alert) Label(name string) string {
-	for _, l := range a.Labels {
-		if l.Name == name {
-			return l.Value
-		}
-	}
-	return ""
-}
+func (a Alert) Label(name string) string { return sources.LabelValue(a.Labels, name) }
 
-func alertKey(name string, ls []sources.Label) string {
+// Subject names what the alert is about (see the package's Subject).
+func (a Alert) Subject() string { return Subject(a.Labels) }
+
+// labelsKey joins labels into a map key.
+func labelsKey(ls []sources.Label) string {
 	var b strings.Builder
-	b.WriteString(name)
 	for _, l := range ls {
 		b.WriteString("\x00" + l.Name + "=" + l.Value)
 	}
@@ -88,23 +87,30 @@ type Transition struct {
 	Alert Alert  // as of the transition
 }
 
-// Event is the transition as the store keeps it: Kind "alert", labels
-// alertname, state, severity, source and the alert's own labels.
+// Event is the transition as the store keeps it: Kind sources.EventAlert,
+// the alert's full label set (alertname, severity and its labels) and
+// alertstate (the state entered), alertorigin, and alertvalue and
+// alertthreshold where the alert has them. FromEvent reads it back.
 func (t Transition) Event() sources.Event {
-	ls := make([]sources.Label, 0, len(t.Alert.Labels)+4)
-	ls = append(ls, sources.Label{Name: "alertname", Value: t.Alert.Name},
-		sources.Label{Name: "severity", Value: t.Alert.Severity.String()},
-		sources.Label{Name: "source", Value: t.Alert.Source},
-		sources.Label{Name: "state", Value: t.To})
-	for _, l := range t.Alert.Labels {
-		switch l.Name {
-		case "alertname", "severity", "source", "state":
-			continue
-		}
-		ls = append(ls, l)
+	a := t.Alert
+	ls := make([]sources.Label, 0, len(a.Labels)+6)
+	ls = append(ls, sources.Label{Name: sources.LabelAlertName, Value: a.Name},
+		sources.Label{Name: sources.LabelSeverity, Value: a.Severity.String()},
+		sources.Label{Name: sources.LabelAlertState, Value: t.To},
+		sources.Label{Name: sources.LabelAlertOrigin, Value: a.Source})
+	if !math.IsNaN(a.Value) && !math.IsInf(a.Value, 0) {
+		ls = append(ls, sources.Label{Name: sources.LabelAlertValue, Value: strconv.FormatFloat(a.Value, 'g', -1, 64)})
 	}
-	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
-	return sources.Event{At: t.At, Kind: "alert", Severity: t.Alert.Severity, Labels: ls, Text: t.Alert.Text}
+	if !math.IsNaN(a.Threshold) && !math.IsInf(a.Threshold, 0) {
+		ls = append(ls, sources.Label{Name: sources.LabelAlertThreshold, Value: strconv.FormatFloat(a.Threshold, 'g', -1, 64)})
+	}
+	for _, l := range a.Labels {
+		if !reserved(l.Name) {
+			ls = append(ls, l)
+		}
+	}
+	sort.SliceStable(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+	return sources.Event{At: t.At, Kind: sources.EventAlert, Severity: a.Severity, Labels: ls, Text: a.Text}
 }
 
 // Options configures the engine. Zero fields take the defaults.
@@ -256,7 +262,7 @@ func (e *Engine) eval(now time.Time) []Transition {
 		for _, v := range vals {
 			key := v.key // the instance's identity within its rule
 			if key == "" {
-				key = alertKey("", v.Labels)
+				key = labelsKey(v.Labels)
 			}
 			s := mine[key]
 			thr := r.Threshold
@@ -284,7 +290,10 @@ func (e *Engine) eval(now time.Time) []Transition {
 			}
 			if !on {
 				if s != nil {
-					s.v, s.thr = v, thr
+					s.v, s.thr, s.ph = v, thr, phaseCleared
+					if math.IsNaN(v.V) {
+						s.ph = phaseNoData
+					}
 					emit(s, s.a.State, endState(s.a.State))
 					delete(mine, key)
 					delete(e.active, s)
@@ -292,7 +301,7 @@ func (e *Engine) eval(now time.Time) []Transition {
 				continue
 			}
 			if s == nil {
-				s = &alertState{r: r, a: Alert{Name: r.Name, Severity: r.Severity, State: StatePending, Labels: withRuleLabels(v.Labels, r.Labels),
+				s = &alertState{r: r, a: Alert{Name: r.Name, Severity: r.Severity, State: StatePending, Labels: ownLabels(v.Labels, r.Labels),
 					Annotations: r.Annotations, ActiveAt: now, Source: SourceVigil}}
 				mine[key] = s
 				e.active[s] = true
@@ -316,6 +325,7 @@ func (e *Engine) eval(now time.Time) []Transition {
 			if s.gen == gen {
 				continue
 			}
+			s.ph = phaseGone
 			emit(s, s.a.State, endState(s.a.State))
 			delete(mine, key)
 			delete(e.active, s)
@@ -338,6 +348,7 @@ type alertState struct {
 	thr      float64
 	gen      uint64
 	nanSince time.Time // when its value went n/a, zero while it has one
+	ph       phase     // why it ends, once it does
 }
 
 // StaleAfter is how long an active alert's value may be n/a before the
@@ -347,7 +358,10 @@ const StaleAfter = 5 * time.Minute
 func (s *alertState) snapshot() Alert {
 	a := s.a
 	a.Value, a.Threshold = s.v.V, s.thr
-	a.Text = s.r.text(s.v, s.thr)
+	if s.ph == phaseGone {
+		a.Value = math.NaN() // its last value is not a reading of now
+	}
+	a.Text = s.r.text(s.v, s.thr, s.ph)
 	return a
 }
 
@@ -358,36 +372,97 @@ func endState(from string) string {
 	return StateResolved
 }
 
-func withRuleLabels(ls []sources.Label, extra map[string]string) []sources.Label {
-	out := append([]sources.Label(nil), ls...)
-	if len(extra) > 0 {
-		keys := make([]string, 0, len(extra))
-		for k := range extra {
-			keys = append(keys, k)
+// ownLabels is the full label set of one of vigil's alerts: what the rule
+// found it about, the rule's own labels, and source="vigil" (as posted to
+// Alertmanager) unless the rule names another source.
+func ownLabels(ls []sources.Label, extra map[string]string) []sources.Label {
+	out := make([]sources.Label, 0, len(ls)+len(extra)+1)
+	for _, l := range ls {
+		if _, over := extra[l.Name]; !over && !reserved(l.Name) {
+			out = append(out, l)
 		}
-		sort.Strings(keys)
-		for _, k := range keys {
+	}
+	keys := make([]string, 0, len(extra))
+	for k := range extra {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if !reserved(k) {
 			out = append(out, sources.Label{Name: k, Value: extra[k]})
 		}
-		sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	}
+	if sources.LabelValue(out, sources.LabelSource) == "" {
+		out = append(out, sources.Label{Name: sources.LabelSource, Value: SourceVigil})
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
 
-// Active returns the active alerts — vigil's own and the external ones —
-// firing before pending, critical before warning, oldest first.
+// Active returns the engine's present view of the active alerts — its own,
+// with their current value and text, and the external ones — each identity
+// once as Active (the function) shows them, in SortAlerts order. What the
+// console, --once and replay show comes from the transition events through
+// the package's Active; this is the same decision over the engine's memory.
 func (e *Engine) Active() []Alert {
 	e.mu.Lock()
-	out := make([]Alert, 0, len(e.active))
+	own := make([]Alert, 0, len(e.active))
 	for a := range e.active {
-		out = append(out, a.snapshot())
+		own = append(own, a.snapshot())
+	}
+	ownLast := map[string]time.Time{}
+	for _, t := range e.history {
+		ownLast[t.Alert.Key()] = t.At
 	}
 	e.mu.Unlock()
+	all := own
 	if e.o.External != nil {
-		out = append(out, e.o.External()...)
+		all = append(all, e.o.External()...)
 	}
-	SortAlerts(out)
-	return out
+	groups := map[string][]Alert{}
+	var keys []string
+	for _, a := range all {
+		k := a.Key()
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], a)
+	}
+	return pick(keys, groups, ownLast)
+}
+
+// Record puts transitions into the store as events, as the hub does with
+// Poll's frame: for evaluations run outside the hub (EvalRange over a
+// backfill, a last Eval after the hub stopped).
+func (e *Engine) Record(at time.Time, ts []Transition) {
+	if len(ts) == 0 {
+		return
+	}
+	f := sources.Frame{Source: e.Name(), At: at, Events: make([]sources.Event, 0, len(ts))}
+	for _, t := range ts {
+		f.Events = append(f.Events, t.Event())
+	}
+	e.st.Ingest(f)
+}
+
+// Settle evaluates once more at now, records the transitions, and returns
+// the alerts active at now as Active decides them from the store's events
+// — what the console shows at that instant — with the engine's present
+// value, threshold, text and annotations where it has them. --once and
+// `vigil alerts` print this.
+func (e *Engine) Settle(now time.Time) []Alert {
+	e.Record(now, e.Eval(now))
+	active := ActiveIn(e.st, now)
+	cur := map[string]Alert{}
+	for _, a := range e.Active() {
+		cur[a.Key()+"\x00"+a.Source] = a
+	}
+	for i, a := range active {
+		if c, ok := cur[a.Key()+"\x00"+a.Source]; ok {
+			active[i].Value, active[i].Threshold, active[i].Text, active[i].Annotations = c.Value, c.Threshold, c.Text, c.Annotations
+		}
+	}
+	return active
 }
 
 // SortAlerts orders alerts: firing first, then by severity (critical first),

@@ -128,7 +128,7 @@ func TestErrorRateForAndResolve(t *testing.T) {
 		t.Errorf("firing alert's start %v, want the pending start %v", got[1].Alert.ActiveAt, got[0].At)
 	}
 	ev := got[1].Event()
-	if ev.Kind != "alert" || ev.Severity != sources.SevCritical || labelOf(ev.Labels, "state") != "firing" || labelOf(ev.Labels, "service") != "api" || labelOf(ev.Labels, "alertname") != RuleErrorRate {
+	if ev.Kind != "alert" || ev.Severity != sources.SevCritical || labelOf(ev.Labels, sources.LabelAlertState) != "firing" || labelOf(ev.Labels, "service") != "api" || labelOf(ev.Labels, "alertname") != RuleErrorRate {
 		t.Errorf("event %+v", ev)
 	}
 	if len(e.Active()) != 0 {
@@ -276,7 +276,7 @@ func TestXIDEventAndSourceDownAndDrift(t *testing.T) {
 	sd := only(ts, RuleSourceDown)
 	if len(sd) != 3 || sd[0].At.Sub(t0) != 51*time.Second || sd[1].At.Sub(t0) != 111*time.Second || sd[2].At.Sub(t0) != 201*time.Second {
 		t.Errorf("source down: %s", describe(sd, t0))
-	} else if sd[1].Alert.Label("source") != "scrape a" || !strings.Contains(sd[1].Alert.Text, "scrape a") {
+	} else if sd[1].Alert.Label(sources.LabelSourceName) != "scrape a" || sd[1].Alert.Subject() != "scrape a" || sd[1].Alert.Text != "down: connection refused" {
 		t.Errorf("source down alert %+v", sd[1].Alert)
 	}
 	dr := only(ts, RuleDrift)

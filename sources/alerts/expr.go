@@ -75,15 +75,17 @@ type parsed struct {
 	selKey   string
 }
 
-var svcFns = map[string]func(view.Service) view.Num{
-	"error_rate":  func(s view.Service) view.Num { return s.ErrorRate },
-	"latency_p50": func(s view.Service) view.Num { return s.Latency.P50 },
-	"latency_p95": func(s view.Service) view.Num { return s.Latency.P95 },
-	"latency_p99": func(s view.Service) view.Num { return s.Latency.P99 },
-	"ttft_p99":    func(s view.Service) view.Num { return s.TTFT.P99 },
-	"throughput":  func(s view.Service) view.Num { return s.Throughput },
-	"queue_depth": func(s view.Service) view.Num { return s.QueueDepth },
-	"kv_cache":    func(s view.Service) view.Num { return s.KVCache },
+// svcFns are the per-service figures a rule can name, each n/a where the
+// panes' figure rests on the exporter's lifetime (see windowed).
+var svcFns = map[string]func(view.Service) float64{
+	"error_rate":  func(s view.Service) float64 { return windowed(s.ErrorRate, s.ErrorBasis) },
+	"latency_p50": func(s view.Service) float64 { return windowed(s.Latency.P50, s.Latency.Basis) },
+	"latency_p95": func(s view.Service) float64 { return windowed(s.Latency.P95, s.Latency.Basis) },
+	"latency_p99": func(s view.Service) float64 { return windowed(s.Latency.P99, s.Latency.Basis) },
+	"ttft_p99":    func(s view.Service) float64 { return windowed(s.TTFT.P99, s.TTFT.Basis) },
+	"throughput":  func(s view.Service) float64 { return num(s.Throughput) },
+	"queue_depth": func(s view.Service) float64 { return num(s.QueueDepth) },
+	"kv_cache":    func(s view.Service) float64 { return num(s.KVCache) },
 }
 
 type lexer struct {
@@ -347,7 +349,7 @@ func (p *parsed) evaluator() func(c *evalCtx) []Value {
 				case "budget_remaining":
 					v = ErrorBudget(c.st, s, c.e.SLOOf(s.Name), c.at).Remaining
 				default:
-					v = num(svcFns[p.fn](s))
+					v = svcFns[p.fn](s)
 				}
 				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: v})
 			}
@@ -381,7 +383,7 @@ func (p *parsed) evaluator() func(c *evalCtx) []Value {
 					v = r
 				}
 			case "quantile":
-				if d, ok := c.histDelta(s.Key(), p.window); ok && d.Count > 0 {
+				if d, ok := c.histDelta(s.Key(), p.window); ok && d.Count > 0 && !d.Lifetime {
 					v = d.Quantile(p.q)
 				}
 			default:

@@ -25,6 +25,7 @@ type ExternalConfig struct {
 	Alertmanager string         // base URL of an Alertmanager (http://host:9093); "": none
 	Interval     time.Duration  // default 15 s
 	Timeout      time.Duration  // per request; default 5 s
+	Client       *http.Client   // Alertmanager's client (package httpconf); default one with Timeout
 }
 
 // External polls Prometheus' and Alertmanager's alerts. It is a
@@ -49,7 +50,10 @@ func NewExternal(cfg ExternalConfig) (*External, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	x := &External{cfg: cfg, http: &http.Client{Timeout: cfg.Timeout}, cur: map[string]Alert{}}
+	x := &External{cfg: cfg, http: cfg.Client, cur: map[string]Alert{}}
+	if x.http == nil {
+		x.http = &http.Client{Timeout: cfg.Timeout}
+	}
 	if cfg.Alertmanager != "" {
 		u, err := url.Parse(strings.TrimRight(cfg.Alertmanager, "/"))
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -146,23 +150,30 @@ func (x *External) Poll(ctx context.Context, now time.Time) (sources.Frame, erro
 	return f, nil
 }
 
+// labelsOf splits an alert's labels from Prometheus or Alertmanager into
+// its name, severity and the rest. An alert without a host label is given
+// one from its instance, so it lines up with the panes' hosts — except
+// vigil's own alerts read back (source="vigil"), whose labels are already
+// vigil's and must stay as they were, to keep their identity.
 func labelsOf(m map[string]string) (name string, sev sources.Severity, ls []sources.Label) {
 	sev = sources.SevWarning
 	for k, v := range m {
 		k, v = sources.Sanitize(k), sources.Sanitize(v)
-		switch k {
-		case "alertname":
+		switch {
+		case k == sources.LabelAlertName:
 			name = v
 			continue
-		case "severity":
+		case k == sources.LabelSeverity:
 			if s, err := ParseSeverity(v); err == nil {
 				sev = s
 			}
 			continue
+		case reserved(k):
+			continue
 		}
 		ls = append(ls, sources.Label{Name: k, Value: v})
 	}
-	if inst := m["instance"]; inst != "" && m["host"] == "" {
+	if inst := m["instance"]; inst != "" && m[sources.LabelHost] == "" && m[sources.LabelSource] != SourceVigil {
 		ls = append(ls, sources.Label{Name: sources.LabelHost, Value: sources.Sanitize(inst)})
 	}
 	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
@@ -196,6 +207,8 @@ func fromProm(a promql.Alert) Alert {
 	return al
 }
 
+// externalText is an alert's line from its annotations (its origin is
+// Alert.Source, shown once by whoever prints the line).
 func externalText(a Alert) string {
 	t := a.Annotations["summary"]
 	if t == "" {
@@ -204,7 +217,13 @@ func externalText(a Alert) string {
 	if t == "" {
 		t = a.Name
 	}
-	return sources.OneLine(t) + " [" + a.Source + "]"
+	t = sources.OneLine(t)
+	if a.Label(sources.LabelSource) == SourceVigil {
+		// vigil's webhook put the subject first (Postable); the subject is
+		// shown on its own.
+		t = strings.TrimPrefix(t, a.Subject()+": ")
+	}
+	return t
 }
 
 // amAlert is one alert of Alertmanager's API v2.

@@ -82,7 +82,7 @@ type PostableAlert struct {
 
 // Postable converts an alert; resolved at a non-zero time sets endsAt.
 func Postable(a Alert, resolved time.Time) PostableAlert {
-	p := PostableAlert{Labels: map[string]string{"alertname": a.Name, "severity": a.Severity.String(), "source": a.Source},
+	p := PostableAlert{Labels: map[string]string{sources.LabelAlertName: a.Name, sources.LabelSeverity: a.Severity.String(), sources.LabelSource: a.Source},
 		StartsAt: a.ActiveAt.UTC(), EndsAt: resolved.UTC()}
 	if resolved.IsZero() {
 		p.EndsAt = time.Time{}
@@ -94,7 +94,12 @@ func Postable(a Alert, resolved time.Time) PostableAlert {
 	for k, v := range a.Annotations {
 		p.Annotations[k] = v
 	}
-	p.Annotations["summary"] = a.Text // the expanded summary, or the generated line
+	// The expanded summary or the generated line, after its subject: a
+	// notification names what it is about before what is wrong.
+	p.Annotations["summary"] = a.Text
+	if sub := a.Subject(); sub != "" {
+		p.Annotations["summary"] = sub + ": " + a.Text
+	}
 	return p
 }
 
@@ -124,14 +129,20 @@ type Webhook struct {
 
 // NewWebhook checks the URL and returns a webhook; start it with Run.
 func NewWebhook(rawURL string, timeout time.Duration) (*Webhook, error) {
+	if timeout <= 0 {
+		timeout = DefaultWebhookTimeout
+	}
+	return NewWebhookClient(rawURL, &http.Client{Timeout: timeout})
+}
+
+// NewWebhookClient is NewWebhook posting through client (built by package
+// httpconf from Prometheus' HTTP client settings, with its timeout).
+func NewWebhookClient(rawURL string, client *http.Client) (*Webhook, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("alerts: bad webhook URL %q", sources.Sanitize(rawURL))
 	}
-	if timeout <= 0 {
-		timeout = DefaultWebhookTimeout
-	}
-	return &Webhook{url: u.String(), client: &http.Client{Timeout: timeout}, kick: make(chan struct{}, 1)}, nil
+	return &Webhook{url: u.String(), client: client, kick: make(chan struct{}, 1)}, nil
 }
 
 // Offer queues what to post after an evaluation: every transition to
@@ -152,12 +163,12 @@ func (w *Webhook) Offer(now time.Time, active []Alert, ts []Transition) {
 		w.last = now
 		seen := map[string]bool{}
 		for _, p := range batch {
-			seen[p.Labels["alertname"]+fmt.Sprint(p.Labels)] = true
+			seen[fmt.Sprint(p.Labels)] = true
 		}
 		for _, a := range active {
 			if a.State == StateFiring && a.Source == SourceVigil {
 				p := Postable(a, time.Time{})
-				if !seen[p.Labels["alertname"]+fmt.Sprint(p.Labels)] {
+				if !seen[fmt.Sprint(p.Labels)] {
 					batch = append(batch, p)
 				}
 			}

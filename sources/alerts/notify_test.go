@@ -90,7 +90,7 @@ func TestWebhook(t *testing.T) {
 	}
 	f, r := got[0][0], got[1][0]
 	if f.Labels["alertname"] != "GPUXIDError" || f.Labels["severity"] != "critical" || f.Labels["gpu"] != "3" || f.Labels["source"] != "vigil" ||
-		f.Annotations["summary"] != "new XID on GPU 3" || f.Annotations["description"] != "d" || !f.StartsAt.Equal(t0) || !f.EndsAt.IsZero() {
+		f.Annotations["summary"] != "GPU 3@g1: new XID on GPU 3" || f.Annotations["description"] != "d" || !f.StartsAt.Equal(t0) || !f.EndsAt.IsZero() {
 		t.Errorf("firing post %+v", f)
 	}
 	if !r.EndsAt.Equal(t0.Add(90 * time.Second)) {
@@ -154,14 +154,14 @@ func TestRealAlertmanagerAndPrometheus(t *testing.T) {
 	if got.Severity != sources.SevCritical || got.Label("gpu") != "3" || got.State != StateFiring || !strings.Contains(got.Text, "posted by vigil") {
 		t.Errorf("alertmanager alert %+v", got)
 	}
-	if p := find(SourcePrometheus, "PromSide"); p.Severity != sources.SevCritical || p.Text != "from prometheus [prometheus]" {
+	if p := find(SourcePrometheus, "PromSide"); p.Severity != sources.SevCritical || p.Text != "from prometheus" {
 		t.Errorf("prometheus alert %+v", p)
 	}
 	// In the store as events, and in the engine's Active through External.
 	evs := st.Events(t0.Add(-time.Minute), time.Now(), 100) // the posted alert began at t0: its event is stamped there
 	var names []string
 	for _, ev := range evs {
-		names = append(names, labelOf(ev.Labels, "alertname")+"/"+labelOf(ev.Labels, "source"))
+		names = append(names, labelOf(ev.Labels, sources.LabelAlertName)+"/"+labelOf(ev.Labels, sources.LabelAlertOrigin))
 	}
 	if !strings.Contains(strings.Join(names, " "), "VigilPosted/alertmanager") {
 		t.Errorf("events %v", names)
@@ -178,7 +178,7 @@ func TestRealAlertmanagerAndPrometheus(t *testing.T) {
 	promtest.Eventually(t, 15*time.Second, "the resolved alert leaves", func() bool {
 		f, _ := x.Poll(ctx, time.Now())
 		for _, ev := range f.Events {
-			if labelOf(ev.Labels, "alertname") == "VigilPosted" && labelOf(ev.Labels, "state") == StateResolved {
+			if labelOf(ev.Labels, "alertname") == "VigilPosted" && labelOf(ev.Labels, sources.LabelAlertState) == StateResolved {
 				resolved = true
 			}
 		}

@@ -52,8 +52,19 @@ type Rule struct {
 	Unit        string // for the alert line: "ratio" prints as %, "s", "°C", ...
 
 	eval func(c *evalCtx) []Value
-	err  string // a configuration problem reported as the engine's health
+	say  func(v Value, thr float64, ph phase) string // a built-in rule's own words; nil: the generic line
+	err  string                                      // a configuration problem reported as the engine's health
 }
+
+// phase is where an alert stands, for its text: active, or why it ended.
+type phase uint8
+
+const (
+	phaseActive  phase = iota
+	phaseCleared       // the value came back past the release level
+	phaseNoData        // the value was n/a for StaleAfter
+	phaseGone          // the rule no longer reports the instance (a service gone)
+)
 
 // crosses reports whether v is over the line: the threshold when the alert
 // is not active, the release level when it is (hysteresis).
@@ -88,7 +99,24 @@ func (r *Rule) clearFor(thr float64) float64 {
 	return thr - m
 }
 
-func (r *Rule) text(v Value, thr float64) string {
+// text is the alert's line: what is wrong while it is active ("p99 97.1s >
+// 60s"), and once it ends, that it ended and why ("p99 19.8s, back under
+// 60s"). It never names the subject (host, service, GPU): the labels do,
+// and the screens put the subject first.
+func (r *Rule) text(v Value, thr float64, ph phase) string {
+	if r.say != nil {
+		if t := r.say(v, thr, ph); t != "" {
+			return sources.OneLine(t)
+		}
+	}
+	switch ph {
+	case phaseGone:
+		return "no longer reported"
+	case phaseNoData:
+		return r.valueName() + " n/a: no data"
+	case phaseCleared:
+		return fmt.Sprintf("%s %s, back %s %s", r.valueName(), formatUnit(v.V, r.Unit), r.backWord(), formatUnit(thr, r.Unit))
+	}
 	if s := r.Annotations["summary"]; s != "" {
 		t := expand(s, v, thr)
 		if v.Note != "" {
@@ -96,11 +124,20 @@ func (r *Rule) text(v Value, thr float64) string {
 		}
 		return sources.OneLine(t)
 	}
-	t := fmt.Sprintf("%s %s (%s %s)", r.valueName(), formatUnit(v.V, r.Unit), r.Op, formatUnit(thr, r.Unit))
+	t := fmt.Sprintf("%s %s %s %s", r.valueName(), formatUnit(v.V, r.Unit), r.Op, formatUnit(thr, r.Unit))
 	if v.Note != "" {
 		t += " (" + v.Note + ")"
 	}
 	return t
+}
+
+// backWord is the side a value returns to when the alert ends.
+func (r *Rule) backWord() string {
+	switch r.Op {
+	case OpLT, OpLE:
+		return "over"
+	}
+	return "under"
 }
 
 func (r *Rule) valueName() string {
@@ -267,7 +304,7 @@ func (c *evalCtx) services() []view.Service {
 		c.svcKeys = make([]string, len(c.svcs))
 		for i, s := range c.svcs {
 			c.svcLs[i] = svcLabels(s)
-			c.svcKeys[i] = alertKey("", c.svcLs[i])
+			c.svcKeys[i] = labelsKey(c.svcLs[i])
 		}
 		c.done |= 1
 	}
@@ -281,7 +318,7 @@ func (c *evalCtx) gpuList() []view.GPU {
 		c.gpuKeys = make([]string, len(c.gpus))
 		for i, g := range c.gpus {
 			c.gpuLs[i] = gpuLabels(g)
-			c.gpuKeys[i] = alertKey("", c.gpuLs[i])
+			c.gpuKeys[i] = labelsKey(c.gpuLs[i])
 		}
 		c.done |= 2
 	}
@@ -329,6 +366,64 @@ func num(n view.Num) float64 {
 	return n.V
 }
 
+// windowed is a figure a rule may judge: n/a when it was computed over the
+// exporter's lifetime (a single scrape: view.BasisLifetime). Rules judge
+// the present, and a lifetime p99 or error ratio says nothing about it:
+// alerts come only from windowed figures (or figures a query engine
+// computed over its own window).
+func windowed(n view.Num, basis string) float64 {
+	if basis == view.BasisLifetime {
+		return math.NaN()
+	}
+	return num(n)
+}
+
+// words is a rule's text from fixed phrases: while active, once it ended
+// (cleared or gone), and when it ended for want of data ("" for the
+// generic line).
+func words(active, ended, noData string) func(Value, float64, phase) string {
+	return func(v Value, _ float64, ph phase) string {
+		switch ph {
+		case phaseActive:
+			if v.Note != "" {
+				return active + " (" + v.Note + ")"
+			}
+			return active
+		case phaseNoData:
+			return noData
+		}
+		return ended
+	}
+}
+
+// sourceDownValues: 1 for each source in error or stale, 0 for each one up
+// (ok, or idle: up with nothing to bring, like a receiver nobody sends to).
+// Sources that are off or not yet heard from are not judged. The same
+// states as the sources overlay and the status bar show.
+func sourceDownValues(c *evalCtx) []Value {
+	var out []Value
+	for _, h := range c.sourceHealth() {
+		if h.Source == c.e.Name() {
+			continue
+		}
+		v, note := 0.0, ""
+		switch h.State {
+		case sources.HealthError.String():
+			v, note = 1, h.Error
+		case view.StateStale:
+			v, note = 1, "no report"
+			if h.AgeSeconds.OK {
+				note += " for " + (time.Duration(h.AgeSeconds.V) * time.Second).String()
+			}
+		case sources.HealthOK.String(), sources.HealthIdle.String():
+		default: // disabled, unknown
+			continue
+		}
+		out = append(out, Value{Labels: []sources.Label{{Name: sources.LabelSourceName, Value: sources.Sanitize(h.Source)}}, V: v, Note: note})
+	}
+	return out
+}
+
 // Names of the built-in rules.
 const (
 	RuleErrorRate        = "ErrorRateHigh"
@@ -366,7 +461,7 @@ func DefaultRules(drift bool) []Rule {
 				svcs := c.services()
 				out := make([]Value, 0, len(svcs))
 				for i, s := range svcs {
-					v := Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.ErrorRate), Threshold: s.ErrorTarget, HasThreshold: true}
+					v := Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: windowed(s.ErrorRate, s.ErrorBasis), Threshold: s.ErrorTarget, HasThreshold: true}
 					// To start, the ratio must be over the target beyond
 					// sampling noise: 3 errors in 300 requests are not
 					// evidence of a 1 % problem, 300 in 30,000 are.
@@ -382,7 +477,7 @@ func DefaultRules(drift bool) []Rule {
 		latencyRule(RuleLatencyWarning, sources.SevWarning, 5*time.Minute),
 		latencyRule(RuleLatencyCritical, sources.SevCritical, 10*time.Minute),
 		{Name: RuleGPUTemperature, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: GPUTemperatureLimit, Clear: GPUTemperatureClear,
-			Unit: "°C", Expr: "GPU temperature",
+			Unit: "°C", Expr: "temperature",
 			eval: func(c *evalCtx) []Value {
 				gs := c.gpuList()
 				out := make([]Value, 0, len(gs))
@@ -392,7 +487,7 @@ func DefaultRules(drift bool) []Rule {
 				return out
 			}},
 		{Name: RuleGPUThrottle, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: 1, Clear: 1, Expr: "thermal throttle",
-			Annotations: map[string]string{"summary": "GPU {{ $labels.gpu }} on {{ $labels.host }} is thermally throttled"},
+			say: words("thermally throttled", "no longer throttled", "throttle reasons n/a: no data"),
 			eval: func(c *evalCtx) []Value {
 				gs := c.gpuList()
 				out := make([]Value, 0, len(gs))
@@ -409,10 +504,20 @@ func DefaultRules(drift bool) []Rule {
 				return out
 			}},
 		{Name: RuleXID, Severity: sources.SevCritical, Op: OpGE, Threshold: 1, Clear: 1, Expr: "XID",
-			Annotations: map[string]string{"summary": "new XID on GPU {{ $labels.gpu }} of {{ $labels.host }}"},
-			eval:        func(c *evalCtx) []Value { return c.xidValues() }},
+			say: func(v Value, _ float64, ph phase) string {
+				if ph == phaseActive {
+					return "new " + v.Note
+				}
+				return "no new XID"
+			},
+			eval: func(c *evalCtx) []Value { return c.xidValues() }},
 		{Name: RuleECC, Severity: sources.SevCritical, Op: OpGT, Threshold: 0, Clear: 0, Expr: "uncorrected ECC errors (increase)",
-			Annotations: map[string]string{"summary": "{{ $value }} uncorrected ECC errors on GPU {{ $labels.gpu }} of {{ $labels.host }}"},
+			say: func(v Value, _ float64, ph phase) string {
+				if ph == phaseActive {
+					return FormatValue(v.V) + " uncorrected ECC errors"
+				}
+				return "no new uncorrected ECC error"
+			},
 			eval: func(c *evalCtx) []Value {
 				var out []Value
 				hold := time.Duration(float64(XIDHold) * c.e.o.ForScale)
@@ -426,26 +531,18 @@ func DefaultRules(drift bool) []Rule {
 				return out
 			}},
 		{Name: RuleSourceDown, Severity: sources.SevWarning, For: time.Minute, Op: OpGE, Threshold: 1, Clear: 1, Expr: "source down",
-			Annotations: map[string]string{"summary": "source {{ $labels.source }} is down"},
-			eval: func(c *evalCtx) []Value {
-				var out []Value
-				for _, h := range c.sourceHealth() {
-					if h.Source == c.e.Name() {
-						continue
-					}
-					v := 0.0
-					switch h.State {
-					case "error", "stale":
-						v = 1
-					case "disabled", "unknown":
-						continue
-					}
-					out = append(out, Value{Labels: sortedLabels("source", h.Source), V: v, Note: h.Error})
+			say: func(v Value, _ float64, ph phase) string {
+				if ph != phaseActive {
+					return "back up"
 				}
-				return out
-			}},
+				if v.Note != "" {
+					return "down: " + v.Note
+				}
+				return "down"
+			},
+			eval: func(c *evalCtx) []Value { return sourceDownValues(c) }},
 		{Name: RuleTargetDown, Severity: sources.SevWarning, For: time.Minute, Op: OpLT, Threshold: 1, Clear: 1, Expr: "up",
-			Annotations: map[string]string{"summary": "Prometheus target {{ $labels.host }} ({{ $labels.job }}) is down"},
+			say: words("Prometheus target down (up = 0)", "target back up", "up n/a: no data"),
 			eval: func(c *evalCtx) []Value {
 				var out []Value
 				for _, s := range c.st.Select("prom_target_up") {
@@ -462,7 +559,7 @@ func DefaultRules(drift bool) []Rule {
 	}
 	if drift {
 		rs = append(rs, Rule{Name: RuleDrift, Severity: sources.SevWarning, Op: OpGE, Threshold: 1, Clear: 1, Expr: "drift",
-			Annotations: map[string]string{"summary": "feature {{ $labels.feature }} drifted from its reference"},
+			say: words("drifted from its reference", "back within its reference", ""),
 			eval: func(c *evalCtx) []Value {
 				var out []Value
 				seen := map[string]bool{}
@@ -471,7 +568,7 @@ func DefaultRules(drift bool) []Rule {
 						continue
 					}
 					seen[f] = true
-					out = append(out, Value{Labels: sortedLabels("feature", sources.Sanitize(f)), V: 1})
+					out = append(out, Value{Labels: sortedLabels(sources.LabelFeature, sources.Sanitize(f)), V: 1})
 				}
 				return out
 			}})
@@ -480,7 +577,7 @@ func DefaultRules(drift bool) []Rule {
 }
 
 func latencyRule(name string, sev sources.Severity, forDur time.Duration) Rule {
-	return Rule{Name: name, Severity: sev, For: forDur, Op: OpGT, Clear: math.NaN(), Unit: "s", Expr: "p99 latency",
+	return Rule{Name: name, Severity: sev, For: forDur, Op: OpGT, Clear: math.NaN(), Unit: "s", Expr: "p99",
 		Annotations: map[string]string{"description": "p99 latency above the service's latency SLO"},
 		eval: func(c *evalCtx) []Value {
 			svcs := c.services()
@@ -488,7 +585,7 @@ func latencyRule(name string, sev sources.Severity, forDur time.Duration) Rule {
 			for i, s := range svcs {
 				slo := c.e.SLOOf(s.Name)
 				lim := slo.latencyFor(s.Stack)
-				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: num(s.Latency.P99), Threshold: lim, HasThreshold: true})
+				out = append(out, Value{Labels: c.svcLs[i], key: c.svcKeys[i], V: windowed(s.Latency.P99, s.Latency.Basis), Threshold: lim, HasThreshold: true})
 			}
 			return out
 		}}
@@ -533,7 +630,7 @@ func (c *evalCtx) xidValues() []Value {
 	hits := map[string]*hit{}
 	var order []string
 	note := func(ls []sources.Label, code float64, at time.Time) {
-		k := alertKey("", ls)
+		k := labelsKey(ls)
 		h := hits[k]
 		if h == nil {
 			h = &hit{ls: ls}

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bytes"
+	"context"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -254,22 +255,33 @@ func TestSplitter(t *testing.T) {
 	}
 }
 
-func TestPumpDrops(t *testing.T) {
+func TestPumpWaits(t *testing.T) {
+	// A pump of 100 bytes takes nine 11-byte chunks, then a push has to wait
+	// (a cancelled context says so instead of waiting) until the parser
+	// takes the queue; nothing is dropped.
 	p := newPump(100)
-	line := []byte("0123456789\n") // 11 bytes, one line
-	for i := 0; i < 50; i++ {
-		p.push(append([]byte(nil), line...), readAt)
+	line := []byte("0123456789\n")
+	for i := 0; i < 9; i++ {
+		if !p.push(context.Background(), append([]byte(nil), line...), readAt) {
+			t.Fatalf("push %d refused with room left", i)
+		}
 	}
-	cs, _, _, dropped := p.take()
-	kept := 0
-	for _, c := range cs {
-		kept += bytes.Count(c.b, []byte{'\n'})
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	if p.push(done, append([]byte(nil), line...), readAt) {
+		t.Fatal("a full pump took a tenth chunk instead of waiting")
 	}
-	if kept+int(dropped) != 50 || dropped == 0 || kept*11 > 100 {
-		t.Errorf("kept %d + dropped %d != 50 (bound 100 bytes)", kept, dropped)
+	cs, eof, _ := p.take()
+	if len(cs) != 9 || eof {
+		t.Fatalf("took %d chunks (eof %v), want 9", len(cs), eof)
 	}
-	if !cs[0].gap {
-		t.Error("first chunk after drops not marked as a gap")
+	if !p.push(done, append([]byte(nil), line...), readAt) {
+		t.Fatal("an empty pump refused a chunk")
+	}
+	// A chunk larger than the bound still goes through, alone.
+	p.take()
+	if !p.push(done, make([]byte, 500), readAt) {
+		t.Fatal("a chunk over the bound was refused by an empty pump")
 	}
 }
 
@@ -309,5 +321,74 @@ func TestSplitterSkipsNULHoles(t *testing.T) {
 	s.feed(append(append([]byte{}, hole[:10]...), "after the hole\nnext\n"...), fn)
 	if strings.Join(got, "|") != "after the hole|next" {
 		t.Errorf("lines after a NUL hole: %q", got)
+	}
+}
+
+func TestLongJSONLineKeepsWhatWasRead(t *testing.T) {
+	// A 10 MB JSON line through a stream: the record keeps the level and the
+	// fields before the cut, and says it was cut; the blob is not a field.
+	big := bytes.Repeat([]byte("x"), 10<<20)
+	line := append([]byte(`{"level":"error","service":"ingest","msg":"huge payload","request_id":"r-1","size":10485760,"blob":"`), big...)
+	line = append(line, `","after":"lost"}`+"\n"+`{"level":"info","msg":"next"}`+"\n"...)
+	c := run(t, NewStdin(bytes.NewReader(line), fastOpts))
+	waitFor(t, "both lines", func() bool { return hasAll(c.msgs(), "huge payload", "next") })
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	r := c.frames[0].Logs[0]
+	for _, f := range c.frames {
+		for _, l := range f.Logs {
+			if l.Msg == "huge payload" {
+				r = l
+			}
+		}
+	}
+	if r.Level != sources.LevelError || r.Service != "ingest" || r.Fields["request_id"] != "r-1" || r.Fields["size"] != "10485760" {
+		t.Errorf("cut line lost its level or fields: level %s service %q fields %v", r.Level, r.Service, r.Fields)
+	}
+	if _, ok := r.Fields["blob"]; ok {
+		t.Error("the cut value was kept as if whole")
+	}
+	if _, ok := r.Fields["after"]; ok {
+		t.Error("a field after the cut appeared")
+	}
+	if r.Fields[CutField] != "9.9 MB" || !strings.HasSuffix(r.Raw, " …[cut 9.9 MB]") {
+		t.Errorf("the cut is not said: %q, raw ends %q", r.Fields[CutField], r.Raw[len(r.Raw)-30:])
+	}
+	if len(r.Raw) > DefaultMaxLine+32 {
+		t.Errorf("kept %d bytes of the line", len(r.Raw))
+	}
+}
+
+func TestCutLineValues(t *testing.T) {
+	p := mustParser(t, ParseOptions{MaxLine: 64})
+	for _, c := range []struct {
+		line string
+		want map[string]string
+		lvl  sources.Level
+	}{
+		// A number the cut may have shortened is left out.
+		{`{"level":"warn","a":"x","n":1234567890123456789012345678901234567890123456789}`, map[string]string{"a": "x"}, sources.LevelWarn},
+		// Nested objects keep their whole values.
+		{`{"level":"info","o":{"k":"v","deep":"` + strings.Repeat("y", 80) + `"}}`, map[string]string{"o.k": "v"}, sources.LevelInfo},
+		// logfmt: the last value may be cut.
+		{`level=error code=7 path=/v1 note=` + strings.Repeat("z", 80), map[string]string{"code": "7", "path": "/v1"}, sources.LevelError},
+	} {
+		r := p.Parse([]byte(c.line), readAt)
+		if r.Level != c.lvl {
+			t.Errorf("%.30q: level %s, want %s", c.line, r.Level, c.lvl)
+		}
+		for k, v := range c.want {
+			if r.Fields[k] != v {
+				t.Errorf("%.30q: %s=%q, want %q (fields %v)", c.line, k, r.Fields[k], v, r.Fields)
+			}
+		}
+		for k := range r.Fields {
+			if _, ok := c.want[k]; !ok && k != CutField {
+				t.Errorf("%.30q: field %s=%q should not be there", c.line, k, r.Fields[k])
+			}
+		}
+		if r.Fields[CutField] == "" {
+			t.Errorf("%.30q: not marked cut", c.line)
+		}
 	}
 }

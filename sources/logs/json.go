@@ -20,11 +20,15 @@ func (st *state) json(t string) bool {
 	st.j = jscan{s: st.s, i: len(st.s) - len(t)}
 	j := &st.j
 	if !st.object("", 0) {
+		if st.partial {
+			// A cut line: what was read before the cut stands.
+			return true
+		}
 		st.reset()
 		return false
 	}
 	j.ws()
-	if j.i != len(j.s) {
+	if j.i != len(j.s) && !st.partial {
 		st.reset()
 		return false
 	}
@@ -120,8 +124,8 @@ func (st *state) value(full, k string, depth int) bool {
 		st.set(full, v)
 	case c == '-' || c >= '0' && c <= '9':
 		end, ok := scanNumber(s, start)
-		if !ok {
-			return false
+		if !ok || st.partial && end == len(s) {
+			return false // (a number the cut may have shortened)
 		}
 		j.i = end
 		st.set(full, s[start:end])

@@ -2,6 +2,7 @@ package logs
 
 import (
 	"bytes"
+	"context"
 	"sync"
 	"time"
 )
@@ -98,56 +99,49 @@ func (s *splitter) gap() {
 
 // chunk is a piece of a stream as read, stamped with when it was read.
 type chunk struct {
-	b   []byte
-	at  time.Time
-	gap bool // bytes before this chunk were dropped
+	b  []byte
+	at time.Time
 }
 
-// pump sits between a stream's reader and its parser: the reader never
-// waits for the parser (nor the parser for the console), and when more than
-// max bytes wait, the oldest chunks are dropped and their lines counted.
+// pump sits between a stream's reader and its parser: the reader reads
+// ahead of the parser by at most max bytes, then waits until the parser has
+// taken what is queued. A pipe's writer waits in turn: nothing is dropped.
 type pump struct {
-	mu        sync.Mutex
-	q         []chunk
-	bytes     int
-	max       int
-	dropLines uint64
-	dropBytes uint64
-	gap       bool
-	eof       bool
-	err       error
-	sig       chan struct{}
+	mu    sync.Mutex
+	q     []chunk
+	bytes int
+	max   int
+	eof   bool
+	err   error
+	sig   chan struct{} // something to take
+	room  chan struct{} // the queue was taken
 }
 
 func newPump(max int) *pump {
 	if max <= 0 {
 		max = 8 << 20
 	}
-	return &pump{max: max, sig: make(chan struct{}, 1)}
+	return &pump{max: max, sig: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 }
 
-// push queues b (which the pump now owns), dropping old chunks to make room.
-func (p *pump) push(b []byte, at time.Time) {
+// push queues b (which the pump now owns), first waiting while max bytes
+// are queued. It reports false when ctx ended the wait.
+func (p *pump) push(ctx context.Context, b []byte, at time.Time) bool {
 	p.mu.Lock()
-	for p.bytes+len(b) > p.max && len(p.q) > 0 {
-		old := p.q[0]
-		p.q[0] = chunk{}
-		p.q = p.q[1:]
-		p.bytes -= len(old.b)
-		p.dropBytes += uint64(len(old.b))
-		p.dropLines += uint64(bytes.Count(old.b, []byte{'\n'}))
-		if len(p.q) > 0 {
-			p.q[0].gap = true
-		} else {
-			p.gap = true
+	for p.bytes > 0 && p.bytes+len(b) > p.max {
+		p.mu.Unlock()
+		select {
+		case <-p.room:
+		case <-ctx.Done():
+			return false
 		}
+		p.mu.Lock()
 	}
-	c := chunk{b: b, at: at, gap: p.gap}
-	p.gap = false
-	p.q = append(p.q, c)
+	p.q = append(p.q, chunk{b: b, at: at})
 	p.bytes += len(b)
 	p.mu.Unlock()
-	p.signal()
+	signal(p.sig)
+	return true
 }
 
 // end marks the end of the stream.
@@ -155,22 +149,25 @@ func (p *pump) end(err error) {
 	p.mu.Lock()
 	p.eof, p.err = true, err
 	p.mu.Unlock()
-	p.signal()
+	signal(p.sig)
 }
 
-func (p *pump) signal() {
+func signal(c chan struct{}) {
 	select {
-	case p.sig <- struct{}{}:
+	case c <- struct{}{}:
 	default:
 	}
 }
 
-// take returns every queued chunk and whether the stream has ended.
-func (p *pump) take() (cs []chunk, eof bool, err error, dropped uint64) {
+// take returns every queued chunk and whether the stream has ended, and
+// lets the reader go on.
+func (p *pump) take() (cs []chunk, eof bool, err error) {
 	p.mu.Lock()
-	defer p.mu.Unlock()
 	cs = p.q
 	p.q = nil
 	p.bytes = 0
-	return cs, p.eof, p.err, p.dropLines
+	eof, err = p.eof, p.err
+	p.mu.Unlock()
+	signal(p.room)
+	return cs, eof, err
 }

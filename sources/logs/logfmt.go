@@ -7,11 +7,12 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 )
 
-// logfmt parses s as logfmt (key=value pairs, values bare or double-quoted).
-// It accepts the line only when the first token is a pair and at least two
-// pairs are found, so that prose with one "a=b" in it stays plain text.
-func (st *state) logfmt(s string) bool {
-	i := 0
+// logfmt parses s from i on as logfmt (key=value pairs, values bare or
+// double-quoted). It accepts the line only when the first token is a pair
+// and at least two pairs are found, so that prose with one "a=b" in it
+// stays plain text. Of a cut line (st.partial) the last value, which the
+// cut may have shortened, is left out.
+func (st *state) logfmt(s string, i int) bool {
 	pairs := 0
 	for {
 		for i < len(s) && (s[i] == ' ' || s[i] == '\t') {
@@ -42,6 +43,9 @@ func (st *state) logfmt(s string) bool {
 			j := jscan{s: s, i: i}
 			esc, ok := j.strRaw()
 			if !ok {
+				if st.partial && pairs >= 2 {
+					return true // the cut fell inside this value
+				}
 				st.reset()
 				return false
 			}
@@ -53,6 +57,9 @@ func (st *state) logfmt(s string) bool {
 		} else {
 			i = blank(s, i)
 			v = s[vs:i]
+			if st.partial && i == len(s) {
+				break
+			}
 		}
 		pairs++
 		if st.p.mayRedactKey(k) && st.redacted(k, lastPart(k)) {

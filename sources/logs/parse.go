@@ -34,6 +34,11 @@ const Redacted = "[redacted]"
 // the Vault; the original line itself never leaves memory.
 const RedactRefField = "_redacted"
 
+// CutField is the field of a line longer than MaxLine: how much of it was
+// cut ("9.9 MB"). The record keeps what was read of the line, the level
+// and fields included.
+const CutField = "_cut"
+
 // Default limits.
 const (
 	DefaultMaxLine   = 64 << 10 // bytes of a line kept; the rest is cut with a marker
@@ -143,9 +148,18 @@ func (p *Parser) Parse(line []byte, readAt time.Time) sources.LogRecord {
 }
 
 // ParseCut parses a line of which cut bytes were already dropped by the
-// reader (0 when whole); a cut line is parsed as plain text and its Raw ends
-// with a marker saying how much was cut.
+// reader (0 when whole). A cut line keeps the fields of the part that was
+// read (a JSON object or logfmt pairs up to the last whole value), its Raw
+// ends with a marker saying how much was cut, and CutField says it too.
 func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogRecord {
+	r, _ := p.parseLine(line, cut, readAt)
+	return r
+}
+
+// parseLine is ParseCut, also reporting whether the line is structured
+// (JSON or logfmt): a plain-text line without a time may continue the
+// record of the line before it.
+func (p *Parser) parseLine(line []byte, cut int64, readAt time.Time) (sources.LogRecord, bool) {
 	// The line is read front to back once (its last byte only after clean
 	// has brought it into the cache): all but the last byte, then the last,
 	// which is dropped when it is the '\r' of a CRLF line.
@@ -167,7 +181,8 @@ func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogR
 	}
 	if cut == 0 {
 		if inner, at, stream, ok := p.unwrap(s, readAt); ok {
-			r := p.parse(inner, 0, at)
+			r, structured := p.parse(inner, 0, at)
+			r.TimeRead = false // the runtime's time
 			if stream != "" && len(r.Fields) < p.maxF {
 				if r.Fields == nil {
 					r.Fields = make(map[string]string, 1)
@@ -176,7 +191,7 @@ func (p *Parser) ParseCut(line []byte, cut int64, readAt time.Time) sources.LogR
 					r.Fields["stream"] = stream
 				}
 			}
-			return r
+			return r, structured
 		}
 	}
 	return p.parse(s, cut, readAt)
@@ -219,29 +234,56 @@ func (p *Parser) unwrap(s string, readAt time.Time) (inner string, at time.Time,
 	return "", time.Time{}, "", false
 }
 
-// parse parses a sanitized line.
-func (p *Parser) parse(s string, cut int64, readAt time.Time) sources.LogRecord {
+// parse parses a sanitized line, and reports whether it is structured.
+func (p *Parser) parse(s string, cut int64, readAt time.Time) (sources.LogRecord, bool) {
 	st := state{p: p, s: s, rec: sources.LogRecord{Raw: s}, readAt: readAt}
 	if cut > 0 {
+		// What was read of a longer line: its fields up to the last whole
+		// value, as far as it parses.
 		st.suffix = CutMarker(cut)
 		st.rec.Raw = s + st.suffix
+		st.partial = true
+	}
+	t := strings.TrimLeft(s, " \t")
+	switch {
+	case len(t) > 0 && t[0] == '{' && st.json(t):
+		st.structured = true
+	case st.logfmt(s, 0):
+		st.structured = true
+	case st.timedLogfmt(s):
+		st.structured = true
+	default:
+		st.reset()
 		st.plain(s)
-	} else {
-		t := strings.TrimLeft(s, " \t")
-		switch {
-		case len(t) > 0 && t[0] == '{' && st.json(t):
-			st.structured = true
-		case st.logfmt(s):
-			st.structured = true
-		default:
-			st.reset()
-			st.plain(s)
-		}
 	}
 	for i := range p.rules {
 		st.applyRule(&p.rules[i])
 	}
-	return st.finish(readAt)
+	if cut > 0 {
+		st.partial = false
+		st.set(CutField, humanBytes(cut))
+	}
+	return st.finish(readAt), st.structured
+}
+
+// timedLogfmt reads a timestamp followed by logfmt pairs, as many loggers
+// write: "2026-11-27T07:25:40Z level=info msg=\"done\" id=7". A time= pair
+// wins over the prefix.
+func (st *state) timedLogfmt(s string) bool {
+	if len(s) < 19 || s[0] < '0' || s[0] > '9' {
+		return false
+	}
+	t, n, ok := parseISOPrefix(s, st.p.loc)
+	if !ok || n >= len(s) || s[n] != ' ' {
+		return false
+	}
+	if !st.logfmt(s, n) {
+		return false
+	}
+	if !st.hasT {
+		st.rec.At, st.hasT = t, true
+	}
+	return true
 }
 
 // clean reports whether line is printable ASCII (no control byte, no DEL,
@@ -399,6 +441,7 @@ type state struct {
 	readAt     time.Time
 	hasT       bool
 	structured bool   // JSON or logfmt
+	partial    bool   // the line was cut: a value that reaches its end is not whole
 	noRoles    bool   // keep every field as is (reading a container wrapper)
 	suffix     string // the cut marker, if any
 	j          jscan  // the JSON scanner's position
@@ -689,7 +732,7 @@ func (st *state) applyRule(r *Rule) {
 // finish stamps the time, applies redaction and returns the record.
 func (st *state) finish(readAt time.Time) sources.LogRecord {
 	if !st.hasT {
-		st.rec.At = readAt
+		st.rec.At, st.rec.TimeRead = readAt, true
 	}
 	if st.rec.Msg == "" && !st.structured {
 		st.rec.Msg = strings.TrimSpace(st.rec.Raw)

@@ -108,9 +108,19 @@ func TestParseCommonShapes(t *testing.T) {
 		{`no error here, just prose`, readAt, sources.LevelUnknown, "", "", "", "no error here, just prose"},
 		{`{"PRIORITY":"4","__REALTIME_TIMESTAMP":"1764228340000001","MESSAGE":"journald","_SYSTEMD_UNIT":"x.service"}`,
 			time.UnixMicro(1764228340000001), sources.LevelWarn, "x.service", "", "", "journald"},
+		// A timestamp, then logfmt pairs: the pairs are fields, msg is msg.
+		{`2026-11-27T07:25:40.5Z level=warn service=batch msg="job step 7 finished" duration_ms=42`,
+			utc("2026-11-27T07:25:40.5Z"), sources.LevelWarn, "batch", "", "", "job step 7 finished"},
+		// apt's history.log: the time after a Date key, two spaces before the time.
+		{`Start-Date: 2026-05-01  10:22:33`, utc("2026-05-01T10:22:33Z"), sources.LevelUnknown, "", "", "", "Start-Date: 2026-05-01  10:22:33"},
+		// dpkg.log: a date and time first.
+		{`2026-05-01 10:22:35 status installed curl:amd64 8.5.0-2`, utc("2026-05-01T10:22:35Z"), sources.LevelUnknown, "", "", "", "status installed curl:amd64 8.5.0-2"},
 	}
 	for _, c := range cases {
 		r := p.Parse([]byte(c.line), readAt)
+		if r.TimeRead != c.at.Equal(readAt) {
+			t.Errorf("%s: read time %v", c.line, r.TimeRead)
+		}
 		if !r.At.Equal(c.at) || r.Level != c.level || r.Service != c.service || r.TraceID != c.trace || r.SpanID != c.span || r.Msg != c.msg {
 			t.Errorf("%s\n got %s\nwant at=%s level=%s service=%q trace=%q span=%q msg=%q", c.line, describe(r),
 				c.at.UTC().Format(time.RFC3339Nano), c.level, c.service, c.trace, c.span, c.msg)

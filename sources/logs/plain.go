@@ -49,6 +49,11 @@ func (st *state) plain(s string) {
 	if !st.hasT {
 		st.accessLog(s)
 	}
+	if !st.hasT {
+		if t, ok := keyedTime(rest, loc); ok {
+			st.rec.At, st.hasT = t, true
+		}
+	}
 	rest = strings.TrimLeft(rest, " \t-|:")
 	// Python's common "%(asctime)s - %(name)s - %(levelname)s - %(message)s".
 	if st.hasT && st.rec.Level == sources.LevelUnknown {
@@ -270,4 +275,26 @@ func (st *state) accessLog(s string) {
 		}
 	}
 	st.set("client", s[:strings.IndexByte(s+" ", ' ')])
+}
+
+// keyedTime reads a "Key: timestamp" line whose key ends in Date or Time,
+// as apt's history.log starts each record ("Start-Date: 2026-05-01
+// 10:22:33", two spaces before the time); runs of spaces in the value count
+// as one.
+func keyedTime(s string, loc *time.Location) (time.Time, bool) {
+	c := strings.IndexByte(s, ':')
+	if c < 4 || c > 32 {
+		return time.Time{}, false
+	}
+	for i := 0; i < c; i++ {
+		if b := s[i]; !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' || b == '-' || b == '_') {
+			return time.Time{}, false
+		}
+	}
+	k := strings.ToLower(s[:c])
+	if !strings.HasSuffix(k, "date") && !strings.HasSuffix(k, "time") {
+		return time.Time{}, false
+	}
+	v := strings.Join(strings.Fields(s[c+1:]), " ")
+	return ParseTime(v, loc)
 }

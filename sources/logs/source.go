@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net/http"
+	"runtime"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -15,6 +16,7 @@ import (
 const (
 	LinesTotal   = "log_lines_total"         // counter: lines read
 	DroppedTotal = "log_lines_dropped_total" // counter: lines dropped before parsing
+	LoadRatio    = "log_load_ratio"          // gauge 0..1: how much of a whole-file load is read; 1 when done
 	LabelSource  = "source"
 )
 
@@ -36,8 +38,15 @@ type Options struct {
 	// are read (default 256 KiB; negative: start at the end). Files that
 	// appear later, or replace a rotated one, are read from their start.
 	Backfill int64
-	// MaxPending is how many bytes a stream (stdin, command, HTTP) may hold
-	// unparsed before the oldest are dropped and counted (default 8 MiB).
+	// FromStart reads the whole of a file that exists at start (an
+	// investigation: lnav's use), reporting its progress in LoadRatio and
+	// its health, instead of its last Backfill bytes. The store's bound on
+	// log memory still holds: what it lets go of, it counts.
+	FromStart bool
+	// MaxPending is how many bytes a stream (stdin, command, HTTP) reads
+	// ahead of the parser (default 8 MiB); beyond it the stream is not read
+	// until the parser catches up, so that a pipe waits instead of losing
+	// lines.
 	MaxPending int
 	// BackoffMin and BackoffMax bound the wait before a command is restarted
 	// or a stream reconnected (default 1 s and 30 s); the wait doubles while
@@ -51,6 +60,8 @@ type Options struct {
 	Header http.Header
 	// BearerTokenFile is read for an Authorization: Bearer header.
 	BearerTokenFile string
+
+	readCap int // bytes read from one file per poll; default pollRead (tests make it small)
 }
 
 func (o Options) withDefaults(kind, target string) Options {
@@ -72,6 +83,9 @@ func (o Options) withDefaults(kind, target string) Options {
 	if o.Backfill == 0 {
 		o.Backfill = 256 << 10
 	}
+	if o.readCap <= 0 {
+		o.readCap = pollRead
+	}
 	if o.BackoffMin <= 0 {
 		o.BackoffMin = time.Second
 	}
@@ -80,6 +94,31 @@ func (o Options) withDefaults(kind, target string) Options {
 	}
 	return o
 }
+
+// parseGate lets at most GOMAXPROCS-1 sources parse at once (at least one):
+// however many sources flood, a processor is left for the console and the
+// store. A source holds it while it parses one chunk of what it read, never
+// while it waits to emit.
+var parseGate = make(chan struct{}, max(1, runtime.GOMAXPROCS(0)-1))
+
+func parsing() func() {
+	parseGate <- struct{}{}
+	return func() { <-parseGate }
+}
+
+// recState follows the record a stream of lines is in, so that a plain
+// line without a time of its own (apt's "Commandline:" after its
+// "Start-Date:", a stack trace's frames) takes the time of the line that
+// opened its record. A blank line ends a record; so does a pause of more
+// than recordGap between reads.
+type recState struct {
+	at   time.Time // the time of the record's first timed line
+	read time.Time // when its last line was read
+	open bool
+}
+
+// recordGap is the longest wait between two lines of one record as read.
+const recordGap = 5 * time.Second
 
 // batcher parses lines into records and emits them in frames, together with
 // the source's health and counters.
@@ -96,6 +135,9 @@ type batcher struct {
 	lastCnt time.Time
 	linesS  sources.Series
 	dropS   sources.Series
+	// loads are the whole-file loads under way or just done, by source
+	// name: the ratio read, reported with the counters.
+	loads map[string]float64
 }
 
 func newBatcher(opts Options, kind, target string, emit func(sources.Frame)) *batcher {
@@ -105,16 +147,49 @@ func newBatcher(opts Options, kind, target string, emit func(sources.Frame)) *ba
 		dropS:  sources.NewSeries(DroppedTotal, sources.Counter, LabelSource, opts.Name)}
 }
 
-// line parses one line into the batch, emitting a frame when it is full.
-func (b *batcher) line(l []byte, cut int64, at time.Time) {
-	rec := b.opts.Parser.ParseCut(l, cut, at)
-	rec.Source = b.opts.Name
-	b.batch = append(b.batch, rec)
+// line parses one line into the batch; source is the record's Source and rs
+// the record state of the stream it came from. A blank line is counted but
+// not kept: it only ends a record. Callers flush when the batch is full,
+// after they let go of the parse gate.
+func (b *batcher) line(l []byte, cut int64, at time.Time, rs *recState, source string) {
 	b.lines++
 	b.bytes += len(l) + 1
-	if len(b.batch) >= b.opts.Batch {
-		b.flush(false)
+	if cut == 0 && blankLine(l) {
+		rs.open = false
+		return
 	}
+	rec, structured := b.opts.Parser.parseLine(l, cut, at)
+	rec.Source = source
+	switch {
+	case !rec.TimeRead:
+		rs.at, rs.read, rs.open = rec.At, at, true
+	case !structured && rs.open && !rs.at.IsZero() && at.Sub(rs.read) <= recordGap:
+		rec.At, rec.TimeRead = rs.at, false
+		rs.read = at
+	default:
+		rs.open = false
+	}
+	b.batch = append(b.batch, rec)
+}
+
+func blankLine(l []byte) bool {
+	for _, c := range l {
+		if c != ' ' && c != '\t' && c != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// full reports whether the batch should go out now.
+func (b *batcher) full() bool { return len(b.batch) >= b.opts.Batch }
+
+// load records how far a whole-file load of source has got (0..1).
+func (b *batcher) load(source string, ratio float64) {
+	if b.loads == nil {
+		b.loads = map[string]float64{}
+	}
+	b.loads[source] = ratio
 }
 
 // ok marks the source healthy, with detail.
@@ -147,14 +222,22 @@ func (b *batcher) flush(force bool) {
 			{Series: b.linesS, At: now, Value: float64(b.lines)},
 			{Series: b.dropS, At: now, Value: float64(b.dropped)},
 		}
+		for src, r := range b.loads {
+			f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(LoadRatio, sources.Gauge, LabelSource, src), At: now, Value: r})
+			if r >= 1 {
+				delete(b.loads, src) // reported done once
+			}
+		}
 	}
 	b.batch = make([]sources.LogRecord, 0, min(b.opts.Batch, 2*len(b.batch)+16))
 	b.emit(f)
 }
 
-// stream reads r through a pump into the batcher until r ends or ctx is
-// done; the reader runs on its own goroutine so that a slow console never
-// stalls the writer, and bytes beyond MaxPending are dropped and counted.
+// stream reads r into the batcher until r ends or ctx is done. The reader
+// runs on its own goroutine, at most MaxPending bytes ahead of the parser;
+// when the parser (or the console behind it) is slower than the writer, the
+// stream is not read until it catches up, so that the writer waits
+// (backpressure) instead of lines being lost.
 func (b *batcher) stream(ctx context.Context, r io.Reader) error {
 	p := newPump(b.opts.MaxPending)
 	go func() {
@@ -167,7 +250,10 @@ func (b *batcher) stream(ctx context.Context, r io.Reader) error {
 				} else {
 					buf = buf[:n]
 				}
-				p.push(buf, b.opts.Clock.Now())
+				if !p.push(ctx, buf, b.opts.Clock.Now()) {
+					p.end(ctx.Err())
+					return
+				}
 			}
 			if err != nil {
 				if err == io.EOF {
@@ -184,8 +270,9 @@ func (b *batcher) stream(ctx context.Context, r io.Reader) error {
 	}()
 	sp := newSplitter(b.opts.Parser.MaxLine())
 	base := b.dropped
+	var rs recState
 	var at time.Time
-	fn := func(l []byte, cut int64) { b.line(l, cut, at) }
+	fn := func(l []byte, cut int64) { b.line(l, cut, at, &rs, b.opts.Name) }
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	for {
@@ -198,15 +285,17 @@ func (b *batcher) stream(ctx context.Context, r io.Reader) error {
 			b.flush(false)
 			return ctx.Err()
 		}
-		cs, eof, err, dropped := p.take()
+		cs, eof, err := p.take()
 		for _, c := range cs {
-			if c.gap {
-				sp.gap()
-			}
 			at = c.at
+			done := parsing()
 			sp.feed(c.b, fn)
+			done()
+			b.dropped = base + sp.skipped
+			if b.full() {
+				b.flush(false)
+			}
 		}
-		b.dropped = base + dropped + sp.skipped
 		if eof {
 			sp.flush(fn)
 			b.flush(true)

@@ -335,7 +335,7 @@ func (f *flood) Read(p []byte) (int, error) {
 }
 
 func TestFloodThroughHub(t *testing.T) {
-	const n = 300_000
+	const n = 100_000
 	store := sources.NewStore(sources.StoreOptions{MaxLogs: 10_000})
 	hub := sources.NewHub(store, sources.WallClock{})
 	o := Options{MaxPending: 1 << 20, Batch: 512}
@@ -362,10 +362,9 @@ func TestFloodThroughHub(t *testing.T) {
 	if held > 10_000 {
 		t.Errorf("store holds %d lines, bound 10,000", held)
 	}
-	// Every line is accounted for: parsed (kept or pushed out of the store)
-	// or dropped before parsing.
-	if int(lines)+int(dropped) != n {
-		t.Errorf("lines %v + dropped %v != %d", lines, dropped, n)
+	// Every line is parsed: a pipe waits for the parser, nothing is dropped.
+	if int(lines) != n || dropped != 0 {
+		t.Errorf("lines %v, dropped %v: want %d and 0", lines, dropped, n)
 	}
 	if got := int(store.Drops().Logs) + held; got != int(lines) {
 		t.Errorf("store held %d + dropped %d != parsed %v", held, store.Drops().Logs, lines)
@@ -373,10 +372,12 @@ func TestFloodThroughHub(t *testing.T) {
 	t.Logf("flood of %d: %v parsed, %v dropped before parsing, %d pushed out of the store", n, lines, dropped, store.Drops().Logs)
 }
 
-func TestFloodBoundedWhenConsoleStalls(t *testing.T) {
-	// The emit function blocks (a console that stopped reading): the reader
-	// goes on, memory stays within MaxPending, drops are counted.
-	const n = 400_000
+func TestFloodWaitsWhenConsoleStalls(t *testing.T) {
+	// The emit function blocks (a console that stopped reading): the stream
+	// is read no further than MaxPending ahead (backpressure: the writer of
+	// a pipe waits), and once the console reads again every line arrives.
+	const n = 100_000
+	const pending = 256 << 10
 	gate := make(chan struct{})
 	var mu sync.Mutex
 	got := 0
@@ -389,11 +390,17 @@ func TestFloodBoundedWhenConsoleStalls(t *testing.T) {
 		mu.Unlock()
 	}
 	fl := newFlood(n)
-	s := NewStdin(fl, Options{MaxPending: 256 << 10})
+	lineLen := len(fl.block) / fl.perBlk
+	s := NewStdin(fl, Options{MaxPending: pending})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go s.Run(ctx, emit)
-	waitFor(t, "the reader to finish while the console is stalled", func() bool { return readMade(fl) >= n })
+	// Once the read-ahead is full, the reader has read at most what the
+	// parser holds (one queue), the queue and the chunk it waits to push.
+	waitFor(t, "the read-ahead to fill", func() bool { return readMade(fl)*lineLen >= pending })
+	if made, bound := readMade(fl), (2*pending+3*64<<10)/lineLen; made > bound {
+		t.Fatalf("the stalled stream was read on: %d lines, bound %d", made, bound)
+	}
 	close(gate)
 	waitFor(t, "EOF", func() bool {
 		mu.Lock()
@@ -408,8 +415,8 @@ func TestFloodBoundedWhenConsoleStalls(t *testing.T) {
 			dropped = p.Value
 		}
 	}
-	if dropped == 0 || got+int(dropped) != n {
-		t.Errorf("got %d + dropped %v != %d", got, dropped, n)
+	if dropped != 0 || got != n {
+		t.Errorf("got %d (dropped %v), want all %d", got, dropped, n)
 	}
 }
 

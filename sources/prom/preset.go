@@ -590,20 +590,21 @@ var presets = []*preset{
 			{from: []string{"DCGM_FI_PROF_DRAM_ACTIVE"}, to: GPUDRAMActive, scope: scopeGPU},
 		},
 		queries: []query{
-			// The identity answer (UUID, model, pod) with the temperature;
-			// the other answers group by host and index only and are
-			// joined onto it, to stay small.
-			{to: sources.GPUTemperature, kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}},
+			// The GPUs' identities (UUID, model, pod), every 8th poll: the
+			// figures group by host and index only and are joined onto
+			// them, to stay small.
+			{kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}, every: 8},
+			{to: sources.GPUTemperature, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}},
 			{to: sources.GPUUtilization, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_UTIL"}, scale: 0.01},
 			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_USED"}, scale: mib},
-			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb"},
+			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb", every: 8},
 			// Without FB_TOTAL, total = used + free (reserved memory left out).
-			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1,
+			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1, every: 8,
 				expr: `max by ({G}) (DCGM_FI_DEV_FB_USED{S}) + max by ({G}) (DCGM_FI_DEV_FB_FREE{S})`},
 			{to: sources.GPUPower, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_POWER_USAGE"}},
 			{to: sources.GPUThrottle, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS"}},
 			{to: sources.GPUXIDLast, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_XID_ERRORS"}},
-			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}},
+			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}, every: 4},
 			{to: sources.GPUMemUtil, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEM_COPY_UTIL"}, scale: 0.01, tier: TierDetail},
 			{to: sources.GPUMemTemp, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEMORY_TEMP"}, tier: TierDetail},
 			{to: sources.GPUPowerLimit, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ENFORCED_POWER_LIMIT", "DCGM_FI_DEV_POWER_MGMT_LIMIT"}, tier: TierDetail},
@@ -643,18 +644,18 @@ var presets = []*preset{
 		},
 		queries: []query{
 			// CPU busy as the rule above reads it: 1 − Δ(idle+iowait)/Δall.
-			{to: sources.HostCPUBusy, kind: qExpr, scope: scopeHost,
+			{to: sources.HostCPUBusy, kind: qExpr, scope: scopeHost, every: 2,
 				expr: `1 - sum by ({G}) (max without (job) (rate(node_cpu_seconds_total{mode=~"idle|iowait"{M}}[{W}]))) / sum by ({G}) (max without (job) (rate(node_cpu_seconds_total{mode!=""{M}}[{W}])))`},
-			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
+			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
 			{to: sources.HostLoad1, kind: qGauge, scope: scopeHost, from: []string{"node_load1"}},
-			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}},
+			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8},
 			{to: sources.HostMemAvailable, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemAvailable_bytes"}},
-			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}},
+			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8},
 			{to: sources.HostFSAvail, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_avail_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}},
-			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}},
+			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8},
 			{to: sources.HostTime, kind: qGauge, scope: scopeHost, from: []string{"node_time_seconds"}},
-			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
-			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
 		},
 	},
 	{
@@ -675,7 +676,7 @@ var presets = []*preset{
 			{from: []string{"gen_ai_server_time_per_output_token_seconds", "gen_ai_server_time_per_output_token"}, to: sources.SvcITL, kind: kHist},
 			{from: []string{"gen_ai_client_token_usage", "gen_ai_client_token_usage_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: tokenKind},
 		},
-		svcBy: []string{"service", "job"},
+		svcBy: []string{"gen_ai_request_model", "gen_ai_response_model", "service", "job", "gen_ai_operation_name"},
 		queries: []query{
 			// Server-side durations where a service measures itself, else
 			// the client's (dotted UTF-8 names are read only by scraping).

@@ -3,6 +3,7 @@ package prom
 import (
 	"math"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -60,6 +61,7 @@ type query struct {
 	scope   scope
 	alt     string // queries of one alt group are alternatives per service: the lowest rank answering wins
 	rank    int
+	every   int // run on every every-th poll only (figures that barely change: identities, totals); 0 every poll
 
 	outcome func(m *metric) string
 	outs    []string
@@ -118,7 +120,11 @@ func Queries(stacks []string, tier Tier) []Query {
 			if q.tier != tier {
 				continue
 			}
-			name := p.stack + "/" + q.to
+			to := q.to
+			if to == "" {
+				to = "identity"
+			}
+			name := p.stack + "/" + to
 			if n := seen[name]; n > 0 {
 				seen[name]++
 				name += "#" + strconv.Itoa(n)
@@ -194,11 +200,23 @@ func hasName(ls []string, s string) bool {
 	return false
 }
 
+// Dialect is the query language an engine speaks beyond PromQL.
+type Dialect string
+
+// Dialects.
+const (
+	PromQL    Dialect = ""
+	MetricsQL Dialect = "metricsql" // VictoriaMetrics: histogram_quantiles computes several quantiles in one pass
+)
+
 // Expr is the query's PromQL with rate window w and, when matchers is not
 // empty (e.g. `instance=~"10\\.0\\.0\\.1:.*"`), those matchers added to
 // every selector: the detail of one host or service, or a shard of a query
 // narrowed for size.
-func (q Query) Expr(w time.Duration, matchers string) string {
+func (q Query) Expr(w time.Duration, matchers string) string { return q.ExprIn(PromQL, w, matchers) }
+
+// ExprIn is Expr in an engine's dialect.
+func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 	win := promDuration(w)
 	g := strings.Join(q.identity(), ", ")
 	m := q.q.match
@@ -238,12 +256,10 @@ func (q Query) Expr(w time.Duration, matchers string) string {
 		obs := alts(func(n string) string {
 			return "sum by (" + g + ") (" + dd("increase("+sel(n+"_count")+"["+win+"])") + ")"
 		})
-		e = tag("histogram_quantile(0.5, "+buckets+")", tagP50) + " or " + tag("histogram_quantile(0.95, "+buckets+")", tagP95) +
-			" or " + tag("histogram_quantile(0.99, "+buckets+")", tagP99) + " or " + tag("("+mean+")", tagMean) + " or " + tag("("+obs+")", tagObs)
+		e = quantiles(d, buckets) + " or " + tag("("+mean+")", tagMean) + " or " + tag("("+obs+")", tagObs)
 	case qDistQuantiles:
 		buckets := "(" + alts(func(n string) string { return "sum by (le, " + g + ") (" + rate(n+"_bucket") + ")" }) + ")"
-		e = tag("histogram_quantile(0.5, "+buckets+")", tagP50) + " or " + tag("histogram_quantile(0.95, "+buckets+")", tagP95) +
-			" or " + tag("histogram_quantile(0.99, "+buckets+")", tagP99)
+		e = quantiles(d, buckets)
 	case qMean:
 		count := q.q.from[0]
 		mean := "sum by (" + g + ") (" + rate(q.q.sumFrom) + ") / (sum by (" + g + ") (" + rate(count) + ") > 0)"
@@ -275,13 +291,33 @@ func (q Query) Expr(w time.Duration, matchers string) string {
 // RangeExpr is Expr for a range query: a distribution's quantiles only
 // (the charts draw them; the mean and observations are the poll's).
 func (q Query) RangeExpr(w time.Duration, matchers string) string {
+	return q.RangeExprIn(PromQL, w, matchers)
+}
+
+// RangeExprIn is RangeExpr in an engine's dialect.
+func (q Query) RangeExprIn(d Dialect, w time.Duration, matchers string) string {
 	if q.q.kind != qDist {
-		return q.Expr(w, matchers)
+		return q.ExprIn(d, w, matchers)
 	}
 	qq := *q.q
 	qq.kind = qDistQuantiles
 	q.q = &qq
-	return q.Expr(w, matchers)
+	return q.ExprIn(d, w, matchers)
+}
+
+// Every is how often the query runs: on every Every-th poll (the first
+// included); 1 for every poll.
+func (q Query) Every() int { return max(q.q.every, 1) }
+
+// Identity reports whether the query brings identities (a GPU's UUID,
+// model, pod) rather than figures: they last between its polls.
+func (q Query) Identity() bool { return q.q.kind == qIdent && q.q.to == "" }
+
+// Names reports whether the query's answers name machines (a GPU figure
+// carries dcgm-exporter's Hostname): one of them, with node names, is
+// enough to name a fleet's hosts.
+func (q Query) Names() bool {
+	return q.q.scope == scopeGPU && q.q.to == sources.GPUTemperature && len(q.p.hostLabels) > 0
 }
 
 // Charted reports whether the console's fleet-wide charts draw the
@@ -289,6 +325,17 @@ func (q Query) RangeExpr(w time.Duration, matchers string) string {
 // history is filled for every host, the rest only for hosts drilled into.
 func (q Query) Charted() bool {
 	return q.q.scope == scopeSvc && (q.q.kind == qDist && q.q.to == sources.SvcLatencyQuant || q.q.to == sources.SvcRequestRate)
+}
+
+// quantiles is the p50, p95 and p99 of buckets, tagged: in MetricsQL one
+// histogram_quantiles (the buckets' rates computed once), else three
+// histogram_quantile.
+func quantiles(d Dialect, buckets string) string {
+	if d == MetricsQL {
+		return `histogram_quantiles("` + FigureLabel + `", 0.5, 0.95, 0.99, ` + buckets + `)`
+	}
+	return tag("histogram_quantile(0.5, "+buckets+")", tagP50) + " or " + tag("histogram_quantile(0.95, "+buckets+")", tagP95) +
+		" or " + tag("histogram_quantile(0.99, "+buckets+")", tagP99)
 }
 
 // tag labels every series of e with its figure, so that several figures
@@ -311,7 +358,7 @@ func promDuration(d time.Duration) string {
 
 // Answer is one series of an engine's answer at one instant.
 type Answer struct {
-	Labels map[string]string
+	Labels []sources.Label // a few: read by a linear scan
 	At     time.Time
 	Value  float64
 }
@@ -330,8 +377,17 @@ type Translation struct {
 	// translation did (HostOf): a range answer of a few figures carries no
 	// node names or GPU identities of its own.
 	Names func(instance string) string
+	// GPUs, when set, holds GPU identities between translations: Points
+	// joins them onto the GPUs' figures and adds those its answers bring.
+	GPUs map[string][]sources.Label
+	// Known, when set, holds the machine names instances were given
+	// between translations: an answer set that lacks an exporter naming the
+	// machine (its first scrape not in yet) keeps the name, so a host is
+	// not split in two. Points adds the names it learns.
+	Known map[string]string
 
 	adds   []added
+	direct []sources.Point   // points that need no accumulation (one answer each)
 	nodes  map[string]string // instance → node_uname_info nodename
 	stacks []string
 	last   *answerCtx
@@ -340,20 +396,32 @@ type Translation struct {
 type added struct {
 	q  Query
 	as []Answer
+	ms []*metric // the answers as metrics, for the rules' functions (service scope)
+}
+
+// metric is answer i as the rules' functions read it, built once.
+func (ad *added) metric(i int) *metric {
+	if ad.ms == nil {
+		ad.ms = make([]*metric, len(ad.as))
+	}
+	if ad.ms[i] == nil {
+		ad.ms[i] = metricOf(ad.as[i].Labels)
+	}
+	return ad.ms[i]
 }
 
 // NewTranslation returns an empty translation.
 func NewTranslation() *Translation { return &Translation{nodes: map[string]string{}} }
 
 // Add takes the answers of query q.
-func (t *Translation) Add(q Query, as []Answer) { t.adds = append(t.adds, added{q, as}) }
+func (t *Translation) Add(q Query, as []Answer) { t.adds = append(t.adds, added{q: q, as: as}) }
 
 // AddNodes takes node_uname_info answers (labels instance and nodename):
 // they name the machine behind an instance.
 func (t *Translation) AddNodes(as []Answer) {
 	for _, a := range as {
-		if n := a.Labels["nodename"]; n != "" {
-			t.nodes[a.Labels[sources.LabelInstance]] = n
+		if n := sources.LabelValue(a.Labels, "nodename"); n != "" {
+			t.nodes[sources.LabelValue(a.Labels, sources.LabelInstance)] = n
 		}
 	}
 }
@@ -369,17 +437,32 @@ const NodeQuery = `max by (instance, nodename) (node_uname_info)`
 // identities, instances that share a machine and a service.
 type answerCtx struct {
 	names  func(string) string          // an earlier translation's names, when set
+	sc     scrape                       // reused by svcName
 	models map[string]map[string]string // stack → instance → its one service ("" for several)
 	alias  map[string]string            // instance host part → machine name (when unique)
 	nodes  map[string]string            // instance → nodename
-	gpus   map[string]map[string]string // GPU key → identity labels
+	gpus   map[string][]sources.Label   // GPU key → identity labels
 	split  map[string]bool              // instances whose service shares its machine with another instance's
+	hosts  map[string]string            // instance → host, as resolved (memo)
+	known  map[string]string            // instance → machine name learned earlier (Translation.Known)
+	idls   map[string][]sources.Label   // GPU key → its identity's canonical labels (memo)
 }
 
 // hostOf is the machine behind an instance: its node_uname_info nodename,
 // else the one machine name the other exporters on the same address give,
 // else the address without its port.
 func (c *answerCtx) hostOf(instance string) string {
+	if h, ok := c.hosts[instance]; ok {
+		return h
+	}
+	h := c.resolve(instance)
+	if c.hosts != nil {
+		c.hosts[instance] = h
+	}
+	return h
+}
+
+func (c *answerCtx) resolve(instance string) string {
 	if c.names != nil {
 		return c.names(instance)
 	}
@@ -392,6 +475,9 @@ func (c *answerCtx) hostOf(instance string) string {
 	h := hostPart(instance)
 	if n := c.alias[h]; n != "" {
 		return n
+	}
+	if n := c.known[instance]; n != "" {
+		return n // named by an earlier answer: a poll that lacks the name keeps it
 	}
 	return h
 }
@@ -412,26 +498,26 @@ func (c *answerCtx) owns(stack, instance string) bool {
 	return ok
 }
 
-func metricOf(ls map[string]string) *metric {
-	m := &metric{labels: make([]lpair, 0, len(ls))}
-	for k, v := range ls {
-		m.labels = append(m.labels, lpair{k, v})
+func metricOf(ls []sources.Label) *metric {
+	m := &metric{labels: make([]lpair, len(ls))}
+	for i, l := range ls {
+		m.labels[i] = lpair{l.Name, l.Value}
 	}
 	return m
 }
 
-func gpuIndexKey(p *preset, ls map[string]string) string {
+func gpuIndexKey(p *preset, ls []sources.Label) string {
 	var b strings.Builder
 	b.WriteString(p.stack)
 	b.WriteByte(0)
-	b.WriteString(ls[sources.LabelInstance])
+	b.WriteString(sources.LabelValue(ls, sources.LabelInstance))
 	for _, n := range p.hostLabels {
 		b.WriteByte(0)
-		b.WriteString(ls[n])
+		b.WriteString(sources.LabelValue(ls, n))
 	}
 	for _, n := range p.gpuLabels() {
 		b.WriteByte(0)
-		b.WriteString(ls[n])
+		b.WriteString(sources.LabelValue(ls, n))
 	}
 	return b.String()
 }
@@ -443,7 +529,8 @@ func (c *answerCtx) svcName(p *preset, q *query, m *metric) string {
 		return q.service(c, m)
 	}
 	inst := label(m, sources.LabelInstance)
-	sc := &scrape{defSvc: inst, vllmModel: c.single(StackVLLM, inst), tsModel: c.single(StackTorchServe, inst)}
+	sc := &c.sc
+	sc.defSvc, sc.vllmModel, sc.tsModel = inst, c.single(StackVLLM, inst), c.single(StackTorchServe, inst)
 	if sc.defSvc == "" {
 		sc.defSvc = label(m, sources.LabelJob)
 	}
@@ -475,7 +562,10 @@ type decl struct {
 // Points resolves every answer added and returns the canonical points.
 func (t *Translation) Points() []sources.Point {
 	c := &answerCtx{models: map[string]map[string]string{}, alias: map[string]string{}, nodes: t.nodes,
-		gpus: map[string]map[string]string{}, split: map[string]bool{}, names: t.Names}
+		gpus: t.GPUs, split: map[string]bool{}, names: t.Names, known: t.Known}
+	if c.gpus == nil {
+		c.gpus = map[string][]sources.Label{}
+	}
 	// Pass 1: machine names, GPU identities, each instance's services.
 	names := map[string]map[string]bool{}
 	note := func(inst, name string) {
@@ -491,10 +581,12 @@ func (t *Translation) Points() []sources.Point {
 	for inst, n := range t.nodes {
 		note(inst, n)
 	}
-	for _, ad := range t.adds {
+	var empty scrape
+	for k := range t.adds {
+		ad := &t.adds[k]
 		p, q := ad.q.p, ad.q.q
-		for _, a := range ad.as {
-			inst := a.Labels[sources.LabelInstance]
+		for i, a := range ad.as {
+			inst := sources.LabelValue(a.Labels, sources.LabelInstance)
 			switch q.scope {
 			case scopeGPU:
 				note(inst, firstOf(a.Labels, p.hostLabels))
@@ -505,7 +597,7 @@ func (t *Translation) Points() []sources.Point {
 				if q.service != nil {
 					continue
 				}
-				svc := p.service(&scrape{}, metricOf(a.Labels))
+				svc := p.service(&empty, ad.metric(i))
 				if svc == "" {
 					continue
 				}
@@ -530,17 +622,18 @@ func (t *Translation) Points() []sources.Point {
 	// Two instances on one machine serving the same service stay apart:
 	// each is named by its address and port.
 	byID := map[string]string{}
-	for _, ad := range t.adds {
+	for k := range t.adds {
+		ad := &t.adds[k]
 		p, q := ad.q.p, ad.q.q
 		if q.scope != scopeSvc {
 			continue
 		}
-		for _, a := range ad.as {
-			inst := a.Labels[sources.LabelInstance]
+		for i, a := range ad.as {
+			inst := sources.LabelValue(a.Labels, sources.LabelInstance)
 			if inst == "" || firstOf(a.Labels, p.hostLabels) != "" || firstOf(a.Labels, hostCandidates) != "" {
 				continue
 			}
-			svc := c.svcName(p, q, metricOf(a.Labels))
+			svc := c.svcName(p, q, ad.metric(i))
 			if svc == "" {
 				continue
 			}
@@ -552,32 +645,59 @@ func (t *Translation) Points() []sources.Point {
 			}
 		}
 	}
-	// Pass 2: canonical points.
-	outs := map[string]*out{}
+	// Names learned are kept (an instance's machine named by its alias or
+	// node name, not by its bare address).
+	if t.Known != nil && t.Names == nil {
+		for _, ad := range t.adds {
+			for _, a := range ad.as {
+				inst := sources.LabelValue(a.Labels, sources.LabelInstance)
+				if inst == "" || c.split[inst] {
+					continue
+				}
+				if n := c.resolve(inst); n != hostPart(inst) {
+					t.Known[inst] = n
+				}
+			}
+		}
+		for inst, n := range t.nodes {
+			t.Known[inst] = n
+		}
+	}
+	// Pass 2: canonical points (host names final from here on).
+	c.hosts = map[string]string{}
+	c.idls = map[string][]sources.Label{}
+	type outKey struct {
+		series string
+		at     int64
+		alt    string
+		rank   int
+	}
+	outs := map[outKey]*out{}
 	var order []*out
 	decls := map[string]*decl{}
 	var declOrder []*decl
 	stacks := map[string]bool{}
-	var kb []byte
 	// Alternatives accumulate apart (one point each) until one is chosen.
 	get := func(name string, ls []sources.Label, at time.Time, ag agg, id, alt string, rank int) *out {
 		ser := sources.SeriesOf(name, sources.Gauge, ls)
-		kb = append(kb[:0], ser.Key()...)
-		kb = strconv.AppendInt(append(kb, 0), at.UnixNano(), 10)
-		if alt != "" {
-			kb = strconv.AppendInt(append(append(kb, 0), alt...), int64(rank), 10)
-		}
-		if o := outs[string(kb)]; o != nil {
+		k := outKey{ser.Key(), at.UnixNano(), alt, rank}
+		if o := outs[k]; o != nil {
 			return o
 		}
 		o := &out{ser: ser, at: at, agg: ag, id: id, alt: alt, rank: rank}
-		outs[string(kb)] = o
+		outs[k] = o
 		order = append(order, o)
 		return o
 	}
-	for _, ad := range t.adds {
-		for _, a := range ad.as {
-			t.translate(c, ad.q, a, get, decls, &declOrder, stacks)
+	n := 0
+	for k := range t.adds {
+		n += len(t.adds[k].as)
+	}
+	t.direct = make([]sources.Point, 0, n)
+	for k := range t.adds {
+		ad := &t.adds[k]
+		for i := range ad.as {
+			t.translate(c, ad, i, get, decls, &declOrder, stacks)
 		}
 	}
 	// Outcomes a stack's rule can produce are emitted as 0 where none was
@@ -602,7 +722,8 @@ func (t *Translation) Points() []sources.Point {
 			best[k] = o.rank
 		}
 	}
-	pts := make([]sources.Point, 0, len(order))
+	pts := slices.Grow(t.direct, len(order))
+	t.direct = nil
 	for _, o := range order {
 		if o.n == 0 || bad(o.v) {
 			continue
@@ -628,28 +749,30 @@ func (t *Translation) Points() []sources.Point {
 
 // HostOf is the host label the last Points gave what instance exports
 // (the machine behind it); the address without its port before any Points.
+// It is safe for concurrent use once Points has returned.
 func (t *Translation) HostOf(instance string) string {
 	if t.last == nil {
 		return hostPart(instance)
 	}
-	return t.last.hostOf(instance)
+	return t.last.resolve(instance)
 }
 
-func firstOf(ls map[string]string, names []string) string {
+func firstOf(ls []sources.Label, names []string) string {
 	for _, n := range names {
-		if v := ls[n]; v != "" {
+		if v := sources.LabelValue(ls, n); v != "" {
 			return v
 		}
 	}
 	return ""
 }
 
-var quantileOf = map[string]string{tagP50: "0.5", tagP95: "0.95", tagP99: "0.99"}
+var quantileOf = map[string]string{tagP50: "0.5", tagP95: "0.95", tagP99: "0.99", "0.5": "0.5", "0.95": "0.95", "0.99": "0.99"}
 
 // translate maps one answer onto the point it adds to.
-func (t *Translation) translate(c *answerCtx, qq Query, a Answer, get func(string, []sources.Label, time.Time, agg, string, string, int) *out,
+func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string, []sources.Label, time.Time, agg, string, string, int) *out,
 	decls map[string]*decl, declOrder *[]*decl, stacks map[string]bool) {
-	p, q := qq.p, qq.q
+	p, q := ad.q.p, ad.q.q
+	a := ad.as[i]
 	if q.kind == qIdent && q.to == "" {
 		return
 	}
@@ -657,11 +780,14 @@ func (t *Translation) translate(c *answerCtx, qq Query, a Answer, get func(strin
 	if bad(v) || p.blank != nil && p.blank(kGauge, v) {
 		return
 	}
-	m := metricOf(a.Labels)
+	var m *metric
+	if q.skip != nil || q.scope == scopeSvc || q.outcome != nil || q.kindOf != nil {
+		m = ad.metric(i)
+	}
 	if q.skip != nil && q.skip(c, m) {
 		return
 	}
-	inst := a.Labels[sources.LabelInstance]
+	inst := sources.LabelValue(a.Labels, sources.LabelInstance)
 	at := a.At
 	if t.Stamp != nil {
 		at = t.Stamp(inst, at)
@@ -677,10 +803,14 @@ func (t *Translation) translate(c *answerCtx, qq Query, a Answer, get func(strin
 		host = c.hostOf(inst)
 	}
 	if host == "" {
-		host = a.Labels[sources.LabelJob]
+		host = sources.LabelValue(a.Labels, sources.LabelJob)
 	}
 	host = sources.Sanitize(host)
-	ls := make([]sources.Label, 0, 10)
+	nl := 3 + len(q.set)/2 + len(q.keep)/2 // host; stack and service, or GPU and mig; outcome, kind or quantile
+	if q.scope == scopeGPU {
+		nl += 5 // its identity
+	}
+	ls := make([]sources.Label, 0, nl)
 	ls = append(ls, sources.Label{Name: sources.LabelHost, Value: host})
 	id := host
 	switch q.scope {
@@ -692,28 +822,38 @@ func (t *Translation) translate(c *answerCtx, qq Query, a Answer, get func(strin
 		svc = sources.Sanitize(svc)
 		ls = append(ls, sources.Label{Name: sources.LabelStack, Value: p.stack}, sources.Label{Name: sources.LabelService, Value: svc})
 		id = host + "\x00" + svc + "\x00" + p.stack
-	case scopeGPU:
-		ls = appendLabel(ls, sources.LabelGPU, firstOf(a.Labels, []string{"gpu", "DeviceId"}))
-		ident := a.Labels
-		if q.kind != qIdent {
-			// The identity comes from the GPU's identity answer: the
-			// other answers group by host and index only, to stay small.
-			if id := c.gpus[gpuIndexKey(p, a.Labels)]; id != nil {
-				ident = id
-			}
+		if names := operationLabels[p.stack]; names != nil {
+			// The kind of call is part of the service's identity.
+			op := operationName(firstOf(a.Labels, names))
+			ls = appendLabel(ls, sources.LabelOperation, op)
+			id += "\x00" + op
 		}
-		ls = appendLabel(ls, sources.LabelUUID, firstOf(ident, []string{"UUID", "uuid", "gpu_uuid"}))
-		ls = appendLabel(ls, sources.LabelModel, firstOf(ident, []string{"modelName", "model_name"}))
-		ls = appendLabel(ls, "mig", a.Labels["GPU_I_ID"])
-		ls = appendLabel(ls, "namespace", ident["namespace"])
-		ls = appendLabel(ls, "pod", ident["pod"])
-		ls = appendLabel(ls, "container", ident["container"])
+	case scopeGPU:
+		ls = appendLabel(ls, sources.LabelGPU, firstOf(a.Labels, gpuIndexLabels))
+		ls = appendLabel(ls, "mig", sources.LabelValue(a.Labels, "GPU_I_ID"))
+		if q.kind == qIdent {
+			ls = append(ls, identLabels(a.Labels)...)
+			break
+		}
+		// The identity comes from the GPU's identity answer: the other
+		// answers group by host and index only, to stay small.
+		k := gpuIndexKey(p, a.Labels)
+		idl, ok := c.idls[k]
+		if !ok {
+			ident := c.gpus[k]
+			if ident == nil {
+				ident = a.Labels // a stack whose GPUs carry their identity
+			}
+			idl = identLabels(ident)
+			c.idls[k] = idl
+		}
+		ls = append(ls, idl...)
 	}
 	for i := 0; i+1 < len(q.set); i += 2 {
 		ls = append(ls, sources.Label{Name: q.set[i], Value: q.set[i+1]})
 	}
 	for i := 0; i+1 < len(q.keep); i += 2 {
-		ls = appendLabel(ls, q.keep[i+1], a.Labels[q.keep[i]])
+		ls = appendLabel(ls, q.keep[i+1], sources.LabelValue(a.Labels, q.keep[i]))
 	}
 	scale := q.scale
 	if scale == 0 {
@@ -725,8 +865,8 @@ func (t *Translation) translate(c *answerCtx, qq Query, a Answer, get func(strin
 	switch q.kind {
 	case qDist, qMean, qDistQuantiles:
 		fam := famOf[q.to]
-		switch tg := a.Labels[FigureLabel]; tg {
-		case tagP50, tagP95, tagP99:
+		switch tg := sources.LabelValue(a.Labels, FigureLabel); tg {
+		case tagP50, tagP95, tagP99, "0.5", "0.95", "0.99":
 			ls = append(ls, sources.Label{Name: sources.LabelQuantile, Value: quantileOf[tg]})
 			v *= scale
 		case tagMean:
@@ -777,9 +917,29 @@ func (t *Translation) translate(c *answerCtx, qq Query, a Answer, get func(strin
 	case qGauge, qIdent, qExpr:
 		if q.scope != scopeSvc {
 			ag = aggMax
+			if q.alt == "" {
+				// A GPU's or a host's gauge: the engine grouped by the
+				// labels that make its canonical series, so the answer is
+				// the point.
+				t.direct = append(t.direct, sources.Point{Series: sources.SeriesOf(name, sources.Gauge, ls), At: at, Value: v * scale})
+				return
+			}
 		}
 	}
 	get(name, ls, at, ag, id, q.alt, q.rank).add(v * scale)
+}
+
+var gpuIndexLabels = []string{"gpu", "DeviceId"}
+
+// identLabels are the canonical labels of a GPU's identity.
+func identLabels(ident []sources.Label) []sources.Label {
+	var ls []sources.Label
+	ls = appendLabel(ls, sources.LabelUUID, firstOf(ident, []string{"UUID", "uuid", "gpu_uuid"}))
+	ls = appendLabel(ls, sources.LabelModel, firstOf(ident, []string{"modelName", "model_name"}))
+	ls = appendLabel(ls, "namespace", sources.LabelValue(ident, "namespace"))
+	ls = appendLabel(ls, "pod", sources.LabelValue(ident, "pod"))
+	ls = appendLabel(ls, "container", sources.LabelValue(ident, "container"))
+	return ls
 }
 
 func (o *out) add(v float64) {

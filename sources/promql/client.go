@@ -21,6 +21,7 @@
 package promql
 
 import (
+	"bytes"
 	"compress/gzip"
 	"context"
 	"crypto/tls"
@@ -38,6 +39,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -48,6 +50,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/httpconf"
+	"github.com/vigil-dev/vigil/sources/prom"
 )
 
 // Defaults of Config.
@@ -257,6 +260,15 @@ func (c *Client) Engine() string {
 	return ""
 }
 
+// Dialect is the query language the engine speaks beyond PromQL, as far
+// as its answers have told.
+func (c *Client) Dialect() prom.Dialect {
+	if c.rt.vm.Load() {
+		return prom.MetricsQL
+	}
+	return prom.PromQL
+}
+
 func redactRaw(s string) string {
 	if u, err := url.Parse(s); err == nil && u.User != nil {
 		u.User = nil
@@ -318,6 +330,16 @@ func (e *apiStatus) Error() string {
 
 // Do implements api.Client: the response and its whole body, decompressed.
 func (r *roundTrip) Do(ctx context.Context, req *http.Request) (*http.Response, []byte, error) {
+	return r.do(ctx, req, nil)
+}
+
+// bodies are buffers for answers decoded at once (the decoder copies what
+// it keeps), so that a poll of a large fleet does not allocate its answers.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// do is Do, reading the body into buf when it is not nil (its bytes are
+// the caller's until it puts buf back).
+func (r *roundTrip) do(ctx context.Context, req *http.Request, buf *bytes.Buffer) (*http.Response, []byte, error) {
 	select {
 	case r.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -326,7 +348,7 @@ func (r *roundTrip) Do(ctx context.Context, req *http.Request) (*http.Response, 
 	defer func() { <-r.sem }()
 	delay := r.c.cfg.Backoff
 	for try := 0; ; try++ {
-		resp, body, err, again := r.once(ctx, req)
+		resp, body, err, again := r.once(ctx, req, buf)
 		if !again || try >= r.c.cfg.Retries || ctx.Err() != nil {
 			return resp, body, err
 		}
@@ -344,7 +366,7 @@ func (r *roundTrip) Do(ctx context.Context, req *http.Request) (*http.Response, 
 	}
 }
 
-func (r *roundTrip) once(ctx context.Context, req *http.Request) (resp *http.Response, body []byte, err error, again bool) {
+func (r *roundTrip) once(ctx context.Context, req *http.Request, buf *bytes.Buffer) (resp *http.Response, body []byte, err error, again bool) {
 	cfg := r.c.cfg
 	tctx, cancel := context.WithTimeout(ctx, cfg.Timeout)
 	defer cancel()
@@ -373,7 +395,13 @@ func (r *roundTrip) once(ctx context.Context, req *http.Request) (resp *http.Res
 		}
 		rd = io.LimitReader(zr, MaxBodyBytes+1)
 	}
-	body, err = io.ReadAll(rd)
+	if buf != nil {
+		buf.Reset()
+		_, err = buf.ReadFrom(rd)
+		body = buf.Bytes()
+	} else {
+		body, err = io.ReadAll(rd)
+	}
 	r.wire.Add(cr.n)
 	r.body.Add(int64(len(body)))
 	if err != nil {
@@ -532,22 +560,21 @@ func unixParam(t time.Time) string {
 func (c *Client) post(ctx context.Context, ep string, p url.Values) (queryData, Warnings, error) {
 	u := c.rt.URL(ep, nil)
 	var d queryData
-	body, resp, err := c.send(ctx, u, p, http.MethodPost)
+	buf := bodies.Get().(*bytes.Buffer)
+	defer func() {
+		if buf.Cap() <= 16<<20 {
+			bodies.Put(buf)
+		}
+	}()
+	body, resp, err := c.send(ctx, u, p, http.MethodPost, buf)
 	if resp != nil && (resp.StatusCode == http.StatusMethodNotAllowed || resp.StatusCode == http.StatusNotImplemented) {
-		body, resp, err = c.send(ctx, u, p, http.MethodGet)
+		body, resp, err = c.send(ctx, u, p, http.MethodGet, buf)
 	}
 	if err != nil {
 		return d, nil, err
 	}
-	env := struct {
-		Status    string     `json:"status"`
-		Data      *queryData `json:"data"`
-		ErrorType string     `json:"errorType"`
-		Error     string     `json:"error"`
-		Warnings  []string   `json:"warnings"`
-		Infos     []string   `json:"infos"`
-	}{Data: &d}
-	jerr := json.Unmarshal(body, &env)
+	env := envelope{Data: &d}
+	jerr := decodeEnvelope(body, &env)
 	var ws Warnings
 	for _, w := range append(env.Warnings, env.Infos...) {
 		ws = append(ws, sources.OneLine(w))
@@ -568,7 +595,7 @@ func (c *Client) post(ctx context.Context, ep string, p url.Values) (queryData, 
 	return d, ws, nil
 }
 
-func (c *Client) send(ctx context.Context, u *url.URL, p url.Values, method string) ([]byte, *http.Response, error) {
+func (c *Client) send(ctx context.Context, u *url.URL, p url.Values, method string, buf *bytes.Buffer) ([]byte, *http.Response, error) {
 	enc := p.Encode()
 	var req *http.Request
 	var err error
@@ -585,7 +612,7 @@ func (c *Client) send(ctx context.Context, u *url.URL, p url.Values, method stri
 	if err != nil {
 		return nil, nil, fmt.Errorf("build request: %w", err)
 	}
-	resp, body, err := c.rt.Do(ctx, req)
+	resp, body, err := c.rt.do(ctx, req, buf)
 	return body, resp, err
 }
 
@@ -595,6 +622,13 @@ type QueryOptions struct {
 	// stops it from answering an instant query near now as of
 	// now−latencyOffset; other engines ignore it.
 	NoCache bool
+	// Lookback bounds how far back VictoriaMetrics looks for a gauge's last
+	// sample (its step; 5 m by default): a shorter one reads less.
+	Lookback time.Duration
+}
+
+func promDurationParam(d time.Duration) string {
+	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
 }
 
 // Query runs an instant query at instant at (zero: the server's now).
@@ -611,6 +645,11 @@ func (c *Client) QueryWith(ctx context.Context, expr string, at time.Time, o Que
 	}
 	if o.NoCache {
 		p.Set("nocache", "1")
+	}
+	if o.Lookback > 0 {
+		// VictoriaMetrics reads an instant query's gauges over step (5m by
+		// default); other engines ignore it.
+		p.Set("step", promDurationParam(o.Lookback))
 	}
 	d, ws, err := c.post(ctx, "/api/v1/query", p)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -21,12 +22,55 @@ type Sample struct {
 // Result is one series of a query result: its labels (the metric name under
 // "__name__") and its samples (one for an instant query).
 type Result struct {
-	Labels  map[string]string
+	Labels  Labels
 	Samples []Sample
 }
 
 // Name is the result's metric name, or "".
-func (r Result) Name() string { return r.Labels["__name__"] }
+func (r Result) Name() string { return r.Labels.Get("__name__") }
+
+// Labels are a result's labels in the engine's order: a few, read by a
+// linear scan (a thousand-host answer decodes without a map per series).
+type Labels []sources.Label
+
+// setLabel sets name to value in ls: a name given twice keeps its last
+// value, as a JSON object read into a map would.
+func setLabel(ls Labels, name, value string) Labels {
+	for i := range ls {
+		if ls[i].Name == name {
+			ls[i].Value = value
+			return ls
+		}
+	}
+	return append(ls, sources.Label{Name: name, Value: value})
+}
+
+// Get returns the value of the label called name, or "".
+func (ls Labels) Get(name string) string { return sources.LabelValue(ls, name) }
+
+// Map returns the labels as a map.
+func (ls Labels) Map() map[string]string {
+	m := make(map[string]string, len(ls))
+	for _, l := range ls {
+		m[l.Name] = l.Value
+	}
+	return m
+}
+
+// UnmarshalJSON reads a JSON object of label names and values.
+func (ls *Labels) UnmarshalJSON(b []byte) error {
+	var m map[string]string
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	out := make(Labels, 0, len(m))
+	for k, v := range m {
+		out = append(out, sources.Label{Name: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	*ls = out
+	return nil
+}
 
 // UnmarshalJSON reads a Prometheus sample pair [unix_seconds, "value"]
 // without the reflection of the general decoder (fleets return many).
@@ -87,9 +131,9 @@ func trimSpace(b []byte) []byte {
 
 // resultItem is one series of a vector (value) or matrix (values).
 type resultItem struct {
-	Metric map[string]string `json:"metric"`
-	Value  *Sample           `json:"value"`
-	Values []Sample          `json:"values"`
+	Metric Labels   `json:"metric"`
+	Value  *Sample  `json:"value"`
+	Values []Sample `json:"values"`
 }
 
 // resultList is a query result: a list of series, or a scalar's pair.
@@ -123,12 +167,19 @@ func (r *resultList) UnmarshalJSON(b []byte) error {
 // does not expect makes it give up (false) so that encoding/json decides.
 func fastItems(b []byte) ([]resultItem, bool) {
 	p := &scan{b: b}
+	out, ok := p.items()
+	return out, ok && p.end()
+}
+
+// items reads a vector or matrix result list at the scanner's position.
+func (p *scan) items() ([]resultItem, bool) {
 	if !p.eat('[') {
 		return nil, false
 	}
-	var out []resultItem
+	// About a hundred bytes a series (labels, value): room for most answers.
+	out := make([]resultItem, 0, (len(p.b)-p.i)/100+1)
 	if p.eat(']') {
-		return out, p.end()
+		return out, true
 	}
 	for {
 		it, ok := p.item()
@@ -140,10 +191,220 @@ func fastItems(b []byte) ([]resultItem, bool) {
 			continue
 		}
 		if p.eat(']') {
-			return out, p.end()
+			return out, true
 		}
 		return nil, false
 	}
+}
+
+// envelope is an API answer: its status, error, warnings and data.
+type envelope struct {
+	Status    string     `json:"status"`
+	Data      *queryData `json:"data"`
+	ErrorType string     `json:"errorType"`
+	Error     string     `json:"error"`
+	Warnings  []string   `json:"warnings"`
+	Infos     []string   `json:"infos"`
+}
+
+// decodeEnvelope reads an answer of /api/v1/query or /query_range into
+// env, by hand where it has the shape engines write (vector or matrix
+// data), else through encoding/json: one pass over the bytes instead of
+// encoding/json's validation pass and its own.
+func decodeEnvelope(b []byte, env *envelope) error {
+	if fastEnvelope(b, env) {
+		return nil
+	}
+	*env.Data = queryData{}
+	env.Status, env.ErrorType, env.Error, env.Warnings, env.Infos = "", "", "", nil, nil
+	return json.Unmarshal(b, env)
+}
+
+func fastEnvelope(b []byte, env *envelope) bool {
+	p := &scan{b: b}
+	if !p.eat('{') {
+		return false
+	}
+	if p.eat('}') {
+		return p.end()
+	}
+	for {
+		k, ok := p.str()
+		if !ok || !p.eat(':') {
+			return false
+		}
+		switch k {
+		case "status", "errorType", "error":
+			v, ok := p.str()
+			if !ok {
+				return false
+			}
+			switch k {
+			case "status":
+				env.Status = v
+			case "errorType":
+				env.ErrorType = v
+			default:
+				env.Error = v
+			}
+		case "warnings", "infos":
+			ws, ok := p.strings()
+			if !ok {
+				return false
+			}
+			if k == "warnings" {
+				env.Warnings = ws
+			} else {
+				env.Infos = ws
+			}
+		case "data":
+			if !p.data(env.Data) {
+				return false
+			}
+		default:
+			if foldsTo(k, "status", "errorType", "error", "warnings", "infos", "data") || !p.skip() {
+				return false // encoding/json matches keys regardless of case
+			}
+		}
+		if p.eat(',') {
+			continue
+		}
+		return p.eat('}') && p.end()
+	}
+}
+
+// foldsTo reports whether k is one of names but for case.
+func foldsTo(k string, names ...string) bool {
+	for _, n := range names {
+		if strings.EqualFold(k, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// data reads {"resultType": "vector"|"matrix", "result": [...]}.
+func (p *scan) data(d *queryData) bool {
+	if !p.eat('{') {
+		return false
+	}
+	if p.eat('}') {
+		return true
+	}
+	for {
+		k, ok := p.str()
+		if !ok || !p.eat(':') {
+			return false
+		}
+		switch k {
+		case "resultType":
+			if d.ResultType, ok = p.str(); !ok || d.ResultType != "vector" && d.ResultType != "matrix" {
+				return false
+			}
+		case "result":
+			if d.Result.items, ok = p.items(); !ok {
+				return false
+			}
+		default:
+			if foldsTo(k, "resultType", "result") || !p.skip() {
+				return false
+			}
+		}
+		if p.eat(',') {
+			continue
+		}
+		return p.eat('}')
+	}
+}
+
+// strings reads an array of strings (or null).
+func (p *scan) strings() ([]string, bool) {
+	if p.lit("null") {
+		return nil, true
+	}
+	if !p.eat('[') {
+		return nil, false
+	}
+	var out []string
+	if p.eat(']') {
+		return out, true
+	}
+	for {
+		s, ok := p.str()
+		if !ok {
+			return nil, false
+		}
+		out = append(out, s)
+		if p.eat(',') {
+			continue
+		}
+		return out, p.eat(']')
+	}
+}
+
+func (p *scan) lit(s string) bool {
+	p.ws()
+	if strings.HasPrefix(string(p.b[p.i:min(len(p.b), p.i+len(s))]), s) {
+		p.i += len(s)
+		return true
+	}
+	return false
+}
+
+// skip passes over one JSON value the answer carries besides its data
+// (VictoriaMetrics' stats, Thanos' flags): a string, a literal, a number, or
+// an object or array, which must be valid JSON.
+func (p *scan) skip() bool {
+	p.ws()
+	if p.i >= len(p.b) {
+		return false
+	}
+	switch c := p.b[p.i]; {
+	case c == '"':
+		_, ok := p.str()
+		return ok
+	case c == '{' || c == '[':
+		start, depth, inStr := p.i, 0, false
+		for j := p.i; j < len(p.b); j++ {
+			switch c := p.b[j]; {
+			case inStr && c == '\\':
+				j++
+			case c == '"':
+				inStr = !inStr
+			case inStr:
+			case c == '{' || c == '[':
+				depth++
+			case c == '}' || c == ']':
+				depth--
+				if depth == 0 {
+					if !json.Valid(p.b[start : j+1]) {
+						return false
+					}
+					p.i = j + 1
+					return true
+				}
+			}
+		}
+		return false
+	}
+	for _, l := range []string{"true", "false", "null"} {
+		if p.lit(l) {
+			return true
+		}
+	}
+	j := p.i
+	for j < len(p.b) && (p.b[j] >= '0' && p.b[j] <= '9' || p.b[j] == '-' || p.b[j] == '+' || p.b[j] == '.' || p.b[j] == 'e' || p.b[j] == 'E') {
+		j++
+	}
+	if j == p.i {
+		return false
+	}
+	var v float64
+	if json.Unmarshal(p.b[p.i:j], &v) != nil {
+		return false
+	}
+	p.i = j
+	return true
 }
 
 type scan struct {
@@ -241,7 +502,7 @@ func (p *scan) item() (resultItem, bool) {
 			if !p.eat('{') {
 				return it, false
 			}
-			it.Metric = map[string]string{}
+			it.Metric = make(Labels, 0, 6)
 			if !p.eat('}') {
 				for {
 					lk, ok1 := p.str()
@@ -252,7 +513,7 @@ func (p *scan) item() (resultItem, bool) {
 					if !ok2 {
 						return it, false
 					}
-					it.Metric[lk] = lv
+					it.Metric = setLabel(it.Metric, lk, lv)
 					if p.eat(',') {
 						continue
 					}
@@ -332,7 +593,7 @@ func (d queryData) results() ([]Result, error) {
 		if d.Result.scalar == nil {
 			return nil, errors.New("decode scalar: no value")
 		}
-		return []Result{{Labels: map[string]string{}, Samples: []Sample{*d.Result.scalar}}}, nil
+		return []Result{{Labels: Labels{}, Samples: []Sample{*d.Result.scalar}}}, nil
 	}
 	return nil, fmt.Errorf("unsupported result type %q", sources.OneLine(d.ResultType))
 }

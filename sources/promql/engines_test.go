@@ -166,7 +166,7 @@ func (h *history) add(ss []series, at time.Time) {
 		h.m = map[string]*timed{}
 	}
 	for _, s := range ss {
-		k := labelKey(s.ls)
+		k := labelKey(labelsOf(s.ls))
 		x := h.m[k]
 		if x == nil {
 			x = &timed{ls: s.ls}
@@ -491,4 +491,12 @@ func numText(n view.Num) string {
 		return "n/a"
 	}
 	return strconv.FormatFloat(n.V, 'g', -1, 64)
+}
+
+func labelsOf(m map[string]string) Labels {
+	out := make(Labels, 0, len(m))
+	for k, v := range m {
+		out = append(out, sources.Label{Name: k, Value: v})
+	}
+	return out
 }

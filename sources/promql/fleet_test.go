@@ -100,12 +100,14 @@ func (ff *fakeFleet) build() {
 			return out
 		}
 	}
-	per["dcgm/gpu_temperature_celsius"] = gpuField(true, func(i, g int) float64 {
+	temp := func(i, g int) float64 {
 		if i == 7 && g == 3 {
 			return 89
 		}
 		return float64(55 + (i+g)%15)
-	})
+	}
+	per["dcgm/identity"] = gpuField(true, temp)
+	per["dcgm/gpu_temperature_celsius"] = gpuField(false, temp)
 	per["dcgm/gpu_utilization_ratio"] = gpuField(false, func(i, g int) float64 { return float64(60 + (i*g)%40) })
 	per["dcgm/gpu_memory_used_bytes"] = gpuField(false, func(i, g int) float64 { return 40000 + float64(g*100) })
 	per["dcgm/gpu_memory_total_bytes#1"] = gpuField(false, func(i, g int) float64 { return 81559 })
@@ -148,16 +150,16 @@ func (ff *fakeFleet) build() {
 			return out
 		}
 	}
-	per[upQuery] = targets(func(int) float64 { return 1 })
+
 	lag := ff.lag
 	if lag == 0 {
 		lag = 5 * time.Second
 	}
-	per[scrapedQuery] = targets(func(int) float64 { return float64(ff.at.Add(-lag).UnixMilli()) / 1000 })
+	per[targetsQuery] = targets(func(int) float64 { return float64(ff.at.Add(-lag).UnixMilli()) / 1000 })
 	per[prom.NodeQuery] = func(i int) []series {
 		return []series{{map[string]string{"instance": instance(i, 9100), "nodename": hostName(i)}, 1}}
 	}
-	exprs := map[string]string{upQuery: upQuery, scrapedQuery: scrapedQuery, prom.NodeQuery: prom.NodeQuery}
+	exprs := map[string]string{targetsQuery: targetsQuery, prom.NodeQuery: prom.NodeQuery}
 	for _, q := range prom.Queries(nil, prom.TierSummary) {
 		exprs[q.Name] = q.Expr(ff.window, "")
 	}

@@ -39,8 +39,9 @@ const ExemplarQuery = `{__name__=~"vllm:e2e_request_latency_seconds_bucket|vllm:
 
 // Queries of the targets themselves, besides the presets' figures.
 const (
-	upQuery      = `up`
-	scrapedQuery = `timestamp(up)`
+	// targetsQuery is every scrape target with the time of its newest
+	// scrape, 0 when it is down (up == 0).
+	targetsQuery = `timestamp(up) * up`
 	// tailProbe tells how far a range answer's data reaches (an engine that
 	// repeats old values near now, as VictoriaMetrics does within its
 	// latency offset).
@@ -67,6 +68,9 @@ type Source struct {
 	instances map[string][]string  // host → its instances, as of the last poll
 	hosts     int                  // hosts in the last poll
 	hostOf    func(string) string
+	polls     int                        // polls so far (queries that run every n-th poll)
+	gpuIdent  map[string][]sources.Label // GPU identities, as of the last identity query
+	known     map[string]string          // instance → machine name, as learned
 }
 
 // New returns the query-mode source for cfg.
@@ -80,7 +84,8 @@ func New(cfg Config) (*Source, error) {
 		name = "prom " + c.base.Host
 	}
 	return &Source{c: c, name: name, summary: prom.Queries(cfg.Stacks, prom.TierSummary), detail: prom.Queries(cfg.Stacks, prom.TierDetail),
-		focus: map[string]time.Time{}, shards: map[string]int{}, instances: map[string][]string{}, hostOf: prom.NewTranslation().HostOf}, nil
+		focus: map[string]time.Time{}, shards: map[string]int{}, instances: map[string][]string{}, hostOf: prom.NewTranslation().HostOf,
+		known: map[string]string{}}, nil
 }
 
 // Client is the source's API client (for alerts, rules, exemplars).
@@ -88,6 +93,11 @@ func (s *Source) Client() *Client { return s.c }
 
 // Name is the source's name in health reports.
 func (s *Source) Name() string { return s.name }
+
+// lookback is how far back VictoriaMetrics looks for a gauge in a poll:
+// twice the figures' window (scrape intervals are shorter than rate
+// windows), at least a minute.
+func (s *Source) lookback() time.Duration { return max(2*s.c.cfg.Window, time.Minute) }
 
 // Interval is how often the source polls.
 func (s *Source) Interval() time.Duration { return s.c.cfg.Interval }
@@ -136,20 +146,15 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	skew := s.c.Skew()
 	p := &poll{evalAt: now.Add(skew), skew: skew, scraped: map[string]time.Time{}}
 
-	// Round 1: the targets (up, their newest scrapes, node names).
+	// Round 1: the targets (up, their newest scrapes) and node names.
 	var wg sync.WaitGroup
 	var upErr error
-	var scr []Result
-	wg.Add(3)
+	wg.Add(2)
 	go func() {
 		defer wg.Done()
 		var ws Warnings
-		p.up, ws, upErr = s.c.QueryWith(ctx, upQuery, p.evalAt, QueryOptions{NoCache: true})
+		p.up, ws, upErr = s.c.QueryWith(ctx, targetsQuery, p.evalAt, QueryOptions{NoCache: true})
 		p.addWarnings("up", ws)
-	}()
-	go func() {
-		defer wg.Done()
-		scr, _, _ = s.c.QueryWith(ctx, scrapedQuery, p.evalAt, QueryOptions{NoCache: true})
 	}()
 	go func() {
 		defer wg.Done()
@@ -160,13 +165,12 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		h.Duration = time.Since(start)
 		return f, upErr
 	}
-	for _, r := range scr {
+	for _, r := range p.up {
 		if len(r.Samples) == 0 {
 			continue
 		}
-		inst := r.Labels[sources.LabelInstance]
-		t := unixSeconds(r.Samples[0].Value)
-		if t.After(p.scraped[inst]) {
+		inst := r.Labels.Get(sources.LabelInstance)
+		if t := unixSeconds(r.Samples[0].Value); r.Samples[0].Value > 0 && t.After(p.scraped[inst]) {
 			p.scraped[inst] = t
 		}
 	}
@@ -181,6 +185,15 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		size = len(insts)
 	}
 	small := s.c.cfg.DetailAll > 0 && size <= s.c.cfg.DetailAll
+	poll := s.polls
+	s.polls++
+	// A query that runs every n-th poll still runs at least every two
+	// minutes: its figures must outlive the store's lookback.
+	due := func(q prom.Query) bool {
+		n := min(q.Every(), max(1, int(2*time.Minute/s.c.cfg.Interval)))
+		return poll%n == 0
+	}
+	idents := s.gpuIdent
 	var focusInsts []string
 	for host, until := range s.focus {
 		if now.After(until) {
@@ -190,17 +203,25 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		focusInsts = append(focusInsts, s.instances[host]...)
 	}
 	s.mu.Unlock()
+	identPoll := false
 	for _, q := range s.summary {
-		p.jobs = append(p.jobs, &job{q: q})
+		if due(q) || q.Identity() && idents == nil {
+			p.jobs = append(p.jobs, &job{q: q})
+			identPoll = identPoll || q.Identity()
+		}
 	}
 	switch {
 	case small:
 		for _, q := range s.detail {
-			p.jobs = append(p.jobs, &job{q: q})
+			if due(q) {
+				p.jobs = append(p.jobs, &job{q: q})
+			}
 		}
 	case len(focusInsts) > 0:
 		for _, q := range s.detail {
-			p.jobs = append(p.jobs, &job{q: q, expr: q.Expr(s.c.cfg.Window, instanceMatcher(focusInsts)), scoped: true})
+			if due(q) {
+				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(focusInsts)), scoped: true})
+			}
 		}
 	}
 	type panelRes struct {
@@ -230,7 +251,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		}()
 	}
 	s.runJobs(ctx, p.jobs, insts, func(j *job) ([]Result, Warnings, error) {
-		return s.c.QueryWith(ctx, j.expr, p.evalAt, QueryOptions{NoCache: true})
+		return s.c.QueryWith(ctx, j.expr, p.evalAt, QueryOptions{NoCache: true, Lookback: s.lookback()})
 	})
 	wg.Wait()
 
@@ -239,6 +260,18 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	// shown as now.
 	tr := prom.NewTranslation()
 	tr.AddNodes(answersAt(p.nodes, skew))
+	// GPU identities last between their polls; an identity poll replaces
+	// them (GPUs gone leave).
+	tr.GPUs = idents
+	if identPoll || tr.GPUs == nil {
+		tr.GPUs = map[string][]sources.Label{}
+	}
+	s.mu.Lock()
+	if len(s.known) > 1<<17 { // fleet churn: forget, the next polls relearn
+		s.known = map[string]string{}
+	}
+	tr.Known = s.known // only this poll's goroutine writes it (polls do not overlap)
+	s.mu.Unlock()
 	tr.Stamp = func(inst string, at time.Time) time.Time {
 		if t, ok := p.scraped[inst]; ok && t.Before(at) {
 			at = t
@@ -269,6 +302,9 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		tr.Add(j.q, answersAt(j.rs, 0))
 	}
 	f.Points = tr.Points()
+	s.mu.Lock()
+	s.gpuIdent = tr.GPUs
+	s.mu.Unlock()
 	s.targets(&f, p, tr, now)
 	for _, pn := range panels {
 		p.series += len(pn.rs)
@@ -346,7 +382,7 @@ func (s *Source) targets(f *sources.Frame, p *poll, tr *prom.Translation, now ti
 		if len(r.Samples) == 0 {
 			continue
 		}
-		inst, job := r.Labels[sources.LabelInstance], r.Labels[sources.LabelJob]
+		inst, job := r.Labels.Get(sources.LabelInstance), r.Labels.Get(sources.LabelJob)
 		host := tr.HostOf(inst)
 		if inst == "" {
 			host = job
@@ -360,7 +396,7 @@ func (s *Source) targets(f *sources.Frame, p *poll, tr *prom.Translation, now ti
 		}
 		ls := []string{sources.LabelHost, sources.Sanitize(host), sources.LabelInstance, sources.Sanitize(inst), sources.LabelJob, sources.Sanitize(job)}
 		for _, g := range GroupLabels {
-			if v := r.Labels[g]; v != "" && g != sources.LabelJob {
+			if v := r.Labels.Get(g); v != "" && g != sources.LabelJob {
 				ls = append(ls, g, sources.Sanitize(v))
 			}
 		}
@@ -397,7 +433,7 @@ func instancesOf(up []Result) []string {
 	seen := map[string]bool{}
 	var out []string
 	for _, r := range up {
-		if i := r.Labels[sources.LabelInstance]; i != "" && !seen[i] {
+		if i := r.Labels.Get(sources.LabelInstance); i != "" && !seen[i] {
 			seen[i] = true
 			out = append(out, i)
 		}
@@ -440,7 +476,7 @@ func (s *Source) runJobs(ctx context.Context, jobs []*job, insts []string, run f
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		if j.expr == "" {
-			j.expr = j.q.Expr(s.c.cfg.Window, "")
+			j.expr = j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, "")
 		}
 		wg.Add(1)
 		go func() {
@@ -476,7 +512,7 @@ func (s *Source) narrow(ctx context.Context, j *job, insts []string, parts int, 
 			if lo == hi {
 				continue
 			}
-			part := &job{q: j.q, expr: j.q.Expr(s.c.cfg.Window, instanceMatcher(insts[lo:hi]))}
+			part := &job{q: j.q, expr: j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(insts[lo:hi]))}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -544,22 +580,22 @@ func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.
 	win := max(HistoryStep(from, to, step), s.c.cfg.Window)
 	for _, q := range s.summary {
 		if small || q.Charted() {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, "")})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, "")})
 		}
 	}
 	if small {
 		for _, q := range s.detail {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, "")})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, "")})
 		}
 	} else if len(focusInsts) > 0 {
 		m := instanceMatcher(focusInsts)
 		for _, q := range s.summary {
 			if !q.Charted() {
-				jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+				jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 			}
 		}
 		for _, q := range s.detail {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 		}
 	}
 	return s.fill(ctx, jobs, from, to, step, emit)
@@ -594,11 +630,11 @@ func (s *Source) FetchDetail(ctx context.Context, host string, from, to time.Tim
 	var jobs []*job
 	for _, q := range s.summary {
 		if !q.Charted() {
-			jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 		}
 	}
 	for _, q := range s.detail {
-		jobs = append(jobs, &job{q: q, expr: q.RangeExpr(win, m)})
+		jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
 	}
 	return s.fill(ctx, jobs, from, to, step, emit)
 }
@@ -609,6 +645,7 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 	if len(jobs) == 0 || !to.After(from) {
 		return nil
 	}
+	s.learnNames(ctx)
 	skew := s.c.Skew()
 	st := HistoryStep(from, to, step)
 	start := from.Add(skew).Truncate(st)
@@ -668,6 +705,42 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 	return nil
 }
 
+// learnNames names the machines before the first poll has (history asked
+// for at start): node names and the GPUs' hosts, so that history lands on
+// the hosts the polls will use.
+func (s *Source) learnNames(ctx context.Context) {
+	s.mu.Lock()
+	done := s.polls > 0
+	s.mu.Unlock()
+	if done {
+		return
+	}
+	skew := s.c.Skew()
+	at := time.Now().Add(skew)
+	tr := prom.NewTranslation()
+	if rs, _, err := s.c.QueryWith(ctx, prom.NodeQuery, at, QueryOptions{NoCache: true}); err == nil {
+		tr.AddNodes(answersAt(rs, skew))
+	}
+	for _, q := range s.summary {
+		if q.Names() {
+			if rs, _, err := s.c.QueryWith(ctx, q.ExprIn(s.c.Dialect(), s.c.cfg.Window, ""), at, QueryOptions{NoCache: true, Lookback: s.lookback()}); err == nil {
+				tr.Add(q, answersAt(rs, skew))
+			}
+		}
+	}
+	known := map[string]string{}
+	tr.Known = known
+	tr.Points()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.polls == 0 {
+		for k, v := range known {
+			s.known[k] = v
+		}
+		s.hostOf = tr.HostOf
+	}
+}
+
 // PanelPoints adds a panel's results to f: the topK largest values as
 // PanelSignal points, and how many were left out as PanelMoreSignal. NaN
 // and ±Inf values are left out (n/a).
@@ -705,7 +778,8 @@ func PanelPoints(f *sources.Frame, p Panel, rs []Result, topK int, now time.Time
 		if p.Unit != "" {
 			ls = append(ls, sources.Label{Name: "unit", Value: sources.Sanitize(p.Unit)})
 		}
-		for k, v := range x.r.Labels {
+		for _, l := range x.r.Labels {
+			k, v := l.Name, l.Value
 			if k == "panel" || k == "unit" {
 				k = "exported_" + k
 			}
@@ -720,15 +794,12 @@ func PanelPoints(f *sources.Frame, p Panel, rs []Result, topK int, now time.Time
 	f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(PanelMoreSignal, sources.Gauge, "panel", name), At: now, Value: float64(more)})
 }
 
-func labelKey(ls map[string]string) string {
-	keys := make([]string, 0, len(ls))
-	for k := range ls {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+func labelKey(ls Labels) string {
+	s := append(Labels(nil), ls...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
 	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(k + "=" + ls[k] + ",")
+	for _, l := range s {
+		b.WriteString(l.Name + "=" + l.Value + ",")
 	}
 	return b.String()
 }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -178,7 +179,7 @@ func TestTimeHonesty(t *testing.T) {
 	var asked atomic.Int64
 	inner := fe.answer
 	fe.answer = func(q string, t time.Time) (string, bool) {
-		if q == upQuery {
+		if q == targetsQuery {
 			asked.Store(t.Unix())
 		}
 		return inner(q, t)
@@ -324,7 +325,7 @@ func TestConcurrencyBounded(t *testing.T) {
 	fe.delay = 5 * time.Millisecond
 	var n atomic.Int64
 	fe.refuse = func(q string) (int, string) {
-		if q == upQuery && n.Add(1) == 1 {
+		if q == targetsQuery && n.Add(1) == 1 {
 			return http.StatusTooManyRequests, "too many outstanding requests"
 		}
 		return 0, ""
@@ -380,10 +381,13 @@ func TestFetchDetailAndHistory(t *testing.T) {
 	ff := newFakeFleet(30, 2, at, time.Minute)
 	fe := ff.engine()
 	var ranges atomic.Int64
+	var mu sync.Mutex
 	var starts []time.Time
 	fe.rangeAnswer = func(q string, start, end time.Time, step time.Duration) (string, bool) {
 		ranges.Add(1)
+		mu.Lock()
 		starts = append(starts, start)
+		mu.Unlock()
 		if q == tailProbe {
 			// The engine's data ends 30 s before the end (a latency
 			// offset): every point after repeats it.
@@ -438,11 +442,13 @@ func TestFetchDetailAndHistory(t *testing.T) {
 	if len(frames) != 1 || !frames[0].Backfill {
 		t.Fatalf("history frames %d", len(frames))
 	}
+	mu.Lock()
 	for _, s := range starts {
 		if s.Unix()%10 != 0 {
 			t.Errorf("range start %v not a multiple of the step", s)
 		}
 	}
+	mu.Unlock()
 	svc := view.Services(st, at, view.Options{})[0]
 	ax := view.NewAxis(at, 15*time.Minute, 90)
 	var cols view.Columns

@@ -258,7 +258,7 @@ type Notable struct {
 	Text     string // one line, for the timeline and --info
 }
 
-var notableKinds = [...]string{NotableAlert: "alert", NotableMarker: "marker", NotableCritical: "critical"}
+var notableKinds = [...]string{NotableAlert: sources.EventAlert, NotableMarker: "marker", NotableCritical: "critical"}
 
 // KindName is "alert", "marker" or "critical".
 func (n Notable) KindName() string {
@@ -302,10 +302,10 @@ func (n *Notable) UnmarshalJSON(b []byte) error {
 
 func notableOf(e *sources.Event) (int, bool) {
 	switch {
-	case e.Kind == "alert":
+	case e.Kind == sources.EventAlert:
 		// An alert's transitions: where it fired and where it resolved
 		// (pending and back to inactive are not worth a jump).
-		st := sources.LabelValue(e.Labels, "state")
+		st := sources.AlertState(e.Labels)
 		return NotableAlert, st == "" || st == "firing" || st == "resolved"
 	case e.Kind == "marker":
 		return NotableMarker, true
@@ -665,8 +665,17 @@ func (b *blockEnc) add(f *sources.Frame) {
 					t = time.Unix(0, at)
 				}
 				text := sources.OneLine(ev.Text)
-				if st := sources.LabelValue(ev.Labels, "state"); k == NotableAlert && st != "" {
-					text = st + ": " + text
+				if k == NotableAlert {
+					// What is alerting and which rule, before what is wrong.
+					if name := sources.LabelValue(ev.Labels, sources.LabelAlertName); name != "" && !strings.HasPrefix(text, name) {
+						text = name + " " + text
+					}
+					if sub, _ := sources.AlertSubject(ev.Labels); sub != "" {
+						text = sub + " " + text
+					}
+					if st := sources.AlertState(ev.Labels); st != "" {
+						text = st + ": " + text
+					}
 				}
 				b.notable = append(b.notable, Notable{At: t, Kind: k, Severity: ev.Severity, Text: text})
 			}
@@ -749,6 +758,11 @@ func (b *blockEnc) attrs(m map[string]string) {
 	}
 }
 
+// readTimeLevel is added to a log's level (an int8) when its time is the
+// time it was read (LogRecord.TimeRead): older recordings never hold such a
+// value, and read as before.
+const readTimeLevel = 256
+
 func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	a := &b.aux
 	l := *rec
@@ -756,7 +770,11 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	b.logs++
 	a.timeRel(l.At, at)
 	b.str(a, l.Source)
-	a.sv(int64(l.Level))
+	lv := int64(l.Level)
+	if l.TimeRead {
+		lv += readTimeLevel
+	}
+	a.sv(lv)
 	b.str(a, l.Service)
 	// The message is usually the tail of the raw line: store where it starts.
 	if l.Msg != "" && strings.HasSuffix(l.Raw, l.Msg) {
@@ -1420,7 +1438,11 @@ func decodeBody(body []byte, tFirst int64, cat []sources.Series, sc *scratch) ([
 				l := &f.Logs[i]
 				l.At = a.timeRel(at)
 				l.Source = str(a)
-				l.Level = sources.Level(a.sv())
+				if lv := a.sv(); lv >= readTimeLevel-128 {
+					l.Level, l.TimeRead = sources.Level(lv-readTimeLevel), true
+				} else {
+					l.Level = sources.Level(lv)
+				}
 				l.Service = str(a)
 				var msgAt uint64
 				if msgAt = a.uv(); msgAt == 0 {

@@ -48,6 +48,8 @@ func richFrames() []sources.Frame {
 				{At: at, Source: "/var/log/app.log", Level: sources.LevelError, Service: "api", Msg: "boom: ünïcode ✓", Raw: `{"level":"error","msg":"boom: ünïcode ✓"}`,
 					TraceID: "abc", Fields: map[string]string{"msg": "boom", "prediction.confidence": "0.93"}},
 				{At: time.Time{}, Level: sources.Level(-3), Msg: "not in raw", Raw: "", Fields: map[string]string{}},
+				{At: at, Level: sources.LevelWarn, TimeRead: true, Msg: "no time of its own", Raw: "no time of its own"},
+				{At: at, Level: sources.Level(-128), TimeRead: true, Raw: "lowest level, read time"},
 			}})
 		}
 		if i%7 == 0 {
@@ -288,7 +290,7 @@ func TestAlertNotablesAreFiringAndResolved(t *testing.T) {
 	for _, n := range r.Notables() {
 		got = append(got, n.Text)
 	}
-	if want := []string{"firing: p99 latency 3s (> 2s)", "resolved: p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
+	if want := []string{"firing: P99High p99 latency 3s (> 2s)", "resolved: P99High p99 latency 3s (> 2s)"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("notables %q, want %q", got, want)
 	}
 }

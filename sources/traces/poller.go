@@ -25,7 +25,7 @@ type PollerOptions struct {
 	// given up and the health detail says which. Default 10 m.
 	MaxBehind   time.Duration
 	MaxServices int           // services followed; default 200
-	Timeout     time.Duration // per poll; default 20 s
+	Timeout     time.Duration // per poll; default 12 s (under the interval)
 }
 
 func (o PollerOptions) withDefaults() PollerOptions {
@@ -48,7 +48,7 @@ func (o PollerOptions) withDefaults() PollerOptions {
 		o.MaxServices = 200
 	}
 	if o.Timeout <= 0 {
-		o.Timeout = 20 * time.Second
+		o.Timeout = 12 * time.Second
 	}
 	return o
 }
@@ -220,7 +220,9 @@ func (p *Poller) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			if err != nil {
 				fl.todo = append([]window{w}, fl.todo...) // searched again next poll
 				failed[svc] = true
-				errs = append(errs, err)
+				if ctx.Err() == nil {
+					errs = append(errs, err)
+				} // else the poll's time ran out: a cap, said in the detail
 				continue
 			}
 			if lag >= 0 && w.to.Equal(now) {
@@ -536,6 +538,10 @@ func (p *Poller) fetch(ctx context.Context, now time.Time, f *sources.Frame, st 
 			case err != nil:
 				// Kept for the next poll; a backend that fails now is
 				// not asked for the rest this time.
+				if ctx.Err() != nil {
+					st.capped = "the poll's time"
+					return errs
+				}
 				return append(errs, err)
 			default:
 				f.Spans = append(f.Spans, spans...)

@@ -2,6 +2,8 @@ package traces
 
 import (
 	"context"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -281,5 +283,40 @@ func TestPollLeftBehind(t *testing.T) {
 	}
 	if !left {
 		t.Errorf("never said what it left behind: %s", r.last.Detail)
+	}
+}
+
+// TestPollOutOfTime: a poll whose time runs out mid-way is not an error:
+// what it did not reach waits for the next poll, and the detail says why.
+func TestPollOutOfTime(t *testing.T) {
+	fb := theBurst()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(40 * time.Millisecond): // a slow backend
+		case <-r.Context().Done():
+			return
+		}
+		fb.serveJaeger(w, r)
+	}))
+	defer srv.Close()
+	j, _ := NewJaeger(ClientOptions{URL: srv.URL})
+	r := newRun(t, j, PollerOptions{})
+	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
+	f, err := r.p.Poll(ctx, pollT0)
+	cancel()
+	if err != nil {
+		t.Fatalf("a poll out of time is an error: %v", err)
+	}
+	if !strings.Contains(f.Health.Detail, "cap hit: the poll's time") {
+		t.Errorf("detail %s", f.Health.Detail)
+	}
+	for _, s := range f.Spans {
+		r.traces[s.TraceID] = true
+	}
+	for i := 1; i < 5 && len(r.traces) < 312; i++ {
+		r.poll(pollT0.Add(time.Duration(i) * 15 * time.Second))
+	}
+	if len(r.traces) != 312 {
+		t.Errorf("%d of 312 traces after the next polls", len(r.traces))
 	}
 }

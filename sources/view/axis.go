@@ -23,7 +23,13 @@ func NewAxis(end time.Time, window time.Duration, n int) Axis {
 	if step <= 0 {
 		step = time.Nanosecond
 	}
-	return Axis{End: end, Step: step, N: n, aligned: end.Truncate(step)}
+	aligned := end.Truncate(step)
+	if aligned.Equal(end) {
+		// An end on a boundary: the last column is the Step before it
+		// (else it would be (End, End], empty).
+		aligned = end.Add(-step)
+	}
+	return Axis{End: end, Step: step, N: n, aligned: aligned}
 }
 
 // At returns the end of column i: End for the last column, else the Step

@@ -23,11 +23,11 @@ type Host struct {
 	Load1        Num          `json:"load1"`             // 1-minute load average
 	MemUsedRatio Num          `json:"memory_used_ratio"` // 1 − available/total, ratio 0..1
 	MemTotal     Num          `json:"memory_total_bytes"`
-	Filesystems  []Filesystem `json:"filesystems"` // sorted by mountpoint
+	Filesystems  []Filesystem `json:"filesystems"`                       // sorted by mountpoint
+	NetRx        Num          `json:"network_receive_bytes_per_second"`  // over the window, every device but loopback
+	NetTx        Num          `json:"network_transmit_bytes_per_second"` // over the window, every device but loopback
 	Uptime       Num          `json:"uptime_seconds"`
-	NetRx        Num          `json:"network_receive_bytes_per_second"`  // every device but lo
-	NetTx        Num          `json:"network_transmit_bytes_per_second"` // every device but lo
-	Age          Num          `json:"age_seconds"`                       // of the newest sample the figures rest on
+	Age          Num          `json:"age_seconds"` // of the newest sample the figures rest on
 }
 
 // hostSignals name a host: any of them for a host label lists the host.

@@ -206,12 +206,18 @@ func (g GPU) MemRatio() Num {
 	return Some(g.MemUsed.V / g.MemTotal.V)
 }
 
+// StateStale is the SourceHealth state of a source whose last good poll is
+// older than three of its intervals (at least 5 s): it says nothing new.
+// The other states are sources.HealthState's names (ok, error, disabled,
+// idle, unknown).
+const StateStale = "stale"
+
 // SourceHealth is a source's state as of the evaluation instant.
 type SourceHealth struct {
 	Source string `json:"source"`
 	Kind   string `json:"kind,omitempty"`
 	Target string `json:"target,omitempty"`
-	State  string `json:"state"` // ok, stale, error, disabled, unknown
+	State  string `json:"state"` // ok, idle, stale, error, disabled, unknown
 	Error  string `json:"error,omitempty"`
 	// AgeSeconds is how old what the source shows is: the time since its
 	// last good poll, or the age of the data that poll returned when that is
@@ -655,7 +661,7 @@ func Health(st *sources.Store, at time.Time) []SourceHealth {
 			sh.AgeSeconds = Some(math.Max(0, age.Seconds()))
 			limit := max(3*h.Interval, 5*time.Second)
 			if h.State == sources.HealthOK && age > limit {
-				sh.State = "stale"
+				sh.State = StateStale
 			}
 		}
 		out = append(out, sh)

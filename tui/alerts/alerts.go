@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vigil-dev/vigil/sources"
+	alertsrc "github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
@@ -26,9 +27,6 @@ import (
 const (
 	// DefaultHistory is how many transitions the history lists.
 	DefaultHistory = 50
-	// Lookback is how far back events are read to rebuild the alert states.
-	Lookback  = 24 * time.Hour
-	maxEvents = 20000
 )
 
 // KeyMap is the pane's bindings.
@@ -49,15 +47,22 @@ func DefaultKeyMap() KeyMap {
 
 // Row is one alert as the pane shows it.
 type Row struct {
-	Key      string
+	Key      string // the alert's identity (alerts.Key)
 	Name     string
+	Subject  string // what it is about (alerts.Subject): first on the line
 	Severity sources.Severity
-	State    string // firing, pending (active rows); the transition's state (history rows)
-	Start    time.Time
-	At       time.Time // the event's time
+	State    string    // firing, pending, suppressed (active rows); the state entered (history rows)
+	Start    time.Time // where it became active (active rows)
+	At       time.Time // the event's time (history rows); where it began firing (active rows)
 	Text     string
-	Source   string
-	Labels   []sources.Label // without alertname, state, severity, source
+	Source   string          // the origin: vigil, prometheus, alertmanager
+	Labels   []sources.Label // the alert's labels
+	Shown    []sources.Label // those worth printing after the text (alerts.ShownLabels)
+}
+
+func rowOf(a alertsrc.Alert) Row {
+	return Row{Key: a.Key(), Name: a.Name, Subject: a.Subject(), Severity: a.Severity, State: a.State, Start: a.ActiveAt,
+		At: a.FiredAt, Text: a.Text, Source: a.Source, Labels: a.Labels, Shown: alertsrc.ShownLabels(a)}
 }
 
 // Model is the alerts pane.
@@ -102,9 +107,10 @@ func (m *Model) Title() string {
 // Counts returns how many alerts fire and how many are pending.
 func (m *Model) Counts() (firing, pending int) {
 	for _, r := range m.active {
-		if r.State == "firing" {
+		switch r.State {
+		case alertsrc.StateFiring:
 			firing++
-		} else {
+		case alertsrc.StatePending:
 			pending++
 		}
 	}
@@ -141,97 +147,77 @@ func (m *Model) Refresh(env pane.Env) {
 		at := env.EvalAt()
 		if !(at.Equal(m.stamp.now) && gen == m.stamp.gen && env.Scope == m.stamp.scope) {
 			m.stamp.now, m.stamp.gen, m.stamp.scope = at, gen, env.Scope
-			evs := inScope(env.Store.Events(at.Add(-Lookback), at, maxEvents), env.Scope)
-			m.active, m.history = Build(evs, m.histN)
+			m.active = activeRows(activeInScope(alertsrc.ActiveIn(env.Store, at), env.Scope))
+			// The newest transitions, in a ring: no copy of the whole buffer.
+			k := historyLookback(m.histN)
+			ring, seen := make([]sources.Event, k), 0
+			env.Store.EachEvent(sources.EventAlert, time.Time{}, at, func(e *sources.Event) {
+				if !eventInScope(e.Labels, env.Scope) {
+					return
+				}
+				ring[seen%k] = *e
+				seen++
+			})
+			last := make([]sources.Event, 0, min(seen, k))
+			for i := max(seen-k, 0); i < seen; i++ {
+				last = append(last, ring[i%k])
+			}
+			m.history = historyRows(last, m.histN)
 		}
 	}
 	m.keepSelection()
 	m.render()
 }
 
-// Build replays alert events (oldest first) into the active alerts and the
-// last n transitions (newest first).
+// Build reads alert events (oldest first) into the active alerts, as
+// alerts.Active decides them for every reader, and the last n transitions
+// (newest first).
 func Build(evs []sources.Event, n int) (active, history []Row) {
-	cur := map[string]*Row{}
-	for _, e := range evs {
-		if e.Kind != "alert" {
-			continue
-		}
-		r := rowOf(e)
-		history = append(history, r)
-		switch r.State {
-		case "pending":
-			c := r
-			c.Start = e.At
-			cur[r.Key] = &c
-		case "firing", "":
-			c := r
-			c.State = "firing"
-			if p := cur[r.Key]; p != nil && !p.Start.IsZero() {
-				c.Start = p.Start
-			} else {
-				c.Start = e.At
-			}
-			cur[r.Key] = &c
-		case "suppressed":
-			c := r
-			c.Start = e.At
-			if p := cur[r.Key]; p != nil {
-				c.Start = p.Start
-			}
-			cur[r.Key] = &c
-		default: // resolved, inactive
-			delete(cur, r.Key)
-		}
-	}
-	for _, r := range cur {
-		active = append(active, *r)
-	}
-	sort.Slice(active, func(i, j int) bool {
-		a, b := active[i], active[j]
-		if (a.State == "firing") != (b.State == "firing") {
-			return a.State == "firing"
-		}
-		if a.Severity != b.Severity {
-			return a.Severity > b.Severity
-		}
-		if !a.Start.Equal(b.Start) {
-			return a.Start.Before(b.Start)
-		}
-		return a.Key < b.Key
-	})
-	// Newest first, at most n.
-	for i, j := 0, len(history)-1; i < j; i, j = i+1, j-1 {
-		history[i], history[j] = history[j], history[i]
-	}
-	if len(history) > n {
-		history = history[:n]
-	}
-	return active, history
+	return activeRows(alertsrc.Active(evs)), historyRows(evs, n)
 }
 
-func rowOf(e sources.Event) Row {
-	r := Row{Severity: e.Severity, At: e.At, Text: sources.OneLine(sources.Sanitize(e.Text))}
-	var b strings.Builder
-	for _, l := range e.Labels {
-		switch l.Name {
-		case "alertname":
-			r.Name = sources.Sanitize(l.Value)
-		case "state":
-			r.State = l.Value
-		case "source":
-			r.Source = sources.Sanitize(l.Value)
-		case "severity":
-		default:
-			r.Labels = append(r.Labels, sources.Label{Name: sources.Sanitize(l.Name), Value: sources.Sanitize(l.Value)})
-			b.WriteString("\x00" + l.Name + "=" + l.Value)
+func activeRows(as []alertsrc.Alert) []Row {
+	out := make([]Row, 0, len(as))
+	for _, a := range as {
+		out = append(out, rowOf(a))
+	}
+	return out
+}
+
+// historyLookback is how many of the newest transitions are read for the
+// history: a reader that dates an alert by when its origin says it began
+// adds it after later ones, so a few more than shown are read and sorted.
+func historyLookback(n int) int { return max(4*n, 200) }
+
+// historyRows is the last n transitions among evs (oldest first), newest
+// first by when each happened. Transitions of an alert vigil raised, read
+// back from an Alertmanager its webhook feeds, are left out, as they are
+// out of the active list.
+func historyRows(evs []sources.Event, n int) []Row {
+	var ts []alertsrc.Transition
+	own := map[string]bool{}
+	for i := len(evs) - 1; i >= 0 && len(ts) < historyLookback(n); i-- {
+		if t, ok := alertsrc.FromEvent(evs[i]); ok {
+			ts = append(ts, t)
+			if t.Alert.Source == alertsrc.SourceVigil {
+				own[t.Alert.Key()] = true
+			}
 		}
 	}
-	if r.Name == "" {
-		r.Name = r.Text
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].At.After(ts[j].At) })
+	var out []Row
+	for _, t := range ts {
+		if len(out) == n {
+			break
+		}
+		if t.Alert.Source != alertsrc.SourceVigil && t.Alert.Label(sources.LabelSource) == alertsrc.SourceVigil && own[t.Alert.Key()] {
+			continue // an echo
+		}
+		r := rowOf(t.Alert)
+		r.State, r.Start, r.At = t.To, time.Time{}, t.At
+		out = append(out, r)
 	}
-	r.Key = r.Name + "\x00" + r.Source + b.String()
-	return r
+	return out
 }
 
 // HandleKey moves the selection; Enter jumps the cursor.
@@ -278,7 +264,7 @@ func (m *Model) rows() []Row {
 		if m.keep(r) {
 			h := r
 			h.Start = time.Time{}
-			if h.State == "pending" || h.State == "firing" {
+			if h.State == alertsrc.StatePending || h.State == alertsrc.StateFiring {
 				h.Start = r.At
 			}
 			out = append(out, h)
@@ -291,7 +277,7 @@ func (m *Model) keep(r Row) bool {
 	if !m.filter.Active() {
 		return true
 	}
-	return m.filter.Keep(r.Name + " " + r.Text + " " + labelText(r.Labels) + " " + r.Source + " " + r.Severity.String())
+	return m.filter.Keep(r.Subject + " " + r.Name + " " + r.Text + " " + labelText(r.Labels) + " " + r.Source + " " + r.Severity.String())
 }
 
 // Selected returns the selected row.
@@ -479,22 +465,14 @@ func (m *Model) render() {
 		lines = append(lines, styles.POK.Paint(styles.Trunc(msg, m.w)))
 	}
 	line := func(i int, r Row, hist bool) string {
-		var b strings.Builder
 		sev := styles.PaintLevel(sevLevel(r.Severity), sevShort(r.Severity))
+		var head string
 		if hist {
-			b.WriteString(styles.PDim.Paint(r.At.UTC().Format("15:04:05")) + " ")
-			b.WriteString(sev + " " + styles.Fit(stateText(r.State), 8) + " ")
+			head = styles.PDim.Paint(r.At.UTC().Format("15:04:05")) + " " + sev + " " + styles.Fit(stateText(r.State), 8) + " "
 		} else {
-			b.WriteString(sev + " " + styles.Fit(stateText(r.State), 7) + " " + styles.Fit(Age(m.env.EvalAt(), r.Start), 7) + " ")
+			head = sev + " " + styles.Fit(stateText(r.State), 7) + " " + styles.Fit(Age(m.env.EvalAt(), r.Start), 7) + " "
 		}
-		b.WriteString(styles.PTitle.Paint(r.Name) + " " + r.Text)
-		if lt := labelText(r.Labels); lt != "" {
-			b.WriteString(" " + styles.PDim.Paint(lt))
-		}
-		if r.Source != "" && r.Source != "vigil" {
-			b.WriteString(" " + styles.PAccent.Paint("["+r.Source+"]"))
-		}
-		s := styles.Fit(b.String(), m.w)
+		s := Line(m.w, head, r.Subject, r.Name, r.Text, tail(r))
 		if m.focused && i == m.sel {
 			s = styles.PReverse.Paint(styles.Fit(ansi.Strip(s), m.w))
 		}
@@ -533,34 +511,20 @@ func (m *Model) render() {
 
 func stateText(s string) string {
 	switch s {
-	case "firing":
-		return styles.PCrit.Paint("firing")
-	case "pending":
-		return styles.PWarn.Paint("pending")
-	case "resolved":
-		return styles.POK.Paint("resolved")
+	case alertsrc.StateFiring:
+		return styles.PCrit.Paint(s)
+	case alertsrc.StatePending:
+		return styles.PWarn.Paint(s)
+	case alertsrc.StateResolved:
+		return styles.POK.Paint(s)
+	case alertsrc.StateSuppressed:
+		return styles.PDim.Paint("muted") // Alertmanager: silenced or inhibited
 	}
 	return styles.PDim.Paint(s)
 }
 
-// Band is a span of time during which an alert fired, for shading the time
-// axis of the charts.
-type Band struct {
-	Start, End time.Time // End is zero while it still fires
-	Severity   sources.Severity
-	Name       string
-	Labels     []sources.Label // the firing event's labels (service, gpu, ...)
-}
-
-// Label returns the value of the band's label, or "".
-func (b Band) Label(name string) string {
-	for _, l := range b.Labels {
-		if l.Name == name {
-			return l.Value
-		}
-	}
-	return ""
-}
+// Band is a span of time during which an alert fired (alerts.Band).
+type Band = alertsrc.Band
 
 // ServiceBandRow is BandRow of the alerts of one service over the axis's
 // window (the row under a service's latency or error chart).
@@ -569,7 +533,7 @@ func ServiceBandRow(st *sources.Store, service string, ax layout.Axis) string {
 		return ""
 	}
 	var mine []Band
-	for _, b := range Bands(st, ax.At(0).Add(-ax.Step), ax.End) {
+	for _, b := range alertsrc.Bands(st, ax.At(0).Add(-ax.Step), ax.End) {
 		if b.Label(sources.LabelService) == service {
 			mine = append(mine, b)
 		}
@@ -619,39 +583,4 @@ func BandRow(bands []Band, ax layout.Axis) string {
 		return ""
 	}
 	return sb.String()
-}
-
-// Bands returns the firing spans that overlap [from, to], from the store's
-// alert events (oldest first): a span opens at a firing event and closes at
-// the alert's next resolved event.
-func Bands(st *sources.Store, from, to time.Time) []Band {
-	evs := st.Events(from.Add(-Lookback), to, maxEvents)
-	open := map[string]int{}
-	var out []Band
-	for _, e := range evs {
-		if e.Kind != "alert" {
-			continue
-		}
-		r := rowOf(e)
-		switch r.State {
-		case "firing", "":
-			if _, ok := open[r.Key]; !ok {
-				open[r.Key] = len(out)
-				out = append(out, Band{Start: e.At, Severity: e.Severity, Name: r.Name, Labels: e.Labels})
-			}
-		case "resolved", "inactive":
-			if i, ok := open[r.Key]; ok {
-				out[i].End = e.At
-				delete(open, r.Key)
-			}
-		}
-	}
-	kept := out[:0]
-	for _, b := range out {
-		if b.Start.After(to) || !b.End.IsZero() && b.End.Before(from) {
-			continue
-		}
-		kept = append(kept, b)
-	}
-	return kept
 }

@@ -1,6 +1,7 @@
 package alerts
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vigil-dev/vigil/sources"
+	alertsrc "github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
@@ -16,11 +18,18 @@ import (
 var t0 = time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)
 
 func ev(sec int, name, state string, sev sources.Severity, text string, kv ...string) sources.Event {
-	ls := []sources.Label{{Name: "alertname", Value: name}, {Name: "state", Value: state}, {Name: "severity", Value: sev.String()}, {Name: "source", Value: "vigil"}}
-	for i := 0; i < len(kv); i += 2 {
-		ls = append(ls, sources.Label{Name: kv[i], Value: kv[i+1]})
+	return evFrom(alertsrc.SourceVigil, sec, name, state, sev, text, kv...)
+}
+
+// evFrom is a transition event as the engine or the external reader writes
+// it: origin is where the alert was read (vigil's own carry source=vigil).
+func evFrom(origin string, sec int, name, state string, sev sources.Severity, text string, kv ...string) sources.Event {
+	a := alertsrc.Alert{Name: name, Severity: sev, Source: origin, Text: text, Value: math.NaN(), Threshold: math.NaN()}
+	if origin == alertsrc.SourceVigil {
+		kv = append(kv, sources.LabelSource, alertsrc.SourceVigil)
 	}
-	return sources.Event{At: t0.Add(time.Duration(sec) * time.Second), Kind: "alert", Severity: sev, Labels: ls, Text: text}
+	a.Labels = sources.NewSeries("", sources.Gauge, kv...).Labels
+	return alertsrc.Transition{At: t0.Add(time.Duration(sec) * time.Second), To: state, Alert: a}.Event()
 }
 
 func store() *sources.Store {
@@ -30,9 +39,9 @@ func store() *sources.Store {
 		ev(20, "GPUTemperatureHigh", "pending", sources.SevWarning, "GPU temperature 88°C", "gpu", "3", "host", "g1"),
 		ev(80, "GPUTemperatureHigh", "firing", sources.SevWarning, "GPU temperature 89°C", "gpu", "3", "host", "g1"),
 		ev(130, "ErrorRateHigh", "firing", sources.SevCritical, "error rate 6% (> 1%)", "service", "api"),
-		ev(140, "SourceDown", "pending", sources.SevWarning, "source x down", "source", "x"),
-		ev(150, "SourceDown", "inactive", sources.SevWarning, "source x down", "source", "x"),
-		ev(160, "PromSide", "firing", sources.SevCritical, "from prometheus [prometheus]", "instance", "a:1"),
+		ev(140, "SourceDown", "pending", sources.SevWarning, "down: connection refused", sources.LabelSourceName, "x"),
+		ev(150, "SourceDown", "inactive", sources.SevWarning, "back up", sources.LabelSourceName, "x"),
+		evFrom(alertsrc.SourcePrometheus, 160, "PromSide", "firing", sources.SevCritical, "from prometheus", "instance", "a:1"),
 		{At: t0.Add(170 * time.Second), Kind: "xid", Severity: sources.SevCritical, Text: "XID 79"},
 	}})
 	return st
@@ -61,8 +70,12 @@ func TestStatesAgesAndJump(t *testing.T) {
 	if len(m.History()) != 7 || m.History()[0].Name != "PromSide" {
 		t.Errorf("history %+v", m.History())
 	}
-	view := ansi.Strip(m.View())
-	for _, want := range []string{"CRIT firing  3m10s   ErrorRateHigh error rate 6% (> 1%) service=api", "WARN firing", "[prometheus]", "── last transitions", "inactive"} {
+	var lines []string
+	for _, l := range strings.Split(ansi.Strip(m.View()), "\n") {
+		lines = append(lines, strings.TrimRight(l, " "))
+	}
+	view := strings.Join(lines, "\n") + "\n"
+	for _, want := range []string{"CRIT firing  3m10s   api ErrorRateHigh error rate 6% (> 1%)\n", "WARN firing", "a:1 PromSide from prometheus [prometheus]\n", "── last transitions", "inactive"} {
 		if !strings.Contains(view, want) {
 			t.Errorf("view lacks %q:\n%s", want, view)
 		}
@@ -127,7 +140,7 @@ func TestBands(t *testing.T) {
 	st := store()
 	st.Ingest(sources.Frame{At: t0.Add(300 * time.Second), Events: []sources.Event{
 		ev(300, "GPUTemperatureHigh", "resolved", sources.SevWarning, "ok", "gpu", "3", "host", "g1")}})
-	bs := Bands(st, t0, t0.Add(400*time.Second))
+	bs := alertsrc.Bands(st, t0, t0.Add(400*time.Second))
 	if len(bs) != 3 {
 		t.Fatalf("bands %+v", bs)
 	}
@@ -137,7 +150,7 @@ func TestBands(t *testing.T) {
 	if bs[1].Name != "ErrorRateHigh" || !bs[1].End.IsZero() || bs[1].Severity != sources.SevCritical {
 		t.Errorf("error band %+v", bs[1])
 	}
-	if n := len(Bands(st, t0.Add(310*time.Second), t0.Add(400*time.Second))); n != 2 {
+	if n := len(alertsrc.Bands(st, t0.Add(310*time.Second), t0.Add(400*time.Second))); n != 2 {
 		t.Errorf("after the GPU band closed: %d bands, want 2", n)
 	}
 }

@@ -62,11 +62,11 @@ type Model struct {
 	slo func(service string) alerts.SLO
 
 	cache    map[string]*series
-	shapes   map[string]svclist.Shape // by service key, at store generation shapeGen
+	shapes   map[svclist.Key]svclist.Shape // by service key, at store generation shapeGen
 	shapeGen uint64
 	multi    bool // the services run on several hosts: rows name theirs
 	stamp    stamp
-	cols     view.Columns
+	cols     view.Columns // closed columns kept
 	out      string
 	note     string
 }
@@ -322,7 +322,7 @@ const (
 // without gets one line, not an empty chart), whatever their figures at the
 // instant shown.
 func (m *Model) hasRequests(s view.Service) bool {
-	if sh, ok := m.shapes[s.Key()]; ok {
+	if sh, ok := m.shapes[svclist.KeyOf(s)]; ok {
 		return sh.Requests
 	}
 	return svclist.ShapeOf(s).Requests
@@ -622,4 +622,13 @@ func orNA(s string) string {
 		return styles.NA
 	}
 	return s
+}
+
+// DetailHost is the host of the service whose detail is open, "" when none
+// is (the console then fetches that host's detail from a query engine).
+func (m *Model) DetailHost() string {
+	if s, ok := m.svc.Detail(); ok {
+		return s.Host
+	}
+	return ""
 }

@@ -36,6 +36,8 @@ func Lines(hs []view.SourceHealth, self string, w int) []string {
 		switch h.State {
 		case "ok":
 			state = styles.POK.Paint("● ok")
+		case "idle":
+			state = styles.POK.Paint("● idle")
 		case "stale":
 			state = styles.PWarn.Paint("● stale")
 		case "error":

@@ -78,12 +78,12 @@ type Model struct {
 	svc    svclist.List // filtered and sorted, with the selection and detail
 
 	cache    map[string]*series
-	shapes   map[string]svclist.Shape // by service key, at store generation shapeGen
+	shapes   map[svclist.Key]svclist.Shape // by service key, at store generation shapeGen
 	shapeGen uint64
 	multi    bool                 // the services run on several hosts: rows name theirs
 	llm      map[string]*llmCache // the detail's TTFT and ITL, by service
 	stamp    stamp
-	cols     view.Columns
+	cols     view.Columns // closed columns kept
 	out      string
 	note     string
 }
@@ -276,8 +276,8 @@ func (m *Model) computeLLM(s view.Service, ax layout.Axis) *llmSeries {
 		return c.v
 	}
 	win := max(ax.Step, MinQuantileWindow)
-	st := m.env.Store
 	var l llmSeries
+	st := m.env.Store
 	l.ttft50, _, l.ttft99 = m.cols.Quantiles(st, s, sources.SvcTTFT, ax, win, m.lowBW)
 	l.itl50, _, l.itl99 = m.cols.Quantiles(st, s, sources.SvcITL, ax, win, m.lowBW)
 	m.llm[sk] = &llmCache{axis: ax, v: &l}
@@ -459,7 +459,7 @@ func chartRows(avail int) int {
 // through a gauge gets one line, not empty charts), whatever its figures
 // at the instant shown.
 func (m *Model) shape(s view.Service) svclist.Shape {
-	if sh, ok := m.shapes[s.Key()]; ok {
+	if sh, ok := m.shapes[svclist.KeyOf(s)]; ok {
 		return sh
 	}
 	return svclist.ShapeOf(s)
@@ -804,3 +804,12 @@ func (m *Model) renderDetail(s view.Service) string {
 // minLLMChartRows is the least height of the TTFT and ITL charts (legend,
 // plot rows and axis).
 const minLLMChartRows = 6
+
+// DetailHost is the host of the service whose detail is open, "" when none
+// is (the console then fetches that host's detail from a query engine).
+func (m *Model) DetailHost() string {
+	if s, ok := m.svc.Detail(); ok {
+		return s.Host
+	}
+	return ""
+}

@@ -220,3 +220,17 @@ func TestStrip(t *testing.T) {
 		}
 	}
 }
+
+// TestAxisEndOnABoundary: a window ending on a column boundary has a last
+// column one Step wide (it was (End, End], empty, and every chart's newest
+// column blank at such instants).
+func TestAxisEndOnABoundary(t *testing.T) {
+	end := time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
+	a := NewAxis(end, 5*time.Minute, 4)
+	if !a.At(3).Equal(end) || !a.At(2).Equal(end.Add(-75*time.Second)) {
+		t.Fatalf("columns end at %v, %v", a.At(2), a.At(3))
+	}
+	if i := a.Index(end.Add(-time.Second)); i != 3 {
+		t.Fatalf("a second before the end is in column %d, want 3", i)
+	}
+}

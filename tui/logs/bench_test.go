@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
@@ -68,3 +70,66 @@ func BenchmarkRefreshFollow(b *testing.B) {
 }
 
 func pane100k(st *sources.Store) pane.Env { return env(st) }
+
+// floodLines are n parsed lines shaped like a flood's (JSON, a few fields).
+func floodLines(b *testing.B, n int) []sources.LogRecord {
+	p := newParser(b, nil)
+	out := make([]sources.LogRecord, n)
+	for i := range out {
+		out[i] = p.Parse([]byte(fmt.Sprintf(`{"time":"2026-11-27T08:59:%02d.%03dZ","level":"info","service":"api-0","msg":"request completed for tenant t%d","latency_ms":%d,"status":200,"trace_id":"%032x","path":"/v1/chat/completions"}`,
+			i/1000%60, i%1000, i%50, 20+i%900, i)), t0)
+		out[i].Source = "file /var/log/flood.log"
+	}
+	return out
+}
+
+// BenchmarkRefreshUnderFlood is the refresh the console makes once a
+// second while 50,000 lines a second arrive into a full store: the pane
+// reads what is new and lets go of what the store let go of. This is the
+// work that starved the UI (it copied every new record, twice).
+func BenchmarkRefreshUnderFlood(b *testing.B) {
+	st := sources.NewStore(sources.StoreOptions{})
+	second := floodLines(b, 50_000)
+	for i := 0; i < 3; i++ { // full: 100,000 held, the rest let go
+		for j := 0; j < len(second); j += 1024 {
+			st.Ingest(sources.Frame{Logs: second[j:min(j+1024, len(second))]})
+		}
+	}
+	m := New(Options{Location: time.UTC})
+	m.SetSize(120, 40)
+	m.Focus()
+	m.Refresh(pane100k(st))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		for j := 0; j < len(second); j += 1024 {
+			st.Ingest(sources.Frame{Logs: second[j:min(j+1024, len(second))]})
+		}
+		b.StartTimer()
+		m.Refresh(pane100k(st))
+	}
+	b.ReportMetric(float64(m.Lines()), "lines")
+}
+
+// BenchmarkKeyUnderFlood is a key press (follow off and on) and the frame it
+// draws while the store is full of a flood: what a key costs the UI.
+func BenchmarkKeyUnderFlood(b *testing.B) {
+	st := sources.NewStore(sources.StoreOptions{})
+	lines := floodLines(b, 100_000)
+	for j := 0; j < len(lines); j += 1024 {
+		st.Ingest(sources.Frame{Logs: lines[j:min(j+1024, len(lines))]})
+	}
+	m := New(Options{Location: time.UTC})
+	m.SetSize(120, 40)
+	m.Focus()
+	m.Refresh(pane100k(st))
+	s := tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("s")}
+	b.ReportAllocs()
+	b.ResetTimer()
+	defer reportCPU(b, processCPU())
+	for i := 0; i < b.N; i++ {
+		m.HandleKey(s)
+		_ = m.View()
+	}
+}

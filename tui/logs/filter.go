@@ -131,13 +131,14 @@ func isASCII(s string) bool {
 // active reports whether the filter removes anything.
 func (f *filter) active() bool { return f != nil && (f.re != nil || len(f.conds) > 0) }
 
-// keep reports whether r passes the filter.
-func (f *filter) keep(r *sources.LogRecord) bool {
+// keep reports whether r passes the filter; srcs (may be nil) names the
+// sources for source=NAME.
+func (f *filter) keep(r *sources.LogRecord, srcs *sourceNames) bool {
 	if f == nil {
 		return true
 	}
 	for i := range f.conds {
-		if !f.conds[i].match(r) {
+		if !f.conds[i].match(r, srcs) {
 			return false
 		}
 	}
@@ -187,7 +188,18 @@ func value(r *sources.LogRecord, field string) (string, bool) {
 	return v, ok
 }
 
-func (c *cond) match(r *sources.LogRecord) bool {
+func (c *cond) match(r *sources.LogRecord, srcs *sourceNames) bool {
+	if c.field == "source" && (c.op == "=" || c.op == "!=") {
+		// A source by its short name (the column), its whole name or,
+		// for a file, its path or base name.
+		var is bool
+		if srcs != nil {
+			is = srcs.matches(r.Source, c.val)
+		} else {
+			is = r.Source == c.val || shortName(r.Source) == c.val
+		}
+		return is == (c.op == "=")
+	}
 	if c.field == "level" && c.re == nil {
 		l := effLevel(r.Level)
 		switch c.op {

@@ -81,28 +81,44 @@ func TestFloodThroughTheConsolePath(t *testing.T) {
 		if _, _, held, _, _, _ := st.Sizes(); held > 20_000 {
 			t.Fatalf("store holds %d lines, bound 20,000", held)
 		}
-		if gen.lines() > 1_000_000 && m.dropped > 0 && m.lost > 0 {
+		// The store has turned over twice: a pipe waits for the parser, so
+		// how fast that happens depends on the machine, not on a count.
+		if m.usage.Dropped > 40_000 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("after %d refreshes: %d lines generated, dropped %d, lost %v", refreshes, gen.lines(), m.dropped, m.lost)
+			t.Fatalf("after %d refreshes: %d lines generated, dropped %d, lost %v", refreshes, gen.lines(), m.usage.Dropped, m.lost)
 		}
 	}
 	v := m.View()
-	if !strings.Contains(v, "dropped") || !strings.Contains(v, "unparsed") || !strings.Contains(v, "FOLLOW") {
-		t.Errorf("the flood's losses are not shown:\n%s", v)
+	if !strings.Contains(v, "dropped") || !strings.Contains(v, "FOLLOW") {
+		t.Errorf("what the store let go of is not shown:\n%s", v)
+	}
+	if m.lost != 0 || strings.Contains(v, "unparsed") {
+		t.Errorf("a pipe lost %v lines before parsing: it should have waited", m.lost)
 	}
 	// Filtering the full pane under the flood still works and stays bounded.
 	if err := m.SetFilter("level>=error"); err != nil {
 		t.Fatal(err)
 	}
-	for _, r := range m.lines {
-		if r.Level < sources.LevelError {
-			t.Fatalf("filter under flood kept a %s line", r.Level)
+	// (The flood goes on: a line the store has let go of since is skipped.)
+	checked := 0
+	for i := range m.lines {
+		if r, ok := m.record(i); ok {
+			checked++
+			if r.Level < sources.LevelError {
+				t.Fatalf("filter under flood kept a %s line", r.Level)
+			}
 		}
+		if m.lines[i].level < sources.LevelError {
+			t.Fatalf("filter under flood kept a line of level %s", m.lines[i].level)
+		}
+	}
+	if checked == 0 {
+		t.Error("no line to check after filtering")
 	}
 	gen.mu.Lock()
 	gen.stop = true
 	gen.mu.Unlock()
-	t.Logf("%d refreshes; %d lines generated; store dropped %d; %v lost before parsing", refreshes, gen.lines(), m.dropped, m.lost)
+	t.Logf("%d refreshes; %d lines generated; store dropped %d; %v lost before parsing", refreshes, gen.lines(), m.usage.Dropped, m.lost)
 }

@@ -119,7 +119,7 @@ func TestFilterMatchesFoldCaseRegexp(t *testing.T) {
 		ref := regexp.MustCompile("(?i)" + expr)
 		for _, l := range lines {
 			rec := sources.LogRecord{Raw: l}
-			if got, want := f.keep(&rec), ref.MatchString(l); got != want {
+			if got, want := f.keep(&rec, nil), ref.MatchString(l); got != want {
 				t.Errorf("filter %q on %q = %v, (?i) regexp says %v (lit %q need %q)", expr, l, got, want, f.lit, f.need)
 			}
 		}
@@ -146,7 +146,7 @@ func FuzzFilter(f *testing.F) {
 			t.Fatalf("%q: %v", expr, err)
 		}
 		rec := sources.LogRecord{Raw: line}
-		if got, want := flt.keep(&rec), ref.MatchString(line); got != want {
+		if got, want := flt.keep(&rec, nil), ref.MatchString(line); got != want {
 			t.Fatalf("filter %q on %q = %v, (?i) regexp says %v", expr, line, got, want)
 		}
 	})

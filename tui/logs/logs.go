@@ -1,14 +1,25 @@
 // Package logs is the console's logs screen: the log lines the store holds,
 // newest at the bottom, in follow mode until the user scrolls up; a regex
-// filter and field conditions (service=api level>=warn latency_ms>500); a
-// minimum level; jumps between errors and warnings; a pretty-printed view of
-// a JSON line; a per-level count chart over the shared time window; and the
-// links to the trace of a line (X) and from a spike or a trace to its lines
-// (Jump).
+// filter and field conditions (service=api level>=warn latency_ms>500
+// source=dpkg.log); a minimum level; jumps between errors and warnings; a
+// pretty-printed view of a line; long lines wrapped (Ctrl-W) or scrolled
+// sideways (h/l, ←/→ while the time cursor is off), as lnav and less do; a
+// source column when lines come from more than one source; the date on every
+// line that is not from the day shown; a per-level count chart over the
+// shared time window; and the links to the trace of a line (X) and from a
+// spike or a trace to its lines (Jump).
 //
-// The pane follows the store incrementally (Store.LogsSince): a refresh
-// reads only what arrived since the last one, and the whole buffer is
-// scanned again only when the filter, the minimum level or the jump changes.
+// The pane follows the store incrementally and copies no record: it keeps,
+// for each line it shows, the record's sequence number in the store with its
+// time, level and source (24 bytes, no pointers), and reads the records of
+// the rows on screen when it draws them. A refresh reads only what arrived
+// since the last one (Store.ScanLogs), in chunks, so that neither a flood
+// nor a rescan holds the store's lock for long; the whole buffer is scanned
+// again only when the filter, the minimum level or the jump changes. The
+// lines shown are those the store holds: what its byte and record bounds
+// let go of leaves the pane too, and the header counts it. While paused the
+// pane keeps the records of the rows it last drew, so that what is on screen
+// stays readable when a flood pushes it out of the store.
 package logs
 
 import (
@@ -39,6 +50,8 @@ type KeyMap struct {
 	Pretty                                  key.Binding // P, Enter
 	Reveal                                  key.Binding // r: show one redacted line in full
 	Trace                                   key.Binding // X (when the console leaves it to the pane)
+	Wrap                                    key.Binding // Ctrl-W: wrap long lines on/off
+	Left, Right                             key.Binding // h / l (and ←/→ when the console leaves them): scroll sideways
 }
 
 // DefaultKeyMap returns the bindings of KEYS.md.
@@ -56,9 +69,12 @@ func DefaultKeyMap() KeyMap {
 		PrevError: key.NewBinding(key.WithKeys("E"), key.WithHelp("E", "previous error")),
 		NextWarn:  key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "next warning")),
 		PrevWarn:  key.NewBinding(key.WithKeys("W"), key.WithHelp("W", "previous warning")),
-		Pretty:    key.NewBinding(key.WithKeys("P", "enter"), key.WithHelp("P", "pretty JSON")),
+		Pretty:    key.NewBinding(key.WithKeys("P", "enter"), key.WithHelp("P", "pretty / whole line")),
 		Reveal:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "reveal redacted")),
 		Trace:     key.NewBinding(key.WithKeys("X"), key.WithHelp("X", "trace of the line")),
+		Wrap:      key.NewBinding(key.WithKeys("ctrl+w"), key.WithHelp("ctrl+w", "wrap long lines on/off")),
+		Left:      key.NewBinding(key.WithKeys("h", "left"), key.WithHelp("h/←", "scroll left")),
+		Right:     key.NewBinding(key.WithKeys("l", "right"), key.WithHelp("l/→", "scroll right")),
 	}
 }
 
@@ -73,12 +89,25 @@ type Options struct {
 	Vault *logsrc.Vault
 	// Location is the zone times are shown in; default time.Local.
 	Location *time.Location
-	// MaxLines bounds the lines the pane keeps after filtering; default the
+	// MaxLines bounds the lines the pane shows after filtering; default the
 	// store's MaxLogs.
 	MaxLines int
 	// Hint is shown when there are no lines at all.
 	Hint string
 }
+
+// entry is one line the pane shows: where its record is in the store, and
+// what the chart, the level jumps and the time cursor need without it.
+type entry struct {
+	seq   uint64 // the record's sequence number in the store
+	at    int64  // its time, Unix nanoseconds
+	level sources.Level
+	src   uint16 // its source, an index into the pane's sourceNames
+}
+
+// scanChunk is how many records one read of the store visits: the store's
+// lock is let go between chunks.
+const scanChunk = 8192
 
 // Model is the logs pane. Create it with New.
 type Model struct {
@@ -87,15 +116,21 @@ type Model struct {
 	w, h    int
 	focused bool
 	env     pane.Env
+	store   *sources.Store // the store the lines refer to
 
 	// What is shown: the lines of the store that pass minLevel, the jump
 	// and the filter, oldest first.
-	lines   []sources.LogRecord
+	lines   []entry
 	seq     uint64 // next store sequence number to read
 	lastGen uint64
 	started bool
 	stale   bool // the criteria changed: scan the store again
 	frozen  bool // paused: a rescan read lines past the paused instant
+	srcs    sourceNames
+
+	// held are the records of the rows last drawn, by sequence number: a
+	// paused pane shows them when the store has let them go.
+	held map[uint64]sources.LogRecord
 
 	filter   *filter
 	minLevel sources.Level
@@ -106,17 +141,22 @@ type Model struct {
 	sel, top   int
 	newLines   int // arrived while not following
 	lastCursor time.Time
+	wrap       bool // long lines take as many rows as they need
+	hoff       int  // sideways scroll of the text column, in cells
 
 	pretty      []string // the open pretty view, nil when closed
 	prettyTop   int
 	prettyTitle string
+	prettyRaw   string // what the pretty view shows, re-wrapped on resize
+	prettyRec   sources.LogRecord
 
 	// chart
 	counts   [3][]float64 // error+fatal, warn, all; one cell per time bucket
 	totals   [3]int
-	dropped  uint64 // pushed out of the store
-	lost     float64
-	services bool // some shown line has a service: give it a column
+	usage    sources.LogUsage // the store's log buffer
+	lost     float64          // lines the sources could not keep (cut or dropped before parsing)
+	loading  []string         // whole-file loads in progress, "name 45%"
+	services bool             // some shown line has a service: give it a column
 
 	note string
 	out  string
@@ -139,7 +179,7 @@ func New(opts Options) *Model {
 		opts.Location = time.Local
 	}
 	if opts.Hint == "" {
-		opts.Hint = "no log lines yet: tail files with --log-file, run a command with --log-cmd, or pipe into vigil"
+		opts.Hint = "no log lines yet: tail files with --log PATH, run a command with --log-cmd, or pipe into vigil (--log -)"
 	}
 	k := DefaultKeyMap()
 	if opts.Keys != nil {
@@ -166,6 +206,9 @@ func (m *Model) Title() string {
 // SetSize implements pane.Pane.
 func (m *Model) SetSize(w, h int) {
 	m.w, m.h = max(0, w), max(0, h)
+	if m.pretty != nil {
+		m.pretty = prettyLines(m.prettyRaw, &m.prettyRec, m.w)
+	}
 	m.clamp()
 	m.chart()
 	m.render()
@@ -193,6 +236,9 @@ func (m *Model) Refresh(env pane.Env) {
 		m.render()
 		return
 	}
+	if st != m.store {
+		m.store, m.stale = st, true
+	}
 	paused := env.Mode == "PAUSED"
 	if m.frozen && !paused {
 		m.stale = true
@@ -206,12 +252,17 @@ func (m *Model) Refresh(env pane.Env) {
 		m.selectAt(env.Cursor)
 	}
 	m.lastCursor = env.Cursor
-	d := st.Drops()
-	m.dropped = d.Logs
+	m.usage = st.LogUsage()
 	m.lost = 0
 	for _, s := range st.Select(logsrc.DroppedTotal) {
 		if v, ok := st.Last(s.Key(), st.Newest()); ok {
 			m.lost += v.V
+		}
+	}
+	m.loading = m.loading[:0]
+	for _, s := range st.Select(logsrc.LoadRatio) {
+		if v, ok := st.Last(s.Key(), st.Newest()); ok && v.V < 1 {
+			m.loading = append(m.loading, fmt.Sprintf("%s %d%%", shortName(s.Label(logsrc.LabelSource)), int(v.V*100)))
 		}
 	}
 	m.chart()
@@ -227,6 +278,7 @@ func (m *Model) keepFunc() func(*sources.LogRecord) bool {
 	if m.env.Mode == "PAUSED" {
 		cut = m.env.Now
 	}
+	srcs := &m.srcs
 	return func(r *sources.LogRecord) bool {
 		if min != sources.LevelUnknown && effLevel(r.Level) < min {
 			return false
@@ -237,7 +289,7 @@ func (m *Model) keepFunc() func(*sources.LogRecord) bool {
 		if j != nil && !jumpKeeps(j, r) {
 			return false
 		}
-		return f.keep(r)
+		return f.keep(r, srcs)
 	}
 }
 
@@ -259,18 +311,58 @@ func jumpKeeps(j *pane.JumpMsg, r *sources.LogRecord) bool {
 	return true
 }
 
+// scan appends the lines from sequence number seq on that keep keeps, a
+// chunk at a time, up to the end of the store as it was when the scan
+// began. It returns the next sequence number to read, and false when the
+// store has started again (Reset) since seq.
+func (m *Model) scan(seq uint64, keep func(*sources.LogRecord) bool) (uint64, bool) {
+	st := m.env.Store
+	_, end := st.LogSpan()
+	if seq > end {
+		return end, false
+	}
+	add := func(q uint64, r *sources.LogRecord) bool {
+		if keep(r) {
+			m.lines = append(m.lines, entry{seq: q, at: r.At.UnixNano(), level: r.Level, src: m.srcs.index(r.Source)})
+		}
+		return true
+	}
+	for seq < end {
+		next := st.ScanLogs(seq, int(min(end-seq, scanChunk)), add)
+		if next < seq {
+			return next, false
+		}
+		if next == seq {
+			break
+		}
+		seq = next
+	}
+	return seq, true
+}
+
 // rescan reads the whole store again under the current criteria.
 func (m *Model) rescan() {
 	st := m.env.Store
 	if st == nil {
 		return
 	}
-	var selAt time.Time
-	if !m.follow && m.sel < len(m.lines) {
-		selAt = m.lines[m.sel].At
+	var selAt int64
+	selSeq := uint64(0)
+	hadSel := !m.follow && m.sel < len(m.lines)
+	if hadSel {
+		selAt, selSeq = m.lines[m.sel].at, m.lines[m.sel].seq
 	}
 	m.lastGen = st.Generation()
-	m.lines, m.seq = st.LogsSince(0, m.keepFunc())
+	m.lines = m.lines[:0]
+	if cap(m.lines) > 4*st.Options().MaxLogs {
+		m.lines = nil
+	}
+	keep := m.keepFunc()
+	var ok bool
+	if m.seq, ok = m.scan(0, keep); !ok {
+		m.lines = m.lines[:0]
+		m.seq, _ = m.scan(0, keep)
+	}
 	if m.jump != nil && m.jump.TraceID != "" && len(m.lines) == 0 && (m.jump.Service != "" || !m.jump.From.IsZero()) {
 		// No line carries the trace id: fall back to the service in the
 		// trace's window, as Tempo's trace-to-logs does.
@@ -278,7 +370,7 @@ func (m *Model) rescan() {
 		fb.TraceID = ""
 		m.jump = &fb
 		m.jumpNote = "no line carries that trace id; showing " + jumpText(&fb)
-		m.lines, m.seq = st.LogsSince(0, m.keepFunc())
+		m.seq, _ = m.scan(0, m.keepFunc())
 	}
 	m.trim()
 	m.stale, m.started = false, true
@@ -286,8 +378,14 @@ func (m *Model) rescan() {
 	m.newLines = 0
 	if m.follow {
 		m.sel = len(m.lines) - 1
-	} else if !selAt.IsZero() {
-		m.selectAt(selAt)
+	} else if hadSel {
+		// The same line when it is still shown, else the one at its time.
+		i := sort.Search(len(m.lines), func(i int) bool { return m.lines[i].seq >= selSeq })
+		if i < len(m.lines) && m.lines[i].seq == selSeq {
+			m.sel = i
+		} else {
+			m.selectAt(time.Unix(0, selAt))
+		}
 	}
 	m.clamp()
 }
@@ -300,19 +398,17 @@ func (m *Model) pull() {
 		return
 	}
 	m.lastGen = gen
-	recs, next := st.LogsSince(m.seq, m.keepFunc())
-	if next < m.seq {
+	before := len(m.lines)
+	next, ok := m.scan(m.seq, m.keepFunc())
+	if !ok {
 		m.stale = true // the store was reset (replay seeking back)
 		m.rescan()
 		return
 	}
 	m.seq = next
-	if len(recs) == 0 {
-		return
-	}
-	m.lines = append(m.lines, recs...)
+	added := len(m.lines) - before
 	if !m.follow {
-		m.newLines += len(recs)
+		m.newLines += added
 	}
 	m.trim()
 	if m.follow {
@@ -321,22 +417,85 @@ func (m *Model) pull() {
 	m.clamp()
 }
 
-// trim keeps the pane's copy bounded, shifting the selection with it.
+// trim lets go of the lines the store no longer holds (except while
+// paused: the pane then shows what it last drew of them) and keeps the
+// pane within MaxLines, shifting the selection with it.
 func (m *Model) trim() {
+	cut := 0
+	if m.env.Mode != "PAUSED" && m.env.Store != nil {
+		first, _ := m.env.Store.LogSpan()
+		cut = sort.Search(len(m.lines), func(i int) bool { return m.lines[i].seq >= first })
+	}
 	limit := m.opts.MaxLines
 	if limit <= 0 && m.env.Store != nil {
 		limit = m.env.Store.Options().MaxLogs
 	}
-	if limit <= 0 || len(m.lines) <= limit {
+	if limit > 0 && len(m.lines)-cut > limit {
+		cut = len(m.lines) - limit
+	}
+	if cut == 0 {
 		return
 	}
-	cut := len(m.lines) - limit
-	// Copy down so the dropped records' strings can be collected.
-	n := copy(m.lines, m.lines[cut:])
-	clear(m.lines[n:])
-	m.lines = m.lines[:n]
+	if len(m.lines)-cut < cap(m.lines)/4 {
+		// Mostly empty: copy into a smaller slice so the rest goes back.
+		m.lines = append(make([]entry, 0, 2*(len(m.lines)-cut)+64), m.lines[cut:]...)
+	} else {
+		n := copy(m.lines, m.lines[cut:])
+		m.lines = m.lines[:n]
+	}
 	m.sel -= cut
 	m.top -= cut
+	if m.newLines > len(m.lines) {
+		m.newLines = len(m.lines)
+	}
+}
+
+// record returns the record of line i: from the store, or from the rows
+// last drawn when the store has let it go.
+func (m *Model) record(i int) (sources.LogRecord, bool) {
+	if i < 0 || i >= len(m.lines) {
+		return sources.LogRecord{}, false
+	}
+	q := m.lines[i].seq
+	var out sources.LogRecord
+	found := false
+	if st := m.env.Store; st != nil {
+		st.LogsAt([]uint64{q}, func(_ int, r *sources.LogRecord) { out, found = *r, true })
+	}
+	if !found {
+		out, found = m.held[q]
+	}
+	return out, found
+}
+
+// records returns the records of lines [from, to), with ok[i] false for a
+// line the store has let go of and the pane did not keep; the rows drawn
+// become the ones held.
+func (m *Model) records(from, to int) ([]sources.LogRecord, []bool) {
+	n := max(0, to-from)
+	recs := make([]sources.LogRecord, n)
+	ok := make([]bool, n)
+	if n == 0 {
+		return recs, ok
+	}
+	seqs := make([]uint64, n)
+	for i := range seqs {
+		seqs[i] = m.lines[from+i].seq
+	}
+	if st := m.env.Store; st != nil {
+		st.LogsAt(seqs, func(i int, r *sources.LogRecord) { recs[i], ok[i] = *r, true })
+	}
+	held := make(map[uint64]sources.LogRecord, n)
+	for i, q := range seqs {
+		if !ok[i] {
+			recs[i], ok[i] = m.held[q]
+		}
+		if ok[i] {
+			held[q] = recs[i]
+		}
+	}
+	m.held = held
+	return recs, ok
 }
 
 // bodyHeight is the rows left for lines under the header and the chart.
@@ -354,7 +513,9 @@ func (m *Model) chartRows() int {
 	return 0
 }
 
-// clamp keeps the selection inside the lines and the view around it.
+// clamp keeps the selection inside the lines and the view around it (one
+// row a line; with wrapping on, render fits the view to the rows the lines
+// take).
 func (m *Model) clamp() {
 	n := len(m.lines)
 	if n == 0 {
@@ -392,8 +553,9 @@ func (m *Model) selectAt(t time.Time) {
 	}
 	// Lines are in arrival order, which is nearly but not strictly time
 	// order: take the newest line not after t.
+	at := t.UnixNano()
 	i := len(m.lines) - 1
-	for i > 0 && m.lines[i].At.After(t) {
+	for i > 0 && m.lines[i].at > at {
 		i--
 	}
 	m.follow = false
@@ -410,7 +572,7 @@ func (m *Model) seek(back bool, match func(sources.Level) bool) bool {
 		step = -1
 	}
 	for i := m.sel + step; i >= 0 && i < len(m.lines); i += step {
-		if match(m.lines[i].Level) {
+		if match(m.lines[i].level) {
 			m.follow = false
 			m.sel = i
 			if bh := m.bodyHeight(); i < m.top || i >= m.top+bh {
@@ -429,9 +591,13 @@ func isWarn(l sources.Level) bool  { return l == sources.LevelWarn }
 // Keys implements pane.Pane.
 func (m *Model) Keys() []key.Binding {
 	k := m.keys
-	return []key.Binding{k.Follow, k.MinLevel, k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.Pretty, k.Reveal,
-		k.Trace, k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
+	return []key.Binding{k.Follow, k.MinLevel, k.NextError, k.PrevError, k.NextWarn, k.PrevWarn, k.Pretty, k.Wrap,
+		k.Left, k.Right, k.Reveal, k.Trace, k.Up, k.Down, k.Top, k.Bottom, k.PageUp, k.PageDown}
 }
+
+// hstep is how far h / l scroll: a quarter of the pane, as less scrolls
+// half a screen and lnav a few columns.
+func (m *Model) hstep() int { return max(8, m.w/4) }
 
 // HandleKey implements pane.Pane. Keys typed faster than the terminal is
 // read arrive as one message with several runes ("vv"); they are taken one
@@ -478,6 +644,21 @@ func (m *Model) HandleKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 			m.newLines = 0
 		}
 		m.clamp()
+	case key.Matches(msg, k.Wrap):
+		m.wrap = !m.wrap
+		m.hoff = 0
+		m.clamp()
+	case key.Matches(msg, k.Left):
+		if m.wrap {
+			m.note = "wrapped: nothing to scroll (ctrl+w unwraps)"
+		}
+		m.hoff = max(0, m.hoff-m.hstep())
+	case key.Matches(msg, k.Right):
+		if m.wrap {
+			m.note = "wrapped: nothing to scroll (ctrl+w unwraps)"
+		} else {
+			m.hoff += m.hstep()
+		}
 	case key.Matches(msg, k.MinLevel):
 		for i, l := range levelCycle {
 			if l == m.minLevel {
@@ -545,10 +726,10 @@ func (m *Model) prettyKey(msg tea.KeyMsg) (bool, tea.Cmd) {
 // Selection is the selected line, for the console's L / X / M jumps: its
 // trace and span ids and service, and a minute around it.
 func (m *Model) Selection() (pane.JumpMsg, bool) {
-	if m.sel < 0 || m.sel >= len(m.lines) {
+	r, ok := m.record(m.sel)
+	if !ok {
 		return pane.JumpMsg{}, false
 	}
-	r := &m.lines[m.sel]
 	return pane.JumpMsg{TraceID: r.TraceID, SpanID: r.SpanID, Service: r.Service,
 		From: r.At.Add(-30 * time.Second), To: r.At.Add(30 * time.Second)}, true
 }
@@ -556,22 +737,29 @@ func (m *Model) Selection() (pane.JumpMsg, bool) {
 // CopyText is what `y` copies from the pane: the selected line as shown
 // (redacted values stay redacted).
 func (m *Model) CopyText() (string, bool) {
-	if m.sel < 0 || m.sel >= len(m.lines) {
+	r, ok := m.record(m.sel)
+	if !ok {
 		return "", false
 	}
-	return oneLine(m.lines[m.sel].Raw), true
+	return oneLine(r.Raw), true
 }
 
 // openPretty opens the selected line pretty-printed; with reveal, the
 // original of a redacted line from the vault, and a command that records
 // that it was revealed in vigil's own log.
 func (m *Model) openPretty(reveal bool) tea.Cmd {
-	if m.sel < 0 || m.sel >= len(m.lines) {
+	r, ok := m.record(m.sel)
+	if !ok {
+		if m.sel >= 0 && m.sel < len(m.lines) {
+			m.note = "that line is no longer held (the log buffer is bounded)"
+		}
 		return nil
 	}
-	r := &m.lines[m.sel]
 	raw := r.Raw
-	title := "line at " + r.At.In(m.opts.Location).Format("15:04:05.000")
+	title := "line at " + m.stamp(r.At, false)
+	if r.TimeRead {
+		title += " (read time)"
+	}
 	var cmd tea.Cmd
 	if reveal {
 		ref := r.Fields[logsrc.RedactRefField]
@@ -592,14 +780,16 @@ func (m *Model) openPretty(reveal bool) tea.Cmd {
 			return pane.StatusMsg{Text: "revealed one redacted line (logged)"}
 		}
 	}
-	m.pretty = prettyLines(raw, r)
+	m.prettyRaw, m.prettyRec = raw, r
+	m.pretty = prettyLines(raw, &r, m.w)
 	m.prettyTop = 0
 	m.prettyTitle = title
 	return cmd
 }
 
-// prettyLines indents a JSON line; other lines show their parsed fields.
-func prettyLines(raw string, r *sources.LogRecord) []string {
+// prettyLines indents a JSON line; other lines show in full, wrapped at w,
+// followed by their parsed fields.
+func prettyLines(raw string, r *sources.LogRecord, w int) []string {
 	t := strings.TrimSpace(raw)
 	if strings.HasPrefix(t, "{") {
 		var b bytes.Buffer
@@ -613,8 +803,13 @@ func prettyLines(raw string, r *sources.LogRecord) []string {
 			return out
 		}
 	}
-	out := []string{oneLine(raw), ""}
-	out = append(out, "time     "+r.At.Format(time.RFC3339Nano), "level    "+r.Level.String())
+	out := wrapCells(oneLine(raw), max(1, w), 0)
+	out = append(out, "")
+	tm := "time     " + r.At.Format(time.RFC3339Nano)
+	if r.TimeRead {
+		tm += " (read time: the line carries no time)"
+	}
+	out = append(out, tm, "level    "+r.Level.String())
 	for _, kv := range [][2]string{{"service", r.Service}, {"msg", r.Msg}, {"trace_id", r.TraceID}, {"span_id", r.SpanID}, {"source", r.Source}} {
 		if kv[1] != "" {
 			out = append(out, fmt.Sprintf("%-8s %s", kv[0], oneLine(kv[1])))
@@ -645,7 +840,7 @@ func (m *Model) Escape() bool {
 
 // SetFilter implements pane.Filterer: a regex over the raw line ("!"
 // inverts) and field conditions: service=api level>=warn latency_ms>500
-// msg=~timeout trace_id=4bf9….
+// msg=~timeout trace_id=4bf9… source=dpkg.log.
 func (m *Model) SetFilter(expr string) error {
 	expr = strings.TrimSpace(expr)
 	f, err := compileFilter(expr)

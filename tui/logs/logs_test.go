@@ -131,6 +131,12 @@ func keyMsg(s string) tea.KeyMsg {
 		return tea.KeyMsg{Type: tea.KeyEnter}
 	case "up":
 		return tea.KeyMsg{Type: tea.KeyUp}
+	case "left":
+		return tea.KeyMsg{Type: tea.KeyLeft}
+	case "right":
+		return tea.KeyMsg{Type: tea.KeyRight}
+	case "ctrl+w":
+		return tea.KeyMsg{Type: tea.KeyCtrlW}
 	}
 	return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)}
 }
@@ -254,8 +260,8 @@ func TestFollowSwitchesOffWhenScrollingUp(t *testing.T) {
 	press(t, m, "G")
 	st.Ingest(sources.Frame{Logs: []sources.LogRecord{p.Parse([]byte(`{"msg":"newest"}`), t0)}})
 	m.Refresh(env(st))
-	if m.lines[m.sel].Msg != "newest" {
-		t.Errorf("follow did not move to the newest line: %q", m.lines[m.sel].Msg)
+	if m.rec(m.sel).Msg != "newest" {
+		t.Errorf("follow did not move to the newest line: %q", m.rec(m.sel).Msg)
 	}
 }
 
@@ -264,12 +270,12 @@ func TestLevelsAndJumps(t *testing.T) {
 	m := newPane(st, 120, 40, nil)
 	all := m.Lines()
 	press(t, m, "E")
-	if m.lines[m.sel].Level < sources.LevelError {
-		t.Fatalf("E selected a %s line", m.lines[m.sel].Level)
+	if m.rec(m.sel).Level < sources.LevelError {
+		t.Fatalf("E selected a %s line", m.rec(m.sel).Level)
 	}
 	first := m.sel
 	press(t, m, "E")
-	if m.sel >= first || m.lines[m.sel].Level < sources.LevelError {
+	if m.sel >= first || m.rec(m.sel).Level < sources.LevelError {
 		t.Errorf("E did not go to an earlier error: %d → %d", first, m.sel)
 	}
 	press(t, m, "e")
@@ -277,12 +283,12 @@ func TestLevelsAndJumps(t *testing.T) {
 		t.Errorf("e did not come back: %d, want %d", m.sel, first)
 	}
 	press(t, m, "W")
-	if m.lines[m.sel].Level != sources.LevelWarn || m.sel >= first {
-		t.Errorf("W: %s at %d", m.lines[m.sel].Level, m.sel)
+	if m.rec(m.sel).Level != sources.LevelWarn || m.sel >= first {
+		t.Errorf("W: %s at %d", m.rec(m.sel).Level, m.sel)
 	}
 	press(t, m, "w")
-	if m.lines[m.sel].Level != sources.LevelWarn {
-		t.Errorf("w: %s", m.lines[m.sel].Level)
+	if m.rec(m.sel).Level != sources.LevelWarn {
+		t.Errorf("w: %s", m.rec(m.sel).Level)
 	}
 	// v cycles the minimum level: debug, info, warn, error, all.
 	wantTitle := []string{"Logs ≥debug", "Logs ≥info", "Logs ≥warn", "Logs ≥error", "Logs"}
@@ -297,7 +303,7 @@ func TestLevelsAndJumps(t *testing.T) {
 		}
 		prev = m.Lines()
 		if i == 3 {
-			for _, r := range m.lines {
+			for _, r := range m.all() {
 				if r.Level < sources.LevelError {
 					t.Errorf("≥error shows a %s line", r.Level)
 				}
@@ -394,7 +400,7 @@ func TestTraceLinks(t *testing.T) {
 	st := fixture(t, nil)
 	m := newPane(st, 120, 40, nil)
 	// Select the vllm error with the demo trace id and press X.
-	for m.lines[m.sel].Service != "vllm" {
+	for m.rec(m.sel).Service != "vllm" {
 		press(t, m, "k")
 	}
 	cmd := press(t, m, "X")
@@ -422,7 +428,7 @@ func TestTraceLinks(t *testing.T) {
 	}
 	// Jump into the logs of the trace.
 	m.Jump(pane.JumpMsg{Target: pane.TargetLogs, TraceID: strings.ToUpper(chatTrace), Service: "vllm"})
-	if m.Lines() != 1 || m.lines[0].TraceID != chatTrace || !strings.Contains(m.Title(), "jump") {
+	if m.Lines() != 1 || m.rec(0).TraceID != chatTrace || !strings.Contains(m.Title(), "jump") {
 		t.Errorf("jump to trace shows %d lines", m.Lines())
 	}
 	// Esc leaves the jump.
@@ -434,14 +440,14 @@ func TestTraceLinks(t *testing.T) {
 	if m.Lines() == 0 || !strings.Contains(m.View(), "no line carries that trace id") {
 		t.Errorf("no fallback: %d lines\n%s", m.Lines(), m.View())
 	}
-	for _, r := range m.lines {
+	for _, r := range m.all() {
 		if r.Service != "chat-api" || r.At.Before(t0.Add(-100*time.Second)) || r.At.After(t0.Add(-50*time.Second)) {
 			t.Errorf("fallback shows %s %s", r.Service, r.At)
 		}
 	}
 	// A time window from a spike: the lines of that service around it.
 	m.Jump(pane.JumpMsg{Service: "chat-api", From: t0.Add(-60 * time.Second), To: t0})
-	for _, r := range m.lines {
+	for _, r := range m.all() {
 		if r.Service != "chat-api" || r.At.Before(t0.Add(-60*time.Second)) {
 			t.Errorf("window jump shows %s %s", r.Service, r.At)
 		}
@@ -455,7 +461,7 @@ func TestPrettyAndReveal(t *testing.T) {
 	v := logsrc.NewVault(100)
 	st := fixture(t, v)
 	m := newPane(st, 100, 30, v)
-	for !strings.Contains(m.lines[m.sel].Raw, "prompt") {
+	for !strings.Contains(m.rec(m.sel).Raw, "prompt") {
 		press(t, m, "k")
 	}
 	press(t, m, "P")
@@ -487,7 +493,7 @@ func TestPrettyAndReveal(t *testing.T) {
 		}
 	}
 	// A line with nothing redacted.
-	for m.lines[m.sel].Fields[logsrc.RedactRefField] != "" {
+	for m.rec(m.sel).Fields[logsrc.RedactRefField] != "" {
 		press(t, m, "j")
 	}
 	press(t, m, "r")
@@ -524,8 +530,8 @@ func TestPausedAndCursor(t *testing.T) {
 	// The time cursor selects the line at it.
 	e.Cursor = t0.Add(-200 * time.Second)
 	m.Refresh(e)
-	if m.Following() || m.lines[m.sel].At.After(e.Cursor) || m.lines[m.sel+1].At.Before(e.Cursor) {
-		t.Errorf("cursor at %s selected %s", e.Cursor, m.lines[m.sel].At)
+	if m.Following() || m.rec(m.sel).At.After(e.Cursor) || m.rec(m.sel+1).At.Before(e.Cursor) {
+		t.Errorf("cursor at %s selected %s", e.Cursor, m.rec(m.sel).At)
 	}
 	if !strings.Contains(m.View(), "█") && !strings.Contains(m.View(), "▁") {
 		t.Error("no chart")
@@ -548,15 +554,15 @@ func TestStoreResetAndBounds(t *testing.T) {
 			t.Fatalf("pane holds %d lines, bound 200", m.Lines())
 		}
 	}
-	if m.lines[m.Lines()-1].Msg != "line 4999" || !strings.Contains(m.View(), "dropped 4.5k") {
-		t.Errorf("newest %q\n%s", m.lines[m.Lines()-1].Msg, m.View())
+	if m.rec(m.Lines()-1).Msg != "line 4999" || !strings.Contains(m.View(), "dropped 4.5k") {
+		t.Errorf("newest %q\n%s", m.rec(m.Lines()-1).Msg, m.View())
 	}
 	// A store that starts again (a replay seeking back; Store.Reset itself
 	// currently dies on its own lock, so a fresh store stands in for it).
 	st = sources.NewStore(sources.StoreOptions{MaxLogs: 500})
 	st.Ingest(sources.Frame{Logs: []sources.LogRecord{p.Parse([]byte(`{"msg":"after reset"}`), t0)}})
 	m.Refresh(env(st))
-	if m.Lines() != 1 || m.lines[0].Msg != "after reset" {
+	if m.Lines() != 1 || m.rec(0).Msg != "after reset" {
 		t.Errorf("after a store reset: %d lines", m.Lines())
 	}
 }
@@ -568,7 +574,7 @@ func TestTinyAndEmpty(t *testing.T) {
 		if sz[0] > 0 {
 			checkSize(t, m.View(), sz[0], sz[1])
 		}
-		for _, k := range []string{"j", "k", "g", "G", "e", "E", "w", "W", "P", "r", "X", "s", "v", "pgup", "pgdown"} {
+		for _, k := range []string{"j", "k", "g", "G", "e", "E", "w", "W", "P", "r", "X", "s", "v", "pgup", "pgdown", "ctrl+w", "l", "h", "right", "left", "ctrl+w"} {
 			m.HandleKey(keyMsg(k))
 		}
 		m.Escape()
@@ -624,7 +630,7 @@ func TestLowerRegexMatchesFoldCase(t *testing.T) {
 		ref := regexp.MustCompile("(?i)" + expr)
 		for _, l := range lines {
 			r := sources.LogRecord{Raw: l}
-			if got, want := f.keep(&r), ref.MatchString(l); got != want {
+			if got, want := f.keep(&r, nil), ref.MatchString(l); got != want {
 				t.Errorf("filter %q on %q = %v, (?i) regexp says %v", expr, l, got, want)
 			}
 		}
@@ -662,4 +668,19 @@ func TestInvisibleCharactersDropped(t *testing.T) {
 	if v := m.View(); strings.ContainsAny(v, "\u202e\u202c\u200b\ufeff") || !strings.Contains(v, "access granted for user") {
 		t.Errorf("invisible characters reached the screen: %q", v)
 	}
+}
+
+// rec is the record of line i, for tests.
+func (m *Model) rec(i int) sources.LogRecord {
+	r, _ := m.record(i)
+	return r
+}
+
+// all is the records of every line the pane shows, for tests.
+func (m *Model) all() []sources.LogRecord {
+	out := make([]sources.LogRecord, 0, len(m.lines))
+	for i := range m.lines {
+		out = append(out, m.rec(i))
+	}
+	return out
 }

@@ -1,9 +1,14 @@
 package logs
 
 import (
+	"strconv"
 	"strings"
+	"time"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/vigil-dev/vigil/sources"
+	logsrc "github.com/vigil-dev/vigil/sources/logs"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
 
@@ -30,28 +35,28 @@ func (m *Model) chart() {
 	if cols == 0 || m.env.Window <= 0 {
 		return
 	}
-	from, to := m.env.From(), m.env.Now
-	span := to.Sub(from)
+	from, to := m.env.From().UnixNano(), m.env.Now.UnixNano()
+	span := to - from
 	older := 0
 	for i := len(m.lines) - 1; i >= 0 && older < 4096; i-- {
-		r := &m.lines[i]
-		if r.At.Before(from) {
+		e := &m.lines[i]
+		if e.at < from {
 			older++ // arrival order is nearly time order: stop after a long run of older lines
 			continue
 		}
-		if r.At.After(to) {
+		if e.at > to {
 			continue
 		}
 		older = 0
-		b := int(int64(r.At.Sub(from)) * int64(cols) / int64(span))
+		b := int((e.at - from) * int64(cols) / span)
 		b = min(max(b, 0), cols-1)
 		m.counts[2][b]++
 		m.totals[2]++
 		switch {
-		case r.Level >= sources.LevelError:
+		case e.level >= sources.LevelError:
 			m.counts[0][b]++
 			m.totals[0]++
-		case r.Level == sources.LevelWarn:
+		case e.level == sources.LevelWarn:
 			m.counts[1][b]++
 			m.totals[1]++
 		}
@@ -86,11 +91,16 @@ func (m *Model) render() {
 		m.out = finish(rows, m.w, m.h)
 		return
 	}
-	rows = append(rows, styles.Fit(m.header(), m.w))
+	bh := m.bodyHeight()
+	var body []string
+	var lay layout
+	if len(m.lines) > 0 && bh > 0 {
+		body, lay = m.body(bh)
+	}
+	rows = append(rows, styles.Fit(m.header(lay), m.w))
 	if n := m.chartRows(); n > 0 {
 		rows = append(rows, m.chartLines(n)...)
 	}
-	bh := m.bodyHeight()
 	if len(m.lines) == 0 {
 		msg := m.opts.Hint
 		switch {
@@ -105,16 +115,120 @@ func (m *Model) render() {
 		m.out = finish(rows, m.w, m.h)
 		return
 	}
-	end := min(len(m.lines), m.top+bh)
-	svcW := 0
-	for i := m.top; i < end; i++ {
-		svcW = max(svcW, len([]rune(m.lines[i].Service)))
-	}
-	svcW = min(svcW, 14)
-	for i := m.top; i < end; i++ {
-		rows = append(rows, m.line(&m.lines[i], svcW, i == m.sel))
-	}
+	rows = append(rows, body...)
 	m.out = finish(rows, m.w, m.h)
+}
+
+// layout is the columns of the rows on screen.
+type layout struct {
+	readMark bool // a cell before the time marks lines stamped with the read time
+	tsW      int  // the time column: the time, or the date and the time
+	srcW     int  // the source column, 0 when all lines come from one source
+	svcW     int  // the service column, 0 when no line has a service
+	textW    int  // what is left for the message and fields
+}
+
+// prefixW is the cells before the text: the selection mark, the time, the
+// level, the source and the service, each followed by a space.
+func (l layout) prefixW() int {
+	n := 1 + l.tsW + 1 + 3 + 1
+	if l.readMark {
+		n++
+	}
+	if l.srcW > 0 {
+		n += l.srcW + 1
+	}
+	if l.svcW > 0 {
+		n += l.svcW + 1
+	}
+	return n
+}
+
+// layoutOf sizes the columns for the records on screen.
+func (m *Model) layoutOf(recs []sources.LogRecord, ok []bool) layout {
+	l := layout{tsW: len(timeLayout)}
+	multi := m.srcs.count() > 1
+	for i := range recs {
+		if !ok[i] {
+			continue
+		}
+		r := &recs[i]
+		if !m.env.Now.IsZero() && !sameDay(r.At, m.env.Now, m.opts.Location) {
+			l.tsW = len(dateLayout)
+		}
+		l.readMark = l.readMark || r.TimeRead
+		if multi {
+			l.srcW = max(l.srcW, ansi.StringWidth(oneLine(m.srcs.shortOf(r.Source))))
+		}
+		l.svcW = max(l.svcW, ansi.StringWidth(oneLine(r.Service)))
+	}
+	l.srcW, l.svcW = min(l.srcW, 16), min(l.svcW, 14)
+	l.textW = max(1, m.w-l.prefixW())
+	return l
+}
+
+// body renders the rows of the lines on screen, moving the view so that
+// the selected line is on it.
+func (m *Model) body(bh int) ([]string, layout) {
+	if !m.wrap {
+		end := min(len(m.lines), m.top+bh)
+		recs, ok := m.records(m.top, end)
+		lay := m.layoutOf(recs, ok)
+		if m.hoff > 0 {
+			// Scrolled no further than the widest line on screen needs.
+			widest := 0
+			for i := range recs {
+				if ok[i] {
+					widest = max(widest, ansi.StringWidth(m.text(&recs[i], m.hoff+lay.textW+1)))
+				}
+			}
+			if widest < m.hoff+lay.textW {
+				m.hoff = max(0, widest-lay.textW+1)
+			}
+		}
+		rows := make([]string, 0, bh)
+		for i := range recs {
+			rows = append(rows, m.line(m.top+i, &recs[i], ok[i], lay, 1)...)
+		}
+		return rows, lay
+	}
+	// Wrapped: a line takes as many rows as it needs, at most the body.
+	n := len(m.lines)
+	lo := max(0, min(m.top, m.sel-bh+1))
+	hi := min(n, max(m.top, m.sel)+bh)
+	recs, ok := m.records(lo, hi)
+	lay := m.layoutOf(recs, ok)
+	rowsOf := make([][]string, hi-lo)
+	get := func(i int) []string {
+		if rowsOf[i-lo] == nil {
+			rowsOf[i-lo] = m.line(i, &recs[i-lo], ok[i-lo], lay, bh)
+		}
+		return rowsOf[i-lo]
+	}
+	top := min(max(m.top, lo), m.sel)
+	used := func(from, to int) int { // rows of lines [from, to]
+		t := 0
+		for i := from; i <= to && t <= bh; i++ {
+			t += len(get(i))
+		}
+		return t
+	}
+	for top < m.sel && used(top, m.sel) > bh {
+		top++
+	}
+	for total := used(top, hi-1); top > lo && total+len(get(top-1)) <= bh; {
+		top--
+		total += len(get(top))
+	}
+	m.top = top
+	rows := make([]string, 0, bh)
+	for i := top; i < hi && len(rows) < bh; i++ {
+		rows = append(rows, get(i)...)
+	}
+	if len(rows) > bh {
+		rows = rows[:bh]
+	}
+	return rows, lay
 }
 
 // finish pads the rows to h lines of width w.
@@ -125,7 +239,7 @@ func finish(rows []string, w, h int) string {
 	return strings.Join(rows[:h], "\n")
 }
 
-func (m *Model) header() string {
+func (m *Model) header(lay layout) string {
 	var parts []string
 	if m.follow {
 		parts = append(parts, styles.OK.Render("FOLLOW"))
@@ -153,8 +267,19 @@ func (m *Model) header() string {
 	if m.jump != nil {
 		parts = append(parts, "jump: "+jumpText(m.jump))
 	}
-	if m.dropped > 0 {
-		parts = append(parts, styles.Dim.Render("dropped "+styles.Count(float64(m.dropped))))
+	for _, l := range m.loading {
+		parts = append(parts, styles.Accent.Render("loading "+oneLine(l)))
+	}
+	if m.wrap {
+		parts = append(parts, "wrap")
+	} else if m.hoff > 0 {
+		parts = append(parts, "→col "+itoa(m.hoff+1))
+	}
+	if lay.readMark {
+		parts = append(parts, styles.Dim.Render("~ read time"))
+	}
+	if u := m.usage; u.Dropped > 0 {
+		parts = append(parts, styles.Dim.Render("dropped "+styles.Count(float64(u.Dropped))+" (bound "+mib(u.MaxBytes)+")"))
 	}
 	if m.lost > 0 {
 		parts = append(parts, styles.Warn.Render("lost "+styles.Count(m.lost)+" unparsed"))
@@ -165,6 +290,11 @@ func (m *Model) header() string {
 		parts = append(parts, styles.Dim.Render(m.jumpNote))
 	}
 	return strings.Join(parts, styles.Dim.Render(" · "))
+}
+
+// mib writes a byte count in MB (2^20 bytes), as the config sets it.
+func mib(n int64) string {
+	return strconv.FormatInt((n+1<<19)>>20, 10) + " MB"
 }
 
 // count writes n with thousands separators.
@@ -225,45 +355,117 @@ var levelTags = map[sources.Level]string{
 	sources.LevelWarn: "WRN", sources.LevelError: "ERR", sources.LevelFatal: "FTL",
 }
 
-// line renders one log line: a selection mark (readable without colour),
-// time, level, service, message and fields. The selected line is reversed
-// while the pane has focus.
-func (m *Model) line(r *sources.LogRecord, svcW int, selected bool) string {
-	w := m.w - 1
+// line renders one log line in at most rows rows (1 unless wrapping): a
+// selection mark (readable without colour), the time (marked when it is the
+// read time), level, source, service, message and fields. The selected line
+// is reversed while the pane has focus. A line the store let go of, and
+// that the pane did not keep, says so.
+func (m *Model) line(i int, r *sources.LogRecord, ok bool, lay layout, rows int) []string {
+	selected := i == m.sel
 	mark := " "
 	if selected {
 		mark = ">"
 	}
-	ts := r.At.In(m.opts.Location).Format("15:04:05.000")
-	tag, ok := levelTags[r.Level]
-	if !ok {
+	e := m.lines[i]
+	at := time.Unix(0, e.at)
+	if ok {
+		at = r.At
+	}
+	ts := m.stamp(at, false)
+	if pad := lay.tsW - len(ts); pad > 0 {
+		ts = styles.Pad(pad) + ts
+	}
+	if lay.readMark {
+		if ok && r.TimeRead {
+			ts = "~" + ts
+		} else {
+			ts = " " + ts
+		}
+	}
+	lv := e.level
+	tag, known := levelTags[lv]
+	if !known {
 		tag = "   "
 	}
-	svc := ""
-	if svcW > 0 {
-		svc = styles.Fit(oneLine(r.Service), svcW) + " "
+	var src, svc string
+	if lay.srcW > 0 {
+		name := ""
+		if ok {
+			name = m.srcs.shortOf(r.Source)
+		}
+		src = styles.Fit(oneLine(name), lay.srcW) + " "
 	}
-	text := m.text(r)
-	if selected && m.focused {
-		return mark + styles.Reverse.Render(styles.Fit(ts+" "+tag+" "+svc+text, w))
+	if lay.svcW > 0 {
+		name := ""
+		if ok {
+			name = r.Service
+		}
+		svc = styles.Fit(oneLine(name), lay.svcW) + " "
 	}
-	var lvl string
+	var text string
 	switch {
-	case r.Level >= sources.LevelError:
-		lvl = styles.Crit.Render(tag)
-	case r.Level == sources.LevelWarn:
-		lvl = styles.Warn.Render(tag)
-	case r.Level == sources.LevelInfo:
-		lvl = styles.OK.Render(tag)
+	case !ok:
+		text = "(no longer held: the log buffer let this line go)"
+	case m.wrap:
+		text = m.text(r, lay.textW*rows+1)
 	default:
-		lvl = styles.Dim.Render(tag)
+		text = m.text(r, m.hoff+lay.textW+1)
 	}
-	return mark + styles.Fit(styles.Dim.Render(ts)+" "+lvl+" "+styles.Accent.Render(svc)+m.highlight(text), w)
+	var parts []string
+	switch {
+	case m.wrap:
+		parts = wrapCells(text, lay.textW, rows)
+	case m.hoff > 0:
+		if w := ansi.StringWidth(text); w > m.hoff {
+			parts = []string{"…" + ansi.Cut(text, m.hoff+1, m.hoff+lay.textW)}
+		} else {
+			parts = []string{""}
+		}
+	default:
+		parts = []string{text}
+	}
+	out := make([]string, 0, len(parts))
+	cont := styles.Pad(lay.prefixW() - 1)
+	for k, p := range parts {
+		lead := ts + " " + tag + " " + src + svc
+		if k > 0 {
+			lead = cont
+		}
+		if k == 1 {
+			mark = " "
+		}
+		if selected && m.focused {
+			out = append(out, mark+styles.Reverse.Render(styles.Fit(lead+p, m.w-1)))
+			continue
+		}
+		if k == 0 {
+			var lvl string
+			switch {
+			case lv >= sources.LevelError:
+				lvl = styles.Crit.Render(tag)
+			case lv == sources.LevelWarn:
+				lvl = styles.Warn.Render(tag)
+			case lv == sources.LevelInfo:
+				lvl = styles.OK.Render(tag)
+			default:
+				lvl = styles.Dim.Render(tag)
+			}
+			lead = styles.Dim.Render(ts) + " " + lvl + " " + styles.Dim.Render(src) + styles.Accent.Render(svc)
+		}
+		body := m.highlight(p)
+		if !ok {
+			body = styles.Dim.Render(p)
+		}
+		out = append(out, mark+styles.Fit(lead+body, m.w-1))
+	}
+	return out
 }
 
 // text is a line's message followed by its fields (key=value, sorted) and
-// its trace id, all on one line; a line without a message shows as read.
-func (m *Model) text(r *sources.LogRecord) string {
+// its trace id, all on one line, up to about room cells; a line without a
+// message shows as read. A field the message already says (a plain-text
+// line's pairs are read from it) is not repeated.
+func (m *Model) text(r *sources.LogRecord, room int) string {
 	if r.Msg == "" && len(r.Fields) == 0 {
 		return oneLine(r.Raw)
 	}
@@ -273,8 +475,15 @@ func (m *Model) text(r *sources.LogRecord) string {
 	} else if len(r.Fields) == 0 {
 		b.WriteString(oneLine(r.Raw))
 	}
-	room := m.w * 2 // enough to fill the row; the rest is cut anyway
+	if c := r.Fields[logsrc.CutField]; c != "" {
+		// Right after the message, where it cannot scroll out of sight.
+		b.WriteString(" …[cut " + oneLine(c) + "]")
+	}
+	msg := r.Msg
 	field := func(k, v string) {
+		if inMsg(msg, k, v) {
+			return
+		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
@@ -295,7 +504,7 @@ func (m *Model) text(r *sources.LogRecord) string {
 		if b.Len() > room {
 			break
 		}
-		if isLeadKey(k) {
+		if isLeadKey(k) || k == logsrc.CutField {
 			continue
 		}
 		field(k, r.Fields[k])

@@ -57,10 +57,15 @@ func Render(w int, b Bar) string {
 	for _, f := range b.Flags {
 		left += " " + styles.PDim.Paint(f)
 	}
+	// The sources' health in the room it leaves the hints: named with
+	// their errors, else the failing ones named without the detail, else
+	// counted by state.
 	health := Health(b.Sources)
-	if styles.Width(left)+3+styles.Width(health) > w*3/5 {
-		// Narrow: the sources counted by state, not named.
-		health = Counts(b.Sources)
+	for _, f := range []func([]view.SourceHealth) string{Names, Counts} {
+		if styles.Width(left)+3+styles.Width(health) <= w*3/5 {
+			break
+		}
+		health = f(b.Sources)
 	}
 	left += styles.PDim.Paint(" │ ") + health
 	lw := styles.Width(left)
@@ -96,7 +101,8 @@ func Window(d time.Duration) string {
 	return d.String()
 }
 
-// Health summarises source health: a count of healthy sources, then each
+// Health summarises source health: a count of the sources that are up (ok,
+// or idle: a receiver listening with nobody sending is up), then each
 // stale or failing one with its age.
 func Health(hs []view.SourceHealth) string {
 	if len(hs) == 0 {
@@ -110,6 +116,9 @@ func Health(hs []view.SourceHealth) string {
 		case "ok":
 			ok++
 			good = append(good, styles.POK.Paint("● "+name))
+		case "idle": // up, with nothing to bring (a receiver nobody sends to)
+			ok++
+			good = append(good, styles.POK.Paint("● "+name+" idle"))
 		case "stale":
 			bad = append(bad, styles.PWarn.Paint("● "+name+" stale "+age(h.AgeSeconds)))
 		case "error":
@@ -130,6 +139,36 @@ func Health(hs []view.SourceHealth) string {
 	// A few sources are named; many are counted.
 	if len(hs) <= 3 {
 		return strings.Join(append(good, bad...), " ")
+	}
+	var parts []string
+	if ok > 0 {
+		parts = append(parts, styles.POK.Paint("● "+strconv.Itoa(ok)+" ok"))
+	}
+	return strings.Join(append(parts, bad...), " ")
+}
+
+// Names is Health without the errors' text and ages: the healthy counted,
+// the stale and failing named.
+func Names(hs []view.SourceHealth) string {
+	if len(hs) == 0 {
+		return styles.PDim.Paint("no sources")
+	}
+	ok := 0
+	var bad []string
+	for _, h := range hs {
+		name := sources.OneLine(h.Source)
+		switch h.State {
+		case "ok":
+			ok++
+		case "stale":
+			bad = append(bad, styles.PWarn.Paint("● "+name+" stale"))
+		case "error":
+			bad = append(bad, styles.PCrit.Paint("✖ "+name))
+		case "disabled":
+			bad = append(bad, styles.PDim.Paint("○ "+name+" off"))
+		default:
+			bad = append(bad, styles.PDim.Paint("○ "+name+" waiting"))
+		}
 	}
 	var parts []string
 	if ok > 0 {

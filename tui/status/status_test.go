@@ -32,6 +32,19 @@ func TestHealth(t *testing.T) {
 	}
 }
 
+// TestHealthIdleIsUp: a receiver listening with nobody sending is up — it
+// counts with the healthy sources and is neither stale nor an error.
+func TestHealthIdleIsUp(t *testing.T) {
+	hs := []view.SourceHealth{{Source: "scrape x", State: "ok"}, {Source: "otlp 127.0.0.1:4318", State: "idle", AgeSeconds: view.Some(3)}}
+	if got := Health(hs); got != "● scrape x ● otlp 127.0.0.1:4318 idle" {
+		t.Errorf("Health = %q", got)
+	}
+	hs = append(hs, view.SourceHealth{Source: "a", State: "ok"}, view.SourceHealth{Source: "b", State: "error", Error: "refused"})
+	if got := Health(hs); !strings.HasPrefix(got, "● 3 ok ") || strings.Contains(got, "stale") || strings.Contains(got, "otlp") {
+		t.Errorf("Health = %q: the idle receiver counts as up", got)
+	}
+}
+
 func TestRenderWidthAndMessage(t *testing.T) {
 	b := Bar{Mode: "PAUSED", At: time.Date(2026, 1, 1, 14, 2, 3, 0, time.UTC), Window: time.Hour,
 		Hints: []key.Binding{key.NewBinding(key.WithKeys("j"), key.WithHelp("j/k", "move"))}}
@@ -51,5 +64,18 @@ func TestRenderWidthAndMessage(t *testing.T) {
 	}
 	if Window(90*time.Second) != "1m30s" || Window(24*time.Hour) != "24h" {
 		t.Errorf("Window: %q %q", Window(90*time.Second), Window(24*time.Hour))
+	}
+}
+
+// TestSourcesInTheRoomLeft: the sources read with their errors where the
+// bar has room, the failing ones named without detail where it has less,
+// and counted where it has little.
+func TestSourcesInTheRoomLeft(t *testing.T) {
+	hs := []view.SourceHealth{{Source: "nvml", State: "ok"}, {Source: "scrape a:1", State: "ok"},
+		{Source: "otlp 127.0.0.1:4318", State: "error", Error: "listen tcp 127.0.0.1:4318: bind: address already in use"}}
+	for w, want := range map[int]string{200: "4318: listen tcp", 120: "✖ otlp 127.0.0.1:4318", 60: "✖ 1 error"} {
+		if got := Render(w, Bar{Mode: "LIVE", Window: 15 * time.Minute, Sources: hs}); !strings.Contains(got, want) {
+			t.Errorf("%d wide: %q lacks %q", w, got, want)
+		}
 	}
 }

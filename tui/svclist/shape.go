@@ -15,16 +15,22 @@ type Shape struct {
 	Requests bool // request counters
 }
 
-// Shapes indexes the store's services by key (view.Service.Key).
-func Shapes(st *sources.Store) map[string]Shape {
-	out := map[string]Shape{}
+// Key identifies a service without building a string (view.Service.Key
+// does): the lookups run once per row per frame.
+type Key struct{ host, name, stack, op string }
+
+// KeyOf is the service's key.
+func KeyOf(s view.Service) Key { return Key{s.Host, s.Name, s.Stack, s.Operation} }
+
+// Shapes indexes the store's services by key.
+func Shapes(st *sources.Store) map[Key]Shape {
+	out := map[Key]Shape{}
 	if st == nil {
 		return out
 	}
 	mark := func(name string, set func(*Shape)) {
 		for _, s := range st.Select(name) {
-			k := view.Service{Host: s.Label(sources.LabelHost), Name: s.Label(sources.LabelService),
-				Stack: s.Label(sources.LabelStack), Operation: s.Label(sources.LabelOperation)}.Key()
+			k := Key{s.Label(sources.LabelHost), s.Label(sources.LabelService), s.Label(sources.LabelStack), s.Label(sources.LabelOperation)}
 			sh := out[k]
 			set(&sh)
 			out[k] = sh
