@@ -64,8 +64,8 @@ func DefaultKeyMap() KeyMap {
 		Open:      key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "scope to host")),
 		NextArea:  key.NewBinding(key.WithKeys("tab"), key.WithHelp("tab", "grid/GPUs/services")),
 		PrevArea:  key.NewBinding(key.WithKeys("shift+tab"), key.WithHelp("S-tab", "previous area")),
-		NextGroup: key.NewBinding(key.WithKeys("o"), key.WithHelp("o", "group by next label")),
-		PrevGroup: key.NewBinding(key.WithKeys("O"), key.WithHelp("O", "group by previous label")),
+		NextGroup: key.NewBinding(key.WithKeys("o"), key.WithHelp("o/O", "group by label (:group)")),
+		PrevGroup: key.NewBinding(key.WithKeys("O"), key.WithHelp("o/O", "group by label (:group)")),
 	}
 }
 
@@ -95,7 +95,7 @@ type Model struct {
 	flGen  uint64    // store generation fl was evaluated at
 	flAt   time.Time // and the instant
 	flOK   bool
-	ext    extremes
+	ext    view.FleetExtremes
 	labels []string // the labels hosts can be grouped by, sorted
 
 	group     string // the label asked for ("" the default)
@@ -419,11 +419,11 @@ func (m *Model) rebuild() {
 	for _, i := range m.order {
 		shown[m.fl.Hosts[i].Host] = true
 	}
+	var keep func(string) bool
 	if m.filter.Active() {
-		m.ext = extremesOf(m.env.Overview, m.env.Options, shown)
-	} else {
-		m.ext = extremesOf(m.env.Overview, m.env.Options, nil)
+		keep = func(h string) bool { return shown[h] }
 	}
+	m.ext = view.EvaluateFleetExtremes(m.env.Overview, m.env.Options, keep)
 	m.gpus = m.gpus[:0]
 	for _, g := range m.fl.WorstGPUs {
 		if shown[g.Host] {
@@ -481,7 +481,9 @@ func (m *Model) setSel(i int) {
 	m.scrollTo()
 }
 
-// groupLabels are the labels any host of fl can be grouped by.
+// groupLabels are the labels any host of fl can be grouped by: those of
+// DefaultGroups in its order (o steps through them so), then the others
+// by name.
 func groupLabels(fl view.Fleet) []string {
 	seen := map[string]bool{}
 	for _, h := range fl.Hosts {
@@ -491,7 +493,14 @@ func groupLabels(fl view.Fleet) []string {
 			}
 		}
 	}
-	return sortedKeys(seen)
+	out := make([]string, 0, len(seen))
+	for _, g := range DefaultGroups {
+		if seen[g] {
+			out = append(out, g)
+			delete(seen, g)
+		}
+	}
+	return append(out, sortedKeys(seen)...)
 }
 
 // labelRe is what a label name may be (as Prometheus' label names).

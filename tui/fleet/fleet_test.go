@@ -335,8 +335,8 @@ func TestFilterAndGroups(t *testing.T) {
 			t.Errorf("service list keeps %s", s.Host)
 		}
 	}
-	for _, x := range []extreme{m.ext.temp, m.ext.queue, m.ext.errs, m.ext.p99} {
-		if !x.ok || !strings.HasPrefix(x.host, "gpu-node-00") {
+	for _, x := range []view.FleetExtreme{m.ext.Temp, m.ext.Queue, m.ext.Errors, m.ext.P99} {
+		if !x.Value.OK || !strings.HasPrefix(x.Host, "gpu-node-00") {
 			t.Errorf("an extreme outside the filter: %+v", x)
 		}
 	}

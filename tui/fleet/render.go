@@ -9,78 +9,17 @@ import (
 	"github.com/vigil-dev/vigil/tui/styles"
 )
 
-// extreme is the fleet's worst figure of one kind and where it is.
-type extreme struct {
-	host, what string  // the host, and what on it ("GPU 3", a service)
-	v          float64 // the figure
-	level      int     // its styles level
-	ok         bool
-}
-
-// extremes are the fleet's worst figures, shown on top whatever the grid's
-// order: the hottest GPU, the deepest queue, the highest error ratio, the
-// slowest p99.
-type extremes struct {
-	temp, queue, errs, p99 extreme
-}
-
-// extremesOf finds the extremes among the evaluated GPUs and services of
-// the hosts keep keeps (nil: all); ties go to the first host by name.
-func extremesOf(ov view.Overview, o view.Options, keep map[string]bool) extremes {
-	var e extremes
-	better := func(x extreme, v float64, host string) bool {
-		return !x.ok || v > x.v || v == x.v && host < x.host
-	}
-	tw, tc := orDefault(o.GPUTempWarn, view.DefaultGPUTempWarn), orDefault(o.GPUTempCrit, view.DefaultGPUTempCrit)
-	qw, qc := orDefault(o.QueueWarn, view.DefaultQueueWarn), orDefault(o.QueueCrit, view.DefaultQueueCrit)
-	for _, g := range ov.GPUs {
-		if keep != nil && !keep[g.Host] {
-			continue
-		}
-		if g.Temp.OK && better(e.temp, g.Temp.V, g.Host) {
-			e.temp = extreme{host: g.Host, what: "GPU " + g.Index, v: g.Temp.V, level: level(g.Temp.V, tw, tc), ok: true}
-		}
-	}
-	for _, s := range ov.Services {
-		if keep != nil && !keep[s.Host] {
-			continue
-		}
-		if q := s.QueueDepth; q.OK && better(e.queue, q.V, s.Host) {
-			e.queue = extreme{host: s.Host, what: s.DisplayName(), v: q.V, level: level(q.V, qw, qc), ok: true}
-		}
-		if r := s.ErrorRate; r.OK && better(e.errs, r.V, s.Host) {
-			lv := styles.LevelOK
-			if s.ErrorTarget > 0 {
-				lv = level(r.V, s.ErrorTarget/2, s.ErrorTarget)
-				if r.V == s.ErrorTarget/2 {
-					lv = styles.LevelOK
-				}
-			}
-			e.errs = extreme{host: s.Host, what: s.DisplayName(), v: r.V, level: lv, ok: true}
-		}
-		if p := s.Latency.P99; p.OK && better(e.p99, p.V, s.Host) {
-			e.p99 = extreme{host: s.Host, what: s.DisplayName(), v: p.V, level: styles.LevelNone, ok: true}
-		}
-	}
-	return e
-}
-
-func orDefault(v, d float64) float64 {
-	if v > 0 {
-		return v
-	}
-	return d
-}
-
-// level grades v against a warning and a critical threshold (at or above).
-func level(v, warn, crit float64) int {
-	switch {
-	case v >= crit:
+// levelOf is the styles level a fleet severity paints a figure with.
+func levelOf(sev string) int {
+	switch sev {
+	case view.SevDown, view.SevCritical:
 		return styles.LevelCrit
-	case v >= warn:
+	case view.SevWarning:
 		return styles.LevelWarn
+	case view.SevOK:
+		return styles.LevelOK
 	}
-	return styles.LevelOK
+	return styles.LevelNone
 }
 
 func (m *Model) render() {
@@ -202,22 +141,23 @@ func (m *Model) legend() string {
 // deepest queue stay whatever the width.
 func (m *Model) extremesLine() string {
 	e := m.ext
-	host := func(x extreme) string { return styles.PBold.Paint(sources.OneLine(x.host)) }
+	host := func(x view.FleetExtreme) string { return styles.PBold.Paint(sources.OneLine(x.Host)) }
 	var parts []styles.Part
-	if e.temp.ok {
-		parts = append(parts, styles.Part{Text: styles.PDim.Paint("hottest ") + host(e.temp) + " " + sources.OneLine(e.temp.what) + " " +
-			styles.PaintLevel(e.temp.level, strconv.FormatFloat(e.temp.v, 'f', 0, 64)+"°C")})
+	if x := e.Temp; x.Value.OK {
+		parts = append(parts, styles.Part{Text: styles.PDim.Paint("hottest ") + host(x) + " " + sources.OneLine(x.What) + " " +
+			styles.PaintLevel(levelOf(x.Severity), celsius(x.Value.V))})
 	}
-	if e.queue.ok {
-		parts = append(parts, styles.Part{Text: styles.PDim.Paint("deepest queue ") + host(e.queue) + " " +
-			styles.PaintLevel(e.queue.level, styles.Count(e.queue.v)), Rank: 0})
+	if x := e.Queue; x.Value.OK {
+		parts = append(parts, styles.Part{Text: styles.PDim.Paint("deepest queue ") + host(x) + " " +
+			styles.PaintLevel(levelOf(x.Severity), styles.Count(x.Value.V)), Rank: 0})
 	}
-	if e.errs.ok {
-		parts = append(parts, styles.Part{Text: styles.PDim.Paint("errors ") + host(e.errs) + " " +
-			styles.PaintLevel(e.errs.level, styles.Percent(e.errs.v)), Rank: 1})
+	if x := e.Errors; x.Value.OK {
+		parts = append(parts, styles.Part{Text: styles.PDim.Paint("errors ") + host(x) + " " +
+			styles.PaintLevel(levelOf(x.Severity), styles.Percent(x.Value.V)), Rank: 1})
 	}
-	if e.p99.ok {
-		parts = append(parts, styles.Part{Text: styles.PDim.Paint("slowest p99 ") + host(e.p99) + " " + styles.Seconds(e.p99.v), Rank: 2})
+	if x := e.P99; x.Value.OK {
+		parts = append(parts, styles.Part{Text: styles.PDim.Paint("slowest p99 ") + host(x) + " " +
+			styles.PaintLevel(levelOf(x.Severity), styles.Seconds(x.Value.V)), Rank: 2})
 	}
 	if len(parts) == 0 {
 		return styles.PDim.Paint("no GPU or service figures at this instant")
@@ -239,11 +179,16 @@ func (m *Model) selectionLine() string {
 	if m.focused && m.area == AreaGrid {
 		mark = styles.PFocus.Paint("▸ ")
 	}
-	parts := []styles.Part{
-		{Text: mark + styles.PBold.Paint(sources.OneLine(h.Host)) + " " + paint(h.Severity, Glyph(h.Severity)+" "+h.Severity)},
+	// The worst signal stays (cut as a last resort); where the line is
+	// narrow the severity's word goes first, its glyph says it.
+	first := mark + styles.PBold.Paint(sources.OneLine(h.Host)) + " " + paint(h.Severity, Glyph(h.Severity)+" "+h.Severity)
+	worst := sources.OneLine(h.Worst)
+	if worst != "" && styles.Width(first)+2+styles.Width(worst) > m.w {
+		first = mark + styles.PBold.Paint(sources.OneLine(h.Host)) + " " + paint(h.Severity, Glyph(h.Severity))
 	}
-	if h.Worst != "" {
-		parts = append(parts, styles.Part{Text: paint(h.Severity, sources.OneLine(h.Worst)), Rank: 1})
+	parts := []styles.Part{{Text: first}}
+	if worst != "" {
+		parts = append(parts, styles.Part{Text: paint(h.Severity, worst)})
 	}
 	if label := m.Group(); label != GroupNone && h.Groups[label] != "" {
 		parts = append(parts, styles.Part{Text: styles.PDim.Paint(label+" ") + sources.OneLine(h.Groups[label]), Rank: 3})
@@ -451,55 +396,72 @@ func (m *Model) gpuLines(h, w int) []string {
 }
 
 // svcLines are the worst services list: title, then one row per service
-// naming its host (glyph, host, service, the figure that makes it bad,
-// then its queue, error ratio and p99), worst first, scrolled to the
-// selection.
+// naming its host (glyph, host, the figure that makes it bad — else its
+// error ratio —, the service, its other figures among queue, error ratio
+// and p99), worst first, scrolled to the selection.
 func (m *Model) svcLines(h, w int) []string {
 	out := []string{m.listTitle("Worst services", plural(len(m.env.Overview.Services), "service"), AreaServices, w)}
 	if len(m.svcs) == 0 {
 		return append(out, styles.PDim.Paint("  no services"))
 	}
-	hw, nw := 0, 0
-	for _, s := range m.svcs {
-		hw = max(hw, styles.Width(sources.OneLine(s.Host)))
-		nw = max(nw, styles.Width(sources.OneLine(s.Service)))
+	type row struct {
+		s     view.FleetService
+		worst string // the figure that makes it bad (else its error ratio), tagged
+		rest  string // the other figures
 	}
-	hw = min(hw, max(w/3, 8))
-	nw = min(nw, max(w-hw-20, 8))
 	off := offset(m.svcSel, len(m.svcs), h-1)
-	for i := off; i < len(m.svcs) && len(out) < h; i++ {
+	rows := make([]row, 0, h)
+	hw, nw, fw := 0, 0, 0
+	for i := off; i < len(m.svcs) && len(rows) < h-1; i++ {
 		s := m.svcs[i]
-		mark := "  "
-		if i == m.svcSel && m.area == AreaServices {
-			mark = styles.PFocus.Paint("▸ ")
-		}
-		fixed := mark + paint(s.Severity, Glyph(s.Severity)) + " " + styles.Fit(sources.OneLine(s.Host), hw) + " " +
-			styles.Fit(sources.OneLine(s.Service), nw)
 		figs := []struct{ tag, v string }{
 			{"q", styles.NumPlain(s.QueueDepth, styles.Count)},
 			{"err", styles.NumPlain(s.ErrorRate, styles.Percent)},
 			{"p99", styles.NumPlain(s.P99, styles.Seconds)},
 		}
-		// The figure that makes it bad comes first, in its colour.
-		worst := -1
+		worst := 1
 		switch reason := strings.TrimPrefix(s.Reason, s.Service+" "); {
 		case strings.HasPrefix(reason, "queue"):
 			worst = 0
-		case strings.HasPrefix(reason, "errors"):
-			worst = 1
 		case strings.HasPrefix(reason, "p99"):
 			worst = 2
 		}
 		var rest []string
-		if worst >= 0 {
-			rest = append(rest, paint(s.Severity, figs[worst].tag+" "+figs[worst].v))
-		}
 		for j, f := range figs {
 			if j != worst {
 				rest = append(rest, styles.PDim.Paint(f.tag+" ")+f.v)
 			}
 		}
-		out = append(out, listRow(w, fixed, strings.Join(rest, "  ")))
+		r := row{s: s, worst: figs[worst].tag + " " + figs[worst].v, rest: strings.Join(rest, "  ")}
+		rows = append(rows, r)
+		hw = max(hw, styles.Width(sources.OneLine(s.Host)))
+		nw = max(nw, styles.Width(sources.OneLine(s.Service)))
+		fw = max(fw, styles.Width(r.worst))
+	}
+	hw = min(hw, max(w/3, 8))
+	fw = min(fw, 12)
+	rw := 0 // the other figures' width
+	for _, r := range rows {
+		rw = max(rw, styles.Width(r.rest))
+	}
+	// The name takes what is left beside the other figures, else at least
+	// 16 cells (or what there is): a name tells services apart before a
+	// second figure does.
+	room := max(w-2-2-hw-1-fw-1, 0)
+	if nw+2+rw > room {
+		nw = max(room-2-rw, min(16, room))
+	}
+	for k, r := range rows {
+		s := r.s
+		mark := "  "
+		if off+k == m.svcSel && m.area == AreaServices {
+			mark = styles.PFocus.Paint("▸ ")
+		}
+		// The figure that makes it bad comes right after the host, in its
+		// colour, so a narrow list still shows it.
+		fixed := mark + paint(s.Severity, Glyph(s.Severity)) + " " + styles.Fit(sources.OneLine(s.Host), hw) + " " +
+			paint(s.Severity, styles.Fit(r.worst, fw))
+		out = append(out, listRow(w, fixed, styles.Fit(sources.OneLine(s.Service), nw)+"  "+r.rest))
 	}
 	return out
 }
@@ -510,7 +472,7 @@ func tempLevel(g view.FleetGPU, o view.Options) int {
 	if !g.Temp.OK {
 		return styles.LevelNone
 	}
-	return level(g.Temp.V, orDefault(o.GPUTempWarn, view.DefaultGPUTempWarn), orDefault(o.GPUTempCrit, view.DefaultGPUTempCrit))
+	return levelOf(view.GPUTempSeverity(g.Temp.V, o))
 }
 
 // offset is the first row shown of a list of n rows, room rows tall, so
