@@ -88,6 +88,7 @@ type Store struct {
 	// cost the host's series, not the fleet's (quadratic at 1,000 hosts).
 	byHost   map[string]map[string]map[string]hostEntry
 	presence newestMemo // NewestByHost's last answer (storenewest.go)
+	selected selectMemo // Select's answers for bare names (storeselect.go)
 
 	logs      *logBuf
 	spans     *fifo[Span]
@@ -405,12 +406,21 @@ func (s *Store) Select(name string, match ...Label) []Series {
 			return out
 		}
 	}
+	bare := len(match) == 0
+	if bare {
+		if out, ok := s.selected.get(s.gen, name); ok {
+			return out
+		}
+	}
 	for _, ser := range s.byName[name] {
 		if matches(ser, match) {
 			out = append(out, ser)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	if bare {
+		s.selected.put(s.gen, name, out)
+	}
 	return out
 }
 
