@@ -2,6 +2,8 @@ package tui
 
 import (
 	"context"
+	"fmt"
+	"math/rand"
 	"strings"
 	"sync"
 	"testing"
@@ -318,7 +320,13 @@ func TestGoldenFleet(t *testing.T) {
 		msgs  []tea.Msg
 	}{
 		{"fleet_100_80x24", 100, 80, 24, nil},
+		{"fleet_100_120x40", 100, 120, 40, nil},
 		{"fleet_100_200x50", 100, 200, 50, nil},
+		{"fleet_1000_200x50", 1000, 200, 50, nil},
+		{"fleet_100_20x5", 100, 20, 5, nil},
+		{"fleet_help_120x40", 100, 120, 40, keysOf("?")},
+		{"fleet_by_namespace_120x40", 100, 120, 40, keysOf("o")},
+		{"scoped_100_overview_120x40", 100, 120, 40, keysOf("enter")},
 		{"scoped_3_120x40", 3, 120, 40, keysOf("enter")},
 		{"scoped_3_gpus_80x24", 3, 80, 24, keysOf("enter", "2")},
 	}
@@ -335,27 +343,61 @@ func TestGoldenFleet(t *testing.T) {
 	}
 }
 
-// BenchmarkFleetConsole is the console's refresh on the fleet screen of
-// 1,000 simulated hosts at 200x50, after new data: the root's evaluation
-// (view.Evaluate, view.Hosts, the machines count) and the fleet pane's,
-// and the frame drawn.
-func BenchmarkFleetConsole(b *testing.B) {
-	st := fleetStore(b, 1000)
-	m := New(Options{Store: st, Clock: sources.NewManualClock(fleettest.At)})
-	m = drive(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: fleettest.At})
-	if m.s.screen().num != ScreenFleet {
-		b.Fatal("not on the fleet")
+// TestFleetResizeStorm: the fleet screen and a scoped console keep every
+// frame whole at any size, down to 20x5 and below, whatever keys come.
+func TestFleetResizeStorm(t *testing.T) {
+	m := fleetConsole(t, 100, 120, 40)
+	rng := rand.New(rand.NewSource(13))
+	sizes := [][2]int{{20, 5}, {0, 0}, {1, 1}, {20, 5}, {39, 10}, {40, 10}, {80, 24}, {200, 50}, {2, 300}, {300, 2}}
+	for range 150 {
+		sizes = append(sizes, [2]int{rng.Intn(240), rng.Intn(80)})
 	}
-	b.ReportAllocs()
-	b.ResetTimer()
-	done := reportCPU(b)
-	for i := range b.N {
-		at := fleettest.At.Add(time.Duration(i+1) * time.Second)
-		st.Ingest(sources.Frame{At: at}) // a poll: the store changes
-		m = drive(m, tickMsg{at: at})
-		if len(m.View()) == 0 {
-			b.Fatal("empty view")
+	keys := []string{"F", "j", "l", "G", "enter", "2", "esc", "o", "tab", "enter", "esc", "esc", "pgdown", "g", "?", "esc", "O", "/", "esc"}
+	for i, sz := range sizes {
+		m = run(m, tea.WindowSizeMsg{Width: sz[0], Height: sz[1]}, keyMsg(keys[i%len(keys)]))
+		v := m.View()
+		if sz[0] == 0 || sz[1] == 0 {
+			continue
+		}
+		checkFrame(t, fmt.Sprintf("%dx%d after %q", sz[0], sz[1], keys[i%len(keys)]), v, sz[0], sz[1])
+		if t.Failed() {
+			t.FailNow()
 		}
 	}
-	done()
+}
+
+// BenchmarkFleetConsole is the console's refresh on the fleet screen of
+// 1,000 simulated hosts at 200x50, the frame drawn: after a poll (the
+// store changed: the root's evaluation — view.Evaluate, view.Hosts, the
+// machines count — and the fleet pane's) and on a tick between polls (the
+// live instant moved, the store did not).
+func BenchmarkFleetConsole(b *testing.B) {
+	st := fleetStore(b, 1000)
+	for _, poll := range []bool{true, false} {
+		name := "tick"
+		if poll {
+			name = "poll"
+		}
+		b.Run(name, func(b *testing.B) {
+			m := New(Options{Store: st, Clock: sources.NewManualClock(fleettest.At)})
+			m = drive(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: fleettest.At})
+			if m.s.screen().num != ScreenFleet {
+				b.Fatal("not on the fleet")
+			}
+			b.ReportAllocs()
+			b.ResetTimer()
+			done := reportCPU(b)
+			for i := range b.N {
+				at := fleettest.At.Add(time.Duration(i+1) * time.Second)
+				if poll {
+					st.Ingest(sources.Frame{At: at}) // the store changes
+				}
+				m = drive(m, tickMsg{at: at})
+				if len(m.View()) == 0 {
+					b.Fatal("empty view")
+				}
+			}
+			done()
+		})
+	}
 }
