@@ -83,6 +83,12 @@ type Store struct {
 	series map[string]*seriesData
 	hists  map[string]*histData
 	byName map[string]map[string]Series // name → key → series (points and histograms)
+	// byHost indexes the series that carry a host label: name → host → key.
+	// Select with a host matcher reads it, so a fleet's per-host figures
+	// cost the host's series, not the fleet's (quadratic at 1,000 hosts).
+	byHost   map[string]map[string]map[string]hostEntry
+	presence newestMemo // NewestByHost's last answer (storenewest.go)
+	selected selectMemo // Select's answers for bare names (storeselect.go)
 
 	logs      *logBuf
 	spans     *fifo[Span]
@@ -115,6 +121,7 @@ func NewStore(opts StoreOptions) *Store {
 		series:    make(map[string]*seriesData),
 		hists:     make(map[string]*histData),
 		byName:    make(map[string]map[string]Series),
+		byHost:    make(map[string]map[string]map[string]hostEntry),
 		logs:      newLogBuf(opts.MaxLogs, opts.MaxLogBytes),
 		spans:     newFifo[Span](opts.MaxSpans),
 		events:    newFifo[Event](opts.MaxEvents),
@@ -135,7 +142,7 @@ func (s *Store) data(ser *Series) *seriesData {
 	if d == nil {
 		d = &seriesData{series: *ser, ring: newRing[float64](s.cap)}
 		s.series[k] = d
-		s.index(*ser, k)
+		s.index(*ser, k, hostEntry{ser: *ser, pts: d})
 	}
 	return d
 }
@@ -212,7 +219,7 @@ func (s *Store) Ingest(f Frame) {
 		if d == nil {
 			d = &histData{series: h.Series, ring: newRing[histSnap](s.cap)}
 			s.hists[k] = d
-			s.index(h.Series, k)
+			s.index(h.Series, k, hostEntry{ser: h.Series, hist: d})
 		}
 		snap := histSnap{counts: make([]float64, len(h.Buckets)), count: h.Count, sum: h.Sum}
 		_, prev, ok := d.ring.last()
@@ -264,13 +271,33 @@ func (s *Store) Ingest(f Frame) {
 	}
 }
 
-func (s *Store) index(ser Series, k string) {
+// hostEntry is a series in the host index, with its data.
+type hostEntry struct {
+	ser  Series
+	pts  *seriesData // one of the two
+	hist *histData
+}
+
+func (s *Store) index(ser Series, k string, e hostEntry) {
 	m := s.byName[ser.Name]
 	if m == nil {
 		m = make(map[string]Series)
 		s.byName[ser.Name] = m
 	}
 	m[k] = ser
+	if h := ser.Label(LabelHost); h != "" {
+		hm := s.byHost[ser.Name]
+		if hm == nil {
+			hm = make(map[string]map[string]hostEntry)
+			s.byHost[ser.Name] = hm
+		}
+		km := hm[h]
+		if km == nil {
+			km = make(map[string]hostEntry)
+			hm[h] = km
+		}
+		km[k] = e
+	}
 }
 
 // sweep evicts series whose newest sample is older than the retention, so
@@ -281,7 +308,7 @@ func (s *Store) sweep() {
 	for k, d := range s.series {
 		if t, _, ok := d.ring.last(); !ok || t < cut {
 			delete(s.series, k)
-			s.unindex(d.series.Name, k)
+			s.unindex(d.series, k)
 			s.drops.Series++
 			s.catFirst, s.catData = nil, nil
 		}
@@ -289,17 +316,31 @@ func (s *Store) sweep() {
 	for k, d := range s.hists {
 		if t, _, ok := d.ring.last(); !ok || t < cut {
 			delete(s.hists, k)
-			s.unindex(d.series.Name, k)
+			s.unindex(d.series, k)
 			s.drops.Series++
 		}
 	}
 }
 
-func (s *Store) unindex(name, k string) {
+func (s *Store) unindex(ser Series, k string) {
+	name := ser.Name
 	if m := s.byName[name]; m != nil {
 		delete(m, k)
 		if len(m) == 0 {
 			delete(s.byName, name)
+		}
+	}
+	if h := ser.Label(LabelHost); h != "" {
+		if hm := s.byHost[name]; hm != nil {
+			if km := hm[h]; km != nil {
+				delete(km, k)
+				if len(km) == 0 {
+					delete(hm, h)
+				}
+			}
+			if len(hm) == 0 {
+				delete(s.byHost, name)
+			}
 		}
 	}
 }
@@ -354,12 +395,32 @@ func (s *Store) Select(name string, match ...Label) []Series {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []Series
+	for _, m := range match {
+		if m.Name == LabelHost && m.Value != "" {
+			for _, e := range s.byHost[name][m.Value] {
+				if matches(e.ser, match) {
+					out = append(out, e.ser)
+				}
+			}
+			sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+			return out
+		}
+	}
+	bare := len(match) == 0
+	if bare {
+		if out, ok := s.selected.get(s.gen, name); ok {
+			return out
+		}
+	}
 	for _, ser := range s.byName[name] {
 		if matches(ser, match) {
 			out = append(out, ser)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	if bare {
+		s.selected.put(s.gen, name, out)
+	}
 	return out
 }
 
@@ -738,6 +799,7 @@ func (s *Store) Reset() {
 	s.series = make(map[string]*seriesData)
 	s.hists = make(map[string]*histData)
 	s.byName = make(map[string]map[string]Series)
+	s.byHost = make(map[string]map[string]map[string]hostEntry)
 	s.logs = newLogBuf(s.opts.MaxLogs, s.opts.MaxLogBytes)
 	s.spans = newFifo[Span](s.opts.MaxSpans)
 	s.events = newFifo[Event](s.opts.MaxEvents)

@@ -81,6 +81,12 @@ type state struct {
 	palette     palette.Model
 	filter      palette.Model
 
+	// Host scope (scope.go): every pane shows only this host ("" all).
+	scope     string
+	hostCount int  // machines watched, at the last evaluation
+	touched   bool // a key was pressed (the fleet screen opens by itself only before)
+	fleetOpen bool // it did
+
 	fl fleetState // history and detail asked of a query engine (fleethook.go)
 
 	msg      string
@@ -256,6 +262,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.refresh()
 	case pane.StatusMsg:
 		s.setMessage(msg.Text, msg.Error)
+	case pane.ScopeMsg:
+		cmd = s.scopeTo(msg)
 	case paneMsg:
 		cmd = s.deliver(msg)
 	case historyMsg:
@@ -383,10 +391,14 @@ func (s *state) refresh() {
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
 		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+		s.hostCount = s.machines()
 	}
-	ov := s.overview
+	ov, hosts := s.overview, s.hosts
 	if !at.Equal(end) {
 		ov.Sources = view.Health(s.o.Store, end)
+	}
+	if s.scope != "" {
+		ov, hosts = narrow(ov, hosts, s.scope)
 	}
 	s.env = pane.Env{
 		Store:    s.o.Store,
@@ -396,12 +408,18 @@ func (s *state) refresh() {
 		Cursor:   s.t.Cursor,
 		Mode:     s.mode(),
 		Overview: ov,
-		Hosts:    s.hosts,
+		Hosts:    hosts,
 		Options:  s.o.View,
+		Scope:    s.scope,
 	}
 	s.envGen++
 	s.kind = s.kindNow()
 	s.compose()
+	if s.multiHost() && !s.fleetOpen && !s.touched && s.screen().num == ScreenOverview && s.scope == "" {
+		// More than one host: the console opens on the fleet.
+		s.fleetOpen = true
+		s.switchTo(ScreenFleet)
+	}
 	s.dirty = false
 	s.lastRefresh = s.t.Now
 	s.alerts = firingAlerts(s.o.Store, at)

@@ -111,6 +111,9 @@ func (s *state) content() []string {
 			note = n.Note()
 		}
 		title := p.Title()
+		if s.scope != "" && sc.num != ScreenFleet {
+			title += " @ " + s.scope // the host every pane is scoped to
+		}
 		if len(sc.panes) > 1 && sc.max {
 			title += " (maximised)"
 		}
@@ -254,7 +257,14 @@ func (s *state) statusBar(w int) string {
 	if s.o.LowBandwidth {
 		flags = append(flags, "LOW-BW")
 	}
-	if sc := s.screen(); sc.num != ScreenOverview {
+	switch sc := s.screen(); {
+	case sc.num == ScreenFleet:
+		if b := s.keys.Binding(keys.ScreenFleet); b.Enabled() {
+			flags = append(flags, keys.Label(b.Keys()[:1])+":"+sc.name)
+		} else {
+			flags = append(flags, sc.name)
+		}
+	case sc.num != ScreenOverview:
 		flags = append(flags, strconv.Itoa(sc.num)+":"+sc.name)
 	}
 	return status.Render(w, status.Bar{
@@ -267,6 +277,7 @@ func (s *state) statusBar(w int) string {
 		Message: s.msg,
 		Error:   s.msgErr,
 		Flags:   flags,
+		Scope:   s.scope,
 	})
 }
 

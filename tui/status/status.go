@@ -27,6 +27,7 @@ type Bar struct {
 	Message string        // transient; replaces the hints
 	Error   bool
 	Flags   []string // short markers such as "LOW-BW"
+	Scope   string   // the host the console is scoped to ("" none), shown after the mode
 }
 
 // Render draws the bar exactly w cells wide.
@@ -44,6 +45,9 @@ func Render(w int, b Bar) string {
 		mode = mode.Foreground(styles.ColorAccent)
 	}
 	left := mode.Render(b.Mode) + " " + Window(b.Window)
+	if b.Scope != "" {
+		left += " " + styles.PAccent.Paint("@"+sources.OneLine(b.Scope))
+	}
 	if !b.At.IsZero() && b.Mode != "LIVE" {
 		left += styles.PDim.Paint(" @" + b.At.UTC().Format("15:04:05"))
 	}
