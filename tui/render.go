@@ -18,8 +18,16 @@ import (
 // noter is implemented by panes with a note for the top-right of their border.
 type noter interface{ Note() string }
 
-// View implements tea.Model. It only assembles strings the panes prepared.
+// View implements tea.Model. It only assembles strings the panes prepared
+// (and tells the frame pacer, when the console runs in a program made by
+// NewProgram, that a frame is due).
 func (m Model) View() string {
+	v := m.view()
+	m.s.pacer.frame(v)
+	return v
+}
+
+func (m Model) view() string {
 	s := m.s
 	if s.quitting {
 		return ""
