@@ -48,6 +48,8 @@ type onceReport struct {
 	Discovered []discovered `json:"discovered"`
 	Notes      []string     `json:"notes"`
 	Alerts     []alertJSON  `json:"alerts"`
+	// Store is where the store's bytes go and the bound it keeps to.
+	Store sources.MemoryUsage `json:"store"`
 }
 
 type discovered struct {
@@ -70,6 +72,7 @@ type driftRow struct {
 func (s *session) report(at time.Time) onceReport {
 	r := onceReport{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []driftRow{}, Discovered: []discovered{}, Alerts: []alertJSON{}}
 	r.Hosts = view.Hosts(s.store, at, s.vopts)
+	r.Store = s.store.Memory()
 	for _, f := range s.extras.found {
 		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
 	}
@@ -394,17 +397,17 @@ func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	s.startHub(ctx) // stopped by Close, after the producers
 	term := tui.UseTerminal(os.Getenv)
 	s.log.Info("terminal", "TERM", os.Getenv("TERM"), "draws", term.String())
-	// Bubble Tea's default 60 fps renderer timer is most of an idle
-	// console's CPU; vigil redraws at most once per refresh anyway.
+	// The most frames a second the console writes; it writes a frame
+	// when the screen changes, not on a timer (tui.NewProgram).
 	fps := 20
 	if s.o.lowBW {
 		fps = 5
 	}
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(fps)}
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if s.o.mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
-	_, err := tea.NewProgram(tui.New(topts), opts...).Run()
+	_, err := tui.NewProgram(tui.New(topts), os.Stdout, fps, opts...).Run()
 	if err == tea.ErrProgramKilled && ctx.Err() != nil {
 		return nil // SIGTERM: a clean exit
 	}
