@@ -50,6 +50,24 @@ const (
 	SvcLatencyQuant = "svc_request_latency_quantile_seconds" // figure, seconds; label quantile (0.5, 0.95, 0.99)
 )
 
+// Service figures a query engine computes over the rate window ending at the
+// sample's time (query mode). Each latency-like family has the same three:
+// quantiles (label quantile), the mean, and how many observations the window
+// held. Rates are per second.
+const (
+	SvcLatencyMean  = "svc_request_latency_mean_seconds" // figure, seconds
+	SvcLatencyObs   = "svc_request_latency_observations" // figure, observations in the window
+	SvcTTFTQuant    = "svc_ttft_quantile_seconds"        // figure, seconds; label quantile
+	SvcTTFTMean     = "svc_ttft_mean_seconds"            // figure, seconds
+	SvcTTFTObs      = "svc_ttft_observations"            // figure, observations in the window
+	SvcITLQuant     = "svc_itl_quantile_seconds"         // figure, seconds; label quantile
+	SvcITLMean      = "svc_itl_mean_seconds"             // figure, seconds
+	SvcITLObs       = "svc_itl_observations"             // figure, observations in the window
+	SvcRequestRate  = "svc_request_rate_per_second"      // figure, requests/s; label outcome (the stack's rule)
+	SvcTokenRate    = "svc_token_rate_per_second"        // figure, tokens/s; label kind=prompt|generation|cached
+	SvcQueueTimeAvg = "svc_queue_time_mean_seconds"      // figure, seconds
+)
+
 // Host signals, keyed by the host label. node_exporter's preset fills them;
 // any other source of host figures may.
 const (
@@ -68,6 +86,22 @@ const (
 	HostNetTx        = "host_network_transmit_bytes_total" // counter, bytes; label device
 	HostDiskRead     = "host_disk_read_bytes_total"        // counter, bytes; label device
 	HostDiskWritten  = "host_disk_written_bytes_total"     // counter, bytes; label device
+
+	// Host figures a query engine computes (query mode).
+	HostCPUBusy  = "host_cpu_busy_ratio"                   // figure, ratio 0..1: 1 − (idle+iowait)/all over the rate window
+	HostCPUCount = "host_cpu_count"                        // figure, CPUs (distinct cpu labels)
+	HostNetRxBps = "host_network_receive_bytes_per_second" // figure, B/s, every device but lo
+	HostNetTxBps = "host_network_transmit_bytes_per_second"
+)
+
+// Query-mode signals about the engine's targets.
+const (
+	// TargetUp is the engine's up{} per scrape target: 1 up, 0 down; labels
+	// host, instance and job.
+	TargetUp = "prom_target_up"
+	// TargetScrapeAge is how old the target's newest scrape was at the
+	// engine's evaluation time, seconds; labels host, instance and job.
+	TargetScrapeAge = "prom_target_scrape_age_seconds"
 )
 
 // vigil's own signals (package selfstat).
@@ -90,6 +124,8 @@ const (
 	LabelOutcome   = "outcome"
 	LabelKind      = "kind"
 	LabelQuantile  = "quantile"
+	LabelInstance  = "instance" // the engine's scrape target (host:port)
+	LabelJob       = "job"      // the engine's scrape job
 )
 
 // Alert transition events: a sources.Event of Kind EventAlert records one

@@ -9,7 +9,7 @@ package sources
 
 import (
 	"context"
-	"sort"
+	"slices"
 	"strings"
 	"time"
 )
@@ -54,7 +54,7 @@ func NewSeries(name string, kind Kind, kv ...string) Series {
 
 // SeriesOf is NewSeries over a label slice, which it sorts in place.
 func SeriesOf(name string, kind Kind, ls []Label) Series {
-	sort.Slice(ls, func(i, j int) bool { return ls[i].Name < ls[j].Name })
+	slices.SortFunc(ls, func(a, b Label) int { return strings.Compare(a.Name, b.Name) })
 	return Series{Name: name, Labels: ls, Kind: kind, key: seriesKey(name, ls)}
 }
 
@@ -356,6 +356,14 @@ type Health struct {
 	Bytes    int
 	Series   int
 	Detail   string // e.g. "vllm" (what was recognised)
+	// DataAt is the newest instant the source's data rests on, when it is
+	// older than the poll (a query engine that answers late); zero when the
+	// data is as of the poll.
+	DataAt time.Time
+	// Warnings are the source's notes on an answer that is partial or
+	// narrowed (a query engine's warnings, a query split for size), one
+	// line each.
+	Warnings []string
 }
 
 // sanitized returns h with its text made safe for a terminal: a source may
@@ -410,6 +418,10 @@ type Frame struct {
 	Events     []Event
 	Exemplars  []Exemplar
 	Health     *Health // nil when the source has nothing to say about itself
+	// Backfill marks points that are history (a query engine's range
+	// answers): the store merges them in time order instead of dropping
+	// those older than a series' newest sample.
+	Backfill bool
 }
 
 // NumPoints returns the number of points the frame carries in either form.

@@ -100,6 +100,7 @@ type Store struct {
 	newest    int64 // newest timestamp ingested
 	swept     int64
 	gen       uint64 // bumped on every ingest
+	backGen   uint64 // bumped on every ingest of history (Frame.Backfill)
 	kinds     uint64 // bumped when a kind of data comes or goes (Kinds)
 	mem       memUsage
 
@@ -193,9 +194,14 @@ func (s *Store) Ingest(f Frame) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.gen++
-	for i := range f.Points {
-		p := &f.Points[i]
-		s.pushPoint(&p.Series, p.At.UnixNano(), p.Value)
+	if f.Backfill {
+		s.backGen++
+		s.merge(f.Points)
+	} else {
+		for i := range f.Points {
+			p := &f.Points[i]
+			s.pushPoint(&p.Series, p.At.UnixNano(), p.Value)
+		}
 	}
 	if c := f.Samples; c.Len() > 0 {
 		at := f.At.UnixNano()

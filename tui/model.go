@@ -81,6 +81,8 @@ type state struct {
 	palette     palette.Model
 	filter      palette.Model
 
+	fl fleetState // history and detail asked of a query engine (fleethook.go)
+
 	msg      string
 	msgErr   bool
 	msgUntil time.Time // by the wall clock
@@ -270,6 +272,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.setMessage(msg.Text, msg.Error)
 	case paneMsg:
 		cmd = s.deliver(msg)
+	case historyMsg:
+		s.fitFrom = time.Time{} // the data held reaches further back now
+		s.refresh()
 	}
 	if s.quitting {
 		return m, tea.Quit
@@ -277,6 +282,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	s.relayout()
 	if r := s.plan.Status; !r.Empty() && s.plan.Mode != layout.TooSmall {
 		s.statusLine = s.statusBar(r.W)
+	}
+	if fc := s.fleetCmd(); fc != nil {
+		cmd = tea.Batch(cmd, fc)
 	}
 	return m, cmd
 }

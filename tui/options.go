@@ -91,6 +91,12 @@ type Options struct {
 	Clipboard io.Writer
 	// TopK caps the rows each list pane shows before "+N more"; default 50.
 	TopK int
+	// History, when set, brings the history of the shown window (a query
+	// engine's range queries): on start, and when the window zooms or pans.
+	History sources.HistoryFiller
+	// Detail, when set, fetches one host's detail when a pane opens the
+	// detail of something on it (DetailHoster).
+	Detail sources.DetailFetcher
 }
 
 func (o Options) withDefaults() Options {

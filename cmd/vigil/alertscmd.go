@@ -2,14 +2,8 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
-	"math"
 	"os"
-	"sort"
-	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -17,7 +11,9 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
+	"github.com/vigil-dev/vigil/sources/httpconf"
 	"github.com/vigil-dev/vigil/sources/promql"
+	"github.com/vigil-dev/vigil/sources/view/report"
 )
 
 // alertsFlags are the flags only `vigil alerts` has.
@@ -78,7 +74,7 @@ func runAlerts(o *options, af alertsFlags, e *env) error {
 	ac := cfg.Alerts // the config file's alerts section, unless --alerts-config names another
 	if af.config != "" {
 		var err error
-		if ac, err = loadAlertsConfig(af.config); err != nil {
+		if ac.Config, err = loadAlertsConfig(af.config); err != nil {
 			return &exitError{code: exitUsage, err: err}
 		}
 	}
@@ -110,7 +106,7 @@ func runAlerts(o *options, af alertsFlags, e *env) error {
 	if af.history {
 		hist = al.Engine.History()
 	}
-	if err := writeAlerts(stdout, o.output, now, active, hist); err != nil {
+	if err := report.WriteAlerts(stdout, o.output, now, active, hist); err != nil {
 		return failure(err)
 	}
 	if err := s.unread(); err != nil {
@@ -149,9 +145,13 @@ func (s *session) ensureQueryMode() (*promql.Source, error) {
 		return nil, nil
 	}
 	p := s.cfg.Prom
-	src, err := promql.New(promql.Config{URL: u, BearerTokenFile: p.BearerTokenFile, BearerTokenEnv: p.BearerTokenEnv,
-		BasicUser: p.BasicUser, BasicPasswordFile: p.BasicPassFile, CAFile: p.CAFile, CertFile: p.CertFile, KeyFile: p.KeyFile,
-		Interval: time.Duration(p.Interval), Timeout: time.Duration(p.Timeout)})
+	pc, err := promClientConfig(p.HTTP)
+	if err != nil {
+		return nil, err
+	}
+	pc.URL, pc.Interval, pc.Timeout = u, time.Duration(p.Interval), time.Duration(p.Timeout)
+	pc.Window, pc.Tenant, pc.Panels = s.vopts.Window, p.Tenant, p.Panels
+	src, err := promql.New(pc)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,8 @@ func (s *session) ensureQueryMode() (*promql.Source, error) {
 // panes' view options and the drift monitor), the external alerts reader
 // and the webhook, and adds them to the hub. The console and --once use it
 // the same way.
-func (s *session) addAlerting(ac alerts.Config, pc *promql.Client) (*alerting, error) {
+func (s *session) addAlerting(acfg AlertsConfig, pc *promql.Client) (*alerting, error) {
+	ac := acfg.Config
 	cc, err := ac.Compile()
 	if err != nil {
 		return nil, err
@@ -178,7 +179,15 @@ func (s *session) addAlerting(ac alerts.Config, pc *promql.Client) (*alerting, e
 		pc = nil
 	}
 	if pc != nil || ac.Alertmanager != "" {
-		x, err := alerts.NewExternal(alerts.ExternalConfig{Prometheus: pc, Alertmanager: ac.Alertmanager})
+		h := remoteHTTP()
+		if acfg.AlertmanagerHTTP != nil {
+			h = *acfg.AlertmanagerHTTP
+		}
+		c, err := h.client("alertmanager", ac.Alertmanager, httpconf.Options{Timeout: 5 * time.Second})
+		if err != nil {
+			return nil, fmt.Errorf("alertmanager_http: %w", err)
+		}
+		x, err := alerts.NewExternal(alerts.ExternalConfig{Prometheus: pc, Alertmanager: ac.Alertmanager, Client: c})
 		if err != nil {
 			return nil, err
 		}
@@ -192,7 +201,18 @@ func (s *session) addAlerting(ac alerts.Config, pc *promql.Client) (*alerting, e
 		if t := cc.Notify.Webhook.Timeout; t != "" {
 			timeout, _ = alerts.ParseDuration(t) // checked by Compile
 		}
-		w, err := alerts.NewWebhook(u, timeout)
+		if timeout <= 0 {
+			timeout = alerts.DefaultWebhookTimeout
+		}
+		h := remoteHTTP()
+		if acfg.WebhookHTTP != nil {
+			h = *acfg.WebhookHTTP
+		}
+		c, err := h.client("webhook", u, httpconf.Options{Timeout: timeout})
+		if err != nil {
+			return nil, fmt.Errorf("webhook_http: %w", err)
+		}
+		w, err := alerts.NewWebhookClient(u, c)
 		if err != nil {
 			return nil, err
 		}
@@ -248,138 +268,15 @@ func alertsExit(active []alerts.Alert, failOn string) int {
 	return 0
 }
 
-// alertJSON is one alert in `vigil alerts --output json`.
-type alertJSON struct {
-	Name        string            `json:"alertname"`
-	Severity    string            `json:"severity"`
-	State       string            `json:"state"`
-	Source      string            `json:"source"`
-	Labels      map[string]string `json:"labels"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-	Value       *float64          `json:"value"`
-	Threshold   *float64          `json:"threshold"`
-	ActiveAt    time.Time         `json:"active_at"`
-	FiredAt     *time.Time        `json:"fired_at"`
-	Text        string            `json:"text"`
-}
-
-type transitionJSON struct {
-	At    time.Time `json:"at"`
-	From  string    `json:"from"`
-	To    string    `json:"to"`
-	Alert alertJSON `json:"alert"`
-}
-
-func optFloat(v float64) *float64 {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return nil
-	}
-	return &v
-}
-
-func toJSON(a alerts.Alert) alertJSON {
-	j := alertJSON{Name: a.Name, Severity: a.Severity.String(), State: a.State, Source: a.Source, Labels: map[string]string{},
-		Annotations: a.Annotations, Value: optFloat(a.Value), Threshold: optFloat(a.Threshold), ActiveAt: a.ActiveAt.UTC(), Text: a.Text}
-	for _, l := range a.Labels {
-		j.Labels[l.Name] = l.Value
-	}
-	if !a.FiredAt.IsZero() {
-		t := a.FiredAt.UTC()
-		j.FiredAt = &t
-	}
-	return j
-}
-
-// writeAlerts prints the active alerts (and the transitions, when given).
-func writeAlerts(w io.Writer, format string, now time.Time, active []alerts.Alert, hist []alerts.Transition) error {
-	if format == "json" {
-		out := struct {
-			At      time.Time        `json:"at"`
-			Firing  int              `json:"firing"`
-			Pending int              `json:"pending"`
-			Alerts  []alertJSON      `json:"alerts"`
-			History []transitionJSON `json:"history,omitempty"`
-		}{At: now.UTC(), Alerts: []alertJSON{}}
-		for _, a := range active {
-			out.Alerts = append(out.Alerts, toJSON(a))
-			if a.State == alerts.StateFiring {
-				out.Firing++
-			} else if a.State == alerts.StatePending {
-				out.Pending++
-			}
-		}
-		for _, t := range hist {
-			out.History = append(out.History, transitionJSON{At: t.At.UTC(), From: t.From, To: t.To, Alert: toJSON(t.Alert)})
-		}
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(out)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if len(active) == 0 {
-		fmt.Fprintln(tw, "no alert firing or pending at", now.UTC().Format(time.RFC3339))
-	} else {
-		fmt.Fprintln(tw, "SEVERITY\tSTATE\tSINCE\tALERT\tSOURCE\tLABELS\tTEXT")
-		for _, a := range active {
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Severity, a.State, age(now, a.ActiveAt), a.Name, a.Source,
-				toJSON(a).labelText(), sources.OneLine(sources.Sanitize(a.Text)))
-		}
-	}
-	if len(hist) > 0 {
-		fmt.Fprintln(tw, "\nAT\tFROM\tTO\tALERT\tLABELS\tTEXT")
-		for _, t := range hist {
-			from := t.From
-			if from == "" {
-				from = "-"
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", t.At.UTC().Format("15:04:05"), from, t.To, t.Alert.Name,
-				toJSON(t.Alert).labelText(), sources.OneLine(sources.Sanitize(t.Alert.Text)))
-		}
-	}
-	return tw.Flush()
-}
-
-// labelText is the alert's labels for a text line: name=value, sorted, the
-// source left out where it only repeats the origin; "-" for none.
-func (a alertJSON) labelText() string {
-	ls := make([]sources.Label, 0, len(a.Labels))
-	for k, v := range a.Labels {
-		if k == sources.LabelSource && v == a.Source {
-			continue
-		}
-		ls = append(ls, sources.Label{Name: k, Value: v})
-	}
-	return labelsText(ls)
-}
-
-func labelsText(ls []sources.Label) string {
-	parts := make([]string, 0, len(ls))
-	for _, l := range ls {
-		parts = append(parts, sources.Sanitize(l.Name)+"="+sources.Sanitize(l.Value))
-	}
-	sort.Strings(parts)
-	if len(parts) == 0 {
-		return "-"
-	}
-	return strings.Join(parts, ",")
-}
-
-func age(now, t time.Time) string {
-	if t.IsZero() {
-		return "-"
-	}
-	return now.Sub(t).Truncate(time.Second).String()
-}
-
 // finishOnce is what --once does with the alerts after its last poll:
 // evaluate once more at now (so no source's last poll is missed), and
 // return the active alerts as JSON rows and the --fail-on exit status
 // (3 when an alert of that severity or worse fires, else 0).
-func (al *alerting) finishOnce(now time.Time, failOn string) ([]alertJSON, int) {
+func (al *alerting) finishOnce(now time.Time, failOn string) ([]report.Alert, int) {
 	active := al.Engine.Settle(now)
-	rows := make([]alertJSON, 0, len(active))
+	rows := make([]report.Alert, 0, len(active))
 	for _, a := range active {
-		rows = append(rows, toJSON(a))
+		rows = append(rows, report.AlertOf(a))
 	}
 	return rows, alertsExit(active, failOn)
 }

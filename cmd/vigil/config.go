@@ -20,7 +20,9 @@ import (
 
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/driftsrc"
+	"github.com/vigil-dev/vigil/sources/httpconf"
 	"github.com/vigil-dev/vigil/sources/logs"
+	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/tui/keys"
 )
 
@@ -41,7 +43,7 @@ type Config struct {
 	Refresh    Duration            `yaml:"refresh"`
 	Drift      []DriftFeature      `yaml:"drift"`
 	LogFile    string              `yaml:"log_file"`
-	Alerts     alerts.Config       `yaml:"alerts"`
+	Alerts     AlertsConfig        `yaml:"alerts"`
 	Cost       CostConfig          `yaml:"cost"`
 
 	lines map[string]int // key path (scrape[0].url) → the line it is on, for check's errors
@@ -55,36 +57,42 @@ type CostConfig struct {
 	Currency    string             `yaml:"currency"`
 }
 
-// ScrapeTarget is one /metrics endpoint.
+// ScrapeTarget is one /metrics endpoint, with its HTTP client settings.
 type ScrapeTarget struct {
-	URL      string            `yaml:"url"`
-	Interval Duration          `yaml:"interval"`
-	Timeout  Duration          `yaml:"timeout"`
-	Headers  map[string]string `yaml:"headers"`
+	URL      string     `yaml:"url"`
+	Interval Duration   `yaml:"interval"`
+	Timeout  Duration   `yaml:"timeout"`
+	HTTP     HTTPClient `yaml:",inline"`
 }
 
-// PromConfig is a Prometheus-compatible query API.
+// newScrapeTarget is a target given by URL alone (--scrape, discovery).
+func newScrapeTarget(u string, every time.Duration) ScrapeTarget {
+	return ScrapeTarget{URL: u, Interval: Duration(every), HTTP: scrapeHTTP()}
+}
+
+// PromConfig is a Prometheus-compatible query API, with its HTTP client
+// settings.
 type PromConfig struct {
-	URL             string   `yaml:"url"`
-	BearerTokenFile string   `yaml:"bearer_token_file"`
-	BearerTokenEnv  string   `yaml:"bearer_token_env"`
-	BasicUser       string   `yaml:"basic_user"`
-	BasicPassFile   string   `yaml:"basic_password_file"`
-	CAFile          string   `yaml:"ca_file"`
-	CertFile        string   `yaml:"cert_file"`
-	KeyFile         string   `yaml:"key_file"`
-	Interval        Duration `yaml:"interval"`
-	Timeout         Duration `yaml:"timeout"`
+	URL      string     `yaml:"url"`
+	Interval Duration   `yaml:"interval"`
+	Timeout  Duration   `yaml:"timeout"`
+	HTTP     HTTPClient `yaml:",inline"`
+	// Tenant is sent as X-Scope-OrgID (Mimir, Cortex).
+	Tenant string `yaml:"tenant"`
+	// Panels are the user's own PromQL panels.
+	Panels []promql.Panel `yaml:"panels"`
 }
 
-// LogConfig is one log source.
+// LogConfig is one log source; url and loki sources take HTTP client
+// settings.
 type LogConfig struct {
-	Path    string  `yaml:"path"`    // file or glob, tail -F
-	From    LogFrom `yaml:"from"`    // path: where a file that exists at start is read from
-	Command string  `yaml:"command"` // e.g. journalctl -f -o json
-	URL     string  `yaml:"url"`     // newline-delimited JSON stream
-	Loki    string  `yaml:"loki"`    // Loki-compatible API base URL
-	Query   string  `yaml:"query"`   // LogQL for Loki
+	Path    string     `yaml:"path"`    // file or glob, tail -F
+	From    LogFrom    `yaml:"from"`    // path: where a file that exists at start is read from
+	Command string     `yaml:"command"` // e.g. journalctl -f -o json
+	URL     string     `yaml:"url"`     // newline-delimited JSON stream
+	Loki    string     `yaml:"loki"`    // Loki-compatible API base URL
+	Query   string     `yaml:"query"`   // LogQL for Loki
+	HTTP    HTTPClient `yaml:",inline"`
 }
 
 // LogParsing says how log lines are read: which fields are redacted
@@ -96,9 +104,18 @@ type LogParsing struct {
 
 // TraceConfig says where traces come from.
 type TraceConfig struct {
-	OTLPListen string `yaml:"otlp_listen"` // default 127.0.0.1:4318; "off" disables
-	Jaeger     string `yaml:"jaeger"`
-	Tempo      string `yaml:"tempo"`
+	OTLPListen string   `yaml:"otlp_listen"` // default 127.0.0.1:4318; "off" disables
+	Jaeger     Endpoint `yaml:"jaeger"`      // a URL, or {url, HTTP client keys}
+	Tempo      Endpoint `yaml:"tempo"`
+}
+
+// AlertsConfig is the alerts section: the rule engine's settings and the
+// HTTP client settings of the Alertmanager it reads and the webhook it
+// posts to.
+type AlertsConfig struct {
+	alerts.Config    `yaml:",inline"`
+	AlertmanagerHTTP *HTTPClient `yaml:"alertmanager_http"`
+	WebhookHTTP      *HTTPClient `yaml:"webhook_http"`
 }
 
 // NVMLConfig selects GPUs.
@@ -278,6 +295,12 @@ func (c *Config) checkParts() error {
 		if err := checkURL(u); err != nil {
 			return fmt.Errorf("prom.url: %w", err)
 		}
+		if _, err := promClientConfig(c.Prom.HTTP); err != nil {
+			return fmt.Errorf("prom: %s", strings.TrimPrefix(err.Error(), "prom: "))
+		}
+		if _, err := c.Prom.HTTP.client("prom", u, httpconf.Options{}); err != nil {
+			return fmt.Errorf("prom: %w", err)
+		}
 	}
 	for i, l := range c.Logs {
 		n := 0
@@ -299,16 +322,30 @@ func (c *Config) checkParts() error {
 			if err := checkURL(u); err != nil {
 				return fmt.Errorf("logs[%d].%s: %w", i, key, err)
 			}
+			if _, err := l.HTTP.client(key, u, httpconf.Options{}); err != nil {
+				return fmt.Errorf("logs[%d]: %w", i, err)
+			}
 		}
 	}
 	if _, err := logs.NewParser(logs.ParseOptions{Redact: c.LogParsing.Redact, Rules: c.LogParsing.Rules}); err != nil {
 		return fmt.Errorf("log_parsing: %w", err)
 	}
-	for key, u := range map[string]string{"traces.jaeger": c.Traces.Jaeger, "traces.tempo": c.Traces.Tempo} {
-		if u == "" {
+	for key, e := range map[string]Endpoint{"traces.jaeger": c.Traces.Jaeger, "traces.tempo": c.Traces.Tempo} {
+		if e.URL == "" {
 			continue
 		}
-		if err := checkURL(u); err != nil {
+		if err := checkURL(e.URL); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+		if _, err := e.HTTP.client(key, e.URL, httpconf.Options{}); err != nil {
+			return fmt.Errorf("%s: %w", key, err)
+		}
+	}
+	for key, h := range map[string]*HTTPClient{"alerts.alertmanager_http": c.Alerts.AlertmanagerHTTP, "alerts.webhook_http": c.Alerts.WebhookHTTP} {
+		if h == nil {
+			continue
+		}
+		if _, err := h.client(key, "", httpconf.Options{}); err != nil {
 			return fmt.Errorf("%s: %w", key, err)
 		}
 	}
@@ -432,11 +469,14 @@ func (w *keyWalk) check(n *yaml.Node, t reflect.Type, path string) error {
 		if n.Kind != yaml.MappingNode {
 			return nil // a scalar form the type reads itself, or a type error the decoder reports
 		}
-		fields := yamlFields(t)
+		fields, anyKey := yamlFields(t)
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
 			p := joinPath(path, k.Value)
 			ft, ok := fields[k.Value]
+			if !ok && anyKey != nil {
+				ft, ok = anyKey, true
+			}
 			if !ok {
 				return fmt.Errorf("line %d: unknown key %q%s%s", k.Line, k.Value, inSection(path), suggest(k.Value, fields))
 			}
@@ -475,9 +515,10 @@ func (w *keyWalk) check(n *yaml.Node, t reflect.Type, path string) error {
 }
 
 // yamlFields maps the YAML keys of a struct (inline structs flattened) to
-// their types.
-func yamlFields(t reflect.Type) map[string]reflect.Type {
-	out := map[string]reflect.Type{}
+// their types. anyKey is the value type of an inline map (any key is
+// allowed then), else nil.
+func yamlFields(t reflect.Type) (fields map[string]reflect.Type, anyKey reflect.Type) {
+	fields = map[string]reflect.Type{}
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		tag := f.Tag.Get("yaml")
@@ -490,10 +531,17 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 			for ft.Kind() == reflect.Pointer {
 				ft = ft.Elem()
 			}
-			if ft.Kind() == reflect.Struct {
-				for k, v := range yamlFields(ft) {
-					out[k] = v
+			switch ft.Kind() {
+			case reflect.Struct:
+				sub, any := yamlFields(ft)
+				for k, v := range sub {
+					fields[k] = v
 				}
+				if any != nil {
+					anyKey = any
+				}
+			case reflect.Map:
+				anyKey = ft.Elem()
 			}
 			continue
 		}
@@ -503,9 +551,9 @@ func yamlFields(t reflect.Type) map[string]reflect.Type {
 		if name == "" {
 			name = strings.ToLower(f.Name)
 		}
-		out[name] = f.Type
+		fields[name] = f.Type
 	}
-	return out
+	return fields, anyKey
 }
 
 func joinPath(path, key string) string {

@@ -190,7 +190,13 @@ func (d *demoSetup) start(ctx context.Context, s *session) error {
 func (d *demoSetup) attach(s *session) error {
 	// The demo's services run on this machine, beside its GPUs: the same
 	// host, not the scrape's 127.0.0.1:port.
-	s.hub.Add(prom.NewScraper(prom.ScrapeConfig{URL: d.svc.MetricsURL(), Interval: time.Second, OpenMetrics: true, Host: d.svc.Host()}))
+	sc, err := newScraperWith(newScrapeTarget(d.svc.MetricsURL(), time.Second), func(c *prom.ScrapeConfig) {
+		c.OpenMetrics, c.Host = true, d.svc.Host()
+	})
+	if err != nil {
+		return err
+	}
+	s.hub.Add(sc)
 	s.hub.Add(logs.NewFile(d.svc.LogPath(), s.extras.logOpts))
 	s.notes = append(s.notes, fmt.Sprintf("demo: metrics %s, log %s, %d simulated GPUs, seed %d, speed %gx",
 		d.svc.MetricsURL(), d.svc.LogPath(), d.opts.GPUs, d.opts.Seed, d.opts.Speed))

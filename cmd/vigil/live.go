@@ -17,6 +17,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/sources/replay"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/sources/view/report"
 )
 
 // openLog opens vigil's own log file: never the terminal under the UI.
@@ -127,6 +128,12 @@ func viewOptions(o *options, cfg Config) view.Options {
 		if svc.ErrorTarget > 0 {
 			v.Targets[name] = svc.ErrorTarget
 		}
+		if svc.LatencySLO > 0 {
+			if v.LatencySLO == nil {
+				v.LatencySLO = map[string]time.Duration{}
+			}
+			v.LatencySLO[name] = time.Duration(svc.LatencySLO)
+		}
 	}
 	return v
 }
@@ -151,7 +158,7 @@ func (s *session) runOnce(ctx context.Context, stdout, stderr io.Writer) int {
 		// Evaluated once more after every source's last poll.
 		r.Alerts, code = s.alerting.finishOnce(now, s.o.failOn)
 	}
-	if err := writeOnce(stdout, r, s.o.output); err != nil {
+	if err := report.Write(stdout, r, s.o.output); err != nil {
 		fmt.Fprintf(stderr, "vigil: %v\n", err)
 		return 1
 	}
@@ -426,21 +433,4 @@ func (s *session) nothingFound() string {
 	b.WriteString("  vigil --scrape http://HOST:8000/metrics   (vLLM, TGI, Triton, dcgm-exporter, node-exporter, ...)\n")
 	b.WriteString("  vigil --prom http://prometheus:9090\n  vigil --log /var/log/app/*.log\n")
 	return b.String()
-}
-
-func driftRowOf(row drift.Row, alerting bool) driftRow {
-	d := driftRow{Feature: row.Feature, Kind: row.Kind.String(), Alerting: alerting || row.Alert, Cells: make([]string, 0, len(row.Cells))}
-	for _, c := range row.Cells {
-		d.Cells = append(d.Cells, c.Level.String())
-	}
-	if n := len(row.Cells); n > 0 {
-		last := row.Cells[n-1]
-		d.Level = last.Level.String()
-		if last.Level >= drift.LevelNone && last.Level <= drift.LevelHigh {
-			d.KSD, d.KSP, d.PSI = view.Some(last.Stats.D), view.Some(last.Stats.KSP), view.Some(last.Stats.PSI)
-		}
-	} else {
-		d.Level = drift.LevelBaselining.String()
-	}
-	return d
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/replay"
+	"github.com/vigil-dev/vigil/sources/view/report"
 	treplay "github.com/vigil-dev/vigil/tui/replay"
 )
 
@@ -257,7 +258,7 @@ func replayOnce(o *options, cfg Config, rs recordedSettings, logger *slog.Logger
 	rep := s.report(target)
 	var code int
 	rep.Alerts, code = recordedAlerts(s.store, from, target, o.failOn)
-	if err := writeOnce(stdout, rep, o.output); err != nil {
+	if err := report.Write(stdout, rep, o.output); err != nil {
 		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
 		return 1
 	}
@@ -304,11 +305,11 @@ func isReset(f *sources.Frame) bool {
 // recordedAlerts is the alerts active at `at` among the alert events a
 // recording holds (the transitions as live saw them), as alerts.Active
 // decides them for the console, and the --fail-on exit status.
-func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]alertJSON, int) {
+func recordedAlerts(st *sources.Store, from, at time.Time, failOn string) ([]report.Alert, int) {
 	active := alerts.Active(st.Events(from, at, 0))
-	rows := make([]alertJSON, 0, len(active))
+	rows := make([]report.Alert, 0, len(active))
 	for _, a := range active {
-		rows = append(rows, toJSON(a))
+		rows = append(rows, report.AlertOf(a))
 	}
 	return rows, alertsExit(active, failOn)
 }

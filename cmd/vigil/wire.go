@@ -6,7 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
-	"strings"
+	"runtime"
 	"time"
 
 	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
@@ -14,12 +14,14 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/driftsrc"
+	"github.com/vigil-dev/vigil/sources/httpconf"
 	"github.com/vigil-dev/vigil/sources/logs"
 	"github.com/vigil-dev/vigil/sources/nvml"
 	"github.com/vigil-dev/vigil/sources/prom"
 	"github.com/vigil-dev/vigil/sources/selfstat"
 	"github.com/vigil-dev/vigil/sources/traces"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/sources/view/report"
 	"github.com/vigil-dev/vigil/tui"
 	talerts "github.com/vigil-dev/vigil/tui/alerts"
 	"github.com/vigil-dev/vigil/tui/audience"
@@ -39,42 +41,14 @@ type extras struct {
 	logOpts  logs.Options // how every log source parses
 }
 
-// onceReport is what --once prints: the overview plus everything else the
-// panes show. JSON field names are documented in README.md.
-type onceReport struct {
-	view.Overview
-	Hosts      []view.Host  `json:"hosts"`
-	Drift      []driftRow   `json:"drift"`
-	Discovered []discovered `json:"discovered"`
-	Notes      []string     `json:"notes"`
-	Alerts     []alertJSON  `json:"alerts"`
-	// Store is where the store's bytes go and the bound it keeps to.
-	Store sources.MemoryUsage `json:"store"`
-}
-
-type discovered struct {
-	URL    string   `json:"url"`
-	Stacks []string `json:"stacks"`
-}
-
-// driftRow is one drift heat row at the evaluation instant.
-type driftRow struct {
-	Feature  string   `json:"feature"`
-	Kind     string   `json:"kind"`
-	Level    string   `json:"level"` // of the newest closed cell
-	Alerting bool     `json:"alerting"`
-	KSD      view.Num `json:"ks_d"`
-	KSP      view.Num `json:"ks_p"`
-	PSI      view.Num `json:"psi"`
-	Cells    []string `json:"cells"` // levels of the closed cells, oldest first
-}
-
-func (s *session) report(at time.Time) onceReport {
-	r := onceReport{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []driftRow{}, Discovered: []discovered{}, Alerts: []alertJSON{}}
+// report evaluates every pane at at, for --once.
+func (s *session) report(at time.Time) report.Report {
+	r := report.Report{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []report.DriftRow{}, Discovered: []report.Discovered{}, Alerts: []report.Alert{}}
 	r.Hosts = view.Hosts(s.store, at, s.vopts)
-	r.Store = s.store.Memory()
+	r.Fleet = view.EvaluateFleet(s.store, r.Overview, r.Hosts, at, s.vopts)
+	r.Store, r.Goroutines = s.store.Memory(), runtime.NumGoroutine()
 	for _, f := range s.extras.found {
-		r.Discovered = append(r.Discovered, discovered{URL: f.URL, Stacks: f.Stacks})
+		r.Discovered = append(r.Discovered, report.Discovered{URL: f.URL, Stacks: f.Stacks})
 	}
 	if d := s.extras.drift; d != nil {
 		m := d.Monitor()
@@ -84,49 +58,10 @@ func (s *session) report(at time.Time) onceReport {
 			alerting[f] = true
 		}
 		for _, row := range m.Rows() {
-			r.Drift = append(r.Drift, driftRowOf(row, alerting[row.Feature]))
+			r.Drift = append(r.Drift, report.DriftRowOf(row, alerting[row.Feature]))
 		}
 	}
 	return r
-}
-
-func (r onceReport) textSections() []string {
-	var out []string
-	if len(r.Hosts) > 0 {
-		var b strings.Builder
-		b.WriteString("HOST\tCPUS\tCPU BUSY\tLOAD1\tMEMORY\tUPTIME\n")
-		for _, h := range r.Hosts {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\n", h.Host, num(h.CPUCount, "%.0f"), pct(h.CPUBusy), num(h.Load1, "%.2f"),
-				pct(h.MemUsedRatio), num(scale(h.Uptime, 1.0/86400), "%.1f d"))
-		}
-		out = append(out, b.String())
-	}
-	if len(r.Drift) > 0 {
-		var b strings.Builder
-		b.WriteString("DRIFT\tKIND\tLEVEL\tKS D\tKS P\tPSI\tALERT\n")
-		for _, d := range r.Drift {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%v\n", d.Feature, d.Kind, d.Level, num(d.KSD, "%.3f"), num(d.KSP, "%.2g"), num(d.PSI, "%.3f"), d.Alerting)
-		}
-		out = append(out, b.String())
-	}
-	if len(r.Alerts) > 0 {
-		var b strings.Builder
-		b.WriteString("ALERT\tSEVERITY\tSTATE\tSOURCE\tSINCE\tLABELS\tDETAIL\n")
-		for _, a := range r.Alerts {
-			fmt.Fprintf(&b, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.Name, a.Severity, a.State, a.Source,
-				a.ActiveAt.UTC().Format("15:04:05"), a.labelText(), sources.OneLine(a.Text))
-		}
-		out = append(out, b.String())
-	}
-	if len(r.Discovered) > 0 {
-		var b strings.Builder
-		b.WriteString("DISCOVERED\tSTACKS\n")
-		for _, d := range r.Discovered {
-			fmt.Fprintf(&b, "%s\t%s\n", d.URL, strings.Join(d.Stacks, ","))
-		}
-		out = append(out, b.String())
-	}
-	return out
 }
 
 // addSources registers every source the flags and config ask for, plus
@@ -141,7 +76,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 
 	targets := append([]ScrapeTarget(nil), cfg.Scrape...)
 	for _, u := range o.scrape {
-		targets = append(targets, ScrapeTarget{URL: u})
+		targets = append(targets, newScrapeTarget(u, 0))
 	}
 	scrapers := make([]*prom.Scraper, 0, len(targets))
 	for _, t := range targets {
@@ -172,7 +107,7 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 				s.notes = append(s.notes, fmt.Sprintf("a Prometheus server answers on :%d: read it with --prom http://127.0.0.1:%d", f.Port, f.Port))
 				continue
 			}
-			sc, err := newScraper(ScrapeTarget{URL: f.URL, Interval: Duration(o.scrapeEvery)})
+			sc, err := newScraper(newScrapeTarget(f.URL, o.scrapeEvery))
 			if err != nil {
 				return err
 			}
@@ -218,9 +153,21 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		case lc.Command != "":
 			s.hub.Add(logs.NewCommand(lc.Command, lopts))
 		case lc.URL != "":
-			s.hub.Add(logs.NewHTTPStream(lc.URL, lopts))
+			so := lopts
+			c, err := lc.HTTP.client("logs", lc.URL, httpconf.Options{HeaderTimeout: streamHeaderTimeout})
+			if err != nil {
+				return fmt.Errorf("config: logs %s: %w", lc.URL, err)
+			}
+			so.Client = c
+			s.hub.Add(logs.NewHTTPStream(lc.URL, so))
 		case lc.Loki != "":
-			s.hub.Add(logs.NewLoki(lc.Loki, lc.Query, logs.LokiOptions{}))
+			c, err := lc.HTTP.client("loki", lc.Loki, httpconf.Options{})
+			if err != nil {
+				return fmt.Errorf("config: loki %s: %w", lc.Loki, err)
+			}
+			lo := logs.LokiOptions{}
+			lo.Client = c
+			s.hub.Add(logs.NewLoki(lc.Loki, lc.Query, lo))
 		default:
 			return fmt.Errorf("config: a logs entry needs path, command, url or loki")
 		}
@@ -240,17 +187,25 @@ func (s *session) addSources(ctx context.Context, lib nvmlLib, stdin io.Reader) 
 		s.extras.receiver = r
 		s.hub.Add(r)
 	}
-	jaeger, tempo := firstNonEmpty(o.jaeger, cfg.Traces.Jaeger), firstNonEmpty(o.tempo, cfg.Traces.Tempo)
+	jaeger, tempo := flagEndpoint(o.jaeger, cfg.Traces.Jaeger), flagEndpoint(o.tempo, cfg.Traces.Tempo)
 	var backends traces.Multi
-	if jaeger != "" {
-		b, err := traces.NewJaeger(traces.ClientOptions{URL: jaeger})
+	if jaeger.URL != "" {
+		c, err := jaeger.HTTP.client("jaeger", jaeger.URL, httpconf.Options{})
+		if err != nil {
+			return fmt.Errorf("jaeger: %w", err)
+		}
+		b, err := traces.NewJaeger(traces.ClientOptions{URL: jaeger.URL, Client: c})
 		if err != nil {
 			return fmt.Errorf("--jaeger: %w", err)
 		}
 		backends = append(backends, b)
 	}
-	if tempo != "" {
-		b, err := traces.NewTempo(traces.ClientOptions{URL: tempo})
+	if tempo.URL != "" {
+		c, err := tempo.HTTP.client("tempo", tempo.URL, httpconf.Options{})
+		if err != nil {
+			return fmt.Errorf("tempo: %w", err)
+		}
+		b, err := traces.NewTempo(traces.ClientOptions{URL: tempo.URL, Client: c})
 		if err != nil {
 			return fmt.Errorf("--tempo: %w", err)
 		}
@@ -307,11 +262,12 @@ func firstNonEmpty(a, b string) string {
 }
 
 func newScraper(t ScrapeTarget) (*prom.Scraper, error) {
-	return newScraperOM(t, false)
+	return newScraperWith(t, nil)
 }
 
-// newScraperOM is newScraper; openMetrics asks for OpenMetrics first, for exemplars.
-func newScraperOM(t ScrapeTarget, openMetrics bool) (*prom.Scraper, error) {
+// newScraperWith is newScraper; set, when not nil, adjusts the scrape
+// configuration (OpenMetrics first, a host label).
+func newScraperWith(t ScrapeTarget, set func(*prom.ScrapeConfig)) (*prom.Scraper, error) {
 	u, err := url.Parse(t.URL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("scrape target %q: want http(s)://host:port/metrics", t.URL)
@@ -319,8 +275,27 @@ func newScraperOM(t ScrapeTarget, openMetrics bool) (*prom.Scraper, error) {
 	if u.Path == "" || u.Path == "/" {
 		u.Path = "/metrics"
 	}
-	return prom.NewScraper(prom.ScrapeConfig{URL: u.String(), Interval: time.Duration(t.Interval),
-		Timeout: time.Duration(t.Timeout), Headers: t.Headers, OpenMetrics: openMetrics}), nil
+	c, err := t.HTTP.client("scrape", t.URL, httpconf.Options{})
+	if err != nil {
+		return nil, fmt.Errorf("scrape target %s: %w", u.Host, err)
+	}
+	sc := prom.ScrapeConfig{URL: u.String(), Interval: time.Duration(t.Interval), Timeout: time.Duration(t.Timeout), Client: c}
+	if set != nil {
+		set(&sc)
+	}
+	return prom.NewScraper(sc), nil
+}
+
+// flagEndpoint is the flag's URL when given (with the config's HTTP client
+// settings when the config names the same endpoint), else the config's.
+func flagEndpoint(flag string, cfg Endpoint) Endpoint {
+	if flag == "" {
+		return cfg
+	}
+	if cfg.URL == flag {
+		return cfg
+	}
+	return Endpoint{URL: flag, HTTP: remoteHTTP()}
 }
 
 // addDrift sets up the drift monitor over the configured features and feeds
@@ -342,7 +317,18 @@ func (s *session) addDrift() error {
 func (s *session) consoleOptions() tui.Options {
 	o := tui.Options{Store: s.store, Hub: s.hub, Clock: s.clock, View: s.vopts,
 		Keys: s.cfg.Keys, LowBandwidth: s.o.lowBW, Mouse: s.o.mouse, Screens: map[int]pane.Pane{},
-		FitWindow: s.o.prom != "" || s.cfg.Prom.URL != ""}
+		// A console that starts with an empty store opens on the data it
+		// has (a minute, growing with it) rather than a 15-minute window
+		// with everything in its last columns.
+		FitWindow: true}
+	for _, src := range s.hub.Sources() { // query mode: the charts' history, a host's detail on demand
+		if h, ok := src.(sources.HistoryFiller); ok {
+			o.History = h
+		}
+		if d, ok := src.(sources.DetailFetcher); ok {
+			o.Detail = d
+		}
+	}
 	if s.o.fps > 0 {
 		o.Refresh = time.Duration(float64(time.Second) / s.o.fps)
 	} else if s.cfg.Refresh > 0 {

@@ -25,6 +25,7 @@ type ExternalConfig struct {
 	Alertmanager string         // base URL of an Alertmanager (http://host:9093); "": none
 	Interval     time.Duration  // default 15 s
 	Timeout      time.Duration  // per request; default 5 s
+	Client       *http.Client   // Alertmanager's client (package httpconf); default one with Timeout
 }
 
 // External polls Prometheus' and Alertmanager's alerts. It is a
@@ -49,7 +50,10 @@ func NewExternal(cfg ExternalConfig) (*External, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 5 * time.Second
 	}
-	x := &External{cfg: cfg, http: &http.Client{Timeout: cfg.Timeout}, cur: map[string]Alert{}}
+	x := &External{cfg: cfg, http: cfg.Client, cur: map[string]Alert{}}
+	if x.http == nil {
+		x.http = &http.Client{Timeout: cfg.Timeout}
+	}
 	if cfg.Alertmanager != "" {
 		u, err := url.Parse(strings.TrimRight(cfg.Alertmanager, "/"))
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {

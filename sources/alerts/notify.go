@@ -129,14 +129,20 @@ type Webhook struct {
 
 // NewWebhook checks the URL and returns a webhook; start it with Run.
 func NewWebhook(rawURL string, timeout time.Duration) (*Webhook, error) {
+	if timeout <= 0 {
+		timeout = DefaultWebhookTimeout
+	}
+	return NewWebhookClient(rawURL, &http.Client{Timeout: timeout})
+}
+
+// NewWebhookClient is NewWebhook posting through client (built by package
+// httpconf from Prometheus' HTTP client settings, with its timeout).
+func NewWebhookClient(rawURL string, client *http.Client) (*Webhook, error) {
 	u, err := url.Parse(rawURL)
 	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
 		return nil, fmt.Errorf("alerts: bad webhook URL %q", sources.Sanitize(rawURL))
 	}
-	if timeout <= 0 {
-		timeout = DefaultWebhookTimeout
-	}
-	return &Webhook{url: u.String(), client: &http.Client{Timeout: timeout}, kick: make(chan struct{}, 1)}, nil
+	return &Webhook{url: u.String(), client: client, kick: make(chan struct{}, 1)}, nil
 }
 
 // Offer queues what to post after an evaluation: every transition to

@@ -3,11 +3,19 @@
 // take a Config, written in the YAML Prometheus users already know
 // (authorization, basic_auth, oauth2, tls_config, proxy_url,
 // follow_redirects, http_headers), and get their client from New.
+//
+// Two things differ from Prometheus' own clients: TLS 1.2 is the least
+// version unless tls_config says otherwise, and redirects (when followed)
+// stay on the host that was asked, so that credentials and headers, which
+// the client adds to every request, never go to another host.
 package httpconf
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"time"
 
@@ -35,6 +43,10 @@ type Options struct {
 	// KeepAlivesOff closes each connection after one request (discovery
 	// probes, one-shot checks).
 	KeepAlivesOff bool
+	// HeaderTimeout bounds the wait for a response's headers, for a client
+	// without an overall timeout (streams meant to last): a server that
+	// accepts and never answers must not hold the source. 0: none.
+	HeaderTimeout time.Duration
 }
 
 // New returns the client for cfg; name says whose client it is in errors
@@ -57,5 +69,59 @@ func New(cfg Config, name string, o Options) (*http.Client, error) {
 		return nil, fmt.Errorf("%s: http config: %w", name, err)
 	}
 	c.Timeout = o.Timeout
+	if cfg.FollowRedirects {
+		c.CheckRedirect = sameHost
+	}
+	if o.HeaderTimeout > 0 {
+		c.Transport = headerTimeout{rt: c.Transport, d: o.HeaderTimeout}
+	}
 	return c, nil
+}
+
+// sameHost follows up to 10 redirects that stay on the first request's host.
+func sameHost(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return errors.New("stopped after 10 redirects")
+	}
+	if req.URL.Host != via[0].URL.Host {
+		return fmt.Errorf("redirect to another host (%s) refused: credentials and headers go to the configured host only", req.URL.Host)
+	}
+	return nil
+}
+
+// headerTimeout fails a request whose response headers take longer than d;
+// the body may then take as long as the request's context allows.
+type headerTimeout struct {
+	rt http.RoundTripper
+	d  time.Duration
+}
+
+func (h headerTimeout) RoundTrip(req *http.Request) (*http.Response, error) {
+	ctx, cancel := context.WithCancel(req.Context())
+	t := time.AfterFunc(h.d, cancel)
+	resp, err := h.rt.RoundTrip(req.WithContext(ctx))
+	if !t.Stop() && req.Context().Err() == nil {
+		if err == nil {
+			resp.Body.Close()
+		}
+		cancel()
+		return nil, fmt.Errorf("no response headers within %s", h.d)
+	}
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel()
+	return err
 }

@@ -388,7 +388,7 @@ func TestFilesUnderConcurrentAppends(t *testing.T) {
 	// arrives once, in order, per file (no identity check mistakes a file
 	// that grows for one that was truncated).
 	dir := t.TempDir()
-	const files, n = 4, 40_000
+	const files, n = 4, 8_000
 	var paths []string
 	for i := 0; i < files; i++ {
 		p := filepath.Join(dir, fmt.Sprintf("f%d.log", i))

@@ -335,7 +335,7 @@ func (f *flood) Read(p []byte) (int, error) {
 }
 
 func TestFloodThroughHub(t *testing.T) {
-	const n = 300_000
+	const n = 100_000
 	store := sources.NewStore(sources.StoreOptions{MaxLogs: 10_000})
 	hub := sources.NewHub(store, sources.WallClock{})
 	o := Options{MaxPending: 1 << 20, Batch: 512}
@@ -376,7 +376,7 @@ func TestFloodWaitsWhenConsoleStalls(t *testing.T) {
 	// The emit function blocks (a console that stopped reading): the stream
 	// is read no further than MaxPending ahead (backpressure: the writer of
 	// a pipe waits), and once the console reads again every line arrives.
-	const n = 400_000
+	const n = 100_000
 	const pending = 256 << 10
 	gate := make(chan struct{})
 	var mu sync.Mutex

@@ -1,6 +1,7 @@
 package prom
 
 import (
+	"regexp"
 	"sort"
 	"strings"
 
@@ -104,6 +105,12 @@ type preset struct {
 	blank      func(k sigKind, v float64) bool // placeholder values meaning "not supported"
 	also       []string                        // families read besides the rules' (e.g. for the host name)
 	rules      []rule
+
+	// Query mode (query.go): the labels the service rule reads, and the
+	// PromQL figures an engine computes for the stack.
+	svcBy   []string
+	gpuBy   []string // labels that tell its GPUs apart (default gpu, DeviceId, GPU_I_ID)
+	queries []query
 }
 
 func (p *preset) recognises(name string) bool {
@@ -187,13 +194,64 @@ func httpOutcome(names ...string) func(*metric) string {
 	}
 }
 
+// excludedPaths are an exporter's own endpoints: HTTP series of them are
+// not the service's traffic.
+var excludedPaths = []string{"/metrics", "/health", "/healthz", "/ping", "/ready", "/readyz", "/livez", "/version"}
+
+// handlerLabels name the HTTP route, in order of preference.
+var handlerLabels = []string{"handler", "path", "route", "http_route"}
+
 // excludedHandler reports HTTP series of the exporter's own endpoints.
 func excludedHandler(m *metric) bool {
-	switch firstLabel(m, "handler", "path", "route", "http_route") {
-	case "/metrics", "/health", "/healthz", "/ping", "/ready", "/readyz", "/livez", "/version":
-		return true
+	h := firstLabel(m, handlerLabels...)
+	for _, x := range excludedPaths {
+		if h == x {
+			return true
+		}
 	}
 	return false
+}
+
+// handlerMatch is excludedHandler as PromQL matchers (each preceded by a
+// comma and a space).
+var handlerMatch = func() string {
+	var b strings.Builder
+	for _, l := range handlerLabels {
+		b.WriteString(", " + l + `!~"` + promAlternation(excludedPaths) + `"`)
+	}
+	return b.String()
+}()
+
+// promAlternation is a regular expression matching exactly one of xs,
+// escaped for a double-quoted PromQL string.
+func promAlternation(xs []string) string {
+	q := make([]string, len(xs))
+	for i, x := range xs {
+		q[i] = regexp.QuoteMeta(x)
+	}
+	return strings.ReplaceAll(strings.Join(q, "|"), `\`, `\\`)
+}
+
+// vllmHTTPService: vLLM's API server counts carry no model; they belong to
+// the target's one model, and to none when it serves several.
+func vllmHTTPService(c *answerCtx, m *metric) string {
+	return c.single(StackVLLM, label(m, sources.LabelInstance))
+}
+
+// ownedByVLLMQuery is ownedByVLLM for an engine's answer: an HTTP series
+// without a service label of a target that has vLLM's families.
+func ownedByVLLMQuery(c *answerCtx, m *metric) bool {
+	return label(m, "service") == "" && c.owns(StackVLLM, label(m, sources.LabelInstance))
+}
+
+// tsQueryService is tsService for an engine's answer: the target's one
+// model, else the target.
+func tsQueryService(c *answerCtx, m *metric) string {
+	inst := label(m, sources.LabelInstance)
+	if s := c.single(StackTorchServe, inst); s != "" {
+		return s
+	}
+	return inst
 }
 
 // ownedByVLLM reports an HTTP series of vLLM's own API server (no service
@@ -266,6 +324,25 @@ var presets = []*preset{
 				skip: func(_ *scrape, m *metric) bool { return label(m, "service") != "" || excludedHandler(m) },
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("status", "code")},
 		},
+		svcBy: []string{"model_name"},
+		queries: []query{
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"vllm:e2e_request_latency_seconds"}},
+			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"vllm:time_to_first_token_seconds"}, tier: TierDetail},
+			{to: sources.SvcITLQuant, kind: qDist, from: []string{"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"}, tier: TierDetail},
+			// The error basis as above: the API server's HTTP counts where a
+			// target serves one model (they carry no model), else the
+			// engine's finished_reason.
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"http_requests_total"}, by: []string{"status", "code"},
+				match: `service=""` + handlerMatch, alt: "requests", service: vllmHTTPService,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("status", "code")},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"vllm:request_success_total"}, by: []string{"finished_reason"}, alt: "requests", rank: 1,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:prompt_tokens_total"}, kindOf: static("prompt")},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:generation_tokens_total"}, kindOf: static("generation")},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"vllm:num_requests_waiting"}},
+			{to: sources.SvcRunning, kind: qGauge, from: []string{"vllm:num_requests_running"}},
+			{to: sources.SvcKVCache, kind: qGauge, from: []string{"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"}, agg: aggMax},
+		},
 	},
 	{
 		stack: StackTGI, prefixes: []string{"tgi_"}, service: genericService,
@@ -284,6 +361,20 @@ var presets = []*preset{
 			{from: []string{"tgi_request_generated_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: static("generation")},
 			{from: []string{"tgi_queue_size"}, to: sources.SvcQueueDepth},
 			{from: []string{"tgi_batch_current_size"}, to: sources.SvcRunning},
+		},
+		svcBy: []string{"service", "job"},
+		queries: []query{
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"tgi_request_duration"}},
+			{to: sources.SvcLatencyQuant, kind: qGauge, from: []string{"tgi_request_duration"}, agg: aggMax, keep: summaryQuantile},
+			{to: sources.SvcITLQuant, kind: qDist, from: []string{"tgi_request_mean_time_per_token_duration"}, tier: TierDetail},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"tgi_request_success", "tgi_request_success_total"},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"tgi_request_failure", "tgi_request_failure_total"},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError)},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"tgi_request_input_length_sum"}, kindOf: static("prompt")},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"tgi_request_generated_tokens_sum"}, kindOf: static("generation")},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"tgi_queue_size"}},
+			{to: sources.SvcRunning, kind: qGauge, from: []string{"tgi_batch_current_size"}},
 		},
 	},
 	{
@@ -307,6 +398,21 @@ var presets = []*preset{
 				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeOK)},
 			{from: []string{"sglang:num_aborted_requests_total"}, to: SvcAborts, kind: kCounter},
 			{from: []string{"sglang:num_aborted_requests_total"}, to: sources.SvcRequests, kind: kCounter,
+				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeAbort), minus: sources.OutcomeOK},
+		},
+		svcBy: []string{"model_name"},
+		queries: []query{
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"sglang:e2e_request_latency_seconds"}},
+			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"sglang:time_to_first_token_seconds"}, tier: TierDetail},
+			{to: sources.SvcITLQuant, kind: qDist, from: []string{"sglang:inter_token_latency_seconds", "sglang:time_per_output_token_seconds"}, tier: TierDetail},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"sglang:num_queue_reqs"}, agg: aggMax, by: []string{"dp_rank"}, keep: dpRank},
+			{to: sources.SvcRunning, kind: qGauge, from: []string{"sglang:num_running_reqs"}, agg: aggMax, by: []string{"dp_rank"}, keep: dpRank},
+			{to: sources.SvcKVCache, kind: qGauge, from: []string{"sglang:token_usage"}, agg: aggMax, by: []string{"dp_rank"}, keep: dpRank},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"sglang:prompt_tokens_total"}, agg: aggMax, kindOf: static("prompt")},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"sglang:generation_tokens_total"}, agg: aggMax, kindOf: static("generation")},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"sglang:num_requests_total"},
+				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeOK)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"sglang:num_aborted_requests_total"},
 				outs: []string{sources.OutcomeOK, sources.OutcomeAbort}, outcome: static(sources.OutcomeAbort), minus: sources.OutcomeOK},
 		},
 	},
@@ -346,6 +452,25 @@ var presets = []*preset{
 			{from: []string{"nv_gpu_power_limit"}, to: sources.GPUPowerLimit, scope: scopeGPU},
 			{from: []string{"nv_energy_consumption"}, to: sources.GPUEnergy, kind: kCounter, scope: scopeGPU},
 		},
+		svcBy: []string{"model"}, gpuBy: []string{"gpu_uuid"},
+		queries: []query{
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"nv_inference_request_success"},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"nv_inference_request_failure"},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError)},
+			{to: sources.SvcLatencyQuant, kind: qMean, sumFrom: "nv_inference_request_duration_us", from: []string{"nv_inference_request_success"}, scale: 1e-6},
+			{to: sources.SvcLatencyQuant, kind: qGauge, from: []string{"nv_inference_request_summary_us"}, agg: aggMax, keep: summaryQuantile, scale: 1e-6},
+			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"nv_inference_first_response_histogram_ms"}, scale: 1e-3, tier: TierDetail},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"nv_inference_pending_request_count"}, alt: "queue"},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"nv_trt_llm_request_metrics"}, match: `request_type="waiting"`, alt: "queue", rank: 1},
+			{to: sources.SvcRunning, kind: qGauge, from: []string{"nv_trt_llm_request_metrics"}, match: `request_type="active"`},
+			{to: sources.SvcKVCache, kind: qGauge, from: []string{"nv_trt_llm_kv_cache_block_metrics"}, match: `kv_cache_block_type="fraction"`, agg: aggMax},
+			{to: sources.GPUUtilization, kind: qGauge, scope: scopeGPU, from: []string{"nv_gpu_utilization"}},
+			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"nv_gpu_memory_used_bytes"}},
+			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"nv_gpu_memory_total_bytes"}},
+			{to: sources.GPUPower, kind: qGauge, scope: scopeGPU, from: []string{"nv_gpu_power_usage"}},
+			{to: sources.GPUPowerLimit, kind: qGauge, scope: scopeGPU, from: []string{"nv_gpu_power_limit"}, tier: TierDetail},
+		},
 	},
 	{
 		// TorchServe: the status counters carry no model, so they belong to
@@ -370,6 +495,18 @@ var presets = []*preset{
 			{from: []string{"GPUUtilization"}, to: sources.GPUUtilization, scope: scopeGPU, scale: 0.01},
 			// TorchServe states megabytes; it reads them from NVML in MiB.
 			{from: []string{"GPUMemoryUsed"}, to: sources.GPUMemoryUsed, scope: scopeGPU, scale: mib},
+		},
+		svcBy: []string{"model_name"}, gpuBy: []string{"DeviceId"},
+		queries: []query{
+			{to: sources.SvcLatencyQuant, kind: qMean, sumFrom: "ts_inference_latency_microseconds", from: []string{"ts_inference_requests_total"}, scale: 1e-6},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"Requests2XX", "Requests2XX_total"}, service: tsQueryService,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"Requests4XX", "Requests4XX_total"}, service: tsQueryService,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(OutcomeClientError)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"Requests5XX", "Requests5XX_total"}, service: tsQueryService,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: static(sources.OutcomeError)},
+			{to: sources.GPUUtilization, kind: qGauge, scope: scopeGPU, from: []string{"GPUUtilization"}, scale: 0.01},
+			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"GPUMemoryUsed"}, scale: mib},
 		},
 	},
 	{
@@ -397,6 +534,25 @@ var presets = []*preset{
 				when: func(sc *scrape) bool { return sc.byName["ray_serve_http_request_latency_ms"] == nil }},
 			{from: []string{"ray_serve_deployment_queued_queries"}, to: sources.SvcQueueDepth},
 			{from: []string{"ray_serve_replica_processing_queries"}, to: sources.SvcRunning},
+		},
+		svcBy: []string{"application", "deployment", "route"},
+		queries: []query{
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"ray_serve_num_http_requests_total", "ray_serve_num_http_requests"}, alt: "requests",
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"ray_serve_num_http_error_requests_total", "ray_serve_num_http_error_requests"}, alt: "requests",
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError), minus: sources.OutcomeOK},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"ray_serve_num_grpc_requests_total", "ray_serve_num_grpc_requests"}, alt: "requests",
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"ray_serve_num_grpc_error_requests_total", "ray_serve_num_grpc_error_requests"}, alt: "requests",
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError), minus: sources.OutcomeOK},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"ray_serve_deployment_request_counter_total", "ray_serve_deployment_request_counter"}, alt: "requests", rank: 1,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeOK)},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"ray_serve_deployment_error_counter_total", "ray_serve_deployment_error_counter"}, alt: "requests", rank: 1,
+				outs: []string{sources.OutcomeOK, sources.OutcomeError}, outcome: static(sources.OutcomeError), minus: sources.OutcomeOK},
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"ray_serve_http_request_latency_ms"}, scale: 1e-3, alt: "latency"},
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"ray_serve_deployment_processing_latency_ms"}, scale: 1e-3, alt: "latency", rank: 1},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"ray_serve_deployment_queued_queries"}},
+			{to: sources.SvcRunning, kind: qGauge, from: []string{"ray_serve_replica_processing_queries"}},
 		},
 	},
 	{
@@ -433,6 +589,40 @@ var presets = []*preset{
 			{from: []string{"DCGM_FI_PROF_PIPE_TENSOR_ACTIVE"}, to: GPUTensorActive, scope: scopeGPU},
 			{from: []string{"DCGM_FI_PROF_DRAM_ACTIVE"}, to: GPUDRAMActive, scope: scopeGPU},
 		},
+		queries: []query{
+			// The GPUs' identities (UUID, model, pod), every 8th poll: the
+			// figures group by host and index only and are joined onto
+			// them, to stay small.
+			{kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}, every: 8},
+			{to: sources.GPUTemperature, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}},
+			{to: sources.GPUUtilization, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_UTIL"}, scale: 0.01},
+			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_USED"}, scale: mib},
+			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb", every: 8},
+			// Without FB_TOTAL, total = used + free (reserved memory left out).
+			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1, every: 8,
+				expr: `max by ({G}) (DCGM_FI_DEV_FB_USED{S}) + max by ({G}) (DCGM_FI_DEV_FB_FREE{S})`},
+			{to: sources.GPUPower, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_POWER_USAGE"}},
+			{to: sources.GPUThrottle, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS"}},
+			{to: sources.GPUXIDLast, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_XID_ERRORS"}},
+			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}, every: 4},
+			{to: sources.GPUMemUtil, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEM_COPY_UTIL"}, scale: 0.01, tier: TierDetail},
+			{to: sources.GPUMemTemp, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEMORY_TEMP"}, tier: TierDetail},
+			{to: sources.GPUPowerLimit, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ENFORCED_POWER_LIMIT", "DCGM_FI_DEV_POWER_MGMT_LIMIT"}, tier: TierDetail},
+			{to: sources.GPUEnergy, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_TOTAL_ENERGY_CONSUMPTION"}, scale: 1e-3, tier: TierDetail},
+			{to: sources.GPUSMClock, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_SM_CLOCK"}, scale: 1e6, tier: TierDetail},
+			{to: sources.GPUMemClock, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEM_CLOCK"}, scale: 1e6, tier: TierDetail},
+			{to: sources.GPUFan, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FAN_SPEED"}, scale: 0.01, tier: TierDetail},
+			{to: sources.GPUPState, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_PSTATE"}, tier: TierDetail},
+			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_SBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_SBE_VOL_TOTAL"}, set: []string{"type", "corrected"}, tier: TierDetail},
+			{to: sources.GPUPCIeReplay, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_PCIE_REPLAY_COUNTER"}, tier: TierDetail},
+			{to: sources.GPURemappedRows, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_UNCORRECTABLE_REMAPPED_ROWS"}, set: []string{"state", "uncorrectable"}, tier: TierDetail},
+			{to: sources.GPURemappedRows, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_CORRECTABLE_REMAPPED_ROWS"}, set: []string{"state", "correctable"}, tier: TierDetail},
+			{to: sources.GPURemappedRows, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ROW_REMAP_FAILURE"}, set: []string{"state", "failed"}, tier: TierDetail},
+			{to: sources.GPURemappedRows, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ROW_REMAP_PENDING"}, set: []string{"state", "pending"}, tier: TierDetail},
+			{to: GPUSMActive, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_PROF_GR_ENGINE_ACTIVE"}, tier: TierDetail},
+			{to: GPUTensorActive, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_PROF_PIPE_TENSOR_ACTIVE"}, tier: TierDetail},
+			{to: GPUDRAMActive, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_PROF_DRAM_ACTIVE"}, tier: TierDetail},
+		},
 	},
 	{
 		stack: StackNode, prefixes: []string{"node_"}, also: []string{"node_uname_info"},
@@ -452,6 +642,21 @@ var presets = []*preset{
 			{from: []string{"node_disk_read_bytes_total"}, to: sources.HostDiskRead, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
 			{from: []string{"node_disk_written_bytes_total"}, to: sources.HostDiskWritten, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
 		},
+		queries: []query{
+			// CPU busy as the rule above reads it: 1 − Δ(idle+iowait)/Δall.
+			{to: sources.HostCPUBusy, kind: qExpr, scope: scopeHost, every: 2,
+				expr: `1 - sum by ({G}) (max without (job) (rate(node_cpu_seconds_total{mode=~"idle|iowait"{M}}[{W}]))) / sum by ({G}) (max without (job) (rate(node_cpu_seconds_total{mode!=""{M}}[{W}])))`},
+			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
+			{to: sources.HostLoad1, kind: qGauge, scope: scopeHost, from: []string{"node_load1"}},
+			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8},
+			{to: sources.HostMemAvailable, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemAvailable_bytes"}},
+			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8},
+			{to: sources.HostFSAvail, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_avail_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}},
+			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8},
+			{to: sources.HostTime, kind: qGauge, scope: scopeHost, from: []string{"node_time_seconds"}},
+			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
+		},
 	},
 	{
 		// OpenTelemetry GenAI metrics after the Prometheus translation (dots
@@ -470,6 +675,18 @@ var presets = []*preset{
 			{from: []string{"gen_ai_server_time_to_first_token_seconds", "gen_ai_server_time_to_first_token"}, to: sources.SvcTTFT, kind: kHist},
 			{from: []string{"gen_ai_server_time_per_output_token_seconds", "gen_ai_server_time_per_output_token"}, to: sources.SvcITL, kind: kHist},
 			{from: []string{"gen_ai_client_token_usage", "gen_ai_client_token_usage_tokens"}, to: sources.SvcTokens, kind: kHistSum, kindOf: tokenKind},
+		},
+		svcBy: []string{"gen_ai_request_model", "gen_ai_response_model", "service", "job", "gen_ai_operation_name"},
+		queries: []query{
+			// Server-side durations where a service measures itself, else
+			// the client's (dotted UTF-8 names are read only by scraping).
+			{to: sources.SvcLatencyQuant, kind: qDist, from: otelServerDuration[:1], alt: "latency"},
+			{to: sources.SvcLatencyQuant, kind: qDist, from: otelClientDuration[:1], alt: "latency", rank: 1},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{otelServerDuration[0] + "_count"}, by: []string{"error_type"}, alt: "requests", outs: otelOuts, outcome: otelOutcome},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{otelClientDuration[0] + "_count"}, by: []string{"error_type"}, alt: "requests", rank: 1, outs: otelOuts, outcome: otelOutcome},
+			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"gen_ai_server_time_to_first_token_seconds"}, tier: TierDetail},
+			{to: sources.SvcITLQuant, kind: qDist, from: []string{"gen_ai_server_time_per_output_token_seconds"}, tier: TierDetail},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"gen_ai_client_token_usage_sum", "gen_ai_client_token_usage_tokens_sum"}, by: []string{"gen_ai_token_type"}, kindOf: tokenKind},
 		},
 	},
 	{
@@ -491,6 +708,17 @@ var presets = []*preset{
 				skip: func(_ *scrape, m *metric) bool { return excludedHandler(m) },
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("http_response_status_code", "http_status_code", "http.response.status_code")},
 		},
+		svcBy: []string{"service", "job"},
+		queries: []query{
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"http_request_duration_seconds"}, match: handlerMatch[2:], skip: ownedByVLLMQuery, alt: "latency"},
+			{to: sources.SvcLatencyQuant, kind: qDist, from: otelHTTP, match: handlerMatch[2:], alt: "latency", rank: 1},
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"http_server_duration_milliseconds"}, scale: 1e-3, match: handlerMatch[2:], alt: "latency", rank: 2},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"http_requests_total"}, by: []string{"code", "status", "status_code"}, match: handlerMatch[2:],
+				skip: ownedByVLLMQuery, alt: "requests", outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("code", "status", "status_code")},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"http_server_request_duration_seconds_count", "http_server_duration_seconds_count", "http_server_duration_milliseconds_count"},
+				by: []string{"http_response_status_code", "http_status_code"}, match: handlerMatch[2:], alt: "requests", rank: 1,
+				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("http_response_status_code", "http_status_code")},
+		},
 	},
 	{
 		// trtllm-serve (TensorRT-LLM's OpenAI server), vLLM-shaped names.
@@ -509,6 +737,19 @@ var presets = []*preset{
 			{from: []string{"trtllm_request_success_total"}, to: sources.SvcRequests, kind: kCounter,
 				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
 		},
+		svcBy: []string{"model_name"},
+		queries: []query{
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"trtllm_e2e_request_latency_seconds"}},
+			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"trtllm_time_to_first_token_seconds"}, tier: TierDetail},
+			{to: sources.SvcITLQuant, kind: qDist, from: []string{"trtllm_inter_token_latency_seconds", "trtllm_time_per_output_token_seconds"}, tier: TierDetail},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"trtllm_num_requests_waiting"}},
+			{to: sources.SvcRunning, kind: qGauge, from: []string{"trtllm_num_requests_running"}},
+			{to: sources.SvcKVCache, kind: qGauge, from: []string{"trtllm_kv_cache_utilization"}, agg: aggMax},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"trtllm_prompt_tokens_total"}, kindOf: static("prompt")},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"trtllm_generation_tokens_total"}, kindOf: static("generation")},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"trtllm_request_success_total"}, by: []string{"finished_reason"},
+				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
+		},
 	},
 	{
 		// llama.cpp's llama-server --metrics: one model per server, no labels.
@@ -521,6 +762,14 @@ var presets = []*preset{
 			{from: []string{"llamacpp:requests_deferred"}, to: sources.SvcQueueDepth},
 			{from: []string{"llamacpp:kv_cache_usage_ratio"}, to: sources.SvcKVCache, agg: aggMax},
 		},
+		svcBy: []string{"service", "job"},
+		queries: []query{
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"llamacpp:prompt_tokens_total"}, kindOf: static("prompt")},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"llamacpp:tokens_predicted_total"}, kindOf: static("generation")},
+			{to: sources.SvcRunning, kind: qGauge, from: []string{"llamacpp:requests_processing"}},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"llamacpp:requests_deferred"}},
+			{to: sources.SvcKVCache, kind: qGauge, from: []string{"llamacpp:kv_cache_usage_ratio"}, agg: aggMax},
+		},
 	},
 	{
 		// KServe's Python model server: stage histograms per model_name. It
@@ -530,6 +779,11 @@ var presets = []*preset{
 		rules: []rule{
 			{from: []string{"request_predict_seconds"}, to: sources.SvcLatency, kind: kHist},
 			{from: []string{"request_predict_seconds"}, to: sources.SvcRequests, kind: kHistCount, outs: []string{sources.OutcomeOK}, outcome: static(sources.OutcomeOK)},
+		},
+		svcBy: []string{"model_name"},
+		queries: []query{
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"request_predict_seconds"}},
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"request_predict_seconds_count"}, outs: []string{sources.OutcomeOK}, outcome: static(sources.OutcomeOK)},
 		},
 	},
 	{stack: StackPrometheus, names: []string{"prometheus_build_info", "prometheus_tsdb_head_series"}},
@@ -627,6 +881,10 @@ func genaiKey(sc *scrape, m *metric) string {
 
 var dpRank = []string{"dp_rank", "dp_rank"}
 
+// summaryQuantile keeps a summary's quantile label (query mode reads a
+// summary's quantiles as the figures they are).
+var summaryQuantile = []string{sources.LabelQuantile, sources.LabelQuantile}
+
 func noRayProxy(sc *scrape) bool {
 	return !hasAny(sc, []string{"ray_serve_num_http_requests_total", "ray_serve_num_http_requests", "ray_serve_num_grpc_requests_total", "ray_serve_num_grpc_requests"})
 }
@@ -643,9 +901,16 @@ func pseudoFS(_ *scrape, m *metric) bool {
 	if label(m, "device_error") != "" {
 		return true
 	}
-	switch label(m, "fstype") {
-	case "tmpfs", "devtmpfs", "ramfs", "overlay", "squashfs", "nsfs", "proc", "sysfs", "cgroup", "cgroup2", "autofs", "fuse.lxcfs", "rootfs":
-		return true
+	fs := label(m, "fstype")
+	for _, x := range pseudoFSTypes {
+		if fs == x {
+			return true
+		}
 	}
 	return false
 }
+
+var pseudoFSTypes = []string{"tmpfs", "devtmpfs", "ramfs", "overlay", "squashfs", "nsfs", "proc", "sysfs", "cgroup", "cgroup2", "autofs", "fuse.lxcfs", "rootfs"}
+
+// realFSMatch is pseudoFS as PromQL matchers.
+var realFSMatch = `device_error="", fstype!~"` + promAlternation(pseudoFSTypes) + `"`

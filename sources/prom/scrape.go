@@ -52,6 +52,11 @@ type ScrapeConfig struct {
 	InsecureSkipVerify bool   `yaml:"insecure_skip_verify"` // do not verify the server's certificate
 	BearerTokenFile    string `yaml:"bearer_token_file"`    // "Authorization: Bearer <token>" from this file, read at every scrape
 	BearerTokenEnv     string `yaml:"bearer_token_env"`     // ... or from this environment variable
+
+	// Client, when set, is the HTTP client (built by package httpconf from
+	// Prometheus' HTTP client settings); the TLS and credential fields
+	// above are then unused.
+	Client *http.Client `yaml:"-"`
 }
 
 // Scraper polls one /metrics endpoint. It implements sources.Poller.
@@ -121,6 +126,10 @@ func NewScraper(cfg ScrapeConfig) *Scraper {
 		TLSHandshakeTimeout:   5 * time.Second,
 		ResponseHeaderTimeout: 0, // the context's deadline bounds it
 		ForceAttemptHTTP2:     true,
+	}
+	if cfg.Client != nil {
+		s.client = cfg.Client
+		return s
 	}
 	if s.err == nil {
 		tc, err := tlsConfig(cfg)

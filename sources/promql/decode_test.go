@@ -82,9 +82,9 @@ func TestFastDecodeMatchesEncodingJSON(t *testing.T) {
 				t.Errorf("%s: %+v vs %+v", body, a, b)
 				continue
 			}
-			for k, v := range b.Metric {
-				if a.Metric[k] != v {
-					t.Errorf("%s: label %s = %q, want %q", body, k, a.Metric[k], v)
+			for _, l := range b.Metric {
+				if a.Metric.Get(l.Name) != l.Value {
+					t.Errorf("%s: label %s = %q, want %q", body, l.Name, a.Metric.Get(l.Name), l.Value)
 				}
 			}
 			if a.Value != nil && *a.Value != *b.Value {
@@ -116,9 +116,9 @@ func FuzzFastItems(f *testing.F) {
 			t.Fatalf("%q: %d vs %d", s, len(fast), len(slow))
 		}
 		for i := range slow {
-			for k, v := range slow[i].Metric {
-				if fast[i].Metric[k] != v {
-					t.Fatalf("%q: label %q: %q vs %q", s, k, fast[i].Metric[k], v)
+			for _, l := range slow[i].Metric {
+				if fast[i].Metric.Get(l.Name) != l.Value {
+					t.Fatalf("%q: label %q: %q vs %q", s, l.Name, fast[i].Metric.Get(l.Name), l.Value)
 				}
 			}
 			if len(fast[i].Metric) != len(slow[i].Metric) || len(fast[i].Values) != len(slow[i].Values) {
@@ -130,6 +130,31 @@ func FuzzFastItems(f *testing.F) {
 					t.Fatalf("%q: sample %v vs %v", s, a, b)
 				}
 			}
+		}
+	})
+}
+
+// FuzzEnvelope: whatever the hand-written envelope reader accepts,
+// encoding/json accepts too and reads the same.
+func FuzzEnvelope(f *testing.F) {
+	f.Add(`{"status":"success","data":{"resultType":"vector","result":[{"metric":{"a":"b"},"value":[1,"1"]}]}}`)
+	f.Add(`{"status":"success","data":{"resultType":"matrix","result":[]},"warnings":["partial"],"infos":[]}`)
+	f.Add(`{"status":"error","errorType":"execution","error":"too many","isPartial":false,"n":1e3}`)
+	f.Fuzz(func(t *testing.T, s string) {
+		var fd queryData
+		fast := envelope{Data: &fd}
+		if !fastEnvelope([]byte(s), &fast) {
+			return
+		}
+		var sd queryData
+		slow := envelope{Data: &sd}
+		if err := json.Unmarshal([]byte(s), &slow); err != nil {
+			t.Fatalf("fast accepted what encoding/json refuses (%v): %q", err, s)
+		}
+		if fast.Status != slow.Status || fast.Error != slow.Error || fast.ErrorType != slow.ErrorType ||
+			len(fast.Warnings) != len(slow.Warnings) || len(fast.Infos) != len(slow.Infos) ||
+			fd.ResultType != sd.ResultType || len(fd.Result.items) != len(sd.Result.items) {
+			t.Fatalf("%q: %+v %+v vs %+v %+v", s, fast, fd, slow, sd)
 		}
 	})
 }

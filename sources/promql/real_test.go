@@ -16,18 +16,18 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 )
 
-// TestRealPrometheus starts Debian's Prometheus scraping node-exporter and a
-// vigil demo service, reads them through query mode and compares the figures
-// with scrape mode reading the same demo directly.
+// TestRealPrometheus starts Debian's Prometheus scraping node-exporter and
+// two vigil demo services, reads them through query mode and compares the
+// engine's figures with scrape mode reading the first demo directly.
 //
 // The demo runs on a manual clock, so its counters stand still between the
-// two moments the test moves the clock: every Prometheus scrape and every
-// direct scrape of one moment sees the same cumulative values. Both stores
-// then hold the same two states and every figure that does not depend on
-// when the samples were taken (quantiles, error rate, increases) must agree
-// exactly (relative 1e-9, float formatting). Rates are compared with a
-// tolerance: the two paths stamp the same increase with different scrape
-// times.
+// two moments the test moves the clock. The windows are aligned: query mode
+// evaluates at a scrape of Prometheus' after the move, over a window that
+// starts exactly on one of its scrapes before it (Prometheus then has no
+// edge to extrapolate to), and scrape mode reads the demo directly before
+// and after the move: both see the same increase. Every figure must agree
+// within 1 %, except rates (the same increase over Prometheus' scrape times
+// and over ours).
 func TestRealPrometheus(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts real servers")
@@ -56,7 +56,7 @@ func TestRealPrometheus(t *testing.T) {
 		{Name: "node", Targets: []string{node}},
 	}, rules)
 
-	src, err := New(Config{URL: promURL, Interval: time.Second, Timeout: 5 * time.Second})
+	src, err := New(Config{URL: promURL, Interval: time.Second, Timeout: 5 * time.Second, Window: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,24 +65,6 @@ func TestRealPrometheus(t *testing.T) {
 	sStore := sources.NewStore(sources.StoreOptions{Resolution: time.Millisecond})
 	host := du.Host
 
-	// pollUntil polls query mode until the demo's target yields a sample
-	// stamped after since.
-	pollUntil := func(since time.Time) {
-		promtest.Eventually(t, 20*time.Second, "Prometheus scraped the demo", func() bool {
-			f, err := src.Poll(ctx, time.Now())
-			if err != nil {
-				t.Logf("poll: %v", err)
-				return false
-			}
-			qStore.Ingest(f)
-			for _, h := range f.Histograms {
-				if h.Series.Name == sources.SvcLatency && h.Series.Label(sources.LabelHost) == host && h.At.After(since) {
-					return true
-				}
-			}
-			return false
-		})
-	}
 	scrapeOnce := func() {
 		f, err := scr.Poll(ctx, time.Now())
 		if err != nil {
@@ -90,20 +72,57 @@ func TestRealPrometheus(t *testing.T) {
 		}
 		sStore.Ingest(f)
 	}
-
-	pollUntil(time.Time{})
+	c := src.Client()
+	// lastScrape is Prometheus' newest scrape of the first demo.
+	lastScrape := func() time.Time {
+		rs, err := c.Query(ctx, `timestamp(up{instance="`+host+`"})`, time.Time{})
+		if err != nil || len(rs) != 1 {
+			return time.Time{}
+		}
+		return unixSeconds(rs[0].Samples[0].Value)
+	}
+	var first, before time.Time
+	promtest.Eventually(t, 20*time.Second, "Prometheus scraped the demo twice", func() bool {
+		before = lastScrape()
+		if first.IsZero() {
+			first = before
+		}
+		return before.After(first)
+	})
 	scrapeOnce()
+	moved := time.Now()
+	if before = lastScrape(); !before.Before(moved) {
+		t.Fatalf("Prometheus' last scrape %v is not before the move %v", before, moved)
+	}
 	clock.Advance(20 * time.Second) // 200 scripted seconds at speed 10
 	svc.Step()
-	// Prometheus stamps a sample with the scrape's scheduled start, which
-	// can precede the request by a few milliseconds: a sample stamped a full
-	// second after the move was certainly taken after it.
-	pollUntil(time.Now().Add(time.Second))
+	var after time.Time
+	promtest.Eventually(t, 20*time.Second, "Prometheus scraped the demo after the move", func() bool {
+		after = lastScrape()
+		return after.After(moved.Add(time.Second))
+	})
 	scrapeOnce()
+	// The window runs from Prometheus' last scrape before the move to its
+	// newest after it: both ends on a sample, nothing to extrapolate.
+	window := after.Sub(before)
+	qsrc, err := New(Config{URL: promURL, Timeout: 5 * time.Second, Window: window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := qsrc.Poll(ctx, after)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qStore.Ingest(f)
+	// The first poll learned that the fleet is small: the next brings
+	// every host's detail (TTFT, ITL) too.
+	if f, err = qsrc.Poll(ctx, after); err != nil {
+		t.Fatal(err)
+	}
+	qStore.Ingest(f)
 
-	o := view.Options{Window: 10 * time.Minute}
-	qs := view.Services(qStore, qStore.Newest(), o)
-	ss := view.Services(sStore, sStore.Newest(), o)
+	qs := view.Services(qStore, after, view.Options{Window: window})
+	ss := view.Services(sStore, sStore.Newest(), view.Options{Window: 10 * time.Minute})
 	if len(ss) < 2 {
 		t.Fatalf("scrape mode sees %d services, want the demo's two", len(ss))
 	}
@@ -117,42 +136,43 @@ func TestRealPrometheus(t *testing.T) {
 			t.Errorf("query mode lacks service %s (has %v)", s.Key(), keys(qs))
 			continue
 		}
-		exact := map[string][2]view.Num{
+		within := map[string][2]view.Num{
 			"latency p50": {q.Latency.P50, s.Latency.P50}, "latency p95": {q.Latency.P95, s.Latency.P95},
 			"latency p99": {q.Latency.P99, s.Latency.P99}, "latency mean": {q.Latency.Mean, s.Latency.Mean},
-			"latency count": {q.Latency.Count, s.Latency.Count}, "ttft p99": {q.TTFT.P99, s.TTFT.P99},
-			"error rate": {q.ErrorRate, s.ErrorRate}, "queue depth": {q.QueueDepth, s.QueueDepth},
+			"latency count": {q.Latency.Count, s.Latency.Count}, "ttft p50": {q.TTFT.P50, s.TTFT.P50}, "ttft p99": {q.TTFT.P99, s.TTFT.P99},
+			"itl p99": {q.ITL.P99, s.ITL.P99}, "error rate": {q.ErrorRate, s.ErrorRate}, "queue depth": {q.QueueDepth, s.QueueDepth},
 		}
 		for oc, n := range s.Outcomes {
-			exact["outcome "+oc] = [2]view.Num{q.Outcomes[oc], n}
+			within["outcome "+oc] = [2]view.Num{q.Outcomes[oc], n}
 		}
-		for what, p := range exact {
-			if p[0].OK != p[1].OK || p[0].OK && !near(p[0].V, p[1].V) {
+		for what, p := range within {
+			if p[0].OK != p[1].OK || p[0].OK && math.Abs(p[0].V-p[1].V) > 0.01*math.Max(math.Abs(p[0].V), math.Abs(p[1].V))+1e-12 {
 				t.Errorf("%s %s: query mode %+v, scrape mode %+v", s.Key(), what, p[0], p[1])
 			}
 		}
 		if !s.Latency.Count.OK || s.Latency.Count.V <= 0 {
 			t.Errorf("%s: no traffic between the two moments (%+v)", s.Key(), s.Latency)
 		}
-		// Rates: the same increase over two different spans (Prometheus'
-		// scrape times vs ours). Both spans are the ~wall time between the
-		// two moments the test read, give or take one scrape interval of
-		// each side, so they agree within a factor the test can bound.
+		if q.Latency.Basis != view.BasisEngine || q.ErrorBasis != view.BasisEngine {
+			t.Errorf("%s: bases %q %q, want engine", s.Key(), q.Latency.Basis, q.ErrorBasis)
+		}
 		if q.Throughput.OK != s.Throughput.OK || s.Throughput.OK && math.Abs(q.Throughput.V/s.Throughput.V-1) > 0.9 {
 			t.Errorf("%s throughput: query %+v scrape %+v", s.Key(), q.Throughput, s.Throughput)
 		}
 	}
-	// node-exporter arrives as host signals, keyed by its uname nodename.
+	// node-exporter arrives as host figures, keyed by its uname nodename.
 	promtest.Eventually(t, 10*time.Second, "node-exporter read through query mode", func() bool {
 		f, err := src.Poll(ctx, time.Now())
 		if err == nil {
 			qStore.Ingest(f)
 		}
-		return len(qStore.Select(sources.HostLoad1)) > 0 && len(qStore.Select(sources.HostMemTotal)) > 0 && len(qStore.Select(TargetUp)) == 3
+		return len(qStore.Select(sources.HostLoad1)) > 0 && len(qStore.Select(sources.HostMemTotal)) > 0 &&
+			len(qStore.Select(sources.HostCPUBusy)) > 0 && len(qStore.Select(TargetUp)) == 3
 	})
-	// The fleet: each demo instance's services under its own host.
+	// The fleet: each demo instance's services under its own host (two
+	// demos on one address serve the same services: each keeps its port).
 	hosts := map[string]int{}
-	for _, s := range view.Services(qStore, qStore.Newest(), o) {
+	for _, s := range view.Services(qStore, qStore.Newest(), view.Options{Window: 10 * time.Second}) {
 		hosts[s.Host]++
 	}
 	if hosts[host] != 2 || hosts[du2.Host] != 2 {
@@ -160,7 +180,6 @@ func TestRealPrometheus(t *testing.T) {
 	}
 
 	// The rest of the API against the real server.
-	c := src.Client()
 	ls, err := c.Labels(ctx)
 	if err != nil || !slices.Contains(ls, "instance") {
 		t.Errorf("labels %v err %v", ls, err)

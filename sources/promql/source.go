@@ -2,10 +2,11 @@ package promql
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -22,9 +23,8 @@ const (
 	// PanelMoreSignal counts a panel's series left out by top-k ("+N more");
 	// label panel.
 	PanelMoreSignal = "promql_panel_more"
-	// TargetUp is Prometheus' up{} per scrape target: 1 up, 0 down; labels
-	// host (the instance) and job.
-	TargetUp = "prom_target_up"
+	// TargetUp is the engine's up{} per scrape target (sources.TargetUp).
+	TargetUp = sources.TargetUp
 )
 
 // Panel is a user panel defined by PromQL in the config.
@@ -34,54 +34,43 @@ type Panel struct {
 	Unit string `yaml:"unit"` // display unit ("s", "bytes", "ratio", "req/s", ...)
 }
 
-// stackSelectors are the metric-name regexes whose raw series each stack's
-// preset in package prom reads (prom.presets' "from" families, with their
-// _bucket/_sum/_count series). TestSelectorsCoverPresets checks, on every
-// fixture of package prom, that the series they select translate exactly
-// as the whole exposition does.
-var stackSelectors = map[string]string{
-	prom.StackVLLM:       `vllm:.+`,
-	prom.StackTGI:        `tgi_.+`,
-	prom.StackSGLang:     `sglang:.+`,
-	prom.StackTriton:     `nv_(inference|trt_llm|gpu|energy)_.+`,
-	prom.StackTorchServe: `ts_(inference|queue)_.+|Requests[245]XX(_total)?|GPUUtilization|GPUMemoryUsed|WorkerThreadTime|QueueTime`,
-	prom.StackRayServe:   `ray_serve_.+`,
-	prom.StackDCGM:       `DCGM_FI_.+`,
-	prom.StackNode: `node_cpu_seconds_total|node_load(1|5|15)|node_memory_(MemTotal|MemAvailable)_bytes|node_filesystem_(size|avail)_bytes` +
-		`|node_boot_time_seconds|node_time_seconds|node_network_(receive|transmit)_bytes_total|node_disk_(read|written)_bytes_total|node_uname_info`,
-	prom.StackOTelGenAI: `gen_ai[._].+`,
-	prom.StackHTTP:      `http_requests_total|http_request_duration_seconds_(bucket|sum|count)`,
-}
-
 // ExemplarQuery selects the latency histograms whose exemplars link to traces.
 const ExemplarQuery = `{__name__=~"vllm:e2e_request_latency_seconds_bucket|vllm:time_to_first_token_seconds_bucket|sglang:e2e_request_latency_seconds_bucket|tgi_request_duration_bucket|http_request_duration_seconds_bucket|ray_serve_http_request_latency_ms_bucket|gen_ai_(server_request|client_operation)_duration_seconds_bucket"}`
 
-// PresetQuery is the built-in PromQL that fetches the raw series of the
-// given stacks (nil: every stack): one selector on the metric name, plus up.
-func PresetQuery(stacks []string) string {
-	if stacks == nil {
-		stacks = prom.Stacks()
-	}
-	var parts []string
-	for _, s := range stacks {
-		if re, ok := stackSelectors[s]; ok {
-			parts = append(parts, re)
-		}
-	}
-	sort.Strings(parts)
-	return `{__name__=~"` + strings.Join(append(parts, "up"), "|") + `"}`
-}
+// Queries of the targets themselves, besides the presets' figures.
+const (
+	// targetsQuery is every scrape target with the time of its newest
+	// scrape, 0 when it is down (up == 0).
+	targetsQuery = `timestamp(up) * up`
+	// tailProbe tells how far a range answer's data reaches (an engine that
+	// repeats old values near now, as VictoriaMetrics does within its
+	// latency offset).
+	tailProbe = `max(timestamp(up))`
+)
 
-// Source is the query-mode poller: every interval it runs the preset query
-// and the user's panels and emits canonical signals, keyed by host (the
-// instance label, or the Hostname the data names, as in scrape mode).
+// FocusTTL is how long a host drilled into keeps its detail in the polls
+// after the last time it was asked for.
+const FocusTTL = 10 * time.Minute
+
+// Source is the query-mode poller: every interval it runs the presets'
+// summary queries for the whole fleet (and the detail queries of the hosts
+// drilled into, or of every host in a small fleet) and the user's panels,
+// and emits canonical figures keyed by host.
 type Source struct {
-	c     *Client
-	name  string
-	query string
+	c       *Client
+	name    string
+	summary []prom.Query
+	detail  []prom.Query
 
-	mu   sync.Mutex
-	last map[string]time.Time // per job/instance: the newest sample time already emitted
+	mu        sync.Mutex
+	focus     map[string]time.Time // host → until when its detail is polled
+	shards    map[string]int       // query name → parts it is split into (narrowed for size)
+	instances map[string][]string  // host → its instances, as of the last poll
+	hosts     int                  // hosts in the last poll
+	hostOf    func(string) string
+	polls     int                        // polls so far (queries that run every n-th poll)
+	gpuIdent  map[string][]sources.Label // GPU identities, as of the last identity query
+	known     map[string]string          // instance → machine name, as learned
 }
 
 // New returns the query-mode source for cfg.
@@ -94,7 +83,9 @@ func New(cfg Config) (*Source, error) {
 	if name == "" {
 		name = "prom " + c.base.Host
 	}
-	return &Source{c: c, name: name, query: PresetQuery(cfg.Stacks), last: map[string]time.Time{}}, nil
+	return &Source{c: c, name: name, summary: prom.Queries(cfg.Stacks, prom.TierSummary), detail: prom.Queries(cfg.Stacks, prom.TierDetail),
+		focus: map[string]time.Time{}, shards: map[string]int{}, instances: map[string][]string{}, hostOf: prom.NewTranslation().HostOf,
+		known: map[string]string{}}, nil
 }
 
 // Client is the source's API client (for alerts, rules, exemplars).
@@ -103,287 +94,651 @@ func (s *Source) Client() *Client { return s.c }
 // Name is the source's name in health reports.
 func (s *Source) Name() string { return s.name }
 
+// lookback is how far back VictoriaMetrics looks for a gauge in a poll:
+// twice the figures' window (scrape intervals are shorter than rate
+// windows), at least a minute.
+func (s *Source) lookback() time.Duration { return max(2*s.c.cfg.Window, time.Minute) }
+
 // Interval is how often the source polls.
 func (s *Source) Interval() time.Duration { return s.c.cfg.Interval }
 
-// Timeout bounds one poll: every try of every request, and the backoff.
+// Window is the figures' rate window.
+func (s *Source) Window() time.Duration { return s.c.cfg.Window }
+
+// Timeout bounds one poll: two rounds of requests, each with its tries and
+// backoff.
 func (s *Source) Timeout() time.Duration {
 	n := time.Duration(s.c.cfg.Retries + 1)
-	return n*s.c.cfg.Timeout + (1<<n)*s.c.cfg.Backoff
+	return 2 * (n*s.c.cfg.Timeout + (1<<n)*s.c.cfg.Backoff)
 }
 
-// Poll runs the preset query and the panels once.
+// job is one request of a poll or a history fill.
+type job struct {
+	q       prom.Query
+	expr    string
+	rs      []Result
+	ws      Warnings
+	err     error
+	parts   int  // >1: narrowed into this many parts
+	leftOut int  // parts the engine refused even narrowed
+	scoped  bool // already narrowed to some instances (a host's detail): not split further
+}
+
+// poll is what one round of instant queries brought.
+type poll struct {
+	evalAt   time.Time // on the engine's clock
+	skew     time.Duration
+	up       []Result
+	scraped  map[string]time.Time // instance → newest scrape, engine clock
+	nodes    []Result
+	jobs     []*job
+	warnings []string
+	errs     []string
+	series   int
+}
+
+// Poll runs the figure queries and the panels once.
 func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error) {
 	start := time.Now()
+	wire0, _ := s.c.Bytes()
 	h := &sources.Health{Source: s.name, Kind: "prom", Target: s.c.target, Interval: s.c.cfg.Interval}
 	f := sources.Frame{Source: s.name, At: now, Health: h}
+	skew := s.c.Skew()
+	p := &poll{evalAt: now.Add(skew), skew: skew, scraped: map[string]time.Time{}}
+
+	// Round 1: the targets (up, their newest scrapes) and node names.
+	var wg sync.WaitGroup
+	var upErr error
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		var ws Warnings
+		p.up, ws, upErr = s.c.QueryWith(ctx, targetsQuery, p.evalAt, QueryOptions{NoCache: true})
+		p.addWarnings("up", ws)
+	}()
+	go func() {
+		defer wg.Done()
+		p.nodes, _, _ = s.c.QueryWith(ctx, prom.NodeQuery, p.evalAt, QueryOptions{NoCache: true})
+	}()
+	wg.Wait()
+	if upErr != nil && ctx.Err() != nil {
+		h.Duration = time.Since(start)
+		return f, upErr
+	}
+	for _, r := range p.up {
+		if len(r.Samples) == 0 {
+			continue
+		}
+		inst := r.Labels.Get(sources.LabelInstance)
+		if t := unixSeconds(r.Samples[0].Value); r.Samples[0].Value > 0 && t.After(p.scraped[inst]) {
+			p.scraped[inst] = t
+		}
+	}
+	insts := instancesOf(p.up)
+
+	// Round 2: the figures, and the panels.
+	s.mu.Lock()
+	// The fleet's size: hosts as of the last poll, else targets (at least
+	// as many).
+	size := s.hosts
+	if size == 0 {
+		size = len(insts)
+	}
+	small := s.c.cfg.DetailAll > 0 && size <= s.c.cfg.DetailAll
+	poll := s.polls
+	s.polls++
+	// A query that runs every n-th poll still runs at least every two
+	// minutes: its figures must outlive the store's lookback.
+	due := func(q prom.Query) bool {
+		n := min(q.Every(), max(1, int(2*time.Minute/s.c.cfg.Interval)))
+		return poll%n == 0
+	}
+	idents := s.gpuIdent
+	var focusInsts []string
+	for host, until := range s.focus {
+		if now.After(until) {
+			delete(s.focus, host)
+			continue
+		}
+		focusInsts = append(focusInsts, s.instances[host]...)
+	}
+	s.mu.Unlock()
+	identPoll := false
+	for _, q := range s.summary {
+		if due(q) || q.Identity() && idents == nil {
+			p.jobs = append(p.jobs, &job{q: q})
+			identPoll = identPoll || q.Identity()
+		}
+	}
+	switch {
+	case small:
+		for _, q := range s.detail {
+			if due(q) {
+				p.jobs = append(p.jobs, &job{q: q})
+			}
+		}
+	case len(focusInsts) > 0:
+		for _, q := range s.detail {
+			if due(q) {
+				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(focusInsts)), scoped: true})
+			}
+		}
+	}
 	type panelRes struct {
 		rs  []Result
 		err error
 	}
 	panels := make([]panelRes, len(s.c.cfg.Panels))
-	var wg sync.WaitGroup
-	for i, p := range s.c.cfg.Panels {
+	var exs []sources.Exemplar
+	for i, pn := range s.c.cfg.Panels {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			rs, err := s.c.Query(ctx, p.Expr, time.Time{})
+			rs, _, err := s.c.QueryWith(ctx, pn.Expr, p.evalAt, QueryOptions{NoCache: true})
 			panels[i] = panelRes{rs, err}
 		}()
 	}
-	var exs []sources.Exemplar
-	if s.c.cfg.Exemplars {
+	if s.c.cfg.Exemplars && (small || len(focusInsts) > 0) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			q := ExemplarQuery
+			if !small {
+				q = strings.Replace(q, "{", "{"+instanceMatcher(focusInsts)+", ", 1)
+			}
 			// Best effort: a server without exemplar storage answers empty.
-			exs, _ = s.c.QueryExemplars(ctx, ExemplarQuery, now.Add(-s.c.cfg.Interval), now)
+			exs, _ = s.c.QueryExemplars(ctx, q, now.Add(skew-s.c.cfg.Interval), p.evalAt)
 		}()
 	}
-	rs, err := s.c.Query(ctx, s.query, time.Time{})
+	s.runJobs(ctx, p.jobs, insts, func(j *job) ([]Result, Warnings, error) {
+		return s.c.QueryWith(ctx, j.expr, p.evalAt, QueryOptions{NoCache: true, Lookback: s.lookback()})
+	})
 	wg.Wait()
+
+	// Figures, stamped with the time of the newest scrape of their target
+	// (on vigil's clock): data the engine answers late with is never
+	// shown as now.
+	tr := prom.NewTranslation()
+	tr.AddNodes(answersAt(p.nodes, skew))
+	// GPU identities last between their polls; an identity poll replaces
+	// them (GPUs gone leave).
+	tr.GPUs = idents
+	if identPoll || tr.GPUs == nil {
+		tr.GPUs = map[string][]sources.Label{}
+	}
+	s.mu.Lock()
+	if len(s.known) > 1<<17 { // fleet churn: forget, the next polls relearn
+		s.known = map[string]string{}
+	}
+	tr.Known = s.known // only this poll's goroutine writes it (polls do not overlap)
+	s.mu.Unlock()
+	tr.Stamp = func(inst string, at time.Time) time.Time {
+		if t, ok := p.scraped[inst]; ok && t.Before(at) {
+			at = t
+		}
+		at = at.Add(-skew)
+		if at.After(now) {
+			at = now
+		}
+		return at
+	}
+	ok := upErr == nil
+	for _, j := range p.jobs {
+		p.series += len(j.rs)
+		p.addWarnings(j.q.Name, j.ws)
+		switch {
+		case j.err != nil:
+			p.errs = append(p.errs, j.q.Name+": "+sources.OneLine(j.err.Error()))
+		default:
+			ok = true
+		}
+		if j.parts > 1 {
+			note := fmt.Sprintf("%s: refused by the engine for size, split into %d parts by instance", j.q.Name, j.parts)
+			if j.leftOut > 0 {
+				note += fmt.Sprintf(" (%d still refused: their hosts are left out)", j.leftOut)
+			}
+			p.warnings = append(p.warnings, note)
+		}
+		tr.Add(j.q, answersAt(j.rs, 0))
+	}
+	f.Points = tr.Points()
+	s.mu.Lock()
+	s.gpuIdent = tr.GPUs
+	s.mu.Unlock()
+	s.targets(&f, p, tr, now)
+	for _, pn := range panels {
+		p.series += len(pn.rs)
+	}
+	var perr []string
+	for i, pn := range s.c.cfg.Panels {
+		if panels[i].err != nil {
+			perr = append(perr, fmt.Sprintf("panel %s: %v", sources.OneLine(pn.Name), panels[i].err))
+			continue
+		}
+		PanelPoints(&f, pn, panels[i].rs, s.c.cfg.TopK, now)
+	}
 	for i := range exs {
-		if inst := exs[i].Series.Label("instance"); inst != "" {
-			exs[i].Labels = append(exs[i].Labels, sources.Label{Name: sources.LabelHost, Value: inst})
+		if inst := exs[i].Series.Label(sources.LabelInstance); inst != "" {
+			exs[i].Labels = append(exs[i].Labels, sources.Label{Name: sources.LabelHost, Value: tr.HostOf(inst)})
 		}
 	}
 	f.Exemplars = append(f.Exemplars, exs...)
+
+	wire1, _ := s.c.Bytes()
 	h.Duration = time.Since(start)
-	if err != nil {
-		return f, err
-	}
-	stacks := s.translate(&f, rs)
-	h.Series = len(rs)
-	h.Detail = strings.Join(stacks, ",")
-	var perr []string
-	for i, p := range s.c.cfg.Panels {
-		if panels[i].err != nil {
-			perr = append(perr, fmt.Sprintf("panel %s: %v", sources.OneLine(p.Name), panels[i].err))
-			continue
-		}
-		PanelPoints(&f, p, panels[i].rs, s.c.cfg.TopK, now)
-	}
-	if len(perr) > 0 {
-		return f, fmt.Errorf("%s", strings.Join(perr, "; "))
-	}
-	return f, nil
-}
-
-// group is the raw series of one scrape target (job, instance).
-type group struct {
-	job, instance string
-	at            time.Time
-	rs            []Result
-}
-
-// translate groups the raw series by target, renders each target's series
-// as an exposition and reads it with prom.Parse, stamped with the target's
-// newest sample time. Targets whose data did not move since the last poll
-// are skipped, so a slow Prometheus scrape never repeats a snapshot.
-func (s *Source) translate(f *sources.Frame, rs []Result) []string {
-	groups := map[string]*group{}
-	var keys []string
-	for _, r := range rs {
-		if len(r.Samples) == 0 {
-			continue
-		}
-		inst, job := r.Labels["instance"], r.Labels["job"]
-		if r.Name() == "up" {
-			f.Points = append(f.Points, sources.Point{
-				Series: sources.NewSeries(TargetUp, sources.Gauge, sources.LabelHost, sources.Sanitize(inst), "job", sources.Sanitize(job)),
-				At:     r.Samples[0].At, Value: r.Samples[0].Value})
-			continue
-		}
-		k := job + "\x00" + inst
-		g := groups[k]
-		if g == nil {
-			g = &group{job: job, instance: inst}
-			groups[k] = g
-			keys = append(keys, k)
-		}
-		g.rs = append(g.rs, r)
-		if at := r.Samples[0].At; at.After(g.at) {
-			g.at = at
-		}
-	}
-	sort.Strings(keys)
-	seen := map[string]bool{}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range keys {
-		g := groups[k]
-		if !g.at.After(s.last[k]) {
-			continue
-		}
-		s.last[k] = g.at
-		body := Render(g.rs)
-		t := prom.Target{URL: "http://" + g.instance + "/metrics"}
-		if g.instance == "" {
-			t = prom.Target{URL: "", Host: g.job, Service: g.job}
-		}
-		pf, st, _ := prom.Parse(body, "text/plain; version=0.0.4", t, g.at)
-		f.Points = append(f.Points, pf.Points...)
-		f.Histograms = append(f.Histograms, pf.Histograms...)
-		f.Exemplars = append(f.Exemplars, pf.Exemplars...)
-		for _, x := range st.Stacks {
-			seen[x] = true
-		}
-	}
-	// Forget targets gone for an hour, so that fleet churn cannot grow the map.
+	h.Series = p.series
+	h.Bytes = int(wire1 - wire0)
+	h.Detail = strings.Join(tr.Stacks(), ",")
 	var newest time.Time
-	for _, t := range s.last {
+	for _, t := range p.scraped {
 		if t.After(newest) {
 			newest = t
 		}
 	}
-	for k, t := range s.last {
-		if newest.Sub(t) > time.Hour {
-			delete(s.last, k)
+	if !newest.IsZero() {
+		h.DataAt = newest.Add(-skew)
+		if lag := now.Sub(h.DataAt); lag > 2*s.c.cfg.Interval {
+			h.Detail += fmt.Sprintf("; data %s old", lag.Round(time.Second))
 		}
 	}
-	out := make([]string, 0, len(seen))
-	for x := range seen {
-		out = append(out, x)
+	if skew.Abs() >= 2*time.Second {
+		h.Detail += fmt.Sprintf("; engine clock %+.0fs off ours (compensated)", skew.Seconds())
+	}
+	h.Warnings = append(p.warnings, p.errs...)
+	if len(perr) > 0 {
+		h.Warnings = append(h.Warnings, perr...)
+	}
+	if !ok {
+		err := upErr
+		if err == nil && len(p.errs) > 0 {
+			err = errors.New(p.errs[0])
+		}
+		return f, err
+	}
+	return f, nil
+}
+
+func (p *poll) addWarnings(what string, ws Warnings) {
+	for _, w := range ws {
+		p.warnings = append(p.warnings, what+": partial answer: "+w)
+	}
+}
+
+// unixSeconds reads a timestamp() value.
+func unixSeconds(v float64) time.Time {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return time.Time{}
+	}
+	sec, frac := math.Modf(v)
+	return time.Unix(int64(sec), int64(math.Round(frac*1e3))*1e6)
+}
+
+// targets adds the engine's targets: up per target and how old each one's
+// newest scrape was, keyed by the machine (host), instance and job; and it
+// remembers which instances make each host, for the detail of one host.
+func (s *Source) targets(f *sources.Frame, p *poll, tr *prom.Translation, now time.Time) {
+	byHost := map[string][]string{}
+	for _, r := range p.up {
+		if len(r.Samples) == 0 {
+			continue
+		}
+		inst, job := r.Labels.Get(sources.LabelInstance), r.Labels.Get(sources.LabelJob)
+		host := tr.HostOf(inst)
+		if inst == "" {
+			host = job
+		}
+		at := r.Samples[0].At.Add(-p.skew)
+		if t, ok := p.scraped[inst]; ok {
+			at = t.Add(-p.skew)
+		}
+		if at.After(now) {
+			at = now
+		}
+		ls := []string{sources.LabelHost, sources.Sanitize(host), sources.LabelInstance, sources.Sanitize(inst), sources.LabelJob, sources.Sanitize(job)}
+		for _, g := range GroupLabels {
+			if v := r.Labels.Get(g); v != "" && g != sources.LabelJob {
+				ls = append(ls, g, sources.Sanitize(v))
+			}
+		}
+		f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(sources.TargetUp, sources.Gauge, ls...), At: at, Value: r.Samples[0].Value})
+		if t, ok := p.scraped[inst]; ok {
+			f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(sources.TargetScrapeAge, sources.Gauge, ls[:6]...), At: at,
+				Value: math.Max(0, p.evalAt.Sub(t).Seconds())})
+		}
+		if inst != "" && !contains(byHost[host], inst) {
+			byHost[host] = append(byHost[host], inst)
+		}
+	}
+	s.mu.Lock()
+	s.instances = byHost
+	s.hosts = len(byHost)
+	s.hostOf = tr.HostOf
+	s.mu.Unlock()
+}
+
+// GroupLabels are the target labels the fleet groups hosts by, kept on
+// TargetUp when the engine's up carries them.
+var GroupLabels = []string{"cluster", "namespace", "region", "zone", sources.LabelJob, "env", "environment"}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func instancesOf(up []Result) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, r := range up {
+		if i := r.Labels.Get(sources.LabelInstance); i != "" && !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
 	}
 	sort.Strings(out)
 	return out
 }
 
-// Render writes raw series of one target as a text 0.0.4 exposition. The
-// target labels Prometheus adds (job, instance) are dropped and the
-// exported_ ones it renamed on collision are restored, so the exposition
-// reads as the target served it. Histogram and summary families are typed
-// from their le and quantile labels; everything else is untyped.
-func Render(rs []Result) []byte {
-	type fam struct {
-		typ   string
-		lines []string
+// instanceMatcher selects the given instances.
+func instanceMatcher(insts []string) string {
+	q := make([]string, len(insts))
+	for i, x := range insts {
+		q[i] = regexp.QuoteMeta(x)
 	}
-	base := map[string]string{} // series name → family name
-	typ := map[string]string{}
+	re := strings.ReplaceAll(strings.Join(q, "|"), `\`, `\\`)
+	return `instance=~"` + strings.ReplaceAll(re, `"`, `\"`) + `"`
+}
+
+// answersAt turns results into answers, one per sample, moved onto vigil's
+// clock by skew (0 keeps them on the engine's: a Stamp moves them).
+func answersAt(rs []Result, skew time.Duration) []prom.Answer {
+	n := 0
 	for _, r := range rs {
-		n := r.Name()
-		if b, ok := strings.CutSuffix(n, "_bucket"); ok && r.Labels["le"] != "" {
-			typ[b] = "histogram"
-			base[n] = b
-		} else if r.Labels["quantile"] != "" {
-			typ[n] = "summary"
+		n += len(r.Samples)
+	}
+	out := make([]prom.Answer, 0, n)
+	for _, r := range rs {
+		for _, smp := range r.Samples {
+			out = append(out, prom.Answer{Labels: r.Labels, At: smp.At.Add(-skew), Value: smp.Value})
 		}
 	}
-	for _, r := range rs {
-		n := r.Name()
-		if _, ok := base[n]; ok {
-			continue
+	return out
+}
+
+// runJobs runs the jobs with the client's bounded concurrency. A query the
+// engine refuses for size is narrowed: split by instance into 4, 16, 64...
+// parts until the engine answers each (remembered for the next polls), the
+// parts it still refuses left out and said so.
+func (s *Source) runJobs(ctx context.Context, jobs []*job, insts []string, run func(*job) ([]Result, Warnings, error)) {
+	var wg sync.WaitGroup
+	for _, j := range jobs {
+		if j.expr == "" {
+			j.expr = j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, "")
 		}
-		base[n] = n
-		for _, suf := range []string{"_sum", "_count"} {
-			if b, ok := strings.CutSuffix(n, suf); ok && typ[b] != "" {
-				base[n] = b
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.mu.Lock()
+			parts := s.shards[j.q.Name]
+			s.mu.Unlock()
+			if parts <= 1 {
+				j.rs, j.ws, j.err = run(j)
+				if j.err == nil || !errors.Is(j.err, ErrTooBig) || len(insts) < 2 || j.scoped {
+					return
+				}
+				parts = 4
+			}
+			s.narrow(ctx, j, insts, parts, run)
+		}()
+	}
+	wg.Wait()
+}
+
+// narrow runs j in parts by instance, more parts while the engine refuses.
+func (s *Source) narrow(ctx context.Context, j *job, insts []string, parts int, run func(*job) ([]Result, Warnings, error)) {
+	for {
+		parts = min(parts, len(insts))
+		var rs []Result
+		var ws Warnings
+		refused := 0
+		var firstErr error
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for k := 0; k < parts; k++ {
+			lo, hi := k*len(insts)/parts, (k+1)*len(insts)/parts
+			if lo == hi {
+				continue
+			}
+			part := &job{q: j.q, expr: j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(insts[lo:hi]))}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r, w, err := run(part)
+				mu.Lock()
+				defer mu.Unlock()
+				ws = append(ws, w...)
+				if err != nil {
+					if errors.Is(err, ErrTooBig) {
+						refused++
+					}
+					if firstErr == nil {
+						firstErr = err
+					}
+					return
+				}
+				rs = append(rs, r...)
+			}()
+		}
+		wg.Wait()
+		if refused == 0 || parts >= len(insts) || ctx.Err() != nil {
+			j.rs, j.ws, j.parts, j.leftOut = rs, ws, parts, refused
+			j.err = nil
+			if len(rs) == 0 && firstErr != nil {
+				j.err = firstErr
+			}
+			s.mu.Lock()
+			s.shards[j.q.Name] = parts
+			s.mu.Unlock()
+			return
+		}
+		parts *= 4
+	}
+}
+
+// historySteps caps a range query at the 11,000 points per series
+// Prometheus accepts.
+const historySteps = 11000
+
+// HistoryStep is the step of a range query for chart columns step wide over
+// [from, to]: whole seconds (at least one), no more than 11,000 points.
+func HistoryStep(from, to time.Time, step time.Duration) time.Duration {
+	step = max(step, to.Sub(from)/historySteps, time.Second)
+	return step.Round(time.Second)
+}
+
+// FillHistory implements sources.HistoryFiller: range queries of the
+// summary figures of the charts (the services' latency quantiles and
+// request rates) for the whole fleet, and of every figure for the hosts
+// drilled into (every host in a small fleet), over [from, to] every step.
+// start and end are rounded down to a multiple of step (as Grafana does, so
+// an engine's cache serves them), the rate window is the step or the
+// figures' window, whichever is longer, and points the engine filled in
+// near now with older values (VictoriaMetrics within its latency offset)
+// are left out.
+func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.Duration, emit func(sources.Frame)) error {
+	s.mu.Lock()
+	small := s.c.cfg.DetailAll > 0 && s.hosts <= s.c.cfg.DetailAll
+	var focusInsts []string
+	for host := range s.focus {
+		focusInsts = append(focusInsts, s.instances[host]...)
+	}
+	s.mu.Unlock()
+	var jobs []*job
+	win := max(HistoryStep(from, to, step), s.c.cfg.Window)
+	for _, q := range s.summary {
+		if small || q.Charted() {
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, "")})
+		}
+	}
+	if small {
+		for _, q := range s.detail {
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, "")})
+		}
+	} else if len(focusInsts) > 0 {
+		m := instanceMatcher(focusInsts)
+		for _, q := range s.summary {
+			if !q.Charted() {
+				jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
+			}
+		}
+		for _, q := range s.detail {
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
+		}
+	}
+	return s.fill(ctx, jobs, from, to, step, emit)
+}
+
+// FetchDetail implements sources.DetailFetcher: from now on the polls carry
+// the host's detail (for FocusTTL after the last ask), and its detail's
+// history over [from, to] is fetched at once.
+func (s *Source) FetchDetail(ctx context.Context, host string, from, to time.Time, step time.Duration, emit func(sources.Frame)) error {
+	s.mu.Lock()
+	insts := s.instances[host]
+	if len(insts) == 0 {
+		// A host known by another name: the instances whose machine it is.
+		for h, is := range s.instances {
+			for _, i := range is {
+				if i == host || s.hostOf(i) == host || h == host {
+					insts = append(insts, i)
+				}
 			}
 		}
 	}
-	fams := map[string]*fam{}
-	var names []string
-	var sb strings.Builder
-	for _, r := range rs {
-		n := r.Name()
-		if n == "" || len(r.Samples) == 0 {
+	s.focus[host] = time.Now().Add(FocusTTL)
+	if len(insts) > 0 {
+		s.instances[host] = insts
+	}
+	s.mu.Unlock()
+	if len(insts) == 0 {
+		return fmt.Errorf("promql: no targets known for host %s", sources.OneLine(host))
+	}
+	m := instanceMatcher(insts)
+	win := max(HistoryStep(from, to, step), s.c.cfg.Window)
+	var jobs []*job
+	for _, q := range s.summary {
+		if !q.Charted() {
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
+		}
+	}
+	for _, q := range s.detail {
+		jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
+	}
+	return s.fill(ctx, jobs, from, to, step, emit)
+}
+
+// fill runs range jobs over [from, to] and emits their figures as one
+// backfill frame.
+func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step time.Duration, emit func(sources.Frame)) error {
+	if len(jobs) == 0 || !to.After(from) {
+		return nil
+	}
+	s.learnNames(ctx)
+	skew := s.c.Skew()
+	st := HistoryStep(from, to, step)
+	start := from.Add(skew).Truncate(st)
+	end := to.Add(skew).Truncate(st)
+	if !end.After(start) {
+		end = start.Add(st)
+	}
+	var probe []Result
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		probe, _ = s.c.QueryRange(ctx, tailProbe, start, end, st)
+	}()
+	s.runJobs(ctx, jobs, nil, func(j *job) ([]Result, Warnings, error) {
+		return s.c.QueryRangeWith(ctx, j.expr, start, end, st)
+	})
+	wg.Wait()
+	cut := end
+	if len(probe) == 1 && len(probe[0].Samples) > 1 {
+		// The newest scrape the range answer saw: points after it repeat
+		// older values.
+		smps := probe[0].Samples
+		last := unixSeconds(smps[len(smps)-1].Value)
+		if !last.IsZero() && last.Before(smps[len(smps)-1].At.Add(-2*st)) {
+			cut = last
+		}
+	}
+	tr := prom.NewTranslation()
+	s.mu.Lock()
+	tr.Names = s.hostOf // as the last poll named them
+	s.mu.Unlock()
+	var errs []string
+	ok := false
+	for _, j := range jobs {
+		if j.err != nil {
+			errs = append(errs, j.q.Name+": "+sources.OneLine(j.err.Error()))
 			continue
 		}
-		b := base[n]
-		fm := fams[b]
-		if fm == nil {
-			fm = &fam{typ: typ[b]}
-			fams[b] = fm
-			names = append(names, b)
+		ok = true
+		as := answersAt(j.rs, skew)
+		keep := as[:0]
+		for _, a := range as {
+			if !a.At.Add(skew).After(cut) {
+				keep = append(keep, a)
+			}
 		}
-		sb.Reset()
-		writeSeries(&sb, n, r.Labels)
-		sb.WriteByte(' ')
-		sb.WriteString(strconv.FormatFloat(r.Samples[len(r.Samples)-1].Value, 'g', -1, 64))
-		fm.lines = append(fm.lines, sb.String())
+		tr.Add(j.q, keep)
 	}
-	sort.Strings(names)
-	var out strings.Builder
-	for _, n := range names {
-		fm := fams[n]
-		if fm.typ != "" {
-			out.WriteString("# TYPE ")
-			writeName(&out, n)
-			out.WriteString(" " + fm.typ + "\n")
-		}
-		sort.Strings(fm.lines)
-		for _, l := range fm.lines {
-			out.WriteString(l)
-			out.WriteByte('\n')
-		}
+	f := sources.Frame{Source: s.name, At: to, Backfill: true, Points: tr.Points()}
+	if len(f.Points) > 0 {
+		emit(f)
 	}
-	return []byte(out.String())
+	if !ok && len(errs) > 0 {
+		return fmt.Errorf("history: %s", errs[0])
+	}
+	return nil
 }
 
-func legacyName(s string, label bool) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' || (!label && c == ':') || i > 0 && c >= '0' && c <= '9'
-		if !ok {
-			return false
-		}
-	}
-	return true
-}
-
-func writeName(b *strings.Builder, n string) {
-	if legacyName(n, false) {
-		b.WriteString(n)
+// learnNames names the machines before the first poll has (history asked
+// for at start): node names and the GPUs' hosts, so that history lands on
+// the hosts the polls will use.
+func (s *Source) learnNames(ctx context.Context) {
+	s.mu.Lock()
+	done := s.polls > 0
+	s.mu.Unlock()
+	if done {
 		return
 	}
-	b.WriteString(strconv.Quote(n))
-}
-
-var escaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
-
-func writeSeries(b *strings.Builder, name string, ls map[string]string) {
-	keys := make([]string, 0, len(ls))
-	for k := range ls {
-		switch k {
-		case "__name__", "job", "instance":
-			continue
-		}
-		keys = append(keys, k)
+	skew := s.c.Skew()
+	at := time.Now().Add(skew)
+	tr := prom.NewTranslation()
+	if rs, _, err := s.c.QueryWith(ctx, prom.NodeQuery, at, QueryOptions{NoCache: true}); err == nil {
+		tr.AddNodes(answersAt(rs, skew))
 	}
-	sort.Strings(keys)
-	quotedName := !legacyName(name, false)
-	if !quotedName {
-		b.WriteString(name)
-	}
-	b.WriteByte('{')
-	first := true
-	if quotedName {
-		b.WriteString(`"` + escaper.Replace(name) + `"`)
-		first = false
-	}
-	for _, k := range keys {
-		name := k
-		if x, ok := strings.CutPrefix(k, "exported_"); ok && (x == "job" || x == "instance") {
-			name = x
+	for _, q := range s.summary {
+		if q.Names() {
+			if rs, _, err := s.c.QueryWith(ctx, q.ExprIn(s.c.Dialect(), s.c.cfg.Window, ""), at, QueryOptions{NoCache: true, Lookback: s.lookback()}); err == nil {
+				tr.Add(q, answersAt(rs, skew))
+			}
 		}
-		if !first {
-			b.WriteByte(',')
-		}
-		first = false
-		if legacyName(name, true) {
-			b.WriteString(name)
-		} else {
-			b.WriteString(`"` + escaper.Replace(name) + `"`)
-		}
-		b.WriteString(`="`)
-		b.WriteString(escaper.Replace(ls[k]))
-		b.WriteByte('"')
 	}
-	b.WriteByte('}')
+	known := map[string]string{}
+	tr.Known = known
+	tr.Points()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.polls == 0 {
+		for k, v := range known {
+			s.known[k] = v
+		}
+		s.hostOf = tr.HostOf
+	}
 }
 
 // PanelPoints adds a panel's results to f: the topK largest values as
@@ -423,14 +778,15 @@ func PanelPoints(f *sources.Frame, p Panel, rs []Result, topK int, now time.Time
 		if p.Unit != "" {
 			ls = append(ls, sources.Label{Name: "unit", Value: sources.Sanitize(p.Unit)})
 		}
-		for k, v := range x.r.Labels {
+		for _, l := range x.r.Labels {
+			k, v := l.Name, l.Value
 			if k == "panel" || k == "unit" {
 				k = "exported_" + k
 			}
 			ls = append(ls, sources.Label{Name: sources.Sanitize(k), Value: sources.Sanitize(v)})
 		}
 		at := x.t
-		if at.IsZero() {
+		if at.IsZero() || at.After(now) {
 			at = now
 		}
 		f.Points = append(f.Points, sources.Point{Series: sources.SeriesOf(PanelSignal, sources.Gauge, ls), At: at, Value: x.v})
@@ -438,46 +794,28 @@ func PanelPoints(f *sources.Frame, p Panel, rs []Result, topK int, now time.Time
 	f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(PanelMoreSignal, sources.Gauge, "panel", name), At: now, Value: float64(more)})
 }
 
-func labelKey(ls map[string]string) string {
-	keys := make([]string, 0, len(ls))
-	for k := range ls {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+func labelKey(ls Labels) string {
+	s := append(Labels(nil), ls...)
+	sort.Slice(s, func(i, j int) bool { return s[i].Name < s[j].Name })
 	var b strings.Builder
-	for _, k := range keys {
-		b.WriteString(k + "=" + ls[k] + ",")
+	for _, l := range s {
+		b.WriteString(l.Name + "=" + l.Value + ",")
 	}
 	return b.String()
 }
 
-// Backfill fills the store with the preset series over (now-window, now] at
-// step, through range queries, so the panes start with history. Each step is
-// translated as a poll would be.
+// Backfill fills the store with the figures over (now-window, now] at step
+// through range queries (vigil alerts --backfill): FillHistory for the
+// whole window.
 func (s *Source) Backfill(ctx context.Context, emit func(sources.Frame), now time.Time, window, step time.Duration) error {
 	if window <= 0 || step <= 0 {
 		return nil
 	}
-	rs, err := s.c.QueryRange(ctx, s.query, now.Add(-window), now, step)
-	if err != nil {
-		return err
-	}
-	byT := map[int64][]Result{}
-	var ts []int64
-	for _, r := range rs {
-		for _, smp := range r.Samples {
-			k := smp.At.UnixMilli()
-			if _, ok := byT[k]; !ok {
-				ts = append(ts, k)
-			}
-			byT[k] = append(byT[k], Result{Labels: r.Labels, Samples: []Sample{smp}})
-		}
-	}
-	sort.Slice(ts, func(i, j int) bool { return ts[i] < ts[j] })
-	for _, k := range ts {
-		f := sources.Frame{Source: s.name, At: time.UnixMilli(k)}
-		s.translate(&f, byT[k])
-		emit(f)
-	}
-	return nil
+	return s.FillHistory(ctx, now.Add(-window), now, step, emit)
 }
+
+var (
+	_ sources.Poller        = (*Source)(nil)
+	_ sources.HistoryFiller = (*Source)(nil)
+	_ sources.DetailFetcher = (*Source)(nil)
+)

@@ -43,10 +43,7 @@ func selfSigned(t *testing.T, dir string) (certFile, keyFile string, cert *x509.
 func TestTLSCustomCAAndClientCert(t *testing.T) {
 	dir := t.TempDir()
 	certFile, keyFile, clientCert := selfSigned(t, dir)
-	fp := &fakeProm{}
-	empty := []series{}
-	fp.data.Store(&empty)
-	srv := httptest.NewUnstartedServer(fp)
+	srv := httptest.NewUnstartedServer(&fakeEngine{})
 	pool := x509.NewCertPool()
 	pool.AddCert(clientCert)
 	srv.TLS = &tls.Config{ClientAuth: tls.RequireAndVerifyClientCert, ClientCAs: pool}

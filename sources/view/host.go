@@ -27,14 +27,19 @@ type Host struct {
 	NetRx        Num          `json:"network_receive_bytes_per_second"`  // over the window, every device but loopback
 	NetTx        Num          `json:"network_transmit_bytes_per_second"` // over the window, every device but loopback
 	Uptime       Num          `json:"uptime_seconds"`
+	Age          Num          `json:"age_seconds"` // of the newest sample the figures rest on
 }
+
+// hostSignals name a host: any of them for a host label lists the host.
+var hostSignals = []string{sources.HostCPUSeconds, sources.HostLoad1, sources.HostMemTotal, sources.HostFSSize, sources.HostBootTime,
+	sources.HostMemUsedRatio, sources.HostCPUBusy, sources.HostCPUCount, sources.HostNetRxBps}
 
 // Hosts evaluates every host the store has host signals for, sorted by
 // name. Rates use o.Window; a figure no source gives is n/a.
 func Hosts(st *sources.Store, at time.Time, o Options) []Host {
 	o = o.withDefaults()
 	names := map[string]bool{}
-	for _, n := range []string{sources.HostCPUSeconds, sources.HostLoad1, sources.HostMemTotal, sources.HostFSSize, sources.HostBootTime, sources.HostMemUsedRatio} {
+	for _, n := range hostSignals {
 		for _, s := range st.Select(n) {
 			names[s.Label(sources.LabelHost)] = true
 		}
@@ -73,10 +78,15 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 	}
 	if len(cpus) > 0 {
 		h.CPUCount = Some(float64(len(cpus)))
+	} else {
+		h.CPUCount = lastOf(st, sources.HostCPUCount, m, at)
 	}
 	if nseries > 0 && windowed && all > 0 {
 		h.CPUBusy = Some(1 - idle/all)
+	} else if nseries == 0 {
+		h.CPUBusy = lastOf(st, sources.HostCPUBusy, m, at)
 	}
+	h.NetRx, h.NetTx = netRate(st, sources.HostNetRx, sources.HostNetRxBps, m, window, at), netRate(st, sources.HostNetTx, sources.HostNetTxBps, m, window, at)
 
 	h.Load1 = lastOf(st, sources.HostLoad1, m, at)
 	total := lastOf(st, sources.HostMemTotal, m, at)
@@ -103,15 +113,34 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 	}
 	sort.Slice(h.Filesystems, func(i, j int) bool { return h.Filesystems[i].Mountpoint < h.Filesystems[j].Mountpoint })
 
-	h.NetRx = SumRate(st, sources.HostNetRx, m, window, at)
-	h.NetTx = SumRate(st, sources.HostNetTx, m, window, at)
-
 	boot := lastOf(st, sources.HostBootTime, m, at)
 	now := lastOf(st, sources.HostTime, m, at)
 	if boot.OK && now.OK {
 		h.Uptime = Some(math.Max(0, now.V-boot.V))
 	}
+	var newest int64
+	for _, n := range hostAgeSignals {
+		for _, s := range st.Select(n, m...) {
+			if smp, ok := st.LastSeen(s.Key(), at); ok && smp.T > newest {
+				newest = smp.T
+			}
+		}
+	}
+	h.Age = ageOf(newest, at)
 	return h
+}
+
+// hostAgeSignals are the host's series whose newest sample dates its figures.
+var hostAgeSignals = []string{sources.HostLoad1, sources.HostMemTotal, sources.HostMemAvailable, sources.HostCPUBusy, sources.HostTime}
+
+// netRate is the rate of the host's counters called counter (every device
+// but lo, which the preset leaves out) over the window, else the engine's
+// figure called figure.
+func netRate(st *sources.Store, counter, figure string, m []sources.Label, window time.Duration, at time.Time) Num {
+	if cs := st.Select(counter, m...); len(cs) > 0 {
+		return sumRate(st, cs, window, at)
+	}
+	return lastOf(st, figure, m, at)
 }
 
 // lastOf is the newest value of the first series called name matching m.

@@ -107,7 +107,7 @@ func TestHostsEmptyAndNA(t *testing.T) {
 		t.Fatalf("hosts %+v", hs)
 	}
 	b, _ := json.Marshal(hs[0])
-	want := `{"host":"n1","cpu_count":null,"cpu_busy_ratio":null,"load1":3,"memory_used_ratio":null,"memory_total_bytes":null,"filesystems":[],"network_receive_bytes_per_second":null,"network_transmit_bytes_per_second":null,"uptime_seconds":null}`
+	want := `{"host":"n1","cpu_count":null,"cpu_busy_ratio":null,"load1":3,"memory_used_ratio":null,"memory_total_bytes":null,"filesystems":[],"network_receive_bytes_per_second":null,"network_transmit_bytes_per_second":null,"uptime_seconds":null,"age_seconds":0}`
 	if string(b) != want {
 		t.Errorf("got  %s\nwant %s", b, want)
 	}

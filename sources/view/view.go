@@ -59,6 +59,15 @@ type Options struct {
 	Strict       map[string]bool    // services with the strict target
 	StrictTarget float64            // default 0.001
 	Targets      map[string]float64 // per-service error target, ratio
+
+	// Fleet thresholds (EvaluateFleet); zero takes the default.
+	LatencySLO  map[string]time.Duration // per-service p99 objective
+	GPUTempWarn float64                  // °C; default 75
+	GPUTempCrit float64                  // °C; default 85
+	QueueWarn   float64                  // requests waiting; default 10
+	QueueCrit   float64                  // default 30
+	GoneAfter   time.Duration            // a host this far behind the fleet's newest data is gone; default 1m
+	FleetWorstN int                      // GPUs and services in the fleet's worst lists; default 20
 }
 
 func (o Options) withDefaults() Options {
@@ -71,6 +80,24 @@ func (o Options) withDefaults() Options {
 	if o.StrictTarget <= 0 {
 		o.StrictTarget = 0.001
 	}
+	if o.GPUTempWarn <= 0 {
+		o.GPUTempWarn = DefaultGPUTempWarn
+	}
+	if o.GPUTempCrit <= 0 {
+		o.GPUTempCrit = DefaultGPUTempCrit
+	}
+	if o.QueueWarn <= 0 {
+		o.QueueWarn = DefaultQueueWarn
+	}
+	if o.QueueCrit <= 0 {
+		o.QueueCrit = DefaultQueueCrit
+	}
+	if o.GoneAfter <= 0 {
+		o.GoneAfter = DefaultGoneAfter
+	}
+	if o.FleetWorstN <= 0 {
+		o.FleetWorstN = DefaultFleetWorstN
+	}
 	return o
 }
 
@@ -78,6 +105,8 @@ func (o Options) withDefaults() Options {
 const (
 	BasisWindow   = "window"   // deltas over the evaluation window
 	BasisLifetime = "lifetime" // cumulative since the exporter started (one scrape only)
+	BasisSummary  = "summary"  // an exporter's own quantiles (a Prometheus summary)
+	BasisEngine   = "engine"   // a query engine computed it over the window (query mode); shown as it is
 )
 
 // Quantiles summarises a latency histogram, in seconds.
@@ -110,6 +139,10 @@ type Service struct {
 	QueueDepth  Num            `json:"queue_depth"`
 	Running     Num            `json:"running"`
 	KVCache     Num            `json:"kv_cache_ratio"`
+	// Age is how old the newest sample the figures rest on is at the
+	// evaluation instant, seconds: an engine that answers late, or a
+	// service gone quiet, shows here.
+	Age Num `json:"age_seconds"`
 }
 
 // Key identifies the service in the store: host/service/stack, and
@@ -162,6 +195,7 @@ type GPU struct {
 	ECCCorr    Num      `json:"ecc_corrected_total"`
 	ECCUncorr  Num      `json:"ecc_uncorrected_total"`
 	PCIeReplay Num      `json:"pcie_replay_total"`
+	Age        Num      `json:"age_seconds"` // of the newest sample the gauges rest on, seconds
 }
 
 // MemRatio is used/total, n/a when either is missing.
@@ -180,16 +214,23 @@ const StateStale = "stale"
 
 // SourceHealth is a source's state as of the evaluation instant.
 type SourceHealth struct {
-	Source     string  `json:"source"`
-	Kind       string  `json:"kind,omitempty"`
-	Target     string  `json:"target,omitempty"`
-	State      string  `json:"state"` // ok, idle, stale, error, disabled, unknown
-	Error      string  `json:"error,omitempty"`
-	AgeSeconds Num     `json:"age_seconds"` // since the last good poll
-	DurationMS float64 `json:"last_duration_ms"`
-	Bytes      int     `json:"last_bytes"`
-	Series     int     `json:"series"`
-	Detail     string  `json:"detail,omitempty"`
+	Source string `json:"source"`
+	Kind   string `json:"kind,omitempty"`
+	Target string `json:"target,omitempty"`
+	State  string `json:"state"` // ok, idle, stale, error, disabled, unknown
+	Error  string `json:"error,omitempty"`
+	// AgeSeconds is how old what the source shows is: the time since its
+	// last good poll, or the age of the data that poll returned when that is
+	// older (a query engine answering late).
+	AgeSeconds Num `json:"age_seconds"`
+	// DataAgeSeconds is the age of the newest data of the last good poll,
+	// when the source knows it (query mode: the engine's newest scrape).
+	DataAgeSeconds Num      `json:"data_age_seconds"`
+	DurationMS     float64  `json:"last_duration_ms"`
+	Bytes          int      `json:"last_bytes"`
+	Series         int      `json:"series"`
+	Detail         string   `json:"detail,omitempty"`
+	Warnings       []string `json:"warnings,omitempty"` // a partial or narrowed answer, one line each
 }
 
 // Overview is everything the overview panes show at one instant.
@@ -221,7 +262,9 @@ func svcOf(s sources.Series) svcID {
 
 // svcSignals are the series names a service's figures come from.
 var svcSignals = []string{sources.SvcRequests, sources.SvcLatency, sources.SvcTTFT, sources.SvcITL, sources.SvcTokens,
-	sources.SvcQueueDepth, sources.SvcRunning, sources.SvcKVCache, sources.SvcLatencyQuant}
+	sources.SvcQueueDepth, sources.SvcRunning, sources.SvcKVCache, sources.SvcLatencyQuant,
+	sources.SvcLatencyMean, sources.SvcLatencyObs, sources.SvcTTFTQuant, sources.SvcTTFTMean, sources.SvcTTFTObs,
+	sources.SvcITLQuant, sources.SvcITLMean, sources.SvcITLObs, sources.SvcRequestRate, sources.SvcTokenRate}
 
 // svcIndex holds, per signal name, each service's series: one pass over the
 // store instead of one per service and signal, so a fleet of a thousand
@@ -283,26 +326,51 @@ func Services(st *sources.Store, at time.Time, o Options) []Service {
 
 func service(st *sources.Store, x svcIndex, id svcID, at time.Time, o Options) Service {
 	sv := Service{Host: id.host, Name: id.name, Stack: id.stack, Operation: id.op, Outcomes: map[string]Num{}}
-	sv.Latency = quantilesOf(st, x.of(sources.SvcLatency, id), o.Window, at)
-	if !sv.Latency.P50.OK {
-		// Summaries (TorchServe, Triton opt-in) give quantiles directly;
-		// the mean and count a histogram-less stack still has are kept.
-		if q := summaryQuantiles(st, x.of(sources.SvcLatencyQuant, id), at); q.Basis != "" {
-			q.Mean, q.Count = sv.Latency.Mean, sv.Latency.Count
-			sv.Latency = q
-		}
+	sv.Latency = x.quantiles(st, famLatency, id, o.Window, at)
+	sv.TTFT = x.quantiles(st, famTTFT, id, o.Window, at)
+	sv.ITL = x.quantiles(st, famITL, id, o.Window, at)
+	if rates := x.of(sources.SvcRequestRate, id); len(rates) > 0 {
+		// The engine's figures: requests per second by outcome.
+		sv.Throughput = sumLast(st, rates, at)
+		sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRateFigures(st, rates, o.Window, at)
+	} else {
+		sv.Throughput = sumRate(st, x.of(sources.SvcRequests, id), o.Window, at)
+		sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRate(st, x.of(sources.SvcRequests, id), o.Window, at)
 	}
-	sv.TTFT = quantilesOf(st, x.of(sources.SvcTTFT, id), o.Window, at)
-	sv.ITL = quantilesOf(st, x.of(sources.SvcITL, id), o.Window, at)
-	sv.Throughput = sumRate(st, x.of(sources.SvcRequests, id), o.Window, at)
-	sv.PromptTPS = sumRate(st, x.of(sources.SvcTokens, id, sources.Label{Name: sources.LabelKind, Value: "prompt"}), o.Window, at)
-	sv.GenTPS = sumRate(st, x.of(sources.SvcTokens, id, sources.Label{Name: sources.LabelKind, Value: "generation"}), o.Window, at)
-	sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRate(st, x.of(sources.SvcRequests, id), o.Window, at)
+	sv.PromptTPS = x.tokens(st, id, "prompt", o.Window, at)
+	sv.GenTPS = x.tokens(st, id, "generation", o.Window, at)
 	sv.ErrorTarget = ErrorTarget(o, id.name)
 	sv.QueueDepth = sumLast(st, x.of(sources.SvcQueueDepth, id), at)
 	sv.Running = sumLast(st, x.of(sources.SvcRunning, id), at)
 	sv.KVCache = maxLast(st, x.of(sources.SvcKVCache, id), at)
+	var newest int64
+	for _, name := range svcSignals {
+		for _, s := range x[name][id] {
+			if smp, ok := st.LastSeen(s.Key(), at); ok && smp.T > newest {
+				newest = smp.T
+			}
+		}
+	}
+	sv.Age = ageOf(newest, at)
 	return sv
+}
+
+// tokens is the service's token rate of one kind: the engine's figure, else
+// the rate of its token counters.
+func (x svcIndex) tokens(st *sources.Store, id svcID, kind string, window time.Duration, at time.Time) Num {
+	k := sources.Label{Name: sources.LabelKind, Value: kind}
+	if fs := x.of(sources.SvcTokenRate, id, k); len(fs) > 0 {
+		return sumLast(st, fs, at)
+	}
+	return sumRate(st, x.of(sources.SvcTokens, id, k), window, at)
+}
+
+// ageOf is at − t (t in Unix ns), n/a for no sample.
+func ageOf(t int64, at time.Time) Num {
+	if t == 0 {
+		return Num{}
+	}
+	return Some(math.Max(0, at.Sub(time.Unix(0, t)).Seconds()))
 }
 
 // ErrorTarget is the error-rate target for a service: its own, else the
@@ -349,28 +417,6 @@ func QuantilesOf(d sources.HistDelta) Quantiles {
 	if d.Count > 0 {
 		q.P50, q.P95, q.P99 = Some(d.Quantile(0.5)), Some(d.Quantile(0.95)), Some(d.Quantile(0.99))
 		q.Mean = Some(d.Mean())
-	}
-	return q
-}
-
-func summaryQuantiles(st *sources.Store, series []sources.Series, at time.Time) Quantiles {
-	var q Quantiles
-	for _, s := range series {
-		smp, ok := st.Last(s.Key(), at)
-		if !ok {
-			continue
-		}
-		switch s.Label(sources.LabelQuantile) {
-		case "0.5":
-			q.P50 = maxNum(q.P50, Some(smp.V))
-		case "0.95":
-			q.P95 = maxNum(q.P95, Some(smp.V))
-		case "0.99":
-			q.P99 = maxNum(q.P99, Some(smp.V))
-		}
-	}
-	if q.P50.OK || q.P95.OK || q.P99.OK {
-		q.Basis = "summary"
 	}
 	return q
 }
@@ -478,6 +524,7 @@ type gpuID struct{ host, index, uuid string }
 // GPUs evaluates every GPU the store knows of, sorted by host and index.
 func GPUs(st *sources.Store, at time.Time) []GPU {
 	byID := map[gpuID]*GPU{}
+	newest := map[gpuID]int64{}
 	var order []gpuID
 	get := func(s sources.Series) *GPU {
 		id := gpuID{s.Label(sources.LabelHost), s.Label(sources.LabelGPU), s.Label(sources.LabelUUID)}
@@ -524,6 +571,9 @@ func GPUs(st *sources.Store, at time.Time) []GPU {
 			}
 			g := get(s)
 			f.set(g, s, Some(smp.V))
+			if id := (gpuID{g.Host, g.Index, g.UUID}); smp.T > newest[id] {
+				newest[id] = smp.T
+			}
 			if g.Model == "" {
 				g.Model = s.Label(sources.LabelModel)
 			}
@@ -535,6 +585,7 @@ func GPUs(st *sources.Store, at time.Time) []GPU {
 		if g.Throttle.OK {
 			g.Badges = ThrottleBadges(uint64(g.Throttle.V))
 		}
+		g.Age = ageOf(newest[id], at)
 		out = append(out, *g)
 	}
 	sort.Slice(out, func(i, j int) bool {
@@ -598,9 +649,15 @@ func Health(st *sources.Store, at time.Time) []SourceHealth {
 	out := make([]SourceHealth, 0, len(hs))
 	for _, h := range hs {
 		sh := SourceHealth{Source: h.Source, Kind: h.Kind, Target: h.Target, State: h.State.String(), Error: h.Err,
-			DurationMS: float64(h.Duration.Microseconds()) / 1000, Bytes: h.Bytes, Series: h.Series, Detail: h.Detail}
+			DurationMS: float64(h.Duration.Microseconds()) / 1000, Bytes: h.Bytes, Series: h.Series, Detail: h.Detail,
+			Warnings: h.Warnings}
 		if !h.LastOK.IsZero() {
 			age := at.Sub(h.LastOK)
+			if !h.DataAt.IsZero() {
+				da := at.Sub(h.DataAt)
+				sh.DataAgeSeconds = Some(math.Max(0, da.Seconds()))
+				age = max(age, da)
+			}
 			sh.AgeSeconds = Some(math.Max(0, age.Seconds()))
 			limit := max(3*h.Interval, 5*time.Second)
 			if h.State == sources.HealthOK && age > limit {

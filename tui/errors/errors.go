@@ -66,7 +66,7 @@ type Model struct {
 	shapeGen uint64
 	multi    bool // the services run on several hosts: rows name theirs
 	stamp    stamp
-	cols     colCache
+	cols     view.Columns // closed columns kept
 	out      string
 	note     string
 }
@@ -209,47 +209,10 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if c := m.cache[sk]; c != nil {
 		return c
 	}
-	match := s.Match()
-	reqs := st.Select(sources.SvcRequests, match...)
 	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
 	win := max(ax.Step, MinRateWindow)
-	c := &series{ratio: make([]float64, cols), axis: ax}
-	ratioAt := func(at time.Time) float64 {
-		var all, errs float64
-		any := false
-		for _, r := range reqs {
-			inc, _, ok := st.Increase(r.Key(), win, at)
-			if !ok {
-				continue
-			}
-			any = true
-			all += inc
-			if r.Label(sources.LabelOutcome) == sources.OutcomeError {
-				errs += inc
-			}
-		}
-		if !any || all <= 0 {
-			return math.NaN()
-		}
-		return errs / all
-	}
-	final := m.cols.sync(st.Newest(), win)
-	for i := 0; i < cols; i++ {
-		c.ratio[i] = math.NaN()
-		if m.lowBW && i == cols-1 && cols > 1 {
-			continue
-		}
-		at := ax.At(i)
-		ck := colKey{sk, at.UnixNano()}
-		if v, ok := m.cols.m[ck]; ok {
-			c.ratio[i] = v
-			continue
-		}
-		c.ratio[i] = ratioAt(at)
-		if !at.After(final) {
-			m.cols.m[ck] = c.ratio[i]
-		}
-	}
+	c := &series{axis: ax}
+	c.ratio = m.cols.ErrorRatio(st, s, ax, win, m.lowBW)
 	m.cache[sk] = c
 	return c
 }
@@ -661,29 +624,11 @@ func orNA(s string) string {
 	return s
 }
 
-// FinalLag is how far behind the store's newest sample a column must end
-// before its ratio is taken as final and cached.
-const FinalLag = 30 * time.Second
-
-const maxCachedCols = 100_000
-
-type colKey struct {
-	svc string
-	end int64
-}
-
-// colCache keeps the ratios of columns that can no longer change.
-type colCache struct {
-	m      map[colKey]float64
-	win    time.Duration
-	newest time.Time
-}
-
-func (c *colCache) sync(newest time.Time, win time.Duration) time.Time {
-	if c.m == nil || win != c.win || newest.Before(c.newest) || len(c.m) > maxCachedCols {
-		c.m = map[colKey]float64{}
-		c.win = win
+// DetailHost is the host of the service whose detail is open, "" when none
+// is (the console then fetches that host's detail from a query engine).
+func (m *Model) DetailHost() string {
+	if s, ok := m.svc.Detail(); ok {
+		return s.Host
 	}
-	c.newest = newest
-	return newest.Add(-FinalLag)
+	return ""
 }

@@ -497,3 +497,12 @@ func idxWidth(rows []row) int {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// DetailHost is the host of the GPU whose detail is open, "" when none is
+// (the console then fetches that host's detail from a query engine).
+func (m *Model) DetailHost() string {
+	if !m.detail || m.sel < 0 || m.sel >= len(m.rows) {
+		return ""
+	}
+	return m.rows[m.sel].g.Host
+}

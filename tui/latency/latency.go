@@ -83,7 +83,7 @@ type Model struct {
 	multi    bool                 // the services run on several hosts: rows name theirs
 	llm      map[string]*llmCache // the detail's TTFT and ITL, by service
 	stamp    stamp
-	cols     colCache
+	cols     view.Columns // closed columns kept
 	out      string
 	note     string
 }
@@ -254,50 +254,12 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if c := m.cache[sk]; c != nil {
 		return c
 	}
-	match := s.Match()
 	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
 	win := max(ax.Step, MinQuantileWindow)
 	c := &series{axis: ax}
-	c.p50, c.p95, c.p99 = m.quantileColumns(sources.SvcLatency, sk, match, ax, win)
+	c.p50, c.p95, c.p99 = m.cols.Quantiles(st, s, sources.SvcLatency, ax, win, m.lowBW)
 	m.cache[sk] = c
 	return c
-}
-
-// quantileColumns returns the p50, p95 and p99 of histogram signal sig per
-// column of ax (seconds; NaN: no data), each over win before the column's
-// end, from the column cache where a column is final.
-func (m *Model) quantileColumns(sig, sk string, match []sources.Label, ax layout.Axis, win time.Duration) (p50, p95, p99 []float64) {
-	st := m.env.Store
-	cols := ax.N
-	keys := st.Select(sig, match...)
-	p50, p95, p99 = make([]float64, cols), make([]float64, cols), make([]float64, cols)
-	final := m.cols.sync(st.Newest(), win)
-	ck := colKey{svc: sk, sig: sig}
-	for i := 0; i < cols; i++ {
-		p50[i], p95[i], p99[i] = math.NaN(), math.NaN(), math.NaN()
-		if m.lowBW && i == cols-1 && cols > 1 {
-			continue
-		}
-		at := ax.At(i)
-		ck.end = at.UnixNano()
-		if q, ok := m.cols.m[ck]; ok {
-			p50[i], p95[i], p99[i] = q[0], q[1], q[2]
-			continue
-		}
-		var sum sources.HistDelta
-		for _, k := range keys {
-			if d, ok := st.HistogramDelta(k.Key(), win, at); ok && !d.Lifetime {
-				sum.Merge(d)
-			}
-		}
-		if sum.Bounds != nil && sum.Count > 0 {
-			p50[i], p95[i], p99[i] = sum.Quantile(0.5), sum.Quantile(0.95), sum.Quantile(0.99)
-		}
-		if !at.After(final) {
-			m.cols.m[ck] = [3]float64{p50[i], p95[i], p99[i]}
-		}
-	}
-	return p50, p95, p99
 }
 
 // llmSeries are an LLM service's time-to-first-token and inter-token
@@ -315,8 +277,9 @@ func (m *Model) computeLLM(s view.Service, ax layout.Axis) *llmSeries {
 	}
 	win := max(ax.Step, MinQuantileWindow)
 	var l llmSeries
-	l.ttft50, _, l.ttft99 = m.quantileColumns(sources.SvcTTFT, s.Key(), s.Match(), ax, win)
-	l.itl50, _, l.itl99 = m.quantileColumns(sources.SvcITL, s.Key(), s.Match(), ax, win)
+	st := m.env.Store
+	l.ttft50, _, l.ttft99 = m.cols.Quantiles(st, s, sources.SvcTTFT, ax, win, m.lowBW)
+	l.itl50, _, l.itl99 = m.cols.Quantiles(st, s, sources.SvcITL, ax, win, m.lowBW)
 	m.llm[sk] = &llmCache{axis: ax, v: &l}
 	return &l
 }
@@ -842,35 +805,11 @@ func (m *Model) renderDetail(s view.Service) string {
 // plot rows and axis).
 const minLLMChartRows = 6
 
-// FinalLag is how far behind the store's newest sample a column must end
-// before its figures are taken as final and cached (late scrapes of slower
-// sources land within it).
-const FinalLag = 30 * time.Second
-
-// maxCachedCols bounds the column cache.
-const maxCachedCols = 100_000
-
-type colKey struct {
-	svc string
-	sig string
-	end int64
-}
-
-// colCache keeps the quantiles of columns that can no longer change, so a
-// live refresh recomputes only the newest columns.
-type colCache struct {
-	m      map[colKey][3]float64
-	win    time.Duration
-	newest time.Time
-}
-
-// sync resets the cache when the column window changed or the store went
-// back in time (a replay seek), and returns the newest final column end.
-func (c *colCache) sync(newest time.Time, win time.Duration) time.Time {
-	if c.m == nil || win != c.win || newest.Before(c.newest) || len(c.m) > maxCachedCols {
-		c.m = map[colKey][3]float64{}
-		c.win = win
+// DetailHost is the host of the service whose detail is open, "" when none
+// is (the console then fetches that host's detail from a query engine).
+func (m *Model) DetailHost() string {
+	if s, ok := m.svc.Detail(); ok {
+		return s.Host
 	}
-	c.newest = newest
-	return newest.Add(-FinalLag)
+	return ""
 }

@@ -124,7 +124,7 @@ func TestColumnCacheMatchesFresh(t *testing.T) {
 	if a.View() != b.View() {
 		t.Fatalf("cached view differs from fresh:\n%s\n---\n%s", a.View(), b.View())
 	}
-	if len(a.cols.m) == 0 {
+	if a.cols.Cached() == 0 {
 		t.Fatal("nothing was cached")
 	}
 }

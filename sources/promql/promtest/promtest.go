@@ -1,8 +1,10 @@
-// Package promtest starts the real Debian-packaged Prometheus, node-exporter
-// and Alertmanager on 127.0.0.1 for integration tests: free ports, temporary
-// directories, readiness awaited with a deadline, processes killed at the
-// test's cleanup. When a binary is missing the test is skipped with one line
-// naming the Debian packages to install.
+// Package promtest starts the real Debian-packaged Prometheus,
+// VictoriaMetrics, node-exporter and Alertmanager on 127.0.0.1 for
+// integration tests: free ports, temporary directories, readiness awaited
+// with a deadline, processes killed at the test's cleanup. When a binary is
+// missing the test is skipped with one line naming the Debian packages to
+// install. Engines can be started on data written beforehand (history with
+// timestamps), so that a test knows every sample they hold.
 package promtest
 
 import (
@@ -21,7 +23,7 @@ import (
 )
 
 // Packages is the install line printed when a binary is missing.
-const Packages = "apt-get install prometheus prometheus-node-exporter prometheus-alertmanager"
+const Packages = "apt-get install prometheus prometheus-node-exporter prometheus-alertmanager victoria-metrics"
 
 // ReadyTimeout bounds how long a server may take to become ready.
 const ReadyTimeout = 30 * time.Second
@@ -208,4 +210,60 @@ func Eventually(t testing.TB, within time.Duration, what string, cond func() boo
 		case <-time.After(50 * time.Millisecond):
 		}
 	}
+}
+
+// VictoriaMetrics starts Debian's single-node VictoriaMetrics with its
+// default flags (besides storage and listen address) and flags, and returns
+// its base URL.
+func VictoriaMetrics(t testing.TB, flags ...string) string {
+	t.Helper()
+	bin := Binary(t, "victoria-metrics", "victoria-metrics-prod")
+	addr := FreeAddr(t)
+	args := append([]string{"-storageDataPath=" + filepath.Join(t.TempDir(), "vm"), "-httpListenAddr=" + addr, "-loggerLevel=ERROR"}, flags...)
+	Start(t, bin, "http://"+addr+"/health", args...)
+	return "http://" + addr
+}
+
+// ImportVM posts Prometheus text format with millisecond timestamps to
+// VictoriaMetrics' /api/v1/import/prometheus and makes it searchable.
+func ImportVM(t testing.TB, base string, text []byte) {
+	t.Helper()
+	resp, err := http.Post(base+"/api/v1/import/prometheus", "text/plain", bytes.NewReader(text))
+	if err != nil {
+		t.Fatalf("promtest: import: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("promtest: import: HTTP %d", resp.StatusCode)
+	}
+	if resp, err = http.Get(base + "/internal/force_flush"); err == nil {
+		resp.Body.Close()
+	}
+}
+
+// PrometheusWithData starts Prometheus on blocks built by promtool from an
+// OpenMetrics text with timestamps (seconds), scraping nothing, and returns
+// its base URL.
+func PrometheusWithData(t testing.TB, openMetrics []byte, flags ...string) string {
+	t.Helper()
+	bin := Binary(t, "prometheus")
+	tool := Binary(t, "promtool")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "data.om")
+	if err := os.WriteFile(src, openMetrics, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	data := filepath.Join(dir, "data")
+	if out, err := exec.Command(tool, "tsdb", "create-blocks-from", "openmetrics", src, data).CombinedOutput(); err != nil {
+		t.Fatalf("promtool: %v\n%s", err, tail(string(out), 2000))
+	}
+	cfg := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfg, []byte("global: {}\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := FreeAddr(t)
+	args := append([]string{"--config.file=" + cfg, "--storage.tsdb.path=" + data, "--storage.tsdb.retention.time=100y",
+		"--web.listen-address=" + addr, "--log.level=warn"}, flags...)
+	Start(t, bin, "http://"+addr+"/-/ready", args...)
+	return "http://" + addr
 }

@@ -1,4 +1,4 @@
-package main
+package report
 
 import (
 	"encoding/json"
@@ -11,22 +11,18 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 )
 
-// writeOnce prints an evaluated overview as JSON (the documented schema) or
-// as aligned text for people.
-func writeOnce(w io.Writer, ov any, format string) error {
+// Write prints a report as JSON (the documented schema) or as aligned
+// text for people (format "json" or "text").
+func Write(w io.Writer, r Report, format string) error {
 	if format == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		return enc.Encode(ov)
-	}
-	r, ok := ov.(onceReport)
-	if !ok {
-		return fmt.Errorf("text output of %T is not supported", ov)
+		return enc.Encode(r)
 	}
 	return writeText(w, r)
 }
 
-func writeText(w io.Writer, r onceReport) error {
+func writeText(w io.Writer, r Report) error {
 	ov := r.Overview
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintf(tw, "vigil at %s, window %s\n", ov.At.Format("2006-01-02 15:04:05Z07:00"), ov.Window)

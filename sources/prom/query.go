@@ -1,0 +1,955 @@
+package prom
+
+import (
+	"math"
+	"net"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+)
+
+// Query mode: each preset names, beside the rules that translate its
+// families when scraped, the PromQL an engine evaluates for it (its queries).
+// An answer is already reduced per service, GPU or host, so its size grows
+// with services and GPUs, never with histogram buckets; the answer is then
+// mapped onto the same canonical labels, with the same service, outcome and
+// kind rules, as a scrape of the same data.
+
+// Tier says when a query runs.
+type Tier uint8
+
+const (
+	// TierSummary runs on every poll, for the whole fleet.
+	TierSummary Tier = iota
+	// TierDetail runs for one host or service the user drilled into (and on
+	// every poll when the fleet is small).
+	TierDetail
+)
+
+type qkind uint8
+
+const (
+	qDist  qkind = iota // a histogram family: p50, p95, p99, mean and observations over the window
+	qMean               // a bucketless family: mean (sum counter / count counter) and observations
+	qRate               // a counter's per-second rate over the window
+	qGauge              // a gauge (or a counter's value, shown as a total)
+	qExpr               // a whole expression
+	qIdent              // a GPU's or a host's identity labels (joined onto the other answers)
+
+	qDistQuantiles // qDist's quantiles alone (range queries)
+)
+
+// query is one figure of a preset in query mode.
+type query struct {
+	to      string // canonical signal (qDist, qMean: the family's quantile figure)
+	kind    qkind
+	from    []string // families; the first present per group wins (PromQL or)
+	sumFrom string   // qMean: the counter of summed durations (from: the count counter)
+	by      []string // source labels kept besides the identity, read by outcome, kindOf or keep
+	match   string   // PromQL matchers for what the rule's skip leaves out
+	agg     agg      // qGauge: sum (default) or max across the group's series
+	scale   float64  // unit conversion, as the rule's; 0 means 1
+	set     []string // static labels: name, value, ...
+	keep    []string // source labels kept: source name, canonical name, ...
+	expr    string   // qExpr: {W} the window, {G} the identity labels, {M} the extra matchers after others (", a=b"), {S} as a whole selector ("{a=b}")
+	filter  string   // appended comparison that keeps only notable series (e.g. "> 0")
+	tier    Tier
+	scope   scope
+	alt     string // queries of one alt group are alternatives per service: the lowest rank answering wins
+	rank    int
+	every   int // run on every every-th poll only (figures that barely change: identities, totals); 0 every poll
+
+	outcome func(m *metric) string
+	outs    []string
+	minus   string
+	kindOf  func(m *metric) string
+	skip    func(c *answerCtx, m *metric) bool
+	// service overrides the preset's service (vLLM's HTTP counts belong to
+	// the target's one model).
+	service func(c *answerCtx, m *metric) string
+}
+
+// hostCandidates are the labels naming the machine in query mode, besides a
+// preset's own host labels: a node label relabelled from service discovery.
+var hostCandidates = []string{"node", "kubernetes_node"}
+
+// gpuIdent are the labels of a GPU's identity answer, joined onto its other
+// answers by host and index.
+var gpuIdent = []string{"UUID", "uuid", "gpu_uuid", "modelName", "model_name", "namespace", "pod", "container"}
+
+// gpuKey are the labels that tell a GPU's answers apart, unless the
+// preset names its own (gpuBy).
+var gpuKey = []string{"gpu", "DeviceId", "GPU_I_ID"}
+
+func (p *preset) gpuLabels() []string {
+	if p.gpuBy != nil {
+		return p.gpuBy
+	}
+	return gpuKey
+}
+
+// Query is one PromQL expression of query mode and how its answer maps onto
+// canonical signals.
+type Query struct {
+	Name  string // stack/signal[#n], unique
+	Stack string
+	Tier  Tier
+	p     *preset
+	q     *query
+}
+
+// Queries lists query mode's queries for the stacks (nil: every stack) of
+// the tier, in table order.
+func Queries(stacks []string, tier Tier) []Query {
+	want := map[string]bool{}
+	for _, s := range stacks {
+		want[s] = true
+	}
+	var out []Query
+	seen := map[string]int{}
+	for _, p := range presets {
+		if stacks != nil && !want[p.stack] {
+			continue
+		}
+		for i := range p.queries {
+			q := &p.queries[i]
+			if q.tier != tier {
+				continue
+			}
+			to := q.to
+			if to == "" {
+				to = "identity"
+			}
+			name := p.stack + "/" + to
+			if n := seen[name]; n > 0 {
+				seen[name]++
+				name += "#" + strconv.Itoa(n)
+			} else {
+				seen[name] = 1
+			}
+			out = append(out, Query{Name: name, Stack: p.stack, Tier: tier, p: p, q: q})
+		}
+	}
+	return out
+}
+
+// Figure tags of a packed answer (label FigureLabel).
+const (
+	FigureLabel = "vigil_figure"
+	tagP50      = "p50"
+	tagP95      = "p95"
+	tagP99      = "p99"
+	tagMean     = "mean"
+	tagObs      = "obs"
+)
+
+// famOf maps a quantile figure to its mean and observation figures.
+var famOf = map[string][2]string{
+	sources.SvcLatencyQuant: {sources.SvcLatencyMean, sources.SvcLatencyObs},
+	sources.SvcTTFTQuant:    {sources.SvcTTFTMean, sources.SvcTTFTObs},
+	sources.SvcITLQuant:     {sources.SvcITLMean, sources.SvcITLObs},
+}
+
+// identity is the grouping labels of the query's answers.
+func (q Query) identity() []string {
+	var g []string
+	add := func(ls ...string) {
+		for _, l := range ls {
+			if !hasName(g, l) {
+				g = append(g, l)
+			}
+		}
+	}
+	add(sources.LabelInstance)
+	switch q.q.scope {
+	case scopeSvc:
+		add(q.p.hostLabels...)
+		add(hostCandidates...)
+		add(q.p.svcBy...)
+	case scopeGPU:
+		add(q.p.hostLabels...)
+		add(q.p.gpuLabels()...)
+		if q.q.kind == qIdent {
+			add(gpuIdent...)
+		}
+	case scopeHost:
+		add(hostCandidates...)
+	}
+	add(q.q.by...)
+	for i := 0; i+1 < len(q.q.keep); i += 2 {
+		add(q.q.keep[i])
+	}
+	return g
+}
+
+// dedupe reports whether the query collapses series that differ only by
+// job (the same target under two jobs); a preset whose service is the job
+// keeps them apart.
+func (q Query) dedupe() bool { return !hasName(q.p.svcBy, sources.LabelJob) }
+
+func hasName(ls []string, s string) bool {
+	for _, x := range ls {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Dialect is the query language an engine speaks beyond PromQL.
+type Dialect string
+
+// Dialects.
+const (
+	PromQL    Dialect = ""
+	MetricsQL Dialect = "metricsql" // VictoriaMetrics: histogram_quantiles computes several quantiles in one pass
+)
+
+// Expr is the query's PromQL with rate window w and, when matchers is not
+// empty (e.g. `instance=~"10\\.0\\.0\\.1:.*"`), those matchers added to
+// every selector: the detail of one host or service, or a shard of a query
+// narrowed for size.
+func (q Query) Expr(w time.Duration, matchers string) string { return q.ExprIn(PromQL, w, matchers) }
+
+// ExprIn is Expr in an engine's dialect.
+func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
+	win := promDuration(w)
+	g := strings.Join(q.identity(), ", ")
+	m := q.q.match
+	if matchers != "" {
+		if m != "" {
+			m += ", "
+		}
+		m += matchers
+	}
+	sel := func(name string) string {
+		if m == "" {
+			return name
+		}
+		return name + "{" + m + "}"
+	}
+	dd := func(x string) string {
+		if q.dedupe() {
+			return "max without (job) (" + x + ")"
+		}
+		return x
+	}
+	rate := func(name string) string { return dd("rate(" + sel(name) + "[" + win + "])") }
+	alts := func(f func(name string) string) string {
+		parts := make([]string, 0, len(q.q.from))
+		for _, n := range q.q.from {
+			parts = append(parts, f(n))
+		}
+		return strings.Join(parts, " or ")
+	}
+	var e string
+	switch q.q.kind {
+	case qDist:
+		buckets := "(" + alts(func(n string) string { return "sum by (le, " + g + ") (" + rate(n+"_bucket") + ")" }) + ")"
+		mean := alts(func(n string) string {
+			return "sum by (" + g + ") (" + rate(n+"_sum") + ") / (sum by (" + g + ") (" + rate(n+"_count") + ") > 0)"
+		})
+		obs := alts(func(n string) string {
+			return "sum by (" + g + ") (" + dd("increase("+sel(n+"_count")+"["+win+"])") + ")"
+		})
+		e = quantiles(d, buckets) + " or " + tag("("+mean+")", tagMean) + " or " + tag("("+obs+")", tagObs)
+	case qDistQuantiles:
+		buckets := "(" + alts(func(n string) string { return "sum by (le, " + g + ") (" + rate(n+"_bucket") + ")" }) + ")"
+		e = quantiles(d, buckets)
+	case qMean:
+		count := q.q.from[0]
+		mean := "sum by (" + g + ") (" + rate(q.q.sumFrom) + ") / (sum by (" + g + ") (" + rate(count) + ") > 0)"
+		obs := "sum by (" + g + ") (" + dd("increase("+sel(count)+"["+win+"])") + ")"
+		e = tag(mean, tagMean) + " or " + tag(obs, tagObs)
+	case qRate:
+		e = alts(func(n string) string { return "sum by (" + g + ") (" + rate(n) + ")" })
+	case qGauge, qIdent:
+		if q.q.agg == aggMax || q.q.scope != scopeSvc {
+			// A GPU's or a host's gauge is one value wherever it is
+			// repeated (the same target under two jobs, say).
+			e = alts(func(n string) string { return "max by (" + g + ") (" + sel(n) + ")" })
+		} else {
+			e = alts(func(n string) string { return "sum by (" + g + ") (" + dd(sel(n)) + ")" })
+		}
+	case qExpr:
+		mm, ss := "", ""
+		if m != "" {
+			mm, ss = ", "+m, "{"+m+"}"
+		}
+		e = strings.NewReplacer("{W}", win, "{G}", g, "{M}", mm, "{S}", ss).Replace(q.q.expr)
+	}
+	if q.q.filter != "" {
+		e = "(" + e + ") " + q.q.filter
+	}
+	return e
+}
+
+// RangeExpr is Expr for a range query: a distribution's quantiles only
+// (the charts draw them; the mean and observations are the poll's).
+func (q Query) RangeExpr(w time.Duration, matchers string) string {
+	return q.RangeExprIn(PromQL, w, matchers)
+}
+
+// RangeExprIn is RangeExpr in an engine's dialect.
+func (q Query) RangeExprIn(d Dialect, w time.Duration, matchers string) string {
+	if q.q.kind != qDist {
+		return q.ExprIn(d, w, matchers)
+	}
+	qq := *q.q
+	qq.kind = qDistQuantiles
+	q.q = &qq
+	return q.ExprIn(d, w, matchers)
+}
+
+// Every is how often the query runs: on every Every-th poll (the first
+// included); 1 for every poll.
+func (q Query) Every() int { return max(q.q.every, 1) }
+
+// Identity reports whether the query brings identities (a GPU's UUID,
+// model, pod) rather than figures: they last between its polls.
+func (q Query) Identity() bool { return q.q.kind == qIdent && q.q.to == "" }
+
+// Names reports whether the query's answers name machines (a GPU figure
+// carries dcgm-exporter's Hostname): one of them, with node names, is
+// enough to name a fleet's hosts.
+func (q Query) Names() bool {
+	return q.q.scope == scopeGPU && q.q.to == sources.GPUTemperature && len(q.p.hostLabels) > 0
+}
+
+// Charted reports whether the console's fleet-wide charts draw the
+// query's figure (a service's latency quantiles and request rates): their
+// history is filled for every host, the rest only for hosts drilled into.
+func (q Query) Charted() bool {
+	return q.q.scope == scopeSvc && (q.q.kind == qDist && q.q.to == sources.SvcLatencyQuant || q.q.to == sources.SvcRequestRate)
+}
+
+// quantiles is the p50, p95 and p99 of buckets, tagged: in MetricsQL one
+// histogram_quantiles (the buckets' rates computed once), else three
+// histogram_quantile.
+func quantiles(d Dialect, buckets string) string {
+	if d == MetricsQL {
+		return `histogram_quantiles("` + FigureLabel + `", 0.5, 0.95, 0.99, ` + buckets + `)`
+	}
+	return tag("histogram_quantile(0.5, "+buckets+")", tagP50) + " or " + tag("histogram_quantile(0.95, "+buckets+")", tagP95) +
+		" or " + tag("histogram_quantile(0.99, "+buckets+")", tagP99)
+}
+
+// tag labels every series of e with its figure, so that several figures
+// travel in one answer.
+func tag(e, v string) string {
+	return `label_replace(` + e + `, "` + FigureLabel + `", "` + v + `", "", "")`
+}
+
+// promDuration writes d as a PromQL duration (whole milliseconds).
+func promDuration(d time.Duration) string {
+	ms := d.Milliseconds()
+	if ms <= 0 {
+		ms = 1
+	}
+	if ms%1000 == 0 {
+		return strconv.FormatInt(ms/1000, 10) + "s"
+	}
+	return strconv.FormatInt(ms, 10) + "ms"
+}
+
+// Answer is one series of an engine's answer at one instant.
+type Answer struct {
+	Labels []sources.Label // a few: read by a linear scan
+	At     time.Time
+	Value  float64
+}
+
+// Translation maps engine answers onto canonical points. Add every answer
+// of a poll (or of one step of a range query) first; Points then resolves
+// hosts (one name per machine, whichever exporter names it), alternatives
+// and outcomes across all of them, as a scrape's translation does across
+// one exposition.
+type Translation struct {
+	// Stamp, when set, gives the time a figure is true for, from the
+	// answer's instance and evaluation time (the engine's newest scrape of
+	// that instance, say); nil keeps the evaluation time.
+	Stamp func(instance string, at time.Time) time.Time
+	// Names, when set, names the machine behind an instance as an earlier
+	// translation did (HostOf): a range answer of a few figures carries no
+	// node names or GPU identities of its own.
+	Names func(instance string) string
+	// GPUs, when set, holds GPU identities between translations: Points
+	// joins them onto the GPUs' figures and adds those its answers bring.
+	GPUs map[string][]sources.Label
+	// Known, when set, holds the machine names instances were given
+	// between translations: an answer set that lacks an exporter naming the
+	// machine (its first scrape not in yet) keeps the name, so a host is
+	// not split in two. Points adds the names it learns.
+	Known map[string]string
+
+	adds   []added
+	direct []sources.Point   // points that need no accumulation (one answer each)
+	nodes  map[string]string // instance → node_uname_info nodename
+	stacks []string
+	last   *answerCtx
+}
+
+type added struct {
+	q  Query
+	as []Answer
+	ms []*metric // the answers as metrics, for the rules' functions (service scope)
+}
+
+// metric is answer i as the rules' functions read it, built once.
+func (ad *added) metric(i int) *metric {
+	if ad.ms == nil {
+		ad.ms = make([]*metric, len(ad.as))
+	}
+	if ad.ms[i] == nil {
+		ad.ms[i] = metricOf(ad.as[i].Labels)
+	}
+	return ad.ms[i]
+}
+
+// NewTranslation returns an empty translation.
+func NewTranslation() *Translation { return &Translation{nodes: map[string]string{}} }
+
+// Add takes the answers of query q.
+func (t *Translation) Add(q Query, as []Answer) { t.adds = append(t.adds, added{q: q, as: as}) }
+
+// AddNodes takes node_uname_info answers (labels instance and nodename):
+// they name the machine behind an instance.
+func (t *Translation) AddNodes(as []Answer) {
+	for _, a := range as {
+		if n := sources.LabelValue(a.Labels, "nodename"); n != "" {
+			t.nodes[sources.LabelValue(a.Labels, sources.LabelInstance)] = n
+		}
+	}
+}
+
+// Stacks lists the stacks that produced a signal in the last Points, sorted.
+func (t *Translation) Stacks() []string { return t.stacks }
+
+// NodeQuery names the machine behind each node-exporter instance.
+const NodeQuery = `max by (instance, nodename) (node_uname_info)`
+
+// answerCtx is what the translation of one answer may consult about the
+// others: each instance's one service per stack, machine names, GPU
+// identities, instances that share a machine and a service.
+type answerCtx struct {
+	names  func(string) string          // an earlier translation's names, when set
+	sc     scrape                       // reused by svcName
+	models map[string]map[string]string // stack → instance → its one service ("" for several)
+	alias  map[string]string            // instance host part → machine name (when unique)
+	nodes  map[string]string            // instance → nodename
+	gpus   map[string][]sources.Label   // GPU key → identity labels
+	split  map[string]bool              // instances whose service shares its machine with another instance's
+	hosts  map[string]string            // instance → host, as resolved (memo)
+	known  map[string]string            // instance → machine name learned earlier (Translation.Known)
+	idls   map[string][]sources.Label   // GPU key → its identity's canonical labels (memo)
+}
+
+// hostOf is the machine behind an instance: its node_uname_info nodename,
+// else the one machine name the other exporters on the same address give,
+// else the address without its port.
+func (c *answerCtx) hostOf(instance string) string {
+	if h, ok := c.hosts[instance]; ok {
+		return h
+	}
+	h := c.resolve(instance)
+	if c.hosts != nil {
+		c.hosts[instance] = h
+	}
+	return h
+}
+
+func (c *answerCtx) resolve(instance string) string {
+	if c.names != nil {
+		return c.names(instance)
+	}
+	if c.split[instance] {
+		return instance
+	}
+	if n := c.nodes[instance]; n != "" {
+		return n
+	}
+	h := hostPart(instance)
+	if n := c.alias[h]; n != "" {
+		return n
+	}
+	if n := c.known[instance]; n != "" {
+		return n // named by an earlier answer: a poll that lacks the name keeps it
+	}
+	return h
+}
+
+func hostPart(instance string) string {
+	if h, _, err := net.SplitHostPort(instance); err == nil {
+		return h
+	}
+	return instance
+}
+
+// single is the instance's one service of the stack ("" for none or several).
+func (c *answerCtx) single(stack, instance string) string { return c.models[stack][instance] }
+
+// owns reports whether the instance has answers of the stack.
+func (c *answerCtx) owns(stack, instance string) bool {
+	_, ok := c.models[stack][instance]
+	return ok
+}
+
+func metricOf(ls []sources.Label) *metric {
+	m := &metric{labels: make([]lpair, len(ls))}
+	for i, l := range ls {
+		m.labels[i] = lpair{l.Name, l.Value}
+	}
+	return m
+}
+
+func gpuIndexKey(p *preset, ls []sources.Label) string {
+	var b strings.Builder
+	b.WriteString(p.stack)
+	b.WriteByte(0)
+	b.WriteString(sources.LabelValue(ls, sources.LabelInstance))
+	for _, n := range p.hostLabels {
+		b.WriteByte(0)
+		b.WriteString(sources.LabelValue(ls, n))
+	}
+	for _, n := range p.gpuLabels() {
+		b.WriteByte(0)
+		b.WriteString(sources.LabelValue(ls, n))
+	}
+	return b.String()
+}
+
+// svcName is the service an answer of a service query belongs to, "" when
+// the query's own rule says it is not its.
+func (c *answerCtx) svcName(p *preset, q *query, m *metric) string {
+	if q.service != nil {
+		return q.service(c, m)
+	}
+	inst := label(m, sources.LabelInstance)
+	sc := &c.sc
+	sc.defSvc, sc.vllmModel, sc.tsModel = inst, c.single(StackVLLM, inst), c.single(StackTorchServe, inst)
+	if sc.defSvc == "" {
+		sc.defSvc = label(m, sources.LabelJob)
+	}
+	return sc.serviceOf(p.service, m)
+}
+
+// out is one canonical point being built.
+type out struct {
+	ser  sources.Series
+	at   time.Time
+	v    float64
+	n    int
+	agg  agg
+	id   string // host/service/stack, for alternatives
+	alt  string
+	rank int
+}
+
+// decl is the outcomes one service's request rates can produce.
+type decl struct {
+	labels    []sources.Label
+	at        time.Time
+	outs      []string
+	id, alt   string
+	rank      int
+	seenLabel string
+}
+
+// Points resolves every answer added and returns the canonical points.
+func (t *Translation) Points() []sources.Point {
+	c := &answerCtx{models: map[string]map[string]string{}, alias: map[string]string{}, nodes: t.nodes,
+		gpus: t.GPUs, split: map[string]bool{}, names: t.Names, known: t.Known}
+	if c.gpus == nil {
+		c.gpus = map[string][]sources.Label{}
+	}
+	// Pass 1: machine names, GPU identities, each instance's services.
+	names := map[string]map[string]bool{}
+	note := func(inst, name string) {
+		if inst == "" || name == "" {
+			return
+		}
+		h := hostPart(inst)
+		if names[h] == nil {
+			names[h] = map[string]bool{}
+		}
+		names[h][name] = true
+	}
+	for inst, n := range t.nodes {
+		note(inst, n)
+	}
+	var empty scrape
+	for k := range t.adds {
+		ad := &t.adds[k]
+		p, q := ad.q.p, ad.q.q
+		for i, a := range ad.as {
+			inst := sources.LabelValue(a.Labels, sources.LabelInstance)
+			switch q.scope {
+			case scopeGPU:
+				note(inst, firstOf(a.Labels, p.hostLabels))
+				if q.kind == qIdent {
+					c.gpus[gpuIndexKey(p, a.Labels)] = a.Labels
+				}
+			case scopeSvc:
+				if q.service != nil {
+					continue
+				}
+				svc := p.service(&empty, ad.metric(i))
+				if svc == "" {
+					continue
+				}
+				if c.models[p.stack] == nil {
+					c.models[p.stack] = map[string]string{}
+				}
+				if prev, ok := c.models[p.stack][inst]; !ok {
+					c.models[p.stack][inst] = svc
+				} else if prev != svc {
+					c.models[p.stack][inst] = ""
+				}
+			}
+		}
+	}
+	for h, ns := range names {
+		if len(ns) == 1 {
+			for n := range ns {
+				c.alias[h] = n
+			}
+		}
+	}
+	// Two instances on one machine serving the same service stay apart:
+	// each is named by its address and port.
+	byID := map[string]string{}
+	for k := range t.adds {
+		ad := &t.adds[k]
+		p, q := ad.q.p, ad.q.q
+		if q.scope != scopeSvc {
+			continue
+		}
+		for i, a := range ad.as {
+			inst := sources.LabelValue(a.Labels, sources.LabelInstance)
+			if inst == "" || firstOf(a.Labels, p.hostLabels) != "" || firstOf(a.Labels, hostCandidates) != "" {
+				continue
+			}
+			svc := c.svcName(p, q, ad.metric(i))
+			if svc == "" {
+				continue
+			}
+			id := c.hostOf(inst) + "\x00" + svc + "\x00" + p.stack
+			if prev, ok := byID[id]; !ok {
+				byID[id] = inst
+			} else if prev != inst {
+				c.split[prev], c.split[inst] = true, true
+			}
+		}
+	}
+	// Names learned are kept (an instance's machine named by its alias or
+	// node name, not by its bare address).
+	if t.Known != nil && t.Names == nil {
+		for _, ad := range t.adds {
+			for _, a := range ad.as {
+				inst := sources.LabelValue(a.Labels, sources.LabelInstance)
+				if inst == "" || c.split[inst] {
+					continue
+				}
+				if n := c.resolve(inst); n != hostPart(inst) {
+					t.Known[inst] = n
+				}
+			}
+		}
+		for inst, n := range t.nodes {
+			t.Known[inst] = n
+		}
+	}
+	// Pass 2: canonical points (host names final from here on).
+	c.hosts = map[string]string{}
+	c.idls = map[string][]sources.Label{}
+	type outKey struct {
+		series string
+		at     int64
+		alt    string
+		rank   int
+	}
+	outs := map[outKey]*out{}
+	var order []*out
+	decls := map[string]*decl{}
+	var declOrder []*decl
+	stacks := map[string]bool{}
+	// Alternatives accumulate apart (one point each) until one is chosen.
+	get := func(name string, ls []sources.Label, at time.Time, ag agg, id, alt string, rank int) *out {
+		ser := sources.SeriesOf(name, sources.Gauge, ls)
+		k := outKey{ser.Key(), at.UnixNano(), alt, rank}
+		if o := outs[k]; o != nil {
+			return o
+		}
+		o := &out{ser: ser, at: at, agg: ag, id: id, alt: alt, rank: rank}
+		outs[k] = o
+		order = append(order, o)
+		return o
+	}
+	n := 0
+	for k := range t.adds {
+		n += len(t.adds[k].as)
+	}
+	t.direct = make([]sources.Point, 0, n)
+	for k := range t.adds {
+		ad := &t.adds[k]
+		for i := range ad.as {
+			t.translate(c, ad, i, get, decls, &declOrder, stacks)
+		}
+	}
+	// Outcomes a stack's rule can produce are emitted as 0 where none was
+	// counted (an absent error series is no error yet, not n/a).
+	for _, d := range declOrder {
+		for _, oc := range d.outs {
+			ls := append(append([]sources.Label(nil), d.labels...), sources.Label{Name: sources.LabelOutcome, Value: oc})
+			o := get(sources.SvcRequestRate, ls, d.at, aggSum, d.id, d.alt, d.rank)
+			if o.n == 0 {
+				o.n = 1
+			}
+		}
+	}
+	// Alternatives: per service and group, the lowest rank that answered.
+	best := map[string]int{}
+	for _, o := range order {
+		if o.alt == "" || o.n == 0 {
+			continue
+		}
+		k := o.alt + "\x00" + o.id
+		if r, ok := best[k]; !ok || o.rank < r {
+			best[k] = o.rank
+		}
+	}
+	pts := slices.Grow(t.direct, len(order))
+	t.direct = nil
+	for _, o := range order {
+		if o.n == 0 || bad(o.v) {
+			continue
+		}
+		if o.alt != "" && best[o.alt+"\x00"+o.id] != o.rank {
+			continue
+		}
+		v := o.v
+		if o.ser.Name == sources.SvcRequestRate && v < 0 {
+			v = 0 // a difference of two rates read a moment apart
+		}
+		pts = append(pts, sources.Point{Series: o.ser, At: o.at, Value: v})
+	}
+	t.stacks = t.stacks[:0]
+	for s := range stacks {
+		t.stacks = append(t.stacks, s)
+	}
+	sort.Strings(t.stacks)
+	t.adds = nil
+	t.last = c
+	return pts
+}
+
+// HostOf is the host label the last Points gave what instance exports
+// (the machine behind it); the address without its port before any Points.
+// It is safe for concurrent use once Points has returned.
+func (t *Translation) HostOf(instance string) string {
+	if t.last == nil {
+		return hostPart(instance)
+	}
+	return t.last.resolve(instance)
+}
+
+func firstOf(ls []sources.Label, names []string) string {
+	for _, n := range names {
+		if v := sources.LabelValue(ls, n); v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+var quantileOf = map[string]string{tagP50: "0.5", tagP95: "0.95", tagP99: "0.99", "0.5": "0.5", "0.95": "0.95", "0.99": "0.99"}
+
+// translate maps one answer onto the point it adds to.
+func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string, []sources.Label, time.Time, agg, string, string, int) *out,
+	decls map[string]*decl, declOrder *[]*decl, stacks map[string]bool) {
+	p, q := ad.q.p, ad.q.q
+	a := ad.as[i]
+	if q.kind == qIdent && q.to == "" {
+		return
+	}
+	v := a.Value
+	if bad(v) || p.blank != nil && p.blank(kGauge, v) {
+		return
+	}
+	var m *metric
+	if q.skip != nil || q.scope == scopeSvc || q.outcome != nil || q.kindOf != nil {
+		m = ad.metric(i)
+	}
+	if q.skip != nil && q.skip(c, m) {
+		return
+	}
+	inst := sources.LabelValue(a.Labels, sources.LabelInstance)
+	at := a.At
+	if t.Stamp != nil {
+		at = t.Stamp(inst, at)
+	}
+	host := firstOf(a.Labels, p.hostLabels)
+	if q.scope == scopeHost {
+		host = ""
+	}
+	if host == "" && q.scope != scopeGPU {
+		host = firstOf(a.Labels, hostCandidates)
+	}
+	if host == "" {
+		host = c.hostOf(inst)
+	}
+	if host == "" {
+		host = sources.LabelValue(a.Labels, sources.LabelJob)
+	}
+	host = sources.Sanitize(host)
+	nl := 3 + len(q.set)/2 + len(q.keep)/2 // host; stack and service, or GPU and mig; outcome, kind or quantile
+	if q.scope == scopeGPU {
+		nl += 5 // its identity
+	}
+	ls := make([]sources.Label, 0, nl)
+	ls = append(ls, sources.Label{Name: sources.LabelHost, Value: host})
+	id := host
+	switch q.scope {
+	case scopeSvc:
+		svc := c.svcName(p, q, m)
+		if svc == "" {
+			return
+		}
+		svc = sources.Sanitize(svc)
+		ls = append(ls, sources.Label{Name: sources.LabelStack, Value: p.stack}, sources.Label{Name: sources.LabelService, Value: svc})
+		id = host + "\x00" + svc + "\x00" + p.stack
+		if names := operationLabels[p.stack]; names != nil {
+			// The kind of call is part of the service's identity.
+			op := operationName(firstOf(a.Labels, names))
+			ls = appendLabel(ls, sources.LabelOperation, op)
+			id += "\x00" + op
+		}
+	case scopeGPU:
+		ls = appendLabel(ls, sources.LabelGPU, firstOf(a.Labels, gpuIndexLabels))
+		ls = appendLabel(ls, "mig", sources.LabelValue(a.Labels, "GPU_I_ID"))
+		if q.kind == qIdent {
+			ls = append(ls, identLabels(a.Labels)...)
+			break
+		}
+		// The identity comes from the GPU's identity answer: the other
+		// answers group by host and index only, to stay small.
+		k := gpuIndexKey(p, a.Labels)
+		idl, ok := c.idls[k]
+		if !ok {
+			ident := c.gpus[k]
+			if ident == nil {
+				ident = a.Labels // a stack whose GPUs carry their identity
+			}
+			idl = identLabels(ident)
+			c.idls[k] = idl
+		}
+		ls = append(ls, idl...)
+	}
+	for i := 0; i+1 < len(q.set); i += 2 {
+		ls = append(ls, sources.Label{Name: q.set[i], Value: q.set[i+1]})
+	}
+	for i := 0; i+1 < len(q.keep); i += 2 {
+		ls = appendLabel(ls, q.keep[i+1], sources.LabelValue(a.Labels, q.keep[i]))
+	}
+	scale := q.scale
+	if scale == 0 {
+		scale = 1
+	}
+	stacks[p.stack] = true
+	name := q.to
+	ag := q.agg
+	switch q.kind {
+	case qDist, qMean, qDistQuantiles:
+		fam := famOf[q.to]
+		switch tg := sources.LabelValue(a.Labels, FigureLabel); tg {
+		case tagP50, tagP95, tagP99, "0.5", "0.95", "0.99":
+			ls = append(ls, sources.Label{Name: sources.LabelQuantile, Value: quantileOf[tg]})
+			v *= scale
+		case tagMean:
+			name = fam[0]
+			v *= scale
+		case tagObs:
+			name = fam[1]
+		default:
+			return
+		}
+		get(name, ls, at, aggMax, id, q.alt, q.rank).add(v)
+		return
+	case qRate:
+		ag = aggSum
+		if q.outcome != nil {
+			oc := q.outcome(m)
+			if oc == "" {
+				return
+			}
+			key := q.alt + "\x00" + strconv.Itoa(q.rank) + "\x00" + id + "\x00" + strconv.FormatInt(at.UnixNano(), 10)
+			d := decls[key]
+			if d == nil {
+				d = &decl{labels: append([]sources.Label(nil), ls...), at: at, id: id, alt: q.alt, rank: q.rank}
+				decls[key] = d
+				*declOrder = append(*declOrder, d)
+			}
+			for _, x := range q.outs {
+				if !hasName(d.outs, x) {
+					d.outs = append(d.outs, x)
+				}
+			}
+			ls = append(ls, sources.Label{Name: sources.LabelOutcome, Value: oc})
+			if q.minus != "" {
+				ls2 := append([]sources.Label(nil), ls...)
+				ls2[len(ls2)-1].Value = q.minus
+				o := get(name, ls2, at, aggSum, id, q.alt, q.rank)
+				o.v -= v * scale
+				o.n++
+			}
+		}
+		if q.kindOf != nil {
+			k := q.kindOf(m)
+			if k == "" {
+				return
+			}
+			ls = append(ls, sources.Label{Name: sources.LabelKind, Value: k})
+		}
+	case qGauge, qIdent, qExpr:
+		if q.scope != scopeSvc {
+			ag = aggMax
+			if q.alt == "" {
+				// A GPU's or a host's gauge: the engine grouped by the
+				// labels that make its canonical series, so the answer is
+				// the point.
+				t.direct = append(t.direct, sources.Point{Series: sources.SeriesOf(name, sources.Gauge, ls), At: at, Value: v * scale})
+				return
+			}
+		}
+	}
+	get(name, ls, at, ag, id, q.alt, q.rank).add(v * scale)
+}
+
+var gpuIndexLabels = []string{"gpu", "DeviceId"}
+
+// identLabels are the canonical labels of a GPU's identity.
+func identLabels(ident []sources.Label) []sources.Label {
+	var ls []sources.Label
+	ls = appendLabel(ls, sources.LabelUUID, firstOf(ident, []string{"UUID", "uuid", "gpu_uuid"}))
+	ls = appendLabel(ls, sources.LabelModel, firstOf(ident, []string{"modelName", "model_name"}))
+	ls = appendLabel(ls, "namespace", sources.LabelValue(ident, "namespace"))
+	ls = appendLabel(ls, "pod", sources.LabelValue(ident, "pod"))
+	ls = appendLabel(ls, "container", sources.LabelValue(ident, "container"))
+	return ls
+}
+
+func (o *out) add(v float64) {
+	switch {
+	case o.n == 0:
+		o.v = v
+	case o.agg == aggMax:
+		o.v = math.Max(o.v, v)
+	default:
+		o.v += v
+	}
+	o.n++
+}

@@ -1,0 +1,221 @@
+package promql
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vigil-dev/vigil/sources"
+	"github.com/vigil-dev/vigil/sources/demo/fleet"
+	"github.com/vigil-dev/vigil/sources/promql/promtest"
+	"github.com/vigil-dev/vigil/sources/view"
+)
+
+// importToOpenMetrics turns VictoriaMetrics import lines (name{labels} value
+// ms) into OpenMetrics for promtool: every name one family of unknown type,
+// each series' samples together and in time order, timestamps in seconds.
+func importToOpenMetrics(t testing.TB, imp []byte) []byte {
+	t.Helper()
+	type line struct {
+		series string
+		rest   string
+		ts     int64
+	}
+	byName := map[string][]line{}
+	sc := bufio.NewScanner(bytes.NewReader(imp))
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		l := sc.Text()
+		sp := strings.LastIndexByte(l, ' ')
+		vs := strings.LastIndexByte(l[:sp], ' ')
+		if sp < 0 || vs < 0 {
+			t.Fatalf("import line %q", l)
+		}
+		ms, err := strconv.ParseInt(l[sp+1:], 10, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		name := l[:vs]
+		if i := strings.IndexByte(name, '{'); i >= 0 {
+			name = name[:i]
+		}
+		byName[name] = append(byName[name], line{series: l[:vs], rest: l[vs+1 : sp], ts: ms})
+	}
+	names := make([]string, 0, len(byName))
+	for n := range byName {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b bytes.Buffer
+	for _, n := range names {
+		ls := byName[n]
+		sort.SliceStable(ls, func(i, j int) bool {
+			if ls[i].series != ls[j].series {
+				return ls[i].series < ls[j].series
+			}
+			return ls[i].ts < ls[j].ts
+		})
+		b.WriteString("# TYPE " + n + " unknown\n")
+		for _, l := range ls {
+			b.WriteString(l.series + " " + l.rest + " " + strconv.FormatFloat(float64(l.ts)/1000, 'f', 3, 64) + "\n")
+		}
+	}
+	b.WriteString("# EOF\n")
+	return b.Bytes()
+}
+
+// TestFleetEngines loads a generated fleet (package demo/fleet: vLLM, eight
+// or two GPUs behind dcgm-exporter and node-exporter per host, with its
+// incidents) into real VictoriaMetrics and real Prometheus, polls it in
+// query mode and checks what the fleet screen and --once rest on: every
+// host, GPU and service there, each naming its host; the incidents' hosts
+// first; history that fills a chart; one host's detail.
+func TestFleetEngines(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts real engines")
+	}
+	start := time.Now().Add(-20 * time.Minute).Truncate(time.Minute)
+	for _, c := range []struct {
+		engine      string
+		hosts, gpus int
+	}{{"victoriametrics", 50, 2}, {"prometheus", 30, 2}} {
+		t.Run(c.engine, func(t *testing.T) {
+			fl, err := fleet.New(fleet.Config{Hosts: c.hosts, GPUsPerHost: c.gpus, Seed: 3, Start: start})
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := start.Add(4 * time.Minute)
+			var imp bytes.Buffer
+			if _, err := fl.WriteHistory(&imp, at.Add(-150*time.Second), at, 15*time.Second); err != nil {
+				t.Fatal(err)
+			}
+			// The same vLLM target under a second job: counted once.
+			dup := fl.Hosts()[1].Addr + ":8000"
+			for _, l := range strings.SplitAfter(imp.String(), "\n") {
+				if strings.Contains(l, `instance="`+dup+`",job="vllm"`) && strings.HasPrefix(l, "vllm:") {
+					imp.WriteString(strings.Replace(l, `job="vllm"`, `job="vllm-again"`, 1))
+				}
+			}
+			var u string
+			if c.engine == "victoriametrics" {
+				u = promtest.VictoriaMetrics(t)
+				promtest.ImportVM(t, u, imp.Bytes())
+			} else {
+				u = promtest.PrometheusWithData(t, importToOpenMetrics(t, imp.Bytes()))
+			}
+			src, err := New(Config{URL: u, Timeout: 20 * time.Second})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := sources.NewStore(sources.StoreOptions{})
+			var f sources.Frame
+			promtest.Eventually(t, 30*time.Second, "the engine answers for every host", func() bool {
+				f, err = src.Poll(context.Background(), at)
+				if err != nil {
+					t.Logf("poll: %v", err)
+					return false
+				}
+				return len(f.Points) > 0 && len(view.GPUs(storeOf(f), at)) == c.hosts*c.gpus
+			})
+			st.Ingest(f)
+			ov := view.Evaluate(st, at, view.Options{})
+			hosts := view.Hosts(st, at, view.Options{})
+			fv := view.EvaluateFleet(st, ov, hosts, at, view.Options{})
+			if len(ov.Services) != c.hosts || len(ov.GPUs) != c.hosts*c.gpus || len(hosts) != c.hosts || len(fv.Hosts) != c.hosts {
+				t.Fatalf("%d services, %d GPUs, %d hosts, fleet %d; want %d hosts", len(ov.Services), len(ov.GPUs), len(hosts), len(fv.Hosts), c.hosts)
+			}
+			names := map[string]bool{}
+			for _, h := range fl.Hosts() {
+				names[h.Name] = true
+			}
+			for _, s := range ov.Services {
+				if !names[s.Host] || !s.Latency.P99.OK || !s.ErrorRate.OK {
+					t.Fatalf("service %+v", s)
+				}
+				if s.Host == fl.Hosts()[1].Name && s.Throughput.V > 2*ov.Services[0].Throughput.V+50 {
+					t.Errorf("the target under two jobs counted twice: %v req/s", s.Throughput)
+				}
+			}
+			for _, g := range ov.GPUs {
+				if !names[g.Host] || g.UUID == "" || !g.Temp.OK || !g.MemTotal.OK {
+					t.Fatalf("GPU %+v", g)
+				}
+			}
+			// Worst first; the incidents' hosts critical, each for its reason
+			// (the error burst is between bursts at the instant polled).
+			for i := 1; i < len(fv.Hosts); i++ {
+				if view.Worse(fv.Hosts[i].Severity, fv.Hosts[i-1].Severity) {
+					t.Fatalf("host %d %+v ranked below a better one", i, fv.Hosts[i])
+				}
+			}
+			why := map[fleet.IncidentKind]string{fleet.HotGPU: "throttled HW-THERM", fleet.XID: "XID 13", fleet.DeepQueue: "queue"}
+			for _, in := range fl.Incidents() {
+				if in.Kind == fleet.ErrorBurst {
+					continue
+				}
+				for _, h := range fv.Hosts {
+					if h.Host == in.HostName && (h.Severity != view.SevCritical || !strings.Contains(h.Worst, why[in.Kind])) {
+						t.Errorf("incident %s on %s: %s %q", in.Kind, in.HostName, h.Severity, h.Worst)
+					}
+				}
+			}
+			if g := fv.WorstGPUs[0]; g.Severity != view.SevCritical || !names[g.Host] {
+				t.Errorf("worst GPU %+v", g)
+			}
+			if h := fv.Hosts[len(fv.Hosts)-1]; h.Groups["cluster"] == "" || h.Groups["job"] != "dcgm,node,vllm" {
+				t.Errorf("groups %+v", h.Groups)
+			}
+			t.Logf("%s, %d hosts: poll %v, %d series, %d bytes on the wire", c.engine, c.hosts, f.Health.Duration, f.Health.Series, f.Health.Bytes)
+
+			// History fills the latency chart of every service.
+			if err := src.FillHistory(context.Background(), at.Add(-90*time.Second), at, 15*time.Second, st.Ingest); err != nil {
+				t.Fatal(err)
+			}
+			ax := view.NewAxis(at, 90*time.Second, 6)
+			var cols view.Columns
+			for _, s := range ov.Services[:5] {
+				_, _, p99 := cols.Quantiles(st, s, sources.SvcLatency, ax, 15*time.Second, false)
+				er := cols.ErrorRatio(st, s, ax, 15*time.Second, false)
+				n := 0
+				for i := range p99 {
+					if !math.IsNaN(p99[i]) && !math.IsNaN(er[i]) {
+						n++
+					}
+				}
+				if n < 6 {
+					t.Errorf("%s: %d of 6 columns filled: p99 %v errors %v", s.Key(), n, p99, er)
+				}
+			}
+			// One host's detail: its GPUs' clocks, TTFT, history.
+			h := fl.Hosts()[5].Name
+			if err := src.FetchDetail(context.Background(), h, at.Add(-90*time.Second), at, 15*time.Second, st.Ingest); err != nil {
+				t.Fatal(err)
+			}
+			if f, err = src.Poll(context.Background(), at); err != nil {
+				t.Fatal(err)
+			}
+			st.Ingest(f)
+			clocks := st.Select(sources.GPUSMClock)
+			if len(clocks) != c.gpus {
+				t.Errorf("SM clocks of %d GPUs, want the drilled host's %d", len(clocks), c.gpus)
+			}
+			for _, s := range view.Services(st, at, view.Options{}) {
+				if s.TTFT.P99.OK != (s.Host == h) {
+					t.Errorf("%s TTFT %v: want it for %s only", s.Host, s.TTFT.P99, h)
+				}
+			}
+		})
+	}
+}
+
+func storeOf(f sources.Frame) *sources.Store {
+	st := sources.NewStore(sources.StoreOptions{})
+	st.Ingest(f)
+	return st
+}
