@@ -99,7 +99,11 @@ func (s *state) content() []string {
 		return s.centred(s.help.View(), c)
 	}
 	if s.sourcesOpen {
-		box := health.View(s.env.Overview.Sources, selfstat.Summary(s.env.Store, s.env.Now), c.W, c.H)
+		self := selfstat.Summary(s.env.Store, s.env.Now)
+		if s.env.Store != nil {
+			self = strings.TrimPrefix(self+"\n"+selfstat.StoreLine(s.env.Store), "\n")
+		}
+		box := health.View(s.env.Overview.Sources, self, c.W, c.H)
 		return s.centred(box, c)
 	}
 	sc := s.screen()
