@@ -109,6 +109,9 @@ func (s *session) startHub(ctx context.Context) {
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { s.hub.Run(hctx); close(done) }()
+	if d := s.extras.drift; d != nil {
+		d.Start(hctx) // column closes off the hub's ingest
+	}
 	s.stopHub = func() { cancel(); <-done }
 }
 

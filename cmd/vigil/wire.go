@@ -51,6 +51,7 @@ func (s *session) report(at time.Time) report.Report {
 		r.Discovered = append(r.Discovered, report.Discovered{URL: f.URL, Stacks: f.Stacks})
 	}
 	if d := s.extras.drift; d != nil {
+		d.Sync() // what the hub has handed it so far
 		m := d.Monitor()
 		m.Advance(at)
 		alerting := map[string]bool{}
