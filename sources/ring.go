@@ -113,6 +113,26 @@ func (r *ring[T]) shrink(n int) int {
 	return k - keep
 }
 
+// trim lets the samples older than cut go once they are a quarter of
+// those held or more, copying the rest into slots of half as many again
+// (a series polled less often than the resolution would otherwise fill
+// its slots with more than the retention), and returns how many went.
+func (r *ring[T]) trim(cut int64) int {
+	k := r.search(cut - 1)
+	n := len(r.ts)
+	if k == 0 || 4*k < n {
+		return 0
+	}
+	keep := n - k
+	c := min(max(keep+keep/2, 8), r.max)
+	ts, vs := make([]int64, keep, c), make([]T, keep, c)
+	for i := range keep {
+		ts[i], vs[i] = r.at(k + i)
+	}
+	r.ts, r.vs, r.head = ts, vs, 0
+	return k
+}
+
 // search returns the index of the first element with timestamp > t.
 func (r *ring[T]) search(t int64) int {
 	return sort.Search(len(r.ts), func(i int) bool {

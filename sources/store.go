@@ -319,6 +319,8 @@ func (s *Store) sweep() {
 			s.drops.Series++
 			s.catFirst, s.catData = nil, nil
 			s.mem.series -= seriesCost(&d.series, seriesDataSize) + ringBytes(d.ring, 8)
+		} else if b := ringBytes(d.ring, 8); d.ring.trim(cut) > 0 {
+			s.mem.series += ringBytes(d.ring, 8) - b
 		}
 	}
 	for k, d := range s.hists {
@@ -327,6 +329,8 @@ func (s *Store) sweep() {
 			s.unindex(d.series.Name, k)
 			s.drops.Series++
 			s.mem.hists -= seriesCost(&d.series, histDataSize) + histRingBytes(d.ring) + int64(allocSize(8*len(sn.bounds)))
+		} else if b := histRingBytes(d.ring); d.ring.trim(cut) > 0 {
+			s.mem.hists += histRingBytes(d.ring) - b
 		}
 	}
 }

@@ -122,3 +122,27 @@ func TestMemoryBudget(t *testing.T) {
 		t.Fatalf("oldest sample %v back, holds %v", got, time.Duration(u.Holds))
 	}
 }
+
+// TestSlowSeriesKeepTheRetention: a series scraped less often than the
+// store's resolution holds about its retention, not a ring's worth of
+// samples (3600 of 10 s would be 10 hours and ten times the memory).
+func TestSlowSeriesKeepTheRetention(t *testing.T) {
+	st := NewStore(StoreOptions{})
+	key := NewSeries("slow", Gauge).Key()
+	var peak int64
+	for i := range 5 * 360 { // 5 hours at 10 s
+		at := t0.Add(time.Duration(i) * 10 * time.Second)
+		st.Ingest(Frame{Points: []Point{gauge("slow", at, float64(i))}})
+		if i >= 360 {
+			peak = max(peak, st.Memory().Series)
+		}
+	}
+	newest := t0.Add((5*360 - 1) * 10 * time.Second)
+	r := st.Range(key, t0, newest)
+	if back := newest.Sub(time.Unix(0, r[0].T)); back < time.Hour || back > 90*time.Minute {
+		t.Fatalf("the oldest sample held is %v old, want 1h to 1h30m", back)
+	}
+	if u := st.Memory(); peak > 2*u.Series || u.Series > 16<<10 {
+		t.Fatalf("series bytes %d now, %d at the peak", u.Series, peak)
+	}
+}
