@@ -103,6 +103,9 @@ type Store struct {
 	backGen   uint64 // bumped on every ingest of history (Frame.Backfill)
 	kinds     uint64 // bumped when a kind of data comes or goes (Kinds)
 	mem       memUsage
+	// When log records, spans and exemplars arrived (the newest sample
+	// time then), for the retention (sweep).
+	logArr, spanArr, exArr arrivals
 
 	// The series data of each entry of the last Samples catalogue seen;
 	// cleared whenever a series goes.
@@ -289,6 +292,18 @@ func (s *Store) Ingest(f Frame) {
 		}
 		s.health[h.Source] = h
 	}
+	// Arrivals are noted in steps of a thousandth of the retention: at
+	// most a thousand are kept, whatever the frame rate.
+	step := max(int64(s.opts.Retention)/1000, 1)
+	if len(f.Logs) > 0 {
+		s.logArr.note(s.logs.end(), s.newest/step*step)
+	}
+	if len(f.Spans) > 0 {
+		s.spanArr.note(s.spans.end(), s.newest/step*step)
+	}
+	if len(f.Exemplars) > 0 {
+		s.exArr.note(s.exemplars.end(), s.newest/step*step)
+	}
 	if s.newest-s.swept > int64(s.opts.Retention)/10 {
 		s.sweep()
 	}
@@ -312,6 +327,18 @@ func (s *Store) index(ser Series, k string) {
 func (s *Store) sweep() {
 	s.swept = s.newest
 	cut := s.newest - int64(s.opts.Retention)
+	// Log records, spans and exemplars that arrived more than a retention
+	// ago go (whatever time they carry: a file's old lines read now stay
+	// a retention). Events stay: the alert history is built of them.
+	for upto := s.logArr.expired(cut); s.logs.n > 0 && s.logs.first < upto; {
+		s.logs.expire()
+	}
+	for upto := s.spanArr.expired(cut); s.spans.len() > 0 && s.spans.gone < upto; {
+		s.spans.pop()
+	}
+	for upto := s.exArr.expired(cut); s.exemplars.len() > 0 && s.exemplars.gone < upto; {
+		s.exemplars.pop()
+	}
 	for k, d := range s.series {
 		if t, _, ok := d.ring.last(); !ok || t < cut {
 			delete(s.series, k)
@@ -802,6 +829,7 @@ func (s *Store) Reset() {
 	s.health = make(map[string]Health)
 	s.drops = Drops{}
 	s.mem = memUsage{}
+	s.logArr, s.spanArr, s.exArr = arrivals{}, arrivals{}, arrivals{}
 	s.cap = max(int(s.opts.Retention/s.opts.Resolution), 2)
 	s.newest, s.swept = 0, 0
 	s.catFirst, s.catData = nil, nil
@@ -819,6 +847,7 @@ type fifo[T any] struct {
 	size  func(*T) int
 	sizes []uint32 // each held element's size, by slot
 	bytes int64
+	gone  uint64 // elements let go of so far: the oldest held is number gone
 }
 
 func newFifo[T any](max int, size func(*T) int) *fifo[T] { return &fifo[T]{max: max, size: size} }
@@ -865,7 +894,11 @@ func (f *fifo[T]) pop() {
 		f.head = 0
 	}
 	f.n--
+	f.gone++
 }
+
+// end is the number the next element will get.
+func (f *fifo[T]) end() uint64 { return f.gone + uint64(f.n) }
 
 func (f *fifo[T]) slot(i int) int {
 	j := f.head + i
@@ -894,4 +927,35 @@ func collect[T any](f *fifo[T], limit int, keep func(*T) bool) []T {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
+}
+
+// arrivals records when the records of a buffer arrived: the buffer's
+// end (the number of the next record) after an ingest, and the store's
+// newest sample time then. Both only grow.
+type arrivals struct {
+	end []uint64
+	at  []int64
+}
+
+// note records that the records before end arrived by at.
+func (a *arrivals) note(end uint64, at int64) {
+	if n := len(a.at); n > 0 && a.at[n-1] == at {
+		a.end[n-1] = end
+		return
+	}
+	a.end = append(a.end, end)
+	a.at = append(a.at, at)
+}
+
+// expired returns the number before which every record arrived before
+// cut, and forgets those arrivals.
+func (a *arrivals) expired(cut int64) uint64 {
+	i := sort.Search(len(a.at), func(i int) bool { return a.at[i] >= cut })
+	if i == 0 {
+		return 0
+	}
+	upto := a.end[i-1]
+	a.end = append(a.end[:0], a.end[i:]...)
+	a.at = append(a.at[:0], a.at[i:]...)
+	return upto
 }

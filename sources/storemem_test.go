@@ -146,3 +146,40 @@ func TestSlowSeriesKeepTheRetention(t *testing.T) {
 		t.Fatalf("series bytes %d now, %d at the peak", u.Series, peak)
 	}
 }
+
+// TestRetentionAppliesToRecords: log records, spans and exemplars go a
+// retention after they arrived (not by the time they carry: old lines
+// read now stay), without counting as drops; events stay.
+func TestRetentionAppliesToRecords(t *testing.T) {
+	st := NewStore(StoreOptions{Retention: 10 * time.Minute})
+	old := t0.Add(-24 * time.Hour)
+	for s := range 30 * 60 {
+		at := t0.Add(time.Duration(s) * time.Second)
+		f := Frame{Points: []Point{gauge("g", at, 1)}}
+		if s%60 == 0 { // a minute's records, one of them carrying yesterday's time
+			f.Logs = []LogRecord{{At: at, Msg: strconv.Itoa(s)}, {At: old, Msg: "old " + strconv.Itoa(s)}}
+			f.Spans = []Span{{SpanID: strconv.Itoa(s), Start: at, End: at}}
+			f.Exemplars = []Exemplar{{At: at, TraceID: strconv.Itoa(s)}}
+			f.Events = []Event{{At: at, Kind: "marker", Text: strconv.Itoa(s)}}
+		}
+		st.Ingest(f)
+	}
+	u, d := st.Memory(), st.Drops()
+	// Ten or eleven minutes' worth: the sweep runs every tenth of a retention.
+	if u.NumLogs < 20 || u.NumLogs > 24 || u.NumSpans < 10 || u.NumSpans > 12 || u.NumExempl < 10 || u.NumExempl > 12 || u.NumEvents != 30 {
+		t.Fatalf("held %+v", u)
+	}
+	if d.Logs != 0 || d.Spans != 0 || d.Exemplars != 0 {
+		t.Fatalf("drops %+v", d)
+	}
+	held := map[string]bool{}
+	for _, l := range st.Logs(old, t0.Add(time.Hour), 0, nil) {
+		held[l.Msg] = true
+	}
+	if !held["1740"] || !held["old 1740"] || held["0"] || held["old 0"] {
+		t.Fatalf("logs held %v", held)
+	}
+	if sp := st.Spans(0, nil); sp[len(sp)-1].SpanID != "1740" {
+		t.Fatalf("newest span %v", sp[len(sp)-1])
+	}
+}
