@@ -293,16 +293,19 @@ func (s *Store) Ingest(f Frame) {
 		s.health[h.Source] = h
 	}
 	// Arrivals are noted in steps of a thousandth of the retention: at
-	// most a thousand are kept, whatever the frame rate.
-	step := max(int64(s.opts.Retention)/1000, 1)
-	if len(f.Logs) > 0 {
-		s.logArr.note(s.logs.end(), s.newest/step*step)
-	}
-	if len(f.Spans) > 0 {
-		s.spanArr.note(s.spans.end(), s.newest/step*step)
-	}
-	if len(f.Exemplars) > 0 {
-		s.exArr.note(s.exemplars.end(), s.newest/step*step)
+	// most a thousand are kept, whatever the frame rate. Before the first
+	// sample nothing is noted: those records count as arriving with the
+	// next ones noted (an arrival's end covers every record before it).
+	if step := max(int64(s.opts.Retention)/1000, 1); s.newest > 0 {
+		if len(f.Logs) > 0 {
+			s.logArr.note(s.logs.end(), s.newest/step*step)
+		}
+		if len(f.Spans) > 0 {
+			s.spanArr.note(s.spans.end(), s.newest/step*step)
+		}
+		if len(f.Exemplars) > 0 {
+			s.exArr.note(s.exemplars.end(), s.newest/step*step)
+		}
 	}
 	if s.newest-s.swept > int64(s.opts.Retention)/10 {
 		s.sweep()

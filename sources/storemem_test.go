@@ -153,6 +153,12 @@ func TestSlowSeriesKeepTheRetention(t *testing.T) {
 func TestRetentionAppliesToRecords(t *testing.T) {
 	st := NewStore(StoreOptions{Retention: 10 * time.Minute})
 	old := t0.Add(-24 * time.Hour)
+	// A record before the first sample arrives with the next ones.
+	st.Ingest(Frame{Logs: []LogRecord{{At: t0, Msg: "first"}}})
+	st.Ingest(Frame{Points: []Point{gauge("g", t0.Add(-time.Second), 1)}})
+	if l := st.Logs(old, t0, 0, nil); len(l) != 1 {
+		t.Fatalf("the record before the first sample went: %v", l)
+	}
 	for s := range 30 * 60 {
 		at := t0.Add(time.Duration(s) * time.Second)
 		f := Frame{Points: []Point{gauge("g", at, 1)}}
