@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"math"
 	"sort"
 	"strconv"
@@ -218,4 +219,80 @@ func storeOf(f sources.Frame) *sources.Store {
 	st := sources.NewStore(sources.StoreOptions{})
 	st.Ingest(f)
 	return st
+}
+
+// TestNarrowingRealVM: a VictoriaMetrics whose -search.maxUniqueTimeseries
+// is below what the fleet's figure queries match refuses them for size
+// (422); the poll narrows them by instance until each part is answered,
+// every host, GPU and service is still there, and the source's health says
+// which queries were narrowed.
+func TestNarrowingRealVM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real engine")
+	}
+	const hosts, gpus = 12, 2
+	start := time.Now().Add(-20 * time.Minute).Truncate(time.Minute)
+	fl, err := fleet.New(fleet.Config{Hosts: hosts, GPUsPerHost: gpus, Seed: 5, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := start.Add(4 * time.Minute)
+	var imp bytes.Buffer
+	if _, err := fl.WriteHistory(&imp, at.Add(-150*time.Second), at, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// A limit above one host's series (and the fleet's targets), below
+	// what the fleet's larger figure queries match.
+	limit := fl.SeriesPerHost() / 2
+	u := promtest.VictoriaMetrics(t, "-search.maxUniqueTimeseries="+strconv.Itoa(limit))
+	promtest.ImportVM(t, u, imp.Bytes())
+	// The limit bites: the raw series of every stack are refused.
+	c, err := NewClient(Config{URL: u, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	promtest.Eventually(t, 30*time.Second, "the import is searchable", func() bool {
+		rs, err := c.Query(context.Background(), "count(up)", at)
+		return err == nil && len(rs) == 1 && rs[0].Samples[0].Value == 3*hosts
+	})
+	if _, err := c.Query(context.Background(), `count({__name__=~"vllm:.+|DCGM_FI_.+|node_.+"})`, at); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("raw series under a limit of %d: %v, want refused for size", limit, err)
+	}
+	src, err := New(Config{URL: u, Timeout: 20 * time.Second, DetailAll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := src.Poll(context.Background(), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storeOf(f)
+	ov := view.Evaluate(st, at, view.Options{})
+	if len(ov.Services) != hosts || len(ov.GPUs) != hosts*gpus {
+		t.Fatalf("narrowed: %d services, %d GPUs; want %d and %d (warnings %q)", len(ov.Services), len(ov.GPUs), hosts, hosts*gpus, f.Health.Warnings)
+	}
+	for _, s := range ov.Services {
+		if !s.Latency.P99.OK || !s.ErrorRate.OK {
+			t.Errorf("service %s on %s: p99 %v errors %v", s.Key(), s.Host, s.Latency.P99, s.ErrorRate)
+		}
+	}
+	narrowed := 0
+	for _, w := range f.Health.Warnings {
+		if strings.Contains(w, "refused by the engine for size, split into") {
+			narrowed++
+		}
+	}
+	if narrowed == 0 {
+		t.Fatalf("no narrowing said: warnings %q", f.Health.Warnings)
+	}
+	hs := view.Health(st, at)
+	if len(hs) != 1 || len(hs[0].Warnings) == 0 {
+		t.Errorf("health %+v", hs)
+	}
+	t.Logf("limit %d series: %d queries narrowed: %q", limit, narrowed, f.Health.Warnings)
+	// The next poll starts from the parts learned: no refusal is asked again.
+	f2, err := src.Poll(context.Background(), at)
+	if err != nil || len(view.GPUs(storeOf(f2), at)) != hosts*gpus {
+		t.Fatalf("second poll: %v, %d GPUs", err, len(view.GPUs(storeOf(f2), at)))
+	}
 }
