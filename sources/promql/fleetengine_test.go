@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -294,5 +295,80 @@ func TestNarrowingRealVM(t *testing.T) {
 	f2, err := src.Poll(context.Background(), at)
 	if err != nil || len(view.GPUs(storeOf(f2), at)) != hosts*gpus {
 		t.Fatalf("second poll: %v, %d GPUs", err, len(view.GPUs(storeOf(f2), at)))
+	}
+}
+
+// TestVMLatencyOffset: Debian's VictoriaMetrics with its default
+// -search.latencyOffset (30 s) holds a fleet whose newest samples are 5 s
+// old. Polled at now, every GPU's temperature is the newest sample's value,
+// stamped with the newest sample's time: neither the value VictoriaMetrics
+// would answer as of now−30 s nor a figure dated now.
+func TestVMLatencyOffset(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real engine")
+	}
+	const hosts, gpus = 3, 2
+	now := time.Now().Truncate(time.Second)
+	last := now.Add(-5 * time.Second)
+	fl, err := fleet.New(fleet.Config{Hosts: hosts, GPUsPerHost: gpus, Seed: 7, Start: now.Add(-20 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imp bytes.Buffer
+	if _, err := fl.WriteHistory(&imp, last.Add(-150*time.Second), last, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The temperatures at the last instant and 30 s before, as imported.
+	temps := func(at time.Time) []float64 {
+		var out []float64
+		suffix := " " + strconv.FormatInt(at.UnixMilli(), 10)
+		for _, l := range strings.Split(imp.String(), "\n") {
+			if strings.HasPrefix(l, "DCGM_FI_DEV_GPU_TEMP{") && strings.HasSuffix(l, suffix) {
+				f := strings.Fields(l[strings.LastIndexByte(l, '}')+1:])
+				v, err := strconv.ParseFloat(f[0], 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, v)
+			}
+		}
+		sort.Float64s(out)
+		return out
+	}
+	want, old := temps(last), temps(last.Add(-30*time.Second))
+	if len(want) != hosts*gpus || slices.Equal(want, old) {
+		t.Fatalf("fixture: temperatures %v now and %v 30 s before must differ", want, old)
+	}
+	u := promtest.VictoriaMetrics(t)
+	promtest.ImportVM(t, u, imp.Bytes())
+	src, err := New(Config{URL: u, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	var f sources.Frame
+	promtest.Eventually(t, 30*time.Second, "every GPU's newest temperature", func() bool {
+		if f, err = src.Poll(context.Background(), time.Now()); err != nil {
+			t.Logf("poll: %v", err)
+			return false
+		}
+		got = got[:0]
+		for _, p := range f.Points {
+			if p.Series.Name != sources.GPUTemperature {
+				continue
+			}
+			got = append(got, p.Value)
+			if !p.At.Equal(last) {
+				t.Fatalf("temperature stamped %v, want the newest sample's time %v", p.At, last)
+			}
+		}
+		sort.Float64s(got)
+		return len(got) == hosts*gpus
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("temperatures %v, want the newest samples' %v (30 s before: %v)", got, want, old)
+	}
+	if !f.Health.DataAt.Equal(last) {
+		t.Errorf("data at %v, want %v", f.Health.DataAt, last)
 	}
 }

@@ -638,3 +638,44 @@ func TestBasicAuthFromFile(t *testing.T) {
 		t.Errorf("403: %v", err)
 	}
 }
+
+// TestEnginePaths: VictoriaMetrics cluster serves the API under
+// /select/<tenant>/prometheus, Mimir and Cortex under /prometheus with the
+// tenant in X-Scope-OrgID; a base URL with the prefix polls the whole fleet
+// and the history through it, and nothing is asked outside it.
+func TestEnginePaths(t *testing.T) {
+	for _, c := range []struct{ prefix, tenant string }{{"/select/42/prometheus", ""}, {"/prometheus", "team-a"}} {
+		t.Run(c.prefix, func(t *testing.T) {
+			ff := newFakeFleet(4, 2, time.Unix(1_700_000_000, 0), time.Minute)
+			fe := ff.engine()
+			fe.tenant = c.tenant
+			var outside atomic.Int64
+			mux := http.NewServeMux()
+			mux.Handle(c.prefix+"/api/", http.StripPrefix(c.prefix, fe))
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				outside.Add(1)
+				http.NotFound(w, r)
+			})
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			src, err := New(Config{URL: srv.URL + c.prefix + "/", Tenant: c.tenant, Stacks: fleetStacks, Window: ff.window})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := src.Poll(context.Background(), ff.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := storeOf(f)
+			if n, g := len(view.Services(st, ff.at, view.Options{})), len(view.GPUs(st, ff.at)); n != 4 || g != 8 {
+				t.Errorf("%d services, %d GPUs through %s", n, g, c.prefix)
+			}
+			if err := src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(sources.Frame) {}); err != nil {
+				t.Errorf("history: %v", err)
+			}
+			if outside.Load() != 0 {
+				t.Errorf("%d requests outside %s", outside.Load(), c.prefix)
+			}
+		})
+	}
+}
