@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"net"
 	"regexp"
 	"sort"
 	"strings"
@@ -270,7 +272,9 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	if len(s.known) > 1<<17 { // fleet churn: forget, the next polls relearn
 		s.known = map[string]string{}
 	}
-	tr.Known = s.known // only this poll's goroutine writes it (polls do not overlap)
+	// A copy: the last poll's names (s.hostOf reads s.known) serve history
+	// fills that may run while this poll adds to its own.
+	tr.Known = maps.Clone(s.known)
 	s.mu.Unlock()
 	tr.Stamp = func(inst string, at time.Time) time.Time {
 		if t, ok := p.scraped[inst]; ok && t.Before(at) {
@@ -304,6 +308,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	f.Points = tr.Points()
 	s.mu.Lock()
 	s.gpuIdent = tr.GPUs
+	s.known = tr.Known
 	s.mu.Unlock()
 	s.targets(&f, p, tr, now)
 	for _, pn := range panels {
@@ -570,7 +575,13 @@ func HistoryStep(from, to time.Time, step time.Duration) time.Duration {
 // are left out.
 func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.Duration, emit func(sources.Frame)) error {
 	s.mu.Lock()
-	small := s.c.cfg.DetailAll > 0 && s.hosts <= s.c.cfg.DetailAll
+	size := s.hosts
+	s.mu.Unlock()
+	if size == 0 {
+		size = s.countHosts(ctx) // asked before the first poll: a fleet's every detail is not
+	}
+	s.mu.Lock()
+	small := s.c.cfg.DetailAll > 0 && size > 0 && size <= s.c.cfg.DetailAll
 	var focusInsts []string
 	for host := range s.focus {
 		focusInsts = append(focusInsts, s.instances[host]...)
@@ -599,6 +610,23 @@ func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.
 		}
 	}
 	return s.fill(ctx, jobs, from, to, step, emit)
+}
+
+// countHosts is the number of machines among the engine's targets (by
+// address), 0 when it does not answer.
+func (s *Source) countHosts(ctx context.Context) int {
+	rs, _, err := s.c.QueryWith(ctx, targetsQuery, time.Now().Add(s.c.Skew()), QueryOptions{NoCache: true})
+	if err != nil {
+		return 0
+	}
+	seen := map[string]bool{}
+	for _, inst := range instancesOf(rs) {
+		if h, _, err := net.SplitHostPort(inst); err == nil {
+			inst = h
+		}
+		seen[inst] = true
+	}
+	return len(seen)
 }
 
 // FetchDetail implements sources.DetailFetcher: from now on the polls carry

@@ -679,3 +679,48 @@ func TestEnginePaths(t *testing.T) {
 		})
 	}
 }
+
+// TestHistoryDuringPolls: history fills run while polls do (the console
+// asks on start, zoom and pan); they share the machines' names without a
+// race, and a fill asked before the first poll of a large fleet does not
+// fetch every host's detail.
+func TestHistoryDuringPolls(t *testing.T) {
+	ff := newFakeFleet(12, 2, time.Unix(1_700_000_000, 0), time.Minute)
+	fe := ff.engine()
+	var detail atomic.Int64
+	fe.rangeAnswer = func(q string, start, end time.Time, step time.Duration) (string, bool) {
+		if strings.Contains(q, "DCGM_FI_DEV_SM_CLOCK") {
+			detail.Add(1)
+		}
+		return "", false
+	}
+	srv := httptest.NewServer(fe)
+	defer srv.Close()
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(sources.Frame) {}); err != nil {
+		t.Fatal(err)
+	}
+	if detail.Load() != 0 {
+		t.Errorf("a fill before the first poll of 12 hosts asked every host's detail")
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 4; i++ {
+			if _, err := src.Poll(context.Background(), ff.at); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 4; i++ {
+			_ = src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(sources.Frame) {})
+		}
+	}()
+	wg.Wait()
+}
