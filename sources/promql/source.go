@@ -73,6 +73,7 @@ type Source struct {
 	polls     int                        // polls so far (queries that run every n-th poll)
 	gpuIdent  map[string][]sources.Label // GPU identities, as of the last identity query
 	known     map[string]string          // instance → machine name, as learned
+	named     bool                       // a poll has named the machines (hostOf is its)
 }
 
 // New returns the query-mode source for cfg.
@@ -418,6 +419,7 @@ func (s *Source) targets(f *sources.Frame, p *poll, tr *prom.Translation, now ti
 	s.instances = byHost
 	s.hosts = len(byHost)
 	s.hostOf = tr.HostOf
+	s.named = true
 	s.mu.Unlock()
 }
 
@@ -738,7 +740,7 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 // the hosts the polls will use.
 func (s *Source) learnNames(ctx context.Context) {
 	s.mu.Lock()
-	done := s.polls > 0
+	done := s.named
 	s.mu.Unlock()
 	if done {
 		return
@@ -756,15 +758,15 @@ func (s *Source) learnNames(ctx context.Context) {
 			}
 		}
 	}
-	known := map[string]string{}
-	tr.Known = known
+	learned := map[string]string{}
+	tr.Known = learned
 	tr.Points()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.polls == 0 {
-		for k, v := range known {
-			s.known[k] = v
-		}
+	if !s.named { // a poll that ended meanwhile named them itself
+		known := maps.Clone(s.known) // the last names' map stays as it is
+		maps.Copy(known, learned)
+		s.known = known
 		s.hostOf = tr.HostOf
 	}
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/prom"
+	"github.com/vigil-dev/vigil/sources/promql/promtest"
 	"github.com/vigil-dev/vigil/sources/view"
 )
 
@@ -723,4 +724,69 @@ func TestHistoryDuringPolls(t *testing.T) {
 		}
 	}()
 	wg.Wait()
+}
+
+// TestHistoryDuringFirstPoll: history asked while the first poll is still
+// out (the console asks both at start) is named by machine, as the polls
+// will name it, not by bare address.
+func TestHistoryDuringFirstPoll(t *testing.T) {
+	ff := newFakeFleet(12, 2, time.Unix(1_700_000_000, 0), time.Minute)
+	fe := ff.engine()
+	release := make(chan struct{})
+	inner := fe.answer
+	fe.answer = func(q string, at time.Time) (string, bool) {
+		if at.Equal(ff.at) && strings.Contains(q, "DCGM_FI_DEV_GPU_TEMP") {
+			<-release // the poll's GPU figures wait for the fill
+		}
+		return inner(q, at)
+	}
+	fe.rangeAnswer = func(q string, start, end time.Time, step time.Duration) (string, bool) {
+		if !strings.Contains(q, "vllm:e2e_request_latency_seconds_bucket") {
+			return "", false
+		}
+		var ss []string
+		for i := 0; i < ff.n; i++ {
+			ss = append(ss, fmt.Sprintf(`{"metric":{"instance":%q,"model_name":"m","vigil_figure":"p99"},"values":[[%d,"0.5"]]}`, instance(i, 8000), end.Unix()))
+		}
+		return "[" + strings.Join(ss, ",") + "]", true
+	}
+	srv := httptest.NewServer(fe)
+	defer srv.Close()
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	polled := make(chan error, 1)
+	go func() {
+		_, err := src.Poll(context.Background(), ff.at)
+		polled <- err
+	}()
+	promtest.Eventually(t, 10*time.Second, "the first poll asks for its figures", func() bool {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		return src.polls > 0
+	})
+	var hosts []string
+	err = src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(f sources.Frame) {
+		for _, p := range f.Points {
+			if p.Series.Name == sources.SvcLatencyQuant {
+				hosts = append(hosts, p.Series.Label(sources.LabelHost))
+			}
+		}
+	})
+	close(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-polled; err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) == 0 {
+		t.Fatal("no latency history")
+	}
+	for _, h := range hosts {
+		if !strings.HasPrefix(h, "host-") {
+			t.Fatalf("history named %q, want the machine's name (hosts %v)", h, hosts)
+		}
+	}
 }
