@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
-	"strings"
 	"sync"
 	"time"
 )
@@ -317,13 +316,4 @@ func (h *Hub) runStreamer(ctx context.Context, s Streamer) {
 			return
 		}
 	}
-}
-
-// OneLine squeezes an error message into one printable line.
-func OneLine(s string) string {
-	s = strings.Join(strings.Fields(Sanitize(s)), " ")
-	if len(s) > 300 {
-		s = s[:297] + "..."
-	}
-	return s
 }

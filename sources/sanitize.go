@@ -131,3 +131,12 @@ func skipString(s string, i int) int {
 	}
 	return i
 }
+
+// OneLine squeezes an error message into one printable line.
+func OneLine(s string) string {
+	s = strings.Join(strings.Fields(Sanitize(s)), " ")
+	if len(s) > 300 {
+		s = s[:297] + "..."
+	}
+	return s
+}

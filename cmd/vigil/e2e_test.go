@@ -162,7 +162,7 @@ func TestE2EWalkEveryScreen(t *testing.T) {
 	tm.waitFor(20*time.Second, "LIVE", "llama", "recsys")
 	screens := []struct{ key, want string }{
 		{"2", "GPUs"}, {"3", "Latency"}, {"4", "Errors"}, {"5", "Drift"}, {"6", "Logs"}, {"7", "Traces"},
-		{"8", "alerts"}, {"9", "data science"}, {"0", "executive"}, {"1", "Latency"},
+		{"8", "Alerts"}, {"9", "Data science"}, {"0", "Executive"}, {"1", "Latency"},
 	}
 	for _, sc := range screens {
 		tm.keys(sc.key)
@@ -363,7 +363,7 @@ func TestE2EKilledScrapeTarget(t *testing.T) {
 		t.Fatalf("the banner does not name the target first:\n%s", s)
 	}
 	tm.keys("8")
-	s = tm.waitFor(10*time.Second, "alerts 1 firing", "firing", "SourceD")
+	s = tm.waitFor(10*time.Second, "Alerts 1 firing", "firing", "SourceD")
 	var row string
 	for _, l := range strings.Split(s, "\n") {
 		if strings.Contains(l, "WARN firing") && strings.Contains(l, name) {

@@ -35,7 +35,8 @@ type gpuSim struct {
 	stateNow nvmlmock.GPUState
 }
 
-// gpuRole says what a GPU serves.
+// llmGPU says whether GPU i of n serves the LLM (the last one of several
+// serves the recommendation model).
 func llmGPU(i, n int) bool { return n == 1 || i < n-1 }
 
 // stepGPUs advances every GPU by dt scripted seconds under conditions c.

@@ -98,9 +98,9 @@ func New(history int) *Model {
 func (m *Model) Title() string {
 	f, p := m.Counts()
 	if f+p == 0 {
-		return "alerts"
+		return "Alerts"
 	}
-	return "alerts " + itoa(f) + " firing" + map[bool]string{true: ", " + itoa(p) + " pending", false: ""}[p > 0]
+	return "Alerts " + itoa(f) + " firing" + map[bool]string{true: ", " + itoa(p) + " pending", false: ""}[p > 0]
 }
 
 // Counts returns how many alerts fire and how many are pending.
@@ -522,61 +522,33 @@ func stateText(s string) string {
 // Band is a span of time during which an alert fired (alerts.Band).
 type Band = alertsrc.Band
 
-// ServiceBandRow is BandRow of the alerts of one service over the axis's
-// window (the row under a service's latency or error chart).
+// ServiceBandRow paints the alert band under a service's latency or error
+// chart (alerts.ServiceBandColumns over the axis's window).
 func ServiceBandRow(st *sources.Store, service string, ax layout.Axis) string {
-	if st == nil || ax.N <= 0 {
-		return ""
-	}
-	var mine []Band
-	for _, b := range alertsrc.Bands(st, ax.At(0).Add(-ax.Step), ax.End) {
-		if b.Label(sources.LabelService) == service {
-			mine = append(mine, b)
-		}
-	}
-	return BandRow(mine, ax)
+	return paintBand(alertsrc.ServiceBandColumns(st, service, ax))
 }
 
 // BandRow draws bands under a chart with axis ax: one cell per column, "▀"
-// coloured by the worst severity firing in that column, blank elsewhere.
+// coloured by the worst severity firing in that column (alerts.BandColumns),
+// blank elsewhere; "" when none fired.
 func BandRow(bands []Band, ax layout.Axis) string {
-	if ax.N <= 0 || len(bands) == 0 {
+	return paintBand(alertsrc.BandColumns(bands, ax))
+}
+
+func paintBand(worst []sources.Severity) string {
+	if worst == nil {
 		return ""
 	}
-	worst := make([]int, ax.N) // 0 none, 1 warning, 2 critical
-	for _, b := range bands {
-		lvl := 1
-		if b.Severity >= sources.SevCritical {
-			lvl = 2
-		}
-		for i := 0; i < ax.N; i++ {
-			// Column i covers (At(i-1), At(i)], as Axis.Index reads it.
-			colEnd, colStart := ax.At(i), ax.At(i).Add(-ax.Step)
-			if i > 0 {
-				colStart = ax.At(i - 1)
-			}
-			if b.Start.After(colEnd) || !b.End.IsZero() && b.End.Before(colStart) {
-				continue
-			}
-			worst[i] = max(worst[i], lvl)
-		}
-	}
 	var sb strings.Builder
-	any := false
 	for _, w := range worst {
-		switch w {
-		case 2:
+		switch {
+		case w >= sources.SevCritical:
 			sb.WriteString(styles.PCrit.Paint("▀"))
-			any = true
-		case 1:
+		case w > sources.SevInfo:
 			sb.WriteString(styles.PWarn.Paint("▀"))
-			any = true
 		default:
 			sb.WriteByte(' ')
 		}
-	}
-	if !any {
-		return ""
 	}
 	return sb.String()
 }

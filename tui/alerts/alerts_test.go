@@ -64,7 +64,7 @@ func TestStatesAgesAndJump(t *testing.T) {
 	if !act[0].Start.Equal(t0.Add(10*time.Second)) || Age(t0.Add(200*time.Second), act[0].Start) != "3m10s" {
 		t.Errorf("start %v age %s: want the pending start and 3m10s", act[0].Start, Age(t0.Add(200*time.Second), act[0].Start))
 	}
-	if f, p := m.Counts(); f != 3 || p != 0 || m.Title() != "alerts 3 firing" {
+	if f, p := m.Counts(); f != 3 || p != 0 || m.Title() != "Alerts 3 firing" {
 		t.Errorf("counts %d %d title %q", f, p, m.Title())
 	}
 	if len(m.History()) != 7 || m.History()[0].Name != "PromSide" {

@@ -58,7 +58,7 @@ func NewExecutive(o ExecutiveOptions) *Executive {
 }
 
 // Title is the screen's title.
-func (e *Executive) Title() string { return "executive" }
+func (e *Executive) Title() string { return "Executive" }
 
 // SetSize sets the inner size.
 func (e *Executive) SetSize(w, h int) { e.w, e.h = w, h; e.render() }

@@ -78,7 +78,7 @@ type Scientist struct {
 func NewScientist(o ScientistOptions) *Scientist { return &Scientist{o: o.withDefaults()} }
 
 // Title is the screen's title.
-func (s *Scientist) Title() string { return "data science" }
+func (s *Scientist) Title() string { return "Data science" }
 
 // SetSize sets the inner size.
 func (s *Scientist) SetSize(w, h int) { s.w, s.h = w, h; s.render() }

@@ -5,16 +5,13 @@
 // with every filesystem and CPU and memory charts.
 //
 // Figures are env.Hosts, evaluated by the root at the instant the screen
-// claims (the cursor when on); the sparklines are computed here from the
-// store, one value per column: CPU busy is 1 − Δ(idle+iowait)/Δall over the
-// column, memory the mean of 1 − available/total over it.
+// claims (the cursor when on); the sparklines come from the
+// store by view.Columns (HostCPUBusy, HostMemUsed), one value per column.
 package hosts
 
 import (
-	"math"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
@@ -57,7 +54,7 @@ type Model struct {
 	top    int
 	detail bool
 
-	cols colCache
+	cols view.Columns // the CPU and memory charts' closed columns
 	out  string
 }
 
@@ -437,9 +434,9 @@ func (m *Model) spark(host string, n int, cpu bool) string {
 	ax := layout.NewAxis(m.env.Now, m.env.Window, n)
 	var v []float64
 	if cpu {
-		v = m.cpuColumns(host, ax)
+		v = m.cols.HostCPUBusy(m.env.Store, host, ax)
 	} else {
-		v = m.memColumns(host, ax)
+		v = m.cols.HostMemUsed(m.env.Store, host, ax)
 	}
 	return styles.Spark(v, 1, ax.Index(m.env.Cursor), func(x float64) int { return level(view.Some(x), 0.85, 0.95) })
 }
@@ -486,7 +483,7 @@ func (m *Model) renderDetail(h view.Host, rows int) []string {
 		label string
 		v     []float64
 		n     view.Num
-	}{{"cpu busy", m.cpuColumns(h.Host, ax), h.CPUBusy}, {"memory used", m.memColumns(h.Host, ax), h.MemUsedRatio}} {
+	}{{"cpu busy", m.cols.HostCPUBusy(m.env.Store, h.Host, ax), h.CPUBusy}, {"memory used", m.cols.HostMemUsed(m.env.Store, h.Host, ax), h.MemUsedRatio}} {
 		hh := each
 		opts := styles.ChartOpts{Top: 1, YLabel: styles.PercentAxis, Mark: ax.Index(m.env.Cursor)}
 		if i == 1 {
@@ -497,122 +494,4 @@ func (m *Model) renderDetail(h view.Host, rows int) []string {
 		lines = append(lines, styles.LineChart(m.w, hh-1, []styles.LineSeries{{Name: ch.label, Values: ch.v}}, opts)...)
 	}
 	return lines
-}
-
-// FinalLag is how far behind the store's newest sample a column must end
-// before its value is taken as final and cached.
-const FinalLag = 30 * time.Second
-
-type colKey struct {
-	host string
-	cpu  bool
-	end  int64
-}
-
-// colCache keeps columns that can no longer change.
-type colCache struct {
-	m      map[colKey]float64
-	step   time.Duration
-	newest time.Time
-}
-
-func (c *colCache) sync(newest time.Time, step time.Duration) time.Time {
-	if c.m == nil || step != c.step || newest.Before(c.newest) || len(c.m) > 100_000 {
-		c.m = map[colKey]float64{}
-		c.step = step
-	}
-	c.newest = newest
-	return newest.Add(-FinalLag)
-}
-
-// cpuColumns is the host's CPU busy ratio per column of ax (NaN: no data).
-func (m *Model) cpuColumns(host string, ax layout.Axis) []float64 {
-	st := m.env.Store
-	out := make([]float64, ax.N)
-	for i := range out {
-		out[i] = math.NaN()
-	}
-	if st == nil || ax.N == 0 {
-		return out
-	}
-	win := max(ax.Step, 15*time.Second)
-	series := st.Select(sources.HostCPUSeconds, sources.Label{Name: sources.LabelHost, Value: host})
-	final := m.cols.sync(st.Newest(), ax.Step)
-	for i := range out {
-		at := ax.At(i)
-		k := colKey{host, true, at.UnixNano()}
-		if v, ok := m.cols.m[k]; ok {
-			out[i] = v
-			continue
-		}
-		var all, idle float64
-		for _, s := range series {
-			inc, _, ok := st.Increase(s.Key(), win, at)
-			if !ok {
-				continue
-			}
-			all += inc
-			if md := s.Label("mode"); md == "idle" || md == "iowait" {
-				idle += inc
-			}
-		}
-		if all > 0 {
-			out[i] = 1 - idle/all
-		}
-		if !at.After(final) {
-			m.cols.m[k] = out[i]
-		}
-	}
-	return out
-}
-
-// memColumns is the host's memory used ratio per column of ax: the mean
-// of the samples in the column (NaN: none).
-func (m *Model) memColumns(host string, ax layout.Axis) []float64 {
-	out := make([]float64, ax.N)
-	for i := range out {
-		out[i] = math.NaN()
-	}
-	st := m.env.Store
-	if st == nil || ax.N == 0 {
-		return out
-	}
-	match := sources.Label{Name: sources.LabelHost, Value: host}
-	from := ax.End.Add(-time.Duration(ax.N) * ax.Step)
-	ratio := map[int64]float64{}
-	var times []int64
-	if tot, av := st.Select(sources.HostMemTotal, match), st.Select(sources.HostMemAvailable, match); len(tot) > 0 && len(av) > 0 {
-		total := st.Range(tot[0].Key(), from, ax.End)
-		tv := map[int64]float64{}
-		for _, s := range total {
-			tv[s.T] = s.V
-		}
-		for _, s := range st.Range(av[0].Key(), from, ax.End) {
-			if t, ok := tv[s.T]; ok && t > 0 {
-				ratio[s.T] = 1 - s.V/t
-				times = append(times, s.T)
-			}
-		}
-	} else if used := st.Select(sources.HostMemUsedRatio, match); len(used) > 0 {
-		for _, s := range st.Range(used[0].Key(), from, ax.End) {
-			ratio[s.T] = s.V
-			times = append(times, s.T)
-		}
-	}
-	sum := make([]float64, ax.N)
-	cnt := make([]int, ax.N)
-	for _, t := range times {
-		i := ax.Index(time.Unix(0, t))
-		if i < 0 {
-			continue
-		}
-		sum[i] += ratio[t]
-		cnt[i]++
-	}
-	for i := range out {
-		if cnt[i] > 0 {
-			out[i] = sum[i] / float64(cnt[i])
-		}
-	}
-	return out
 }

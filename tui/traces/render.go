@@ -72,7 +72,8 @@ func (m *Model) render() {
 	m.out = strings.Join(lines, "\n")
 }
 
-// header lines above the list rows: the title line, a note, the column heads.
+// listHeader is the lines above the list rows: the title line, a note and
+// the column heads.
 func (m *Model) listHeader() []string {
 	var head string
 	if m.behind != nil {
