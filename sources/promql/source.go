@@ -287,7 +287,9 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		}
 		return at
 	}
-	ok := upErr == nil
+	// Up alone is not a poll that worked when every figure query failed (an
+	// engine too slow to answer them): that is an error, the targets kept.
+	ok := upErr == nil && len(p.jobs) == 0
 	for _, j := range p.jobs {
 		p.series += len(j.rs)
 		p.addWarnings(j.q.Name, j.ws)

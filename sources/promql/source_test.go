@@ -790,3 +790,31 @@ func TestHistoryDuringFirstPoll(t *testing.T) {
 		}
 	}
 }
+
+// TestFiguresTooSlow: an engine that answers up but none of the figure
+// queries in time (overloaded) makes the poll an error naming the wait,
+// not a poll that worked with nothing in it; the targets are kept.
+func TestFiguresTooSlow(t *testing.T) {
+	ff := newFakeFleet(3, 1, time.Unix(1_700_000_000, 0), time.Minute)
+	fe := ff.engine()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if q := r.Form.Get("query"); q != targetsQuery && q != prom.NodeQuery {
+			<-r.Context().Done()
+			return
+		}
+		fe.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Timeout: 100 * time.Millisecond, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := src.Poll(context.Background(), ff.at)
+	if err == nil || !strings.Contains(err.Error(), "no answer within 100ms") {
+		t.Errorf("poll: %v, want the figures' timeout", err)
+	}
+	if n := len(storeOf(f).Select(sources.TargetUp)); n != 9 {
+		t.Errorf("%d targets kept, want 9", n)
+	}
+}
