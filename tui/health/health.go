@@ -51,6 +51,13 @@ func Lines(hs []view.SourceHealth, self string, w int) []string {
 		if detail == "" {
 			detail = h.Detail
 		}
+		if len(h.Warnings) > 0 { // partial or narrowed answers: the first ones, then a count
+			ws := h.Warnings
+			if len(ws) > 3 {
+				ws = append(ws[:3:3], fmt.Sprintf("%d more", len(h.Warnings)-3))
+			}
+			detail = strings.TrimPrefix(detail+"; ▲ "+strings.Join(ws, "; "), "; ")
+		}
 		size := "-"
 		if h.Bytes > 0 {
 			size = fmt.Sprintf("%.1f KiB", float64(h.Bytes)/1024)
