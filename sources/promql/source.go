@@ -706,36 +706,66 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 			cut = last
 		}
 	}
-	tr := prom.NewTranslation()
-	s.mu.Lock()
-	tr.Names = s.hostOf // as the last poll named them
-	s.mu.Unlock()
 	var errs []string
 	ok := false
+	var got []*job
+	samples := 0
 	for _, j := range jobs {
 		if j.err != nil {
 			errs = append(errs, j.q.Name+": "+sources.OneLine(j.err.Error()))
 			continue
 		}
 		ok = true
-		as := answersAt(j.rs, skew)
-		keep := as[:0]
-		for _, a := range as {
-			if !a.At.Add(skew).After(cut) {
-				keep = append(keep, a)
+		got = append(got, j)
+		for _, r := range j.rs {
+			samples += len(r.Samples)
+		}
+	}
+	// The answers are translated and emitted a few steps at a time: a
+	// fleet's history (every service's quantiles and rates, a point per
+	// column) translated at once held every answer, its labels and its
+	// canonical point together, hundreds of MB at 1,000 hosts.
+	steps := max(int(end.Sub(start)/st)+1, 1)
+	per := max(1, steps*historyChunk/max(samples, 1))
+	cursors := make([][]int, len(got))
+	for k, j := range got {
+		cursors[k] = make([]int, len(j.rs))
+	}
+	for lo := 0; lo < steps; lo += per {
+		hi := start.Add(time.Duration(lo+per) * st) // this chunk: before hi
+		tr := prom.NewTranslation()
+		s.mu.Lock()
+		tr.Names = s.hostOf // as the last poll named them
+		s.mu.Unlock()
+		for k, j := range got {
+			var as []prom.Answer
+			for i, r := range j.rs {
+				c := cursors[k][i]
+				for ; c < len(r.Samples) && r.Samples[c].At.Before(hi); c++ {
+					at := r.Samples[c].At
+					if !at.After(cut) {
+						as = append(as, prom.Answer{Labels: r.Labels, At: at.Add(-skew), Value: r.Samples[c].Value})
+					}
+				}
+				cursors[k][i] = c
+			}
+			if len(as) > 0 {
+				tr.Add(j.q, as)
 			}
 		}
-		tr.Add(j.q, keep)
-	}
-	f := sources.Frame{Source: s.name, At: to, Backfill: true, Points: tr.Points()}
-	if len(f.Points) > 0 {
-		emit(f)
+		f := sources.Frame{Source: s.name, At: to, Backfill: true, Points: tr.Points()}
+		if len(f.Points) > 0 {
+			emit(f)
+		}
 	}
 	if !ok && len(errs) > 0 {
 		return fmt.Errorf("history: %s", errs[0])
 	}
 	return nil
 }
+
+// historyChunk is about how many answers one history frame translates.
+var historyChunk = 20000 // a var: tests make it small
 
 // learnNames names the machines before the first poll has (history asked
 // for at start): node names and the GPUs' hosts, so that history lands on
