@@ -135,6 +135,13 @@ func (r *ring[T]) trim(cut int64) int {
 
 // search returns the index of the first element with timestamp > t.
 func (r *ring[T]) search(t int64) int {
+	// Most reads are at or after the newest sample (a live console's
+	// Last of every series each second): no binary search then.
+	if n := len(r.ts); n > 0 {
+		if tn, _ := r.at(n - 1); tn <= t {
+			return n
+		}
+	}
 	return sort.Search(len(r.ts), func(i int) bool {
 		ti, _ := r.at(i)
 		return ti > t

@@ -11,6 +11,7 @@ import (
 	"math"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -522,84 +523,141 @@ func errorRate(st *sources.Store, series []sources.Series, window time.Duration,
 type gpuID struct{ host, index, uuid string }
 
 // GPUs evaluates every GPU the store knows of, sorted by host and index.
+// Which series make up which GPU is worked out once per store generation
+// (gpuShapeOf); each call then reads only each series' last sample.
 func GPUs(st *sources.Store, at time.Time) []GPU {
-	byID := map[gpuID]*GPU{}
-	newest := map[gpuID]int64{}
-	var order []gpuID
-	get := func(s sources.Series) *GPU {
-		id := gpuID{s.Label(sources.LabelHost), s.Label(sources.LabelGPU), s.Label(sources.LabelUUID)}
-		g := byID[id]
-		if g == nil {
-			g = &GPU{Host: id.host, Index: id.index, UUID: id.uuid, Model: s.Label(sources.LabelModel), Badges: []string{}}
-			byID[id] = g
-			order = append(order, id)
-		}
-		return g
-	}
-	fields := []struct {
-		name string
-		set  func(*GPU, sources.Series, Num)
-	}{
-		{sources.GPUUtilization, func(g *GPU, _ sources.Series, n Num) { g.Util = n }},
-		{sources.GPUMemUtil, func(g *GPU, _ sources.Series, n Num) { g.MemUtil = n }},
-		{sources.GPUMemoryUsed, func(g *GPU, _ sources.Series, n Num) { g.MemUsed = n }},
-		{sources.GPUMemoryTotal, func(g *GPU, _ sources.Series, n Num) { g.MemTotal = n }},
-		{sources.GPUTemperature, func(g *GPU, _ sources.Series, n Num) { g.Temp = n }},
-		{sources.GPUMemTemp, func(g *GPU, _ sources.Series, n Num) { g.MemTemp = n }},
-		{sources.GPUPower, func(g *GPU, _ sources.Series, n Num) { g.Power = n }},
-		{sources.GPUPowerLimit, func(g *GPU, _ sources.Series, n Num) { g.PowerLimit = n }},
-		{sources.GPUSMClock, func(g *GPU, _ sources.Series, n Num) { g.SMClock = n }},
-		{sources.GPUMemClock, func(g *GPU, _ sources.Series, n Num) { g.MemClock = n }},
-		{sources.GPUFan, func(g *GPU, _ sources.Series, n Num) { g.Fan = n }},
-		{sources.GPUPState, func(g *GPU, _ sources.Series, n Num) { g.PState = n }},
-		{sources.GPUThrottle, func(g *GPU, _ sources.Series, n Num) { g.Throttle = n }},
-		{sources.GPUXIDLast, func(g *GPU, _ sources.Series, n Num) { g.XIDLast = n }},
-		{sources.GPUPCIeReplay, func(g *GPU, _ sources.Series, n Num) { g.PCIeReplay = n }},
-		{sources.GPUECCErrors, func(g *GPU, s sources.Series, n Num) {
-			if s.Label("type") == "uncorrected" {
-				g.ECCUncorr = n
-			} else {
-				g.ECCCorr = n
-			}
-		}},
-	}
-	for _, f := range fields {
-		for _, s := range st.Select(f.name) {
-			smp, ok := st.Last(s.Key(), at)
+	sh := gpuShapeOf(st)
+	out := make([]GPU, 0, len(sh.gpus))
+	for i, id := range sh.gpus {
+		g := GPU{Host: id.host, Index: id.index, UUID: id.uuid, Badges: []string{}}
+		var newest int64
+		seen := false
+		for _, r := range sh.refs[i] {
+			smp, ok := st.Last(r.key, at)
 			if !ok {
 				continue
 			}
-			g := get(s)
-			f.set(g, s, Some(smp.V))
-			if id := (gpuID{g.Host, g.Index, g.UUID}); smp.T > newest[id] {
-				newest[id] = smp.T
-			}
+			seen = true
+			gpuFields[r.field].set(&g, r.uncorr, Some(smp.V))
+			newest = max(newest, smp.T)
 			if g.Model == "" {
-				g.Model = s.Label(sources.LabelModel)
+				g.Model = r.model
 			}
 		}
-	}
-	out := make([]GPU, 0, len(order))
-	for _, id := range order {
-		g := byID[id]
+		if !seen {
+			continue
+		}
 		if g.Throttle.OK {
 			g.Badges = ThrottleBadges(uint64(g.Throttle.V))
 		}
-		g.Age = ageOf(newest[id], at)
-		out = append(out, *g)
+		g.Age = ageOf(newest, at)
+		out = append(out, g)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Host != out[j].Host {
-			return out[i].Host < out[j].Host
-		}
-		ai, _ := strconv.Atoi(out[i].Index)
-		aj, _ := strconv.Atoi(out[j].Index)
-		if ai != aj {
-			return ai < aj
-		}
-		return out[i].UUID < out[j].UUID
-	})
 	return out
+}
+
+// gpuFields are the GPU signals and the field each sets.
+var gpuFields = []struct {
+	name string
+	set  func(g *GPU, uncorr bool, n Num)
+}{
+	{sources.GPUUtilization, func(g *GPU, _ bool, n Num) { g.Util = n }},
+	{sources.GPUMemUtil, func(g *GPU, _ bool, n Num) { g.MemUtil = n }},
+	{sources.GPUMemoryUsed, func(g *GPU, _ bool, n Num) { g.MemUsed = n }},
+	{sources.GPUMemoryTotal, func(g *GPU, _ bool, n Num) { g.MemTotal = n }},
+	{sources.GPUTemperature, func(g *GPU, _ bool, n Num) { g.Temp = n }},
+	{sources.GPUMemTemp, func(g *GPU, _ bool, n Num) { g.MemTemp = n }},
+	{sources.GPUPower, func(g *GPU, _ bool, n Num) { g.Power = n }},
+	{sources.GPUPowerLimit, func(g *GPU, _ bool, n Num) { g.PowerLimit = n }},
+	{sources.GPUSMClock, func(g *GPU, _ bool, n Num) { g.SMClock = n }},
+	{sources.GPUMemClock, func(g *GPU, _ bool, n Num) { g.MemClock = n }},
+	{sources.GPUFan, func(g *GPU, _ bool, n Num) { g.Fan = n }},
+	{sources.GPUPState, func(g *GPU, _ bool, n Num) { g.PState = n }},
+	{sources.GPUThrottle, func(g *GPU, _ bool, n Num) { g.Throttle = n }},
+	{sources.GPUXIDLast, func(g *GPU, _ bool, n Num) { g.XIDLast = n }},
+	{sources.GPUPCIeReplay, func(g *GPU, _ bool, n Num) { g.PCIeReplay = n }},
+	{sources.GPUECCErrors, func(g *GPU, uncorr bool, n Num) {
+		if uncorr {
+			g.ECCUncorr = n
+		} else {
+			g.ECCCorr = n
+		}
+	}},
+}
+
+// gpuRef is one series of a GPU: the field it sets, in the order the
+// fields are read (a later series of the same field wins).
+type gpuRef struct {
+	field  int
+	key    string
+	uncorr bool   // an ECC count of uncorrected errors
+	model  string // its model label
+}
+
+// gpuShape is which series make up each GPU, sorted by host, index and UUID.
+type gpuShape struct {
+	gpus []gpuID
+	refs [][]gpuRef
+}
+
+// gpuMemo keeps the last store's shape for its generation: a console
+// evaluates every second, its store changes at each poll, and at 1,000
+// hosts the shape is 128,000 series to select, label and group.
+var gpuMemo struct {
+	sync.Mutex
+	st    *sources.Store
+	gen   uint64
+	shape *gpuShape
+}
+
+func gpuShapeOf(st *sources.Store) *gpuShape {
+	gen := st.Generation()
+	gpuMemo.Lock()
+	if gpuMemo.st == st && gpuMemo.gen == gen {
+		sh := gpuMemo.shape
+		gpuMemo.Unlock()
+		return sh
+	}
+	gpuMemo.Unlock()
+	byID := map[gpuID]int{}
+	sh := &gpuShape{}
+	for fi, f := range gpuFields {
+		for _, s := range st.Select(f.name) {
+			id := gpuID{s.Label(sources.LabelHost), s.Label(sources.LabelGPU), s.Label(sources.LabelUUID)}
+			i, ok := byID[id]
+			if !ok {
+				i = len(sh.gpus)
+				byID[id] = i
+				sh.gpus = append(sh.gpus, id)
+				sh.refs = append(sh.refs, nil)
+			}
+			sh.refs[i] = append(sh.refs[i], gpuRef{field: fi, key: s.Key(), uncorr: s.Label("type") == "uncorrected", model: s.Label(sources.LabelModel)})
+		}
+	}
+	idx := make([]int, len(sh.gpus))
+	for i := range idx {
+		idx[i] = i
+	}
+	sort.Slice(idx, func(i, j int) bool {
+		a, b := sh.gpus[idx[i]], sh.gpus[idx[j]]
+		if a.host != b.host {
+			return a.host < b.host
+		}
+		ai, _ := strconv.Atoi(a.index)
+		bi, _ := strconv.Atoi(b.index)
+		if ai != bi {
+			return ai < bi
+		}
+		return a.uuid < b.uuid
+	})
+	sorted := &gpuShape{gpus: make([]gpuID, len(idx)), refs: make([][]gpuRef, len(idx))}
+	for k, i := range idx {
+		sorted.gpus[k], sorted.refs[k] = sh.gpus[i], sh.refs[i]
+	}
+	gpuMemo.Lock()
+	gpuMemo.st, gpuMemo.gen, gpuMemo.shape = st, gen, sorted
+	gpuMemo.Unlock()
+	return sorted
 }
 
 // NVML clock-event (throttle) reason bits.
