@@ -11,6 +11,7 @@
 package gpu
 
 import (
+	"os"
 	"regexp"
 	"sort"
 	"strconv"
@@ -174,7 +175,10 @@ func (m *Model) Refresh(env pane.Env) {
 		if m.live {
 			m.procs = m.opts.Inspector.GPUProcesses()
 		}
-		m.note = m.opts.Inspector.GPUNote()
+		m.note = ""
+		if localShown(env) {
+			m.note = m.opts.Inspector.GPUNote() // the local library's
+		}
 	}
 	m.all = m.all[:0]
 	hosts := map[string]bool{}
@@ -205,6 +209,9 @@ func (m *Model) Refresh(env pane.Env) {
 	m.multi = len(hosts) > 1
 	m.health = m.health[:0]
 	for _, h := range env.Overview.Sources {
+		if h.Kind == "nvml" && !localShown(env) {
+			continue // this machine's NVML says nothing of the hosts shown
+		}
 		if h.Kind == "nvml" || h.Kind == "dcgm" {
 			m.health = append(m.health, h)
 		}
@@ -212,6 +219,21 @@ func (m *Model) Refresh(env pane.Env) {
 	m.applyFilter()
 	m.reloadDetail()
 	m.render()
+}
+
+// localHost is this machine's name, as NVML's series carry it.
+var localHost, _ = os.Hostname()
+
+// localShown reports whether the pane shows this machine's GPUs: not when
+// the console is scoped to another host, nor when it watches a fleet (more
+// than one host; query mode) unscoped, where the GPUs come from the fleet's
+// exporters and the local library's state ("NVIDIA driver not found") is
+// not theirs.
+func localShown(env pane.Env) bool {
+	if env.Scope != "" {
+		return env.Scope == localHost
+	}
+	return len(env.Hosts) <= 1
 }
 
 // knownGPUs is every GPU the store has series of, with its figures at the

@@ -531,3 +531,37 @@ func TestPresentOnlyFactsAtTheCursor(t *testing.T) {
 		t.Fatalf("detail at the cursor:\n%s", v)
 	}
 }
+
+// TestRemoteHostHidesLocalNVML: scoped to another host, or watching a
+// fleet unscoped, the pane does not show this machine's NVML state ("NVIDIA
+// driver not found" is not the remote host's); scoped to this machine it
+// does.
+func TestRemoteHostHidesLocalNVML(t *testing.T) {
+	empty := sources.NewStore(sources.StoreOptions{})
+	empty.Ingest(sources.Frame{Source: "nvml", At: t0, Health: &sources.Health{Source: "nvml", Kind: "nvml", State: sources.HealthDisabled, Err: "NVIDIA driver not found", At: t0}})
+	for _, c := range []struct {
+		name  string
+		scope string
+		hosts int
+		want  bool
+	}{
+		{"unscoped, one host", "", 1, true},
+		{"scoped to this machine", localHost, 1, true},
+		{"scoped to another host", "gpu-node-042", 1, false},
+		{"a fleet, unscoped", "", 3, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := New(Options{Inspector: fakeInspector{note: "NVIDIA driver not found"}})
+			m.SetSize(60, 8)
+			env := newEnv(empty)
+			env.Scope = c.scope
+			for i := range c.hosts {
+				env.Hosts = append(env.Hosts, view.Host{Host: fmt.Sprint("gpu-node-", i)})
+			}
+			m.Refresh(env)
+			if got := strings.Contains(m.View(), "driver not found"); got != c.want {
+				t.Errorf("local NVML state shown: %v, want %v:\n%s", got, c.want, m.View())
+			}
+		})
+	}
+}
