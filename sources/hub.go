@@ -114,8 +114,15 @@ func (h *Hub) Run(ctx context.Context) {
 	}
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
-	quiet := time.NewTicker(time.Second)
-	defer quiet.Stop()
+	// The quiet timer runs only after a burst: an idle hub wakes for
+	// nothing but frames.
+	var quiet *time.Timer
+	var quietC <-chan time.Time
+	defer func() {
+		if quiet != nil {
+			quiet.Stop()
+		}
+	}()
 	for {
 		select {
 		case f := <-h.frames:
@@ -125,12 +132,18 @@ func (h *Hub) Run(ctx context.Context) {
 					h.burst += int64(len(f.Logs[i].Raw))
 				}
 				h.lastLog = time.Now()
+				if h.burst >= burstBytes && quietC == nil {
+					quiet = time.NewTimer(burstQuiet)
+					quietC = quiet.C
+				}
 			}
-		case <-quiet.C:
-			if h.burst >= burstBytes && time.Since(h.lastLog) >= burstQuiet {
-				h.burst = 0
-				go debug.FreeOSMemory()
+		case <-quietC:
+			if wait := burstQuiet - time.Since(h.lastLog); wait > 0 {
+				quiet.Reset(wait)
+				break
 			}
+			h.burst, quietC = 0, nil
+			go debug.FreeOSMemory()
 		case <-ctx.Done():
 			<-done
 			return

@@ -50,19 +50,27 @@ func (r *ring[T]) last() (int64, T, bool) {
 
 // push appends (t, v). It reports false when t is older than the newest sample.
 func (r *ring[T]) push(t int64, v T, res int64) bool {
+	ok, _, _ := r.put(t, v, res)
+	return ok
+}
+
+// put is push that also returns the value v took the place of, if any (the
+// newest, in the same slot, or the oldest, once full).
+func (r *ring[T]) put(t int64, v T, res int64) (ok bool, old T, had bool) {
 	n := len(r.ts)
 	if n > 0 {
 		lt, _ := r.at(n - 1)
 		if t < lt {
-			return false
+			return false, old, false
 		}
 		if t/res == lt/res {
 			j := r.head + n - 1
 			if j >= n {
 				j -= n
 			}
+			old = r.vs[j]
 			r.ts[j], r.vs[j] = t, v
-			return true
+			return true, old, true
 		}
 	}
 	if n < r.max {
@@ -76,14 +84,53 @@ func (r *ring[T]) push(t int64, v T, res int64) bool {
 		}
 		r.ts = append(r.ts, t)
 		r.vs = append(r.vs, v)
-		return true
+		return true, old, false
 	}
+	old = r.vs[r.head]
 	r.ts[r.head], r.vs[r.head] = t, v
 	r.head++
 	if r.head == n {
 		r.head = 0
 	}
-	return true
+	return true, old, true
+}
+
+// shrink makes the ring hold at most n (≥ 1) elements from now on, keeping
+// the newest, and returns how many it let go of. Its slots are copied into
+// new ones of that size when it had more.
+func (r *ring[T]) shrink(n int) int {
+	r.max = n
+	k := len(r.ts)
+	if cap(r.ts) <= n && r.head == 0 {
+		return 0
+	}
+	keep := min(k, n)
+	ts, vs := make([]int64, keep, n), make([]T, keep, n)
+	for i := range keep {
+		ts[i], vs[i] = r.at(k - keep + i)
+	}
+	r.ts, r.vs, r.head = ts, vs, 0
+	return k - keep
+}
+
+// trim lets the samples older than cut go once they are a quarter of
+// those held or more, copying the rest into slots of half as many again
+// (a series polled less often than the resolution would otherwise fill
+// its slots with more than the retention), and returns how many went.
+func (r *ring[T]) trim(cut int64) int {
+	k := r.search(cut - 1)
+	n := len(r.ts)
+	if k == 0 || 4*k < n {
+		return 0
+	}
+	keep := n - k
+	c := min(max(keep+keep/2, 8), r.max)
+	ts, vs := make([]int64, keep, c), make([]T, keep, c)
+	for i := range keep {
+		ts[i], vs[i] = r.at(k + i)
+	}
+	r.ts, r.vs, r.head = ts, vs, 0
+	return k
 }
 
 // search returns the index of the first element with timestamp > t.

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"sync"
 	"time"
+	"unsafe"
 )
 
 // StoreOptions bounds a Store. Zero fields take the defaults.
@@ -17,6 +18,10 @@ type StoreOptions struct {
 	MaxSpans     int           // spans kept; default 50,000
 	MaxEvents    int           // events kept; default 10,000
 	MaxExemplars int           // exemplars kept; default 10,000
+	// Budget bounds the bytes the store holds (MemoryUsage.Total): past
+	// it the oldest data goes first (see storemem.go). ≤ 0: no bound
+	// beyond the counts and MaxLogBytes.
+	Budget int64
 }
 
 func (o StoreOptions) withDefaults() StoreOptions {
@@ -54,6 +59,8 @@ type Drops struct {
 	Events     uint64
 	OutOfOrder uint64 // samples older than their series' newest, ignored
 	Series     uint64 // series evicted after a retention without samples
+	Exemplars  uint64 // exemplars shed for the memory budget (the oldest going for new ones is expected, not counted)
+	Samples    uint64 // samples shed from series and histogram rings cut to fit the memory budget
 }
 
 type histSnap struct {
@@ -83,9 +90,15 @@ type Store struct {
 	series map[string]*seriesData
 	hists  map[string]*histData
 	byName map[string]map[string]Series // name → key → series (points and histograms)
+	// byHost indexes the series that carry a host label: name → host → key.
+	// Select with a host matcher reads it, so a fleet's per-host figures
+	// cost the host's series, not the fleet's (quadratic at 1,000 hosts).
+	byHost   map[string]map[string]map[string]hostEntry
+	presence newestMemo // NewestByHost's last answer (storenewest.go)
+	selected selectMemo // Select's answers for bare names (storeselect.go)
 
 	logs      *logBuf
-	spans     *fifo[Span]
+	spans     *spanBuf
 	events    *fifo[Event]
 	exemplars *fifo[Exemplar]
 	health    map[string]Health
@@ -94,6 +107,11 @@ type Store struct {
 	swept     int64
 	gen       uint64 // bumped on every ingest
 	backGen   uint64 // bumped on every ingest of history (Frame.Backfill)
+	kinds     uint64 // bumped when a kind of data comes or goes (Kinds)
+	mem       memUsage
+	// When log records, spans and exemplars arrived (the newest sample
+	// time then), for the retention (sweep).
+	logArr, spanArr, exArr arrivals
 
 	// The series data of each entry of the last Samples catalogue seen;
 	// cleared whenever a series goes.
@@ -115,10 +133,11 @@ func NewStore(opts StoreOptions) *Store {
 		series:    make(map[string]*seriesData),
 		hists:     make(map[string]*histData),
 		byName:    make(map[string]map[string]Series),
+		byHost:    make(map[string]map[string]map[string]hostEntry),
 		logs:      newLogBuf(opts.MaxLogs, opts.MaxLogBytes),
-		spans:     newFifo[Span](opts.MaxSpans),
-		events:    newFifo[Event](opts.MaxEvents),
-		exemplars: newFifo[Exemplar](opts.MaxExemplars),
+		spans:     newSpanBuf(opts.MaxSpans),
+		events:    newFifo(opts.MaxEvents, EventSize),
+		exemplars: newFifo(opts.MaxExemplars, ExemplarSize),
 		health:    make(map[string]Health),
 	}
 }
@@ -135,7 +154,8 @@ func (s *Store) data(ser *Series) *seriesData {
 	if d == nil {
 		d = &seriesData{series: *ser, ring: newRing[float64](s.cap)}
 		s.series[k] = d
-		s.index(*ser, k)
+		s.index(*ser, k, hostEntry{ser: *ser, pts: d})
+		s.mem.series += seriesCost(ser, seriesDataSize)
 	}
 	return d
 }
@@ -154,8 +174,12 @@ func (s *Store) catalogue(cat []Series) []*seriesData {
 
 // push adds one sample to a series' ring.
 func (s *Store) push(d *seriesData, t int64, v float64) {
+	c := cap(d.ring.ts)
 	if !d.ring.push(t, v, s.res) {
 		s.drops.OutOfOrder++
+	}
+	if c != cap(d.ring.ts) {
+		s.mem.series += int64(cap(d.ring.ts)-c) * 16
 	}
 	if t > s.newest {
 		s.newest = t
@@ -212,7 +236,8 @@ func (s *Store) Ingest(f Frame) {
 		if d == nil {
 			d = &histData{series: h.Series, ring: newRing[histSnap](s.cap)}
 			s.hists[k] = d
-			s.index(h.Series, k)
+			s.index(h.Series, k, hostEntry{ser: h.Series, hist: d})
+			s.mem.hists += seriesCost(&h.Series, histDataSize)
 		}
 		snap := histSnap{counts: make([]float64, len(h.Buckets)), count: h.Count, sum: h.Sum}
 		_, prev, ok := d.ring.last()
@@ -230,20 +255,32 @@ func (s *Store) Ingest(f Frame) {
 			for j, b := range h.Buckets {
 				snap.bounds[j] = b.UpperBound
 			}
+			// A layout's bounds are counted once, when it appears.
+			s.mem.hists += int64(allocSize(8 * len(snap.bounds)))
 		}
 		t := h.At.UnixNano()
-		if !d.ring.push(t, snap, s.res) {
+		c := cap(d.ring.ts)
+		ok, old, had := d.ring.put(t, snap, s.res)
+		if !ok {
 			s.drops.OutOfOrder++
+		} else {
+			s.mem.hists += snapBytes(&snap) + int64(cap(d.ring.ts)-c)*(8+histSnapSize)
+			if had {
+				s.mem.hists -= snapBytes(&old)
+			}
 		}
 		if t > s.newest {
 			s.newest = t
 		}
 	}
+	if len(f.Logs) > 0 && s.logs.end() == 0 || len(f.Spans) > 0 && s.spans.len() == 0 && s.drops.Spans == 0 {
+		s.kinds++ // the first log record, the first span
+	}
 	for i := range f.Logs {
 		s.drops.Logs += uint64(s.logs.push(&f.Logs[i], sizes[i]))
 	}
-	for _, sp := range f.Spans {
-		if s.spans.push(sp) {
+	for i := range f.Spans {
+		if s.spans.add(&f.Spans[i]) {
 			s.drops.Spans++
 		}
 	}
@@ -257,20 +294,62 @@ func (s *Store) Ingest(f Frame) {
 	}
 	if f.Health != nil {
 		h := f.Health.sanitized()
+		if _, ok := s.health[h.Source]; !ok {
+			s.kinds++
+		}
 		s.health[h.Source] = h
+	}
+	// Arrivals are noted in steps of a thousandth of the retention: at
+	// most a thousand are kept, whatever the frame rate. Before the first
+	// sample nothing is noted: those records count as arriving with the
+	// next ones noted (an arrival's end covers every record before it).
+	if step := max(int64(s.opts.Retention)/1000, 1); s.newest > 0 {
+		if len(f.Logs) > 0 {
+			s.logArr.note(s.logs.end(), s.newest/step*step)
+		}
+		if len(f.Spans) > 0 {
+			s.spanArr.note(s.spans.end(), s.newest/step*step)
+		}
+		if len(f.Exemplars) > 0 {
+			s.exArr.note(s.exemplars.end(), s.newest/step*step)
+		}
 	}
 	if s.newest-s.swept > int64(s.opts.Retention)/10 {
 		s.sweep()
 	}
+	if s.opts.Budget > 0 && s.total() > s.opts.Budget {
+		s.fit()
+	}
 }
 
-func (s *Store) index(ser Series, k string) {
+// hostEntry is a series in the host index, with its data.
+type hostEntry struct {
+	ser  Series
+	pts  *seriesData // one of the two
+	hist *histData
+}
+
+func (s *Store) index(ser Series, k string, e hostEntry) {
 	m := s.byName[ser.Name]
 	if m == nil {
 		m = make(map[string]Series)
 		s.byName[ser.Name] = m
+		s.kinds++
 	}
 	m[k] = ser
+	if h := ser.Label(LabelHost); h != "" {
+		hm := s.byHost[ser.Name]
+		if hm == nil {
+			hm = make(map[string]map[string]hostEntry)
+			s.byHost[ser.Name] = hm
+		}
+		km := hm[h]
+		if km == nil {
+			km = make(map[string]hostEntry)
+			hm[h] = km
+		}
+		km[k] = e
+	}
 }
 
 // sweep evicts series whose newest sample is older than the retention, so
@@ -278,28 +357,61 @@ func (s *Store) index(ser Series, k string) {
 func (s *Store) sweep() {
 	s.swept = s.newest
 	cut := s.newest - int64(s.opts.Retention)
+	// Log records, spans and exemplars that arrived more than a retention
+	// ago go (whatever time they carry: a file's old lines read now stay
+	// a retention). Events stay: the alert history is built of them.
+	for upto := s.logArr.expired(cut); s.logs.n > 0 && s.logs.first < upto; {
+		s.logs.expire()
+	}
+	for upto := s.spanArr.expired(cut); s.spans.len() > 0 && s.spans.gone < upto; {
+		s.spans.pop()
+	}
+	for upto := s.exArr.expired(cut); s.exemplars.len() > 0 && s.exemplars.gone < upto; {
+		s.exemplars.pop()
+	}
 	for k, d := range s.series {
 		if t, _, ok := d.ring.last(); !ok || t < cut {
 			delete(s.series, k)
-			s.unindex(d.series.Name, k)
+			s.unindex(d.series, k)
 			s.drops.Series++
 			s.catFirst, s.catData = nil, nil
+			s.mem.series -= seriesCost(&d.series, seriesDataSize) + ringBytes(d.ring, 8)
+		} else if b := ringBytes(d.ring, 8); d.ring.trim(cut) > 0 {
+			s.mem.series += ringBytes(d.ring, 8) - b
 		}
 	}
 	for k, d := range s.hists {
-		if t, _, ok := d.ring.last(); !ok || t < cut {
+		if t, sn, ok := d.ring.last(); !ok || t < cut {
 			delete(s.hists, k)
-			s.unindex(d.series.Name, k)
+			s.unindex(d.series, k)
 			s.drops.Series++
+			s.mem.hists -= seriesCost(&d.series, histDataSize) + histRingBytes(d.ring) + int64(allocSize(8*len(sn.bounds)))
+		} else if b := histRingBytes(d.ring); d.ring.trim(cut) > 0 {
+			s.mem.hists += histRingBytes(d.ring) - b
 		}
 	}
 }
 
-func (s *Store) unindex(name, k string) {
+func (s *Store) unindex(ser Series, k string) {
+	name := ser.Name
 	if m := s.byName[name]; m != nil {
 		delete(m, k)
 		if len(m) == 0 {
 			delete(s.byName, name)
+			s.kinds++
+		}
+	}
+	if h := ser.Label(LabelHost); h != "" {
+		if hm := s.byHost[name]; hm != nil {
+			if km := hm[h]; km != nil {
+				delete(km, k)
+				if len(km) == 0 {
+					delete(hm, h)
+				}
+			}
+			if len(hm) == 0 {
+				delete(s.byHost, name)
+			}
 		}
 	}
 }
@@ -310,6 +422,16 @@ func (s *Store) Generation() uint64 {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	return s.gen
+}
+
+// Kinds changes whenever the store comes to hold a kind of data it did not
+// hold, or stops holding one: a series name, a source's health, the first
+// log record, the first span (and at Reset). The console draws at once when
+// it changes, instead of at its next refresh.
+func (s *Store) Kinds() uint64 {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.kinds
 }
 
 // Newest is the newest sample time ingested, or the zero time.
@@ -354,12 +476,32 @@ func (s *Store) Select(name string, match ...Label) []Series {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var out []Series
+	for _, m := range match {
+		if m.Name == LabelHost && m.Value != "" {
+			for _, e := range s.byHost[name][m.Value] {
+				if matches(e.ser, match) {
+					out = append(out, e.ser)
+				}
+			}
+			sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+			return out
+		}
+	}
+	bare := len(match) == 0
+	if bare {
+		if out, ok := s.selected.get(s.gen, name); ok {
+			return out
+		}
+	}
 	for _, ser := range s.byName[name] {
 		if matches(ser, match) {
 			out = append(out, ser)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
+	if bare {
+		s.selected.put(s.gen, name, out)
+	}
 	return out
 }
 
@@ -418,6 +560,9 @@ func (s *Store) Range(key string, from, to time.Time) []Sample {
 
 func rangeOf(r *ring[float64], from, to int64, dst []Sample) []Sample {
 	i, j := r.search(from), r.search(to)
+	if dst == nil && j > i {
+		dst = make([]Sample, 0, j-i)
+	}
 	for ; i < j; i++ {
 		t, v := r.at(i)
 		dst = append(dst, Sample{t, v})
@@ -657,11 +802,14 @@ func (s *Store) Logs(from, to time.Time, limit int, keep func(*LogRecord) bool) 
 	return out
 }
 
-// Spans returns up to limit of the newest spans that keep keeps, oldest first.
+// Spans returns up to limit of the newest spans that keep keeps (nil keeps
+// all), oldest first. keep sees each span without its attributes (Attrs is
+// nil: the store holds them packed, and unpacking is most of the cost of a
+// scan); the spans returned carry them.
 func (s *Store) Spans(limit int, keep func(*Span) bool) []Span {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	return collect(s.spans, limit, keep)
+	return s.spans.collect(limit, keep)
 }
 
 // Events returns up to limit of the newest events in [from, to], oldest first.
@@ -738,52 +886,94 @@ func (s *Store) Reset() {
 	s.series = make(map[string]*seriesData)
 	s.hists = make(map[string]*histData)
 	s.byName = make(map[string]map[string]Series)
+	s.byHost = make(map[string]map[string]map[string]hostEntry)
 	s.logs = newLogBuf(s.opts.MaxLogs, s.opts.MaxLogBytes)
-	s.spans = newFifo[Span](s.opts.MaxSpans)
-	s.events = newFifo[Event](s.opts.MaxEvents)
-	s.exemplars = newFifo[Exemplar](s.opts.MaxExemplars)
+	s.spans = newSpanBuf(s.opts.MaxSpans)
+	s.events = newFifo(s.opts.MaxEvents, EventSize)
+	s.exemplars = newFifo(s.opts.MaxExemplars, ExemplarSize)
 	s.health = make(map[string]Health)
 	s.drops = Drops{}
+	s.mem = memUsage{}
+	s.logArr, s.spanArr, s.exArr = arrivals{}, arrivals{}, arrivals{}
+	s.cap = max(int(s.opts.Retention/s.opts.Resolution), 2)
 	s.newest, s.swept = 0, 0
 	s.catFirst, s.catData = nil, nil
 	s.gen++
+	s.kinds++
 }
 
 // fifo is a bounded queue that pushes out its oldest element when full.
+// It counts the bytes its elements hold (size of each, plus the slots).
 type fifo[T any] struct {
-	buf  []T
-	head int
-	max  int
+	buf   []T
+	head  int // index of the oldest element
+	n     int // elements held
+	max   int
+	size  func(*T) int
+	sizes []uint32 // each held element's size, by slot
+	bytes int64
+	gone  uint64 // elements let go of so far: the oldest held is number gone
 }
 
-func newFifo[T any](max int) *fifo[T] { return &fifo[T]{max: max} }
+func newFifo[T any](max int, size func(*T) int) *fifo[T] { return &fifo[T]{max: max, size: size} }
 
-func (f *fifo[T]) len() int { return len(f.buf) }
+func (f *fifo[T]) len() int { return f.n }
 
 // push appends v and reports whether the oldest element was dropped for it.
 func (f *fifo[T]) push(v T) bool {
-	if len(f.buf) < f.max {
-		if len(f.buf) == cap(f.buf) { // double, as ring.push does
-			f.buf = append(make([]T, 0, min(max(2*len(f.buf), 8), f.max)), f.buf...)
-		}
-		f.buf = append(f.buf, v)
-		return false
+	dropped := false
+	if f.n == f.max {
+		f.pop()
+		dropped = true
 	}
-	f.buf[f.head] = v
+	if f.n == len(f.buf) { // double, as ring.push does
+		c := min(max(2*len(f.buf), 8), f.max)
+		nb, ns := make([]T, c), make([]uint32, c)
+		for i := range f.n {
+			j := f.slot(i)
+			nb[i], ns[i] = f.buf[j], f.sizes[j]
+		}
+		var slot T
+		f.bytes += int64(c-len(f.buf)) * (int64(unsafe.Sizeof(slot)) + 4)
+		f.buf, f.sizes, f.head = nb, ns, 0
+	}
+	// The slots are counted above: an element's own bytes are its size
+	// less the slot it sits in.
+	var zero T
+	j := f.slot(f.n)
+	sz := max(f.size(&v)-int(unsafe.Sizeof(zero)), 0)
+	f.buf[j], f.sizes[j] = v, uint32(min(sz, 1<<32-1))
+	f.bytes += int64(sz)
+	f.n++
+	return dropped
+}
+
+// pop lets the oldest element go; its slot is cleared so that what it
+// points to can be collected.
+func (f *fifo[T]) pop() {
+	var zero T
+	f.bytes -= int64(f.sizes[f.head])
+	f.buf[f.head], f.sizes[f.head] = zero, 0
 	f.head++
 	if f.head == len(f.buf) {
 		f.head = 0
 	}
-	return true
+	f.n--
+	f.gone++
 }
 
-func (f *fifo[T]) at(i int) *T {
+// end is the number the next element will get.
+func (f *fifo[T]) end() uint64 { return f.gone + uint64(f.n) }
+
+func (f *fifo[T]) slot(i int) int {
 	j := f.head + i
 	if j >= len(f.buf) {
 		j -= len(f.buf)
 	}
-	return &f.buf[j]
+	return j
 }
+
+func (f *fifo[T]) at(i int) *T { return &f.buf[f.slot(i)] }
 
 // collect walks newest to oldest, keeps up to limit (≤0: all) and returns them oldest first.
 func collect[T any](f *fifo[T], limit int, keep func(*T) bool) []T {
@@ -802,4 +992,35 @@ func collect[T any](f *fifo[T], limit int, keep func(*T) bool) []T {
 		out[i], out[j] = out[j], out[i]
 	}
 	return out
+}
+
+// arrivals records when the records of a buffer arrived: the buffer's
+// end (the number of the next record) after an ingest, and the store's
+// newest sample time then. Both only grow.
+type arrivals struct {
+	end []uint64
+	at  []int64
+}
+
+// note records that the records before end arrived by at.
+func (a *arrivals) note(end uint64, at int64) {
+	if n := len(a.at); n > 0 && a.at[n-1] == at {
+		a.end[n-1] = end
+		return
+	}
+	a.end = append(a.end, end)
+	a.at = append(a.at, at)
+}
+
+// expired returns the number before which every record arrived before
+// cut, and forgets those arrivals.
+func (a *arrivals) expired(cut int64) uint64 {
+	i := sort.Search(len(a.at), func(i int) bool { return a.at[i] >= cut })
+	if i == 0 {
+		return 0
+	}
+	upto := a.end[i-1]
+	a.end = append(a.end[:0], a.end[i:]...)
+	a.at = append(a.at[:0], a.at[i:]...)
+	return upto
 }

@@ -63,6 +63,15 @@ func (b *logBuf) pop() {
 	b.dropB += uint64(sz)
 }
 
+// expire lets the oldest record go because it is older than the
+// retention: not a drop (Dropped counts what the bounds pushed out).
+func (b *logBuf) expire() {
+	sz := b.size[b.head]
+	b.pop()
+	b.dropped--
+	b.dropB -= uint64(sz)
+}
+
 // grow doubles the ring (up to maxN slots), keeping the order.
 func (b *logBuf) grow() {
 	c := min(max(2*len(b.buf), 64), b.maxN)

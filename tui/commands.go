@@ -37,7 +37,18 @@ var commands = []command{
 		}
 		return jumpCmd(pane.JumpMsg{Target: pane.TargetGPU, GPU: c.Args[0]})
 	}},
-	{names: []string{"host", "hosts"}, args: hostArgs, run: func(s *state, c palette.Command) tea.Cmd {
+	{names: []string{"fleet"}, run: func(s *state, _ palette.Command) tea.Cmd {
+		s.showFleet()
+		return nil
+	}},
+	{names: []string{"group"}, args: groupArgs, run: groupCommand},
+	{names: []string{"host"}, args: hostArgs, run: func(s *state, c palette.Command) tea.Cmd {
+		if len(c.Args) == 0 {
+			return s.scopeCommand("")
+		}
+		return s.scopeCommand(c.Args[0])
+	}},
+	{names: []string{"hosts"}, args: hostArgs, run: func(s *state, c palette.Command) tea.Cmd {
 		if len(c.Args) == 0 {
 			return jumpCmd(pane.JumpMsg{Target: pane.TargetHost})
 		}
@@ -171,20 +182,40 @@ func gpuArgs(s *state) []string {
 	return out
 }
 
+// hostArgs are the hosts watched (scoped or not), for :host and :hosts.
 func hostArgs(s *state) []string {
 	var out []string
-	for _, h := range s.env.Hosts {
-		if h.Host != "" && !strings.ContainsAny(h.Host, " \t") {
-			out = append(out, h.Host)
+	for _, h := range s.fleetHosts() {
+		if !strings.ContainsAny(h, " \t") {
+			out = append(out, h)
 		}
 	}
 	return out
+}
+
+// groupArgs are the labels the fleet's hosts can be grouped by.
+func groupArgs(s *state) []string { return s.named.fleet.Labels() }
+
+// groupCommand is :group LABEL: the fleet screen, its hosts grouped by
+// LABEL (none: one grid); :group alone names the grouping and the labels.
+func groupCommand(s *state, c palette.Command) tea.Cmd {
+	s.showFleet()
+	f := s.named.fleet
+	if len(c.Args) == 0 {
+		s.setMessage("grouped by "+f.Group()+" (labels: "+strings.Join(f.Labels(), ", ")+")", false)
+		return nil
+	}
+	if err := f.SetGroup(c.Args[0]); err != nil {
+		s.setMessage(err.Error(), true)
+	}
+	return nil
 }
 
 func featureArgs(s *state) []string {
 	for _, sc := range s.screens {
 		for _, p := range sc.panes {
 			if f, ok := p.(interface{ Features() []string }); ok {
+				s.catchUp(p) // a pane not shown yet has not seen the data
 				return f.Features()
 			}
 		}

@@ -19,6 +19,11 @@ import (
 // FleetTimeout bounds one history or detail request.
 const FleetTimeout = 30 * time.Second
 
+// DetailRenew is how often a console scoped to a host (scope.go) asks
+// again for its detail: a fetcher keeps it in its polls for a while after
+// each ask (query mode: 10 minutes).
+const DetailRenew = 5 * time.Minute
+
 // DetailHoster is implemented by panes with a drill-down: the host of what
 // their open detail shows, "" when none is open.
 type DetailHoster interface {
@@ -29,7 +34,8 @@ type DetailHoster interface {
 type fleetState struct {
 	from, to time.Time // the window of the last history request
 	step     time.Duration
-	host     string // the host of the last detail request
+	host     string    // the host of the last detail request
+	detailAt time.Time // when it was made
 }
 
 // historyMsg says history landed in the store: the shown instant may be a
@@ -38,7 +44,8 @@ type historyMsg struct{}
 
 // fleetCmd returns the requests the state calls for: history when the
 // shown window is new (start, zoom, pan), a host's detail when a pane
-// opened one on a new host.
+// opened one on a new host or the console was scoped to one, and again
+// every DetailRenew while it stays.
 func (s *state) fleetCmd() tea.Cmd {
 	if (s.o.History == nil && s.o.Detail == nil) || !s.started || !s.sized || s.o.Store == nil {
 		return nil
@@ -64,11 +71,14 @@ func (s *state) fleetCmd() tea.Cmd {
 		}, "history"))
 	}
 	if s.o.Detail != nil {
-		host := ""
+		host := s.scope
 		if d, ok := s.screen().focused().(DetailHoster); ok {
-			host = d.DetailHost()
+			if h := d.DetailHost(); h != "" {
+				host = h
+			}
 		}
-		if host != "" && host != s.fl.host {
+		if host != "" && (host != s.fl.host || s.t.Now.Sub(s.fl.detailAt) >= DetailRenew) {
+			s.fl.detailAt = s.t.Now
 			cmds = append(cmds, s.requestCmd(func(ctx context.Context, emit func(sources.Frame)) error {
 				return s.o.Detail.FetchDetail(ctx, host, from, to, step, emit)
 			}, "detail of "+host))

@@ -74,12 +74,13 @@ func TestGoldenHosts(t *testing.T) {
 		w, h int
 		msgs []tea.Msg
 	}{
-		{"hosts_overview_120x40", 120, 40, nil},
-		{"hosts_overview_200x50", 200, 50, nil},
-		{"hosts_overview_80x24", 80, 24, nil},
+		// Three machines: the console opens on the fleet; 1 is the overview.
+		{"hosts_overview_120x40", 120, 40, keysOf("1")},
+		{"hosts_overview_200x50", 200, 50, keysOf("1")},
+		{"hosts_overview_80x24", 80, 24, keysOf("1")},
 		{"hosts_gpus_120x40", 120, 40, keysOf("2")},
 		{"hosts_detail_120x40", 120, 40, keysOf("2", "tab", "j", "enter")},
-		{"hosts_cursor_spike_120x40", 120, 40, append(append(keysOf(":"), typed("at 14:14")...), append(keysOf("enter", "i"), keysOf("left", "left", "left", "left")...)...)},
+		{"hosts_cursor_spike_120x40", 120, 40, append(append(keysOf("1", ":"), typed("at 14:14")...), append(keysOf("enter", "i"), keysOf("left", "left", "left", "left")...)...)},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -52,6 +52,7 @@ func (s *state) handleKey(msg tea.KeyMsg) tea.Cmd {
 	}
 	action := s.keys.Action(msg)
 	s.lastKey = msg
+	s.touched = true
 	if s.help.Active() {
 		s.help.Update(msg, s.keys)
 		return nil
@@ -153,7 +154,12 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		keys.Screen8, keys.Screen9, keys.Screen10:
 		n := action2screen[action]
 		s.switchTo(n)
+	case keys.ScreenFleet:
+		s.showFleet()
 	case keys.NextPane, keys.PrevPane:
+		if len(sc.panes) < 2 {
+			return nil, false // one pane: its own areas, if it has any
+		}
 		d := 1
 		if action == keys.PrevPane {
 			d = -1
@@ -298,11 +304,17 @@ func (s *state) escape(focused pane.Pane) {
 	if !s.t.Cursor.IsZero() {
 		s.t.Cursor = time.Time{}
 		s.refresh()
+		return
+	}
+	if s.scope != "" {
+		s.showFleet()
 	}
 }
 
 // back is q: leave a drill-down, restore a maximised pane, return to the
-// overview, and quit from the overview.
+// overview (a scoped console's), leave a host's scope for the fleet, and
+// quit from the top (the fleet where more than one host is watched, else
+// the overview).
 func (s *state) back(focused pane.Pane) {
 	if e, ok := focused.(pane.Escaper); ok && e.Escape() {
 		return
@@ -312,8 +324,16 @@ func (s *state) back(focused pane.Pane) {
 		sc.max = false
 		return
 	}
-	if sc.num != ScreenOverview {
-		s.switchTo(ScreenOverview)
+	if s.scope != "" {
+		if sc.num != ScreenOverview {
+			s.switchTo(ScreenOverview)
+		} else {
+			s.showFleet()
+		}
+		return
+	}
+	if home := s.home(); sc.num != home {
+		s.switchTo(home)
 		return
 	}
 	s.quitting = true

@@ -51,7 +51,7 @@ type state struct {
 	started     bool // a first clock reading arrived
 	dirty       bool // data arrived since the last refresh
 	lastRefresh time.Time
-	kind        dataKind  // what the store held at the last refresh
+	kinds       uint64    // the store's Kinds at the last refresh
 	fitFrom     time.Time // the oldest sample held when the window began to follow the data (FitWindow)
 	env         pane.Env
 	envGen      uint64
@@ -81,6 +81,12 @@ type state struct {
 	palette     palette.Model
 	filter      palette.Model
 
+	// Host scope (scope.go): every pane shows only this host ("" all).
+	scope     string
+	hostCount int  // machines watched, at the last evaluation
+	touched   bool // a key was pressed (the fleet screen opens by itself only before)
+	fleetOpen bool // it did
+
 	fl fleetState // history and detail asked of a query engine (fleethook.go)
 
 	msg      string
@@ -88,6 +94,7 @@ type state struct {
 	msgUntil time.Time // by the wall clock
 	wall     time.Time // the newest wall clock reading
 	quitting bool
+	pacer    *pacer // set by NewProgram
 }
 
 // Messages.
@@ -168,16 +175,22 @@ func waitForNotice(ch <-chan string, clock sources.Clock) tea.Cmd {
 	}
 }
 
-// waitForUpdate blocks until the hub has ingested frames.
-func waitForUpdate(ch <-chan struct{}, clock sources.Clock) tea.Cmd {
+// waitForUpdate blocks until the hub has ingested frames of a kind the
+// store did not hold at kinds (the store's Kinds): more of the same waits
+// for the refresh tick, without waking the console.
+func waitForUpdate(ch <-chan struct{}, clock sources.Clock, st *sources.Store, kinds uint64) tea.Cmd {
 	if ch == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		if _, ok := <-ch; !ok {
-			return nil
+		for {
+			if _, ok := <-ch; !ok {
+				return nil
+			}
+			if st == nil || st.Kinds() != kinds {
+				return dataMsg{at: clock.Now(), wall: time.Now()}
+			}
 		}
-		return dataMsg{at: clock.Now(), wall: time.Now()}
 	}
 }
 
@@ -186,7 +199,7 @@ func (m Model) Init() tea.Cmd {
 	s := m.s
 	cmds := []tea.Cmd{readClock(s.o.Clock)}
 	if s.o.Hub != nil {
-		cmds = append(cmds, waitForUpdate(s.o.Hub.Updates(), s.o.Clock))
+		cmds = append(cmds, waitForUpdate(s.o.Hub.Updates(), s.o.Clock, s.o.Store, s.kinds))
 	}
 	cmds = append(cmds, waitForNotice(s.o.Notices, s.o.Clock))
 	if s.o.Timeline != nil {
@@ -228,12 +241,19 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		// At most one refresh per Refresh interval, except when data of a
 		// new kind arrived (the first frames of each source at start, a
 		// source that comes up later): that draws at once, so the first
-		// populated frame does not wait for the tick.
+		// populated frame does not wait for the tick. waitForUpdate lets
+		// only those through: more of the same does not wake the console.
 		if s.started && !s.t.Paused && (msg.at.Sub(s.lastRefresh) >= s.o.Refresh || s.newKind()) {
 			s.refresh()
 		}
 		if s.o.Hub != nil {
-			cmd = waitForUpdate(s.o.Hub.Updates(), s.o.Clock)
+			// Wait for a kind the screen does not show yet; while paused,
+			// for one the store did not hold now (the tick draws it).
+			kinds := s.kinds
+			if s.t.Paused && s.o.Store != nil {
+				kinds = s.o.Store.Kinds()
+			}
+			cmd = waitForUpdate(s.o.Hub.Updates(), s.o.Clock, s.o.Store, kinds)
 		}
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
@@ -256,6 +276,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		s.refresh()
 	case pane.StatusMsg:
 		s.setMessage(msg.Text, msg.Error)
+	case pane.ScopeMsg:
+		cmd = s.scopeTo(msg)
 	case paneMsg:
 		cmd = s.deliver(msg)
 	case historyMsg:
@@ -301,13 +323,6 @@ func (s *state) setMessage(text string, isErr bool) {
 	}
 }
 
-// dataKind is what kinds of data the store holds: series names, sources,
-// whether it holds logs and spans.
-type dataKind struct {
-	names, sources int
-	logs, spans    bool
-}
-
 // recordingSpan is the replayed recording's span, when the timeline says.
 func (s *state) recordingSpan() (from, to time.Time) {
 	if sp, ok := s.o.Timeline.(interface{ Span() (time.Time, time.Time) }); ok {
@@ -328,18 +343,10 @@ func (s *state) dataSpan() (from, to time.Time) {
 	return s.o.Store.Oldest(), s.o.Store.Newest()
 }
 
-// kindNow is what kinds of data the store holds now.
-func (s *state) kindNow() dataKind {
-	st := s.o.Store
-	return dataKind{names: len(st.Names()), sources: len(st.Health()),
-		logs:  s.kind.logs || len(st.Logs(time.Time{}, time.Unix(1<<40, 0), 1, nil)) > 0,
-		spans: s.kind.spans || len(st.Spans(1, nil)) > 0}
-}
-
 // newKind reports whether the store holds a kind of data it did not hold
-// at the last refresh.
+// at the last refresh (sources.Store.Kinds).
 func (s *state) newKind() bool {
-	return s.o.Store != nil && s.kindNow() != s.kind
+	return s.o.Store != nil && s.o.Store.Kinds() != s.kinds
 }
 
 // mode is LIVE, PAUSED or REPLAY.
@@ -383,10 +390,14 @@ func (s *state) refresh() {
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
 		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+		s.hostCount = s.machines()
 	}
-	ov := s.overview
+	ov, hosts := s.overview, s.hosts
 	if !at.Equal(end) {
 		ov.Sources = view.Health(s.o.Store, end)
+	}
+	if s.scope != "" {
+		ov, hosts = narrow(ov, hosts, s.scope)
 	}
 	s.env = pane.Env{
 		Store:    s.o.Store,
@@ -396,12 +407,18 @@ func (s *state) refresh() {
 		Cursor:   s.t.Cursor,
 		Mode:     s.mode(),
 		Overview: ov,
-		Hosts:    s.hosts,
+		Hosts:    hosts,
 		Options:  s.o.View,
+		Scope:    s.scope,
 	}
 	s.envGen++
-	s.kind = s.kindNow()
+	s.kinds = s.o.Store.Kinds()
 	s.compose()
+	if s.multiHost() && !s.fleetOpen && !s.touched && s.screen().num == ScreenOverview && s.scope == "" {
+		// More than one host: the console opens on the fleet.
+		s.fleetOpen = true
+		s.switchTo(ScreenFleet)
+	}
 	s.dirty = false
 	s.lastRefresh = s.t.Now
 	s.alerts = firingAlerts(s.o.Store, at)

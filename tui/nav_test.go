@@ -329,6 +329,47 @@ func TestDataCoalescing(t *testing.T) {
 	}
 }
 
+// TestUpdatesOfTheSameKindWait: the hub's updates wake the console only
+// when the store holds a kind of data it did not (the tick draws the rest).
+func TestUpdatesOfTheSameKindWait(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	at := time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
+	g := sources.NewSeries(sources.GPUUtilization, sources.Gauge, "host", "h", "gpu", "0")
+	st.Ingest(sources.Frame{At: at, Points: []sources.Point{{Series: g, At: at, Value: 0.5}}})
+	updates := make(chan struct{}) // unbuffered: each send is received by the waiter
+	got := make(chan tea.Msg, 1)
+	cmd := waitForUpdate(updates, sources.NewManualClock(at), st, st.Kinds())
+	go func() { got <- cmd() }()
+	send := func() {
+		t.Helper()
+		select {
+		case updates <- struct{}{}:
+		case <-time.After(10 * time.Second):
+			t.Fatal("the waiter stopped receiving")
+		}
+	}
+	for i := 1; i <= 3; i++ {
+		st.Ingest(sources.Frame{At: at, Points: []sources.Point{{Series: g, At: at.Add(time.Duration(i) * time.Second), Value: 0.6}}})
+		send()
+	}
+	select {
+	case m := <-got:
+		t.Fatalf("more of the same woke the console: %#v", m)
+	default:
+	}
+	h := sources.NewSeries(sources.GPUTemperature, sources.Gauge, "host", "h", "gpu", "0")
+	st.Ingest(sources.Frame{At: at, Points: []sources.Point{{Series: h, At: at, Value: 50}}})
+	send()
+	select {
+	case m := <-got:
+		if _, ok := m.(dataMsg); !ok {
+			t.Fatalf("got %#v", m)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a new kind of data did not wake the console")
+	}
+}
+
 func TestResizeStorm(t *testing.T) {
 	m := fixtureModel(t, 120, 40)
 	rng := rand.New(rand.NewSource(3))

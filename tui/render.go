@@ -18,8 +18,16 @@ import (
 // noter is implemented by panes with a note for the top-right of their border.
 type noter interface{ Note() string }
 
-// View implements tea.Model. It only assembles strings the panes prepared.
+// View implements tea.Model. It only assembles strings the panes prepared
+// (and tells the frame pacer, when the console runs in a program made by
+// NewProgram, that a frame is due).
 func (m Model) View() string {
+	v := m.view()
+	m.s.pacer.frame(v)
+	return v
+}
+
+func (m Model) view() string {
 	s := m.s
 	if s.quitting {
 		return ""
@@ -91,7 +99,11 @@ func (s *state) content() []string {
 		return s.centred(s.help.View(), c)
 	}
 	if s.sourcesOpen {
-		box := health.View(s.env.Overview.Sources, selfstat.Summary(s.env.Store, s.env.Now), c.W, c.H)
+		self := selfstat.Summary(s.env.Store, s.env.Now)
+		if s.env.Store != nil {
+			self = strings.TrimPrefix(self+"\n"+selfstat.StoreLine(s.env.Store), "\n")
+		}
+		box := health.View(s.env.Overview.Sources, self, c.W, c.H)
 		return s.centred(box, c)
 	}
 	sc := s.screen()
@@ -111,6 +123,9 @@ func (s *state) content() []string {
 			note = n.Note()
 		}
 		title := p.Title()
+		if s.scope != "" && sc.num != ScreenFleet {
+			title += " @ " + s.scope // the host every pane is scoped to
+		}
 		if len(sc.panes) > 1 && sc.max {
 			title += " (maximised)"
 		}
@@ -254,7 +269,14 @@ func (s *state) statusBar(w int) string {
 	if s.o.LowBandwidth {
 		flags = append(flags, "LOW-BW")
 	}
-	if sc := s.screen(); sc.num != ScreenOverview {
+	switch sc := s.screen(); {
+	case sc.num == ScreenFleet:
+		if b := s.keys.Binding(keys.ScreenFleet); b.Enabled() {
+			flags = append(flags, keys.Label(b.Keys()[:1])+":"+sc.name)
+		} else {
+			flags = append(flags, sc.name)
+		}
+	case sc.num != ScreenOverview:
 		flags = append(flags, strconv.Itoa(sc.num)+":"+sc.name)
 	}
 	return status.Render(w, status.Bar{
@@ -267,6 +289,7 @@ func (s *state) statusBar(w int) string {
 		Message: s.msg,
 		Error:   s.msgErr,
 		Flags:   flags,
+		Scope:   s.scope,
 	})
 }
 

@@ -12,7 +12,8 @@ import (
 // Receive or Init) runs wrapped: the message it produces comes back as a
 // paneMsg addressed to that pane by its id, and the root delivers it to
 // that pane alone, focused or not (as gh-dash addresses its sections).
-// Messages the root acts on (a status line, a jump, a cursor move) and
+// Messages the root acts on (a status line, a jump, a cursor move, a host
+// scope) and
 // Bubble Tea's own (quit, batches) pass through unwrapped.
 
 // paneMsg is a message a pane's command produced, addressed back to it.
@@ -63,7 +64,7 @@ func address(id int, cmd tea.Cmd) tea.Cmd {
 				out[i] = address(id, c)
 			}
 			return out
-		case pane.StatusMsg, pane.JumpMsg, pane.CursorMsg:
+		case pane.StatusMsg, pane.JumpMsg, pane.CursorMsg, pane.ScopeMsg:
 			return msg
 		}
 		t := reflect.TypeOf(msg)

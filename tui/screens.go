@@ -14,6 +14,7 @@ import (
 	"github.com/vigil-dev/vigil/tui/pane"
 
 	driftpane "github.com/vigil-dev/vigil/tui/drift"
+	fleetpane "github.com/vigil-dev/vigil/tui/fleet"
 	gpupane "github.com/vigil-dev/vigil/tui/gpu"
 	hostspane "github.com/vigil-dev/vigil/tui/hosts"
 )
@@ -27,6 +28,9 @@ const (
 	ScreenDrift    = 5
 	ScreenLogs     = 6
 	ScreenTraces   = 7
+	// ScreenFleet is the fleet screen (F, :fleet): a number no digit key
+	// reaches, after the extra screens 8, 9 and 10.
+	ScreenFleet = 11
 )
 
 // screen is one numbered view: its panes, focus and maximise state.
@@ -48,6 +52,7 @@ func (sc *screen) focused() pane.Pane {
 // named are the panes the root composes screens of.
 type named struct {
 	lat, gpu, errs, drift, hosts, logs, traces pane.Pane
+	fleet                                      *fleetpane.Model
 }
 
 // buildScreens creates the panes once; a pane shown on two screens (the
@@ -73,6 +78,7 @@ func buildScreens(o Options) ([]*screen, named) {
 		p.gpu = gpupane.New(gpupane.Options{Inspector: o.GPUInspector})
 	}
 	p.hosts = hostspane.New()
+	p.fleet = fleetpane.New()
 	p.logs, p.traces = pane.Pane(logsNotice()), pane.Pane(tracesNotice())
 	if q := o.Screens[ScreenLogs]; q != nil {
 		p.logs = q
@@ -88,6 +94,7 @@ func buildScreens(o Options) ([]*screen, named) {
 		{num: ScreenDrift, name: "drift", panes: []pane.Pane{p.drift}},
 		{num: ScreenLogs, name: "logs", panes: []pane.Pane{p.logs}},
 		{num: ScreenTraces, name: "traces", panes: []pane.Pane{p.traces}},
+		{num: ScreenFleet, name: "fleet", panes: []pane.Pane{p.fleet}},
 	}
 	var extra []int
 	for n, q := range o.Screens {

@@ -41,10 +41,14 @@ type Config struct {
 	Keys       map[string][]string `yaml:"keys"`
 	Window     Duration            `yaml:"window"`
 	Refresh    Duration            `yaml:"refresh"`
-	Drift      []DriftFeature      `yaml:"drift"`
-	LogFile    string              `yaml:"log_file"`
-	Alerts     AlertsConfig        `yaml:"alerts"`
-	Cost       CostConfig          `yaml:"cost"`
+	// Retention is how far back the store keeps series; MemoryBudget
+	// bounds the bytes it holds (storeOptions).
+	Retention    Duration       `yaml:"retention"`
+	MemoryBudget ByteSize       `yaml:"memory_budget"`
+	Drift        []DriftFeature `yaml:"drift"`
+	LogFile      string         `yaml:"log_file"`
+	Alerts       AlertsConfig   `yaml:"alerts"`
+	Cost         CostConfig     `yaml:"cost"`
 
 	lines map[string]int // key path (scrape[0].url) → the line it is on, for check's errors
 }
@@ -165,6 +169,44 @@ func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
 	*d = Duration(v)
 	return nil
 }
+
+// ByteSize is a size in bytes, written as 256MiB, 1GiB, 500MB or a bare
+// number of bytes.
+type ByteSize int64
+
+// UnmarshalYAML reads a size.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	v, ok := parseByteSize(n.Value)
+	if !ok {
+		return fmt.Errorf("line %d: %q is not a size (like 256MiB or 1GiB)", n.Line, n.Value)
+	}
+	*b = ByteSize(v)
+	return nil
+}
+
+func parseByteSize(s string) (int64, bool) {
+	s = strings.TrimSpace(s)
+	i := strings.IndexFunc(s, func(r rune) bool { return (r < '0' || r > '9') && r != '.' })
+	num, unit := s, ""
+	if i >= 0 {
+		num, unit = s[:i], strings.TrimSpace(s[i:])
+	}
+	mult := map[string]float64{"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30}[unit]
+	f, err := strconv.ParseFloat(num, 64)
+	if mult == 0 || err != nil || f < 0 || f*mult > 1<<50 {
+		return 0, false
+	}
+	return int64(f * mult), true
+}
+
+// Bounds on retention and memory_budget.
+const (
+	minRetention = time.Minute
+	maxRetention = 24 * time.Hour
+	minBudget    = 16 << 20
+	// DefaultMemoryBudget is the store's bound when the config sets none.
+	defaultMemoryBudget = 256 << 20
+)
 
 // configPath is --config, else $XDG_CONFIG_HOME/vigil/config.yaml.
 func configPath(flagValue string) (path string, explicit bool) {
@@ -369,6 +411,15 @@ func (c *Config) checkParts() error {
 	}
 	if _, err := c.Alerts.Compile(); err != nil {
 		return fmt.Errorf("alerts: %s", strings.TrimPrefix(err.Error(), "alerts config: "))
+	}
+	if r := time.Duration(c.Retention); r != 0 && (r < minRetention || r > maxRetention) {
+		return fmt.Errorf("retention: %s is outside [1m, 24h]", r)
+	}
+	if r, w := time.Duration(c.Retention), time.Duration(c.Window); r != 0 && w > r {
+		return fmt.Errorf("retention: %s is shorter than window (%s)", r, w)
+	}
+	if b := c.MemoryBudget; b != 0 && b < minBudget {
+		return fmt.Errorf("memory_budget: %d bytes is under the least, 16MiB", b)
 	}
 	for k, v := range map[string]float64{"cost.default_gpu_hour": c.Cost.DefaultGPU, "cost.fixed_hourly": c.Cost.FixedHourly} {
 		if v < 0 {

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 func writeConfig(t *testing.T, body string) string {
@@ -40,6 +41,11 @@ func TestConfigErrors(t *testing.T) {
 		{"two kinds of log source", "logs:\n  - path: /x\n    command: ls\n", []string{"line 2: logs[0]", "exactly one of"}},
 		{"bad scrape URL", "scrape:\n  - url: ftp://x\n", []string{"line 2: scrape[0]", "want http(s)://"}},
 		{"bad alert rule", "alerts:\n  rules:\n    - alert: X\n      expr: 'nope >'\n", []string{"line 1: alerts: rules[0] X", "not a number"}},
+		{"short retention", "retention: 30s\n", []string{"line 1:", "retention: 30s is outside [1m, 24h]"}},
+		{"retention under the window", "window: 2h\nretention: 1h\n", []string{"line 2:", "retention: 1h0m0s is shorter than window"}},
+		{"bad size", "memory_budget: lots\n", []string{"line 1:", "memory_budget", `"lots" is not a size`}},
+		{"negative size", "memory_budget: -1MiB\n", []string{"line 1:", `"-1MiB" is not a size`}},
+		{"small budget", "memory_budget: 1MiB\n", []string{"line 1:", "memory_budget: 1048576 bytes is under the least, 16MiB"}},
 		{"key collision", "keys:\n  quit: [x]\n  help: [x]\n", []string{"line 1: keys: key \"x\" bound to both"}},
 	}
 	for _, c := range cases {
@@ -66,6 +72,31 @@ func TestConfigErrors(t *testing.T) {
 				t.Errorf("vigil --config: exit %d, stderr %q; config check said %q", code2, errOut2, errOut)
 			}
 		})
+	}
+}
+
+// TestStoreOptionsFromConfig: retention and memory_budget reach the
+// store, with the defaults where unset.
+func TestStoreOptionsFromConfig(t *testing.T) {
+	var c Config
+	if err := parseConfig([]byte("retention: 2h\nmemory_budget: 96MiB\n"), &c); err != nil {
+		t.Fatal(err)
+	}
+	if o := storeOptions(c); o.Retention != 2*time.Hour || o.Budget != 96<<20 {
+		t.Fatalf("%+v", o)
+	}
+	if o := storeOptions(Config{}); o.Retention != 0 || o.Budget != defaultMemoryBudget {
+		t.Fatalf("defaults: %+v", o)
+	}
+	for in, want := range map[string]int64{"500MB": 500e6, "1.5GiB": 3 << 29, "1048576": 1 << 20, "64 KiB": 64 << 10} {
+		if got, ok := parseByteSize(in); !ok || got != want {
+			t.Errorf("%q: %d %v, want %d", in, got, ok, want)
+		}
+	}
+	for _, in := range []string{"", "MB", "1TB", "1e3", "-5"} {
+		if got, ok := parseByteSize(in); ok {
+			t.Errorf("%q read as %d", in, got)
+		}
 	}
 }
 

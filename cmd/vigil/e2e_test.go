@@ -173,7 +173,7 @@ func TestE2EWalkEveryScreen(t *testing.T) {
 	}
 	// The sources overlay lists every source with its state.
 	tm.keys("S")
-	tm.waitFor(5*time.Second, "Sources", "scrape", "nvml", "otlp", "vigil ")
+	tm.waitFor(5*time.Second, "Sources", "scrape", "nvml", "otlp", "vigil ", "goroutines", "store ", " MB: series ", " · keeps 1h0m0s")
 	tm.keys("Escape")
 	tm.waitForGone(5*time.Second, "esc close")
 	// From the newest error log line to its trace's waterfall and back.

@@ -97,6 +97,11 @@ func (h HTTPClient) config() (httpconf.Config, error) {
 	if l.InsecureSkipVerify {
 		c.TLSConfig.InsecureSkipVerify = true
 	}
+	if c.ProxyURL.URL != nil {
+		// An explicit proxy replaces remoteHTTP's default of the
+		// environment's (Prometheus refuses both).
+		c.ProxyFromEnvironment = false
+	}
 	return c, nil
 }
 
@@ -186,43 +191,13 @@ func (l *LogConfig) UnmarshalYAML(n *yaml.Node) error {
 const streamHeaderTimeout = 10 * time.Second
 
 // promClientConfig hands the prom section's HTTP settings to the query
-// API client. Its Config takes credentials and TLS files as fields of its
-// own for now; the settings it has no field for are refused with a
-// one-line reason rather than dropped.
+// API client: the whole Prometheus client configuration (authorization,
+// basic_auth, oauth2, tls_config, proxy_url, http_headers, ...), the older
+// keys translated, built by httpconf as every other HTTP source's.
 func promClientConfig(h HTTPClient) (promql.Config, error) {
-	var pc promql.Config
 	c, err := h.config()
 	if err != nil {
-		return pc, fmt.Errorf("prom: %w", err)
+		return promql.Config{}, fmt.Errorf("prom: %w", err)
 	}
-	l := h.Legacy
-	pc.BearerTokenEnv = l.BearerTokenEnv
-	if a := c.Authorization; a != nil && l.BearerTokenEnv == "" {
-		if a.Type != "" && a.Type != "Bearer" || a.Credentials != "" || a.CredentialsFile == "" {
-			return pc, fmt.Errorf("prom: authorization: give credentials_file (a bearer token file)")
-		}
-		pc.BearerTokenFile = a.CredentialsFile
-	}
-	if c.BearerTokenFile != "" {
-		pc.BearerTokenFile = c.BearerTokenFile
-	}
-	if b := c.BasicAuth; b != nil {
-		if b.Password != "" || b.UsernameFile != "" {
-			return pc, fmt.Errorf("prom: basic_auth: give username and password_file")
-		}
-		pc.BasicUser, pc.BasicPasswordFile = b.Username, b.PasswordFile
-	}
-	t := c.TLSConfig
-	pc.CAFile, pc.CertFile, pc.KeyFile, pc.InsecureSkipTLS = t.CAFile, t.CertFile, t.KeyFile, t.InsecureSkipVerify
-	switch {
-	case c.OAuth2 != nil:
-		return pc, fmt.Errorf("prom: oauth2 is not supported by the query API client yet")
-	case c.HTTPHeaders != nil && len(c.HTTPHeaders.Headers) > 0:
-		return pc, fmt.Errorf("prom: http_headers are not supported by the query API client yet")
-	case c.ProxyURL.URL != nil:
-		return pc, fmt.Errorf("prom: proxy_url is not supported by the query API client yet")
-	case c.BearerToken != "":
-		return pc, fmt.Errorf("prom: bearer_token: put the token in a file (bearer_token_file)")
-	}
-	return pc, nil
+	return promql.Config{HTTP: c}, nil
 }

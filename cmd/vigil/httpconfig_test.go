@@ -2,12 +2,16 @@ package main
 
 import (
 	"encoding/pem"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // tlsMetrics serves the vLLM fixture over TLS to requests that carry the
@@ -113,5 +117,90 @@ func TestEndpointForms(t *testing.T) {
 	}
 	if c.Traces.Tempo.URL != "https://tempo:3200" || c.Traces.Tempo.HTTP.Config.BasicAuth == nil || !c.Traces.Tempo.HTTP.Config.EnableHTTP2 {
 		t.Errorf("tempo = %+v", c.Traces.Tempo)
+	}
+}
+
+// TestPromHTTPClientConfig: the prom section takes Prometheus' client keys
+// the query API client had no field for before (oauth2, proxy_url,
+// http_headers): a query engine that wants an OAuth2 token and a header,
+// reached only through a proxy, is polled by --once; without the keys it
+// is a 401 naming what to fix.
+func TestPromHTTPClientConfig(t *testing.T) {
+	var tokens, queries, proxied, refused atomic.Int64
+	engine := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/token" {
+			_ = r.ParseForm()
+			if id, secret, _ := r.BasicAuth(); id != "vigil" || secret != "s3cret" || r.Form.Get("grant_type") != "client_credentials" {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			tokens.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprint(w, `{"access_token":"tok-1","token_type":"Bearer","expires_in":3600}`)
+			return
+		}
+		if r.Header.Get("Authorization") != "Bearer tok-1" || r.Header.Get("X-Team") != "a" || r.Header.Get("Via") != "test-proxy" {
+			refused.Add(1)
+			w.WriteHeader(http.StatusUnauthorized)
+			fmt.Fprint(w, `{"status":"error","errorType":"unauthorized","error":"no token"}`)
+			return
+		}
+		queries.Add(1)
+		_ = r.ParseForm()
+		w.Header().Set("Content-Type", "application/json")
+		res := "[]"
+		if r.URL.Path == "/api/v1/query" && r.Form.Get("query") == "timestamp(up) * up" {
+			res = fmt.Sprintf(`[{"metric":{"__name__":"up","instance":"10.0.0.1:9100","job":"node"},"value":[%d,"%d"]}]`, time.Now().Unix(), time.Now().Unix())
+		}
+		fmt.Fprintf(w, `{"status":"success","data":{"resultType":"vector","result":%s}}`, res)
+	}))
+	t.Cleanup(engine.Close)
+	// The proxy forwards absolute-URI requests and marks them.
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !r.URL.IsAbs() {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		proxied.Add(1)
+		out := r.Clone(r.Context())
+		out.RequestURI = ""
+		out.Header.Set("Via", "test-proxy")
+		resp, err := http.DefaultTransport.RoundTrip(out)
+		if err != nil {
+			w.WriteHeader(http.StatusBadGateway)
+			return
+		}
+		defer resp.Body.Close()
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		_, _ = io.Copy(w, resp.Body)
+	}))
+	t.Cleanup(proxy.Close)
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("s3cret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	doc := "prom:\n  url: " + engine.URL + "\n  interval: 1s\n" +
+		"  oauth2: {client_id: vigil, client_secret_file: " + secret + ", token_url: " + engine.URL + "/token}\n" +
+		"  proxy_url: " + proxy.URL + "\n  http_headers: {X-Team: {values: [a]}}\n"
+	p := writeConfig(t, doc)
+	if code, out, errOut := runCLI(t, "config", "check", p); code != 0 {
+		t.Fatalf("config check: exit %d %s%s", code, out, errOut)
+	}
+	code, out, errOut := runCLI(t, "--config", p, "--no-discover", "--no-nvml", "--otlp-listen", "off", "--once", "--output", "json")
+	if code != 0 || tokens.Load() == 0 || queries.Load() == 0 || refused.Load() != 0 || proxied.Load() < queries.Load() {
+		t.Fatalf("exit %d: %d tokens, %d queries answered (%d through the proxy), %d refused; stderr %q, out %.300s",
+			code, tokens.Load(), queries.Load(), proxied.Load(), refused.Load(), errOut, out)
+	}
+	if strings.Contains(out+errOut, "s3cret") || strings.Contains(out+errOut, "tok-1") {
+		t.Fatal("a credential reached the output")
+	}
+	// Without the token: one line, the 401 and what to check.
+	p = writeConfig(t, "prom:\n  url: "+engine.URL+"\n  proxy_url: "+proxy.URL+"\n  http_headers: {X-Team: {values: [a]}}\n")
+	code, _, errOut = runCLI(t, "--config", p, "--no-discover", "--no-nvml", "--otlp-listen", "off", "--once")
+	if code != exitFailure || !strings.Contains(errOut, "401") || !strings.Contains(errOut, "credentials") {
+		t.Fatalf("without oauth2: exit %d, stderr %q", code, errOut)
 	}
 }

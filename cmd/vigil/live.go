@@ -68,8 +68,18 @@ type session struct {
 	close     []func()
 }
 
+// storeOptions are the store's bounds from the config: retention (default
+// 1 h) and memory_budget (default 256 MiB).
+func storeOptions(c Config) sources.StoreOptions {
+	o := sources.StoreOptions{Retention: time.Duration(c.Retention), Budget: int64(c.MemoryBudget)}
+	if o.Budget == 0 {
+		o.Budget = defaultMemoryBudget
+	}
+	return o
+}
+
 func newSession(o *options, cfg Config, log *slog.Logger, clock sources.Clock) *session {
-	st := sources.NewStore(sources.StoreOptions{})
+	st := sources.NewStore(storeOptions(cfg))
 	s := &session{o: o, cfg: cfg, log: log, store: st, clock: clock, hub: sources.NewHub(st, clock)}
 	s.vopts = viewOptions(o, cfg)
 	return s
@@ -99,6 +109,9 @@ func (s *session) startHub(ctx context.Context) {
 	hctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() { s.hub.Run(hctx); close(done) }()
+	if d := s.extras.drift; d != nil {
+		d.Start(hctx) // column closes off the hub's ingest
+	}
 	s.stopHub = func() { cancel(); <-done }
 }
 

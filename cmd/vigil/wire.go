@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"runtime"
 	"time"
 
 	gonvml "github.com/NVIDIA/go-nvml/pkg/nvml"
@@ -45,10 +46,12 @@ func (s *session) report(at time.Time) report.Report {
 	r := report.Report{Overview: view.Evaluate(s.store, at, s.vopts), Notes: s.notes, Drift: []report.DriftRow{}, Discovered: []report.Discovered{}, Alerts: []report.Alert{}}
 	r.Hosts = view.Hosts(s.store, at, s.vopts)
 	r.Fleet = view.EvaluateFleet(s.store, r.Overview, r.Hosts, at, s.vopts)
+	r.Store, r.Goroutines = s.store.Memory(), runtime.NumGoroutine()
 	for _, f := range s.extras.found {
 		r.Discovered = append(r.Discovered, report.Discovered{URL: f.URL, Stacks: f.Stacks})
 	}
 	if d := s.extras.drift; d != nil {
+		d.Sync() // what the hub has handed it so far
 		m := d.Monitor()
 		m.Advance(at)
 		alerting := map[string]bool{}
@@ -381,17 +384,17 @@ func (s *session) runConsoleWith(ctx context.Context, topts tui.Options) error {
 	s.startHub(ctx) // stopped by Close, after the producers
 	term := tui.UseTerminal(os.Getenv)
 	s.log.Info("terminal", "TERM", os.Getenv("TERM"), "draws", term.String())
-	// Bubble Tea's default 60 fps renderer timer is most of an idle
-	// console's CPU; vigil redraws at most once per refresh anyway.
+	// The most frames a second the console writes; it writes a frame
+	// when the screen changes, not on a timer (tui.NewProgram).
 	fps := 20
 	if s.o.lowBW {
 		fps = 5
 	}
-	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx), tea.WithFPS(fps)}
+	opts := []tea.ProgramOption{tea.WithAltScreen(), tea.WithContext(ctx)}
 	if s.o.mouse {
 		opts = append(opts, tea.WithMouseCellMotion())
 	}
-	_, err := tea.NewProgram(tui.New(topts), opts...).Run()
+	_, err := tui.NewProgram(tui.New(topts), os.Stdout, fps, opts...).Run()
 	if err == tea.ErrProgramKilled && ctx.Err() != nil {
 		return nil // SIGTERM: a clean exit
 	}

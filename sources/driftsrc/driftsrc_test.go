@@ -1,6 +1,7 @@
 package driftsrc
 
 import (
+	"context"
 	"math"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func logFrame(sec, n int, shift float64) sources.Frame {
 }
 
 func TestIngestLogsAndHistograms(t *testing.T) {
-	cfg := drift.Config{Window: 10 * time.Second, Baseline: 30 * time.Second, MinReference: 100, MinCount: 10}
+	cfg := drift.Config{Cell: 10 * time.Second, Baseline: 30 * time.Second, MinReference: 100, MinCount: 10}
 	d, err := New(cfg, []Feature{
 		{Field: "features.price"},
 		{Name: "tier", Field: "tier", Categorical: true},
@@ -93,7 +94,7 @@ func TestReferenceFileSurvivesReset(t *testing.T) {
 	if err := os.WriteFile(ref, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, err := New(drift.Config{Window: 10 * time.Second}, []Feature{{Field: "features.price", Reference: ref}})
+	d, err := New(drift.Config{Cell: 10 * time.Second}, []Feature{{Field: "features.price", Reference: ref}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,5 +114,91 @@ func TestNewErrors(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing.txt")
 	if _, err := New(drift.Config{}, []Feature{{Field: "f", Reference: missing}}); err == nil || !strings.Contains(err.Error(), "drift reference "+missing) {
 		t.Errorf("missing reference: %v", err)
+	}
+}
+
+// TestStartQueues: after Start, Ingest returns while the monitor's own
+// goroutine is held up (as it is by a column close), and what it applies
+// afterwards is what Ingest would have applied at once.
+func TestStartQueues(t *testing.T) {
+	cfg := drift.Config{Cell: 10 * time.Second, Baseline: 30 * time.Second, MinReference: 100, MinCount: 10}
+	feats := []Feature{{Field: "features.price"}, {Name: "tier", Field: "tier", Categorical: true}, {Name: "latency", Histogram: "req_seconds"}}
+	direct, err := New(cfg, feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	async, err := New(cfg, feats)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	async.Start(ctx)
+	release := make(chan struct{})
+	async.q.mu.Lock()
+	async.q.hook = func() { <-release }
+	async.q.mu.Unlock()
+	fed := make(chan struct{})
+	go func() {
+		defer close(fed)
+		var cum float64
+		for sec := range 120 {
+			shift := 0.0
+			if sec >= 60 {
+				shift = 3
+			}
+			f := logFrame(sec, 20, shift)
+			cum += 10
+			f.Histograms = []sources.Histogram{{Series: sources.Series{Name: "req_seconds"}, At: f.At,
+				Buckets: []sources.Bucket{{UpperBound: 0.5, Count: cum * 0.5}, {UpperBound: math.Inf(1), Count: cum}}}}
+			direct.Ingest(f)
+			async.Ingest(f)
+		}
+	}()
+	select {
+	case <-fed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("Ingest waited for the monitor's goroutine")
+	}
+	if rows := async.Rows(); len(rows) != 0 {
+		t.Fatalf("applied while held: %d rows", len(rows))
+	}
+	close(release)
+	async.Sync()
+	want, got := direct.Rows(), async.Rows()
+	if len(got) != 3 || len(want) != 3 {
+		t.Fatalf("rows: %d, %d", len(got), len(want))
+	}
+	for i := range want {
+		if len(got[i].Cells) != len(want[i].Cells) {
+			t.Fatalf("%s: %d cells, want %d", want[i].Feature, len(got[i].Cells), len(want[i].Cells))
+		}
+		for j := range want[i].Cells {
+			if g, w := got[i].Cells[j], want[i].Cells[j]; g.Level != w.Level || g.Stats.N != w.Stats.N {
+				t.Fatalf("%s cell %d: %v n=%d, want %v n=%d", want[i].Feature, j, g.Level, g.Stats.N, w.Level, w.Stats.N)
+			}
+		}
+	}
+	if async.Dropped() != 0 {
+		t.Fatalf("dropped %d", async.Dropped())
+	}
+	// Once ctx ends, Ingest applies at once again.
+	cancel()
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		async.q.mu.Lock()
+		on := async.q.on
+		async.q.mu.Unlock()
+		if !on {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the queue stayed on after ctx ended")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	async.Ingest(logFrame(200, 20, 0))
+	direct.Ingest(logFrame(200, 20, 0))
+	if a, s := len(async.Rows()[0].Cells), len(direct.Rows()[0].Cells); a != s {
+		t.Fatalf("after stop: %d cells, want %d", a, s)
 	}
 }

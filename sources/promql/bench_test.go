@@ -101,7 +101,7 @@ func startFakeFleet(b *testing.B, n int) string {
 // own process: cpu-s/op is vigil's CPU (user+system) per poll; MB/op the
 // answers decompressed, wire-MB/op as sent.
 func BenchmarkFleetPoll(b *testing.B) {
-	for _, n := range []int{1000, 5000} {
+	for _, n := range []int{1000, 2500, 5000} {
 		b.Run(fmt.Sprintf("hosts=%d", n), func(b *testing.B) {
 			at := time.Unix(1_700_000_000, 0)
 			src, err := New(Config{URL: startFakeFleet(b, n), Stacks: fleetStacks, DetailAll: -1})

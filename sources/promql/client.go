@@ -518,7 +518,7 @@ func (c *Client) wrap(ep string, err error) error {
 	if errors.As(err, &ve) {
 		err = errors.New(sources.OneLine(string(ve.Type) + ": " + ve.Msg))
 	}
-	if tooBig(err.Error()) {
+	if !errors.Is(err, ErrTooBig) && tooBig(err.Error()) {
 		err = fmt.Errorf("%w: %w", ErrTooBig, err)
 	}
 	return fmt.Errorf("promql: %s %s: %w", c.target, ep, err)
@@ -583,6 +583,9 @@ func (c *Client) post(ctx context.Context, ep string, p url.Values) (queryData, 
 		msg := sources.OneLine(env.ErrorType + ": " + env.Error)
 		if env.Error == "" {
 			msg = "HTTP " + strconv.Itoa(resp.StatusCode)
+		}
+		if tooBig(env.Error) { // read whole: the line shown may be cut before the reason (VictoriaMetrics)
+			return d, ws, fmt.Errorf("%w: %s", ErrTooBig, msg)
 		}
 		return d, ws, errors.New(msg)
 	}

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -218,4 +220,155 @@ func storeOf(f sources.Frame) *sources.Store {
 	st := sources.NewStore(sources.StoreOptions{})
 	st.Ingest(f)
 	return st
+}
+
+// TestNarrowingRealVM: a VictoriaMetrics whose -search.maxUniqueTimeseries
+// is below what the fleet's figure queries match refuses them for size
+// (422); the poll narrows them by instance until each part is answered,
+// every host, GPU and service is still there, and the source's health says
+// which queries were narrowed.
+func TestNarrowingRealVM(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real engine")
+	}
+	const hosts, gpus = 12, 2
+	start := time.Now().Add(-20 * time.Minute).Truncate(time.Minute)
+	fl, err := fleet.New(fleet.Config{Hosts: hosts, GPUsPerHost: gpus, Seed: 5, Start: start})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := start.Add(4 * time.Minute)
+	var imp bytes.Buffer
+	if _, err := fl.WriteHistory(&imp, at.Add(-150*time.Second), at, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// A limit above one host's series (and the fleet's targets), below
+	// what the fleet's larger figure queries match.
+	limit := fl.SeriesPerHost() / 2
+	u := promtest.VictoriaMetrics(t, "-search.maxUniqueTimeseries="+strconv.Itoa(limit))
+	promtest.ImportVM(t, u, imp.Bytes())
+	// The limit bites: the raw series of every stack are refused.
+	c, err := NewClient(Config{URL: u, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	promtest.Eventually(t, 30*time.Second, "the import is searchable", func() bool {
+		rs, err := c.Query(context.Background(), "count(up)", at)
+		return err == nil && len(rs) == 1 && rs[0].Samples[0].Value == 3*hosts
+	})
+	if _, err := c.Query(context.Background(), `count({__name__=~"vllm:.+|DCGM_FI_.+|node_.+"})`, at); !errors.Is(err, ErrTooBig) {
+		t.Fatalf("raw series under a limit of %d: %v, want refused for size", limit, err)
+	}
+	src, err := New(Config{URL: u, Timeout: 20 * time.Second, DetailAll: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := src.Poll(context.Background(), at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := storeOf(f)
+	ov := view.Evaluate(st, at, view.Options{})
+	if len(ov.Services) != hosts || len(ov.GPUs) != hosts*gpus {
+		t.Fatalf("narrowed: %d services, %d GPUs; want %d and %d (warnings %q)", len(ov.Services), len(ov.GPUs), hosts, hosts*gpus, f.Health.Warnings)
+	}
+	for _, s := range ov.Services {
+		if !s.Latency.P99.OK || !s.ErrorRate.OK {
+			t.Errorf("service %s on %s: p99 %v errors %v", s.Key(), s.Host, s.Latency.P99, s.ErrorRate)
+		}
+	}
+	narrowed := 0
+	for _, w := range f.Health.Warnings {
+		if strings.Contains(w, "refused by the engine for size, split into") {
+			narrowed++
+		}
+	}
+	if narrowed == 0 {
+		t.Fatalf("no narrowing said: warnings %q", f.Health.Warnings)
+	}
+	hs := view.Health(st, at)
+	if len(hs) != 1 || len(hs[0].Warnings) == 0 {
+		t.Errorf("health %+v", hs)
+	}
+	t.Logf("limit %d series: %d queries narrowed: %q", limit, narrowed, f.Health.Warnings)
+	// The next poll starts from the parts learned: no refusal is asked again.
+	f2, err := src.Poll(context.Background(), at)
+	if err != nil || len(view.GPUs(storeOf(f2), at)) != hosts*gpus {
+		t.Fatalf("second poll: %v, %d GPUs", err, len(view.GPUs(storeOf(f2), at)))
+	}
+}
+
+// TestVMLatencyOffset: Debian's VictoriaMetrics with its default
+// -search.latencyOffset (30 s) holds a fleet whose newest samples are 5 s
+// old. Polled at now, every GPU's temperature is the newest sample's value,
+// stamped with the newest sample's time: neither the value VictoriaMetrics
+// would answer as of now−30 s nor a figure dated now.
+func TestVMLatencyOffset(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a real engine")
+	}
+	const hosts, gpus = 3, 2
+	now := time.Now().Truncate(time.Second)
+	last := now.Add(-5 * time.Second)
+	fl, err := fleet.New(fleet.Config{Hosts: hosts, GPUsPerHost: gpus, Seed: 7, Start: now.Add(-20 * time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var imp bytes.Buffer
+	if _, err := fl.WriteHistory(&imp, last.Add(-150*time.Second), last, 15*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	// The temperatures at the last instant and 30 s before, as imported.
+	temps := func(at time.Time) []float64 {
+		var out []float64
+		suffix := " " + strconv.FormatInt(at.UnixMilli(), 10)
+		for _, l := range strings.Split(imp.String(), "\n") {
+			if strings.HasPrefix(l, "DCGM_FI_DEV_GPU_TEMP{") && strings.HasSuffix(l, suffix) {
+				f := strings.Fields(l[strings.LastIndexByte(l, '}')+1:])
+				v, err := strconv.ParseFloat(f[0], 64)
+				if err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, v)
+			}
+		}
+		sort.Float64s(out)
+		return out
+	}
+	want, old := temps(last), temps(last.Add(-30*time.Second))
+	if len(want) != hosts*gpus || slices.Equal(want, old) {
+		t.Fatalf("fixture: temperatures %v now and %v 30 s before must differ", want, old)
+	}
+	u := promtest.VictoriaMetrics(t)
+	promtest.ImportVM(t, u, imp.Bytes())
+	src, err := New(Config{URL: u, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []float64
+	var f sources.Frame
+	promtest.Eventually(t, 30*time.Second, "every GPU's newest temperature", func() bool {
+		if f, err = src.Poll(context.Background(), time.Now()); err != nil {
+			t.Logf("poll: %v", err)
+			return false
+		}
+		got = got[:0]
+		for _, p := range f.Points {
+			if p.Series.Name != sources.GPUTemperature {
+				continue
+			}
+			got = append(got, p.Value)
+			if !p.At.Equal(last) {
+				t.Fatalf("temperature stamped %v, want the newest sample's time %v", p.At, last)
+			}
+		}
+		sort.Float64s(got)
+		return len(got) == hosts*gpus
+	})
+	if !slices.Equal(got, want) {
+		t.Errorf("temperatures %v, want the newest samples' %v (30 s before: %v)", got, want, old)
+	}
+	if !f.Health.DataAt.Equal(last) {
+		t.Errorf("data at %v, want %v", f.Health.DataAt, last)
+	}
 }

@@ -81,6 +81,12 @@ func TestRealPrometheus(t *testing.T) {
 		}
 		return unixSeconds(rs[0].Samples[0].Value)
 	}
+	// Every target scraped (both demos: two instances of one service on one
+	// machine keep their ports only when both are in the answer).
+	promtest.Eventually(t, 30*time.Second, "Prometheus scraped every target", func() bool {
+		rs, err := c.Query(ctx, `count(up == 1)`, time.Time{})
+		return err == nil && len(rs) == 1 && rs[0].Samples[0].Value == 3
+	})
 	var first, before time.Time
 	promtest.Eventually(t, 20*time.Second, "Prometheus scraped the demo twice", func() bool {
 		before = lastScrape()
@@ -133,7 +139,8 @@ func TestRealPrometheus(t *testing.T) {
 	for _, s := range ss {
 		q, ok := byKey[s.Key()]
 		if !ok {
-			t.Errorf("query mode lacks service %s (has %v)", s.Key(), keys(qs))
+			rs, _ := c.Query(ctx, `up`, after)
+			t.Errorf("query mode lacks service %s (has %v; up %v)", s.Key(), keys(qs), rs)
 			continue
 		}
 		within := map[string][2]view.Num{
@@ -161,7 +168,7 @@ func TestRealPrometheus(t *testing.T) {
 		}
 	}
 	// node-exporter arrives as host figures, keyed by its uname nodename.
-	promtest.Eventually(t, 10*time.Second, "node-exporter read through query mode", func() bool {
+	promtest.Eventually(t, 30*time.Second, "node-exporter read through query mode", func() bool {
 		f, err := src.Poll(ctx, time.Now())
 		if err == nil {
 			qStore.Ingest(f)

@@ -4,7 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
+	"net"
 	"regexp"
 	"sort"
 	"strings"
@@ -71,6 +73,7 @@ type Source struct {
 	polls     int                        // polls so far (queries that run every n-th poll)
 	gpuIdent  map[string][]sources.Label // GPU identities, as of the last identity query
 	known     map[string]string          // instance → machine name, as learned
+	named     bool                       // a poll has named the machines (hostOf is its)
 }
 
 // New returns the query-mode source for cfg.
@@ -270,7 +273,9 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	if len(s.known) > 1<<17 { // fleet churn: forget, the next polls relearn
 		s.known = map[string]string{}
 	}
-	tr.Known = s.known // only this poll's goroutine writes it (polls do not overlap)
+	// A copy: the last poll's names (s.hostOf reads s.known) serve history
+	// fills that may run while this poll adds to its own.
+	tr.Known = maps.Clone(s.known)
 	s.mu.Unlock()
 	tr.Stamp = func(inst string, at time.Time) time.Time {
 		if t, ok := p.scraped[inst]; ok && t.Before(at) {
@@ -282,7 +287,9 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		}
 		return at
 	}
-	ok := upErr == nil
+	// Up alone is not a poll that worked when every figure query failed (an
+	// engine too slow to answer them): that is an error, the targets kept.
+	ok := upErr == nil && len(p.jobs) == 0
 	for _, j := range p.jobs {
 		p.series += len(j.rs)
 		p.addWarnings(j.q.Name, j.ws)
@@ -304,6 +311,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	f.Points = tr.Points()
 	s.mu.Lock()
 	s.gpuIdent = tr.GPUs
+	s.known = tr.Known
 	s.mu.Unlock()
 	s.targets(&f, p, tr, now)
 	for _, pn := range panels {
@@ -413,6 +421,7 @@ func (s *Source) targets(f *sources.Frame, p *poll, tr *prom.Translation, now ti
 	s.instances = byHost
 	s.hosts = len(byHost)
 	s.hostOf = tr.HostOf
+	s.named = true
 	s.mu.Unlock()
 }
 
@@ -570,7 +579,13 @@ func HistoryStep(from, to time.Time, step time.Duration) time.Duration {
 // are left out.
 func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.Duration, emit func(sources.Frame)) error {
 	s.mu.Lock()
-	small := s.c.cfg.DetailAll > 0 && s.hosts <= s.c.cfg.DetailAll
+	size := s.hosts
+	s.mu.Unlock()
+	if size == 0 {
+		size = s.countHosts(ctx) // asked before the first poll: a fleet's every detail is not
+	}
+	s.mu.Lock()
+	small := s.c.cfg.DetailAll > 0 && size > 0 && size <= s.c.cfg.DetailAll
 	var focusInsts []string
 	for host := range s.focus {
 		focusInsts = append(focusInsts, s.instances[host]...)
@@ -599,6 +614,23 @@ func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.
 		}
 	}
 	return s.fill(ctx, jobs, from, to, step, emit)
+}
+
+// countHosts is the number of machines among the engine's targets (by
+// address), 0 when it does not answer.
+func (s *Source) countHosts(ctx context.Context) int {
+	rs, _, err := s.c.QueryWith(ctx, targetsQuery, time.Now().Add(s.c.Skew()), QueryOptions{NoCache: true})
+	if err != nil {
+		return 0
+	}
+	seen := map[string]bool{}
+	for _, inst := range instancesOf(rs) {
+		if h, _, err := net.SplitHostPort(inst); err == nil {
+			inst = h
+		}
+		seen[inst] = true
+	}
+	return len(seen)
 }
 
 // FetchDetail implements sources.DetailFetcher: from now on the polls carry
@@ -710,7 +742,7 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 // the hosts the polls will use.
 func (s *Source) learnNames(ctx context.Context) {
 	s.mu.Lock()
-	done := s.polls > 0
+	done := s.named
 	s.mu.Unlock()
 	if done {
 		return
@@ -728,15 +760,15 @@ func (s *Source) learnNames(ctx context.Context) {
 			}
 		}
 	}
-	known := map[string]string{}
-	tr.Known = known
+	learned := map[string]string{}
+	tr.Known = learned
 	tr.Points()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.polls == 0 {
-		for k, v := range known {
-			s.known[k] = v
-		}
+	if !s.named { // a poll that ended meanwhile named them itself
+		known := maps.Clone(s.known) // the last names' map stays as it is
+		maps.Copy(known, learned)
+		s.known = known
 		s.hostOf = tr.HostOf
 	}
 }

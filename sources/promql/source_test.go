@@ -18,6 +18,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/prom"
+	"github.com/vigil-dev/vigil/sources/promql/promtest"
 	"github.com/vigil-dev/vigil/sources/view"
 )
 
@@ -636,5 +637,184 @@ func TestBasicAuthFromFile(t *testing.T) {
 	_, err := c.Query(context.Background(), "up", time.Time{})
 	if err == nil || !strings.Contains(err.Error(), "authentication failed (HTTP 403") || strings.Contains(err.Error(), "wrong") {
 		t.Errorf("403: %v", err)
+	}
+}
+
+// TestEnginePaths: VictoriaMetrics cluster serves the API under
+// /select/<tenant>/prometheus, Mimir and Cortex under /prometheus with the
+// tenant in X-Scope-OrgID; a base URL with the prefix polls the whole fleet
+// and the history through it, and nothing is asked outside it.
+func TestEnginePaths(t *testing.T) {
+	for _, c := range []struct{ prefix, tenant string }{{"/select/42/prometheus", ""}, {"/prometheus", "team-a"}} {
+		t.Run(c.prefix, func(t *testing.T) {
+			ff := newFakeFleet(4, 2, time.Unix(1_700_000_000, 0), time.Minute)
+			fe := ff.engine()
+			fe.tenant = c.tenant
+			var outside atomic.Int64
+			mux := http.NewServeMux()
+			mux.Handle(c.prefix+"/api/", http.StripPrefix(c.prefix, fe))
+			mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+				outside.Add(1)
+				http.NotFound(w, r)
+			})
+			srv := httptest.NewServer(mux)
+			defer srv.Close()
+			src, err := New(Config{URL: srv.URL + c.prefix + "/", Tenant: c.tenant, Stacks: fleetStacks, Window: ff.window})
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, err := src.Poll(context.Background(), ff.at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := storeOf(f)
+			if n, g := len(view.Services(st, ff.at, view.Options{})), len(view.GPUs(st, ff.at)); n != 4 || g != 8 {
+				t.Errorf("%d services, %d GPUs through %s", n, g, c.prefix)
+			}
+			if err := src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(sources.Frame) {}); err != nil {
+				t.Errorf("history: %v", err)
+			}
+			if outside.Load() != 0 {
+				t.Errorf("%d requests outside %s", outside.Load(), c.prefix)
+			}
+		})
+	}
+}
+
+// TestHistoryDuringPolls: history fills run while polls do (the console
+// asks on start, zoom and pan); they share the machines' names without a
+// race, and a fill asked before the first poll of a large fleet does not
+// fetch every host's detail.
+func TestHistoryDuringPolls(t *testing.T) {
+	ff := newFakeFleet(12, 2, time.Unix(1_700_000_000, 0), time.Minute)
+	fe := ff.engine()
+	var detail atomic.Int64
+	fe.rangeAnswer = func(q string, start, end time.Time, step time.Duration) (string, bool) {
+		if strings.Contains(q, "DCGM_FI_DEV_SM_CLOCK") {
+			detail.Add(1)
+		}
+		return "", false
+	}
+	srv := httptest.NewServer(fe)
+	defer srv.Close()
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(sources.Frame) {}); err != nil {
+		t.Fatal(err)
+	}
+	if detail.Load() != 0 {
+		t.Errorf("a fill before the first poll of 12 hosts asked every host's detail")
+	}
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 4; i++ {
+			if _, err := src.Poll(context.Background(), ff.at); err != nil {
+				t.Error(err)
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		for i := 0; i < 4; i++ {
+			_ = src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(sources.Frame) {})
+		}
+	}()
+	wg.Wait()
+}
+
+// TestHistoryDuringFirstPoll: history asked while the first poll is still
+// out (the console asks both at start) is named by machine, as the polls
+// will name it, not by bare address.
+func TestHistoryDuringFirstPoll(t *testing.T) {
+	ff := newFakeFleet(12, 2, time.Unix(1_700_000_000, 0), time.Minute)
+	fe := ff.engine()
+	release := make(chan struct{})
+	inner := fe.answer
+	fe.answer = func(q string, at time.Time) (string, bool) {
+		if at.Equal(ff.at) && strings.Contains(q, "DCGM_FI_DEV_GPU_TEMP") {
+			<-release // the poll's GPU figures wait for the fill
+		}
+		return inner(q, at)
+	}
+	fe.rangeAnswer = func(q string, start, end time.Time, step time.Duration) (string, bool) {
+		if !strings.Contains(q, "vllm:e2e_request_latency_seconds_bucket") {
+			return "", false
+		}
+		var ss []string
+		for i := 0; i < ff.n; i++ {
+			ss = append(ss, fmt.Sprintf(`{"metric":{"instance":%q,"model_name":"m","vigil_figure":"p99"},"values":[[%d,"0.5"]]}`, instance(i, 8000), end.Unix()))
+		}
+		return "[" + strings.Join(ss, ",") + "]", true
+	}
+	srv := httptest.NewServer(fe)
+	defer srv.Close()
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	if err != nil {
+		t.Fatal(err)
+	}
+	polled := make(chan error, 1)
+	go func() {
+		_, err := src.Poll(context.Background(), ff.at)
+		polled <- err
+	}()
+	promtest.Eventually(t, 10*time.Second, "the first poll asks for its figures", func() bool {
+		src.mu.Lock()
+		defer src.mu.Unlock()
+		return src.polls > 0
+	})
+	var hosts []string
+	err = src.FillHistory(context.Background(), ff.at.Add(-time.Minute), ff.at, 15*time.Second, func(f sources.Frame) {
+		for _, p := range f.Points {
+			if p.Series.Name == sources.SvcLatencyQuant {
+				hosts = append(hosts, p.Series.Label(sources.LabelHost))
+			}
+		}
+	})
+	close(release)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-polled; err != nil {
+		t.Fatal(err)
+	}
+	if len(hosts) == 0 {
+		t.Fatal("no latency history")
+	}
+	for _, h := range hosts {
+		if !strings.HasPrefix(h, "host-") {
+			t.Fatalf("history named %q, want the machine's name (hosts %v)", h, hosts)
+		}
+	}
+}
+
+// TestFiguresTooSlow: an engine that answers up but none of the figure
+// queries in time (overloaded) makes the poll an error naming the wait,
+// not a poll that worked with nothing in it; the targets are kept.
+func TestFiguresTooSlow(t *testing.T) {
+	ff := newFakeFleet(3, 1, time.Unix(1_700_000_000, 0), time.Minute)
+	fe := ff.engine()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_ = r.ParseForm()
+		if q := r.Form.Get("query"); q != targetsQuery && q != prom.NodeQuery {
+			<-r.Context().Done()
+			return
+		}
+		fe.ServeHTTP(w, r)
+	}))
+	defer srv.Close()
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Timeout: 100 * time.Millisecond, Retries: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := src.Poll(context.Background(), ff.at)
+	if err == nil || !strings.Contains(err.Error(), "no answer within 100ms") {
+		t.Errorf("poll: %v, want the figures' timeout", err)
+	}
+	if n := len(storeOf(f).Select(sources.TargetUp)); n != 9 {
+		t.Errorf("%d targets kept, want 9", n)
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -99,8 +101,27 @@ func TestSummary(t *testing.T) {
 	p := New(Options{Host: "h"})
 	st.Ingest(sources.Frame{Source: "nvml", At: at, Health: &sources.Health{Source: "nvml", Kind: "nvml", State: sources.HealthOK, Duration: 310 * time.Microsecond}})
 	st.Ingest(sources.Frame{Source: "self", At: at, Points: []sources.Point{
-		{Series: p.cpu, At: at, Value: 0.004}, {Series: p.rss, At: at, Value: 23 << 20}}})
-	if got := Summary(st, at); got != "vigil 0.4% CPU · 23 MB · nvml 0.31 ms" {
+		{Series: p.cpu, At: at, Value: 0.004}, {Series: p.rss, At: at, Value: 23 << 20}, {Series: p.gor, At: at, Value: 41}}})
+	if got := Summary(st, at); got != "vigil 0.4% CPU · 23 MB · 41 goroutines · nvml 0.31 ms" {
 		t.Fatalf("%q", got)
+	}
+}
+
+func TestStoreLine(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{Retention: time.Hour, Budget: 256 << 20})
+	if got := StoreLine(st); got != "store 0.0/256 MB: series 0.0 · hist 0.0 · logs 0.0 · spans 0.0 · events 0.0 · exemplars 0.0 · keeps 1h0m0s" {
+		t.Fatalf("%q", got)
+	}
+	at := time.Unix(1000, 0)
+	var f sources.Frame
+	for i := range 20000 {
+		f.Logs = append(f.Logs, sources.LogRecord{At: at, Raw: strings.Repeat("x", 1000+i%7)})
+	}
+	st.Ingest(f)
+	u := st.Memory()
+	want := "store " + strconv.FormatFloat(float64(u.Total)/(1<<20), 'f', 1, 64) + "/256 MB: series 0.0 · hist 0.0 · logs " +
+		strconv.FormatFloat(float64(u.Logs)/(1<<20), 'f', 1, 64) + " · spans"
+	if got := StoreLine(st); !strings.HasPrefix(got, want) || u.Logs < 20000*1000 {
+		t.Fatalf("%q, want a prefix %q", got, want)
 	}
 }

@@ -130,26 +130,11 @@ func EvaluateFleet(st *sources.Store, ov Overview, hosts []Host, at time.Time, o
 		}
 	}
 	// When each host was last heard of, and the fleet's newest.
-	newest := map[string]int64{}
+	newest := st.NewestByHost(at, presence...)
 	var fleetNewest int64
-	for _, name := range presence {
-		for _, s := range st.Select(name) {
-			h := s.Label(sources.LabelHost)
-			if h == "" {
-				continue
-			}
-			smp, ok := st.LastSeen(s.Key(), at)
-			if !ok {
-				continue
-			}
-			get(h)
-			if smp.T > newest[h] {
-				newest[h] = smp.T
-			}
-			if smp.T > fleetNewest {
-				fleetNewest = smp.T
-			}
-		}
+	for h, t := range newest {
+		get(h)
+		fleetNewest = max(fleetNewest, t)
 	}
 	gone := map[string]bool{}
 	for h, t := range newest {
@@ -181,7 +166,7 @@ func EvaluateFleet(st *sources.Store, ov Overview, hosts []Host, at time.Time, o
 		}
 	}
 	// GPUs.
-	var gpus []FleetGPU
+	gpus := make([]FleetGPU, 0, len(ov.GPUs))
 	for _, g := range ov.GPUs {
 		x := get(g.Host)
 		group(g.Host, "model", g.Model)
@@ -195,7 +180,7 @@ func EvaluateFleet(st *sources.Store, ov Overview, hosts []Host, at time.Time, o
 			Severity: sev, Reason: reason})
 	}
 	// Services.
-	var svcs []FleetService
+	svcs := make([]FleetService, 0, len(ov.Services))
 	for _, s := range ov.Services {
 		x := get(s.Host)
 		group(s.Host, "service", s.Name)
@@ -251,8 +236,13 @@ func EvaluateFleet(st *sources.Store, ov Overview, hosts []Host, at time.Time, o
 	for _, x := range fl.Hosts {
 		fl.BySeverity[x.Severity]++
 	}
-	sort.SliceStable(gpus, func(i, j int) bool {
-		a, b := gpus[i], gpus[j]
+	// Ranked by pointer: a fleet has thousands of GPUs, the list keeps 20.
+	ranked := make([]*FleetGPU, len(gpus))
+	for i := range gpus {
+		ranked[i] = &gpus[i]
+	}
+	sort.SliceStable(ranked, func(i, j int) bool {
+		a, b := ranked[i], ranked[j]
 		if a.Severity != b.Severity {
 			return Worse(a.Severity, b.Severity)
 		}
@@ -267,7 +257,9 @@ func EvaluateFleet(st *sources.Store, ov Overview, hosts []Host, at time.Time, o
 		}
 		return a.GPU < b.GPU
 	})
-	fl.WorstGPUs = append(fl.WorstGPUs, gpus[:min(len(gpus), o.FleetWorstN)]...)
+	for _, g := range ranked[:min(len(ranked), o.FleetWorstN)] {
+		fl.WorstGPUs = append(fl.WorstGPUs, *g)
+	}
 	sort.SliceStable(svcs, func(i, j int) bool {
 		a, b := svcs[i], svcs[j]
 		if a.Severity != b.Severity {

@@ -80,9 +80,10 @@ type Model struct {
 	selKey  string
 	out     string
 	stamp   struct {
-		now  time.Time
-		gen  uint64
-		size [2]int
+		now   time.Time
+		gen   uint64
+		size  [2]int
+		scope string
 	}
 }
 
@@ -144,13 +145,16 @@ func (m *Model) Refresh(env pane.Env) {
 	if env.Store != nil {
 		gen := env.Store.Generation()
 		at := env.EvalAt()
-		if !(at.Equal(m.stamp.now) && gen == m.stamp.gen) {
-			m.stamp.now, m.stamp.gen = at, gen
-			m.active = activeRows(alertsrc.ActiveIn(env.Store, at))
+		if !(at.Equal(m.stamp.now) && gen == m.stamp.gen && env.Scope == m.stamp.scope) {
+			m.stamp.now, m.stamp.gen, m.stamp.scope = at, gen, env.Scope
+			m.active = activeRows(activeInScope(alertsrc.ActiveIn(env.Store, at), env.Scope))
 			// The newest transitions, in a ring: no copy of the whole buffer.
 			k := historyLookback(m.histN)
 			ring, seen := make([]sources.Event, k), 0
 			env.Store.EachEvent(sources.EventAlert, time.Time{}, at, func(e *sources.Event) {
+				if !eventInScope(e.Labels, env.Scope) {
+					return
+				}
 				ring[seen%k] = *e
 				seen++
 			})

@@ -231,6 +231,9 @@ func knownGPUs(env pane.Env) []view.GPU {
 		for _, s := range env.Store.Select(name) {
 			g := view.GPU{Host: s.Label(sources.LabelHost), Index: s.Label(sources.LabelGPU), UUID: s.Label(sources.LabelUUID),
 				Model: s.Label(sources.LabelModel), Badges: []string{}}
+			if !env.InScope(g.Host) {
+				continue // the console is scoped to another host
+			}
 			if id := idOf(g); !have[id] {
 				have[id] = true
 				out = append(out, g)

@@ -17,11 +17,15 @@ import (
 const MaxWidth = 150
 
 // Lines are the overlay's rows, each exactly w cells: self (vigil's own
-// overhead, one line) when given, the header, then one row per source.
+// overhead and its store's size, a line each) when given, the header, then
+// one row per source.
 func Lines(hs []view.SourceHealth, self string, w int) []string {
 	out := []string{}
 	if self != "" {
-		out = append(out, styles.PDim.Paint(sources.OneLine(self)), "")
+		for _, l := range strings.Split(self, "\n") {
+			out = append(out, styles.PDim.Paint(sources.OneLine(l)))
+		}
+		out = append(out, "")
 	}
 	out = append(out, styles.PTitle.Paint(fmt.Sprintf("%-34s %-8s %-9s %7s %9s %9s %7s  %s", "SOURCE", "KIND", "STATE", "AGE", "LAST POLL", "SIZE", "SERIES", "ERROR / DETAIL")))
 	if len(hs) == 0 {
@@ -46,6 +50,13 @@ func Lines(hs []view.SourceHealth, self string, w int) []string {
 		detail := h.Error
 		if detail == "" {
 			detail = h.Detail
+		}
+		if len(h.Warnings) > 0 { // partial or narrowed answers: the first ones, then a count
+			ws := h.Warnings
+			if len(ws) > 3 {
+				ws = append(ws[:3:3], fmt.Sprintf("%d more", len(h.Warnings)-3))
+			}
+			detail = strings.TrimPrefix(detail+"; ▲ "+strings.Join(ws, "; "), "; ")
 		}
 		size := "-"
 		if h.Bytes > 0 {

@@ -33,6 +33,7 @@ const (
 	Screen8     = "screen_8" // extra screens: alerts, data science, executive
 	Screen9     = "screen_9"
 	Screen10    = "screen_10"
+	ScreenFleet = "screen_fleet" // every host as a heat grid (F); the screen a multi-host console opens on
 	NextPane    = "next_pane"
 	PrevPane    = "prev_pane"
 	FocusLeft   = "focus_left"
@@ -86,6 +87,7 @@ var defaults = []def{
 	{Screen8, []string{"8"}, "8", "alerts"},
 	{Screen9, []string{"9"}, "9", "data science"},
 	{Screen10, []string{"0"}, "0", "executive"},
+	{ScreenFleet, []string{"F"}, "F", "fleet: every host, worst first"},
 	{NextPane, []string{"tab"}, "tab", "next pane"},
 	{PrevPane, []string{"shift+tab"}, "S-tab", "previous pane"},
 	{FocusLeft, []string{"shift+left"}, "S-←", "focus left"},

@@ -33,7 +33,14 @@ type Env struct {
 	Overview view.Overview // services and GPUs at At, source health at Now (shared so panes do not repeat it)
 	Hosts    []view.Host   // hosts at At
 	Options  view.Options
+	// Scope is the host the console is scoped to ("" for every host): the
+	// root has already narrowed Overview and Hosts to it; a pane that
+	// reads the store itself leaves out every other host.
+	Scope string
 }
+
+// InScope reports whether host is shown under the env's scope.
+func (e Env) InScope(host string) bool { return e.Scope == "" || host == e.Scope }
 
 // From is the start of the shared window.
 func (e Env) From() time.Time { return e.Now.Add(-e.Window) }
@@ -120,7 +127,7 @@ type Escaper interface {
 // fetched, a pretty-printed line). The root addresses the message of every
 // command a pane returns (from HandleKey, Jump, Receive or Init) back to that
 // pane, and delivers it to its Receive alone, focused or not; StatusMsg,
-// JumpMsg and CursorMsg go to the root instead.
+// JumpMsg, CursorMsg and ScopeMsg go to the root instead.
 type Receiver interface {
 	Receive(msg tea.Msg) tea.Cmd
 }
@@ -163,6 +170,16 @@ type Jumper interface {
 // alert jumps the cursor to where it began).
 type CursorMsg struct {
 	At time.Time
+}
+
+// ScopeMsg asks the root to scope the console to one host (the fleet
+// screen's Enter): every pane then shows only that host, the status bar
+// and the pane titles name it, and Esc (or :host with no argument) returns
+// to the fleet. Host "" leaves the scope. Then, when its Target is set, is
+// a jump made once scoped (a GPU's detail, a service's).
+type ScopeMsg struct {
+	Host string
+	Then JumpMsg
 }
 
 // StatusMsg shows a short message in the status bar for a few seconds.

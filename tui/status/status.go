@@ -27,6 +27,7 @@ type Bar struct {
 	Message string        // transient; replaces the hints
 	Error   bool
 	Flags   []string // short markers such as "LOW-BW"
+	Scope   string   // the host the console is scoped to ("" none), shown after the mode
 }
 
 // Render draws the bar exactly w cells wide.
@@ -44,6 +45,9 @@ func Render(w int, b Bar) string {
 		mode = mode.Foreground(styles.ColorAccent)
 	}
 	left := mode.Render(b.Mode) + " " + Window(b.Window)
+	if b.Scope != "" {
+		left += " " + styles.PAccent.Paint("@"+sources.OneLine(b.Scope))
+	}
 	if !b.At.IsZero() && b.Mode != "LIVE" {
 		left += styles.PDim.Paint(" @" + b.At.UTC().Format("15:04:05"))
 	}
@@ -99,7 +103,8 @@ func Window(d time.Duration) string {
 
 // Health summarises source health: a count of the sources that are up (ok,
 // or idle: a receiver listening with nobody sending is up), then each
-// stale or failing one with its age.
+// stale or failing one with its age, and each one up whose last answer was
+// partial or narrowed (▲, its first warning).
 func Health(hs []view.SourceHealth) string {
 	if len(hs) == 0 {
 		return styles.PDim.Paint("no sources")
@@ -108,6 +113,12 @@ func Health(hs []view.SourceHealth) string {
 	var bad, good []string
 	for _, h := range hs {
 		name := sources.OneLine(h.Source)
+		switch {
+		case h.State == "ok" && len(h.Warnings) > 0: // up, with a partial or narrowed answer
+			ok++
+			bad = append(bad, styles.PWarn.Paint("▲ "+name+": "+shorten(sources.OneLine(h.Warnings[0]), 40)))
+			continue
+		}
 		switch h.State {
 		case "ok":
 			ok++
@@ -156,6 +167,9 @@ func Names(hs []view.SourceHealth) string {
 		switch h.State {
 		case "ok":
 			ok++
+			if len(h.Warnings) > 0 {
+				bad = append(bad, styles.PWarn.Paint("▲ "+name))
+			}
 		case "stale":
 			bad = append(bad, styles.PWarn.Paint("● "+name+" stale"))
 		case "error":
@@ -180,8 +194,12 @@ func Counts(hs []view.SourceHealth) string {
 		return styles.PDim.Paint("no sources")
 	}
 	n := map[string]int{}
+	warned := 0
 	for _, h := range hs {
 		n[h.State]++
+		if h.State == "ok" && len(h.Warnings) > 0 {
+			warned++
+		}
 	}
 	var parts []string
 	if c := n["error"]; c > 0 {
@@ -192,6 +210,9 @@ func Counts(hs []view.SourceHealth) string {
 	}
 	if c := n["ok"]; c > 0 {
 		parts = append(parts, styles.POK.Paint("● "+strconv.Itoa(c)+" ok"))
+	}
+	if warned > 0 {
+		parts = append(parts, styles.PWarn.Paint("▲ "+strconv.Itoa(warned)+" partial"))
 	}
 	if c := len(hs) - n["error"] - n["stale"] - n["ok"]; c > 0 {
 		parts = append(parts, styles.PDim.Paint("○ "+strconv.Itoa(c)+" off/waiting"))

@@ -79,3 +79,23 @@ func TestSourcesInTheRoomLeft(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthWarnings: a source up whose last answer was partial or
+// narrowed says so with its first warning, named or counted.
+func TestHealthWarnings(t *testing.T) {
+	hs := []view.SourceHealth{{Source: "nvml", State: "ok"},
+		{Source: "prom vm:8428", State: "ok", Warnings: []string{"gpu: refused by the engine for size, split into 4 parts by instance"}}}
+	if got := Health(hs); !strings.Contains(got, "▲ prom vm:8428: gpu: refused by the engine") || !strings.Contains(got, "● nvml") {
+		t.Errorf("Health = %q", got)
+	}
+	if got := Names(hs); !strings.Contains(got, "● 2 ok") || !strings.Contains(got, "▲ prom vm:8428") {
+		t.Errorf("Names = %q", got)
+	}
+	if got := Counts(hs); got != "● 2 ok ▲ 1 partial" {
+		t.Errorf("Counts = %q", got)
+	}
+	hs[1].Warnings = nil
+	if got := Health(hs); strings.Contains(got, "▲") {
+		t.Errorf("no warnings: %q", got)
+	}
+}

@@ -31,6 +31,11 @@ type Report struct {
 	Discovered []Discovered `json:"discovered"`
 	Notes      []string     `json:"notes"`
 	Alerts     []Alert      `json:"alerts"`
+	// Store is where the store's bytes go and the bound it keeps to;
+	// Goroutines is the process's count (runtime.NumGoroutine) when
+	// the report was made.
+	Store      sources.MemoryUsage `json:"store"`
+	Goroutines int                 `json:"goroutines"`
 }
 
 // Discovered is one endpoint autodetection found, with the stacks it
