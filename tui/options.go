@@ -41,8 +41,8 @@ type Options struct {
 	View view.Options
 	// Refresh is the redraw interval (--fps: 1/Refresh); default 1 s.
 	Refresh time.Duration
-	// Window is the shared time window at start; default 15 m.
-	Window time.Duration
+	// Zoom is the shared time window at start; default 15 m.
+	Zoom time.Duration
 	// FitWindow fits the window to the data the store holds (query mode:
 	// the history fetched at start, then what accumulates) until that
 	// reaches Window or the user zooms. A Timeline with a Span (a
@@ -106,8 +106,8 @@ func (o Options) withDefaults() Options {
 	if o.LowBandwidth && o.Refresh < LowBandwidthRefresh {
 		o.Refresh = LowBandwidthRefresh
 	}
-	if o.Window <= 0 {
-		o.Window = DefaultWindow
+	if o.Zoom <= 0 {
+		o.Zoom = DefaultWindow
 	}
 	if o.TimelineHeight <= 0 {
 		o.TimelineHeight = 2

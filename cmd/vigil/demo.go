@@ -138,7 +138,7 @@ func (d *demoSetup) driftConfig() drift.Config {
 		speed = 1
 	}
 	return drift.Config{
-		Window:       max(time.Second, time.Duration(float64(20*time.Second)/speed)),
+		Cell:         max(time.Second, time.Duration(float64(20*time.Second)/speed)),
 		Baseline:     time.Duration(float64(60*time.Second) / speed),
 		MinReference: 300,
 		Columns:      120,
@@ -157,8 +157,8 @@ func (d *demoSetup) start(ctx context.Context, s *session) error {
 	if s.cfg.Alerts.ForScale == 0 {
 		s.cfg.Alerts.ForScale = 0.1 / speed
 	}
-	if s.o.window == 0 && s.cfg.Window == 0 {
-		s.vopts.Window = max(5*time.Second, time.Duration(float64(time.Minute)/speed))
+	if s.o.window == 0 && s.cfg.RateWindow == 0 {
+		s.vopts.RateWindow = max(5*time.Second, time.Duration(float64(time.Minute)/speed))
 	}
 	listen := firstNonEmpty(s.o.otlpListen, s.cfg.Traces.OTLPListen)
 	if listen == "" {

@@ -34,8 +34,8 @@ func pollFleet(t *testing.T, ff *fakeFleet, fe *fakeEngine, cfg Config) (*Source
 	if cfg.Stacks == nil {
 		cfg.Stacks = fleetStacks
 	}
-	if cfg.Window == 0 {
-		cfg.Window = ff.window
+	if cfg.RateWindow == 0 {
+		cfg.RateWindow = ff.window
 	}
 	src, err := New(cfg)
 	if err != nil {
@@ -660,7 +660,7 @@ func TestEnginePaths(t *testing.T) {
 			})
 			srv := httptest.NewServer(mux)
 			defer srv.Close()
-			src, err := New(Config{URL: srv.URL + c.prefix + "/", Tenant: c.tenant, Stacks: fleetStacks, Window: ff.window})
+			src, err := New(Config{URL: srv.URL + c.prefix + "/", Tenant: c.tenant, Stacks: fleetStacks, RateWindow: ff.window})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -698,7 +698,7 @@ func TestHistoryDuringPolls(t *testing.T) {
 	}
 	srv := httptest.NewServer(fe)
 	defer srv.Close()
-	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, RateWindow: ff.window})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -753,7 +753,7 @@ func TestHistoryDuringFirstPoll(t *testing.T) {
 	}
 	srv := httptest.NewServer(fe)
 	defer srv.Close()
-	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, RateWindow: ff.window})
 	if err != nil {
 		t.Fatal(err)
 	}

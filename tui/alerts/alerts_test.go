@@ -52,7 +52,7 @@ func TestStatesAgesAndJump(t *testing.T) {
 	m := New(10)
 	m.SetSize(100, 12)
 	m.Focus()
-	m.Refresh(pane.Env{Store: st, Now: t0.Add(200 * time.Second), Window: 5 * time.Minute})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(200 * time.Second), Zoom: 5 * time.Minute})
 	act := m.Active()
 	if len(act) != 3 {
 		t.Fatalf("active %+v", act)
@@ -102,7 +102,7 @@ func TestStatesAgesAndJump(t *testing.T) {
 		t.Errorf("jump selected %q", r.Name)
 	}
 	// Back in time (replay, cursor): at +100 s the error alert was pending.
-	m.Refresh(pane.Env{Store: st, Now: t0.Add(100 * time.Second), Window: 5 * time.Minute})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(100 * time.Second), Zoom: 5 * time.Minute})
 	if f, p := m.Counts(); f != 1 || p != 1 {
 		t.Errorf("at +100s: %d firing %d pending", f, p)
 	}

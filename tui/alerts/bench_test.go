@@ -28,7 +28,7 @@ func BenchmarkRefresh(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := range b.N {
-		m.Refresh(pane.Env{Store: st, Now: at.Add(time.Duration(i) * time.Millisecond), Window: 15 * time.Minute})
+		m.Refresh(pane.Env{Store: st, Now: at.Add(time.Duration(i) * time.Millisecond), Zoom: 15 * time.Minute})
 	}
 	if len(m.Active()) == 0 {
 		b.Fatal("nothing active")

@@ -35,7 +35,7 @@ func TestFromEngine(t *testing.T) {
 	m := New(0)
 	m.SetSize(100, 10)
 	m.Focus()
-	m.Refresh(pane.Env{Store: st, Now: t0.Add(120 * time.Second), Window: 5 * time.Minute})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(120 * time.Second), Zoom: 5 * time.Minute})
 	act := m.Active()
 	if len(act) != 1 || act[0].Name != alertsrc.RuleGPUTemperature || act[0].State != "firing" || label(act[0].Labels, "gpu") != "2" {
 		t.Fatalf("rows %+v", act)

@@ -65,7 +65,7 @@ func TestGoldenAt80(t *testing.T) {
 	t.Run("screen8", func(t *testing.T) {
 		m := New(0)
 		m.SetSize(78, 20) // screen 8's pane inside an 80x24 console
-		m.Refresh(pane.Env{Store: st, Now: now, Window: 15 * time.Minute})
+		m.Refresh(pane.Env{Store: st, Now: now, Zoom: 15 * time.Minute})
 		golden.RequireEqual(t, []byte(m.View()+"\n"))
 	})
 	t.Run("strip", func(t *testing.T) {
@@ -74,7 +74,7 @@ func TestGoldenAt80(t *testing.T) {
 	t.Run("screen8_120", func(t *testing.T) {
 		m := New(0)
 		m.SetSize(118, 20)
-		m.Refresh(pane.Env{Store: st, Now: now, Window: 15 * time.Minute})
+		m.Refresh(pane.Env{Store: st, Now: now, Zoom: 15 * time.Minute})
 		golden.RequireEqual(t, []byte(m.View()+"\n"))
 	})
 }
@@ -87,7 +87,7 @@ func TestAlertLines(t *testing.T) {
 	for _, w := range []int{60, 78, 118, 198} {
 		m := New(0)
 		m.SetSize(w, 30)
-		m.Refresh(pane.Env{Store: st, Now: now, Window: 15 * time.Minute})
+		m.Refresh(pane.Env{Store: st, Now: now, Zoom: 15 * time.Minute})
 		if got := len(m.Active()); got != 6 {
 			t.Fatalf("%d active rows, want 6 (the echo is not one)", got)
 		}

@@ -13,7 +13,7 @@ func TestScopedToAHost(t *testing.T) {
 	st := store()
 	m := New(10)
 	m.SetSize(100, 12)
-	env := pane.Env{Store: st, Now: t0.Add(200 * time.Second), Window: 5 * time.Minute, Scope: "g2"}
+	env := pane.Env{Store: st, Now: t0.Add(200 * time.Second), Zoom: 5 * time.Minute, Scope: "g2"}
 	m.Refresh(env)
 	for _, r := range m.Active() {
 		if r.Name == "GPUTemperatureHigh" {

@@ -23,7 +23,7 @@ type rows struct {
 
 func (s *rows) Rows() []drift.Row { return s.r }
 func (s *rows) Config() drift.Config {
-	return drift.Config{Window: time.Minute, MinReference: 1000, Columns: 240}
+	return drift.Config{Cell: time.Minute, MinReference: 1000, Columns: 240}
 }
 func (s *rows) Repin(f string) error { s.pinned = append(s.pinned, f); return nil }
 
@@ -40,7 +40,7 @@ func TestCellsAndGlyphs(t *testing.T) {
 	src := &rows{r: []drift.Row{r, {Feature: "young", Reference: drift.ReferenceInfo{N: 120}}}}
 	m := New(WithSource(src))
 	m.SetSize(60, 6) // 29 columns for 10 cells: each cell two wide
-	m.Refresh(pane.Env{Now: now, Window: 10 * time.Minute})
+	m.Refresh(pane.Env{Now: now, Zoom: 10 * time.Minute})
 	v := m.View()
 	lines := strings.Split(v, "\n")
 	// One column per cell, ending at the newest closed cell (12:08; the
@@ -56,7 +56,7 @@ func TestCellsAndGlyphs(t *testing.T) {
 		t.Fatalf("legend missing:\n%s", v)
 	}
 	// The cursor marks its cell and the state shows that cell.
-	m.Refresh(pane.Env{Now: now, Window: 10 * time.Minute, Cursor: last.Add(-4*time.Minute + 10*time.Second)})
+	m.Refresh(pane.Env{Now: now, Zoom: 10 * time.Minute, Cursor: last.Add(-4*time.Minute + 10*time.Second)})
 	if !strings.Contains(m.View(), "moderate") {
 		t.Fatalf("cursor cell state missing:\n%s", m.View())
 	}
@@ -68,7 +68,7 @@ func TestCellsAndGlyphs(t *testing.T) {
 func TestNoSource(t *testing.T) {
 	m := New()
 	m.SetSize(40, 5)
-	m.Refresh(pane.Env{Now: time.Unix(0, 0), Window: time.Minute})
+	m.Refresh(pane.Env{Now: time.Unix(0, 0), Zoom: time.Minute})
 	if !strings.Contains(m.View(), "no drift monitor") {
 		t.Fatalf("no-source text: %q", m.View())
 	}
@@ -147,7 +147,7 @@ func TestRowsGolden(t *testing.T) {
 			m := New(WithSource(&rows{r: goldenRows()}))
 			m.SetSize(w, 8)
 			m.Focus()
-			m.Refresh(pane.Env{Now: gt0.Add(20 * time.Second), Window: 15 * time.Minute})
+			m.Refresh(pane.Env{Now: gt0.Add(20 * time.Second), Zoom: 15 * time.Minute})
 			v := m.View()
 			lines := strings.Split(v, "\n")
 			for i, l := range lines[:4] {
@@ -183,7 +183,7 @@ func TestSummarySteadyAcrossBoundary(t *testing.T) {
 	m := New(WithSource(src))
 	m.SetSize(78, 4)
 	for _, now := range []time.Time{gt0.Add(-time.Second), gt0, gt0.Add(500 * time.Millisecond), gt0.Add(59 * time.Second)} {
-		m.Refresh(pane.Env{Now: now, Window: 15 * time.Minute})
+		m.Refresh(pane.Env{Now: now, Zoom: 15 * time.Minute})
 		if v := ansi.Strip(m.View()); !strings.Contains(v, "░ none 0.07") || strings.Contains(v, "n/a") {
 			t.Errorf("at %s: %q", now.Format("15:04:05.000"), strings.Split(v, "\n")[0])
 		}
@@ -191,13 +191,13 @@ func TestSummarySteadyAcrossBoundary(t *testing.T) {
 	// The monitor closes 13:59: the row gains a cell and shows it.
 	r.Cells = append(r.Cells, drift.Cell{Start: gt0.Add(-time.Minute), Level: drift.LevelSmall, Stats: drift.Stats{Effect: 0.06}})
 	src.r = []drift.Row{r}
-	m.Refresh(pane.Env{Now: gt0.Add(time.Second), Window: 15 * time.Minute})
+	m.Refresh(pane.Env{Now: gt0.Add(time.Second), Zoom: 15 * time.Minute})
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "▒ small 0.06") {
 		t.Errorf("after the close: %q", strings.Split(v, "\n")[0])
 	}
 	// Nothing arrives for minutes: the grid follows the clock, the
 	// summary still names the newest closed cell.
-	m.Refresh(pane.Env{Now: gt0.Add(5 * time.Minute), Window: 15 * time.Minute})
+	m.Refresh(pane.Env{Now: gt0.Add(5 * time.Minute), Zoom: 15 * time.Minute})
 	first := strings.Split(ansi.Strip(m.View()), "\n")[0]
 	if !strings.Contains(first, "▒      ▒ small 0.06") {
 		t.Errorf("stalled monitor: %q", first)
@@ -211,7 +211,7 @@ func TestEnterOpensNewestClosedCell(t *testing.T) {
 	m := New(WithSource(src))
 	m.SetSize(118, 20)
 	m.Focus()
-	m.Refresh(pane.Env{Now: gt0.Add(300 * time.Millisecond), Window: 15 * time.Minute})
+	m.Refresh(pane.Env{Now: gt0.Add(300 * time.Millisecond), Zoom: 15 * time.Minute})
 	if ok, _ := m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter}); !ok {
 		t.Fatal("enter not handled")
 	}
@@ -222,7 +222,7 @@ func TestEnterOpensNewestClosedCell(t *testing.T) {
 	panetest.Golden(t, "detail_120", m.View())
 	m.Escape()
 	src.r = []drift.Row{{Feature: "fresh", Reference: drift.ReferenceInfo{N: 12}}}
-	m.Refresh(pane.Env{Now: gt0.Add(37 * time.Second), Window: 15 * time.Minute})
+	m.Refresh(pane.Env{Now: gt0.Add(37 * time.Second), Zoom: 15 * time.Minute})
 	m.HandleKey(tea.KeyMsg{Type: tea.KeyEnter})
 	if v := ansi.Strip(m.View()); !strings.Contains(v, "no closed cell yet: the first closes in 23s") {
 		t.Errorf("fresh row detail:\n%s", v)
@@ -234,7 +234,7 @@ func TestEnterOpensNewestClosedCell(t *testing.T) {
 func TestCursorSummary(t *testing.T) {
 	m := New(WithSource(&rows{r: goldenRows()}))
 	m.SetSize(118, 8)
-	m.Refresh(pane.Env{Now: gt0.Add(20 * time.Second), Window: 15 * time.Minute, Cursor: gt0.Add(-10*time.Minute + 5*time.Second)})
+	m.Refresh(pane.Env{Now: gt0.Add(20 * time.Second), Zoom: 15 * time.Minute, Cursor: gt0.Add(-10*time.Minute + 5*time.Second)})
 	v := ansi.Strip(m.View())
 	if strings.Contains(v, "ALERT") || strings.Contains(v, "baselining 420") || !strings.Contains(v, "█ high 0.31") {
 		t.Errorf("cursor at 13:50:05:\n%s", v)

@@ -45,7 +45,7 @@ func TestTopKAndNA(t *testing.T) {
 	}
 	m := New(WithTopK(10))
 	m.SetSize(60, 20)
-	m.Refresh(pane.Env{Store: st, Now: at, Window: 15 * time.Minute, Overview: view.Overview{Services: svcs}})
+	m.Refresh(pane.Env{Store: st, Now: at, Zoom: 15 * time.Minute, Overview: view.Overview{Services: svcs}})
 	v := m.View()
 	if !strings.Contains(v, "+20 more") {
 		t.Fatalf("no +20 more:\n%s", v)
@@ -74,13 +74,13 @@ func TestSelectionFollowsService(t *testing.T) {
 	b := view.Service{Host: "h", Name: "b", ErrorTarget: 0.01, ErrorRate: view.Some(0.001)}
 	m := New()
 	m.SetSize(60, 10)
-	m.Refresh(pane.Env{Store: st, Now: at, Window: time.Minute, Overview: view.Overview{Services: []view.Service{a, b}}})
+	m.Refresh(pane.Env{Store: st, Now: at, Zoom: time.Minute, Overview: view.Overview{Services: []view.Service{a, b}}})
 	m.HandleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("j")}) // select b (second, lower rate)
 	if j, _ := m.Selection(); j.Service != "b" {
 		t.Fatalf("selected %q", j.Service)
 	}
 	b.ErrorRate = view.Some(0.5) // b now sorts first
-	m.Refresh(pane.Env{Store: st, Now: at.Add(time.Second), Window: time.Minute, Overview: view.Overview{Services: []view.Service{a, b}}})
+	m.Refresh(pane.Env{Store: st, Now: at.Add(time.Second), Zoom: time.Minute, Overview: view.Overview{Services: []view.Service{a, b}}})
 	if j, _ := m.Selection(); j.Service != "b" {
 		t.Fatalf("selection moved to %q after re-sorting", j.Service)
 	}
@@ -165,7 +165,7 @@ func listFixture(t testing.TB, w, h int) (*Model, pane.Env) {
 			{Series: errS, At: at, Value: float64(2 * i)},
 		}})
 	}
-	env := pane.Env{Store: st, Now: at, Window: 10 * time.Minute}
+	env := pane.Env{Store: st, Now: at, Zoom: 10 * time.Minute}
 	env.Overview = view.Evaluate(st, at, view.Options{})
 	if len(env.Overview.Services) != 1 {
 		t.Fatalf("services: %+v", env.Overview.Services)

@@ -16,7 +16,7 @@ func TestRowsNameTheOperation(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	m := New()
 	m.SetSize(100, 12)
-	m.Refresh(pane.Env{Store: sources.NewStore(sources.StoreOptions{}), Now: now, Window: time.Minute, Overview: view.Overview{Services: []view.Service{
+	m.Refresh(pane.Env{Store: sources.NewStore(sources.StoreOptions{}), Now: now, Zoom: time.Minute, Overview: view.Overview{Services: []view.Service{
 		{Host: "h", Name: "gpt-4o", Stack: "otel-genai", Operation: "chat", ErrorRate: view.Some(0.0385), ErrorTarget: 0.01},
 		{Host: "h", Name: "gpt-4o", Stack: "otel-genai", Operation: "embeddings", ErrorRate: view.Some(0.005), ErrorTarget: 0.01},
 	}}})

@@ -55,7 +55,7 @@ func TestFromCollector(t *testing.T) {
 		clk.Set(now)
 		hub.PollOnce(context.Background())
 	}
-	env := pane.Env{Store: st, Now: now, Window: time.Minute, Mode: "LIVE", Overview: view.Evaluate(st, now, view.Options{})}
+	env := pane.Env{Store: st, Now: now, Zoom: time.Minute, Mode: "LIVE", Overview: view.Evaluate(st, now, view.Options{})}
 	p := New(Options{Inspector: c})
 	p.SetSize(78, 22)
 	p.Refresh(env)

@@ -404,7 +404,7 @@ func (m *Model) renderCharts(r *row, n int) []string {
 			case top == -1:
 				top = 0
 			}
-			label := ch.label + " " + nowText(ch.name, r) + styles.Dim.Render(" over "+styles.Seconds(m.env.Window.Seconds()))
+			label := ch.label + " " + nowText(ch.name, r) + styles.Dim.Render(" over "+styles.Seconds(m.env.Zoom.Seconds()))
 			cell := []string{styles.Fit(label, cw)}
 			if h >= minLineChartRows && cw-styles.ChartGutter >= 8 {
 				// A line chart with its Y axis in the signal's unit; the

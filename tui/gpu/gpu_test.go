@@ -117,7 +117,7 @@ func inspector(host string, n int) fakeInspector {
 }
 
 func newEnv(st *sources.Store) pane.Env {
-	return pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE", Overview: view.Evaluate(st, t0, view.Options{})}
+	return pane.Env{Store: st, Now: t0, Zoom: 5 * time.Minute, Mode: "LIVE", Overview: view.Evaluate(st, t0, view.Options{})}
 }
 
 func TestListGoldens(t *testing.T) {
@@ -384,7 +384,7 @@ func TestXIDBadgeRecency(t *testing.T) {
 	if !m.rows[7].xidRecent || badgesOf(&m.rows[7])[0].level != styles.LevelCrit {
 		t.Fatal("an XID inside the window is an alarm")
 	}
-	env.Window = 20 * time.Second // the XID (50 s ago) is now outside the window
+	env.Zoom = 20 * time.Second // the XID (50 s ago) is now outside the window
 	m.Refresh(env)
 	if m.rows[7].xidRecent || badgesOf(&m.rows[7])[0].level != -1 {
 		t.Fatal("an old XID is history, not an alarm")

@@ -418,7 +418,7 @@ func netText(h view.Host) string {
 // spark is the host's CPU busy (cpu) or memory used ratio over the shared
 // window in n cells, the cursor's column marked.
 func (m *Model) spark(host string, n int, cpu bool) string {
-	ax := layout.NewAxis(m.env.Now, m.env.Window, n)
+	ax := layout.NewAxis(m.env.Now, m.env.Zoom, n)
 	var v []float64
 	if cpu {
 		v = m.cols.HostCPUBusy(m.env.Store, host, ax)
@@ -464,7 +464,7 @@ func (m *Model) renderDetail(h view.Host, rows int) []string {
 	if room < 8 || cols < 8 {
 		return lines
 	}
-	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
+	ax := layout.NewAxis(m.env.Now, m.env.Zoom, cols)
 	each := room / 2
 	for i, ch := range []struct {
 		label string
@@ -477,7 +477,7 @@ func (m *Model) renderDetail(h view.Host, rows int) []string {
 			hh = room - each
 			opts.XLabel = ax.ChartLabel
 		}
-		lines = append(lines, styles.PDim.Paint(ch.label+" ")+pct(ch.n)+styles.PDim.Paint(" over "+styles.Duration(m.env.Window.Seconds())))
+		lines = append(lines, styles.PDim.Paint(ch.label+" ")+pct(ch.n)+styles.PDim.Paint(" over "+styles.Duration(m.env.Zoom.Seconds())))
 		lines = append(lines, styles.LineChart(m.w, hh-1, []styles.LineSeries{{Name: ch.label, Values: ch.v}}, opts)...)
 	}
 	return lines

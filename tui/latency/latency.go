@@ -244,7 +244,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if st == nil || cols <= 0 {
 		return &series{}
 	}
-	stp := stamp{now: m.env.Now, cursor: m.env.Cursor, window: m.env.Window, cols: cols, gen: st.Generation()}
+	stp := stamp{now: m.env.Now, cursor: m.env.Cursor, window: m.env.Zoom, cols: cols, gen: st.Generation()}
 	if stp != m.stamp {
 		m.stamp = stp
 		clear(m.cache)
@@ -254,7 +254,7 @@ func (m *Model) compute(s view.Service, cols int) *series {
 	if c := m.cache[sk]; c != nil {
 		return c
 	}
-	ax := layout.NewAxis(m.env.Now, m.env.Window, cols)
+	ax := layout.NewAxis(m.env.Now, m.env.Zoom, cols)
 	win := max(ax.Step, MinQuantileWindow)
 	c := &series{axis: ax}
 	c.p50, c.p95, c.p99 = m.cols.Quantiles(st, s, sources.SvcLatency, ax, win, m.lowBW)

@@ -57,7 +57,7 @@ func fixtureOf(sigs ...string) (*sources.Store, time.Time) {
 
 func TestSparklineAndFigures(t *testing.T) {
 	st, end := fixture()
-	env := pane.Env{Store: st, Now: end, Window: 10 * time.Minute}
+	env := pane.Env{Store: st, Now: end, Zoom: 10 * time.Minute}
 	env.Overview = view.Evaluate(st, end, view.Options{})
 	m := New()
 	m.SetSize(80, 10)
@@ -92,14 +92,14 @@ func TestNoDataIsNA(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
 	m := New()
 	m.SetSize(80, 10)
-	m.Refresh(pane.Env{Store: st, Now: now, Window: time.Minute, Overview: view.Overview{Services: []view.Service{
+	m.Refresh(pane.Env{Store: st, Now: now, Zoom: time.Minute, Overview: view.Overview{Services: []view.Service{
 		{Host: "h", Name: "quiet", Stack: "x", Latency: view.Quantiles{Count: view.Some(0), Basis: view.BasisWindow}},
 	}}})
 	v := m.View()
 	if !strings.Contains(v, "n/a") || strings.Contains(v, "0s") {
 		t.Fatalf("missing latency must read n/a:\n%s", v)
 	}
-	m.Refresh(pane.Env{Store: st, Now: now, Window: time.Minute})
+	m.Refresh(pane.Env{Store: st, Now: now, Zoom: time.Minute})
 	if !strings.Contains(m.View(), "no services yet") {
 		t.Fatalf("empty: %q", m.View())
 	}
@@ -112,13 +112,13 @@ func TestColumnCacheMatchesFresh(t *testing.T) {
 	a := New()
 	a.SetSize(80, 10)
 	for _, at := range []time.Time{end.Add(-3 * time.Minute), end.Add(-2 * time.Minute), end} {
-		env := pane.Env{Store: st, Now: at, Window: 5 * time.Minute}
+		env := pane.Env{Store: st, Now: at, Zoom: 5 * time.Minute}
 		env.Overview = view.Evaluate(st, at, view.Options{})
 		a.Refresh(env)
 	}
 	b := New()
 	b.SetSize(80, 10)
-	env := pane.Env{Store: st, Now: end, Window: 5 * time.Minute}
+	env := pane.Env{Store: st, Now: end, Zoom: 5 * time.Minute}
 	env.Overview = view.Evaluate(st, end, view.Options{})
 	b.Refresh(env)
 	if a.View() != b.View() {
@@ -192,7 +192,7 @@ func TestDetailLLMCharts(t *testing.T) {
 	// At the cursor, the legends give the figures of that moment: here
 	// before the first scrape, so n/a.
 	m, env := detailModel(t, 100, 40, time.Time{}, sources.SvcTTFT, sources.SvcITL)
-	env = pane.NewEnv(env.Store, env.Now, env.Window, env.Now.Add(-10*time.Minute-time.Second), "LIVE", view.Options{})
+	env = pane.NewEnv(env.Store, env.Now, env.Zoom, env.Now.Add(-10*time.Minute-time.Second), "LIVE", view.Options{})
 	m.Refresh(env)
 	if v := m.View(); !strings.Contains(v, "━ ttft p50    n/a") && !strings.Contains(v, "━ ttft p50 n/a") {
 		t.Errorf("TTFT legend at a cursor with no data:\n%s", v)
@@ -347,7 +347,7 @@ func gapFixture(t testing.TB) (pane.Env, view.Service) {
 		}
 		st.Ingest(sources.Frame{At: at, Histograms: hs})
 	}
-	env := pane.Env{Store: st, Now: at, Window: 10 * time.Minute}
+	env := pane.Env{Store: st, Now: at, Zoom: 10 * time.Minute}
 	env.Overview = view.Evaluate(st, at, view.Options{})
 	if len(env.Overview.Services) != 2 {
 		t.Fatalf("services: %+v", env.Overview.Services)
@@ -527,7 +527,7 @@ func TestScrollThenGrow(t *testing.T) {
 	}
 	m := New()
 	m.SetSize(118, 3)
-	m.Refresh(pane.Env{Store: sources.NewStore(sources.StoreOptions{}), Now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), Window: time.Minute, Overview: view.Overview{Services: svcs}})
+	m.Refresh(pane.Env{Store: sources.NewStore(sources.StoreOptions{}), Now: time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC), Zoom: time.Minute, Overview: view.Overview{Services: svcs}})
 	m.Focus()
 	m.HandleKey(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("G")})
 	if v := m.View(); !strings.Contains(v, "▸ e") || strings.Contains(v, "  a ") {

@@ -19,7 +19,7 @@ func TestRowsNameTheOperation(t *testing.T) {
 	q := view.Quantiles{P50: view.Some(0.5), P95: view.Some(1), P99: view.Some(2), Count: view.Some(10), Basis: view.BasisWindow}
 	m := New()
 	m.SetSize(100, 12)
-	m.Refresh(pane.Env{Store: sources.NewStore(sources.StoreOptions{}), Now: now, Window: time.Minute, Overview: view.Overview{Services: []view.Service{
+	m.Refresh(pane.Env{Store: sources.NewStore(sources.StoreOptions{}), Now: now, Zoom: time.Minute, Overview: view.Overview{Services: []view.Service{
 		{Host: "h", Name: "gpt-4o", Stack: "otel-genai", Operation: "chat", Latency: q},
 		{Host: "h", Name: "gpt-4o", Stack: "otel-genai", Operation: "embeddings", Latency: q},
 	}}})

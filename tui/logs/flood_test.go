@@ -73,7 +73,7 @@ func TestFloodThroughTheConsolePath(t *testing.T) {
 	refreshes := 0
 	for {
 		<-hub.Updates()
-		m.Refresh(pane.Env{Store: st, Now: time.Now(), Window: time.Minute, Mode: "LIVE"})
+		m.Refresh(pane.Env{Store: st, Now: time.Now(), Zoom: time.Minute, Mode: "LIVE"})
 		refreshes++
 		if m.Lines() > 5_000 {
 			t.Fatalf("pane holds %d lines, bound 5,000", m.Lines())

@@ -71,7 +71,7 @@ func fixture(t testing.TB, v *logsrc.Vault) *sources.Store {
 }
 
 func env(st *sources.Store) pane.Env {
-	return pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE"}
+	return pane.Env{Store: st, Now: t0, Zoom: 5 * time.Minute, Mode: "LIVE"}
 }
 
 func newPane(st *sources.Store, w, h int, v *logsrc.Vault) *Model {

@@ -32,7 +32,7 @@ func (m *Model) chart() {
 		m.totals[g] = 0
 	}
 	m.services = false
-	if cols == 0 || m.env.Window <= 0 {
+	if cols == 0 || m.env.Zoom <= 0 {
 		return
 	}
 	from, to := m.env.From().UnixNano(), m.env.Now.UnixNano()
@@ -66,14 +66,14 @@ func (m *Model) chart() {
 // cursorCol is the chart column of the time cursor, or -1.
 func (m *Model) cursorCol(cols int) int {
 	c := m.env.Cursor
-	if c.IsZero() || cols == 0 || m.env.Window <= 0 {
+	if c.IsZero() || cols == 0 || m.env.Zoom <= 0 {
 		return -1
 	}
 	from := m.env.From()
 	if c.Before(from) || c.After(m.env.Now) {
 		return -1
 	}
-	return min(int(int64(c.Sub(from))*int64(cols)/int64(m.env.Window)), cols-1)
+	return min(int(int64(c.Sub(from))*int64(cols)/int64(m.env.Zoom)), cols-1)
 }
 
 // render prepares View's string.

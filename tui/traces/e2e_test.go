@@ -82,7 +82,7 @@ func TestReceiverToWaterfall(t *testing.T) {
 	m := New(Options{})
 	m.SetSize(120, 40)
 	m.Focus()
-	m.Refresh(pane.Env{Store: st, Now: time.Now().Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	m.Refresh(pane.Env{Store: st, Now: time.Now().Add(time.Second), Zoom: 5 * time.Minute, Mode: "LIVE"})
 	if len(m.rows) != 1 || m.rows[0].TraceID != tid || m.rows[0].Spans != 2 || m.rows[0].Errors != 1 || m.rows[0].Service != "demo-llm" {
 		t.Fatalf("list %+v", m.rows)
 	}
@@ -125,7 +125,7 @@ func TestHostileSpanToScreen(t *testing.T) {
 	m := New(Options{})
 	m.SetSize(200, 50)
 	m.Focus()
-	m.Refresh(pane.Env{Store: st, Now: time.Now().Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	m.Refresh(pane.Env{Store: st, Now: time.Now().Add(time.Second), Zoom: 5 * time.Minute, Mode: "LIVE"})
 	views := map[string]string{"list": m.View()}
 	m.Jump(pane.JumpMsg{Target: pane.TargetTraces, TraceID: root.SpanContext().TraceID().String()})
 	views["waterfall"] = m.View()
@@ -164,7 +164,7 @@ func TestReceiverDownShown(t *testing.T) {
 		Err: "otlp receiver: listen tcp 127.0.0.1:4318: bind: address already in use"}})
 	m := New(Options{Hint: "no traces yet: send OTLP/HTTP to http://127.0.0.1:4318/v1/traces", Receiver: "otlp 127.0.0.1:4318"})
 	m.SetSize(120, 20)
-	m.Refresh(pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE"})
+	m.Refresh(pane.Env{Store: st, Now: t0, Zoom: 5 * time.Minute, Mode: "LIVE"})
 	v := m.View()
 	for _, want := range []string{"✖ otlp 127.0.0.1:4318: otlp receiver: listen tcp 127.0.0.1:4318: bind: address already in use", "receiver cannot listen"} {
 		if !strings.Contains(v, want) {
@@ -177,13 +177,13 @@ func TestReceiverDownShown(t *testing.T) {
 	// A backend's poller held back by its caps says so too.
 	st.Ingest(sources.Frame{Health: &sources.Health{Source: "jaeger http://127.0.0.1:16686", Kind: "traces", State: sources.HealthOK,
 		Detail: "100 new traces (200 spans) from 5 services in 60 requests; " + tsrc.DetailBehind + "still to search: chat-api 2m0s; cap hit: 60 requests a poll"}})
-	m.Refresh(pane.Env{Store: st, Now: t0.Add(time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(time.Second), Zoom: 5 * time.Minute, Mode: "LIVE"})
 	if v := m.View(); !strings.Contains(v, "⚠ jaeger http://127.0.0.1:16686: behind: still to search: chat-api 2m0s; cap hit: 60 requests a poll") {
 		t.Errorf("poller behind not shown:\n%s", v)
 	}
 	// Listening again (idle): the hint is back, the error gone.
 	st.Ingest(sources.Frame{Health: &sources.Health{Source: "otlp 127.0.0.1:4318", Kind: "traces", State: sources.HealthIdle}})
-	m.Refresh(pane.Env{Store: st, Now: t0.Add(2 * time.Second), Window: 5 * time.Minute, Mode: "LIVE"})
+	m.Refresh(pane.Env{Store: st, Now: t0.Add(2 * time.Second), Zoom: 5 * time.Minute, Mode: "LIVE"})
 	if v := m.View(); !strings.Contains(v, "send OTLP/HTTP to") || strings.Contains(v, "address already in use") {
 		t.Errorf("after recovery:\n%s", v)
 	}

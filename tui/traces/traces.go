@@ -513,7 +513,7 @@ func (m *Model) Jump(j pane.JumpMsg) tea.Cmd {
 		sp.To = m.env.Now
 	}
 	if sp.From.IsZero() {
-		sp.From = sp.To.Add(-max(m.env.Window, time.Minute))
+		sp.From = sp.To.Add(-max(m.env.Zoom, time.Minute))
 	}
 	m.mode, m.wf, m.note = modeList, nil, ""
 	m.behind, m.behindEx, m.behindRemote, m.behindNote = &sp, nil, nil, ""

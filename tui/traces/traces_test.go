@@ -75,7 +75,7 @@ func fixture() *sources.Store {
 }
 
 func newEnv(st *sources.Store) pane.Env {
-	return pane.Env{Store: st, Now: t0, Window: 5 * time.Minute, Mode: "LIVE"}
+	return pane.Env{Store: st, Now: t0, Zoom: 5 * time.Minute, Mode: "LIVE"}
 }
 
 // checkSize asserts the view fills w×h cells and carries no terminal
