@@ -846,7 +846,7 @@ func TestHistoryInChunks(t *testing.T) {
 	fill := func(chunk int) (frames, most int, pts map[string]float64) {
 		defer func(c int) { historyChunk = c }(historyChunk)
 		historyChunk = chunk
-		src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+		src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, RateWindow: ff.window})
 		if err != nil {
 			t.Fatal(err)
 		}
