@@ -10,7 +10,7 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
-	driftpane "github.com/vigil-dev/vigil/tui/drift"
+	"github.com/vigil-dev/vigil/tui/driftpane"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
@@ -64,7 +64,7 @@ type Options struct {
 	// Screens supplies panes for screens 6 (logs), 7 (traces) and any
 	// extra screens (8, 9); a screen's title is its pane's Title.
 	Screens map[int]pane.Pane
-	// GPU replaces the GPU pane (tui/gpu, built by default).
+	// GPU replaces the GPU pane (tui/gpupane, built by default).
 	GPU pane.Pane
 	// GPUInspector gives the default GPU pane facts beyond the series
 	// (the NVML collector implements it); nil reads only the store.

@@ -16,7 +16,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/replay"
 	"github.com/vigil-dev/vigil/sources/view/report"
-	treplay "github.com/vigil-dev/vigil/tui/replay"
+	"github.com/vigil-dev/vigil/tui/replaypane"
 )
 
 // settingsKind is the event a recording starts with: the settings that
@@ -294,7 +294,7 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 		})
 	}
 	opts := s.consoleOptions()
-	opts.Timeline = treplay.New(player)
+	opts.Timeline = replaypane.New(player)
 	if err := s.runConsoleWith(ctx, opts); err != nil {
 		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
 		return 1
