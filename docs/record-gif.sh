@@ -63,10 +63,13 @@ while IFS= read -r line || [ -n "$line" ]; do
 done <"$tape"
 
 [ "$n" -gt 0 ] || { echo "record-gif: $tape showed nothing" >&2; exit 1; }
+[ -z "${KEEP:-}" ] || cp "$work"/*.ans "$KEEP"/ # the captured frames, to read
 for f in "$work"/*.ans; do
 	{
-		echo '<html><body style="margin:0;background:#1e1e2e"><pre style="font-family:DejaVu Sans Mono,monospace;font-size:13px;line-height:1.2;color:#cdd6f4;margin:8px">'
-		aha --no-header <"$f"
+		echo '<html><body style="margin:0;background:#1e1e2e"><style>i{font-style:normal;display:inline-block;width:1ch}</style><pre style="font-family:DejaVu Sans Mono,monospace;font-size:13px;line-height:1.2;color:#cdd6f4;margin:8px">'
+		# Every non-ASCII character in a cell of its own: the fonts' braille
+		# (the charts) and block glyphs have other widths than the cells.
+		aha --no-header <"$f" | perl -CSD -pe 's/([^\x00-\x7F])/<i>$1<\/i>/g'
 		echo '</pre></body></html>'
 	} >"${f%.ans}.html"
 	# A fresh profile each time: a lingering browser holding the last one

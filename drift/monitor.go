@@ -131,9 +131,9 @@ func (m ReferenceMode) String() string {
 // Config holds a Monitor's settings. Zero fields take the values of
 // DefaultConfig.
 type Config struct {
-	// Window is the length of a heat cell (tumbling windows aligned to
-	// multiples of Window since the Unix epoch). Default 1 minute.
-	Window time.Duration
+	// Cell is the length of a heat cell (tumbling windows aligned to
+	// multiples of Cell since the Unix epoch). Default 1 minute.
+	Cell time.Duration
 	// Columns is how many closed cells each row keeps. Default 240.
 	Columns int
 	// Mode is the reference mode. Default Pinned.
@@ -180,7 +180,7 @@ type Config struct {
 // windows.
 func DefaultConfig() Config {
 	return Config{
-		Window:         time.Minute,
+		Cell:           time.Minute,
 		Columns:        240,
 		Mode:           Pinned,
 		Baseline:       15 * time.Minute,
@@ -200,8 +200,8 @@ func DefaultConfig() Config {
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
-	if c.Window <= 0 {
-		c.Window = d.Window
+	if c.Cell <= 0 {
+		c.Cell = d.Cell
 	}
 	if c.Columns <= 0 {
 		c.Columns = d.Columns
@@ -353,7 +353,7 @@ type Monitor struct {
 	closing   bool
 	idle      sync.Cond
 	cfg       Config
-	window    int64 // nanoseconds
+	cell      int64 // nanoseconds
 	openStart int64 // start of the open column, valid if started
 	started   bool
 	series    map[string]*series
@@ -367,7 +367,7 @@ type Monitor struct {
 // defaults).
 func NewMonitor(cfg Config) *Monitor {
 	cfg = cfg.withDefaults()
-	m := &Monitor{cfg: cfg, window: int64(cfg.Window), series: map[string]*series{}}
+	m := &Monitor{cfg: cfg, cell: int64(cfg.Cell), series: map[string]*series{}}
 	m.idle.L = &m.mu
 	return m
 }
@@ -452,7 +452,7 @@ func (m *Monitor) Advance(now time.Time) {
 }
 
 func (m *Monitor) colStart(t int64) int64 {
-	return floorDiv(t, m.window) * m.window
+	return floorDiv(t, m.cell) * m.cell
 }
 
 func (m *Monitor) advance(now int64) {
@@ -464,13 +464,13 @@ func (m *Monitor) advance(now int64) {
 		return
 	}
 	// After a long gap, empty columns beyond what a row keeps are skipped.
-	if gap := (target - m.openStart) / m.window; gap > int64(m.cfg.Columns)+1 {
+	if gap := (target - m.openStart) / m.cell; gap > int64(m.cfg.Columns)+1 {
 		m.closeColumn()
-		m.openStart = target - int64(m.cfg.Columns)*m.window
+		m.openStart = target - int64(m.cfg.Columns)*m.cell
 	}
 	for m.openStart < target {
 		m.closeColumn()
-		m.openStart += m.window
+		m.openStart += m.cell
 	}
 }
 
@@ -518,7 +518,7 @@ func (m *Monitor) newSeries(feature string, kind Kind) *series {
 // across the column and appends one cell to each row.
 func (m *Monitor) closeColumn() {
 	start := m.openStart
-	end := start + m.window
+	end := start + m.cell
 	recs := make([]cellRec, len(m.names))
 	list := make([]*series, len(m.names))
 	for i, name := range m.names {
@@ -810,7 +810,7 @@ func (m *Monitor) Tail(n int) []Row {
 	defer m.mu.Unlock()
 	rows := make([]Row, 0, len(m.names))
 	for _, name := range m.names {
-		rows = append(rows, m.series[name].row(&m.cfg, m.window, n))
+		rows = append(rows, m.series[name].row(&m.cfg, m.cell, n))
 	}
 	return rows
 }
@@ -834,7 +834,7 @@ func (m *Monitor) Row(feature string) (Row, bool) {
 	if s == nil {
 		return Row{}, false
 	}
-	return s.row(&m.cfg, m.window, m.cfg.Columns), true
+	return s.row(&m.cfg, m.cell, m.cfg.Columns), true
 }
 
 // Alerting returns, sorted, the features in drift alert at time at: those
@@ -846,7 +846,7 @@ func (m *Monitor) Alerting(at time.Time) []string {
 	t := at.UnixNano()
 	var out []string
 	for _, name := range m.names {
-		if m.series[name].alerting(t, m.window, &m.cfg) {
+		if m.series[name].alerting(t, m.cell, &m.cfg) {
 			out = append(out, name)
 		}
 	}
@@ -863,7 +863,7 @@ func (m *Monitor) Detail(feature string, start time.Time) (Detail, bool) {
 	if s == nil {
 		return Detail{}, false
 	}
-	return s.detail(m.colStart(start.UnixNano()), m.window, &m.cfg)
+	return s.detail(m.colStart(start.UnixNano()), m.cell, &m.cfg)
 }
 
 // sortFloat64s sorts in place; callers never pass NaN.

@@ -18,7 +18,7 @@ type trailWin struct {
 
 // trailSlots returns how many windows a trailing reference spans.
 func trailSlots(cfg *Config) int {
-	return int((cfg.TrailingLength + cfg.TrailingLag + cfg.Window - 1) / cfg.Window)
+	return int((cfg.TrailingLength + cfg.TrailingLag + cfg.Cell - 1) / cfg.Cell)
 }
 
 // trailPerWindow returns how many values each window keeps at most, so that

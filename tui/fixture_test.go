@@ -86,7 +86,7 @@ var (
 
 func buildFixture() (*sources.Store, *drift.Monitor, time.Time) {
 	st := sources.NewStore(sources.StoreOptions{Retention: time.Hour})
-	mon := drift.NewMonitor(drift.Config{Window: time.Minute, Baseline: 5 * time.Minute, MinReference: 300, Seed: 7})
+	mon := drift.NewMonitor(drift.Config{Cell: time.Minute, Baseline: 5 * time.Minute, MinReference: 300, Seed: 7})
 	svcs := []*fakeService{
 		{host: "gpu-node-1", name: "llama-8b", stack: "vllm", llm: true},
 		{host: "api-1", name: "recsys-api", stack: "fastapi"},
@@ -230,7 +230,7 @@ type driftRows struct {
 
 func (d driftRows) Rows() []drift.Row { return d.rows }
 func (d driftRows) Config() drift.Config {
-	return drift.Config{Window: time.Minute, MinReference: 1000}
+	return drift.Config{Cell: time.Minute, MinReference: 1000}
 }
 func (d driftRows) Repin(string) error { return nil }
 

@@ -138,7 +138,7 @@ func (d *demoSetup) driftConfig() drift.Config {
 		speed = 1
 	}
 	return drift.Config{
-		Window:       max(time.Second, time.Duration(float64(20*time.Second)/speed)),
+		Cell:         max(time.Second, time.Duration(float64(20*time.Second)/speed)),
 		Baseline:     time.Duration(float64(60*time.Second) / speed),
 		MinReference: 300,
 		Columns:      120,

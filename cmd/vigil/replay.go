@@ -25,16 +25,16 @@ const settingsKind = "vigil.settings"
 
 // recordedSettings travel inside a recording as a settingsKind event.
 type recordedSettings struct {
-	Drift       []DriftFeature `json:"drift"`
-	DriftWindow time.Duration  `json:"drift_window_ns"`
-	Baseline    time.Duration  `json:"drift_baseline_ns"`
-	MinRef      int            `json:"drift_min_reference"`
-	Columns     int            `json:"drift_columns"`
-	Window      time.Duration  `json:"window_ns"` // the rate and quantile window the panes used
+	Drift     []DriftFeature `json:"drift"`
+	DriftCell time.Duration  `json:"drift_window_ns"`
+	Baseline  time.Duration  `json:"drift_baseline_ns"`
+	MinRef    int            `json:"drift_min_reference"`
+	Columns   int            `json:"drift_columns"`
+	Window    time.Duration  `json:"window_ns"` // the rate and quantile window the panes used
 }
 
 func (s *session) settingsFrame() sources.Frame {
-	rs := recordedSettings{Drift: s.cfg.Drift, DriftWindow: s.driftCfg.Window, Baseline: s.driftCfg.Baseline,
+	rs := recordedSettings{Drift: s.cfg.Drift, DriftCell: s.driftCfg.Cell, Baseline: s.driftCfg.Baseline,
 		MinRef: s.driftCfg.MinReference, Columns: s.driftCfg.Columns, Window: s.vopts.Window}
 	b, _ := json.Marshal(rs)
 	now := s.clock.Now()
@@ -240,7 +240,7 @@ func runReplay(o *options, rf replayFlags, path string, e *env) error {
 }
 
 func (rs recordedSettings) driftConfig() drift.Config {
-	return drift.Config{Window: rs.DriftWindow, Baseline: rs.Baseline, MinReference: rs.MinRef, Columns: rs.Columns}
+	return drift.Config{Cell: rs.DriftCell, Baseline: rs.Baseline, MinReference: rs.MinRef, Columns: rs.Columns}
 }
 
 // replayOnce rebuilds what live held at target from the recording's start

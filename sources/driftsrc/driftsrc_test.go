@@ -33,7 +33,7 @@ func logFrame(sec, n int, shift float64) sources.Frame {
 }
 
 func TestIngestLogsAndHistograms(t *testing.T) {
-	cfg := drift.Config{Window: 10 * time.Second, Baseline: 30 * time.Second, MinReference: 100, MinCount: 10}
+	cfg := drift.Config{Cell: 10 * time.Second, Baseline: 30 * time.Second, MinReference: 100, MinCount: 10}
 	d, err := New(cfg, []Feature{
 		{Field: "features.price"},
 		{Name: "tier", Field: "tier", Categorical: true},
@@ -94,7 +94,7 @@ func TestReferenceFileSurvivesReset(t *testing.T) {
 	if err := os.WriteFile(ref, []byte(b.String()), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d, err := New(drift.Config{Window: 10 * time.Second}, []Feature{{Field: "features.price", Reference: ref}})
+	d, err := New(drift.Config{Cell: 10 * time.Second}, []Feature{{Field: "features.price", Reference: ref}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,7 +121,7 @@ func TestNewErrors(t *testing.T) {
 // goroutine is held up (as it is by a column close), and what it applies
 // afterwards is what Ingest would have applied at once.
 func TestStartQueues(t *testing.T) {
-	cfg := drift.Config{Window: 10 * time.Second, Baseline: 30 * time.Second, MinReference: 100, MinCount: 10}
+	cfg := drift.Config{Cell: 10 * time.Second, Baseline: 30 * time.Second, MinReference: 100, MinCount: 10}
 	feats := []Feature{{Field: "features.price"}, {Name: "tier", Field: "tier", Categorical: true}, {Name: "latency", Histogram: "req_seconds"}}
 	direct, err := New(cfg, feats)
 	if err != nil {

@@ -85,8 +85,8 @@ func New(opts ...Option) *Model {
 		o(m)
 	}
 	m.cellW = time.Minute
-	if m.src != nil && m.src.Config().Window > 0 {
-		m.cellW = m.src.Config().Window
+	if m.src != nil && m.src.Config().Cell > 0 {
+		m.cellW = m.src.Config().Cell
 	}
 	return m
 }

@@ -23,7 +23,7 @@ type rows struct {
 
 func (s *rows) Rows() []drift.Row { return s.r }
 func (s *rows) Config() drift.Config {
-	return drift.Config{Window: time.Minute, MinReference: 1000, Columns: 240}
+	return drift.Config{Cell: time.Minute, MinReference: 1000, Columns: 240}
 }
 func (s *rows) Repin(f string) error { s.pinned = append(s.pinned, f); return nil }
 
