@@ -40,12 +40,8 @@ import (
 const LogFileName = "vigil-demo.log"
 
 // TickInterval is how often (wall time) the service advances on its own.
-// Scrapes and GPU reads also advance it to the clock's now first: in vigil
-// demo each comes once a second, so the log file is written two or three
-// times a second. Each wake-up of an idle process costs kernel time (tens
-// of microseconds on a virtual machine), so the tick is only the floor for
-// a demo nobody reads.
-const TickInterval = time.Second
+// Scrapes and GPU reads also advance it to the clock's now first.
+const TickInterval = 200 * time.Millisecond
 
 // Options configures the demo service. The zero value is usable.
 type Options struct {
