@@ -5,7 +5,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
-	talerts "github.com/vigil-dev/vigil/tui/alerts"
+	"github.com/vigil-dev/vigil/tui/alertspane"
 )
 
 // The alert strip: one line over the status bar while alerts fire.
@@ -18,4 +18,4 @@ func firingAlerts(st *sources.Store, at time.Time) []alerts.Alert {
 
 // alertStrip is the strip w cells wide: the count, the first alert subject
 // first, and how many more.
-func (s *state) alertStrip(w int) string { return talerts.Strip(s.alerts, w) }
+func (s *state) alertStrip(w int) string { return alertspane.Strip(s.alerts, w) }

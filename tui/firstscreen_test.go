@@ -26,8 +26,8 @@ func TestWindowFittedToTheRecording(t *testing.T) {
 	tl := &spanTimeline{from: end.Add(-66 * time.Second), to: end}
 	m := New(Options{Store: st, Clock: sources.NewManualClock(end), Drift: mon, Timeline: tl})
 	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: end})
-	if m.s.t.Window != 70*time.Second {
-		t.Fatalf("window %v, want 1m10s", m.s.t.Window)
+	if m.s.t.Zoom != 70*time.Second {
+		t.Fatalf("window %v, want 1m10s", m.s.t.Zoom)
 	}
 	if !strings.Contains(m.View(), "REPLAY  1m10s") {
 		t.Fatalf("status bar does not show the fitted window:\n%s", m.View())
@@ -35,8 +35,8 @@ func TestWindowFittedToTheRecording(t *testing.T) {
 	m = drive(m, keyMsg(":"))
 	m = drive(m, typed("range 15m")...)
 	m = drive(m, keyMsg("enter"))
-	if m.s.t.Window != 15*time.Minute || !strings.Contains(m.s.msg, "the data held spans 1m06s") {
-		t.Fatalf(":range 15m → %v, %q", m.s.t.Window, m.s.msg)
+	if m.s.t.Zoom != 15*time.Minute || !strings.Contains(m.s.msg, "the data held spans 1m06s") {
+		t.Fatalf(":range 15m → %v, %q", m.s.t.Zoom, m.s.msg)
 	}
 }
 
@@ -47,8 +47,8 @@ func TestFitWindowToTheStore(t *testing.T) {
 	at := time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
 	m := New(Options{Store: st, Clock: sources.NewManualClock(at), FitWindow: true})
 	m = drive(m, tea.WindowSizeMsg{Width: 120, Height: 40}, tickMsg{at: at})
-	if m.s.t.Window != DefaultWindow {
-		t.Fatalf("fitted before any data: %v", m.s.t.Window)
+	if m.s.t.Zoom != DefaultWindow {
+		t.Fatalf("fitted before any data: %v", m.s.t.Zoom)
 	}
 	g := sources.NewSeries(sources.SvcQueueDepth, sources.Gauge, "service", "api")
 	for s := 0; s <= 180; s += 15 {
@@ -56,20 +56,20 @@ func TestFitWindowToTheStore(t *testing.T) {
 		st.Ingest(sources.Frame{At: ts, Points: []sources.Point{{Series: g, At: ts, Value: 1}}})
 	}
 	m = drive(m, tickMsg{at: at.Add(time.Second)})
-	if m.s.t.Window != 3*time.Minute {
-		t.Fatalf("window %v, want 3m", m.s.t.Window)
+	if m.s.t.Zoom != 3*time.Minute {
+		t.Fatalf("window %v, want 3m", m.s.t.Zoom)
 	}
 	for s := 195; s <= 240; s += 15 {
 		ts := at.Add(time.Duration(s-180) * time.Second)
 		st.Ingest(sources.Frame{At: ts, Points: []sources.Point{{Series: g, At: ts, Value: 1}}})
 	}
 	m = drive(m, tickMsg{at: at.Add(time.Minute)})
-	if m.s.t.Window != 4*time.Minute {
-		t.Fatalf("the window did not follow the data: %v, want 4m", m.s.t.Window)
+	if m.s.t.Zoom != 4*time.Minute {
+		t.Fatalf("the window did not follow the data: %v, want 4m", m.s.t.Zoom)
 	}
 	m = drive(m, keyMsg("+"), tickMsg{at: at.Add(62 * time.Second)})
-	if m.s.t.Window != 2*time.Minute {
-		t.Fatalf("a zoom after the fit was undone: %v", m.s.t.Window)
+	if m.s.t.Zoom != 2*time.Minute {
+		t.Fatalf("a zoom after the fit was undone: %v", m.s.t.Zoom)
 	}
 }
 

@@ -53,9 +53,9 @@ func (s *state) fleetCmd() tea.Cmd {
 	to := s.t.Shown()
 	// While the window still fits the data held (FitWindow), history for
 	// the whole window asked for: the window then fits what it brought.
-	window := s.t.Window
+	window := s.t.Zoom
 	if s.t.Follow {
-		window = max(window, s.o.Window)
+		window = max(window, s.o.Zoom)
 	}
 	from := to.Add(-window)
 	// One point per column of the widest chart (the screen's width, less

@@ -191,8 +191,8 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 		if action == keys.ZoomOut {
 			dir = 1
 		}
-		if !s.t.Zoom(dir) {
-			s.setMessage("window "+windowText(s.t.Window)+" is the limit", false)
+		if !s.t.ZoomStep(dir) {
+			s.setMessage("window "+windowText(s.t.Zoom)+" is the limit", false)
 		}
 		s.refresh()
 	case keys.PanBack, keys.PanForward:
@@ -225,7 +225,7 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 			return nil, true
 		}
 		s.setMessage("saving a snapshot…", false)
-		return s.o.Snapshot(s.t.Shown(), s.t.Window), true
+		return s.o.Snapshot(s.t.Shown(), s.t.Zoom), true
 	case keys.Copy:
 		if used, cmd := focused.HandleKey(s.lastKey); used {
 			return s.owned(focused, cmd), true
@@ -261,7 +261,7 @@ func (s *state) global(action string, focused pane.Pane) (cmd tea.Cmd, done bool
 			if !s.t.Cursor.IsZero() {
 				j.From, j.To = s.t.Around()
 			} else {
-				j.From, j.To = s.t.Shown().Add(-s.t.Window), s.t.Shown()
+				j.From, j.To = s.t.Shown().Add(-s.t.Zoom), s.t.Shown()
 			}
 		}
 		return jumpCmd(j), true

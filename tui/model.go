@@ -117,16 +117,16 @@ func New(o Options) Model {
 	if err != nil {
 		s.msg, s.msgErr = err.Error(), true
 	}
-	s.t.Window = o.Window
+	s.t.Zoom = o.Zoom
 	s.t.Follow = o.FitWindow
 	if o.Store != nil {
 		s.t.Retention = o.Store.Options().Retention
-		if s.t.Window > s.t.Retention {
-			s.t.Window = s.t.Retention
+		if s.t.Zoom > s.t.Retention {
+			s.t.Zoom = s.t.Retention
 		}
 	}
 	if from, to := s.recordingSpan(); !from.IsZero() && to.After(from) {
-		s.t.Window = s.t.Fitted(to.Sub(from))
+		s.t.Zoom = s.t.Fitted(to.Sub(from))
 	}
 	s.screens, s.named = buildScreens(o)
 	s.present = map[pane.Pane]bool{}
@@ -382,8 +382,8 @@ func (s *state) refresh() {
 			s.fitFrom = s.o.Store.Oldest()
 		}
 		if !s.fitFrom.IsZero() {
-			s.t.Window = min(s.t.Fitted(s.o.Store.Newest().Sub(s.fitFrom)), s.o.Window)
-			s.t.Follow = s.t.Window < s.o.Window
+			s.t.Zoom = min(s.t.Fitted(s.o.Store.Newest().Sub(s.fitFrom)), s.o.Zoom)
+			s.t.Follow = s.t.Zoom < s.o.Zoom
 		}
 	}
 	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
@@ -403,7 +403,7 @@ func (s *state) refresh() {
 		Store:    s.o.Store,
 		Now:      end,
 		At:       at,
-		Window:   s.t.Window,
+		Zoom:     s.t.Zoom,
 		Cursor:   s.t.Cursor,
 		Mode:     s.mode(),
 		Overview: ov,

@@ -109,19 +109,19 @@ func TestZoomAndPan(t *testing.T) {
 	m := fixtureModel(t, 120, 40)
 	end := m.s.t.Now
 	m = drive(m, keyMsg("+"))
-	if m.s.t.Window != 10*time.Minute || m.s.env.Window != 10*time.Minute {
-		t.Fatalf("zoom in: %v", m.s.t.Window)
+	if m.s.t.Zoom != 10*time.Minute || m.s.env.Zoom != 10*time.Minute {
+		t.Fatalf("zoom in: %v", m.s.t.Zoom)
 	}
 	m = drive(m, keysOf("-", "-", "-", "-", "-", "-")...)
-	if m.s.t.Window != time.Hour {
-		t.Fatalf("zoom out capped at retention: %v", m.s.t.Window)
+	if m.s.t.Zoom != time.Hour {
+		t.Fatalf("zoom out capped at retention: %v", m.s.t.Zoom)
 	}
 	if !strings.Contains(m.s.msg, "limit") {
 		t.Fatalf("no message at the zoom limit: %q", m.s.msg)
 	}
 	m = drive(m, keysOf("+", "+", "+")...) // 1h → 30m → 15m → 10m
-	if m.s.t.Window != 10*time.Minute {
-		t.Fatalf("zoom back: %v", m.s.t.Window)
+	if m.s.t.Zoom != 10*time.Minute {
+		t.Fatalf("zoom back: %v", m.s.t.Zoom)
 	}
 	m = drive(m, keyMsg("["))
 	if !m.s.t.Paused || !m.s.env.Now.Equal(end.Add(-5*time.Minute)) {
@@ -185,8 +185,8 @@ func TestHelpPaletteFilterEscChain(t *testing.T) {
 	m = drive(m, keyMsg(":"))
 	m = drive(m, typed("range 1h")...)
 	m = drive(m, keyMsg("enter"))
-	if m.s.t.Window != time.Hour {
-		t.Fatalf(":range 1h → %v", m.s.t.Window)
+	if m.s.t.Zoom != time.Hour {
+		t.Fatalf(":range 1h → %v", m.s.t.Zoom)
 	}
 	// :svc llama-8b opens the latency detail of that service.
 	m = drive(m, keyMsg(":"))

@@ -10,7 +10,7 @@ import (
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/view"
-	driftpane "github.com/vigil-dev/vigil/tui/drift"
+	"github.com/vigil-dev/vigil/tui/driftpane"
 	"github.com/vigil-dev/vigil/tui/pane"
 	"github.com/vigil-dev/vigil/tui/styles"
 )
@@ -41,8 +41,8 @@ type Options struct {
 	View view.Options
 	// Refresh is the redraw interval (--fps: 1/Refresh); default 1 s.
 	Refresh time.Duration
-	// Window is the shared time window at start; default 15 m.
-	Window time.Duration
+	// Zoom is the shared time window at start; default 15 m.
+	Zoom time.Duration
 	// FitWindow fits the window to the data the store holds (query mode:
 	// the history fetched at start, then what accumulates) until that
 	// reaches Window or the user zooms. A Timeline with a Span (a
@@ -64,7 +64,7 @@ type Options struct {
 	// Screens supplies panes for screens 6 (logs), 7 (traces) and any
 	// extra screens (8, 9); a screen's title is its pane's Title.
 	Screens map[int]pane.Pane
-	// GPU replaces the GPU pane (tui/gpu, built by default).
+	// GPU replaces the GPU pane (tui/gpupane, built by default).
 	GPU pane.Pane
 	// GPUInspector gives the default GPU pane facts beyond the series
 	// (the NVML collector implements it); nil reads only the store.
@@ -106,8 +106,8 @@ func (o Options) withDefaults() Options {
 	if o.LowBandwidth && o.Refresh < LowBandwidthRefresh {
 		o.Refresh = LowBandwidthRefresh
 	}
-	if o.Window <= 0 {
-		o.Window = DefaultWindow
+	if o.Zoom <= 0 {
+		o.Zoom = DefaultWindow
 	}
 	if o.TimelineHeight <= 0 {
 		o.TimelineHeight = 2

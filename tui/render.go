@@ -282,7 +282,7 @@ func (s *state) statusBar(w int) string {
 	return status.Render(w, status.Bar{
 		Mode:    s.mode(),
 		At:      s.t.Shown(),
-		Window:  s.t.Window,
+		Zoom:    s.t.Zoom,
 		Cursor:  s.t.Cursor,
 		Sources: s.env.Overview.Sources,
 		Hints:   hints,

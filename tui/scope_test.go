@@ -12,7 +12,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/vigil-dev/vigil/sources"
-	"github.com/vigil-dev/vigil/tui/fleet/fleettest"
+	"github.com/vigil-dev/vigil/tui/fleetpane/fleettest"
 	"github.com/vigil-dev/vigil/tui/pane"
 )
 

@@ -8,15 +8,15 @@ import (
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
-	"github.com/vigil-dev/vigil/tui/errors"
-	"github.com/vigil-dev/vigil/tui/latency"
+	"github.com/vigil-dev/vigil/tui/errorspane"
+	"github.com/vigil-dev/vigil/tui/latencypane"
 	"github.com/vigil-dev/vigil/tui/layout"
 	"github.com/vigil-dev/vigil/tui/pane"
 
-	driftpane "github.com/vigil-dev/vigil/tui/drift"
-	fleetpane "github.com/vigil-dev/vigil/tui/fleet"
-	gpupane "github.com/vigil-dev/vigil/tui/gpu"
-	hostspane "github.com/vigil-dev/vigil/tui/hosts"
+	"github.com/vigil-dev/vigil/tui/driftpane"
+	"github.com/vigil-dev/vigil/tui/fleetpane"
+	"github.com/vigil-dev/vigil/tui/gpupane"
+	"github.com/vigil-dev/vigil/tui/hostspane"
 )
 
 // Screen numbers.
@@ -61,12 +61,12 @@ type named struct {
 // narrows them to what has data.
 func buildScreens(o Options) ([]*screen, named) {
 	var p named
-	p.lat = latency.New(latency.WithTopK(o.TopK), latency.WithLowBandwidth(o.LowBandwidth))
-	eopts := []errors.Option{errors.WithTopK(o.TopK), errors.WithLowBandwidth(o.LowBandwidth)}
+	p.lat = latencypane.New(latencypane.WithTopK(o.TopK), latencypane.WithLowBandwidth(o.LowBandwidth))
+	eopts := []errorspane.Option{errorspane.WithTopK(o.TopK), errorspane.WithLowBandwidth(o.LowBandwidth)}
 	if o.SLO != nil {
-		eopts = append(eopts, errors.WithSLO(o.SLO))
+		eopts = append(eopts, errorspane.WithSLO(o.SLO))
 	}
-	p.errs = errors.New(eopts...)
+	p.errs = errorspane.New(eopts...)
 	p.drift = driftpane.New(driftpane.WithSource(o.Drift), driftpane.WithTopK(o.TopK*2))
 	if o.Drift == nil {
 		// No monitor: say how to configure one (the pane's own text

@@ -150,7 +150,7 @@ func (s *session) ensureQueryMode() (*promql.Source, error) {
 		return nil, err
 	}
 	pc.URL, pc.Interval, pc.Timeout = u, time.Duration(p.Interval), time.Duration(p.Timeout)
-	pc.Window, pc.Tenant, pc.Panels = s.vopts.Window, p.Tenant, p.Panels
+	pc.RateWindow, pc.Tenant, pc.Panels = s.vopts.RateWindow, p.Tenant, p.Panels
 	src, err := promql.New(pc)
 	if err != nil {
 		return nil, err

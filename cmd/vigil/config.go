@@ -39,7 +39,7 @@ type Config struct {
 	Discover   *bool               `yaml:"discover"`
 	Services   map[string]Service  `yaml:"services"`
 	Keys       map[string][]string `yaml:"keys"`
-	Window     Duration            `yaml:"window"`
+	RateWindow Duration            `yaml:"window"`
 	Refresh    Duration            `yaml:"refresh"`
 	// Retention is how far back the store keeps series; MemoryBudget
 	// bounds the bytes it holds (storeOptions).
@@ -415,7 +415,7 @@ func (c *Config) checkParts() error {
 	if r := time.Duration(c.Retention); r != 0 && (r < minRetention || r > maxRetention) {
 		return fmt.Errorf("retention: %s is outside [1m, 24h]", r)
 	}
-	if r, w := time.Duration(c.Retention), time.Duration(c.Window); r != 0 && w > r {
+	if r, w := time.Duration(c.Retention), time.Duration(c.RateWindow); r != 0 && w > r {
 		return fmt.Errorf("retention: %s is shorter than window (%s)", r, w)
 	}
 	if b := c.MemoryBudget; b != 0 && b < minBudget {

@@ -114,11 +114,11 @@ func TestCursorEqualsOnceAt(t *testing.T) {
 		}
 		return o
 	}
-	win, err := time.ParseDuration(once(to).Window)
+	win, err := time.ParseDuration(once(to).RateWindow)
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &console{t: t, m: tui.New(tui.Options{Store: st, Clock: sources.NewManualClock(to), View: view.Options{Window: win}, Window: 2 * time.Minute})}
+	c := &console{t: t, m: tui.New(tui.Options{Store: st, Clock: sources.NewManualClock(to), View: view.Options{RateWindow: win}, Zoom: 2 * time.Minute})}
 	c.send(tea.WindowSizeMsg{Width: 200, Height: 50})
 	c.run(c.m.Init(), 2)
 

@@ -157,8 +157,8 @@ func (d *demoSetup) start(ctx context.Context, s *session) error {
 	if s.cfg.Alerts.ForScale == 0 {
 		s.cfg.Alerts.ForScale = 0.1 / speed
 	}
-	if s.o.window == 0 && s.cfg.Window == 0 {
-		s.vopts.Window = max(5*time.Second, time.Duration(float64(time.Minute)/speed))
+	if s.o.window == 0 && s.cfg.RateWindow == 0 {
+		s.vopts.RateWindow = max(5*time.Second, time.Duration(float64(time.Minute)/speed))
 	}
 	listen := firstNonEmpty(s.o.otlpListen, s.cfg.Traces.OTLPListen)
 	if listen == "" {

@@ -130,9 +130,9 @@ func closeWithin(d time.Duration, fn func()) {
 }
 
 func viewOptions(o *options, cfg Config) view.Options {
-	v := view.Options{Window: o.window, Strict: map[string]bool{}, Targets: map[string]float64{}}
-	if v.Window == 0 {
-		v.Window = time.Duration(cfg.Window)
+	v := view.Options{RateWindow: o.window, Strict: map[string]bool{}, Targets: map[string]float64{}}
+	if v.RateWindow == 0 {
+		v.RateWindow = time.Duration(cfg.RateWindow)
 	}
 	for name, svc := range cfg.Services {
 		if svc.Strict {

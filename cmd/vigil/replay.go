@@ -16,7 +16,7 @@ import (
 	"github.com/vigil-dev/vigil/sources/alerts"
 	"github.com/vigil-dev/vigil/sources/replay"
 	"github.com/vigil-dev/vigil/sources/view/report"
-	treplay "github.com/vigil-dev/vigil/tui/replay"
+	"github.com/vigil-dev/vigil/tui/replaypane"
 )
 
 // settingsKind is the event a recording starts with: the settings that
@@ -25,17 +25,17 @@ const settingsKind = "vigil.settings"
 
 // recordedSettings travel inside a recording as a settingsKind event.
 type recordedSettings struct {
-	Drift     []DriftFeature `json:"drift"`
-	DriftCell time.Duration  `json:"drift_window_ns"`
-	Baseline  time.Duration  `json:"drift_baseline_ns"`
-	MinRef    int            `json:"drift_min_reference"`
-	Columns   int            `json:"drift_columns"`
-	Window    time.Duration  `json:"window_ns"` // the rate and quantile window the panes used
+	Drift      []DriftFeature `json:"drift"`
+	DriftCell  time.Duration  `json:"drift_window_ns"`
+	Baseline   time.Duration  `json:"drift_baseline_ns"`
+	MinRef     int            `json:"drift_min_reference"`
+	Columns    int            `json:"drift_columns"`
+	RateWindow time.Duration  `json:"window_ns"` // the rate and quantile window the panes used
 }
 
 func (s *session) settingsFrame() sources.Frame {
 	rs := recordedSettings{Drift: s.cfg.Drift, DriftCell: s.driftCfg.Cell, Baseline: s.driftCfg.Baseline,
-		MinRef: s.driftCfg.MinReference, Columns: s.driftCfg.Columns, Window: s.vopts.Window}
+		MinRef: s.driftCfg.MinReference, Columns: s.driftCfg.Columns, RateWindow: s.vopts.RateWindow}
 	b, _ := json.Marshal(rs)
 	now := s.clock.Now()
 	return sources.Frame{Source: "vigil", At: now, Events: []sources.Event{{At: now, Kind: settingsKind, Text: string(b)}}}
@@ -227,8 +227,8 @@ func runReplay(o *options, rf replayFlags, path string, e *env) error {
 	if len(cfg.Drift) == 0 {
 		cfg.Drift = rs.Drift
 	}
-	if o.window == 0 && cfg.Window == 0 {
-		o.window = rs.Window
+	if o.window == 0 && cfg.RateWindow == 0 {
+		o.window = rs.RateWindow
 	}
 	if o.once {
 		if target.IsZero() {
@@ -294,7 +294,7 @@ func replayConsole(o *options, cfg Config, rs recordedSettings, logger *slog.Log
 		})
 	}
 	opts := s.consoleOptions()
-	opts.Timeline = treplay.New(player)
+	opts.Timeline = replaypane.New(player)
 	if err := s.runConsoleWith(ctx, opts); err != nil {
 		fmt.Fprintf(stderr, "vigil replay: %v\n", err)
 		return 1

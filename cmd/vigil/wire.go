@@ -23,11 +23,11 @@ import (
 	"github.com/vigil-dev/vigil/sources/view"
 	"github.com/vigil-dev/vigil/sources/view/report"
 	"github.com/vigil-dev/vigil/tui"
-	talerts "github.com/vigil-dev/vigil/tui/alerts"
+	"github.com/vigil-dev/vigil/tui/alertspane"
 	"github.com/vigil-dev/vigil/tui/audience"
-	tlogs "github.com/vigil-dev/vigil/tui/logs"
+	"github.com/vigil-dev/vigil/tui/logspane"
 	"github.com/vigil-dev/vigil/tui/pane"
-	ttraces "github.com/vigil-dev/vigil/tui/traces"
+	"github.com/vigil-dev/vigil/tui/tracespane"
 )
 
 // extras are the parts of a session beside the hub's sources.
@@ -351,16 +351,16 @@ func (s *session) consoleOptions() tui.Options {
 	if s.extras.drift != nil {
 		o.Drift = s.extras.drift
 	}
-	o.Screens[tui.ScreenLogs] = tlogs.New(tlogs.Options{Vault: s.extras.vault})
+	o.Screens[tui.ScreenLogs] = logspane.New(logspane.Options{Vault: s.extras.vault})
 	hint := "no traces yet: send OTLP/HTTP to vigil (--otlp-listen), or point it at --jaeger URL / --tempo URL"
 	recv := ""
 	if r := s.extras.receiver; r != nil {
 		hint, recv = "no traces yet: send OTLP/HTTP to "+r.Target(), r.Name()
 	}
-	o.Screens[tui.ScreenTraces] = ttraces.New(ttraces.Options{Backend: s.extras.backend, Hint: hint, Receiver: recv})
+	o.Screens[tui.ScreenTraces] = tracespane.New(tracespane.Options{Backend: s.extras.backend, Hint: hint, Receiver: recv})
 	// The three audiences: engineers have the overview; alerts, data
 	// science and executive screens are 8, 9 and 0.
-	o.Screens[8] = talerts.New(0)
+	o.Screens[8] = alertspane.New(0)
 	so := audience.ScientistOptions{}
 	if s.extras.drift != nil {
 		so.Drift = s.extras.drift

@@ -40,7 +40,7 @@ func TestDemoIncidents(t *testing.T) {
 	coll := nvml.New(nvml.Options{Lib: svc.NVML(), Host: "local", Clock: clock})
 	mock, _ := svc.NVML().(*nvmlmock.Mock)
 	defer coll.Close()
-	e := New(st, Options{View: view.Options{Window: 6 * time.Second}, ForScale: 0.01})
+	e := New(st, Options{View: view.Options{RateWindow: 6 * time.Second}, ForScale: 0.01})
 
 	incident := map[demo.IncidentKind]demo.Incident{}
 	for _, in := range svc.Timeline() {

@@ -46,7 +46,7 @@ func TestDemoService(t *testing.T) {
 	if exemplars == 0 {
 		t.Error("no exemplars through OpenMetrics")
 	}
-	ov := view.Evaluate(st, clk.Now(), view.Options{Window: time.Minute})
+	ov := view.Evaluate(st, clk.Now(), view.Options{RateWindow: time.Minute})
 	if len(ov.Services) != 2 {
 		t.Fatalf("services %+v", ov.Services)
 	}

@@ -35,11 +35,11 @@ func TestEveryFixtureThroughTheHub(t *testing.T) {
 		hub.Add(NewScraper(ScrapeConfig{URL: "http://127.0.0.1:" + itoa(port) + "/metrics", Name: name, Interval: time.Second}))
 	}
 	hub.PollOnce(context.Background())
-	first := index(view.Evaluate(st, clock.Now(), view.Options{Window: time.Minute}))
+	first := index(view.Evaluate(st, clock.Now(), view.Options{RateWindow: time.Minute}))
 	clock.Advance(15 * time.Second)
 	hub.PollOnce(context.Background())
 	at := clock.Now()
-	ov := view.Evaluate(st, at, view.Options{Window: time.Minute})
+	ov := view.Evaluate(st, at, view.Options{RateWindow: time.Minute})
 	for _, s := range ov.Sources {
 		if s.State != "ok" || s.Kind != "scrape" || s.Series == 0 {
 			t.Errorf("source %+v", s)

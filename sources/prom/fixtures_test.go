@@ -179,7 +179,7 @@ func dropLines(b []byte, sub string) []byte {
 
 func TestVLLMTwoScrapesWindowed(t *testing.T) {
 	st, at := ingest(t, Target{URL: "http://127.0.0.1:8000/metrics"}, 15*time.Second, "vllm.prom", "vllm_t15s.prom")
-	sv := oneService(t, view.Evaluate(st, at, view.Options{Window: time.Minute}))
+	sv := oneService(t, view.Evaluate(st, at, view.Options{RateWindow: time.Minute}))
 	near(t, "req/s", sv.Throughput, 3.0)
 	near(t, "gen tok/s", sv.GenTPS, 668)
 	near(t, "prompt tok/s", sv.PromptTPS, 2010)

@@ -14,7 +14,7 @@ import (
 func evalFiles(t *testing.T, url string, step time.Duration, files ...string) (*sources.Store, view.Overview, time.Time) {
 	t.Helper()
 	st, at := ingest(t, Target{URL: url}, step, files...)
-	return st, view.Evaluate(st, at, view.Options{Window: time.Minute}), at
+	return st, view.Evaluate(st, at, view.Options{RateWindow: time.Minute}), at
 }
 
 func svcByName(t *testing.T, ov view.Overview, name string) view.Service {

@@ -99,7 +99,7 @@ type Config struct {
 	Retries     int           // extra tries on network errors and 5xx/429; default 2, <0 none
 	Backoff     time.Duration // first retry delay, doubled each time; default 200 ms
 	Interval    time.Duration // Source poll interval; default 15 s
-	Window      time.Duration // the figures' rate window; default 1 m
+	RateWindow  time.Duration // the figures' rate window; default 1 m
 	Concurrency int           // requests in flight at once (Mimir and Cortex answer 429 past their queue); default 6
 	// DetailAll is the fleet size (hosts) up to which every poll fetches
 	// every host's detail, as if each were drilled into; default 8, <0 never.
@@ -143,8 +143,8 @@ func NewClient(cfg Config) (*Client, error) {
 	if cfg.TopK <= 0 {
 		cfg.TopK = DefaultTopK
 	}
-	if cfg.Window <= 0 {
-		cfg.Window = DefaultWindow
+	if cfg.RateWindow <= 0 {
+		cfg.RateWindow = DefaultWindow
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency

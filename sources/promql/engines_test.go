@@ -311,7 +311,7 @@ func TestFiguresMatchScrapeMode(t *testing.T) {
 			u := start(t)
 			var ns, ng, nh int
 			for dt, sst := range stores {
-				src, err := New(Config{URL: u, Window: dt, DetailAll: 100, Timeout: 10 * time.Second})
+				src, err := New(Config{URL: u, RateWindow: dt, DetailAll: 100, Timeout: 10 * time.Second})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -353,8 +353,8 @@ func TestFiguresMatchScrapeMode(t *testing.T) {
 // leaves out a sample on its start, so it is a second longer).
 func compareFigures(t *testing.T, what string, s, q *sources.Store, at time.Time, window time.Duration) (services, gpus, hosts int) {
 	t.Helper()
-	o := view.Options{Window: window}
-	so := view.Options{Window: window + time.Second}
+	o := view.Options{RateWindow: window}
+	so := view.Options{RateWindow: window + time.Second}
 	// Scrape mode names a service's host by its target (address and port);
 	// query mode by its machine: services compare by name and stack. A
 	// service named after its target in scrape mode (no service label, no

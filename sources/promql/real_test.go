@@ -56,7 +56,7 @@ func TestRealPrometheus(t *testing.T) {
 		{Name: "node", Targets: []string{node}},
 	}, rules)
 
-	src, err := New(Config{URL: promURL, Interval: time.Second, Timeout: 5 * time.Second, Window: 10 * time.Second})
+	src, err := New(Config{URL: promURL, Interval: time.Second, Timeout: 5 * time.Second, RateWindow: 10 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -111,7 +111,7 @@ func TestRealPrometheus(t *testing.T) {
 	// The window runs from Prometheus' last scrape before the move to its
 	// newest after it: both ends on a sample, nothing to extrapolate.
 	window := after.Sub(before)
-	qsrc, err := New(Config{URL: promURL, Timeout: 5 * time.Second, Window: window})
+	qsrc, err := New(Config{URL: promURL, Timeout: 5 * time.Second, RateWindow: window})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,8 +127,8 @@ func TestRealPrometheus(t *testing.T) {
 	}
 	qStore.Ingest(f)
 
-	qs := view.Services(qStore, after, view.Options{Window: window})
-	ss := view.Services(sStore, sStore.Newest(), view.Options{Window: 10 * time.Minute})
+	qs := view.Services(qStore, after, view.Options{RateWindow: window})
+	ss := view.Services(sStore, sStore.Newest(), view.Options{RateWindow: 10 * time.Minute})
 	if len(ss) < 2 {
 		t.Fatalf("scrape mode sees %d services, want the demo's two", len(ss))
 	}
@@ -179,7 +179,7 @@ func TestRealPrometheus(t *testing.T) {
 	// The fleet: each demo instance's services under its own host (two
 	// demos on one address serve the same services: each keeps its port).
 	hosts := map[string]int{}
-	for _, s := range view.Services(qStore, qStore.Newest(), view.Options{Window: 10 * time.Second}) {
+	for _, s := range view.Services(qStore, qStore.Newest(), view.Options{RateWindow: 10 * time.Second}) {
 		hosts[s.Host]++
 	}
 	if hosts[host] != 2 || hosts[du2.Host] != 2 {

@@ -100,13 +100,13 @@ func (s *Source) Name() string { return s.name }
 // lookback is how far back VictoriaMetrics looks for a gauge in a poll:
 // twice the figures' window (scrape intervals are shorter than rate
 // windows), at least a minute.
-func (s *Source) lookback() time.Duration { return max(2*s.c.cfg.Window, time.Minute) }
+func (s *Source) lookback() time.Duration { return max(2*s.c.cfg.RateWindow, time.Minute) }
 
 // Interval is how often the source polls.
 func (s *Source) Interval() time.Duration { return s.c.cfg.Interval }
 
 // Window is the figures' rate window.
-func (s *Source) Window() time.Duration { return s.c.cfg.Window }
+func (s *Source) Window() time.Duration { return s.c.cfg.RateWindow }
 
 // Timeout bounds one poll: two rounds of requests, each with its tries and
 // backoff.
@@ -223,7 +223,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	case len(focusInsts) > 0:
 		for _, q := range s.detail {
 			if due(q) {
-				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(focusInsts)), scoped: true})
+				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(focusInsts)), scoped: true})
 			}
 		}
 	}
@@ -485,7 +485,7 @@ func (s *Source) runJobs(ctx context.Context, jobs []*job, insts []string, run f
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		if j.expr == "" {
-			j.expr = j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, "")
+			j.expr = j.q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, "")
 		}
 		wg.Add(1)
 		go func() {
@@ -521,7 +521,7 @@ func (s *Source) narrow(ctx context.Context, j *job, insts []string, parts int, 
 			if lo == hi {
 				continue
 			}
-			part := &job{q: j.q, expr: j.q.ExprIn(s.c.Dialect(), s.c.cfg.Window, instanceMatcher(insts[lo:hi]))}
+			part := &job{q: j.q, expr: j.q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(insts[lo:hi]))}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -592,7 +592,7 @@ func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.
 	}
 	s.mu.Unlock()
 	var jobs []*job
-	win := max(HistoryStep(from, to, step), s.c.cfg.Window)
+	win := max(HistoryStep(from, to, step), s.c.cfg.RateWindow)
 	for _, q := range s.summary {
 		if small || q.Charted() {
 			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, "")})
@@ -658,7 +658,7 @@ func (s *Source) FetchDetail(ctx context.Context, host string, from, to time.Tim
 		return fmt.Errorf("promql: no targets known for host %s", sources.OneLine(host))
 	}
 	m := instanceMatcher(insts)
-	win := max(HistoryStep(from, to, step), s.c.cfg.Window)
+	win := max(HistoryStep(from, to, step), s.c.cfg.RateWindow)
 	var jobs []*job
 	for _, q := range s.summary {
 		if !q.Charted() {
@@ -755,7 +755,7 @@ func (s *Source) learnNames(ctx context.Context) {
 	}
 	for _, q := range s.summary {
 		if q.Names() {
-			if rs, _, err := s.c.QueryWith(ctx, q.ExprIn(s.c.Dialect(), s.c.cfg.Window, ""), at, QueryOptions{NoCache: true, Lookback: s.lookback()}); err == nil {
+			if rs, _, err := s.c.QueryWith(ctx, q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, ""), at, QueryOptions{NoCache: true, Lookback: s.lookback()}); err == nil {
 				tr.Add(q, answersAt(rs, skew))
 			}
 		}

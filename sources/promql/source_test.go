@@ -33,8 +33,8 @@ func pollFleet(t *testing.T, ff *fakeFleet, fe *fakeEngine, cfg Config) (*Source
 	if cfg.Stacks == nil {
 		cfg.Stacks = fleetStacks
 	}
-	if cfg.Window == 0 {
-		cfg.Window = ff.window
+	if cfg.RateWindow == 0 {
+		cfg.RateWindow = ff.window
 	}
 	src, err := New(cfg)
 	if err != nil {
@@ -659,7 +659,7 @@ func TestEnginePaths(t *testing.T) {
 			})
 			srv := httptest.NewServer(mux)
 			defer srv.Close()
-			src, err := New(Config{URL: srv.URL + c.prefix + "/", Tenant: c.tenant, Stacks: fleetStacks, Window: ff.window})
+			src, err := New(Config{URL: srv.URL + c.prefix + "/", Tenant: c.tenant, Stacks: fleetStacks, RateWindow: ff.window})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -697,7 +697,7 @@ func TestHistoryDuringPolls(t *testing.T) {
 	}
 	srv := httptest.NewServer(fe)
 	defer srv.Close()
-	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, RateWindow: ff.window})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -752,7 +752,7 @@ func TestHistoryDuringFirstPoll(t *testing.T) {
 	}
 	srv := httptest.NewServer(fe)
 	defer srv.Close()
-	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, Window: ff.window})
+	src, err := New(Config{URL: srv.URL, Stacks: fleetStacks, RateWindow: ff.window})
 	if err != nil {
 		t.Fatal(err)
 	}

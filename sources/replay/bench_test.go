@@ -5,6 +5,8 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -14,12 +16,27 @@ import (
 )
 
 // writeLoad writes secs seconds of the reference load to a new segment at
-// path with 10-second blocks and returns what it holds. To keep the 24-hour
-// file quick to build, the first hour's frames are generated once and
-// replayed shifted by whole hours (blocks are independent, so the size per
-// hour is the same as with fresh data).
+// path with 10-second blocks and returns what it holds. Past the first
+// hour, the recording repeats that hour shifted by whole hours (see
+// writeLoadPeriod).
 func writeLoad(tb testing.TB, path string, secs int, numbers, logs, footer bool) (samples, lines int) {
+	return writeLoadPeriod(tb, path, secs, 3600, numbers, logs, footer)
+}
+
+// writeLoadPeriod writes the first period seconds of the reference load
+// through the segment writer, then repeats them, shifted by whole periods,
+// until secs (a multiple of period when larger). Each repetition's first
+// block is encoded again, with the segment's dictionary as every block
+// after the first; the others are that period's records copied with their
+// times moved: a block's body holds its times relative to the record's,
+// so the copy is what encoding the shifted frames would give
+// (TestWriteLoadPeriod checks), at a small part of the cost of a 24-hour
+// recording encoded block by block.
+func writeLoadPeriod(tb testing.TB, path string, secs, period int, numbers, logs, footer bool) (samples, lines int) {
 	tb.Helper()
+	if secs > period && secs%period != 0 {
+		tb.Fatalf("writeLoadPeriod: %d s is not a multiple of %d s", secs, period)
+	}
 	zenc, err := newEncoder()
 	if err != nil {
 		tb.Fatal(err)
@@ -29,31 +46,76 @@ func writeLoad(tb testing.TB, path string, secs int, numbers, logs, footer bool)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	type stats struct{ samples, logs, frames int }
+	var (
+		blocks     []stats // of the first period, in order
+		firstBlock []sources.Frame
+	)
+	flush := func() {
+		st := stats{s.blk.samples, s.blk.logs, s.blk.frames}
+		if err := s.flushBlock(); err != nil {
+			tb.Fatal(err)
+		}
+		blocks = append(blocks, st)
+	}
 	g := newRefLoad(t0, 11)
 	g.numbers, g.logs = numbers, logs
-	hour := min(secs, 3600)
-	seconds := make([][]sources.Frame, hour)
-	for i := range seconds {
-		seconds[i] = g.second()
-	}
-	for i := 0; i < secs; i++ {
-		shift := time.Duration(i/3600) * time.Hour
-		for _, f := range seconds[i%3600] {
-			if shift != 0 {
-				f.At = f.At.Add(shift)
-				f.Points = shiftPoints(f.Points, shift)
-				if f.Logs != nil {
-					l := f.Logs[0]
-					l.At = l.At.Add(shift)
-					f.Logs = []sources.LogRecord{l}
-				}
-			}
+	for range min(secs, period) {
+		for _, f := range g.second() {
 			if !s.blk.empty() && f.At.UnixNano()-s.blk.tFirst >= int64(10*time.Second) {
-				if err := s.flushBlock(); err != nil {
-					tb.Fatal(err)
-				}
+				flush()
+			}
+			if len(blocks) == 0 {
+				firstBlock = append(firstBlock, f)
 			}
 			s.blk.add(&f)
+		}
+	}
+	if secs > period {
+		flush() // a period ends a block
+		data, err := os.ReadFile(path)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		var recs []indexEntry // the first period's blocks
+		for _, e := range s.entries {
+			if e.typ == recBlock {
+				recs = append(recs, e)
+			}
+		}
+		if len(recs) != len(blocks) {
+			tb.Fatalf("writeLoadPeriod: %d block records for %d blocks", len(recs), len(blocks))
+		}
+		for rep := 1; rep < secs/period; rep++ {
+			shift := time.Duration(rep*period) * time.Second
+			for _, f := range firstBlock {
+				f = shiftFrame(f, shift)
+				s.blk.add(&f)
+			}
+			if err := s.flushBlock(); err != nil {
+				tb.Fatal(err)
+			}
+			for k, e := range recs[1:] {
+				h, ok := parseRecHdr(data[e.off:])
+				if !ok {
+					tb.Fatalf("writeLoadPeriod: bad record header at %d", e.off)
+				}
+				payload := data[e.off+recHeaderLen : e.off+recHeaderLen+int64(e.length)]
+				d := shift.Nanoseconds()
+				c := indexEntry{typ: recBlock, off: s.size, length: e.length, tFirst: e.tFirst + d, tLast: e.tLast + d}
+				for _, n := range e.notable {
+					n.At = n.At.Add(shift)
+					c.notable = append(c.notable, n)
+				}
+				if err := s.write(appendRecord(nil, recBlock, h.flags, c.tFirst, c.tLast, payload), c); err != nil {
+					tb.Fatal(err)
+				}
+				s.tLast = max(s.tLast, c.tLast)
+				st := blocks[k+1]
+				s.samples += st.samples
+				s.logs += st.logs
+				s.frames += st.frames
+			}
 		}
 	}
 	if footer {
@@ -66,6 +128,84 @@ func writeLoad(tb testing.TB, path string, secs int, numbers, logs, footer bool)
 		tb.Fatal(err)
 	}
 	return s.samples, s.logs
+}
+
+// TestWriteLoadPeriod holds writeLoadPeriod's copied blocks to what
+// encoding the repeated frames gives: the same frames read back, and a file
+// that verifies clean.
+func TestWriteLoadPeriod(t *testing.T) {
+	const period, secs = 30, 90
+	dir := t.TempDir()
+	fast := filepath.Join(dir, "fast"+Ext)
+	samples, lines := writeLoadPeriod(t, fast, secs, period, true, true, true)
+	g := newRefLoad(t0, 11)
+	var want []sources.Frame
+	var first [][]sources.Frame
+	for range period {
+		first = append(first, g.second())
+	}
+	var wantSamples, wantLines int
+	for i := range secs {
+		for _, f := range first[i%period] {
+			want = append(want, shiftFrame(f, time.Duration(i/period*period)*time.Second))
+			wantSamples += len(f.Points)
+			wantLines += len(f.Logs)
+		}
+	}
+	if samples != wantSamples || lines != wantLines {
+		t.Errorf("writeLoadPeriod counted %d samples, %d lines; want %d, %d", samples, lines, wantSamples, wantLines)
+	}
+	slow := filepath.Join(dir, "slow"+Ext)
+	if err := WriteFile(slow, want, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(fast, nil)
+	if err != nil || rep.Damaged() || rep.Good != rep.Blocks || rep.Blocks < secs/10 {
+		t.Fatalf("verify: %v: %+v", err, rep)
+	}
+	rf, err := Open(fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rf.Close()
+	rs, err := Open(slow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Close()
+	ff, fl := rf.Span()
+	sf, sl := rs.Span()
+	if !ff.Equal(sf) || !fl.Equal(sl) {
+		t.Errorf("span %s..%s, want %s..%s", ff, fl, sf, sl)
+	}
+	assertSame(t, readAll(t, rs), readAll(t, rf))
+}
+
+// shiftFrame is f moved by d, with its own copies of what it moves.
+func shiftFrame(f sources.Frame, d time.Duration) sources.Frame {
+	f.At = f.At.Add(d)
+	f.Points = shiftPoints(f.Points, d)
+	if f.Health != nil {
+		h := *f.Health
+		for _, t := range []*time.Time{&h.LastOK, &h.At, &h.DataAt} {
+			if !t.IsZero() {
+				*t = t.Add(d)
+			}
+		}
+		f.Health = &h
+	}
+	if f.Logs != nil {
+		ls := slices.Clone(f.Logs)
+		for i := range ls {
+			// The reference load's lines carry their time as text too.
+			const layout = "01-02 15:04:05"
+			at := ls[i].At.UTC()
+			ls[i].Raw = strings.Replace(ls[i].Raw, at.Format(layout), at.Add(d).Format(layout), 1)
+			ls[i].At = ls[i].At.Add(d)
+		}
+		f.Logs = ls
+	}
+	return f
 }
 
 func shiftPoints(ps []sources.Point, d time.Duration) []sources.Point {

@@ -35,7 +35,10 @@ type segment struct {
 	cat     catalogue
 	blk     *blockEnc
 	zenc    *zstd.Encoder // without dictionary: the first block
-	denc    *zstd.Encoder // with the segment's dictionary: every later block
+	dict    []byte        // the segment's dictionary, once its first block is written
+	dictID  uint32
+	denc    *zstd.Encoder // with the dictionary: later blocks that hold numbers
+	dencLog *zstd.Encoder // with the dictionary: later blocks of log lines alone
 	entries []indexEntry
 	buf     []byte
 	body    []byte
@@ -98,8 +101,12 @@ func (s *segment) flushBlock() error {
 	flags := uint8(flagZstd)
 	var dict []byte
 	switch {
-	case s.denc != nil:
-		payload = s.denc.EncodeAll(s.body, payload)
+	case s.dict != nil:
+		z, err := s.dictEncoder(s.blk.samples > 0)
+		if err != nil {
+			return err
+		}
+		payload = z.EncodeAll(s.body, payload)
 	case len(s.body) <= maxDictLen:
 		// The first block primes the compression of the others: its body
 		// becomes the segment's dictionary, so that each later block, while
@@ -119,11 +126,7 @@ func (s *segment) flushBlock() error {
 		e.b = binary.LittleEndian.AppendUint32(e.b, id)
 		e.b = s.zenc.EncodeAll(dict, e.b)
 		dictRec = e.b
-		denc, err := newEncoder(zstd.WithEncoderDictRaw(id, dict))
-		if err != nil {
-			return err
-		}
-		s.denc = denc
+		s.dict, s.dictID = dict, id
 	}
 	addDict := func() {
 		es = append(es, indexEntry{typ: recDict, off: s.size + int64(len(b)), length: uint32(len(dictRec))})
@@ -235,10 +238,37 @@ func (s *segment) abandon() {
 	s.closeEnc()
 }
 
+// dictEncoder returns the encoder, with the segment's dictionary, of a
+// block after the first, made on first use. Blocks that hold numbers are
+// compressed at "better" rather than "best": with a dictionary, the best
+// encoder copies its two match tables (34 MB) back from the dictionary's
+// on every block, which costs more than compressing the 10-second block
+// itself, while the better encoder restores only the parts the last block
+// touched. On the reference load that halves the recorder's CPU, and an
+// hour comes out no larger (2% smaller with its logs, 0.5% without).
+// Blocks of log lines alone are 3 to 5% smaller at best, so they keep it.
+// Either way a block is an ordinary zstd frame on the same raw dictionary.
+func (s *segment) dictEncoder(numbers bool) (*zstd.Encoder, error) {
+	z, level := &s.dencLog, zstd.SpeedBestCompression
+	if numbers {
+		z, level = &s.denc, zstd.SpeedBetterCompression
+	}
+	if *z == nil {
+		e, err := newEncoder(zstd.WithEncoderDictRaw(s.dictID, s.dict), zstd.WithEncoderLevel(level))
+		if err != nil {
+			return nil, err
+		}
+		*z = e
+	}
+	return *z, nil
+}
+
 func (s *segment) closeEnc() {
-	if s.denc != nil {
-		s.denc.Close()
-		s.denc = nil
+	for _, z := range []**zstd.Encoder{&s.denc, &s.dencLog} {
+		if *z != nil {
+			(*z).Close()
+			*z = nil
+		}
 	}
 }
 

@@ -35,7 +35,7 @@ var hostSignals = []string{sources.HostCPUSeconds, sources.HostLoad1, sources.Ho
 	sources.HostMemUsedRatio, sources.HostCPUBusy, sources.HostCPUCount, sources.HostNetRxBps}
 
 // Hosts evaluates every host the store has host signals for, sorted by
-// name. Rates use o.Window; a figure no source gives is n/a.
+// name. Rates use o.RateWindow; a figure no source gives is n/a.
 func Hosts(st *sources.Store, at time.Time, o Options) []Host {
 	o = o.withDefaults()
 	names := map[string]bool{}
@@ -46,7 +46,7 @@ func Hosts(st *sources.Store, at time.Time, o Options) []Host {
 	}
 	out := make([]Host, 0, len(names))
 	for n := range names {
-		out = append(out, host(st, n, at, o.Window))
+		out = append(out, host(st, n, at, o.RateWindow))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
 	return out

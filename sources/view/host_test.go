@@ -70,7 +70,7 @@ func TestHosts(t *testing.T) {
 	// busy = 1 − (2×7)/(2×10) = 0.3.
 	at := h0.Add(10 * time.Second)
 	st.Ingest(scrapeHost(at, 106, 11, 53))
-	h = Hosts(st, at, Options{Window: time.Minute})[0]
+	h = Hosts(st, at, Options{RateWindow: time.Minute})[0]
 	if !h.CPUBusy.OK || h.CPUBusy.V < 0.2999 || h.CPUBusy.V > 0.3001 {
 		t.Errorf("cpu busy %v, want 0.3", h.CPUBusy)
 	}

@@ -54,7 +54,7 @@ func (n *Num) UnmarshalJSON(b []byte) error {
 
 // Options says how to evaluate.
 type Options struct {
-	Window       time.Duration      // rate and quantile window; default 1m
+	RateWindow   time.Duration      // rate and quantile window; default 1m
 	ErrorTarget  float64            // default error-rate target, ratio; default 0.01
 	Strict       map[string]bool    // services with the strict target
 	StrictTarget float64            // default 0.001
@@ -71,8 +71,8 @@ type Options struct {
 }
 
 func (o Options) withDefaults() Options {
-	if o.Window <= 0 {
-		o.Window = time.Minute
+	if o.RateWindow <= 0 {
+		o.RateWindow = time.Minute
 	}
 	if o.ErrorTarget <= 0 {
 		o.ErrorTarget = 0.01
@@ -235,18 +235,18 @@ type SourceHealth struct {
 
 // Overview is everything the overview panes show at one instant.
 type Overview struct {
-	At       time.Time      `json:"at"`
-	Window   string         `json:"window"`
-	Services []Service      `json:"services"`
-	GPUs     []GPU          `json:"gpus"`
-	Sources  []SourceHealth `json:"sources"`
-	Drops    sources.Drops  `json:"-"`
+	At         time.Time      `json:"at"`
+	RateWindow string         `json:"window"`
+	Services   []Service      `json:"services"`
+	GPUs       []GPU          `json:"gpus"`
+	Sources    []SourceHealth `json:"sources"`
+	Drops      sources.Drops  `json:"-"`
 }
 
 // Evaluate computes the overview at instant at.
 func Evaluate(st *sources.Store, at time.Time, o Options) Overview {
 	o = o.withDefaults()
-	ov := Overview{At: at.UTC(), Window: o.Window.String(), Services: []Service{}, GPUs: []GPU{}, Sources: []SourceHealth{}}
+	ov := Overview{At: at.UTC(), RateWindow: o.RateWindow.String(), Services: []Service{}, GPUs: []GPU{}, Sources: []SourceHealth{}}
 	ov.Services = Services(st, at, o)
 	ov.GPUs = GPUs(st, at)
 	ov.Sources = Health(st, at)
@@ -326,19 +326,19 @@ func Services(st *sources.Store, at time.Time, o Options) []Service {
 
 func service(st *sources.Store, x svcIndex, id svcID, at time.Time, o Options) Service {
 	sv := Service{Host: id.host, Name: id.name, Stack: id.stack, Operation: id.op, Outcomes: map[string]Num{}}
-	sv.Latency = x.quantiles(st, famLatency, id, o.Window, at)
-	sv.TTFT = x.quantiles(st, famTTFT, id, o.Window, at)
-	sv.ITL = x.quantiles(st, famITL, id, o.Window, at)
+	sv.Latency = x.quantiles(st, famLatency, id, o.RateWindow, at)
+	sv.TTFT = x.quantiles(st, famTTFT, id, o.RateWindow, at)
+	sv.ITL = x.quantiles(st, famITL, id, o.RateWindow, at)
 	if rates := x.of(sources.SvcRequestRate, id); len(rates) > 0 {
 		// The engine's figures: requests per second by outcome.
 		sv.Throughput = sumLast(st, rates, at)
-		sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRateFigures(st, rates, o.Window, at)
+		sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRateFigures(st, rates, o.RateWindow, at)
 	} else {
-		sv.Throughput = sumRate(st, x.of(sources.SvcRequests, id), o.Window, at)
-		sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRate(st, x.of(sources.SvcRequests, id), o.Window, at)
+		sv.Throughput = sumRate(st, x.of(sources.SvcRequests, id), o.RateWindow, at)
+		sv.ErrorRate, sv.ErrorBasis, sv.Outcomes = errorRate(st, x.of(sources.SvcRequests, id), o.RateWindow, at)
 	}
-	sv.PromptTPS = x.tokens(st, id, "prompt", o.Window, at)
-	sv.GenTPS = x.tokens(st, id, "generation", o.Window, at)
+	sv.PromptTPS = x.tokens(st, id, "prompt", o.RateWindow, at)
+	sv.GenTPS = x.tokens(st, id, "generation", o.RateWindow, at)
 	sv.ErrorTarget = ErrorTarget(o, id.name)
 	sv.QueueDepth = sumLast(st, x.of(sources.SvcQueueDepth, id), at)
 	sv.Running = sumLast(st, x.of(sources.SvcRunning, id), at)

@@ -89,7 +89,7 @@ func TestUptimeAndSatisfaction(t *testing.T) {
 	}
 	e := NewExecutive(ExecutiveOptions{})
 	e.SetSize(90, 20)
-	e.Refresh(pane.Env{Store: st, Now: at, Window: time.Hour})
+	e.Refresh(pane.Env{Store: st, Now: at, Zoom: time.Hour})
 	v := ansi.Strip(e.View())
 	for _, w := range []string{"per hour   n/a", "24h  99.000%", "data covers 59m59s", "75%  from user_feedback_total"} {
 		if !strings.Contains(v, w) {
@@ -145,7 +145,7 @@ func TestConfidenceAndAccuracy(t *testing.T) {
 	m := drift.NewMonitor(drift.Config{})
 	s := NewScientist(ScientistOptions{Drift: m})
 	s.SetSize(80, 20)
-	s.Refresh(pane.Env{Store: st, Now: t0.Add(time.Minute), Window: time.Minute})
+	s.Refresh(pane.Env{Store: st, Now: t0.Add(time.Minute), Zoom: time.Minute})
 	v := ansi.Strip(s.View())
 	for _, w := range []string{"Drift", "0 features", "Prediction confidence (14 predictions", "p50", "Accuracy", "n/a (no ground-truth label field configured)"} {
 		if !strings.Contains(v, w) {

@@ -112,7 +112,7 @@ func (s *Scientist) Refresh(env pane.Env) {
 		recs := env.Store.Logs(env.From(), env.Now, 200000, nil)
 		s.conf = ConfidenceOver(recs, s.o.ConfidenceField, env.From(), env.Now, cols)
 		if !at.Equal(env.Now) {
-			recs = env.Store.Logs(at.Add(-env.Window), at, 200000, nil)
+			recs = env.Store.Logs(at.Add(-env.Zoom), at, 200000, nil)
 		}
 		s.acc = AccuracyOf(recs, s.o)
 	}

@@ -27,7 +27,7 @@ type Env struct {
 	Store    *sources.Store
 	Now      time.Time     // the end of the shared window: live now, the paused instant, or replay time
 	At       time.Time     // the instant figures are evaluated at: Cursor when on, else Now
-	Window   time.Duration // the shared time window (zoom)
+	Zoom     time.Duration // the shared time window (zoom)
 	Cursor   time.Time     // the shared time cursor; zero when off
 	Mode     string        // "LIVE", "PAUSED" or "REPLAY"
 	Overview view.Overview // services and GPUs at At, source health at Now (shared so panes do not repeat it)
@@ -43,7 +43,7 @@ type Env struct {
 func (e Env) InScope(host string) bool { return e.Scope == "" || host == e.Scope }
 
 // From is the start of the shared window.
-func (e Env) From() time.Time { return e.Now.Add(-e.Window) }
+func (e Env) From() time.Time { return e.Now.Add(-e.Zoom) }
 
 // Live reports whether At is the present: the console is live and the
 // cursor is off. Only then may a pane show what no recording keeps and no
@@ -74,7 +74,7 @@ func NewEnv(st *sources.Store, now time.Time, window time.Duration, cursor time.
 	at := Instant(now, cursor)
 	ov := view.Evaluate(st, at, o)
 	ov.Sources = view.Health(st, now)
-	return Env{Store: st, Now: now, At: at, Window: window, Cursor: cursor, Mode: mode, Overview: ov,
+	return Env{Store: st, Now: now, At: at, Zoom: window, Cursor: cursor, Mode: mode, Overview: ov,
 		Hosts: view.Hosts(st, at, o), Options: o}
 }
 

@@ -20,7 +20,7 @@ import (
 type Bar struct {
 	Mode    string        // "LIVE", "PAUSED" or "REPLAY"
 	At      time.Time     // the instant shown
-	Window  time.Duration // the shared window
+	Zoom    time.Duration // the shared window
 	Cursor  time.Time     // zero when off
 	Sources []view.SourceHealth
 	Hints   []key.Binding // the focused pane's keys, then a few global ones
@@ -44,7 +44,7 @@ func Render(w int, b Bar) string {
 	default:
 		mode = mode.Foreground(styles.ColorAccent)
 	}
-	left := mode.Render(b.Mode) + " " + Window(b.Window)
+	left := mode.Render(b.Mode) + " " + Window(b.Zoom)
 	if b.Scope != "" {
 		left += " " + styles.PAccent.Paint("@"+sources.OneLine(b.Scope))
 	}

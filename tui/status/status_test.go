@@ -46,7 +46,7 @@ func TestHealthIdleIsUp(t *testing.T) {
 }
 
 func TestRenderWidthAndMessage(t *testing.T) {
-	b := Bar{Mode: "PAUSED", At: time.Date(2026, 1, 1, 14, 2, 3, 0, time.UTC), Window: time.Hour,
+	b := Bar{Mode: "PAUSED", At: time.Date(2026, 1, 1, 14, 2, 3, 0, time.UTC), Zoom: time.Hour,
 		Hints: []key.Binding{key.NewBinding(key.WithKeys("j"), key.WithHelp("j/k", "move"))}}
 	for _, w := range []int{1, 10, 40, 80, 200} {
 		if got := lipgloss.Width(Render(w, b)); got != w {
@@ -74,7 +74,7 @@ func TestSourcesInTheRoomLeft(t *testing.T) {
 	hs := []view.SourceHealth{{Source: "nvml", State: "ok"}, {Source: "scrape a:1", State: "ok"},
 		{Source: "otlp 127.0.0.1:4318", State: "error", Error: "listen tcp 127.0.0.1:4318: bind: address already in use"}}
 	for w, want := range map[int]string{200: "4318: listen tcp", 120: "✖ otlp 127.0.0.1:4318", 60: "✖ 1 error"} {
-		if got := Render(w, Bar{Mode: "LIVE", Window: 15 * time.Minute, Sources: hs}); !strings.Contains(got, want) {
+		if got := Render(w, Bar{Mode: "LIVE", Zoom: 15 * time.Minute, Sources: hs}); !strings.Contains(got, want) {
 			t.Errorf("%d wide: %q lacks %q", w, got, want)
 		}
 	}

@@ -26,7 +26,7 @@ type State struct {
 	Now       time.Time     // the newest clock reading (from a tick or data message)
 	At        time.Time     // the frozen instant while paused
 	Paused    bool          // the shown instant is At
-	Window    time.Duration // the zoom: the span every chart shows
+	Zoom      time.Duration // the zoom: the span every chart shows
 	Cursor    time.Time     // zero when off
 	Retention time.Duration // what the store holds; 0: the longest zoom level
 	Follow    bool          // the window follows the data held (FitWindow) until the user zooms
@@ -59,9 +59,9 @@ func (t *State) MaxWindow() time.Duration {
 	return t.Retention
 }
 
-// Zoom steps the window in (dir < 0) or out (dir > 0) and reports whether it moved.
-func (t *State) Zoom(dir int) bool {
-	cur := t.Window
+// ZoomStep steps the window in (dir < 0) or out (dir > 0) and reports whether it moved.
+func (t *State) ZoomStep(dir int) bool {
+	cur := t.Zoom
 	next := cur
 	if dir < 0 {
 		for i := len(ZoomLevels) - 1; i >= 0; i-- {
@@ -85,7 +85,7 @@ func (t *State) Zoom(dir int) bool {
 	if next == cur {
 		return false
 	}
-	t.Window = next
+	t.Zoom = next
 	t.ClampCursor()
 	return true
 }
@@ -94,7 +94,7 @@ func (t *State) Zoom(dir int) bool {
 // returns the window set.
 func (t *State) SetWindow(d time.Duration) time.Duration {
 	d = min(max(d, ZoomLevels[0]), t.MaxWindow())
-	t.Window, t.Follow = d, false
+	t.Zoom, t.Follow = d, false
 	t.ClampCursor()
 	return d
 }
@@ -102,10 +102,10 @@ func (t *State) SetWindow(d time.Duration) time.Duration {
 // Pan moves the shown instant by half a window (back for dir < 0), pausing.
 // Panning forward up to the live edge resumes live. It reports a limit hit.
 func (t *State) Pan(dir int) (limit string) {
-	step := t.Window / 2
+	step := t.Zoom / 2
 	if dir < 0 {
 		t.Pause()
-		earliest := t.Now.Add(-t.MaxWindow() + t.Window)
+		earliest := t.Now.Add(-t.MaxWindow() + t.Zoom)
 		next := t.At.Add(-step)
 		if next.Before(earliest) {
 			next = earliest
@@ -134,7 +134,7 @@ func (t *State) Pan(dir int) (limit string) {
 // moves it by exactly what it shows (a window fitted to 70 s would step
 // 1.17 s, moving the shown time by 1 s or 2 s).
 func (t *State) CursorStep() time.Duration {
-	return max((t.Window / CursorSteps).Truncate(time.Second), time.Second)
+	return max((t.Zoom / CursorSteps).Truncate(time.Second), time.Second)
 }
 
 // ToggleCursor puts the cursor at the shown instant (on a step), or takes
@@ -164,9 +164,9 @@ func (t *State) SetCursor(at time.Time) {
 		return
 	}
 	end := t.Shown()
-	if at.After(end) || at.Before(end.Add(-t.Window)) {
+	if at.After(end) || at.Before(end.Add(-t.Zoom)) {
 		t.Pause()
-		t.At = at.Add(t.Window / 2)
+		t.At = at.Add(t.Zoom / 2)
 		if t.At.After(t.Now) {
 			t.At = t.Now
 		}
@@ -184,7 +184,7 @@ func (t *State) ClampCursor() {
 	if t.Cursor.After(end) {
 		t.Cursor = end
 	}
-	if from := end.Add(-t.Window); t.Cursor.Before(from) {
+	if from := end.Add(-t.Zoom); t.Cursor.Before(from) {
 		t.Cursor = from
 	}
 }

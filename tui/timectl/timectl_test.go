@@ -8,11 +8,11 @@ import (
 var t0 = time.Date(2026, 3, 1, 14, 0, 0, 0, time.UTC)
 
 func TestZoomPanCursor(t *testing.T) {
-	s := State{Now: t0, Window: 15 * time.Minute, Retention: time.Hour}
-	if !s.Zoom(1) || s.Window != 30*time.Minute || !s.Zoom(1) || s.Window != time.Hour || s.Zoom(1) {
-		t.Fatalf("zoom out to the retention: %v", s.Window)
+	s := State{Now: t0, Zoom: 15 * time.Minute, Retention: time.Hour}
+	if !s.ZoomStep(1) || s.Zoom != 30*time.Minute || !s.ZoomStep(1) || s.Zoom != time.Hour || s.ZoomStep(1) {
+		t.Fatalf("zoom out to the retention: %v", s.Zoom)
 	}
-	s.Window = 10 * time.Minute
+	s.Zoom = 10 * time.Minute
 	if lim := s.Pan(-1); lim != "" || !s.Paused || !s.Shown().Equal(t0.Add(-5*time.Minute)) {
 		t.Fatalf("pan back: %q %v %v", lim, s.Paused, s.Shown())
 	}
@@ -41,7 +41,7 @@ func TestZoomPanCursor(t *testing.T) {
 // it shows, and by the same amount each press.
 func TestCursorStepWholeSeconds(t *testing.T) {
 	for _, w := range []time.Duration{time.Minute, 70 * time.Second, 90 * time.Second, 130 * time.Second, 5 * time.Minute, 7*time.Minute + 10*time.Second, 24 * time.Hour} {
-		s := State{Now: t0.Add(437 * time.Millisecond), Window: w, Retention: 48 * time.Hour}
+		s := State{Now: t0.Add(437 * time.Millisecond), Zoom: w, Retention: 48 * time.Hour}
 		step := s.CursorStep()
 		if step < time.Second || step%time.Second != 0 || step > w/CursorSteps {
 			t.Errorf("window %v: step %v", w, step)

@@ -17,7 +17,7 @@ import (
 func sample() Report {
 	at := time.Date(2026, 11, 25, 14, 2, 0, 0, time.UTC)
 	return Report{
-		Overview: view.Overview{At: at, Window: "1m0s", Services: []view.Service{{Name: "api", Stack: "vllm", Host: "gpu-7",
+		Overview: view.Overview{At: at, RateWindow: "1m0s", Services: []view.Service{{Name: "api", Stack: "vllm", Host: "gpu-7",
 			Latency: view.Quantiles{P99: view.Some(0.25)}}}},
 		Drift:      []DriftRow{DriftRowOf(drift.Row{Feature: "price"}, false)},
 		Discovered: []Discovered{{URL: "http://127.0.0.1:8000/metrics", Stacks: []string{"vllm"}}},

@@ -25,7 +25,7 @@ func Write(w io.Writer, r Report, format string) error {
 func writeText(w io.Writer, r Report) error {
 	ov := r.Overview
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "vigil at %s, window %s\n", ov.At.Format("2006-01-02 15:04:05Z07:00"), ov.Window)
+	fmt.Fprintf(tw, "vigil at %s, window %s\n", ov.At.Format("2006-01-02 15:04:05Z07:00"), ov.RateWindow)
 	if len(ov.Services) > 0 {
 		fmt.Fprintln(tw, "\nSERVICE\tSTACK\tHOST\tP50\tP95\tP99\tTTFT P50\tREQ/S\tTOK/S\tERRORS\tQUEUE\tKV CACHE")
 		for _, s := range ov.Services {

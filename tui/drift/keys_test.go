@@ -1,5 +1,0 @@
-package drift
-
-import tea "github.com/charmbracelet/bubbletea"
-
-func keyB() tea.KeyMsg { return tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("b")} }
