@@ -158,7 +158,9 @@ func Start(ctx context.Context, o Options) (*Service, error) {
 	rec := newRecsysMetrics(recsysService)
 	// The GPUs first: the log lines name their PCI bus ids. Their state
 	// function reads the simulation only when a GPU is read.
-	s.nvml = nvmlmock.New(o.GPUs, s.gpuState)
+	// stepLocked kicks the event waiters when an XID changes, so they need
+	// not read the GPUs on a timer of their own.
+	s.nvml = nvmlmock.New(o.GPUs, s.gpuState, nvmlmock.WithEventCheck(0))
 	busIDs := make([]string, o.GPUs)
 	for i, d := range s.nvml.Devices {
 		if sd, ok := d.(*server.Device); ok && i < len(busIDs) {
@@ -287,7 +289,11 @@ func (s *Service) stepLocked() {
 	if s.closed {
 		return
 	}
+	xid := s.sim.xidGen
 	if s.sim.advance(s.clock.Now()) {
+		if s.sim.xidGen != xid {
+			s.nvml.Kick()
+		}
 		if err := s.sim.log.flush(); err != nil && !s.logErrSeen {
 			s.logErrSeen = true
 			s.log.Error("demo: log file", "err", err)

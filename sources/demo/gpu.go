@@ -128,6 +128,9 @@ func (s *sim) stepGPUs(c conditions, dt float64) {
 		if procMem > 0 {
 			procs = []nvmlmock.Proc{{PID: uint32(4100 + i), UsedBytes: procMem, SMUtil: uint32(math.Round(util * 100)), Name: name}}
 		}
+		if xid != g.stateNow.XID {
+			s.xidGen++
+		}
 		g.stateNow = nvmlmock.GPUState{
 			Util:         util,
 			MemUtil:      clamp(util*0.55+0.03*r.NormFloat64(), 0, 1),

@@ -67,7 +67,8 @@ type sim struct {
 	gpus    []gpuSim
 	busIDs  []string // each GPU's PCI bus id, as NVML gives it
 	eccGPU  int
-	thermOn bool // the thermal GPU is past hwThermalC (for the log line on change)
+	xidGen  uint64 // counts the steps that changed a GPU's XID
+	thermOn bool   // the thermal GPU is past hwThermalC (for the log line on change)
 	xidOn   bool
 
 	llmSampleP, recSampleP float64

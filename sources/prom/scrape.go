@@ -71,6 +71,8 @@ type Scraper struct {
 	poll   sync.Mutex        // serialises polls of this target; guards intern and buf
 	intern map[string]string // label strings kept between scrapes
 	buf    bytes.Buffer      // the body, reused
+	exPrev map[exKey]bool    // the exemplars the last scrape showed
+	exCur  map[exKey]bool
 
 	mu   sync.Mutex
 	last Stats
@@ -268,6 +270,7 @@ func (s *Scraper) Poll(ctx context.Context, now time.Time) (sources.Frame, error
 	}
 	pf, st, perr := parse(body, ct, Target{URL: s.cfg.URL, Host: s.cfg.Host, Service: s.cfg.Service}, now, s.intern)
 	pf.Source, pf.Health = s.name, h
+	pf.Exemplars = s.newExemplars(pf.Exemplars)
 	h.Series = st.Series
 	h.Detail = strings.Join(st.Stacks, ",")
 	h.Duration = time.Since(start)
@@ -284,6 +287,47 @@ func (s *Scraper) Poll(ctx context.Context, now time.Time) (sources.Frame, error
 	s.last = st
 	s.mu.Unlock()
 	return pf, nil
+}
+
+// exKey is an exemplar as scrapes see it. Its time is left out: an
+// exemplar without a timestamp of its own is stamped with each scrape's.
+type exKey struct {
+	series, trace, span string
+	value               float64
+}
+
+// newExemplars keeps the exemplars that the last scrape did not show. An
+// exporter shows each bucket's latest exemplar on every scrape until a
+// newer observation replaces it; a repeat is the same observation, and the
+// store would hold it once per scrape.
+func (s *Scraper) newExemplars(ex []sources.Exemplar) []sources.Exemplar {
+	if s.exCur == nil {
+		s.exPrev, s.exCur = map[exKey]bool{}, map[exKey]bool{}
+	}
+	out := ex[:0]
+	for _, e := range ex {
+		k := exKey{e.Series.Key(), e.TraceID, e.SpanID, e.Value}
+		if e.TraceID == "" && e.SpanID == "" {
+			var b strings.Builder
+			for _, l := range e.Labels {
+				b.WriteString(l.Name)
+				b.WriteByte(0)
+				b.WriteString(l.Value)
+				b.WriteByte(0)
+			}
+			k.trace = b.String()
+		}
+		s.exCur[k] = true
+		if !s.exPrev[k] {
+			out = append(out, e)
+		}
+	}
+	s.exPrev, s.exCur = s.exCur, s.exPrev
+	clear(s.exCur)
+	if len(out) == 0 {
+		return nil
+	}
+	return out
 }
 
 // fetch GETs the body, decompressed and capped.

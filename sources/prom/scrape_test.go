@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/pem"
+	"fmt"
 	"io"
 	"log"
 	"net"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -266,6 +268,44 @@ func TestScrapeOpenMetricsNegotiation(t *testing.T) {
 	f, err = NewScraper(ScrapeConfig{URL: srv.URL}).Poll(context.Background(), t0)
 	if err != nil || len(f.Exemplars) != 0 || len(f.Points) != 1 {
 		t.Fatalf("text: %v, %+v", err, f)
+	}
+}
+
+// An exporter shows a bucket's latest exemplar on every scrape: the frame
+// carries it once, and again only after it was replaced and came back.
+func TestScrapeExemplarsOnce(t *testing.T) {
+	var mu sync.Mutex
+	trace := "aaaa"
+	srv := serve(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		tr := trace
+		mu.Unlock()
+		w.Header().Set("Content-Type", omCT)
+		fmt.Fprintf(w, "# TYPE vllm:e2e_request_latency_seconds histogram\n"+
+			"vllm:e2e_request_latency_seconds_bucket{model_name=\"m\",le=\"1.0\"} 1 # {trace_id=\"%s\"} 0.5\n"+
+			"vllm:e2e_request_latency_seconds_bucket{model_name=\"m\",le=\"+Inf\"} 1\n"+
+			"vllm:e2e_request_latency_seconds_count{model_name=\"m\"} 1\n"+
+			"vllm:e2e_request_latency_seconds_sum{model_name=\"m\"} 0.5\n# EOF\n", tr)
+	})
+	sc := NewScraper(ScrapeConfig{URL: srv.URL, OpenMetrics: true})
+	want := []string{"aaaa", "", "bbbb", "", "aaaa"}
+	for i, w := range want {
+		if i == 2 || i == 4 {
+			mu.Lock()
+			trace = w
+			mu.Unlock()
+		}
+		f, err := sc.Poll(context.Background(), t0.Add(time.Duration(i)*time.Second))
+		if err != nil {
+			t.Fatalf("scrape %d: %v", i, err)
+		}
+		got := ""
+		for _, e := range f.Exemplars {
+			got += e.TraceID
+		}
+		if got != w {
+			t.Errorf("scrape %d: exemplars with trace ids %q, want %q", i, got, w)
+		}
 	}
 }
 

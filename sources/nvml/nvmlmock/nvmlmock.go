@@ -90,6 +90,9 @@ type Mock struct {
 	faults map[faultKey]nvml.Return
 	hooks  map[faultKey]func()
 	kick   chan struct{}
+	// check is how often an event-set wait looks at the states on its
+	// own; 0: only on entry and on Kick.
+	check time.Duration
 }
 
 // Option configures a Mock.
@@ -104,6 +107,18 @@ func WithError(call string, gpu int, ret nvml.Return) Option {
 	return func(m *Mock) { m.faults[faultKey{call, gpu}] = ret }
 }
 
+// DefaultEventCheck is how often an event-set wait reads the GPUs' states
+// for a changed XID when nothing kicks it.
+const DefaultEventCheck = 250 * time.Millisecond
+
+// WithEventCheck sets how often an event-set wait reads every GPU's state
+// for a changed XID (DefaultEventCheck). 0 reads them only when a wait
+// begins and on Kick: for a caller that kicks whenever an XID changes, as
+// the demo does, so that an idle wait costs nothing.
+func WithEventCheck(d time.Duration) Option {
+	return func(m *Mock) { m.check = max(d, 0) }
+}
+
 // New returns n simulated H100s whose live fields come from state(i).
 // A nil state gives idle GPUs.
 func New(n int, state func(i int) GPUState, opts ...Option) *Mock {
@@ -114,7 +129,8 @@ func New(n int, state func(i int) GPUState, opts ...Option) *Mock {
 	}
 	srv := server.NewServerWithGPUs("550.54.15", "12.550.54.15", 12040, gpus.Multiple(n, gpus.H100_SXM5_80GB)...)
 	m := &Mock{Server: srv, state: state, start: time.Now(),
-		faults: map[faultKey]nvml.Return{}, hooks: map[faultKey]func(){}, kick: make(chan struct{}, 1)}
+		faults: map[faultKey]nvml.Return{}, hooks: map[faultKey]func(){}, kick: make(chan struct{}, 1),
+		check: DefaultEventCheck}
 	for i, d := range srv.Devices {
 		sd := d.(*server.Device)
 		sd.UUID = uuidOf(i)
@@ -152,7 +168,7 @@ func (m *Mock) SetHook(call string, gpu int, fn func()) {
 }
 
 // Kick wakes event-set waiters so that a changed XID is seen at once
-// rather than at the next internal check (every 250 ms).
+// rather than at the next internal check (WithEventCheck).
 func (m *Mock) Kick() {
 	select {
 	case m.kick <- struct{}{}:
@@ -336,8 +352,12 @@ func (e *eventSet) Wait(timeoutMs uint32) (nvml.EventData, nvml.Return) {
 	}
 	deadline := time.NewTimer(time.Duration(timeoutMs) * time.Millisecond)
 	defer deadline.Stop()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
+	var tickC <-chan time.Time
+	if e.m.check > 0 {
+		tick := time.NewTicker(e.m.check)
+		defer tick.Stop()
+		tickC = tick.C
+	}
 	for {
 		ev, ok, r := e.pending()
 		if r != nvml.SUCCESS {
@@ -349,7 +369,7 @@ func (e *eventSet) Wait(timeoutMs uint32) (nvml.EventData, nvml.Return) {
 		select {
 		case <-deadline.C:
 			return nvml.EventData{}, nvml.ERROR_TIMEOUT
-		case <-tick.C:
+		case <-tickC:
 		case <-e.m.kick:
 		}
 	}

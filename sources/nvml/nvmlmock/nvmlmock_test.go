@@ -136,3 +136,46 @@ func TestMIGAndLost(t *testing.T) {
 		t.Fatal(r)
 	}
 }
+
+// With no check of its own, a wait that has begun sees a changed XID only
+// when kicked: the kick alone wakes it.
+func TestEventCheckKickOnly(t *testing.T) {
+	var xid atomic.Uint64
+	read := make(chan struct{}, 1)
+	m := New(1, func(int) GPUState {
+		select {
+		case read <- struct{}{}:
+		default:
+		}
+		return GPUState{XID: xid.Load()}
+	}, WithEventCheck(0))
+	d, _ := m.DeviceGetHandleByIndex(0)
+	es, _ := m.EventSetCreate()
+	if r := d.RegisterEvents(nvml.EventTypeXidCriticalError, es); r != nvml.SUCCESS {
+		t.Fatal(r)
+	}
+	type res struct {
+		ev nvml.EventData
+		r  nvml.Return
+	}
+	select {
+	case <-read: // a read before the wait
+	default:
+	}
+	got := make(chan res, 1)
+	go func() {
+		ev, r := es.Wait(60000)
+		got <- res{ev, r}
+	}()
+	<-read // the wait's first look: nothing yet; only the kick wakes it now
+	xid.Store(48)
+	m.Kick()
+	select {
+	case g := <-got:
+		if g.r != nvml.SUCCESS || g.ev.EventData != 48 {
+			t.Fatalf("xid event %v %+v", g.r, g.ev)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("a kicked wait did not return the XID")
+	}
+}
