@@ -88,7 +88,10 @@ func TestScrapeBadInputs(t *testing.T) {
 			w.Header().Set("Content-Length", "100000")
 			w.Write([]byte("vllm:num_requests_running 1\nvllm:num_req"))
 		}, nil, "truncated"},
-		{"50 MB body", func(w http.ResponseWriter, _ *http.Request) { w.Write(big) }, nil, "body larger than the 16 MiB limit"},
+		// The limit, not the clock, must stop it: a race-instrumented read
+		// of 16 MiB on a loaded machine can take more than 5 s.
+		{"50 MB body", func(w http.ResponseWriter, _ *http.Request) { w.Write(big) },
+			func(c *ScrapeConfig) { c.Timeout = time.Minute }, "body larger than the 16 MiB limit"},
 		{"small cap", func(w http.ResponseWriter, _ *http.Request) { w.Write(readFixture(t, "vllm.prom")) },
 			func(c *ScrapeConfig) { c.MaxBodyBytes = 1000 }, "body larger than the 1000 bytes limit"},
 		{"401", func(w http.ResponseWriter, _ *http.Request) {
