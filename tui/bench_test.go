@@ -3,7 +3,6 @@ package tui
 import (
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 )
 
@@ -36,22 +36,11 @@ func benchModel(b *testing.B, w, h int) Model {
 	return m
 }
 
-// cpuTime is the process's user+system CPU time. The benchmarks report it
-// per op ("cpu-ns/op") beside wall time because the shared build machines
-// run many jobs at once and wall time there mostly measures waiting.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU starts the CPU clock; call the result when the loop ends.
 func reportCPU(b *testing.B) func() {
-	start := cpuTime()
+	start := cputime.Now()
 	return func() {
-		b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+		b.ReportMetric(float64(cputime.Now()-start)/float64(b.N), "cpu-ns/op")
 	}
 }
 

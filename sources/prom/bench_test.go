@@ -5,27 +5,18 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
 )
 
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // reportCPU adds cpu-ms/op: CPU time (all threads, GC included) per
 // operation, which a loaded machine inflates far less than wall time.
 func reportCPU(b *testing.B, start time.Duration) {
-	b.ReportMetric(float64(cpuTime()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+	b.ReportMetric(float64(cputime.Now()-start)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
 
 // bigExposition builds a vLLM-shaped exposition with copies models: every
@@ -80,7 +71,7 @@ func BenchmarkParseIngest10k(b *testing.B) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	i := 0
-	cpu := cpuTime()
+	cpu := cputime.Now()
 	for b.Loop() {
 		fr, _, err := Parse(body, textCT, Target{URL: "http://127.0.0.1:8000/metrics"}, t0.Add(time.Duration(i)*time.Second))
 		if err != nil {
@@ -109,7 +100,7 @@ func BenchmarkScrape50Targets(b *testing.B) {
 		hub.Add(NewScraper(ScrapeConfig{URL: fmt.Sprintf("http://127.0.0.1:%d/metrics", port), Interval: time.Second}))
 	}
 	b.ReportAllocs()
-	cpu := cpuTime()
+	cpu := cputime.Now()
 	for b.Loop() {
 		clock.Advance(time.Second)
 		hub.PollOnce(context.Background())

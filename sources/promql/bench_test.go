@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 )
 
@@ -119,13 +120,13 @@ func BenchmarkFleetPoll(b *testing.B) {
 			b.ResetTimer()
 			var cpu, least time.Duration
 			for i := 0; i < b.N; i++ {
-				c0 := cpuTime()
+				c0 := cputime.Now()
 				f, err := src.Poll(context.Background(), at)
 				if err != nil {
 					b.Fatal(err)
 				}
 				st.Ingest(f)
-				d := cpuTime() - c0
+				d := cputime.Now() - c0
 				cpu += d
 				if i == 0 || d < least {
 					least = d

@@ -8,10 +8,10 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 )
 
@@ -340,7 +340,7 @@ func BenchmarkDecode(b *testing.B) {
 	defer r.Close()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	var frames int
 	var span time.Duration
 	for i := 0; i < b.N; i++ {
@@ -352,7 +352,7 @@ func BenchmarkDecode(b *testing.B) {
 		frames += len(fs)
 		span += time.Duration(r.blocks[k].tLast - r.blocks[k].tFirst)
 	}
-	cpu := (cpuTime() - cpu0).Seconds()
+	cpu := (cputime.Now() - cpu0).Seconds()
 	b.ReportMetric(span.Seconds()/cpu, "ticks/cpu-s")
 	b.ReportMetric(float64(frames)/cpu, "frames/cpu-s")
 	b.ReportMetric(span.Seconds()/b.Elapsed().Seconds(), "ticks/s")
@@ -371,7 +371,7 @@ func BenchmarkFrames(b *testing.B) {
 	from, to := r.Span()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	var frames int
 	for i := 0; i < b.N; i++ {
 		r.mu.Lock()
@@ -382,7 +382,7 @@ func BenchmarkFrames(b *testing.B) {
 			return true
 		})
 	}
-	cpu := (cpuTime() - cpu0).Seconds()
+	cpu := (cputime.Now() - cpu0).Seconds()
 	if frames == 0 {
 		b.Fatal("no frames")
 	}
@@ -403,7 +403,7 @@ func BenchmarkDecodeIngest(b *testing.B) {
 	st := sources.NewStore(sources.StoreOptions{})
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for i := 0; i < b.N; i++ {
 		st.Reset()
 		r.mu.Lock()
@@ -414,7 +414,7 @@ func BenchmarkDecodeIngest(b *testing.B) {
 			return true
 		})
 	}
-	cpu := (cpuTime() - cpu0).Seconds()
+	cpu := (cputime.Now() - cpu0).Seconds()
 	ticks := to.Sub(from).Seconds() * float64(b.N)
 	if n := len(st.Select(sources.GPUUtilization)); n == 0 {
 		b.Fatal("nothing ingested")
@@ -491,7 +491,7 @@ func BenchmarkRecorderSecond(b *testing.B) {
 	}
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	for i := 0; i < b.N; i++ {
 		shift := time.Duration(i/n) * time.Duration(n) * time.Second
 		for _, f := range secs[i%n] {
@@ -505,7 +505,7 @@ func BenchmarkRecorderSecond(b *testing.B) {
 		}
 	}
 	rec.Close()
-	cpu := cpuTime() - cpu0
+	cpu := cputime.Now() - cpu0
 	b.StopTimer()
 	if d := rec.Stats().Dropped; d != 0 {
 		b.Fatalf("%d frames dropped", d)
@@ -514,15 +514,6 @@ func BenchmarkRecorderSecond(b *testing.B) {
 	// does not depend on what else the machine is running.
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N)/1e7, "%core")
 	b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
-}
-
-// cpuTime is the process's user and system CPU time so far.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // BenchmarkVerifyHour checks one hour of the reference load record by

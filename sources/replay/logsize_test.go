@@ -13,6 +13,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 
+	"github.com/vigil-dev/vigil/internal/cputime"
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/logs"
 )
@@ -268,7 +269,7 @@ func BenchmarkDecodeLogs(b *testing.B) {
 	defer r.Close()
 	b.ReportAllocs()
 	b.ResetTimer()
-	cpu0 := cpuTime()
+	cpu0 := cputime.Now()
 	lines := 0
 	for i := 0; i < b.N; i++ {
 		fs, err := r.decodeBlock(r.blocks[i%len(r.blocks)])
@@ -279,5 +280,5 @@ func BenchmarkDecodeLogs(b *testing.B) {
 			lines += len(f.Logs)
 		}
 	}
-	b.ReportMetric(float64(lines)/(cpuTime()-cpu0).Seconds(), "lines/cpu-s")
+	b.ReportMetric(float64(lines)/(cputime.Now()-cpu0).Seconds(), "lines/cpu-s")
 }

@@ -1,8 +1,0 @@
-//go:build !unix
-
-package promql
-
-import "time"
-
-// cpuTime is unknown here: 0.
-func cpuTime() time.Duration { return 0 }
