@@ -228,7 +228,13 @@ func EvaluateFleet(st *sources.Store, ov Overview, hosts []Host, at time.Time, o
 		if a.Value.OK != b.Value.OK {
 			return a.Value.OK
 		}
-		if a.Signal == b.Signal && a.Value.OK && a.Value.V != b.Value.V {
+		// Values compare only within one signal; across signals the
+		// order must still be total (else it follows the input's, which
+		// is a map's): by signal name.
+		if a.Signal != b.Signal {
+			return a.Signal < b.Signal
+		}
+		if a.Value.OK && a.Value.V != b.Value.V {
 			return a.Value.V > b.Value.V
 		}
 		return a.Host < b.Host
