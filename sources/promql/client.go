@@ -59,7 +59,7 @@ const (
 	DefaultRetries     = 2
 	DefaultInterval    = 15 * time.Second
 	DefaultTopK        = 20
-	DefaultWindow      = time.Minute
+	DefaultRateWindow  = time.Minute
 	DefaultConcurrency = 6
 	DefaultDetailAll   = 8
 	// MaxBodyBytes caps one API response, decompressed (64 MiB).
@@ -144,7 +144,7 @@ func NewClient(cfg Config) (*Client, error) {
 		cfg.TopK = DefaultTopK
 	}
 	if cfg.RateWindow <= 0 {
-		cfg.RateWindow = DefaultWindow
+		cfg.RateWindow = DefaultRateWindow
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
