@@ -663,6 +663,7 @@ func (t *Translation) Points() []sources.Point {
 		note(inst, n)
 	}
 	var empty scrape
+	noted := map[string]bool{} // GPU instances named through their identities
 	for k := range t.adds {
 		ad := &t.adds[k]
 		p, q := ad.q.p, ad.q.q
@@ -672,6 +673,15 @@ func (t *Translation) Points() []sources.Point {
 			case scopeGPU:
 				if q.kind == qIdent {
 					c.gpus[gpuIndexKey(p, a.Labels)] = a.Labels
+				} else if p.hasIdent() && firstOf(a.Labels, p.hostLabels) == "" {
+					// Named by its identity: once per instance is enough.
+					if noted[inst] {
+						continue
+					}
+					h := c.gpuHost(p, a.Labels)
+					noted[inst] = h != ""
+					note(inst, h)
+					continue
 				}
 				note(inst, c.gpuHost(p, a.Labels))
 			case scopeSvc:
