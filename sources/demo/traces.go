@@ -107,7 +107,15 @@ type tracing struct {
 	recTP  *sdktrace.TracerProvider
 	llm    trace.Tracer
 	recsys trace.Tracer
+	// Spans emitted since the last flush, per provider: the demo's step
+	// on the beat flushes them (flush), so the batchers' own timers
+	// (batchSafety) do not wake the process at phases of their own.
+	llmN, recN atomic.Int64
 }
+
+// batchSafety is the batchers' own timeout: spans are sent by flush on the
+// demo's beat; this only bounds how long spans wait if flush is not called.
+const batchSafety = 30 * time.Second
 
 // tracesURL turns "http://host:4318" into the OTLP/HTTP traces URL.
 func tracesURL(endpoint string) (string, error) {
@@ -151,7 +159,7 @@ func newTracing(ctx context.Context, endpoint, host string, log *slog.Logger) (*
 			sdktrace.WithIDGenerator(gen),
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
 			sdktrace.WithBatcher(t.exp,
-				sdktrace.WithBatchTimeout(time.Second),
+				sdktrace.WithBatchTimeout(batchSafety),
 				sdktrace.WithExportTimeout(3*time.Second),
 				sdktrace.WithMaxQueueSize(8192)),
 		)
@@ -176,6 +184,11 @@ func (t *tracing) emit(tr trace.Tracer, id *ids, name string, start, end time.Ti
 	if t == nil {
 		return
 	}
+	if tr == t.llm {
+		t.llmN.Add(1)
+	} else {
+		t.recN.Add(1)
+	}
 	ctx := context.WithValue(context.Background(), idsKey{}, &plan{ids: id})
 	ctx, root := tr.Start(ctx, name,
 		trace.WithTimestamp(start), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
@@ -190,6 +203,25 @@ func (t *tracing) emit(tr trace.Tracer, id *ids, name string, start, end time.Ti
 		root.SetStatus(codes.Error, errMsg)
 	}
 	root.End(trace.WithTimestamp(end))
+}
+
+// flush sends the spans emitted since the last flush, waiting at most 3 s
+// for each provider's export, less once ctx is done.
+func (t *tracing) flush(ctx context.Context) {
+	if t == nil {
+		return
+	}
+	for _, p := range []struct {
+		n  *atomic.Int64
+		tp *sdktrace.TracerProvider
+	}{{&t.llmN, t.llmTP}, {&t.recN, t.recTP}} {
+		if p.n.Swap(0) == 0 {
+			continue
+		}
+		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+		_ = p.tp.ForceFlush(ctx) // failures are the exporter's to report (quietExporter)
+		cancel()
+	}
 }
 
 func (t *tracing) shutdown(ctx context.Context) error {
