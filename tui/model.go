@@ -144,9 +144,18 @@ func New(o Options) Model {
 	return Model{s: s}
 }
 
-// tick schedules the next refresh, reading the clock when it fires.
+// refreshLag is how long after the process's beat (sources.Beat) the
+// console refreshes: the sources polled on the beat (a scrape, the GPUs,
+// the log tail) have handed in their frames by then, so the refresh shows
+// this beat's data, and the console wakes once a second beside the beat's
+// wake-up instead of at a phase of its own.
+const refreshLag = 100 * time.Millisecond
+
+// tick schedules the next refresh, every d at refreshLag after the beat,
+// reading the clock when it fires.
 func tick(d time.Duration, clock sources.Clock) tea.Cmd {
-	return tea.Tick(d, func(wall time.Time) tea.Msg { return tickMsg{at: clock.Now(), wall: wall} })
+	wait := sources.UntilBeat(time.Now().Add(-refreshLag), d)
+	return tea.Tick(wait, func(wall time.Time) tea.Msg { return tickMsg{at: clock.Now(), wall: wall} })
 }
 
 // readClock delivers the clock's time at once.
