@@ -107,13 +107,13 @@ type tracing struct {
 	recTP  *sdktrace.TracerProvider
 	llm    trace.Tracer
 	recsys trace.Tracer
-	// Spans emitted since the last flush, per provider: the demo's step
-	// on the beat flushes them (flush), so the batchers' own timers
-	// (batchSafety) do not wake the process at phases of their own.
-	llmN, recN atomic.Int64
+	// pending counts the spans emitted since the last flush: the demo's
+	// step on the beat flushes them (flush), so the batcher's own timer
+	// (batchSafety) does not wake the process at a phase of its own.
+	pending atomic.Int64
 }
 
-// batchSafety is the batchers' own timeout: spans are sent by flush on the
+// batchSafety is the batcher's own timeout: spans are sent by flush on the
 // demo's beat; this only bounds how long spans wait if flush is not called.
 const batchSafety = 30 * time.Second
 
@@ -146,7 +146,15 @@ func newTracing(ctx context.Context, endpoint, host string, log *slog.Logger) (*
 		return nil, fmt.Errorf("demo: otlp exporter: %w", err)
 	}
 	t := &tracing{exp: &quietExporter{inner: inner, log: log}}
-	t.exp.users.Store(2)
+	// One batcher for both services: a flush sends both services' spans
+	// in one request (grouped by resource, as OTLP carries them), one
+	// round trip a second instead of two. The first provider's Shutdown
+	// shuts it and the exporter; the second's finds it shut.
+	t.exp.users.Store(1)
+	bsp := sdktrace.NewBatchSpanProcessor(t.exp,
+		sdktrace.WithBatchTimeout(batchSafety),
+		sdktrace.WithExportTimeout(3*time.Second),
+		sdktrace.WithMaxQueueSize(8192))
 	gen := &seededIDs{}
 	tp := func(service string) *sdktrace.TracerProvider {
 		res := resource.NewSchemaless(
@@ -158,10 +166,7 @@ func newTracing(ctx context.Context, endpoint, host string, log *slog.Logger) (*
 			sdktrace.WithResource(res),
 			sdktrace.WithIDGenerator(gen),
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
-			sdktrace.WithBatcher(t.exp,
-				sdktrace.WithBatchTimeout(batchSafety),
-				sdktrace.WithExportTimeout(3*time.Second),
-				sdktrace.WithMaxQueueSize(8192)),
+			sdktrace.WithSpanProcessor(bsp),
 		)
 	}
 	t.llmTP = tp(llmModelName)
@@ -184,11 +189,7 @@ func (t *tracing) emit(tr trace.Tracer, id *ids, name string, start, end time.Ti
 	if t == nil {
 		return
 	}
-	if tr == t.llm {
-		t.llmN.Add(1)
-	} else {
-		t.recN.Add(1)
-	}
+	t.pending.Add(1)
 	ctx := context.WithValue(context.Background(), idsKey{}, &plan{ids: id})
 	ctx, root := tr.Start(ctx, name,
 		trace.WithTimestamp(start), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
@@ -205,23 +206,18 @@ func (t *tracing) emit(tr trace.Tracer, id *ids, name string, start, end time.Ti
 	root.End(trace.WithTimestamp(end))
 }
 
-// flush sends the spans emitted since the last flush, waiting at most 3 s
-// for each provider's export, less once ctx is done.
+// flush sends the spans emitted since the last flush in one export,
+// waiting at most 3 s for it, less once ctx is done.
 func (t *tracing) flush(ctx context.Context) {
 	if t == nil {
 		return
 	}
-	for _, p := range []struct {
-		n  *atomic.Int64
-		tp *sdktrace.TracerProvider
-	}{{&t.llmN, t.llmTP}, {&t.recN, t.recTP}} {
-		if p.n.Swap(0) == 0 {
-			continue
-		}
-		ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
-		_ = p.tp.ForceFlush(ctx) // failures are the exporter's to report (quietExporter)
-		cancel()
+	if t.pending.Swap(0) == 0 {
+		return
 	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_ = t.llmTP.ForceFlush(ctx) // the batcher both providers share; failures are the exporter's to report (quietExporter)
 }
 
 func (t *tracing) shutdown(ctx context.Context) error {
