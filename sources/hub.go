@@ -224,7 +224,9 @@ func (h *Hub) runPoller(ctx context.Context, p Poller, kick <-chan struct{}) {
 	if iv <= 0 {
 		iv = time.Second
 	}
-	t := time.NewTicker(iv)
+	// The first poll runs at once; the next ones on the beats of iv,
+	// with every other loop of the process that is due (beat.go).
+	t := NewBeat(iv)
 	defer t.Stop()
 	for {
 		f := h.poll(ctx, p)
@@ -233,6 +235,7 @@ func (h *Hub) runPoller(ctx context.Context, p Poller, kick <-chan struct{}) {
 		case <-ctx.Done():
 			return
 		}
+		t.Next()
 		select {
 		case <-t.C:
 		case <-kick:

@@ -59,11 +59,16 @@ type state struct {
 	hosts       []view.Host   // hosts at evalAt
 	evalAt      time.Time
 	evalGen     uint64
-	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
-	boxes       map[pane.Pane]boxEntry
-	sizes       map[pane.Pane][2]int // the size each pane was last given
-	statusLine  string               // prepared in Update
-	alerts      []alerts.Alert       // the firing alerts at the shown instant
+	// evalUntil is when the figures evaluated last can change without new
+	// data (view.Until; zero: never); until then a later instant ages
+	// them (view.Advance). figures counts the evaluations (pane.Env).
+	evalUntil  time.Time
+	figures    uint64
+	seen       map[pane.Pane]uint64 // envGen each pane was last refreshed with
+	boxes      map[pane.Pane]boxEntry
+	sizes      map[pane.Pane][2]int // the size each pane was last given
+	statusLine string               // prepared in Update
+	alerts     []alerts.Alert       // the firing alerts at the shown instant
 
 	screens []*screen
 	cur     int                // index into screens
@@ -144,9 +149,18 @@ func New(o Options) Model {
 	return Model{s: s}
 }
 
-// tick schedules the next refresh, reading the clock when it fires.
+// refreshLag is how long after the process's beat (sources.Beat) the
+// console refreshes: the sources polled on the beat (a scrape, the GPUs,
+// the log tail) have handed in their frames by then, so the refresh shows
+// this beat's data, and the console wakes once a second beside the beat's
+// wake-up instead of at a phase of its own.
+const refreshLag = 100 * time.Millisecond
+
+// tick schedules the next refresh, every d at refreshLag after the beat,
+// reading the clock when it fires.
 func tick(d time.Duration, clock sources.Clock) tea.Cmd {
-	return tea.Tick(d, func(wall time.Time) tea.Msg { return tickMsg{at: clock.Now(), wall: wall} })
+	wait := sources.UntilBeat(time.Now().Add(-refreshLag), d)
+	return tea.Tick(wait, func(wall time.Time) tea.Msg { return tickMsg{at: clock.Now(), wall: wall} })
 }
 
 // readClock delivers the clock's time at once.
@@ -386,10 +400,18 @@ func (s *state) refresh() {
 			s.t.Follow = s.t.Zoom < s.o.Zoom
 		}
 	}
-	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
+	switch {
+	case s.evalAt.Equal(at) && s.evalGen == gen && s.envGen != 0:
+	case s.evalGen == gen && s.envGen != 0 && at.After(s.evalAt) && (s.evalUntil.IsZero() || at.Before(s.evalUntil)):
+		// A live tick between polls: the same figures, older.
+		view.Advance(s.o.Store, &s.overview, s.hosts, at)
+		s.evalAt = at
+	default:
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
 		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+		s.evalUntil = view.Until(s.o.Store, at, s.o.View)
+		s.figures++
 		s.hostCount = s.machines()
 	}
 	ov, hosts := s.overview, s.hosts
@@ -410,6 +432,7 @@ func (s *state) refresh() {
 		Hosts:    hosts,
 		Options:  s.o.View,
 		Scope:    s.scope,
+		Figures:  s.figures,
 	}
 	s.envGen++
 	s.kinds = s.o.Store.Kinds()

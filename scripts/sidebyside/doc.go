@@ -8,7 +8,13 @@
 //	go build -o /tmp/vigil ./cmd/vigil
 //	go run ./scripts/sidebyside -vigil /tmp/vigil                      # console and demo CPU, 60 s each
 //	go run ./scripts/sidebyside -vigil /tmp/vigil -base /tmp/old       # an older build beside it
+//	go run ./scripts/sidebyside -vigil /tmp/vigil -base /tmp/old -case demo -rounds 4 -peers btop
 //	go run ./scripts/sidebyside -vigil /tmp/vigil -case memory -mem-for 10m
+//
+// With -rounds N every CPU case runs N times and the medians of each
+// program's CPU and of the ratios are printed at the end: on a machine
+// others use, a single window's figures move with their load, the ratios
+// of programs measured in the same window much less.
 //
 // Cases:
 //

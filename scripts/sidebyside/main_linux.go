@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 
@@ -20,6 +21,7 @@ type config struct {
 	vigil, base string
 	cases       []string
 	dur, warm   time.Duration
+	rounds      int
 	memFor      time.Duration
 	every       time.Duration
 	w, h        int
@@ -35,6 +37,7 @@ func main() {
 	flag.StringVar(&cases, "case", "console,demo", "what to measure, comma-separated: console, demo, memory")
 	flag.DurationVar(&c.dur, "for", 60*time.Second, "CPU: how long every process is measured, side by side")
 	flag.DurationVar(&c.warm, "warm", 30*time.Second, "CPU: how long everything runs before the measurement starts")
+	flag.IntVar(&c.rounds, "rounds", 1, "CPU: how many times each CPU case is run; with more than one, the medians are printed at the end")
 	flag.DurationVar(&c.memFor, "mem-for", 10*time.Minute, "memory: how long the demo runs")
 	flag.DurationVar(&c.every, "every", time.Minute, "memory: time between two samples")
 	flag.StringVar(&peers, "peers", "btop,glances", "the peers run beside vigil (btop at update_ms 1000, glances at its defaults)")
@@ -69,9 +72,9 @@ func main() {
 		var err error
 		switch strings.TrimSpace(k) {
 		case "console":
-			err = cpuCase(c, true, os.Stdout)
+			err = cpuRounds(c, true, os.Stdout)
 		case "demo":
-			err = cpuCase(c, false, os.Stdout)
+			err = cpuRounds(c, false, os.Stdout)
 		case "memory":
 			err = memoryCase(c, os.Stdout)
 		default:
@@ -197,64 +200,122 @@ func (b *bench) producer() (url, logPath string, err error) {
 	return "", "", fmt.Errorf("producer: no \"demo: started\" line in %s after 30 s", plog)
 }
 
+// cpuRounds runs a CPU case c.rounds times and, for more than one, prints
+// the median of each process's CPU and of the ratios: on a shared machine
+// one window's figures move with the neighbours' load, the ratios of
+// programs measured in the same window much less.
+func cpuRounds(c config, console bool, out io.Writer) error {
+	var runs []map[string]float64
+	for i := 0; i < max(c.rounds, 1); i++ {
+		if c.rounds > 1 {
+			fmt.Fprintf(out, "round %d of %d\n", i+1, c.rounds)
+		}
+		cpu, err := cpuCase(c, console, out)
+		if err != nil {
+			return err
+		}
+		runs = append(runs, cpu)
+	}
+	if len(runs) < 2 {
+		return nil
+	}
+	med := func(f func(map[string]float64) (float64, bool)) (float64, int) {
+		var v []float64
+		for _, r := range runs {
+			if x, ok := f(r); ok {
+				v = append(v, x)
+			}
+		}
+		if len(v) == 0 {
+			return 0, 0
+		}
+		sort.Float64s(v)
+		if len(v)%2 == 1 {
+			return v[len(v)/2], len(v)
+		}
+		return (v[len(v)/2-1] + v[len(v)/2]) / 2, len(v)
+	}
+	of := func(k string) func(map[string]float64) (float64, bool) {
+		return func(r map[string]float64) (float64, bool) { x, ok := r[k]; return 100 * x, ok }
+	}
+	ratio := func(a, b string) func(map[string]float64) (float64, bool) {
+		return func(r map[string]float64) (float64, bool) {
+			x, y := r[a], r[b]
+			return x / y, y > 0
+		}
+	}
+	fmt.Fprintf(out, "medians of %d rounds\n", len(runs))
+	for _, k := range []string{"vigil", "vigil-base", "btop", "glances"} {
+		if m, n := med(of(k)); n > 0 {
+			fmt.Fprintf(out, "  %-28s %10.2f %%core\n", k, m)
+		}
+	}
+	for _, r := range [][2]string{{"vigil", "btop"}, {"vigil-base", "btop"}, {"vigil", "vigil-base"}} {
+		if m, n := med(ratio(r[0], r[1])); n > 0 {
+			fmt.Fprintf(out, "  %-28s %10.2f\n", r[0]+"/"+r[1], m)
+		}
+	}
+	return nil
+}
+
 // cpuCase measures the steady CPU of vigil and its peers over the same
 // window. console: vigil watches a demo that `vigil record --demo` runs in
 // another process (a scrape of its /metrics and a tail of its log, with
 // the demo's drift features), as a console watches a real service; demo:
 // the whole `vigil demo` process, the service inside it.
-func cpuCase(c config, console bool, out io.Writer) error {
+func cpuCase(c config, console bool, out io.Writer) (map[string]float64, error) {
 	name := "demo"
 	if console {
 		name = "console"
 	}
 	b, err := newBench(c, name)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	defer b.close()
 	if console {
 		fmt.Fprintf(out, "console: vigil watching a demo run by another process (`vigil record --demo`: scrape + log tail + drift), %dx%d\n", c.w, c.h)
 		url, logPath, err := b.producer()
 		if err != nil {
-			return err
+			return nil, err
 		}
 		cfg := filepath.Join(b.dir, "drift.yaml")
 		if err := os.WriteFile(cfg, []byte(demoDrift), 0o644); err != nil {
-			return err
+			return nil, err
 		}
 		for _, v := range c.vigils() {
 			if err := b.start(v[0]+" console", v[0], b.vigilEnv(v[0]), v[1], "--no-discover", "--no-nvml", "--otlp-listen", "off",
 				"--scrape", url, "--log", logPath, "--config", cfg, "--log-file", filepath.Join(b.dir, v[0]+".log")); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	} else {
 		fmt.Fprintf(out, "demo: the whole `vigil demo` process (service, scrape, NVML, logs, OTLP, console), %dx%d\n", c.w, c.h)
 		for _, v := range c.vigils() {
 			if err := b.start(v[0]+" demo", v[0], b.vigilEnv(v[0]), v[1], "demo", "--log-file", filepath.Join(b.dir, v[0]+".log")); err != nil {
-				return err
+				return nil, err
 			}
 		}
 	}
 	if err := b.startPeers(out); err != nil {
-		return err
+		return nil, err
 	}
 	for _, v := range c.vigils() {
 		if _, err := b.tm.WaitFor(v[0], "LIVE", 30*time.Second); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	time.Sleep(c.warm)
 	load0 := loadavg()
 	for _, p := range b.procs {
 		if p.a, err = procstat.Read(p.pid); err != nil {
-			return fmt.Errorf("%s exited: %w", p.label, err)
+			return nil, fmt.Errorf("%s exited: %w", p.label, err)
 		}
 	}
 	time.Sleep(c.dur)
 	for _, p := range b.procs {
 		if p.b, err = procstat.Read(p.pid); err != nil {
-			return fmt.Errorf("%s exited: %w", p.label, err)
+			return nil, fmt.Errorf("%s exited: %w", p.label, err)
 		}
 	}
 	fmt.Fprintf(out, "  CPU over the same %s after %s of warm-up (load average %s → %s)\n", c.dur, c.warm, load0, loadavg())
@@ -279,7 +340,7 @@ func cpuCase(c config, console bool, out io.Writer) error {
 	if base, ok := cpu["vigil-base"]; ok && base > 0 {
 		fmt.Fprintf(out, "  vigil/base %.2f\n", v/base)
 	}
-	return nil
+	return cpu, nil
 }
 
 // memoryCase runs `vigil demo` (and the peers) for -mem-for and prints

@@ -39,9 +39,12 @@ import (
 // Options.Dir.
 const LogFileName = "vigil-demo.log"
 
-// TickInterval is how often (wall time) the service advances on its own.
-// Scrapes and GPU reads also advance it to the clock's now first.
-const TickInterval = 200 * time.Millisecond
+// TickInterval is how often (wall time) the service advances on its own,
+// writes its log lines and sends its spans, on the process's beat
+// (sources.Beat): at the instants vigil's own 1 s loops wake, so that a
+// watched demo costs no wake-up of its own. Scrapes and GPU reads also
+// advance it to the clock's now first.
+const TickInterval = time.Second
 
 // Options configures the demo service. The zero value is usable.
 type Options struct {
@@ -263,7 +266,7 @@ func (s *Service) probe(ctx context.Context) error {
 
 // tick advances the simulation on the wall clock's beat.
 func (s *Service) tick(ctx context.Context) {
-	t := time.NewTicker(TickInterval)
+	t := sources.NewBeat(TickInterval)
 	defer t.Stop()
 	for {
 		select {
@@ -271,6 +274,8 @@ func (s *Service) tick(ctx context.Context) {
 			return
 		case <-t.C:
 			s.Step()
+			s.flushSpans(ctx)
+			t.Next()
 		}
 	}
 }
@@ -298,6 +303,17 @@ func (s *Service) stepLocked() {
 			s.logErrSeen = true
 			s.log.Error("demo: log file", "err", err)
 		}
+	}
+}
+
+// flushSpans sends the spans the steps since the last call emitted.
+func (s *Service) flushSpans(ctx context.Context) {
+	s.mu.RLock()
+	tr := s.sim.tr
+	closed := s.closed
+	s.mu.RUnlock()
+	if !closed {
+		tr.flush(ctx)
 	}
 }
 

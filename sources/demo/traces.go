@@ -107,7 +107,15 @@ type tracing struct {
 	recTP  *sdktrace.TracerProvider
 	llm    trace.Tracer
 	recsys trace.Tracer
+	// pending counts the spans emitted since the last flush: the demo's
+	// step on the beat flushes them (flush), so the batcher's own timer
+	// (batchSafety) does not wake the process at a phase of its own.
+	pending atomic.Int64
 }
+
+// batchSafety is the batcher's own timeout: spans are sent by flush on the
+// demo's beat; this only bounds how long spans wait if flush is not called.
+const batchSafety = 30 * time.Second
 
 // tracesURL turns "http://host:4318" into the OTLP/HTTP traces URL.
 func tracesURL(endpoint string) (string, error) {
@@ -138,7 +146,15 @@ func newTracing(ctx context.Context, endpoint, host string, log *slog.Logger) (*
 		return nil, fmt.Errorf("demo: otlp exporter: %w", err)
 	}
 	t := &tracing{exp: &quietExporter{inner: inner, log: log}}
-	t.exp.users.Store(2)
+	// One batcher for both services: a flush sends both services' spans
+	// in one request (grouped by resource, as OTLP carries them), one
+	// round trip a second instead of two. The first provider's Shutdown
+	// shuts it and the exporter; the second's finds it shut.
+	t.exp.users.Store(1)
+	bsp := sdktrace.NewBatchSpanProcessor(t.exp,
+		sdktrace.WithBatchTimeout(batchSafety),
+		sdktrace.WithExportTimeout(3*time.Second),
+		sdktrace.WithMaxQueueSize(8192))
 	gen := &seededIDs{}
 	tp := func(service string) *sdktrace.TracerProvider {
 		res := resource.NewSchemaless(
@@ -150,10 +166,7 @@ func newTracing(ctx context.Context, endpoint, host string, log *slog.Logger) (*
 			sdktrace.WithResource(res),
 			sdktrace.WithIDGenerator(gen),
 			sdktrace.WithSampler(sdktrace.AlwaysSample()),
-			sdktrace.WithBatcher(t.exp,
-				sdktrace.WithBatchTimeout(time.Second),
-				sdktrace.WithExportTimeout(3*time.Second),
-				sdktrace.WithMaxQueueSize(8192)),
+			sdktrace.WithSpanProcessor(bsp),
 		)
 	}
 	t.llmTP = tp(llmModelName)
@@ -176,6 +189,7 @@ func (t *tracing) emit(tr trace.Tracer, id *ids, name string, start, end time.Ti
 	if t == nil {
 		return
 	}
+	t.pending.Add(1)
 	ctx := context.WithValue(context.Background(), idsKey{}, &plan{ids: id})
 	ctx, root := tr.Start(ctx, name,
 		trace.WithTimestamp(start), trace.WithSpanKind(trace.SpanKindServer), trace.WithAttributes(attrs...))
@@ -190,6 +204,20 @@ func (t *tracing) emit(tr trace.Tracer, id *ids, name string, start, end time.Ti
 		root.SetStatus(codes.Error, errMsg)
 	}
 	root.End(trace.WithTimestamp(end))
+}
+
+// flush sends the spans emitted since the last flush in one export,
+// waiting at most 3 s for it, less once ctx is done.
+func (t *tracing) flush(ctx context.Context) {
+	if t == nil {
+		return
+	}
+	if t.pending.Swap(0) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	_ = t.llmTP.ForceFlush(ctx) // the batcher both providers share; failures are the exporter's to report (quietExporter)
 }
 
 func (t *tracing) shutdown(ctx context.Context) error {

@@ -96,8 +96,10 @@ func (f *File) Run(ctx context.Context, emit func(sources.Frame)) error {
 		}
 	}()
 	first := true
-	tick := time.NewTicker(f.opts.Poll)
-	defer tick.Stop()
+	wake := newWaker(f.pattern)
+	defer wake.close()
+	pace := f.newPace()
+	defer pace.stop()
 	lastHealth := time.Time{}
 	prevState := sources.HealthUnknown
 	prevErr := ""
@@ -169,10 +171,91 @@ func (f *File) Run(ctx context.Context, emit func(sources.Frame)) error {
 			}
 			continue
 		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
+		if !pace.wait(ctx, wake, progress(files)) {
 			return nil
+		}
+	}
+}
+
+// progress is where the tail stands: it moves when a poll read something
+// or followed a new file.
+func progress(files map[string]*tailed) int64 {
+	n := int64(len(files))
+	for _, t := range files {
+		n += t.off
+		if t.old != nil {
+			n += t.old.off
+		}
+	}
+	return n
+}
+
+// pace is when the tail polls next. A poll is fast (Options.Poll) while
+// the files grow; while they stand still the wait doubles up to idleMax
+// (1 s at the default 250 ms poll), on the process's beat (sources.Beat),
+// and is fast again as soon as a poll reads something. Where the
+// directory is watched (inotify, the waker) a change wakes the tail at
+// once (after a poll that a change woke, no sooner than Poll, at most
+// 250 ms, after it, so that a writer of many small writes costs at most
+// four polls a second), and
+// the poll waits
+// idleMax, a safety net for what the watch does not see. Either way a line
+// is read within idleMax of being written, and an idle tail wakes with the
+// rest of the process once a second instead of four times at a phase of
+// its own.
+// maxEventGap bounds the least time between two polls woken by changes.
+const maxEventGap = 250 * time.Millisecond
+
+type pace struct {
+	poll, idleMax, cur time.Duration
+	last               time.Time // the last poll's end
+	at                 int64     // progress at the last poll
+	woken              bool      // a change woke the last poll
+	t                  *time.Timer
+}
+
+func (f *File) newPace() *pace {
+	p := &pace{poll: f.opts.Poll, idleMax: max(f.opts.Poll, min(4*f.opts.Poll, time.Second)), at: -1}
+	p.t = time.NewTimer(time.Hour)
+	p.t.Stop()
+	return p
+}
+
+func (p *pace) stop() { p.t.Stop() }
+
+// wait waits for the next poll; false once ctx is done.
+func (p *pace) wait(ctx context.Context, w *waker, at int64) bool {
+	p.last = time.Now()
+	watched := w.watching()
+	switch {
+	case watched:
+		p.cur = p.idleMax
+	case at != p.at || p.cur == 0:
+		p.cur = p.poll
+	default:
+		p.cur = min(2*p.cur, p.idleMax)
+	}
+	p.at = at
+	p.t.Reset(sources.UntilBeat(p.last, p.cur))
+	var wc <-chan struct{}
+	if watched {
+		wc = w.C
+	}
+	woken := p.woken
+	p.woken = false
+	for {
+		select {
+		case <-p.t.C:
+			return true
+		case <-wc:
+			wc, p.woken = nil, true
+			d := time.Until(p.last.Add(min(p.poll, maxEventGap)))
+			if !woken || d <= 0 {
+				return true
+			}
+			p.t.Reset(d)
+		case <-ctx.Done():
+			return false
 		}
 	}
 }

@@ -32,7 +32,9 @@ type Options struct {
 	// Batch is the most records in one frame (default 1024).
 	Batch int
 	// Poll is how often files are checked for growth, rotation and new
-	// matches (default 250 ms).
+	// matches while they grow (default 250 ms); while they stand still the
+	// check backs off to 4×Poll (at most 1 s, never less than Poll), and
+	// where the directory is watched (inotify) a change wakes it at once.
 	Poll time.Duration
 	// Backfill is how many bytes from the end of a file that exists at start
 	// are read (default 256 KiB; negative: start at the end). Files that

@@ -602,6 +602,22 @@ func BenchmarkFullPoll8(b *testing.B) {
 	}
 }
 
+// BenchmarkGPUInfos8 is what the GPU pane asks of the collector on every
+// refresh of the console (once a second): 8 GPUs' static facts and fields.
+func BenchmarkGPUInfos8(b *testing.B) {
+	c := newTest(b, nvmlmock.New(8, busy), nil)
+	if _, err := poll(b, c, t0); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if is := c.GPUInfos(); len(is) != 8 || len(is[0].Fields) == 0 {
+			b.Fatalf("%d infos", len(is))
+		}
+	}
+}
+
 func TestPCIeOptIn(t *testing.T) {
 	m := nvmlmock.New(2, func(i int) nvmlmock.GPUState {
 		s := busy(i)

@@ -13,6 +13,38 @@ import (
 var _ sources.Poller = (*Collector)(nil)
 var _ sources.GPUInspector = (*Collector)(nil)
 
+// infoFieldOrder is the fields GPUInfos lists, by name (with its extra
+// label, "name{k=v}"), each name once (the first field of that name): the
+// names and their order are fixed, so they are made once, not on every
+// refresh of the console.
+var infoFieldOrder = func() []struct {
+	id   fieldID
+	name string
+} {
+	var out []struct {
+		id   fieldID
+		name string
+	}
+	seen := map[string]bool{}
+	for id := range fieldDefs {
+		d := fieldDefs[id]
+		name := d.name
+		if len(d.kv) == 2 {
+			name += "{" + d.kv[0] + "=" + d.kv[1] + "}"
+		}
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		out = append(out, struct {
+			id   fieldID
+			name string
+		}{fieldID(id), name})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].name < out[j].name })
+	return out
+}()
+
 // GPUInfos implements sources.GPUInspector: every collected GPU's static
 // facts, state and per-field last-good time, sorted by index. It never
 // waits on the driver.
@@ -35,19 +67,13 @@ func (c *Collector) GPUInfos() []sources.GPUInfo {
 		case g.err != "":
 			info.State = "error"
 		}
-		seen := map[string]bool{}
-		for id := range g.f {
-			f := g.f[id]
-			d := fieldDefs[id]
-			name := d.name
-			if len(d.kv) == 2 {
-				name += "{" + d.kv[0] + "=" + d.kv[1] + "}"
-			}
-			if seen[name] || (id == int(fPCIeTx) || id == int(fPCIeRx)) && !c.opts.PCIe {
+		info.Fields = make([]sources.GPUField, 0, len(infoFieldOrder))
+		for _, x := range infoFieldOrder {
+			if (x.id == fPCIeTx || x.id == fPCIeRx) && !c.opts.PCIe {
 				continue
 			}
-			seen[name] = true
-			info.Fields = append(info.Fields, sources.GPUField{Name: name, At: f.at, Err: f.err, NA: f.na, Value: f.v})
+			f := g.f[x.id]
+			info.Fields = append(info.Fields, sources.GPUField{Name: x.name, At: f.at, Err: f.err, NA: f.na, Value: f.v})
 		}
 		g.mu.Unlock()
 		if g.busy.Load() && info.State == "ok" {
@@ -58,7 +84,6 @@ func (c *Collector) GPUInfos() []sources.GPUInfo {
 				info.Err = fmt.Sprintf("GPU %d: %s stalled for %s", g.idx, *g.call.Load(), d.Round(time.Second))
 			}
 		}
-		sort.Slice(info.Fields, func(i, j int) bool { return info.Fields[i].Name < info.Fields[j].Name })
 		out = append(out, info)
 	}
 	return out

@@ -3,9 +3,10 @@ package nvml
 import (
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/NVIDIA/go-nvml/pkg/nvml"
+
+	"github.com/vigil-dev/vigil/sources"
 )
 
 // ParseGPUList splits a --gpus or CUDA_VISIBLE_DEVICES value ("0,3",
@@ -87,7 +88,7 @@ func (s selection) describe() string {
 // 20 ms) every Medium, one GPU after the other.
 func (c *Collector) pcieLoop(gpus []*gpu, stop <-chan struct{}) {
 	defer func() { _ = recover() }()
-	t := time.NewTicker(c.opts.Medium)
+	t := sources.NewBeat(c.opts.Medium)
 	defer t.Stop()
 	for {
 		for _, g := range gpus {
@@ -100,6 +101,7 @@ func (c *Collector) pcieLoop(gpus []*gpu, stop <-chan struct{}) {
 			rx, r := g.dev.GetPcieThroughput(nvml.PCIE_UTIL_RX_BYTES)
 			g.set(fPCIeRx, float64(rx)*1024, r, now)
 		}
+		t.Next()
 		select {
 		case <-stop:
 			return

@@ -62,7 +62,7 @@ func (c *Collector) watchXID(gpus []*gpu, stop <-chan struct{}) {
 			return
 		default:
 		}
-		ev, r := set.Wait(c.xidWait)
+		ev, r := set.Wait(c.waitMs(time.Now()))
 		switch r {
 		case nvml.SUCCESS:
 			if ev.EventType&nvml.EventTypeXidCriticalError != 0 {
@@ -80,6 +80,18 @@ func (c *Collector) watchXID(gpus []*gpu, stop <-chan struct{}) {
 			}
 		}
 	}
+}
+
+// waitMs is how long the next event wait blocks (ms): xidWait, or with the
+// default, until the process's next 1 s beat (sources.Beat), so that the
+// waits end at the instants the other loops wake and not at a phase of
+// their own.
+func (c *Collector) waitMs(now time.Time) uint32 {
+	if c.xidWait != xidWait {
+		return c.xidWait
+	}
+	d := sources.UntilBeat(now, time.Duration(xidWait)*time.Millisecond)
+	return uint32((d + time.Millisecond - 1) / time.Millisecond)
 }
 
 func (g *gpu) markXID(na string) {

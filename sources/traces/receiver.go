@@ -220,15 +220,16 @@ func (r *Receiver) Stats() ReceiverStats {
 // process holds the port) it reports the error as its health and tries
 // again every HealthEvery; it returns only when ctx is done.
 func (r *Receiver) Run(ctx context.Context, emit func(sources.Frame)) error {
-	tick := time.NewTicker(r.opts.HealthEvery)
+	tick := sources.NewBeat(r.opts.HealthEvery) // on the process's beat (sources.Beat)
 	defer tick.Stop()
 	for {
 		if err := r.Listen(); err == nil {
-			if err := r.serve(ctx, emit, tick.C); err == nil {
+			if err := r.serve(ctx, emit, tick); err == nil {
 				return nil
 			}
 		}
 		emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.Health()})
+		tick.Next()
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
@@ -239,7 +240,7 @@ func (r *Receiver) Run(ctx context.Context, emit func(sources.Frame)) error {
 
 // serve runs the HTTP server on the bound listener until ctx is done (nil)
 // or the listener fails (an error, kept for the health report).
-func (r *Receiver) serve(ctx context.Context, emit func(sources.Frame), tick <-chan time.Time) error {
+func (r *Receiver) serve(ctx context.Context, emit func(sources.Frame), tick *sources.Beat) error {
 	r.mu.Lock()
 	ln := r.ln
 	r.mu.Unlock()
@@ -271,8 +272,9 @@ func (r *Receiver) serve(ctx context.Context, emit func(sources.Frame), tick <-c
 		case f := <-r.queue:
 			f.Health = r.Health()
 			emit(f)
-		case <-tick:
+		case <-tick.C:
 			emit(sources.Frame{At: r.opts.Clock.Now(), Health: r.Health()})
+			tick.Next()
 		case err := <-served:
 			if errors.Is(err, http.ErrServerClosed) {
 				return nil
