@@ -106,6 +106,8 @@ type Store struct {
 	newest    int64 // newest timestamp ingested
 	swept     int64
 	gen       uint64 // bumped on every ingest
+	sets      uint64 // bumped when a series comes or goes (Select's memo)
+	instants  instants
 	backGen   uint64 // bumped on every ingest of history (Frame.Backfill)
 	kinds     uint64 // bumped when a kind of data comes or goes (Kinds)
 	mem       memUsage
@@ -181,6 +183,7 @@ func (s *Store) push(d *seriesData, t int64, v float64) {
 	if c != cap(d.ring.ts) {
 		s.mem.series += int64(cap(d.ring.ts)-c) * 16
 	}
+	s.instants.note(t, s.res)
 	if t > s.newest {
 		s.newest = t
 	}
@@ -261,6 +264,7 @@ func (s *Store) Ingest(f Frame) {
 		t := h.At.UnixNano()
 		c := cap(d.ring.ts)
 		ok, old, had := d.ring.put(t, snap, s.res)
+		s.instants.note(t, s.res)
 		if !ok {
 			s.drops.OutOfOrder++
 		} else {
@@ -330,6 +334,7 @@ type hostEntry struct {
 }
 
 func (s *Store) index(ser Series, k string, e hostEntry) {
+	s.sets++
 	m := s.byName[ser.Name]
 	if m == nil {
 		m = make(map[string]Series)
@@ -369,6 +374,8 @@ func (s *Store) sweep() {
 	for upto := s.exArr.expired(cut); s.exemplars.len() > 0 && s.exemplars.gone < upto; {
 		s.exemplars.pop()
 	}
+	oldest := s.newest
+	defer func() { s.instants.trim(oldest, s.res) }()
 	for k, d := range s.series {
 		if t, _, ok := d.ring.last(); !ok || t < cut {
 			delete(s.series, k)
@@ -376,8 +383,12 @@ func (s *Store) sweep() {
 			s.drops.Series++
 			s.catFirst, s.catData = nil, nil
 			s.mem.series -= seriesCost(&d.series, seriesDataSize) + ringBytes(d.ring, 8)
-		} else if b := ringBytes(d.ring, 8); d.ring.trim(cut) > 0 {
-			s.mem.series += ringBytes(d.ring, 8) - b
+		} else {
+			if b := ringBytes(d.ring, 8); d.ring.trim(cut) > 0 {
+				s.mem.series += ringBytes(d.ring, 8) - b
+			}
+			t0, _ := d.ring.at(0)
+			oldest = min(oldest, t0)
 		}
 	}
 	for k, d := range s.hists {
@@ -386,13 +397,18 @@ func (s *Store) sweep() {
 			s.unindex(d.series, k)
 			s.drops.Series++
 			s.mem.hists -= seriesCost(&d.series, histDataSize) + histRingBytes(d.ring) + int64(allocSize(8*len(sn.bounds)))
-		} else if b := histRingBytes(d.ring); d.ring.trim(cut) > 0 {
-			s.mem.hists += histRingBytes(d.ring) - b
+		} else {
+			if b := histRingBytes(d.ring); d.ring.trim(cut) > 0 {
+				s.mem.hists += histRingBytes(d.ring) - b
+			}
+			t0, _ := d.ring.at(0)
+			oldest = min(oldest, t0)
 		}
 	}
 }
 
 func (s *Store) unindex(ser Series, k string) {
+	s.sets++
 	name := ser.Name
 	if m := s.byName[name]; m != nil {
 		delete(m, k)
@@ -478,18 +494,32 @@ func (s *Store) Select(name string, match ...Label) []Series {
 	var out []Series
 	for _, m := range match {
 		if m.Name == LabelHost && m.Value != "" {
-			for _, e := range s.byHost[name][m.Value] {
-				if matches(e.ser, match) {
-					out = append(out, e.ser)
+			// The host's series, sorted once per set of series: a
+			// fleet's per-host figures ask for every host at every
+			// evaluation.
+			all, ok := s.selected.get(s.sets, name, m.Value)
+			if !ok {
+				for _, e := range s.byHost[name][m.Value] {
+					all = append(all, e.ser)
+				}
+				sort.Slice(all, func(i, j int) bool { return all[i].Key() < all[j].Key() })
+				s.selected.put(s.sets, name, m.Value, all)
+			}
+			if len(match) == 1 {
+				return all
+			}
+			out = all[:0]
+			for _, ser := range all {
+				if matches(ser, match) {
+					out = append(out, ser)
 				}
 			}
-			sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
 			return out
 		}
 	}
 	bare := len(match) == 0
 	if bare {
-		if out, ok := s.selected.get(s.gen, name); ok {
+		if out, ok := s.selected.get(s.sets, name, ""); ok {
 			return out
 		}
 	}
@@ -500,7 +530,7 @@ func (s *Store) Select(name string, match ...Label) []Series {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
 	if bare {
-		s.selected.put(s.gen, name, out)
+		s.selected.put(s.sets, name, "", out)
 	}
 	return out
 }
@@ -535,6 +565,10 @@ func (s *Store) Last(key string, at time.Time) (Sample, bool) {
 	if d == nil {
 		return Sample{}, false
 	}
+	return s.last(d, at)
+}
+
+func (s *Store) last(d *seriesData, at time.Time) (Sample, bool) {
 	t := at.UnixNano()
 	i := d.ring.search(t)
 	if i == 0 {
@@ -898,7 +932,9 @@ func (s *Store) Reset() {
 	s.cap = max(int(s.opts.Retention/s.opts.Resolution), 2)
 	s.newest, s.swept = 0, 0
 	s.catFirst, s.catData = nil, nil
+	s.instants = instants{}
 	s.gen++
+	s.sets++
 	s.kinds++
 }
 

@@ -39,6 +39,9 @@ func (s *Store) merge(pts []Point) {
 			vs = append(vs, pts[x].Value)
 		}
 		s.mergeRing(d.ring, ts, vs)
+		for _, t := range ts {
+			s.instants.note(t, s.res)
+		}
 		if t := ts[len(ts)-1]; t > s.newest {
 			s.newest = t
 		}

@@ -5,39 +5,42 @@ import (
 	"sync"
 )
 
-// selectMemo keeps Select's sorted answers for bare names (no matchers)
-// while the store is unchanged: a live console evaluates every second and
-// the store changes at every poll, and a fleet's names hold thousands of
+// selectMemo keeps Select's sorted answers for bare names (no matchers) and
+// for one host's series of a name while the store holds the same series: a
+// live console evaluates every second and the store changes at every poll,
+// but its series rarely come or go, and a fleet's names hold thousands of
 // series (8,000 GPU temperatures at 1,000 hosts) that Select would sort
-// again each time.
+// again each time, as it would each host's.
 type selectMemo struct {
 	mu     sync.Mutex
-	gen    uint64
-	byName map[string][]Series
+	sets   uint64
+	byName map[selectKey][]Series
 }
 
-// get returns the memo's answer for name at generation gen, a copy
-// the caller owns.
-func (m *selectMemo) get(gen uint64, name string) ([]Series, bool) {
+type selectKey struct{ name, host string }
+
+// get returns the memo's answer for name (and host, "" for all) at series
+// generation sets, a copy the caller owns.
+func (m *selectMemo) get(sets uint64, name, host string) ([]Series, bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.gen != gen || m.byName == nil {
+	if m.sets != sets || m.byName == nil {
 		return nil, false
 	}
-	out, ok := m.byName[name]
+	out, ok := m.byName[selectKey{name, host}]
 	if !ok {
 		return nil, false
 	}
 	return slices.Clone(out), true
 }
 
-// put keeps a copy of name's answer at generation gen, dropping the answers
-// of older generations.
-func (m *selectMemo) put(gen uint64, name string, out []Series) {
+// put keeps a copy of the answer at series generation sets, dropping the
+// answers of older generations.
+func (m *selectMemo) put(sets uint64, name, host string, out []Series) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if m.gen != gen || m.byName == nil {
-		m.gen, m.byName = gen, map[string][]Series{}
+	if m.sets != sets || m.byName == nil {
+		m.sets, m.byName = sets, map[selectKey][]Series{}
 	}
-	m.byName[name] = slices.Clone(out)
+	m.byName[selectKey{name, host}] = slices.Clone(out)
 }

@@ -43,7 +43,7 @@ type fleetState struct {
 type historyMsg struct{}
 
 // fleetCmd returns the requests the state calls for: history when the
-// shown window is new (start, zoom, pan), a host's detail when a pane
+// shown window is new (start, zoom, pan) and charts are shown, a host's detail when a pane
 // opened one on a new host or the console was scoped to one, and again
 // every DetailRenew while it stays.
 func (s *state) fleetCmd() tea.Cmd {
@@ -64,7 +64,7 @@ func (s *state) fleetCmd() tea.Cmd {
 	var cmds []tea.Cmd
 	// A live window moves every tick: ask again only when it moved by a
 	// good part of itself, or its zoom changed.
-	if s.o.History != nil && (s.fl.step != step || from.Before(s.fl.from) || to.Sub(s.fl.to) > window/2) {
+	if s.o.History != nil && s.chartsShown() && (s.fl.step != step || from.Before(s.fl.from) || to.Sub(s.fl.to) > window/2) {
 		s.fl.from, s.fl.to, s.fl.step = from, to, step
 		cmds = append(cmds, s.requestCmd(func(ctx context.Context, emit func(sources.Frame)) error {
 			return s.o.History.FillHistory(ctx, from, to, step, emit)
@@ -86,6 +86,16 @@ func (s *state) fleetCmd() tea.Cmd {
 		s.fl.host = host
 	}
 	return tea.Batch(cmds...)
+}
+
+// chartsShown reports whether history is worth asking for: a poll has
+// landed (before it, a fleet's history would be decoded beside its first
+// poll, and the console may yet open on the fleet), and the screen is not
+// the fleet's, which charts nothing. At 1,000 hosts the charts' history is
+// most of what the console holds at its peak; a fleet screen asks for it
+// when the user leaves it for a screen with charts.
+func (s *state) chartsShown() bool {
+	return !s.o.Store.Newest().IsZero() && s.screen().num != ScreenFleet
 }
 
 // requestCmd runs one request off the UI goroutine, its frames through the

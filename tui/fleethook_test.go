@@ -10,6 +10,7 @@ import (
 
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/view"
+	"github.com/vigil-dev/vigil/tui/fleetpane/fleettest"
 )
 
 // fakeEngine records what the console asks a query engine for.
@@ -111,5 +112,31 @@ func TestFleetHook(t *testing.T) {
 	runAll(m, cmd)
 	if len(fe.details) != 1 {
 		t.Errorf("the same host's detail asked twice: %v", fe.details)
+	}
+}
+
+// TestFleetHoldsHistory: before the first poll lands the console asks no
+// history; a fleet, which opens on the fleet screen (no charts), asks none
+// there, and asks once the user goes to a screen with charts.
+func TestFleetHoldsHistory(t *testing.T) {
+	fe := &fakeEngine{}
+	st := sources.NewStore(sources.StoreOptions{})
+	m := New(Options{Store: st, Clock: sources.NewManualClock(fleettest.At), History: fe, Detail: fe})
+	m = run(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: fleettest.At})
+	if len(fe.history) != 0 {
+		t.Fatalf("history asked before any poll: %v", fe.history)
+	}
+	fl := fleetStore(t, 100)
+	m = New(Options{Store: fl, Clock: sources.NewManualClock(fleettest.At), History: fe, Detail: fe})
+	m = run(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: fleettest.At}, tickMsg{at: fleettest.At.Add(time.Second)})
+	if n := m.s.screen().num; n != ScreenFleet {
+		t.Fatalf("opened on screen %d", n)
+	}
+	if len(fe.history) != 0 {
+		t.Fatalf("history asked on the fleet screen: %v", fe.history)
+	}
+	m = run(m, keyMsg("1"))
+	if n := m.s.screen().num; n != ScreenOverview || len(fe.history) != 1 {
+		t.Fatalf("on screen %d, history asked %v", n, fe.history)
 	}
 }

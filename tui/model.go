@@ -59,11 +59,16 @@ type state struct {
 	hosts       []view.Host   // hosts at evalAt
 	evalAt      time.Time
 	evalGen     uint64
-	seen        map[pane.Pane]uint64 // envGen each pane was last refreshed with
-	boxes       map[pane.Pane]boxEntry
-	sizes       map[pane.Pane][2]int // the size each pane was last given
-	statusLine  string               // prepared in Update
-	alerts      []alerts.Alert       // the firing alerts at the shown instant
+	// evalUntil is when the figures evaluated last can change without new
+	// data (view.Until; zero: never); until then a later instant ages
+	// them (view.Advance). figures counts the evaluations (pane.Env).
+	evalUntil  time.Time
+	figures    uint64
+	seen       map[pane.Pane]uint64 // envGen each pane was last refreshed with
+	boxes      map[pane.Pane]boxEntry
+	sizes      map[pane.Pane][2]int // the size each pane was last given
+	statusLine string               // prepared in Update
+	alerts     []alerts.Alert       // the firing alerts at the shown instant
 
 	screens []*screen
 	cur     int                // index into screens
@@ -395,10 +400,18 @@ func (s *state) refresh() {
 			s.t.Follow = s.t.Zoom < s.o.Zoom
 		}
 	}
-	if !s.evalAt.Equal(at) || s.evalGen != gen || s.envGen == 0 {
+	switch {
+	case s.evalAt.Equal(at) && s.evalGen == gen && s.envGen != 0:
+	case s.evalGen == gen && s.envGen != 0 && at.After(s.evalAt) && (s.evalUntil.IsZero() || at.Before(s.evalUntil)):
+		// A live tick between polls: the same figures, older.
+		view.Advance(s.o.Store, &s.overview, s.hosts, at)
+		s.evalAt = at
+	default:
 		s.overview = view.Evaluate(s.o.Store, at, s.o.View)
 		s.hosts = view.Hosts(s.o.Store, at, s.o.View)
 		s.evalAt, s.evalGen = at, gen
+		s.evalUntil = view.Until(s.o.Store, at, s.o.View)
+		s.figures++
 		s.hostCount = s.machines()
 	}
 	ov, hosts := s.overview, s.hosts
@@ -419,6 +432,7 @@ func (s *state) refresh() {
 		Hosts:    hosts,
 		Options:  s.o.View,
 		Scope:    s.scope,
+		Figures:  s.figures,
 	}
 	s.envGen++
 	s.kinds = s.o.Store.Kinds()

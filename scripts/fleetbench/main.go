@@ -10,10 +10,15 @@
 //     json, checks that every host and GPU is there, each GPU and service
 //     naming its host, and reports its wall time, CPU time and peak RSS.
 //
-// It is a measurement, not a test: run it on a quiet machine.
+// It is a measurement, not a test: run it on a quiet machine. To compare
+// two builds side by side on one engine, keep one fed (--keep) and point
+// each build's fleetbench at it (--url, --engine-pid), and give --vigil
+// both binaries.
 //
 //	go build -o /tmp/vigil ./cmd/vigil
 //	go run ./scripts/fleetbench --hosts 1000 --vigil /tmp/vigil
+//	go run ./scripts/fleetbench --hosts 1000 --polls 0 --keep   # prints URL
+//	fleetbench --url URL --engine-pid PID --polls 5 --vigil /tmp/old,/tmp/vigil
 package main
 
 import (
@@ -46,10 +51,12 @@ func main() {
 	hosts := flag.Int("hosts", 1000, "hosts in the fleet")
 	gpus := flag.Int("gpus", 8, "GPUs per host")
 	polls := flag.Int("polls", 5, "query-mode polls to measure")
-	vigil := flag.String("vigil", "", "a vigil binary to run with --prom URL --once --output json (empty: skip)")
+	vigil := flag.String("vigil", "", "vigil binaries (comma-separated, run in turn) to run with --prom URL --once --output json (empty: skip)")
 	vmBin := flag.String("vm", "victoria-metrics", "the VictoriaMetrics binary")
 	keep := flag.Bool("keep", false, "after the measurement, keep VictoriaMetrics running and fed until Ctrl-C (prints its URL)")
 	flag.BoolVar(&perQuery, "queries", false, "also time each query of one poll")
+	flag.StringVar(&engineURL, "url", "", "measure against this engine, already fed (another fleetbench --keep), instead of starting one")
+	flag.IntVar(&enginePID, "engine-pid", 0, "with --url: the engine's process id, for its CPU time")
 	flag.Parse()
 	if err := run(*hosts, *gpus, *polls, *vigil, *vmBin, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetbench:", err)
@@ -57,9 +64,98 @@ func main() {
 	}
 }
 
-var perQuery bool
+var (
+	perQuery  bool
+	engineURL string
+	enginePID int
+)
+
+// measure polls the engine at base (process pid) in query mode and runs
+// the vigil binaries given (comma-separated) with --once, in turn.
+func measure(base string, pid, hosts, gpus, polls int, vigil string, fl *fleet.Fleet, turn *sync.Mutex) error {
+	src, err := promql.New(promql.Config{URL: base, Timeout: 30 * time.Second})
+	if err != nil {
+		return err
+	}
+	ctx := context.Background()
+	// Wait until the engine shows every target.
+	deadline := time.Now().Add(2 * time.Minute)
+	for {
+		rs, err := src.Client().Query(ctx, "count(up)", time.Time{})
+		if err == nil && len(rs) == 1 && len(rs[0].Samples) == 1 && int(rs[0].Samples[0].Value) >= 3*hosts {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the engine shows %v of %d targets", rs, 3*hosts)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	st := sources.NewStore(sources.StoreOptions{})
+	if polls > 0 {
+		fmt.Println("\npoll  wall      vigil CPU  engine CPU  answers   on the wire  series  points")
+	}
+	for i := 0; i < polls; i++ {
+		turn.Lock()
+		w0, b0 := src.Client().Bytes()
+		c0, e0 := cpuTime(), procCPU(pid)
+		start := time.Now()
+		f, err := src.Poll(ctx, time.Now())
+		wall := time.Since(start)
+		cpu, ecpu := cpuTime()-c0, procCPU(pid)-e0
+		turn.Unlock()
+		if err != nil {
+			return fmt.Errorf("poll: %w", err)
+		}
+		st.Ingest(f)
+		w1, b1 := src.Client().Bytes()
+		fmt.Printf("%-4d  %-8s  %-9s  %-10s  %6.2f MB  %6.2f MB    %-6d  %d\n", i+1, wall.Round(time.Millisecond), cpu.Round(time.Millisecond),
+			ecpu.Round(time.Millisecond), float64(b1-b0)/1e6, float64(w1-w0)/1e6, f.Health.Series, len(f.Points))
+		if len(f.Health.Warnings) > 0 {
+			fmt.Println("      warnings:", strings.Join(f.Health.Warnings, "; "))
+		}
+	}
+	if perQuery {
+		fmt.Println("\none poll's queries, one at a time (wall, engine CPU, series, bytes):")
+		for _, q := range append(prom.Queries(nil, prom.TierSummary), prom.Queries(nil, prom.TierDetail)...) {
+			e0, start := procCPU(pid), time.Now()
+			_, b0 := src.Client().Bytes()
+			rs, err := src.Client().Query(ctx, q.ExprIn(src.Client().Dialect(), time.Minute, ""), time.Now())
+			_, b1 := src.Client().Bytes()
+			if err != nil || len(rs) > 0 {
+				fmt.Printf("  %-8s %-8s %6d %9d  %s %v\n", time.Since(start).Round(time.Millisecond), (procCPU(pid) - e0).Round(time.Millisecond), len(rs), b1-b0, q.Name, errOrEmpty(err))
+			}
+		}
+	}
+	if polls > 0 {
+		now := time.Now()
+		ov := view.Evaluate(st, now, view.Options{})
+		fv := view.EvaluateFleet(st, ov, view.Hosts(st, now, view.Options{}), now, view.Options{})
+		fmt.Printf("\nin the store: %d services, %d GPUs, %d hosts in the fleet\n", len(ov.Services), len(ov.GPUs), len(fv.Hosts))
+		for _, h := range fv.Hosts[:min(5, len(fv.Hosts))] {
+			fmt.Printf("  %-14s %-8s %s\n", h.Host, h.Severity, h.Worst)
+		}
+	}
+	if fl != nil {
+		fmt.Println("incidents:")
+		for _, in := range fl.Incidents() {
+			fmt.Printf("  %-11s %s\n", in.Kind, in.Detail)
+		}
+	}
+	for _, bin := range strings.Split(vigil, ",") {
+		if bin == "" {
+			continue
+		}
+		if err := once(bin, base, hosts, gpus); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
+	if engineURL != "" {
+		return measure(engineURL, enginePID, hosts, gpus, polls, vigil, nil, &sync.Mutex{})
+	}
 	bin, err := exec.LookPath(vmBin)
 	if err != nil {
 		return fmt.Errorf("%s not found (apt-get install victoria-metrics): %w", vmBin, err)
@@ -134,71 +230,8 @@ func run(hosts, gpus, polls int, vigil, vmBin string, keep bool) error {
 		}
 	}()
 
-	src, err := promql.New(promql.Config{URL: base, Timeout: 30 * time.Second})
-	if err != nil {
+	if err := measure(base, vm.Process.Pid, hosts, gpus, polls, vigil, fl, &turn); err != nil {
 		return err
-	}
-	ctx := context.Background()
-	// Wait until the engine shows every target.
-	deadline := time.Now().Add(2 * time.Minute)
-	for {
-		rs, err := src.Client().Query(ctx, "count(up)", time.Time{})
-		if err == nil && len(rs) == 1 && len(rs[0].Samples) == 1 && int(rs[0].Samples[0].Value) >= 3*hosts {
-			break
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("the engine shows %v of %d targets", rs, 3*hosts)
-		}
-		time.Sleep(500 * time.Millisecond)
-	}
-
-	st := sources.NewStore(sources.StoreOptions{})
-	fmt.Println("\npoll  wall      vigil CPU  engine CPU  answers   on the wire  series  points")
-	for i := 0; i < polls; i++ {
-		turn.Lock()
-		w0, b0 := src.Client().Bytes()
-		c0, e0 := cpuTime(), procCPU(vm.Process.Pid)
-		start := time.Now()
-		f, err := src.Poll(ctx, time.Now())
-		wall := time.Since(start)
-		cpu, ecpu := cpuTime()-c0, procCPU(vm.Process.Pid)-e0
-		turn.Unlock()
-		if err != nil {
-			return fmt.Errorf("poll: %w", err)
-		}
-		st.Ingest(f)
-		w1, b1 := src.Client().Bytes()
-		fmt.Printf("%-4d  %-8s  %-9s  %-10s  %6.2f MB  %6.2f MB    %-6d  %d\n", i+1, wall.Round(time.Millisecond), cpu.Round(time.Millisecond),
-			ecpu.Round(time.Millisecond), float64(b1-b0)/1e6, float64(w1-w0)/1e6, f.Health.Series, len(f.Points))
-		if len(f.Health.Warnings) > 0 {
-			fmt.Println("      warnings:", strings.Join(f.Health.Warnings, "; "))
-		}
-	}
-	if perQuery {
-		fmt.Println("\none poll's queries, one at a time (wall, engine CPU, series):")
-		for _, q := range append(prom.Queries(nil, prom.TierSummary), prom.Queries(nil, prom.TierDetail)...) {
-			e0, start := procCPU(vm.Process.Pid), time.Now()
-			rs, err := src.Client().Query(ctx, q.ExprIn(src.Client().Dialect(), time.Minute, ""), time.Now())
-			if err != nil || len(rs) > 0 {
-				fmt.Printf("  %-8s %-8s %6d  %s %v\n", time.Since(start).Round(time.Millisecond), (procCPU(vm.Process.Pid) - e0).Round(time.Millisecond), len(rs), q.Name, errOrEmpty(err))
-			}
-		}
-	}
-	now := time.Now()
-	ov := view.Evaluate(st, now, view.Options{})
-	fv := view.EvaluateFleet(st, ov, view.Hosts(st, now, view.Options{}), now, view.Options{})
-	fmt.Printf("\nin the store: %d services, %d GPUs, %d hosts in the fleet\n", len(ov.Services), len(ov.GPUs), len(fv.Hosts))
-	for _, h := range fv.Hosts[:min(5, len(fv.Hosts))] {
-		fmt.Printf("  %-14s %-8s %s\n", h.Host, h.Severity, h.Worst)
-	}
-	fmt.Println("incidents:")
-	for _, in := range fl.Incidents() {
-		fmt.Printf("  %-11s %s\n", in.Kind, in.Detail)
-	}
-	if vigil != "" {
-		if err := once(vigil, base, hosts, gpus); err != nil {
-			return err
-		}
 	}
 	if keep {
 		// The fleet goes on: the engine keeps getting every new instant
@@ -250,8 +283,8 @@ func once(vigil, base string, hosts, gpus int) error {
 			named++
 		}
 	}
-	fmt.Printf("\nvigil --prom --once --output json: exit %v, wall %s, CPU %s, peak RSS %d MB, %d bytes of JSON\n",
-		cmd.ProcessState.ExitCode(), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), ru.Maxrss/1024, out.Len())
+	fmt.Printf("\n%s --prom --once --output json: exit %v, wall %s, CPU %s, peak RSS %d MB, %d bytes of JSON\n",
+		vigil, cmd.ProcessState.ExitCode(), wall.Round(time.Millisecond), cpu.Round(time.Millisecond), ru.Maxrss/1024, out.Len())
 	fmt.Printf("  %d services, %d GPUs (%d naming their host), %d hosts in fleet (want %d hosts, %d GPUs)\n",
 		len(r.Services), len(r.GPUs), named, len(r.Fleet.Hosts), hosts, hosts*gpus)
 	for _, s := range r.Sources {

@@ -238,6 +238,11 @@ func vllmHTTPService(c *answerCtx, m *metric) string {
 	return c.single(StackVLLM, label(m, sources.LabelInstance))
 }
 
+// ownedByVLLMMatch is ownedByVLLMQuery at the engine: series without a
+// service label (absent matches the right side's empty one) of targets
+// with vLLM's families (num_requests_running, which every version has).
+const ownedByVLLMMatch = `on (instance, service) group by (instance) (vllm:num_requests_running{S})`
+
 // ownedByVLLMQuery is ownedByVLLM for an engine's answer: an HTTP series
 // without a service label of a target that has vLLM's families.
 func ownedByVLLMQuery(c *answerCtx, m *metric) bool {
@@ -335,8 +340,11 @@ var presets = []*preset{
 			{to: sources.SvcRequestRate, kind: qRate, from: []string{"http_requests_total"}, by: []string{"status", "code"},
 				match: `service=""` + handlerMatch, alt: "requests", service: vllmHTTPService,
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("status", "code")},
+			// Not asked where the HTTP counts above answer for the target's
+			// one model: they win.
 			{to: sources.SvcRequestRate, kind: qRate, from: []string{"vllm:request_success_total"}, by: []string{"finished_reason"}, alt: "requests", rank: 1,
-				outs: []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
+				unless: `on (instance) (group by (instance) (rate(http_requests_total{service=""` + handlerMatch + `{M}}[{W}])) and on (instance) (count by (instance) (group by (instance, model_name) (vllm:num_requests_running{S})) == 1))`,
+				outs:   []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
 			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:prompt_tokens_total"}, kindOf: static("prompt")},
 			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:generation_tokens_total"}, kindOf: static("generation")},
 			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"vllm:num_requests_waiting"}},
@@ -590,21 +598,24 @@ var presets = []*preset{
 			{from: []string{"DCGM_FI_PROF_DRAM_ACTIVE"}, to: GPUDRAMActive, scope: scopeGPU},
 		},
 		queries: []query{
-			// The GPUs' identities (UUID, model, pod), every 8th poll: the
-			// figures group by host and index only and are joined onto
-			// them, to stay small.
-			{kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}, every: 8},
+			// The GPUs' identities (UUID, model, pod, the machine's name),
+			// for an eighth of the instances each poll (all of them on the
+			// first poll and when instances are new): the figures group by
+			// instance and index only and are joined onto them, to stay
+			// small.
+			{kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}, every: 8, shard: true},
 			{to: sources.GPUTemperature, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}},
 			{to: sources.GPUUtilization, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_UTIL"}, scale: 0.01},
-			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_USED"}, scale: mib},
-			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb", every: 8},
+			// Memory used barely moves while a model is loaded: every 4th poll.
+			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_USED"}, scale: mib, every: 4, phase: 3},
+			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb", every: 8, phase: 4},
 			// Without FB_TOTAL, total = used + free (reserved memory left out).
-			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1, every: 8,
+			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1, every: 8, phase: 4,
 				expr: `max by ({G}) (DCGM_FI_DEV_FB_USED{S}) + max by ({G}) (DCGM_FI_DEV_FB_FREE{S})`},
 			{to: sources.GPUPower, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_POWER_USAGE"}},
 			{to: sources.GPUThrottle, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS"}},
 			{to: sources.GPUXIDLast, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_XID_ERRORS"}},
-			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}, every: 4},
+			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}, every: 4, phase: 1},
 			{to: sources.GPUMemUtil, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEM_COPY_UTIL"}, scale: 0.01, tier: TierDetail},
 			{to: sources.GPUMemTemp, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEMORY_TEMP"}, tier: TierDetail},
 			{to: sources.GPUPowerLimit, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ENFORCED_POWER_LIMIT", "DCGM_FI_DEV_POWER_MGMT_LIMIT"}, tier: TierDetail},
@@ -643,19 +654,24 @@ var presets = []*preset{
 			{from: []string{"node_disk_written_bytes_total"}, to: sources.HostDiskWritten, kind: kCounter, scope: scopeHost, keep: []string{"device", "device"}},
 		},
 		queries: []query{
-			// CPU busy as the rule above reads it: 1 − Δ(idle+iowait)/Δall.
-			{to: sources.HostCPUBusy, kind: qExpr, scope: scopeHost, every: 2,
-				expr: `1 - sum by ({G}) (max without (job) (rate(node_cpu_seconds_total{mode=~"idle|iowait"{M}}[{W}]))) / sum by ({G}) (max without (job) (rate(node_cpu_seconds_total{mode!=""{M}}[{W}])))`},
-			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
+			// CPU busy as the rule above reads it: 1 − Δ(idle+iowait)/Δall,
+			// the series read once (a host's CPUs × modes are a tenth of
+			// its series): the engine sums the idle modes' rates and the
+			// others', vigil divides. Each host every 4th poll (a quarter
+			// of the hosts each poll): the rate window's length at the
+			// default interval, so no minute goes unseen.
+			{to: sources.HostCPUBusy, kind: qBusy, scope: scopeHost, every: 4, shard: true,
+				expr: `sum by ({G}, ` + FigureLabel + `) (label_replace(max without (job) (rate(node_cpu_seconds_total{mode!=""{M}}[{W}])), "` + FigureLabel + `", "` + tagIdle + `", "mode", "idle|iowait"))`},
+			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, phase: 2, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
 			{to: sources.HostLoad1, kind: qGauge, scope: scopeHost, from: []string{"node_load1"}},
-			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8},
+			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8, phase: 6},
 			{to: sources.HostMemAvailable, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemAvailable_bytes"}},
-			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8},
+			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8, phase: 6},
 			{to: sources.HostFSAvail, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_avail_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}},
-			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8},
+			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8, phase: 6},
 			{to: sources.HostTime, kind: qGauge, scope: scopeHost, from: []string{"node_time_seconds"}},
-			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
-			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
 		},
 	},
 	{
@@ -710,11 +726,11 @@ var presets = []*preset{
 		},
 		svcBy: []string{"service", "job"},
 		queries: []query{
-			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"http_request_duration_seconds"}, match: handlerMatch[2:], skip: ownedByVLLMQuery, alt: "latency"},
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"http_request_duration_seconds"}, match: handlerMatch[2:], skip: ownedByVLLMQuery, unless: ownedByVLLMMatch, alt: "latency"},
 			{to: sources.SvcLatencyQuant, kind: qDist, from: otelHTTP, match: handlerMatch[2:], alt: "latency", rank: 1},
 			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"http_server_duration_milliseconds"}, scale: 1e-3, match: handlerMatch[2:], alt: "latency", rank: 2},
 			{to: sources.SvcRequestRate, kind: qRate, from: []string{"http_requests_total"}, by: []string{"code", "status", "status_code"}, match: handlerMatch[2:],
-				skip: ownedByVLLMQuery, alt: "requests", outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("code", "status", "status_code")},
+				skip: ownedByVLLMQuery, unless: ownedByVLLMMatch, alt: "requests", outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("code", "status", "status_code")},
 			{to: sources.SvcRequestRate, kind: qRate, from: []string{"http_server_request_duration_seconds_count", "http_server_duration_seconds_count", "http_server_duration_milliseconds_count"},
 				by: []string{"http_response_status_code", "http_status_code"}, match: handlerMatch[2:], alt: "requests", rank: 1,
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("http_response_status_code", "http_status_code")},

@@ -39,6 +39,7 @@ const (
 	qGauge              // a gauge (or a counter's value, shown as a total)
 	qExpr               // a whole expression
 	qIdent              // a GPU's or a host's identity labels (joined onto the other answers)
+	qBusy               // qExpr whose answer is, per group, the rates of its idle part (tagged FigureLabel=tagIdle) and of the rest: the figure is 1 − idle/all
 
 	qDistQuantiles // qDist's quantiles alone (range queries)
 )
@@ -57,11 +58,26 @@ type query struct {
 	keep    []string // source labels kept: source name, canonical name, ...
 	expr    string   // qExpr: {W} the window, {G} the identity labels, {M} the extra matchers after others (", a=b"), {S} as a whole selector ("{a=b}")
 	filter  string   // appended comparison that keeps only notable series (e.g. "> 0")
-	tier    Tier
-	scope   scope
-	alt     string // queries of one alt group are alternatives per service: the lowest rank answering wins
-	rank    int
-	every   int // run on every every-th poll only (figures that barely change: identities, totals); 0 every poll
+	// unless leaves out, at the engine, answers the translation would
+	// drop (`unless on (...) (...)`, with {W}, {M} and {S} as in expr, of
+	// the matchers added only): they
+	// would travel for nothing.
+	unless string
+	tier   Tier
+	scope  scope
+	alt    string // queries of one alt group are alternatives per service: the lowest rank answering wins
+	rank   int
+	every  int // run on every every-th poll only (figures that barely change: identities, totals); 0 every poll
+	// phase spreads the queries run every n-th poll over the polls: one
+	// runs on the polls whose number modulo n is phase modulo n (and on
+	// the first), so that no poll carries all of them. Alternatives of
+	// one group share it (they are resolved within a poll).
+	phase int
+	// shard: with every, the query runs on every poll for one n-th of
+	// the instances (by a hash of each), not on every n-th poll for all:
+	// a heavy query (a host's CPUs × modes, the GPUs' identities) costs
+	// every poll a slice instead of one poll the whole.
+	shard bool
 
 	outcome func(m *metric) string
 	outs    []string
@@ -84,6 +100,22 @@ var gpuIdent = []string{"UUID", "uuid", "gpu_uuid", "modelName", "model_name", "
 // gpuKey are the labels that tell a GPU's answers apart, unless the
 // preset names its own (gpuBy).
 var gpuKey = []string{"gpu", "DeviceId", "GPU_I_ID"}
+
+// hasIdent reports whether the preset has a GPU identity query.
+func (p *preset) hasIdent() bool { return withIdent[p] }
+
+// withIdent are the presets with a GPU identity query.
+var withIdent = map[*preset]bool{}
+
+func init() {
+	for _, p := range presets {
+		for i := range p.queries {
+			if q := &p.queries[i]; q.kind == qIdent && q.to == "" && q.scope == scopeGPU {
+				withIdent[p] = true
+			}
+		}
+	}
+}
 
 func (p *preset) gpuLabels() []string {
 	if p.gpuBy != nil {
@@ -145,6 +177,7 @@ const (
 	tagP99      = "p99"
 	tagMean     = "mean"
 	tagObs      = "obs"
+	tagIdle     = "idle"
 )
 
 // famOf maps a quantile figure to its mean and observation figures.
@@ -171,7 +204,13 @@ func (q Query) identity() []string {
 		add(hostCandidates...)
 		add(q.p.svcBy...)
 	case scopeGPU:
-		add(q.p.hostLabels...)
+		// A GPU's figures group by instance and index only where the
+		// preset's identity answer brings the machine's name and the
+		// GPU's identity (joined on by instance and index): a poll's
+		// answers carry no label they would repeat every time.
+		if q.q.kind == qIdent || !q.p.hasIdent() {
+			add(q.p.hostLabels...)
+		}
 		add(q.p.gpuLabels()...)
 		if q.q.kind == qIdent {
 			add(gpuIdent...)
@@ -275,7 +314,7 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 		} else {
 			e = alts(func(n string) string { return "sum by (" + g + ") (" + dd(sel(n)) + ")" })
 		}
-	case qExpr:
+	case qExpr, qBusy:
 		mm, ss := "", ""
 		if m != "" {
 			mm, ss = ", "+m, "{"+m+"}"
@@ -284,6 +323,13 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 	}
 	if q.q.filter != "" {
 		e = "(" + e + ") " + q.q.filter
+	}
+	if q.q.unless != "" {
+		mm, ss := "", ""
+		if matchers != "" {
+			mm, ss = ", "+matchers, "{"+matchers+"}"
+		}
+		e = "(" + e + ") unless " + strings.NewReplacer("{W}", win, "{M}", mm, "{S}", ss).Replace(q.q.unless)
 	}
 	return e
 }
@@ -309,6 +355,22 @@ func (q Query) RangeExprIn(d Dialect, w time.Duration, matchers string) string {
 // included); 1 for every poll.
 func (q Query) Every() int { return max(q.q.every, 1) }
 
+// Phase is the poll, modulo Every, the query runs on (the first poll
+// runs every query).
+func (q Query) Phase() int { return q.q.phase }
+
+// Sharded reports whether the query, run every Every-th poll, runs
+// instead on every poll for one Every-th of the instances.
+func (q Query) Sharded() bool { return q.q.shard }
+
+// GPUKeyInstance is the instance of a GPU identity's key
+// (Translation.GPUs).
+func GPUKeyInstance(k string) string {
+	_, rest, _ := strings.Cut(k, "\x00")
+	inst, _, _ := strings.Cut(rest, "\x00")
+	return inst
+}
+
 // Identity reports whether the query brings identities (a GPU's UUID,
 // model, pod) rather than figures: they last between its polls.
 func (q Query) Identity() bool { return q.q.kind == qIdent && q.q.to == "" }
@@ -317,7 +379,7 @@ func (q Query) Identity() bool { return q.q.kind == qIdent && q.q.to == "" }
 // carries dcgm-exporter's Hostname): one of them, with node names, is
 // enough to name a fleet's hosts.
 func (q Query) Names() bool {
-	return q.q.scope == scopeGPU && q.q.to == sources.GPUTemperature && len(q.p.hostLabels) > 0
+	return q.q.scope == scopeGPU && len(q.p.hostLabels) > 0 && (q.Identity() || !q.p.hasIdent() && q.q.to == sources.GPUTemperature)
 }
 
 // Charted reports whether the console's fleet-wide charts draw the
@@ -387,7 +449,8 @@ type Translation struct {
 	Known map[string]string
 
 	adds   []added
-	direct []sources.Point   // points that need no accumulation (one answer each)
+	direct []sources.Point // points that need no accumulation (one answer each)
+	busy   map[string]*busyAcc
 	nodes  map[string]string // instance → node_uname_info nodename
 	stacks []string
 	last   *answerCtx
@@ -412,6 +475,13 @@ func (ad *added) metric(i int) *metric {
 
 // NewTranslation returns an empty translation.
 func NewTranslation() *Translation { return &Translation{nodes: map[string]string{}} }
+
+// busyAcc is one qBusy figure being summed: its idle part and the whole.
+type busyAcc struct {
+	ser       sources.Series
+	at        time.Time
+	idle, all float64
+}
 
 // Add takes the answers of query q.
 func (t *Translation) Add(q Query, as []Answer) { t.adds = append(t.adds, added{q: q, as: as}) }
@@ -511,15 +581,26 @@ func gpuIndexKey(p *preset, ls []sources.Label) string {
 	b.WriteString(p.stack)
 	b.WriteByte(0)
 	b.WriteString(sources.LabelValue(ls, sources.LabelInstance))
-	for _, n := range p.hostLabels {
-		b.WriteByte(0)
-		b.WriteString(sources.LabelValue(ls, n))
+	if !p.hasIdent() {
+		for _, n := range p.hostLabels {
+			b.WriteByte(0)
+			b.WriteString(sources.LabelValue(ls, n))
+		}
 	}
 	for _, n := range p.gpuLabels() {
 		b.WriteByte(0)
 		b.WriteString(sources.LabelValue(ls, n))
 	}
 	return b.String()
+}
+
+// gpuHost is the machine an answer's own host labels name, else (a GPU
+// figure grouped by instance and index) its GPU identity's.
+func (c *answerCtx) gpuHost(p *preset, ls []sources.Label) string {
+	if h := firstOf(ls, p.hostLabels); h != "" || !p.hasIdent() {
+		return h
+	}
+	return firstOf(c.gpus[gpuIndexKey(p, ls)], p.hostLabels)
 }
 
 // svcName is the service an answer of a service query belongs to, "" when
@@ -582,6 +663,7 @@ func (t *Translation) Points() []sources.Point {
 		note(inst, n)
 	}
 	var empty scrape
+	noted := map[string]bool{} // GPU instances named through their identities
 	for k := range t.adds {
 		ad := &t.adds[k]
 		p, q := ad.q.p, ad.q.q
@@ -589,10 +671,19 @@ func (t *Translation) Points() []sources.Point {
 			inst := sources.LabelValue(a.Labels, sources.LabelInstance)
 			switch q.scope {
 			case scopeGPU:
-				note(inst, firstOf(a.Labels, p.hostLabels))
 				if q.kind == qIdent {
 					c.gpus[gpuIndexKey(p, a.Labels)] = a.Labels
+				} else if p.hasIdent() && firstOf(a.Labels, p.hostLabels) == "" {
+					// Named by its identity: once per instance is enough.
+					if noted[inst] {
+						continue
+					}
+					h := c.gpuHost(p, a.Labels)
+					noted[inst] = h != ""
+					note(inst, h)
+					continue
 				}
+				note(inst, c.gpuHost(p, a.Labels))
 			case scopeSvc:
 				if q.service != nil {
 					continue
@@ -630,7 +721,7 @@ func (t *Translation) Points() []sources.Point {
 		}
 		for i, a := range ad.as {
 			inst := sources.LabelValue(a.Labels, sources.LabelInstance)
-			if inst == "" || firstOf(a.Labels, p.hostLabels) != "" || firstOf(a.Labels, hostCandidates) != "" {
+			if inst == "" || c.gpuHost(p, a.Labels) != "" || firstOf(a.Labels, hostCandidates) != "" {
 				continue
 			}
 			svc := c.svcName(p, q, ad.metric(i))
@@ -722,8 +813,14 @@ func (t *Translation) Points() []sources.Point {
 			best[k] = o.rank
 		}
 	}
-	pts := slices.Grow(t.direct, len(order))
+	pts := slices.Grow(t.direct, len(order)+len(t.busy))
 	t.direct = nil
+	for _, b := range t.busy {
+		if b.all > 0 && !bad(b.idle) && !bad(b.all) {
+			pts = append(pts, sources.Point{Series: b.ser, At: b.at, Value: 1 - b.idle/b.all})
+		}
+	}
+	t.busy = nil
 	for _, o := range order {
 		if o.n == 0 || bad(o.v) {
 			continue
@@ -792,9 +889,16 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	if t.Stamp != nil {
 		at = t.Stamp(inst, at)
 	}
-	host := firstOf(a.Labels, p.hostLabels)
-	if q.scope == scopeHost {
-		host = ""
+	var gk string // a GPU's key, its identity's
+	var host string
+	switch q.scope {
+	case scopeGPU:
+		gk = gpuIndexKey(p, a.Labels)
+		if host = firstOf(a.Labels, p.hostLabels); host == "" && p.hasIdent() {
+			host = firstOf(c.gpus[gk], p.hostLabels)
+		}
+	case scopeSvc:
+		host = firstOf(a.Labels, p.hostLabels)
 	}
 	if host == "" && q.scope != scopeGPU {
 		host = firstOf(a.Labels, hostCandidates)
@@ -837,15 +941,14 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		}
 		// The identity comes from the GPU's identity answer: the other
 		// answers group by host and index only, to stay small.
-		k := gpuIndexKey(p, a.Labels)
-		idl, ok := c.idls[k]
+		idl, ok := c.idls[gk]
 		if !ok {
-			ident := c.gpus[k]
+			ident := c.gpus[gk]
 			if ident == nil {
 				ident = a.Labels // a stack whose GPUs carry their identity
 			}
 			idl = identLabels(ident)
-			c.idls[k] = idl
+			c.idls[gk] = idl
 		}
 		ls = append(ls, idl...)
 	}
@@ -914,6 +1017,22 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 			}
 			ls = append(ls, sources.Label{Name: sources.LabelKind, Value: k})
 		}
+	case qBusy:
+		ser := sources.SeriesOf(name, sources.Gauge, ls)
+		k := ser.Key() + "\x00" + strconv.FormatInt(at.UnixNano(), 10)
+		if t.busy == nil {
+			t.busy = map[string]*busyAcc{}
+		}
+		b := t.busy[k]
+		if b == nil {
+			b = &busyAcc{ser: ser, at: at}
+			t.busy[k] = b
+		}
+		if sources.LabelValue(a.Labels, FigureLabel) == tagIdle {
+			b.idle += v
+		}
+		b.all += v
+		return
 	case qGauge, qIdent, qExpr:
 		if q.scope != scopeSvc {
 			ag = aggMax

@@ -3,8 +3,10 @@ package promql
 import (
 	"fmt"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,6 +23,9 @@ type fakeFleet struct {
 	at      time.Time // evaluation time of the canned answers
 	window  time.Duration
 	bodies  map[string]string // expression → result list
+	series  map[string][]series
+	mu      sync.Mutex
+	sliced  map[string]string // sharded expressions' result lists, as answered
 	skip    map[string]bool   // hosts left out of every answer (gone)
 	lag     time.Duration     // how old the newest scrape is at the evaluation (default 5 s)
 }
@@ -40,6 +45,8 @@ func newFakeFleet(n, gpus int, at time.Time, window time.Duration) *fakeFleet {
 
 func (ff *fakeFleet) build() {
 	ff.bodies = map[string]string{}
+	ff.series = map[string][]series{}
+	ff.sliced = map[string]string{}
 	model := "meta-llama/Llama-3.1-8B-Instruct"
 	type gen func(i int) []series
 	per := map[string]gen{}
@@ -84,8 +91,11 @@ func (ff *fakeFleet) build() {
 	per["vllm/svc_running"] = func(i int) []series { return []series{{vllm(i), 24}} }
 	per["vllm/svc_kv_cache_ratio"] = func(i int) []series { return []series{{vllm(i), 0.4}} }
 	gpu := func(i, g int, ident bool) map[string]string {
-		ls := map[string]string{"instance": instance(i, 9400), "Hostname": hostName(i), "gpu": strconv.Itoa(g)}
+		// The figures group by instance and index: the identity names
+		// the machine and the GPU.
+		ls := map[string]string{"instance": instance(i, 9400), "gpu": strconv.Itoa(g)}
 		if ident {
+			ls["Hostname"] = hostName(i)
 			ls["UUID"] = fmt.Sprintf("GPU-%08x-%04x", i, g)
 			ls["modelName"] = "NVIDIA H100 80GB HBM3"
 		}
@@ -123,7 +133,11 @@ func (ff *fakeFleet) build() {
 	node := func(v float64) gen {
 		return func(i int) []series { return []series{{map[string]string{"instance": instance(i, 9100)}, v}} }
 	}
-	per["node/host_cpu_busy_ratio"] = node(0.35)
+	// CPU busy: the idle modes' rates and the others', per host.
+	per["node/host_cpu_busy_ratio"] = func(i int) []series {
+		return []series{{map[string]string{"instance": instance(i, 9100), prom.FigureLabel: "idle"}, 0.65 * 96},
+			{map[string]string{"instance": instance(i, 9100)}, 0.35 * 96}}
+	}
 	per["node/host_cpu_count"] = node(96)
 	per["node/host_load1"] = node(12.5)
 	per["node/host_memory_total_bytes"] = node(2 << 40)
@@ -176,15 +190,50 @@ func (ff *fakeFleet) build() {
 			ss = append(ss, g(i)...)
 		}
 		ff.bodies[e] = vector(ss, ff.at)
+		ff.series[e] = ss
 	}
+}
+
+var instanceMatch = regexp.MustCompile(`(, )?instance=~"([^"]*)"`)
+
+// answer is the result list of expression q: a canned one, or one of a
+// query narrowed to some instances (a shard), as an engine filters it.
+func (ff *fakeFleet) answer(q string) (string, bool) {
+	if b, ok := ff.bodies[q]; ok {
+		return b, true
+	}
+	m := instanceMatch.FindStringSubmatch(q)
+	if m == nil {
+		return "", false
+	}
+	ff.mu.Lock()
+	defer ff.mu.Unlock()
+	if b, ok := ff.sliced[q]; ok {
+		return b, true
+	}
+	base := strings.ReplaceAll(instanceMatch.ReplaceAllString(q, ""), "{}", "")
+	ss, ok := ff.series[base]
+	if !ok {
+		return "", false
+	}
+	want := map[string]bool{}
+	for _, i := range strings.Split(strings.ReplaceAll(m[2], `\\`, ""), "|") {
+		want[i] = true
+	}
+	var out []series
+	for _, x := range ss {
+		if want[x.ls["instance"]] {
+			out = append(out, x)
+		}
+	}
+	b := vector(out, ff.at)
+	ff.sliced[q] = b
+	return b, true
 }
 
 // engine serves the fleet's canned answers.
 func (ff *fakeFleet) engine() *fakeEngine {
-	return &fakeEngine{answer: func(q string, _ time.Time) (string, bool) {
-		b, ok := ff.bodies[q]
-		return b, ok
-	}}
+	return &fakeEngine{answer: func(q string, _ time.Time) (string, bool) { return ff.answer(q) }}
 }
 
 // TestFakeFleetCoversSummary: the fake fleet answers every summary query of

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"maps"
 	"math"
 	"net"
@@ -72,6 +73,7 @@ type Source struct {
 	hostOf    func(string) string
 	polls     int                        // polls so far (queries that run every n-th poll)
 	gpuIdent  map[string][]sources.Label // GPU identities, as of the last identity query
+	identOf   map[string]bool            // instances the engine had at the last identity query
 	known     map[string]string          // instance → machine name, as learned
 	named     bool                       // a poll has named the machines (hostOf is its)
 }
@@ -147,6 +149,8 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	h := &sources.Health{Source: s.name, Kind: "prom", Target: s.c.target, Interval: s.c.cfg.Interval}
 	f := sources.Frame{Source: s.name, At: now, Health: h}
 	skew := s.c.Skew()
+	// Whole seconds: every timestamp of the answers is then four bytes
+	// shorter (a fleet's poll is some 100,000 of them).
 	p := &poll{evalAt: now.Add(skew), skew: skew, scraped: map[string]time.Time{}}
 
 	// Round 1: the targets (up, their newest scrapes) and node names.
@@ -192,11 +196,21 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	s.polls++
 	// A query that runs every n-th poll still runs at least every two
 	// minutes: its figures must outlive the store's lookback.
+	// Such queries are spread over the polls by their phase.
 	due := func(q prom.Query) bool {
 		n := min(q.Every(), max(1, int(2*time.Minute/s.c.cfg.Interval)))
-		return poll%n == 0
+		return poll == 0 || poll%n == q.Phase()%n
 	}
 	idents := s.gpuIdent
+	// Instances new since the last identity query bring theirs now: the
+	// figures between identity polls name neither the GPU nor its machine.
+	newInsts := false
+	for _, i := range insts {
+		if !s.identOf[i] {
+			newInsts = true
+			break
+		}
+	}
 	var focusInsts []string
 	for host, until := range s.focus {
 		if now.After(until) {
@@ -207,8 +221,29 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	}
 	s.mu.Unlock()
 	identPoll := false
+	var identShard map[string]bool // the instances of a sharded identity poll
 	for _, q := range s.summary {
-		if due(q) || q.Identity() && idents == nil {
+		full := q.Identity() && (idents == nil || newInsts)
+		// A sharded query runs on every poll for a slice of the instances,
+		// each instance once every n polls: the poll that would carry the
+		// whole of it carries a slice.
+		if n := min(q.Every(), max(1, int(2*time.Minute/s.c.cfg.Interval))); q.Sharded() && n > 1 && poll > 0 && !full && len(insts) >= shardMin {
+			part := shardOf(insts, poll%n, n)
+			if len(part) == 0 {
+				continue
+			}
+			for _, c := range matcherChunks(part, maxMatcher) {
+				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(c)), scoped: true})
+			}
+			if q.Identity() {
+				identShard = make(map[string]bool, len(part))
+				for _, i := range part {
+					identShard[i] = true
+				}
+			}
+			continue
+		}
+		if due(q) || full {
 			p.jobs = append(p.jobs, &job{q: q})
 			identPoll = identPoll || q.Identity()
 		}
@@ -266,8 +301,17 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	// GPU identities last between their polls; an identity poll replaces
 	// them (GPUs gone leave).
 	tr.GPUs = idents
-	if identPoll || tr.GPUs == nil {
+	switch {
+	case identPoll || tr.GPUs == nil:
 		tr.GPUs = map[string][]sources.Label{}
+	case identShard != nil:
+		// A slice's identities replace those of its instances only.
+		tr.GPUs = make(map[string][]sources.Label, len(idents))
+		for k, v := range idents {
+			if !identShard[prom.GPUKeyInstance(k)] {
+				tr.GPUs[k] = v
+			}
+		}
 	}
 	s.mu.Lock()
 	if len(s.known) > 1<<17 { // fleet churn: forget, the next polls relearn
@@ -312,6 +356,12 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	s.mu.Lock()
 	s.gpuIdent = tr.GPUs
 	s.known = tr.Known
+	if identPoll && identOK(p.jobs) {
+		s.identOf = make(map[string]bool, len(insts))
+		for _, i := range insts {
+			s.identOf[i] = true
+		}
+	}
 	s.mu.Unlock()
 	s.targets(&f, p, tr, now)
 	for _, pn := range panels {
@@ -364,6 +414,58 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		return f, err
 	}
 	return f, nil
+}
+
+// shardMin is the fewest instances whose sharded queries are sharded:
+// below, they run whole on their polls.
+const shardMin = 64
+
+// shardOf is slice k of n of the instances: each instance falls in one
+// slice by a hash of its name, whatever others come and go.
+func shardOf(insts []string, k, n int) []string {
+	var out []string
+	for _, i := range insts {
+		h := fnv.New32a()
+		h.Write([]byte(i))
+		if int(h.Sum32()%uint32(n)) == k {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// maxMatcher bounds the instance matcher of one request of a sharded
+// query: VictoriaMetrics refuses a query longer than 16 KiB
+// (-search.maxQueryLen), and a selector may repeat the matcher.
+const maxMatcher = 6000
+
+// matcherChunks splits instances into runs whose instanceMatcher is at
+// most max bytes long (one instance per run at least).
+func matcherChunks(insts []string, max int) [][]string {
+	var out [][]string
+	lo, n := 0, len(`instance=~""`)
+	for i, x := range insts {
+		l := len(instanceMatcher([]string{x})) - len(`instance=~""`) + 1
+		if i > lo && n+l > max {
+			out = append(out, insts[lo:i])
+			lo, n = i, len(`instance=~""`)
+		}
+		n += l
+	}
+	if lo < len(insts) {
+		out = append(out, insts[lo:])
+	}
+	return out
+}
+
+// identOK reports whether the identity queries among jobs were answered.
+func identOK(jobs []*job) bool {
+	for _, j := range jobs {
+		if j.q.Identity() && j.err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 func (p *poll) addWarnings(what string, ws Warnings) {
@@ -736,6 +838,9 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 		tr := prom.NewTranslation()
 		s.mu.Lock()
 		tr.Names = s.hostOf // as the last poll named them
+		// The GPUs' identities as the last poll knew them: a range answer
+		// groups GPU figures by instance and index only.
+		tr.GPUs = maps.Clone(s.gpuIdent)
 		s.mu.Unlock()
 		for k, j := range got {
 			var as []prom.Answer

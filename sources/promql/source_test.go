@@ -879,3 +879,90 @@ func TestHistoryInChunks(t *testing.T) {
 		t.Errorf("chunks brought %d points, one translation %d; they differ", len(chunked), len(all))
 	}
 }
+
+// TestShardedPolls: after the first poll the GPUs' identities and the
+// hosts' CPU busy come for a slice of the instances each poll; every GPU
+// keeps its identity and machine, every host gets its CPU busy within a
+// round of slices, and each poll asks for a slice only.
+func TestShardedPolls(t *testing.T) {
+	ff := newFakeFleet(80, 2, time.Unix(1_700_000_000, 0), time.Minute)
+	fe := ff.engine()
+	var mu sync.Mutex
+	var asked []string
+	inner := fe.answer
+	fe.answer = func(q string, at time.Time) (string, bool) {
+		mu.Lock()
+		asked = append(asked, q)
+		mu.Unlock()
+		return inner(q, at)
+	}
+	src, _, _ := pollFleet(t, ff, fe, Config{})
+	st := sources.NewStore(sources.StoreOptions{})
+	busy := map[string]int{}
+	for k := 1; k <= 8; k++ {
+		mu.Lock()
+		asked = nil
+		mu.Unlock()
+		at := ff.at.Add(time.Duration(k) * 15 * time.Second)
+		f, err := src.Poll(context.Background(), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st.Ingest(f)
+		gpus := 0
+		for _, p := range f.Points {
+			switch p.Series.Name {
+			case sources.GPUTemperature:
+				gpus++
+				if p.Series.Label(sources.LabelUUID) == "" || !strings.HasPrefix(p.Series.Label(sources.LabelHost), "host-") {
+					t.Fatalf("poll %d: GPU without its identity or machine: %v", k, p.Series)
+				}
+			case sources.HostCPUBusy:
+				busy[p.Series.Label(sources.LabelHost)]++
+				if !near(p.Value, 0.35) {
+					t.Errorf("CPU busy %v", p.Value)
+				}
+			}
+		}
+		if gpus != 160 {
+			t.Fatalf("poll %d: %d GPUs, want 160", k, gpus)
+		}
+		mu.Lock()
+		for _, q := range asked {
+			if strings.Contains(q, "node_cpu_seconds_total{mode!=\"\"}") || strings.Contains(q, "UUID") && !strings.Contains(q, "instance=~") {
+				t.Errorf("poll %d asked for every instance: %.80s", k, q)
+			}
+		}
+		mu.Unlock()
+	}
+	if len(busy) != 80 {
+		t.Errorf("CPU busy for %d hosts in 8 polls, want 80", len(busy))
+	}
+	for h, n := range busy {
+		if n != 2 {
+			t.Errorf("%s: CPU busy in %d polls of 8, want 2", h, n)
+		}
+	}
+}
+
+// TestMatcherChunks: a slice of instances is asked for in requests whose
+// matcher stays under the bound, every instance once.
+func TestMatcherChunks(t *testing.T) {
+	var insts []string
+	for i := 0; i < 3000; i++ {
+		insts = append(insts, instance(i, 9100))
+	}
+	seen := 0
+	for _, c := range matcherChunks(insts, maxMatcher) {
+		if m := instanceMatcher(c); len(m) > maxMatcher {
+			t.Fatalf("matcher of %d bytes", len(m))
+		}
+		seen += len(c)
+	}
+	if seen != len(insts) {
+		t.Errorf("%d instances in the chunks, want %d", seen, len(insts))
+	}
+	if c := matcherChunks([]string{strings.Repeat("x", 2*maxMatcher)}, maxMatcher); len(c) != 1 {
+		t.Errorf("one long instance: %d chunks", len(c))
+	}
+}

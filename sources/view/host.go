@@ -3,6 +3,7 @@ package view
 import (
 	"math"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -38,29 +39,102 @@ var hostSignals = []string{sources.HostCPUSeconds, sources.HostLoad1, sources.Ho
 // name. Rates use o.RateWindow; a figure no source gives is n/a.
 func Hosts(st *sources.Store, at time.Time, o Options) []Host {
 	o = o.withDefaults()
-	names := map[string]bool{}
-	for _, n := range hostSignals {
-		for _, s := range st.Select(n) {
-			names[s.Label(sources.LabelHost)] = true
-		}
+	x := hostIndexOf(st)
+	out := make([]Host, 0, len(x.names))
+	for _, n := range x.names {
+		out = append(out, host(st, x.series[n], n, at, o.RateWindow))
 	}
-	out := make([]Host, 0, len(names))
-	for n := range names {
-		out = append(out, host(st, n, at, o.RateWindow))
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Host < out[j].Host })
 	return out
 }
 
-func host(st *sources.Store, name string, at time.Time, window time.Duration) Host {
-	m := []sources.Label{{Name: sources.LabelHost, Value: name}}
+// hostNames are every series name a host's figures read.
+var hostNames = []string{sources.HostCPUSeconds, sources.HostCPUCount, sources.HostCPUBusy, sources.HostNetRx, sources.HostNetRxBps,
+	sources.HostNetTx, sources.HostNetTxBps, sources.HostLoad1, sources.HostMemTotal, sources.HostMemAvailable, sources.HostMemUsedRatio,
+	sources.HostFSSize, sources.HostFSAvail, sources.HostBootTime, sources.HostTime}
+
+// hostSeries are one host's series by name, each name's sorted by key (as
+// Select answers).
+type hostSeries map[string][]sources.Series
+
+// sel is Select(name, host, extra...) on the host's series.
+func (hs hostSeries) sel(name string, extra ...sources.Label) []sources.Series {
+	all := hs[name]
+	if len(extra) == 0 {
+		return all
+	}
+	var out []sources.Series
+	for _, s := range all {
+		keep := true
+		for _, l := range extra {
+			if s.Label(l.Name) != l.Value {
+				keep = false
+				break
+			}
+		}
+		if keep {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hostIndex is which hosts there are (sorted) and each one's series: one
+// pass over the store's host signals instead of a Select per host and
+// signal, kept while the store's series stay the same.
+type hostIndex struct {
+	names  []string
+	series map[string]hostSeries
+}
+
+var hostMemo struct {
+	sync.Mutex
+	st  *sources.Store
+	gen uint64
+	x   *hostIndex
+}
+
+func hostIndexOf(st *sources.Store) *hostIndex {
+	gen := st.SeriesGeneration()
+	hostMemo.Lock()
+	if hostMemo.st == st && hostMemo.gen == gen {
+		x := hostMemo.x
+		hostMemo.Unlock()
+		return x
+	}
+	hostMemo.Unlock()
+	listed := map[string]bool{}
+	for _, n := range hostSignals {
+		for _, s := range st.Select(n) {
+			listed[s.Label(sources.LabelHost)] = true
+		}
+	}
+	x := &hostIndex{series: make(map[string]hostSeries, len(listed))}
+	for n := range listed {
+		x.names = append(x.names, n)
+		x.series[n] = hostSeries{}
+	}
+	sort.Strings(x.names)
+	for _, name := range hostNames {
+		for _, s := range st.Select(name) { // sorted by key: so is each host's part
+			if hs := x.series[s.Label(sources.LabelHost)]; hs != nil {
+				hs[name] = append(hs[name], s)
+			}
+		}
+	}
+	hostMemo.Lock()
+	hostMemo.st, hostMemo.gen, hostMemo.x = st, gen, x
+	hostMemo.Unlock()
+	return x
+}
+
+func host(st *sources.Store, hs hostSeries, name string, at time.Time, window time.Duration) Host {
 	h := Host{Host: name, Filesystems: []Filesystem{}}
 
 	cpus := map[string]bool{}
 	var all, idle float64
 	windowed := true
 	nseries := 0
-	for _, s := range st.Select(sources.HostCPUSeconds, m...) {
+	for _, s := range hs.sel(sources.HostCPUSeconds) {
 		if _, ok := st.Last(s.Key(), at); !ok {
 			continue
 		}
@@ -79,33 +153,33 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 	if len(cpus) > 0 {
 		h.CPUCount = Some(float64(len(cpus)))
 	} else {
-		h.CPUCount = lastOf(st, sources.HostCPUCount, m, at)
+		h.CPUCount = lastOf(st, hs.sel(sources.HostCPUCount), at)
 	}
 	if nseries > 0 && windowed && all > 0 {
 		h.CPUBusy = Some(1 - idle/all)
 	} else if nseries == 0 {
-		h.CPUBusy = lastOf(st, sources.HostCPUBusy, m, at)
+		h.CPUBusy = lastOf(st, hs.sel(sources.HostCPUBusy), at)
 	}
-	h.NetRx, h.NetTx = netRate(st, sources.HostNetRx, sources.HostNetRxBps, m, window, at), netRate(st, sources.HostNetTx, sources.HostNetTxBps, m, window, at)
+	h.NetRx, h.NetTx = netRate(st, hs, sources.HostNetRx, sources.HostNetRxBps, window, at), netRate(st, hs, sources.HostNetTx, sources.HostNetTxBps, window, at)
 
-	h.Load1 = lastOf(st, sources.HostLoad1, m, at)
-	total := lastOf(st, sources.HostMemTotal, m, at)
-	avail := lastOf(st, sources.HostMemAvailable, m, at)
+	h.Load1 = lastOf(st, hs.sel(sources.HostLoad1), at)
+	total := lastOf(st, hs.sel(sources.HostMemTotal), at)
+	avail := lastOf(st, hs.sel(sources.HostMemAvailable), at)
 	h.MemTotal = total
 	if total.OK && avail.OK && total.V > 0 {
 		h.MemUsedRatio = Some(1 - avail.V/total.V)
 	} else {
-		h.MemUsedRatio = lastOf(st, sources.HostMemUsedRatio, m, at)
+		h.MemUsedRatio = lastOf(st, hs.sel(sources.HostMemUsedRatio), at)
 	}
 
-	for _, s := range st.Select(sources.HostFSSize, m...) {
+	for _, s := range hs.sel(sources.HostFSSize) {
 		mp := s.Label("mountpoint")
 		size, ok := st.Last(s.Key(), at)
 		if !ok {
 			continue
 		}
 		fs := Filesystem{Mountpoint: mp, SizeBytes: Some(size.V)}
-		av := lastOf(st, sources.HostFSAvail, append(m[:1:1], sources.Label{Name: "mountpoint", Value: mp}), at)
+		av := lastOf(st, hs.sel(sources.HostFSAvail, sources.Label{Name: "mountpoint", Value: mp}), at)
 		if av.OK && size.V > 0 {
 			fs.UsedRatio = Some(1 - av.V/size.V)
 		}
@@ -113,14 +187,14 @@ func host(st *sources.Store, name string, at time.Time, window time.Duration) Ho
 	}
 	sort.Slice(h.Filesystems, func(i, j int) bool { return h.Filesystems[i].Mountpoint < h.Filesystems[j].Mountpoint })
 
-	boot := lastOf(st, sources.HostBootTime, m, at)
-	now := lastOf(st, sources.HostTime, m, at)
+	boot := lastOf(st, hs.sel(sources.HostBootTime), at)
+	now := lastOf(st, hs.sel(sources.HostTime), at)
 	if boot.OK && now.OK {
 		h.Uptime = Some(math.Max(0, now.V-boot.V))
 	}
 	var newest int64
 	for _, n := range hostAgeSignals {
-		for _, s := range st.Select(n, m...) {
+		for _, s := range hs.sel(n) {
 			if smp, ok := st.LastSeen(s.Key(), at); ok && smp.T > newest {
 				newest = smp.T
 			}
@@ -136,16 +210,16 @@ var hostAgeSignals = []string{sources.HostLoad1, sources.HostMemTotal, sources.H
 // netRate is the rate of the host's counters called counter (every device
 // but lo, which the preset leaves out) over the window, else the engine's
 // figure called figure.
-func netRate(st *sources.Store, counter, figure string, m []sources.Label, window time.Duration, at time.Time) Num {
-	if cs := st.Select(counter, m...); len(cs) > 0 {
+func netRate(st *sources.Store, hs hostSeries, counter, figure string, window time.Duration, at time.Time) Num {
+	if cs := hs.sel(counter); len(cs) > 0 {
 		return sumRate(st, cs, window, at)
 	}
-	return lastOf(st, figure, m, at)
+	return lastOf(st, hs.sel(figure), at)
 }
 
-// lastOf is the newest value of the first series called name matching m.
-func lastOf(st *sources.Store, name string, m []sources.Label, at time.Time) Num {
-	for _, s := range st.Select(name, m...) {
+// lastOf is the newest value of the first of ss that has one.
+func lastOf(st *sources.Store, ss []sources.Series, at time.Time) Num {
+	for _, s := range ss {
 		if smp, ok := st.Last(s.Key(), at); ok {
 			return Some(smp.V)
 		}

@@ -533,7 +533,7 @@ func GPUs(st *sources.Store, at time.Time) []GPU {
 		var newest int64
 		seen := false
 		for _, r := range sh.refs[i] {
-			smp, ok := st.Last(r.key, at)
+			smp, ok := st.LastRef(r.ref, at)
 			if !ok {
 				continue
 			}
@@ -589,7 +589,7 @@ var gpuFields = []struct {
 // fields are read (a later series of the same field wins).
 type gpuRef struct {
 	field  int
-	key    string
+	ref    sources.Ref
 	uncorr bool   // an ECC count of uncorrected errors
 	model  string // its model label
 }
@@ -600,9 +600,10 @@ type gpuShape struct {
 	refs [][]gpuRef
 }
 
-// gpuMemo keeps the last store's shape for its generation: a console
-// evaluates every second, its store changes at each poll, and at 1,000
-// hosts the shape is 128,000 series to select, label and group.
+// gpuMemo keeps the last store's shape while its series stay the same
+// (sources.Store.SeriesGeneration): a console evaluates every second, its
+// store changes at each poll, its series seldom, and at 1,000 hosts the
+// shape is 128,000 series to select, label and group.
 var gpuMemo struct {
 	sync.Mutex
 	st    *sources.Store
@@ -611,7 +612,7 @@ var gpuMemo struct {
 }
 
 func gpuShapeOf(st *sources.Store) *gpuShape {
-	gen := st.Generation()
+	gen := st.SeriesGeneration()
 	gpuMemo.Lock()
 	if gpuMemo.st == st && gpuMemo.gen == gen {
 		sh := gpuMemo.shape
@@ -631,7 +632,11 @@ func gpuShapeOf(st *sources.Store) *gpuShape {
 				sh.gpus = append(sh.gpus, id)
 				sh.refs = append(sh.refs, nil)
 			}
-			sh.refs[i] = append(sh.refs[i], gpuRef{field: fi, key: s.Key(), uncorr: s.Label("type") == "uncorrected", model: s.Label(sources.LabelModel)})
+			ref, ok := st.Ref(s.Key())
+			if !ok {
+				continue // gone since the Select
+			}
+			sh.refs[i] = append(sh.refs[i], gpuRef{field: fi, ref: ref, uncorr: s.Label("type") == "uncorrected", model: s.Label(sources.LabelModel)})
 		}
 	}
 	idx := make([]int, len(sh.gpus))

@@ -94,6 +94,7 @@ type Model struct {
 	fl     view.Fleet
 	flGen  uint64    // store generation fl was evaluated at
 	flAt   time.Time // and the instant
+	flFig  uint64    // and the root's figures (pane.Env.Figures)
 	flOK   bool
 	ext    view.FleetExtremes
 	labels []string // the labels hosts can be grouped by, sorted
@@ -163,10 +164,15 @@ func (m *Model) Refresh(env pane.Env) {
 	at := env.EvalAt()
 	if env.Store == nil {
 		m.fl, m.flOK = view.Fleet{}, false
-	} else if gen := env.Store.Generation(); !m.flOK || gen != m.flGen || !at.Equal(m.flAt) {
+	} else if gen := env.Store.Generation(); !m.flOK || gen != m.flGen || env.Figures != m.flFig || at.Before(m.flAt) || env.Figures == 0 && !at.Equal(m.flAt) {
 		m.fl = view.EvaluateFleet(env.Store, env.Overview, env.Hosts, at, env.Options)
-		m.flGen, m.flAt, m.flOK = gen, at, true
+		m.flGen, m.flAt, m.flFig, m.flOK = gen, at, env.Figures, true
 		m.labels = groupLabels(m.fl)
+	} else if at.After(m.flAt) {
+		// The root aged its figures (a live tick between polls): so
+		// does the fleet.
+		view.AdvanceFleet(&m.fl, at)
+		m.flAt = at
 	}
 	m.rebuild()
 	m.layout()

@@ -37,6 +37,10 @@ type Env struct {
 	// root has already narrowed Overview and Hosts to it; a pane that
 	// reads the store itself leaves out every other host.
 	Scope string
+	// Figures changes whenever Overview and Hosts were evaluated afresh;
+	// between two changes a live tick only aged them (view.Advance), so a
+	// pane may age what it derived from them too.
+	Figures uint64
 }
 
 // InScope reports whether host is shown under the env's scope.
