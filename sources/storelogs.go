@@ -103,26 +103,14 @@ const logRecordSize = int(unsafe.Sizeof(LogRecord{}))
 
 // LogSize estimates the bytes of memory a log record holds: the record, the
 // bytes of its strings (a string that is a part of Raw, as the parser's
-// values are, counts once), and its field map, each rounded up as the
-// allocator rounds it. It is what StoreOptions.MaxLogBytes bounds.
+// values are, counts once), and its fields (Fields.Size: their values, and
+// their key list when it is not shared), each rounded up as the allocator
+// rounds it. It is what StoreOptions.MaxLogBytes bounds.
 func LogSize(r *LogRecord) int {
 	raw := r.Raw
 	n := logRecordSize + allocSize(len(raw))
 	n += own(raw, r.Msg) + own(raw, r.Service) + own(raw, r.TraceID) + own(raw, r.SpanID)
-	if k := len(r.Fields); k > 0 {
-		// A Go map is a 48-byte header and groups of 8 slots of a string
-		// key and value (264 bytes, allocated as 288), at most 7/8 full.
-		g := 1
-		for g*7 < k {
-			g *= 2
-		}
-		n += 48 + 288*g
-		// Keys are parts of Raw or interned by the parser: shared.
-		for _, v := range r.Fields {
-			n += own(raw, v)
-		}
-	}
-	return n
+	return n + r.Fields.Size()
 }
 
 // allocSize is about what the allocator hands out for n bytes: its size
