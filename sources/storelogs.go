@@ -72,9 +72,11 @@ func (b *logBuf) expire() {
 	b.dropB -= uint64(sz)
 }
 
-// grow doubles the ring (up to maxN slots), keeping the order.
+// grow enlarges the ring by a quarter (up to maxN slots), keeping the
+// order: doubling left up to half the slots empty (7 MB of the 15 a full
+// default buffer takes) and held both rings at once while copying.
 func (b *logBuf) grow() {
-	c := min(max(2*len(b.buf), 64), b.maxN)
+	c := min(max(len(b.buf)+len(b.buf)/4, 64), b.maxN)
 	nb := make([]LogRecord, c)
 	ns := make([]uint32, c)
 	for i := 0; i < b.n; i++ {
