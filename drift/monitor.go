@@ -313,6 +313,10 @@ type ReferenceInfo struct {
 	// Since is when the reference was pinned; zero while baselining and
 	// in trailing mode.
 	Since time.Time
+	// Until is, for a pinned reference still baselining, the end of the
+	// cell at which Config.Baseline will have passed: the reference is
+	// pinned then if N has reached MinReference. Zero otherwise.
+	Until time.Time
 }
 
 // Row is one series' heat row.

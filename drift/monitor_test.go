@@ -751,3 +751,22 @@ func TestMonitorConcurrentClose(t *testing.T) {
 		t.Errorf("after the shift: %v p=%v", last.Level, last.Stats.KSP)
 	}
 }
+
+// TestBaseliningUntil: a pinned reference that has its values but not its
+// time says when the time is up; it is pinned at that cell's end.
+func TestBaseliningUntil(t *testing.T) {
+	cfg := testConfig()
+	m := NewMonitor(cfg)
+	rng := rand.New(rand.NewPCG(5, 6))
+	feedNormal(t, m, rng, "x", 0, 2, 600, 0) // 1,200 values in 2 of the 5 minutes
+	m.Advance(t0.Add(2 * time.Minute))
+	r, _ := m.Row("x")
+	if r.Reference.Ready || r.Reference.N < int64(cfg.MinReference) || !r.Reference.Until.Equal(t0.Add(cfg.Baseline)) {
+		t.Fatalf("baselining with %d values: %+v, want until %v", r.Reference.N, r.Reference, t0.Add(cfg.Baseline))
+	}
+	feedNormal(t, m, rng, "x", 2, 6, 600, 0)
+	m.Advance(t0.Add(6 * time.Minute))
+	if r, _ = m.Row("x"); !r.Reference.Ready || !r.Reference.Until.IsZero() {
+		t.Errorf("after the baseline: %+v", r.Reference)
+	}
+}

@@ -844,6 +844,10 @@ func (s *series) row(cfg *Config, window int64, tail int) Row {
 		r.LowCardinality = s.ref.lowCard
 	} else {
 		r.Reference.N = s.baseN
+		if cfg.Mode == Pinned && s.firstSeen >= 0 && !s.repin && window > 0 {
+			cells := (int64(cfg.Baseline) + window - 1) / window
+			r.Reference.Until = time.Unix(0, s.baseStart+cells*window).UTC()
+		}
 	}
 	first := max(0, len(s.cells)-max(tail, 0))
 	r.Cells = make([]Cell, 0, len(s.cells)-first)

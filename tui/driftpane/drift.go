@@ -580,6 +580,10 @@ func (m *Model) state(r drift.Row) string {
 		if m.src != nil {
 			minRef = m.src.Config().MinReference
 		}
+		if u := r.Reference.Until; r.Reference.N >= int64(minRef) && !u.IsZero() {
+			// Enough values; the baseline's time has not passed yet.
+			return styles.PDim.Paint("baselining to " + u.Format("15:04:05"))
+		}
 		return styles.PDim.Paint(fmt.Sprintf("baselining %d/%d", r.Reference.N, minRef))
 	}
 	c, ok := m.focusCell(r)
