@@ -78,6 +78,13 @@ type query struct {
 	// a heavy query (a host's CPUs × modes, the GPUs' identities) costs
 	// every poll a slice instead of one poll the whole.
 	shard bool
+	// has, on a GPU gauge nearly always 0 (XID, throttle reasons): the
+	// engine answers only where it is not 0 (filter "!= 0"), and the
+	// preset's identity query records, per GPU, whether the GPU exports
+	// the family at all (bit has of its presence mask). A GPU that does
+	// and has no answer is 0 at the instant its other figures are for;
+	// one that does not is n/a.
+	has uint8
 
 	outcome func(m *metric) string
 	outs    []string
@@ -178,7 +185,11 @@ const (
 	tagMean     = "mean"
 	tagObs      = "obs"
 	tagIdle     = "idle"
+	tagHas      = "has" // a GPU's presence mask (query.has) in its identity answer
 )
+
+// hasLabel holds a GPU's presence mask among its identity's labels.
+const hasLabel = "vigil_has"
 
 // famOf maps a quantile figure to its mean and observation figures.
 var famOf = map[string][2]string{
@@ -307,6 +318,13 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 	case qRate:
 		e = alts(func(n string) string { return "sum by (" + g + ") (" + rate(n) + ")" })
 	case qGauge, qIdent:
+		if q.Identity() && q.q.scope == scopeGPU {
+			e = alts(func(n string) string { return "max by (" + g + ") (" + sel(n) + ")" })
+			if pr := q.presence(sel); pr != "" {
+				e += " or " + pr
+			}
+			break
+		}
 		if q.q.agg == aggMax || q.q.scope != scopeSvc {
 			// A GPU's or a host's gauge is one value wherever it is
 			// repeated (the same target under two jobs, say).
@@ -332,6 +350,30 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 		e = "(" + e + ") unless " + strings.NewReplacer("{W}", win, "{M}", mm, "{S}", ss).Replace(q.q.unless)
 	}
 	return e
+}
+
+// presence is, per GPU (instance and index), the mask of the sparse
+// figures' families it exports (query.has), tagged FigureLabel=tagHas;
+// "" when the preset has none.
+func (q Query) presence(sel func(string) string) string {
+	k := strings.Join(append([]string{sources.LabelInstance}, q.p.gpuLabels()...), ", ")
+	var parts []string
+	for i := range q.p.queries {
+		x := &q.p.queries[i]
+		if x.has == 0 || x.tier != TierSummary {
+			continue
+		}
+		var fs []string
+		for _, n := range x.from {
+			fs = append(fs, sel(n))
+		}
+		parts = append(parts, `label_replace(`+strconv.Itoa(int(x.has))+` * group by (`+k+`) (`+strings.Join(fs, " or ")+
+			`), "`+FigureLabel+`", "`+strconv.Itoa(int(x.has))+`", "", "")`)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return tag("sum by ("+k+") ("+strings.Join(parts, " or ")+")", tagHas)
 }
 
 // RangeExpr is Expr for a range query: a distribution's quantiles only
@@ -457,9 +499,10 @@ type Translation struct {
 }
 
 type added struct {
-	q  Query
-	as []Answer
-	ms []*metric // the answers as metrics, for the rules' functions (service scope)
+	q       Query
+	as      []Answer
+	ms      []*metric // the answers as metrics, for the rules' functions (service scope)
+	partial bool      // some answers may be missing (an error, a part refused): no zeros inferred
 }
 
 // metric is answer i as the rules' functions read it, built once.
@@ -485,6 +528,13 @@ type busyAcc struct {
 
 // Add takes the answers of query q.
 func (t *Translation) Add(q Query, as []Answer) { t.adds = append(t.adds, added{q: q, as: as}) }
+
+// AddPartial takes answers of query q that may lack some series (the query
+// failed, or a part of it was refused): a figure asked where not 0 only
+// is then not taken for 0 where it has no answer.
+func (t *Translation) AddPartial(q Query, as []Answer) {
+	t.adds = append(t.adds, added{q: q, as: as, partial: true})
+}
 
 // AddNodes takes node_uname_info answers (labels instance and nodename):
 // they name the machine behind an instance.
@@ -516,6 +566,22 @@ type answerCtx struct {
 	hosts  map[string]string            // instance → host, as resolved (memo)
 	known  map[string]string            // instance → machine name learned earlier (Translation.Known)
 	idls   map[string][]sources.Label   // GPU key → its identity's canonical labels (memo)
+	// With sparse figures (query.has) among the answers: each GPU's
+	// first other answer per instant (where its zeros are dated), and the
+	// sparse figures that did answer.
+	sparse bool
+	anchor map[gpuAt]Answer
+	got    map[gotKey]bool
+}
+
+type gpuAt struct {
+	gk string
+	at int64
+}
+
+type gotKey struct {
+	gpuAt
+	has uint8
 }
 
 // hostOf is the machine behind an instance: its node_uname_info nodename,
@@ -664,6 +730,7 @@ func (t *Translation) Points() []sources.Point {
 	}
 	var empty scrape
 	noted := map[string]bool{} // GPU instances named through their identities
+	var masks map[string]float64 // GPU key → presence mask, from identity answers
 	for k := range t.adds {
 		ad := &t.adds[k]
 		p, q := ad.q.p, ad.q.q
@@ -672,7 +739,15 @@ func (t *Translation) Points() []sources.Point {
 			switch q.scope {
 			case scopeGPU:
 				if q.kind == qIdent {
-					c.gpus[gpuIndexKey(p, a.Labels)] = a.Labels
+					k := gpuIndexKey(p, a.Labels)
+					if sources.LabelValue(a.Labels, FigureLabel) == tagHas {
+						if masks == nil {
+							masks = map[string]float64{}
+						}
+						masks[k] = a.Value
+						continue
+					}
+					c.gpus[k] = a.Labels
 				} else if p.hasIdent() && firstOf(a.Labels, p.hostLabels) == "" {
 					// Named by its identity: once per instance is enough.
 					if noted[inst] {
@@ -702,6 +777,16 @@ func (t *Translation) Points() []sources.Point {
 				}
 			}
 		}
+	}
+	// A GPU's presence mask rides among its identity's labels, kept with
+	// them between identity polls.
+	for k, m := range masks {
+		ls := c.gpus[k]
+		if ls == nil {
+			continue
+		}
+		ls = slices.Clip(slices.DeleteFunc(slices.Clone(ls), func(l sources.Label) bool { return l.Name == hasLabel }))
+		c.gpus[k] = append(ls, sources.Label{Name: hasLabel, Value: strconv.Itoa(int(m))})
 	}
 	for h, ns := range names {
 		if len(ns) == 1 {
@@ -786,10 +871,21 @@ func (t *Translation) Points() []sources.Point {
 	}
 	t.direct = make([]sources.Point, 0, n)
 	for k := range t.adds {
+		if t.adds[k].q.q.has != 0 {
+			c.sparse = true
+			c.anchor = map[gpuAt]Answer{}
+			c.got = map[gotKey]bool{}
+			break
+		}
+	}
+	for k := range t.adds {
 		ad := &t.adds[k]
 		for i := range ad.as {
 			t.translate(c, ad, i, get, decls, &declOrder, stacks)
 		}
+	}
+	if c.sparse {
+		t.zeros(c, get, decls, &declOrder, stacks)
 	}
 	// Outcomes a stack's rule can produce are emitted as 0 where none was
 	// counted (an absent error series is no error yet, not n/a).
@@ -873,6 +969,10 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	if q.kind == qIdent && q.to == "" {
 		return
 	}
+	if c.sparse && q.has != 0 && q.scope == scopeGPU {
+		// Answered (a blank placeholder too): not taken for 0.
+		c.got[gotKey{gpuAt{gpuIndexKey(p, a.Labels), a.At.UnixNano()}, q.has}] = true
+	}
 	v := a.Value
 	if bad(v) || p.blank != nil && p.blank(kGauge, v) {
 		return
@@ -894,6 +994,11 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	switch q.scope {
 	case scopeGPU:
 		gk = gpuIndexKey(p, a.Labels)
+		if c.sparse && q.has == 0 {
+			if k := (gpuAt{gk, a.At.UnixNano()}); c.anchor[k].Labels == nil {
+				c.anchor[k] = a
+			}
+		}
 		if host = firstOf(a.Labels, p.hostLabels); host == "" && p.hasIdent() {
 			host = firstOf(c.gpus[gk], p.hostLabels)
 		}
@@ -1046,6 +1151,46 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		}
 	}
 	get(name, ls, at, ag, id, q.alt, q.rank).add(v * scale)
+}
+
+// zeros adds the sparse figures (query.has) that did not answer: 0 for a
+// GPU whose identity says it exports the family, at each instant another
+// figure of the GPU is for; nothing (n/a) for a GPU that does not export
+// it, and nothing where the sparse query's answer may be incomplete.
+func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time.Time, agg, string, string, int) *out,
+	decls map[string]*decl, declOrder *[]*decl, stacks map[string]bool) {
+	var sparse []*added
+	for k := range t.adds {
+		if ad := &t.adds[k]; ad.q.q.has != 0 && !ad.partial {
+			sparse = append(sparse, ad)
+		}
+	}
+	if len(sparse) == 0 {
+		return
+	}
+	zs := make([][]Answer, len(sparse))
+	for k, a := range c.anchor {
+		mask, err := strconv.Atoi(sources.LabelValue(c.gpus[k.gk], hasLabel))
+		if err != nil || mask == 0 {
+			continue
+		}
+		for i, ad := range sparse {
+			q := ad.q.q
+			if mask&int(q.has) == 0 || c.got[gotKey{k, q.has}] || !strings.HasPrefix(k.gk, ad.q.p.stack+"\x00") {
+				continue
+			}
+			zs[i] = append(zs[i], Answer{Labels: a.Labels, At: a.At})
+		}
+	}
+	for i, ad := range sparse {
+		if len(zs[i]) == 0 {
+			continue
+		}
+		z := &added{q: ad.q, as: zs[i]}
+		for j := range z.as {
+			t.translate(c, z, j, get, decls, declOrder, stacks)
+		}
+	}
 }
 
 var gpuIndexLabels = []string{"gpu", "DeviceId"}

@@ -350,7 +350,11 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			}
 			p.warnings = append(p.warnings, note)
 		}
-		tr.Add(j.q, answersAt(j.rs, 0))
+		if j.err != nil || j.leftOut > 0 {
+			tr.AddPartial(j.q, answersAt(j.rs, 0))
+		} else {
+			tr.Add(j.q, answersAt(j.rs, 0))
+		}
 	}
 	f.Points = tr.Points()
 	s.mu.Lock()
@@ -854,7 +858,12 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 				}
 				cursors[k][i] = c
 			}
-			if len(as) > 0 {
+			switch {
+			case j.leftOut > 0:
+				tr.AddPartial(j.q, as)
+			default:
+				// Empty too: a figure asked where not 0 only is 0
+				// where it has no answer.
 				tr.Add(j.q, as)
 			}
 		}
