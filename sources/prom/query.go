@@ -729,7 +729,7 @@ func (t *Translation) Points() []sources.Point {
 		note(inst, n)
 	}
 	var empty scrape
-	noted := map[string]bool{} // GPU instances named through their identities
+	noted := map[string]bool{}   // GPU instances named through their identities
 	var masks map[string]float64 // GPU key → presence mask, from identity answers
 	for k := range t.adds {
 		ad := &t.adds[k]
