@@ -840,15 +840,26 @@ func (t *Translation) Points() []sources.Point {
 		}
 	}
 	// Pass 2: canonical points (host names final from here on).
-	c.hosts = map[string]string{}
-	c.idls = map[string][]sources.Label{}
+	n, nsvc, nsparse := 0, 0, 0
+	for k := range t.adds {
+		ad := &t.adds[k]
+		n += len(ad.as)
+		switch {
+		case ad.q.q.scope == scopeSvc:
+			nsvc += len(ad.as)
+		case ad.q.q.has != 0:
+			nsparse++
+		}
+	}
+	c.hosts = make(map[string]string, len(t.nodes))
+	c.idls = make(map[string][]sources.Label, len(c.gpus))
 	type outKey struct {
 		series string
 		at     int64
 		alt    string
 		rank   int
 	}
-	outs := map[outKey]*out{}
+	outs := make(map[outKey]*out, nsvc)
 	var order []*out
 	decls := map[string]*decl{}
 	var declOrder []*decl
@@ -865,19 +876,15 @@ func (t *Translation) Points() []sources.Point {
 		order = append(order, o)
 		return o
 	}
-	n := 0
-	for k := range t.adds {
-		n += len(t.adds[k].as)
+	if nsparse > 0 {
+		// The zeros inferred are points too: a GPU's each.
+		n += nsparse * len(c.gpus)
+		c.sparse = true
+		c.anchor = make(map[gpuAt]Answer, len(c.gpus))
+		c.got = map[gotKey]bool{}
 	}
-	t.direct = make([]sources.Point, 0, n)
-	for k := range t.adds {
-		if t.adds[k].q.q.has != 0 {
-			c.sparse = true
-			c.anchor = map[gpuAt]Answer{}
-			c.got = map[gotKey]bool{}
-			break
-		}
-	}
+	// Room for the accumulated points too: the direct ones are not copied.
+	t.direct = make([]sources.Point, 0, n+nsvc/2)
 	for k := range t.adds {
 		ad := &t.adds[k]
 		for i := range ad.as {
