@@ -111,14 +111,18 @@ var gpuKey = []string{"gpu", "DeviceId", "GPU_I_ID"}
 // hasIdent reports whether the preset has a GPU identity query.
 func (p *preset) hasIdent() bool { return withIdent[p] }
 
-// withIdent are the presets with a GPU identity query.
-var withIdent = map[*preset]bool{}
+// withIdent are the presets with a GPU identity query; withSparse those
+// whose identity answers a presence mask (query.has).
+var withIdent, withSparse = map[*preset]bool{}, map[*preset]bool{}
 
 func init() {
 	for _, p := range presets {
 		for i := range p.queries {
 			if q := &p.queries[i]; q.kind == qIdent && q.to == "" && q.scope == scopeGPU {
 				withIdent[p] = true
+			}
+			if q := &p.queries[i]; q.has != 0 && q.tier == TierSummary {
+				withSparse[p] = true
 			}
 		}
 	}
@@ -185,10 +189,10 @@ const (
 	tagMean     = "mean"
 	tagObs      = "obs"
 	tagIdle     = "idle"
-	tagHas      = "has" // a GPU's presence mask (query.has) in its identity answer
 )
 
-// hasLabel holds a GPU's presence mask among its identity's labels.
+// hasLabel holds a GPU's presence mask (the value of its identity
+// answer, where the preset has sparse figures) among its identity's labels.
 const hasLabel = "vigil_has"
 
 // famOf maps a quantile figure to its mean and observation figures.
@@ -319,10 +323,13 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 		e = alts(func(n string) string { return "sum by (" + g + ") (" + rate(n) + ")" })
 	case qGauge, qIdent:
 		if q.Identity() && q.q.scope == scopeGPU {
-			e = alts(func(n string) string { return "max by (" + g + ") (" + sel(n) + ")" })
-			if pr := q.presence(sel); pr != "" {
-				e += " or " + pr
+			if pr, k := q.presence(sel); pr != "" {
+				// The value is the GPU's presence mask (0: none).
+				id := "(" + alts(func(n string) string { return "group by (" + g + ") (" + sel(n) + ")" }) + ")"
+				e = id + " * on (" + k + ") group_left () " + pr + " or " + id + " * 0"
+				break
 			}
+			e = alts(func(n string) string { return "max by (" + g + ") (" + sel(n) + ")" })
 			break
 		}
 		if q.q.agg == aggMax || q.q.scope != scopeSvc {
@@ -352,11 +359,11 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 	return e
 }
 
-// presence is, per GPU (instance and index), the mask of the sparse
-// figures' families it exports (query.has), tagged FigureLabel=tagHas;
-// "" when the preset has none.
-func (q Query) presence(sel func(string) string) string {
-	k := strings.Join(append([]string{sources.LabelInstance}, q.p.gpuLabels()...), ", ")
+// presence is, per GPU (instance and index: the labels k), the mask of the
+// sparse figures' families it exports (query.has); "" when the preset has
+// none.
+func (q Query) presence(sel func(string) string) (e, k string) {
+	k = strings.Join(append([]string{sources.LabelInstance}, q.p.gpuLabels()...), ", ")
 	var parts []string
 	for i := range q.p.queries {
 		x := &q.p.queries[i]
@@ -371,9 +378,9 @@ func (q Query) presence(sel func(string) string) string {
 			`), "`+FigureLabel+`", "`+strconv.Itoa(int(x.has))+`", "", "")`)
 	}
 	if len(parts) == 0 {
-		return ""
+		return "", ""
 	}
-	return tag("sum by ("+k+") ("+strings.Join(parts, " or ")+")", tagHas)
+	return "sum by (" + k + ") (" + strings.Join(parts, " or ") + ")", k
 }
 
 // RangeExpr is Expr for a range query: a distribution's quantiles only
@@ -740,14 +747,13 @@ func (t *Translation) Points() []sources.Point {
 			case scopeGPU:
 				if q.kind == qIdent {
 					k := gpuIndexKey(p, a.Labels)
-					if sources.LabelValue(a.Labels, FigureLabel) == tagHas {
+					c.gpus[k] = a.Labels
+					if withSparse[p] {
 						if masks == nil {
 							masks = map[string]float64{}
 						}
 						masks[k] = a.Value
-						continue
 					}
-					c.gpus[k] = a.Labels
 				} else if p.hasIdent() && firstOf(a.Labels, p.hostLabels) == "" {
 					// Named by its identity: once per instance is enough.
 					if noted[inst] {

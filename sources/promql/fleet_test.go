@@ -116,17 +116,10 @@ func (ff *fakeFleet) build() {
 		}
 		return float64(55 + (i+g)%15)
 	}
-	// The identities, and each GPU's presence mask: it exports throttle
-	// reasons (1) and XID (2), asked where not 0 only.
-	per["dcgm/identity"] = func(i int) []series {
-		out := gpuField(true, temp)(i)
-		for g := 0; g < ff.gpus; g++ {
-			ls := gpu(i, g, false)
-			ls[prom.FigureLabel] = "has"
-			out = append(out, series{ls, 3})
-		}
-		return out
-	}
+	// The identities, valued by each GPU's presence mask: it exports
+	// throttle reasons (1), XID (2) and uncorrected ECC errors (4), asked
+	// where not 0 only.
+	per["dcgm/identity"] = gpuField(true, func(i, g int) float64 { return 7 })
 	per["dcgm/gpu_temperature_celsius"] = gpuField(false, temp)
 	per["dcgm/gpu_utilization_ratio"] = gpuField(false, func(i, g int) float64 { return float64(60 + (i*g)%40) })
 	per["dcgm/gpu_memory_used_bytes"] = gpuField(false, func(i, g int) float64 { return 40000 + float64(g*100) })
@@ -139,7 +132,7 @@ func (ff *fakeFleet) build() {
 		}
 		return nil
 	}
-	per["dcgm/gpu_ecc_errors_total"] = gpuField(false, func(i, g int) float64 { return 0 })
+	per["dcgm/gpu_ecc_errors_total"] = func(i int) []series { return nil }
 	node := func(v float64) gen {
 		return func(i int) []series { return []series{{map[string]string{"instance": instance(i, 9100)}, v}} }
 	}
