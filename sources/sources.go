@@ -248,7 +248,7 @@ type LogRecord struct {
 	Msg      string
 	TraceID  string
 	SpanID   string
-	Fields   map[string]string
+	Fields   Fields // structured fields, in the order read (compact: fields.go)
 	Raw      string // the line as read, already stripped of control sequences
 }
 

@@ -962,8 +962,8 @@ func (f *fifo[T]) push(v T) bool {
 		f.pop()
 		dropped = true
 	}
-	if f.n == len(f.buf) { // double, as ring.push does
-		c := min(max(2*len(f.buf), 8), f.max)
+	if f.n == len(f.buf) { // a quarter more: fewer empty slots than doubling
+		c := min(max(len(f.buf)+len(f.buf)/4, 8), f.max)
 		nb, ns := make([]T, c), make([]uint32, c)
 		for i := range f.n {
 			j := f.slot(i)

@@ -72,9 +72,11 @@ func (b *logBuf) expire() {
 	b.dropB -= uint64(sz)
 }
 
-// grow doubles the ring (up to maxN slots), keeping the order.
+// grow enlarges the ring by a quarter (up to maxN slots), keeping the
+// order: doubling left up to half the slots empty (7 MB of the 15 a full
+// default buffer takes) and held both rings at once while copying.
 func (b *logBuf) grow() {
-	c := min(max(2*len(b.buf), 64), b.maxN)
+	c := min(max(len(b.buf)+len(b.buf)/4, 64), b.maxN)
 	nb := make([]LogRecord, c)
 	ns := make([]uint32, c)
 	for i := 0; i < b.n; i++ {
@@ -103,26 +105,14 @@ const logRecordSize = int(unsafe.Sizeof(LogRecord{}))
 
 // LogSize estimates the bytes of memory a log record holds: the record, the
 // bytes of its strings (a string that is a part of Raw, as the parser's
-// values are, counts once), and its field map, each rounded up as the
-// allocator rounds it. It is what StoreOptions.MaxLogBytes bounds.
+// values are, counts once), and its fields (Fields.Size: their values, and
+// their key list when it is not shared), each rounded up as the allocator
+// rounds it. It is what StoreOptions.MaxLogBytes bounds.
 func LogSize(r *LogRecord) int {
 	raw := r.Raw
 	n := logRecordSize + allocSize(len(raw))
 	n += own(raw, r.Msg) + own(raw, r.Service) + own(raw, r.TraceID) + own(raw, r.SpanID)
-	if k := len(r.Fields); k > 0 {
-		// A Go map is a 48-byte header and groups of 8 slots of a string
-		// key and value (264 bytes, allocated as 288), at most 7/8 full.
-		g := 1
-		for g*7 < k {
-			g *= 2
-		}
-		n += 48 + 288*g
-		// Keys are parts of Raw or interned by the parser: shared.
-		for _, v := range r.Fields {
-			n += own(raw, v)
-		}
-	}
-	return n
+	return n + r.Fields.Size()
 }
 
 // allocSize is about what the allocator hands out for n bytes: its size

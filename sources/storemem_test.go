@@ -34,7 +34,7 @@ func memFeed(st *Store, from time.Time, n int) {
 		for i := range 5 {
 			raw := fmt.Sprintf(`{"ts":%d,"level":"info","msg":"request done","route":"/v1/recommend","latency_ms":%d,"n":%d}`, at.Unix(), s%900, i)
 			f.Logs = append(f.Logs, LogRecord{At: at, Source: "demo", Level: LevelInfo, Msg: raw[40:52], Raw: raw,
-				Fields: map[string]string{"route": raw[61:74], "latency_ms": strconv.Itoa(s % 900)}})
+				Fields: MakeFields(Field{"route", raw[61:74]}, Field{"latency_ms", strconv.Itoa(s % 900)})})
 		}
 		for i := range 4 {
 			id := fmt.Sprintf("%032x", s*4+i)

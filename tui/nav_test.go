@@ -340,17 +340,21 @@ func TestUpdatesOfTheSameKindWait(t *testing.T) {
 	got := make(chan tea.Msg, 1)
 	cmd := waitForUpdate(updates, sources.NewManualClock(at), st, st.Kinds())
 	go func() { got <- cmd() }()
-	send := func() {
+	// The deadlines are generous: under -race beside 40 other packages on
+	// two cores the waiter's goroutine was once not run for 10 s.
+	send := func(i int) {
 		t.Helper()
 		select {
 		case updates <- struct{}{}:
-		case <-time.After(10 * time.Second):
-			t.Fatal("the waiter stopped receiving")
+		case m := <-got:
+			t.Fatalf("update %d: the waiter returned early: %#v", i, m)
+		case <-time.After(60 * time.Second):
+			t.Fatalf("update %d: the waiter stopped receiving", i)
 		}
 	}
 	for i := 1; i <= 3; i++ {
 		st.Ingest(sources.Frame{At: at, Points: []sources.Point{{Series: g, At: at.Add(time.Duration(i) * time.Second), Value: 0.6}}})
-		send()
+		send(i)
 	}
 	select {
 	case m := <-got:
@@ -359,13 +363,13 @@ func TestUpdatesOfTheSameKindWait(t *testing.T) {
 	}
 	h := sources.NewSeries(sources.GPUTemperature, sources.Gauge, "host", "h", "gpu", "0")
 	st.Ingest(sources.Frame{At: at, Points: []sources.Point{{Series: h, At: at, Value: 50}}})
-	send()
+	send(4)
 	select {
 	case m := <-got:
 		if _, ok := m.(dataMsg); !ok {
 			t.Fatalf("got %#v", m)
 		}
-	case <-time.After(10 * time.Second):
+	case <-time.After(60 * time.Second):
 		t.Fatal("a new kind of data did not wake the console")
 	}
 }

@@ -17,7 +17,7 @@ import (
 // screen changes once a second then wakes twenty times a second for
 // nothing, and on a virtual machine, where each wake-up of a thread costs
 // tens of microseconds of kernel time, those ticks were half of an idle
-// console's CPU. The pacer slows the ticker to once a second (a safety
+// console's CPU. The pacer slows the ticker to once every 1.5 s (a safety
 // net) while the screen stands still. When View returns a frame that
 // differs from the last, it sets the ticker to fire 2 ms later (or, when
 // the previous frame went out less than a frame period ago, at the end of
@@ -36,8 +36,12 @@ const (
 	// look: enough for the event loop to hand it the frame.
 	paceSoon = 2 * time.Millisecond
 	// paceIdle is the renderer's tick while nothing is to be written: a
-	// frame the pacer missed is written at most this late.
-	paceIdle = time.Second
+	// frame the pacer missed is written at most this late. It is longer
+	// than the console's refresh (once a second, on the beat): at exactly a
+	// second it came due a few milliseconds before or after the next
+	// second's frame, and half the time woke the renderer for nothing just
+	// before that frame's own look.
+	paceIdle = 1500 * time.Millisecond
 )
 
 // pacer drives the renderer's ticker from the frames View returns and the

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vigil-dev/vigil/drift"
+	"github.com/vigil-dev/vigil/internal/gctune"
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/promql"
 	"github.com/vigil-dev/vigil/sources/replay"
@@ -79,7 +80,9 @@ func storeOptions(c Config) sources.StoreOptions {
 }
 
 func newSession(o *options, cfg Config, log *slog.Logger, clock sources.Clock) *session {
-	st := sources.NewStore(storeOptions(cfg))
+	so := storeOptions(cfg)
+	gctune.Apply(so.Budget, os.Getenv) // GOGC 50 and a memory limit from the budget (docs/memory.md)
+	st := sources.NewStore(so)
 	s := &session{o: o, cfg: cfg, log: log, store: st, clock: clock, hub: sources.NewHub(st, clock)}
 	s.vopts = viewOptions(o, cfg)
 	return s

@@ -86,8 +86,10 @@ func status(code int) error {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(e)
+	stopProfile := bindCPUProfile(root)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	stopProfile()
 	if err == nil {
 		return exitOK
 	}

@@ -161,7 +161,7 @@ func (d *Monitor) read(f *sources.Frame) obs {
 	for i := range f.Logs {
 		l := &f.Logs[i]
 		for _, feat := range d.fields {
-			v, ok := l.Fields[feat.Field]
+			v, ok := l.Fields.Get(feat.Field)
 			if !ok {
 				continue
 			}

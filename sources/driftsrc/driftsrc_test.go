@@ -23,12 +23,12 @@ func logFrame(sec, n int, shift float64) sources.Frame {
 	f := sources.Frame{Source: "log app", At: at}
 	for i := range n {
 		v := math.Sin(float64(sec*n+i)) + shift
-		f.Logs = append(f.Logs, sources.LogRecord{At: at, Fields: map[string]string{
-			"features.price": strconv.FormatFloat(v, 'g', -1, 64),
-			"tier":           []string{"free", "pro", "team"}[i%3],
-		}})
+		f.Logs = append(f.Logs, sources.LogRecord{At: at, Fields: sources.MakeFields(
+			sources.Field{Key: "features.price", Value: strconv.FormatFloat(v, 'g', -1, 64)},
+			sources.Field{Key: "tier", Value: []string{"free", "pro", "team"}[i%3]},
+		)})
 	}
-	f.Logs = append(f.Logs, sources.LogRecord{At: at, Fields: map[string]string{"features.price": "n/a"}})
+	f.Logs = append(f.Logs, sources.LogRecord{At: at, Fields: sources.FieldsFromMap(map[string]string{"features.price": "n/a"})})
 	return f
 }
 

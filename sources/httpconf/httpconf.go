@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/common/config"
@@ -69,6 +70,9 @@ func New(cfg Config, name string, o Options) (*http.Client, error) {
 		return nil, fmt.Errorf("%s: http config: %w", name, err)
 	}
 	c.Timeout = o.Timeout
+	if cfg.OAuth2 != nil {
+		c.Transport = &firstAlone{rt: c.Transport, turn: make(chan struct{}, 1)}
+	}
 	if cfg.FollowRedirects {
 		c.CheckRedirect = sameHost
 	}
@@ -76,6 +80,43 @@ func New(cfg Config, name string, o Options) (*http.Client, error) {
 		c.Transport = headerTimeout{rt: c.Transport, d: o.HeaderTimeout}
 	}
 	return c, nil
+}
+
+// firstAlone lets no request start while the client's first is under way.
+// prometheus/common (v0.73.1) builds its OAuth2 transport inside the first
+// request and writes it while a concurrent first request already reads it,
+// a data race the query engine's concurrent first poll ran into; once one
+// request has gone through, the transport stands and requests run together.
+// (A client secret read from a file that changes is rebuilt the same way:
+// that rare rebuild is not serialised.)
+type firstAlone struct {
+	rt   http.RoundTripper
+	turn chan struct{}
+	done atomic.Bool
+}
+
+func (f *firstAlone) RoundTrip(req *http.Request) (*http.Response, error) {
+	if f.done.Load() {
+		return f.rt.RoundTrip(req)
+	}
+	select {
+	case f.turn <- struct{}{}:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	defer func() { <-f.turn }()
+	resp, err := f.rt.RoundTrip(req)
+	if err == nil {
+		f.done.Store(true)
+	}
+	return resp, err
+}
+
+// CloseIdleConnections passes http.Client's call on to the transport.
+func (f *firstAlone) CloseIdleConnections() {
+	if c, ok := f.rt.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
 }
 
 // sameHost follows up to 10 redirects that stay on the first request's host.

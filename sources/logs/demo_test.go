@@ -59,7 +59,7 @@ func TestDemoLogParsesWell(t *testing.T) {
 		if r.At.IsZero() || r.Service == "" || r.Msg == "" {
 			t.Fatalf("demo line not parsed whole: %+v", r)
 		}
-		if _, ok := r.Fields["time"]; ok {
+		if _, ok := r.Fields.Get("time"); ok {
 			t.Fatalf("time not read from the line: %+v", r)
 		}
 		if r.Level != sources.LevelUnknown {
@@ -68,7 +68,7 @@ func TestDemoLogParsesWell(t *testing.T) {
 		if r.TraceID != "" && r.SpanID != "" {
 			withTrace++
 		}
-		if c, ok := r.Fields["prediction.confidence"]; ok {
+		if c, ok := r.Fields.Get("prediction.confidence"); ok {
 			if v, err := strconv.ParseFloat(c, 64); err != nil || v < 0 || v > 1 {
 				t.Errorf("prediction.confidence = %q", c)
 			}

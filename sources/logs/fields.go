@@ -27,7 +27,7 @@ var latencyKeys = []struct {
 // duration_ms, latency, duration (Go durations like "12ms" or bare seconds), ...
 func Latency(r *sources.LogRecord) (time.Duration, bool) {
 	for _, lk := range latencyKeys {
-		v, ok := r.Fields[lk.key]
+		v, ok := r.Fields.Get(lk.key)
 		if !ok || v == "" {
 			continue
 		}
@@ -51,7 +51,7 @@ var statusKeys = []string{"status", "status_code", "statusCode", "http.status_co
 // its fields, or "".
 func Status(r *sources.LogRecord) string {
 	for _, k := range statusKeys {
-		if v := r.Fields[k]; v != "" {
+		if v := r.Fields.Value(k); v != "" {
 			return v
 		}
 	}
@@ -77,7 +77,7 @@ func IsFailure(status string) bool {
 // message, service, trace id or span id, and "level" and "time". Drift and
 // filters read fields through it.
 func Field(r *sources.LogRecord, name string) (string, bool) {
-	if v, ok := r.Fields[name]; ok {
+	if v, ok := r.Fields.Get(name); ok {
 		return v, true
 	}
 	switch roleOf(name) {

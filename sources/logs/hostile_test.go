@@ -102,7 +102,7 @@ func TestParseHostileLines(t *testing.T) {
 		for _, l := range lines {
 			r := p.Parse([]byte(l), readAt)
 			check := []string{r.Raw, r.Msg, r.Service, r.TraceID, r.SpanID}
-			for k, v := range r.Fields {
+			for k, v := range r.Fields.All() {
 				check = append(check, k, v)
 			}
 			for _, s := range check {
@@ -175,10 +175,10 @@ func TestParseUnexpectedJSONTypes(t *testing.T) {
 		t.Errorf("numbers where strings were expected: %s", describe(r))
 	}
 	r = p.Parse([]byte(cases[4]), readAt)
-	if len(r.Fields) != 1 {
+	if r.Fields.Len() != 1 {
 		t.Errorf("deep nesting: %s", describe(r))
 	}
-	for k, v := range r.Fields {
+	for k, v := range r.Fields.All() {
 		if strings.Count(k, ".") != maxDepth-1 || !strings.HasPrefix(v, "{") {
 			t.Errorf("deep nesting kept as %q=%q", k, v)
 		}
@@ -193,8 +193,8 @@ func TestParseUnexpectedJSONTypes(t *testing.T) {
 		b.WriteString(`"k` + strings.Repeat("x", i%7) + string(rune('a'+i%26)) + `_` + itoa(i) + `":1`)
 	}
 	b.WriteString("}")
-	if r := p.Parse([]byte(b.String()), readAt); len(r.Fields) > DefaultMaxFields {
-		t.Errorf("%d fields kept, bound is %d", len(r.Fields), DefaultMaxFields)
+	if r := p.Parse([]byte(b.String()), readAt); r.Fields.Len() > DefaultMaxFields {
+		t.Errorf("%d fields kept, bound is %d", r.Fields.Len(), DefaultMaxFields)
 	}
 }
 
@@ -342,17 +342,17 @@ func TestLongJSONLineKeepsWhatWasRead(t *testing.T) {
 			}
 		}
 	}
-	if r.Level != sources.LevelError || r.Service != "ingest" || r.Fields["request_id"] != "r-1" || r.Fields["size"] != "10485760" {
+	if r.Level != sources.LevelError || r.Service != "ingest" || r.Fields.Value("request_id") != "r-1" || r.Fields.Value("size") != "10485760" {
 		t.Errorf("cut line lost its level or fields: level %s service %q fields %v", r.Level, r.Service, r.Fields)
 	}
-	if _, ok := r.Fields["blob"]; ok {
+	if _, ok := r.Fields.Get("blob"); ok {
 		t.Error("the cut value was kept as if whole")
 	}
-	if _, ok := r.Fields["after"]; ok {
+	if _, ok := r.Fields.Get("after"); ok {
 		t.Error("a field after the cut appeared")
 	}
-	if r.Fields[CutField] != "9.9 MB" || !strings.HasSuffix(r.Raw, " …[cut 9.9 MB]") {
-		t.Errorf("the cut is not said: %q, raw ends %q", r.Fields[CutField], r.Raw[len(r.Raw)-30:])
+	if r.Fields.Value(CutField) != "9.9 MB" || !strings.HasSuffix(r.Raw, " …[cut 9.9 MB]") {
+		t.Errorf("the cut is not said: %q, raw ends %q", r.Fields.Value(CutField), r.Raw[len(r.Raw)-30:])
 	}
 	if len(r.Raw) > DefaultMaxLine+32 {
 		t.Errorf("kept %d bytes of the line", len(r.Raw))
@@ -378,16 +378,16 @@ func TestCutLineValues(t *testing.T) {
 			t.Errorf("%.30q: level %s, want %s", c.line, r.Level, c.lvl)
 		}
 		for k, v := range c.want {
-			if r.Fields[k] != v {
-				t.Errorf("%.30q: %s=%q, want %q (fields %v)", c.line, k, r.Fields[k], v, r.Fields)
+			if r.Fields.Value(k) != v {
+				t.Errorf("%.30q: %s=%q, want %q (fields %v)", c.line, k, r.Fields.Value(k), v, r.Fields)
 			}
 		}
-		for k := range r.Fields {
+		for k := range r.Fields.All() {
 			if _, ok := c.want[k]; !ok && k != CutField {
-				t.Errorf("%.30q: field %s=%q should not be there", c.line, k, r.Fields[k])
+				t.Errorf("%.30q: field %s=%q should not be there", c.line, k, r.Fields.Value(k))
 			}
 		}
-		if r.Fields[CutField] == "" {
+		if r.Fields.Value(CutField) == "" {
 			t.Errorf("%.30q: not marked cut", c.line)
 		}
 	}

@@ -257,15 +257,19 @@ func labelFields(rec *sources.LogRecord, labels map[string]string) {
 	if len(labels) == 0 {
 		return
 	}
-	if rec.Fields == nil {
-		rec.Fields = make(map[string]string, len(labels))
+	var b sources.FieldsBuilder
+	b.Reset(rec.Fields)
+	keys := make([]string, 0, len(labels))
+	for k := range labels {
+		keys = append(keys, k)
 	}
-	for k, v := range labels {
-		v = sources.Sanitize(v)
-		if _, ok := rec.Fields[k]; !ok {
-			rec.Fields[k] = v
+	sort.Strings(keys) // one key order for one stream: one shared key list
+	for _, k := range keys {
+		if !rec.Fields.Has(k) {
+			b.Add(k, sources.Sanitize(labels[k]))
 		}
 	}
+	rec.Fields = b.Fields()
 	if rec.Service == "" {
 		for _, k := range []string{"service_name", "service", "app", "job", "container", "unit"} {
 			if v := labels[k]; v != "" {

@@ -6,7 +6,7 @@
 // with dots, redacts configured fields and strips terminal control sequences.
 //
 // A field that becomes the record's own time, level, message, service, trace
-// or span id is not repeated in LogRecord.Fields (small maps are much cheaper
+// or span id is not repeated in LogRecord.Fields (fewer fields are cheaper
 // to build and to keep 100,000 of); Field looks a field up under any
 // spelling, those included.
 package logs
@@ -183,13 +183,11 @@ func (p *Parser) parseLine(line []byte, cut int64, readAt time.Time) (sources.Lo
 		if inner, at, stream, ok := p.unwrap(s, readAt); ok {
 			r, structured := p.parse(inner, 0, at)
 			r.TimeRead = false // the runtime's time
-			if stream != "" && len(r.Fields) < p.maxF {
-				if r.Fields == nil {
-					r.Fields = make(map[string]string, 1)
-				}
-				if _, dup := r.Fields["stream"]; !dup {
-					r.Fields["stream"] = stream
-				}
+			if stream != "" && r.Fields.Len() < p.maxF && !r.Fields.Has("stream") {
+				var b sources.FieldsBuilder
+				b.Reset(r.Fields)
+				b.Add("stream", stream)
+				r.Fields = b.Fields()
 			}
 			return r, structured
 		}
@@ -204,19 +202,22 @@ func (p *Parser) parseLine(line []byte, cut int64, readAt time.Time) (sources.Lo
 // time stamps an inner line that has none.
 func (p *Parser) unwrap(s string, readAt time.Time) (inner string, at time.Time, stream string, ok bool) {
 	if strings.HasPrefix(s, `{"log":"`) {
-		st := state{p: p, s: s, readAt: readAt, noRoles: true}
+		st := newState(state{p: p, s: s, readAt: readAt, noRoles: true})
+		defer st.free()
 		if !st.json(s) {
 			return "", time.Time{}, "", false
 		}
-		line, ok := st.rec.Fields["log"]
+		line, ok := st.fb.Get("log")
 		if !ok {
 			return "", time.Time{}, "", false
 		}
 		at = readAt
-		if t, ok := ParseTime(st.rec.Fields["time"], p.loc); ok {
+		tv, _ := st.fb.Get("time")
+		if t, ok := ParseTime(tv, p.loc); ok {
 			at = t
 		}
-		return strings.TrimRight(line, "\r\n"), at, st.rec.Fields["stream"], true
+		stream, _ := st.fb.Get("stream")
+		return strings.TrimRight(line, "\r\n"), at, stream, true
 	}
 	if len(s) > 30 && s[4] == '-' && s[10] == 'T' {
 		t, n, ok := parseISOPrefix(s, p.loc)
@@ -236,7 +237,8 @@ func (p *Parser) unwrap(s string, readAt time.Time) (inner string, at time.Time,
 
 // parse parses a sanitized line, and reports whether it is structured.
 func (p *Parser) parse(s string, cut int64, readAt time.Time) (sources.LogRecord, bool) {
-	st := state{p: p, s: s, rec: sources.LogRecord{Raw: s}, readAt: readAt}
+	st := newState(state{p: p, s: s, rec: sources.LogRecord{Raw: s}, readAt: readAt})
+	defer st.free()
 	if cut > 0 {
 		// What was read of a longer line: its fields up to the last whole
 		// value, as far as it parses.
@@ -435,8 +437,9 @@ func roleOf(k string) role {
 // state is one line being parsed.
 type state struct {
 	p          *Parser
-	s          string // the sanitized line
-	rec        sources.LogRecord
+	s          string            // the sanitized line
+	rec        sources.LogRecord // its Fields are built in fb until finish
+	fb         sources.FieldsBuilder
 	red        []span // value ranges of s to redact
 	readAt     time.Time
 	hasT       bool
@@ -448,6 +451,28 @@ type state struct {
 	scratch    [96]byte
 }
 
+// states are the parse states not in use: a state, with the fields it
+// collects, is larger than a line's record, and a parse would otherwise
+// allocate one.
+var states = sync.Pool{New: func() any { return new(state) }}
+
+// newState is init in a state from the pool.
+func newState(init state) *state {
+	st := states.Get().(*state)
+	red := st.red[:0]
+	*st = init
+	st.red = red
+	st.fb.Reset(sources.Fields{})
+	return st
+}
+
+// free clears st (so that the pool keeps no line alive) and puts it back.
+func (st *state) free() {
+	red := st.red[:0]
+	*st = state{red: red}
+	states.Put(st)
+}
+
 // span is a range of the line to redact; q when it is a quoted JSON value.
 type span struct {
 	a, b int
@@ -456,15 +481,9 @@ type span struct {
 
 func (st *state) reset() {
 	st.rec = sources.LogRecord{Raw: st.s + st.suffix}
+	st.fb.Reset(sources.Fields{})
 	st.red = st.red[:0]
 	st.hasT = false
-}
-
-func (st *state) fields() map[string]string {
-	if st.rec.Fields == nil {
-		st.rec.Fields = make(map[string]string, 8)
-	}
-	return st.rec.Fields
 }
 
 // redacted reports whether key (flattened) or its last part is configured
@@ -492,20 +511,18 @@ func (p *Parser) mayRedact(k string) bool {
 
 // set records a field and gives it its role. A field that becomes the
 // record's time, level, message, service, trace or span id is not kept in
-// Fields too: it is on the record, and small maps are much cheaper. Values
+// Fields too: it is on the record, and fewer fields are cheaper. Values
 // arrive sanitized.
 func (st *state) set(k, v string) {
 	if mayRole(k) && st.role(k, v) {
 		return
 	}
-	if st.rec.Fields == nil {
-		st.rec.Fields = make(map[string]string, 8)
-	} else if len(st.rec.Fields) >= st.p.maxF {
-		if _, dup := st.rec.Fields[k]; !dup {
+	if st.fb.Len() >= st.p.maxF {
+		if _, dup := st.fb.Get(k); !dup {
 			return
 		}
 	}
-	st.rec.Fields[k] = v
+	st.fb.Set(k, v)
 }
 
 // role gives a field its meaning and reports whether the record took it.
@@ -672,7 +689,7 @@ func (st *state) key(prefix, k string) string {
 
 // get reads a field by name, including those the record took.
 func (st *state) get(k string) (string, bool) {
-	if v, ok := st.rec.Fields[k]; ok {
+	if v, ok := st.fb.Get(k); ok {
 		return v, true
 	}
 	switch roleOf(k) {
@@ -739,23 +756,18 @@ func (st *state) finish(readAt time.Time) sources.LogRecord {
 	}
 	if len(st.red) > 0 {
 		raw := spliceRedacted(st.s, st.red) + st.suffix
-		// Fields are substrings of the original line; copy them so that the
-		// line, secret included, is not kept alive by the record: the
-		// vault's bounded copy is the only one.
+		// The record's own strings are substrings of the original line;
+		// copy them so that the line, secret included, is not kept alive by
+		// the record: the vault's bounded copy is the only one. (Fields
+		// never keep the line: they are built into strings of their own.)
 		r := &st.rec
 		r.Msg, r.Service, r.TraceID, r.SpanID = strings.Clone(r.Msg), strings.Clone(r.Service), strings.Clone(r.TraceID), strings.Clone(r.SpanID)
-		if r.Fields != nil {
-			f := make(map[string]string, len(r.Fields)+1)
-			for k, v := range r.Fields {
-				f[strings.Clone(k)] = strings.Clone(v)
-			}
-			r.Fields = f
-		}
 		if st.p.vault != nil {
-			st.fields()[RedactRefField] = st.p.vault.Put(st.rec.Raw)
+			st.fb.Set(RedactRefField, st.p.vault.Put(st.rec.Raw))
 		}
 		st.rec.Raw = raw
 	}
+	st.rec.Fields = st.fb.Fields()
 	return st.rec
 }
 

@@ -34,13 +34,13 @@ func describe(r sources.LogRecord) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "at=%s level=%s service=%q trace=%q span=%q\n  msg=%q\n  raw=%q\n",
 		r.At.UTC().Format(time.RFC3339Nano), r.Level, r.Service, r.TraceID, r.SpanID, r.Msg, r.Raw)
-	keys := make([]string, 0, len(r.Fields))
-	for k := range r.Fields {
+	keys := make([]string, 0, r.Fields.Len())
+	for k := range r.Fields.All() {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "  %s=%q\n", k, r.Fields[k])
+		fmt.Fprintf(&b, "  %s=%q\n", k, r.Fields.Value(k))
 	}
 	return b.String()
 }
@@ -137,8 +137,8 @@ func TestParseDemoLine(t *testing.T) {
 		"features.prompt_tokens": "812", "features.temperature": "0.7", "features.lang": "en",
 		"latency_ms": "2412.5", "status": "error"}
 	for k, v := range want {
-		if r.Fields[k] != v {
-			t.Errorf("Fields[%q] = %q, want %q", k, r.Fields[k], v)
+		if r.Fields.Value(k) != v {
+			t.Errorf("Fields[%q] = %q, want %q", k, r.Fields.Value(k), v)
 		}
 	}
 	if d, ok := Latency(&r); !ok || d != 2412500*time.Microsecond {
@@ -162,14 +162,14 @@ func TestRedaction(t *testing.T) {
 			t.Fatalf("secret %q leaked: %s", secret, describe(r))
 		}
 	}
-	if r.Fields["prompt"] != Redacted || r.Fields["request.messages"] != Redacted || r.Fields["output"] != Redacted {
+	if r.Fields.Value("prompt") != Redacted || r.Fields.Value("request.messages") != Redacted || r.Fields.Value("output") != Redacted {
 		t.Errorf("fields not redacted: %s", describe(r))
 	}
 	want := `{"msg":"hi","prompt":"[redacted]","request":{"messages":"[redacted]"},"output":"[redacted]","n":1}`
 	if r.Raw != want {
 		t.Errorf("raw = %s\nwant  %s", r.Raw, want)
 	}
-	orig, ok := v.Reveal(r.Fields[RedactRefField])
+	orig, ok := v.Reveal(r.Fields.Value(RedactRefField))
 	if !ok || orig != line {
 		t.Errorf("Reveal = %q, %v", orig, ok)
 	}
@@ -179,7 +179,7 @@ func TestRedaction(t *testing.T) {
 		t.Errorf("logfmt raw = %s", r.Raw)
 	}
 	r = p.Parse([]byte(`2026-11-27 07:00:00 INFO got input=secret123 done`), readAt)
-	if strings.Contains(r.Raw, "secret123") || r.Fields["input"] != Redacted {
+	if strings.Contains(r.Raw, "secret123") || r.Fields.Value("input") != Redacted {
 		t.Errorf("plain: %s", describe(r))
 	}
 	// The vault is bounded: the first two references are gone after two more.
@@ -189,7 +189,7 @@ func TestRedaction(t *testing.T) {
 	}
 	// No redaction when configured empty.
 	p0 := mustParser(t, ParseOptions{Redact: []string{}})
-	if r := p0.Parse([]byte(`{"prompt":"visible"}`), readAt); r.Fields["prompt"] != "visible" {
+	if r := p0.Parse([]byte(`{"prompt":"visible"}`), readAt); r.Fields.Value("prompt") != "visible" {
 		t.Errorf("empty redact list redacted: %s", describe(r))
 	}
 }
@@ -201,7 +201,7 @@ func TestRules(t *testing.T) {
 	}})
 	r := p.Parse([]byte(`2026-11-27T07:25:40Z billing[42] WARN req=abc123 charge took 87ms`), readAt)
 	if r.Service != "billing" || r.Level != sources.LevelWarn || r.TraceID != "abc123" || r.Msg != "charge took 87ms" ||
-		r.Fields["pid"] != "42" || r.Fields["latency_ms"] != "87" || !r.At.Equal(time.Date(2026, 11, 27, 7, 25, 40, 0, time.UTC)) {
+		r.Fields.Value("pid") != "42" || r.Fields.Value("latency_ms") != "87" || !r.At.Equal(time.Date(2026, 11, 27, 7, 25, 40, 0, time.UTC)) {
 		t.Errorf("got %s", describe(r))
 	}
 	if _, err := NewParser(ParseOptions{Rules: []Rule{{Regex: "("}}}); err == nil {

@@ -694,7 +694,7 @@ func (bd *bodyDecoder) logs(f *sources.Frame, at int64, s *slabs) {
 		}
 		l.TraceID = bd.astr()
 		l.SpanID = bd.astr()
-		l.Fields = bd.attrs()
+		l.Fields = sources.FieldsFromMap(bd.attrs())
 		l.Raw = bd.astr()
 		if msgAt > 0 {
 			if msgAt-1 > uint64(len(l.Raw)) {

@@ -396,7 +396,7 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 		}
 	}
 	keys := le.keys[:0]
-	for k := range l.Fields {
+	for k := range l.Fields.All() {
 		keys = append(keys, k)
 	}
 	slices.Sort(keys)
@@ -410,7 +410,7 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	extra := 0
 	inLine := len(keys) > 0 && printable(raw)
 	for _, k := range keys {
-		v := fieldValue(k, l.Fields[k])
+		v := fieldValue(k, l.Fields.Value(k))
 		i := findField(raw, k, v, hs)
 		switch {
 		case i >= 0:
@@ -442,7 +442,7 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	if isHexID(l.SpanID) {
 		fl |= lfSpanHex
 	}
-	if l.Fields != nil && extra == len(keys) {
+	if l.Fields.Len() > 0 && extra == len(keys) {
 		fl |= lfFields // else the template says so
 	}
 	if l.TimeRead {
@@ -486,7 +486,7 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 	}
 	b.strBytes(a, t)
 	for _, h := range hs {
-		switch v := fieldValue(h.key, l.Fields[h.key]); h.kind {
+		switch v := fieldValue(h.key, l.Fields.Value(h.key)); h.kind {
 		case holeField:
 			b.str(a, v)
 		case holeHexID:
@@ -499,7 +499,7 @@ func (b *blockEnc) log(rec *sources.LogRecord, at int64) {
 		for i, k := range keys {
 			if where[i] == fieldExtra {
 				b.str(a, k)
-				b.str(a, fieldValue(k, l.Fields[k]))
+				b.str(a, fieldValue(k, l.Fields.Value(k)))
 			}
 		}
 	}
@@ -740,6 +740,7 @@ type logDec struct {
 	dirty  bool            // some text of the block was not printable: sanitize the lines
 	tt     timeText
 	shared map[string]*logTemplate // templates by their text, across blocks
+	fields sources.FieldsBuilder   // a record's fields being read
 }
 
 // maxSharedTemplates bounds logDec.shared.
@@ -869,9 +870,9 @@ func (bd *bodyDecoder) logs1(logs []sources.LogRecord, at int64) {
 		if !t.clean {
 			ld.dirty = true
 		}
-		if fl&lfFields != 0 || t.nfields > 0 {
-			l.Fields = make(map[string]string, t.nfields)
-		}
+		hasFields := fl&lfFields != 0 || t.nfields > 0
+		fb := &ld.fields
+		fb.Reset(sources.Fields{})
 		// The line, hole by hole; field values come in the order of
 		// their holes.
 		w := &ld.arena
@@ -895,7 +896,7 @@ func (bd *bodyDecoder) logs1(logs []sources.LogRecord, at int64) {
 				w.WriteString(l.SpanID)
 			case holeField, holeHexID:
 				v := bd.id(h.kind == holeHexID)
-				l.Fields[h.key] = v
+				fb.Set(h.key, v)
 				w.WriteString(v)
 			}
 			w.WriteString(t.lits[k+1])
@@ -907,13 +908,13 @@ func (bd *bodyDecoder) logs1(logs []sources.LogRecord, at int64) {
 		ld.ends = append(ld.ends, w.Len())
 		if fl&lfExtra != 0 {
 			n := a.uv()
-			if n > uint64(len(a.b)/2) || l.Fields == nil {
-				a.fail(fmt.Errorf("%d extra fields in a record with fields %v", n, l.Fields != nil))
+			if n > uint64(len(a.b)/2) || !hasFields {
+				a.fail(fmt.Errorf("%d extra fields in a record with fields %v", n, hasFields))
 				return
 			}
 			for ; n > 0; n-- {
 				k := bd.astr()
-				l.Fields[k] = bd.astr()
+				fb.Set(k, bd.astr())
 			}
 		}
 		if len(t.lineKeys) > 0 {
@@ -929,9 +930,10 @@ func (bd *bodyDecoder) logs1(logs []sources.LogRecord, at int64) {
 				if !printable(v) {
 					v = sources.Sanitize(v)
 				}
-				l.Fields[k] = v
+				fb.Set(k, v)
 			}
 		}
+		l.Fields = fb.Fields()
 	}
 }
 

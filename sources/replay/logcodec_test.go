@@ -2,7 +2,6 @@ package replay
 
 import (
 	"fmt"
-	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -17,21 +16,20 @@ func recorded(l sources.LogRecord) sources.LogRecord {
 	l.Raw, l.Msg = sources.Sanitize(scrubLine(l.Raw)), sources.Sanitize(scrubLine(l.Msg))
 	l.Source, l.Service = sources.Sanitize(l.Source), sources.Sanitize(l.Service)
 	l.TraceID, l.SpanID = sources.Sanitize(l.TraceID), sources.Sanitize(l.SpanID)
-	if l.Fields != nil {
-		m := make(map[string]string, len(l.Fields))
-		for k, v := range l.Fields {
+	if l.Fields.Len() > 0 {
+		m := make(map[string]string, l.Fields.Len())
+		for k, v := range l.Fields.All() {
 			m[sources.Sanitize(k)] = sources.Sanitize(fieldValue(k, v))
 		}
-		l.Fields = m
+		l.Fields = sources.FieldsFromMap(m)
 	}
 	return l
 }
 
-// sameLog compares two records field by field (nil and empty Fields differ).
+// sameLog compares two records field by field.
 func sameLog(a, b sources.LogRecord) bool {
 	return a.At.Equal(b.At) && a.Source == b.Source && a.Level == b.Level && a.Service == b.Service && a.Msg == b.Msg &&
-		a.TraceID == b.TraceID && a.SpanID == b.SpanID && a.Raw == b.Raw && (a.Fields == nil) == (b.Fields == nil) &&
-		maps.Equal(a.Fields, b.Fields)
+		a.TraceID == b.TraceID && a.SpanID == b.SpanID && a.Raw == b.Raw && a.Fields.Equal(b.Fields)
 }
 
 // roundTripLogs encodes frames of log records as one block and decodes it.
@@ -94,15 +92,15 @@ func TestLogRecordsRoundTrip(t *testing.T) {
 	hexID := "4bf92f3577b34da6a3ce929d0e0e4736"
 	awkward := []sources.LogRecord{
 		// Template bytes and escapes in the line, the key and the value.
-		{At: at, Msg: "m\x02\x03\x04", Raw: "a\x02b\x03c\x04d m\x02\x03\x04 k\x04=v\x02", Fields: map[string]string{"k\x04": "v\x02"}},
+		{At: at, Msg: "m\x02\x03\x04", Raw: "a\x02b\x03c\x04d m\x02\x03\x04 k\x04=v\x02", Fields: sources.FieldsFromMap(map[string]string{"k\x04": "v\x02"})},
 		// A trace id that is also the span id, the message and a field.
-		{At: at, TraceID: hexID, SpanID: hexID, Msg: hexID, Raw: "id " + hexID + " " + hexID, Fields: map[string]string{"id": hexID}},
+		{At: at, TraceID: hexID, SpanID: hexID, Msg: hexID, Raw: "id " + hexID + " " + hexID, Fields: sources.FieldsFromMap(map[string]string{"id": hexID})},
 		// Nil and empty fields, empty values, a field not in the line.
-		{At: at, Raw: "x=", Fields: map[string]string{"x": "", "y": "not there"}},
+		{At: at, Raw: "x=", Fields: sources.FieldsFromMap(map[string]string{"x": "", "y": "not there"})},
 		{At: at, Raw: "no fields"},
-		{At: at, Raw: "empty fields", Fields: map[string]string{}},
+		{At: at, Raw: "empty fields", Fields: sources.FieldsFromMap(map[string]string{})},
 		// Credentials by the field's name.
-		{At: at, Raw: `{"password":"hunter2","api_key":"k"}`, Fields: map[string]string{"password": "hunter2", "api_key": "k"}},
+		{At: at, Raw: `{"password":"hunter2","api_key":"k"}`, Fields: sources.FieldsFromMap(map[string]string{"password": "hunter2", "api_key": "k"})},
 		// A time in another zone and a line with the UTC form of it.
 		{At: at.In(time.FixedZone("X", 3600)), Raw: at.UTC().Format(time.RFC3339Nano) + " tz"},
 		// The zero time, with a time-like text.
@@ -121,11 +119,11 @@ func TestLogRecordsRoundTrip(t *testing.T) {
 		// a field whose value is another pair's, a key lineField cannot
 		// find, an empty value and a non-ASCII line keep their own pair.
 		{At: at, Msg: "m xlatency=1 latency=2 latency=3 a.b=4", Raw: "I m xlatency=1 latency=2 latency=3 a.b=4",
-			Fields: map[string]string{"latency": "2", "a.b": "4"}},
-		{At: at, Msg: "m latency=2 latency=3", Raw: "I m latency=2 latency=3", Fields: map[string]string{"latency": "3"}},
-		{At: at, Msg: "m k v=1 e= z=9", Raw: "I m k v=1 e= z=9", Fields: map[string]string{"k v": "1", "e": "", "z": "9"}},
-		{At: at, Msg: "m ü=1 k=\x1b[1 m", Raw: "I m ü=1 k=\x1b[1 m", Fields: map[string]string{"ü": "1", "k": "\x1b[1"}},
-		{At: at, Msg: "m ü=1 k=\u202ex", Raw: "I m ü=1 k=\u202ex", Fields: map[string]string{"k": "\u202ex"}},
+			Fields: sources.FieldsFromMap(map[string]string{"latency": "2", "a.b": "4"})},
+		{At: at, Msg: "m latency=2 latency=3", Raw: "I m latency=2 latency=3", Fields: sources.FieldsFromMap(map[string]string{"latency": "3"})},
+		{At: at, Msg: "m k v=1 e= z=9", Raw: "I m k v=1 e= z=9", Fields: sources.FieldsFromMap(map[string]string{"k v": "1", "e": "", "z": "9"})},
+		{At: at, Msg: "m ü=1 k=\x1b[1 m", Raw: "I m ü=1 k=\x1b[1 m", Fields: sources.FieldsFromMap(map[string]string{"ü": "1", "k": "\x1b[1"})},
+		{At: at, Msg: "m ü=1 k=\u202ex", Raw: "I m ü=1 k=\u202ex", Fields: sources.FieldsFromMap(map[string]string{"k": "\u202ex"})},
 	}
 	for i, l := range awkward {
 		frames = append(frames, sources.Frame{Source: "awkward", At: at.Add(time.Duration(i) * time.Second), Logs: []sources.LogRecord{l}})
@@ -193,7 +191,7 @@ func FuzzLogRecord(f *testing.F) {
 		}
 		l := sources.LogRecord{At: at, Source: "s", Service: svc, Msg: msg, TraceID: trace, SpanID: span, Raw: raw}
 		if key != "" {
-			l.Fields = map[string]string{key: val, key + ".x": msg}
+			l.Fields = sources.FieldsFromMap(map[string]string{key: val, key + ".x": msg})
 			if sources.Sanitize(key) == sources.Sanitize(key+".x") {
 				t.Skip("keys the same once sanitized: which value wins is not defined")
 			}

@@ -471,7 +471,7 @@ func TestNoCredentialsRecorded(t *testing.T) {
 	f := sources.Frame{Source: "s", At: at,
 		Health: &sources.Health{Source: "s", Target: "https://admin:s3cr3tpw@prom.example/api", Err: "401 with Bearer abcdef123456"},
 		Logs: []sources.LogRecord{{At: at, Raw: "GET /x?api_key=s3cr3tpw HTTP/1.1", Msg: "GET /x?api_key=s3cr3tpw HTTP/1.1",
-			Fields: map[string]string{"http.request.header.authorization": "Bearer s3cr3tpw", "prompt_tokens": "42"}}},
+			Fields: sources.FieldsFromMap(map[string]string{"http.request.header.authorization": "Bearer s3cr3tpw", "prompt_tokens": "42"})}},
 		Spans: []sources.Span{{TraceID: "t", SpanID: "s", Start: at, End: at, Attrs: map[string]string{"password": "s3cr3tpw"}}},
 	}
 	path := filepath.Join(t.TempDir(), "c"+Ext)
@@ -490,7 +490,7 @@ func TestNoCredentialsRecorded(t *testing.T) {
 			t.Fatalf("%q recorded: %s", secret, dump)
 		}
 	}
-	if got[0].Logs[0].Fields["prompt_tokens"] != "42" {
+	if got[0].Logs[0].Fields.Value("prompt_tokens") != "42" {
 		t.Fatal("a harmless field was scrubbed")
 	}
 	// And not in the raw bytes either (the compressor could hide it from

@@ -47,8 +47,8 @@ func richFrames() []sources.Frame {
 		if i%4 == 0 {
 			out = append(out, sources.Frame{Source: "logs", At: at.Add(time.Millisecond), Logs: []sources.LogRecord{
 				{At: at, Source: "/var/log/app.log", Level: sources.LevelError, Service: "api", Msg: "boom: ünïcode ✓", Raw: `{"level":"error","msg":"boom: ünïcode ✓"}`,
-					TraceID: "abc", Fields: map[string]string{"msg": "boom", "prediction.confidence": "0.93"}},
-				{At: time.Time{}, Level: sources.Level(-3), Msg: "not in raw", Raw: "", Fields: map[string]string{}},
+					TraceID: "abc", Fields: sources.FieldsFromMap(map[string]string{"msg": "boom", "prediction.confidence": "0.93"})},
+				{At: time.Time{}, Level: sources.Level(-3), Msg: "not in raw", Raw: "", Fields: sources.FieldsFromMap(map[string]string{})},
 				{At: at, Level: sources.LevelWarn, TimeRead: true, Msg: "no time of its own", Raw: "no time of its own"},
 				{At: at, Level: sources.Level(-128), TimeRead: true, Raw: "lowest level, read time"},
 			}})

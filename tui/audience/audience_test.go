@@ -104,7 +104,7 @@ func TestUptimeAndSatisfaction(t *testing.T) {
 }
 
 func rec(sec int, fields map[string]string) sources.LogRecord {
-	return sources.LogRecord{At: t0.Add(time.Duration(sec) * time.Second), Fields: fields}
+	return sources.LogRecord{At: t0.Add(time.Duration(sec) * time.Second), Fields: sources.FieldsFromMap(fields)}
 }
 
 func TestConfidenceAndAccuracy(t *testing.T) {

@@ -481,34 +481,36 @@ func (m *Model) cells(r drift.Row, last time.Time, cols, cur, cw int) string {
 	return m.cellsFrom(r, last, cols, cur, cw, 0)
 }
 
-// cellsFrom is cells without its first skip columns.
+// cellsFrom is cells without its first skip columns. It runs on every
+// refresh for every row shown, so it allocates little: the row's cells are
+// oldest first (drift.Row), as the columns are, and are walked once beside
+// them; a run of one level is built in one buffer and painted once.
 func (m *Model) cellsFrom(r drift.Row, last time.Time, cols, cur, cw, skip int) string {
 	if cols <= 0 {
 		return ""
 	}
-	byStart := make(map[int64]drift.Level, len(r.Cells))
-	for _, c := range r.Cells {
-		byStart[c.Start.UnixNano()] = c.Level
-	}
 	var b strings.Builder
-	runLvl, run := -9, ""
+	runLvl, run := -9, make([]byte, 0, 64)
 	flush := func() {
-		if run == "" {
+		if len(run) == 0 {
 			return
 		}
 		if runLvl == -3 {
-			b.WriteString(styles.Mark(run))
+			b.WriteString(styles.Mark(string(run)))
 		} else {
-			b.WriteString(paint(run, runLvl))
+			b.WriteString(paint(string(run), runLvl))
 		}
-		run = ""
+		run = run[:0]
 	}
+	next := 0 // the first of r.Cells not before this column's start
 	for j := skip; j < cols; j++ {
-		start := last.Add(-time.Duration(cols-1-j) * m.cellW)
-		l, ok := byStart[start.UnixNano()]
+		start := last.Add(-time.Duration(cols-1-j) * m.cellW).UnixNano()
+		for next < len(r.Cells) && r.Cells[next].Start.UnixNano() < start {
+			next++
+		}
 		g, lvl := " ", -1
-		if ok {
-			g, lvl = Glyph(l)
+		if next < len(r.Cells) && r.Cells[next].Start.UnixNano() == start {
+			g, lvl = Glyph(r.Cells[next].Level)
 		}
 		if j == cur {
 			lvl = -3
@@ -517,7 +519,9 @@ func (m *Model) cellsFrom(r drift.Row, last time.Time, cols, cur, cw, skip int) 
 			flush()
 			runLvl = lvl
 		}
-		run += strings.Repeat(g, cw)
+		for range cw {
+			run = append(run, g...)
+		}
 	}
 	flush()
 	return b.String()

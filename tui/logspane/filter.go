@@ -184,7 +184,7 @@ func value(r *sources.LogRecord, field string) (string, bool) {
 	case "source":
 		return r.Source, r.Source != ""
 	}
-	v, ok := r.Fields[field]
+	v, ok := r.Fields.Get(field)
 	return v, ok
 }
 

@@ -762,7 +762,7 @@ func (m *Model) openPretty(reveal bool) tea.Cmd {
 	}
 	var cmd tea.Cmd
 	if reveal {
-		ref := r.Fields[logs.RedactRefField]
+		ref := r.Fields.Value(logs.RedactRefField)
 		if ref == "" {
 			m.note = "nothing is redacted on this line"
 			return nil
@@ -816,7 +816,7 @@ func prettyLines(raw string, r *sources.LogRecord, w int) []string {
 		}
 	}
 	for _, k := range sortedKeys(r.Fields) {
-		out = append(out, fmt.Sprintf("%-8s %s", k, oneLine(r.Fields[k])))
+		out = append(out, fmt.Sprintf("%-8s %s", k, oneLine(r.Fields.Value(k))))
 	}
 	return out
 }
@@ -930,9 +930,9 @@ func short(id string) string {
 	return id
 }
 
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
+func sortedKeys(f sources.Fields) []string {
+	keys := make([]string, 0, f.Len())
+	for k := range f.All() {
 		if k != logs.RedactRefField {
 			keys = append(keys, k)
 		}

@@ -148,7 +148,7 @@ func TestNoControlSequencesReachTheScreen(t *testing.T) {
 	// recording) is cleaned by the pane too.
 	st.Ingest(sources.Frame{Logs: []sources.LogRecord{{At: t0, Level: sources.LevelError, Service: "svc\x1b[2J",
 		Msg: "raw \x1b]52;c;ZXZpbA==\x07 msg \x9b31m", Raw: "{\"msg\":\"\x1b]0;title\x07\"}", TraceID: "\x1b[H",
-		Fields: map[string]string{"k\x1b[1m": "v\x1b]8;;http://evil\x07"}}}})
+		Fields: sources.FieldsFromMap(map[string]string{"k\x1b[1m": "v\x1b]8;;http://evil\x07"})}}})
 	for _, sz := range [][2]int{{80, 24}, {120, 40}} {
 		m := newPane(st, sz[0], sz[1], nil)
 		for _, k := range [][]string{nil, {"E"}, {"P"}} {
@@ -297,8 +297,8 @@ func TestFilters(t *testing.T) {
 		"level>=warn":                            func(r *sources.LogRecord) bool { return r.Level >= sources.LevelWarn },
 		"level=error service=chat-api":           func(r *sources.LogRecord) bool { return r.Level == sources.LevelError && r.Service == "chat-api" },
 		"svc=vllm":                               func(r *sources.LogRecord) bool { return r.Service == "vllm" },
-		"latency_ms>400":                         func(r *sources.LogRecord) bool { return num(r.Fields["latency_ms"]) > 400 },
-		"prediction.confidence<0.6":              func(r *sources.LogRecord) bool { return num(r.Fields["prediction.confidence"]) < 0.6 },
+		"latency_ms>400":                         func(r *sources.LogRecord) bool { return num(r.Fields.Value("latency_ms")) > 400 },
+		"prediction.confidence<0.6":              func(r *sources.LogRecord) bool { return num(r.Fields.Value("prediction.confidence")) < 0.6 },
 		"trace_id=" + strings.ToUpper(chatTrace): func(r *sources.LogRecord) bool { return r.TraceID == chatTrace },
 		"msg=~^generation":                       func(r *sources.LogRecord) bool { return strings.HasPrefix(r.Msg, "generation") },
 		"service!=chat-api":                      func(r *sources.LogRecord) bool { return r.Service != "chat-api" },
@@ -454,7 +454,7 @@ func TestPrettyAndReveal(t *testing.T) {
 		}
 	}
 	// A line with nothing redacted.
-	for m.rec(m.sel).Fields[logs.RedactRefField] != "" {
+	for m.rec(m.sel).Fields.Value(logs.RedactRefField) != "" {
 		press(t, m, "j")
 	}
 	press(t, m, "r")

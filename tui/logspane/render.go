@@ -466,16 +466,16 @@ func (m *Model) line(i int, r *sources.LogRecord, ok bool, lay layout, rows int)
 // message shows as read. A field the message already says (a plain-text
 // line's pairs are read from it) is not repeated.
 func (m *Model) text(r *sources.LogRecord, room int) string {
-	if r.Msg == "" && len(r.Fields) == 0 {
+	if r.Msg == "" && r.Fields.Len() == 0 {
 		return oneLine(r.Raw)
 	}
 	var b strings.Builder
 	if r.Msg != "" {
 		b.WriteString(oneLine(r.Msg))
-	} else if len(r.Fields) == 0 {
+	} else if r.Fields.Len() == 0 {
 		b.WriteString(oneLine(r.Raw))
 	}
-	if c := r.Fields[logs.CutField]; c != "" {
+	if c := r.Fields.Value(logs.CutField); c != "" {
 		// Right after the message, where it cannot scroll out of sight.
 		b.WriteString(" …[cut " + oneLine(c) + "]")
 	}
@@ -493,7 +493,7 @@ func (m *Model) text(r *sources.LogRecord, room int) string {
 	}
 	// What a reader looks for first: the outcome, the latency, the trace.
 	for _, k := range leadKeys {
-		if v, ok := r.Fields[k]; ok {
+		if v, ok := r.Fields.Get(k); ok {
 			field(k, v)
 		}
 	}
@@ -507,7 +507,7 @@ func (m *Model) text(r *sources.LogRecord, room int) string {
 		if isLeadKey(k) || k == logs.CutField {
 			continue
 		}
-		field(k, r.Fields[k])
+		field(k, r.Fields.Value(k))
 	}
 	return b.String()
 }
