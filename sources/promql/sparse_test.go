@@ -26,9 +26,12 @@ func TestSparseGPUFiguresRealVM(t *testing.T) {
 		var b strings.Builder
 		ms := at.UnixMilli()
 		fmt.Fprintf(&b, "up{job=\"dcgm\",instance=%q} 1 %d\n", inst, ms)
-		for g := 0; g < 2; g++ {
+		for g := 0; g < 3; g++ {
 			ls := fmt.Sprintf(`job="dcgm",instance=%q,gpu="%d",UUID="GPU-%d",modelName="NVIDIA H100",Hostname="node-a"`, inst, g, g)
 			fmt.Fprintf(&b, "DCGM_FI_DEV_GPU_TEMP{%s} %d %d\n", ls, 60+g, ms)
+			if g == 2 { // GPU 2 exports none of the sparse families
+				continue
+			}
 			fmt.Fprintf(&b, "DCGM_FI_DEV_CLOCKS_EVENT_REASONS{%s} 0 %d\n", ls, ms)
 			if g == 0 { // GPU 1 does not export XID
 				fmt.Fprintf(&b, "DCGM_FI_DEV_XID_ERRORS{%s} %g %d\n", ls, xid0, ms)
@@ -66,7 +69,7 @@ func TestSparseGPUFiguresRealVM(t *testing.T) {
 			t.Logf("poll: %v", err)
 			return false
 		}
-		return len(figures(f, sources.GPUTemperature)) == 2
+		return len(figures(f, sources.GPUTemperature)) == 3
 	})
 	xid, thr := figures(f, sources.GPUXIDLast), figures(f, sources.GPUThrottle)
 	if x, ok := xid["0"]; !ok || x.v != 0 || !x.at.Equal(first) {
@@ -79,6 +82,13 @@ func TestSparseGPUFiguresRealVM(t *testing.T) {
 		if x, ok := thr[g]; !ok || x.v != 0 || !x.at.Equal(first) {
 			t.Errorf("GPU %s throttle %+v (present %v), want 0 at %v", g, x, ok, first)
 		}
+	}
+	if x, ok := thr["2"]; ok {
+		t.Errorf("GPU 2 exports no throttle reasons: want n/a, got %+v", x)
+	}
+	// No GPU exports uncorrected ECC counts here: n/a for all.
+	if x := figures(f, sources.GPUECCErrors); len(x) > 0 {
+		t.Errorf("no GPU exports ECC: want n/a, got %+v", x)
 	}
 
 	// GPU 0 reports XID 43: the next poll shows it (the identity query does
