@@ -606,16 +606,23 @@ var presets = []*preset{
 			{kind: qIdent, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}, every: 8, shard: true},
 			{to: sources.GPUTemperature, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_TEMP"}},
 			{to: sources.GPUUtilization, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_GPU_UTIL"}, scale: 0.01},
-			// Memory used barely moves while a model is loaded: every 4th poll.
-			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_USED"}, scale: mib, every: 4, phase: 3},
-			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb", every: 8, phase: 4},
+			// Memory used barely moves while a model is loaded: each GPU
+			// every 4th poll (a quarter of the instances each poll), the
+			// total every 8th, so that no poll carries all of either.
+			{to: sources.GPUMemoryUsed, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_USED"}, scale: mib, every: 4, phase: 3, shard: true},
+			{to: sources.GPUMemoryTotal, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_FB_TOTAL"}, scale: mib, alt: "fb", every: 8, phase: 4, shard: true},
 			// Without FB_TOTAL, total = used + free (reserved memory left out).
-			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1, every: 8, phase: 4,
+			{to: sources.GPUMemoryTotal, kind: qExpr, scope: scopeGPU, scale: mib, alt: "fb", rank: 1, every: 8, phase: 4, shard: true,
 				expr: `max by ({G}) (DCGM_FI_DEV_FB_USED{S}) + max by ({G}) (DCGM_FI_DEV_FB_FREE{S})`},
 			{to: sources.GPUPower, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_POWER_USAGE"}},
-			{to: sources.GPUThrottle, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS"}},
-			{to: sources.GPUXIDLast, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_XID_ERRORS"}},
-			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}, every: 4, phase: 1},
+			// Throttle reasons and the last XID are 0 nearly always: asked
+			// where not 0 only, the zeros known from the identity query's
+			// record of which GPUs export them (n/a for those that don't).
+			{to: sources.GPUThrottle, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_CLOCKS_EVENT_REASONS", "DCGM_FI_DEV_CLOCK_THROTTLE_REASONS"}, filter: "!= 0", has: 1},
+			{to: sources.GPUXIDLast, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_XID_ERRORS"}, filter: "!= 0", has: 2},
+			// Uncorrected ECC errors: 0 on nearly every GPU, asked where
+			// not 0 only, as throttle and XID, and on every poll.
+			{to: sources.GPUECCErrors, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ECC_DBE_AGG_TOTAL", "DCGM_FI_DEV_ECC_DBE_VOL_TOTAL"}, set: []string{"type", "uncorrected"}, filter: "!= 0", has: 4},
 			{to: sources.GPUMemUtil, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEM_COPY_UTIL"}, scale: 0.01, tier: TierDetail},
 			{to: sources.GPUMemTemp, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_MEMORY_TEMP"}, tier: TierDetail},
 			{to: sources.GPUPowerLimit, kind: qGauge, scope: scopeGPU, from: []string{"DCGM_FI_DEV_ENFORCED_POWER_LIMIT", "DCGM_FI_DEV_POWER_MGMT_LIMIT"}, tier: TierDetail},

@@ -78,6 +78,13 @@ type query struct {
 	// a heavy query (a host's CPUs × modes, the GPUs' identities) costs
 	// every poll a slice instead of one poll the whole.
 	shard bool
+	// has, on a GPU gauge nearly always 0 (XID, throttle reasons): the
+	// engine answers only where it is not 0 (filter "!= 0"), and the
+	// preset's identity query records, per GPU, whether the GPU exports
+	// the family at all (bit has of its presence mask). A GPU that does
+	// and has no answer is 0 at the instant its other figures are for;
+	// one that does not is n/a.
+	has uint8
 
 	outcome func(m *metric) string
 	outs    []string
@@ -104,14 +111,18 @@ var gpuKey = []string{"gpu", "DeviceId", "GPU_I_ID"}
 // hasIdent reports whether the preset has a GPU identity query.
 func (p *preset) hasIdent() bool { return withIdent[p] }
 
-// withIdent are the presets with a GPU identity query.
-var withIdent = map[*preset]bool{}
+// withIdent are the presets with a GPU identity query; withSparse those
+// whose identity answers a presence mask (query.has).
+var withIdent, withSparse = map[*preset]bool{}, map[*preset]bool{}
 
 func init() {
 	for _, p := range presets {
 		for i := range p.queries {
 			if q := &p.queries[i]; q.kind == qIdent && q.to == "" && q.scope == scopeGPU {
 				withIdent[p] = true
+			}
+			if q := &p.queries[i]; q.has != 0 && q.tier == TierSummary {
+				withSparse[p] = true
 			}
 		}
 	}
@@ -179,6 +190,10 @@ const (
 	tagObs      = "obs"
 	tagIdle     = "idle"
 )
+
+// hasLabel holds a GPU's presence mask (the value of its identity
+// answer, where the preset has sparse figures) among its identity's labels.
+const hasLabel = "vigil_has"
 
 // famOf maps a quantile figure to its mean and observation figures.
 var famOf = map[string][2]string{
@@ -307,6 +322,16 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 	case qRate:
 		e = alts(func(n string) string { return "sum by (" + g + ") (" + rate(n) + ")" })
 	case qGauge, qIdent:
+		if q.Identity() && q.q.scope == scopeGPU {
+			if pr, k := q.presence(sel); pr != "" {
+				// The value is the GPU's presence mask (0: none).
+				id := "(" + alts(func(n string) string { return "group by (" + g + ") (" + sel(n) + ")" }) + ")"
+				e = id + " * on (" + k + ") group_left () " + pr + " or " + id + " * 0"
+				break
+			}
+			e = alts(func(n string) string { return "max by (" + g + ") (" + sel(n) + ")" })
+			break
+		}
 		if q.q.agg == aggMax || q.q.scope != scopeSvc {
 			// A GPU's or a host's gauge is one value wherever it is
 			// repeated (the same target under two jobs, say).
@@ -332,6 +357,30 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 		e = "(" + e + ") unless " + strings.NewReplacer("{W}", win, "{M}", mm, "{S}", ss).Replace(q.q.unless)
 	}
 	return e
+}
+
+// presence is, per GPU (instance and index: the labels k), the mask of the
+// sparse figures' families it exports (query.has); "" when the preset has
+// none.
+func (q Query) presence(sel func(string) string) (e, k string) {
+	k = strings.Join(append([]string{sources.LabelInstance}, q.p.gpuLabels()...), ", ")
+	var parts []string
+	for i := range q.p.queries {
+		x := &q.p.queries[i]
+		if x.has == 0 || x.tier != TierSummary {
+			continue
+		}
+		var fs []string
+		for _, n := range x.from {
+			fs = append(fs, sel(n))
+		}
+		parts = append(parts, `label_replace(`+strconv.Itoa(int(x.has))+` * group by (`+k+`) (`+strings.Join(fs, " or ")+
+			`), "`+FigureLabel+`", "`+strconv.Itoa(int(x.has))+`", "", "")`)
+	}
+	if len(parts) == 0 {
+		return "", ""
+	}
+	return "sum by (" + k + ") (" + strings.Join(parts, " or ") + ")", k
 }
 
 // RangeExpr is Expr for a range query: a distribution's quantiles only
@@ -457,9 +506,10 @@ type Translation struct {
 }
 
 type added struct {
-	q  Query
-	as []Answer
-	ms []*metric // the answers as metrics, for the rules' functions (service scope)
+	q       Query
+	as      []Answer
+	ms      []*metric // the answers as metrics, for the rules' functions (service scope)
+	partial bool      // some answers may be missing (an error, a part refused): no zeros inferred
 }
 
 // metric is answer i as the rules' functions read it, built once.
@@ -485,6 +535,13 @@ type busyAcc struct {
 
 // Add takes the answers of query q.
 func (t *Translation) Add(q Query, as []Answer) { t.adds = append(t.adds, added{q: q, as: as}) }
+
+// AddPartial takes answers of query q that may lack some series (the query
+// failed, or a part of it was refused): a figure asked where not 0 only
+// is then not taken for 0 where it has no answer.
+func (t *Translation) AddPartial(q Query, as []Answer) {
+	t.adds = append(t.adds, added{q: q, as: as, partial: true})
+}
 
 // AddNodes takes node_uname_info answers (labels instance and nodename):
 // they name the machine behind an instance.
@@ -516,6 +573,22 @@ type answerCtx struct {
 	hosts  map[string]string            // instance → host, as resolved (memo)
 	known  map[string]string            // instance → machine name learned earlier (Translation.Known)
 	idls   map[string][]sources.Label   // GPU key → its identity's canonical labels (memo)
+	// With sparse figures (query.has) among the answers: each GPU's
+	// first other answer per instant (where its zeros are dated), and the
+	// sparse figures that did answer.
+	sparse bool
+	anchor map[gpuAt]Answer
+	got    map[gotKey]bool
+}
+
+type gpuAt struct {
+	gk string
+	at int64
+}
+
+type gotKey struct {
+	gpuAt
+	has uint8
 }
 
 // hostOf is the machine behind an instance: its node_uname_info nodename,
@@ -663,7 +736,8 @@ func (t *Translation) Points() []sources.Point {
 		note(inst, n)
 	}
 	var empty scrape
-	noted := map[string]bool{} // GPU instances named through their identities
+	noted := map[string]bool{}   // GPU instances named through their identities
+	var masks map[string]float64 // GPU key → presence mask, from identity answers
 	for k := range t.adds {
 		ad := &t.adds[k]
 		p, q := ad.q.p, ad.q.q
@@ -672,7 +746,14 @@ func (t *Translation) Points() []sources.Point {
 			switch q.scope {
 			case scopeGPU:
 				if q.kind == qIdent {
-					c.gpus[gpuIndexKey(p, a.Labels)] = a.Labels
+					k := gpuIndexKey(p, a.Labels)
+					c.gpus[k] = a.Labels
+					if withSparse[p] {
+						if masks == nil {
+							masks = map[string]float64{}
+						}
+						masks[k] = a.Value
+					}
 				} else if p.hasIdent() && firstOf(a.Labels, p.hostLabels) == "" {
 					// Named by its identity: once per instance is enough.
 					if noted[inst] {
@@ -702,6 +783,16 @@ func (t *Translation) Points() []sources.Point {
 				}
 			}
 		}
+	}
+	// A GPU's presence mask rides among its identity's labels, kept with
+	// them between identity polls.
+	for k, m := range masks {
+		ls := c.gpus[k]
+		if ls == nil {
+			continue
+		}
+		ls = slices.Clip(slices.DeleteFunc(slices.Clone(ls), func(l sources.Label) bool { return l.Name == hasLabel }))
+		c.gpus[k] = append(ls, sources.Label{Name: hasLabel, Value: strconv.Itoa(int(m))})
 	}
 	for h, ns := range names {
 		if len(ns) == 1 {
@@ -755,15 +846,26 @@ func (t *Translation) Points() []sources.Point {
 		}
 	}
 	// Pass 2: canonical points (host names final from here on).
-	c.hosts = map[string]string{}
-	c.idls = map[string][]sources.Label{}
+	n, nsvc, nsparse := 0, 0, 0
+	for k := range t.adds {
+		ad := &t.adds[k]
+		n += len(ad.as)
+		switch {
+		case ad.q.q.scope == scopeSvc:
+			nsvc += len(ad.as)
+		case ad.q.q.has != 0:
+			nsparse++
+		}
+	}
+	c.hosts = make(map[string]string, len(t.nodes))
+	c.idls = make(map[string][]sources.Label, len(c.gpus))
 	type outKey struct {
 		series string
 		at     int64
 		alt    string
 		rank   int
 	}
-	outs := map[outKey]*out{}
+	outs := make(map[outKey]*out, nsvc)
 	var order []*out
 	decls := map[string]*decl{}
 	var declOrder []*decl
@@ -780,16 +882,23 @@ func (t *Translation) Points() []sources.Point {
 		order = append(order, o)
 		return o
 	}
-	n := 0
-	for k := range t.adds {
-		n += len(t.adds[k].as)
+	if nsparse > 0 {
+		// The zeros inferred are points too: a GPU's each.
+		n += nsparse * len(c.gpus)
+		c.sparse = true
+		c.anchor = make(map[gpuAt]Answer, len(c.gpus))
+		c.got = map[gotKey]bool{}
 	}
-	t.direct = make([]sources.Point, 0, n)
+	// Room for the accumulated points too: the direct ones are not copied.
+	t.direct = make([]sources.Point, 0, n+nsvc/2)
 	for k := range t.adds {
 		ad := &t.adds[k]
 		for i := range ad.as {
 			t.translate(c, ad, i, get, decls, &declOrder, stacks)
 		}
+	}
+	if c.sparse {
+		t.zeros(c, get, decls, &declOrder, stacks)
 	}
 	// Outcomes a stack's rule can produce are emitted as 0 where none was
 	// counted (an absent error series is no error yet, not n/a).
@@ -873,6 +982,10 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	if q.kind == qIdent && q.to == "" {
 		return
 	}
+	if c.sparse && q.has != 0 && q.scope == scopeGPU {
+		// Answered (a blank placeholder too): not taken for 0.
+		c.got[gotKey{gpuAt{gpuIndexKey(p, a.Labels), a.At.UnixNano()}, q.has}] = true
+	}
 	v := a.Value
 	if bad(v) || p.blank != nil && p.blank(kGauge, v) {
 		return
@@ -894,6 +1007,11 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	switch q.scope {
 	case scopeGPU:
 		gk = gpuIndexKey(p, a.Labels)
+		if c.sparse && q.has == 0 {
+			if k := (gpuAt{gk, a.At.UnixNano()}); c.anchor[k].Labels == nil {
+				c.anchor[k] = a
+			}
+		}
 		if host = firstOf(a.Labels, p.hostLabels); host == "" && p.hasIdent() {
 			host = firstOf(c.gpus[gk], p.hostLabels)
 		}
@@ -1046,6 +1164,46 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		}
 	}
 	get(name, ls, at, ag, id, q.alt, q.rank).add(v * scale)
+}
+
+// zeros adds the sparse figures (query.has) that did not answer: 0 for a
+// GPU whose identity says it exports the family, at each instant another
+// figure of the GPU is for; nothing (n/a) for a GPU that does not export
+// it, and nothing where the sparse query's answer may be incomplete.
+func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time.Time, agg, string, string, int) *out,
+	decls map[string]*decl, declOrder *[]*decl, stacks map[string]bool) {
+	var sparse []*added
+	for k := range t.adds {
+		if ad := &t.adds[k]; ad.q.q.has != 0 && !ad.partial {
+			sparse = append(sparse, ad)
+		}
+	}
+	if len(sparse) == 0 {
+		return
+	}
+	zs := make([][]Answer, len(sparse))
+	for k, a := range c.anchor {
+		mask, err := strconv.Atoi(sources.LabelValue(c.gpus[k.gk], hasLabel))
+		if err != nil || mask == 0 {
+			continue
+		}
+		for i, ad := range sparse {
+			q := ad.q.q
+			if mask&int(q.has) == 0 || c.got[gotKey{k, q.has}] || !strings.HasPrefix(k.gk, ad.q.p.stack+"\x00") {
+				continue
+			}
+			zs[i] = append(zs[i], Answer{Labels: a.Labels, At: a.At})
+		}
+	}
+	for i, ad := range sparse {
+		if len(zs[i]) == 0 {
+			continue
+		}
+		z := &added{q: ad.q, as: zs[i]}
+		for j := range z.as {
+			t.translate(c, z, j, get, decls, declOrder, stacks)
+		}
+	}
 }
 
 var gpuIndexLabels = []string{"gpu", "DeviceId"}

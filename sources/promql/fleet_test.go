@@ -116,20 +116,23 @@ func (ff *fakeFleet) build() {
 		}
 		return float64(55 + (i+g)%15)
 	}
-	per["dcgm/identity"] = gpuField(true, temp)
+	// The identities, valued by each GPU's presence mask: it exports
+	// throttle reasons (1), XID (2) and uncorrected ECC errors (4), asked
+	// where not 0 only.
+	per["dcgm/identity"] = gpuField(true, func(i, g int) float64 { return 7 })
 	per["dcgm/gpu_temperature_celsius"] = gpuField(false, temp)
 	per["dcgm/gpu_utilization_ratio"] = gpuField(false, func(i, g int) float64 { return float64(60 + (i*g)%40) })
 	per["dcgm/gpu_memory_used_bytes"] = gpuField(false, func(i, g int) float64 { return 40000 + float64(g*100) })
 	per["dcgm/gpu_memory_total_bytes#1"] = gpuField(false, func(i, g int) float64 { return 81559 })
 	per["dcgm/gpu_power_watts"] = gpuField(false, func(i, g int) float64 { return 400 + float64(g) })
-	per["dcgm/gpu_throttle_reasons"] = gpuField(false, func(i, g int) float64 { return 0 })
-	per["dcgm/gpu_xid_last"] = gpuField(false, func(i, g int) float64 {
-		if i == 13 && g == 0 {
-			return 79
+	per["dcgm/gpu_throttle_reasons"] = func(i int) []series { return nil }
+	per["dcgm/gpu_xid_last"] = func(i int) []series {
+		if i == 13 {
+			return []series{{gpu(i, 0, false), 79}}
 		}
-		return 0
-	})
-	per["dcgm/gpu_ecc_errors_total"] = gpuField(false, func(i, g int) float64 { return 0 })
+		return nil
+	}
+	per["dcgm/gpu_ecc_errors_total"] = func(i int) []series { return nil }
 	node := func(v float64) gen {
 		return func(i int) []series { return []series{{map[string]string{"instance": instance(i, 9100)}, v}} }
 	}

@@ -232,7 +232,10 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			if len(part) == 0 {
 				continue
 			}
-			for _, c := range matcherChunks(part, maxMatcher) {
+			// Each selector carries the matcher: the query stays under
+			// the engine's length limit however many it has.
+			reps := max(1, strings.Count(q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, "\x00"), "\x00"))
+			for _, c := range matcherChunks(part, min(maxMatcher, maxMatchers/reps)) {
 				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(c)), scoped: true})
 			}
 			if q.Identity() {
@@ -304,7 +307,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	switch {
 	case identPoll || tr.GPUs == nil:
 		tr.GPUs = map[string][]sources.Label{}
-	case identShard != nil:
+	case identShard != nil && identOK(p.jobs):
 		// A slice's identities replace those of its instances only.
 		tr.GPUs = make(map[string][]sources.Label, len(idents))
 		for k, v := range idents {
@@ -350,7 +353,11 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			}
 			p.warnings = append(p.warnings, note)
 		}
-		tr.Add(j.q, answersAt(j.rs, 0))
+		if j.err != nil || j.leftOut > 0 {
+			tr.AddPartial(j.q, answersAt(j.rs, 0))
+		} else {
+			tr.Add(j.q, answersAt(j.rs, 0))
+		}
 	}
 	f.Points = tr.Points()
 	s.mu.Lock()
@@ -438,6 +445,10 @@ func shardOf(insts []string, k, n int) []string {
 // query: VictoriaMetrics refuses a query longer than 16 KiB
 // (-search.maxQueryLen), and a selector may repeat the matcher.
 const maxMatcher = 6000
+
+// maxMatchers bounds the instance matchers of one request together (the
+// rest of a query is well under 2 KiB).
+const maxMatchers = 14000
 
 // matcherChunks splits instances into runs whose instanceMatcher is at
 // most max bytes long (one instance per run at least).
@@ -854,7 +865,12 @@ func (s *Source) fill(ctx context.Context, jobs []*job, from, to time.Time, step
 				}
 				cursors[k][i] = c
 			}
-			if len(as) > 0 {
+			switch {
+			case j.leftOut > 0:
+				tr.AddPartial(j.q, as)
+			default:
+				// Empty too: a figure asked where not 0 only is 0
+				// where it has no answer.
 				tr.Add(j.q, as)
 			}
 		}
