@@ -58,7 +58,12 @@ type hostSeries map[string][]sources.Series
 
 // sel is Select(name, host, extra...) on the host's series.
 func (hs hostSeries) sel(name string, extra ...sources.Label) []sources.Series {
-	all := hs[name]
+	return withLabels(hs[name], extra)
+}
+
+// withLabels is the series of all that carry every label of extra (all
+// itself when there are none).
+func withLabels(all []sources.Series, extra []sources.Label) []sources.Series {
 	if len(extra) == 0 {
 		return all
 	}

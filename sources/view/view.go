@@ -287,24 +287,7 @@ func indexServices(st *sources.Store) svcIndex {
 
 // of returns the service's series of a signal that carry every extra label.
 func (x svcIndex) of(name string, id svcID, extra ...sources.Label) []sources.Series {
-	all := x[name][id]
-	if len(extra) == 0 {
-		return all
-	}
-	var out []sources.Series
-	for _, s := range all {
-		keep := true
-		for _, l := range extra {
-			if s.Label(l.Name) != l.Value {
-				keep = false
-				break
-			}
-		}
-		if keep {
-			out = append(out, s)
-		}
-	}
-	return out
+	return withLabels(x[name][id], extra)
 }
 
 // Services evaluates every service the store knows of, sorted by host and name.
