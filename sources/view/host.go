@@ -3,7 +3,6 @@ package view
 import (
 	"math"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -91,22 +90,13 @@ type hostIndex struct {
 	series map[string]hostSeries
 }
 
-var hostMemo struct {
-	sync.Mutex
-	st  *sources.Store
-	gen uint64
-	x   *hostIndex
-}
+var hostMemo seriesMemo[*hostIndex]
 
 func hostIndexOf(st *sources.Store) *hostIndex {
-	gen := st.SeriesGeneration()
-	hostMemo.Lock()
-	if hostMemo.st == st && hostMemo.gen == gen {
-		x := hostMemo.x
-		hostMemo.Unlock()
-		return x
-	}
-	hostMemo.Unlock()
+	return hostMemo.get(st, func() *hostIndex { return buildHostIndex(st) })
+}
+
+func buildHostIndex(st *sources.Store) *hostIndex {
 	listed := map[string]bool{}
 	for _, n := range hostSignals {
 		for _, s := range st.Select(n) {
@@ -126,9 +116,6 @@ func hostIndexOf(st *sources.Store) *hostIndex {
 			}
 		}
 	}
-	hostMemo.Lock()
-	hostMemo.st, hostMemo.gen, hostMemo.x = st, gen, x
-	hostMemo.Unlock()
 	return x
 }
 

@@ -11,7 +11,6 @@ import (
 	"math"
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -583,26 +582,15 @@ type gpuShape struct {
 	refs [][]gpuRef
 }
 
-// gpuMemo keeps the last store's shape while its series stay the same
-// (sources.Store.SeriesGeneration): a console evaluates every second, its
-// store changes at each poll, its series seldom, and at 1,000 hosts the
-// shape is 128,000 series to select, label and group.
-var gpuMemo struct {
-	sync.Mutex
-	st    *sources.Store
-	gen   uint64
-	shape *gpuShape
-}
+// gpuMemo keeps the last store's shape while its series stay the same: at
+// 1,000 hosts the shape is 128,000 series to select, label and group.
+var gpuMemo seriesMemo[*gpuShape]
 
 func gpuShapeOf(st *sources.Store) *gpuShape {
-	gen := st.SeriesGeneration()
-	gpuMemo.Lock()
-	if gpuMemo.st == st && gpuMemo.gen == gen {
-		sh := gpuMemo.shape
-		gpuMemo.Unlock()
-		return sh
-	}
-	gpuMemo.Unlock()
+	return gpuMemo.get(st, func() *gpuShape { return buildGPUShape(st) })
+}
+
+func buildGPUShape(st *sources.Store) *gpuShape {
 	byID := map[gpuID]int{}
 	sh := &gpuShape{}
 	for fi, f := range gpuFields {
@@ -642,9 +630,6 @@ func gpuShapeOf(st *sources.Store) *gpuShape {
 	for k, i := range idx {
 		sorted.gpus[k], sorted.refs[k] = sh.gpus[i], sh.refs[i]
 	}
-	gpuMemo.Lock()
-	gpuMemo.st, gpuMemo.gen, gpuMemo.shape = st, gen, sorted
-	gpuMemo.Unlock()
 	return sorted
 }
 
