@@ -27,6 +27,7 @@ func TestNothingBeforeStart(t *testing.T) {
 	}
 	om, _ := get(t, s.MetricsURL(), "application/openmetrics-text;version=1.0.0")
 	lines := readLog(t, s.LogPath())
+	exportAll(t, s)
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}

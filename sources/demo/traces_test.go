@@ -70,6 +70,22 @@ func (o *otlpSink) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Write(out)
 }
 
+// exportAll sends every span emitted so far, however long it takes. The
+// running demo flushes on each beat (a second's spans); these tests step
+// many seconds at once, and Close's half a second for what is left is too
+// short for thousands of spans on a loaded machine under -race.
+func exportAll(t *testing.T, s *Service) {
+	t.Helper()
+	s.mu.RLock()
+	tr := s.sim.tr
+	s.mu.RUnlock()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := tr.llmTP.ForceFlush(ctx); err != nil {
+		t.Fatalf("exporting the spans: %v", err)
+	}
+}
+
 func TestTracesMatchLogs(t *testing.T) {
 	sink := &otlpSink{svc: map[string]string{}, paths: map[string]int{}}
 	srv := httptest.NewServer(sink)
@@ -88,7 +104,8 @@ func TestTracesMatchLogs(t *testing.T) {
 	clk.Set(t0.Add(eb.Start + 15*time.Second))
 	s.Step()
 	lines := readLog(t, s.LogPath())[mark:]
-	if err := s.Close(); err != nil { // flushes the exporter
+	exportAll(t, s)
+	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
