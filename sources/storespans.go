@@ -8,24 +8,27 @@ import (
 	"unsafe"
 )
 
-// Spans are held compactly: a span's attributes, which as a map cost most
-// of its memory (a map of a dozen attributes is about 600 bytes before its
-// strings), are packed into one byte slice, and the strings that repeat
-// from span to span (service, name, attribute keys and short values) are
-// held once, in the store's string table. A span read back is the span
-// that went in. About 250 bytes a span instead of about 1,100 (the demo's
-// spans), and far fewer pointers for the garbage collector to follow.
+// Spans are held compactly: a span is two times and one string, and the
+// strings that repeat from span to span (service, name, attribute keys and
+// short values) are held once, in the store's string table. The string
+// holds, in order, references to the service and the name, the trace, span
+// and parent ids (each its length and its text), and the attributes (their
+// number, then a key and a value reference each); a map of a dozen
+// attributes alone is about 600 bytes before its strings, and every
+// string header a span held (8 of them) was 16 bytes more. Reading a span
+// back allocates nothing but its attributes' map: its ids and the values
+// held in place are parts of the one string. A span read back is the span
+// that went in. About 150 bytes a span (the demo's) instead of about 250
+// with five strings and a packed byte slice, and 1,100 as a Span.
 
 // spanRec is one span as the store holds it.
 type spanRec struct {
-	traceID, spanID, parentID string
-	service, name             string // from the string table where they fit
-	start, end                int64
-	loc                       *time.Location // of Start and End
-	status                    SpanStatus
-	nilAttrs                  bool
-	attrs                     []byte // packed: see packAttrs
-	events                    []SpanEvent
+	start, end int64
+	b          string         // packed: see spanBuf.add
+	loc        *time.Location // of Start and End
+	events     *[]SpanEvent   // nil for none: few spans have events
+	status     SpanStatus
+	nilAttrs   bool
 }
 
 var spanRecSize = int(unsafe.Sizeof(spanRec{}))
@@ -63,14 +66,6 @@ func (t *strTable) id(s string) (uint32, bool) {
 	return i, true
 }
 
-// shared returns the table's copy of s where it has or can take one.
-func (t *strTable) shared(s string) string {
-	if i, ok := t.id(s); ok {
-		return t.strs[i]
-	}
-	return s
-}
-
 // packRef appends a reference to s: its index times two, or its length
 // times two plus one and its bytes.
 func (t *strTable) packRef(b []byte, s string) []byte {
@@ -81,40 +76,38 @@ func (t *strTable) packRef(b []byte, s string) []byte {
 	return append(b, s...)
 }
 
-// unpackRef reads a reference packed by packRef (an inline string is
-// copied out).
-func (t *strTable) unpackRef(b []byte) (string, []byte) {
-	v, n := binary.Uvarint(b)
+// unpackRef reads a reference packed by packRef from b; a string held in
+// place is a part of b.
+func (t *strTable) unpackRef(b string) (string, string) {
+	v, n := uvarint(b)
 	b = b[n:]
 	if v&1 == 0 {
 		return t.strs[v>>1], b
 	}
 	l := int(v >> 1)
-	s := string(b[:l])
-	return s, b[l:]
+	return b[:l], b[l:]
 }
 
-// packAttrs packs a string map: the number of entries, then a key and a
+// packAttrs appends a string map: the number of entries, then a key and a
 // value reference each.
-func (t *strTable) packAttrs(m map[string]string) []byte {
+func (t *strTable) packAttrs(b []byte, m map[string]string) []byte {
 	if len(m) == 0 {
-		return nil
+		return b
 	}
-	b := make([]byte, 0, 1+4*len(m))
 	b = binary.AppendUvarint(b, uint64(len(m)))
 	for k, v := range m {
 		b = t.packRef(b, k)
 		b = t.packRef(b, v)
 	}
-	return b[:len(b):len(b)]
+	return b
 }
 
-// unpackAttrs fills m from a packed map.
-func (t *strTable) unpackAttrs(b []byte, m map[string]string) {
+// unpackAttrs fills m from packed attributes.
+func (t *strTable) unpackAttrs(b string, m map[string]string) {
 	if len(b) == 0 {
 		return
 	}
-	n, k := binary.Uvarint(b)
+	n, k := uvarint(b)
 	b = b[k:]
 	for range n {
 		var key, val string
@@ -124,13 +117,42 @@ func (t *strTable) unpackAttrs(b []byte, m map[string]string) {
 	}
 }
 
-// attrCount is the number of entries of a packed map.
-func attrCount(b []byte) int {
+// attrCount is the number of entries of packed attributes.
+func attrCount(b string) int {
 	if len(b) == 0 {
 		return 0
 	}
-	n, _ := binary.Uvarint(b)
+	n, _ := uvarint(b)
 	return int(n)
+}
+
+// appendStr appends s in place: its length and its bytes.
+func appendStr(b []byte, s string) []byte {
+	b = binary.AppendUvarint(b, uint64(len(s)))
+	return append(b, s...)
+}
+
+// str reads a string appended by appendStr: a part of b.
+func str(b string) (string, string) {
+	l, n := uvarint(b)
+	b = b[n:]
+	return b[:l], b[l:]
+}
+
+// uvarint is binary.Uvarint of a string, without copying it; b holds a
+// valid varint (the store wrote it).
+func uvarint(b string) (uint64, int) {
+	var x uint64
+	var s uint
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c < 0x80 {
+			return x | uint64(c)<<s, i + 1
+		}
+		x |= uint64(c&0x7f) << s
+		s += 7
+	}
+	return 0, len(b)
 }
 
 // noTime stands for the zero time.Time, which UnixNano cannot express.
@@ -154,6 +176,7 @@ func timeOf(ns int64, loc *time.Location) time.Time {
 type spanBuf struct {
 	*fifo[spanRec]
 	strs *strTable
+	pack []byte // where add packs a span before its one string is made
 }
 
 func newSpanBuf(max int) *spanBuf {
@@ -163,11 +186,12 @@ func newSpanBuf(max int) *spanBuf {
 // recSize is the bytes a held span owns (its interned strings are the
 // string table's).
 func recSize(r *spanRec) int {
-	n := spanRecSize + allocSize(len(r.traceID)) + allocSize(len(r.spanID)) + allocSize(len(r.parentID)) + allocSize(cap(r.attrs))
-	if len(r.events) > 0 {
-		n += allocSize(cap(r.events) * spanEventSize)
-		for i := range r.events {
-			n += allocSize(len(r.events[i].Name)) + strMapBytes(r.events[i].Attrs)
+	n := spanRecSize + allocSize(len(r.b))
+	if r.events != nil {
+		ev := *r.events
+		n += allocSize(int(unsafe.Sizeof(ev))) + allocSize(cap(ev)*spanEventSize)
+		for i := range ev {
+			n += allocSize(len(ev[i].Name)) + strMapBytes(ev[i].Attrs)
 		}
 	}
 	return n
@@ -178,21 +202,40 @@ func (b *spanBuf) size() int64 { return b.fifo.bytes + b.strs.bytes }
 
 // add holds sp and reports whether the oldest span went for it.
 func (b *spanBuf) add(sp *Span) bool {
-	r := spanRec{traceID: sp.TraceID, spanID: sp.SpanID, parentID: sp.ParentID,
-		service: b.strs.shared(sp.Service), name: b.strs.shared(sp.Name),
-		start: unixNano(sp.Start), end: unixNano(sp.End), loc: sp.Start.Location(),
-		status: sp.Status, nilAttrs: sp.Attrs == nil, attrs: b.strs.packAttrs(sp.Attrs), events: sp.Events}
+	p := b.strs.packRef(b.pack[:0], sp.Service)
+	p = b.strs.packRef(p, sp.Name)
+	p = appendStr(p, sp.TraceID)
+	p = appendStr(p, sp.SpanID)
+	p = appendStr(p, sp.ParentID)
+	p = b.strs.packAttrs(p, sp.Attrs)
+	if cap(p) <= 4<<10 {
+		b.pack = p
+	}
+	r := spanRec{b: string(p), start: unixNano(sp.Start), end: unixNano(sp.End), loc: sp.Start.Location(),
+		status: sp.Status, nilAttrs: sp.Attrs == nil}
+	if len(sp.Events) > 0 {
+		ev := sp.Events
+		r.events = &ev
+	}
 	return b.push(r)
 }
 
 // fill sets sp to the span r holds, with its attributes when attrs is
 // true.
 func (b *spanBuf) fill(r *spanRec, sp *Span, attrs bool) {
-	*sp = Span{TraceID: r.traceID, SpanID: r.spanID, ParentID: r.parentID, Service: r.service, Name: r.name,
-		Start: timeOf(r.start, r.loc), End: timeOf(r.end, r.loc), Status: r.status, Events: r.events}
+	*sp = Span{Start: timeOf(r.start, r.loc), End: timeOf(r.end, r.loc), Status: r.status}
+	p := r.b
+	sp.Service, p = b.strs.unpackRef(p)
+	sp.Name, p = b.strs.unpackRef(p)
+	sp.TraceID, p = str(p)
+	sp.SpanID, p = str(p)
+	sp.ParentID, p = str(p)
+	if r.events != nil {
+		sp.Events = *r.events
+	}
 	if attrs && !r.nilAttrs {
-		sp.Attrs = make(map[string]string, attrCount(r.attrs))
-		b.strs.unpackAttrs(r.attrs, sp.Attrs)
+		sp.Attrs = make(map[string]string, attrCount(p))
+		b.strs.unpackAttrs(p, sp.Attrs)
 	}
 }
 

@@ -3,7 +3,9 @@ package sources
 import (
 	"fmt"
 	"reflect"
+	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -71,6 +73,26 @@ func TestSpansStringTableFull(t *testing.T) {
 	}
 }
 
+// TestSpanScanAllocates: a scan that keeps nothing allocates nothing per
+// span: a span's ids and the strings held in place are parts of its one
+// string, not copies.
+func TestSpanScanAllocates(t *testing.T) {
+	st := NewStore(StoreOptions{})
+	at := time.Unix(1000, 0)
+	long := strings.Repeat("s", maxStringLen+1) // held in place, not in the table
+	for i := range 1000 {
+		st.Ingest(Frame{At: at, Spans: []Span{{TraceID: fmt.Sprintf("%032x", i), SpanID: fmt.Sprintf("%016x", i), ParentID: "00f067aa0ba902b7",
+			Service: long, Name: long + "op", Start: at, End: at, Attrs: map[string]string{"k": long}}}})
+	}
+	n := 0
+	allocs := testing.AllocsPerRun(5, func() {
+		st.Spans(0, func(sp *Span) bool { n += len(sp.TraceID) + len(sp.Service); return false })
+	})
+	if allocs > 2 || n == 0 {
+		t.Fatalf("a scan of 1,000 spans allocated %.0f times", allocs)
+	}
+}
+
 func BenchmarkSpanScan(b *testing.B) {
 	st := NewStore(StoreOptions{})
 	at := time.Unix(1000, 0)
@@ -88,4 +110,57 @@ func BenchmarkSpanScan(b *testing.B) {
 			b.Fatal(n)
 		}
 	}
+}
+
+// BenchmarkSpanHeldBytes reports the heap a held span costs, the store's
+// own count of it, and what reading them all back allocates: 50,000 spans
+// shaped like the demo's (a root with its request's attributes and three
+// children with the resource's), what the store holds at its default cap.
+func BenchmarkSpanHeldBytes(b *testing.B) {
+	const n = 50_000
+	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.Local)
+	res := func(m map[string]string) map[string]string {
+		m["service.name"], m["service.namespace"], m["host.name"] = "recsys", "vigil-demo", "demo-box"
+		m["otel.scope.name"] = "github.com/vigil-dev/vigil/sources/demo"
+		return m
+	}
+	// A batch as the receiver delivers it: strings of its own, gone once
+	// the store has what it keeps.
+	batch := func(from int) []Span {
+		var spans []Span
+		for i := from; len(spans) < 500; i++ {
+			trace, root := fmt.Sprintf("%032x", i*7919), fmt.Sprintf("%016x", i*4)
+			spans = append(spans, Span{TraceID: trace, SpanID: root, Service: "recsys", Name: "POST /v1/recommend",
+				Start: at, End: at.Add(30 * time.Millisecond), Attrs: res(map[string]string{"span.kind": "server",
+					"http.request.method": "POST", "http.route": "/v1/recommend", "http.response.status_code": "200",
+					"model.name": "ranker-v7", "features.price": strconv.FormatFloat(float64(i%5000)*1.37, 'f', -1, 64),
+					"predicted_class": "c" + strconv.Itoa(i%7)})})
+			for j, name := range []string{"feature-fetch", "model", "rank"} {
+				spans = append(spans, Span{TraceID: strings.Clone(trace), SpanID: fmt.Sprintf("%016x", i*4+j+1), ParentID: strings.Clone(root),
+					Service: "recsys", Name: name, Start: at, End: at.Add(10 * time.Millisecond), Attrs: res(map[string]string{"span.kind": "internal"})})
+			}
+		}
+		return spans
+	}
+	var per, count float64
+	for range b.N {
+		before := heapAlloc()
+		st := NewStore(StoreOptions{MaxSpans: n})
+		for i := 0; i < n; i += 500 {
+			st.Ingest(Frame{At: at, Spans: batch(i / 4)})
+		}
+		per = float64(heapAlloc()-before) / n
+		count = float64(st.Memory().Spans) / n
+		runtime.KeepAlive(st)
+	}
+	b.ReportMetric(per, "heap-B/span")
+	b.ReportMetric(count, "counted-B/span")
+}
+
+func heapAlloc() int64 {
+	runtime.GC()
+	runtime.GC()
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return int64(m.HeapAlloc)
 }
