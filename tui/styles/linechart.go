@@ -2,15 +2,10 @@ package styles
 
 import (
 	"math"
-	"strconv"
 	"strings"
 	"sync"
 	"unicode/utf8"
 
-	"github.com/NimbleMarkets/ntcharts/canvas"
-	"github.com/NimbleMarkets/ntcharts/canvas/graph"
-	"github.com/NimbleMarkets/ntcharts/canvas/runes"
-	"github.com/NimbleMarkets/ntcharts/linechart"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 )
@@ -75,16 +70,17 @@ type ChartOpts struct {
 	Band, BandLabel string
 }
 
-// Tags identify what drew a canvas cell (lipgloss.Style.Value), so
-// LineChart paints cells with the console's painters instead of lipgloss's
-// per-cell rendering; series i is tagged "s<i>".
-var (
-	tagAxis  = lipgloss.NewStyle().SetString("axis")
-	tagLabel = lipgloss.NewStyle().SetString("label")
+// What drew a cell of a chart's grid: nothing, the axes, a label, or
+// series k (tagSeries+k), so that LineChart paints cells with the
+// console's painters.
+const (
+	tagNone uint16 = iota
+	tagAxis
+	tagLabel
+	tagSeries
 )
 
-// LineChart draws series as braille line charts overlaid on one ntcharts
-// linechart: a Y axis from 0 to the top with labels in human units, an X
+// LineChart draws series as braille line charts overlaid on one chart: a Y axis from 0 to the top with labels in human units, an X
 // axis, optional X labels and an optional band row. It returns h lines of
 // exactly w cells (nil when either is ≤ 0), top first; rows the axis'
 // divisions cannot use (at most 3) are blank headroom above the chart.
@@ -94,10 +90,13 @@ var (
 // (fewer than ChartGutter+4 columns or 2 plot rows) it falls back to one
 // Spark row per series, last series first, as many as fit.
 //
-// ntcharts lays out the axes and labels and merges the braille cells; the
-// cells are then painted with the console's Painters, so the colour
-// profile (NO_COLOR: no escapes at all) applies as everywhere else. Pure:
-// same input, same output, safe for concurrent use.
+// The axes, labels and braille cells are laid out on a grid of runes, each
+// with what drew it (the layout ntcharts' linechart gives these axes and
+// labels; its canvas, half a KiB a cell, cost more to fill and read than
+// the drawing itself); the cells are then painted with the console's
+// Painters, so the colour profile (NO_COLOR: no escapes at all) applies
+// as everywhere else. Pure: same input, same output, safe for concurrent
+// use.
 func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	if w <= 0 || h <= 0 {
 		return nil
@@ -116,19 +115,13 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	ylabels := yTicks(gh, div, top, has, yfmt)
 	xlabels := xTicks(n, opts.XLabel, xl)
 
-	// Canvas: gh plot rows, the X axis and ntcharts' label row. The Y
-	// range is left at 0..1: ntcharts only hands it to the label
-	// formatters, which ignore it, and the lines are drawn on a braille
-	// grid scaled here.
-	lc := getChart(w, gh+2)
-	defer putChart(lc)
-	lc.YLabelFormatter = func(i int, _ float64) string { return ylabels[i] }
-	lc.XLabelFormatter = func(i int, _ float64) string { return xlabels[i] }
-	lc.UpdateGraphSizes()
-	lc.DrawXYAxisAndLabel()
-	plotX := lc.Origin().X + 1 // == ChartGutter: every Y label is ChartLabelWidth bytes
+	// The grid: gh plot rows, the X axis and the X labels' row; the axis'
+	// corner is at (ChartLabelWidth, gh), the plot right of it.
+	g := getGrid(w, gh+2, n, gh)
+	defer putGrid(g)
+	plotX := ChartGutter
+	g.axes(ylabels, xlabels)
 
-	lc.reset(n, gh)
 	for si, s := range series {
 		vals := lastN(s.Values, n)
 		off := n - len(vals) // fewer values than columns: right-aligned
@@ -144,36 +137,33 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 				continue
 			}
 			x := 2*(off+i) + 1 // the column's right dot: its end time
-			p := canvas.Point{X: x, Y: yOf(v)}
+			p := point{X: x, Y: yOf(v)}
 			prev := i > 0 && finite(vals[i-1])
 			next := i+1 < len(vals) && finite(vals[i+1])
 			if next {
-				for _, q := range graph.GetLinePoints(p, canvas.Point{X: x + 2, Y: yOf(vals[i+1])}) {
-					lc.dot(q)
-				}
+				g.line(p, point{X: x + 2, Y: yOf(vals[i+1])})
 			} else if !prev {
 				// A lone sample: both dots of its cell.
-				lc.dot(p)
-				lc.dot(canvas.Point{X: x - 1, Y: p.Y})
+				g.dot(p)
+				g.dot(point{X: x - 1, Y: p.Y})
 			}
 		}
-		// ntcharts merges each cell's dots with what earlier series drew.
-		tag := lipgloss.NewStyle().SetString("s" + strconv.Itoa(si))
-		for _, k := range lc.touched {
-			graph.DrawBrailleRune(&lc.Canvas, canvas.Point{X: plotX + k%n, Y: k / n}, lc.cells[k], tag)
-			lc.cells[k] = 0
-			lc.inked[k] = true
+		// Each cell's dots join what earlier series drew there; the cell
+		// is the last series'.
+		tag := tagSeries + uint16(min(si, math.MaxUint16-int(tagSeries)))
+		for _, k := range g.touched {
+			j := k/n*w + plotX + k%n
+			g.runes[j] |= g.cells[k] // a blank cell is 0, a drawn one a braille pattern
+			g.tags[j] = tag
+			g.cells[k] = 0
 		}
-		lc.touched = lc.touched[:0]
+		g.touched = g.touched[:0]
 	}
 	if !has {
 		msg := "no data"
 		if len(msg) <= n {
 			x0, y0 := (n-len(msg))/2, (gh-1)/2
-			lc.Canvas.SetStringWithStyle(canvas.Point{X: plotX + x0, Y: y0}, msg, tagLabel)
-			for i := range msg {
-				lc.inked[y0*n+x0+i] = true
-			}
+			g.text(plotX+x0, y0, msg)
 		}
 	}
 
@@ -215,35 +205,22 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 			cur = p
 		}
 		for x := 0; x < w; x++ {
-			pt := canvas.Point{X: x, Y: y}
 			mark := y < gh && opts.Mark >= 0 && opts.Mark < n && x == plotX+opts.Mark
-			r := ' '
+			r := g.runes[y*w+x]
 			var p *Painter
-			if y >= gh || x < plotX || lc.inked[y*n+x-plotX] {
-				// Something may be drawn here (plot cells nothing drew
-				// are blank: no need to copy a half-KiB canvas cell).
-				c := lc.Canvas.Cell(pt)
-				if c.Rune != 0 {
-					r = c.Rune
-					// The axis lines are redrawn whole on every use; the
-					// labels and lines are blanked for the next.
-					if x != plotX-1 && y != gh {
-						lc.drawn = append(lc.drawn, pt)
-					}
+			switch tag := g.tags[y*w+x]; {
+			case r == 0 || r == ' ':
+				r = ' '
+			case tag == tagAxis:
+				p = PBorder
+			case tag == tagLabel:
+				p = PDim
+			case tag >= tagSeries:
+				if k := int(tag - tagSeries); k < len(series) {
+					p = series[k].Paint
 				}
-				switch tag := c.Style.Value(); {
-				case r == ' ':
-				case tag == "axis":
-					p = PBorder
-				case tag == "label":
-					p = PDim
-				case len(tag) > 1 && tag[0] == 's':
-					if k, err := strconv.Atoi(tag[1:]); err == nil && k < len(series) {
-						p = series[k].Paint
-					}
-					if p == nil {
-						p = PSeries1
-					}
+				if p == nil {
+					p = PSeries1
 				}
 			}
 			switch {
@@ -267,84 +244,164 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 	return out
 }
 
-// pooledChart is an ntcharts linechart kept for reuse (a canvas of
-// lipgloss-styled cells is about half a KiB per cell: allocating one per
-// frame costs more than drawing it), with the cells the last use drew.
-type pooledChart struct {
-	linechart.Model
-	drawn []canvas.Point
-
-	// One series' braille cells, n×gh (row-major), and the ones set.
+// chartGrid is a chart's cells as LineChart draws them: a rune and what
+// drew it per cell, w×h row-major (0: blank), and one series' braille
+// cells, n×gh for the n×gh plot, with the ones set.
+type chartGrid struct {
+	w, h    int
+	runes   []rune
+	tags    []uint16
+	n, gh   int
 	cells   []rune
 	touched []int
-	n, gh   int
-	// inked marks the plot cells LineChart drew into (all series).
-	inked []bool
 }
 
-// reset sizes the braille cells for an n×gh plot, all blank.
-func (c *pooledChart) reset(n, gh int) {
-	if c.n != n || c.gh != gh {
-		c.cells, c.inked, c.n, c.gh = make([]rune, n*gh), make([]bool, n*gh), n, gh
+// axes draws the Y axis in column ChartLabelWidth down to the X axis' row
+// gh (= h-2), the X axis right of their corner, the Y labels left of the
+// axis (ylabels[i] on row gh-i) and the X labels on the row below it
+// (xlabels[i] from column ChartLabelWidth+i): where ntcharts' linechart
+// puts them. A label is drawn only where it differs from the one drawn
+// before it, an X label only where it fits the width and the cell left of
+// it is blank (it does not run into the previous label).
+func (g *chartGrid) axes(ylabels, xlabels []string) {
+	ox, oy := ChartLabelWidth, g.h-2
+	for y := 0; y < oy; y++ {
+		g.set(ox, y, '│', tagAxis)
+	}
+	g.set(ox, oy, '└', tagAxis)
+	for x := ox + 1; x < g.w; x++ {
+		g.set(x, oy, '─', tagAxis)
+	}
+	last := ""
+	for i := 0; i <= oy && i < len(ylabels); i++ {
+		if s := ylabels[i]; s != last {
+			g.text(ox-len(s), oy-i, s)
+			last = s
+		}
+	}
+	last = ""
+	for i := 0; i < g.w-ox-1 && i < len(xlabels); i++ {
+		x := ox + i
+		if x > 0 && g.runes[(oy+1)*g.w+x-1] != 0 {
+			continue
+		}
+		if s := xlabels[i]; s != last && len(s)+x <= g.w {
+			g.text(x, oy+1, s)
+			last = s
+		}
 	}
 }
+
+func (g *chartGrid) set(x, y int, r rune, tag uint16) {
+	if x >= 0 && x < g.w && y >= 0 && y < g.h {
+		g.runes[y*g.w+x], g.tags[y*g.w+x] = r, tag
+	}
+}
+
+// text puts s's runes from (x, y) on, one cell each, as a label.
+func (g *chartGrid) text(x, y int, s string) {
+	for _, r := range s {
+		g.set(x, y, r, tagLabel)
+		x++
+	}
+}
+
+// point is a dot of the plot's braille grid: column X, row Y from the top.
+type point struct{ X, Y int }
 
 // brailleBits are the Unicode braille pattern bits by dot column and row.
 var brailleBits = [2][4]rune{{0x01, 0x02, 0x04, 0x40}, {0x08, 0x10, 0x20, 0x80}}
 
+// brailleBlank is the empty braille pattern, U+2800.
+const brailleBlank = 0x2800
+
 // dot sets the braille dot at (x, y) of the plot's 2n×4gh dot grid.
-func (c *pooledChart) dot(p canvas.Point) {
-	if p.X < 0 || p.Y < 0 || p.X >= 2*c.n || p.Y >= 4*c.gh {
+func (g *chartGrid) dot(p point) {
+	if p.X < 0 || p.Y < 0 || p.X >= 2*g.n || p.Y >= 4*g.gh {
 		return
 	}
-	k := p.Y/4*c.n + p.X/2
-	if c.cells[k] == 0 {
-		c.cells[k] = runes.BrailleBlockOffset
-		c.touched = append(c.touched, k)
+	k := p.Y/4*g.n + p.X/2
+	if g.cells[k] == 0 {
+		g.cells[k] = brailleBlank
+		g.touched = append(g.touched, k)
 	}
-	c.cells[k] |= brailleBits[p.X%2][p.Y%4]
+	g.cells[k] |= brailleBits[p.X%2][p.Y%4]
 }
 
-var chartPool struct {
-	sync.Mutex
-	free map[[2]int][]*pooledChart
+// line sets the dots of the line from a to b, by Bresenham's algorithm:
+// one dot per column where the line is flatter than 45°, else one per row.
+func (g *chartGrid) line(a, b point) {
+	dx, dy := abs(b.X-a.X), abs(b.Y-a.Y)
+	if dy < dx {
+		if a.X > b.X {
+			a, b = b, a
+		}
+		step := 1
+		if b.Y < a.Y {
+			step = -1
+		}
+		d, y := 2*dy-dx, a.Y
+		for x := a.X; x <= b.X; x++ {
+			g.dot(point{X: x, Y: y})
+			if d > 0 {
+				y += step
+				d -= 2 * dx
+			}
+			d += 2 * dy
+		}
+		return
+	}
+	if a.Y > b.Y {
+		a, b = b, a
+	}
+	step := 1
+	if b.X < a.X {
+		step = -1
+	}
+	d, x := 2*dx-dy, a.X
+	for y := a.Y; y <= b.Y; y++ {
+		g.dot(point{X: x, Y: y})
+		if d > 0 {
+			x += step
+			d -= 2 * dy
+		}
+		d += 2 * dx
+	}
 }
 
-// getChart returns a blank w×h linechart with both axes and labels on.
-func getChart(w, h int) *pooledChart {
-	k := [2]int{w, h}
-	chartPool.Lock()
-	if l := chartPool.free[k]; len(l) > 0 {
-		c := l[len(l)-1]
-		chartPool.free[k] = l[:len(l)-1]
-		chartPool.Unlock()
-		return c
+func abs(v int) int {
+	if v < 0 {
+		return -v
 	}
-	chartPool.Unlock()
-	return &pooledChart{Model: linechart.New(w, h, 0, 1, 0, 1,
-		linechart.WithXYSteps(1, 1),
-		linechart.WithStyles(tagAxis, tagLabel, tagAxis))}
+	return v
 }
 
-// putChart blanks the cells drawn and keeps the chart: one per size, for a
-// few sizes (a 200×45 canvas holds about 5 MB), so a resize does not keep
-// old sizes alive for long.
-func putChart(c *pooledChart) {
-	for _, p := range c.drawn {
-		c.Canvas.SetCell(p, canvas.Cell{})
+var grids sync.Pool
+
+// getGrid returns a blank grid of w×h cells for an n×gh plot.
+func getGrid(w, h, n, gh int) *chartGrid {
+	g, _ := grids.Get().(*chartGrid)
+	if g == nil {
+		g = &chartGrid{}
 	}
-	c.drawn = c.drawn[:0]
-	clear(c.inked)
-	c.YLabelFormatter, c.XLabelFormatter = nil, nil
-	k := [2]int{c.Canvas.Width(), c.Canvas.Height()}
-	chartPool.Lock()
-	defer chartPool.Unlock()
-	if chartPool.free == nil || len(chartPool.free) >= 6 && len(chartPool.free[k]) == 0 {
-		chartPool.free = map[[2]int][]*pooledChart{}
+	g.w, g.h, g.n, g.gh = w, h, n, gh
+	if cap(g.runes) < w*h {
+		g.runes, g.tags = make([]rune, w*h), make([]uint16, w*h)
 	}
-	if len(chartPool.free[k]) < 1 {
-		chartPool.free[k] = append(chartPool.free[k], c)
+	g.runes, g.tags = g.runes[:w*h], g.tags[:w*h]
+	if cap(g.cells) < n*gh {
+		g.cells = make([]rune, n*gh)
 	}
+	g.cells = g.cells[:n*gh]
+	return g
+}
+
+// putGrid blanks g and keeps it for the next chart.
+func putGrid(g *chartGrid) {
+	clear(g.runes)
+	clear(g.tags)
+	g.touched = g.touched[:0]
+	grids.Put(g)
 }
 
 // SecondsAxis formats an axis value in seconds like Seconds, in ASCII (a
@@ -515,7 +572,7 @@ func yDivisions(gh int) int {
 	return 1
 }
 
-// yTicks returns ntcharts' Y label per label index i (0: the X axis' row,
+// yTicks returns the Y label per label index i (0: the X axis' row,
 // gh: the top row), each exactly ChartLabelWidth bytes: the axis divided
 // into div parts (gh a multiple of div), each label on the top edge of the
 // row it names, and 0 on the X axis.
@@ -535,8 +592,8 @@ func yTicks(gh, div int, top float64, has bool, f func(float64) string) []string
 	return out
 }
 
-// axisLabel right-aligns an ASCII label in ChartLabelWidth bytes (ntcharts
-// places labels by byte length).
+// axisLabel right-aligns an ASCII label in ChartLabelWidth bytes (the
+// grid places labels by byte length, as ntcharts did).
 func axisLabel(s string) string {
 	s = strings.ReplaceAll(s, "µ", "u")
 	if len(s) > ChartLabelWidth || !isASCII(s) {
@@ -548,8 +605,8 @@ func axisLabel(s string) string {
 	return Pad(ChartLabelWidth-len(s)) + s
 }
 
-// xTicks returns ntcharts' X label per label index (index i starts at
-// plot column i-1: ntcharts counts from the axis' corner): XLabel(0) at the
+// xTicks returns the X label per label index (index i starts at plot
+// column i-1: the labels count from the axis' corner): XLabel(0) at the
 // first plot column, XLabel(n) ending at the last and XLabel(n/2) centred
 // when there is room, "" elsewhere.
 func xTicks(n int, f func(int) string, on bool) []string {

@@ -387,15 +387,11 @@ func TestLineChartHeadroom(t *testing.T) {
 	}
 }
 
-// TestLineChartReuseLeavesNothing: a pooled canvas drawn with labels and
-// lines draws a chart without them exactly as a fresh canvas does.
+// TestLineChartReuseLeavesNothing: a pooled grid drawn with labels and
+// lines draws a chart without them exactly as a fresh grid does.
 func TestLineChartReuseLeavesNothing(t *testing.T) {
 	withProfile(t, termenv.Ascii)
-	fresh := func() {
-		chartPool.Lock()
-		chartPool.free = nil
-		chartPool.Unlock()
-	}
+	fresh := func() { grids = sync.Pool{} }
 	a := []LineSeries{{Name: "a", Values: ramp(30, 0.1, 2.9)}}
 	aOpts := ChartOpts{YLabel: SecondsAxis, Mark: 4, Band: "▀▀▀", BandLabel: "alerts", XLabel: func(c int) string { return "t" + strconv.Itoa(c) }}
 	b := []LineSeries{{Name: "b", Values: []float64{nan(), nan()}}}
@@ -407,6 +403,6 @@ func TestLineChartReuseLeavesNothing(t *testing.T) {
 	fresh()
 	LineChart(37, 11, a, aOpts)
 	if got := strings.Join(LineChart(37, 9, b, bOpts), "\n"); got != want {
-		t.Errorf("reused canvas kept a drawing:\n%s\n--- want ---\n%s", got, want)
+		t.Errorf("reused grid kept a drawing:\n%s\n--- want ---\n%s", got, want)
 	}
 }
