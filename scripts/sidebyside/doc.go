@@ -10,6 +10,7 @@
 //	go run ./scripts/sidebyside -vigil /tmp/vigil -base /tmp/old       # an older build beside it
 //	go run ./scripts/sidebyside -vigil /tmp/vigil -base /tmp/old -case demo -rounds 4 -peers btop
 //	go run ./scripts/sidebyside -vigil /tmp/vigil -case memory -mem-for 10m
+//	go run ./scripts/sidebyside -vigil /tmp/vigil -base /tmp/old -case memory -record -peers ""
 //
 // With -rounds N every CPU case runs N times and the medians of each
 // program's CPU and of the ratios are printed at the end: on a machine
@@ -27,7 +28,8 @@
 //   - memory: `vigil demo` and the peers for -mem-for, the resident set of
 //     each every -every, and the growth over the last half. Goals: ≤ 60 MB
 //     at 10 minutes; ≤ 120 MB once the store holds its full hour
-//     (-mem-for 70m), flat after.
+//     (-mem-for 70m), flat after. With -record each vigil demo also
+//     records (--record, a directory each).
 //
 // CPU is user plus system time from /proc/PID/stat over the window;
 // memory is VmRSS (and its anonymous part: the rest is the mapped binary).

@@ -24,6 +24,7 @@ type config struct {
 	rounds      int
 	memFor      time.Duration
 	every       time.Duration
+	record      bool
 	w, h        int
 	peers       []string
 	dir         string
@@ -40,6 +41,7 @@ func main() {
 	flag.IntVar(&c.rounds, "rounds", 1, "CPU: how many times each CPU case is run; with more than one, the medians are printed at the end")
 	flag.DurationVar(&c.memFor, "mem-for", 10*time.Minute, "memory: how long the demo runs")
 	flag.DurationVar(&c.every, "every", time.Minute, "memory: time between two samples")
+	flag.BoolVar(&c.record, "record", false, "memory: every vigil demo records too (--record DIR, a directory each)")
 	flag.StringVar(&peers, "peers", "btop,glances", "the peers run beside vigil (btop at update_ms 1000, glances at its defaults)")
 	flag.StringVar(&size, "size", "120x40", "terminal size of every program")
 	flag.StringVar(&c.dir, "dir", "", "where the runs' files go (default a new temporary directory, removed at the end)")
@@ -352,9 +354,17 @@ func memoryCase(c config, out io.Writer) error {
 		return err
 	}
 	defer b.close()
-	fmt.Fprintf(out, "memory: resident set of `vigil demo` and its peers over %s, %dx%d\n", c.memFor, c.w, c.h)
+	rec := ""
+	if c.record {
+		rec = " --record"
+	}
+	fmt.Fprintf(out, "memory: resident set of `vigil demo%s` and its peers over %s, %dx%d\n", rec, c.memFor, c.w, c.h)
 	for _, v := range c.vigils() {
-		if err := b.start(v[0]+" demo", v[0], b.vigilEnv(v[0]), v[1], "demo", "--log-file", filepath.Join(b.dir, v[0]+".log")); err != nil {
+		argv := []string{v[1], "demo", "--log-file", filepath.Join(b.dir, v[0]+".log")}
+		if c.record {
+			argv = append(argv, "--record", filepath.Join(b.dir, v[0]+"-rec"))
+		}
+		if err := b.start(v[0]+" demo", v[0], b.vigilEnv(v[0]), argv...); err != nil {
 			return err
 		}
 	}

@@ -386,3 +386,34 @@ func TestFramesOutOfOrder(t *testing.T) {
 	r := writeOpen(t, "order", frames, time.Minute)
 	assertSame(t, frames, readAll(t, r))
 }
+
+// TestLargeBlockGrowsWindow: a block after the first whose dictionary and
+// body need more than the dictionary encoder's window (1 MiB at first)
+// gets an encoder with a window that holds them, and every block after it
+// reads back exactly.
+func TestLargeBlockGrowsWindow(t *testing.T) {
+	for _, c := range []struct{ n, want int }{{0, 1 << 20}, {1 << 20, 1 << 20}, {1<<20 + 1, 2 << 20}, {5 << 20, 8 << 20}, {300 << 20, 8 << 20}} {
+		if got := encWindow(c.n); got != c.want {
+			t.Errorf("encWindow(%d) = %d, want %d", c.n, got, c.want)
+		}
+	}
+	var frames []sources.Frame
+	for i, lines := range []int{50, 50, 12000, 50} { // the dictionary, a small block, about 1.2 MiB, a small one
+		for _, f := range accessLogs(lines).frames {
+			f.At = t0.Add(time.Duration(i)*time.Minute + f.At.Sub(t0)%time.Second)
+			frames = append(frames, f)
+		}
+	}
+	r := writeOpen(t, "grow", frames, 10*time.Second)
+	got := readAll(t, r)
+	if len(got) != len(frames) {
+		t.Fatalf("%d frames back, %d written", len(got), len(frames))
+	}
+	for i := range frames {
+		for j, l := range frames[i].Logs {
+			if want := recorded(l); !sameLog(got[i].Logs[j], want) {
+				t.Fatalf("frame %d record %d:\n got  %+v\n want %+v", i, j, got[i].Logs[j], want)
+			}
+		}
+	}
+}

@@ -39,6 +39,7 @@ type segment struct {
 	dictID  uint32
 	denc    *zstd.Encoder // with the dictionary: later blocks that hold numbers
 	dencLog *zstd.Encoder // with the dictionary: later blocks of log lines alone
+	dencWin [2]int        // their windows (encWindow)
 	entries []indexEntry
 	buf     []byte
 	body    []byte
@@ -252,19 +253,42 @@ func (s *segment) abandon() {
 // recording with numbers in every block (the demo, a live console) never
 // makes the best encoder. A block is an ordinary zstd frame on the same
 // raw dictionary either way.
+//
+// Each encoder's window is the least that holds the dictionary and the
+// block (encWindow): the encoder is made again, with a larger one, for a
+// block that needs it.
 func (s *segment) dictEncoder(numbers bool) (*zstd.Encoder, error) {
-	z, level := &s.dencLog, zstd.SpeedBestCompression
+	z, level, win := &s.dencLog, zstd.SpeedBestCompression, &s.dencWin[0]
 	if numbers {
-		z, level = &s.denc, zstd.SpeedBetterCompression
+		z, level, win = &s.denc, zstd.SpeedBetterCompression, &s.dencWin[1]
 	}
-	if *z == nil {
-		e, err := newEncoder(zstd.WithEncoderDictRaw(s.dictID, s.dict), zstd.WithEncoderLevel(level))
+	if w := encWindow(len(s.dict) + len(s.body)); *z == nil || w > *win {
+		e, err := newEncoder(zstd.WithEncoderDictRaw(s.dictID, s.dict), zstd.WithEncoderLevel(level), zstd.WithWindowSize(w))
 		if err != nil {
 			return nil, err
 		}
-		*z = e
+		if *z != nil {
+			(*z).Close()
+		}
+		*z, *win = e, w
 	}
 	return *z, nil
+}
+
+// encWindow is the zstd window for a dictionary and a block of n bytes
+// together: the least power of two from 1 MiB that holds them, at most
+// zstd's default of 8 MiB. The encoder's history buffer is its window, so
+// the window is most of what a "better" encoder holds beyond its tables
+// (16 MB at 8 MiB, 9 MB at 1 MiB, measured); a block whose dictionary and
+// body fit the window compresses to the same bytes whatever the window
+// (a match reaches back at most that far), and a block of the demo or of a
+// console's 10 seconds is a few hundred KiB.
+func encWindow(n int) int {
+	w := 1 << 20
+	for w < n && w < 8<<20 {
+		w <<= 1
+	}
+	return w
 }
 
 func (s *segment) closeEnc() {
