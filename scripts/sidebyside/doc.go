@@ -32,7 +32,8 @@
 //     records (--record, a directory each).
 //
 // CPU is user plus system time from /proc/PID/stat over the window;
-// memory is VmRSS (and its anonymous part: the rest is the mapped binary).
+// memory is VmRSS and its anonymous part (the rest is the mapped binary,
+// whose resident pages depend on the page cache: compare builds by both).
 // Needs tmux; btop and glances are the Debian packages of those names
 // (a missing peer is named and left out). Linux only.
 package main

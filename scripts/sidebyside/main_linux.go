@@ -69,6 +69,10 @@ func main() {
 		defer os.RemoveAll(d)
 		c.dir = d
 	}
+	if err := c.copyBinaries(); err != nil {
+		fmt.Fprintln(os.Stderr, "sidebyside:", err)
+		os.Exit(1)
+	}
 	code := 0
 	for _, k := range c.cases {
 		var err error
@@ -168,6 +172,35 @@ func (b *bench) startPeers(out io.Writer) error {
 		default:
 			return fmt.Errorf("unknown peer %q (btop, glances)", p)
 		}
+	}
+	return nil
+}
+
+// copyBinaries runs copies of the vigil binaries, written the same way
+// into the run's directory: how much of a binary is resident depends on
+// how its file came into the page cache (one just written maps in smaller
+// pieces than one read many times), and two builds compare only when their
+// files came in alike.
+func (c *config) copyBinaries() error {
+	for _, p := range []*string{&c.vigil, &c.base} {
+		if *p == "" {
+			continue
+		}
+		b, err := os.ReadFile(*p)
+		if err != nil {
+			return err
+		}
+		dst := filepath.Join(c.dir, "new", filepath.Base(*p))
+		if p == &c.base {
+			dst = filepath.Join(c.dir, "base", filepath.Base(*p))
+		}
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(dst, b, 0o755); err != nil {
+			return err
+		}
+		*p = dst
 	}
 	return nil
 }
@@ -372,9 +405,13 @@ func memoryCase(c config, out io.Writer) error {
 		return err
 	}
 	start := time.Now()
+	// The resident set and its anonymous part: the rest is the binary's
+	// pages, which depend on how the file came into the page cache (a
+	// binary just written or copied maps in smaller pieces than one read
+	// again and again), so compare builds by the anonymous part too.
 	fmt.Fprintf(out, "  %8s", "minutes")
 	for _, p := range b.procs {
-		fmt.Fprintf(out, " %14s", p.session+" MB")
+		fmt.Fprintf(out, " %20s", p.session+" MB (anon)")
 	}
 	fmt.Fprintln(out)
 	rows := map[*proc][]procstat.Sample{}
@@ -387,7 +424,7 @@ func memoryCase(c config, out io.Writer) error {
 				return fmt.Errorf("%s exited: %w", p.label, err)
 			}
 			rows[p] = append(rows[p], s)
-			fmt.Fprintf(out, " %14s", procstat.MB(s.RSS))
+			fmt.Fprintf(out, " %20s", procstat.MB(s.RSS)+" ("+procstat.MB(s.Anon)+")")
 		}
 		fmt.Fprintln(out)
 		if t >= c.memFor {
@@ -398,7 +435,7 @@ func memoryCase(c config, out io.Writer) error {
 		ss := rows[p]
 		last, mid := ss[len(ss)-1], ss[len(ss)/2]
 		slope := float64(last.RSS-mid.RSS) / (1 << 20) / last.At.Sub(mid.At).Minutes()
-		fmt.Fprintf(out, "  %-28s %s MB at the end, %+.2f MB/min over the last half", p.label, procstat.MB(last.RSS), slope)
+		fmt.Fprintf(out, "  %-28s %s MB at the end (anon %s), %+.2f MB/min over the last half", p.label, procstat.MB(last.RSS), procstat.MB(last.Anon), slope)
 		if p.session == "vigil" && c.memFor >= 10*time.Minute {
 			fmt.Fprintf(out, " (goal ≤ 60 MB at 10 min: %s)", verdict(last.RSS <= 60<<20))
 		}
