@@ -417,3 +417,37 @@ func TestLargeBlockGrowsWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersSegmentNeverBest: in a segment that has held numbers, a block
+// of log lines alone (an alert or a marker can cut one short) goes through
+// the "better" encoder, not a "best" one made for it (76 MB of heap).
+func TestNumbersSegmentNeverBest(t *testing.T) {
+	zenc, err := newEncoder()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer zenc.Close()
+	s, err := createSegment(filepath.Join(t.TempDir(), "n"+Ext), defaultMeta(t0, 10*time.Second, ""), zenc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	point := func(at time.Time) sources.Frame {
+		return sources.Frame{Source: "s", At: at, Points: []sources.Point{{Series: sources.NewSeries("up", sources.Gauge), At: at, Value: 1}}}
+	}
+	blocks := [][]sources.Frame{append([]sources.Frame{point(t0)}, accessLogs(5).frames...), accessLogs(50).frames,
+		{point(t0.Add(time.Minute))}, accessLogs(50).frames}
+	for _, b := range blocks {
+		for i := range b {
+			s.blk.add(&b[i])
+		}
+		if err := s.flushBlock(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if s.dencLog != nil || s.denc == nil {
+		t.Errorf("log-only blocks after numbers: best encoder made %v, better %v", s.dencLog != nil, s.denc != nil)
+	}
+	if err := s.close(); err != nil {
+		t.Fatal(err)
+	}
+}
