@@ -439,7 +439,7 @@ func (m *Model) renderCharts(r *row, n int) []string {
 // block sparklines.
 const minLineChartRows = 4
 
-// axisFormat formats a charted signal's axis values, in ASCII (ntcharts
+// axisFormat formats a charted signal's axis values, in ASCII (the chart
 // lays labels out by bytes): 50%, 40G, 80C, 700W.
 func axisFormat(name string) func(float64) string {
 	switch name {
@@ -448,7 +448,7 @@ func axisFormat(name string) func(float64) string {
 	case sources.GPUMemoryUsed:
 		return func(v float64) string { return gib(v) + "G" }
 	case sources.GPUTemperature:
-		// Axis labels are ASCII (ntcharts measures bytes): the ticks are
+		// Axis labels are ASCII (the chart measures bytes): the ticks are
 		// bare degrees, the chart's title says °C.
 		return func(v float64) string { return itoa(int(math.Round(v))) }
 	case sources.GPUPower:

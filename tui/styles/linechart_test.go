@@ -91,7 +91,7 @@ func TestLineChartAxisLabelsHumanUnits(t *testing.T) {
 			t.Errorf("missing label %q:\n%s", want, text)
 		}
 	}
-	// Sub-millisecond data: ASCII labels (ntcharts places them by bytes).
+	// Sub-millisecond data: ASCII labels (the chart places them by bytes).
 	small := LineChart(30+ChartGutter, 6, []LineSeries{{Name: "p50", Values: ramp(30, 0.0002, 0.0008)}}, ChartOpts{YLabel: SecondsAxis, Mark: -1})
 	if got := ansi.Strip(trimHead(small)[0]); !strings.HasPrefix(got, " 0.8ms│") {
 		t.Errorf("sub-ms data: top label %q, want 0.8ms", got)
@@ -396,7 +396,7 @@ func TestLineChartReuseLeavesNothing(t *testing.T) {
 	aOpts := ChartOpts{YLabel: SecondsAxis, Mark: 4, Band: "▀▀▀", BandLabel: "alerts", XLabel: func(c int) string { return "t" + strconv.Itoa(c) }}
 	b := []LineSeries{{Name: "b", Values: []float64{nan(), nan()}}}
 	bOpts := ChartOpts{Mark: -1}
-	// One canvas size (8 plot rows, the axis, ntcharts' label row): a with
+	// One grid size (8 plot rows, the axis, the X labels' row): a with
 	// a band and X labels in 11 rows, b with neither in 9.
 	fresh()
 	want := strings.Join(LineChart(37, 9, b, bOpts), "\n")
