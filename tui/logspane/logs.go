@@ -398,6 +398,12 @@ func (m *Model) pull() {
 		return
 	}
 	m.lastGen = gen
+	// Let go of the lines the store no longer holds before reading on:
+	// under a flood most of what the pane holds has gone since the last
+	// refresh, and appending first grew the slice past the store's bound
+	// every time (megabytes allocated on the console's goroutine, which
+	// then paid for the collector's work on the flood's garbage).
+	m.trim()
 	before := len(m.lines)
 	next, ok := m.scan(m.seq, m.keepFunc())
 	if !ok {
