@@ -403,7 +403,7 @@ func (m *Model) pull() {
 	// refresh, and appending first grew the slice past the store's bound
 	// every time (megabytes allocated on the console's goroutine, which
 	// then paid for the collector's work on the flood's garbage).
-	m.trim()
+	m.cut(false)
 	before := len(m.lines)
 	next, ok := m.scan(m.seq, m.keepFunc())
 	if !ok {
@@ -426,7 +426,12 @@ func (m *Model) pull() {
 // trim lets go of the lines the store no longer holds (except while
 // paused: the pane then shows what it last drew of them) and keeps the
 // pane within MaxLines, shifting the selection with it.
-func (m *Model) trim() {
+func (m *Model) trim() { m.cut(true) }
+
+// cut is trim; with shrink a mostly empty index is copied into a smaller
+// one so that the rest of its memory goes back. pull cuts without
+// shrinking before it reads on: the lines it reads next take the room.
+func (m *Model) cut(shrink bool) {
 	cut := 0
 	if m.env.Mode != "PAUSED" && m.env.Store != nil {
 		first, _ := m.env.Store.LogSpan()
@@ -442,7 +447,7 @@ func (m *Model) trim() {
 	if cut == 0 {
 		return
 	}
-	if len(m.lines)-cut < cap(m.lines)/4 {
+	if shrink && len(m.lines)-cut < cap(m.lines)/4 {
 		// Mostly empty: copy into a smaller slice so the rest goes back.
 		m.lines = append(make([]entry, 0, 2*(len(m.lines)-cut)+64), m.lines[cut:]...)
 	} else {
