@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -496,6 +497,11 @@ type Translation struct {
 	// machine (its first scrape not in yet) keeps the name, so a host is
 	// not split in two. Points adds the names it learns.
 	Known map[string]string
+	// Cache, when set, keeps the canonical series of GPU and host figures
+	// between translations (a poll's): a figure whose GPU or host reads
+	// the same as last time reuses its series instead of building labels
+	// and a key again (most of a thousand-host poll's translation).
+	Cache *SeriesCache
 
 	adds   []added
 	direct []sources.Point // points that need no accumulation (one answer each)
@@ -579,6 +585,11 @@ type answerCtx struct {
 	sparse bool
 	anchor map[gpuAt]Answer
 	got    map[gotKey]bool
+	// inferring: the answers being translated are the zeros inferred,
+	// not the engine's (they need no record of having answered).
+	inferring bool
+	cache     *SeriesCache // nil: none, or another translation holds it
+	kb        []byte       // the cache's key being built
 }
 
 type gpuAt struct {
@@ -717,6 +728,10 @@ type decl struct {
 func (t *Translation) Points() []sources.Point {
 	c := &answerCtx{models: map[string]map[string]string{}, alias: map[string]string{}, nodes: t.nodes,
 		gpus: t.GPUs, split: map[string]bool{}, names: t.Names, known: t.Known}
+	if t.Cache != nil && t.Cache.mu.TryLock() {
+		c.cache = t.Cache
+		defer c.cache.done()
+	}
 	if c.gpus == nil {
 		c.gpus = map[string][]sources.Label{}
 	}
@@ -982,9 +997,13 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	if q.kind == qIdent && q.to == "" {
 		return
 	}
-	if c.sparse && q.has != 0 && q.scope == scopeGPU {
+	if c.sparse && q.has != 0 && q.scope == scopeGPU && !c.inferring {
 		// Answered (a blank placeholder too): not taken for 0.
-		c.got[gotKey{gpuAt{gpuIndexKey(p, a.Labels), a.At.UnixNano()}, q.has}] = true
+		gk := gpuIndexKey(p, a.Labels)
+		c.got[gotKey{gpuAt{gk, a.At.UnixNano()}, q.has}] = true
+		if c.cache != nil {
+			c.cache.zs[zeroKey{gk, q.has}] = zeroNot
+		}
 	}
 	v := a.Value
 	if bad(v) || p.blank != nil && p.blank(kGauge, v) {
@@ -1028,6 +1047,25 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		host = sources.LabelValue(a.Labels, sources.LabelJob)
 	}
 	host = sources.Sanitize(host)
+	// A GPU's or a host's gauge: the engine grouped by the labels that
+	// make its canonical series, so the answer is the point, its series
+	// as last time when its host and identity read the same.
+	direct := q.scope != scopeSvc && q.alt == "" && (q.kind == qGauge || q.kind == qExpr)
+	var idl []sources.Label
+	var ck []byte
+	if direct && c.cache != nil {
+		if q.scope == scopeGPU {
+			idl = c.identLabels(gk, a.Labels)
+		}
+		ck = c.cacheKey(q, gk, inst, a.Labels)
+		if e := c.cache.m[string(ck)]; e != nil && e.host == host && slices.Equal(e.idl, idl) {
+			e.gen = c.cache.gen
+			c.cache.used++
+			t.direct = append(t.direct, sources.Point{Series: e.ser, At: at, Value: v * scaleOf(q)})
+			stacks[p.stack] = true
+			return
+		}
+	}
 	nl := 3 + len(q.set)/2 + len(q.keep)/2 // host; stack and service, or GPU and mig; outcome, kind or quantile
 	if q.scope == scopeGPU {
 		nl += 5 // its identity
@@ -1059,14 +1097,8 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		}
 		// The identity comes from the GPU's identity answer: the other
 		// answers group by host and index only, to stay small.
-		idl, ok := c.idls[gk]
-		if !ok {
-			ident := c.gpus[gk]
-			if ident == nil {
-				ident = a.Labels // a stack whose GPUs carry their identity
-			}
-			idl = identLabels(ident)
-			c.idls[gk] = idl
+		if idl == nil {
+			idl = c.identLabels(gk, a.Labels)
 		}
 		ls = append(ls, idl...)
 	}
@@ -1158,7 +1190,11 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 				// A GPU's or a host's gauge: the engine grouped by the
 				// labels that make its canonical series, so the answer is
 				// the point.
-				t.direct = append(t.direct, sources.Point{Series: sources.SeriesOf(name, sources.Gauge, ls), At: at, Value: v * scale})
+				ser := sources.SeriesOf(name, sources.Gauge, ls)
+				if ck != nil {
+					c.cache.put(ck, host, idl, ser)
+				}
+				t.direct = append(t.direct, sources.Point{Series: ser, At: at, Value: v * scale})
 				return
 			}
 		}
@@ -1182,15 +1218,35 @@ func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time
 		return
 	}
 	zs := make([][]Answer, len(sparse))
+	zc := c.cache
+	if zc != nil && len(zc.zs) > 4*len(sparse)*len(c.anchor)+4096 {
+		clear(zc.zs) // GPUs gone: their zeros are due again, no harm
+	}
 	for k, a := range c.anchor {
 		mask, err := strconv.Atoi(sources.LabelValue(c.gpus[k.gk], hasLabel))
 		if err != nil || mask == 0 {
 			continue
 		}
+		shard := -1
 		for i, ad := range sparse {
 			q := ad.q.q
 			if mask&int(q.has) == 0 || c.got[gotKey{k, q.has}] || !strings.HasPrefix(k.gk, ad.q.p.stack+"\x00") {
 				continue
+			}
+			if zc != nil {
+				// Between polls a zero stays a zero: each GPU's is
+				// translated again every zeroEvery-th poll, and at once
+				// on its first and after a figure that was not 0.
+				zk := zeroKey{k.gk, q.has}
+				if st, ok := zc.zs[zk]; ok && st == zeroSent {
+					if shard < 0 {
+						shard = int(fnv32(k.gk) % zeroEvery)
+					}
+					if shard != int(zc.gen%zeroEvery) {
+						continue
+					}
+				}
+				zc.zs[zk] = zeroSent
 			}
 			zs[i] = append(zs[i], Answer{Labels: a.Labels, At: a.At})
 		}
@@ -1200,13 +1256,144 @@ func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time
 			continue
 		}
 		z := &added{q: ad.q, as: zs[i]}
+		c.inferring = true
 		for j := range z.as {
 			t.translate(c, z, j, get, decls, declOrder, stacks)
 		}
+		c.inferring = false
 	}
 }
 
 var gpuIndexLabels = []string{"gpu", "DeviceId"}
+
+// identLabels is the canonical identity of the GPU gk (memo per
+// translation): its identity answer's, else its own labels' (a stack
+// whose GPUs carry their identity).
+func (c *answerCtx) identLabels(gk string, own []sources.Label) []sources.Label {
+	idl, ok := c.idls[gk]
+	if !ok {
+		ident := c.gpus[gk]
+		if ident == nil {
+			ident = own
+		}
+		idl = identLabels(ident)
+		c.idls[gk] = idl
+	}
+	return idl
+}
+
+func scaleOf(q *query) float64 {
+	if q.scale == 0 {
+		return 1
+	}
+	return q.scale
+}
+
+// SeriesCache keeps the canonical series of GPU and host figures between
+// the translations of a source's polls (Translation.Cache). It is safe
+// for concurrent use: a translation that finds it in use goes without.
+type SeriesCache struct {
+	mu   sync.Mutex
+	m    map[string]*cachedSeries
+	gen  uint32
+	used int
+	zs   map[zeroKey]uint8 // sparse figures: zeroSent or zeroNot
+}
+
+// zeroEvery: a sparse figure's zero (query.has) is translated for each
+// GPU every zeroEvery-th poll of a cached translation (a share of the GPUs
+// each poll), the poll after it was not 0, and on the GPU's first poll;
+// the store shows the last one meanwhile (its lookback is minutes), as it
+// does the GPU memory figures sharded over four polls.
+const zeroEvery = 4
+
+type zeroKey struct {
+	gk  string
+	has uint8
+}
+
+// States of a sparse figure in SeriesCache.zs.
+const (
+	zeroSent uint8 = iota + 1 // its last point was an inferred 0
+	zeroNot                   // its last answer was not 0
+)
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+type cachedSeries struct {
+	host string
+	idl  []sources.Label
+	ser  sources.Series
+	gen  uint32
+}
+
+// NewSeriesCache returns an empty cache.
+func NewSeriesCache() *SeriesCache {
+	return &SeriesCache{m: map[string]*cachedSeries{}, zs: map[zeroKey]uint8{}}
+}
+
+func (sc *SeriesCache) put(k []byte, host string, idl []sources.Label, ser sources.Series) {
+	sc.m[string(k)] = &cachedSeries{host: host, idl: idl, ser: ser, gen: sc.gen}
+	sc.used++
+}
+
+// done ends a translation's use: series no figure used in the last few
+// translations go once they outnumber those used.
+func (sc *SeriesCache) done() {
+	if len(sc.m) > 2*sc.used+4096 {
+		for k, e := range sc.m {
+			if sc.gen-e.gen > 8 {
+				delete(sc.m, k)
+			}
+		}
+	}
+	sc.gen++
+	sc.used = 0
+	sc.mu.Unlock()
+}
+
+// queryIDs number the presets' queries, for the cache's keys.
+var queryIDs = map[*query]int{}
+
+func init() {
+	for _, p := range presets {
+		for i := range p.queries {
+			queryIDs[&p.queries[i]] = len(queryIDs)
+		}
+	}
+}
+
+// cacheKey is what a GPU or host figure's canonical series depends on
+// besides its host and identity: the query, the GPU's key or the
+// instance, the GPU's index labels, the labels kept.
+func (c *answerCtx) cacheKey(q *query, gk, inst string, ls []sources.Label) []byte {
+	b := strconv.AppendInt(c.kb[:0], int64(queryIDs[q]), 10)
+	b = append(b, 0)
+	if gk != "" {
+		b = append(b, gk...)
+		for _, n := range gpuIndexLabels {
+			b = append(b, 0)
+			b = append(b, sources.LabelValue(ls, n)...)
+		}
+		b = append(b, 0)
+		b = append(b, sources.LabelValue(ls, "GPU_I_ID")...)
+	} else {
+		b = append(b, inst...)
+	}
+	for i := 0; i+1 < len(q.keep); i += 2 {
+		b = append(b, 0)
+		b = append(b, sources.LabelValue(ls, q.keep[i])...)
+	}
+	c.kb = b
+	return b
+}
 
 // identLabels are the canonical labels of a GPU's identity.
 func identLabels(ident []sources.Label) []sources.Label {

@@ -76,6 +76,7 @@ type Source struct {
 	identOf   map[string]bool            // instances the engine had at the last identity query
 	known     map[string]string          // instance → machine name, as learned
 	named     bool                       // a poll has named the machines (hostOf is its)
+	cache     *prom.SeriesCache          // the polls' GPU and host series, kept between them
 }
 
 // New returns the query-mode source for cfg.
@@ -90,7 +91,7 @@ func New(cfg Config) (*Source, error) {
 	}
 	return &Source{c: c, name: name, summary: prom.Queries(cfg.Stacks, prom.TierSummary), detail: prom.Queries(cfg.Stacks, prom.TierDetail),
 		focus: map[string]time.Time{}, shards: map[string]int{}, instances: map[string][]string{}, hostOf: prom.NewTranslation().HostOf,
-		known: map[string]string{}}, nil
+		known: map[string]string{}, cache: prom.NewSeriesCache()}, nil
 }
 
 // Client is the source's API client (for alerts, rules, exemplars).
@@ -300,6 +301,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	// (on vigil's clock): data the engine answers late with is never
 	// shown as now.
 	tr := prom.NewTranslation()
+	tr.Cache = s.cache
 	tr.AddNodes(answersAt(p.nodes, skew))
 	// GPU identities last between their polls; an identity poll replaces
 	// them (GPUs gone leave).
