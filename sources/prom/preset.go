@@ -331,9 +331,11 @@ var presets = []*preset{
 		},
 		svcBy: []string{"model_name"},
 		queries: []query{
-			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"vllm:e2e_request_latency_seconds"}},
-			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"vllm:time_to_first_token_seconds"}, tier: TierDetail},
-			{to: sources.SvcITLQuant, kind: qDist, from: []string{"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"}, tier: TierDetail},
+			// Marked oneSvc: an instance serving one model answers without
+			// model_name, which num_requests_running's answer names.
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"vllm:e2e_request_latency_seconds"}, oneSvc: true},
+			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"vllm:time_to_first_token_seconds"}, tier: TierDetail, oneSvc: true},
+			{to: sources.SvcITLQuant, kind: qDist, from: []string{"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"}, tier: TierDetail, oneSvc: true},
 			// The error basis as above: the API server's HTTP counts where a
 			// target serves one model (they carry no model), else the
 			// engine's finished_reason.
@@ -342,14 +344,15 @@ var presets = []*preset{
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("status", "code")},
 			// Not asked where the HTTP counts above answer for the target's
 			// one model: they win.
-			{to: sources.SvcRequestRate, kind: qRate, from: []string{"vllm:request_success_total"}, by: []string{"finished_reason"}, alt: "requests", rank: 1,
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"vllm:request_success_total"}, by: []string{"finished_reason"}, alt: "requests", rank: 1, oneSvc: true,
 				unless: `on (instance) (group by (instance) (rate(http_requests_total{service=""` + handlerMatch + `{M}}[{W}])) and on (instance) (count by (instance) (group by (instance, model_name) (vllm:num_requests_running{S})) == 1))`,
 				outs:   []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
-			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:prompt_tokens_total"}, kindOf: static("prompt")},
-			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:generation_tokens_total"}, kindOf: static("generation")},
-			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"vllm:num_requests_waiting"}},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:prompt_tokens_total"}, kindOf: static("prompt"), oneSvc: true},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:generation_tokens_total"}, kindOf: static("generation"), oneSvc: true},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"vllm:num_requests_waiting"}, oneSvc: true},
+			// Always by model: the poll's record of each instance's models.
 			{to: sources.SvcRunning, kind: qGauge, from: []string{"vllm:num_requests_running"}},
-			{to: sources.SvcKVCache, kind: qGauge, from: []string{"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"}, agg: aggMax},
+			{to: sources.SvcKVCache, kind: qGauge, from: []string{"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"}, agg: aggMax, oneSvc: true},
 		},
 	},
 	{

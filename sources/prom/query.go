@@ -79,6 +79,12 @@ type query struct {
 	// a heavy query (a host's CPUs × modes, the GPUs' identities) costs
 	// every poll a slice instead of one poll the whole.
 	shard bool
+	// oneSvc: in a poll, instances that served one service (of a preset
+	// whose service falls back to the instance's one, as vLLM's model)
+	// answer without the service labels; the preset's other answers
+	// (num_requests_running) name it. A thousand-host poll's model_name
+	// values were a tenth of its bytes.
+	oneSvc bool
 	// has, on a GPU gauge nearly always 0 (XID, throttle reasons): the
 	// engine answers only where it is not 0 (filter "!= 0"), and the
 	// preset's identity query records, per GPU, whether the GPU exports
@@ -144,6 +150,7 @@ type Query struct {
 	Tier  Tier
 	p     *preset
 	q     *query
+	one   bool // grouped without the service labels (PollExprIn)
 }
 
 // Queries lists query mode's queries for the stacks (nil: every stack) of
@@ -218,7 +225,9 @@ func (q Query) identity() []string {
 	case scopeSvc:
 		add(q.p.hostLabels...)
 		add(hostCandidates...)
-		add(q.p.svcBy...)
+		if !q.one {
+			add(q.p.svcBy...)
+		}
 	case scopeGPU:
 		// A GPU's figures group by instance and index only where the
 		// preset's identity answer brings the machine's name and the
@@ -358,6 +367,50 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 		e = "(" + e + ") unless " + strings.NewReplacer("{W}", win, "{M}", mm, "{S}", ss).Replace(q.q.unless)
 	}
 	return e
+}
+
+// PollExprIn is ExprIn for a poll that knows which instances serve
+// several services (several: a regular expression of them, "" for none):
+// a query marked so answers the others without the service labels, which
+// the translation reads from the instance's one service (Translation's
+// Several lists them after a poll). An instance that has come to serve a
+// second service since is left out of that poll (its answers name no
+// service), not merged.
+func (q Query) PollExprIn(d Dialect, w time.Duration, matchers, several string) string {
+	if !q.q.oneSvc {
+		return q.ExprIn(d, w, matchers)
+	}
+	and := func(m, x string) string {
+		if m == "" {
+			return x
+		}
+		return m + ", " + x
+	}
+	one := q
+	one.one = true
+	if several == "" {
+		return one.ExprIn(d, w, matchers)
+	}
+	return "(" + one.ExprIn(d, w, and(matchers, `instance!~"`+several+`"`)) + ") or (" +
+		q.ExprIn(d, w, and(matchers, `instance=~"`+several+`"`)) + ")"
+}
+
+// Several lists, after Points, the instances whose answers named several
+// services of one stack, sorted: PollExprIn asks for their services apart.
+func (t *Translation) Several() []string {
+	if t.last == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range t.last.models {
+		for inst, svc := range m {
+			if svc == "" && !slices.Contains(out, inst) {
+				out = append(out, inst)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // presence is, per GPU (instance and index: the labels k), the mask of the

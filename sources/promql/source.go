@@ -77,6 +77,7 @@ type Source struct {
 	known     map[string]string          // instance → machine name, as learned
 	named     bool                       // a poll has named the machines (hostOf is its)
 	cache     *prom.SeriesCache          // the polls' GPU and host series, kept between them
+	several   []string                   // instances serving several services, as of the last poll
 }
 
 // New returns the query-mode source for cfg.
@@ -128,6 +129,18 @@ type job struct {
 	parts   int  // >1: narrowed into this many parts
 	leftOut int  // parts the engine refused even narrowed
 	scoped  bool // already narrowed to some instances (a host's detail): not split further
+	// several, in a poll after the first: the instances serving several
+	// services as of the last (a regular expression, "" for none), for
+	// prom.Query.PollExprIn; nil outside polls.
+	several *string
+}
+
+// exprWith is the job's query with extra matchers (a shard, a part).
+func (j *job) exprWith(d prom.Dialect, w time.Duration, matchers string) string {
+	if j.several != nil {
+		return j.q.PollExprIn(d, w, matchers, *j.several)
+	}
+	return j.q.ExprIn(d, w, matchers)
 }
 
 // poll is what one round of instant queries brought.
@@ -203,6 +216,16 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		return poll == 0 || poll%n == q.Phase()%n
 	}
 	idents := s.gpuIdent
+	// After the first poll, the instances that serve one service answer
+	// without its labels (prom.Query.PollExprIn).
+	var several *string
+	if poll > 0 {
+		re := ""
+		if len(s.several) > 0 {
+			re = matcherRegex(s.several)
+		}
+		several = &re
+	}
 	// Instances new since the last identity query bring theirs now: the
 	// figures between identity polls name neither the GPU nor its machine.
 	newInsts := false
@@ -237,7 +260,9 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			// the engine's length limit however many it has.
 			reps := max(1, strings.Count(q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, "\x00"), "\x00"))
 			for _, c := range matcherChunks(part, min(maxMatcher, maxMatchers/reps)) {
-				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(c)), scoped: true})
+				j := &job{q: q, scoped: true, several: several}
+				j.expr = j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(c))
+				p.jobs = append(p.jobs, j)
 			}
 			if q.Identity() {
 				identShard = make(map[string]bool, len(part))
@@ -248,7 +273,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			continue
 		}
 		if due(q) || full {
-			p.jobs = append(p.jobs, &job{q: q})
+			p.jobs = append(p.jobs, &job{q: q, several: several})
 			identPoll = identPoll || q.Identity()
 		}
 	}
@@ -256,13 +281,15 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	case small:
 		for _, q := range s.detail {
 			if due(q) {
-				p.jobs = append(p.jobs, &job{q: q})
+				p.jobs = append(p.jobs, &job{q: q, several: several})
 			}
 		}
 	case len(focusInsts) > 0:
 		for _, q := range s.detail {
 			if due(q) {
-				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(focusInsts)), scoped: true})
+				j := &job{q: q, scoped: true, several: several}
+				j.expr = j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(focusInsts))
+				p.jobs = append(p.jobs, j)
 			}
 		}
 	}
@@ -363,6 +390,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	}
 	f.Points = tr.Points()
 	s.mu.Lock()
+	s.several = tr.Several()
 	s.gpuIdent = tr.GPUs
 	s.known = tr.Known
 	if identPoll && identOK(p.jobs) {
@@ -568,12 +596,18 @@ func instancesOf(up []Result) []string {
 
 // instanceMatcher selects the given instances.
 func instanceMatcher(insts []string) string {
+	return `instance=~"` + matcherRegex(insts) + `"`
+}
+
+// matcherRegex is the regular expression of the given instances, quoted
+// for a PromQL string.
+func matcherRegex(insts []string) string {
 	q := make([]string, len(insts))
 	for i, x := range insts {
 		q[i] = regexp.QuoteMeta(x)
 	}
 	re := strings.ReplaceAll(strings.Join(q, "|"), `\`, `\\`)
-	return `instance=~"` + strings.ReplaceAll(re, `"`, `\"`) + `"`
+	return strings.ReplaceAll(re, `"`, `\"`)
 }
 
 // answersAt turns results into answers, one per sample, moved onto vigil's
@@ -600,7 +634,7 @@ func (s *Source) runJobs(ctx context.Context, jobs []*job, insts []string, run f
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		if j.expr == "" {
-			j.expr = j.q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, "")
+			j.expr = j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, "")
 		}
 		wg.Add(1)
 		go func() {
@@ -636,7 +670,7 @@ func (s *Source) narrow(ctx context.Context, j *job, insts []string, parts int, 
 			if lo == hi {
 				continue
 			}
-			part := &job{q: j.q, expr: j.q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(insts[lo:hi]))}
+			part := &job{q: j.q, expr: j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(insts[lo:hi]))}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
