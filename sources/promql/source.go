@@ -78,7 +78,13 @@ type Source struct {
 	named     bool                       // a poll has named the machines (hostOf is its)
 	cache     *prom.SeriesCache          // the polls' GPU and host series, kept between them
 	several   []string                   // instances serving several services, as of the last poll
+	nodes     []Result                   // the last answer naming the machines (node_uname_info)
+	nodeInsts map[string]bool            // the instances the engine had when it came
 }
+
+// nodesEvery: the node names are asked every nodesEvery-th poll (and
+// when instances are new).
+const nodesEvery = 8
 
 // New returns the query-mode source for cfg.
 func New(cfg Config) (*Source, error) {
@@ -167,21 +173,12 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	// shorter (a fleet's poll is some 100,000 of them).
 	p := &poll{evalAt: now.Add(skew), skew: skew, scraped: map[string]time.Time{}}
 
-	// Round 1: the targets (up, their newest scrapes) and node names.
+	// Round 1: the targets (up, their newest scrapes).
 	var wg sync.WaitGroup
 	var upErr error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		var ws Warnings
-		p.up, ws, upErr = s.c.QueryWith(ctx, targetsQuery, p.evalAt, QueryOptions{NoCache: true})
-		p.addWarnings("up", ws)
-	}()
-	go func() {
-		defer wg.Done()
-		p.nodes, _, _ = s.c.QueryWith(ctx, prom.NodeQuery, p.evalAt, QueryOptions{NoCache: true})
-	}()
-	wg.Wait()
+	var ws Warnings
+	p.up, ws, upErr = s.c.QueryWith(ctx, targetsQuery, p.evalAt, QueryOptions{NoCache: true})
+	p.addWarnings("up", ws)
 	if upErr != nil && ctx.Err() != nil {
 		h.Duration = time.Since(start)
 		return f, upErr
@@ -235,6 +232,16 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			break
 		}
 	}
+	// Node names barely change: asked every nodesEvery-th poll, and when
+	// the engine has an instance the last answer did not know of.
+	nodesDue := poll%nodesEvery == 0 || s.nodes == nil
+	for _, i := range insts {
+		if nodesDue {
+			break
+		}
+		nodesDue = !s.nodeInsts[i]
+	}
+	p.nodes = s.nodes
 	var focusInsts []string
 	for host, until := range s.focus {
 		if now.After(until) {
@@ -298,6 +305,22 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		err error
 	}
 	panels := make([]panelRes, len(s.c.cfg.Panels))
+	if nodesDue {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if rs, _, err := s.c.QueryWith(ctx, prom.NodeQuery, p.evalAt, QueryOptions{NoCache: true}); err == nil {
+				p.nodes = rs
+				s.mu.Lock()
+				s.nodes = rs
+				s.nodeInsts = make(map[string]bool, len(insts))
+				for _, i := range insts {
+					s.nodeInsts[i] = true
+				}
+				s.mu.Unlock()
+			}
+		}()
+	}
 	var exs []sources.Exemplar
 	for i, pn := range s.c.cfg.Panels {
 		wg.Add(1)
