@@ -33,18 +33,6 @@ func (r Result) Name() string { return r.Labels.Get("__name__") }
 // linear scan (a thousand-host answer decodes without a map per series).
 type Labels []sources.Label
 
-// setLabel sets name to value in ls: a name given twice keeps its last
-// value, as a JSON object read into a map would.
-func setLabel(ls Labels, name, value string) Labels {
-	for i := range ls {
-		if ls[i].Name == name {
-			ls[i].Value = value
-			return ls
-		}
-	}
-	return append(ls, sources.Label{Name: name, Value: value})
-}
-
 // Get returns the value of the label called name, or "".
 func (ls Labels) Get(name string) string { return sources.LabelValue(ls, name) }
 
@@ -411,6 +399,20 @@ type scan struct {
 	b    []byte
 	i    int
 	seen map[string]string // intern's strings
+	// The answer's labels and instant values are cut from a few large
+	// slices (a thousand-host answer is thousands of series, each a
+	// small slice of each before).
+	labels []sources.Label
+	smps   []Sample
+}
+
+// sample is room for one instant value, cut from the scan's slab.
+func (p *scan) sample() *Sample {
+	if len(p.smps) == cap(p.smps) {
+		p.smps = make([]Sample, 0, max(64, (len(p.b)-p.i)/80))
+	}
+	p.smps = p.smps[:len(p.smps)+1]
+	return &p.smps[len(p.smps)-1]
 }
 
 func (p *scan) ws() {
@@ -520,7 +522,10 @@ func (p *scan) item() (resultItem, bool) {
 			if !p.eat('{') {
 				return it, false
 			}
-			it.Metric = make(Labels, 0, 6)
+			if cap(p.labels)-len(p.labels) < 16 {
+				p.labels = make([]sources.Label, 0, max(256, (len(p.b)-p.i)/20))
+			}
+			start := len(p.labels)
 			if !p.eat('}') {
 				for {
 					lk, ok1 := p.str()
@@ -531,7 +536,18 @@ func (p *scan) item() (resultItem, bool) {
 					if !ok2 {
 						return it, false
 					}
-					it.Metric = setLabel(it.Metric, lk, lv)
+					// A name given twice keeps its last value, as a
+					// JSON object read into a map would.
+					dup := false
+					for i := start; i < len(p.labels); i++ {
+						if p.labels[i].Name == lk {
+							p.labels[i].Value, dup = lv, true
+							break
+						}
+					}
+					if !dup {
+						p.labels = append(p.labels, sources.Label{Name: lk, Value: lv})
+					}
 					if p.eat(',') {
 						continue
 					}
@@ -541,16 +557,18 @@ func (p *scan) item() (resultItem, bool) {
 					return it, false
 				}
 			}
+			// Its own slice of the slab (a later append grows a new one).
+			it.Metric = Labels(p.labels[start:len(p.labels):len(p.labels)])
 		case "value":
 			pb, ok := p.pair()
 			if !ok {
 				return it, false
 			}
-			var smp Sample
+			smp := p.sample()
 			if smp.UnmarshalJSON(pb) != nil {
 				return it, false
 			}
-			it.Value = &smp
+			it.Value = smp
 		case "values":
 			if !p.eat('[') {
 				return it, false
@@ -597,10 +615,18 @@ func (d queryData) results() ([]Result, error) {
 	switch d.ResultType {
 	case "vector", "matrix":
 		out := make([]Result, 0, len(d.Result.items))
+		n := 0
+		for _, it := range d.Result.items {
+			if it.Value != nil {
+				n++
+			}
+		}
+		one := make([]Sample, n) // an instant answer's values, each its own slice of it
 		for _, it := range d.Result.items {
 			r := Result{Labels: it.Metric}
 			if it.Value != nil {
-				r.Samples = []Sample{*it.Value}
+				one[0] = *it.Value
+				r.Samples, one = one[:1:1], one[1:]
 			} else {
 				r.Samples = it.Values
 			}
