@@ -631,18 +631,76 @@ type answerCtx struct {
 	split  map[string]bool              // instances whose service shares its machine with another instance's
 	hosts  map[string]string            // instance → host, as resolved (memo)
 	known  map[string]string            // instance → machine name learned earlier (Translation.Known)
-	idls   map[string][]sources.Label   // GPU key → its identity's canonical labels (memo)
 	// With sparse figures (query.has) among the answers: each GPU's
 	// first other answer per instant (where its zeros are dated), and the
 	// sparse figures that did answer.
 	sparse bool
-	anchor map[gpuAt]Answer
+	anchor map[gpuAt]anchor
 	got    map[gotKey]bool
 	// inferring: the answers being translated are the zeros inferred,
 	// not the engine's (they need no record of having answered).
 	inferring bool
 	cache     *SeriesCache // nil: none, or another translation holds it
-	kb        []byte       // the cache's key being built
+	kb        []byte       // a key being built
+	// memos: what this translation read of each GPU (by its key), the
+	// cache's when there is one (kept between translations, read again
+	// when gen is not theirs).
+	memos map[string]*gpuMemo
+	gen   uint32
+}
+
+// gpuMemo is what a translation reads of one GPU, looked up once per
+// answer: its key, identity answer and canonical identity labels; with a
+// cache, it outlives the translation and holds the series of the GPU's
+// figures (for its host and identity as they read then).
+type gpuMemo struct {
+	gk        string
+	gen       uint32
+	ident     []sources.Label // its identity answer's labels (nil: none)
+	identHost string          // the machine they name
+	idl       []sources.Label
+	anchorAt  int64 // the instant it was anchored for (zeros), when anchored
+	anchored  bool
+	sers      []qSeries
+}
+
+type qSeries struct {
+	q    *query
+	host string
+	ser  sources.Series
+}
+
+// memo is the GPU of an answer with labels ls.
+func (c *answerCtx) memo(p *preset, ls []sources.Label) *gpuMemo {
+	c.kb = appendGPUIndexKey(c.kb[:0], p, ls)
+	m := c.memos[string(c.kb)]
+	if m == nil {
+		m = &gpuMemo{gk: string(c.kb)}
+		c.memos[m.gk] = m
+	} else if m.gen == c.gen {
+		return m
+	}
+	ident := c.gpus[m.gk]
+	own := ident
+	if own == nil {
+		own = ls // a stack whose GPUs carry their identity
+	}
+	idl := identLabels(own)
+	if !slices.Equal(idl, m.idl) {
+		m.sers = nil
+	}
+	m.ident, m.identHost, m.idl = ident, firstOf(ident, p.hostLabels), idl
+	m.gen, m.anchored = c.gen, false
+	if c.cache != nil {
+		c.cache.usedGPUs++
+	}
+	return m
+}
+
+// anchor is a GPU's first answer at an instant (where its zeros are dated).
+type anchor struct {
+	a Answer
+	m *gpuMemo
 }
 
 type gpuAt struct {
@@ -714,21 +772,24 @@ func metricOf(ls []sources.Label) *metric {
 }
 
 func gpuIndexKey(p *preset, ls []sources.Label) string {
-	var b strings.Builder
-	b.WriteString(p.stack)
-	b.WriteByte(0)
-	b.WriteString(sources.LabelValue(ls, sources.LabelInstance))
+	return string(appendGPUIndexKey(nil, p, ls))
+}
+
+func appendGPUIndexKey(b []byte, p *preset, ls []sources.Label) []byte {
+	b = append(b, p.stack...)
+	b = append(b, 0)
+	b = append(b, sources.LabelValue(ls, sources.LabelInstance)...)
 	if !p.hasIdent() {
 		for _, n := range p.hostLabels {
-			b.WriteByte(0)
-			b.WriteString(sources.LabelValue(ls, n))
+			b = append(b, 0)
+			b = append(b, sources.LabelValue(ls, n)...)
 		}
 	}
 	for _, n := range p.gpuLabels() {
-		b.WriteByte(0)
-		b.WriteString(sources.LabelValue(ls, n))
+		b = append(b, 0)
+		b = append(b, sources.LabelValue(ls, n)...)
 	}
-	return b.String()
+	return b
 }
 
 // gpuHost is the machine an answer's own host labels name, else (a GPU
@@ -783,7 +844,10 @@ func (t *Translation) Points() []sources.Point {
 		gpus: t.GPUs, split: map[string]bool{}, names: t.Names, known: t.Known}
 	if t.Cache != nil && t.Cache.mu.TryLock() {
 		c.cache = t.Cache
+		c.memos, c.gen = c.cache.gpus, c.cache.gen
 		defer c.cache.done()
+	} else {
+		c.memos, c.gen = map[string]*gpuMemo{}, 1
 	}
 	if c.gpus == nil {
 		c.gpus = map[string][]sources.Label{}
@@ -926,7 +990,6 @@ func (t *Translation) Points() []sources.Point {
 		}
 	}
 	c.hosts = make(map[string]string, len(t.nodes))
-	c.idls = make(map[string][]sources.Label, len(c.gpus))
 	type outKey struct {
 		series string
 		at     int64
@@ -954,7 +1017,7 @@ func (t *Translation) Points() []sources.Point {
 		// The zeros inferred are points too: a GPU's each.
 		n += nsparse * len(c.gpus)
 		c.sparse = true
-		c.anchor = make(map[gpuAt]Answer, len(c.gpus))
+		c.anchor = make(map[gpuAt]anchor, len(c.gpus))
 		c.got = map[gotKey]bool{}
 	}
 	// Room for the accumulated points too: the direct ones are not copied.
@@ -1052,7 +1115,7 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	}
 	if c.sparse && q.has != 0 && q.scope == scopeGPU && !c.inferring {
 		// Answered (a blank placeholder too): not taken for 0.
-		gk := gpuIndexKey(p, a.Labels)
+		gk := c.memo(p, a.Labels).gk
 		c.got[gotKey{gpuAt{gk, a.At.UnixNano()}, q.has}] = true
 		if c.cache != nil {
 			c.cache.zs[zeroKey{gk, q.has}] = zeroNot
@@ -1075,17 +1138,22 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		at = t.Stamp(inst, at)
 	}
 	var gk string // a GPU's key, its identity's
+	var gm *gpuMemo
 	var host string
 	switch q.scope {
 	case scopeGPU:
-		gk = gpuIndexKey(p, a.Labels)
+		gm = c.memo(p, a.Labels)
+		gk = gm.gk
 		if c.sparse && q.has == 0 {
-			if k := (gpuAt{gk, a.At.UnixNano()}); c.anchor[k].Labels == nil {
-				c.anchor[k] = a
+			if at0 := a.At.UnixNano(); !gm.anchored || gm.anchorAt != at0 {
+				if k := (gpuAt{gk, at0}); c.anchor[k].m == nil {
+					c.anchor[k] = anchor{a, gm}
+				}
+				gm.anchored, gm.anchorAt = true, at0
 			}
 		}
 		if host = firstOf(a.Labels, p.hostLabels); host == "" && p.hasIdent() {
-			host = firstOf(c.gpus[gk], p.hostLabels)
+			host = gm.identHost
 		}
 	case scopeSvc:
 		host = firstOf(a.Labels, p.hostLabels)
@@ -1106,10 +1174,21 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	direct := q.scope != scopeSvc && q.alt == "" && (q.kind == qGauge || q.kind == qExpr)
 	var idl []sources.Label
 	var ck []byte
-	if direct && c.cache != nil {
-		if q.scope == scopeGPU {
-			idl = c.identLabels(gk, a.Labels)
+	if gm != nil {
+		idl = gm.idl
+	}
+	if direct && c.cache != nil && gm != nil && len(q.keep) == 0 && p.gpuBy == nil {
+		// The GPU's key holds its index labels: its figures' series
+		// differ by query and host only.
+		for _, x := range gm.sers {
+			if x.q == q && x.host == host {
+				t.direct = append(t.direct, sources.Point{Series: x.ser, At: at, Value: v * scaleOf(q)})
+				stacks[p.stack] = true
+				return
+			}
 		}
+		ck = []byte{} // not nil: keep the series built below
+	} else if direct && c.cache != nil {
 		ck = c.cacheKey(q, gk, inst, a.Labels)
 		if e := c.cache.m[string(ck)]; e != nil && e.host == host && slices.Equal(e.idl, idl) {
 			e.gen = c.cache.gen
@@ -1150,9 +1229,6 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		}
 		// The identity comes from the GPU's identity answer: the other
 		// answers group by host and index only, to stay small.
-		if idl == nil {
-			idl = c.identLabels(gk, a.Labels)
-		}
 		ls = append(ls, idl...)
 	}
 	for i := 0; i+1 < len(q.set); i += 2 {
@@ -1244,7 +1320,12 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 				// labels that make its canonical series, so the answer is
 				// the point.
 				ser := sources.SeriesOf(name, sources.Gauge, ls)
-				if ck != nil {
+				switch {
+				case ck == nil:
+				case len(ck) == 0: // a GPU's, kept with it
+					gm.sers = slices.DeleteFunc(gm.sers, func(x qSeries) bool { return x.q == q })
+					gm.sers = append(gm.sers, qSeries{q, host, ser})
+				default:
 					c.cache.put(ck, host, idl, ser)
 				}
 				t.direct = append(t.direct, sources.Point{Series: ser, At: at, Value: v * scale})
@@ -1275,8 +1356,9 @@ func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time
 	if zc != nil && len(zc.zs) > 4*len(sparse)*len(c.anchor)+4096 {
 		clear(zc.zs) // GPUs gone: their zeros are due again, no harm
 	}
-	for k, a := range c.anchor {
-		mask, err := strconv.Atoi(sources.LabelValue(c.gpus[k.gk], hasLabel))
+	for k, an := range c.anchor {
+		a := an.a
+		mask, err := strconv.Atoi(sources.LabelValue(an.m.ident, hasLabel))
 		if err != nil || mask == 0 {
 			continue
 		}
@@ -1319,22 +1401,6 @@ func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time
 
 var gpuIndexLabels = []string{"gpu", "DeviceId"}
 
-// identLabels is the canonical identity of the GPU gk (memo per
-// translation): its identity answer's, else its own labels' (a stack
-// whose GPUs carry their identity).
-func (c *answerCtx) identLabels(gk string, own []sources.Label) []sources.Label {
-	idl, ok := c.idls[gk]
-	if !ok {
-		ident := c.gpus[gk]
-		if ident == nil {
-			ident = own
-		}
-		idl = identLabels(ident)
-		c.idls[gk] = idl
-	}
-	return idl
-}
-
 func scaleOf(q *query) float64 {
 	if q.scale == 0 {
 		return 1
@@ -1346,11 +1412,13 @@ func scaleOf(q *query) float64 {
 // the translations of a source's polls (Translation.Cache). It is safe
 // for concurrent use: a translation that finds it in use goes without.
 type SeriesCache struct {
-	mu   sync.Mutex
-	m    map[string]*cachedSeries
-	gen  uint32
-	used int
-	zs   map[zeroKey]uint8 // sparse figures: zeroSent or zeroNot
+	mu       sync.Mutex
+	m        map[string]*cachedSeries // host figures' series, by query, instance and labels kept
+	gpus     map[string]*gpuMemo      // GPUs by key, with their figures' series
+	gen      uint32
+	used     int
+	usedGPUs int
+	zs       map[zeroKey]uint8 // sparse figures: zeroSent or zeroNot
 }
 
 // zeroEvery: a sparse figure's zero (query.has) is translated for each
@@ -1389,7 +1457,7 @@ type cachedSeries struct {
 
 // NewSeriesCache returns an empty cache.
 func NewSeriesCache() *SeriesCache {
-	return &SeriesCache{m: map[string]*cachedSeries{}, zs: map[zeroKey]uint8{}}
+	return &SeriesCache{m: map[string]*cachedSeries{}, gpus: map[string]*gpuMemo{}, zs: map[zeroKey]uint8{}}
 }
 
 func (sc *SeriesCache) put(k []byte, host string, idl []sources.Label, ser sources.Series) {
@@ -1407,8 +1475,15 @@ func (sc *SeriesCache) done() {
 			}
 		}
 	}
+	if len(sc.gpus) > 2*sc.usedGPUs+1024 {
+		for k, m := range sc.gpus {
+			if sc.gen-m.gen > 8 {
+				delete(sc.gpus, k)
+			}
+		}
+	}
 	sc.gen++
-	sc.used = 0
+	sc.used, sc.usedGPUs = 0, 0
 	sc.mu.Unlock()
 }
 
