@@ -670,6 +670,12 @@ type qSeries struct {
 	ser  sources.Series
 }
 
+// sameSlice reports whether a and b are the same slice (the identity kept
+// between polls), not merely equal.
+func sameSlice(a, b []sources.Label) bool {
+	return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0]
+}
+
 // memo is the GPU of an answer with labels ls.
 func (c *answerCtx) memo(p *preset, ls []sources.Label) *gpuMemo {
 	c.kb = appendGPUIndexKey(c.kb[:0], p, ls)
@@ -681,15 +687,17 @@ func (c *answerCtx) memo(p *preset, ls []sources.Label) *gpuMemo {
 		return m
 	}
 	ident := c.gpus[m.gk]
-	own := ident
-	if own == nil {
-		own = ls // a stack whose GPUs carry their identity
+	if ident == nil || !sameSlice(ident, m.ident) {
+		own := ident
+		if own == nil {
+			own = ls // a stack whose GPUs carry their identity
+		}
+		idl := identLabels(own)
+		if !slices.Equal(idl, m.idl) {
+			m.sers = nil
+		}
+		m.ident, m.identHost, m.idl = ident, firstOf(ident, p.hostLabels), idl
 	}
-	idl := identLabels(own)
-	if !slices.Equal(idl, m.idl) {
-		m.sers = nil
-	}
-	m.ident, m.identHost, m.idl = ident, firstOf(ident, p.hostLabels), idl
 	m.gen, m.anchored = c.gen, false
 	if c.cache != nil {
 		c.cache.usedGPUs++

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -209,7 +210,7 @@ func decodeEnvelope(b []byte, env *envelope) error {
 }
 
 func fastEnvelope(b []byte, env *envelope) bool {
-	p := &scan{b: b}
+	p := &scan{b: b, tab: &answerStrings}
 	if !p.eat('{') {
 		return false
 	}
@@ -398,7 +399,8 @@ func (p *scan) skip() bool {
 type scan struct {
 	b    []byte
 	i    int
-	seen map[string]string // intern's strings
+	seen map[string]string // intern's strings, without tab
+	tab  *strTable         // intern's strings, shared by answers
 	// The answer's labels and instant values are cut from a few large
 	// slices (a thousand-host answer is thousands of series, each a
 	// small slice of each before).
@@ -463,10 +465,41 @@ func (p *scan) str() (string, bool) {
 	return "", false
 }
 
-// intern is b as a string, one copy per answer: label names, instances and
-// GPU indexes repeat across an answer's series (a string each was a
-// quarter of a poll's allocations at 1,000 hosts).
+// strTable holds the strings of answers (label names and values), shared
+// by every answer and poll: the same instances, GPU indexes and models
+// come back in every answer.
+type strTable struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// strTableMax bounds the table: past it (label churn) it starts again.
+const strTableMax = 1 << 17
+
+var answerStrings = strTable{m: map[string]string{}}
+
+func (t *strTable) intern(b []byte) string {
+	t.mu.Lock()
+	s, ok := t.m[string(b)]
+	if !ok {
+		if len(t.m) >= strTableMax {
+			clear(t.m)
+		}
+		s = string(b)
+		t.m[s] = s
+	}
+	t.mu.Unlock()
+	return s
+}
+
+// intern is b as a string, one copy across answers: label names,
+// instances and GPU indexes repeat across an answer's series and every
+// poll's answers (a string each was a quarter of a poll's allocations at
+// 1,000 hosts).
 func (p *scan) intern(b []byte) string {
+	if p.tab != nil {
+		return p.tab.intern(b)
+	}
 	if s, ok := p.seen[string(b)]; ok {
 		return s
 	}
