@@ -672,16 +672,19 @@ var presets = []*preset{
 			// default interval, so no minute goes unseen.
 			{to: sources.HostCPUBusy, kind: qBusy, scope: scopeHost, every: 4, shard: true,
 				expr: `sum by ({G}, ` + FigureLabel + `) (label_replace(max without (job) (rate(node_cpu_seconds_total{mode!=""{M}}[{W}])), "` + FigureLabel + `", "` + tagIdle + `", "mode", "idle|iowait"))`},
-			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, phase: 2, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
+			// The figures that barely change (and the network rates, every
+			// 2nd poll) are sharded too: each poll carries a share of the
+			// hosts, not one poll all of them.
+			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, phase: 2, shard: true, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
 			{to: sources.HostLoad1, kind: qGauge, scope: scopeHost, from: []string{"node_load1"}},
-			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8, phase: 6},
+			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8, phase: 6, shard: true},
 			{to: sources.HostMemAvailable, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemAvailable_bytes"}},
-			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8, phase: 6},
+			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8, phase: 6, shard: true},
 			{to: sources.HostFSAvail, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_avail_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}},
-			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8, phase: 6},
+			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8, phase: 6, shard: true},
 			{to: sources.HostTime, kind: qGauge, scope: scopeHost, from: []string{"node_time_seconds"}},
-			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
-			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, shard: true, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, shard: true, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
 		},
 	},
 	{
