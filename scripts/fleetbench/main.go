@@ -34,6 +34,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ func main() {
 	flag.BoolVar(&perQuery, "queries", false, "also time each query of one poll")
 	flag.StringVar(&engineURL, "url", "", "measure against this engine, already fed (another fleetbench --keep), instead of starting one")
 	flag.IntVar(&enginePID, "engine-pid", 0, "with --url: the engine's process id, for its CPU time")
+	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a Go CPU profile of the measured polls (2 on) to `FILE`")
 	flag.Parse()
 	if err := run(*hosts, *gpus, *polls, *vigil, *vmBin, *keep); err != nil {
 		fmt.Fprintln(os.Stderr, "fleetbench:", err)
@@ -65,9 +67,10 @@ func main() {
 }
 
 var (
-	perQuery  bool
-	engineURL string
-	enginePID int
+	perQuery   bool
+	engineURL  string
+	enginePID  int
+	cpuProfile string
 )
 
 // measure polls the engine at base (process pid) in query mode and runs
@@ -95,6 +98,17 @@ func measure(base string, pid, hosts, gpus, polls int, vigil string, fl *fleet.F
 		fmt.Println("\npoll  wall      vigil CPU  engine CPU  answers   on the wire  series  points")
 	}
 	for i := 0; i < polls; i++ {
+		if i == 1 && cpuProfile != "" {
+			// The steady polls: the first asks for everything.
+			pf, err := os.Create(cpuProfile)
+			if err != nil {
+				return err
+			}
+			if err := pprof.StartCPUProfile(pf); err != nil {
+				return err
+			}
+			defer func() { pprof.StopCPUProfile(); pf.Close() }()
+		}
 		turn.Lock()
 		w0, b0 := src.Client().Bytes()
 		c0, e0 := cpuTime(), procCPU(pid)

@@ -331,9 +331,11 @@ var presets = []*preset{
 		},
 		svcBy: []string{"model_name"},
 		queries: []query{
-			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"vllm:e2e_request_latency_seconds"}},
-			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"vllm:time_to_first_token_seconds"}, tier: TierDetail},
-			{to: sources.SvcITLQuant, kind: qDist, from: []string{"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"}, tier: TierDetail},
+			// Marked oneSvc: an instance serving one model answers without
+			// model_name, which num_requests_running's answer names.
+			{to: sources.SvcLatencyQuant, kind: qDist, from: []string{"vllm:e2e_request_latency_seconds"}, oneSvc: true},
+			{to: sources.SvcTTFTQuant, kind: qDist, from: []string{"vllm:time_to_first_token_seconds"}, tier: TierDetail, oneSvc: true},
+			{to: sources.SvcITLQuant, kind: qDist, from: []string{"vllm:inter_token_latency_seconds", "vllm:time_per_output_token_seconds"}, tier: TierDetail, oneSvc: true},
 			// The error basis as above: the API server's HTTP counts where a
 			// target serves one model (they carry no model), else the
 			// engine's finished_reason.
@@ -342,14 +344,15 @@ var presets = []*preset{
 				outs: []string{sources.OutcomeOK, OutcomeClientError, sources.OutcomeError}, outcome: httpOutcome("status", "code")},
 			// Not asked where the HTTP counts above answer for the target's
 			// one model: they win.
-			{to: sources.SvcRequestRate, kind: qRate, from: []string{"vllm:request_success_total"}, by: []string{"finished_reason"}, alt: "requests", rank: 1,
+			{to: sources.SvcRequestRate, kind: qRate, from: []string{"vllm:request_success_total"}, by: []string{"finished_reason"}, alt: "requests", rank: 1, oneSvc: true,
 				unless: `on (instance) (group by (instance) (rate(http_requests_total{service=""` + handlerMatch + `{M}}[{W}])) and on (instance) (count by (instance) (group by (instance, model_name) (vllm:num_requests_running{S})) == 1))`,
 				outs:   []string{sources.OutcomeOK, sources.OutcomeError, sources.OutcomeAbort}, outcome: finishedReason},
-			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:prompt_tokens_total"}, kindOf: static("prompt")},
-			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:generation_tokens_total"}, kindOf: static("generation")},
-			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"vllm:num_requests_waiting"}},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:prompt_tokens_total"}, kindOf: static("prompt"), oneSvc: true},
+			{to: sources.SvcTokenRate, kind: qRate, from: []string{"vllm:generation_tokens_total"}, kindOf: static("generation"), oneSvc: true},
+			{to: sources.SvcQueueDepth, kind: qGauge, from: []string{"vllm:num_requests_waiting"}, oneSvc: true},
+			// Always by model: the poll's record of each instance's models.
 			{to: sources.SvcRunning, kind: qGauge, from: []string{"vllm:num_requests_running"}},
-			{to: sources.SvcKVCache, kind: qGauge, from: []string{"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"}, agg: aggMax},
+			{to: sources.SvcKVCache, kind: qGauge, from: []string{"vllm:kv_cache_usage_perc", "vllm:gpu_cache_usage_perc"}, agg: aggMax, oneSvc: true},
 		},
 	},
 	{
@@ -669,16 +672,19 @@ var presets = []*preset{
 			// default interval, so no minute goes unseen.
 			{to: sources.HostCPUBusy, kind: qBusy, scope: scopeHost, every: 4, shard: true,
 				expr: `sum by ({G}, ` + FigureLabel + `) (label_replace(max without (job) (rate(node_cpu_seconds_total{mode!=""{M}}[{W}])), "` + FigureLabel + `", "` + tagIdle + `", "mode", "idle|iowait"))`},
-			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, phase: 2, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
+			// The figures that barely change (and the network rates, every
+			// 2nd poll) are sharded too: each poll carries a share of the
+			// hosts, not one poll all of them.
+			{to: sources.HostCPUCount, kind: qExpr, scope: scopeHost, every: 8, phase: 2, shard: true, expr: `count by ({G}) (max without (job) (node_cpu_seconds_total{mode="idle"{M}}))`},
 			{to: sources.HostLoad1, kind: qGauge, scope: scopeHost, from: []string{"node_load1"}},
-			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8, phase: 6},
+			{to: sources.HostMemTotal, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemTotal_bytes"}, every: 8, phase: 6, shard: true},
 			{to: sources.HostMemAvailable, kind: qGauge, scope: scopeHost, from: []string{"node_memory_MemAvailable_bytes"}},
-			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8, phase: 6},
+			{to: sources.HostFSSize, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_size_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}, every: 8, phase: 6, shard: true},
 			{to: sources.HostFSAvail, kind: qGauge, scope: scopeHost, from: []string{"node_filesystem_avail_bytes"}, match: realFSMatch, keep: []string{"mountpoint", "mountpoint"}},
-			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8, phase: 6},
+			{to: sources.HostBootTime, kind: qGauge, scope: scopeHost, from: []string{"node_boot_time_seconds"}, every: 8, phase: 6, shard: true},
 			{to: sources.HostTime, kind: qGauge, scope: scopeHost, from: []string{"node_time_seconds"}},
-			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
-			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetRxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, shard: true, expr: `sum by ({G}) (max without (job) (rate(node_network_receive_bytes_total{device!="lo"{M}}[{W}])))`},
+			{to: sources.HostNetTxBps, kind: qExpr, scope: scopeHost, every: 2, phase: 1, shard: true, expr: `sum by ({G}) (max without (job) (rate(node_network_transmit_bytes_total{device!="lo"{M}}[{W}])))`},
 		},
 	},
 	{

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -78,6 +79,12 @@ type query struct {
 	// a heavy query (a host's CPUs × modes, the GPUs' identities) costs
 	// every poll a slice instead of one poll the whole.
 	shard bool
+	// oneSvc: in a poll, instances that served one service (of a preset
+	// whose service falls back to the instance's one, as vLLM's model)
+	// answer without the service labels; the preset's other answers
+	// (num_requests_running) name it. A thousand-host poll's model_name
+	// values were a tenth of its bytes.
+	oneSvc bool
 	// has, on a GPU gauge nearly always 0 (XID, throttle reasons): the
 	// engine answers only where it is not 0 (filter "!= 0"), and the
 	// preset's identity query records, per GPU, whether the GPU exports
@@ -143,6 +150,7 @@ type Query struct {
 	Tier  Tier
 	p     *preset
 	q     *query
+	one   bool // grouped without the service labels (PollExprIn)
 }
 
 // Queries lists query mode's queries for the stacks (nil: every stack) of
@@ -217,7 +225,9 @@ func (q Query) identity() []string {
 	case scopeSvc:
 		add(q.p.hostLabels...)
 		add(hostCandidates...)
-		add(q.p.svcBy...)
+		if !q.one {
+			add(q.p.svcBy...)
+		}
 	case scopeGPU:
 		// A GPU's figures group by instance and index only where the
 		// preset's identity answer brings the machine's name and the
@@ -359,6 +369,50 @@ func (q Query) ExprIn(d Dialect, w time.Duration, matchers string) string {
 	return e
 }
 
+// PollExprIn is ExprIn for a poll that knows which instances serve
+// several services (several: a regular expression of them, "" for none):
+// a query marked so answers the others without the service labels, which
+// the translation reads from the instance's one service (Translation's
+// Several lists them after a poll). An instance that has come to serve a
+// second service since is left out of that poll (its answers name no
+// service), not merged.
+func (q Query) PollExprIn(d Dialect, w time.Duration, matchers, several string) string {
+	if !q.q.oneSvc {
+		return q.ExprIn(d, w, matchers)
+	}
+	and := func(m, x string) string {
+		if m == "" {
+			return x
+		}
+		return m + ", " + x
+	}
+	one := q
+	one.one = true
+	if several == "" {
+		return one.ExprIn(d, w, matchers)
+	}
+	return "(" + one.ExprIn(d, w, and(matchers, `instance!~"`+several+`"`)) + ") or (" +
+		q.ExprIn(d, w, and(matchers, `instance=~"`+several+`"`)) + ")"
+}
+
+// Several lists, after Points, the instances whose answers named several
+// services of one stack, sorted: PollExprIn asks for their services apart.
+func (t *Translation) Several() []string {
+	if t.last == nil {
+		return nil
+	}
+	var out []string
+	for _, m := range t.last.models {
+		for inst, svc := range m {
+			if svc == "" && !slices.Contains(out, inst) {
+				out = append(out, inst)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
 // presence is, per GPU (instance and index: the labels k), the mask of the
 // sparse figures' families it exports (query.has); "" when the preset has
 // none.
@@ -496,6 +550,11 @@ type Translation struct {
 	// machine (its first scrape not in yet) keeps the name, so a host is
 	// not split in two. Points adds the names it learns.
 	Known map[string]string
+	// Cache, when set, keeps the canonical series of GPU and host figures
+	// between translations (a poll's): a figure whose GPU or host reads
+	// the same as last time reuses its series instead of building labels
+	// and a key again (most of a thousand-host poll's translation).
+	Cache *SeriesCache
 
 	adds   []added
 	direct []sources.Point // points that need no accumulation (one answer each)
@@ -572,13 +631,84 @@ type answerCtx struct {
 	split  map[string]bool              // instances whose service shares its machine with another instance's
 	hosts  map[string]string            // instance → host, as resolved (memo)
 	known  map[string]string            // instance → machine name learned earlier (Translation.Known)
-	idls   map[string][]sources.Label   // GPU key → its identity's canonical labels (memo)
 	// With sparse figures (query.has) among the answers: each GPU's
 	// first other answer per instant (where its zeros are dated), and the
 	// sparse figures that did answer.
 	sparse bool
-	anchor map[gpuAt]Answer
+	anchor map[gpuAt]anchor
 	got    map[gotKey]bool
+	// inferring: the answers being translated are the zeros inferred,
+	// not the engine's (they need no record of having answered).
+	inferring bool
+	cache     *SeriesCache // nil: none, or another translation holds it
+	kb        []byte       // a key being built
+	// memos: what this translation read of each GPU (by its key), the
+	// cache's when there is one (kept between translations, read again
+	// when gen is not theirs).
+	memos map[string]*gpuMemo
+	gen   uint32
+}
+
+// gpuMemo is what a translation reads of one GPU, looked up once per
+// answer: its key, identity answer and canonical identity labels; with a
+// cache, it outlives the translation and holds the series of the GPU's
+// figures (for its host and identity as they read then).
+type gpuMemo struct {
+	gk        string
+	gen       uint32
+	ident     []sources.Label // its identity answer's labels (nil: none)
+	identHost string          // the machine they name
+	idl       []sources.Label
+	anchorAt  int64 // the instant it was anchored for (zeros), when anchored
+	anchored  bool
+	sers      []qSeries
+}
+
+type qSeries struct {
+	q    *query
+	host string
+	ser  sources.Series
+}
+
+// sameSlice reports whether a and b are the same slice (the identity kept
+// between polls), not merely equal.
+func sameSlice(a, b []sources.Label) bool {
+	return len(a) == len(b) && len(a) > 0 && &a[0] == &b[0]
+}
+
+// memo is the GPU of an answer with labels ls.
+func (c *answerCtx) memo(p *preset, ls []sources.Label) *gpuMemo {
+	c.kb = appendGPUIndexKey(c.kb[:0], p, ls)
+	m := c.memos[string(c.kb)]
+	if m == nil {
+		m = &gpuMemo{gk: string(c.kb)}
+		c.memos[m.gk] = m
+	} else if m.gen == c.gen {
+		return m
+	}
+	ident := c.gpus[m.gk]
+	if ident == nil || !sameSlice(ident, m.ident) {
+		own := ident
+		if own == nil {
+			own = ls // a stack whose GPUs carry their identity
+		}
+		idl := identLabels(own)
+		if !slices.Equal(idl, m.idl) {
+			m.sers = nil
+		}
+		m.ident, m.identHost, m.idl = ident, firstOf(ident, p.hostLabels), idl
+	}
+	m.gen, m.anchored = c.gen, false
+	if c.cache != nil {
+		c.cache.usedGPUs++
+	}
+	return m
+}
+
+// anchor is a GPU's first answer at an instant (where its zeros are dated).
+type anchor struct {
+	a Answer
+	m *gpuMemo
 }
 
 type gpuAt struct {
@@ -650,21 +780,24 @@ func metricOf(ls []sources.Label) *metric {
 }
 
 func gpuIndexKey(p *preset, ls []sources.Label) string {
-	var b strings.Builder
-	b.WriteString(p.stack)
-	b.WriteByte(0)
-	b.WriteString(sources.LabelValue(ls, sources.LabelInstance))
+	return string(appendGPUIndexKey(nil, p, ls))
+}
+
+func appendGPUIndexKey(b []byte, p *preset, ls []sources.Label) []byte {
+	b = append(b, p.stack...)
+	b = append(b, 0)
+	b = append(b, sources.LabelValue(ls, sources.LabelInstance)...)
 	if !p.hasIdent() {
 		for _, n := range p.hostLabels {
-			b.WriteByte(0)
-			b.WriteString(sources.LabelValue(ls, n))
+			b = append(b, 0)
+			b = append(b, sources.LabelValue(ls, n)...)
 		}
 	}
 	for _, n := range p.gpuLabels() {
-		b.WriteByte(0)
-		b.WriteString(sources.LabelValue(ls, n))
+		b = append(b, 0)
+		b = append(b, sources.LabelValue(ls, n)...)
 	}
-	return b.String()
+	return b
 }
 
 // gpuHost is the machine an answer's own host labels name, else (a GPU
@@ -717,6 +850,13 @@ type decl struct {
 func (t *Translation) Points() []sources.Point {
 	c := &answerCtx{models: map[string]map[string]string{}, alias: map[string]string{}, nodes: t.nodes,
 		gpus: t.GPUs, split: map[string]bool{}, names: t.Names, known: t.Known}
+	if t.Cache != nil && t.Cache.mu.TryLock() {
+		c.cache = t.Cache
+		c.memos, c.gen = c.cache.gpus, c.cache.gen
+		defer c.cache.done()
+	} else {
+		c.memos, c.gen = map[string]*gpuMemo{}, 1
+	}
 	if c.gpus == nil {
 		c.gpus = map[string][]sources.Label{}
 	}
@@ -858,7 +998,6 @@ func (t *Translation) Points() []sources.Point {
 		}
 	}
 	c.hosts = make(map[string]string, len(t.nodes))
-	c.idls = make(map[string][]sources.Label, len(c.gpus))
 	type outKey struct {
 		series string
 		at     int64
@@ -886,7 +1025,7 @@ func (t *Translation) Points() []sources.Point {
 		// The zeros inferred are points too: a GPU's each.
 		n += nsparse * len(c.gpus)
 		c.sparse = true
-		c.anchor = make(map[gpuAt]Answer, len(c.gpus))
+		c.anchor = make(map[gpuAt]anchor, len(c.gpus))
 		c.got = map[gotKey]bool{}
 	}
 	// Room for the accumulated points too: the direct ones are not copied.
@@ -982,9 +1121,13 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 	if q.kind == qIdent && q.to == "" {
 		return
 	}
-	if c.sparse && q.has != 0 && q.scope == scopeGPU {
+	if c.sparse && q.has != 0 && q.scope == scopeGPU && !c.inferring {
 		// Answered (a blank placeholder too): not taken for 0.
-		c.got[gotKey{gpuAt{gpuIndexKey(p, a.Labels), a.At.UnixNano()}, q.has}] = true
+		gk := c.memo(p, a.Labels).gk
+		c.got[gotKey{gpuAt{gk, a.At.UnixNano()}, q.has}] = true
+		if c.cache != nil {
+			c.cache.zs[zeroKey{gk, q.has}] = zeroNot
+		}
 	}
 	v := a.Value
 	if bad(v) || p.blank != nil && p.blank(kGauge, v) {
@@ -1003,17 +1146,22 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		at = t.Stamp(inst, at)
 	}
 	var gk string // a GPU's key, its identity's
+	var gm *gpuMemo
 	var host string
 	switch q.scope {
 	case scopeGPU:
-		gk = gpuIndexKey(p, a.Labels)
+		gm = c.memo(p, a.Labels)
+		gk = gm.gk
 		if c.sparse && q.has == 0 {
-			if k := (gpuAt{gk, a.At.UnixNano()}); c.anchor[k].Labels == nil {
-				c.anchor[k] = a
+			if at0 := a.At.UnixNano(); !gm.anchored || gm.anchorAt != at0 {
+				if k := (gpuAt{gk, at0}); c.anchor[k].m == nil {
+					c.anchor[k] = anchor{a, gm}
+				}
+				gm.anchored, gm.anchorAt = true, at0
 			}
 		}
 		if host = firstOf(a.Labels, p.hostLabels); host == "" && p.hasIdent() {
-			host = firstOf(c.gpus[gk], p.hostLabels)
+			host = gm.identHost
 		}
 	case scopeSvc:
 		host = firstOf(a.Labels, p.hostLabels)
@@ -1028,6 +1176,36 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		host = sources.LabelValue(a.Labels, sources.LabelJob)
 	}
 	host = sources.Sanitize(host)
+	// A GPU's or a host's gauge: the engine grouped by the labels that
+	// make its canonical series, so the answer is the point, its series
+	// as last time when its host and identity read the same.
+	direct := q.scope != scopeSvc && q.alt == "" && (q.kind == qGauge || q.kind == qExpr)
+	var idl []sources.Label
+	var ck []byte
+	if gm != nil {
+		idl = gm.idl
+	}
+	if direct && c.cache != nil && gm != nil && len(q.keep) == 0 && p.gpuBy == nil {
+		// The GPU's key holds its index labels: its figures' series
+		// differ by query and host only.
+		for _, x := range gm.sers {
+			if x.q == q && x.host == host {
+				t.direct = append(t.direct, sources.Point{Series: x.ser, At: at, Value: v * scaleOf(q)})
+				stacks[p.stack] = true
+				return
+			}
+		}
+		ck = []byte{} // not nil: keep the series built below
+	} else if direct && c.cache != nil {
+		ck = c.cacheKey(q, gk, inst, a.Labels)
+		if e := c.cache.m[string(ck)]; e != nil && e.host == host && slices.Equal(e.idl, idl) {
+			e.gen = c.cache.gen
+			c.cache.used++
+			t.direct = append(t.direct, sources.Point{Series: e.ser, At: at, Value: v * scaleOf(q)})
+			stacks[p.stack] = true
+			return
+		}
+	}
 	nl := 3 + len(q.set)/2 + len(q.keep)/2 // host; stack and service, or GPU and mig; outcome, kind or quantile
 	if q.scope == scopeGPU {
 		nl += 5 // its identity
@@ -1059,15 +1237,6 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 		}
 		// The identity comes from the GPU's identity answer: the other
 		// answers group by host and index only, to stay small.
-		idl, ok := c.idls[gk]
-		if !ok {
-			ident := c.gpus[gk]
-			if ident == nil {
-				ident = a.Labels // a stack whose GPUs carry their identity
-			}
-			idl = identLabels(ident)
-			c.idls[gk] = idl
-		}
 		ls = append(ls, idl...)
 	}
 	for i := 0; i+1 < len(q.set); i += 2 {
@@ -1158,7 +1327,16 @@ func (t *Translation) translate(c *answerCtx, ad *added, i int, get func(string,
 				// A GPU's or a host's gauge: the engine grouped by the
 				// labels that make its canonical series, so the answer is
 				// the point.
-				t.direct = append(t.direct, sources.Point{Series: sources.SeriesOf(name, sources.Gauge, ls), At: at, Value: v * scale})
+				ser := sources.SeriesOf(name, sources.Gauge, ls)
+				switch {
+				case ck == nil:
+				case len(ck) == 0: // a GPU's, kept with it
+					gm.sers = slices.DeleteFunc(gm.sers, func(x qSeries) bool { return x.q == q })
+					gm.sers = append(gm.sers, qSeries{q, host, ser})
+				default:
+					c.cache.put(ck, host, idl, ser)
+				}
+				t.direct = append(t.direct, sources.Point{Series: ser, At: at, Value: v * scale})
 				return
 			}
 		}
@@ -1182,15 +1360,36 @@ func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time
 		return
 	}
 	zs := make([][]Answer, len(sparse))
-	for k, a := range c.anchor {
-		mask, err := strconv.Atoi(sources.LabelValue(c.gpus[k.gk], hasLabel))
+	zc := c.cache
+	if zc != nil && len(zc.zs) > 4*len(sparse)*len(c.anchor)+4096 {
+		clear(zc.zs) // GPUs gone: their zeros are due again, no harm
+	}
+	for k, an := range c.anchor {
+		a := an.a
+		mask, err := strconv.Atoi(sources.LabelValue(an.m.ident, hasLabel))
 		if err != nil || mask == 0 {
 			continue
 		}
+		shard := -1
 		for i, ad := range sparse {
 			q := ad.q.q
 			if mask&int(q.has) == 0 || c.got[gotKey{k, q.has}] || !strings.HasPrefix(k.gk, ad.q.p.stack+"\x00") {
 				continue
+			}
+			if zc != nil {
+				// Between polls a zero stays a zero: each GPU's is
+				// translated again every zeroEvery-th poll, and at once
+				// on its first and after a figure that was not 0.
+				zk := zeroKey{k.gk, q.has}
+				if st, ok := zc.zs[zk]; ok && st == zeroSent {
+					if shard < 0 {
+						shard = int(fnv32(k.gk) % zeroEvery)
+					}
+					if shard != int(zc.gen%zeroEvery) {
+						continue
+					}
+				}
+				zc.zs[zk] = zeroSent
 			}
 			zs[i] = append(zs[i], Answer{Labels: a.Labels, At: a.At})
 		}
@@ -1200,13 +1399,137 @@ func (t *Translation) zeros(c *answerCtx, get func(string, []sources.Label, time
 			continue
 		}
 		z := &added{q: ad.q, as: zs[i]}
+		c.inferring = true
 		for j := range z.as {
 			t.translate(c, z, j, get, decls, declOrder, stacks)
 		}
+		c.inferring = false
 	}
 }
 
 var gpuIndexLabels = []string{"gpu", "DeviceId"}
+
+func scaleOf(q *query) float64 {
+	if q.scale == 0 {
+		return 1
+	}
+	return q.scale
+}
+
+// SeriesCache keeps the canonical series of GPU and host figures between
+// the translations of a source's polls (Translation.Cache). It is safe
+// for concurrent use: a translation that finds it in use goes without.
+type SeriesCache struct {
+	mu       sync.Mutex
+	m        map[string]*cachedSeries // host figures' series, by query, instance and labels kept
+	gpus     map[string]*gpuMemo      // GPUs by key, with their figures' series
+	gen      uint32
+	used     int
+	usedGPUs int
+	zs       map[zeroKey]uint8 // sparse figures: zeroSent or zeroNot
+}
+
+// zeroEvery: a sparse figure's zero (query.has) is translated for each
+// GPU every zeroEvery-th poll of a cached translation (a share of the GPUs
+// each poll), the poll after it was not 0, and on the GPU's first poll;
+// the store shows the last one meanwhile (its lookback is minutes), as it
+// does the GPU memory figures sharded over four polls.
+const zeroEvery = 4
+
+type zeroKey struct {
+	gk  string
+	has uint8
+}
+
+// States of a sparse figure in SeriesCache.zs.
+const (
+	zeroSent uint8 = iota + 1 // its last point was an inferred 0
+	zeroNot                   // its last answer was not 0
+)
+
+func fnv32(s string) uint32 {
+	h := uint32(2166136261)
+	for i := 0; i < len(s); i++ {
+		h ^= uint32(s[i])
+		h *= 16777619
+	}
+	return h
+}
+
+type cachedSeries struct {
+	host string
+	idl  []sources.Label
+	ser  sources.Series
+	gen  uint32
+}
+
+// NewSeriesCache returns an empty cache.
+func NewSeriesCache() *SeriesCache {
+	return &SeriesCache{m: map[string]*cachedSeries{}, gpus: map[string]*gpuMemo{}, zs: map[zeroKey]uint8{}}
+}
+
+func (sc *SeriesCache) put(k []byte, host string, idl []sources.Label, ser sources.Series) {
+	sc.m[string(k)] = &cachedSeries{host: host, idl: idl, ser: ser, gen: sc.gen}
+	sc.used++
+}
+
+// done ends a translation's use: series no figure used in the last few
+// translations go once they outnumber those used.
+func (sc *SeriesCache) done() {
+	if len(sc.m) > 2*sc.used+4096 {
+		for k, e := range sc.m {
+			if sc.gen-e.gen > 8 {
+				delete(sc.m, k)
+			}
+		}
+	}
+	if len(sc.gpus) > 2*sc.usedGPUs+1024 {
+		for k, m := range sc.gpus {
+			if sc.gen-m.gen > 8 {
+				delete(sc.gpus, k)
+			}
+		}
+	}
+	sc.gen++
+	sc.used, sc.usedGPUs = 0, 0
+	sc.mu.Unlock()
+}
+
+// queryIDs number the presets' queries, for the cache's keys.
+var queryIDs = map[*query]int{}
+
+func init() {
+	for _, p := range presets {
+		for i := range p.queries {
+			queryIDs[&p.queries[i]] = len(queryIDs)
+		}
+	}
+}
+
+// cacheKey is what a GPU or host figure's canonical series depends on
+// besides its host and identity: the query, the GPU's key or the
+// instance, the GPU's index labels, the labels kept.
+func (c *answerCtx) cacheKey(q *query, gk, inst string, ls []sources.Label) []byte {
+	b := strconv.AppendInt(c.kb[:0], int64(queryIDs[q]), 10)
+	b = append(b, 0)
+	if gk != "" {
+		b = append(b, gk...)
+		for _, n := range gpuIndexLabels {
+			b = append(b, 0)
+			b = append(b, sources.LabelValue(ls, n)...)
+		}
+		b = append(b, 0)
+		b = append(b, sources.LabelValue(ls, "GPU_I_ID")...)
+	} else {
+		b = append(b, inst...)
+	}
+	for i := 0; i+1 < len(q.keep); i += 2 {
+		b = append(b, 0)
+		b = append(b, sources.LabelValue(ls, q.keep[i])...)
+	}
+	c.kb = b
+	return b
+}
 
 // identLabels are the canonical labels of a GPU's identity.
 func identLabels(ident []sources.Label) []sources.Label {

@@ -114,3 +114,60 @@ func TestTranslation(t *testing.T) {
 		t.Errorf("hosts %q %q", tr.HostOf("10.0.0.1:8000"), tr.HostOf("10.0.0.3:8001"))
 	}
 }
+
+// TestSeriesCache: translations that share a cache reuse a GPU's or a
+// host's series while its host and identity read the same, and build new
+// ones when either changes (a pod rescheduled, a machine named); a
+// sparse figure's zero comes back at once after a figure that was not 0.
+func TestSeriesCache(t *testing.T) {
+	ident, temp, xid := queryNamed(t, "dcgm/identity"), queryNamed(t, "dcgm/gpu_temperature_celsius"), queryNamed(t, "dcgm/gpu_xid_last")
+	load := queryNamed(t, "node/host_load1")
+	cache := NewSeriesCache()
+	gpus := map[string][]sources.Label{}
+	poll := func(at time.Time, pod, node string, xids ...Answer) map[string]sources.Point {
+		tr := NewTranslation()
+		tr.Cache, tr.GPUs = cache, gpus
+		tr.AddNodes([]Answer{{Labels: ls("instance", "10.0.0.1:9100", "nodename", node), At: at, Value: 1}})
+		tr.Add(ident, []Answer{{Labels: ls("instance", "10.0.0.1:9400", "gpu", "0", "UUID", "GPU-0", "Hostname", node, "pod", pod), At: at, Value: 2}})
+		tr.Add(temp, []Answer{{Labels: ls("instance", "10.0.0.1:9400", "gpu", "0"), At: at, Value: 61}})
+		tr.Add(xid, xids)
+		tr.Add(load, []Answer{{Labels: ls("instance", "10.0.0.1:9100"), At: at, Value: 0.5}})
+		out := map[string]sources.Point{}
+		for _, p := range tr.Points() {
+			out[p.Series.Name] = p
+		}
+		gpus = tr.GPUs
+		return out
+	}
+	at := time.Unix(1_700_000_000, 0)
+	a := poll(at, "p1", "gpu-a")
+	b := poll(at.Add(15*time.Second), "p1", "gpu-a")
+	if a[sources.GPUTemperature].Series.Key() != b[sources.GPUTemperature].Series.Key() || b[sources.GPUTemperature].Value != 61 {
+		t.Fatalf("the same GPU: %v then %v", a[sources.GPUTemperature], b[sources.GPUTemperature])
+	}
+	if x, ok := a[sources.GPUXIDLast]; !ok || x.Value != 0 {
+		t.Fatalf("GPU 0's first XID: %+v (present %v), want 0", x, ok)
+	}
+	c := poll(at.Add(30*time.Second), "p2", "gpu-b", Answer{Labels: ls("instance", "10.0.0.1:9400", "gpu", "0"), At: at.Add(30 * time.Second), Value: 43})
+	g, h := c[sources.GPUTemperature].Series, c[sources.HostLoad1].Series
+	if g.Label("pod") != "p2" || g.Label(sources.LabelHost) != "gpu-b" || h.Label(sources.LabelHost) != "gpu-b" {
+		t.Errorf("after the pod moved and the machine was renamed: %v, %v", g, h)
+	}
+	if x := c[sources.GPUXIDLast]; x.Value != 43 {
+		t.Errorf("XID %+v, want 43", x)
+	}
+	d := poll(at.Add(45*time.Second), "p2", "gpu-b")
+	if x, ok := d[sources.GPUXIDLast]; !ok || x.Value != 0 || !x.At.Equal(at.Add(45*time.Second)) {
+		t.Errorf("XID back to 0: %+v (present %v), want 0 at once", x, ok)
+	}
+	// A zero that stays a zero is translated again within zeroEvery polls.
+	seen := 0
+	for i := 1; i <= zeroEvery; i++ {
+		if _, ok := poll(at.Add(time.Duration(45+15*i)*time.Second), "p2", "gpu-b")[sources.GPUXIDLast]; ok {
+			seen++
+		}
+	}
+	if seen != 1 {
+		t.Errorf("a steady zero translated %d times in %d polls, want once", seen, zeroEvery)
+	}
+}

@@ -26,6 +26,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -343,6 +344,11 @@ var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // 1,000 hosts was growing them).
 var spare = make(chan *bytes.Buffer, 8)
 
+// spareMax is the largest buffer spare keeps: a steady poll's answers are
+// under it at 1,000 hosts, and a --once does not carry a first poll's
+// largest buffers through its report.
+const spareMax = 1 << 20
+
 func getBody() *bytes.Buffer {
 	select {
 	case b := <-spare:
@@ -353,7 +359,8 @@ func getBody() *bytes.Buffer {
 }
 
 func putBody(b *bytes.Buffer) {
-	if b.Cap() > 16<<20 {
+	if b.Cap() > spareMax {
+		bodies.Put(b) // a first poll's largest answers: kept until a GC only
 		return
 	}
 	select {
@@ -414,15 +421,32 @@ func (r *roundTrip) once(ctx context.Context, req *http.Request, buf *bytes.Buff
 	}
 	cr := &countReader{r: io.LimitReader(resp.Body, MaxBodyBytes+1)}
 	var rd io.Reader = cr
+	size := resp.ContentLength // what the answer holds, when known: read into room its size
 	if strings.EqualFold(resp.Header.Get("Content-Encoding"), "gzip") {
-		zr, zerr := gzip.NewReader(cr)
+		// The compressed answer is small (a tenth): read it whole, and
+		// size the room for the answer by gzip's trailer (its length
+		// modulo 2^32, a hint only).
+		var raw []byte
+		if raw, err = io.ReadAll(cr); err != nil {
+			r.wire.Add(cr.n)
+			return resp, nil, fmt.Errorf("read body: %w", describe(err, cfg.Timeout)), true
+		}
+		size = -1
+		if n := len(raw); n >= 18 {
+			size = int64(binary.LittleEndian.Uint32(raw[n-4:]))
+		}
+		zr, zerr := gzip.NewReader(bytes.NewReader(raw))
 		if zerr != nil {
+			r.wire.Add(cr.n)
 			return resp, nil, fmt.Errorf("read body: %w", zerr), true
 		}
 		rd = io.LimitReader(zr, MaxBodyBytes+1)
 	}
 	if buf != nil {
 		buf.Reset()
+		if size > 0 && size <= MaxBodyBytes {
+			buf.Grow(int(size) + bytes.MinRead)
+		}
 		_, err = buf.ReadFrom(rd)
 		body = buf.Bytes()
 	} else {

@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vigil-dev/vigil/sources"
@@ -32,18 +33,6 @@ func (r Result) Name() string { return r.Labels.Get("__name__") }
 // Labels are a result's labels in the engine's order: a few, read by a
 // linear scan (a thousand-host answer decodes without a map per series).
 type Labels []sources.Label
-
-// setLabel sets name to value in ls: a name given twice keeps its last
-// value, as a JSON object read into a map would.
-func setLabel(ls Labels, name, value string) Labels {
-	for i := range ls {
-		if ls[i].Name == name {
-			ls[i].Value = value
-			return ls
-		}
-	}
-	return append(ls, sources.Label{Name: name, Value: value})
-}
 
 // Get returns the value of the label called name, or "".
 func (ls Labels) Get(name string) string { return sources.LabelValue(ls, name) }
@@ -221,7 +210,7 @@ func decodeEnvelope(b []byte, env *envelope) error {
 }
 
 func fastEnvelope(b []byte, env *envelope) bool {
-	p := &scan{b: b}
+	p := &scan{b: b, tab: &answerStrings}
 	if !p.eat('{') {
 		return false
 	}
@@ -410,7 +399,22 @@ func (p *scan) skip() bool {
 type scan struct {
 	b    []byte
 	i    int
-	seen map[string]string // intern's strings
+	seen map[string]string // intern's strings, without tab
+	tab  *strTable         // intern's strings, shared by answers
+	// The answer's labels and instant values are cut from a few large
+	// slices (a thousand-host answer is thousands of series, each a
+	// small slice of each before).
+	labels []sources.Label
+	smps   []Sample
+}
+
+// sample is room for one instant value, cut from the scan's slab.
+func (p *scan) sample() *Sample {
+	if len(p.smps) == cap(p.smps) {
+		p.smps = make([]Sample, 0, max(64, (len(p.b)-p.i)/80))
+	}
+	p.smps = p.smps[:len(p.smps)+1]
+	return &p.smps[len(p.smps)-1]
 }
 
 func (p *scan) ws() {
@@ -461,10 +465,41 @@ func (p *scan) str() (string, bool) {
 	return "", false
 }
 
-// intern is b as a string, one copy per answer: label names, instances and
-// GPU indexes repeat across an answer's series (a string each was a
-// quarter of a poll's allocations at 1,000 hosts).
+// strTable holds the strings of answers (label names and values), shared
+// by every answer and poll: the same instances, GPU indexes and models
+// come back in every answer.
+type strTable struct {
+	mu sync.Mutex
+	m  map[string]string
+}
+
+// strTableMax bounds the table: past it (label churn) it starts again.
+const strTableMax = 1 << 17
+
+var answerStrings = strTable{m: map[string]string{}}
+
+func (t *strTable) intern(b []byte) string {
+	t.mu.Lock()
+	s, ok := t.m[string(b)]
+	if !ok {
+		if len(t.m) >= strTableMax {
+			clear(t.m)
+		}
+		s = string(b)
+		t.m[s] = s
+	}
+	t.mu.Unlock()
+	return s
+}
+
+// intern is b as a string, one copy across answers: label names,
+// instances and GPU indexes repeat across an answer's series and every
+// poll's answers (a string each was a quarter of a poll's allocations at
+// 1,000 hosts).
 func (p *scan) intern(b []byte) string {
+	if p.tab != nil {
+		return p.tab.intern(b)
+	}
 	if s, ok := p.seen[string(b)]; ok {
 		return s
 	}
@@ -520,7 +555,10 @@ func (p *scan) item() (resultItem, bool) {
 			if !p.eat('{') {
 				return it, false
 			}
-			it.Metric = make(Labels, 0, 6)
+			if cap(p.labels)-len(p.labels) < 16 {
+				p.labels = make([]sources.Label, 0, max(256, (len(p.b)-p.i)/20))
+			}
+			start := len(p.labels)
 			if !p.eat('}') {
 				for {
 					lk, ok1 := p.str()
@@ -531,7 +569,18 @@ func (p *scan) item() (resultItem, bool) {
 					if !ok2 {
 						return it, false
 					}
-					it.Metric = setLabel(it.Metric, lk, lv)
+					// A name given twice keeps its last value, as a
+					// JSON object read into a map would.
+					dup := false
+					for i := start; i < len(p.labels); i++ {
+						if p.labels[i].Name == lk {
+							p.labels[i].Value, dup = lv, true
+							break
+						}
+					}
+					if !dup {
+						p.labels = append(p.labels, sources.Label{Name: lk, Value: lv})
+					}
 					if p.eat(',') {
 						continue
 					}
@@ -541,16 +590,18 @@ func (p *scan) item() (resultItem, bool) {
 					return it, false
 				}
 			}
+			// Its own slice of the slab (a later append grows a new one).
+			it.Metric = Labels(p.labels[start:len(p.labels):len(p.labels)])
 		case "value":
 			pb, ok := p.pair()
 			if !ok {
 				return it, false
 			}
-			var smp Sample
+			smp := p.sample()
 			if smp.UnmarshalJSON(pb) != nil {
 				return it, false
 			}
-			it.Value = &smp
+			it.Value = smp
 		case "values":
 			if !p.eat('[') {
 				return it, false
@@ -597,10 +648,18 @@ func (d queryData) results() ([]Result, error) {
 	switch d.ResultType {
 	case "vector", "matrix":
 		out := make([]Result, 0, len(d.Result.items))
+		n := 0
+		for _, it := range d.Result.items {
+			if it.Value != nil {
+				n++
+			}
+		}
+		one := make([]Sample, n) // an instant answer's values, each its own slice of it
 		for _, it := range d.Result.items {
 			r := Result{Labels: it.Metric}
 			if it.Value != nil {
-				r.Samples = []Sample{*it.Value}
+				one[0] = *it.Value
+				r.Samples, one = one[:1:1], one[1:]
 			} else {
 				r.Samples = it.Values
 			}

@@ -194,7 +194,34 @@ func (ff *fakeFleet) build() {
 		}
 		ff.bodies[e] = vector(ss, ff.at)
 		ff.series[e] = ss
+		// After the first poll, queries of an instance's one model ask
+		// without model_name (each host here serves one).
+		if one := onePollExpr(name, ff.window); one != "" && one != e {
+			var os []series
+			for _, x := range ss {
+				ls := map[string]string{}
+				for k, v := range x.ls {
+					if k != "model_name" {
+						ls[k] = v
+					}
+				}
+				os = append(os, series{ls, x.v})
+			}
+			ff.bodies[one] = vector(os, ff.at)
+			ff.series[one] = os
+		}
 	}
+}
+
+// onePollExpr is the named summary query as a poll after the first asks
+// it of instances serving one service ("" for no such query).
+func onePollExpr(name string, w time.Duration) string {
+	for _, q := range prom.Queries(nil, prom.TierSummary) {
+		if q.Name == name {
+			return q.PollExprIn(prom.PromQL, w, "", "")
+		}
+	}
+	return ""
 }
 
 var instanceMatch = regexp.MustCompile(`(, )?instance=~"([^"]*)"`)

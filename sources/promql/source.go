@@ -76,7 +76,15 @@ type Source struct {
 	identOf   map[string]bool            // instances the engine had at the last identity query
 	known     map[string]string          // instance → machine name, as learned
 	named     bool                       // a poll has named the machines (hostOf is its)
+	cache     *prom.SeriesCache          // the polls' GPU and host series, kept between them
+	several   []string                   // instances serving several services, as of the last poll
+	nodes     []Result                   // the last answer naming the machines (node_uname_info)
+	nodeInsts map[string]bool            // the instances the engine had when it came
 }
+
+// nodesEvery: the node names are asked every nodesEvery-th poll (and
+// when instances are new).
+const nodesEvery = 8
 
 // New returns the query-mode source for cfg.
 func New(cfg Config) (*Source, error) {
@@ -90,7 +98,7 @@ func New(cfg Config) (*Source, error) {
 	}
 	return &Source{c: c, name: name, summary: prom.Queries(cfg.Stacks, prom.TierSummary), detail: prom.Queries(cfg.Stacks, prom.TierDetail),
 		focus: map[string]time.Time{}, shards: map[string]int{}, instances: map[string][]string{}, hostOf: prom.NewTranslation().HostOf,
-		known: map[string]string{}}, nil
+		known: map[string]string{}, cache: prom.NewSeriesCache()}, nil
 }
 
 // Client is the source's API client (for alerts, rules, exemplars).
@@ -127,6 +135,18 @@ type job struct {
 	parts   int  // >1: narrowed into this many parts
 	leftOut int  // parts the engine refused even narrowed
 	scoped  bool // already narrowed to some instances (a host's detail): not split further
+	// several, in a poll after the first: the instances serving several
+	// services as of the last (a regular expression, "" for none), for
+	// prom.Query.PollExprIn; nil outside polls.
+	several *string
+}
+
+// exprWith is the job's query with extra matchers (a shard, a part).
+func (j *job) exprWith(d prom.Dialect, w time.Duration, matchers string) string {
+	if j.several != nil {
+		return j.q.PollExprIn(d, w, matchers, *j.several)
+	}
+	return j.q.ExprIn(d, w, matchers)
 }
 
 // poll is what one round of instant queries brought.
@@ -153,21 +173,12 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	// shorter (a fleet's poll is some 100,000 of them).
 	p := &poll{evalAt: now.Add(skew), skew: skew, scraped: map[string]time.Time{}}
 
-	// Round 1: the targets (up, their newest scrapes) and node names.
+	// Round 1: the targets (up, their newest scrapes).
 	var wg sync.WaitGroup
 	var upErr error
-	wg.Add(2)
-	go func() {
-		defer wg.Done()
-		var ws Warnings
-		p.up, ws, upErr = s.c.QueryWith(ctx, targetsQuery, p.evalAt, QueryOptions{NoCache: true})
-		p.addWarnings("up", ws)
-	}()
-	go func() {
-		defer wg.Done()
-		p.nodes, _, _ = s.c.QueryWith(ctx, prom.NodeQuery, p.evalAt, QueryOptions{NoCache: true})
-	}()
-	wg.Wait()
+	var ws Warnings
+	p.up, ws, upErr = s.c.QueryWith(ctx, targetsQuery, p.evalAt, QueryOptions{NoCache: true})
+	p.addWarnings("up", ws)
 	if upErr != nil && ctx.Err() != nil {
 		h.Duration = time.Since(start)
 		return f, upErr
@@ -202,6 +213,16 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		return poll == 0 || poll%n == q.Phase()%n
 	}
 	idents := s.gpuIdent
+	// After the first poll, the instances that serve one service answer
+	// without its labels (prom.Query.PollExprIn).
+	var several *string
+	if poll > 0 {
+		re := ""
+		if len(s.several) > 0 {
+			re = matcherRegex(s.several)
+		}
+		several = &re
+	}
 	// Instances new since the last identity query bring theirs now: the
 	// figures between identity polls name neither the GPU nor its machine.
 	newInsts := false
@@ -211,6 +232,16 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			break
 		}
 	}
+	// Node names barely change: asked every nodesEvery-th poll, and when
+	// the engine has an instance the last answer did not know of.
+	nodesDue := poll%nodesEvery == 0 || s.nodes == nil
+	for _, i := range insts {
+		if nodesDue {
+			break
+		}
+		nodesDue = !s.nodeInsts[i]
+	}
+	p.nodes = s.nodes
 	var focusInsts []string
 	for host, until := range s.focus {
 		if now.After(until) {
@@ -236,7 +267,9 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			// the engine's length limit however many it has.
 			reps := max(1, strings.Count(q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, "\x00"), "\x00"))
 			for _, c := range matcherChunks(part, min(maxMatcher, maxMatchers/reps)) {
-				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(c)), scoped: true})
+				j := &job{q: q, scoped: true, several: several}
+				j.expr = j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(c))
+				p.jobs = append(p.jobs, j)
 			}
 			if q.Identity() {
 				identShard = make(map[string]bool, len(part))
@@ -247,7 +280,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 			continue
 		}
 		if due(q) || full {
-			p.jobs = append(p.jobs, &job{q: q})
+			p.jobs = append(p.jobs, &job{q: q, several: several})
 			identPoll = identPoll || q.Identity()
 		}
 	}
@@ -255,13 +288,15 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	case small:
 		for _, q := range s.detail {
 			if due(q) {
-				p.jobs = append(p.jobs, &job{q: q})
+				p.jobs = append(p.jobs, &job{q: q, several: several})
 			}
 		}
 	case len(focusInsts) > 0:
 		for _, q := range s.detail {
 			if due(q) {
-				p.jobs = append(p.jobs, &job{q: q, expr: q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(focusInsts)), scoped: true})
+				j := &job{q: q, scoped: true, several: several}
+				j.expr = j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(focusInsts))
+				p.jobs = append(p.jobs, j)
 			}
 		}
 	}
@@ -270,6 +305,22 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 		err error
 	}
 	panels := make([]panelRes, len(s.c.cfg.Panels))
+	if nodesDue {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if rs, _, err := s.c.QueryWith(ctx, prom.NodeQuery, p.evalAt, QueryOptions{NoCache: true}); err == nil {
+				p.nodes = rs
+				s.mu.Lock()
+				s.nodes = rs
+				s.nodeInsts = make(map[string]bool, len(insts))
+				for _, i := range insts {
+					s.nodeInsts[i] = true
+				}
+				s.mu.Unlock()
+			}
+		}()
+	}
 	var exs []sources.Exemplar
 	for i, pn := range s.c.cfg.Panels {
 		wg.Add(1)
@@ -300,6 +351,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	// (on vigil's clock): data the engine answers late with is never
 	// shown as now.
 	tr := prom.NewTranslation()
+	tr.Cache = s.cache
 	tr.AddNodes(answersAt(p.nodes, skew))
 	// GPU identities last between their polls; an identity poll replaces
 	// them (GPUs gone leave).
@@ -361,6 +413,7 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	}
 	f.Points = tr.Points()
 	s.mu.Lock()
+	s.several = tr.Several()
 	s.gpuIdent = tr.GPUs
 	s.known = tr.Known
 	if identPoll && identOK(p.jobs) {
@@ -566,12 +619,18 @@ func instancesOf(up []Result) []string {
 
 // instanceMatcher selects the given instances.
 func instanceMatcher(insts []string) string {
+	return `instance=~"` + matcherRegex(insts) + `"`
+}
+
+// matcherRegex is the regular expression of the given instances, quoted
+// for a PromQL string.
+func matcherRegex(insts []string) string {
 	q := make([]string, len(insts))
 	for i, x := range insts {
 		q[i] = regexp.QuoteMeta(x)
 	}
 	re := strings.ReplaceAll(strings.Join(q, "|"), `\`, `\\`)
-	return `instance=~"` + strings.ReplaceAll(re, `"`, `\"`) + `"`
+	return strings.ReplaceAll(re, `"`, `\"`)
 }
 
 // answersAt turns results into answers, one per sample, moved onto vigil's
@@ -598,7 +657,7 @@ func (s *Source) runJobs(ctx context.Context, jobs []*job, insts []string, run f
 	var wg sync.WaitGroup
 	for _, j := range jobs {
 		if j.expr == "" {
-			j.expr = j.q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, "")
+			j.expr = j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, "")
 		}
 		wg.Add(1)
 		go func() {
@@ -634,7 +693,7 @@ func (s *Source) narrow(ctx context.Context, j *job, insts []string, parts int, 
 			if lo == hi {
 				continue
 			}
-			part := &job{q: j.q, expr: j.q.ExprIn(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(insts[lo:hi]))}
+			part := &job{q: j.q, expr: j.exprWith(s.c.Dialect(), s.c.cfg.RateWindow, instanceMatcher(insts[lo:hi]))}
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

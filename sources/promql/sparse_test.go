@@ -15,7 +15,9 @@ import (
 // where they are not 0. A GPU that exports XID and has no answer is 0 (the
 // identity query recorded that it exports it); a GPU that does not export
 // it is n/a, never 0; a GPU whose XID turns 43 shows 43 on the next poll,
-// dated by its sample. Against Debian's VictoriaMetrics.
+// dated by its sample. The figures are read as the console does, from a
+// store fed every poll: a GPU's zero is translated again only every few
+// polls (the store keeps it meanwhile). Against Debian's VictoriaMetrics.
 func TestSparseGPUFiguresRealVM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("starts a real engine")
@@ -63,15 +65,26 @@ func TestSparseGPUFiguresRealVM(t *testing.T) {
 		}
 		return out
 	}
+	st := sources.NewStore(sources.StoreOptions{})
+	stored := func(name string) map[string]fig {
+		out := map[string]fig{}
+		for _, ser := range st.Select(name) {
+			if smp, ok := st.Last(ser.Key(), now); ok {
+				out[ser.Label(sources.LabelGPU)] = fig{smp.V, smp.Time()}
+			}
+		}
+		return out
+	}
 	var f sources.Frame
 	promtest.Eventually(t, 30*time.Second, "both GPUs' temperatures", func() bool {
 		if f, err = src.Poll(context.Background(), now); err != nil {
 			t.Logf("poll: %v", err)
 			return false
 		}
+		st.Ingest(f)
 		return len(figures(f, sources.GPUTemperature)) == 3
 	})
-	xid, thr := figures(f, sources.GPUXIDLast), figures(f, sources.GPUThrottle)
+	xid, thr := stored(sources.GPUXIDLast), stored(sources.GPUThrottle)
 	if x, ok := xid["0"]; !ok || x.v != 0 || !x.at.Equal(first) {
 		t.Errorf("GPU 0 XID %+v (present %v), want 0 at %v", x, ok, first)
 	}
@@ -87,7 +100,7 @@ func TestSparseGPUFiguresRealVM(t *testing.T) {
 		t.Errorf("GPU 2 exports no throttle reasons: want n/a, got %+v", x)
 	}
 	// No GPU exports uncorrected ECC counts here: n/a for all.
-	if x := figures(f, sources.GPUECCErrors); len(x) > 0 {
+	if x := stored(sources.GPUECCErrors); len(x) > 0 {
 		t.Errorf("no GPU exports ECC: want n/a, got %+v", x)
 	}
 
@@ -100,16 +113,34 @@ func TestSparseGPUFiguresRealVM(t *testing.T) {
 			t.Logf("poll: %v", err)
 			return false
 		}
+		st.Ingest(f)
 		x, ok := figures(f, sources.GPUXIDLast)["0"]
 		return ok && x.v == 43
 	})
 	if x := figures(f, sources.GPUXIDLast)["0"]; !x.at.Equal(second) {
 		t.Errorf("XID 43 dated %v, want its sample's %v", x.at, second)
 	}
-	if x, ok := figures(f, sources.GPUXIDLast)["1"]; ok {
+	if x, ok := stored(sources.GPUXIDLast)["1"]; ok {
 		t.Errorf("GPU 1 exports no XID: want n/a, got %+v", x)
 	}
-	if x, ok := figures(f, sources.GPUThrottle)["1"]; !ok || x.v != 0 {
+	if x, ok := stored(sources.GPUThrottle)["1"]; !ok || x.v != 0 {
 		t.Errorf("GPU 1 throttle %+v (present %v), want 0", x, ok)
+	}
+
+	// GPU 0's XID back to 0: the very next poll says so (a zero after a
+	// figure that was not 0 is never left for later).
+	third := now.Add(-2 * time.Second)
+	promtest.ImportVM(t, u, []byte(lines(third, 0)))
+	promtest.Eventually(t, 30*time.Second, "XID 0 on the next poll", func() bool {
+		if f, err = src.Poll(context.Background(), now); err != nil {
+			t.Logf("poll: %v", err)
+			return false
+		}
+		st.Ingest(f)
+		x, ok := figures(f, sources.GPUXIDLast)["0"]
+		return ok && x.v == 0
+	})
+	if x := figures(f, sources.GPUXIDLast)["0"]; !x.at.Equal(third) {
+		t.Errorf("XID 0 dated %v, want its sample's %v", x.at, third)
 	}
 }

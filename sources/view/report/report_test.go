@@ -1,6 +1,7 @@
 package report
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"math"
@@ -64,5 +65,39 @@ func TestWriteJSON(t *testing.T) {
 	}
 	if d := m["drift"].([]any)[0].(map[string]any); d["level"] != "baselining" || d["ks_d"] != nil {
 		t.Errorf("drift = %v", d)
+	}
+}
+
+// TestWriteJSONAsEncoder: the JSON report is byte for byte what
+// json.Encoder with a two-space indent writes (strings with escapes,
+// brackets and colons inside them, empty objects and arrays).
+func TestWriteJSONAsEncoder(t *testing.T) {
+	r := sample()
+	r.Notes = append(r.Notes, `a "quoted" {note}: [with], \ and <html> & `+"\u2028")
+	var got, want bytes.Buffer
+	if err := Write(&got, r, "json"); err != nil {
+		t.Fatal(err)
+	}
+	enc := json.NewEncoder(&want)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(r); err != nil {
+		t.Fatal(err)
+	}
+	if got.String() != want.String() {
+		t.Errorf("differs from json.Encoder:\n%s\nwant\n%s", got.String(), want.String())
+	}
+	for _, v := range []any{map[string]any{}, []int{}, map[string]any{"a": []any{}, "b": map[string]any{}, "c": []any{1, "x,y", map[string]any{}}}} {
+		got.Reset()
+		want.Reset()
+		b, _ := json.Marshal(v)
+		bw := bufio.NewWriter(&got)
+		indentJSON(bw, b)
+		bw.Flush()
+		if err := json.Indent(&want, b, "", "  "); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("%s: %s, want %s", b, got.String(), want.String())
+		}
 	}
 }
