@@ -514,11 +514,23 @@ func GPUs(st *sources.Store, at time.Time) []GPU {
 		g := GPU{Host: id.host, Index: id.index, UUID: id.uuid, Badges: []string{}}
 		var newest int64
 		seen := false
+		// A field's newest sample wins (of equal times, the later
+		// series'): a GPU known by its index alone for a while (its
+		// identity not yet, or not this time, known) reads as one GPU.
+		var fieldT [2 * gpuFieldCount]int64
 		for _, r := range sh.refs[i] {
 			smp, ok := st.LastRef(r.ref, at)
 			if !ok {
 				continue
 			}
+			k := 2 * r.field
+			if r.uncorr {
+				k++
+			}
+			if smp.T < fieldT[k] {
+				continue
+			}
+			fieldT[k] = smp.T
 			seen = true
 			gpuFields[r.field].set(&g, r.uncorr, Some(smp.V))
 			newest = max(newest, smp.T)
@@ -538,8 +550,11 @@ func GPUs(st *sources.Store, at time.Time) []GPU {
 	return out
 }
 
+// gpuFieldCount is len(gpuFields).
+const gpuFieldCount = 16
+
 // gpuFields are the GPU signals and the field each sets.
-var gpuFields = []struct {
+var gpuFields = [gpuFieldCount]struct {
 	name string
 	set  func(g *GPU, uncorr bool, n Num)
 }{
@@ -610,9 +625,26 @@ func buildGPUShape(st *sources.Store) *gpuShape {
 			sh.refs[i] = append(sh.refs[i], gpuRef{field: fi, ref: ref, uncorr: s.Label("type") == "uncorrected", model: s.Label(sources.LabelModel)})
 		}
 	}
-	idx := make([]int, len(sh.gpus))
-	for i := range idx {
-		idx[i] = i
+	// A GPU's series without its UUID (a query engine's figures from a
+	// poll that did not know the GPUs' identities, as at its start) are
+	// the GPU's of the same host and index that has one, when only one
+	// has: they go before its own, which win at equal times.
+	named := map[[2]string][]int{}
+	for i, id := range sh.gpus {
+		if id.uuid != "" && id.index != "" {
+			k := [2]string{id.host, id.index}
+			named[k] = append(named[k], i)
+		}
+	}
+	idx := make([]int, 0, len(sh.gpus))
+	for i, id := range sh.gpus {
+		if id.uuid == "" && id.index != "" {
+			if to := named[[2]string{id.host, id.index}]; len(to) == 1 {
+				sh.refs[to[0]] = append(sh.refs[i], sh.refs[to[0]]...)
+				continue
+			}
+		}
+		idx = append(idx, i)
 	}
 	sort.Slice(idx, func(i, j int) bool {
 		a, b := sh.gpus[idx[i]], sh.gpus[idx[j]]
