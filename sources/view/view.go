@@ -269,9 +269,35 @@ var svcSignals = []string{sources.SvcRequests, sources.SvcLatency, sources.SvcTT
 // svcIndex holds, per signal name, each service's series: one pass over the
 // store instead of one per service and signal, so a fleet of a thousand
 // services costs what its series cost.
+// It is kept while the store's series stay the same, with the services it
+// lists (ids).
 type svcIndex map[string]map[svcID][]sources.Series
 
-func indexServices(st *sources.Store) svcIndex {
+type svcShape struct {
+	x   svcIndex
+	ids []svcID
+}
+
+var svcMemo seriesMemo[*svcShape]
+
+func indexServices(st *sources.Store) *svcShape {
+	return svcMemo.get(st, func() *svcShape {
+		x := buildSvcIndex(st)
+		ids := map[svcID]bool{}
+		for _, name := range svcSignals {
+			for id := range x[name] {
+				ids[id] = true
+			}
+		}
+		sh := &svcShape{x: x, ids: make([]svcID, 0, len(ids))}
+		for id := range ids {
+			sh.ids = append(sh.ids, id)
+		}
+		return sh
+	})
+}
+
+func buildSvcIndex(st *sources.Store) svcIndex {
 	x := svcIndex{}
 	for _, name := range svcSignals {
 		m := map[svcID][]sources.Series{}
@@ -292,16 +318,10 @@ func (x svcIndex) of(name string, id svcID, extra ...sources.Label) []sources.Se
 // Services evaluates every service the store knows of, sorted by host and name.
 func Services(st *sources.Store, at time.Time, o Options) []Service {
 	o = o.withDefaults()
-	x := indexServices(st)
-	ids := map[svcID]bool{}
-	for _, name := range svcSignals {
-		for id := range x[name] {
-			ids[id] = true
-		}
-	}
-	out := make([]Service, 0, len(ids))
-	for id := range ids {
-		out = append(out, service(st, x, id, at, o))
+	sh := indexServices(st)
+	out := make([]Service, 0, len(sh.ids))
+	for _, id := range sh.ids {
+		out = append(out, service(st, sh.x, id, at, o))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
 	return out
