@@ -570,6 +570,10 @@ func (s *Store) Increase(key string, window time.Duration, at time.Time) (inc fl
 	if d == nil {
 		return 0, 0, false
 	}
+	return increase(d, window, at)
+}
+
+func increase(d *seriesData, window time.Duration, at time.Time) (inc float64, span time.Duration, ok bool) {
 	r := &d.ring
 	i, j := r.search(at.Add(-window).UnixNano()), r.search(at.UnixNano())
 	if j-i < 2 {

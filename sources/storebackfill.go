@@ -98,9 +98,8 @@ func (s *Store) mergeRing(r *ring[float64], ts []int64, vs []float64) {
 func (s *Store) LastSeen(key string, at time.Time) (Sample, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var r *ring[float64]
 	if d := s.series[key]; d != nil {
-		r = &d.ring
+		return lastSeen(d, at)
 	} else if h := s.hists[key]; h != nil {
 		i := h.ring.search(at.UnixNano())
 		if i == 0 {
@@ -109,9 +108,11 @@ func (s *Store) LastSeen(key string, at time.Time) (Sample, bool) {
 		t, _ := h.ring.at(i - 1)
 		return Sample{T: t}, true
 	}
-	if r == nil {
-		return Sample{}, false
-	}
+	return Sample{}, false
+}
+
+func lastSeen(d *seriesData, at time.Time) (Sample, bool) {
+	r := &d.ring
 	i := r.search(at.UnixNano())
 	if i == 0 {
 		return Sample{}, false
