@@ -95,14 +95,11 @@ func (r *ring[T]) put(t int64, v T, res int64) (ok bool, old T, had bool) {
 		r.nt, r.nv = t, v
 	}
 	if n < r.max {
-		// Still growing: the ring is linear (head is 0). It grows by
-		// half up to max: its slots are at most a third empty (a fleet's
-		// 100,000 rings fill together, and doubled they held up to twice
-		// their samples), and all it allocated on the way is at most
-		// three times its final size (append's gentler growth of large
-		// slices, about five times).
+		// Still growing: the ring is linear (head is 0). Doubling up to
+		// max allocates at most twice the final size (append's gentler
+		// growth of large slices, about five times).
 		if n == cap(r.ts) || n == cap(r.vs) {
-			c := min(max(n+n/2, 8), r.max)
+			c := min(max(2*n, 8), r.max)
 			r.ts = append(make([]int64, 0, c), r.ts...)
 			r.vs = append(make([]T, 0, c), r.vs...)
 		}
