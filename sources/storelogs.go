@@ -11,10 +11,20 @@ const DefaultMaxLogBytes = 64 << 20
 // 0 (a record's sequence number), bounded both in records and in the bytes
 // they hold, as LogSize estimates them. The oldest go first when either
 // bound is passed; they are counted, and their bytes.
+//
+// The records sit in segments of logSegLen slots, not in one ring: a
+// flood fills the buffer without ever copying what it holds (a ring grown
+// by a quarter at a time copied five times the full buffer, up to 14 MB at
+// once, with write barriers while the collector ran, all under the store's
+// write lock that every frame the console draws waits for), and a segment
+// whose records have all gone is let go of, so that memory comes back as
+// the records expire. One emptied segment is kept for the next to fill.
 type logBuf struct {
-	buf      []LogRecord // a ring of len(buf) slots; n held from head
-	size     []uint32    // each held record's LogSize
-	head, n  int
+	segs     []*logSeg // segs[0] holds the oldest record, at slot off
+	off      int
+	n        int // records held
+	segLen   int // slots per segment: logSegLen, or maxN when smaller
+	spare    *logSeg
 	first    uint64 // sequence number of the oldest held
 	bytes    int64
 	maxN     int
@@ -23,8 +33,17 @@ type logBuf struct {
 	dropB    uint64 // their bytes
 }
 
+// logSeg is one segment of the log buffer.
+type logSeg struct {
+	recs []LogRecord
+	size []uint32 // each held record's LogSize
+}
+
+// logSegLen is the slots of a segment: 1,024 records are about 190 KB.
+const logSegLen = 1024
+
 func newLogBuf(maxN int, maxBytes int64) *logBuf {
-	return &logBuf{maxN: maxN, maxBytes: maxBytes}
+	return &logBuf{maxN: maxN, maxBytes: maxBytes, segLen: max(1, min(logSegLen, maxN))}
 }
 
 // push adds r, of sz bytes (LogSize), and lets the oldest go until both
@@ -36,69 +55,75 @@ func (b *logBuf) push(r *LogRecord, sz int) int {
 		b.pop()
 		gone++
 	}
-	if b.n == len(b.buf) {
-		b.grow()
+	j := b.off + b.n
+	si, k := j/b.segLen, j%b.segLen
+	if si == len(b.segs) {
+		sg := b.spare
+		b.spare = nil
+		if sg == nil {
+			sg = &logSeg{recs: make([]LogRecord, b.segLen), size: make([]uint32, b.segLen)}
+		}
+		b.segs = append(b.segs, sg)
 	}
-	i := b.slot(b.n)
-	b.buf[i] = *r
-	b.size[i] = uint32(min(sz, 1<<32-1))
+	sg := b.segs[si]
+	sg.recs[k] = *r
+	sg.size[k] = uint32(min(sz, 1<<32-1))
 	b.n++
 	b.bytes += int64(sz)
 	return gone
 }
 
 // pop lets the oldest record go; its slot is cleared so that its strings
-// can be collected.
+// can be collected, and a segment left empty goes (or becomes the spare).
 func (b *logBuf) pop() {
-	sz := b.size[b.head]
-	b.buf[b.head] = LogRecord{}
-	b.head++
-	if b.head == len(b.buf) {
-		b.head = 0
-	}
+	sg := b.segs[0]
+	sz := sg.size[b.off]
+	sg.recs[b.off] = LogRecord{}
+	b.off++
 	b.n--
 	b.first++
 	b.bytes -= int64(sz)
 	b.dropped++
 	b.dropB += uint64(sz)
+	if b.off == b.segLen || b.n == 0 {
+		b.off = 0
+		copy(b.segs, b.segs[1:])
+		b.segs[len(b.segs)-1] = nil
+		b.segs = b.segs[:len(b.segs)-1]
+		if b.spare == nil && b.n > 0 {
+			b.spare = sg // the next segment to fill: a flood allocates none
+		}
+	}
 }
 
 // expire lets the oldest record go because it is older than the
 // retention: not a drop (Dropped counts what the bounds pushed out).
 func (b *logBuf) expire() {
-	sz := b.size[b.head]
+	sz := b.segs[0].size[b.off]
 	b.pop()
 	b.dropped--
 	b.dropB -= uint64(sz)
 }
 
-// grow enlarges the ring by a quarter (up to maxN slots), keeping the
-// order: doubling left up to half the slots empty (7 MB of the 15 a full
-// default buffer takes) and held both rings at once while copying.
-func (b *logBuf) grow() {
-	c := min(max(len(b.buf)+len(b.buf)/4, 64), b.maxN)
-	nb := make([]LogRecord, c)
-	ns := make([]uint32, c)
-	for i := 0; i < b.n; i++ {
-		j := b.slot(i)
-		nb[i], ns[i] = b.buf[j], b.size[j]
-	}
-	b.buf, b.size, b.head = nb, ns, 0
-}
-
-func (b *logBuf) slot(i int) int {
-	j := b.head + i
-	if j >= len(b.buf) {
-		j -= len(b.buf)
-	}
-	return j
-}
-
 // at returns the i-th held record (0 is the oldest).
-func (b *logBuf) at(i int) *LogRecord { return &b.buf[b.slot(i)] }
+func (b *logBuf) at(i int) *LogRecord {
+	j := b.off + i
+	return &b.segs[j/b.segLen].recs[j%b.segLen]
+}
 
 // end is the sequence number the next record will get.
 func (b *logBuf) end() uint64 { return b.first + uint64(b.n) }
+
+// slotBytes is the memory of the slots besides the records' own bytes:
+// the free slots of the segments held and the spare's, and every slot's
+// size.
+func (b *logBuf) slotBytes() int64 {
+	slots := len(b.segs) * b.segLen
+	if b.spare != nil {
+		slots += b.segLen
+	}
+	return int64(slots-b.n)*int64(logRecordSize) + 4*int64(slots)
+}
 
 // logRecordSize is what a record costs before its strings and fields.
 const logRecordSize = int(unsafe.Sizeof(LogRecord{}))

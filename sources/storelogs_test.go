@@ -172,3 +172,78 @@ func BenchmarkReadNewLogs(b *testing.B) {
 		}
 	})
 }
+
+// The segmented buffer against a plain slice: the same records, in the
+// same order, with the same numbers, through pushes over both bounds,
+// expiries and emptying; and the segments of records gone are let go of.
+func TestLogBufSegmentsMatchASlice(t *testing.T) {
+	for _, maxN := range []int{1, 3, logSegLen, 2*logSegLen + 5} {
+		b := newLogBuf(maxN, 1<<30)
+		var want []uint64 // sequence numbers held, oldest first
+		next := uint64(0)
+		rnd := uint64(maxN)
+		check := func(step string) {
+			t.Helper()
+			if b.n != len(want) || (len(want) > 0 && b.first != want[0]) || b.end() != next {
+				t.Fatalf("maxN %d, %s: held %d from %d to %d, want %d from %v to %d", maxN, step, b.n, b.first, b.end(), len(want), want[:min(1, len(want))], next)
+			}
+			for i, q := range want {
+				if got := b.at(i).Msg; got != fmt.Sprint(q) {
+					t.Fatalf("maxN %d, %s: record %d is %q, want %d", maxN, step, i, got, q)
+				}
+			}
+			if segs := (b.off + b.n + b.segLen - 1) / b.segLen; len(b.segs) != segs {
+				t.Fatalf("maxN %d, %s: %d segments for %d records from slot %d", maxN, step, len(b.segs), b.n, b.off)
+			}
+		}
+		for round := 0; round < 6*logSegLen; round++ {
+			rnd = rnd*6364136223846793005 + 1442695040888963407
+			switch r := rnd >> 60; {
+			case r < 11: // push
+				gone := b.push(&LogRecord{Msg: fmt.Sprint(next)}, 100)
+				want = append(want, next)
+				next++
+				if len(want) > maxN {
+					if gone != len(want)-maxN {
+						t.Fatalf("maxN %d: push let %d go, want %d", maxN, gone, len(want)-maxN)
+					}
+					want = want[len(want)-maxN:]
+				}
+			case r < 15 && b.n > 0: // expire
+				b.expire()
+				want = want[1:]
+			case b.n > 0: // expire all
+				for b.n > 0 {
+					b.expire()
+				}
+				want = want[:0]
+				if len(b.segs) != 0 || b.bytes != 0 {
+					t.Fatalf("maxN %d: empty, yet %d segments, %d bytes", maxN, len(b.segs), b.bytes)
+				}
+			}
+			check(fmt.Sprint("step ", round))
+		}
+	}
+}
+
+// BenchmarkFillLogBuffer fills an empty store to its default bound of
+// records, as the first seconds of a flood do, a frame of 1,024 lines at a
+// time, and reports the longest frame: the store's write lock is held for
+// all of it, and every frame the console draws waits for that lock.
+func BenchmarkFillLogBuffer(b *testing.B) {
+	f := Frame{Logs: make([]LogRecord, 1024)}
+	for i := range f.Logs {
+		f.Logs[i] = logLine(i, 150)
+	}
+	var worst time.Duration
+	b.ReportAllocs()
+	for i := 0; i < b.N; i++ {
+		st := NewStore(StoreOptions{})
+		for k := 0; k < st.Options().MaxLogs/len(f.Logs)+10; k++ {
+			t := time.Now()
+			st.Ingest(f)
+			worst = max(worst, time.Since(t))
+		}
+	}
+	b.ReportMetric(float64(worst.Microseconds())/1000, "worst-ms/frame")
+}

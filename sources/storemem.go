@@ -87,8 +87,7 @@ func (s *Store) total() int64 {
 
 // logBytes is the log records' bytes plus the ring slots they sit in.
 func (s *Store) logBytes() int64 {
-	b := s.logs
-	return b.bytes + int64(len(b.buf)-b.n)*int64(logRecordSize) + 4*int64(len(b.size))
+	return s.logs.bytes + s.logs.slotBytes()
 }
 
 // Fixed costs, as the allocator rounds them.

@@ -26,6 +26,14 @@ import (
 // after its Update instead of up to a frame period later, and a still
 // screen costs no wake-ups but its own refresh.
 //
+// A frame that changes while a look is due (View runs on the event loop
+// while the renderer writes the frame before it) may miss that write: it
+// reaches the renderer after the write began, and the write then slowed
+// the ticker, so the frame waited for the next refresh or the safety net,
+// up to a second and a half (under a log flood, keys took 0.2-1 s now and
+// then). Such a frame gets one more look, and the ticker is slowed again
+// when that look finds nothing to write.
+//
 // The renderer's ticker is not part of Bubble Tea's API: the pacer finds
 // it by reflection in the pinned v1.3.10's renderer (TestPacerFindsTicker
 // fails if an upgrade moves it). Where it is not found nothing changes: the
@@ -54,8 +62,10 @@ type pacer struct {
 	looked    bool         // the ticker was looked for
 	ticker    *time.Ticker // the renderer's; nil if not found
 	fast      bool         // set to write a frame soon
+	changed   bool         // a frame changed while fast: it may have missed the write
 	last      string       // the last frame View returned
 	lastWrite time.Time
+	writes    uint64 // writes to the terminal
 }
 
 // frame is told of every frame View returns (on the event loop's goroutine,
@@ -77,8 +87,14 @@ func (p *pacer) frame(s string) {
 	}
 	p.last = s
 	if p.fast {
-		return // a look is due already
+		p.changed = true // a look is due already; see wrote
+		return
 	}
+	p.arm()
+}
+
+// arm sets the ticker to look soon (p.mu held).
+func (p *pacer) arm() {
 	p.fast = true
 	p.ticker.Reset(max(paceSoon, time.Until(p.lastWrite.Add(p.minFrame))))
 }
@@ -89,8 +105,35 @@ func (p *pacer) wrote() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.lastWrite = time.Now()
-	if p.ticker != nil && p.fast {
-		p.fast = false
+	p.writes++
+	if p.ticker == nil || !p.fast {
+		return
+	}
+	if p.changed {
+		// A frame came while this write was due: look once more, and
+		// slow down if that look writes nothing.
+		p.changed = false
+		p.arm()
+		w := p.writes
+		time.AfterFunc(p.minFrame+paceSettle, func() { p.settle(w) })
+		return
+	}
+	p.fast = false
+	p.ticker.Reset(paceIdle)
+}
+
+// paceSettle is how long after an extra look is due it is taken as done:
+// long enough for the renderer to run on a busy machine.
+const paceSettle = 250 * time.Millisecond
+
+// settle slows the ticker when nothing was written since the w-th write:
+// the extra look, however many times the ticker fired, found the frame
+// written already.
+func (p *pacer) settle(w uint64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.fast && p.writes == w {
+		p.fast, p.changed = false, false
 		p.ticker.Reset(paceIdle)
 	}
 }

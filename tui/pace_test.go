@@ -99,3 +99,47 @@ func TestPacer(t *testing.T) {
 type fixedClock struct{ t time.Time }
 
 func (c *fixedClock) Now() time.Time { return c.t }
+
+// A frame that changes while a look is due, and so may miss the write
+// that ends the look, gets one more look soon instead of waiting for the
+// safety net; and when that look writes nothing the ticker is slowed.
+func TestPacerLooksAgainForAFrameDuringAWrite(t *testing.T) {
+	tk := time.NewTicker(time.Hour)
+	defer tk.Stop()
+	p := &pacer{minFrame: 10 * time.Millisecond, looked: true, ticker: tk}
+	state := func() (fast, changed bool) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		return p.fast, p.changed
+	}
+	p.frame("a")
+	if fast, _ := state(); !fast {
+		t.Fatal("a changed frame did not set the ticker to look soon")
+	}
+	p.frame("b") // View returned b while a was being written
+	p.wrote()    // the write of a
+	if fast, changed := state(); !fast || changed {
+		t.Fatalf("after a write that b may have missed: fast %v, changed %v; want a look again", fast, changed)
+	}
+	select {
+	case <-tk.C: // the look comes; the safety net would be 1.5 s
+	case <-time.After(paceIdle - 100*time.Millisecond):
+		t.Fatal("no look for the frame that came during the write")
+	}
+	// That look writes nothing (b was in the write): the ticker slows.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if fast, _ := state(); !fast {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the ticker was not slowed after an extra look that wrote nothing")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Without a frame during the write, the write slows the ticker at once.
+	p.frame("c")
+	p.wrote()
+	if fast, _ := state(); fast {
+		t.Error("a write with no frame behind it left the ticker fast")
+	}
+}

@@ -35,6 +35,8 @@ type config struct {
 	env         string
 	show        bool
 	bigLine     int
+	rounds      int
+	profile     string
 }
 
 func main() {
@@ -54,6 +56,8 @@ func main() {
 	flag.StringVar(&c.env, "env", "", "more environment for vigil, `K=V` space separated")
 	flag.BoolVar(&c.show, "show", false, "print the screen at the end of the flood")
 	flag.IntVar(&c.bigLine, "big-line", 0, "also write one JSON line of this many `bytes` in the middle of the flood")
+	flag.IntVar(&c.rounds, "rounds", 1, "measure each binary this many `times`, taking turns (base, vigil, base, ...)")
+	flag.StringVar(&c.profile, "profile", "", "write a CPU profile of each run into `DIR` (vigil's hidden --cpuprofile)")
 	flag.Parse()
 	if c.vigil == "" {
 		fmt.Fprintln(os.Stderr, "logflood: -vigil BINARY is required (go build -o /tmp/vigil ./cmd/vigil)")
@@ -76,21 +80,29 @@ func main() {
 	if c.base != "" {
 		bins = []string{c.base, c.vigil}
 	}
-	for _, bin := range bins {
-		r, err := run(c, bin)
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "logflood: %s: %v\n", bin, err)
-			os.Exit(1)
+	c.rounds = max(c.rounds, 1)
+	fmt.Fprintf(os.Stdout, "logflood: %d lines/s into %s for %s, a key every %s, %dx%d, %d round(s)\n",
+		c.rate, c.source(), c.flood, c.every, c.w, c.h, c.rounds)
+	fmt.Fprintf(os.Stdout, "key-to-frame in ms (p50/p90/p99/max, missed); RSS in MB (peak/end of phase); CPU in %% of a core; load: 1-min load average at the phase's end\n\n")
+	for round := 1; round <= c.rounds; round++ {
+		for _, bin := range bins {
+			r, err := run(c, bin, round)
+			if err != nil {
+				fmt.Fprintf(os.Stderr, "logflood: %s: %v\n", bin, err)
+				os.Exit(1)
+			}
+			report(os.Stdout, c, r)
+			results = append(results, r)
 		}
-		results = append(results, r)
 	}
-	report(os.Stdout, c, results)
+	summary(os.Stdout, c, bins, results)
 }
 
 // phase is one stretch of the measurement: idle, flood or settle.
 type phase struct {
 	name     string
 	lat      []time.Duration
+	slow     []string // "+offset:latency" of keys over 100 ms
 	missed   int
 	rssPeak  int64 // KiB
 	rssEnd   int64
@@ -98,10 +110,12 @@ type phase struct {
 	wall     time.Duration
 	written  int64         // lines the flood wrote in this phase
 	writeFor time.Duration // over this long
+	load     float64       // the 1-minute load average at the phase's end
 }
 
 type result struct {
 	bin    string
+	round  int
 	rss0   int64
 	phases []*phase
 	screen string
@@ -114,7 +128,7 @@ type result struct {
 var runs int
 
 // run measures one binary.
-func run(c config, bin string) (*result, error) {
+func run(c config, bin string, round int) (*result, error) {
 	dir, err := os.MkdirTemp("", "logflood")
 	if err != nil {
 		return nil, err
@@ -144,6 +158,9 @@ func run(c config, bin string) (*result, error) {
 			args = append(args, "--log", p)
 		}
 	}
+	if c.profile != "" {
+		args = append(args, "--cpuprofile", filepath.Join(c.profile, fmt.Sprintf("%s-%d.prof", filepath.Base(bin), round)))
+	}
 	args = append(args, strings.Fields(c.args)...)
 	cmd := "exec env XDG_CONFIG_HOME=" + dir + " XDG_STATE_HOME=" + dir
 	for _, e := range strings.Fields(c.env) {
@@ -169,10 +186,6 @@ func run(c config, bin string) (*result, error) {
 		}()
 	}
 
-	out := filepath.Join(dir, "out")
-	if err := syscall.Mkfifo(out, 0o600); err != nil {
-		return nil, err
-	}
 	if err := tm.run("-f", "/dev/null", "new-session", "-d", "-s", "f", "-x", strconv.Itoa(c.w), "-y", strconv.Itoa(c.h), cmd); err != nil {
 		return nil, err
 	}
@@ -196,10 +209,15 @@ func run(c config, bin string) (*result, error) {
 		return nil, fmt.Errorf("pane pid %q: %w", pidText, err)
 	}
 	w := newWatcher()
-	go w.read(out)
-	if err := tm.run("pipe-pane", "-O", "-t", "f", "exec cat > "+shellQuote(out)); err != nil {
+	// Keys go in and frames come out through one tmux control-mode
+	// client (-C): no process is started per key and no pipe-pane cat sits
+	// between the pane and the watcher, so that less of the latency
+	// measured is the measurement's own.
+	ctl, err := tm.control(w)
+	if err != nil {
 		return nil, err
 	}
+	defer ctl.close()
 	// Wait for the console, go to the logs screen and wait for its header.
 	if err := waitScreen(tm, " LIVE ", 15*time.Second); err != nil {
 		return nil, err
@@ -210,7 +228,7 @@ func run(c config, bin string) (*result, error) {
 	if err := waitScreen(tm, "FOLLOW", 10*time.Second); err != nil {
 		return nil, err
 	}
-	r := &result{bin: bin}
+	r := &result{bin: bin, round: round}
 	r.rss0, _ = rss(pid)
 
 	state := "FOLLOW"
@@ -251,11 +269,15 @@ func run(c config, bin string) (*result, error) {
 				}
 				w.expect(want)
 				t0 := time.Now()
-				if err := tm.run("send-keys", "-t", "f", "s"); err != nil {
+				if err := ctl.send("send-keys -t f s"); err != nil {
 					break loop
 				}
 				if w.wait(5 * time.Second) {
-					ph.lat = append(ph.lat, w.at().Sub(t0))
+					d := w.at().Sub(t0)
+					ph.lat = append(ph.lat, d)
+					if d > 100*time.Millisecond {
+						ph.slow = append(ph.slow, fmt.Sprintf("+%.1fs:%s", t0.Sub(start).Seconds(), ms(d)))
+					}
 					state = want
 				} else {
 					ph.missed++
@@ -275,6 +297,7 @@ func run(c config, bin string) (*result, error) {
 		ph.cpu = cpu1 - cpu0
 		ph.rssEnd, _ = rss(pid)
 		ph.rssPeak = max(ph.rssPeak, ph.rssEnd)
+		ph.load = loadAvg()
 		return ph
 	}
 
@@ -316,7 +339,34 @@ func run(c config, bin string) (*result, error) {
 	for _, ph := range r.phases {
 		r.total += ph.written
 	}
+	// Quit (Ctrl-C) and wait for the process to end, so that a CPU
+	// profile is written out.
+	if err := tm.run("send-keys", "-t", "f", "C-c"); err == nil {
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); {
+			if syscall.Kill(pid, 0) != nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
 	return r, nil
+}
+
+// loadAvg is the 1-minute load average, or -1.
+func loadAvg() float64 {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return -1
+	}
+	f := strings.Fields(string(b))
+	if len(f) == 0 {
+		return -1
+	}
+	v, err := strconv.ParseFloat(f[0], 64)
+	if err != nil {
+		return -1
+	}
+	return v
 }
 
 // write floods ws at c.rate lines per second in all until ctx is done, and
@@ -457,36 +507,110 @@ type watcher struct {
 
 func newWatcher() *watcher { return &watcher{sig: make(chan struct{}, 1)} }
 
-func (w *watcher) read(path string) {
-	f, err := os.Open(path)
-	if err != nil {
+// feed looks for the expected word in output that arrived at now.
+func (w *watcher) feed(b []byte, now time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.want == nil {
 		return
 	}
-	defer f.Close()
-	r := bufio.NewReaderSize(f, 64<<10)
-	buf := make([]byte, 64<<10)
-	for {
-		n, err := r.Read(buf)
-		if n > 0 {
-			now := time.Now()
-			w.mu.Lock()
-			if w.want != nil {
-				hay := append(w.tail, buf[:n]...)
-				if bytes.Contains(hay, w.want) {
-					w.got, w.want = now, nil
-					select {
-					case w.sig <- struct{}{}:
-					default:
+	hay := append(w.tail, b...)
+	if bytes.Contains(hay, w.want) {
+		w.got, w.want = now, nil
+		select {
+		case w.sig <- struct{}{}:
+		default:
+		}
+	}
+	keep := min(len(hay), 16)
+	w.tail = append(w.tail[:0], hay[len(hay)-keep:]...)
+}
+
+// control is a tmux control-mode client: it sends commands and hands the
+// pane's output (%output notifications) to a watcher as it arrives.
+type control struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	mu  sync.Mutex
+}
+
+func (t *tmux) control(w *watcher) (*control, error) {
+	// A control client must not change the window's size.
+	if err := t.run("set-option", "-g", "window-size", "manual"); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("tmux", "-L", t.sock, "-C", "attach-session", "-t", "f")
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	outp, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	go func() {
+		r := bufio.NewReaderSize(outp, 1<<20)
+		var dec []byte
+		for {
+			l, err := r.ReadSlice('\n')
+			if len(l) > 0 {
+				now := time.Now()
+				if rest, ok := bytes.CutPrefix(l, []byte("%output ")); ok {
+					// "%output %PANE DATA", DATA with octal escapes.
+					if i := bytes.IndexByte(rest, ' '); i >= 0 {
+						dec = unescape(dec[:0], rest[i+1:])
+						w.feed(dec, now)
 					}
 				}
-				keep := min(len(hay), 16)
-				w.tail = append(w.tail[:0], hay[len(hay)-keep:]...)
 			}
-			w.mu.Unlock()
+			if err == bufio.ErrBufferFull {
+				continue
+			}
+			if err != nil {
+				return
+			}
 		}
-		if err != nil {
-			return
+	}()
+	return &control{cmd: cmd, in: in}, nil
+}
+
+// unescape undoes control mode's octal escapes (\ooo) of b onto dst.
+func unescape(dst, b []byte) []byte {
+	for i := 0; i < len(b); i++ {
+		c := b[i]
+		if c == '\\' && i+3 < len(b) {
+			v := (int(b[i+1]-'0') << 6) | (int(b[i+2]-'0') << 3) | int(b[i+3]-'0')
+			dst = append(dst, byte(v))
+			i += 3
+			continue
 		}
+		if c == '\n' {
+			continue
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+func (c *control) send(command string) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, err := io.WriteString(c.in, command+"\n")
+	return err
+}
+
+func (c *control) close() {
+	c.in.Close()
+	done := make(chan struct{})
+	go func() { c.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		c.cmd.Process.Kill()
+		<-done
 	}
 }
 
@@ -602,30 +726,71 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.0f", float64(d)/float64(
 
 func mb(kib int64) string { return fmt.Sprintf("%.0f", float64(kib)/1024) }
 
-func report(out io.Writer, c config, rs []*result) {
-	src := fmt.Sprintf("%d file(s)", c.files)
+func (c config) source() string {
 	if c.stdin {
-		src = "stdin"
+		return "stdin"
 	}
-	fmt.Fprintf(out, "logflood: %d lines/s into %s for %s, a key every %s, %dx%d\n", c.rate, src, c.flood, c.every, c.w, c.h)
-	fmt.Fprintf(out, "key-to-frame in ms (p50/p90/p99/max, missed); RSS in MB (peak/end of phase); CPU in %% of a core\n\n")
-	fmt.Fprintf(out, "%-24s %-7s %5s %5s %5s %5s %6s %6s %6s %5s %12s\n", "binary", "phase", "p50", "p90", "p99", "max", "missed", "rsspk", "rssend", "cpu", "lines/s")
-	for _, r := range rs {
-		name := filepath.Base(r.bin)
-		for _, ph := range r.phases {
-			rate := ""
-			if ph.written > 0 {
-				rate = fmt.Sprintf("%.0f", float64(ph.written)/ph.writeFor.Seconds())
+	return fmt.Sprintf("%d file(s)", c.files)
+}
+
+func report(out io.Writer, c config, r *result) {
+	name := fmt.Sprintf("%s #%d", filepath.Base(r.bin), r.round)
+	fmt.Fprintf(out, "%-24s %-7s %5s %5s %5s %5s %6s %6s %6s %5s %5s %12s\n", "binary", "phase", "p50", "p90", "p99", "max", "missed", "rsspk", "rssend", "cpu", "load", "lines/s")
+	for _, ph := range r.phases {
+		rate := ""
+		if ph.written > 0 {
+			rate = fmt.Sprintf("%.0f", float64(ph.written)/ph.writeFor.Seconds())
+		}
+		fmt.Fprintf(out, "%-24s %-7s %5s %5s %5s %5s %6d %6s %6s %5.0f %5.1f %12s\n", name, ph.name,
+			ms(quantile(ph.lat, 0.5)), ms(quantile(ph.lat, 0.9)), ms(quantile(ph.lat, 0.99)), ms(quantile(ph.lat, 1)),
+			ph.missed, mb(ph.rssPeak), mb(ph.rssEnd), 100*ph.cpu.Seconds()/ph.wall.Seconds(), ph.load, rate)
+	}
+	for _, ph := range r.phases {
+		if len(ph.slow) > 0 {
+			fmt.Fprintf(out, "%-24s %s keys over 100 ms (when, in the phase: ms): %s\n", name, ph.name, strings.Join(ph.slow, " "))
+		}
+	}
+	fmt.Fprintf(out, "%-24s RSS before the flood %s MB; %d lines written\n", name, mb(r.rss0), r.total)
+	fmt.Fprintf(out, "%-24s header at the end of the flood: %s\n", name, strings.Trim(r.header, "┃│ "))
+	fmt.Fprintf(out, "%-24s header at the end:              %s\n\n", name, strings.Trim(r.after, "┃│ "))
+	if c.show {
+		fmt.Fprintln(out, r.screen)
+	}
+}
+
+// summary pools each binary's rounds: the flood phase's latencies of all
+// rounds together, and the spread of the rounds' p90s.
+func summary(out io.Writer, c config, bins []string, rs []*result) {
+	if len(rs) < 2 {
+		return
+	}
+	fmt.Fprintf(out, "summary, flood phase, all rounds pooled (and each round's p90):\n")
+	fmt.Fprintf(out, "%-16s %5s %5s %5s %5s %6s %6s %5s  %s\n", "binary", "keys", "p50", "p90", "max", "missed", "idlep90", "load", "p90 by round")
+	for _, bin := range bins {
+		var lat, idle []time.Duration
+		var missed int
+		var load float64
+		var p90s []string
+		n := 0
+		for _, r := range rs {
+			if r.bin != bin {
+				continue
 			}
-			fmt.Fprintf(out, "%-24s %-7s %5s %5s %5s %5s %6d %6s %6s %5.0f %12s\n", name, ph.name,
-				ms(quantile(ph.lat, 0.5)), ms(quantile(ph.lat, 0.9)), ms(quantile(ph.lat, 0.99)), ms(quantile(ph.lat, 1)),
-				ph.missed, mb(ph.rssPeak), mb(ph.rssEnd), 100*ph.cpu.Seconds()/ph.wall.Seconds(), rate)
+			for _, ph := range r.phases {
+				switch ph.name {
+				case "flood":
+					lat = append(lat, ph.lat...)
+					missed += ph.missed
+					load += ph.load
+					n++
+					p90s = append(p90s, ms(quantile(ph.lat, 0.9)))
+				case "idle":
+					idle = append(idle, ph.lat...)
+				}
+			}
 		}
-		fmt.Fprintf(out, "%-24s RSS before the flood %s MB; %d lines written\n", name, mb(r.rss0), r.total)
-		fmt.Fprintf(out, "%-24s header at the end of the flood: %s\n", name, strings.Trim(r.header, "┃│ "))
-		fmt.Fprintf(out, "%-24s header at the end:              %s\n\n", name, strings.Trim(r.after, "┃│ "))
-		if c.show {
-			fmt.Fprintln(out, r.screen)
-		}
+		fmt.Fprintf(out, "%-16s %5d %5s %5s %5s %6d %6s %5.1f  %s\n", filepath.Base(bin), len(lat),
+			ms(quantile(lat, 0.5)), ms(quantile(lat, 0.9)), ms(quantile(lat, 1)), missed,
+			ms(quantile(idle, 0.9)), load/float64(max(n, 1)), strings.Join(p90s, " "))
 	}
 }

@@ -344,7 +344,16 @@ func (t *tailed) dropOld() {
 }
 
 // emitLine is the splitter's callback for t's lines read at `at`.
+// Lines over the line budget (Options.Budget) are counted and not parsed,
+// except in a whole-file load.
 func (t *tailed) emitLine(b *batcher, at time.Time) func([]byte, int64) {
+	if t.loadTo == 0 {
+		return func(l []byte, cut int64) {
+			if b.budgeted(l, cut) {
+				b.line(l, cut, at, &t.rs, t.source)
+			}
+		}
+	}
 	return func(l []byte, cut int64) { b.line(l, cut, at, &t.rs, t.source) }
 }
 

@@ -62,6 +62,12 @@ type Options struct {
 	Header http.Header
 	// BearerTokenFile is read for an Authorization: Bearer header.
 	BearerTokenFile string
+	// Budget bounds the lines file tails parse a second (default: one
+	// budget of DefaultLinesPerSecond shared by every file source; NewBudget(0)
+	// for none). Lines over it are counted as dropped before parsing. A
+	// whole-file load (FromStart) and streams are not bounded by it:
+	// streams apply backpressure instead.
+	Budget *Budget
 
 	readCap int // bytes read from one file per poll; default pollRead (tests make it small)
 }
@@ -75,6 +81,9 @@ func (o Options) withDefaults(kind, target string) Options {
 	}
 	if o.Clock == nil {
 		o.Clock = sources.WallClock{}
+	}
+	if o.Budget == nil {
+		o.Budget = defaultBudget
 	}
 	if o.Batch <= 0 {
 		o.Batch = 1024
@@ -132,6 +141,8 @@ type batcher struct {
 	batch   []sources.LogRecord
 	lines   uint64
 	dropped uint64
+	shed    uint64 // lines over the budget, not parsed (counted as dropped)
+	granted int    // lines the budget granted and not used yet
 	bytes   int
 	health  sources.Health
 	lastCnt time.Time
@@ -172,6 +183,26 @@ func (b *batcher) line(l []byte, cut int64, at time.Time, rs *recState, source s
 		rs.open = false
 	}
 	b.batch = append(b.batch, rec)
+}
+
+// budgeted reports whether the line may be parsed within the budget; a
+// line over it is counted, as read and as dropped, and not parsed. Blank
+// lines cost nothing.
+func (b *batcher) budgeted(l []byte, cut int64) bool {
+	if b.granted == 0 {
+		if cut == 0 && blankLine(l) {
+			return true
+		}
+		b.granted = b.opts.Budget.take(budgetStep)
+		if b.granted == 0 {
+			b.lines++
+			b.bytes += len(l) + 1
+			b.shed++
+			return false
+		}
+	}
+	b.granted--
+	return true
 }
 
 func blankLine(l []byte) bool {
@@ -222,7 +253,7 @@ func (b *batcher) flush(force bool) {
 		b.lastCnt = now
 		f.Points = []sources.Point{
 			{Series: b.linesS, At: now, Value: float64(b.lines)},
-			{Series: b.dropS, At: now, Value: float64(b.dropped)},
+			{Series: b.dropS, At: now, Value: float64(b.dropped + b.shed)},
 		}
 		for src, r := range b.loads {
 			f.Points = append(f.Points, sources.Point{Series: sources.NewSeries(LoadRatio, sources.Gauge, LabelSource, src), At: now, Value: r})
