@@ -17,6 +17,14 @@ type HistoryFiller interface {
 	FillHistory(ctx context.Context, from, to time.Time, step time.Duration, emit func(Frame)) error
 }
 
+// HostHistoryFiller is a HistoryFiller that can bring the history of one
+// host's charted figures alone: a console scoped to a host charts that
+// host's services only, and at 1,000 hosts the fleet's history is most of
+// what the console holds at its peak.
+type HostHistoryFiller interface {
+	FillHostHistory(ctx context.Context, host string, from, to time.Time, step time.Duration, emit func(Frame)) error
+}
+
 // DetailFetcher is a source that polls a summary of many hosts and fetches
 // one host's detail only on demand (a fleet: every GPU field, TTFT and ITL,
 // their history over [from, to] at step, exemplars). The console asks when

@@ -70,14 +70,18 @@ type histSnap struct {
 	sum    float64
 }
 
+// A series' data holds its ring itself: one object per series, and its
+// newest sample in the same cache lines as the series.
 type seriesData struct {
 	series Series
-	ring   *ring[float64]
+	ring   ring[float64]
+	at     indexSlots
 }
 
 type histData struct {
 	series Series
-	ring   *ring[histSnap]
+	ring   ring[histSnap]
+	at     indexSlots
 }
 
 // Store is the bounded, time-indexed state every pane reads. It is safe for
@@ -89,11 +93,9 @@ type Store struct {
 	res    int64
 	series map[string]*seriesData
 	hists  map[string]*histData
-	byName map[string]map[string]Series // name → key → series (points and histograms)
-	// byHost indexes the series that carry a host label: name → host → key.
-	// Select with a host matcher reads it, so a fleet's per-host figures
-	// cost the host's series, not the fleet's (quadratic at 1,000 hosts).
-	byHost   map[string]map[string]map[string]hostEntry
+	// byName indexes the series (points and histograms) by name, and by
+	// host within a name (storeindex.go).
+	byName   map[string]*nameIndex
 	presence newestMemo // NewestByHost's last answer (storenewest.go)
 	selected selectMemo // Select's answers for bare names (storeselect.go)
 
@@ -134,8 +136,7 @@ func NewStore(opts StoreOptions) *Store {
 		res:       int64(opts.Resolution),
 		series:    make(map[string]*seriesData),
 		hists:     make(map[string]*histData),
-		byName:    make(map[string]map[string]Series),
-		byHost:    make(map[string]map[string]map[string]hostEntry),
+		byName:    make(map[string]*nameIndex),
 		logs:      newLogBuf(opts.MaxLogs, opts.MaxLogBytes),
 		spans:     newSpanBuf(opts.MaxSpans),
 		events:    newFifo(opts.MaxEvents, EventSize),
@@ -156,7 +157,7 @@ func (s *Store) data(ser *Series) *seriesData {
 	if d == nil {
 		d = &seriesData{series: *ser, ring: newRing[float64](s.cap)}
 		s.series[k] = d
-		s.index(*ser, k, hostEntry{ser: *ser, pts: d})
+		s.index(indexEntry{pts: d})
 		s.mem.series += seriesCost(ser, seriesDataSize)
 	}
 	return d
@@ -239,7 +240,7 @@ func (s *Store) Ingest(f Frame) {
 		if d == nil {
 			d = &histData{series: h.Series, ring: newRing[histSnap](s.cap)}
 			s.hists[k] = d
-			s.index(h.Series, k, hostEntry{ser: h.Series, hist: d})
+			s.index(indexEntry{hist: d})
 			s.mem.hists += seriesCost(&h.Series, histDataSize)
 		}
 		snap := histSnap{counts: make([]float64, len(h.Buckets)), count: h.Count, sum: h.Sum}
@@ -326,37 +327,6 @@ func (s *Store) Ingest(f Frame) {
 	}
 }
 
-// hostEntry is a series in the host index, with its data.
-type hostEntry struct {
-	ser  Series
-	pts  *seriesData // one of the two
-	hist *histData
-}
-
-func (s *Store) index(ser Series, k string, e hostEntry) {
-	s.sets++
-	m := s.byName[ser.Name]
-	if m == nil {
-		m = make(map[string]Series)
-		s.byName[ser.Name] = m
-		s.kinds++
-	}
-	m[k] = ser
-	if h := ser.Label(LabelHost); h != "" {
-		hm := s.byHost[ser.Name]
-		if hm == nil {
-			hm = make(map[string]map[string]hostEntry)
-			s.byHost[ser.Name] = hm
-		}
-		km := hm[h]
-		if km == nil {
-			km = make(map[string]hostEntry)
-			hm[h] = km
-		}
-		km[k] = e
-	}
-}
-
 // sweep evicts series whose newest sample is older than the retention, so
 // that label churn cannot grow the store without bound.
 func (s *Store) sweep() {
@@ -379,13 +349,13 @@ func (s *Store) sweep() {
 	for k, d := range s.series {
 		if t, _, ok := d.ring.last(); !ok || t < cut {
 			delete(s.series, k)
-			s.unindex(d.series, k)
+			s.unindex(indexEntry{pts: d})
 			s.drops.Series++
 			s.catFirst, s.catData = nil, nil
-			s.mem.series -= seriesCost(&d.series, seriesDataSize) + ringBytes(d.ring, 8)
+			s.mem.series -= seriesCost(&d.series, seriesDataSize) + ringBytes(&d.ring, 8)
 		} else {
-			if b := ringBytes(d.ring, 8); d.ring.trim(cut) > 0 {
-				s.mem.series += ringBytes(d.ring, 8) - b
+			if b := ringBytes(&d.ring, 8); d.ring.trim(cut) > 0 {
+				s.mem.series += ringBytes(&d.ring, 8) - b
 			}
 			t0, _ := d.ring.at(0)
 			oldest = min(oldest, t0)
@@ -394,40 +364,15 @@ func (s *Store) sweep() {
 	for k, d := range s.hists {
 		if t, sn, ok := d.ring.last(); !ok || t < cut {
 			delete(s.hists, k)
-			s.unindex(d.series, k)
+			s.unindex(indexEntry{hist: d})
 			s.drops.Series++
-			s.mem.hists -= seriesCost(&d.series, histDataSize) + histRingBytes(d.ring) + int64(allocSize(8*len(sn.bounds)))
+			s.mem.hists -= seriesCost(&d.series, histDataSize) + histRingBytes(&d.ring) + int64(allocSize(8*len(sn.bounds)))
 		} else {
-			if b := histRingBytes(d.ring); d.ring.trim(cut) > 0 {
-				s.mem.hists += histRingBytes(d.ring) - b
+			if b := histRingBytes(&d.ring); d.ring.trim(cut) > 0 {
+				s.mem.hists += histRingBytes(&d.ring) - b
 			}
 			t0, _ := d.ring.at(0)
 			oldest = min(oldest, t0)
-		}
-	}
-}
-
-func (s *Store) unindex(ser Series, k string) {
-	s.sets++
-	name := ser.Name
-	if m := s.byName[name]; m != nil {
-		delete(m, k)
-		if len(m) == 0 {
-			delete(s.byName, name)
-			s.kinds++
-		}
-	}
-	if h := ser.Label(LabelHost); h != "" {
-		if hm := s.byHost[name]; hm != nil {
-			if km := hm[h]; km != nil {
-				delete(km, k)
-				if len(km) == 0 {
-					delete(hm, h)
-				}
-			}
-			if len(hm) == 0 {
-				delete(s.byHost, name)
-			}
 		}
 	}
 }
@@ -499,8 +444,10 @@ func (s *Store) Select(name string, match ...Label) []Series {
 			// evaluation.
 			all, ok := s.selected.get(s.sets, name, m.Value)
 			if !ok {
-				for _, e := range s.byHost[name][m.Value] {
-					all = append(all, e.ser)
+				if ni := s.byName[name]; ni != nil {
+					for _, e := range ni.hosts[m.Value] {
+						all = append(all, *e.series())
+					}
 				}
 				sort.Slice(all, func(i, j int) bool { return all[i].Key() < all[j].Key() })
 				s.selected.put(s.sets, name, m.Value, all)
@@ -523,9 +470,11 @@ func (s *Store) Select(name string, match ...Label) []Series {
 			return out
 		}
 	}
-	for _, ser := range s.byName[name] {
-		if matches(ser, match) {
-			out = append(out, ser)
+	if ni := s.byName[name]; ni != nil {
+		for _, e := range ni.all {
+			if ser := e.series(); matches(*ser, match) {
+				out = append(out, *ser)
+			}
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
@@ -570,6 +519,13 @@ func (s *Store) Last(key string, at time.Time) (Sample, bool) {
 
 func (s *Store) last(d *seriesData, at time.Time) (Sample, bool) {
 	t := at.UnixNano()
+	if r := &d.ring; len(r.ts) > 0 && r.nt <= t {
+		// Live: the newest sample, kept beside the slots.
+		if t-r.nt > int64(s.opts.Lookback) {
+			return Sample{}, false
+		}
+		return Sample{r.nt, r.nv}, true
+	}
 	i := d.ring.search(t)
 	if i == 0 {
 		return Sample{}, false
@@ -589,7 +545,7 @@ func (s *Store) Range(key string, from, to time.Time) []Sample {
 	if d == nil {
 		return nil
 	}
-	return rangeOf(d.ring, from.UnixNano(), to.UnixNano(), nil)
+	return rangeOf(&d.ring, from.UnixNano(), to.UnixNano(), nil)
 }
 
 func rangeOf(r *ring[float64], from, to int64, dst []Sample) []Sample {
@@ -614,7 +570,11 @@ func (s *Store) Increase(key string, window time.Duration, at time.Time) (inc fl
 	if d == nil {
 		return 0, 0, false
 	}
-	r := d.ring
+	return increase(d, window, at)
+}
+
+func increase(d *seriesData, window time.Duration, at time.Time) (inc float64, span time.Duration, ok bool) {
+	r := &d.ring
 	i, j := r.search(at.Add(-window).UnixNano()), r.search(at.UnixNano())
 	if j-i < 2 {
 		return 0, 0, false
@@ -670,7 +630,7 @@ func (s *Store) HistogramDelta(key string, window time.Duration, at time.Time) (
 	if d == nil {
 		return HistDelta{}, false
 	}
-	r := d.ring
+	r := &d.ring
 	j := r.search(at.UnixNano())
 	if j == 0 {
 		return HistDelta{}, false
@@ -919,8 +879,7 @@ func (s *Store) Reset() {
 	defer s.mu.Unlock()
 	s.series = make(map[string]*seriesData)
 	s.hists = make(map[string]*histData)
-	s.byName = make(map[string]map[string]Series)
-	s.byHost = make(map[string]map[string]map[string]hostEntry)
+	s.byName = make(map[string]*nameIndex)
 	s.logs = newLogBuf(s.opts.MaxLogs, s.opts.MaxLogBytes)
 	s.spans = newSpanBuf(s.opts.MaxSpans)
 	s.events = newFifo(s.opts.MaxEvents, EventSize)

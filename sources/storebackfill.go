@@ -38,7 +38,7 @@ func (s *Store) merge(pts []Point) {
 			ts = append(ts, pts[x].At.UnixNano())
 			vs = append(vs, pts[x].Value)
 		}
-		s.mergeRing(d.ring, ts, vs)
+		s.mergeRing(&d.ring, ts, vs)
 		for _, t := range ts {
 			s.instants.note(t, s.res)
 		}
@@ -53,7 +53,7 @@ func (s *Store) merge(pts []Point) {
 func (s *Store) mergeRing(r *ring[float64], ts []int64, vs []float64) {
 	n := r.len()
 	if n > 0 {
-		if lt, _ := r.at(n - 1); ts[0] > lt && ts[0]/s.res != lt/s.res {
+		if lt := r.nt; ts[0] > lt && ts[0]/s.res != lt/s.res {
 			// All newer: the ordinary path.
 			for i := range ts {
 				r.push(ts[i], vs[i], s.res)
@@ -90,6 +90,7 @@ func (s *Store) mergeRing(r *ring[float64], ts []int64, vs []float64) {
 		ot, ov = ot[len(ot)-r.max:], ov[len(ov)-r.max:]
 	}
 	r.ts, r.vs, r.head = slices.Clip(ot), slices.Clip(ov), 0
+	r.renew()
 }
 
 // LastSeen returns the newest sample of the series at or before at, however
@@ -97,9 +98,8 @@ func (s *Store) mergeRing(r *ring[float64], ts []int64, vs []float64) {
 func (s *Store) LastSeen(key string, at time.Time) (Sample, bool) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
-	var r *ring[float64]
 	if d := s.series[key]; d != nil {
-		r = d.ring
+		return lastSeen(d, at)
 	} else if h := s.hists[key]; h != nil {
 		i := h.ring.search(at.UnixNano())
 		if i == 0 {
@@ -108,9 +108,11 @@ func (s *Store) LastSeen(key string, at time.Time) (Sample, bool) {
 		t, _ := h.ring.at(i - 1)
 		return Sample{T: t}, true
 	}
-	if r == nil {
-		return Sample{}, false
-	}
+	return Sample{}, false
+}
+
+func lastSeen(d *seriesData, at time.Time) (Sample, bool) {
+	r := &d.ring
 	i := r.search(at.UnixNano())
 	if i == 0 {
 		return Sample{}, false

@@ -12,7 +12,7 @@ func (s *Store) HistogramRange(key string, from, to time.Time) []Histogram {
 	if d == nil {
 		return nil
 	}
-	r := d.ring
+	r := &d.ring
 	i, j := r.search(from.UnixNano()), r.search(to.UnixNano())
 	out := make([]Histogram, 0, j-i)
 	for ; i < j; i++ {

@@ -46,7 +46,7 @@ func TestSelectByHost(t *testing.T) {
 		t.Fatalf("h0 after the sweep: %v", got)
 	}
 	st.mu.RLock()
-	hosts := len(st.byHost["temp"])
+	hosts := len(st.byName["temp"].hosts)
 	st.mu.RUnlock()
 	if hosts != 1 {
 		t.Fatalf("the index keeps %d hosts of temp after the sweep, want 1", hosts)

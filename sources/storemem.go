@@ -92,8 +92,8 @@ func (s *Store) logBytes() int64 {
 
 // Fixed costs, as the allocator rounds them.
 var (
-	seriesDataSize = int64(allocSize(int(unsafe.Sizeof(seriesData{})) + int(unsafe.Sizeof(ring[float64]{}))))
-	histDataSize   = int64(allocSize(int(unsafe.Sizeof(histData{})) + int(unsafe.Sizeof(ring[histSnap]{}))))
+	seriesDataSize = int64(allocSize(int(unsafe.Sizeof(seriesData{})))) // its ring included
+	histDataSize   = int64(allocSize(int(unsafe.Sizeof(histData{}))))
 	histSnapSize   = int64(unsafe.Sizeof(histSnap{}))
 	spanEventSize  = int(unsafe.Sizeof(SpanEvent{}))
 	eventSize      = int(unsafe.Sizeof(Event{}))
@@ -102,9 +102,10 @@ var (
 )
 
 // seriesCost is what a series costs besides its ring's slots: its data,
-// its key in two maps and its labels.
+// its key and slot in the series map, its entries in the index (two of 16
+// bytes, in lists up to twice as long) and its labels.
 func seriesCost(ser *Series, fixed int64) int64 {
-	n := fixed + 2*int64(allocSize(len(ser.Key()))) + 2*64 // the key, and a map slot in series and in byName
+	n := fixed + int64(allocSize(len(ser.Key()))) + 64 + 2*32
 	n += int64(allocSize(cap(ser.Labels) * labelSize))
 	for _, l := range ser.Labels {
 		n += int64(allocSize(len(l.Value)))
@@ -243,14 +244,14 @@ func (s *Store) shrinkRings(limit int64) bool {
 	s.cap = n
 	before := s.mem.series + s.mem.hists
 	for _, d := range s.series {
-		s.mem.series -= ringBytes(d.ring, 8)
+		s.mem.series -= ringBytes(&d.ring, 8)
 		s.drops.Samples += uint64(d.ring.shrink(n))
-		s.mem.series += ringBytes(d.ring, 8)
+		s.mem.series += ringBytes(&d.ring, 8)
 	}
 	for _, d := range s.hists {
-		s.mem.hists -= histRingBytes(d.ring)
+		s.mem.hists -= histRingBytes(&d.ring)
 		s.drops.Samples += uint64(d.ring.shrink(n))
-		s.mem.hists += histRingBytes(d.ring)
+		s.mem.hists += histRingBytes(&d.ring)
 	}
 	s.mem.shed += before - s.mem.series - s.mem.hists
 	return true

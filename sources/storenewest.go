@@ -42,15 +42,19 @@ func (s *Store) NewestByHost(at time.Time, names ...string) map[string]int64 {
 	}
 	out := map[string]int64{}
 	for _, name := range names {
-		for host, keys := range s.byHost[name] {
+		ni := s.byName[name]
+		if ni == nil {
+			continue
+		}
+		for host, keys := range ni.hosts {
 			newest, ok := out[host]
 			for _, e := range keys {
 				var last int64
 				switch {
 				case e.pts != nil:
-					last = newestAt(e.pts.ring, t)
+					last = newestAt(&e.pts.ring, t)
 				case e.hist != nil:
-					last = newestAt(e.hist.ring, t)
+					last = newestAt(&e.hist.ring, t)
 				}
 				if last != 0 && (!ok || last > newest) {
 					newest, ok = last, true

@@ -35,3 +35,32 @@ func (s *Store) LastRef(r Ref, at time.Time) (Sample, bool) {
 	defer s.mu.RUnlock()
 	return s.last(r.d, at)
 }
+
+// IncreaseRef is Increase of the series r refers to.
+func (s *Store) IncreaseRef(r Ref, window time.Duration, at time.Time) (inc float64, span time.Duration, ok bool) {
+	if r.d == nil {
+		return 0, 0, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return increase(r.d, window, at)
+}
+
+// RateRef is Rate of the series r refers to.
+func (s *Store) RateRef(r Ref, window time.Duration, at time.Time) (float64, bool) {
+	inc, span, ok := s.IncreaseRef(r, window, at)
+	if !ok || span <= 0 {
+		return 0, false
+	}
+	return inc / span.Seconds(), true
+}
+
+// LastSeenRef is LastSeen of the series r refers to.
+func (s *Store) LastSeenRef(r Ref, at time.Time) (Sample, bool) {
+	if r.d == nil {
+		return Sample{}, false
+	}
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return lastSeen(r.d, at)
+}

@@ -34,6 +34,7 @@ type DetailHoster interface {
 type fleetState struct {
 	from, to time.Time // the window of the last history request
 	step     time.Duration
+	scope    string    // the host it was for (HostHistoryFiller), "" for all
 	host     string    // the host of the last detail request
 	detailAt time.Time // when it was made
 }
@@ -62,11 +63,22 @@ func (s *state) fleetCmd() tea.Cmd {
 	// the axis labels).
 	step := max(window/time.Duration(max(s.w-8, 10)), time.Second)
 	var cmds []tea.Cmd
+	// A console scoped to a host charts that host's figures alone: an
+	// engine that can asks for that host's history only (at 1,000 hosts
+	// the fleet's is hundreds of MB to decode).
+	scope := ""
+	hh, byHost := s.o.History.(sources.HostHistoryFiller)
+	if byHost {
+		scope = s.scope
+	}
 	// A live window moves every tick: ask again only when it moved by a
-	// good part of itself, or its zoom changed.
-	if s.o.History != nil && s.chartsShown() && (s.fl.step != step || from.Before(s.fl.from) || to.Sub(s.fl.to) > window/2) {
-		s.fl.from, s.fl.to, s.fl.step = from, to, step
+	// good part of itself, or its zoom or scope changed.
+	if s.o.History != nil && s.chartsShown() && (s.fl.step != step || from.Before(s.fl.from) || to.Sub(s.fl.to) > window/2 || s.fl.scope != scope) {
+		s.fl.from, s.fl.to, s.fl.step, s.fl.scope = from, to, step, scope
 		cmds = append(cmds, s.requestCmd(func(ctx context.Context, emit func(sources.Frame)) error {
+			if scope != "" {
+				return hh.FillHostHistory(ctx, scope, from, to, step, emit)
+			}
 			return s.o.History.FillHistory(ctx, from, to, step, emit)
 		}, "history"))
 	}

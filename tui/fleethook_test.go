@@ -140,3 +140,40 @@ func TestFleetHoldsHistory(t *testing.T) {
 		t.Fatalf("on screen %d, history asked %v", n, fe.history)
 	}
 }
+
+// hostEngine is a fakeEngine that can bring one host's history.
+type hostEngine struct {
+	fakeEngine
+	hosts []string
+}
+
+func (f *hostEngine) FillHostHistory(_ context.Context, host string, _, _ time.Time, _ time.Duration, emit func(sources.Frame)) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hosts = append(f.hosts, host)
+	emit(sources.Frame{Backfill: true})
+	return nil
+}
+
+// TestScopedHistory: a console scoped to a host asks an engine that can
+// for that host's history alone, again for another host, and for the
+// fleet's once it shows every host again.
+func TestScopedHistory(t *testing.T) {
+	fe := &hostEngine{}
+	fl := fleetStore(t, 100)
+	m := New(Options{Store: fl, Clock: sources.NewManualClock(fleettest.At), History: fe, Detail: fe})
+	m = run(m, tea.WindowSizeMsg{Width: 200, Height: 50}, tickMsg{at: fleettest.At})
+	m = run(m, keyMsg("enter"))
+	first := m.s.scope
+	if first == "" || len(fe.hosts) != 1 || fe.hosts[0] != first || len(fe.history) != 0 {
+		t.Fatalf("scoped to %q: host history %v, fleet history %v", first, fe.hosts, fe.history)
+	}
+	m = run(m, keyMsg("esc"), keyMsg("j"), keyMsg("enter"))
+	if m.s.scope == first || len(fe.hosts) != 2 || fe.hosts[1] != m.s.scope {
+		t.Fatalf("scoped to %q after %q: host history %v", m.s.scope, first, fe.hosts)
+	}
+	m = run(m, keyMsg("esc"), keyMsg("1"))
+	if m.s.scope != "" || len(fe.history) != 1 || len(fe.hosts) != 2 {
+		t.Fatalf("the fleet's overview: host history %v, fleet history %v", fe.hosts, fe.history)
+	}
+}

@@ -297,6 +297,8 @@ func (s *session) addQueryAndAlerts() error {
 	if qs != nil {
 		pc = qs.Client()
 		s.cfg.Alerts.PrometheusAlerts = true
+		// A fleet's memory limit follows what the store holds.
+		s.close = append(s.close, gctune.Follow(s.store.Options().Budget, func() int64 { return s.store.Memory().Total }, 15*time.Second, os.Getenv))
 	}
 	for _, n := range strings.Split(s.o.notify, ",") {
 		switch strings.TrimSpace(n) {

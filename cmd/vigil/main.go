@@ -87,8 +87,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr}
 	root := newRootCmd(e)
 	stopProfile := bindCPUProfile(root)
+	stopMemProfile := bindMemProfile(root)
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	stopMemProfile()
 	stopProfile()
 	if err == nil {
 		return exitOK

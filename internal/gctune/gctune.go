@@ -18,6 +18,7 @@ package gctune
 
 import (
 	"runtime/debug"
+	"time"
 )
 
 // GCPercent is the GOGC vigil runs at unless the environment sets one.
@@ -51,4 +52,56 @@ func Apply(budget int64, getenv func(string) string) Settings {
 		debug.SetMemoryLimit(s.Limit)
 	}
 	return s
+}
+
+// MinLimit is the least memory limit Follow sets.
+const MinLimit = 256 << 20
+
+// LimitFor is the memory limit for a store that holds used bytes of its
+// budget: twice what it holds and 64 MiB (the rest of the console, and a
+// query engine's answers while a poll decodes them, which grow with the
+// fleet as the store's series do), at least MinLimit, at most
+// Limit(budget).
+func LimitFor(used, budget int64) int64 {
+	return min(Limit(budget), max(MinLimit, 2*used+64<<20))
+}
+
+// Follow sets the memory limit from what the store holds, read with used
+// now and then every interval, until the returned stop is called; it does
+// nothing where the environment sets GOMEMLIMIT or budget ≤ 0.
+//
+// Query mode runs it. Watching a fleet through a query engine, the store
+// holds a few minutes of samples at first and fills over its retention,
+// while every poll decodes answers of about its size again: at 1,000 hosts
+// the heap at its peak is mostly a poll's answers, and under a limit from
+// the budget alone (448 MiB at the default) the collector let the heap grow
+// to one and a half times that peak. A limit that follows the store keeps
+// the resident set near what is live while the store is young, and grows
+// to Limit(budget) as it fills (docs/query-mode.md, "The console at 1,000
+// hosts").
+func Follow(budget int64, used func() int64, interval time.Duration, getenv func(string) string) (stop func()) {
+	if getenv("GOMEMLIMIT") != "" || budget <= 0 {
+		return func() {}
+	}
+	set := func() { debug.SetMemoryLimit(LimitFor(used(), budget)) }
+	set()
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				set()
+			}
+		}
+	}()
+	return func() {
+		close(done)
+		<-finished
+	}
 }

@@ -788,6 +788,37 @@ func (s *Source) FillHistory(ctx context.Context, from, to time.Time, step time.
 	return s.fill(ctx, jobs, from, to, step, emit)
 }
 
+// FillHostHistory implements sources.HostHistoryFiller: FillHistory's
+// charted summary figures for the host's instances only (FetchDetail
+// brings the rest of its history). A host whose instances are not known
+// yet gets the fleet's.
+func (s *Source) FillHostHistory(ctx context.Context, host string, from, to time.Time, step time.Duration, emit func(sources.Frame)) error {
+	s.mu.Lock()
+	insts := append([]string(nil), s.instances[host]...)
+	if len(insts) == 0 {
+		for h, is := range s.instances {
+			for _, i := range is {
+				if i == host || s.hostOf(i) == host || h == host {
+					insts = append(insts, i)
+				}
+			}
+		}
+	}
+	s.mu.Unlock()
+	if len(insts) == 0 {
+		return s.FillHistory(ctx, from, to, step, emit)
+	}
+	m := instanceMatcher(insts)
+	win := max(HistoryStep(from, to, step), s.c.cfg.RateWindow)
+	var jobs []*job
+	for _, q := range s.summary {
+		if q.Charted() {
+			jobs = append(jobs, &job{q: q, expr: q.RangeExprIn(s.c.Dialect(), win, m)})
+		}
+	}
+	return s.fill(ctx, jobs, from, to, step, emit)
+}
+
 // countHosts is the number of machines among the engine's targets (by
 // address), 0 when it does not answer.
 func (s *Source) countHosts(ctx context.Context) int {

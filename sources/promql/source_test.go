@@ -966,3 +966,66 @@ func TestMatcherChunks(t *testing.T) {
 		t.Errorf("one long instance: %d chunks", len(c))
 	}
 }
+
+// TestFillHostHistory: a console scoped to a host asks for the charted
+// figures' history of that host's instances only; a host not known asks
+// for the fleet's.
+func TestFillHostHistory(t *testing.T) {
+	at := time.Unix(1_700_000_010, 0)
+	ff := newFakeFleet(30, 2, at, time.Minute)
+	fe := ff.engine()
+	var mu sync.Mutex
+	var asked []string
+	fe.rangeAnswer = func(q string, start, end time.Time, step time.Duration) (string, bool) {
+		if q == tailProbe {
+			return "[]", true
+		}
+		mu.Lock()
+		asked = append(asked, q)
+		mu.Unlock()
+		if strings.Contains(q, "vllm:e2e_request_latency_seconds_bucket") {
+			var b strings.Builder
+			fmt.Fprintf(&b, `[{"metric":{"instance":%q,"model_name":"m","vigil_figure":"p99"},"values":[`, instance(4, 8000))
+			for t, k := start, 0; !t.After(end); t, k = t.Add(step), k+1 {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				fmt.Fprintf(&b, `[%d,"%d"]`, t.Unix(), k+1)
+			}
+			b.WriteString(`]}]`)
+			return b.String(), true
+		}
+		return "[]", true
+	}
+	src, _, st := pollFleet(t, ff, fe, Config{})
+	from, to := at.Add(-15*time.Minute), at
+	if err := src.FillHostHistory(context.Background(), "host-0004", from, to, 10*time.Second, st.Ingest); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	if len(asked) == 0 {
+		t.Fatal("no history asked")
+	}
+	inst := strings.ReplaceAll(instance(4, 8000), ".", `\\.`)
+	for _, q := range asked {
+		if !strings.Contains(q, `instance=~"`) || !strings.Contains(q, inst) {
+			t.Errorf("history not scoped to host-0004: %.200s", q)
+		}
+	}
+	asked = nil
+	mu.Unlock()
+	ss := st.Select(sources.SvcLatencyQuant, sources.Label{Name: sources.LabelHost, Value: "host-0004"}, sources.Label{Name: sources.LabelService, Value: "m"})
+	if len(ss) == 0 || len(st.Range(ss[0].Key(), from, to)) < 80 {
+		t.Fatalf("host-0004's latency history: %v", ss)
+	}
+	if err := src.FillHostHistory(context.Background(), "no-such-host", from, to, 10*time.Second, st.Ingest); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, q := range asked {
+		if strings.Contains(q, `instance=~"`) {
+			t.Errorf("an unknown host's history is the fleet's, asked %.200s", q)
+		}
+	}
+}

@@ -52,12 +52,39 @@ var hostNames = []string{sources.HostCPUSeconds, sources.HostCPUCount, sources.H
 	sources.HostFSSize, sources.HostFSAvail, sources.HostBootTime, sources.HostTime}
 
 // hostSeries are one host's series by name, each name's sorted by key (as
-// Select answers).
-type hostSeries map[string][]sources.Series
+// Select answers), each with its Ref: a host's figures read them without
+// looking their keys up (a fleet's hosts at each evaluation).
+type hostSeries map[string][]refSeries
+
+// refSeries is a series and the store's Ref to it.
+type refSeries struct {
+	sources.Series
+	ref sources.Ref
+}
 
 // sel is Select(name, host, extra...) on the host's series.
-func (hs hostSeries) sel(name string, extra ...sources.Label) []sources.Series {
-	return withLabels(hs[name], extra)
+func (hs hostSeries) sel(name string, extra ...sources.Label) []refSeries {
+	all := hs[name]
+	if len(extra) == 0 {
+		return all
+	}
+	var out []refSeries
+	for _, s := range all {
+		if hasLabels(s.Series, extra) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// hasLabels reports whether s carries every label of extra.
+func hasLabels(s sources.Series, extra []sources.Label) bool {
+	for _, l := range extra {
+		if s.Label(l.Name) != l.Value {
+			return false
+		}
+	}
+	return true
 }
 
 // withLabels is the series of all that carry every label of extra (all
@@ -112,7 +139,9 @@ func buildHostIndex(st *sources.Store) *hostIndex {
 	for _, name := range hostNames {
 		for _, s := range st.Select(name) { // sorted by key: so is each host's part
 			if hs := x.series[s.Label(sources.LabelHost)]; hs != nil {
-				hs[name] = append(hs[name], s)
+				if ref, ok := st.Ref(s.Key()); ok {
+					hs[name] = append(hs[name], refSeries{s, ref})
+				}
 			}
 		}
 	}
@@ -127,12 +156,12 @@ func host(st *sources.Store, hs hostSeries, name string, at time.Time, window ti
 	windowed := true
 	nseries := 0
 	for _, s := range hs.sel(sources.HostCPUSeconds) {
-		if _, ok := st.Last(s.Key(), at); !ok {
+		if _, ok := st.LastRef(s.ref, at); !ok {
 			continue
 		}
 		cpus[s.Label("cpu")] = true
 		nseries++
-		inc, _, ok := st.Increase(s.Key(), window, at)
+		inc, _, ok := st.IncreaseRef(s.ref, window, at)
 		if !ok {
 			windowed = false
 			continue
@@ -145,33 +174,33 @@ func host(st *sources.Store, hs hostSeries, name string, at time.Time, window ti
 	if len(cpus) > 0 {
 		h.CPUCount = Some(float64(len(cpus)))
 	} else {
-		h.CPUCount = lastOf(st, hs.sel(sources.HostCPUCount), at)
+		h.CPUCount = lastOfRefs(st, hs.sel(sources.HostCPUCount), at)
 	}
 	if nseries > 0 && windowed && all > 0 {
 		h.CPUBusy = Some(1 - idle/all)
 	} else if nseries == 0 {
-		h.CPUBusy = lastOf(st, hs.sel(sources.HostCPUBusy), at)
+		h.CPUBusy = lastOfRefs(st, hs.sel(sources.HostCPUBusy), at)
 	}
 	h.NetRx, h.NetTx = netRate(st, hs, sources.HostNetRx, sources.HostNetRxBps, window, at), netRate(st, hs, sources.HostNetTx, sources.HostNetTxBps, window, at)
 
-	h.Load1 = lastOf(st, hs.sel(sources.HostLoad1), at)
-	total := lastOf(st, hs.sel(sources.HostMemTotal), at)
-	avail := lastOf(st, hs.sel(sources.HostMemAvailable), at)
+	h.Load1 = lastOfRefs(st, hs.sel(sources.HostLoad1), at)
+	total := lastOfRefs(st, hs.sel(sources.HostMemTotal), at)
+	avail := lastOfRefs(st, hs.sel(sources.HostMemAvailable), at)
 	h.MemTotal = total
 	if total.OK && avail.OK && total.V > 0 {
 		h.MemUsedRatio = Some(1 - avail.V/total.V)
 	} else {
-		h.MemUsedRatio = lastOf(st, hs.sel(sources.HostMemUsedRatio), at)
+		h.MemUsedRatio = lastOfRefs(st, hs.sel(sources.HostMemUsedRatio), at)
 	}
 
 	for _, s := range hs.sel(sources.HostFSSize) {
 		mp := s.Label("mountpoint")
-		size, ok := st.Last(s.Key(), at)
+		size, ok := st.LastRef(s.ref, at)
 		if !ok {
 			continue
 		}
 		fs := Filesystem{Mountpoint: mp, SizeBytes: Some(size.V)}
-		av := lastOf(st, hs.sel(sources.HostFSAvail, sources.Label{Name: "mountpoint", Value: mp}), at)
+		av := lastOfRefs(st, hs.sel(sources.HostFSAvail, sources.Label{Name: "mountpoint", Value: mp}), at)
 		if av.OK && size.V > 0 {
 			fs.UsedRatio = Some(1 - av.V/size.V)
 		}
@@ -179,15 +208,15 @@ func host(st *sources.Store, hs hostSeries, name string, at time.Time, window ti
 	}
 	sort.Slice(h.Filesystems, func(i, j int) bool { return h.Filesystems[i].Mountpoint < h.Filesystems[j].Mountpoint })
 
-	boot := lastOf(st, hs.sel(sources.HostBootTime), at)
-	now := lastOf(st, hs.sel(sources.HostTime), at)
+	boot := lastOfRefs(st, hs.sel(sources.HostBootTime), at)
+	now := lastOfRefs(st, hs.sel(sources.HostTime), at)
 	if boot.OK && now.OK {
 		h.Uptime = Some(math.Max(0, now.V-boot.V))
 	}
 	var newest int64
 	for _, n := range hostAgeSignals {
 		for _, s := range hs.sel(n) {
-			if smp, ok := st.LastSeen(s.Key(), at); ok && smp.T > newest {
+			if smp, ok := st.LastSeenRef(s.ref, at); ok && smp.T > newest {
 				newest = smp.T
 			}
 		}
@@ -204,9 +233,25 @@ var hostAgeSignals = []string{sources.HostLoad1, sources.HostMemTotal, sources.H
 // figure called figure.
 func netRate(st *sources.Store, hs hostSeries, counter, figure string, window time.Duration, at time.Time) Num {
 	if cs := hs.sel(counter); len(cs) > 0 {
-		return sumRate(st, cs, window, at)
+		var out Num
+		for _, s := range cs {
+			if r, ok := st.RateRef(s.ref, window, at); ok {
+				out = Num{V: out.V + r, OK: true}
+			}
+		}
+		return out
 	}
-	return lastOf(st, hs.sel(figure), at)
+	return lastOfRefs(st, hs.sel(figure), at)
+}
+
+// lastOfRefs is lastOf of series with their Refs.
+func lastOfRefs(st *sources.Store, ss []refSeries, at time.Time) Num {
+	for _, s := range ss {
+		if smp, ok := st.LastRef(s.ref, at); ok {
+			return Some(smp.V)
+		}
+	}
+	return Num{}
 }
 
 // lastOf is the newest value of the first of ss that has one.

@@ -269,9 +269,35 @@ var svcSignals = []string{sources.SvcRequests, sources.SvcLatency, sources.SvcTT
 // svcIndex holds, per signal name, each service's series: one pass over the
 // store instead of one per service and signal, so a fleet of a thousand
 // services costs what its series cost.
+// It is kept while the store's series stay the same, with the services it
+// lists (ids).
 type svcIndex map[string]map[svcID][]sources.Series
 
-func indexServices(st *sources.Store) svcIndex {
+type svcShape struct {
+	x   svcIndex
+	ids []svcID
+}
+
+var svcMemo seriesMemo[*svcShape]
+
+func indexServices(st *sources.Store) *svcShape {
+	return svcMemo.get(st, func() *svcShape {
+		x := buildSvcIndex(st)
+		ids := map[svcID]bool{}
+		for _, name := range svcSignals {
+			for id := range x[name] {
+				ids[id] = true
+			}
+		}
+		sh := &svcShape{x: x, ids: make([]svcID, 0, len(ids))}
+		for id := range ids {
+			sh.ids = append(sh.ids, id)
+		}
+		return sh
+	})
+}
+
+func buildSvcIndex(st *sources.Store) svcIndex {
 	x := svcIndex{}
 	for _, name := range svcSignals {
 		m := map[svcID][]sources.Series{}
@@ -292,16 +318,10 @@ func (x svcIndex) of(name string, id svcID, extra ...sources.Label) []sources.Se
 // Services evaluates every service the store knows of, sorted by host and name.
 func Services(st *sources.Store, at time.Time, o Options) []Service {
 	o = o.withDefaults()
-	x := indexServices(st)
-	ids := map[svcID]bool{}
-	for _, name := range svcSignals {
-		for id := range x[name] {
-			ids[id] = true
-		}
-	}
-	out := make([]Service, 0, len(ids))
-	for id := range ids {
-		out = append(out, service(st, x, id, at, o))
+	sh := indexServices(st)
+	out := make([]Service, 0, len(sh.ids))
+	for _, id := range sh.ids {
+		out = append(out, service(st, sh.x, id, at, o))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Key() < out[j].Key() })
 	return out
@@ -514,11 +534,23 @@ func GPUs(st *sources.Store, at time.Time) []GPU {
 		g := GPU{Host: id.host, Index: id.index, UUID: id.uuid, Badges: []string{}}
 		var newest int64
 		seen := false
+		// A field's newest sample wins (of equal times, the later
+		// series'): a GPU known by its index alone for a while (its
+		// identity not yet, or not this time, known) reads as one GPU.
+		var fieldT [2 * gpuFieldCount]int64
 		for _, r := range sh.refs[i] {
 			smp, ok := st.LastRef(r.ref, at)
 			if !ok {
 				continue
 			}
+			k := 2 * r.field
+			if r.uncorr {
+				k++
+			}
+			if smp.T < fieldT[k] {
+				continue
+			}
+			fieldT[k] = smp.T
 			seen = true
 			gpuFields[r.field].set(&g, r.uncorr, Some(smp.V))
 			newest = max(newest, smp.T)
@@ -538,8 +570,11 @@ func GPUs(st *sources.Store, at time.Time) []GPU {
 	return out
 }
 
+// gpuFieldCount is len(gpuFields).
+const gpuFieldCount = 16
+
 // gpuFields are the GPU signals and the field each sets.
-var gpuFields = []struct {
+var gpuFields = [gpuFieldCount]struct {
 	name string
 	set  func(g *GPU, uncorr bool, n Num)
 }{
@@ -610,9 +645,26 @@ func buildGPUShape(st *sources.Store) *gpuShape {
 			sh.refs[i] = append(sh.refs[i], gpuRef{field: fi, ref: ref, uncorr: s.Label("type") == "uncorrected", model: s.Label(sources.LabelModel)})
 		}
 	}
-	idx := make([]int, len(sh.gpus))
-	for i := range idx {
-		idx[i] = i
+	// A GPU's series without its UUID (a query engine's figures from a
+	// poll that did not know the GPUs' identities, as at its start) are
+	// the GPU's of the same host and index that has one, when only one
+	// has: they go before its own, which win at equal times.
+	named := map[[2]string][]int{}
+	for i, id := range sh.gpus {
+		if id.uuid != "" && id.index != "" {
+			k := [2]string{id.host, id.index}
+			named[k] = append(named[k], i)
+		}
+	}
+	idx := make([]int, 0, len(sh.gpus))
+	for i, id := range sh.gpus {
+		if id.uuid == "" && id.index != "" {
+			if to := named[[2]string{id.host, id.index}]; len(to) == 1 {
+				sh.refs[to[0]] = append(sh.refs[i], sh.refs[to[0]]...)
+				continue
+			}
+		}
+		idx = append(idx, i)
 	}
 	sort.Slice(idx, func(i, j int) bool {
 		a, b := sh.gpus[idx[i]], sh.gpus[idx[j]]

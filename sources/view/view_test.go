@@ -103,3 +103,37 @@ func BenchmarkServices1000(b *testing.B) {
 		}
 	}
 }
+
+// TestGPUKnownByIndexFirst: a query engine's figures from polls that did
+// not know the GPUs' identities (UUID) and from polls that did make one GPU
+// of a host and index, its newest figure of each field shown; two GPUs of
+// one index with different UUIDs stay two.
+func TestGPUKnownByIndexFirst(t *testing.T) {
+	gpu := func(name, uuid string, at time.Time, v float64) sources.Point {
+		kv := []string{sources.LabelHost, "h1", sources.LabelGPU, "0"}
+		if uuid != "" {
+			kv = append(kv, sources.LabelUUID, uuid, sources.LabelModel, "H100")
+		}
+		return sources.Point{Series: sources.NewSeries(name, sources.Gauge, kv...), At: at, Value: v}
+	}
+	st := sources.NewStore(sources.StoreOptions{})
+	st.Ingest(sources.Frame{At: t0, Points: []sources.Point{gpu(sources.GPUTemperature, "", t0, 60), gpu(sources.GPUUtilization, "", t0, 0.5)}})
+	at := t0.Add(15 * time.Second)
+	st.Ingest(sources.Frame{At: at, Points: []sources.Point{gpu(sources.GPUTemperature, "GPU-a", at, 70)}})
+	gs := GPUs(st, at)
+	if len(gs) != 1 || gs[0].UUID != "GPU-a" || gs[0].Model != "H100" || gs[0].Temp.V != 70 || gs[0].Util.V != 0.5 {
+		t.Fatalf("identity learnt: %+v", gs)
+	}
+	// A later poll without the identities: its figure is the newest.
+	at2 := at.Add(15 * time.Second)
+	st.Ingest(sources.Frame{At: at2, Points: []sources.Point{gpu(sources.GPUTemperature, "", at2, 80)}})
+	if gs := GPUs(st, at2); len(gs) != 1 || gs[0].Temp.V != 80 || gs[0].Age.V != 0 {
+		t.Fatalf("identity missing again: %+v", gs)
+	}
+	// A second GPU 0 on the host (another UUID): which one the bare index
+	// meant is not known; three rows.
+	st.Ingest(sources.Frame{At: at2, Points: []sources.Point{gpu(sources.GPUTemperature, "GPU-b", at2, 50)}})
+	if gs := GPUs(st, at2); len(gs) != 3 {
+		t.Fatalf("two GPUs of index 0: %d rows, want 3: %+v", len(gs), gs)
+	}
+}

@@ -245,8 +245,14 @@ func knownGPUs(env pane.Env) []view.GPU {
 		return out
 	}
 	have := map[string]bool{}
+	// GPUs by host and index with a UUID: series without one are theirs
+	// where only one has that index (view.GPUs reads them as one GPU).
+	named := map[[2]string]int{}
 	for _, g := range out {
 		have[idOf(g)] = true
+		if g.UUID != "" {
+			named[[2]string{g.Host, g.Index}]++
+		}
 	}
 	added := false
 	for _, name := range []string{sources.GPUUtilization, sources.GPUTemperature, sources.GPUMemoryUsed, sources.GPUPower} {
@@ -256,10 +262,16 @@ func knownGPUs(env pane.Env) []view.GPU {
 			if !env.InScope(g.Host) {
 				continue // the console is scoped to another host
 			}
+			if g.UUID == "" && g.Index != "" && named[[2]string{g.Host, g.Index}] == 1 {
+				continue
+			}
 			if id := idOf(g); !have[id] {
 				have[id] = true
 				out = append(out, g)
 				added = true
+				if g.UUID != "" {
+					named[[2]string{g.Host, g.Index}]++
+				}
 			}
 		}
 	}

@@ -565,3 +565,20 @@ func TestRemoteHostHidesLocalNVML(t *testing.T) {
 		})
 	}
 }
+
+// TestGPUKnownByIndexOnce: a query engine's series of a GPU without its
+// UUID (history from before the identities were known) are the GPU of
+// that host and index that has one: one row, not two.
+func TestGPUKnownByIndexOnce(t *testing.T) {
+	st := sources.NewStore(sources.StoreOptions{})
+	old := t0.Add(-10 * time.Minute)
+	pt := func(at time.Time, v float64, kv ...string) sources.Point {
+		return sources.Point{Series: sources.NewSeries(sources.GPUTemperature, sources.Gauge, append([]string{sources.LabelHost, "h1", sources.LabelGPU, "0"}, kv...)...), At: at, Value: v}
+	}
+	st.Ingest(sources.Frame{At: old, Points: []sources.Point{pt(old, 60)}})
+	st.Ingest(sources.Frame{At: t0, Points: []sources.Point{pt(t0, 70, sources.LabelUUID, "GPU-a")}})
+	env := pane.Env{Store: st, Now: t0, Zoom: 15 * time.Minute, Mode: "LIVE", Overview: view.Evaluate(st, t0, view.Options{})}
+	if gs := knownGPUs(env); len(gs) != 1 || gs[0].UUID != "GPU-a" {
+		t.Fatalf("known GPUs %+v, want GPU-a alone", gs)
+	}
+}
