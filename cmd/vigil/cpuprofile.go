@@ -2,25 +2,19 @@ package main
 
 import (
 	"os"
-	"runtime"
 	"runtime/pprof"
 
 	"github.com/spf13/cobra"
 )
 
-// bindCPUProfile adds the hidden --cpuprofile FILE flag to every command (and
-// --memprofile FILE, the heap at exit): a
+// bindCPUProfile adds the hidden --cpuprofile FILE flag to every command: a
 // Go CPU profile of the whole run, for measuring vigil's own cost (see
 // README, Idle CPU). It returns the function that ends the profile.
 func bindCPUProfile(root *cobra.Command) (stop func()) {
-	var path, memPath string
+	var path string
 	var f *os.File
 	root.PersistentFlags().StringVar(&path, "cpuprofile", "", "write a Go CPU profile of the run to `FILE`")
 	_ = root.PersistentFlags().MarkHidden("cpuprofile")
-	// --memprofile FILE: the heap profile at exit, whose alloc_space view
-	// says where a run's allocations (and so its peak) came from.
-	root.PersistentFlags().StringVar(&memPath, "memprofile", "", "write a Go heap profile at exit to `FILE`")
-	_ = root.PersistentFlags().MarkHidden("memprofile")
 	root.PersistentPreRunE = func(*cobra.Command, []string) error {
 		if path == "" {
 			return nil
@@ -40,13 +34,6 @@ func bindCPUProfile(root *cobra.Command) (stop func()) {
 		if f != nil {
 			pprof.StopCPUProfile()
 			f.Close()
-		}
-		if memPath != "" {
-			if mf, err := os.Create(memPath); err == nil {
-				runtime.GC()
-				_ = pprof.WriteHeapProfile(mf)
-				mf.Close()
-			}
 		}
 	}
 }
