@@ -6,6 +6,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/NimbleMarkets/ntcharts/canvas/runes"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 )
@@ -153,7 +154,7 @@ func LineChart(w, h int, series []LineSeries, opts ChartOpts) []string {
 		tag := tagSeries + uint16(min(si, math.MaxUint16-int(tagSeries)))
 		for _, k := range g.touched {
 			j := k/n*w + plotX + k%n
-			g.runes[j] |= g.cells[k] // a blank cell is 0, a drawn one a braille pattern
+			g.runes[j] = runes.CombineBraillePatterns(g.runes[j], g.cells[k]) // a blank cell (0) takes the pattern
 			g.tags[j] = tag
 			g.cells[k] = 0
 		}
@@ -309,11 +310,23 @@ func (g *chartGrid) text(x, y int, s string) {
 // point is a dot of the plot's braille grid: column X, row Y from the top.
 type point struct{ X, Y int }
 
-// brailleBits are the Unicode braille pattern bits by dot column and row.
-var brailleBits = [2][4]rune{{0x01, 0x02, 0x04, 0x40}, {0x08, 0x10, 0x20, 0x80}}
+// brailleBits are the braille pattern bits by dot column and row, as
+// ntcharts' runes package numbers a cell's dots (0-2 and 6 down the left
+// column, 3-5 and 7 down the right).
+var brailleBits = func() (b [2][4]rune) {
+	dots := [2][4]int{{0, 1, 2, 6}, {3, 4, 5, 7}}
+	for x := range dots {
+		for y, d := range dots[x] {
+			var p runes.PatternDots
+			p[d] = true
+			b[x][y] = runes.BraillePatternFromPatternDots(p) - runes.BrailleBlockOffset
+		}
+	}
+	return b
+}()
 
 // brailleBlank is the empty braille pattern, U+2800.
-const brailleBlank = 0x2800
+const brailleBlank = runes.BrailleBlockOffset
 
 // dot sets the braille dot at (x, y) of the plot's 2n×4gh dot grid.
 func (g *chartGrid) dot(p point) {
