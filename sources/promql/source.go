@@ -353,12 +353,16 @@ func (s *Source) Poll(ctx context.Context, now time.Time) (sources.Frame, error)
 	tr := prom.NewTranslation()
 	tr.Cache = s.cache
 	tr.AddNodes(answersAt(p.nodes, skew))
-	// GPU identities last between their polls; an identity poll replaces
-	// them (GPUs gone leave).
+	// GPU identities last between their polls; an identity poll the engine
+	// answered replaces them (GPUs gone leave). One it refused keeps them
+	// (a copy: a partial answer adds to it), or each GPU's figures would
+	// arrive without its UUID, as a GPU of their own.
 	tr.GPUs = idents
 	switch {
-	case identPoll || tr.GPUs == nil:
+	case identPoll && identOK(p.jobs) || tr.GPUs == nil:
 		tr.GPUs = map[string][]sources.Label{}
+	case identPoll:
+		tr.GPUs = maps.Clone(idents)
 	case identShard != nil && identOK(p.jobs):
 		// A slice's identities replace those of its instances only.
 		tr.GPUs = make(map[string][]sources.Label, len(idents))
