@@ -1,3 +1,5 @@
+//go:build linux
+
 // Command fleetbench measures query mode against a fleet held by a real
 // VictoriaMetrics (Debian's victoria-metrics, default flags): it starts one
 // on a free loopback port, imports a generated fleet's recent history
@@ -35,12 +37,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/vigil-dev/vigil/scripts/internal/procstat"
 	"github.com/vigil-dev/vigil/sources"
 	"github.com/vigil-dev/vigil/sources/demo/fleet"
 	"github.com/vigil-dev/vigil/sources/prom"
@@ -322,23 +324,11 @@ func errOrEmpty(err error) string {
 	return err.Error()
 }
 
-// procCPU is a process' CPU time (user and system) from /proc.
+// procCPU is a process' CPU time (user and system), 0 when it cannot be
+// read (no --engine-pid).
 func procCPU(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	s := string(b)
-	if i := strings.LastIndexByte(s, ')'); i >= 0 {
-		s = s[i+2:]
-	}
-	f := strings.Fields(s)
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	k, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+k) * time.Second / 100 // USER_HZ
+	s, _ := procstat.Read(pid)
+	return s.CPU
 }
 
 func freeAddr() (string, error) {

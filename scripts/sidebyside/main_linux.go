@@ -341,7 +341,7 @@ func cpuCase(c config, console bool, out io.Writer) (map[string]float64, error) 
 		}
 	}
 	time.Sleep(c.warm)
-	load0 := loadavg()
+	load0 := procstat.LoadAvg()
 	for _, p := range b.procs {
 		if p.a, err = procstat.Read(p.pid); err != nil {
 			return nil, fmt.Errorf("%s exited: %w", p.label, err)
@@ -353,7 +353,7 @@ func cpuCase(c config, console bool, out io.Writer) (map[string]float64, error) 
 			return nil, fmt.Errorf("%s exited: %w", p.label, err)
 		}
 	}
-	fmt.Fprintf(out, "  CPU over the same %s after %s of warm-up (load average %s → %s)\n", c.dur, c.warm, load0, loadavg())
+	fmt.Fprintf(out, "  CPU over the same %s after %s of warm-up (load average %s → %s)\n", c.dur, c.warm, load0, procstat.LoadAvg())
 	fmt.Fprintf(out, "  %-28s %10s %9s %9s\n", "process", "CPU %core", "RSS MB", "anon MB")
 	cpu := map[string]float64{}
 	for _, p := range b.procs {
@@ -458,16 +458,4 @@ func verdict(ok bool) string {
 		return "met"
 	}
 	return "NOT met"
-}
-
-func loadavg() string {
-	b, err := os.ReadFile("/proc/loadavg")
-	if err != nil {
-		return "?"
-	}
-	f := strings.Fields(string(b))
-	if len(f) < 3 {
-		return "?"
-	}
-	return strings.Join(f[:3], " ")
 }

@@ -21,6 +21,7 @@ type Sample struct {
 	At      time.Time
 	CPU     time.Duration // user + system time so far, all threads
 	RSS     int64         // resident set, bytes
+	HWM     int64         // the resident set's high-water mark (VmHWM), bytes
 	Anon    int64         // its anonymous part (heap, stacks), bytes; RSS-Anon is the mapped binary and files
 	Threads int
 }
@@ -61,6 +62,8 @@ func Read(pid int) (Sample, error) {
 		switch k {
 		case "VmRSS":
 			s.RSS = n << 10
+		case "VmHWM":
+			s.HWM = n << 10
 		case "RssAnon":
 			s.Anon = n << 10
 		case "Threads":
@@ -68,6 +71,21 @@ func Read(pid int) (Sample, error) {
 		}
 	}
 	return s, nil
+}
+
+// LoadAvg is the machine's load averages over 1, 5 and 15 minutes, as
+// /proc/loadavg writes them, or "n/a": every figure a script prints on
+// this shared machine goes with it.
+func LoadAvg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "n/a"
+	}
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "n/a"
+	}
+	return strings.Join(f[:3], " ")
 }
 
 // CPURatio is the CPU the process used between a and b, as a ratio of one
