@@ -144,23 +144,15 @@ func BenchmarkSpanHeldBytes(b *testing.B) {
 	}
 	var per, count float64
 	for range b.N {
-		before := heapAlloc()
+		before := heapNow()
 		st := NewStore(StoreOptions{MaxSpans: n})
 		for i := 0; i < n; i += 500 {
 			st.Ingest(Frame{At: at, Spans: batch(i / 4)})
 		}
-		per = float64(heapAlloc()-before) / n
+		per = float64(heapNow()-before) / n
 		count = float64(st.Memory().Spans) / n
 		runtime.KeepAlive(st)
 	}
 	b.ReportMetric(per, "heap-B/span")
 	b.ReportMetric(count, "counted-B/span")
-}
-
-func heapAlloc() int64 {
-	runtime.GC()
-	runtime.GC()
-	var m runtime.MemStats
-	runtime.ReadMemStats(&m)
-	return int64(m.HeapAlloc)
 }
